@@ -1,0 +1,11 @@
+/**
+ * Time as a dependency: {@link dev.layerkit.core.time.TimeSource} for production and
+ * {@link dev.layerkit.core.time.ManualTimeSource} for tests.
+ *
+ * <p>Every Layerkit block reads time only through a {@code TimeSource}, so refills, TTLs,
+ * windows and backoffs can be tested by advancing a manual clock instead of sleeping.
+ */
+@NullMarked
+package dev.layerkit.core.time;
+
+import org.jspecify.annotations.NullMarked;
