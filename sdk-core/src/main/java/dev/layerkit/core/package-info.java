@@ -6,7 +6,7 @@
  *   <li>{@link dev.layerkit.core.hash} - key hashing and consistent hashing;</li>
  *   <li>{@link dev.layerkit.core.codec} - value codecs (JSON, UTF-8);</li>
  *   <li>{@link dev.layerkit.core.health} - the health-check SPI every backend reports through;</li>
- *   <li>{@link dev.layerkit.core.resilience} - retry, circuit breaker, bulkhead and timeout on
+ *   <li>{@code dev.layerkit.core.resilience} - retry, circuit breaker, bulkhead and timeout on
  *       Resilience4j.</li>
  * </ul>
  */
