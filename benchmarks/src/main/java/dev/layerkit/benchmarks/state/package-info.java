@@ -1,0 +1,2 @@
+/** Shared JMH state: prepared keys and node sets. */
+package dev.layerkit.benchmarks.state;
