@@ -32,14 +32,18 @@ public final class JumpHash {
     if (buckets <= 0) {
       throw new IllegalArgumentException("buckets must be > 0 but was " + buckets);
     }
-    long b = -1;
-    long j = 0;
-    while (j < buckets) {
-      b = j;
+    // The paper's loop in int arithmetic: r in (0, 1] is the LCG's top 31 bits, and the next
+    // candidate is floor((b + 1) / r); a cast of a too-large double saturates, ending the loop.
+    int b = 0;
+    while (true) {
       key = key * 2862933555777941757L + 1;
-      j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
+      double r = ((int) (key >>> 33) + 1) * 0x1.0p-31;
+      int next = (int) ((b + 1) / r);
+      if (next >= buckets) {
+        return b;
+      }
+      b = next;
     }
-    return (int) b;
   }
 
   /**
