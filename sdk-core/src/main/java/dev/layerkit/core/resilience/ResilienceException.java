@@ -30,7 +30,9 @@ public final class ResilienceException extends RuntimeException {
     INTERRUPTED
   }
 
+  /** The name of the policy that ended the call. */
   private final String policyName;
+  /** Why the policy ended the call. */
   private final Reason reason;
 
   private ResilienceException(String policyName, Reason reason, String message, Throwable cause) {
