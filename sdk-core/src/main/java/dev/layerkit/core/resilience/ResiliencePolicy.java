@@ -224,7 +224,8 @@ public final class ResiliencePolicy {
   /**
    * Returns a builder that starts from this policy's settings, each of which may be set once more.
    * The policy built from it gets new Resilience4j instances: breaker state and metrics are not
-   * carried over.
+   * carried over, and with a {@linkplain Builder#meterRegistry(MeterRegistry) meter registry} its
+   * meters clash with this policy's (same name), so give it another registry.
    *
    * @return a new builder
    */
@@ -1126,7 +1127,9 @@ public final class ResiliencePolicy {
      * function counters read Resilience4j's own counters only when scraped, while the breaker's
      * call timer and the time limiter's counters are updated from Resilience4j events, which adds
      * an event object and a meter update to each call. Policy names must be unique within a
-     * registry, or the second policy's meters are not registered.
+     * registry: Micrometer hands a second policy of the same name the first one's meters, so its
+     * own numbers are never reported. This includes a policy rebuilt with
+     * {@link ResiliencePolicy#toBuilder()} into the same registry.
      *
      * @param meterRegistry the registry
      * @return this builder
