@@ -1,0 +1,125 @@
+package dev.layerkit.gateway.lb;
+
+import dev.layerkit.core.hash.ConsistentHash;
+import dev.layerkit.core.hash.HashRing;
+import dev.layerkit.core.hash.MaglevHash;
+import dev.layerkit.core.hash.NodeSetBuilder;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The entry point for load balancers: one factory per strategy, each returning a
+ * {@link LoadBalancerBuilder} for the options every strategy shares.
+ *
+ * <p>Which strategy:
+ *
+ * <table>
+ *   <caption>Strategies</caption>
+ *   <tr><th>factory</th><th>picks</th><th>use when</th></tr>
+ *   <tr><td>{@link #roundRobin()}</td><td>endpoints in turn, weights ignored</td>
+ *       <td>identical endpoints, uniform requests</td></tr>
+ *   <tr><td>{@link #weightedRoundRobin()}</td><td>nginx's smooth weighted order</td>
+ *       <td>endpoints of different capacity, predictable spread</td></tr>
+ *   <tr><td>{@link #random()}</td><td>at random, by weight</td>
+ *       <td>many independent clients, no shared counter wanted</td></tr>
+ *   <tr><td>{@link #leastRequest()}</td><td>the less busy of two random endpoints</td>
+ *       <td>requests of varying cost; the usual default</td></tr>
+ *   <tr><td>{@link #powerOfTwoChoices()}</td><td>the cheaper of two by latency x load (peak EWMA)</td>
+ *       <td>endpoints whose speed varies (noisy neighbours, GC, remote zones)</td></tr>
+ *   <tr><td>{@link #consistentHash()}</td><td>by the request's key</td>
+ *       <td>affinity: per-user caches, sticky sessions</td></tr>
+ * </table>
+ *
+ * <p>Every strategy's {@code pick} is lock-free and allocation-free (see {@link LoadBalancer});
+ * {@code benchmarks/README.md} has its cost at 10, 100 and 1,000 endpoints.
+ *
+ * <pre>{@code
+ * LoadBalancer lb = LoadBalancers.weightedRoundRobin()
+ *     .serviceName("inventory")
+ *     .endpoints(List.of(Endpoint.of("10.0.0.1", 8080, 5), Endpoint.of("10.0.0.2", 8080, 1)))
+ *     .build();
+ * }</pre>
+ */
+public final class LoadBalancers {
+
+  private LoadBalancers() {}
+
+  /**
+   * Starts a plain round-robin balancer: endpoints in turn, ignoring weights (and therefore slow
+   * start).
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder roundRobin() {
+    return new LoadBalancerBuilder(Strategy.ROUND_ROBIN);
+  }
+
+  /**
+   * Starts a smooth weighted round-robin balancer, nginx's algorithm: with weights {@code 5, 1, 1}
+   * the order is {@code a a b a c a a}, repeating. Each period is precomputed per endpoint-set
+   * snapshot, so a pick is an array index (see the class notes of the implementation in the
+   * package documentation).
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder weightedRoundRobin() {
+    return new LoadBalancerBuilder(Strategy.WEIGHTED_ROUND_ROBIN);
+  }
+
+  /**
+   * Starts a weighted random balancer: each pick independent, with probability proportional to
+   * weight.
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder random() {
+    return new LoadBalancerBuilder(Strategy.RANDOM);
+  }
+
+  /**
+   * Starts a least-request balancer: the power of two choices over outstanding requests (two
+   * random endpoints, the one with fewer requests in flight per unit of weight wins).
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder leastRequest() {
+    return new LoadBalancerBuilder(Strategy.LEAST_REQUEST);
+  }
+
+  /**
+   * Starts a latency-aware power-of-two-choices balancer with peak EWMA, as Finagle and Linkerd:
+   * of two random endpoints, the one with the lower {@code latency * (outstanding + 1) / weight}
+   * wins, where latency is a moving average that jumps up at once on a slow response and decays
+   * slowly ({@link LoadBalancerBuilder#latencyDecay}).
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder powerOfTwoChoices() {
+    return new LoadBalancerBuilder(Strategy.PEAK_EWMA);
+  }
+
+  /**
+   * Starts a consistent-hash balancer on {@link MaglevHash} (O(1) lookups, even load): requests
+   * are routed by {@link RequestContext#keyHash()}, which every pick must carry.
+   *
+   * @return a builder
+   */
+  public static LoadBalancerBuilder consistentHash() {
+    return new LoadBalancerBuilder(Strategy.CONSISTENT_HASH);
+  }
+
+  /**
+   * Starts a consistent-hash balancer on another sdk-core {@link ConsistentHash}, for example a
+   * {@link HashRing} with fewer virtual nodes:
+   * {@code consistentHash(() -> HashRing.<Endpoint>builder().virtualNodes(100))}. The supplier is
+   * called for each new snapshot; the balancer adds the routable endpoints with their weights and
+   * sets the node id to {@link Endpoint#id()}, so the builder must not have an id function set.
+   *
+   * @param nodeSet supplies a fresh, empty node-set builder
+   * @return a builder
+   * @throws NullPointerException if {@code nodeSet} is null
+   */
+  public static LoadBalancerBuilder consistentHash(Supplier<? extends NodeSetBuilder<Endpoint, ?>> nodeSet) {
+    return new LoadBalancerBuilder(Strategy.CONSISTENT_HASH, Objects.requireNonNull(nodeSet, "nodeSet"));
+  }
+}

@@ -1,0 +1,87 @@
+package dev.layerkit.gateway.lb;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable view of a balancer's endpoints at one moment: every endpoint, the ones picks choose
+ * from ({@link #routable}) with their effective weights, and the strategy's precomputed data.
+ * Published through one volatile field, so a pick reads a consistent set without locks.
+ *
+ * <p>{@link #find(String)} looks an endpoint's state up by id in an open-addressing table (linear
+ * probing, at most half full), which is what keeps completion feedback allocation-free.
+ *
+ * @param <D> the strategy's data type
+ */
+final class Snapshot<D extends @Nullable Object> {
+
+  final List<Endpoint> endpoints;
+  final EndpointState[] all;
+  final EndpointState[] routable;
+  /** Effective weights of {@link #routable}, index-aligned, divided by their gcd. */
+  final int[] weights;
+  final boolean uniformWeights;
+  final boolean panic;
+  final int available;
+  final int ejected;
+  final int unhealthy;
+  /** Whether something changes by time alone (an ejection ends, a ramp steps) at {@link #nextChange}. */
+  final boolean timed;
+  final long nextChange;
+  final D data;
+  private final EndpointState[] table;
+  private final int mask;
+
+  Snapshot(List<Endpoint> endpoints, EndpointState[] all, EndpointState[] routable, int[] weights, boolean panic,
+      int available, int ejected, int unhealthy, boolean timed, long nextChange, D data) {
+    this.endpoints = endpoints;
+    this.all = all;
+    this.routable = routable;
+    this.weights = weights;
+    this.uniformWeights = isUniform(weights);
+    this.panic = panic;
+    this.available = available;
+    this.ejected = ejected;
+    this.unhealthy = unhealthy;
+    this.timed = timed;
+    this.nextChange = nextChange;
+    this.data = data;
+    int capacity = Integer.highestOneBit(Math.max(2, all.length) * 2 - 1) << 1;
+    this.table = new EndpointState[capacity];
+    this.mask = capacity - 1;
+    for (EndpointState state : all) {
+      int i = spread(state.id.hashCode()) & mask;
+      while (table[i] != null) {
+        i = (i + 1) & mask;
+      }
+      table[i] = state;
+    }
+  }
+
+  /** Returns the state of the endpoint with this id, or null if it is not in this snapshot. */
+  @Nullable EndpointState find(String id) {
+    int i = spread(id.hashCode()) & mask;
+    EndpointState state;
+    while ((state = table[i]) != null) {
+      if (state.id == id || state.id.equals(id)) {
+        return state;
+      }
+      i = (i + 1) & mask;
+    }
+    return null;
+  }
+
+  private static int spread(int h) {
+    // String hashes of similar ids differ in low bits only a little; mix the high bits in.
+    return h ^ (h >>> 16);
+  }
+
+  private static boolean isUniform(int[] weights) {
+    for (int w : weights) {
+      if (w != weights[0]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

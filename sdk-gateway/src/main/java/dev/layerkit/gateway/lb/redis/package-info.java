@@ -1,0 +1,13 @@
+/**
+ * A service registry on Redis, through Lettuce: instances register themselves with a TTL heartbeat
+ * ({@link dev.layerkit.gateway.lb.redis.RedisServiceRegistry#register}) and balancers watch a
+ * service as an {@link dev.layerkit.gateway.lb.EndpointSource}
+ * ({@link dev.layerkit.gateway.lb.redis.RedisServiceRegistry#watch}).
+ *
+ * <p>Needs {@code io.lettuce:lettuce-core} on the class path; {@code layerkit-gateway} declares it
+ * optional so that users of the in-memory blocks do not pull Netty.
+ */
+@NullMarked
+package dev.layerkit.gateway.lb.redis;
+
+import org.jspecify.annotations.NullMarked;
