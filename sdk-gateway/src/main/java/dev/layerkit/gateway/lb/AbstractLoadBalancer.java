@@ -205,7 +205,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
         if (state.consecutiveFailures.get() != 0) {
           state.consecutiveFailures.set(0);
         }
-      } else if (state.consecutiveFailures.incrementAndGet() >= consecutive && !state.ejected) {
+      } else if (state.consecutiveFailures.incrementAndGet() >= consecutive) {
         tryEject(state, od);
       }
     }
@@ -219,12 +219,10 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
         state.windowFailures.set(0);
       }
       int requests = state.windowRequests.incrementAndGet();
-      if (!success) {
-        int failures = state.windowFailures.incrementAndGet();
-        if (requests >= od.failureRateMinimumRequests() && failures * 100.0 >= threshold * requests
-            && !state.ejected) {
-          tryEject(state, od);
-        }
+      int failures = success ? state.windowFailures.get() : state.windowFailures.incrementAndGet();
+      // Checked on successes too: the request that reaches the minimum may be one.
+      if (failures > 0 && requests >= od.failureRateMinimumRequests() && failures * 100.0 >= threshold * requests) {
+        tryEject(state, od);
       }
     }
   }
@@ -273,10 +271,11 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   private void tryEject(EndpointState state, OutlierDetection od) {
     lock.lock();
     try {
-      if (closed || state.ejected || states.get(state.id) != state) {
+      if (closed || states.get(state.id) != state) {
         return;
       }
       long now = time.nanoTime();
+      // Ejections end lazily, so the endpoint may still be marked ejected though its time is up.
       expireEjections(now);
       int ejectedNow = 0;
       for (EndpointState s : states.values()) {
@@ -290,7 +289,9 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
       state.windowStart.set(now);
       state.windowRequests.set(0);
       state.windowFailures.set(0);
-      if (ejectedNow >= od.maxEjected(states.size())) {
+      // An ejected endpoint still fails when panic mode routes to it; that does not extend its
+      // ejection.
+      if (state.ejected || ejectedNow >= od.maxEjected(states.size())) {
         return;
       }
       if (state.ejectionMultiplier > 0) {

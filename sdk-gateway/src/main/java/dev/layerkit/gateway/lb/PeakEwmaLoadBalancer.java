@@ -13,14 +13,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * with weight {@code 1 - exp(-dt / tau)}. When costs are compared the average is also decayed
  * towards zero for the time since its last sample, so an endpoint that had a bad spell and then
  * got no traffic looks cheaper over time and is tried again. An endpoint without a sample costs
- * nothing while idle and a prohibitive {@link #PENALTY} while it has a request in flight, so a
- * new endpoint is probed with one request before it takes more (Finagle's rule).
+ * nothing while idle and a prohibitive latency, {@link #PENALTY}, while it has a request in flight,
+ * so a new endpoint is probed with one request before it takes more (Finagle's rule). The penalty
+ * still scales with load and weight, so a burst that finds every endpoint new and busy spreads as
+ * least request would.
  *
  * <p>Cost per pick: one read of the time source and two {@code exp}; no lock, no allocation.
  */
 final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
 
-  /** The cost of an endpoint that has requests in flight but has never completed one. */
+  /** The latency assumed for an endpoint that has requests in flight but has never completed one. */
   static final double PENALTY = 1e18;
 
   PeakEwmaLoadBalancer(LoadBalancerBuilder builder) {
@@ -60,7 +62,7 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
   private double cost(EndpointState state, long now) {
     int outstanding = state.outstanding();
     if (!state.hasLatency) {
-      return outstanding == 0 ? 0 : PENALTY + outstanding;
+      return outstanding == 0 ? 0 : PENALTY * (outstanding + 1);
     }
     return state.decayedLatency(now, latencyDecayNanos) * (outstanding + 1);
   }

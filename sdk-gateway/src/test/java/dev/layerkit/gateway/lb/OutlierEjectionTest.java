@@ -1,0 +1,185 @@
+package dev.layerkit.gateway.lb;
+
+import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
+import static dev.layerkit.gateway.lb.TestEndpoints.pickAndComplete;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.time.ManualTimeSource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OutlierEjectionTest {
+
+  private final ManualTimeSource time = new ManualTimeSource();
+
+  private LoadBalancer balancer(List<Endpoint> endpoints, OutlierDetection detection) {
+    return LoadBalancers.roundRobin().serviceName("orders").endpoints(endpoints).timeSource(time)
+        .outlierDetection(detection).build();
+  }
+
+  @Test
+  void ejectsAfterConsecutiveFailuresAndReturnsAfterTheEjectionTime() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint bad = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder()
+        .consecutiveFailures(3).baseEjectionTime(Duration.ofSeconds(30)).maxEjectionPercent(50).build());
+
+    fail(lb, bad, 2);
+    assertThat(lb.status(bad).ejected()).isFalse();
+    fail(lb, bad, 1);
+
+    assertThat(lb.status(bad).ejected()).isTrue();
+    assertThat(lb.status(bad).ejectedFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(lb.availableEndpoints()).hasSize(3).doesNotContain(bad);
+    assertThat(pickAndComplete(lb, 300)).doesNotContainKey(bad);
+    assertThat(lb.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
+
+    time.advance(Duration.ofSeconds(29));
+    assertThat(pickAndComplete(lb, 300)).doesNotContainKey(bad);
+
+    time.advance(Duration.ofSeconds(1));
+    Map<Endpoint, Integer> after = pickAndComplete(lb, 400);
+    assertThat(after).containsEntry(bad, 100);
+    assertThat(lb.status(bad).ejected()).isFalse();
+    assertThat(lb.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+  }
+
+  @Test
+  void aSuccessResetsTheConsecutiveFailureCount() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(3).maxEjectionPercent(50).build());
+
+    fail(lb, flaky, 2);
+    lb.onComplete(flaky, 1, true);
+    fail(lb, flaky, 2);
+
+    assertThat(lb.status(flaky).ejected()).isFalse();
+  }
+
+  @Test
+  void ejectionTimeGrowsWithEachRepeatAndIsCapped() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint bad = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder()
+        .consecutiveFailures(1)
+        .baseEjectionTime(Duration.ofSeconds(10))
+        .maxEjectionTime(Duration.ofSeconds(25))
+        .maxEjectionPercent(50)
+        .build());
+
+    fail(lb, bad, 1);
+    assertThat(lb.status(bad).ejectedFor()).isEqualTo(Duration.ofSeconds(10));
+    time.advance(Duration.ofSeconds(10));
+    assertThat(lb.status(bad).ejected()).isFalse();
+
+    fail(lb, bad, 1);
+    assertThat(lb.status(bad).ejectedFor()).isEqualTo(Duration.ofSeconds(20));
+    time.advance(Duration.ofSeconds(20));
+
+    fail(lb, bad, 1);
+    assertThat(lb.status(bad).ejectedFor()).isEqualTo(Duration.ofSeconds(25));  // 30 s, capped
+    assertThat(lb.status(bad).timesEjected()).isEqualTo(3);
+  }
+
+  @Test
+  void ejectionTimeShrinksAgainAfterTheEndpointStaysHealthy() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint bad = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder()
+        .consecutiveFailures(1).baseEjectionTime(Duration.ofSeconds(10)).maxEjectionPercent(50).build());
+    fail(lb, bad, 1);
+    time.advance(Duration.ofSeconds(10));
+    fail(lb, bad, 1);
+    time.advance(Duration.ofSeconds(20));
+    assertThat(lb.status(bad).ejected()).isFalse();
+
+    // Back for 20 s, two base periods: the multiplier falls from 2 to 0, so the next ejection is
+    // a first one again.
+    time.advance(Duration.ofSeconds(20));
+    fail(lb, bad, 1);
+
+    assertThat(lb.status(bad).ejectedFor()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void neverEjectsMoreThanMaxEjectionPercent() {
+    List<Endpoint> endpoints = endpoints(10);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(1).maxEjectionPercent(20).build());
+
+    for (Endpoint endpoint : endpoints.subList(0, 5)) {
+      fail(lb, endpoint, 1);
+    }
+
+    assertThat(endpoints.stream().filter(e -> lb.status(e).ejected())).hasSize(2);
+    assertThat(lb.availableEndpoints()).hasSize(8);
+
+    // Once an ejection ends, the slot is free for the next failing endpoint.
+    time.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME);
+    fail(lb, endpoints.get(4), 1);
+    assertThat(lb.status(endpoints.get(4)).ejected()).isTrue();
+  }
+
+  @Test
+  void ejectsAtLeastOneEndpointOfASmallService() {
+    List<Endpoint> endpoints = endpoints(3);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(1).build());  // 10%
+
+    fail(lb, endpoints.get(0), 1);
+    fail(lb, endpoints.get(1), 1);
+
+    assertThat(lb.status(endpoints.get(0)).ejected()).isTrue();
+    assertThat(lb.status(endpoints.get(1)).ejected()).isFalse();
+  }
+
+  @Test
+  void ejectsOnFailureRateOverAWindow() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder()
+        .consecutiveFailures(0)
+        .failureRateThreshold(50)
+        .failureRateMinimumRequests(10)
+        .failureRateWindow(Duration.ofSeconds(10))
+        .maxEjectionPercent(50)
+        .build());
+
+    // 40% failures over 20 requests, spread so that no prefix of ten or more reaches 50%.
+    for (int i = 0; i < 20; i++) {
+      lb.onComplete(flaky, 1, i % 5 != 0 && i % 5 != 2);
+    }
+    assertThat(lb.status(flaky).ejected()).isFalse();
+
+    // A new window: 60% failures; ejected when the tenth request completes.
+    time.advance(Duration.ofSeconds(10));
+    for (int i = 0; i < 10 && !lb.status(flaky).ejected(); i++) {
+      lb.onComplete(flaky, 1, i % 5 >= 3);
+    }
+    assertThat(lb.status(flaky).ejected()).isTrue();
+  }
+
+  @Test
+  void countsEjectionsAndRestoresAfterReturnWithSlowStart() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint bad = endpoints.get(0);
+    LoadBalancer lb = LoadBalancers.weightedRoundRobin().endpoints(endpoints).timeSource(time)
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).maxEjectionPercent(50).build())
+        .slowStart(Duration.ofSeconds(100))
+        .build();
+
+    fail(lb, bad, 1);
+    time.advance(OutlierDetection.DEFAULT_BASE_EJECTION_TIME);
+
+    assertThat(lb.status(bad).ejected()).isFalse();
+    assertThat(lb.status(bad).weightPercent()).isEqualTo(LoadBalancerBuilder.DEFAULT_SLOW_START_MIN_WEIGHT_PERCENT);
+  }
+
+  private static void fail(LoadBalancer lb, Endpoint endpoint, int times) {
+    for (int i = 0; i < times; i++) {
+      lb.onComplete(endpoint, 1_000, false);
+    }
+  }
+}

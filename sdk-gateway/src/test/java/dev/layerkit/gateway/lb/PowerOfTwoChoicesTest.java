@@ -1,0 +1,160 @@
+package dev.layerkit.gateway.lb;
+
+import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.layerkit.core.time.ManualTimeSource;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Least request and peak EWMA, both power of two choices. */
+class PowerOfTwoChoicesTest {
+
+  private static final long MS = 1_000_000;
+
+  private final ManualTimeSource time = new ManualTimeSource();
+
+  @Test
+  void leastRequestPrefersTheEndpointWithFewerOutstandingRequests() {
+    List<Endpoint> endpoints = endpoints(2);
+    LoadBalancer lb = LoadBalancers.leastRequest().endpoints(endpoints).build();
+    Endpoint busy = holdUntil(lb, endpoints.get(0), 5);
+
+    // With two endpoints both are always drawn, so every pick must take the idle one until the
+    // loads are level.
+    for (int i = 0; i < 5; i++) {
+      assertThat(lb.pick()).isNotEqualTo(busy);
+    }
+    assertThat(lb.status(endpoints.get(0)).outstanding()).isEqualTo(5);
+    assertThat(lb.status(endpoints.get(1)).outstanding()).isEqualTo(5);
+  }
+
+  @Test
+  void leastRequestKeepsHeldLoadLevelAcrossManyEndpoints() {
+    List<Endpoint> endpoints = endpoints(10);
+    LoadBalancer lb = LoadBalancers.leastRequest().endpoints(endpoints).build();
+
+    for (int i = 0; i < 1000; i++) {
+      lb.pick();
+    }
+
+    // Two choices keep the maximum load within a small additive gap of the mean (log log n).
+    for (Endpoint endpoint : endpoints) {
+      assertThat(lb.status(endpoint).outstanding()).isBetween(97, 103);
+    }
+  }
+
+  @Test
+  void peakEwmaPrefersTheLowerLatencyEndpoint() {
+    List<Endpoint> endpoints = endpoints(2);
+    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time).build();
+    Endpoint slow = endpoints.get(0);
+    Endpoint fast = endpoints.get(1);
+    lb.onComplete(lb.pick(), 0, true);
+    lb.onComplete(lb.pick(), 0, true);
+    complete(lb, slow, 100 * MS);
+    complete(lb, fast, 10 * MS);
+
+    Map<Endpoint, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      Endpoint picked = lb.pick();
+      counts.merge(picked, 1, Integer::sum);
+      lb.onComplete(picked, picked.equals(slow) ? 100 * MS : 10 * MS, true);
+      time.advance(Duration.ofMillis(1));
+    }
+
+    assertThat(counts.getOrDefault(fast, 0)).isEqualTo(100);
+    assertThat(lb.status(slow).latencyNanos()).isGreaterThan(lb.status(fast).latencyNanos());
+  }
+
+  @Test
+  void peakEwmaWeighsLoadAgainstLatency() {
+    List<Endpoint> endpoints = endpoints(2);
+    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time).build();
+    Endpoint slow = endpoints.get(0);
+    Endpoint fast = endpoints.get(1);
+    complete(lb, slow, 30 * MS);
+    complete(lb, fast, 10 * MS);
+
+    // Costs latency x (outstanding + 1): the fast endpoint takes requests until it holds three,
+    // where 10 ms x 4 = 40 ms exceeds the slow one's 30 ms x 1.
+    for (int i = 0; i < 3; i++) {
+      assertThat(lb.pick()).isEqualTo(fast);
+    }
+    assertThat(lb.pick()).isEqualTo(slow);
+  }
+
+  @Test
+  void peakEwmaReactsToASlowResponseAtOnceAndForgetsItOverTime() {
+    List<Endpoint> endpoints = endpoints(2);
+    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time)
+        .latencyDecay(Duration.ofSeconds(10)).build();
+    Endpoint a = endpoints.get(0);
+    Endpoint b = endpoints.get(1);
+    complete(lb, a, 10 * MS);
+    complete(lb, b, 20 * MS);
+    assertThat(pickAndComplete(lb)).isEqualTo(a);
+
+    complete(lb, a, 500 * MS);   // a peak: the estimate jumps to the sample
+    assertThat(lb.status(a).latencyNanos()).isEqualTo(500.0 * MS);
+    assertThat(pickAndComplete(lb, 20 * MS)).isEqualTo(b);
+
+    // While b keeps serving at 20 ms (seen one second later as 20 ms x e^-0.1 = 18.1 ms), a's
+    // idle estimate decays towards zero; a is tried again once 500 ms x e^(-t / 10 s) falls below
+    // that, at t = 10 s x ln(500 / 18.1) = 33.2 s, so after 34 whole seconds.
+    int seconds = 0;
+    while (pickAndComplete(lb, 20 * MS).equals(b)) {
+      time.advance(Duration.ofSeconds(1));
+      seconds++;
+      assertThat(seconds).isLessThan(60);
+    }
+    assertThat(seconds).isEqualTo(34);
+  }
+
+  @Test
+  void peakEwmaProbesANewEndpointWithOneRequestAtATime() {
+    List<Endpoint> endpoints = endpoints(2);
+    MutableEndpointSource source = EndpointSource.mutable(endpoints.subList(0, 1));
+    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpointSource(source).timeSource(time).build();
+    complete(lb, endpoints.get(0), 10 * MS);
+    source.update(endpoints);
+    Endpoint fresh = endpoints.get(1);
+
+    assertThat(lb.pick()).isEqualTo(fresh);  // unknown and idle: costs nothing
+    assertThat(lb.pick()).isEqualTo(endpoints.get(0));  // unknown and busy: penalised
+    assertThat(lb.pick()).isEqualTo(endpoints.get(0));
+  }
+
+  /** Picks until {@code target} holds {@code count} requests, then cancels every other pick. */
+  private static Endpoint holdUntil(LoadBalancer lb, Endpoint target, int count) {
+    List<Endpoint> others = new java.util.ArrayList<>();
+    int held = 0;
+    while (held < count) {
+      Endpoint picked = lb.pick();
+      if (picked.equals(target)) {
+        held++;
+      } else {
+        others.add(picked);
+      }
+    }
+    others.forEach(lb::onCancel);
+    return target;
+  }
+
+  private void complete(LoadBalancer lb, Endpoint endpoint, long latency) {
+    lb.onComplete(endpoint, latency, true);
+  }
+
+  private Endpoint pickAndComplete(LoadBalancer lb) {
+    return pickAndComplete(lb, 10 * MS);
+  }
+
+  private Endpoint pickAndComplete(LoadBalancer lb, long latency) {
+    Endpoint picked = lb.pick();
+    lb.onComplete(picked, latency, true);
+    return picked;
+  }
+}
