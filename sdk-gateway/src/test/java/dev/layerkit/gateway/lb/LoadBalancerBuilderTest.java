@@ -1,0 +1,135 @@
+package dev.layerkit.gateway.lb;
+
+import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Bad input at the boundary: clear errors that name the setting and the value. */
+class LoadBalancerBuilderTest {
+
+  @Test
+  void rejectsAnEmptyOrMissingEndpointList() {
+    assertThatThrownBy(() -> LoadBalancers.roundRobin().endpoints(List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("endpoints must not be empty but was []");
+    assertThatThrownBy(() -> EndpointSource.of(List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("endpoints must not be empty but was []");
+    assertThatThrownBy(() -> LoadBalancers.roundRobin().endpoints(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("endpoints");
+    assertThatThrownBy(() -> LoadBalancers.roundRobin().serviceName("orders").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("an endpointSource (or endpoints) is required for service 'orders'");
+  }
+
+  @Test
+  void rejectsOutOfRangeValuesNamingThem() {
+    LoadBalancerBuilder b = LoadBalancers.random();
+    assertThatThrownBy(() -> b.serviceName(" ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("serviceName must not be blank but was ' '");
+    assertThatThrownBy(() -> b.panicThreshold(101)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("panicThreshold must be in [0, 100] but was 101.0");
+    assertThatThrownBy(() -> b.panicThreshold(Double.NaN)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("panicThreshold must be in [0, 100] but was NaN");
+    assertThatThrownBy(() -> b.slowStart(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("slowStart window must be >= 1ms but was PT0S");
+    assertThatThrownBy(() -> b.slowStartMinWeightPercent(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("slowStartMinWeightPercent must be in [1, 100] but was 0");
+    assertThatThrownBy(() -> b.timeSource(null)).isInstanceOf(NullPointerException.class).hasMessage("timeSource");
+    assertThatThrownBy(() -> b.meterRegistry(null)).isInstanceOf(NullPointerException.class).hasMessage("registry");
+  }
+
+  @Test
+  void rejectsRepeatedAndConflictingSettings() {
+    assertThatThrownBy(() -> LoadBalancers.random().serviceName("a").serviceName("b"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("serviceName was already set to a");
+    assertThatThrownBy(() -> LoadBalancers.random().endpoints(endpoints(1)).endpointSource(EndpointSource.mutable(List.of())))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("endpointSource was already set");
+    assertThatThrownBy(() -> LoadBalancers.roundRobin().slowStart(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("slowStart does not apply to roundRobin");
+    assertThatThrownBy(() -> LoadBalancers.consistentHash().slowStart(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("consistentHash");
+    assertThatThrownBy(() -> LoadBalancers.leastRequest().latencyDecay(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("latencyDecay applies to powerOfTwoChoices only, not leastRequest");
+  }
+
+  @Test
+  void consistentHashNeedsAKey() {
+    LoadBalancer lb = LoadBalancers.consistentHash().serviceName("carts").endpoints(endpoints(3)).build();
+
+    assertThatThrownBy(lb::pick)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("consistentHash balancer of service 'carts' needs a RequestContext with a key "
+            + "(RequestContext.ofKey) but got RequestContext.empty()");
+    assertThatThrownBy(() -> lb.pick(null)).isInstanceOf(NullPointerException.class).hasMessage("context");
+  }
+
+  @Test
+  void feedbackRejectsNegativeLatencyAndIgnoresUnknownEndpoints() {
+    LoadBalancer lb = LoadBalancers.leastRequest().endpoints(endpoints(2)).build();
+    Endpoint picked = lb.pick();
+
+    assertThatThrownBy(() -> lb.onComplete(picked, -1, true))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("latencyNanos must be >= 0 but was -1");
+    assertThatThrownBy(() -> lb.onComplete(null, 1, true)).isInstanceOf(NullPointerException.class).hasMessage("endpoint");
+    lb.onComplete(Endpoint.of("elsewhere", 1), 1, true);
+    lb.onCancel(Endpoint.of("elsewhere", 1));
+    assertThatThrownBy(() -> lb.status(Endpoint.of("elsewhere", 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'elsewhere:1' is not in the set");
+    assertThat(lb.status(picked).outstanding()).isEqualTo(1);
+  }
+
+  @Test
+  void aClosedBalancerRefusesPicksAndUnsubscribes() {
+    MutableEndpointSource source = EndpointSource.mutable(endpoints(2));
+    LoadBalancer lb = LoadBalancers.roundRobin().serviceName("orders").endpointSource(source).build();
+
+    lb.close();
+    lb.close();
+    source.update(endpoints(3));
+
+    assertThatThrownBy(lb::pick).isInstanceOf(IllegalStateException.class)
+        .hasMessage("load balancer for service 'orders' is closed");
+    assertThat(lb.endpoints()).isEmpty();
+  }
+
+  @Test
+  void outlierDetectionAndActiveCheckValidateTheirSettings() {
+    assertThatThrownBy(() -> OutlierDetection.builder().consecutiveFailures(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("consecutiveFailures must be >= 0 but was -1");
+    assertThatThrownBy(() -> OutlierDetection.builder().maxEjectionPercent(101))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxEjectionPercent must be in [0, 100] but was 101");
+    assertThatThrownBy(() -> OutlierDetection.builder().failureRateThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("failureRateThreshold must be in (0, 100] but was 0.0");
+    assertThatThrownBy(() -> OutlierDetection.builder().consecutiveFailures(0).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("both detectors are off");
+    assertThatThrownBy(() -> OutlierDetection.builder().baseEjectionTime(Duration.ofMinutes(10)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxEjectionTime must be >= baseEjectionTime PT10M but was PT5M");
+    assertThatThrownBy(() -> OutlierDetection.builder().consecutiveFailures(3).consecutiveFailures(4))
+        .isInstanceOf(IllegalStateException.class).hasMessage("consecutiveFailures was already set to 3");
+    assertThatThrownBy(() -> ActiveHealthCheck.http("health"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'health'");
+    assertThatThrownBy(() -> ActiveHealthCheck.tcp().unhealthyThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("unhealthyThreshold must be >= 1 but was 0");
+    assertThatThrownBy(() -> ActiveHealthCheck.tcp().interval(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("interval must be >= 1ms but was PT-0.001S");
+  }
+
+  @Test
+  void configsHaveDefaultsAndCopyThroughToBuilder() {
+    OutlierDetection defaults = OutlierDetection.ofDefaults();
+    assertThat(defaults.consecutiveFailures()).isEqualTo(OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES);
+    assertThat(defaults.maxEjectionPercent()).isEqualTo(10);
+    OutlierDetection changed = defaults.toBuilder().consecutiveFailures(2).build();
+    assertThat(changed.consecutiveFailures()).isEqualTo(2);
+    assertThat(changed.baseEjectionTime()).isEqualTo(defaults.baseEjectionTime());
+    ActiveHealthCheck check = ActiveHealthCheck.http("/h").build().toBuilder().timeout(Duration.ofMillis(300)).build();
+    assertThat(check.path()).isEqualTo("/h");
+    assertThat(check.timeout()).isEqualTo(Duration.ofMillis(300));
+    assertThat(check.interval()).isEqualTo(ActiveHealthCheck.DEFAULT_INTERVAL);
+  }
+}
