@@ -57,15 +57,22 @@ final class MongoSupport {
    *
    * @param environment the process environment, for the Docker check
    * @return the server
-   * @throws ServerUnavailableException if no Docker engine answers; decided without Testcontainers
-   *     when nothing points at one, so that case is quick and logs nothing
+   * @throws ServerUnavailableException if no Docker engine answers, decided without Testcontainers
+   *     when nothing points at one so that case is quick and logs nothing; or if Testcontainers is
+   *     not on the class path
    */
   static TestMongo startContainer(Lookup environment) throws ServerUnavailableException {
     String hint = DockerProbe.requireDockerHint(
         environment, Path.of(System.getProperty("user.home")), DockerProbe.SYSTEM_SOCKET);
-    if (!DockerClientFactory.instance().isDockerAvailable()) {
-      throw new ServerUnavailableException(
-          "Testcontainers found no working Docker engine (" + hint + " pointed at one)");
+    try {
+      if (!DockerClientFactory.instance().isDockerAvailable()) {
+        throw new ServerUnavailableException(
+            "Testcontainers found no working Docker engine (" + hint + " pointed at one)");
+      }
+    } catch (NoClassDefFoundError e) {
+      // A module that did not declare Testcontainers still gets mongo-java-server, with the reason.
+      throw new ServerUnavailableException("Testcontainers is not on the test class path (add "
+          + "org.testcontainers:testcontainers-mongodb) though " + hint + " points at Docker");
     }
     MongoDBContainer container = new MongoDBContainer(DockerImageName.parse(MONGODB_IMAGE));
     container.start();
