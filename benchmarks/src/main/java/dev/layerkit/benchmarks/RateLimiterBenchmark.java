@@ -26,8 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One in-memory rate-limit decision per key, Layerkit beside what a user would otherwise write:
  * Bucket4j's local lock-free bucket, Resilience4j's {@code RateLimiter} and Guava's
- * {@code RateLimiter}, each kept per key in a {@link ConcurrentHashMap}. The rate is high enough
- * that nearly every call is allowed, so every library runs its full consume path.
+ * {@code RateLimiter}, each kept per key in a {@link ConcurrentHashMap}. Every library gets a
+ * burst of {@value #BURST} and a refill of 10^9 a second, so nearly every call is allowed and each
+ * runs its full consume path (Guava and Resilience4j have no separate burst setting: Guava stores
+ * a second's worth, Resilience4j refreshes 10^6 permits a millisecond).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar RateLimiterBenchmark -t 1 -prof gc}
  * and again with {@code -t 2} (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
@@ -41,6 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RateLimiterBenchmark {
 
   private static final long RATE_PER_SECOND = 1_000_000_000L;
+  private static final long BURST = 1_000;
 
   @Param({"1", "10000"})
   int keys;
@@ -73,10 +76,10 @@ public class RateLimiterBenchmark {
     for (int i = 0; i < keys; i++) {
       keyNames[i] = "user:" + i;
     }
-    layerkit = RateLimiters.inMemory(RateLimitPolicy.of(Limit.greedy(RATE_PER_SECOND, RATE_PER_SECOND, Duration.ofSeconds(1))));
+    layerkit = RateLimiters.inMemory(RateLimitPolicy.of(Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1))));
     bucket4j = new ConcurrentHashMap<>();
     newBucket = key -> Bucket.builder()
-        .addLimit(Bandwidth.builder().capacity(RATE_PER_SECOND).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
+        .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
         .build();
     RateLimiterConfig r4jConfig = RateLimiterConfig.custom()
         .limitForPeriod(1_000_000).limitRefreshPeriod(Duration.ofMillis(1)).timeoutDuration(Duration.ZERO).build();

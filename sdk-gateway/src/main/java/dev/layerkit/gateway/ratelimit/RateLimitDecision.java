@@ -17,7 +17,8 @@ public final class RateLimitDecision {
   private final long limit;
   private final long retryAfterNanos;
 
-  private RateLimitDecision(boolean allowed, long remaining, long limit, long retryAfterNanos) {
+  /** Unchecked: for limiters of this package, whose arithmetic guarantees the ranges. */
+  RateLimitDecision(boolean allowed, long remaining, long limit, long retryAfterNanos) {
     this.allowed = allowed;
     this.remaining = remaining;
     this.limit = limit;

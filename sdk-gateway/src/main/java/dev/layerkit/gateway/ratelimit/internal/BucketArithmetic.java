@@ -1,7 +1,6 @@
 package dev.layerkit.gateway.ratelimit.internal;
 
 import dev.layerkit.gateway.ratelimit.Limit;
-import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +25,25 @@ import java.util.List;
  *
  * <p>Two longs per limit: {@code state[2i]} is the credit, {@code state[2i+1]} the time of the last
  * refill in units since the limiter's epoch. A request takes {@code permits * P} credit from every
- * limit, or from none.
+ * limit, or from none. Three more longs at the end receive the outcome of the last
+ * {@link #tryAcquire}, so that a decision is computed without allocating (see
+ * {@link #REMAINING}, {@link #LIMIT}, {@link #RETRY_AFTER_NANOS}).
  *
  * <p>Instances are immutable and thread-safe; callers serialize access to one key's state array.
  */
 public final class BucketArithmetic {
+
+  /** Offset from the end of a state array of the remaining permits of the last decision. */
+  public static final int REMAINING = 3;
+
+  /** Offset from the end of a state array of the binding limit's capacity of the last decision. */
+  public static final int LIMIT = 2;
+
+  /**
+   * Offset from the end of a state array of the last decision's retry-after in nanoseconds:
+   * 0 if it allowed, positive if it denied.
+   */
+  public static final int RETRY_AFTER_NANOS = 1;
 
   /** The largest integer a double holds exactly: every credit value stays at or below it. */
   public static final long MAX_EXACT = 1L << 53;
@@ -40,6 +53,7 @@ public final class BucketArithmetic {
   private final long[] refill;
   private final long[] capacity;
   private final long[] fullCredit;
+  private final long[] fullRefillUnits;
   private final boolean[] greedy;
   private final long minCapacity;
 
@@ -56,6 +70,7 @@ public final class BucketArithmetic {
     refill = new long[n];
     capacity = new long[n];
     fullCredit = new long[n];
+    fullRefillUnits = new long[n];
     greedy = new boolean[n];
     for (int i = 0; i < n; i++) {
       Limit limit = limits.get(i);
@@ -64,6 +79,7 @@ public final class BucketArithmetic {
       refill[i] = limit.refillTokens();
       capacity[i] = limit.capacity();
       fullCredit[i] = capacity[i] * period[i];
+      fullRefillUnits[i] = ceilDiv(fullCredit[i], refill[i]);
       greedy[i] = limit.refill() == Limit.Refill.GREEDY;
     }
     minCapacity = policy.minCapacity();
@@ -113,10 +129,10 @@ public final class BucketArithmetic {
    * Returns a new state array with every bucket full as of {@code nowNanos}.
    *
    * @param nowNanos nanoseconds since the limiter's epoch, not negative
-   * @return the state, two longs per limit
+   * @return the state, two longs per limit and three for the outcome
    */
   public long[] newState(long nowNanos) {
-    long[] state = new long[2 * period.length];
+    long[] state = new long[2 * period.length + 3];
     for (int i = 0; i < period.length; i++) {
       state[2 * i] = fullCredit[i];
       state[2 * i + 1] = nowNanos / unitNanos[i];
@@ -158,20 +174,21 @@ public final class BucketArithmetic {
 
   /**
    * Refills every bucket to {@code nowNanos}, then takes {@code permits} from all of them if all
-   * have enough. The caller has checked {@code permits} with {@link #checkPermits(long)} and holds
-   * exclusive access to {@code state}.
+   * have enough, and writes the outcome into the last three slots of {@code state}. The caller has
+   * checked {@code permits} with {@link #checkPermits(long)} and holds exclusive access to
+   * {@code state} until it has read the outcome.
    *
    * @param state the key's state, updated in place
    * @param nowNanos nanoseconds since the limiter's epoch, never decreasing for one state
    * @param permits the permits asked for
-   * @return the decision
    */
-  public RateLimitDecision tryAcquire(long[] state, long nowNanos, long permits) {
+  public void tryAcquire(long[] state, long nowNanos, long permits) {
     int n = period.length;
     boolean allowed = true;
     long retryAfterNanos = 0;
     for (int i = 0; i < n; i++) {
-      long now = nowNanos / unitNanos[i];
+      // Constant divisors compile to a multiply and shift; the unit is one of two values.
+      long now = unitNanos[i] == 1_000 ? nowNanos / 1_000 : nowNanos / 1_000_000;
       refill(state, i, now);
       long need = permits * period[i];
       if (state[2 * i] < need) {
@@ -191,9 +208,10 @@ public final class BucketArithmetic {
         limit = capacity[i];
       }
     }
-    return allowed
-        ? RateLimitDecision.allowed(remaining, limit)
-        : RateLimitDecision.denied(remaining, limit, retryAfterNanos);
+    int end = state.length;
+    state[end - REMAINING] = remaining;
+    state[end - LIMIT] = limit;
+    state[end - RETRY_AFTER_NANOS] = allowed ? 0 : retryAfterNanos;
   }
 
   private void refill(long[] state, int i, long now) {
@@ -205,8 +223,9 @@ public final class BucketArithmetic {
     }
     long missing = fullCredit[i] - credit;
     if (greedy[i]) {
-      // elapsed < ceil(missing / r) implies elapsed * r < missing <= 2^53: no overflow, exact.
-      state[2 * i] = elapsed >= ceilDiv(missing, refill[i]) ? fullCredit[i] : credit + elapsed * refill[i];
+      // Below the full-refill time, elapsed * r <= full + r < 2^54: no overflow, and no division.
+      long added = elapsed >= fullRefillUnits[i] ? missing : elapsed * refill[i];
+      state[2 * i] = added >= missing ? fullCredit[i] : credit + added;
       state[2 * i + 1] = now;
     } else {
       long periods = elapsed / period[i];
