@@ -9,6 +9,8 @@ import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -33,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,11 @@ import org.slf4j.LoggerFactory;
  * unreachable. Nothing is retried: a retry would only add latency to a request the gateway is
  * holding.
  *
+ * <h2>Local batching</h2>
+ *
+ * <p>Off by default; {@link Builder#localBatch(long, Duration)} lets an instance reserve a few
+ * permits per Redis call for hot keys, trading some under-admission for fewer round trips.
+ *
  * <p>Thread-safe; Lettuce multiplexes concurrent decisions over the one connection.
  *
  * <p>Metrics, when a registry is given, tagged {@code limiter=<name>}:
@@ -97,6 +105,9 @@ public final class RedisRateLimiter implements RateLimiter {
 
   /** The default retry-after of a decision denied because Redis failed under FailMode.CLOSED. */
   public static final Duration DEFAULT_FAIL_CLOSED_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /** Keys for which an instance holds a local batch at most, when batching is on. */
+  public static final long LOCAL_RESERVE_KEYS = 100_000;
 
   /** The default limiter name. */
   public static final String DEFAULT_NAME = "default";
@@ -124,6 +135,9 @@ public final class RedisRateLimiter implements RateLimiter {
   private final @Nullable Counter timeoutCounter;
   private final @Nullable Counter errorCounter;
   private final @Nullable Timer latency;
+  private final @Nullable Counter localCounter;
+  private final long localBatch;
+  private final @Nullable Cache<String, AtomicLong> reserves;
   private volatile boolean failing;
 
   private RedisRateLimiter(Builder builder) {
@@ -162,13 +176,24 @@ public final class RedisRateLimiter implements RateLimiter {
       latency = Timer.builder("layerkit.ratelimit.redis.latency")
           .description("Round trip of one rate-limit decision to Redis")
           .tag("limiter", name).register(registry);
+      localCounter = Counter.builder("layerkit.ratelimit.local.decisions")
+          .description("Decisions served from this instance's local batch, without Redis")
+          .tag("limiter", name).register(registry);
     } else {
       allowedCounter = null;
       deniedCounter = null;
       timeoutCounter = null;
       errorCounter = null;
       latency = null;
+      localCounter = null;
     }
+    this.localBatch = builder.localBatch;
+    this.reserves = builder.localBatch == 0 ? null : Caffeine.newBuilder()
+        .expireAfterWrite(builder.localHold)
+        .maximumSize(LOCAL_RESERVE_KEYS)
+        .ticker(timeSource::nanoTime)
+        .executor(Runnable::run)
+        .<String, AtomicLong>build();
   }
 
   private Counter counter(MeterRegistry registry, String meter, String tag, String value) {
@@ -210,11 +235,18 @@ public final class RedisRateLimiter implements RateLimiter {
       throw new IllegalArgumentException("key must not be empty");
     }
     arithmetic.checkPermits(permits);
+    if (reserves != null) {
+      RateLimitDecision local = tryLocal(key, permits);
+      if (local != null) {
+        return local;
+      }
+    }
     long start = timeSource.nanoTime();
     RateLimitDecision decision;
     try {
       List<Object> reply = evaluate(stateKey(key), permits, start);
-      decision = toDecision(reply);
+      long held = keepExtra(key, (Long) reply.get(4) - permits);
+      decision = toDecision(reply, held);
       recovered();
     } catch (TimeoutException e) {
       decision = failed(timeoutCounter, e);
@@ -234,6 +266,43 @@ public final class RedisRateLimiter implements RateLimiter {
     return decision;
   }
 
+  /**
+   * Serves the request from this instance's reserve for the key, if it holds enough permits. Every
+   * reserved permit was taken from Redis, so local grants never exceed the limit.
+   */
+  private @Nullable RateLimitDecision tryLocal(String key, long permits) {
+    AtomicLong reserve = reserves.getIfPresent(key);
+    if (reserve == null) {
+      return null;
+    }
+    long held;
+    do {
+      held = reserve.get();
+      if (held < permits) {
+        return null;
+      }
+    } while (!reserve.compareAndSet(held, held - permits));
+    if (localCounter != null) {
+      localCounter.increment();
+    }
+    if (allowedCounter != null) {
+      allowedCounter.increment();
+    }
+    return RateLimitDecision.allowed(held - permits, policy.minCapacity());
+  }
+
+  /** Adds the extra permits a Redis call took to the key's reserve; returns the reserve. */
+  private long keepExtra(String key, long extra) {
+    if (extra <= 0 || reserves == null) {
+      return 0;
+    }
+    AtomicLong reserve = reserves.get(key, k -> new AtomicLong());
+    long held = reserve.addAndGet(extra);
+    // Re-putting the same holder restarts its hold time without losing concurrent takes.
+    reserves.put(key, reserve);
+    return held;
+  }
+
   /** Returns the Redis key holding the state of {@code key}: hash-tagged for Redis Cluster. */
   String stateKey(String key) {
     return keyPrefix + '{' + key + '}';
@@ -243,7 +312,7 @@ public final class RedisRateLimiter implements RateLimiter {
       throws InterruptedException, ExecutionException, TimeoutException {
     String[] args = new String[4 + limitArgs.length];
     args[0] = Long.toString(permits);
-    args[1] = "0";
+    args[1] = Long.toString(localBatch);
     args[2] = clientClock == null ? "-1" : Long.toString(epochMicros(clientClock.instant()));
     args[3] = ttlMillis;
     System.arraycopy(limitArgs, 0, args, 4, limitArgs.length);
@@ -277,9 +346,9 @@ public final class RedisRateLimiter implements RateLimiter {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
-  private RateLimitDecision toDecision(List<Object> reply) {
+  private RateLimitDecision toDecision(List<Object> reply, long heldLocally) {
     boolean allowed = ((Long) reply.get(0)) == 1L;
-    long remaining = (Long) reply.get(1);
+    long remaining = (Long) reply.get(1) + heldLocally;
     long limit = (Long) reply.get(2);
     long retryMicros = (Long) reply.get(3);
     return allowed
@@ -390,6 +459,8 @@ public final class RedisRateLimiter implements RateLimiter {
     private TimeSource timeSource = TimeSource.system();
     private @Nullable TimeSource clientClock;
     private @Nullable MeterRegistry meterRegistry;
+    private long localBatch;
+    private Duration localHold = Duration.ZERO;
 
     private Builder(RateLimitPolicy policy, RedisScriptingAsyncCommands<String, String> scripting,
         BaseRedisAsyncCommands<String, String> base) {
@@ -515,6 +586,39 @@ public final class RedisRateLimiter implements RateLimiter {
      */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Turns on local batching for hot keys: when a decision goes to Redis, it also takes up to
+     * {@code permits} extra permits, if available, and this instance serves following requests
+     * for the key from them, without a round trip, for up to {@code maxHold}. Off by default.
+     *
+     * <p>The trade-off: the limit is never exceeded, since every permit served locally was taken
+     * in Redis. But permits held by one instance are unavailable to the others until used or
+     * dropped after {@code maxHold}, so a key may be denied while up to {@code permits} per
+     * instance sit unused (under-admission). {@code remaining} is what this instance could still
+     * use: Redis's remainder plus its reserve after a Redis call, its reserve alone after a local
+     * grant. Use it for keys hot enough that Redis round trips
+     * matter, with a batch small against the capacity (a tenth, say) and a hold shorter than the
+     * refill period.
+     *
+     * @param permits extra permits to take per Redis call
+     * @param maxHold how long unused reserved permits are kept
+     * @return this builder
+     * @throws NullPointerException if {@code maxHold} is null
+     * @throws IllegalArgumentException if {@code permits} or {@code maxHold} is not positive
+     */
+    public Builder localBatch(long permits, Duration maxHold) {
+      Objects.requireNonNull(maxHold, "maxHold");
+      if (permits <= 0) {
+        throw new IllegalArgumentException("localBatch permits must be > 0 but was " + permits);
+      }
+      if (maxHold.isNegative() || maxHold.isZero()) {
+        throw new IllegalArgumentException("localBatch maxHold must be > 0 but was " + maxHold);
+      }
+      this.localBatch = permits;
+      this.localHold = maxHold;
       return this;
     }
 

@@ -173,6 +173,46 @@ class RedisRateLimiterIT extends RateLimiterContract {
   }
 
   @Test
+  void localBatchingCutsRedisCallsNeverOverAdmitsAndHoldsReservesOnlyForMaxHold() {
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1)));
+    RedisRateLimiter a = batchingInstance(policy);
+    RedisRateLimiter b = batchingInstance(policy);
+    RedisCommands<String, String> sync = connection.sync();
+    a.tryAcquire("warm-up");
+    long evalshaBefore = calls(sync, "evalsha");
+    for (int i = 0; i < 44; i++) {
+      assertThat(a.tryAcquire("hot").allowed()).isTrue();
+      assertThat(b.tryAcquire("hot").allowed()).isTrue();
+    }
+    assertThat(calls(sync, "evalsha") - evalshaBefore).as("one Redis call per 1 + 10 permits").isEqualTo(8);
+
+    // 12 permits left in Redis: a takes 1 + 10 of them, b the last one.
+    assertThat(a.tryAcquire("hot").remaining()).as("Redis's last one plus a's reserve of 10").isEqualTo(11);
+    assertThat(b.tryAcquire("hot").allowed()).isTrue();
+    assertThat(b.tryAcquire("hot").allowed()).as("a holds the rest: under-admission for b").isFalse();
+    int servedByA = 0;
+    while (a.tryAcquire("hot").allowed()) {
+      servedByA++;
+    }
+    assertThat(servedByA).as("never more than the limit in total").isEqualTo(10);
+
+    RedisRateLimiter c = batchingInstance(policy);
+    assertThat(c.tryAcquire("other").allowed()).isTrue();
+    time.advance(Duration.ofMinutes(1));
+    long before = calls(sync, "evalsha");
+    assertThat(c.tryAcquire("other").allowed()).isTrue();
+    assertThat(calls(sync, "evalsha") - before).as("the expired reserve was dropped; Redis decides").isEqualTo(1);
+  }
+
+  private RedisRateLimiter batchingInstance(RateLimitPolicy policy) {
+    return RedisRateLimiter.builder(policy, connection)
+        .keyPrefix(keyPrefix).clientClock(time).timeSource(time)
+        .timeout(Duration.ofSeconds(10))
+        .localBatch(10, Duration.ofMinutes(1))
+        .build();
+  }
+
+  @Test
   void aRedisOutageAppliesTheFailModeWithinTheTimeoutAndRecovers() throws Exception {
     int port = freePort();
     RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
