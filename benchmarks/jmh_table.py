@@ -3,7 +3,8 @@
 
 Usage: jmh_table.py RESULT.json ANCHOR_METHOD
 Prints, per parameter combination, each method's score, its gc.alloc.rate.norm (B/op) and its
-ratio to ANCHOR_METHOD's score in the same run (time ratio: < 1 means faster than the anchor).
+ratio to ANCHOR_METHOD's score in the same run: for times (ns/op) below 1 is faster than the anchor,
+for throughputs (ops/s) above 1 is.
 """
 import json
 import sys
@@ -21,7 +22,8 @@ def main():
         unit = primary["scoreUnit"]
         alloc = result.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
         rows[params][method] = (primary["score"], primary["scoreError"], alloc)
-    print(f"| params | method | score ({unit}) | ± error | B/op | ratio to {anchor} |")
+    better = "higher is faster" if unit.endswith("/s") else "lower is faster"
+    print(f"| params | method | score ({unit}) | ± error | B/op | ratio to {anchor} ({better}) |")
     print("|---|---|---|---|---|---|")
     for params in sorted(rows, key=lambda p: [int(x) if x.isdigit() else x for x in p.replace("=", " ").split()]):
         methods = rows[params]

@@ -1,0 +1,120 @@
+package dev.layerkit.benchmarks;
+
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One in-memory rate-limit decision per key, Layerkit beside what a user would otherwise write:
+ * Bucket4j's local lock-free bucket, Resilience4j's {@code RateLimiter} and Guava's
+ * {@code RateLimiter}, each kept per key in a {@link ConcurrentHashMap}. Every library gets a
+ * burst of {@value #BURST} and a refill of 10^9 a second, so nearly every call is allowed and each
+ * runs its full consume path (Guava and Resilience4j have no separate burst setting: Guava stores
+ * a second's worth, Resilience4j refreshes 10^6 permits a millisecond).
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar RateLimiterBenchmark -t 1 -prof gc}
+ * and again with {@code -t 2} (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RateLimiterBenchmark {
+
+  private static final long RATE_PER_SECOND = 1_000_000_000L;
+  private static final long BURST = 1_000;
+
+  @Param({"1", "10000"})
+  int keys;
+
+  String[] keyNames;
+  RateLimiter layerkit;
+  ConcurrentHashMap<String, Bucket> bucket4j;
+  ConcurrentHashMap<String, io.github.resilience4j.ratelimiter.RateLimiter> resilience4j;
+  ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> guava;
+  Function<String, Bucket> newBucket;
+  Function<String, io.github.resilience4j.ratelimiter.RateLimiter> newResilience4j;
+  Function<String, com.google.common.util.concurrent.RateLimiter> newGuava;
+
+  /** Per-thread position in the key list. */
+  @State(Scope.Thread)
+  public static class Cursor {
+    int index;
+
+    String next(String[] keys) {
+      String key = keys[index];
+      index = index + 1 == keys.length ? 0 : index + 1;
+      return key;
+    }
+  }
+
+  /** Builds every limiter and touches every key once, so the measured calls are hits. */
+  @Setup
+  public void setUp() {
+    keyNames = new String[keys];
+    for (int i = 0; i < keys; i++) {
+      keyNames[i] = "user:" + i;
+    }
+    layerkit = RateLimiters.inMemory(RateLimitPolicy.of(Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1))));
+    bucket4j = new ConcurrentHashMap<>();
+    newBucket = key -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
+        .build();
+    RateLimiterConfig r4jConfig = RateLimiterConfig.custom()
+        .limitForPeriod(1_000_000).limitRefreshPeriod(Duration.ofMillis(1)).timeoutDuration(Duration.ZERO).build();
+    resilience4j = new ConcurrentHashMap<>();
+    newResilience4j = key -> io.github.resilience4j.ratelimiter.RateLimiter.of(key, r4jConfig);
+    guava = new ConcurrentHashMap<>();
+    newGuava = key -> com.google.common.util.concurrent.RateLimiter.create(RATE_PER_SECOND);
+    for (String key : keyNames) {
+      layerkit.tryAcquire(key);
+      bucket4j.computeIfAbsent(key, newBucket).tryConsume(1);
+      resilience4j.computeIfAbsent(key, newResilience4j).acquirePermission();
+      guava.computeIfAbsent(key, newGuava).tryAcquire();
+    }
+  }
+
+  /** Anchor: Bucket4j's local lock-free bucket, {@code tryConsume(1)}. */
+  @Benchmark
+  public boolean bucket4j(Cursor cursor) {
+    return bucket4j.computeIfAbsent(cursor.next(keyNames), newBucket).tryConsume(1);
+  }
+
+  /** Layerkit's in-memory limiter; reads the decision as a gateway would. */
+  @Benchmark
+  public long layerkit(Cursor cursor) {
+    var decision = layerkit.tryAcquire(cursor.next(keyNames));
+    return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
+  }
+
+  @Benchmark
+  public boolean resilience4j(Cursor cursor) {
+    return resilience4j.computeIfAbsent(cursor.next(keyNames), newResilience4j).acquirePermission();
+  }
+
+  @Benchmark
+  public boolean guava(Cursor cursor) {
+    return guava.computeIfAbsent(cursor.next(keyNames), newGuava).tryAcquire();
+  }
+}

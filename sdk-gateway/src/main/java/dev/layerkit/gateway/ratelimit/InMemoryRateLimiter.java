@@ -1,0 +1,280 @@
+package dev.layerkit.gateway.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link RateLimiter} for one process: per-key token buckets held in a bounded Caffeine cache.
+ *
+ * <h2>Design</h2>
+ *
+ * <p>A key's state is one {@code long[]} of two longs per limit (credit and last refill time; see
+ * {@link BucketArithmetic} for the exact integer model). A decision looks the array up (a Caffeine
+ * hit allocates nothing), then refills and takes permits inside a monitor on that array. The
+ * critical section is a few dozen arithmetic instructions and no allocation, so threads contend
+ * only when they hit the same key at the same instant, and then only briefly; it is not lock-free,
+ * but it is atomic across all of a policy's limits, which a lock-free single-word design could not
+ * be, and it allocates nothing where Bucket4j's lock-free bucket copies its state on every try
+ * ({@code benchmarks/README.md} compares them).
+ *
+ * <h2>Memory</h2>
+ *
+ * <p>Idle keys expire once they have been idle for the policy's full-refill time: by then their
+ * bucket is full, so dropping it and starting a new full one later changes nothing. The cache also
+ * holds at most {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS});
+ * evicting an active key early hands it a full bucket, so size the bound above the number of keys
+ * active within one refill time. A key costs about 150 bytes plus the key string with one limit
+ * (measured in {@code benchmarks/README.md}), so a million keys fit in well under 300 MB.
+ *
+ * <p>A request that races with the expiry of its key's idle state may be counted against the
+ * dropped state; since that state was full, the effect is at most one full bucket's worth for that
+ * one race.
+ *
+ * <p>Thread-safe. Metrics, when a registry is given: {@code layerkit.ratelimit.decisions}
+ * (counter, tags {@code limiter}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
+ * (gauge of tracked keys).
+ */
+public final class InMemoryRateLimiter implements RateLimiter {
+
+  /** The default bound on tracked keys. */
+  public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
+
+  private static final long COARSE_TICK_NANOS = 1_000_000;
+  private static final VarHandle COARSE_NOW;
+
+  static {
+    try {
+      COARSE_NOW = MethodHandles.lookup().findVarHandle(InMemoryRateLimiter.class, "coarseNow", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** The default limiter name, used as the {@code limiter} tag of its metrics. */
+  public static final String DEFAULT_NAME = "default";
+
+  private final String name;
+  private final RateLimitPolicy policy;
+  private final BucketArithmetic arithmetic;
+  private final TimeSource timeSource;
+  private final long epochNanos;
+  private final Cache<String, long[]> states;
+  private final Function<String, long[]> newState;
+  private final AllowedDecisions decisions;
+  private final @Nullable Counter allowedCounter;
+  private final @Nullable Counter deniedCounter;
+  /** Nanoseconds since the epoch, at most a millisecond old; see {@link #tick(long)}. */
+  private long coarseNow;
+
+  private InMemoryRateLimiter(Builder builder) {
+    this.name = builder.name;
+    this.policy = builder.policy;
+    this.arithmetic = new BucketArithmetic(policy);
+    this.timeSource = builder.timeSource;
+    this.epochNanos = timeSource.nanoTime();
+    this.states = Caffeine.newBuilder()
+        .maximumSize(builder.maximumKeys)
+        .expireAfterAccess(Duration.ofNanos(Math.max(1, arithmetic.fullRefillNanos())))
+        .ticker(() -> (long) COARSE_NOW.getOpaque(this))
+        // Maintenance is a few pointer moves: doing it on the calling thread avoids a thread hop
+        // and makes expiry deterministic under a ManualTimeSource.
+        .executor(Runnable::run)
+        .build();
+    this.newState = key -> arithmetic.newState(coarseNow);
+    this.decisions = new AllowedDecisions(policy);
+    MeterRegistry registry = builder.meterRegistry;
+    if (registry != null) {
+      allowedCounter = Counter.builder("layerkit.ratelimit.decisions")
+          .description("Rate-limit decisions")
+          .tag("limiter", name).tag("result", "allowed").register(registry);
+      deniedCounter = Counter.builder("layerkit.ratelimit.decisions")
+          .description("Rate-limit decisions")
+          .tag("limiter", name).tag("result", "denied").register(registry);
+      Gauge.builder("layerkit.ratelimit.keys", states, Cache::estimatedSize)
+          .description("Keys with rate-limit state in memory")
+          .tag("limiter", name).register(registry);
+    } else {
+      allowedCounter = null;
+      deniedCounter = null;
+    }
+  }
+
+  /**
+   * Returns a builder for a limiter enforcing {@code policy}.
+   *
+   * @param policy the policy
+   * @return the builder
+   * @throws NullPointerException if {@code policy} is null
+   */
+  public static Builder builder(RateLimitPolicy policy) {
+    return new Builder(policy);
+  }
+
+  @Override
+  public RateLimitDecision tryAcquire(String key, long permits) {
+    checkKey(key);
+    arithmetic.checkPermits(permits);
+    long now = nowNanos();
+    tick(now);
+    long[] state = states.get(key, newState);
+    long remaining;
+    long limit;
+    long retryAfterNanos;
+    synchronized (state) {
+      arithmetic.tryAcquire(state, now, permits);
+      int end = state.length;
+      remaining = state[end - BucketArithmetic.REMAINING];
+      limit = state[end - BucketArithmetic.LIMIT];
+      retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
+    }
+    boolean allowed = retryAfterNanos == 0;
+    Counter counter = allowed ? allowedCounter : deniedCounter;
+    if (counter != null) {
+      counter.increment();
+    }
+    return allowed ? decisions.allowed(remaining, limit) : new RateLimitDecision(false, remaining, limit, retryAfterNanos);
+  }
+
+  /**
+   * Advances the coarse clock Caffeine expires by. Caffeine reads its ticker on every hit; giving
+   * it this field instead of a second clock read per decision saves the read, and writing it only
+   * once a millisecond keeps threads from fighting over its cache line. Expiry is then late by at
+   * most a millisecond, against refill times of a millisecond or more.
+   */
+  private void tick(long now) {
+    if (now - (long) COARSE_NOW.getOpaque(this) >= COARSE_TICK_NANOS) {
+      COARSE_NOW.setOpaque(this, now);
+    }
+  }
+
+  static void checkKey(String key) {
+    Objects.requireNonNull(key, "key");
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException("key must not be empty");
+    }
+  }
+
+  private long nowNanos() {
+    return timeSource.nanoTime() - epochNanos;
+  }
+
+  @Override
+  public RateLimitPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Returns the limiter's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns an estimate of the keys currently tracked.
+   *
+   * @return the estimated key count
+   */
+  public long estimatedKeys() {
+    tick(nowNanos());
+    states.cleanUp();
+    return states.estimatedSize();
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryRateLimiter{name=" + name + ", policy=" + policy + '}';
+  }
+
+  /** Builds an {@link InMemoryRateLimiter}; not thread-safe. */
+  public static final class Builder {
+    private final RateLimitPolicy policy;
+    private String name = DEFAULT_NAME;
+    private TimeSource timeSource = TimeSource.system();
+    private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
+    private @Nullable MeterRegistry meterRegistry;
+
+    private Builder(RateLimitPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Sets the name used in metrics and messages.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the time source; for tests, a {@code ManualTimeSource}.
+     *
+     * @param timeSource the time source
+     * @return this builder
+     * @throws NullPointerException if {@code timeSource} is null
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * Sets the most keys held at once; beyond it the least recently used lose their state.
+     *
+     * @param maximumKeys the bound
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maximumKeys} is not positive
+     */
+    public Builder maximumKeys(long maximumKeys) {
+      if (maximumKeys <= 0) {
+        throw new IllegalArgumentException("maximumKeys must be > 0 but was " + maximumKeys);
+      }
+      this.maximumKeys = maximumKeys;
+      return this;
+    }
+
+    /**
+     * Records decisions and key counts in {@code registry}. Cost: one counter increment (a
+     * {@code DoubleAdder}) per decision.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Builds the limiter.
+     *
+     * @return the limiter
+     */
+    public InMemoryRateLimiter build() {
+      return new InMemoryRateLimiter(this);
+    }
+  }
+}

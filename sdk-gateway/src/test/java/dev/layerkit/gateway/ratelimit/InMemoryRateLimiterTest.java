@@ -1,0 +1,68 @@
+package dev.layerkit.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.core.time.TimeSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class InMemoryRateLimiterTest extends RateLimiterContract {
+
+  @Override
+  protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
+    return InMemoryRateLimiter.builder(policy).timeSource(timeSource).build();
+  }
+
+  @Test
+  void idleKeysExpireOnceTheirBucketWouldBeFullAgain() {
+    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(10)))
+        .timeSource(time).build();
+    for (int i = 0; i < 100; i++) {
+      limiter.tryAcquire("key-" + i);
+    }
+    assertThat(limiter.estimatedKeys()).isEqualTo(100);
+    time.advance(Duration.ofMillis(999));
+    assertThat(limiter.estimatedKeys()).as("not yet full again").isEqualTo(100);
+    time.advance(Duration.ofMillis(2));
+    assertThat(limiter.estimatedKeys()).isZero();
+    assertThat(limiter.tryAcquire("key-0").remaining()).as("a new full bucket").isEqualTo(9);
+  }
+
+  @Test
+  void holdsAtMostMaximumKeys() {
+    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(10)))
+        .timeSource(time).maximumKeys(1_000).build();
+    for (int i = 0; i < 5_000; i++) {
+      limiter.tryAcquire("key-" + i);
+    }
+    assertThat(limiter.estimatedKeys()).isLessThanOrEqualTo(1_000);
+  }
+
+  @Test
+  void countsDecisionsInTheMeterRegistry() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(2)))
+        .name("api").timeSource(time).meterRegistry(registry).build();
+    for (int i = 0; i < 5; i++) {
+      limiter.tryAcquire("k");
+    }
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "allowed").counter().count())
+        .isEqualTo(2);
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "denied").counter().count())
+        .isEqualTo(3);
+    assertThat(registry.get("layerkit.ratelimit.keys").tag("limiter", "api").gauge().value()).isEqualTo(1);
+  }
+
+  @Test
+  void builderRejectsBadOptions() {
+    InMemoryRateLimiter.Builder builder = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(1)));
+    assertThatThrownBy(() -> builder.maximumKeys(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maximumKeys must be > 0 but was 0");
+    assertThatThrownBy(() -> builder.name(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("name must not be blank but was ' '");
+    assertThatThrownBy(() -> InMemoryRateLimiter.builder(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("policy");
+  }
+}

@@ -1,0 +1,56 @@
+package dev.layerkit.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LimitTest {
+
+  @ParameterizedTest
+  @ValueSource(longs = {0, -5})
+  void rejectsNonPositiveCapacityAndRefill(long value) {
+    assertThatThrownBy(() -> Limit.greedy(value, 1, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("capacity must be > 0 but was " + value);
+    assertThatThrownBy(() -> Limit.interval(1, value, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("refillTokens must be > 0 but was " + value);
+  }
+
+  @Test
+  void rejectsPeriodsOutsideOneMillisecondToAYear() {
+    assertThatThrownBy(() -> Limit.of(1, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("refillPeriod must be between PT0.001S and PT8784H but was PT0S");
+    assertThatThrownBy(() -> Limit.of(1, Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was PT-0.001S");
+    assertThatThrownBy(() -> Limit.of(1, Duration.ofDays(367)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was PT8808H");
+    assertThatThrownBy(() -> Limit.of(1, null)).isInstanceOf(NullPointerException.class).hasMessage("refillPeriod");
+  }
+
+  @Test
+  void rejectsLimitsTooLargeToCountExactly() {
+    assertThatThrownBy(() -> Limit.perDay(200_000_000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("capacity 200000000 with refill 200000000 per PT24H is too large to count exactly");
+    assertThatThrownBy(() -> Limit.of(Long.MAX_VALUE, Duration.ofMillis(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large to count exactly");
+    assertThatThrownBy(() -> Limit.of(1, Duration.ofNanos(1_000_500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("refillPeriod must be a whole number of microseconds but was PT0.0010005S");
+  }
+
+  @Test
+  void policiesNeedAtLeastOneDistinctLimit() {
+    assertThatThrownBy(RateLimitPolicy::of)
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("limits must not be empty but no limit was added");
+    assertThatThrownBy(() -> RateLimitPolicy.of(Limit.perSecond(1), Limit.perSecond(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was already added");
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.perMinute(100), Limit.perSecond(10));
+    assertThat(policy.minCapacity()).isEqualTo(10);
+    assertThat(policy.limits()).containsExactly(Limit.perMinute(100), Limit.perSecond(10));
+    assertThat(Limit.perSecond(10)).hasToString("Limit{10 tokens, greedy refill 10 per PT1S}");
+  }
+}
