@@ -1,0 +1,671 @@
+package dev.layerkit.gateway.lb.redis;
+
+import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.codec.CodecException;
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.MutableEndpointSource;
+import dev.layerkit.gateway.lb.internal.SharedScheduler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service registry on Redis: instances {@link #register register} themselves with a TTL
+ * heartbeat and deregister on close; load balancers {@link #watch watch} a service as an
+ * {@link EndpointSource} that sees joins and leaves within a bounded delay.
+ *
+ * <h2>Data layout</h2>
+ *
+ * <p>Per service, with the default {@link #DEFAULT_KEY_PREFIX prefix} {@code layerkit:lb:}:
+ *
+ * <ul>
+ *   <li>{@code layerkit:lb:{orders}:instances}, a sorted set: member = {@link Endpoint#id()},
+ *       score = the instance's expiry in milliseconds of the Redis server's clock;</li>
+ *   <li>{@code layerkit:lb:{orders}:endpoints}, a hash: id to the endpoint as JSON (host, port,
+ *       weight, zone, metadata);</li>
+ *   <li>{@code layerkit:lb:{orders}:changes}, a pub/sub channel announcing joins and leaves.</li>
+ * </ul>
+ *
+ * <p>The service name in braces is a Redis Cluster hash tag: both keys of a service live in one
+ * slot, so each operation is one Lua script touching both atomically. Expiry is judged by the
+ * server's clock ({@code TIME} inside the scripts), so instances with skewed clocks agree; that is
+ * why this class takes no {@code TimeSource}. Both keys also expire as a whole one TTL after the
+ * last heartbeat, so a service that vanished leaves no garbage.
+ *
+ * <h2>Timing</h2>
+ *
+ * <ul>
+ *   <li>A registration is written before {@link #register} returns, then refreshed every
+ *       {@link Builder#heartbeatInterval heartbeat interval} (a third of the TTL by default).</li>
+ *   <li>A graceful join or leave is published on the service's channel; watchers re-read the set
+ *       on notification, so they see it within a few milliseconds.</li>
+ *   <li>Every watcher also re-reads every {@link Builder#refreshInterval refresh interval}, which
+ *       bounds the delay when a notification is lost (pub/sub is fire-and-forget, for example
+ *       while a watcher reconnects), and removes instances whose TTL has run out: a crashed
+ *       instance disappears within TTL + refresh interval.</li>
+ * </ul>
+ *
+ * <h2>Failure</h2>
+ *
+ * <p>{@link #register} and {@link #watch} do their first write or read on the calling thread and
+ * throw Lettuce's {@code RedisException} if Redis cannot be reached. After that, a failed
+ * heartbeat or re-read is logged and retried at the next interval: a watcher keeps its last known
+ * set (stale endpoints are better than none, and the balancer's outlier detection handles those
+ * that are gone), and a registration whose heartbeats fail for a whole TTL drops out of the
+ * registry until the next heartbeat that succeeds re-adds it. Command timeouts are the
+ * {@link RedisClient}'s.
+ *
+ * <h2>Threads and ownership</h2>
+ *
+ * <p>Thread-safe. Heartbeats and re-reads run on the scheduler (a shared daemon scheduler unless
+ * injected), never on Lettuce's event loop. The registry opens two connections from the client
+ * (commands, and pub/sub once something is watched) and closes them in {@link #close()}; the
+ * client itself stays the caller's.
+ *
+ * <pre>{@code
+ * RedisServiceRegistry registry = RedisServiceRegistry.builder(redisClient).build();
+ *
+ * // in each order-service instance
+ * RedisServiceRegistry.Registration me = registry.register("orders", Endpoint.of(podIp, 8080));
+ *
+ * // in the gateway
+ * LoadBalancer orders = LoadBalancers.leastRequest()
+ *     .serviceName("orders")
+ *     .endpointSource(registry.watch("orders"))
+ *     .build();
+ * }</pre>
+ */
+public final class RedisServiceRegistry implements AutoCloseable {
+
+  /** The prefix of every key and channel unless set otherwise. */
+  public static final String DEFAULT_KEY_PREFIX = "layerkit:lb:";
+
+  /** How long a registration lives without a heartbeat unless set otherwise. */
+  public static final Duration DEFAULT_TTL = Duration.ofSeconds(15);
+
+  /** How often a watcher re-reads its service even without a notification, unless set otherwise. */
+  public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(5);
+
+  private static final Logger log = LoggerFactory.getLogger(RedisServiceRegistry.class);
+  private static final Codec<EndpointRecord> CODEC = Codecs.json(EndpointRecord.class);
+
+  private final RedisClient client;
+  private final String keyPrefix;
+  private final Duration ttl;
+  private final Duration heartbeatInterval;
+  private final Duration refreshInterval;
+  private final ScheduledExecutorService scheduler;
+  private final StatefulRedisConnection<String, String> connection;
+  private final Script register;
+  private final Script deregister;
+  private final Script read;
+  private final Set<RegistrationImpl> registrations = ConcurrentHashMap.newKeySet();
+  private final Map<String, Set<Watcher>> watchersByChannel = new ConcurrentHashMap<>();
+  private final Object pubSubLock = new Object();
+  private @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+  private volatile boolean closed;
+
+  private RedisServiceRegistry(Builder b) {
+    this.client = b.client;
+    this.keyPrefix = b.keyPrefix;
+    this.ttl = b.ttl;
+    this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : b.ttl.dividedBy(3);
+    this.refreshInterval = b.refreshInterval;
+    this.scheduler = b.scheduler != null ? b.scheduler : SharedScheduler.get();
+    this.connection = client.connect();
+    RedisCommands<String, String> commands = connection.sync();
+    this.register = new Script(RegistryScripts.REGISTER, commands);
+    this.deregister = new Script(RegistryScripts.DEREGISTER, commands);
+    this.read = new Script(RegistryScripts.READ, commands);
+  }
+
+  /**
+   * Starts building a registry on a Lettuce client, which the registry uses but does not close.
+   *
+   * @param client a client created with the Redis URI, for example {@code RedisClient.create(uri)}
+   * @return a builder
+   * @throws NullPointerException if {@code client} is null
+   */
+  public static Builder builder(RedisClient client) {
+    return new Builder(client);
+  }
+
+  /**
+   * Registers an instance of a service and keeps it registered with heartbeats until the returned
+   * registration (or this registry) is closed. Registering an id that is already registered
+   * replaces its endpoint, so an instance that restarts under the same id simply takes over.
+   *
+   * @param service the service name, not blank, without braces
+   * @param endpoint the instance; its {@link Endpoint#id()} must be unique within the service
+   * @return the registration; close it on shutdown to deregister at once
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code service} is blank or contains a brace
+   * @throws IllegalStateException if the registry is closed
+   * @throws io.lettuce.core.RedisException if the first write fails
+   */
+  public Registration register(String service, Endpoint endpoint) {
+    ServiceKeys keys = keys(service);
+    Objects.requireNonNull(endpoint, "endpoint");
+    checkOpen();
+    String json = new String(CODEC.encode(EndpointRecord.of(endpoint)), StandardCharsets.UTF_8);
+    RegistrationImpl registration = new RegistrationImpl(service, endpoint, keys, json);
+    registration.heartbeat();
+    long interval = heartbeatInterval.toNanos();
+    registration.task = scheduler.scheduleWithFixedDelay(registration::heartbeatQuietly, interval, interval,
+        TimeUnit.NANOSECONDS);
+    registrations.add(registration);
+    return registration;
+  }
+
+  /**
+   * Returns an endpoint source that follows a service's registered instances. The first read
+   * happens before this method returns. Close the source when done; closing the registry closes
+   * it too.
+   *
+   * @param service the service name, not blank, without braces
+   * @return the source, its endpoints sorted by id
+   * @throws NullPointerException if {@code service} is null
+   * @throws IllegalArgumentException if {@code service} is blank or contains a brace
+   * @throws IllegalStateException if the registry is closed
+   * @throws io.lettuce.core.RedisException if subscribing or the first read fails
+   */
+  public EndpointSource watch(String service) {
+    ServiceKeys keys = keys(service);
+    checkOpen();
+    Watcher watcher = new Watcher(service, keys);
+    // Subscribe before the first read, so that no change between the two goes unnoticed.
+    watchersByChannel.computeIfAbsent(keys.channel, c -> new CopyOnWriteArraySet<>()).add(watcher);
+    subscribe(keys.channel);
+    watcher.refresh();
+    long interval = refreshInterval.toNanos();
+    watcher.task = scheduler.scheduleWithFixedDelay(watcher::refreshQuietly, interval, interval, TimeUnit.NANOSECONDS);
+    return watcher;
+  }
+
+  /**
+   * Reads a service's live instances once, removing expired ones.
+   *
+   * @param service the service name
+   * @return the endpoints, sorted by id
+   * @throws NullPointerException if {@code service} is null
+   * @throws IllegalArgumentException if {@code service} is blank or contains a brace
+   * @throws IllegalStateException if the registry is closed
+   * @throws io.lettuce.core.RedisException if the read fails
+   */
+  public List<Endpoint> instances(String service) {
+    ServiceKeys keys = keys(service);
+    checkOpen();
+    return readInstances(keys);
+  }
+
+  /**
+   * Returns the Redis keys and channel of a service, in the order instances (sorted set),
+   * endpoints (hash), changes (channel). For operators and tests.
+   *
+   * @param service the service name
+   * @return the three names
+   * @throws NullPointerException if {@code service} is null
+   * @throws IllegalArgumentException if {@code service} is blank or contains a brace
+   */
+  public List<String> keysOf(String service) {
+    ServiceKeys keys = keys(service);
+    return List.of(keys.instances, keys.endpoints, keys.channel);
+  }
+
+  /**
+   * Deregisters every registration made here, closes every watcher and both connections. Does
+   * not close the client or an injected scheduler. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (RegistrationImpl registration : registrations) {
+      registration.close();
+    }
+    for (Set<Watcher> watchers : watchersByChannel.values()) {
+      for (Watcher watcher : watchers) {
+        watcher.close();
+      }
+    }
+    synchronized (pubSubLock) {
+      if (pubSub != null) {
+        pubSub.close();
+        pubSub = null;
+      }
+    }
+    connection.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisServiceRegistry{prefix=" + keyPrefix + ", ttl=" + ttl + ", registrations=" + registrations.size()
+        + ", watched=" + watchersByChannel.keySet() + '}';
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("RedisServiceRegistry is closed");
+    }
+  }
+
+  private ServiceKeys keys(String service) {
+    Objects.requireNonNull(service, "service");
+    if (service.isBlank() || service.indexOf('{') >= 0 || service.indexOf('}') >= 0) {
+      throw new IllegalArgumentException("service must be non-blank and without braces but was '" + service + "'");
+    }
+    String base = keyPrefix + '{' + service + '}';
+    return new ServiceKeys(base + ":instances", base + ":endpoints", base + ":changes");
+  }
+
+  private void subscribe(String channel) {
+    synchronized (pubSubLock) {
+      if (pubSub == null) {
+        StatefulRedisPubSubConnection<String, String> c = client.connectPubSub();
+        c.addListener(new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String message) {
+            // Lettuce's event loop: hand off, never call Redis from here.
+            Set<Watcher> watchers = watchersByChannel.get(channel);
+            if (watchers != null) {
+              watchers.forEach(Watcher::requestRefresh);
+            }
+          }
+        });
+        pubSub = c;
+      }
+      pubSub.sync().subscribe(channel);
+    }
+  }
+
+  private void unsubscribeIfUnwatched(String channel) {
+    synchronized (pubSubLock) {
+      Set<Watcher> watchers = watchersByChannel.get(channel);
+      if (watchers != null && watchers.isEmpty()) {
+        watchersByChannel.remove(channel, watchers);
+        if (pubSub != null && pubSub.isOpen()) {
+          pubSub.async().unsubscribe(channel);
+        }
+      }
+    }
+  }
+
+  private List<Endpoint> readInstances(ServiceKeys keys) {
+    List<Object> values = read.run(ScriptOutputType.MULTI, new String[] {keys.instances, keys.endpoints}, keys.channel);
+    List<Endpoint> endpoints = new ArrayList<>(values.size());
+    Set<String> ids = new HashSet<>();
+    for (Object value : values) {
+      try {
+        Endpoint endpoint = CODEC.decode(String.valueOf(value).getBytes(StandardCharsets.UTF_8)).toEndpoint();
+        if (ids.add(endpoint.id())) {
+          endpoints.add(endpoint);
+        }
+      } catch (CodecException | IllegalArgumentException | NullPointerException e) {
+        // One malformed entry (written by hand, or by an incompatible version) must not hide the
+        // rest of the service.
+        log.warn("skipping an unreadable endpoint in {}: {}", keys.endpoints, e.toString());
+      }
+    }
+    endpoints.sort(Comparator.comparing(Endpoint::id));
+    return endpoints;
+  }
+
+  /** A registration with the registry; closing it deregisters the instance at once. */
+  public interface Registration extends AutoCloseable {
+
+    /**
+     * Returns the service the instance is registered under.
+     *
+     * @return the service name
+     */
+    String service();
+
+    /**
+     * Returns the registered endpoint.
+     *
+     * @return the endpoint
+     */
+    Endpoint endpoint();
+
+    /**
+     * Stops the heartbeats and removes the instance from the registry, telling watchers.
+     * Idempotent. If Redis cannot be reached the failure is logged, and the entry expires after
+     * the TTL.
+     */
+    @Override
+    void close();
+  }
+
+  private record ServiceKeys(String instances, String endpoints, String channel) {}
+
+  /** Runs a script by its SHA-1, loading it with EVAL when the server does not know it yet. */
+  private static final class Script {
+    private final String source;
+    private final String sha;
+    private final RedisCommands<String, String> commands;
+
+    Script(String source, RedisCommands<String, String> commands) {
+      this.source = source;
+      this.sha = commands.digest(source);
+      this.commands = commands;
+    }
+
+    <T> T run(ScriptOutputType type, String[] keys, String... args) {
+      try {
+        return commands.evalsha(sha, type, keys, args);
+      } catch (RedisNoScriptException e) {
+        return commands.eval(source, type, keys, args);
+      }
+    }
+  }
+
+  private final class RegistrationImpl implements Registration {
+    private final String service;
+    private final Endpoint endpoint;
+    private final ServiceKeys keys;
+    private final String json;
+    volatile @Nullable ScheduledFuture<?> task;
+    private volatile boolean closed;
+
+    RegistrationImpl(String service, Endpoint endpoint, ServiceKeys keys, String json) {
+      this.service = service;
+      this.endpoint = endpoint;
+      this.keys = keys;
+      this.json = json;
+    }
+
+    void heartbeat() {
+      register.run(ScriptOutputType.INTEGER, new String[] {keys.instances, keys.endpoints},
+          endpoint.id(), json, Long.toString(ttl.toMillis()), keys.channel);
+    }
+
+    void heartbeatQuietly() {
+      if (closed) {
+        return;
+      }
+      try {
+        heartbeat();
+      } catch (RuntimeException e) {
+        log.warn("heartbeat of {} in service '{}' failed; retrying in {}: {}", endpoint.id(), service,
+            heartbeatInterval, e.toString());
+      }
+    }
+
+    @Override
+    public String service() {
+      return service;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ScheduledFuture<?> t = task;
+      if (t != null) {
+        t.cancel(false);
+      }
+      registrations.remove(this);
+      try {
+        deregister.run(ScriptOutputType.INTEGER, new String[] {keys.instances, keys.endpoints}, endpoint.id(),
+            keys.channel);
+      } catch (RuntimeException e) {
+        log.warn("deregistering {} from service '{}' failed; it expires within {}: {}", endpoint.id(), service, ttl,
+            e.toString());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Registration{" + service + ", " + endpoint.id() + (closed ? ", closed" : "") + '}';
+    }
+  }
+
+  /** The endpoint source of one {@link #watch}: a mutable source refreshed from Redis. */
+  private final class Watcher implements EndpointSource {
+    private final String service;
+    private final ServiceKeys keys;
+    private final MutableEndpointSource endpoints = EndpointSource.mutable(List.of());
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
+    volatile @Nullable ScheduledFuture<?> task;
+    private volatile boolean closed;
+
+    Watcher(String service, ServiceKeys keys) {
+      this.service = service;
+      this.keys = keys;
+    }
+
+    synchronized void refresh() {
+      if (!closed) {
+        endpoints.update(readInstances(keys));
+      }
+    }
+
+    void refreshQuietly() {
+      try {
+        refresh();
+      } catch (RuntimeException e) {
+        log.warn("re-reading service '{}' failed; keeping its {} known endpoints: {}", service,
+            endpoints.endpoints().size(), e.toString());
+      }
+    }
+
+    /** Coalesces a burst of notifications into one re-read on the scheduler. */
+    void requestRefresh() {
+      if (!closed && refreshPending.compareAndSet(false, true)) {
+        try {
+          scheduler.execute(() -> {
+            refreshPending.set(false);
+            refreshQuietly();
+          });
+        } catch (RuntimeException e) {
+          refreshPending.set(false);
+          log.warn("could not schedule a re-read of service '{}': {}", service, e.toString());
+        }
+      }
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+      return endpoints.endpoints();
+    }
+
+    @Override
+    public Subscription subscribe(Consumer<? super List<Endpoint>> listener) {
+      return endpoints.subscribe(listener);
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        endpoints.close();
+      }
+      ScheduledFuture<?> t = task;
+      if (t != null) {
+        t.cancel(false);
+      }
+      Set<Watcher> watchers = watchersByChannel.get(keys.channel);
+      if (watchers != null) {
+        watchers.remove(this);
+        unsubscribeIfUnwatched(keys.channel);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "RedisServiceRegistry.watch(" + service + "){endpoints=" + endpoints.endpoints().size() + '}';
+    }
+  }
+
+  /**
+   * Builds a {@link RedisServiceRegistry}. Each value may be set once; not thread-safe.
+   */
+  public static final class Builder {
+
+    private final RedisClient client;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private Duration ttl = DEFAULT_TTL;
+    private @Nullable Duration heartbeatInterval;
+    private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
+    private @Nullable ScheduledExecutorService scheduler;
+    private final Set<String> given = new HashSet<>();
+
+    private Builder(RedisClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /**
+     * Sets the prefix of every key and channel, for example to keep environments apart on one
+     * Redis. Default {@value RedisServiceRegistry#DEFAULT_KEY_PREFIX}.
+     *
+     * @param keyPrefix the prefix, possibly empty, without braces
+     * @return this builder
+     * @throws NullPointerException if {@code keyPrefix} is null
+     * @throws IllegalArgumentException if {@code keyPrefix} contains a brace, which would break the
+     *     hash tag
+     * @throws IllegalStateException if already set
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException("keyPrefix must not contain braces but was '" + keyPrefix + "'");
+      }
+      given("keyPrefix", this.keyPrefix);
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * Sets how long a registration lives without a heartbeat: the longest a crashed instance
+     * stays registered (plus a watcher's refresh interval). Default 15 s.
+     *
+     * @param ttl the time to live, at least 100 ms
+     * @return this builder
+     * @throws NullPointerException if {@code ttl} is null
+     * @throws IllegalArgumentException if {@code ttl} is shorter than 100 ms
+     * @throws IllegalStateException if already set
+     */
+    public Builder ttl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("ttl must be >= 100ms but was " + ttl);
+      }
+      given("ttl", this.ttl);
+      this.ttl = ttl;
+      return this;
+    }
+
+    /**
+     * Sets how often a registration is refreshed; a third of the TTL by default, so two
+     * heartbeats in a row may fail before the instance drops out.
+     *
+     * @param heartbeatInterval the interval, at least 10 ms and shorter than the TTL (checked by
+     *     {@link #build()})
+     * @return this builder
+     * @throws NullPointerException if {@code heartbeatInterval} is null
+     * @throws IllegalArgumentException if {@code heartbeatInterval} is shorter than 10 ms
+     * @throws IllegalStateException if already set
+     */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+      if (heartbeatInterval.compareTo(Duration.ofMillis(10)) < 0) {
+        throw new IllegalArgumentException("heartbeatInterval must be >= 10ms but was " + heartbeatInterval);
+      }
+      given("heartbeatInterval", this.heartbeatInterval);
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /**
+     * Sets how often a watcher re-reads its service without a notification. Default 5 s.
+     *
+     * @param refreshInterval the interval, at least 10 ms
+     * @return this builder
+     * @throws NullPointerException if {@code refreshInterval} is null
+     * @throws IllegalArgumentException if {@code refreshInterval} is shorter than 10 ms
+     * @throws IllegalStateException if already set
+     */
+    public Builder refreshInterval(Duration refreshInterval) {
+      Objects.requireNonNull(refreshInterval, "refreshInterval");
+      if (refreshInterval.compareTo(Duration.ofMillis(10)) < 0) {
+        throw new IllegalArgumentException("refreshInterval must be >= 10ms but was " + refreshInterval);
+      }
+      given("refreshInterval", this.refreshInterval);
+      this.refreshInterval = refreshInterval;
+      return this;
+    }
+
+    /**
+     * Sets the scheduler heartbeats and re-reads run on; a shared daemon scheduler by default.
+     * The registry does not shut an injected scheduler down.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     * @throws NullPointerException if {@code scheduler} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      Objects.requireNonNull(scheduler, "scheduler");
+      given("scheduler", this.scheduler);
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Connects and builds the registry.
+     *
+     * @return the registry
+     * @throws IllegalStateException if the heartbeat interval is not shorter than the TTL
+     * @throws io.lettuce.core.RedisException if connecting fails
+     */
+    public RedisServiceRegistry build() {
+      if (heartbeatInterval != null && heartbeatInterval.compareTo(ttl) >= 0) {
+        throw new IllegalStateException("heartbeatInterval must be < ttl " + ttl + " but was " + heartbeatInterval);
+      }
+      return new RedisServiceRegistry(this);
+    }
+
+    private void given(String name, @Nullable Object current) {
+      if (!given.add(name)) {
+        throw new IllegalStateException(name + " was already set to " + current);
+      }
+    }
+  }
+}

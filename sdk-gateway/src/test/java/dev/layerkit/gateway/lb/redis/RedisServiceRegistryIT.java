@@ -1,0 +1,213 @@
+package dev.layerkit.gateway.lb.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.layerkit.core.testing.TestRedis;
+import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.lb.NoAvailableEndpointException;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The registry against a real Redis ({@link TestServers#redis()}). Each test has its own key
+ * prefix. Waiting is for asynchronous delivery only (a pub/sub message, a scheduled re-read), with
+ * Awaitility; expiry is tested by writing an already-expired entry, not by waiting out a TTL.
+ */
+class RedisServiceRegistryIT {
+
+  private static final TestRedis REDIS = TestServers.redis();
+  /** Notifications, not re-reads, must deliver within this: the re-read interval is an hour. */
+  private static final Duration NOTIFICATION_BOUND = Duration.ofSeconds(2);
+
+  private static RedisClient client;
+  private static StatefulRedisConnection<String, String> connection;
+  private static RedisCommands<String, String> redis;
+
+  private final List<RedisServiceRegistry> registries = new ArrayList<>();
+  private String prefix;
+
+  @BeforeAll
+  static void connect() {
+    client = RedisClient.create(REDIS.uri());
+    connection = client.connect();
+    redis = connection.sync();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    connection.close();
+    client.shutdown();
+  }
+
+  @BeforeEach
+  void newPrefix() {
+    prefix = REDIS.newKeyPrefix("lb-registry");
+  }
+
+  @AfterEach
+  void closeRegistries() {
+    registries.forEach(RedisServiceRegistry::close);
+    for (String key : redis.keys(prefix + "*")) {
+      redis.del(key);
+    }
+  }
+
+  private RedisServiceRegistry registry(Duration refreshInterval) {
+    RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
+        .ttl(Duration.ofSeconds(30)).refreshInterval(refreshInterval).build();
+    registries.add(registry);
+    return registry;
+  }
+
+  @Test
+  void aWatcherSeesJoinsAndLeavesThroughNotifications() {
+    // Two registries: the instances' and the gateway's, as in two processes.
+    RedisServiceRegistry instances = registry(Duration.ofHours(1));
+    RedisServiceRegistry gateway = registry(Duration.ofHours(1));
+    EndpointSource orders = gateway.watch("orders");
+    List<List<Endpoint>> seen = new CopyOnWriteArrayList<>();
+    orders.subscribe(seen::add);
+    assertThat(orders.endpoints()).isEmpty();
+
+    Endpoint a = Endpoint.builder("10.0.0.1", 8080).id("orders-a").weight(2).zone("z1").metadata("v", "7").build();
+    Endpoint b = Endpoint.of("10.0.0.2", 8080);
+    RedisServiceRegistry.Registration ra = instances.register("orders", a);
+    instances.register("orders", b);
+
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(orders.endpoints()).containsExactly(b, a));
+
+    ra.close();
+
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(orders.endpoints()).containsExactly(b));
+    assertThat(seen.get(seen.size() - 1)).containsExactly(b);
+    assertThat(instances.instances("orders")).containsExactly(b);
+  }
+
+  @Test
+  void aLoadBalancerFollowsTheRegistry() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    LoadBalancer lb = LoadBalancers.roundRobin().serviceName("payments").endpointSource(registry.watch("payments"))
+        .build();
+    assertThatThrownBy(lb::pick).isInstanceOf(NoAvailableEndpointException.class).hasMessageContaining("payments");
+
+    Endpoint only = Endpoint.of("10.0.0.9", 9090);
+    RedisServiceRegistry.Registration registration = registry.register("payments", only);
+
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(lb.pick()).isEqualTo(only));
+    registration.close();
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(lb.endpoints()).isEmpty());
+    lb.close();
+  }
+
+  @Test
+  void aCrashedInstanceDisappearsWhenItsTtlHasRunOut() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    Endpoint alive = Endpoint.of("10.0.0.1", 80);
+    registry.register("search", alive);
+    List<String> keys = registry.keysOf("search");
+    // An instance that stopped heartbeating long ago: its expiry (server clock, ms) is in the past.
+    redis.zadd(keys.get(0), 1_000, "10.0.0.2:80");
+    redis.hset(keys.get(1), "10.0.0.2:80",
+        "{\"id\":\"10.0.0.2:80\",\"host\":\"10.0.0.2\",\"port\":80,\"weight\":1,\"metadata\":{}}");
+
+    assertThat(registry.instances("search")).containsExactly(alive);
+    assertThat(redis.zrange(keys.get(0), 0, -1)).containsExactly("10.0.0.1:80");
+    assertThat(redis.hkeys(keys.get(1))).containsExactly("10.0.0.1:80");
+  }
+
+  @Test
+  void periodicReReadsCatchChangesWhoseNotificationWasLost() {
+    RedisServiceRegistry registry = registry(Duration.ofMillis(100));
+    EndpointSource source = registry.watch("catalog");
+    List<String> keys = registry.keysOf("catalog");
+    // Written behind the registry's back: no PUBLISH, as if the message had been lost.
+    redis.zadd(keys.get(0), 9_000_000_000_000d, "10.0.0.5:80");
+    redis.hset(keys.get(1), "10.0.0.5:80",
+        "{\"id\":\"10.0.0.5:80\",\"host\":\"10.0.0.5\",\"port\":80,\"weight\":3,\"metadata\":{}}");
+
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(
+        () -> assertThat(source.endpoints()).containsExactly(Endpoint.of("10.0.0.5", 80, 3)));
+  }
+
+  @Test
+  void heartbeatsExtendTheRegistrationAndRestoreItAfterDataLoss() {
+    RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
+        .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(50)).refreshInterval(Duration.ofHours(1))
+        .build();
+    registries.add(registry);
+    Endpoint endpoint = Endpoint.of("10.0.0.1", 80);
+    registry.register("cart", endpoint);
+    List<String> keys = registry.keysOf("cart");
+    double firstExpiry = redis.zscore(keys.get(0), endpoint.id());
+
+    await().atMost(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(redis.zscore(keys.get(0), endpoint.id())).isGreaterThan(firstExpiry));
+    assertThat(redis.pttl(keys.get(0))).isBetween(1L, 30_000L);
+
+    EndpointSource watcher = registry.watch("cart");
+    redis.del(keys.get(0), keys.get(1));  // Redis restarted without persistence
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(redis.zscore(keys.get(0), endpoint.id())).isNotNull();
+      assertThat(watcher.endpoints()).containsExactly(endpoint);
+    });
+  }
+
+  @Test
+  void keysOfAServiceShareOneClusterSlotAndCarryThePrefix() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+
+    List<String> keys = registry.keysOf("orders");
+
+    assertThat(keys).containsExactly(prefix + "{orders}:instances", prefix + "{orders}:endpoints",
+        prefix + "{orders}:changes");
+    assertThat(SlotHash.getSlot(keys.get(0))).isEqualTo(SlotHash.getSlot(keys.get(1)));
+  }
+
+  @Test
+  void closingTheRegistryDeregistersItsInstancesAndStopsItsWatchers() {
+    RedisServiceRegistry instances = registry(Duration.ofHours(1));
+    RedisServiceRegistry gateway = registry(Duration.ofHours(1));
+    EndpointSource watcher = gateway.watch("mail");
+    instances.register("mail", Endpoint.of("10.0.0.1", 25));
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(watcher.endpoints()).hasSize(1));
+
+    instances.close();
+
+    await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(watcher.endpoints()).isEmpty());
+    assertThatThrownBy(() -> instances.register("mail", Endpoint.of("h", 1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void rejectsBadNamesAndSettings() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+
+    assertThatThrownBy(() -> registry.watch("a{b}")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("service must be non-blank and without braces but was 'a{b}'");
+    assertThatThrownBy(() -> registry.register(" ", Endpoint.of("h", 1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RedisServiceRegistry.builder(client).ttl(Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("ttl must be >= 100ms but was PT0.01S");
+    assertThatThrownBy(() -> RedisServiceRegistry.builder(client).ttl(Duration.ofSeconds(1))
+            .heartbeatInterval(Duration.ofSeconds(1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("heartbeatInterval must be < ttl PT1S but was PT1S");
+    assertThatThrownBy(() -> RedisServiceRegistry.builder(client).keyPrefix("{x}"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("braces");
+  }
+}
