@@ -200,30 +200,15 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     int consecutive = od.consecutiveFailures();
     if (consecutive > 0) {
       if (success) {
-        // Read before write: most completions succeed, and an unconditional write would bounce
-        // the cache line between cores.
-        if (state.consecutiveFailures.get() != 0) {
-          state.consecutiveFailures.set(0);
-        }
-      } else if (state.consecutiveFailures.incrementAndGet() >= consecutive) {
+        state.recordSuccess();
+      } else if (state.recordFailure() >= consecutive) {
         tryEject(state, od);
       }
     }
     double threshold = od.failureRateThreshold();
-    if (threshold > 0) {
-      long start = state.windowStart.get();
-      if (now - start >= failureRateWindowNanos && state.windowStart.compareAndSet(start, now)) {
-        // A completion racing with this reset may be counted in the old window; a rate over
-        // thousands of requests does not care.
-        state.windowRequests.set(0);
-        state.windowFailures.set(0);
-      }
-      int requests = state.windowRequests.incrementAndGet();
-      int failures = success ? state.windowFailures.get() : state.windowFailures.incrementAndGet();
-      // Checked on successes too: the request that reaches the minimum may be one.
-      if (failures > 0 && requests >= od.failureRateMinimumRequests() && failures * 100.0 >= threshold * requests) {
-        tryEject(state, od);
-      }
+    if (threshold > 0
+        && state.recordInWindow(success, now, failureRateWindowNanos, od.failureRateMinimumRequests(), threshold)) {
+      tryEject(state, od);
     }
   }
 
@@ -285,10 +270,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
       }
       // Whether ejected or not, the endpoint's counts start afresh: at the limit, the next
       // attempt comes only after a fresh run of failures, not on every failure.
-      state.consecutiveFailures.set(0);
-      state.windowStart.set(now);
-      state.windowRequests.set(0);
-      state.windowFailures.set(0);
+      state.resetOutcomes(now);
       // An ejected endpoint still fails when panic mode routes to it; that does not extend its
       // ejection.
       if (state.ejected || ejectedNow >= od.maxEjected(states.size())) {
@@ -304,7 +286,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
       state.ejected = true;
       state.ramping = false;
       state.timesEjected++;
-      state.ejections.incrementAndGet();
+      state.ejections++;
       rebuild(now);
     } finally {
       lock.unlock();
@@ -368,10 +350,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
         state.ejected = false;
         // The multiplier decays from the moment the endpoint was due back.
         state.multiplierSince = state.ejectedUntil;
-        state.consecutiveFailures.set(0);
-        state.windowStart.set(now);
-        state.windowRequests.set(0);
-        state.windowFailures.set(0);
+        state.resetOutcomes(now);
         if (state.healthy) {
           startRamp(state, state.ejectedUntil);
         }

@@ -67,7 +67,7 @@ final class LbMetrics {
             .tags(endpointTags)
             .description("Requests picked for the endpoint and not yet completed")
             .register(registry),
-        FunctionCounter.builder("layerkit.lb.ejections", state, s -> s.ejections.get())
+        FunctionCounter.builder("layerkit.lb.ejections", state, s -> s.ejections)
             .tags(endpointTags)
             .description("Times outlier detection ejected the endpoint")
             .register(registry));

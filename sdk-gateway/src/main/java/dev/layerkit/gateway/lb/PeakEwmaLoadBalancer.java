@@ -18,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * still scales with load and weight, so a burst that finds every endpoint new and busy spreads as
  * least request would.
  *
- * <p>Cost per pick: one read of the time source and two {@code exp}; no lock, no allocation.
+ * <p>Cost per pick: at most one {@code exp} and no clock read (see {@link #choose}); per
+ * completion, one clock read and one {@code exp}. No lock, no allocation.
  */
 final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
 
@@ -49,9 +50,26 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
     }
     EndpointState a = routable[i];
     EndpointState b = routable[j];
-    long now = time.nanoTime();
-    double costA = cost(a, now);
-    double costB = cost(b, now);
+    double costA;
+    double costB;
+    if (a.hasLatency && b.hasLatency) {
+      // Both estimates decay at the same rate from their last samples, so which is cheaper does
+      // not depend on the current time: decay the older one to the younger one's timestamp. No
+      // clock read, one exp.
+      double latencyA = a.latencyNanos();
+      double latencyB = b.latencyNanos();
+      long gap = b.latencyStamp() - a.latencyStamp();
+      if (gap > 0) {
+        latencyA *= Math.exp(-gap / latencyDecayNanos);
+      } else if (gap < 0) {
+        latencyB *= Math.exp(gap / latencyDecayNanos);
+      }
+      costA = latencyA * (a.outstanding() + 1);
+      costB = latencyB * (b.outstanding() + 1);
+    } else {
+      costA = unmeasuredCost(a);
+      costB = unmeasuredCost(b);
+    }
     if (!snapshot.uniformWeights) {
       costA /= snapshot.weights[i];
       costB /= snapshot.weights[j];
@@ -59,11 +77,17 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
     return costA <= costB ? a : b;
   }
 
-  private double cost(EndpointState state, long now) {
+  /**
+   * The cost used when at least one of the two has no sample: a measured endpoint's undecayed
+   * estimate, zero for an idle unmeasured one, the penalty for a busy unmeasured one. Decay cannot
+   * change these comparisons: zero stays below any estimate, and any estimate stays below the
+   * penalty.
+   */
+  private static double unmeasuredCost(EndpointState state) {
     int outstanding = state.outstanding();
-    if (!state.hasLatency) {
-      return outstanding == 0 ? 0 : PENALTY * (outstanding + 1);
+    if (state.hasLatency) {
+      return state.latencyNanos() * (outstanding + 1);
     }
-    return state.decayedLatency(now, latencyDecayNanos) * (outstanding + 1);
+    return outstanding == 0 ? 0 : PENALTY * (outstanding + 1);
   }
 }
