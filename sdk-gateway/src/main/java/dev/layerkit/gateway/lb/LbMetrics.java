@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * A balancer's Micrometer meters, all tagged {@code service}:
@@ -41,16 +42,17 @@ final class LbMetrics {
     balancerMeters.add(endpointGauge(balancer, "available", s -> s.available));
     balancerMeters.add(endpointGauge(balancer, "ejected", s -> s.ejected));
     balancerMeters.add(endpointGauge(balancer, "unhealthy", s -> s.unhealthy));
-    balancerMeters.add(Gauge.builder("layerkit.lb.panic", balancer, b -> b.isClosed() || !b.panic() ? 0 : 1)
+    balancerMeters.add(Gauge.builder("layerkit.lb.panic", balancer,
+            b -> b.isClosed() || !b.snapshotForMetrics().panic ? 0 : 1)
         .tags(tags)
         .description("1 while the balancer spreads requests over all endpoints because too few are healthy")
         .register(registry));
   }
 
   private Meter endpointGauge(AbstractLoadBalancer<?> balancer, String state,
-      java.util.function.ToIntFunction<Snapshot<?>> count) {
+      ToIntFunction<Snapshot<?>> count) {
     return Gauge.builder("layerkit.lb.endpoints", balancer,
-            b -> b.isClosed() ? 0 : count.applyAsInt(b.currentSnapshot()))
+            b -> b.isClosed() ? 0 : count.applyAsInt(b.snapshotForMetrics()))
         .tags(tags.and("state", state))
         .description("Endpoints of the service by state")
         .register(registry);

@@ -151,9 +151,10 @@ public interface LoadBalancer extends AutoCloseable {
   HealthCheck healthCheck();
 
   /**
-   * Stops the balancer's active health checks, unsubscribes from its endpoint source and removes
-   * its meters. It does not close the endpoint source, which the caller owns and may share.
-   * Idempotent. Picks after close throw {@link IllegalStateException}.
+   * Stops the balancer's active health checks, unsubscribes from its endpoint source, removes its
+   * meters and releases the shared cached clock if it used one. It does not close the endpoint
+   * source, which the caller owns and may share. Idempotent. Picks after close throw
+   * {@link IllegalStateException}.
    */
   @Override
   void close();

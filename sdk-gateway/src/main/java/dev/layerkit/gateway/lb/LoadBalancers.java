@@ -56,9 +56,9 @@ public final class LoadBalancers {
 
   /**
    * Starts a smooth weighted round-robin balancer, nginx's algorithm: with weights {@code 5, 1, 1}
-   * the order is {@code a a b a c a a}, repeating. Each period is precomputed per endpoint-set
-   * snapshot, so a pick is an array index (see the class notes of the implementation in the
-   * package documentation).
+   * the order is {@code a a b a c a a}, repeating. One period of the order is computed whenever
+   * the routable set or a weight changes, so a pick is one shared counter increment and an array
+   * index, where nginx updates every endpoint's current weight under a lock.
    *
    * @return a builder
    */
@@ -91,6 +91,11 @@ public final class LoadBalancers {
    * of two random endpoints, the one with the lower {@code latency * (outstanding + 1) / weight}
    * wins, where latency is a moving average that jumps up at once on a slow response and decays
    * slowly ({@link LoadBalancerBuilder#latencyDecay}).
+   *
+   * <p>Completions need a timestamp. With the system time source they read a clock cached by one
+   * daemon thread that ticks every millisecond while any such balancer is open (a clock read costs
+   * more than the rest of the pick in a virtual machine); close balancers you no longer use so the
+   * ticker can stop.
    *
    * @return a builder
    */
