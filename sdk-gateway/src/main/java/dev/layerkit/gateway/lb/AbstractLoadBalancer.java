@@ -125,19 +125,26 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     if (tickingClock) {
       TickingClock.acquire();
     }
-    if (meterRegistry != null) {
-      metrics = new LbMetrics(meterRegistry, this);
-    }
-    subscription = source.subscribe(this::onEndpoints);
-    if (activeHealthCheck != null) {
-      HealthProber p = new HealthProber(this, activeHealthCheck, scheduler);
-      lock.lock();
-      try {
-        prober = p;
-      } finally {
-        lock.unlock();
+    try {
+      if (meterRegistry != null) {
+        metrics = new LbMetrics(meterRegistry, this);
       }
-      p.start();
+      subscription = source.subscribe(this::onEndpoints);
+      if (activeHealthCheck != null) {
+        HealthProber p = new HealthProber(this, activeHealthCheck, scheduler);
+        lock.lock();
+        try {
+          prober = p;
+        } finally {
+          lock.unlock();
+        }
+        p.start();
+      }
+    } catch (RuntimeException e) {
+      // For example a closed source, or a consistent-hash factory that rejects the endpoints:
+      // release what was acquired so far.
+      close();
+      throw e;
     }
   }
 

@@ -15,7 +15,10 @@ import java.util.Objects;
  */
 public final class NoAvailableEndpointException extends RuntimeException {
 
+  /** The service that had no available endpoint; part of the serialized form. */
   private final String serviceName;
+
+  /** How many endpoints the service had, available or not; part of the serialized form. */
   private final int endpoints;
 
   private NoAvailableEndpointException(String message, String serviceName, int endpoints, boolean writableStackTrace) {

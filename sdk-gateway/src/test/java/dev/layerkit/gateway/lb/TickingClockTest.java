@@ -2,9 +2,11 @@ package dev.layerkit.gateway.lb;
 
 import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TickingClockTest {
@@ -44,6 +46,17 @@ class TickingClockTest {
     plain.close();
     ejecting.close();
     ramping.close();
+    assertThat(TickingClock.users()).isEqualTo(before);
+  }
+
+  @Test
+  void aFailedBuildReleasesTheClock() {
+    int before = TickingClock.users();
+    MutableEndpointSource closed = EndpointSource.mutable(List.of());
+    closed.close();
+
+    assertThatThrownBy(() -> LoadBalancers.powerOfTwoChoices().endpointSource(closed).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     assertThat(TickingClock.users()).isEqualTo(before);
   }
 
