@@ -34,8 +34,9 @@ import org.jspecify.annotations.Nullable;
  * bucket is full, so dropping it and starting a new full one later changes nothing. The cache also
  * holds at most {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS});
  * evicting an active key early hands it a full bucket, so size the bound above the number of keys
- * active within one refill time. A key costs about 150 bytes plus the key string with one limit
- * (measured in {@code benchmarks/README.md}), so a million keys fit in well under 300 MB.
+ * active within one refill time. A key costs 156 bytes of heap with one limit and 171 with two,
+ * plus the key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys
+ * take about 160 MB besides their names.
  *
  * <p>A request that races with the expiry of its key's idle state may be counted against the
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
