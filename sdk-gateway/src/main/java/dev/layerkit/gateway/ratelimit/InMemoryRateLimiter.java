@@ -3,6 +3,7 @@ package dev.layerkit.gateway.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -124,7 +125,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
-    checkKey(key);
+    Arguments.key(key);
     arithmetic.checkPermits(permits);
     long now = nowNanos();
     tick(now);
@@ -156,13 +157,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private void tick(long now) {
     if (now - (long) COARSE_NOW.getOpaque(this) >= COARSE_TICK_NANOS) {
       COARSE_NOW.setOpaque(this, now);
-    }
-  }
-
-  static void checkKey(String key) {
-    Objects.requireNonNull(key, "key");
-    if (key.isEmpty()) {
-      throw new IllegalArgumentException("key must not be empty");
     }
   }
 
@@ -221,11 +215,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.name(name);
       return this;
     }
 
