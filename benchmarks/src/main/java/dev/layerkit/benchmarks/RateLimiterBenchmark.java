@@ -1,5 +1,6 @@
 package dev.layerkit.benchmarks;
 
+import dev.layerkit.benchmarks.state.KeyCursor;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
@@ -57,18 +58,6 @@ public class RateLimiterBenchmark {
   Function<String, io.github.resilience4j.ratelimiter.RateLimiter> newResilience4j;
   Function<String, com.google.common.util.concurrent.RateLimiter> newGuava;
 
-  /** Per-thread position in the key list. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int index;
-
-    String next(String[] keys) {
-      String key = keys[index];
-      index = index + 1 == keys.length ? 0 : index + 1;
-      return key;
-    }
-  }
-
   /** Builds every limiter and touches every key once, so the measured calls are hits. */
   @Setup
   public void setUp() {
@@ -97,24 +86,24 @@ public class RateLimiterBenchmark {
 
   /** Anchor: Bucket4j's local lock-free bucket, {@code tryConsume(1)}. */
   @Benchmark
-  public boolean bucket4j(Cursor cursor) {
+  public boolean bucket4j(KeyCursor cursor) {
     return bucket4j.computeIfAbsent(cursor.next(keyNames), newBucket).tryConsume(1);
   }
 
   /** Layerkit's in-memory limiter; reads the decision as a gateway would. */
   @Benchmark
-  public long layerkit(Cursor cursor) {
+  public long layerkit(KeyCursor cursor) {
     var decision = layerkit.tryAcquire(cursor.next(keyNames));
     return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
   }
 
   @Benchmark
-  public boolean resilience4j(Cursor cursor) {
+  public boolean resilience4j(KeyCursor cursor) {
     return resilience4j.computeIfAbsent(cursor.next(keyNames), newResilience4j).acquirePermission();
   }
 
   @Benchmark
-  public boolean guava(Cursor cursor) {
+  public boolean guava(KeyCursor cursor) {
     return guava.computeIfAbsent(cursor.next(keyNames), newGuava).tryAcquire();
   }
 }

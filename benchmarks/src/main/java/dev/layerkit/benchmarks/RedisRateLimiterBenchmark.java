@@ -1,5 +1,6 @@
 package dev.layerkit.benchmarks;
 
+import dev.layerkit.benchmarks.state.KeyCursor;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
@@ -64,18 +65,6 @@ public class RedisRateLimiterBenchmark {
   ProxyManager<String> bucket4j;
   Supplier<BucketConfiguration> bucket4jConfig;
 
-  /** Per-thread position in the key list. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int index;
-
-    String next(String[] keys) {
-      String key = keys[index];
-      index = index + 1 == keys.length ? 0 : index + 1;
-      return key;
-    }
-  }
-
   /** Connects both libraries, each on its own connection, with keys no earlier run used. */
   @Setup
   public void setUp() {
@@ -119,12 +108,12 @@ public class RedisRateLimiterBenchmark {
 
   /** Anchor: Bucket4j's Lettuce compare-and-swap proxy, {@code tryConsume(1)}. */
   @Benchmark
-  public boolean bucket4j(Cursor cursor) {
+  public boolean bucket4j(KeyCursor cursor) {
     return bucket4j.getProxy(cursor.next(keyNames), bucket4jConfig).tryConsume(1);
   }
 
   @Benchmark
-  public boolean layerkit(Cursor cursor) {
+  public boolean layerkit(KeyCursor cursor) {
     return layerkit.tryAcquire(cursor.next(keyNames)).allowed();
   }
 }

@@ -21,18 +21,17 @@ import java.util.Objects;
  *
  * @param <N> the node type
  */
-public final class HashRing<N> implements ConsistentHash<N> {
+public final class HashRing<N> extends AbstractNodeSetHash<N> {
 
   /** Virtual nodes per unit of weight unless {@link Builder#virtualNodes(int)} says otherwise. */
   public static final int DEFAULT_VIRTUAL_NODES = 160;
 
-  private final NodeSet<N> nodeSet;
   private final int virtualNodes;
   private final long[] points;
   private final Object[] owners;
 
   private HashRing(NodeSet<N> nodeSet, int virtualNodes) {
-    this.nodeSet = nodeSet;
+    super(nodeSet);
     this.virtualNodes = virtualNodes;
     long total = 0;
     for (int weight : nodeSet.weights) {
@@ -102,16 +101,6 @@ public final class HashRing<N> implements ConsistentHash<N> {
       }
     }
     return (N) owners[i];
-  }
-
-  @Override
-  public List<N> nodes() {
-    return nodeSet.nodes;
-  }
-
-  @Override
-  public int weight(N node) {
-    return nodeSet.weight(node);
   }
 
   /**

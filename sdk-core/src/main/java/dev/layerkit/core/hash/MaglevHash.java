@@ -25,7 +25,7 @@ import java.util.List;
  *
  * @param <N> the node type
  */
-public final class MaglevHash<N> implements ConsistentHash<N> {
+public final class MaglevHash<N> extends AbstractNodeSetHash<N> {
 
   /** The default lookup-table size, the prime 65,537, as in the Maglev paper. */
   public static final int DEFAULT_TABLE_SIZE = 65_537;
@@ -33,11 +33,10 @@ public final class MaglevHash<N> implements ConsistentHash<N> {
   /** Slots per node that the default table size keeps at least. */
   static final int MIN_SLOTS_PER_NODE = 100;
 
-  private final NodeSet<N> nodeSet;
   private final Object[] table;
 
   private MaglevHash(NodeSet<N> nodeSet, int tableSize) {
-    this.nodeSet = nodeSet;
+    super(nodeSet);
     this.table = populate(nodeSet, tableSize);
   }
 
@@ -112,16 +111,6 @@ public final class MaglevHash<N> implements ConsistentHash<N> {
   @SuppressWarnings("unchecked")
   public N nodeFor(long keyHash) {
     return (N) table[(int) Long.remainderUnsigned(keyHash, table.length)];
-  }
-
-  @Override
-  public List<N> nodes() {
-    return nodeSet.nodes;
-  }
-
-  @Override
-  public int weight(N node) {
-    return nodeSet.weight(node);
   }
 
   /**

@@ -17,18 +17,17 @@ import java.util.List;
  *
  * @param <N> the node type
  */
-public final class RendezvousHash<N> implements ConsistentHash<N> {
+public final class RendezvousHash<N> extends AbstractNodeSetHash<N> {
 
   private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
 
-  private final NodeSet<N> nodeSet;
   private final Object[] nodes;
   private final long[] seeds;
   private final double[] weights;
   private final boolean equalWeights;
 
   private RendezvousHash(NodeSet<N> nodeSet) {
-    this.nodeSet = nodeSet;
+    super(nodeSet);
     int n = nodeSet.size();
     this.nodes = nodeSet.nodes.toArray();
     this.seeds = new long[n];
@@ -92,16 +91,6 @@ public final class RendezvousHash<N> implements ConsistentHash<N> {
       }
     }
     return (N) nodes[best];
-  }
-
-  @Override
-  public List<N> nodes() {
-    return nodeSet.nodes;
-  }
-
-  @Override
-  public int weight(N node) {
-    return nodeSet.weight(node);
   }
 
   @Override

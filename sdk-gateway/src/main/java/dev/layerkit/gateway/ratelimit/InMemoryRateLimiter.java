@@ -3,6 +3,7 @@ package dev.layerkit.gateway.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,8 +35,9 @@ import org.jspecify.annotations.Nullable;
  * bucket is full, so dropping it and starting a new full one later changes nothing. The cache also
  * holds at most {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS});
  * evicting an active key early hands it a full bucket, so size the bound above the number of keys
- * active within one refill time. A key costs about 150 bytes plus the key string with one limit
- * (measured in {@code benchmarks/README.md}), so a million keys fit in well under 300 MB.
+ * active within one refill time. A key costs 156 bytes of heap with one limit and 171 with two,
+ * plus the key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys
+ * take about 160 MB besides their names.
  *
  * <p>A request that races with the expiry of its key's idle state may be counted against the
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
@@ -123,7 +125,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
-    checkKey(key);
+    Arguments.key(key);
     arithmetic.checkPermits(permits);
     long now = nowNanos();
     tick(now);
@@ -155,13 +157,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private void tick(long now) {
     if (now - (long) COARSE_NOW.getOpaque(this) >= COARSE_TICK_NANOS) {
       COARSE_NOW.setOpaque(this, now);
-    }
-  }
-
-  static void checkKey(String key) {
-    Objects.requireNonNull(key, "key");
-    if (key.isEmpty()) {
-      throw new IllegalArgumentException("key must not be empty");
     }
   }
 
@@ -220,11 +215,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.name(name);
       return this;
     }
 

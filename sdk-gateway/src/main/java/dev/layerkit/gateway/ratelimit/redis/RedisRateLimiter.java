@@ -8,6 +8,7 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -230,10 +231,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
-    Objects.requireNonNull(key, "key");
-    if (key.isEmpty()) {
-      throw new IllegalArgumentException("key must not be empty");
-    }
+    Arguments.key(key);
     arithmetic.checkPermits(permits);
     if (reserves != null) {
       RateLimitDecision local = tryLocal(key, permits);
@@ -478,11 +476,7 @@ public final class RedisRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.name(name);
       return this;
     }
 
@@ -513,11 +507,7 @@ public final class RedisRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be > 0 but was " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout = Arguments.positive(timeout, "timeout");
       return this;
     }
 
@@ -536,17 +526,13 @@ public final class RedisRateLimiter implements RateLimiter {
     /**
      * Sets the retry-after of decisions denied because Redis failed under {@link FailMode#CLOSED}.
      *
-     * @param retryAfter the retry-after
+     * @param failClosedRetryAfter the retry-after
      * @return this builder
-     * @throws NullPointerException if {@code retryAfter} is null
-     * @throws IllegalArgumentException if {@code retryAfter} is not positive
+     * @throws NullPointerException if {@code failClosedRetryAfter} is null
+     * @throws IllegalArgumentException if {@code failClosedRetryAfter} is not positive
      */
-    public Builder failClosedRetryAfter(Duration retryAfter) {
-      Objects.requireNonNull(retryAfter, "retryAfter");
-      if (retryAfter.isNegative() || retryAfter.isZero()) {
-        throw new IllegalArgumentException("failClosedRetryAfter must be > 0 but was " + retryAfter);
-      }
-      this.failClosedRetryAfter = retryAfter;
+    public Builder failClosedRetryAfter(Duration failClosedRetryAfter) {
+      this.failClosedRetryAfter = Arguments.positive(failClosedRetryAfter, "failClosedRetryAfter");
       return this;
     }
 
@@ -610,15 +596,11 @@ public final class RedisRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code permits} or {@code maxHold} is not positive
      */
     public Builder localBatch(long permits, Duration maxHold) {
-      Objects.requireNonNull(maxHold, "maxHold");
       if (permits <= 0) {
         throw new IllegalArgumentException("localBatch permits must be > 0 but was " + permits);
       }
-      if (maxHold.isNegative() || maxHold.isZero()) {
-        throw new IllegalArgumentException("localBatch maxHold must be > 0 but was " + maxHold);
-      }
+      this.localHold = Arguments.positive(maxHold, "maxHold");
       this.localBatch = permits;
-      this.localHold = maxHold;
       return this;
     }
 
