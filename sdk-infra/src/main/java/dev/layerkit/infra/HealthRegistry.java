@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>A check belongs to one or more groups; {@link #LIVENESS}, {@link #READINESS} and
  * {@link #STARTUP} are the ones {@link AdminServer} serves on {@code /health/live},
  * {@code /health/ready} and {@code /health/started}. Readiness and startup also reflect the
- * {@link Phase} that {@code Lifecycle} sets: readiness is {@code DOWN} while starting and from the
+ * {@link Phase} that {@link Lifecycle} sets: readiness is {@code DOWN} while starting and from the
  * moment shutdown begins, without waiting for any cache to expire.
  *
  * <h2>Caching and timeouts</h2>
@@ -89,7 +89,7 @@ public final class HealthRegistry implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HealthRegistry.class);
 
-  /** Where the process is in its life, as {@code Lifecycle} reports it. */
+  /** Where the process is in its life, as {@link Lifecycle} reports it. */
   public enum Phase {
     /** Components are starting: readiness and startup are {@code DOWN}. */
     STARTING,
@@ -270,7 +270,7 @@ public final class HealthRegistry implements AutoCloseable {
   }
 
   /**
-   * Sets the phase; takes effect on the next report, bypassing the result cache. {@code Lifecycle}
+   * Sets the phase; takes effect on the next report, bypassing the result cache. {@link Lifecycle}
    * calls this; applications that manage their own lifecycle may too.
    *
    * @param phase the new phase
@@ -547,7 +547,7 @@ public final class HealthRegistry implements AutoCloseable {
     }
 
     /**
-     * Sets the phase the registry starts in; default {@link Phase#SERVING}. {@code Lifecycle}
+     * Sets the phase the registry starts in; default {@link Phase#SERVING}. {@link Lifecycle}
      * sets {@link Phase#STARTING} itself when it starts components.
      *
      * @param phase the initial phase
