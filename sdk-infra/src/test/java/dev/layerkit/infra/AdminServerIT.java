@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -177,13 +178,19 @@ class AdminServerIT {
   }
 
   @Test
-  void infoShowsVersionCommitStartTimeAndSettings() throws Exception {
+  void infoShowsVersionCommitStartTimeAndSettingsWithSecretsMasked() throws Exception {
     HealthRegistry registry = HealthRegistry.builder().build();
     ManualTimeSource time = new ManualTimeSource();
+    Config config = Config.builder().systemProperties(new Properties())
+        .environment(Map.of("LAYERKIT_CACHE_TTL", "5s", "LAYERKIT_REDIS_PASSWORD", "hunter2")::get)
+        .settings(Config.Setting.duration("cache.ttl"), Config.Setting.string("redis.password").secret())
+        .build();
     start(registry, AdminServer.builder(registry).version("1.2.3").gitCommit("abc1234").timeSource(time)
-        .settings(() -> Map.of("cache.ttl", "5s", "redis.password", "******")));
+        .settings(config::maskedValues));
 
-    JsonNode info = JSON.readTree(get(AdminServer.INFO_PATH).body());
+    String body = get(AdminServer.INFO_PATH).body();
+    assertThat(body).doesNotContain("hunter2");
+    JsonNode info = JSON.readTree(body);
     assertThat(info.get("version").asText()).isEqualTo("1.2.3");
     assertThat(info.get("gitCommit").asText()).isEqualTo("abc1234");
     assertThat(info.get("startTime").asText()).isEqualTo(ManualTimeSource.DEFAULT_START.toString());
