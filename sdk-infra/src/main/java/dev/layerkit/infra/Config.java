@@ -3,10 +3,10 @@ package dev.layerkit.infra;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.layerkit.infra.internal.Values;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -403,146 +402,6 @@ public final class Config {
     @Override
     public String toString() {
       return "Setting[" + name + (secret ? ", secret" : "") + ']';
-    }
-  }
-
-  /** Parsers and formatters of setting values. */
-  private static final class Values {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h|d)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b|b)?", Pattern.CASE_INSENSITIVE);
-
-    static Duration parseDuration(String text) {
-      String trimmed = text.trim();
-      if (trimmed.startsWith("P") || trimmed.startsWith("p")) {
-        Duration parsed = Duration.parse(trimmed);
-        if (parsed.isNegative()) {
-          throw new IllegalArgumentException("negative");
-        }
-        return parsed;
-      }
-      Matcher m = DURATION.matcher(trimmed);
-      if (!m.matches()) {
-        throw new IllegalArgumentException("not a duration");
-      }
-      long amount = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ns":
-          return Duration.ofNanos(amount);
-        case "us":
-          return Duration.ofNanos(Math.multiplyExact(amount, 1_000L));
-        case "ms":
-          return Duration.ofMillis(amount);
-        case "s":
-          return Duration.ofSeconds(amount);
-        case "m":
-          return Duration.ofMinutes(amount);
-        case "h":
-          return Duration.ofHours(amount);
-        default:
-          return Duration.ofDays(amount);
-      }
-    }
-
-    static String formatDuration(Duration d) {
-      long nanos;
-      try {
-        nanos = d.toNanos();
-      } catch (ArithmeticException e) {
-        return d.toString();
-      }
-      long[] units = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L, 1L};
-      String[] names = {"d", "h", "m", "s", "ms", "us", "ns"};
-      for (int i = 0; i < units.length; i++) {
-        if (nanos % units[i] == 0) {
-          return nanos / units[i] + names[i];
-        }
-      }
-      return d.toString();
-    }
-
-    static Long parseSize(String text) {
-      Matcher m = SIZE.matcher(text.trim());
-      if (!m.matches()) {
-        throw new IllegalArgumentException("not a size");
-      }
-      long amount = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-      long multiplier;
-      switch (unit) {
-        case "b":
-          multiplier = 1;
-          break;
-        case "kib":
-          multiplier = 1L << 10;
-          break;
-        case "mib":
-          multiplier = 1L << 20;
-          break;
-        case "gib":
-          multiplier = 1L << 30;
-          break;
-        case "tib":
-          multiplier = 1L << 40;
-          break;
-        case "kb":
-          multiplier = 1_000L;
-          break;
-        case "mb":
-          multiplier = 1_000_000L;
-          break;
-        case "gb":
-          multiplier = 1_000_000_000L;
-          break;
-        default:
-          multiplier = 1_000_000_000_000L;
-          break;
-      }
-      return Math.multiplyExact(amount, multiplier);
-    }
-
-    static String formatSize(Long bytes) {
-      String[] names = {"TiB", "GiB", "MiB", "KiB"};
-      for (int i = 0; i < names.length; i++) {
-        long unit = 1L << (10 * (4 - i));
-        if (bytes != 0 && bytes % unit == 0) {
-          return bytes / unit + names[i];
-        }
-      }
-      return bytes + "B";
-    }
-
-    static URI parseUrl(String text) {
-      URI uri;
-      try {
-        uri = new URI(text.trim());
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("not a URI", e);
-      }
-      if (!uri.isAbsolute() || uri.getHost() == null) {
-        throw new IllegalArgumentException("not absolute or no host");
-      }
-      return uri;
-    }
-
-    static <E extends Enum<E>> E parseEnum(String text, Class<E> type) {
-      String wanted = text.trim().replace('-', '_');
-      for (E constant : type.getEnumConstants()) {
-        if (constant.name().equalsIgnoreCase(wanted)) {
-          return constant;
-        }
-      }
-      throw new IllegalArgumentException("no such constant");
-    }
-
-    static Boolean parseBoolean(String text) {
-      String trimmed = text.trim();
-      if (trimmed.equalsIgnoreCase("true")) {
-        return Boolean.TRUE;
-      }
-      if (trimmed.equalsIgnoreCase("false")) {
-        return Boolean.FALSE;
-      }
-      throw new IllegalArgumentException("not a boolean");
     }
   }
 
