@@ -104,6 +104,16 @@ public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
   private static final String JSON = "application/json";
 
+  static {
+    // The JDK server writes a response's headers and body as separate segments; with Nagle's
+    // algorithm on, the body waits for the client's delayed ACK of the headers, about 40 ms a
+    // probe. The JDK reads this property once, when its first server is made, so it is set here
+    // unless the application has chosen otherwise.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HealthRegistry health;
   private final PrometheusMeterRegistry meterRegistry;
   private final @Nullable JvmGcMetrics gcMetrics;

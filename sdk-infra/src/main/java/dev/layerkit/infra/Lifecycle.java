@@ -475,7 +475,9 @@ public final class Lifecycle implements AutoCloseable {
   /**
    * Makes a JVM shutdown hook (run on SIGTERM, SIGINT or {@link System#exit(int)}) call
    * {@link #stop()}. With {@link Builder#haltAfterShutdownHook(boolean)} (the default) the hook
-   * then halts the JVM with status 0 if the shutdown was clean and 1 otherwise.
+   * then halts the JVM with status 0 if the shutdown was clean and 1 otherwise, unless the
+   * lifecycle had already been stopped before the hook ran. A hook cannot tell a signal from
+   * {@code System.exit(n)}: call {@link #stop()} before {@code System.exit(n)} to keep status n.
    *
    * @return this lifecycle
    * @throws IllegalStateException if a hook is already installed
@@ -485,8 +487,14 @@ public final class Lifecycle implements AutoCloseable {
       throw new IllegalStateException("the shutdown hook is already installed");
     }
     Thread hook = new Thread(() -> {
+      boolean stoppedByHook;
+      synchronized (this) {
+        stoppedByHook = stopOutcome == null;
+      }
       boolean clean = stop();
-      if (haltAfterShutdownHook) {
+      // Only a shutdown this hook ran reports its outcome: an application that stopped the
+      // lifecycle itself and then called System.exit(n) keeps its status n.
+      if (haltAfterShutdownHook && stoppedByHook) {
         // After SIGTERM the JVM's own exit status is 143 whatever happened; halting reports the
         // drain's outcome instead.
         Runtime.getRuntime().halt(clean ? 0 : 1);
