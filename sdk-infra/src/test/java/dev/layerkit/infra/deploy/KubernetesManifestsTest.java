@@ -65,7 +65,7 @@ class KubernetesManifestsTest {
         docs.add(YAML.readTree(doc));
       }
     }
-    assertThat(docs).extracting(d -> d.get("apiVersion").asText() + "/" + d.get("kind").asText())
+    assertThat(docs).extracting(d -> d.get("apiVersion").asString() + "/" + d.get("kind").asString())
         .containsExactly("v1/ConfigMap", "apps/v1/Deployment", "v1/Service", "autoscaling/v2/HorizontalPodAutoscaler",
             "policy/v1/PodDisruptionBudget");
     return new Parsed(YAML.treeToValue(docs.get(0), ConfigMap.class), YAML.treeToValue(docs.get(1), Deployment.class),
