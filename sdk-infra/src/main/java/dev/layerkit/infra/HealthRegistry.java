@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#cacheInterval(Duration)} after it arrived; when it is older, the first reader
  * starts one refresh and every concurrent reader joins that same refresh, so a backend is touched
  * at most once per interval however many probes arrive. A check that has not answered within
- * {@link Builder#checkTimeout(Duration)} is reported {@code DOWN} with
+ * {@link Builder#checkTimeout(Duration)} (or its own, given at registration) is reported
+ * {@code DOWN} with
  * {@code "timed out after N ms"}, and does not delay the other checks, which run at the same time.
  * While a timed-out call is still running it is not called again: later refreshes report it
  * {@code DOWN} at once rather than piling more threads onto a hung backend.
@@ -159,7 +160,29 @@ public final class HealthRegistry implements AutoCloseable {
    * @throws IllegalStateException if a check with the same name is already registered
    */
   public HealthRegistry register(HealthCheck check, boolean critical, String... groups) {
+    return register(check, critical, Duration.ofNanos(timeoutNanos), groups);
+  }
+
+  /**
+   * Registers a check in the given groups with its own timeout instead of the registry's.
+   *
+   * @param check the check, whose {@link HealthCheck#name()} must be unique in this registry
+   * @param critical whether its {@code DOWN} makes a group {@code DOWN}
+   * @param timeout how long this check may take before it is reported {@code DOWN}, positive
+   * @param groups one or more groups
+   * @return this registry
+   * @throws NullPointerException if {@code check}, {@code timeout}, {@code groups} or a group is
+   *     null
+   * @throws IllegalArgumentException if {@code timeout} is not positive, no group is given or a
+   *     group is blank
+   * @throws IllegalStateException if a check with the same name is already registered
+   */
+  public HealthRegistry register(HealthCheck check, boolean critical, Duration timeout, String... groups) {
     Objects.requireNonNull(check, "check");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be > 0 but was " + timeout);
+    }
     Objects.requireNonNull(groups, "groups");
     if (groups.length == 0) {
       throw new IllegalArgumentException("groups must name at least one group but was empty");
@@ -173,7 +196,7 @@ public final class HealthRegistry implements AutoCloseable {
       groupSet.add(group);
     }
     String name = Objects.requireNonNull(check.name(), "check.name()");
-    Entry entry = new Entry(check, critical, Set.copyOf(groupSet));
+    Entry entry = new Entry(check, critical, Set.copyOf(groupSet), timeout.toNanos());
     synchronized (entries) {
       if (entries.containsKey(name) || LIFECYCLE_CHECK.equals(name)) {
         throw new IllegalStateException("a health check named '" + name + "' is already registered");
@@ -327,7 +350,7 @@ public final class HealthRegistry implements AutoCloseable {
       entry.calling = true;
     }
     if (previousCallHung) {
-      finish(entry, refresh, timedOut(true));
+      finish(entry, refresh, timedOut(entry, true));
       return refresh;
     }
     long started = timeSource.nanoTime();
@@ -354,12 +377,13 @@ public final class HealthRegistry implements AutoCloseable {
       finish(entry, refresh, Health.down("health executor rejected the check").build());
       return refresh;
     }
-    CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS)
-        .execute(() -> finish(entry, refresh, timedOut(false)));
+    CompletableFuture.delayedExecutor(entry.timeoutNanos, TimeUnit.NANOSECONDS)
+        .execute(() -> finish(entry, refresh, timedOut(entry, false)));
     return refresh;
   }
 
-  private Health timedOut(boolean stillRunning) {
+  private static Health timedOut(Entry entry, boolean stillRunning) {
+    long timeoutNanos = entry.timeoutNanos;
     long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
     String reason = "timed out after " + millis + " ms" + (stillRunning ? " (previous call still running)" : "");
     return Health.down(reason).duration(Duration.ofNanos(stillRunning ? 0 : timeoutNanos)).build();
@@ -387,15 +411,17 @@ public final class HealthRegistry implements AutoCloseable {
     final HealthCheck check;
     final boolean critical;
     final Set<String> groups;
+    final long timeoutNanos;
     volatile @Nullable Cached cached;
     @Nullable CompletableFuture<Health> inFlight;
     /** True while {@code check.check()} is executing, possibly past its timeout. */
     boolean calling;
 
-    Entry(HealthCheck check, boolean critical, Set<String> groups) {
+    Entry(HealthCheck check, boolean critical, Set<String> groups, long timeoutNanos) {
       this.check = check;
       this.critical = critical;
       this.groups = groups;
+      this.timeoutNanos = timeoutNanos;
     }
 
     String name() {

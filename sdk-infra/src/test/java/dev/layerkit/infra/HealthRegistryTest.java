@@ -137,6 +137,17 @@ class HealthRegistryTest {
   }
 
   @Test
+  void aCheckMayHaveItsOwnTimeout() {
+    HealthRegistry registry = registry(Duration.ofSeconds(30), Duration.ofSeconds(1));
+    registry.register(blocking("kafka", new AtomicInteger()), true, Duration.ofMillis(50), HealthRegistry.READINESS);
+    HealthReport report = registry.report(HealthRegistry.READINESS);
+    assertThat(report.check("kafka").health().detail("reason")).isEqualTo("timed out after 50 ms");
+    assertThatThrownBy(() -> registry.register(HealthCheck.of("x", () -> Health.up().build()), true, Duration.ZERO,
+        HealthRegistry.READINESS))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be > 0 but was PT0S");
+  }
+
+  @Test
   void hungCheckIsNotCalledAgainUntilItReturns() {
     HealthRegistry registry = registry(Duration.ofMillis(100), Duration.ofSeconds(1));
     AtomicInteger calls = new AtomicInteger();
