@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@value #STARTUP_PATH}</td><td>the {@link HealthRegistry#STARTUP} group</td></tr>
  *   <tr><td>{@value #HEALTH_PATH}</td><td>every check</td></tr>
  *   <tr><td>{@value #METRICS_PATH}</td><td>Prometheus text format from the
- *       {@link PrometheusMeterRegistry}</td></tr>
+ *       {@link PrometheusMeterRegistry}, with JVM, process and health gauges</td></tr>
  *   <tr><td>{@value #INFO_PATH}</td><td>version, git commit, start time, settings</td></tr>
  * </table>
  *
@@ -140,6 +140,7 @@ public final class AdminServer implements AutoCloseable {
     } else {
       this.gcMetrics = null;
     }
+    health.bindTo(meterRegistry);
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("version", builder.version != null ? builder.version : detectVersion());
     String commit = builder.gitCommit != null ? builder.gitCommit : detectGitCommit();

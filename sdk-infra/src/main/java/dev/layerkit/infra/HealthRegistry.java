@@ -6,6 +6,7 @@ import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,12 +70,13 @@ import org.slf4j.LoggerFactory;
  * report {@code DEGRADED}.
  *
  * <p>Thread-safe. {@link #report(String)} blocks for at most about the check timeout; with fresh
- * results cached it returns without waiting. Metrics, when a registry is given:
+ * results cached it returns without waiting. Metrics, once bound to a registry
+ * ({@link #bindTo(MeterRegistry)}):
  * {@code layerkit.health.ready} (gauge, 1 when readiness is not {@code DOWN} by the cached
  * results, else 0) and {@code layerkit.health.check.status} (gauge per {@code check}: 1 up, 0.5
  * degraded, 0 down, from the cache without running the check).
  */
-public final class HealthRegistry implements AutoCloseable {
+public final class HealthRegistry implements MeterBinder, AutoCloseable {
 
   /** The group served on {@code /health/live}: is the process able to make progress at all. */
   public static final String LIVENESS = "live";
@@ -105,7 +108,7 @@ public final class HealthRegistry implements AutoCloseable {
   private final long cacheNanos;
   private final ExecutorService executor;
   private final boolean ownsExecutor;
-  private final @Nullable MeterRegistry meterRegistry;
+  private final List<MeterRegistry> meterRegistries = new CopyOnWriteArrayList<>();
   // Registration order matters for reports; registrations are rare, reads copy under the lock.
   private final Map<String, Entry> entries = new LinkedHashMap<>();
   private volatile Phase phase;
@@ -117,13 +120,45 @@ public final class HealthRegistry implements AutoCloseable {
     ExecutorService given = builder.executor;
     this.ownsExecutor = given == null;
     this.executor = given != null ? given : Executors.newCachedThreadPool(new DaemonThreads("layerkit-health-"));
-    this.meterRegistry = builder.meterRegistry;
     this.phase = builder.initialPhase;
-    if (meterRegistry != null) {
-      Gauge.builder("layerkit.health.ready", this, r -> r.cachedReadiness() == HealthStatus.DOWN ? 0 : 1)
-          .description("1 when readiness is UP or DEGRADED by the cached check results, else 0")
-          .register(meterRegistry);
+    if (builder.meterRegistry != null) {
+      bindTo(builder.meterRegistry);
     }
+  }
+
+  /**
+   * Registers the registry's gauges in {@code registry}: {@code layerkit.health.ready} and a
+   * {@code layerkit.health.check.status} per check, including checks registered later. The gauges
+   * read cached results only, so a scrape never runs a check. {@link AdminServer} binds its
+   * registry this way.
+   *
+   * @param registry the meter registry
+   * @throws NullPointerException if {@code registry} is null
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    List<Entry> current;
+    synchronized (entries) {
+      if (meterRegistries.contains(registry)) {
+        return;
+      }
+      meterRegistries.add(registry);
+      current = List.copyOf(entries.values());
+    }
+    Gauge.builder("layerkit.health.ready", this, r -> r.cachedReadiness() == HealthStatus.DOWN ? 0 : 1)
+        .description("1 when readiness is UP or DEGRADED by the cached check results, else 0")
+        .register(registry);
+    for (Entry entry : current) {
+      registerGauge(registry, entry);
+    }
+  }
+
+  private static void registerGauge(MeterRegistry registry, Entry entry) {
+    Gauge.builder("layerkit.health.check.status", entry, Entry::cachedStatusValue)
+        .description("1 up, 0.5 degraded, 0 down, by the last cached result; NaN before the first run")
+        .tag("check", entry.name())
+        .register(registry);
   }
 
   /**
@@ -197,17 +232,16 @@ public final class HealthRegistry implements AutoCloseable {
     }
     String name = Objects.requireNonNull(check.name(), "check.name()");
     Entry entry = new Entry(check, critical, Set.copyOf(groupSet), timeout.toNanos());
+    List<MeterRegistry> bound;
     synchronized (entries) {
       if (entries.containsKey(name) || LIFECYCLE_CHECK.equals(name)) {
         throw new IllegalStateException("a health check named '" + name + "' is already registered");
       }
       entries.put(name, entry);
+      bound = List.copyOf(meterRegistries);
     }
-    if (meterRegistry != null) {
-      Gauge.builder("layerkit.health.check.status", entry, Entry::cachedStatusValue)
-          .description("1 up, 0.5 degraded, 0 down, by the last cached result; NaN before the first run")
-          .tag("check", name)
-          .register(meterRegistry);
+    for (MeterRegistry registry : bound) {
+      registerGauge(registry, entry);
     }
     return this;
   }

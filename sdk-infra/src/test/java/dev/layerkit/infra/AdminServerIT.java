@@ -152,6 +152,8 @@ class AdminServerIT {
   void metricsAreValidPrometheusTextWithTheBlocksMetersAndJvmMetrics() throws Exception {
     HealthRegistry registry = HealthRegistry.builder().build();
     start(registry, AdminServer.builder(registry));
+    registry.register(HealthCheck.of("db", () -> Health.up().build()));
+    assertThat(get(AdminServer.READINESS_PATH).statusCode()).isEqualTo(200);
     Counter things = Counter.builder("layerkit.test.things").tag("block", "test").register(server.meterRegistry());
     things.increment(3);
 
@@ -171,6 +173,8 @@ class AdminServerIT {
       samples.put(line.substring(0, line.lastIndexOf(' ')), Double.parseDouble(value));
     }
     assertThat(samples).containsEntry("layerkit_test_things_total{block=\"test\"}", 3.0);
+    assertThat(samples).as("health gauges from the cache").containsEntry("layerkit_health_ready", 1.0)
+        .containsEntry("layerkit_health_check_status{check=\"db\"}", 1.0);
     assertThat(samples.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"))
         .anyMatch(k -> k.startsWith("jvm_threads_live_threads"))
         .anyMatch(k -> k.startsWith("process_uptime_seconds"))
