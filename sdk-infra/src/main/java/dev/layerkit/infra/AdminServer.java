@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@value #READINESS_PATH}</td><td>the {@link HealthRegistry#READINESS} group</td></tr>
  *   <tr><td>{@value #STARTUP_PATH}</td><td>the {@link HealthRegistry#STARTUP} group</td></tr>
  *   <tr><td>{@value #HEALTH_PATH}</td><td>every check</td></tr>
- *   <tr><td>{@value #METRICS_PATH}</td><td>Prometheus text format from the
- *       {@link PrometheusMeterRegistry}, with JVM, process and health gauges</td></tr>
+ *   <tr><td>{@value #METRICS_PATH}</td><td>Prometheus text format (OpenMetrics when the
+ *       scraper's {@code Accept} asks for it) from the {@link PrometheusMeterRegistry}, with JVM,
+ *       process and health gauges</td></tr>
  *   <tr><td>{@value #INFO_PATH}</td><td>version, git commit, start time, settings</td></tr>
  * </table>
  *
@@ -100,6 +101,8 @@ public final class AdminServer implements AutoCloseable {
   public static final String INFO_PATH = "/info";
   /** The content type of {@value #METRICS_PATH}: Prometheus text format 0.0.4. */
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  /** The content type of {@value #METRICS_PATH} for a scraper that accepts OpenMetrics. */
+  public static final String OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
   private static final String JSON = "application/json";
@@ -266,7 +269,13 @@ public final class AdminServer implements AutoCloseable {
         sendHealth(exchange, health.report());
         break;
       case METRICS_PATH:
-        send(exchange, 200, PROMETHEUS_CONTENT_TYPE, meterRegistry.scrape().getBytes(StandardCharsets.UTF_8));
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        if (accept != null && accept.contains("application/openmetrics-text")) {
+          send(exchange, 200, OPENMETRICS_CONTENT_TYPE,
+              meterRegistry.scrape(OPENMETRICS_CONTENT_TYPE).getBytes(StandardCharsets.UTF_8));
+        } else {
+          send(exchange, 200, PROMETHEUS_CONTENT_TYPE, meterRegistry.scrape().getBytes(StandardCharsets.UTF_8));
+        }
         break;
       default:
         Map<String, Object> body = new LinkedHashMap<>(info);

@@ -182,6 +182,19 @@ class AdminServerIT {
   }
 
   @Test
+  void metricsSpeakOpenMetricsWhenTheScraperAsksForIt() throws Exception {
+    HealthRegistry registry = HealthRegistry.builder().build();
+    start(registry, AdminServer.builder(registry).jvmMetrics(false));
+    Counter.builder("layerkit.test.things").register(server.meterRegistry()).increment();
+    HttpRequest request = HttpRequest.newBuilder(server.uri().resolve(AdminServer.METRICS_PATH))
+        .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5").build();
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue(AdminServer.OPENMETRICS_CONTENT_TYPE);
+    assertThat(response.body()).contains("layerkit_test_things_total 1.0").endsWith("# EOF\n");
+  }
+
+  @Test
   void infoShowsVersionCommitStartTimeAndSettingsWithSecretsMasked() throws Exception {
     HealthRegistry registry = HealthRegistry.builder().build();
     ManualTimeSource time = new ManualTimeSource();
