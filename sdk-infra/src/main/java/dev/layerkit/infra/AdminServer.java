@@ -85,6 +85,13 @@ public final class AdminServer implements AutoCloseable {
 
   /** The default port. */
   public static final int DEFAULT_PORT = 9090;
+  /**
+   * The {@link Config} setting {@code admin.port} (environment variable
+   * {@code LAYERKIT_ADMIN_PORT}), default {@value #DEFAULT_PORT}; {@code KubernetesManifests} sets
+   * it to the port the probes use.
+   */
+  public static final Config.Setting<Integer> PORT_SETTING = Config.Setting.integer("admin.port")
+      .require(p -> p >= 0 && p <= 65_535, "must be in [0, 65535]").defaultValue(DEFAULT_PORT);
   /** The default number of request threads. */
   public static final int DEFAULT_THREADS = 2;
   /** The liveness path. */

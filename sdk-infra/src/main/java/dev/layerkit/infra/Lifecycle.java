@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Lifecycle lifecycle = Lifecycle.builder()
  *     .healthRegistry(health)
- *     .preStopDelay(Duration.ofSeconds(5))
- *     .shutdownDeadline(Duration.ofSeconds(25))
+ *     .preStopDelay(config.get(Lifecycle.PRE_STOP_DELAY_SETTING))
+ *     .shutdownDeadline(config.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING))  // set by the manifests
  *     .build();
  * lifecycle.register(Lifecycle.Component.of("admin", () -> {}, admin::close));
  * lifecycle.register(database, "admin");
@@ -75,6 +75,21 @@ public final class Lifecycle implements AutoCloseable {
   public static final Duration DEFAULT_PRE_STOP_DELAY = Duration.ofSeconds(5);
   /** The default time the whole shutdown may take. */
   public static final Duration DEFAULT_SHUTDOWN_DEADLINE = Duration.ofSeconds(30);
+  /**
+   * The {@link Config} setting {@code lifecycle.shutdown-deadline} (environment variable
+   * {@code LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}), default {@link #DEFAULT_SHUTDOWN_DEADLINE};
+   * {@code KubernetesManifests} sets it to the spec's deadline, so the pod's grace period and the
+   * application agree.
+   */
+  public static final Config.Setting<Duration> SHUTDOWN_DEADLINE_SETTING =
+      Config.Setting.duration("lifecycle.shutdown-deadline").require(d -> !d.isZero(), "must be > 0")
+          .defaultValue(DEFAULT_SHUTDOWN_DEADLINE);
+  /**
+   * The {@link Config} setting {@code lifecycle.pre-stop-delay} (environment variable
+   * {@code LAYERKIT_LIFECYCLE_PRE_STOP_DELAY}), default {@link #DEFAULT_PRE_STOP_DELAY}.
+   */
+  public static final Config.Setting<Duration> PRE_STOP_DELAY_SETTING =
+      Config.Setting.duration("lifecycle.pre-stop-delay").defaultValue(DEFAULT_PRE_STOP_DELAY);
   /** The default time a stop is waited for once the deadline is spent. */
   public static final Duration DEFAULT_FORCE_STOP_TIMEOUT = Duration.ofSeconds(1);
   /** How often, in real milliseconds, a wait for a component re-reads the time source. */

@@ -2,6 +2,7 @@ package dev.layerkit.infra.deploy;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.layerkit.infra.AdminServer;
+import dev.layerkit.infra.Lifecycle;
 import dev.layerkit.infra.internal.Values;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -206,8 +207,9 @@ public final class KubernetesManifests {
 
   private static Container container(ServiceSpec spec) {
     List<EnvVar> env = new ArrayList<>();
-    env.add(new EnvVar(ENV_PREFIX + "ADMIN_PORT", Integer.toString(spec.adminPort()), null));
-    env.add(new EnvVar(ENV_PREFIX + "LIFECYCLE_SHUTDOWN_DEADLINE", Values.formatDuration(spec.shutdownDeadline()), null));
+    env.add(new EnvVar(AdminServer.PORT_SETTING.environmentVariable(), Integer.toString(spec.adminPort()), null));
+    env.add(new EnvVar(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable(),
+        Values.formatDuration(spec.shutdownDeadline()), null));
     spec.env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     return new ContainerBuilder()
         .withName(spec.name())

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.infra.AdminServer;
+import dev.layerkit.infra.Config;
+import dev.layerkit.infra.Lifecycle;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -22,9 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +129,13 @@ class KubernetesManifestsTest {
     assertThat(m.pdb().getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(spec.maxUnavailable()));
     assertThat(m.configMap().getData()).hasSameSizeAs(spec.config());
     assertThat(container.getImage()).isEqualTo(spec.image());
+    // The container's environment gives the application the deadline and admin port of the spec.
+    Map<String, String> environment = new HashMap<>(m.configMap().getData());
+    container.getEnv().forEach(e -> environment.put(e.getName(), e.getValue()));
+    Config config = Config.builder().systemProperties(new Properties()).environment(environment::get)
+        .settings(Lifecycle.SHUTDOWN_DEADLINE_SETTING, AdminServer.PORT_SETTING).build();
+    assertThat(config.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING)).isEqualTo(spec.shutdownDeadline());
+    assertThat(config.get(AdminServer.PORT_SETTING)).isEqualTo(spec.adminPort());
     Stream.of(m.configMap(), deployment, m.service(), m.hpa(), m.pdb())
         .forEach(r -> assertThat(r.getMetadata().getNamespace()).isEqualTo(spec.namespace()));
   }
