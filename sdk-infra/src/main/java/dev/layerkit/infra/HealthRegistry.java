@@ -54,9 +54,13 @@ import org.slf4j.LoggerFactory;
  * <h2>Caching and timeouts</h2>
  *
  * <p>Each check runs on the registry's executor. A result is reused for
- * {@link Builder#cacheInterval(Duration)} after it arrived; when it is older, the first reader
- * starts one refresh and every concurrent reader joins that same refresh, so a backend is touched
- * at most once per interval however many probes arrive. A check that has not answered within
+ * {@link Builder#cacheInterval(Duration)} after it arrived. When it is older, the first reader
+ * starts one refresh in the background, and readers go on getting the previous result until the
+ * refresh lands, as long as that result is younger than the interval plus the check's timeout
+ * (the longest a refresh can take); an older result is not served, and readers wait for the
+ * refresh instead, so an idle instance's first probe is not answered from long-gone state. Either
+ * way only one refresh runs at a time, so a backend is touched at most once per interval however
+ * many probes arrive, and under steady probing no probe waits for a backend. A check that has not answered within
  * {@link Builder#checkTimeout(Duration)} (or its own, given at registration) is reported
  * {@code DOWN} with
  * {@code "timed out after N ms"}, and does not delay the other checks, which run at the same time.
@@ -366,17 +370,24 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
     return status;
   }
 
-  /** Returns the fresh cached result, the refresh in flight, or a new refresh. */
+  /**
+   * Returns the fresh cached result; or, while the cached one is stale but younger than the
+   * interval plus the timeout, that one with a refresh started in the background; or else the
+   * refresh in flight or a new one, to wait for.
+   */
   private CompletableFuture<Health> current(Entry entry) {
     CompletableFuture<Health> refresh;
     boolean previousCallHung;
+    @Nullable Health stale;
     synchronized (entry) {
       Cached cached = entry.cached;
-      if (cached != null && timeSource.nanoTime() - cached.atNanos < cacheNanos) {
+      long age = cached == null ? Long.MAX_VALUE : timeSource.nanoTime() - cached.atNanos;
+      if (cached != null && age < cacheNanos) {
         return CompletableFuture.completedFuture(cached.health);
       }
+      stale = cached != null && age < cacheNanos + entry.timeoutNanos ? cached.health : null;
       if (entry.inFlight != null) {
-        return entry.inFlight;
+        return stale != null ? CompletableFuture.completedFuture(stale) : entry.inFlight;
       }
       refresh = new CompletableFuture<>();
       entry.inFlight = refresh;
@@ -413,7 +424,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
     }
     CompletableFuture.delayedExecutor(entry.timeoutNanos, TimeUnit.NANOSECONDS)
         .execute(() -> finish(entry, refresh, timedOut(entry, false)));
-    return refresh;
+    return stale != null ? CompletableFuture.completedFuture(stale) : refresh;
   }
 
   private static Health timedOut(Entry entry, boolean stillRunning) {

@@ -75,7 +75,39 @@ class HealthRegistryTest {
 
     time.advance(Duration.ofMillis(1));
     runReaders(registry, readers, 32, 200);
-    assertThat(calls).as("one refresh once the interval has passed").hasValue(2);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(calls).as("one background refresh once the interval has passed").hasValue(2));
+    runReaders(registry, readers, 32, 200);
+    assertThat(calls).as("fresh again").hasValue(2);
+  }
+
+  @Test
+  void servesTheStaleResultWhileRefreshingInTheBackgroundButNeverTooOldAResult() {
+    HealthRegistry registry = registry(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    AtomicInteger calls = new AtomicInteger();
+    registry.register(HealthCheck.of("db", () -> {
+      int call = calls.incrementAndGet();
+      if (call == 2) {
+        try {
+          release.await();   // the backend is slow this time
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return Health.up().detail("call", call).build();
+    }));
+    assertThat(registry.report().check("db").health().detail("call")).isEqualTo(1);
+
+    time.advance(Duration.ofMillis(1_500));
+    assertThat(registry.report().check("db").health().detail("call")).as("stale, not waiting").isEqualTo(1);
+    assertThat(registry.report().check("db").health().detail("call")).isEqualTo(1);
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(registry.report().check("db").health().detail("call")).isEqualTo(2));
+
+    time.advance(Duration.ofSeconds(7));   // past interval plus timeout: too old to serve
+    assertThat(registry.report().check("db").health().detail("call")).isEqualTo(3);
+    assertThat(calls).hasValue(3);
   }
 
   private static void runReaders(HealthRegistry registry, ExecutorService readers, int threads, int reads)
