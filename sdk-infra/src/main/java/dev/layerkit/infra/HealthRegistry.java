@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A check that throws is {@code DOWN} with the exception's class and message (never its stack
  * trace); one that returns null is {@code DOWN} too. A non-critical check's {@code DOWN} makes the
- * report {@code DEGRADED}.
+ * report {@code DEGRADED}. A check going {@code DOWN} is logged at WARN with its name, duration and
+ * details (a timeout says {@code "timed out after N ms"}), and its recovery at INFO; a check that
+ * stays down is not logged again.
  *
  * <p>Thread-safe. {@link #report(String)} blocks for at most about the check timeout; with fresh
  * results cached it returns without waiting. Metrics, once bound to a registry
@@ -436,15 +438,21 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
 
   /** Completes a refresh once: the first of result and timeout wins and is cached. */
   private void finish(Entry entry, CompletableFuture<Health> refresh, Health health) {
+    HealthStatus previous;
     synchronized (entry) {
       if (entry.inFlight != refresh) {
         return;
       }
+      Cached before = entry.cached;
+      previous = before == null ? HealthStatus.UP : before.health.status();
       entry.cached = new Cached(health, timeSource.nanoTime());
       entry.inFlight = null;
     }
-    if (health.status() == HealthStatus.DOWN) {
-      log.debug("health check {} is DOWN: {}", entry.name(), health.details());
+    // Transitions only, so a backend that stays down logs once, not once per interval.
+    if (health.status() == HealthStatus.DOWN && previous != HealthStatus.DOWN) {
+      log.warn("health check {} is DOWN after {} ms: {}", entry.name(), health.duration().toMillis(), health.details());
+    } else if (health.status() != HealthStatus.DOWN && previous == HealthStatus.DOWN) {
+      log.info("health check {} is {} again", entry.name(), health.status());
     }
     refresh.complete(health);
   }

@@ -1,6 +1,7 @@
 package dev.layerkit.infra;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown when a {@link Lifecycle} cannot start: a component failed to start, or the components'
@@ -15,7 +16,7 @@ public final class LifecycleException extends RuntimeException {
 
   private final String component;
 
-  private LifecycleException(String component, String message, Throwable cause) {
+  private LifecycleException(String component, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.component = component;
   }

@@ -30,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * latency figures:
  * {@code java -cp "$(cat cp.txt):sdk-infra/target/classes:sdk-infra/target/test-classes:sdk-core/target/classes"
  * dev.layerkit.infra.HealthProbeLoad 16 10000 1000 2}
- * (clients, requests per client, cache interval ms, backend latency ms).
+ * (clients, requests per client, cache interval ms, backend latency ms). A cache interval of 0
+ * is the uncached baseline: every probe runs the checks, one call at a time per check.
  */
 public final class HealthProbeLoad {
 
@@ -57,7 +58,7 @@ public final class HealthProbeLoad {
 
     /** Cache intervals begun during the run: the most touches a check may make. */
     long intervals(Duration cacheInterval) {
-      return elapsedNanos / cacheInterval.toNanos() + 1;
+      return cacheInterval.isZero() ? requests : elapsedNanos / cacheInterval.toNanos() + 1;
     }
   }
 
