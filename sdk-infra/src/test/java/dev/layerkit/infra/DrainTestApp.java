@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * whose {@code /slow} requests wait until the parent writes {@code release} to standard input,
  * under a {@link Lifecycle} with its SIGTERM hook. It reports what happens on standard output.
  *
- * <p>Arguments: pre-stop delay and shutdown deadline, in milliseconds.
+ * <p>Arguments: pre-stop delay and shutdown deadline, in milliseconds, and optionally
+ * {@code stuck} to add a component whose drain never ends.
  */
 public final class DrainTestApp {
 
@@ -60,6 +61,11 @@ public final class DrainTestApp {
       app.awaitNoneInFlight();
       report("EVENT drained");
     }, app::closeConnections), "admin");
+    if (args.length > 2 && args[2].equals("stuck")) {
+      // A component whose drain never finishes: the lifecycle must name it, abandon it and exit 1.
+      lifecycle.register(Lifecycle.Component.of("stuck-consumer", () -> { }, () -> new CountDownLatch(1).await(),
+          () -> report("EVENT stuck-consumer stopped")), "app");
+    }
     lifecycle.start();
     lifecycle.installShutdownHook();
 

@@ -59,17 +59,7 @@ class GracefulDrainIT {
         Long.toString(PRE_STOP_MILLIS), Long.toString(DEADLINE_MILLIS))
         .redirectError(stderr.toFile())
         .start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        lines.add("READER " + e);
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
+    startReader();
 
     String listening = awaitLine(l -> l.startsWith("LISTENING"), stderr);
     String[] parts = listening.split(" ");
@@ -116,6 +106,52 @@ class GracefulDrainIT {
     assertThat(process.exitValue()).as("exit status; child stderr:%n%s", Files.readString(stderr)).isZero();
     assertThat(tookMillis).as("within the shutdown deadline").isLessThan(DEADLINE_MILLIS);
     assertThat(lines).contains("EVENT drained").noneMatch(l -> l.startsWith("ERROR"));
+  }
+
+  @Test
+  void aComponentThatOverrunsIsLoggedByNameAbandonedAndTheExitStatusSaysSo() throws Exception {
+    Path stderr = tmp.resolve("stuck.err");
+    long deadlineMillis = 2_000;
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), DrainTestApp.class.getName(),
+        "100", Long.toString(deadlineMillis), "stuck")
+        .redirectError(stderr.toFile())
+        .start();
+    startReader();
+    String listening = awaitLine(l -> l.startsWith("LISTENING"), stderr);
+    URI app = URI.create("http://127.0.0.1:" + listening.split(" ")[1].substring("app=".length()));
+    assertThat(status(app.resolve("/ping"))).isEqualTo(200);
+
+    long signalled = System.nanoTime();
+    assertThat(process.toHandle().destroy()).isTrue();   // SIGTERM
+
+    assertThat(process.waitFor(deadlineMillis + 10_000, TimeUnit.MILLISECONDS)).as("exited").isTrue();
+    long tookMillis = (System.nanoTime() - signalled) / 1_000_000;
+    String log = Files.readString(stderr);
+    assertThat(process.exitValue()).as("exit status; child stderr:%n%s", log).isEqualTo(1);
+    assertThat(log).contains("component stuck-consumer overran the shutdown deadline in drain");
+    // Abandoned, then still stopped: the drain deadline plus at most the force-stop timeout.
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("EVENT stuck-consumer stopped"));
+    // It drained first (it depends on the app) and used up the deadline: the app is not drained
+    // but still stopped.
+    assertThat(log).contains("no time left to drain app");
+    assertThat(lines).doesNotContain("EVENT drained");
+    assertThat(tookMillis).isGreaterThanOrEqualTo(deadlineMillis - 200)
+        .isLessThan(deadlineMillis + Lifecycle.DEFAULT_FORCE_STOP_TIMEOUT.toMillis() + 5_000);
+  }
+
+  private void startReader() {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        lines.add("READER " + e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
   }
 
   private HttpRequest request(URI uri) {

@@ -1,6 +1,7 @@
 package dev.layerkit.infra.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules checked and unit-tested by Prometheus' own {@code promtool}: it must be on the PATH
@@ -22,7 +24,10 @@ class PrometheusRulesPromtoolIT {
   Path dir;
 
   static Path promtool() {
-    String path = System.getenv("PATH");
+    return promtool(System.getenv("PATH"));
+  }
+
+  static Path promtool(@Nullable String path) {
     if (path != null) {
       for (String entry : path.split(File.pathSeparator)) {
         Path candidate = Path.of(entry, "promtool");
@@ -33,6 +38,15 @@ class PrometheusRulesPromtoolIT {
     }
     throw new AssertionError("promtool is not on the PATH; it checks the generated alert rules. Install it with "
         + "`apt-get install -y prometheus` (Debian/Ubuntu; .ci/run does this) or put Prometheus' promtool on the PATH.");
+  }
+
+  @Test
+  void withoutPromtoolTheTestFailsAndSaysHowToInstallIt() throws Exception {
+    Path empty = Files.createDirectory(dir.resolve("empty-bin"));
+    assertThatThrownBy(() -> promtool(empty.toString()))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("promtool is not on the PATH")
+        .hasMessageContaining("apt-get install -y prometheus");
   }
 
   private String run(String... command) throws IOException, InterruptedException {
