@@ -1,5 +1,8 @@
 package dev.layerkit.cache;
 
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +16,34 @@ import org.jspecify.annotations.Nullable;
  * @param <V> the value type
  */
 public interface RemoteCache<K, V> extends Cache<K, V> {
+
+  /**
+   * Returns the value cached for {@code key} with the time it has left, in one round trip; what a
+   * near cache needs so that its copy never outlives the remote entry.
+   *
+   * @param key the key
+   * @return the value and its remaining TTL, or null on a miss (or a failure)
+   * @throws NullPointerException if {@code key} is null
+   */
+  @Nullable Hit<V> getHit(K key);
+
+  /**
+   * Returns the values cached for {@code keys} with the time each has left, in one round trip.
+   *
+   * @param keys the keys
+   * @return a new map of the keys found
+   * @throws NullPointerException if {@code keys} or one of them is null
+   */
+  Map<K, Hit<V>> getAllHits(Collection<? extends K> keys);
+
+  /**
+   * A remote hit: the value and how long its entry still lives.
+   *
+   * @param value the value
+   * @param remainingTtl the entry's remaining time to live, positive
+   * @param <V> the value type
+   */
+  record Hit<V>(V value, Duration remainingTtl) {}
 
   /**
    * Returns the codec that maps keys to the strings stored and published.

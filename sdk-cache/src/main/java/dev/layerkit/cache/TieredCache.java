@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>A change on one instance reaches the others' L1 as a message; an instance ignores its own
  * (it already dropped its entry). A read that copies an L2 value into L1 races with a message that
  * arrives meanwhile: an epoch counter, bumped by every incoming message and reconnect, is read
- * before the L2 read and checked after it, and the copy is skipped if it moved, so an old L2 value
+ * before the L2 read and checked after it (and the copy lives no longer than the L2 entry has left), and the copy is skipped if it moved, so an old L2 value
  * cannot be re-installed after its invalidation. A reconnect of the channel clears L1. Whatever is
  * lost anyway, no L1 entry lives longer than the local TTL.
  *
@@ -75,11 +75,19 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
       return value;
     }
     long before = epoch.get();
-    value = remote.get(key);
-    if (value != null && epoch.get() == before) {
-      local.put(key, value, localTtl);
+    RemoteCache.Hit<V> hit = remote.getHit(key);
+    if (hit == null) {
+      return null;
     }
-    return value;
+    if (epoch.get() == before) {
+      local.put(key, hit.value(), localTtlFor(hit.remainingTtl()));
+    }
+    return hit.value();
+  }
+
+  /** An L1 copy lives no longer than the local TTL, nor than the remote entry. */
+  private Duration localTtlFor(Duration remaining) {
+    return remaining.compareTo(localTtl) < 0 ? remaining : localTtl;
   }
 
   @Override
@@ -94,10 +102,10 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
     }
     if (!missing.isEmpty()) {
       long before = epoch.get();
-      Map<K, V> fromRemote = remote.getAll(missing);
-      found.putAll(fromRemote);
-      if (epoch.get() == before && !fromRemote.isEmpty()) {
-        local.putAll(fromRemote, localTtl);
+      Map<K, RemoteCache.Hit<V>> hits = remote.getAllHits(missing);
+      hits.forEach((key, hit) -> found.put(key, hit.value()));
+      if (epoch.get() == before) {
+        hits.forEach((key, hit) -> local.put(key, hit.value(), localTtlFor(hit.remainingTtl())));
       }
     }
     return found;
@@ -112,7 +120,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
     // Others may hold an older value for this key in L1.
     remote.publishInvalidation(id, key);
     if (stored) {
-      local.put(key, value, ttl.compareTo(localTtl) < 0 ? ttl : localTtl);
+      local.put(key, value, localTtlFor(ttl));
     } else {
       local.invalidate(key);
     }

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Round trips</h2>
  *
  * <p>{@link #get} is one {@code GET}; {@link #getAll} is one {@code MGET} for all keys (on a
- * cluster connection Lettuce splits it by slot); {@link #putAll} sends its {@code SET}s back to back
+ * cluster connection Lettuce splits it by slot); {@link #getHit} and {@link #getAllHits} add a
+ * {@code PTTL} per key, pipelined in the same round trip; {@link #putAll} sends its {@code SET}s back to back
  * on the multiplexed connection and waits for them together, so a batch costs one round trip, not
  * one per key. Works on a standalone ({@link #builder(StatefulRedisConnection, Codec)}) or cluster
  * ({@link #builder(StatefulRedisClusterConnection, Codec)}) connection, which may be shared with
@@ -266,6 +267,69 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     }
     replayPending();
     return bytes == null ? null : decode(redisKey, bytes);
+  }
+
+  @Override
+  public @Nullable Hit<V> getHit(K key) {
+    String redisKey = redisKey(key);
+    if (pendingFor(redisKey) || !permitted()) {
+      replayPending();
+      return null;
+    }
+    long start = timeSource.nanoTime();
+    // Sent back to back on the multiplexed connection: one round trip.
+    RedisFuture<byte[]> value = commands.get(redisKey);
+    RedisFuture<Long> pttl = commands.pttl(redisKey);
+    byte[] bytes;
+    Long ttl;
+    try {
+      bytes = call(value, start);
+      ttl = call(pttl, start);
+    } catch (RemoteFailure e) {
+      return null;
+    }
+    replayPending();
+    V decoded = bytes == null || ttl == null || ttl <= 0 ? null : decode(redisKey, bytes);
+    return decoded == null ? null : new Hit<>(decoded, Duration.ofMillis(ttl));
+  }
+
+  @Override
+  public Map<K, Hit<V>> getAllHits(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    Map<String, K> byRedisKey = new LinkedHashMap<>();
+    for (K key : keys) {
+      String redisKey = redisKey(key);
+      if (!pendingFor(redisKey)) {
+        byRedisKey.put(redisKey, key);
+      }
+    }
+    Map<K, Hit<V>> found = new HashMap<>();
+    if (byRedisKey.isEmpty() || !permitted()) {
+      replayPending();
+      return found;
+    }
+    long start = timeSource.nanoTime();
+    RedisFuture<List<KeyValue<String, byte[]>>> values = commands.mget(byRedisKey.keySet().toArray(new String[0]));
+    Map<String, RedisFuture<Long>> ttls = new HashMap<>();
+    for (String redisKey : byRedisKey.keySet()) {
+      ttls.put(redisKey, commands.pttl(redisKey));
+    }
+    try {
+      for (KeyValue<String, byte[]> kv : call(values, start)) {
+        Long ttl = call(ttls.get(kv.getKey()), start);
+        if (kv.hasValue() && ttl != null && ttl > 0) {
+          V value = decode(kv.getKey(), kv.getValue());
+          if (value != null) {
+            found.put(byRedisKey.get(kv.getKey()), new Hit<>(value, Duration.ofMillis(ttl)));
+          }
+        }
+      }
+    } catch (RemoteFailure e) {
+      ttls.values().forEach(f -> f.cancel(true));
+      return new HashMap<>();
+    }
+    replayPending();
+    return found;
   }
 
   private @Nullable V decode(String redisKey, byte[] bytes) {
