@@ -369,6 +369,52 @@ class CacheAsideTest {
     assertThat(backend.get("k")).isNull();
   }
 
+  /** A lock that another process always holds. */
+  private static final LoadLock HELD_ELSEWHERE = (key, leaseTime) -> null;
+
+  @Test
+  void withALoadLockHeldElsewhereAMissWaitsForTheOtherProcessesValueInsteadOfLoading() {
+    AtomicInteger polls = new AtomicInteger();
+    CacheAside<String, String> cache = builder()
+        .loadLock(HELD_ELSEWHERE, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1))
+        .sleeper(duration -> {
+          time.advance(duration);
+          if (polls.incrementAndGet() == 3) {
+            // The other process finishes its load and caches the value.
+            backend.put("k", CachedValue.of("theirs", time.epochMillis() + 60_000, 0), Duration.ofMinutes(1));
+          }
+        })
+        .build();
+    assertThat(cache.get("k", this::load)).isEqualTo("theirs");
+    assertThat(loads).hasValue(0);
+    assertThat(polls).hasValue(3);
+  }
+
+  @Test
+  void withALoadLockHeldElsewhereAMissLoadsItselfAfterTheMaximumWait() {
+    CacheAside<String, String> cache = builder()
+        .loadLock(HELD_ELSEWHERE, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofMillis(100))
+        .sleeper(time.sleeper())
+        .build();
+    long start = time.nanoTime();
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    assertThat(Duration.ofNanos(time.nanoTime() - start)).isBetween(Duration.ofMillis(100),
+        Duration.ofMillis(100).plus(CacheAside.LOAD_LOCK_POLL_INTERVAL));
+  }
+
+  @Test
+  void aLeaseIsReleasedAfterTheLoadEvenWhenItFails() {
+    AtomicInteger released = new AtomicInteger();
+    LoadLock lock = (key, leaseTime) -> released::incrementAndGet;
+    CacheAside<String, String> cache = builder()
+        .loadLock(lock, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1)).build();
+    cache.get("a", this::load);
+    assertThatThrownBy(() -> cache.get("b", k -> {
+      throw new IllegalStateException("failed");
+    })).hasMessage("failed");
+    assertThat(released).hasValue(2);
+  }
+
   @Test
   void metersReadTheSameCountersAsStats() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CacheAside;
+import dev.layerkit.cache.CachedValue;
 import dev.layerkit.cache.CacheContract;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
@@ -126,6 +128,20 @@ class RedisCacheIT extends CacheContract {
     assertThatThrownBy(() -> cache.putAll(Map.of("a", "1"), Duration.ofMinutes(1)))
         .isInstanceOf(CodecException.class);
     assertThat(connection.sync().exists(keyPrefix + "k", keyPrefix + "a")).isZero();
+  }
+
+  @Test
+  void cacheAsideReportsAValueItCannotEncodeToEveryCallerAndCachesNothing() {
+    // Strict UTF-8 has no encoding for an unpaired surrogate.
+    RedisCache<String, CachedValue<String>> strict = RedisCache
+        .<String, CachedValue<String>>builder(connection, CachedValue.codec(Codecs.utf8()))
+        .name("strict").keyPrefix(keyPrefix + "strict:").build();
+    CacheAside<String, String> strictCache = CacheAside.builder(strict).build();
+    assertThatThrownBy(() -> strictCache.get("k", k -> "\ud800"))
+        .isInstanceOf(CodecException.class).hasMessageStartingWith("cannot encode java.lang.String (UTF-8)");
+    assertThat(connection.sync().exists(keyPrefix + "strict:k")).isZero();
+    assertThat(strictCache.get("k", k -> "fine")).isEqualTo("fine");
+    assertThat(strictCache.get("k", k -> "not loaded")).as("a good value is cached").isEqualTo("fine");
   }
 
   @Test
