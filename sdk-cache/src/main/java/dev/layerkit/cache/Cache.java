@@ -112,7 +112,8 @@ public interface Cache<K, V> {
   }
 
   /**
-   * Returns how many remote calls failed or timed out so far.
+   * Returns how many remote calls failed, timed out or were skipped by an open circuit breaker so
+   * far.
    *
    * @return the count; 0 for a local backend
    */

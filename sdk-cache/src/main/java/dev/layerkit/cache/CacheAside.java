@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -293,7 +295,7 @@ public final class CacheAside<K, V> {
       }
     }
     if (!present.isEmpty()) {
-      backend.putAll(present, Duration.ofMillis(freshUntil - timeSource.epochMillis() + staleMillis));
+      backend.putAll(present, Duration.ofMillis(Math.max(1, freshUntil - timeSource.epochMillis()) + staleMillis));
     }
     if (!absent.isEmpty() && negativeTtlMillis > 0) {
       backend.putAll(absent, Duration.ofMillis(negativeTtlMillis + staleMillis));
@@ -507,7 +509,7 @@ public final class CacheAside<K, V> {
   }
 
   private void store(K key, @Nullable V value, long took, Flight<V> flight) {
-    boolean absent = value == null || value instanceof java.util.Optional<?> o && o.isEmpty();
+    boolean absent = value == null || value instanceof Optional<?> o && o.isEmpty();
     if (absent && negativeTtlMillis == 0) {
       return;
     }
@@ -597,7 +599,7 @@ public final class CacheAside<K, V> {
    */
   public static final class Builder<K, V> {
     private final Cache<K, CachedValue<V>> backend;
-    private final Set<String> given = new java.util.HashSet<>();
+    private final Set<String> given = new HashSet<>();
     private @Nullable String name;
     private Duration ttl = DEFAULT_TTL;
     private Duration negativeTtl = DEFAULT_NEGATIVE_TTL;

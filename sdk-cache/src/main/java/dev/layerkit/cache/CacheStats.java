@@ -14,7 +14,8 @@ package dev.layerkit.cache;
  * @param totalLoadNanos time spent in loads
  * @param earlyRefreshes refreshes started early by probabilistic early refresh
  * @param evictions entries the backend evicted for size
- * @param remoteErrors remote calls of the backend that failed or timed out
+ * @param remoteErrors remote calls of the backend that failed, timed out or were skipped by an open
+ *     circuit breaker
  * @param rejected values not cached because they exceeded the backend's maximum size
  */
 public record CacheStats(long hits, long misses, long staleHits, long loadSuccesses, long loadFailures,

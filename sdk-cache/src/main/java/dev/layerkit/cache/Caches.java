@@ -26,6 +26,9 @@ public final class Caches {
   /** The default name of a cache. */
   public static final String DEFAULT_NAME = "default";
 
+  /** The default longest time an entry stays in the L1 of a tiered cache. */
+  public static final Duration DEFAULT_LOCAL_TTL = Duration.ofSeconds(10);
+
   private Caches() {}
 
   /**
@@ -38,6 +41,21 @@ public final class Caches {
    */
   public static <K, V> InMemoryBuilder<K, V> inMemory() {
     return new InMemoryBuilder<>();
+  }
+
+  /**
+   * Returns a near cache with an L1 TTL of {@link #DEFAULT_LOCAL_TTL}; see
+   * {@link #tiered(Cache, RemoteCache, Duration)}.
+   *
+   * @param local the L1 cache
+   * @param remote the L2 cache with its invalidation channel
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the tiered cache, also {@link AutoCloseable}
+   * @throws NullPointerException if an argument is null
+   */
+  public static <K, V> TieredCache<K, V> tiered(Cache<K, V> local, RemoteCache<K, V> remote) {
+    return tiered(local, remote, DEFAULT_LOCAL_TTL);
   }
 
   /**

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -416,17 +417,15 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       String redisKey = redisKey(entry.getKey());
       encoded.put(redisKey, codec.encode(Objects.requireNonNull(entry.getValue(), "value")));
     }
-    List<String> tooLarge = new ArrayList<>();
+    Map<String, Integer> tooLarge = new LinkedHashMap<>();
     encoded.entrySet().removeIf(e -> {
       if (e.getValue().length > maxValueBytes) {
-        tooLarge.add(e.getKey());
+        tooLarge.put(e.getKey(), e.getValue().length);
         return true;
       }
       return false;
     });
-    for (String redisKey : tooLarge) {
-      rejectTooLarge(redisKey, encoded.getOrDefault(redisKey, new byte[0]).length);
-    }
+    tooLarge.forEach(this::rejectTooLarge);
     if (encoded.isEmpty() || !permitted()) {
       return;
     }
@@ -692,7 +691,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   public static final class Builder<K, V> {
     private final RedisClusterAsyncCommands<String, byte[]> commands;
     private final Codec<V> codec;
-    private final Set<String> given = new java.util.HashSet<>();
+    private final Set<String> given = new HashSet<>();
     private String name = "default";
     @SuppressWarnings("unchecked")
     private KeyCodec<K> keyCodec = (KeyCodec<K>) KeyCodec.strings();
