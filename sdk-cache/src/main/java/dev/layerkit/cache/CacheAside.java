@@ -62,8 +62,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Concurrency and cost</h2>
  *
- * <p>Thread-safe. A fresh hit is the backend's get, one clock read and one striped counter
- * increment: lock-free and, on an in-memory backend, allocation-free. The early-refresh draw is
+ * <p>Thread-safe. A fresh hit is the backend's get and one striped counter increment (plus one
+ * clock read with stale-while-revalidate or early refresh, which need the entry's age; without
+ * them the backend's expiry, set to the TTL, is the freshness): lock-free and, on an in-memory
+ * backend, allocation-free. The early-refresh draw is
  * only made within 40 {@code delta * beta} of expiry, where its probability exceeds
  * e<sup>-40</sup>. A miss takes an entry in a concurrent map of loads in flight. Loads run on the
  * calling thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh
@@ -141,6 +143,11 @@ public final class CacheAside<K, V> {
   private final Duration leaseTime;
   private final long lockWaitNanos;
   private final Sleeper sleeper;
+  /**
+   * Without a stale window or early refresh, every entry lives in the backend exactly as long as
+   * it is fresh, so presence is freshness and a hit needs no clock read.
+   */
+  private final boolean backendExpiryIsFreshness;
   private final ConcurrentHashMap<K, Flight<V>> inFlight = new ConcurrentHashMap<>();
 
   private final LongAdder hits = new LongAdder();
@@ -167,6 +174,7 @@ public final class CacheAside<K, V> {
     this.leaseTime = builder.leaseTime;
     this.lockWaitNanos = builder.lockWait.toNanos();
     this.sleeper = builder.sleeper;
+    this.backendExpiryIsFreshness = staleMillis == 0 && beta == 0;
     if (builder.meterRegistry != null) {
       registerMeters(builder.meterRegistry);
     }
@@ -205,6 +213,10 @@ public final class CacheAside<K, V> {
     Arguments.key(key);
     Objects.requireNonNull(loader, "loader");
     CachedValue<V> entry = backend.get(key);
+    if (entry != null && backendExpiryIsFreshness) {
+      hits.increment();
+      return entry.value();
+    }
     if (entry != null) {
       long now = timeSource.epochMillis();
       long freshUntil = entry.freshUntilMillis();
@@ -693,7 +705,9 @@ public final class CacheAside<K, V> {
 
     /**
      * Serves an entry for up to {@code window} past its TTL while one background refresh runs.
-     * Off (zero) by default.
+     * Off (zero) by default. Entries then live in the backend for TTL plus window, so every
+     * instance sharing a remote cache must use the same window (an instance without one would take
+     * a stale entry for a fresh one).
      *
      * @param window the longest staleness served
      * @return this builder
