@@ -67,11 +67,19 @@ public interface RemoteCache<K, V> extends Cache<K, V> {
    *
    * @param listener called on a client thread for every message; must be quick and must not
    *     block
-   * @return closes the subscription
+   * @return the subscription, to close when done
    * @throws NullPointerException if {@code listener} is null
    * @throws IllegalStateException if the backend was built without an invalidation channel
    */
-  AutoCloseable subscribeInvalidations(InvalidationListener<K> listener);
+  Subscription subscribeInvalidations(InvalidationListener<K> listener);
+
+  /** A subscription to invalidation messages. */
+  interface Subscription extends AutoCloseable {
+
+    /** Stops the deliveries; never throws. */
+    @Override
+    void close();
+  }
 
   /**
    * Receives invalidation messages.

@@ -39,7 +39,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   private final Duration localTtl;
   private final String id = UUID.randomUUID().toString();
   private final AtomicLong epoch = new AtomicLong();
-  private final AutoCloseable subscription;
+  private final RemoteCache.Subscription subscription;
 
   TieredCache(Cache<K, V> local, RemoteCache<K, V> remote, Duration localTtl) {
     this.local = local;
@@ -173,12 +173,10 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
 
   /**
    * Stops listening for invalidations; the caches themselves stay open (they belong to the
-   * caller).
-   *
-   * @throws Exception if closing the subscription failed
+   * caller). Never throws.
    */
   @Override
-  public void close() throws Exception {
+  public void close() {
     subscription.close();
   }
 

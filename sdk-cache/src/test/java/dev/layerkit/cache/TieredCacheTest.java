@@ -51,7 +51,7 @@ class TieredCacheTest {
     }
 
     @Override
-    public AutoCloseable subscribeInvalidations(InvalidationListener<String> listener) {
+    public Subscription subscribeInvalidations(InvalidationListener<String> listener) {
       this.listener = listener;
       return () -> { };
     }

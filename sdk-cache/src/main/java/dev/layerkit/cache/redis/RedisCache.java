@@ -563,7 +563,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   }
 
   @Override
-  public AutoCloseable subscribeInvalidations(InvalidationListener<K> listener) {
+  public Subscription subscribeInvalidations(InvalidationListener<K> listener) {
     Objects.requireNonNull(listener, "listener");
     StatefulRedisPubSubConnection<String, String> connection = pubSub;
     if (connection == null) {
@@ -612,6 +612,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     }
     return () -> {
       connection.removeListener(adapter);
+      // Not awaited: closing must not block on a server that may be gone.
       connection.async().unsubscribe(channel);
     };
   }
