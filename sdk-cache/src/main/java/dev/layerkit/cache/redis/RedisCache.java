@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * <p>An invalidation that fails is remembered (up to {@value #MAX_PENDING_INVALIDATIONS} keys;
  * beyond that, or for a failed {@link #invalidateAll()}, the whole namespace): until it is
  * replayed on Redis, reads of those keys are misses, and it is replayed after the next successful
- * call. So after Redis returns, an entry written before a failed invalidation is never served.
+ * call. A write that failed or timed out is treated the same way, since a timed-out {@code SET}
+ * may still land later. So after Redis returns, an entry written before a failed invalidation is
+ * never served.
  *
  * <h2>Bad input</h2>
  *
@@ -392,6 +394,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     try {
       call(commands.set(redisKey, bytes, SetArgs.Builder.px(ttl)), timeSource.nanoTime());
     } catch (RemoteFailure e) {
+      rememberUncertainWrites(List.of(redisKey));
       return false;
     }
     // The new value supersedes an invalidation that could not be sent.
@@ -439,10 +442,25 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       }
     } catch (RemoteFailure e) {
       sent.forEach(f -> f.cancel(true));
+      rememberUncertainWrites(new ArrayList<>(encoded.keySet()));
       return;
     }
     pendingInvalidations.removeAll(encoded.keySet());
     replayPending();
+  }
+
+  /**
+   * A write that timed out may still reach Redis later (cancelling stops only the wait) and could
+   * then overwrite a newer invalidation. Treating its keys as pending invalidations makes reads
+   * miss until an UNLINK, sent later on the same connection and so run after the write, removes
+   * whatever it left.
+   */
+  private void rememberUncertainWrites(List<String> redisKeys) {
+    if (pendingInvalidations.size() + redisKeys.size() > MAX_PENDING_INVALIDATIONS) {
+      pendingInvalidateAll.set(true);
+    } else {
+      pendingInvalidations.addAll(redisKeys);
+    }
   }
 
   @Override
@@ -461,11 +479,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
         // Remembered below.
       }
     }
-    if (pendingInvalidations.size() + redisKeys.size() > MAX_PENDING_INVALIDATIONS) {
-      pendingInvalidateAll.set(true);
-    } else {
-      pendingInvalidations.addAll(redisKeys);
-    }
+    rememberUncertainWrites(redisKeys);
   }
 
   @Override

@@ -114,4 +114,24 @@ class RedisCacheOutageIT {
       adminClient.shutdown();
     }
   }
+
+  @Test
+  void aWriteThatTimedOutButLandsLaterIsNeverServed() {
+    RedisCache<String, CachedValue<String>> redis = redisCache("late");
+    RedisClient adminClient = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, String> admin = adminClient.connect()) {
+      admin.sync().clientPause(1_000);
+      // Times out here, but Redis runs it when the pause ends.
+      assertThat(redis.put("k", CachedValue.of("late", Long.MAX_VALUE, 0), Duration.ofHours(1))).isFalse();
+      assertThat(redis.get("k")).as("uncertain: a miss").isNull();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        assertThat(redis.get("k")).isNull();
+        assertThat(admin.sync().get(redis.keyPrefix() + "k")).as("the late write was undone").isNull();
+        assertThat(redis.put("k", CachedValue.of("current", Long.MAX_VALUE, 0), Duration.ofHours(1))).isTrue();
+      });
+      assertThat(redis.get("k").value()).isEqualTo("current");
+    } finally {
+      adminClient.shutdown();
+    }
+  }
 }
