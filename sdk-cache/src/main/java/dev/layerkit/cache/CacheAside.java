@@ -208,6 +208,8 @@ public final class CacheAside<K, V> {
    *     is cached then
    * @throws dev.layerkit.core.codec.CodecException if the backend cannot encode the loaded value;
    *     nothing is cached then
+   * @throws IllegalStateException if the loader asks this facade for the same key (it would wait
+   *     for itself)
    */
   public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
     Arguments.key(key);
@@ -419,9 +421,13 @@ public final class CacheAside<K, V> {
   }
 
   private @Nullable V loadSingleFlight(K key, Function<? super K, ? extends @Nullable V> loader) {
-    Flight<V> flight = new Flight<>();
+    Flight<V> flight = new Flight<>(Thread.currentThread());
     Flight<V> running = inFlight.putIfAbsent(key, flight);
     if (running != null) {
+      if (running.owner == Thread.currentThread()) {
+        // Waiting would be waiting for ourselves, forever.
+        throw new IllegalStateException("Cache '" + name + "': the loader of a key asked for the same key");
+      }
       return running.await();
     }
     try {
@@ -444,7 +450,7 @@ public final class CacheAside<K, V> {
   }
 
   private void refreshInBackground(K key, Function<? super K, ? extends @Nullable V> loader) {
-    Flight<V> flight = new Flight<>();
+    Flight<V> flight = new Flight<>(null);
     if (inFlight.putIfAbsent(key, flight) != null) {
       return;
     }
@@ -584,6 +590,12 @@ public final class CacheAside<K, V> {
   /** One load in flight: its waiters, and whether an invalidation arrived while it ran. */
   private static final class Flight<V> extends CompletableFuture<@Nullable V> {
     volatile boolean invalidated;
+    /** The thread that loads on the caller's side; a background refresh has none. */
+    final @Nullable Thread owner;
+
+    Flight(@Nullable Thread owner) {
+      this.owner = owner;
+    }
 
     @Nullable V await() {
       try {

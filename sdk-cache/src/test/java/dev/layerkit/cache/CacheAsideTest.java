@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +16,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +33,7 @@ class CacheAsideTest {
   private final Cache<String, CachedValue<String>> backend =
       Caches.<String, CachedValue<String>>inMemory().name("test").timeSource(time).build();
   /** Refreshes queue here and run when the test says, so their timing is the test's. */
-  private final Queue<Runnable> refreshes = new ArrayDeque<>();
+  private final Queue<Runnable> refreshes = new ConcurrentLinkedQueue<>();
   private final AtomicInteger loads = new AtomicInteger();
   private ExecutorService pool;
 
@@ -235,6 +235,39 @@ class CacheAsideTest {
     time.advance(Duration.ofSeconds(15));
     assertThat(cache.get("k", this::load)).as("past the window: a synchronous load").isEqualTo("k#3");
     assertThat(refreshes).isEmpty();
+  }
+
+  @Test
+  void thirtyTwoThreadsReadingAStaleEntryStartExactlyOneRefresh() throws Exception {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    cache.get("k", this::load);
+    time.advance(Duration.ofSeconds(11));
+    int threads = 32;
+    CountDownLatch start = new CountDownLatch(1);
+    pool = Executors.newFixedThreadPool(threads);
+    List<Future<String>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      results.add(pool.submit(() -> {
+        start.await();
+        return cache.get("k", this::load);
+      }));
+    }
+    start.countDown();
+    for (Future<String> result : results) {
+      assertThat(result.get(60, TimeUnit.SECONDS)).isEqualTo("k#1");
+    }
+    assertThat(refreshes).hasSize(1);
+    assertThat(cache.stats().staleHits()).isEqualTo(threads);
+  }
+
+  @Test
+  void aLoaderAskingForItsOwnKeyFailsInsteadOfWaitingForItself() {
+    CacheAside<String, String> cache = builder().build();
+    assertThatThrownBy(() -> cache.get("k", key -> cache.get("k", this::load)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cache 'test': the loader of a key asked for the same key");
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
   }
 
   @Test
