@@ -487,6 +487,13 @@ public final class CacheAside<K, V> {
         // A refresh that another process already runs: nothing to do; callers keep the stale value.
         CachedValue<V> current = backend.get(key);
         return current != null ? current.value() : null;
+      } else if (waitForOthers) {
+        // Another process may have loaded, cached and released between our miss and our lock.
+        CachedValue<V> current = backend.get(key);
+        if (current != null && timeSource.epochMillis() < current.freshUntilMillis()) {
+          lease.close();
+          return current.value();
+        }
       }
     }
     try {

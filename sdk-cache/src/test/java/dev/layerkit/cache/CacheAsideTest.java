@@ -436,6 +436,21 @@ class CacheAsideTest {
   }
 
   @Test
+  void aLockTakenJustAfterAnotherProcessCachedTheValueDoesNotLoadAgain() {
+    AtomicInteger released = new AtomicInteger();
+    // The other process loads, caches and releases between this miss and this lock.
+    LoadLock lock = (key, leaseTime) -> {
+      backend.put(key, CachedValue.of("theirs", time.epochMillis() + 60_000, 0), Duration.ofMinutes(1));
+      return released::incrementAndGet;
+    };
+    CacheAside<String, String> cache = builder()
+        .loadLock(lock, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1)).build();
+    assertThat(cache.get("k", this::load)).isEqualTo("theirs");
+    assertThat(loads).hasValue(0);
+    assertThat(released).hasValue(1);
+  }
+
+  @Test
   void aLeaseIsReleasedAfterTheLoadEvenWhenItFails() {
     AtomicInteger released = new AtomicInteger();
     LoadLock lock = (key, leaseTime) -> released::incrementAndGet;
