@@ -137,7 +137,7 @@ public final class CachedValue<V> {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof CachedValue<?> other && kind == other.kind && freshUntilMillis == other.freshUntilMillis
         && loadNanos == other.loadNanos && Objects.equals(value, other.value);
   }
