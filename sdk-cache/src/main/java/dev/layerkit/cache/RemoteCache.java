@@ -3,6 +3,7 @@ package dev.layerkit.cache;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,6 +62,20 @@ public interface RemoteCache<K, V> extends Cache<K, V> {
    * @throws NullPointerException if {@code origin} is null
    */
   void publishInvalidation(String origin, @Nullable K key);
+
+  /**
+   * Tells every subscriber that {@code keys} changed; a backend may send the messages in one
+   * batch.
+   *
+   * @param origin the publishing instance's id
+   * @param keys the keys
+   * @throws NullPointerException if {@code origin}, {@code keys} or one of them is null
+   */
+  default void publishInvalidations(String origin, Collection<? extends K> keys) {
+    for (K key : keys) {
+      publishInvalidation(origin, Objects.requireNonNull(key, "key"));
+    }
+  }
 
   /**
    * Starts delivering this cache's invalidation messages to {@code listener}.

@@ -128,6 +128,18 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   }
 
   @Override
+  public void putAll(Map<? extends K, ? extends V> entries, Duration ttl) {
+    Objects.requireNonNull(entries, "entries");
+    Arguments.positive(ttl, "ttl");
+    remote.putAll(entries, ttl);
+    remote.publishInvalidations(id, entries.keySet());
+    // What the remote stored is not known key by key; L1 reloads from L2 on the next read.
+    for (K key : entries.keySet()) {
+      local.invalidate(key);
+    }
+  }
+
+  @Override
   public void invalidate(K key) {
     Arguments.key(key);
     local.invalidate(key);

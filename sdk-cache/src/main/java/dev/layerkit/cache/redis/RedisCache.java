@@ -576,6 +576,35 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     }
   }
 
+  /** Sends the messages back to back and waits for them together: one round trip. */
+  @Override
+  public void publishInvalidations(String origin, Collection<? extends K> keys) {
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(keys, "keys");
+    if (origin.indexOf('|') >= 0) {
+      throw new IllegalArgumentException("origin must not contain '|' but was '" + origin + "'");
+    }
+    List<byte[]> messages = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      messages.add((origin + "|K" + keyCodec.encode(Arguments.key(key))).getBytes(StandardCharsets.UTF_8));
+    }
+    if (messages.isEmpty() || !permitted()) {
+      return;
+    }
+    long start = timeSource.nanoTime();
+    List<RedisFuture<Long>> sent = new ArrayList<>(messages.size());
+    for (byte[] message : messages) {
+      sent.add(commands.publish(channel, message));
+    }
+    try {
+      for (RedisFuture<Long> future : sent) {
+        call(future, start);
+      }
+    } catch (RemoteFailure e) {
+      // Best effort, as for one message.
+    }
+  }
+
   @Override
   public Subscription subscribeInvalidations(InvalidationListener<K> listener) {
     Objects.requireNonNull(listener, "listener");

@@ -16,7 +16,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,6 +114,25 @@ class TieredCacheIT extends CacheContract {
     await().atMost(STALENESS_BOUND).pollInterval(Duration.ofMillis(5))
         .untilAsserted(() -> assertThat(localA.get("k")).isNull());
     assertThat(a.get("k")).isNull();
+  }
+
+  @Test
+  void putAllOnOneInstanceDropsTheOthersL1CopiesOfEveryKey() {
+    Cache<String, String> localB = Caches.<String, String>inMemory().build();
+    TieredCache<String, String> a = tiered(client, connection, keyPrefix, Caches.<String, String>inMemory().build());
+    TieredCache<String, String> b = tiered(client, connection, keyPrefix, localB);
+    Map<String, String> entries = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      entries.put("k" + i, "old");
+    }
+    a.putAll(entries, Duration.ofMinutes(10));
+    awaitDelivered(a, localB);
+    assertThat(b.getAll(entries.keySet())).isEqualTo(entries);
+    assertThat(localB.getAll(entries.keySet())).as("B holds all 100 in L1").hasSize(100);
+    entries.replaceAll((key, value) -> "new");
+    a.putAll(entries, Duration.ofMinutes(10));
+    await().atMost(STALENESS_BOUND).pollInterval(Duration.ofMillis(5))
+        .untilAsserted(() -> assertThat(b.getAll(entries.keySet())).isEqualTo(entries));
   }
 
   @Test
