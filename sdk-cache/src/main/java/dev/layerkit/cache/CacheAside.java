@@ -65,11 +65,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. A fresh hit is the backend's get and one striped counter increment (plus one
  * clock read with stale-while-revalidate or early refresh, which need the entry's age; without
  * them the backend's expiry, set to the TTL, is the freshness): lock-free and, on an in-memory
- * backend, allocation-free. The early-refresh draw is
- * only made within 40 {@code delta * beta} of expiry, where its probability exceeds
- * e<sup>-40</sup>. A miss takes an entry in a concurrent map of loads in flight. Loads run on the
- * calling thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh
- * executor}, at most one per key at a time.
+ * backend, allocation-free. The early-refresh draw is only made within 40 {@code delta * beta}
+ * of expiry, where its probability exceeds e<sup>-40</sup>. A miss takes an entry in a concurrent
+ * map of loads in flight; a waiter blocks on that entry's future. Loads run on the calling
+ * thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh executor}, at
+ * most one per key at a time. With a load lock, a process re-reads the cache after taking the
+ * lock, so one that locks just after another released it uses that value instead of loading.
  *
  * <h2>Failures</h2>
  *
