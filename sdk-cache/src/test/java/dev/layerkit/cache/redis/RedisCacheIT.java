@@ -147,7 +147,7 @@ class RedisCacheIT extends CacheContract {
   }
 
   @Test
-  void cacheAsideReportsAValueItCannotEncodeToEveryCallerAndCachesNothing() {
+  void cacheAsideThrowsTheCodecErrorForAValueItCannotEncodeAndCachesNothing() {
     // Strict UTF-8 has no encoding for an unpaired surrogate.
     RedisCache<String, CachedValue<String>> strict = RedisCache
         .<String, CachedValue<String>>builder(connection, CachedValue.codec(Codecs.utf8()))
