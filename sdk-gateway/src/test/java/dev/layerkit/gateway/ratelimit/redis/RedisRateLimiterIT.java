@@ -49,16 +49,32 @@ class RedisRateLimiterIT extends RateLimiterContract {
 
   private String keyPrefix;
 
+  /**
+   * A Redis of this test class alone, for the tests that count commands in {@code INFO
+   * commandstats}: on the shared server, another build's traffic would be counted too.
+   */
+  private static RedisServer countingServer;
+  private static RedisClient countingClient;
+  private static StatefulRedisConnection<String, String> countingConnection;
+
   @BeforeAll
-  static void connect() {
+  static void connect() throws IOException {
     client = RedisClient.create(REDIS.uri());
     connection = client.connect();
+    int port = freePort();
+    countingServer = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    countingServer.start();
+    countingClient = RedisClient.create("redis://127.0.0.1:" + port);
+    countingConnection = countingClient.connect();
   }
 
   @AfterAll
-  static void disconnect() {
+  static void disconnect() throws IOException {
     connection.close();
     client.shutdown();
+    countingConnection.close();
+    countingClient.shutdown();
+    countingServer.stop();
   }
 
   @org.junit.jupiter.api.BeforeEach
@@ -95,9 +111,11 @@ class RedisRateLimiterIT extends RateLimiterContract {
 
   @Test
   void eachDecisionIsExactlyOneScriptCallOnTheServer() {
-    RedisRateLimiter limiter = serverTimeLimiter(Limit.perSecond(1_000), Limit.perMinute(10_000));
+    RedisRateLimiter limiter = RedisRateLimiter.builder(
+            RateLimitPolicy.of(Limit.perSecond(1_000), Limit.perMinute(10_000)), countingConnection)
+        .keyPrefix(keyPrefix).timeout(Duration.ofSeconds(10)).build();
     limiter.tryAcquire("warm-up");
-    RedisCommands<String, String> sync = connection.sync();
+    RedisCommands<String, String> sync = countingConnection.sync();
     long evalshaBefore = calls(sync, "evalsha");
     long evalBefore = calls(sync, "eval");
     for (int i = 0; i < 100; i++) {
@@ -177,7 +195,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
     RateLimitPolicy policy = RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1)));
     RedisRateLimiter a = batchingInstance(policy);
     RedisRateLimiter b = batchingInstance(policy);
-    RedisCommands<String, String> sync = connection.sync();
+    RedisCommands<String, String> sync = countingConnection.sync();
     a.tryAcquire("warm-up");
     long evalshaBefore = calls(sync, "evalsha");
     for (int i = 0; i < 44; i++) {
@@ -205,7 +223,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
   }
 
   private RedisRateLimiter batchingInstance(RateLimitPolicy policy) {
-    return RedisRateLimiter.builder(policy, connection)
+    return RedisRateLimiter.builder(policy, countingConnection)
         .keyPrefix(keyPrefix).clientClock(time).timeSource(time)
         .timeout(Duration.ofSeconds(10))
         .localBatch(10, Duration.ofMinutes(1))

@@ -1,0 +1,206 @@
+package dev.layerkit.benchmarks;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.layerkit.benchmarks.state.KeyCursor;
+import dev.layerkit.cache.CacheAside;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
+import dev.layerkit.cache.TieredCache;
+import dev.layerkit.cache.redis.RedisCache;
+import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.codec.Codecs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A cache hit through {@link CacheAside} beside the raw library call it wraps, over
+ * {@value #KEYS} keys that are all cached.
+ *
+ * <ul>
+ *   <li>In memory: {@code CacheAside.get} on {@code Caches.inMemory()} against Caffeine's
+ *       {@code getIfPresent} (the anchor) and {@code get(key, fn)}.</li>
+ *   <li>Tiered: an L1 hit of {@code CacheAside} over {@code Caches.tiered(...)} (Redis is not
+ *       touched on an L1 hit).</li>
+ *   <li>Redis: {@code CacheAside.get} on a {@link RedisCache} against a raw Lettuce sync
+ *       {@code GET} of the same bytes (the Redis anchor).</li>
+ * </ul>
+ *
+ * <p>The Redis and tiered methods need Redis at {@code -Dlayerkit.bench.redis=redis://host:port}
+ * (default {@code redis://127.0.0.1:6379}); keys get a fresh prefix and expire after an hour.
+ * Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}):
+ * {@code java -jar benchmarks/target/benchmarks.jar CacheAsideBenchmark -prof gc -rf json -rff /tmp/cache.json},
+ * then {@code python3 benchmarks/jmh_table.py /tmp/cache.json caffeineGetIfPresent} (and
+ * {@code lettuceSyncGet} for the Redis rows).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class CacheAsideBenchmark {
+
+  static final int KEYS = 1_000;
+  private static final Duration TTL = Duration.ofHours(1);
+
+  static String[] keyNames(String prefix) {
+    String[] keys = new String[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      keys[i] = prefix + "user:" + i;
+    }
+    return keys;
+  }
+
+  /** Caffeine alone and CacheAside on the in-memory backend, every key loaded. */
+  @State(Scope.Benchmark)
+  public static class InMemory {
+    String[] keys;
+    Cache<String, String> caffeine;
+    Cache<String, String> caffeineVariable;
+    CacheAside<String, String> cacheAside;
+    dev.layerkit.cache.Cache<String, CachedValue<String>> backend;
+    Function<String, String> loader;
+
+    /** Fills both caches. */
+    @Setup
+    public void setUp() {
+      keys = keyNames("");
+      loader = key -> "value of " + key;
+      caffeine = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(TTL).build();
+      backend = Caches.<String, CachedValue<String>>inMemory().maximumSize(10_000).build();
+      cacheAside = CacheAside.builder(backend).ttl(TTL).build();
+      caffeineVariable = Caffeine.newBuilder().maximumSize(10_000)
+          .expireAfter(Expiry.<String, String>writing((key, value) -> TTL)).build();
+      for (String key : keys) {
+        caffeine.put(key, loader.apply(key));
+        caffeineVariable.put(key, loader.apply(key));
+        cacheAside.get(key, loader);
+      }
+    }
+  }
+
+  /** Raw Lettuce, CacheAside on Redis, and CacheAside on the tiered cache, every key loaded. */
+  @State(Scope.Benchmark)
+  public static class Redis {
+    String[] keys;
+    String[] rawKeys;
+    RedisClient client;
+    StatefulRedisConnection<String, byte[]> connection;
+    RedisCommands<String, byte[]> sync;
+    RedisCache<String, CachedValue<String>> redisCache;
+    CacheAside<String, String> remote;
+    TieredCache<String, CachedValue<String>> tieredCache;
+    CacheAside<String, String> tiered;
+    Function<String, String> loader;
+
+    /** Connects and fills Redis (our entries and, for Lettuce, the same bytes under other keys). */
+    @Setup
+    public void setUp() {
+      String run = "bench:cache:" + System.nanoTime() + ':';
+      keys = keyNames("");
+      rawKeys = keyNames(run + "raw:");
+      loader = key -> "value of " + key;
+      client = RedisClient.create(System.getProperty("layerkit.bench.redis", "redis://127.0.0.1:6379"));
+      connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+      sync = connection.sync();
+      Codec<CachedValue<String>> codec = CachedValue.codec(Codecs.utf8());
+      redisCache = RedisCache.<String, CachedValue<String>>builder(connection, codec)
+          .name("bench").keyPrefix(run + "layerkit:").timeout(Duration.ofSeconds(5)).build();
+      remote = CacheAside.builder(redisCache).ttl(TTL).build();
+      RedisCache<String, CachedValue<String>> l2 = RedisCache.<String, CachedValue<String>>builder(connection, codec)
+          .name("bench-tiered").keyPrefix(run + "tiered:").timeout(Duration.ofSeconds(5))
+          .invalidationChannel(client.connectPubSub()).build();
+      tieredCache = Caches.tiered(Caches.<String, CachedValue<String>>inMemory().maximumSize(10_000).build(), l2, TTL);
+      tiered = CacheAside.builder(tieredCache).ttl(TTL).build();
+      for (int i = 0; i < KEYS; i++) {
+        remote.get(keys[i], loader);
+        tiered.get(keys[i], loader);
+        // The same bytes CacheAside stores, so both sides move and decode as much.
+        sync.set(rawKeys[i], codec.encode(CachedValue.of(loader.apply(keys[i]), Long.MAX_VALUE, 0)), SetArgs.Builder.px(TTL));
+      }
+    }
+
+    /** Fails the run if any Redis call failed: a miss would have measured the loader instead. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      long errors = redisCache.errorCount();
+      tieredCache.close();
+      client.shutdown();
+      if (errors > 0) {
+        throw new IllegalStateException(errors + " Redis calls failed: the result is invalid");
+      }
+    }
+  }
+
+  /** Anchor: Caffeine's {@code getIfPresent}. */
+  @Benchmark
+  public String caffeineGetIfPresent(InMemory state, KeyCursor cursor) {
+    return state.caffeine.getIfPresent(cursor.next(state.keys));
+  }
+
+  /**
+   * Caffeine's {@code getIfPresent} with per-entry (variable) expiration, which the in-memory
+   * backend needs for {@code put(key, value, ttl)}.
+   */
+  @Benchmark
+  public String caffeineVariableExpiryGetIfPresent(InMemory state, KeyCursor cursor) {
+    return state.caffeineVariable.getIfPresent(cursor.next(state.keys));
+  }
+
+  /** Caffeine's {@code get(key, fn)} on a hit. */
+  @Benchmark
+  public String caffeineGet(InMemory state, KeyCursor cursor) {
+    return state.caffeine.get(cursor.next(state.keys), state.loader);
+  }
+
+  /** {@code CacheAside.get} on the in-memory backend, a hit. */
+  @Benchmark
+  public String cacheAsideHit(InMemory state, KeyCursor cursor) {
+    return state.cacheAside.get(cursor.next(state.keys), state.loader);
+  }
+
+  /** The in-memory backend's own {@code get}, to split CacheAside's cost from the backend's. */
+  @Benchmark
+  public CachedValue<String> inMemoryBackendGet(InMemory state, KeyCursor cursor) {
+    return state.backend.get(cursor.next(state.keys));
+  }
+
+  /** {@code CacheAside.get} on the tiered backend, an L1 hit. */
+  @Benchmark
+  public String tieredL1Hit(Redis state, KeyCursor cursor) {
+    return state.tiered.get(cursor.next(state.keys), state.loader);
+  }
+
+  /** Redis anchor: a raw Lettuce sync {@code GET} of the bytes CacheAside would read. */
+  @Benchmark
+  public byte[] lettuceSyncGet(Redis state, KeyCursor cursor) {
+    return state.sync.get(cursor.next(state.rawKeys));
+  }
+
+  /** {@code CacheAside.get} on Redis, a hit: one {@code GET} and a decode. */
+  @Benchmark
+  public String redisCacheAsideHit(Redis state, KeyCursor cursor) {
+    return state.remote.get(cursor.next(state.keys), state.loader);
+  }
+}

@@ -1,0 +1,885 @@
+package dev.layerkit.cache;
+
+import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.core.time.Sleeper;
+import dev.layerkit.core.time.TimeSource;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads through a {@link Cache}: returns the cached value of a key, or loads it once, caches it
+ * and returns it. The cache-aside pattern with what production use needs on top.
+ *
+ * <ul>
+ *   <li><b>Single-flight.</b> Concurrent misses of one key in this JVM run the loader once; every
+ *       waiter gets the same value, or the same exception instance (a failed load is not cached).
+ *       With a {@link Builder#loadLock(LoadLock, KeyCodec, Duration, Duration) load lock} (for
+ *       example a Redis lease lock) this holds across processes: one loads, the others poll the
+ *       cache for its result for a bounded time and then load for themselves.</li>
+ *   <li><b>TTL jitter.</b> Each entry's TTL is shortened by a random share up to
+ *       {@link Builder#ttlJitterPercent(double)}, so keys loaded together do not expire together.
+ *       Jitter only shortens: no entry lives longer than the configured TTL.</li>
+ *   <li><b>Negative caching.</b> A loader that returns null or an empty {@code Optional} is
+ *       cached as absent for {@link Builder#negativeTtl(Duration)}, so a missing row is not looked
+ *       up on every request; {@code get} returns what the loader returned (null or
+ *       {@code Optional.empty()}).</li>
+ *   <li><b>Stale-while-revalidate.</b> With {@link Builder#staleWhileRevalidate(Duration)}, an
+ *       entry past its TTL but within that window is still served while one background refresh
+ *       runs; past the window it is a miss.</li>
+ *   <li><b>Probabilistic early refresh.</b> With {@link Builder#earlyRefreshBeta(double)}, a hit
+ *       refreshes in the background before expiry with XFetch's probability (Vattani, Chierichetti
+ *       and Lowenstein, "Optimal Probabilistic Cache Stampede Prevention", PVLDB 8(8), 2015): a get
+ *       at time {@code t} refreshes if {@code t - delta * beta * ln(u) >= expiry}, {@code u}
+ *       uniform in (0, 1] and {@code delta} the last load's duration. The chance grows to 1 as
+ *       expiry nears, faster for slow loads and a larger beta (1 is the paper's optimum).</li>
+ * </ul>
+ *
+ * <h2>Concurrency and cost</h2>
+ *
+ * <p>Thread-safe. A fresh hit is the backend's get and one striped counter increment (plus one
+ * clock read with stale-while-revalidate or early refresh, which need the entry's age; without
+ * them the backend's expiry, set to the TTL, is the freshness): lock-free and, on an in-memory
+ * backend, allocation-free. The early-refresh draw is only made within 40 {@code delta * beta}
+ * of expiry, where its probability exceeds e<sup>-40</sup>. A miss takes an entry in a concurrent
+ * map of loads in flight; a waiter blocks on that entry's future. Loads run on the calling
+ * thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh executor}, at
+ * most one per key at a time. With a load lock, a process re-reads the cache after taking the
+ * lock, so one that locks just after another released it uses that value instead of loading.
+ *
+ * <h2>Failures</h2>
+ *
+ * <p>A loader's exception propagates unchanged to the caller and every waiter and nothing is
+ * cached; a failed background refresh is logged at debug and counted, and the stale entry stays
+ * until its window ends. The backend never throws for a remote outage (it behaves as a miss), so
+ * reads fall through to the loader. A value the backend's codec cannot encode throws its
+ * {@code CodecException} from {@code get}, with nothing cached.
+ *
+ * <h2>Metrics</h2>
+ *
+ * <p>{@link #stats()} at any time; with {@link Builder#meterRegistry(MeterRegistry)}, function
+ * meters over the same counters, tagged {@code cache=<name>}, that cost nothing per call:
+ * {@code layerkit.cache.gets} ({@code result=hit|miss|stale}), {@code layerkit.cache.loads}
+ * ({@code result=success|failure}), {@code layerkit.cache.load.duration},
+ * {@code layerkit.cache.early.refreshes}, {@code layerkit.cache.evictions},
+ * {@code layerkit.cache.remote.errors} and {@code layerkit.cache.rejected}.
+ *
+ * <pre>{@code
+ * CacheAside<String, Order> orders = CacheAside.builder(
+ *         Caches.<String, CachedValue<Order>>inMemory().name("orders").maximumSize(10_000).build())
+ *     .ttl(Duration.ofMinutes(5)).ttlJitterPercent(10)
+ *     .negativeTtl(Duration.ofSeconds(30))
+ *     .staleWhileRevalidate(Duration.ofSeconds(30))
+ *     .earlyRefreshBeta(1.0)
+ *     .build();
+ * Order order = orders.get("o-1", id -> repository.findById(id).orElse(null));
+ * orders.write("o-1", () -> repository.save(updated));      // then invalidated everywhere
+ * }</pre>
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public final class CacheAside<K, V> {
+
+  /** The default time a loaded value is fresh. */
+  public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
+
+  /** The default time an absent value is cached; zero turns negative caching off. */
+  public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(30);
+
+  /** The default TTL jitter, in percent of the TTL: none. */
+  public static final double DEFAULT_TTL_JITTER_PERCENT = 0;
+
+  /** The default stale-while-revalidate window: none. */
+  public static final Duration DEFAULT_STALE_WHILE_REVALIDATE = Duration.ZERO;
+
+  /** The default XFetch beta: 0, probabilistic early refresh off. */
+  public static final double DEFAULT_EARLY_REFRESH_BETA = 0;
+
+  /** How often a process waiting for another's load polls the cache. */
+  public static final Duration LOAD_LOCK_POLL_INTERVAL = Duration.ofMillis(5);
+
+  /** Beyond this many {@code delta * beta} before expiry, an early refresh is never drawn. */
+  static final double XFETCH_HORIZON = 40;
+
+  private static final Logger LOG = LoggerFactory.getLogger(CacheAside.class);
+
+  private final Cache<K, CachedValue<V>> backend;
+  private final String name;
+  private final long ttlMillis;
+  private final long negativeTtlMillis;
+  private final double jitterFraction;
+  private final long staleMillis;
+  private final double beta;
+  private final TimeSource timeSource;
+  private final @Nullable RandomGenerator random;
+  private final Executor refreshExecutor;
+  private final @Nullable LoadLock loadLock;
+  private final @Nullable KeyCodec<K> lockKeyCodec;
+  private final Duration leaseTime;
+  private final long lockWaitNanos;
+  private final Sleeper sleeper;
+  /**
+   * Without a stale window or early refresh, every entry lives in the backend exactly as long as
+   * it is fresh, so presence is freshness and a hit needs no clock read.
+   */
+  private final boolean backendExpiryIsFreshness;
+  private final ConcurrentHashMap<K, Flight<V>> inFlight = new ConcurrentHashMap<>();
+
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder staleHits = new LongAdder();
+  private final LongAdder loadSuccesses = new LongAdder();
+  private final LongAdder loadFailures = new LongAdder();
+  private final LongAdder loadNanos = new LongAdder();
+  private final LongAdder earlyRefreshes = new LongAdder();
+
+  private CacheAside(Builder<K, V> builder) {
+    this.backend = builder.backend;
+    this.name = builder.name != null ? builder.name : backend.name();
+    this.ttlMillis = builder.ttl.toMillis();
+    this.negativeTtlMillis = builder.negativeTtl.toMillis();
+    this.jitterFraction = builder.jitterPercent / 100.0;
+    this.staleMillis = builder.staleWhileRevalidate.toMillis();
+    this.beta = builder.beta;
+    this.timeSource = builder.timeSource;
+    this.random = builder.random;
+    this.refreshExecutor = builder.refreshExecutor;
+    this.loadLock = builder.loadLock;
+    this.lockKeyCodec = builder.lockKeyCodec;
+    this.leaseTime = builder.leaseTime;
+    this.lockWaitNanos = builder.lockWait.toNanos();
+    this.sleeper = builder.sleeper;
+    this.backendExpiryIsFreshness = staleMillis == 0 && beta == 0;
+    if (builder.meterRegistry != null) {
+      registerMeters(builder.meterRegistry);
+    }
+  }
+
+  /**
+   * Returns a builder of a cache-aside facade over {@code backend}.
+   *
+   * @param backend where entries are stored: in memory, Redis or tiered
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return a new builder
+   * @throws NullPointerException if {@code backend} is null
+   */
+  public static <K, V> Builder<K, V> builder(Cache<K, CachedValue<V>> backend) {
+    return new Builder<>(Objects.requireNonNull(backend, "backend"));
+  }
+
+  /**
+   * Returns the value for {@code key}, from the cache if it holds a fresh (or, within the
+   * stale-while-revalidate window, a stale) entry, else from {@code loader}, which then runs once
+   * for all concurrent callers of the key in this JVM (and across processes with a load lock).
+   *
+   * @param key the key
+   * @param loader loads the value of a key; returns null or an empty {@code Optional} if there is
+   *     none (cached for the negative TTL); runs on the calling thread, or on the refresh executor
+   *     for refreshes
+   * @return the value, null or an empty {@code Optional} as the loader returned it
+   * @throws NullPointerException if {@code key} or {@code loader} is null
+   * @throws RuntimeException the loader's exception (the same instance for every waiter); nothing
+   *     is cached then
+   * @throws dev.layerkit.core.codec.CodecException if the backend cannot encode the loaded value;
+   *     nothing is cached then
+   * @throws IllegalStateException if the loader asks this facade for the same key (it would wait
+   *     for itself)
+   */
+  public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
+    Arguments.key(key);
+    Objects.requireNonNull(loader, "loader");
+    CachedValue<V> entry = backend.get(key);
+    if (entry != null && backendExpiryIsFreshness) {
+      hits.increment();
+      return entry.value();
+    }
+    if (entry != null) {
+      long now = timeSource.epochMillis();
+      long freshUntil = entry.freshUntilMillis();
+      if (now < freshUntil) {
+        hits.increment();
+        if (beta > 0 && shouldRefreshEarly(entry.loadNanos(), freshUntil - now)) {
+          earlyRefreshes.increment();
+          refreshInBackground(key, loader);
+        }
+        return entry.value();
+      }
+      if (now < freshUntil + staleMillis) {
+        staleHits.increment();
+        refreshInBackground(key, loader);
+        return entry.value();
+      }
+    }
+    misses.increment();
+    return loadSingleFlight(key, loader);
+  }
+
+  /**
+   * Returns the values of {@code keys}: the cached ones, and the missing ones from one call of
+   * {@code bulkLoader} for all of them.
+   *
+   * <p>Stale entries within the stale-while-revalidate window are served and refreshed one key at
+   * a time in the background. The loaded entries share one jittered TTL so that a remote backend
+   * writes them in one pipelined batch. Bulk loads are not single-flighted against concurrent
+   * loads of the same keys.
+   *
+   * @param keys the keys
+   * @param bulkLoader loads the values of the keys it is given; a key it leaves out (or maps to
+   *     null) is absent and cached for the negative TTL
+   * @return a new map of every key that has a value (absent keys are left out)
+   * @throws NullPointerException if {@code keys}, one of them, or {@code bulkLoader} is null
+   * @throws RuntimeException the bulk loader's exception; nothing of the load is cached
+   */
+  public Map<K, V> getAll(Collection<? extends K> keys,
+      Function<? super Set<K>, ? extends Map<? extends K, ? extends @Nullable V>> bulkLoader) {
+    Objects.requireNonNull(keys, "keys");
+    Objects.requireNonNull(bulkLoader, "bulkLoader");
+    Set<K> wanted = new LinkedHashSet<>();
+    for (K key : keys) {
+      wanted.add(Arguments.key(key));
+    }
+    Map<K, V> result = new HashMap<>();
+    Set<K> missing = new LinkedHashSet<>();
+    Map<K, CachedValue<V>> cached = backend.getAll(wanted);
+    long now = timeSource.epochMillis();
+    for (K key : wanted) {
+      CachedValue<V> entry = cached.get(key);
+      if (entry != null && now < entry.freshUntilMillis()) {
+        hits.increment();
+        addIfPresent(result, key, entry.value());
+      } else if (entry != null && now < entry.freshUntilMillis() + staleMillis) {
+        staleHits.increment();
+        addIfPresent(result, key, entry.value());
+        refreshInBackground(key, k -> bulkLoader.apply(Set.of(k)).get(k));
+      } else {
+        missing.add(key);
+      }
+    }
+    if (missing.isEmpty()) {
+      return result;
+    }
+    misses.add(missing.size());
+    long start = timeSource.nanoTime();
+    Map<? extends K, ? extends @Nullable V> loaded;
+    try {
+      loaded = bulkLoader.apply(Collections.unmodifiableSet(missing));
+    } catch (RuntimeException | Error e) {
+      loadFailed(start);
+      throw e;
+    }
+    long took = loadSucceeded(start);
+    Map<K, CachedValue<V>> present = new HashMap<>();
+    Map<K, CachedValue<V>> absent = new HashMap<>();
+    long freshUntil = timeSource.epochMillis() + jittered(ttlMillis);
+    long negativeFreshUntil = timeSource.epochMillis() + negativeTtlMillis;
+    for (K key : missing) {
+      V value = loaded.get(key);
+      CachedValue<V> entry = CachedValue.of(value, value == null ? negativeFreshUntil : freshUntil, took);
+      if (entry.isAbsent()) {
+        absent.put(key, entry);
+      } else {
+        present.put(key, entry);
+        result.put(key, entry.value());
+      }
+    }
+    if (!present.isEmpty()) {
+      backend.putAll(present, Duration.ofMillis(Math.max(1, freshUntil - timeSource.epochMillis()) + staleMillis));
+    }
+    if (!absent.isEmpty() && negativeTtlMillis > 0) {
+      backend.putAll(absent, Duration.ofMillis(negativeTtlMillis + staleMillis));
+    }
+    return result;
+  }
+
+  private static <K, V> void addIfPresent(Map<K, V> result, K key, @Nullable V value) {
+    if (value != null) {
+      result.put(key, value);
+    }
+  }
+
+  /**
+   * Removes the entry of {@code key} from the cache (for a tiered backend: from every instance).
+   * A load of the key in flight in this JVM will not cache its result.
+   *
+   * @param key the key
+   * @throws NullPointerException if {@code key} is null
+   */
+  public void invalidate(K key) {
+    Arguments.key(key);
+    Flight<V> flight = inFlight.get(key);
+    if (flight != null) {
+      flight.invalidated = true;
+    }
+    backend.invalidate(key);
+  }
+
+  /**
+   * Runs {@code writer} (which changes the source of truth, a database row say), then invalidates
+   * {@code key} everywhere, even if the writer threw (it may have written partly).
+   *
+   * <p>Why delete after the write rather than update the cache in place: two concurrent writers
+   * that each put their own value can finish in the opposite order of their database commits and
+   * leave the older value cached until its TTL; a put after a failed or rolled-back write caches a
+   * value that never existed; and a remote put can be lost while a delete can be repeated safely.
+   * Deleting makes the next read load the committed value. Deleting after (not before) the write
+   * keeps a reader from re-caching the old value between the delete and the commit. A load already
+   * in flight in this JVM is told not to cache its (possibly old) result; in another process such a
+   * load can still cache an old value, bounded by the TTL.
+   *
+   * @param key the key the write changes
+   * @param writer the write
+   * @param <R> the writer's result
+   * @return what the writer returned
+   * @throws NullPointerException if {@code key} or {@code writer} is null
+   * @throws RuntimeException the writer's exception, after the invalidation
+   */
+  public <R extends @Nullable Object> R write(K key, Supplier<R> writer) {
+    Arguments.key(key);
+    Objects.requireNonNull(writer, "writer");
+    try {
+      return writer.get();
+    } finally {
+      invalidate(key);
+    }
+  }
+
+  /**
+   * Returns a snapshot of the counters.
+   *
+   * @return the statistics
+   */
+  public CacheStats stats() {
+    return new CacheStats(hits.sum(), misses.sum(), staleHits.sum(), loadSuccesses.sum(), loadFailures.sum(),
+        loadNanos.sum(), earlyRefreshes.sum(), backend.evictionCount(), backend.errorCount(),
+        backend.rejectedCount());
+  }
+
+  /**
+   * Returns the name used in metrics and logs.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the backend this facade reads through.
+   *
+   * @return the backend
+   */
+  public Cache<K, CachedValue<V>> backend() {
+    return backend;
+  }
+
+  /**
+   * Decides an XFetch early refresh for an entry that loaded in {@code loadNanos} and is fresh for
+   * {@code remainingMillis} more: true with probability {@code exp(-remaining / (delta * beta))}.
+   */
+  boolean shouldRefreshEarly(long loadNanos, long remainingMillis) {
+    double window = loadNanos / 1e6 * beta;
+    if (window <= 0 || remainingMillis > window * XFETCH_HORIZON) {
+      return false;
+    }
+    RandomGenerator rng = random != null ? random : ThreadLocalRandom.current();
+    // 1 - u is uniform in (0, 1], so the log is finite.
+    return -window * Math.log(1.0 - rng.nextDouble()) >= remainingMillis;
+  }
+
+  private long jittered(long millis) {
+    if (jitterFraction == 0) {
+      return millis;
+    }
+    RandomGenerator rng = random != null ? random : ThreadLocalRandom.current();
+    return Math.max(1, millis - (long) (millis * jitterFraction * rng.nextDouble()));
+  }
+
+  private @Nullable V loadSingleFlight(K key, Function<? super K, ? extends @Nullable V> loader) {
+    Flight<V> flight = new Flight<>(Thread.currentThread());
+    Flight<V> running = inFlight.putIfAbsent(key, flight);
+    if (running != null) {
+      if (running.owner == Thread.currentThread()) {
+        // Waiting would be waiting for ourselves, forever.
+        throw new IllegalStateException("Cache '" + name + "': the loader of a key asked for the same key");
+      }
+      return running.await();
+    }
+    try {
+      // A load that finished between our miss and our putIfAbsent has cached its value already.
+      CachedValue<V> entry = backend.get(key);
+      V value;
+      if (entry != null && timeSource.epochMillis() < entry.freshUntilMillis()) {
+        value = entry.value();
+      } else {
+        value = loadAndStore(key, loader, flight, true);
+      }
+      flight.complete(value);
+      return value;
+    } catch (RuntimeException | Error e) {
+      flight.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(key, flight);
+    }
+  }
+
+  private void refreshInBackground(K key, Function<? super K, ? extends @Nullable V> loader) {
+    Flight<V> flight = new Flight<>(null);
+    if (inFlight.putIfAbsent(key, flight) != null) {
+      return;
+    }
+    try {
+      refreshExecutor.execute(() -> {
+        try {
+          flight.complete(loadAndStore(key, loader, flight, false));
+        } catch (RuntimeException | Error e) {
+          flight.completeExceptionally(e);
+          LOG.debug("Cache '{}': background refresh of a key failed; the stale entry stays", name, e);
+        } finally {
+          inFlight.remove(key, flight);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      inFlight.remove(key, flight);
+      flight.completeExceptionally(e);
+      LOG.debug("Cache '{}': refresh executor rejected a refresh", name, e);
+    }
+  }
+
+  private @Nullable V loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader, Flight<V> flight,
+      boolean waitForOthers) {
+    LoadLock.Lease lease = null;
+    if (loadLock != null) {
+      String lockKey = Objects.requireNonNull(lockKeyCodec).encode(key);
+      lease = loadLock.tryAcquire(lockKey, leaseTime);
+      if (lease == null && waitForOthers) {
+        CachedValue<V> loadedElsewhere = awaitOtherProcess(key);
+        if (loadedElsewhere != null) {
+          return loadedElsewhere.value();
+        }
+      } else if (lease == null) {
+        // A refresh that another process already runs: nothing to do; callers keep the stale value.
+        CachedValue<V> current = backend.get(key);
+        return current != null ? current.value() : null;
+      } else if (waitForOthers) {
+        // Another process may have loaded, cached and released between our miss and our lock.
+        CachedValue<V> current = backend.get(key);
+        if (current != null && timeSource.epochMillis() < current.freshUntilMillis()) {
+          lease.close();
+          return current.value();
+        }
+      }
+    }
+    try {
+      long start = timeSource.nanoTime();
+      V value;
+      try {
+        value = loader.apply(key);
+      } catch (RuntimeException | Error e) {
+        loadFailed(start);
+        throw e;
+      }
+      long took = loadSucceeded(start);
+      store(key, value, took, flight);
+      return value;
+    } finally {
+      if (lease != null) {
+        lease.close();
+      }
+    }
+  }
+
+  /** Polls the cache for the value another process is loading; null if it did not come in time. */
+  private @Nullable CachedValue<V> awaitOtherProcess(K key) {
+    long deadline = timeSource.nanoTime() + lockWaitNanos;
+    while (timeSource.nanoTime() - deadline < 0) {
+      try {
+        sleeper.sleep(LOAD_LOCK_POLL_INTERVAL);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      CachedValue<V> entry = backend.get(key);
+      if (entry != null && timeSource.epochMillis() < entry.freshUntilMillis()) {
+        return entry;
+      }
+    }
+    return null;
+  }
+
+  private void store(K key, @Nullable V value, long took, Flight<V> flight) {
+    boolean absent = value == null || value instanceof Optional<?> o && o.isEmpty();
+    if (absent && negativeTtlMillis == 0) {
+      return;
+    }
+    long ttl = absent ? negativeTtlMillis : jittered(ttlMillis);
+    if (flight.invalidated) {
+      return;
+    }
+    backend.put(key, CachedValue.of(value, timeSource.epochMillis() + ttl, took), Duration.ofMillis(ttl + staleMillis));
+    // An invalidation that raced with the put must win.
+    if (flight.invalidated) {
+      backend.invalidate(key);
+    }
+  }
+
+  private void loadFailed(long start) {
+    loadFailures.increment();
+    loadNanos.add(timeSource.nanoTime() - start);
+  }
+
+  private long loadSucceeded(long start) {
+    long took = timeSource.nanoTime() - start;
+    loadSuccesses.increment();
+    loadNanos.add(took);
+    return took;
+  }
+
+  private void registerMeters(MeterRegistry registry) {
+    counter(registry, "layerkit.cache.gets", "Gets by outcome", hits, "result", "hit");
+    counter(registry, "layerkit.cache.gets", "Gets by outcome", misses, "result", "miss");
+    counter(registry, "layerkit.cache.gets", "Gets by outcome", staleHits, "result", "stale");
+    counter(registry, "layerkit.cache.loads", "Loads by outcome", loadSuccesses, "result", "success");
+    counter(registry, "layerkit.cache.loads", "Loads by outcome", loadFailures, "result", "failure");
+    counter(registry, "layerkit.cache.early.refreshes", "Refreshes started by XFetch", earlyRefreshes, null, null);
+    FunctionTimer.builder("layerkit.cache.load.duration", this,
+            c -> c.loadSuccesses.sum() + c.loadFailures.sum(), c -> c.loadNanos.sum(), TimeUnit.NANOSECONDS)
+        .description("Time spent loading").tag("cache", name).register(registry);
+    FunctionCounter.builder("layerkit.cache.evictions", backend, Cache::evictionCount)
+        .description("Entries evicted for size").tag("cache", name).register(registry);
+    FunctionCounter.builder("layerkit.cache.remote.errors", backend, Cache::errorCount)
+        .description("Remote calls that failed or timed out").tag("cache", name).register(registry);
+    FunctionCounter.builder("layerkit.cache.rejected", backend, Cache::rejectedCount)
+        .description("Values not cached for exceeding the maximum size").tag("cache", name).register(registry);
+  }
+
+  private void counter(MeterRegistry registry, String meter, String description, LongAdder adder,
+      @Nullable String tag, @Nullable String value) {
+    FunctionCounter.Builder<LongAdder> builder = FunctionCounter.builder(meter, adder, LongAdder::sum)
+        .description(description).tag("cache", name);
+    if (tag != null && value != null) {
+      builder.tag(tag, value);
+    }
+    builder.register(registry);
+  }
+
+  @Override
+  public String toString() {
+    return "CacheAside{name=" + name + ", backend=" + backend + '}';
+  }
+
+  /** One load in flight: its waiters, and whether an invalidation arrived while it ran. */
+  private static final class Flight<V> extends CompletableFuture<@Nullable V> {
+    volatile boolean invalidated;
+    /** The thread that loads on the caller's side; a background refresh has none. */
+    final @Nullable Thread owner;
+
+    Flight(@Nullable Thread owner) {
+      this.owner = owner;
+    }
+
+    @Nullable V await() {
+      try {
+        return join();
+      } catch (CompletionException e) {
+        // Every waiter gets the loader's own exception, as the loading caller does.
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        if (cause instanceof Error error) {
+          throw error;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Configures a {@link CacheAside}. Setters validate at once and name the bad value; each may be
+   * given once. Not thread-safe; the facade it builds is.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   */
+  public static final class Builder<K, V> {
+    private final Cache<K, CachedValue<V>> backend;
+    private final Set<String> given = new HashSet<>();
+    private @Nullable String name;
+    private Duration ttl = DEFAULT_TTL;
+    private Duration negativeTtl = DEFAULT_NEGATIVE_TTL;
+    private double jitterPercent = DEFAULT_TTL_JITTER_PERCENT;
+    private Duration staleWhileRevalidate = DEFAULT_STALE_WHILE_REVALIDATE;
+    private double beta = DEFAULT_EARLY_REFRESH_BETA;
+    private TimeSource timeSource = TimeSource.system();
+    private @Nullable RandomGenerator random;
+    private Executor refreshExecutor = ForkJoinPool.commonPool();
+    private @Nullable MeterRegistry meterRegistry;
+    private @Nullable LoadLock loadLock;
+    private @Nullable KeyCodec<K> lockKeyCodec;
+    private Duration leaseTime = Duration.ofSeconds(10);
+    private Duration lockWait = Duration.ofSeconds(1);
+    private Sleeper sleeper = Sleeper.system();
+
+    private Builder(Cache<K, CachedValue<V>> backend) {
+      this.backend = backend;
+    }
+
+    private void once(String setting, @Nullable Object current) {
+      Arguments.once(!given.add(setting), setting, String.valueOf(current));
+    }
+
+    /**
+     * Sets the name in metrics and logs; the backend's name by default.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> name(String name) {
+      Arguments.name(name);
+      once("name", this.name);
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets how long a loaded value is fresh; {@link CacheAside#DEFAULT_TTL} by default.
+     *
+     * @param ttl the time to live, at least 1 ms
+     * @return this builder
+     * @throws NullPointerException if {@code ttl} is null
+     * @throws IllegalArgumentException if {@code ttl} is shorter than 1 ms
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> ttl(Duration ttl) {
+      atLeastOneMilli(ttl, "ttl");
+      once("ttl", this.ttl);
+      this.ttl = ttl;
+      return this;
+    }
+
+    /**
+     * Sets how long an absent value (null or empty {@code Optional}) is cached;
+     * {@link CacheAside#DEFAULT_NEGATIVE_TTL} by default, zero to not cache absent values.
+     *
+     * @param negativeTtl the time to live of absent values
+     * @return this builder
+     * @throws NullPointerException if {@code negativeTtl} is null
+     * @throws IllegalArgumentException if it is negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> negativeTtl(Duration negativeTtl) {
+      Arguments.notNegative(negativeTtl, "negativeTtl");
+      once("negativeTtl", this.negativeTtl);
+      this.negativeTtl = negativeTtl;
+      return this;
+    }
+
+    /**
+     * Shortens each entry's TTL by a random share of up to {@code percent} percent, so that keys
+     * loaded together expire apart. None by default.
+     *
+     * @param percent the largest share, in [0, 100)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code percent} is outside [0, 100) or not a number
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> ttlJitterPercent(double percent) {
+      if (!(percent >= 0 && percent < 100)) {
+        throw new IllegalArgumentException("ttlJitterPercent must be in [0, 100) but was " + percent);
+      }
+      once("ttlJitterPercent", this.jitterPercent);
+      this.jitterPercent = percent;
+      return this;
+    }
+
+    /**
+     * Serves an entry for up to {@code window} past its TTL while one background refresh runs.
+     * Off (zero) by default. Entries then live in the backend for TTL plus window, so every
+     * instance sharing a remote cache must use the same window (an instance without one would take
+     * a stale entry for a fresh one).
+     *
+     * @param window the longest staleness served
+     * @return this builder
+     * @throws NullPointerException if {@code window} is null
+     * @throws IllegalArgumentException if it is negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> staleWhileRevalidate(Duration window) {
+      Arguments.notNegative(window, "staleWhileRevalidate");
+      once("staleWhileRevalidate", this.staleWhileRevalidate);
+      this.staleWhileRevalidate = window;
+      return this;
+    }
+
+    /**
+     * Turns on probabilistic early refresh (XFetch) with parameter {@code beta}: 1 is the paper's
+     * optimum, more refreshes earlier, 0 (the default) turns it off.
+     *
+     * @param beta the XFetch beta, finite and {@code >= 0}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code beta} is negative, infinite or not a number
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> earlyRefreshBeta(double beta) {
+      if (!(beta >= 0 && beta < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException("earlyRefreshBeta must be finite and >= 0 but was " + beta);
+      }
+      once("earlyRefreshBeta", this.beta);
+      this.beta = beta;
+      return this;
+    }
+
+    /**
+     * Sets the time source of freshness and load timing; meant for tests with a
+     * {@code ManualTimeSource}. Freshness uses its wall clock, shared across processes.
+     *
+     * @param timeSource the time source
+     * @return this builder
+     * @throws NullPointerException if {@code timeSource} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> timeSource(TimeSource timeSource) {
+      Objects.requireNonNull(timeSource, "timeSource");
+      once("timeSource", this.timeSource);
+      this.timeSource = timeSource;
+      return this;
+    }
+
+    /**
+     * Sets the random source of jitter and early refresh; by default each thread's
+     * {@link ThreadLocalRandom}. Meant for tests; must be thread-safe if the facade is shared.
+     *
+     * @param random the random source
+     * @return this builder
+     * @throws NullPointerException if {@code random} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> random(RandomGenerator random) {
+      Objects.requireNonNull(random, "random");
+      once("random", this.random);
+      this.random = random;
+      return this;
+    }
+
+    /**
+     * Sets where background refreshes run; the common fork-join pool by default.
+     *
+     * @param executor the executor
+     * @return this builder
+     * @throws NullPointerException if {@code executor} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> refreshExecutor(Executor executor) {
+      Objects.requireNonNull(executor, "executor");
+      once("refreshExecutor", this.refreshExecutor);
+      this.refreshExecutor = executor;
+      return this;
+    }
+
+    /**
+     * Registers the facade's meters in {@code registry}.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> meterRegistry(MeterRegistry registry) {
+      Objects.requireNonNull(registry, "registry");
+      once("meterRegistry", this.meterRegistry);
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
+     * Makes single-flight hold across processes: before loading, a miss takes {@code lock} on the
+     * key; a process that does not get it polls the cache every
+     * {@link CacheAside#LOAD_LOCK_POLL_INTERVAL} for the holder's value, for up to
+     * {@code maxWait}, then loads for itself (read-through). Off by default.
+     *
+     * @param lock the lock, for example {@code dev.layerkit.cache.redis.RedisLeaseLock}
+     * @param keyCodec maps keys to lock names
+     * @param leaseTime how long a lock holds if its holder dies; longer than a load takes
+     * @param maxWait how long a process waits for another's load
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code leaseTime} is shorter than 1 ms or
+     *     {@code maxWait} is negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> loadLock(LoadLock lock, KeyCodec<K> keyCodec, Duration leaseTime, Duration maxWait) {
+      Objects.requireNonNull(lock, "lock");
+      Objects.requireNonNull(keyCodec, "keyCodec");
+      atLeastOneMilli(leaseTime, "leaseTime");
+      Arguments.notNegative(maxWait, "maxWait");
+      once("loadLock", this.loadLock);
+      this.loadLock = lock;
+      this.lockKeyCodec = keyCodec;
+      this.leaseTime = leaseTime;
+      this.lockWait = maxWait;
+      return this;
+    }
+
+    /**
+     * Sets how a process waiting for another's load waits between polls; meant for tests.
+     *
+     * @param sleeper the sleeper
+     * @return this builder
+     * @throws NullPointerException if {@code sleeper} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> sleeper(Sleeper sleeper) {
+      Objects.requireNonNull(sleeper, "sleeper");
+      once("sleeper", this.sleeper);
+      this.sleeper = sleeper;
+      return this;
+    }
+
+    private static void atLeastOneMilli(Duration duration, String parameter) {
+      Objects.requireNonNull(duration, parameter);
+      if (duration.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(parameter + " must be >= 1ms but was " + duration);
+      }
+    }
+
+    /**
+     * Builds the facade.
+     *
+     * @return a thread-safe cache-aside facade
+     */
+    public CacheAside<K, V> build() {
+      return new CacheAside<>(this);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.layerkit.cache;
+
+import dev.layerkit.cache.internal.Arguments;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Weigher;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The in-memory {@link Cache}: a Caffeine cache whose entries each carry their own TTL.
+ *
+ * <p>Values are stored by reference, without encoding; a hit is Caffeine's
+ * {@code getIfPresent}, lock-free and allocation-free. Per-entry TTLs go through Caffeine's
+ * variable expiration ({@link Policy.VarExpiration#put(Object, Object, Duration)}), so no holder
+ * object wraps a value; the {@link Expiry} only keeps an entry's remaining time on reads and
+ * updates. Time is the {@code TimeSource} through Caffeine's {@code Ticker}. Maintenance runs on
+ * the calling thread (a same-thread executor), so evictions are visible at once and tests need no
+ * waiting.
+ */
+final class InMemoryCache<K, V> implements Cache<K, V> {
+
+  private final String name;
+  private final com.github.benmanes.caffeine.cache.Cache<K, V> cache;
+  private final Policy.VarExpiration<K, V> expiration;
+  private final @Nullable Weigher<? super K, ? super V> weigher;
+  private final long maximumEntryWeight;
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+
+  InMemoryCache(Caches.InMemoryBuilder<K, V> builder) {
+    this.name = builder.name;
+    this.weigher = builder.weigher;
+    this.maximumEntryWeight = builder.maximumEntryWeight;
+    Caffeine<K, V> caffeine = Caffeine.newBuilder()
+        .ticker(builder.timeSource::nanoTime)
+        .executor(Runnable::run)
+        .expireAfter(new KeepRemaining<K, V>())
+        .evictionListener((K key, V value, RemovalCause cause) -> {
+          if (cause == RemovalCause.SIZE) {
+            evictions.increment();
+          }
+        });
+    Weigher<? super K, ? super V> weigher = builder.weigher;
+    this.cache = weigher != null
+        ? caffeine.maximumWeight(builder.maximumWeight).weigher(weigher).build()
+        : caffeine.maximumSize(builder.maximumSize).build();
+    this.expiration = cache.policy().expireVariably().orElseThrow();
+  }
+
+  /** Entries get their TTL from {@code put}; reads and plain updates keep what remains. */
+  private static final class KeepRemaining<K, V> implements Expiry<K, V> {
+    @Override
+    public long expireAfterCreate(K key, V value, long currentTime) {
+      // Only reached by a put without a duration, which this class never makes.
+      return 0;
+    }
+
+    @Override
+    public long expireAfterUpdate(K key, V value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+
+    @Override
+    public long expireAfterRead(K key, V value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+
+  @Override
+  public @Nullable V get(K key) {
+    return cache.getIfPresent(Arguments.key(key));
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    for (K key : keys) {
+      Arguments.key(key);
+    }
+    return cache.getAllPresent(keys);
+  }
+
+  @Override
+  public boolean put(K key, V value, Duration ttl) {
+    Arguments.key(key);
+    Objects.requireNonNull(value, "value");
+    Arguments.positive(ttl, "ttl");
+    if (weigher != null && weigher.weigh(key, value) > maximumEntryWeight) {
+      rejected.increment();
+      // A too-large replacement must not leave the older value behind.
+      cache.invalidate(key);
+      return false;
+    }
+    expiration.put(key, value, ttl);
+    return true;
+  }
+
+  @Override
+  public void invalidate(K key) {
+    cache.invalidate(Arguments.key(key));
+  }
+
+  @Override
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public long evictionCount() {
+    return evictions.sum();
+  }
+
+  @Override
+  public long rejectedCount() {
+    return rejected.sum();
+  }
+
+  /** Returns the number of entries, expired ones not yet cleaned up included; for tests. */
+  long estimatedSize() {
+    return cache.estimatedSize();
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryCache{name=" + name + ", size=" + cache.estimatedSize() + '}';
+  }
+}

@@ -1,0 +1,783 @@
+package dev.layerkit.infra.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.layerkit.infra.AdminServer;
+import dev.layerkit.infra.Lifecycle;
+import dev.layerkit.infra.internal.Values;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to deploy: a service's image, ports, replicas, resources, configuration, autoscaling,
+ * disruption budget and shutdown timing, from which {@link KubernetesManifests} renders the
+ * manifests.
+ *
+ * <pre>{@code
+ * ServiceSpec spec = ServiceSpec.builder("order-service", "ghcr.io/acme/order-service:1.4.2")
+ *     .replicas(3)
+ *     .cpu("250m", "1").memory("256Mi", "512Mi")
+ *     .config("cache.ttl", "30s")
+ *     .autoscaling(3, 10, 70)
+ *     .shutdown(Duration.ofSeconds(5), Duration.ofSeconds(30))
+ *     .build();
+ * }</pre>
+ *
+ * <p>A spec file (YAML or JSON, read by {@link #read(Path)}) has the same fields:
+ * <pre>
+ * name: order-service
+ * image: ghcr.io/acme/order-service:1.4.2
+ * namespace: shop            # optional
+ * replicas: 3
+ * port: 8080
+ * adminPort: 9090
+ * resources: {cpuRequest: 250m, cpuLimit: "1", memoryRequest: 256Mi, memoryLimit: 512Mi}
+ * env: {JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75"}
+ * config: {cache.ttl: 30s}
+ * autoscaling: {minReplicas: 3, maxReplicas: 10, cpuTargetPercent: 70}
+ * disruptionBudget: {maxUnavailable: 1}
+ * shutdown: {preStopSleep: 5s, deadline: 30s}
+ * </pre>
+ *
+ * <p>Immutable and thread-safe. The shutdown deadline is the application's {@link Lifecycle}
+ * deadline; the pod's termination grace period is derived from it (see
+ * {@link #terminationGracePeriodSeconds()}).
+ */
+public final class ServiceSpec {
+
+  /** The default number of replicas. */
+  public static final int DEFAULT_REPLICAS = 3;
+  /** The default application port. */
+  public static final int DEFAULT_PORT = 8080;
+  /** The default admin port, where probes and scrapes go. */
+  public static final int DEFAULT_ADMIN_PORT = AdminServer.DEFAULT_PORT;
+  /** The default CPU request. */
+  public static final String DEFAULT_CPU_REQUEST = "250m";
+  /** The default CPU limit. */
+  public static final String DEFAULT_CPU_LIMIT = "1";
+  /** The default memory request. */
+  public static final String DEFAULT_MEMORY_REQUEST = "256Mi";
+  /** The default memory limit. */
+  public static final String DEFAULT_MEMORY_LIMIT = "512Mi";
+  /** The default maximum replicas under autoscaling. */
+  public static final int DEFAULT_MAX_REPLICAS = 10;
+  /** The default CPU utilization the autoscaler aims for, in percent of the request. */
+  public static final int DEFAULT_CPU_TARGET_PERCENT = 70;
+  /** The default number of pods a voluntary disruption may take down at once. */
+  public static final int DEFAULT_MAX_UNAVAILABLE = 1;
+  /** The default time the pod's {@code preStop} hook sleeps before the container gets SIGTERM. */
+  public static final Duration DEFAULT_PRE_STOP_SLEEP = Duration.ofSeconds(5);
+  /** The default shutdown deadline of the application, as {@link Lifecycle}'s. */
+  public static final Duration DEFAULT_SHUTDOWN_DEADLINE = Lifecycle.DEFAULT_SHUTDOWN_DEADLINE;
+  /** Time added to pre-stop sleep and shutdown deadline for the termination grace period. */
+  public static final Duration GRACE_MARGIN = Duration.ofSeconds(5);
+
+  private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern CPU = Pattern.compile("[0-9]+(\\.[0-9]+)?m?");
+  private static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?");
+
+  private final String name;
+  private final @Nullable String namespace;
+  private final String image;
+  private final int replicas;
+  private final int port;
+  private final int adminPort;
+  private final String cpuRequest;
+  private final String cpuLimit;
+  private final String memoryRequest;
+  private final String memoryLimit;
+  private final Map<String, String> env;
+  private final Map<String, String> config;
+  private final int minReplicas;
+  private final int maxReplicas;
+  private final int cpuTargetPercent;
+  private final int maxUnavailable;
+  private final Duration preStopSleep;
+  private final Duration shutdownDeadline;
+
+  private ServiceSpec(Builder b) {
+    this.name = b.name;
+    this.namespace = b.namespace;
+    this.image = b.image;
+    this.replicas = b.replicas;
+    this.port = b.port;
+    this.adminPort = b.adminPort;
+    this.cpuRequest = b.cpuRequest;
+    this.cpuLimit = b.cpuLimit;
+    this.memoryRequest = b.memoryRequest;
+    this.memoryLimit = b.memoryLimit;
+    this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+    this.config = Collections.unmodifiableMap(new LinkedHashMap<>(b.config));
+    this.minReplicas = b.minReplicas != null ? b.minReplicas : b.replicas;
+    this.maxReplicas = b.maxReplicas != null ? b.maxReplicas : Math.max(DEFAULT_MAX_REPLICAS, this.minReplicas);
+    this.cpuTargetPercent = b.cpuTargetPercent;
+    this.maxUnavailable = b.maxUnavailable;
+    this.preStopSleep = b.preStopSleep;
+    this.shutdownDeadline = b.shutdownDeadline;
+  }
+
+  /**
+   * Returns a builder with the defaults.
+   *
+   * @param name the service's name, a DNS label such as {@code order-service}
+   * @param image the container image
+   * @return a new builder
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code name} is not a DNS label or {@code image} is blank
+   */
+  public static Builder builder(String name, String image) {
+    return new Builder(name, image);
+  }
+
+  /**
+   * Reads a spec file, YAML or JSON (JSON is YAML too), with the fields shown in the class
+   * documentation.
+   *
+   * @param file the file
+   * @return the spec
+   * @throws UncheckedIOException if the file cannot be read or parsed
+   * @throws IllegalArgumentException if a field is unknown or invalid, naming it and its value
+   * @throws NullPointerException if {@code file} is null
+   */
+  public static ServiceSpec read(Path file) {
+    Objects.requireNonNull(file, "file");
+    try {
+      return parse(Files.readString(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read spec file " + file, e);
+    }
+  }
+
+  /**
+   * Parses a spec from YAML or JSON text.
+   *
+   * @param text the text
+   * @return the spec
+   * @throws UncheckedIOException if the text is not YAML
+   * @throws IllegalArgumentException if a field is missing, unknown or invalid
+   * @throws NullPointerException if {@code text} is null
+   */
+  public static ServiceSpec parse(String text) {
+    Objects.requireNonNull(text, "text");
+    JsonNode root;
+    try {
+      ObjectMapper yaml = new YAMLMapper();
+      root = yaml.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("spec is not valid YAML or JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("spec must be a mapping with at least name and image");
+    }
+    knownFields(root, "", "name", "image", "namespace", "replicas", "port", "adminPort", "resources", "env", "config",
+        "autoscaling", "disruptionBudget", "shutdown");
+    Builder b = builder(requiredText(root, "name"), requiredText(root, "image"));
+    if (root.has("namespace")) {
+      b.namespace(root.get("namespace").asText());
+    }
+    if (root.has("replicas")) {
+      b.replicas(integer(root, "replicas", ""));
+    }
+    if (root.has("port")) {
+      b.port(integer(root, "port", ""));
+    }
+    if (root.has("adminPort")) {
+      b.adminPort(integer(root, "adminPort", ""));
+    }
+    JsonNode resources = root.path("resources");
+    if (!resources.isMissingNode()) {
+      knownFields(resources, "resources.", "cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit");
+      b.cpu(resources.path("cpuRequest").asText(DEFAULT_CPU_REQUEST), resources.path("cpuLimit").asText(DEFAULT_CPU_LIMIT));
+      b.memory(resources.path("memoryRequest").asText(DEFAULT_MEMORY_REQUEST),
+          resources.path("memoryLimit").asText(DEFAULT_MEMORY_LIMIT));
+    }
+    for (Map.Entry<String, JsonNode> e : root.path("env").properties()) {
+      b.env(e.getKey(), e.getValue().asText());
+    }
+    flattenConfig("", root.path("config"), b);
+    JsonNode autoscaling = root.path("autoscaling");
+    if (!autoscaling.isMissingNode()) {
+      knownFields(autoscaling, "autoscaling.", "minReplicas", "maxReplicas", "cpuTargetPercent");
+      int min = autoscaling.has("minReplicas") ? integer(autoscaling, "minReplicas", "autoscaling.") : b.replicas;
+      int max = autoscaling.has("maxReplicas") ? integer(autoscaling, "maxReplicas", "autoscaling.")
+          : Math.max(DEFAULT_MAX_REPLICAS, min);
+      int cpu = autoscaling.has("cpuTargetPercent") ? integer(autoscaling, "cpuTargetPercent", "autoscaling.")
+          : DEFAULT_CPU_TARGET_PERCENT;
+      b.autoscaling(min, max, cpu);
+    }
+    JsonNode budget = root.path("disruptionBudget");
+    if (!budget.isMissingNode()) {
+      knownFields(budget, "disruptionBudget.", "maxUnavailable");
+      b.maxUnavailable(integer(budget, "maxUnavailable", "disruptionBudget."));
+    }
+    JsonNode shutdown = root.path("shutdown");
+    if (!shutdown.isMissingNode()) {
+      knownFields(shutdown, "shutdown.", "preStopSleep", "deadline");
+      b.shutdown(duration(shutdown, "preStopSleep", DEFAULT_PRE_STOP_SLEEP),
+          duration(shutdown, "deadline", DEFAULT_SHUTDOWN_DEADLINE));
+    }
+    return b.build();
+  }
+
+  private static void flattenConfig(String prefix, JsonNode node, Builder b) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String key = prefix + e.getKey();
+      if (e.getValue().isObject()) {
+        flattenConfig(key + ".", e.getValue(), b);
+      } else {
+        b.config(key, e.getValue().asText());
+      }
+    }
+  }
+
+  private static void knownFields(JsonNode node, String prefix, String... known) {
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("spec field " + (prefix.isEmpty() ? "(root)" : prefix.substring(0, prefix.length() - 1))
+          + " must be a mapping but was " + node);
+    }
+    Set<String> allowed = Set.of(known);
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!allowed.contains(field)) {
+        throw new IllegalArgumentException("unknown spec field " + prefix + field + "; known: " + String.join(", ", known));
+      }
+    }
+  }
+
+  private static String requiredText(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isValueNode() || value.asText().isBlank()) {
+      throw new IllegalArgumentException("spec field " + field + " is required");
+    }
+    return value.asText();
+  }
+
+  private static int integer(JsonNode node, String field, String prefix) {
+    JsonNode value = node.get(field);
+    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+      throw new IllegalArgumentException("spec field " + prefix + field + " must be an integer but was " + value);
+    }
+    return value.intValue();
+  }
+
+  private static Duration duration(JsonNode node, String field, Duration fallback) {
+    JsonNode value = node.get(field);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Values.parseDuration(value.asText());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("spec field shutdown." + field + " must be a duration such as 5s but was "
+          + value.asText(), e);
+    }
+  }
+
+  /**
+   * Returns the name, used for every resource and the pod labels.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the namespace, or null to leave it to {@code kubectl}.
+   *
+   * @return the namespace or null
+   */
+  public @Nullable String namespace() {
+    return namespace;
+  }
+
+  /**
+   * Returns the container image.
+   *
+   * @return the image
+   */
+  public String image() {
+    return image;
+  }
+
+  /**
+   * Returns the initial number of replicas.
+   *
+   * @return the replicas
+   */
+  public int replicas() {
+    return replicas;
+  }
+
+  /**
+   * Returns the application port.
+   *
+   * @return the port
+   */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * Returns the {@link AdminServer} port.
+   *
+   * @return the admin port
+   */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /**
+   * Returns the CPU request, a Kubernetes quantity such as {@code 250m}.
+   *
+   * @return the request
+   */
+  public String cpuRequest() {
+    return cpuRequest;
+  }
+
+  /**
+   * Returns the CPU limit.
+   *
+   * @return the limit
+   */
+  public String cpuLimit() {
+    return cpuLimit;
+  }
+
+  /**
+   * Returns the memory request, a Kubernetes quantity such as {@code 256Mi}.
+   *
+   * @return the request
+   */
+  public String memoryRequest() {
+    return memoryRequest;
+  }
+
+  /**
+   * Returns the memory limit.
+   *
+   * @return the limit
+   */
+  public String memoryLimit() {
+    return memoryLimit;
+  }
+
+  /**
+   * Returns extra environment variables of the container.
+   *
+   * @return names to values, unmodifiable
+   */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /**
+   * Returns the {@code Config} settings put in the ConfigMap, by setting name.
+   *
+   * @return names such as {@code cache.ttl} to values, unmodifiable
+   */
+  public Map<String, String> config() {
+    return config;
+  }
+
+  /**
+   * Returns the autoscaler's minimum replicas.
+   *
+   * @return the minimum
+   */
+  public int minReplicas() {
+    return minReplicas;
+  }
+
+  /**
+   * Returns the autoscaler's maximum replicas.
+   *
+   * @return the maximum
+   */
+  public int maxReplicas() {
+    return maxReplicas;
+  }
+
+  /**
+   * Returns the CPU utilization the autoscaler aims for, in percent of the request.
+   *
+   * @return the target
+   */
+  public int cpuTargetPercent() {
+    return cpuTargetPercent;
+  }
+
+  /**
+   * Returns how many pods a voluntary disruption (a node drain) may take down at once.
+   *
+   * @return the disruption budget
+   */
+  public int maxUnavailable() {
+    return maxUnavailable;
+  }
+
+  /**
+   * Returns how long the {@code preStop} hook sleeps before the container gets SIGTERM, so that
+   * endpoints are removed before the application starts draining.
+   *
+   * @return the sleep
+   */
+  public Duration preStopSleep() {
+    return preStopSleep;
+  }
+
+  /**
+   * Returns the application's shutdown deadline after SIGTERM, as its {@link Lifecycle}'s.
+   *
+   * @return the deadline
+   */
+  public Duration shutdownDeadline() {
+    return shutdownDeadline;
+  }
+
+  /**
+   * Returns the pod's termination grace period: pre-stop sleep plus shutdown deadline plus
+   * {@link #GRACE_MARGIN}, rounded up to seconds, so Kubernetes never kills a pod that is still
+   * draining within its deadline.
+   *
+   * @return the grace period in seconds
+   */
+  public long terminationGracePeriodSeconds() {
+    Duration total = preStopSleep.plus(shutdownDeadline).plus(GRACE_MARGIN);
+    return total.getSeconds() + (total.getNano() > 0 ? 1 : 0);
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceSpec{" + name + ", image=" + image + ", replicas=" + replicas + '}';
+  }
+
+  /** Configures a {@link ServiceSpec}. Not thread-safe; each setting may be given once. */
+  public static final class Builder {
+    private final Set<String> set = new LinkedHashSet<>();
+    private final String name;
+    private final String image;
+    private @Nullable String namespace;
+    private int replicas = DEFAULT_REPLICAS;
+    private int port = DEFAULT_PORT;
+    private int adminPort = DEFAULT_ADMIN_PORT;
+    private String cpuRequest = DEFAULT_CPU_REQUEST;
+    private String cpuLimit = DEFAULT_CPU_LIMIT;
+    private String memoryRequest = DEFAULT_MEMORY_REQUEST;
+    private String memoryLimit = DEFAULT_MEMORY_LIMIT;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final Map<String, String> config = new LinkedHashMap<>();
+    private @Nullable Integer minReplicas;
+    private @Nullable Integer maxReplicas;
+    private int cpuTargetPercent = DEFAULT_CPU_TARGET_PERCENT;
+    private int maxUnavailable = DEFAULT_MAX_UNAVAILABLE;
+    private Duration preStopSleep = DEFAULT_PRE_STOP_SLEEP;
+    private Duration shutdownDeadline = DEFAULT_SHUTDOWN_DEADLINE;
+
+    private Builder(String name, String image) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(image, "image");
+      this.name = dnsLabel(name, "name");
+      if (image.isBlank()) {
+        throw new IllegalArgumentException("image must not be blank but was '" + image + "'");
+      }
+      this.image = image;
+    }
+
+    private static String dnsLabel(String value, String what) {
+      if (!NAME.matcher(value).matches()) {
+        throw new IllegalArgumentException(what + " must be a DNS label (lower-case letters, digits and '-', at most 63,"
+            + " starting with a letter) but was '" + value + "'");
+      }
+      return value;
+    }
+
+    private void once(String setting) {
+      if (!set.add(setting)) {
+        throw new IllegalStateException(setting + " was already set");
+      }
+    }
+
+    private static int port(int value, String what) {
+      if (value < 1 || value > 65_535) {
+        throw new IllegalArgumentException(what + " must be in [1, 65535] but was " + value);
+      }
+      return value;
+    }
+
+    /**
+     * Sets the namespace; default none.
+     *
+     * @param namespace a DNS label
+     * @return this builder
+     * @throws NullPointerException if {@code namespace} is null
+     * @throws IllegalArgumentException if it is not a DNS label
+     * @throws IllegalStateException if already set
+     */
+    public Builder namespace(String namespace) {
+      Objects.requireNonNull(namespace, "namespace");
+      dnsLabel(namespace, "namespace");
+      once("namespace");
+      this.namespace = namespace;
+      return this;
+    }
+
+    /**
+     * Sets the initial replicas; default {@value #DEFAULT_REPLICAS}.
+     *
+     * @param replicas at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder replicas(int replicas) {
+      if (replicas < 1) {
+        throw new IllegalArgumentException("replicas must be >= 1 but was " + replicas);
+      }
+      once("replicas");
+      this.replicas = replicas;
+      return this;
+    }
+
+    /**
+     * Sets the application port; default {@value #DEFAULT_PORT}.
+     *
+     * @param port 1 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder port(int port) {
+      this.port = port(port, "port");
+      once("port");
+      return this;
+    }
+
+    /**
+     * Sets the admin port; default {@link #DEFAULT_ADMIN_PORT}.
+     *
+     * @param adminPort 1 to 65535, not the application port
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder adminPort(int adminPort) {
+      this.adminPort = port(adminPort, "adminPort");
+      once("adminPort");
+      return this;
+    }
+
+    /**
+     * Sets the CPU request and limit; defaults {@value #DEFAULT_CPU_REQUEST} and
+     * {@value #DEFAULT_CPU_LIMIT}.
+     *
+     * @param request a quantity such as {@code 250m} or {@code 0.5}
+     * @param limit a quantity at least the request
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a quantity is malformed or the limit is below the request
+     * @throws IllegalStateException if already set
+     */
+    public Builder cpu(String request, String limit) {
+      quantity(request, "cpu request", CPU);
+      quantity(limit, "cpu limit", CPU);
+      atMost(request, limit, "cpu");
+      once("cpu");
+      this.cpuRequest = request;
+      this.cpuLimit = limit;
+      return this;
+    }
+
+    /**
+     * Sets the memory request and limit; defaults {@value #DEFAULT_MEMORY_REQUEST} and
+     * {@value #DEFAULT_MEMORY_LIMIT}.
+     *
+     * @param request a quantity such as {@code 256Mi}
+     * @param limit a quantity at least the request
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a quantity is malformed or the limit is below the request
+     * @throws IllegalStateException if already set
+     */
+    public Builder memory(String request, String limit) {
+      quantity(request, "memory request", MEMORY);
+      quantity(limit, "memory limit", MEMORY);
+      atMost(request, limit, "memory");
+      once("memory");
+      this.memoryRequest = request;
+      this.memoryLimit = limit;
+      return this;
+    }
+
+    private static void quantity(String value, String what, Pattern pattern) {
+      Objects.requireNonNull(value, what);
+      if (!pattern.matcher(value).matches()) {
+        throw new IllegalArgumentException(what + " must be a Kubernetes quantity such as "
+            + (pattern == CPU ? "250m or 1" : "256Mi or 1Gi") + " but was '" + value + "'");
+      }
+    }
+
+    private static void atMost(String request, String limit, String what) {
+      BigDecimal r = Quantity.getAmountInBytes(new Quantity(request));
+      BigDecimal l = Quantity.getAmountInBytes(new Quantity(limit));
+      if (r.compareTo(l) > 0) {
+        throw new IllegalArgumentException(what + " limit must be >= the request but was " + limit + " < " + request);
+      }
+    }
+
+    /**
+     * Adds an environment variable to the container.
+     *
+     * @param name a variable name
+     * @param value its value
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the name is not a valid variable name
+     * @throws IllegalStateException if the variable was already added
+     */
+    public Builder env(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (!ENV_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("env name must be letters, digits and '_' but was '" + name + "'");
+      }
+      if (env.putIfAbsent(name, value) != null) {
+        throw new IllegalStateException("env " + name + " was already set");
+      }
+      return this;
+    }
+
+    /**
+     * Adds a {@code Config} setting to the ConfigMap, which the container reads as the
+     * environment variable {@code LAYERKIT_<NAME>}.
+     *
+     * @param setting a setting name such as {@code cache.ttl}
+     * @param value its value, such as {@code 30s}
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the name is not lower-case dotted words
+     * @throws IllegalStateException if the setting was already added
+     */
+    public Builder config(String setting, String value) {
+      Objects.requireNonNull(setting, "setting");
+      Objects.requireNonNull(value, "value");
+      if (!setting.matches("[a-z][a-z0-9]*([.-][a-z0-9]+)*")) {
+        throw new IllegalArgumentException("config setting must be lower-case words separated by '.' or '-' but was '"
+            + setting + "'");
+      }
+      if (config.putIfAbsent(setting, value) != null) {
+        throw new IllegalStateException("config " + setting + " was already set");
+      }
+      return this;
+    }
+
+    /**
+     * Sets the autoscaler's bounds and CPU target; defaults: minimum the replicas, maximum
+     * {@value #DEFAULT_MAX_REPLICAS} (or the minimum if larger), target
+     * {@value #DEFAULT_CPU_TARGET_PERCENT}%.
+     *
+     * @param minReplicas at least 1
+     * @param maxReplicas at least {@code minReplicas}
+     * @param cpuTargetPercent 1 to 100
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder autoscaling(int minReplicas, int maxReplicas, int cpuTargetPercent) {
+      if (minReplicas < 1) {
+        throw new IllegalArgumentException("minReplicas must be >= 1 but was " + minReplicas);
+      }
+      if (maxReplicas < minReplicas) {
+        throw new IllegalArgumentException("maxReplicas must be >= minReplicas (" + minReplicas + ") but was " + maxReplicas);
+      }
+      if (cpuTargetPercent < 1 || cpuTargetPercent > 100) {
+        throw new IllegalArgumentException("cpuTargetPercent must be in [1, 100] but was " + cpuTargetPercent);
+      }
+      once("autoscaling");
+      this.minReplicas = minReplicas;
+      this.maxReplicas = maxReplicas;
+      this.cpuTargetPercent = cpuTargetPercent;
+      return this;
+    }
+
+    /**
+     * Sets how many pods a voluntary disruption may take down at once; default
+     * {@value #DEFAULT_MAX_UNAVAILABLE}.
+     *
+     * @param maxUnavailable at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxUnavailable(int maxUnavailable) {
+      if (maxUnavailable < 1) {
+        throw new IllegalArgumentException("maxUnavailable must be >= 1 but was " + maxUnavailable);
+      }
+      once("maxUnavailable");
+      this.maxUnavailable = maxUnavailable;
+      return this;
+    }
+
+    /**
+     * Sets the pre-stop sleep and the application's shutdown deadline; defaults
+     * {@link #DEFAULT_PRE_STOP_SLEEP} and {@link #DEFAULT_SHUTDOWN_DEADLINE}.
+     *
+     * @param preStopSleep zero or positive, whole seconds
+     * @param shutdownDeadline positive
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder shutdown(Duration preStopSleep, Duration shutdownDeadline) {
+      Objects.requireNonNull(preStopSleep, "preStopSleep");
+      Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
+      if (preStopSleep.isNegative() || preStopSleep.getNano() != 0) {
+        throw new IllegalArgumentException("preStopSleep must be whole seconds >= 0 but was " + preStopSleep);
+      }
+      if (shutdownDeadline.isZero() || shutdownDeadline.isNegative()) {
+        throw new IllegalArgumentException("shutdownDeadline must be > 0 but was " + shutdownDeadline);
+      }
+      once("shutdown");
+      this.preStopSleep = preStopSleep;
+      this.shutdownDeadline = shutdownDeadline;
+      return this;
+    }
+
+    /**
+     * Builds the spec.
+     *
+     * @return the spec
+     * @throws IllegalStateException if settings conflict: the two ports are equal, or the
+     *     replicas are outside the autoscaler's bounds
+     */
+    public ServiceSpec build() {
+      if (port == adminPort) {
+        throw new IllegalStateException("port and adminPort must differ but both were " + port);
+      }
+      int min = minReplicas != null ? minReplicas : replicas;
+      int max = maxReplicas != null ? maxReplicas : Math.max(DEFAULT_MAX_REPLICAS, min);
+      if (replicas < min || replicas > max) {
+        throw new IllegalStateException("replicas (" + replicas + ") must be within autoscaling [" + min + ", " + max + "]");
+      }
+      return new ServiceSpec(this);
+    }
+  }
+}
