@@ -27,23 +27,30 @@ import java.util.List;
  * refill in units since the limiter's epoch. A request takes {@code permits * P} credit from every
  * limit, or from none. Three more longs at the end receive the outcome of the last
  * {@link #tryAcquire}, so that a decision is computed without allocating (see
- * {@link #REMAINING}, {@link #LIMIT}, {@link #RETRY_AFTER_NANOS}).
+ * {@link #REMAINING}, {@link #LIMIT}, {@link #RETRY_AFTER_NANOS}), and a last one is left for the
+ * caller's lock ({@link #LOCK}).
  *
  * <p>Instances are immutable and thread-safe; callers serialize access to one key's state array.
  */
 public final class BucketArithmetic {
 
   /** Offset from the end of a state array of the remaining permits of the last decision. */
-  public static final int REMAINING = 3;
+  public static final int REMAINING = 4;
 
   /** Offset from the end of a state array of the binding limit's capacity of the last decision. */
-  public static final int LIMIT = 2;
+  public static final int LIMIT = 3;
 
   /**
    * Offset from the end of a state array of the last decision's retry-after in nanoseconds:
    * 0 if it allowed, positive if it denied.
    */
-  public static final int RETRY_AFTER_NANOS = 1;
+  public static final int RETRY_AFTER_NANOS = 2;
+
+  /**
+   * Offset from the end of a state array of a word callers may use as a lock (0 free, 1 held);
+   * the arithmetic never touches it.
+   */
+  public static final int LOCK = 1;
 
   /** The largest integer a double holds exactly: every credit value stays at or below it. */
   public static final long MAX_EXACT = 1L << 53;
@@ -129,10 +136,10 @@ public final class BucketArithmetic {
    * Returns a new state array with every bucket full as of {@code nowNanos}.
    *
    * @param nowNanos nanoseconds since the limiter's epoch, not negative
-   * @return the state, two longs per limit and three for the outcome
+   * @return the state, two longs per limit, three for the outcome and a lock word
    */
   public long[] newState(long nowNanos) {
-    long[] state = new long[2 * period.length + 3];
+    long[] state = new long[2 * period.length + 4];
     for (int i = 0; i < period.length; i++) {
       state[2 * i] = fullCredit[i];
       state[2 * i + 1] = nowNanos / unitNanos[i];
