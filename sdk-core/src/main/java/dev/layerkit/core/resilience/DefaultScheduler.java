@@ -1,9 +1,7 @@
 package dev.layerkit.core.resilience;
 
+import dev.layerkit.core.internal.DaemonSchedulers;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scheduler shared by every {@link ResiliencePolicy} built without one: async retry backoff
@@ -28,16 +26,7 @@ final class DefaultScheduler {
     static final ScheduledExecutorService INSTANCE = create();
 
     private static ScheduledExecutorService create() {
-      AtomicInteger count = new AtomicInteger();
-      ThreadFactory factory = task -> {
-        Thread thread = new Thread(task, "layerkit-resilience-scheduler-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
-      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(THREADS, factory);
-      // Timeouts are cancelled when calls finish in time; drop them at once instead of at expiry.
-      executor.setRemoveOnCancelPolicy(true);
-      return executor;
+      return DaemonSchedulers.create("layerkit-resilience-scheduler", THREADS);
     }
   }
 }

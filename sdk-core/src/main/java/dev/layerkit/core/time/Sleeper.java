@@ -23,12 +23,17 @@ public interface Sleeper {
   void sleep(Duration duration) throws InterruptedException;
 
   /**
-   * Returns the sleeper that blocks the calling thread with {@link Thread#sleep(long, int)}.
+   * Returns the sleeper that blocks the calling thread with {@link Thread#sleep(long, int)}. An
+   * interrupted thread gets {@link InterruptedException} even for a zero wait, so that a loop
+   * whose waits happen to be zero (full-jitter backoff can draw 0) still stops when interrupted.
    *
    * @return the system sleeper
    */
   static Sleeper system() {
     return duration -> {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted before sleeping " + duration);
+      }
       long nanos = duration.toNanos();
       if (nanos > 0) {
         Thread.sleep(nanos / 1_000_000L, (int) (nanos % 1_000_000L));

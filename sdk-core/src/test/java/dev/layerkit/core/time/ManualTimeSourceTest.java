@@ -58,6 +58,14 @@ class ManualTimeSourceTest {
   }
 
   @Test
+  void systemSleeperHonoursAnInterruptEvenForAZeroWait() {
+    Thread.currentThread().interrupt();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sleeper.system().sleep(Duration.ZERO))
+        .isInstanceOf(InterruptedException.class);
+    assertThat(Thread.currentThread().isInterrupted()).as("the flag is consumed, as Thread.sleep does").isFalse();
+  }
+
+  @Test
   void concurrentAdvancesAreNotLost() throws InterruptedException {
     ManualTimeSource time = new ManualTimeSource();
     int threads = 8;

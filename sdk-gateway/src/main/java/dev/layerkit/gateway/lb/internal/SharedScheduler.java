@@ -1,9 +1,7 @@
 package dev.layerkit.gateway.lb.internal;
 
+import dev.layerkit.core.internal.DaemonSchedulers;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scheduler that load balancers, DNS sources and the Redis registry use when none is
@@ -34,16 +32,7 @@ public final class SharedScheduler {
     static final ScheduledExecutorService INSTANCE = create();
 
     private static ScheduledExecutorService create() {
-      AtomicInteger count = new AtomicInteger();
-      ThreadFactory factory = task -> {
-        Thread thread = new Thread(task, "layerkit-lb-scheduler-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
-      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(THREADS, factory);
-      // Periodic tasks of closed balancers and sources are cancelled; drop them at once.
-      executor.setRemoveOnCancelPolicy(true);
-      return executor;
+      return DaemonSchedulers.create("layerkit-lb-scheduler", THREADS);
     }
   }
 }

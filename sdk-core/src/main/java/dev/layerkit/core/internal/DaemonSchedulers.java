@@ -1,0 +1,41 @@
+package dev.layerkit.core.internal;
+
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Makes the schedulers Layerkit blocks share when the user injects none: daemon threads, so a
+ * shared scheduler never keeps a JVM alive and needs no shutdown, and cancelled tasks removed at
+ * once, since timeouts and periodic tasks are cancelled far more often than they run out.
+ */
+public final class DaemonSchedulers {
+
+  private DaemonSchedulers() {}
+
+  /**
+   * Returns a new scheduler of {@code threads} daemon threads named {@code <name>-<n>}.
+   *
+   * @param name the thread-name prefix, for example {@code layerkit-resilience-scheduler}
+   * @param threads the number of core threads
+   * @return the scheduler
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code threads} is not positive
+   */
+  public static ScheduledThreadPoolExecutor create(String name, int threads) {
+    Objects.requireNonNull(name, "name");
+    if (threads <= 0) {
+      throw new IllegalArgumentException("threads must be > 0 but was " + threads);
+    }
+    AtomicInteger count = new AtomicInteger();
+    ThreadFactory factory = task -> {
+      Thread thread = new Thread(task, name + '-' + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(threads, factory);
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+}
