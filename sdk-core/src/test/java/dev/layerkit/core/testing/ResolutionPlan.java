@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * proves the fallback on a machine that has everything else; then the environment variable, which
  * is the user's explicit choice and so is never silently replaced by another server; then the
  * loopback service (Redis and PostgreSQL only), Testcontainers (MongoDB only) and last the embedded
- * server. Stateless and thread-safe.
+ * server (for Kafka and Redis Cluster, the only one). Stateless and thread-safe.
  */
 final class ResolutionPlan {
 
@@ -48,6 +48,7 @@ final class ResolutionPlan {
       case MONGO:
         return List.of(ServerSource.TESTCONTAINERS, ServerSource.EMBEDDED);
       case KAFKA:
+      case REDIS_CLUSTER:
         return List.of(ServerSource.EMBEDDED);
       default:
         throw new AssertionError(kind);

@@ -33,6 +33,12 @@ class ResolutionPlanTest {
         .containsExactly(ServerSource.EMBEDDED);
   }
 
+  @Test
+  void startsAnEmbeddedRedisClusterWhenNoSeedsAreGiven() {
+    assertThat(ResolutionPlan.plan(ServerKind.REDIS_CLUSTER, NOTHING_SET, NOTHING_SET))
+        .containsExactly(ServerSource.EMBEDDED);
+  }
+
   @ParameterizedTest
   @EnumSource(ServerKind.class)
   void usesTheEnvironmentUrlAloneWhenSet(ServerKind kind) {
@@ -95,6 +101,6 @@ class ResolutionPlanTest {
         .extracting(ServerKind::environmentVariable)
         .containsExactly(
             "LAYERKIT_TEST_REDIS", "LAYERKIT_TEST_POSTGRES", "LAYERKIT_TEST_KAFKA",
-            "LAYERKIT_TEST_MONGO");
+            "LAYERKIT_TEST_MONGO", "LAYERKIT_TEST_REDIS_CLUSTER");
   }
 }

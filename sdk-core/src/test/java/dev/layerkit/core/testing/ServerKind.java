@@ -13,10 +13,11 @@ enum ServerKind {
       "jdbc:postgresql://host:5432/test?user=postgres&password=secret",
       5432),
   KAFKA("Kafka", "LAYERKIT_TEST_KAFKA", "host1:9092,host2:9092"),
-  MONGO("MongoDB", "LAYERKIT_TEST_MONGO", "mongodb://host:27017");
+  MONGO("MongoDB", "LAYERKIT_TEST_MONGO", "mongodb://host:27017"),
+  REDIS_CLUSTER("Redis Cluster", "LAYERKIT_TEST_REDIS_CLUSTER", "host1:7000,host2:7001,host3:7002");
 
-  // Only Redis and PostgreSQL are looked for on loopback: DESIGN.md names no standard local Kafka
-  // or MongoDB service, and a stray one on this machine is not ours to use.
+  // Only Redis and PostgreSQL are looked for on loopback: DESIGN.md names no standard local Kafka,
+  // MongoDB or Redis Cluster service, and a stray one on this machine is not ours to use.
   private static final int NO_LOOPBACK_SERVICE = -1;
 
   /** The only value of a {@code layerkit.test.<server>} property that changes anything. */

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Gives tests a running real server: Redis, PostgreSQL, Kafka or MongoDB.
+ * Gives tests a running real server: Redis, PostgreSQL, Kafka or MongoDB, and a Redis Cluster
+ * ({@link #redisCluster()}).
  *
  * <p>Each server is found or started on first use and then shared by every test in the JVM. The
  * order, from DESIGN.md "Real servers in tests":
@@ -18,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>the URL in an environment variable: {@code LAYERKIT_TEST_REDIS} ({@code redis://host:port}),
  *       {@code LAYERKIT_TEST_POSTGRES} (a {@code jdbc:postgresql://} URL, with {@code user} and
  *       {@code password} in its query if needed), {@code LAYERKIT_TEST_KAFKA} (bootstrap servers),
- *       {@code LAYERKIT_TEST_MONGO} (a {@code mongodb://} connection string). When set it is used
+ *       {@code LAYERKIT_TEST_MONGO} (a {@code mongodb://} connection string), {@code
+ *       LAYERKIT_TEST_REDIS_CLUSTER} (comma-separated {@code host:port} seeds). When set it is used
  *       alone: a server the user named that does not answer is an error, not a reason to use
  *       another;
  *   <li>a local service on its standard loopback port: Redis on 127.0.0.1:6379 that answers {@code
@@ -33,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * </ol>
  *
  * <p>The system property {@code layerkit.test.<server>=embedded} ({@code redis}, {@code postgres},
- * {@code kafka}, {@code mongo}) skips straight to the embedded server, so a CI job can prove the
- * fallback on a machine that has the local services.
+ * {@code kafka}, {@code mongo}, {@code redis_cluster}) skips straight to the embedded server, so a
+ * CI job can prove the fallback on a machine that has the local services.
  *
  * <p>Tests isolate themselves through the handle: {@link TestRedis#newKeyPrefix}, {@link
  * TestPostgres#createSchema}, {@link TestKafka#newTopicName}, {@link TestMongo#newDatabaseName}.
@@ -62,6 +64,8 @@ public final class TestServers {
       new Lazy<>(() -> resolveKafka(Lookup.ENVIRONMENT, Lookup.SYSTEM_PROPERTIES));
   private static final Lazy<TestMongo> MONGO =
       new Lazy<>(() -> resolveMongo(Lookup.ENVIRONMENT, Lookup.SYSTEM_PROPERTIES));
+  private static final Lazy<TestRedisCluster> REDIS_CLUSTER =
+      new Lazy<>(() -> resolveRedisCluster(Lookup.ENVIRONMENT, Lookup.SYSTEM_PROPERTIES));
   private static final ConcurrentMap<Integer, Lazy<TestKafka>> IN_JVM_KAFKA =
       new ConcurrentHashMap<>();
 
@@ -77,6 +81,23 @@ public final class TestServers {
    */
   public static TestRedis redis() {
     return REDIS.get();
+  }
+
+  /**
+   * Returns the Redis Cluster for tests, finding or starting it on the first call: the cluster
+   * named by {@code LAYERKIT_TEST_REDIS_CLUSTER} (comma-separated {@code host:port} seeds), else
+   * three embedded {@code redis-server} masters on free loopback ports, joined into a cluster with
+   * plain {@code CLUSTER} commands (no {@code redis-cli}). The embedded start takes a few seconds
+   * and waits at most 30 s for {@code cluster_state:ok} on every node. No loopback service is
+   * looked for, since there is no standard port for a local cluster.
+   *
+   * @return the cluster
+   * @throws IllegalStateException if no cluster could be had, the message saying what was tried
+   *     and how to provide one; or if {@code LAYERKIT_TEST_REDIS_CLUSTER} is not a list of {@code
+   *     host:port} or {@code layerkit.test.redis_cluster} is set to anything but {@code embedded}
+   */
+  public static TestRedisCluster redisCluster() {
+    return REDIS_CLUSTER.get();
   }
 
   /**
@@ -153,6 +174,22 @@ public final class TestServers {
         "embedded redis-server (com.github.codemonstur:embedded-redis)",
         () -> RedisSupport.startEmbedded()));
     return resolve(ServerKind.REDIS, environment, properties, attempts);
+  }
+
+  static TestRedisCluster resolveRedisCluster(Lookup environment, Lookup properties) {
+    @Nullable String seeds = ResolutionPlan.environmentUrl(ServerKind.REDIS_CLUSTER, environment);
+    Map<ServerSource, ServerResolver.Attempt<TestRedisCluster>> attempts =
+        new EnumMap<>(ServerSource.class);
+    if (seeds != null) {
+      attempts.put(ServerSource.ENVIRONMENT, new ServerResolver.Attempt<>(
+          describeEnvironment(ServerKind.REDIS_CLUSTER, seeds),
+          () -> RedisClusterSupport.fromEnvironment(seeds)));
+    }
+    attempts.put(ServerSource.EMBEDDED, new ServerResolver.Attempt<>(
+        RedisClusterSupport.EMBEDDED_MASTERS + " embedded redis-server masters in a cluster "
+            + "(com.github.codemonstur:embedded-redis)",
+        () -> RedisClusterSupport.startEmbedded()));
+    return resolve(ServerKind.REDIS_CLUSTER, environment, properties, attempts);
   }
 
   static TestPostgres resolvePostgres(Lookup environment, Lookup properties) {
