@@ -174,8 +174,8 @@ final class RedisClusterSupport {
   }
 
   private static boolean isFree(int port) {
-    try (ServerSocket socket =
-        new ServerSocket(port, 1, InetAddress.getByName(Sockets.LOOPBACK_HOST))) {
+    try {
+      new ServerSocket(port, 1, InetAddress.getByName(Sockets.LOOPBACK_HOST)).close();
       return true;
     } catch (IOException e) {
       return false;
