@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -472,6 +473,20 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     long elapsed = Math.max(0L, now - state.rampStart);
     long percent = elapsed >= slowStartNanos ? 100 : elapsed * 100 / slowStartNanos;
     return (int) Math.max(slowStartMinPercent, Math.min(100, percent));
+  }
+
+  /**
+   * Draws two distinct indices in {@code [0, n)} for power-of-two-choices, packed as
+   * {@code first << 32 | second} so the hot path allocates nothing; {@code n} is at least 2.
+   */
+  static long twoDistinctIndices(int n) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int i = random.nextInt(n);
+    int j = random.nextInt(n - 1);
+    if (j >= i) {
+      j++;
+    }
+    return (long) i << 32 | j;
   }
 
   private static int gcd(int a, int b) {

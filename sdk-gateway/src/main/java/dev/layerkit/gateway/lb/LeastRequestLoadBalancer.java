@@ -1,7 +1,5 @@
 package dev.layerkit.gateway.lb;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * Least request by the power of two choices (Mitzenmacher): draw two distinct endpoints at random
  * and take the one with fewer outstanding requests per unit of weight. Two samples get
@@ -29,12 +27,9 @@ final class LeastRequestLoadBalancer extends AbstractLoadBalancer<Boolean> {
     if (n == 1) {
       return routable[0];
     }
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    int i = random.nextInt(n);
-    int j = random.nextInt(n - 1);
-    if (j >= i) {
-      j++;
-    }
+    long pair = twoDistinctIndices(n);
+    int i = (int) (pair >>> 32);
+    int j = (int) pair;
     EndpointState a = routable[i];
     EndpointState b = routable[j];
     if (snapshot.uniformWeights) {

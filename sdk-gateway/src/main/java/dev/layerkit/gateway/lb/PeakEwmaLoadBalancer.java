@@ -1,7 +1,5 @@
 package dev.layerkit.gateway.lb;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * Latency-aware power of two choices with peak EWMA, as in Finagle's {@code PeakEwma} and
  * Linkerd's balancer: draw two distinct endpoints at random and take the one with the lower cost
@@ -42,12 +40,9 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
     if (n == 1) {
       return routable[0];
     }
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    int i = random.nextInt(n);
-    int j = random.nextInt(n - 1);
-    if (j >= i) {
-      j++;
-    }
+    long pair = twoDistinctIndices(n);
+    int i = (int) (pair >>> 32);
+    int j = (int) pair;
     EndpointState a = routable[i];
     EndpointState b = routable[j];
     double costA;
