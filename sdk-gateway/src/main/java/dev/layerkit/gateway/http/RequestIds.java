@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.http;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /** Which client-sent {@code X-Request-Id} values the gateway keeps. */
 final class RequestIds {
 
@@ -26,5 +28,16 @@ final class RequestIds {
       }
     }
     return true;
+  }
+
+  /** Generates an id: 32 hex digits from a thread-local random, without locks. */
+  static String generate() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return hex(random.nextLong()) + hex(random.nextLong());
+  }
+
+  private static String hex(long value) {
+    String text = Long.toHexString(value);
+    return text.length() == 16 ? text : "0".repeat(16 - text.length()) + text;
   }
 }

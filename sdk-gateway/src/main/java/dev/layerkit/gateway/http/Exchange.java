@@ -1,0 +1,635 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.NoAvailableEndpointException;
+import dev.layerkit.gateway.lb.RequestContext;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One proxied request: picks an endpoint, streams the request to it and the response back,
+ * retries on another endpoint when that is safe, and reports the outcome to the balancer, the
+ * endpoint's circuit breaker and the meters. Runs only on the client connection's event loop
+ * (pooled upstream connections are on the same loop).
+ */
+final class Exchange implements ChannelFutureListener {
+
+  private static final UpstreamStatusException SERVER_ERROR = new UpstreamStatusException();
+  private static final int MAX_DISTINCT_PICKS = 3;
+
+  private final ClientHandler client;
+  private final ChannelHandlerContext clientCtx;
+  private final Gateway gateway;
+  private final UpstreamConnector connector;
+  private final RouteState routeState;
+  private final Route route;
+  private final Upstream upstream;
+  private final LoadBalancer balancer;
+  private final HttpRequest request;
+  private final String requestId;
+  private final boolean clientKeepAlive;
+  private final boolean hasBody;
+  private final boolean idempotent;
+  private final long startNanos;
+  private final @Nullable ResponseCache.Capture cacheCapture;
+  private final Map<String, String> extraResponseHeaders;
+
+  private @Nullable ArrayDeque<HttpContent> pending;
+  private boolean requestComplete;
+  private long bodyBytes;
+
+  private @Nullable Endpoint endpoint;
+  private @Nullable Endpoint previousEndpoint;
+  private @Nullable CircuitBreaker breaker;
+  private long attemptStartNanos;
+  private @Nullable Channel upstreamChannel;
+  private @Nullable UpstreamHandler upstreamHandler;
+  private boolean sent;
+  private int attempts;
+  private boolean holdingRetry;
+
+  private boolean responseStarted;
+  private boolean skipInformational;
+  private int status;
+  private boolean upstreamKeepAlive;
+  private @Nullable ScheduledFuture<?> responseTimer;
+  private boolean finished;
+
+  Exchange(ClientHandler client, ChannelHandlerContext clientCtx, Gateway gateway,
+      UpstreamConnector connector, RouteState routeState, Upstream upstream, HttpRequest request,
+      String requestId, boolean clientKeepAlive, boolean hasBody, long startNanos,
+      @Nullable ResponseCache.Capture cacheCapture, Map<String, String> extraResponseHeaders) {
+    this.client = client;
+    this.clientCtx = clientCtx;
+    this.gateway = gateway;
+    this.connector = connector;
+    this.routeState = routeState;
+    this.route = routeState.route;
+    this.upstream = upstream;
+    this.balancer = upstream.loadBalancer();
+    this.request = request;
+    this.requestId = requestId;
+    this.clientKeepAlive = clientKeepAlive;
+    this.hasBody = hasBody;
+    this.idempotent = Route.isIdempotent(request.method().name());
+    this.startNanos = startNanos;
+    this.cacheCapture = cacheCapture;
+    this.extraResponseHeaders = extraResponseHeaders;
+  }
+
+  boolean clientKeepAlive() {
+    return clientKeepAlive;
+  }
+
+  boolean requestComplete() {
+    return requestComplete;
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  /** Rewrites the request head for the upstream and makes the first attempt. */
+  void start() {
+    gateway.requestStarted();
+    upstream.requestStarted();
+    prepareHead();
+    attempt();
+  }
+
+  private void prepareHead() {
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    request.setUri(route.rewrite(request.uri()));
+    HttpHeaders headers = request.headers();
+    String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+    boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    HopByHop.strip(headers);
+    if (websocket) {
+      headers.set(HttpHeaderNames.UPGRADE, upgrade);
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
+    }
+    InetSocketAddress remote = (InetSocketAddress) clientCtx.channel().remoteAddress();
+    String clientIp = remote.getAddress().getHostAddress();
+    String forwardedFor = headers.get(Forwarded.X_FORWARDED_FOR);
+    headers.set(Forwarded.X_FORWARDED_FOR,
+        forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
+    headers.set(Forwarded.X_FORWARDED_PROTO, "http");
+    String host = headers.get(HttpHeaderNames.HOST);
+    if (host != null) {
+      headers.set(Forwarded.X_FORWARDED_HOST, host);
+    }
+    headers.set(ErrorResponses.REQUEST_ID, requestId);
+  }
+
+  private void attempt() {
+    attempts++;
+    Endpoint picked;
+    try {
+      picked = pickEndpoint();
+    } catch (NoAvailableEndpointException e) {
+      fail(503, "no available endpoint for upstream '" + upstream.name() + "'");
+      return;
+    }
+    if (picked == null) {
+      fail(503, "every endpoint of upstream '" + upstream.name() + "' has an open circuit");
+      return;
+    }
+    endpoint = picked;
+    attemptStartNanos = System.nanoTime();
+    sent = false;
+    Channel pooled = connector.pooled(picked, upstream.idleConnectionTimeout());
+    if (pooled != null) {
+      send(pooled);
+    } else {
+      connector.connect(clientCtx.channel().eventLoop(), picked, route.connectTimeout())
+          .addListener(this);
+    }
+  }
+
+  /**
+   * Picks an endpoint whose circuit lets the request through, preferring one not tried yet.
+   * Returns null if every pick within the limit had an open circuit.
+   */
+  private @Nullable Endpoint pickEndpoint() {
+    int available = Math.max(1, balancer.availableEndpoints().size());
+    int limit = Math.min(available + 1, MAX_DISTINCT_PICKS + 1);
+    for (int i = 0; i < limit; i++) {
+      Endpoint candidate = balancer.pick(RequestContext.empty());
+      if (candidate.equals(previousEndpoint) && available > 1 && i + 1 < limit) {
+        balancer.onCancel(candidate);
+        continue;
+      }
+      CircuitBreaker candidateBreaker = upstream.circuitBreaker(candidate);
+      if (candidateBreaker != null && !candidateBreaker.tryAcquirePermission()) {
+        balancer.onCancel(candidate);
+        continue;
+      }
+      breaker = candidateBreaker;
+      return candidate;
+    }
+    return null;
+  }
+
+  /** Connect finished. */
+  @Override
+  public void operationComplete(ChannelFuture future) {
+    if (finished) {
+      if (future.isSuccess()) {
+        future.channel().close();
+      }
+      return;
+    }
+    if (future.isSuccess()) {
+      send(future.channel());
+    } else {
+      Throwable cause = future.cause();
+      attemptFailed(cause);
+      if (retry(true)) {
+        return;
+      }
+      if (cause instanceof ConnectTimeoutException) {
+        fail(504, "connect to upstream '" + upstream.name() + "' timed out after "
+            + route.connectTimeout().toMillis() + " ms");
+      } else {
+        fail(502, "cannot connect to upstream '" + upstream.name() + "'");
+      }
+    }
+  }
+
+  private void send(Channel channel) {
+    upstreamChannel = channel;
+    UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
+    upstreamHandler = handler;
+    handler.attach(this);
+    channel.config().setAutoRead(true);
+    channel.write(request);
+    sent = true;
+    ArrayDeque<HttpContent> queued = pending;
+    if (queued != null) {
+      HttpContent content;
+      while ((content = queued.poll()) != null) {
+        channel.write(content);
+      }
+    } else if (!hasBody && requestComplete) {
+      channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    channel.flush();
+    if (requestComplete) {
+      startResponseTimer();
+    } else if (channel.isWritable()) {
+      client.readMore();
+    }
+  }
+
+  /** A piece of the client's request body, or its end. */
+  void onClientContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (finished) {
+      content.release();
+      if (last) {
+        requestComplete = true;
+      }
+      return;
+    }
+    if (!hasBody) {
+      content.release();
+      if (last) {
+        requestComplete = true;
+        if (sent) {
+          upstreamChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+          startResponseTimer();
+        }
+      }
+      return;
+    }
+    bodyBytes += content.content().readableBytes();
+    if (bodyBytes > gateway.settings().maxBodySize) {
+      content.release();
+      bodyTooLarge();
+      return;
+    }
+    if (last) {
+      requestComplete = true;
+    }
+    Channel channel = upstreamChannel;
+    if (!sent || channel == null) {
+      if (pending == null) {
+        pending = new ArrayDeque<>(4);
+      }
+      pending.add(content);
+      return;
+    }
+    channel.writeAndFlush(content);
+    if (last) {
+      startResponseTimer();
+    } else if (channel.isWritable()) {
+      client.readMore();
+    }
+  }
+
+  /** The upstream connection can take more: read more of the client's body. */
+  void upstreamWritable() {
+    if (!finished && sent && !requestComplete) {
+      client.readMore();
+    }
+  }
+
+  /** The client connection can take more: read more of the response. */
+  void clientWritable() {
+    Channel channel = upstreamChannel;
+    if (!finished && channel != null) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  void onUpstreamMessage(Object msg) {
+    if (finished) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse response) {
+      if (response.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        closeUpstream();
+        attemptFailed(response.decoderResult().cause());
+        fail(502, "upstream '" + upstream.name() + "' sent an invalid response");
+        return;
+      }
+      int code = response.status().code();
+      if (code >= 100 && code < 200 && code != 101) {
+        skipInformational = true;
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      onResponseHead(response);
+      if (msg instanceof HttpContent content) {
+        onResponseContent(content);
+      }
+      return;
+    }
+    if (msg instanceof HttpContent content) {
+      if (skipInformational) {
+        content.release();
+        if (content instanceof LastHttpContent) {
+          skipInformational = false;
+        }
+        return;
+      }
+      onResponseContent(content);
+      return;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void onResponseHead(HttpResponse response) {
+    cancelResponseTimer();
+    responseStarted = true;
+    status = response.status().code();
+    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+    if (status == 101) {
+      switchProtocols(response);
+      return;
+    }
+    HttpHeaders headers = response.headers();
+    HopByHop.strip(headers);
+    headers.set(ErrorResponses.REQUEST_ID, requestId);
+    if (!extraResponseHeaders.isEmpty()) {
+      for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {
+        headers.set(header.getKey(), header.getValue());
+      }
+    }
+    if (!client.keepAliveAfter(this)) {
+      headers.set(HttpHeaderNames.CONNECTION, "close");
+    }
+    if (cacheCapture != null) {
+      cacheCapture.head(response);
+    }
+    clientCtx.write(response);
+  }
+
+  private void onResponseContent(HttpContent content) {
+    if (!responseStarted) {
+      content.release();
+      return;
+    }
+    boolean last = content instanceof LastHttpContent;
+    if (cacheCapture != null) {
+      cacheCapture.content(content);
+    }
+    if (last) {
+      clientCtx.writeAndFlush(content);
+      complete();
+      return;
+    }
+    clientCtx.write(content);
+    Channel channel = upstreamChannel;
+    if (channel != null && !clientCtx.channel().isWritable()) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  void flushToClient() {
+    clientCtx.flush();
+  }
+
+  private void complete() {
+    finished = true;
+    long now = System.nanoTime();
+    Endpoint current = endpoint;
+    long latency = now - attemptStartNanos;
+    boolean ok = status < 500;
+    if (current != null) {
+      balancer.onComplete(current, latency, ok);
+    }
+    recordBreaker(latency, ok ? null : SERVER_ERROR);
+    Channel channel = upstreamChannel;
+    UpstreamHandler handler = upstreamHandler;
+    if (channel != null && handler != null) {
+      handler.detach();
+      channel.config().setAutoRead(true);
+      if (upstreamKeepAlive && requestComplete && current != null) {
+        connector.release(current, channel, upstream.maxIdleConnections());
+      } else {
+        channel.close();
+      }
+    }
+    if (cacheCapture != null) {
+      cacheCapture.complete(status);
+    }
+    routeState.timer(status).record(now - startNanos, TimeUnit.NANOSECONDS);
+    endCounters();
+    client.exchangeDone(this, false);
+  }
+
+  void onUpstreamClosed(@Nullable Throwable cause) {
+    if (finished) {
+      return;
+    }
+    upstreamChannel = null;
+    upstreamHandler = null;
+    if (responseStarted) {
+      // The response is cut short: nothing can be sent to say so but closing the connection.
+      attemptFailed(cause);
+      finished = true;
+      routeState.timer(502).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      endCounters();
+      client.abort();
+      return;
+    }
+    cancelResponseTimer();
+    attemptFailed(cause);
+    if (sent && idempotent && retry(false)) {
+      return;
+    }
+    if (!sent && retry(true)) {
+      return;
+    }
+    fail(502, "upstream '" + upstream.name() + "' closed the connection before answering");
+  }
+
+  private void responseTimedOut() {
+    responseTimer = null;
+    if (finished || responseStarted) {
+      return;
+    }
+    closeUpstream();
+    attemptFailed(null);
+    fail(504, "upstream '" + upstream.name() + "' did not answer within "
+        + route.responseTimeout().toMillis() + " ms");
+  }
+
+  /** The client went away: abandon the upstream request. */
+  void clientClosed() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    cancelResponseTimer();
+    closeUpstream();
+    Endpoint current = endpoint;
+    if (current != null) {
+      balancer.onCancel(current);
+      CircuitBreaker currentBreaker = breaker;
+      if (currentBreaker != null) {
+        currentBreaker.releasePermission();
+      }
+    }
+    releasePending();
+    endCounters();
+  }
+
+  private void bodyTooLarge() {
+    if (responseStarted) {
+      attemptFailed(null);
+      finished = true;
+      closeUpstream();
+      endCounters();
+      client.abort();
+      return;
+    }
+    closeUpstream();
+    Endpoint current = endpoint;
+    if (current != null) {
+      balancer.onCancel(current);
+      if (breaker != null) {
+        breaker.releasePermission();
+      }
+      endpoint = null;
+    }
+    fail(413, "request body larger than " + gateway.settings().maxBodySize + " bytes");
+  }
+
+  /** Reports a failed attempt to the balancer and breaker; the endpoint is then forgotten. */
+  private void attemptFailed(@Nullable Throwable cause) {
+    Endpoint current = endpoint;
+    if (current == null) {
+      return;
+    }
+    long latency = System.nanoTime() - attemptStartNanos;
+    balancer.onComplete(current, latency, false);
+    recordBreaker(latency, cause == null ? SERVER_ERROR : cause);
+    routeState.upstreamErrors.increment();
+    previousEndpoint = current;
+    endpoint = null;
+  }
+
+  private boolean retry(boolean nothingSent) {
+    if (finished || hasBody || attempts > route.maxRetries() || (!nothingSent && !idempotent)) {
+      return false;
+    }
+    if (!holdingRetry) {
+      if (!upstream.tryStartRetry()) {
+        return false;
+      }
+      holdingRetry = true;
+    }
+    routeState.retries.increment();
+    attempt();
+    return true;
+  }
+
+  private void fail(int failStatus, String message) {
+    finished = true;
+    cancelResponseTimer();
+    releasePending();
+    routeState.timer(failStatus).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    endCounters();
+    client.exchangeFailed(this, failStatus, message, hasBody && !requestComplete);
+  }
+
+  private void recordBreaker(long latencyNanos, @Nullable Throwable error) {
+    CircuitBreaker current = breaker;
+    breaker = null;
+    if (current == null) {
+      return;
+    }
+    if (error == null) {
+      current.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
+    } else {
+      current.onError(latencyNanos, TimeUnit.NANOSECONDS, error);
+    }
+  }
+
+  private void startResponseTimer() {
+    if (responseTimer == null && !responseStarted && !finished) {
+      responseTimer = clientCtx.executor().schedule(this::responseTimedOut,
+          route.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void cancelResponseTimer() {
+    ScheduledFuture<?> timer = responseTimer;
+    if (timer != null) {
+      timer.cancel(false);
+      responseTimer = null;
+    }
+  }
+
+  private void closeUpstream() {
+    Channel channel = upstreamChannel;
+    UpstreamHandler handler = upstreamHandler;
+    upstreamChannel = null;
+    upstreamHandler = null;
+    if (handler != null) {
+      handler.detach();
+    }
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
+  private void releasePending() {
+    ArrayDeque<HttpContent> queued = pending;
+    if (queued != null) {
+      HttpContent content;
+      while ((content = queued.poll()) != null) {
+        content.release();
+      }
+    }
+  }
+
+  private boolean countersEnded;
+
+  private void endCounters() {
+    if (countersEnded) {
+      return;
+    }
+    countersEnded = true;
+    if (holdingRetry) {
+      upstream.retryEnded();
+      holdingRetry = false;
+    }
+    upstream.requestEnded();
+    gateway.requestEnded();
+  }
+
+  /** Upgrade accepted by the endpoint: hand both connections to a byte relay. */
+  private void switchProtocols(HttpResponse response) {
+    Channel channel = upstreamChannel;
+    UpstreamHandler handler = upstreamHandler;
+    if (channel == null || handler == null) {
+      return;
+    }
+    finished = true;
+    Endpoint current = endpoint;
+    long latency = System.nanoTime() - attemptStartNanos;
+    if (current != null) {
+      balancer.onComplete(current, latency, true);
+    }
+    recordBreaker(latency, null);
+    handler.detach();
+    response.headers().set(ErrorResponses.REQUEST_ID, requestId);
+    routeState.timer(101).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    endCounters();
+    client.upgrade(response, channel);
+  }
+
+  /** A 5xx answer, for the circuit breaker; no stack trace, it is not an exceptional path. */
+  static final class UpstreamStatusException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UpstreamStatusException() {
+      super("upstream answered with a 5xx status", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,583 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.time.TimeSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embeddable HTTP/1.1 reverse proxy on Netty: it routes each request by its {@link Route}s,
+ * runs the route's filters (CORS, {@link Auth}, rate limiting, response cache) and streams the
+ * request to an endpoint of the route's {@link Upstream}, and the response back.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.builder()
+ *     .port(8080)
+ *     .route(Route.builder("orders").pathPrefix("/orders").upstream(orders).build())
+ *     .build()
+ *     .start()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <h2>What it does to requests</h2>
+ *
+ * <ul>
+ *   <li>Keep-alive on both sides; idle upstream connections are pooled per endpoint and event-loop
+ *       thread, so a request never hops threads.
+ *   <li>Bodies stream in both directions with back-pressure: the gateway reads from one side only
+ *       as fast as the other side takes the bytes, so its memory stays bounded whatever the body
+ *       size. Request bodies over {@link Builder#maxBodySize} are a 413.
+ *   <li>Hop-by-hop headers (RFC 9110 section 7.6.1: {@code Connection} and the headers it names,
+ *       {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}
+ *       and the proxy authentication headers) are not forwarded; {@code X-Forwarded-For}, {@code
+ *       -Proto} and {@code -Host} are added; {@code X-Request-Id} is kept when the client sent a
+ *       valid one, generated otherwise, sent upstream and returned to the client.
+ *   <li>{@code Upgrade: websocket} requests are passed through: after the endpoint's {@code 101}
+ *       the gateway relays bytes both ways until either side closes.
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ *
+ * <p>The gateway answers with a small JSON body ({@code {"status":502,"error":"Bad Gateway",
+ * "message":"...","requestId":"..."}}) and never with a stack trace: malformed request 400, headers
+ * too large 431, request line too long 414, body too large 413, no route 404, authentication 401
+ * or 403, rate limited 429, endpoint refused or reset the connection 502, no available endpoint or
+ * every circuit open 503, connect or response timeout 504. A client that trickles its headers is
+ * cut off after {@link Builder#requestHeaderTimeout}; connections over {@link
+ * Builder#maxConnections} are answered 503 and closed.
+ *
+ * <h2>Lifecycle and threads</h2>
+ *
+ * <p>{@link #start()} binds the port; {@link #close()} drains: it stops accepting, lets in-flight
+ * requests finish until {@link Builder#shutdownTimeout}, then closes every connection. {@link
+ * #reload(List)} swaps the routes atomically without dropping connections: requests already routed
+ * finish on their old route. All methods are thread-safe. Filters run on the event loop and must
+ * not block.
+ */
+public final class Gateway implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  /** Default limit of a request body. */
+  public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
+
+  private final Settings settings;
+  private final GatewayMetrics metrics;
+  private volatile RouteTable routes;
+  private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
+      GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object lifecycle = new Object();
+  private @Nullable EventLoopGroup bossGroup;
+  private @Nullable EventLoopGroup workerGroup;
+  private @Nullable Channel serverChannel;
+  private volatile State state = State.NEW;
+  private volatile int boundPort = -1;
+
+  private enum State { NEW, RUNNING, DRAINING, CLOSED }
+
+  private Gateway(Builder builder) {
+    this.settings = new Settings(builder);
+    this.metrics = new GatewayMetrics(builder.meterRegistry);
+    this.routes = RouteTable.of(builder.routes, metrics);
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving.
+   *
+   * @return this gateway
+   * @throws IllegalStateException if already started or closed
+   * @throws GatewayStartException if the port cannot be bound
+   */
+  public Gateway start() {
+    synchronized (lifecycle) {
+      if (state != State.NEW) {
+        throw new IllegalStateException("gateway already " + state.name().toLowerCase());
+      }
+      Transport transport = Transport.choose(settings.preferNativeTransport);
+      EventLoopGroup boss = transport.newGroup(1, new DefaultThreadFactory("layerkit-gw-accept", true));
+      EventLoopGroup workers = transport.newGroup(settings.workerThreads,
+          new DefaultThreadFactory("layerkit-gw", true));
+      UpstreamConnector connector = new UpstreamConnector(transport);
+      ServerBootstrap bootstrap = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(transport.serverChannel())
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childHandler(new ClientChannelInitializer(this, connector));
+      try {
+        Channel channel = bootstrap.bind(new InetSocketAddress(settings.bindAddress, settings.port))
+            .syncUninterruptibly().channel();
+        this.serverChannel = channel;
+        this.boundPort = ((InetSocketAddress) channel.localAddress()).getPort();
+      } catch (RuntimeException e) {
+        boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        throw new GatewayStartException("cannot bind " + settings.bindAddress + ":" + settings.port
+            + ": " + e.getMessage(), e);
+      }
+      this.bossGroup = boss;
+      this.workerGroup = workers;
+      this.state = State.RUNNING;
+      log.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
+          boundPort, transport.name().toLowerCase(), routes.size());
+      return this;
+    }
+  }
+
+  /**
+   * Returns the port the gateway listens on (the actual port when built with port 0).
+   *
+   * @return the port
+   * @throws IllegalStateException if the gateway has not started
+   */
+  public int port() {
+    int port = boundPort;
+    if (port < 0) {
+      throw new IllegalStateException("gateway not started");
+    }
+    return port;
+  }
+
+  /**
+   * Replaces the routes atomically. Connections stay open; a request already routed finishes on
+   * its old route, the next one sees the new routes.
+   *
+   * @param newRoutes the routes, in match order
+   * @throws IllegalArgumentException if two routes share an id (every duplicate is named)
+   */
+  public void reload(List<Route> newRoutes) {
+    RouteTable table = RouteTable.of(newRoutes, metrics);
+    this.routes = table;
+    log.info("gateway routes reloaded: {}", table);
+  }
+
+  /**
+   * Returns the current routes, in match order.
+   *
+   * @return the routes
+   */
+  public List<Route> routes() {
+    return routes.routes();
+  }
+
+  /**
+   * Returns how many requests are being handled now.
+   *
+   * @return the requests in flight
+   */
+  public int inFlightRequests() {
+    return inFlight.get();
+  }
+
+  /**
+   * Returns a health check: DOWN unless running, DEGRADED when an upstream has no available
+   * endpoint (details name them), UP otherwise.
+   *
+   * @return the check, named {@code gateway}
+   */
+  public HealthCheck healthCheck() {
+    return HealthCheck.of("gateway", () -> {
+      State current = state;
+      if (current != State.RUNNING) {
+        return Health.down("gateway is " + current.name().toLowerCase()).build();
+      }
+      List<String> empty = new ArrayList<>();
+      for (Upstream upstream : routes.upstreams()) {
+        if (upstream.loadBalancer().availableEndpoints().isEmpty()) {
+          empty.add(upstream.name());
+        }
+      }
+      Health.Builder health = empty.isEmpty() ? Health.up()
+          : Health.degraded("upstreams without an available endpoint: " + empty);
+      return health.detail("port", boundPort).detail("inFlight", inFlight.get())
+          .detail("connections", clients.size()).build();
+    });
+  }
+
+  /** Stops accepting, drains in-flight requests until the shutdown timeout, then closes. */
+  @Override
+  public void close() {
+    shutdown(settings.shutdownTimeout);
+  }
+
+  /**
+   * Stops accepting connections, waits until in-flight requests finish or the deadline passes,
+   * then closes every connection and stops the threads. Idle keep-alive connections are closed
+   * at once; a connection whose request finishes while draining gets {@code Connection: close}.
+   *
+   * @param deadline how long to wait for in-flight requests
+   * @return true if every in-flight request finished before the deadline
+   */
+  public boolean shutdown(Duration deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    EventLoopGroup boss;
+    EventLoopGroup workers;
+    synchronized (lifecycle) {
+      if (state == State.CLOSED || state == State.DRAINING) {
+        return true;
+      }
+      if (state == State.NEW) {
+        state = State.CLOSED;
+        return true;
+      }
+      state = State.DRAINING;
+      boss = Objects.requireNonNull(bossGroup);
+      workers = Objects.requireNonNull(workerGroup);
+    }
+    Channel server = serverChannel;
+    if (server != null) {
+      server.close().syncUninterruptibly();
+    }
+    for (Channel client : clients) {
+      client.pipeline().fireUserEventTriggered(ClientHandler.DRAIN);
+    }
+    long deadlineNanos = System.nanoTime() + deadline.toNanos();
+    boolean drained = true;
+    while (inFlight.get() > 0) {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        drained = false;
+        log.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
+            deadline, inFlight.get());
+        break;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        drained = false;
+        break;
+      }
+    }
+    clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    state = State.CLOSED;
+    log.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
+    return drained;
+  }
+
+  // --- used by the handlers --------------------------------------------------------------------
+
+  Settings settings() {
+    return settings;
+  }
+
+  RouteTable routeTable() {
+    return routes;
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  ChannelGroup clients() {
+    return clients;
+  }
+
+  boolean draining() {
+    return state != State.RUNNING;
+  }
+
+  void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  void requestEnded() {
+    inFlight.decrementAndGet();
+  }
+
+  /** The builder's values, frozen. */
+  static final class Settings {
+    final String bindAddress;
+    final int port;
+    final int workerThreads;
+    final int maxConnections;
+    final int maxInitialLineLength;
+    final int maxHeaderSize;
+    final long maxBodySize;
+    final Duration requestHeaderTimeout;
+    final Duration idleTimeout;
+    final Duration shutdownTimeout;
+    final boolean preferNativeTransport;
+    final TimeSource timeSource;
+
+    Settings(Builder builder) {
+      this.bindAddress = builder.bindAddress;
+      this.port = builder.port;
+      this.workerThreads = builder.workerThreads;
+      this.maxConnections = builder.maxConnections;
+      this.maxInitialLineLength = builder.maxInitialLineLength;
+      this.maxHeaderSize = builder.maxHeaderSize;
+      this.maxBodySize = builder.maxBodySize;
+      this.requestHeaderTimeout = builder.requestHeaderTimeout;
+      this.idleTimeout = builder.idleTimeout;
+      this.shutdownTimeout = builder.shutdownTimeout;
+      this.preferNativeTransport = builder.preferNativeTransport;
+      this.timeSource = builder.timeSource;
+    }
+  }
+
+  /** Builds a {@link Gateway}. Not thread-safe. */
+  public static final class Builder {
+
+    private String bindAddress = "0.0.0.0";
+    private int port = 8080;
+    private int workerThreads = Runtime.getRuntime().availableProcessors();
+    private int maxConnections = 10_000;
+    private int maxInitialLineLength = 8192;
+    private int maxHeaderSize = 16 * 1024;
+    private long maxBodySize = DEFAULT_MAX_BODY_SIZE;
+    private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private boolean preferNativeTransport = true;
+    private TimeSource timeSource = TimeSource.system();
+    private MeterRegistry meterRegistry = new CompositeMeterRegistry();
+    private final List<Route> routes = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the address to bind ({@code 0.0.0.0} by default).
+     *
+     * @param address an IP address or host name
+     * @return this builder
+     */
+    public Builder bindAddress(String address) {
+      Objects.requireNonNull(address, "address");
+      if (address.isBlank()) {
+        throw new IllegalArgumentException("bindAddress must not be blank");
+      }
+      this.bindAddress = address;
+      return this;
+    }
+
+    /**
+     * Sets the port (8080 by default; 0 picks a free one, see {@link Gateway#port()}).
+     *
+     * @param port 0 to 65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the number of event-loop threads (the number of processors by default).
+     *
+     * @param threads at least 1
+     * @return this builder
+     */
+    public Builder workerThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("workerThreads must be >= 1 but was " + threads);
+      }
+      this.workerThreads = threads;
+      return this;
+    }
+
+    /**
+     * Sets how many client connections may be open at once (10,000 by default); more are answered
+     * 503 and closed.
+     *
+     * @param max at least 1
+     * @return this builder
+     */
+    public Builder maxConnections(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConnections must be >= 1 but was " + max);
+      }
+      this.maxConnections = max;
+      return this;
+    }
+
+    /**
+     * Sets the longest request line (8 KiB by default); longer is a 414.
+     *
+     * @param bytes at least 256
+     * @return this builder
+     */
+    public Builder maxInitialLineLength(int bytes) {
+      if (bytes < 256) {
+        throw new IllegalArgumentException("maxInitialLineLength must be >= 256 but was " + bytes);
+      }
+      this.maxInitialLineLength = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the largest size of all request headers together (16 KiB by default); larger is a 431.
+     *
+     * @param bytes at least 1024
+     * @return this builder
+     */
+    public Builder maxHeaderSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxHeaderSize must be >= 1024 but was " + bytes);
+      }
+      this.maxHeaderSize = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the largest request body (10 MiB by default); larger is a
+     * 413, by its {@code Content-Length} before anything is forwarded, or while streaming a chunked
+     * body (the upstream request is then aborted).
+     *
+     * @param bytes at least 0
+     * @return this builder
+     */
+    public Builder maxBodySize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxBodySize must be >= 0 but was " + bytes);
+      }
+      this.maxBodySize = bytes;
+      return this;
+    }
+
+    /**
+     * Sets how long a client may take from the first byte of a request to the end of its
+     * headers (10 s by default); a slower client gets 408 and is disconnected.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder requestHeaderTimeout(Duration timeout) {
+      this.requestHeaderTimeout = positive(timeout, "requestHeaderTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long an idle keep-alive client connection is kept (60 s by default).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long {@link Gateway#close()} waits for in-flight requests (30 s by default).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout = positive(timeout, "shutdownTimeout");
+      return this;
+    }
+
+    /**
+     * Sets whether to use epoll when its native library is present (true by default).
+     *
+     * @param prefer false to force NIO
+     * @return this builder
+     */
+    public Builder preferNativeTransport(boolean prefer) {
+      this.preferNativeTransport = prefer;
+      return this;
+    }
+
+    /**
+     * Sets the time source of the response cache's freshness (the system clock by default).
+     *
+     * @param timeSource the time source
+     * @return this builder
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * Sets where the gateway's meters go ({@code layerkit.gateway.*}); none by default.
+     *
+     * @param registry the registry
+     * @return this builder
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Adds a route; routes match in the order added.
+     *
+     * @param route the route
+     * @return this builder
+     */
+    public Builder route(Route route) {
+      routes.add(Objects.requireNonNull(route, "route"));
+      return this;
+    }
+
+    /**
+     * Adds routes; routes match in the order added.
+     *
+     * @param routes the routes
+     * @return this builder
+     */
+    public Builder routes(List<Route> routes) {
+      for (Route route : routes) {
+        route(route);
+      }
+      return this;
+    }
+
+    /**
+     * Builds the gateway (not started).
+     *
+     * @return the gateway
+     * @throws IllegalArgumentException if two routes share an id
+     */
+    public Gateway build() {
+      return new Gateway(this);
+    }
+
+    private static Duration positive(Duration duration, String parameter) {
+      Objects.requireNonNull(duration, parameter);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(parameter + " must be positive but was " + duration);
+      }
+      return duration;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.layerkit.gateway.http;
+
+/** Path prefix matching on segment boundaries. */
+final class Paths {
+
+  private Paths() {}
+
+  /**
+   * Returns whether {@code path} is {@code prefix} or continues it with {@code /} or {@code ?}:
+   * {@code /api} is a prefix of {@code /api/x} and {@code /api?q}, not of {@code /apix}.
+   */
+  static boolean hasPrefix(String path, String prefix) {
+    if (prefix.equals("/")) {
+      return true;
+    }
+    if (!path.startsWith(prefix)) {
+      return false;
+    }
+    if (path.length() == prefix.length()) {
+      return true;
+    }
+    char next = path.charAt(prefix.length());
+    return next == '/' || next == '?';
+  }
+}

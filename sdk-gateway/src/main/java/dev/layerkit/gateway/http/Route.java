@@ -1,0 +1,571 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One rule of the {@link Gateway}: which requests it takes (predicates on path, method, host and
+ * headers), what it does to them (filters) and where it sends them (an {@link Upstream}, or static
+ * files).
+ *
+ * <p>A request goes to the first route, in the gateway's order, whose predicates all match; none
+ * matching is a 404. The filters of the chosen route then run in this order:
+ *
+ * <ol>
+ *   <li>CORS: a preflight {@code OPTIONS} is answered here, without authentication;
+ *   <li>{@link Auth}: 401/403 with {@code WWW-Authenticate} on failure;
+ *   <li>rate limit: the {@link RateLimiter} decides on the key from the {@link KeyResolver} (so a
+ *       limit counts authenticated callers, and unauthenticated requests never consume a
+ *       caller's permits); 429 with {@code Retry-After} and {@code RateLimit-*} headers on denial;
+ *   <li>response cache (GET only): a fresh cached response is served, {@code If-None-Match}
+ *       matching its {@code ETag} is a 304;
+ *   <li>the target: static files, or the upstream, with retries and per-endpoint circuit breakers.
+ * </ol>
+ *
+ * <pre>{@code
+ * Route orders = Route.builder("orders")
+ *     .pathPrefix("/api/orders")
+ *     .methods("GET", "POST")
+ *     .stripPrefix("/api")
+ *     .upstream(Upstream.of("order-service", loadBalancer))
+ *     .auth(Auth.apiKeys().addKey("web", apiKey).build())
+ *     .rateLimit(limiter, KeyResolver.principal())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Routes are immutable and thread-safe.
+ */
+public final class Route {
+
+  /** Default time allowed to open a connection to an endpoint. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Default time allowed from sending the request to the end of the response headers. */
+  public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default number of retries of an idempotent request on another endpoint. */
+  public static final int DEFAULT_MAX_RETRIES = 2;
+
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  private final String id;
+  private final @Nullable String pathPrefix;
+  private final @Nullable Pattern pathGlob;
+  private final @Nullable String pathGlobText;
+  private final Set<String> methods;
+  private final @Nullable String host;
+  private final List<HeaderPredicate> headers;
+  private final @Nullable String stripPrefix;
+  private final @Nullable Upstream upstream;
+  private final @Nullable StaticFiles staticFiles;
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
+  private final int maxRetries;
+  private final Auth auth;
+  private final @Nullable RateLimiter rateLimiter;
+  private final KeyResolver keyResolver;
+  private final @Nullable ResponseCache responseCache;
+  private final @Nullable Object cors;
+
+  private Route(Builder builder) {
+    this.id = builder.id;
+    this.pathPrefix = builder.pathPrefix;
+    this.pathGlobText = builder.pathGlob;
+    this.pathGlob = builder.pathGlob == null ? null : Globs.toPattern(builder.pathGlob);
+    this.methods = Set.copyOf(builder.methods);
+    this.host = builder.host;
+    this.headers = List.copyOf(builder.headers);
+    this.stripPrefix = builder.stripPrefix;
+    this.upstream = builder.upstream;
+    this.staticFiles = builder.staticFiles;
+    this.connectTimeout = builder.connectTimeout;
+    this.responseTimeout = builder.responseTimeout;
+    this.maxRetries = builder.maxRetries;
+    this.auth = builder.auth;
+    this.rateLimiter = builder.rateLimiter;
+    this.keyResolver = builder.keyResolver;
+    this.responseCache = builder.responseCache;
+    this.cors = builder.cors;
+  }
+
+  /**
+   * Starts a route.
+   *
+   * @param id the route's id, used in metrics and logs: 1 to 64 letters, digits, {@code .}, {@code
+   *     _} or {@code -}, starting with a letter or digit
+   * @return the builder
+   * @throws IllegalArgumentException if {@code id} breaks that rule
+   */
+  public static Builder builder(String id) {
+    return new Builder(id);
+  }
+
+  /**
+   * Returns the route's id.
+   *
+   * @return the id
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * Returns whether every predicate of this route matches a request.
+   *
+   * @param request the request
+   * @return true if the route takes the request
+   */
+  public boolean matches(GatewayRequest request) {
+    String path = request.path();
+    if (pathPrefix != null && !Paths.hasPrefix(path, pathPrefix)) {
+      return false;
+    }
+    if (pathGlob != null && !pathGlob.matcher(path).matches()) {
+      return false;
+    }
+    if (!methods.isEmpty() && !methods.contains(request.method())) {
+      return false;
+    }
+    if (host != null && !Globs.hostMatches(host, request.host())) {
+      return false;
+    }
+    for (HeaderPredicate header : headers) {
+      if (!header.matches(request.header(header.name))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns the path to send upstream: the request target with {@link Builder#stripPrefix} removed.
+   *
+   * @param uri the request target as received (path and query)
+   * @return the target to send
+   */
+  public String rewrite(String uri) {
+    if (stripPrefix == null || !Paths.hasPrefix(uri, stripPrefix)) {
+      return uri;
+    }
+    String rest = uri.substring(stripPrefix.length());
+    return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
+  }
+
+  /**
+   * Returns whether a request with this method may be retried on another endpoint: only
+   * idempotent methods (RFC 9110 section 9.2.2).
+   *
+   * @param method the request method
+   * @return true if retrying cannot repeat a side effect the client did not ask for twice
+   */
+  static boolean isIdempotent(String method) {
+    return IDEMPOTENT.contains(method);
+  }
+
+  /**
+   * Returns the upstream of a proxying route.
+   *
+   * @return the upstream, or {@code null} for a static-files route
+   */
+  public @Nullable Upstream upstream() {
+    return upstream;
+  }
+
+  /**
+   * Returns the static files of a static route.
+   *
+   * @return the files, or {@code null} for a proxying route
+   */
+  public @Nullable StaticFiles staticFiles() {
+    return staticFiles;
+  }
+
+  /**
+   * Returns the time allowed to connect to an endpoint.
+   *
+   * @return the connect timeout
+   */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /**
+   * Returns the time allowed from sending a request until the response headers arrive.
+   *
+   * @return the response timeout
+   */
+  public Duration responseTimeout() {
+    return responseTimeout;
+  }
+
+  /**
+   * Returns how many times an idempotent request is retried on another endpoint.
+   *
+   * @return the retries, 0 for none
+   */
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  /**
+   * Returns the route's authentication.
+   *
+   * @return the auth, {@link Auth#none()} by default
+   */
+  public Auth auth() {
+    return auth;
+  }
+
+  /**
+   * Returns the route's rate limiter.
+   *
+   * @return the limiter, or {@code null} if the route is not limited
+   */
+  public @Nullable RateLimiter rateLimiter() {
+    return rateLimiter;
+  }
+
+  /**
+   * Returns who a request counts against for the rate limit.
+   *
+   * @return the key resolver
+   */
+  public KeyResolver keyResolver() {
+    return keyResolver;
+  }
+
+  /**
+   * Returns the route's response cache.
+   *
+   * @return the cache, or {@code null} if responses are not cached
+   */
+  public @Nullable ResponseCache responseCache() {
+    return responseCache;
+  }
+
+  @Nullable Object corsPolicy() {
+    return cors;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder("Route[").append(id);
+    if (pathPrefix != null) {
+      text.append(" prefix=").append(pathPrefix);
+    }
+    if (pathGlobText != null) {
+      text.append(" glob=").append(pathGlobText);
+    }
+    if (!methods.isEmpty()) {
+      text.append(" methods=").append(methods);
+    }
+    if (host != null) {
+      text.append(" host=").append(host);
+    }
+    text.append(upstream != null ? " -> " + upstream.name() : " -> static");
+    return text.append(']').toString();
+  }
+
+  private record HeaderPredicate(String name, @Nullable String value) {
+    boolean matches(@Nullable String actual) {
+      return actual != null && (value == null || value.equals(actual));
+    }
+  }
+
+  /**
+   * Builds a {@link Route}. Not thread-safe. {@link #build()} reports every problem at once.
+   */
+  public static final class Builder {
+
+    private final String id;
+    private final List<String> problems = new ArrayList<>();
+    private @Nullable String pathPrefix;
+    private @Nullable String pathGlob;
+    private final List<String> methods = new ArrayList<>();
+    private @Nullable String host;
+    private final List<HeaderPredicate> headers = new ArrayList<>();
+    private @Nullable String stripPrefix;
+    private @Nullable Upstream upstream;
+    private @Nullable StaticFiles staticFiles;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+    private int maxRetries = DEFAULT_MAX_RETRIES;
+    private Auth auth = Auth.none();
+    private @Nullable RateLimiter rateLimiter;
+    private KeyResolver keyResolver = KeyResolver.principal();
+    private @Nullable ResponseCache responseCache;
+    private @Nullable Object cors;
+
+    private Builder(String id) {
+      Objects.requireNonNull(id, "id");
+      if (!ID.matcher(id).matches()) {
+        throw new IllegalArgumentException("route id must be 1 to 64 of [A-Za-z0-9._-], starting"
+            + " with a letter or digit, but was '" + id + "'");
+      }
+      this.id = id;
+    }
+
+    /**
+     * Takes requests whose path is {@code prefix} or starts with {@code prefix + "/"} ({@code
+     * /api} takes {@code /api} and {@code /api/x}, not {@code /apix}).
+     *
+     * @param prefix the prefix, starting with {@code /}
+     * @return this builder
+     */
+    public Builder pathPrefix(String prefix) {
+      this.pathPrefix = checkPath(prefix, "pathPrefix");
+      return this;
+    }
+
+    /**
+     * Takes requests whose path matches a glob: {@code *} matches within one segment, {@code **}
+     * across segments ({@code /static/**}, {@code /api/*}{@code /orders}).
+     *
+     * @param glob the glob, starting with {@code /}
+     * @return this builder
+     */
+    public Builder pathGlob(String glob) {
+      this.pathGlob = checkPath(glob, "pathGlob");
+      return this;
+    }
+
+    /**
+     * Takes only requests with one of these methods (any method by default).
+     *
+     * @param methods the methods, upper case
+     * @return this builder
+     */
+    public Builder methods(String... methods) {
+      for (String method : methods) {
+        Objects.requireNonNull(method, "method");
+        if (method.isEmpty() || !method.equals(method.toUpperCase(Locale.ROOT))
+            || !HEADER_NAME.matcher(method).matches()) {
+          problems.add("methods: '" + method + "' is not an upper-case HTTP method token");
+        } else {
+          this.methods.add(method);
+        }
+      }
+      return this;
+    }
+
+    /**
+     * Takes only requests for this host: an exact name or {@code *.example.com} (any subdomain).
+     *
+     * @param host the host, without port
+     * @return this builder
+     */
+    public Builder host(String host) {
+      Objects.requireNonNull(host, "host");
+      if (host.isBlank() || host.contains(":") || host.contains("/")) {
+        problems.add("host: '" + host + "' is not a host name without port");
+      }
+      this.host = host.toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Takes only requests that carry a header, with any value.
+     *
+     * @param name the header name
+     * @return this builder
+     */
+    public Builder header(String name) {
+      return header(name, null);
+    }
+
+    /**
+     * Takes only requests that carry a header with exactly this value.
+     *
+     * @param name the header name
+     * @param value the value, or {@code null} for any value
+     * @return this builder
+     */
+    public Builder header(String name, @Nullable String value) {
+      Objects.requireNonNull(name, "name");
+      if (!HEADER_NAME.matcher(name).matches()) {
+        problems.add("header: '" + name + "' is not a header name");
+      }
+      headers.add(new HeaderPredicate(name, value));
+      return this;
+    }
+
+    /**
+     * Removes a prefix from the path before sending it upstream ({@code /api/orders/1} with
+     * {@code stripPrefix("/api")} is sent as {@code /orders/1}).
+     *
+     * @param prefix the prefix, starting with {@code /}
+     * @return this builder
+     */
+    public Builder stripPrefix(String prefix) {
+      this.stripPrefix = checkPath(prefix, "stripPrefix");
+      return this;
+    }
+
+    /**
+     * Sends matching requests to an upstream. A route has an upstream or static files.
+     *
+     * @param upstream the upstream
+     * @return this builder
+     */
+    public Builder upstream(Upstream upstream) {
+      this.upstream = Objects.requireNonNull(upstream, "upstream");
+      return this;
+    }
+
+    /**
+     * Answers matching requests from static files. A route has an upstream or static files.
+     *
+     * @param files the files
+     * @return this builder
+     */
+    public Builder staticFiles(StaticFiles files) {
+      this.staticFiles = Objects.requireNonNull(files, "files");
+      return this;
+    }
+
+    /**
+     * Sets the time allowed to connect to an endpoint; a connect that takes longer is a 504 (after
+     * retries).
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = checkPositive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the time allowed from sending the request until the response headers arrive; longer
+     * is a 504. A response body that then streams for longer is not cut off.
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     */
+    public Builder responseTimeout(Duration timeout) {
+      this.responseTimeout = checkPositive(timeout, "responseTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how many times an idempotent request (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) without a
+     * body is retried on another endpoint when connecting fails, the connection is reset before
+     * a response, or the endpoint's circuit is open. Retries also draw on the upstream's
+     * {@linkplain Upstream.Builder#retryBudget retry budget}.
+     *
+     * @param retries 0 to 10
+     * @return this builder
+     */
+    public Builder maxRetries(int retries) {
+      if (retries < 0 || retries > 10) {
+        problems.add("maxRetries: must be 0 to 10 but was " + retries);
+      }
+      this.maxRetries = retries;
+      return this;
+    }
+
+    /**
+     * Sets the authentication ({@link Auth#none()} by default).
+     *
+     * @param auth the auth
+     * @return this builder
+     */
+    public Builder auth(Auth auth) {
+      this.auth = Objects.requireNonNull(auth, "auth");
+      return this;
+    }
+
+    /**
+     * Limits requests with a rate limiter, keyed by a resolver. The limiter's decision runs on the
+     * event loop, so use an in-memory limiter or a Redis limiter with a short timeout.
+     *
+     * @param limiter the limiter
+     * @param keyResolver who a request counts against
+     * @return this builder
+     */
+    public Builder rateLimit(RateLimiter limiter, KeyResolver keyResolver) {
+      this.rateLimiter = Objects.requireNonNull(limiter, "limiter");
+      this.keyResolver = Objects.requireNonNull(keyResolver, "keyResolver");
+      return this;
+    }
+
+    /**
+     * Caches GET responses by their {@code Cache-Control} and {@code ETag}.
+     *
+     * @param cache the cache
+     * @return this builder
+     */
+    public Builder responseCache(ResponseCache cache) {
+      this.responseCache = Objects.requireNonNull(cache, "cache");
+      return this;
+    }
+
+    Builder corsPolicy(Object cors) {
+      this.cors = Objects.requireNonNull(cors, "cors");
+      return this;
+    }
+
+    /**
+     * Builds the route.
+     *
+     * @return the route
+     * @throws IllegalArgumentException listing every problem, if any
+     */
+    public Route build() {
+      List<String> all = new ArrayList<>(problems);
+      all.addAll(validate());
+      if (!all.isEmpty()) {
+        throw new IllegalArgumentException(
+            "route '" + id + "' is invalid: " + String.join("; ", all));
+      }
+      return new Route(this);
+    }
+
+    List<String> validate() {
+      List<String> found = new ArrayList<>();
+      if (upstream == null && staticFiles == null) {
+        found.add("needs an upstream or static files");
+      }
+      if (upstream != null && staticFiles != null) {
+        found.add("has both an upstream and static files; choose one");
+      }
+      if (pathGlob != null) {
+        try {
+          Globs.toPattern(pathGlob);
+        } catch (IllegalArgumentException e) {
+          found.add("pathGlob: " + e.getMessage());
+        }
+      }
+      return found;
+    }
+
+    private String checkPath(String path, String parameter) {
+      Objects.requireNonNull(path, parameter);
+      if (!path.startsWith("/")) {
+        problems.add(parameter + ": must start with '/' but was '" + path + "'");
+      } else if (path.length() > 1 && path.endsWith("/") && !parameter.equals("pathGlob")) {
+        problems.add(parameter + ": must not end with '/' but was '" + path + "'");
+      }
+      return path;
+    }
+
+    private Duration checkPositive(Duration duration, String parameter) {
+      Objects.requireNonNull(duration, parameter);
+      if (duration.isNegative() || duration.isZero()) {
+        problems.add(parameter + ": must be positive but was " + duration);
+      }
+      return duration;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.layerkit.gateway.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+
+/** A route and its meters, looked up once per route so the request path does no meter lookups. */
+final class RouteState {
+
+  final Route route;
+  private final Timer[] byStatusClass = new Timer[6];
+  final Counter retries;
+  final Counter rateLimited;
+  final Counter upstreamErrors;
+
+  RouteState(Route route, GatewayMetrics metrics) {
+    this.route = route;
+    for (int i = 0; i < byStatusClass.length; i++) {
+      byStatusClass[i] = metrics.requestTimer(route.id(), i == 0 ? "other" : i + "xx");
+    }
+    this.retries = metrics.counter("layerkit.gateway.retries", route.id());
+    this.rateLimited = metrics.counter("layerkit.gateway.ratelimit.denied", route.id());
+    this.upstreamErrors = metrics.counter("layerkit.gateway.upstream.errors", route.id());
+  }
+
+  Timer timer(int status) {
+    int statusClass = status / 100;
+    return byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass : 0];
+  }
+}

@@ -1,0 +1,271 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.core.resilience.ResiliencePolicy;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A service the {@link Gateway} forwards to: a {@link LoadBalancer} over its endpoints (which
+ * brings the {@link dev.layerkit.gateway.lb.EndpointSource}, outlier ejection and health checks), a
+ * circuit breaker per endpoint and a retry budget.
+ *
+ * <p>The gateway keeps idle keep-alive connections to each endpoint, per event-loop thread, up to
+ * {@link Builder#maxIdleConnectionsPerEndpoint}; a request reuses one when it can, so that a steady
+ * load opens no new connections.
+ *
+ * <p>The gateway reports every forwarded request to the balancer ({@code onComplete} with its
+ * latency and whether the endpoint answered below 500, or {@code onCancel}), and to the endpoint's
+ * circuit breaker. Several routes may share one upstream. Thread-safe.
+ */
+public final class Upstream {
+
+  /** Default share of in-flight requests that may be retries. */
+  public static final double DEFAULT_RETRY_BUDGET_PERCENT = 20.0;
+
+  /** Default number of concurrent retries allowed whatever the load. */
+  public static final int DEFAULT_MIN_CONCURRENT_RETRIES = 3;
+
+  /** Default idle connections kept per endpoint and event-loop thread. */
+  public static final int DEFAULT_MAX_IDLE_CONNECTIONS = 64;
+
+  private final String name;
+  private final LoadBalancer loadBalancer;
+  private final @Nullable Function<Endpoint, ResiliencePolicy> circuitBreakers;
+  private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final double retryBudgetPercent;
+  private final int minConcurrentRetries;
+  private final int maxIdleConnections;
+  private final Duration idleConnectionTimeout;
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger activeRetries = new AtomicInteger();
+
+  private Upstream(Builder builder) {
+    this.name = builder.name;
+    this.loadBalancer = builder.loadBalancer;
+    this.circuitBreakers = builder.circuitBreakers;
+    this.retryBudgetPercent = builder.retryBudgetPercent;
+    this.minConcurrentRetries = builder.minConcurrentRetries;
+    this.maxIdleConnections = builder.maxIdleConnections;
+    this.idleConnectionTimeout = builder.idleConnectionTimeout;
+  }
+
+  /**
+   * Returns an upstream with the default circuit breaker and retry budget.
+   *
+   * @param name the upstream's name, for metrics and errors
+   * @param loadBalancer the balancer over its endpoints
+   * @return the upstream
+   */
+  public static Upstream of(String name, LoadBalancer loadBalancer) {
+    return builder(name, loadBalancer).build();
+  }
+
+  /**
+   * Starts an upstream.
+   *
+   * @param name the upstream's name, for metrics and errors
+   * @param loadBalancer the balancer over its endpoints
+   * @return the builder
+   */
+  public static Builder builder(String name, LoadBalancer loadBalancer) {
+    return new Builder(name, loadBalancer);
+  }
+
+  /**
+   * Returns the upstream's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the balancer over the upstream's endpoints.
+   *
+   * @return the balancer
+   */
+  public LoadBalancer loadBalancer() {
+    return loadBalancer;
+  }
+
+  /**
+   * Returns the circuit breaker of an endpoint, creating it on first use.
+   *
+   * @param endpoint the endpoint
+   * @return the breaker, or {@code null} if the upstream has none
+   */
+  public @Nullable CircuitBreaker circuitBreaker(Endpoint endpoint) {
+    Function<Endpoint, ResiliencePolicy> factory = circuitBreakers;
+    if (factory == null) {
+      return null;
+    }
+    CircuitBreaker breaker = breakers.get(endpoint.id());
+    if (breaker != null) {
+      return breaker;
+    }
+    return breakers.computeIfAbsent(endpoint.id(), id -> factory.apply(endpoint).circuitBreaker()
+        .orElseThrow(() -> new IllegalStateException(
+            "the circuit-breaker policy for " + endpoint + " of upstream '" + name
+                + "' has no circuit breaker; enable it with withCircuitBreaker()")));
+  }
+
+  int maxIdleConnections() {
+    return maxIdleConnections;
+  }
+
+  Duration idleConnectionTimeout() {
+    return idleConnectionTimeout;
+  }
+
+  void requestStarted() {
+    active.incrementAndGet();
+  }
+
+  void requestEnded() {
+    active.decrementAndGet();
+  }
+
+  /** Takes a retry from the budget; the caller must {@link #retryEnded()} if this returns true. */
+  boolean tryStartRetry() {
+    int limit = Math.max(minConcurrentRetries, (int) (active.get() * retryBudgetPercent / 100.0));
+    while (true) {
+      int current = activeRetries.get();
+      if (current >= limit) {
+        return false;
+      }
+      if (activeRetries.compareAndSet(current, current + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void retryEnded() {
+    activeRetries.decrementAndGet();
+  }
+
+  @Override
+  public String toString() {
+    return "Upstream[" + name + ", " + loadBalancer.endpoints().size() + " endpoints]";
+  }
+
+  /** Builds an {@link Upstream}. Not thread-safe. */
+  public static final class Builder {
+
+    private final String name;
+    private final LoadBalancer loadBalancer;
+    private @Nullable Function<Endpoint, ResiliencePolicy> circuitBreakers;
+    private double retryBudgetPercent = DEFAULT_RETRY_BUDGET_PERCENT;
+    private int minConcurrentRetries = DEFAULT_MIN_CONCURRENT_RETRIES;
+    private int maxIdleConnections = DEFAULT_MAX_IDLE_CONNECTIONS;
+    private Duration idleConnectionTimeout = Duration.ofSeconds(60);
+
+    private Builder(String name, LoadBalancer loadBalancer) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("upstream name must not be blank but was '" + name + "'");
+      }
+      this.name = name;
+      this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+      this.circuitBreakers = endpoint -> ResiliencePolicy.builder(name + "@" + endpoint.id())
+          .failureRateThreshold(50)
+          .slidingWindowSize(20)
+          .minimumNumberOfCalls(10)
+          .waitDurationInOpenState(Duration.ofSeconds(10))
+          .permittedNumberOfCallsInHalfOpenState(3)
+          .build();
+    }
+
+    /**
+     * Sets how each endpoint's circuit breaker is made: the function returns a policy with a
+     * circuit breaker (other components of the policy are not used). By default an endpoint opens
+     * at 50% failures of its last 20 requests (at least 10) and half-opens after 10 s.
+     *
+     * @param factory makes the policy of one endpoint; give each a distinct name
+     * @return this builder
+     */
+    public Builder circuitBreaker(Function<Endpoint, ResiliencePolicy> factory) {
+      this.circuitBreakers = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Turns the circuit breakers off (outlier ejection in the balancer still applies).
+     *
+     * @return this builder
+     */
+    public Builder noCircuitBreaker() {
+      this.circuitBreakers = null;
+      return this;
+    }
+
+    /**
+     * Sets the retry budget: retries in flight may be at most {@code percent} of the requests in
+     * flight to this upstream, or {@code minConcurrent}, whichever is larger. The budget keeps
+     * retries from multiplying the load on an upstream that is already failing.
+     *
+     * @param percent 0 to 100
+     * @param minConcurrent at least 0
+     * @return this builder
+     */
+    public Builder retryBudget(double percent, int minConcurrent) {
+      if (!(percent >= 0 && percent <= 100)) {
+        throw new IllegalArgumentException("retry budget percent must be 0 to 100 but was " + percent);
+      }
+      if (minConcurrent < 0) {
+        throw new IllegalArgumentException(
+            "retry budget minConcurrent must be >= 0 but was " + minConcurrent);
+      }
+      this.retryBudgetPercent = percent;
+      this.minConcurrentRetries = minConcurrent;
+      return this;
+    }
+
+    /**
+     * Sets how many idle keep-alive connections are kept per endpoint and event-loop thread.
+     *
+     * @param max 0 (no reuse) to 10,000
+     * @return this builder
+     */
+    public Builder maxIdleConnectionsPerEndpoint(int max) {
+      if (max < 0 || max > 10_000) {
+        throw new IllegalArgumentException(
+            "maxIdleConnectionsPerEndpoint must be 0 to 10000 but was " + max);
+      }
+      this.maxIdleConnections = max;
+      return this;
+    }
+
+    /**
+     * Sets how long an idle pooled connection is kept before the gateway closes it.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder idleConnectionTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("idleConnectionTimeout must be positive but was " + timeout);
+      }
+      this.idleConnectionTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Builds the upstream.
+     *
+     * @return the upstream
+     */
+    public Upstream build() {
+      return new Upstream(this);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.gateway.lb.Endpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Opens connections to endpoints and keeps idle keep-alive ones, per event-loop thread: a pool is
+ * touched only by its own thread, so it needs no locks, and a reused connection shares the
+ * client's thread, so the proxied bytes never cross threads.
+ */
+final class UpstreamConnector {
+
+  private final Bootstrap bootstrap;
+  private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+    @Override
+    protected Map<String, ArrayDeque<Channel>> initialValue() {
+      return new HashMap<>();
+    }
+  };
+
+  UpstreamConnector(Transport transport) {
+    this.bootstrap = new Bootstrap()
+        .channel(transport.clientChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel channel) {
+            channel.pipeline().addLast("http", new HttpClientCodec(4096, 16 * 1024, 64 * 1024));
+            channel.pipeline().addLast("upstream", new UpstreamHandler());
+          }
+        });
+  }
+
+  /**
+   * Returns an idle pooled connection to the endpoint, or null. Must run on {@code loop}'s thread.
+   */
+  @Nullable Channel pooled(Endpoint endpoint, Duration maxIdle) {
+    ArrayDeque<Channel> channels = idle.get().get(endpoint.id());
+    if (channels == null) {
+      return null;
+    }
+    long now = System.nanoTime();
+    Channel channel;
+    while ((channel = channels.pollLast()) != null) {
+      UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
+      if (channel.isActive() && handler != null && now - handler.idleSinceNanos() < maxIdle.toNanos()) {
+        return channel;
+      }
+      channel.close();
+    }
+    return null;
+  }
+
+  /** Opens a new connection on the given event loop. */
+  ChannelFuture connect(EventLoop loop, Endpoint endpoint, Duration connectTimeout) {
+    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+    return bootstrap.clone(loop)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis)
+        .connect(endpoint.host(), endpoint.port());
+  }
+
+  /** Returns a connection whose exchange finished cleanly to the pool, or closes it if full. */
+  void release(Endpoint endpoint, Channel channel, int maxIdle) {
+    ArrayDeque<Channel> channels =
+        idle.get().computeIfAbsent(endpoint.id(), id -> new ArrayDeque<>());
+    if (channels.size() >= maxIdle || !channel.isActive()) {
+      channel.close();
+      return;
+    }
+    UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
+    handler.idle(this, endpoint);
+    channels.addLast(channel);
+  }
+
+  /** Forgets a pooled connection that closed while idle. Runs on the channel's thread. */
+  void forget(Endpoint endpoint, Channel channel) {
+    ArrayDeque<Channel> channels = idle.get().get(endpoint.id());
+    if (channels != null) {
+      channels.remove(channel);
+    }
+  }
+}

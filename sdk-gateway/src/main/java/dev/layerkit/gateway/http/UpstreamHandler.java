@@ -1,0 +1,90 @@
+package dev.layerkit.gateway.http;
+
+import dev.layerkit.gateway.lb.Endpoint;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The end of an upstream connection's pipeline: hands responses to the {@link Exchange} the
+ * connection serves, and tells the pool when an idle connection closes.
+ */
+final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+
+  private @Nullable Exchange exchange;
+  private @Nullable UpstreamConnector pool;
+  private @Nullable Endpoint pooledFor;
+  private long idleSinceNanos;
+
+  void attach(Exchange exchange) {
+    this.exchange = exchange;
+    this.pool = null;
+    this.pooledFor = null;
+  }
+
+  void detach() {
+    this.exchange = null;
+  }
+
+  void idle(UpstreamConnector pool, Endpoint endpoint) {
+    this.exchange = null;
+    this.pool = pool;
+    this.pooledFor = endpoint;
+    this.idleSinceNanos = System.nanoTime();
+  }
+
+  long idleSinceNanos() {
+    return idleSinceNanos;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange current = exchange;
+    if (current == null) {
+      // An idle connection should not receive anything; drop it rather than misattribute bytes.
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    current.onUpstreamMessage(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange current = exchange;
+    if (current != null) {
+      current.flushToClient();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Exchange current = exchange;
+    if (current != null && ctx.channel().isWritable()) {
+      current.upstreamWritable();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange current = exchange;
+    exchange = null;
+    if (current != null) {
+      current.onUpstreamClosed(null);
+    } else if (pool != null && pooledFor != null) {
+      pool.forget(pooledFor, ctx.channel());
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Exchange current = exchange;
+    exchange = null;
+    ctx.close();
+    if (current != null) {
+      current.onUpstreamClosed(cause);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.layerkit.gateway.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A raw HTTP/1.1 client over one socket, for what java.net.http will not send. */
+final class RawHttp implements AutoCloseable {
+
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+
+  RawHttp(int port) throws IOException {
+    this.socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    socket.setSoTimeout(10_000);
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+  }
+
+  void send(String text) throws IOException {
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  /** Reads one response with a Content-Length body (all the gateway's own answers have one). */
+  Response read() throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed after " + head.size() + " bytes: " + head);
+      }
+      head.write(b);
+      matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3))
+          ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    String headText = head.toString(StandardCharsets.ISO_8859_1);
+    int status = Integer.parseInt(headText.substring(9, 12));
+    int length = 0;
+    for (String line : headText.split("\r\n")) {
+      if (line.toLowerCase().startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    byte[] body = in.readNBytes(length);
+    return new Response(status, headText, new String(body, StandardCharsets.UTF_8));
+  }
+
+  /** Returns true if the server closed the connection (reads end of stream). */
+  boolean closedByServer() throws IOException {
+    try {
+      return in.read() < 0;
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+
+  record Response(int status, String head, String body) {
+    String header(String name) {
+      for (String line : head.split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+          return line.substring(colon + 1).trim();
+        }
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.layerkit.gateway.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.layerkit.gateway.lb.Endpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small real HTTP server for the gateway's tests (the JDK's {@code HttpServer}, keep-alive):
+ * {@code /id} names the server, {@code /echo} returns the request line and headers it got,
+ * {@code /upload} answers the SHA-256 and length of the body, {@code /slow?ms=N} waits first,
+ * {@code /cacheable} answers with {@code Cache-Control: max-age=60} and an {@code ETag}.
+ */
+final class TestUpstream implements AutoCloseable {
+
+  private final String name;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  final AtomicInteger requests = new AtomicInteger();
+  private volatile String cacheableBody = "v1";
+
+  TestUpstream(String name) throws IOException {
+    this(name, 0);
+  }
+
+  TestUpstream(String name, int port) throws IOException {
+    this.name = name;
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  Endpoint endpoint() {
+    return Endpoint.builder("127.0.0.1", port()).id(name).build();
+  }
+
+  void setCacheableBody(String body) {
+    this.cacheableBody = body;
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    requests.incrementAndGet();
+    String path = exchange.getRequestURI().getPath();
+    try (exchange) {
+      if (path.endsWith("/upload")) {
+        MessageDigest digest = sha256();
+        long length = 0;
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream in = exchange.getRequestBody()) {
+          int read;
+          while ((read = in.read(buffer)) >= 0) {
+            digest.update(buffer, 0, read);
+            length += read;
+          }
+        }
+        send(exchange, 200, HexFormat.of().formatHex(digest.digest()) + " " + length);
+      } else if (path.endsWith("/slow")) {
+        String query = exchange.getRequestURI().getQuery();
+        long millis = query != null && query.startsWith("ms=") ? Long.parseLong(query.substring(3)) : 1000;
+        exchange.getRequestBody().readAllBytes();
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        send(exchange, 200, name);
+      } else if (path.endsWith("/echo")) {
+        exchange.getRequestBody().readAllBytes();
+        StringBuilder text = new StringBuilder();
+        text.append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI()).append('\n');
+        Map<String, List<String>> sorted = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sorted.putAll(exchange.getRequestHeaders());
+        sorted.forEach((key, values) -> text.append(key.toLowerCase()).append(": ")
+            .append(String.join(",", values)).append('\n'));
+        exchange.getResponseHeaders().add("Keep-Alive", "timeout=5");
+        exchange.getResponseHeaders().add("X-Upstream", name);
+        send(exchange, 200, text.toString());
+      } else if (path.endsWith("/cacheable")) {
+        exchange.getRequestBody().readAllBytes();
+        String body = cacheableBody;
+        exchange.getResponseHeaders().add("Cache-Control", "public, max-age=60");
+        exchange.getResponseHeaders().add("ETag", "\"" + body + "\"");
+        send(exchange, 200, body);
+      } else if (path.endsWith("/fail")) {
+        exchange.getRequestBody().readAllBytes();
+        send(exchange, 500, "failed on " + name);
+      } else {
+        exchange.getRequestBody().readAllBytes();
+        send(exchange, 200, name);
+      }
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return name + "@" + port();
+  }
+}
