@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.flow.FlowControlHandler;
 
 /** Builds a client connection's pipeline, or refuses the connection beyond the limit. */
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -36,7 +35,6 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
             64 * 1024))
         .addLast("continue", new HttpServerExpectContinueHandler())
-        .addLast("flow", new FlowControlHandler())
         .addLast("client", new ClientHandler(gateway, connector, timeouts));
   }
 }

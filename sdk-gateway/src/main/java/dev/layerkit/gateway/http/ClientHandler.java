@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -35,9 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The end of a client connection's pipeline: routes each request, runs the route's filters and
  * answers by itself or hands the request to an {@link Exchange}. One request at a time per
- * connection: the channel reads only when this handler asks ({@code AUTO_READ} off, with a flow
- * control handler in front so each read yields one HTTP message), which is also how request
- * bodies get back-pressure.
+ * connection: the channel reads only when this handler asks ({@code AUTO_READ} off), which is how
+ * request bodies get back-pressure; a pipelined request that arrives while a response is still
+ * coming is held until that response is done.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
 
@@ -52,6 +53,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable Exchange exchange;
   private boolean discarding;
+  private @Nullable ArrayDeque<Object> backlog;
   private boolean closeAfterResponse;
 
   ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts) {
@@ -69,12 +71,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange current = exchange;
+    if (current != null && current.requestComplete()) {
+      // A pipelined request: it waits until the current response is done.
+      if (backlog == null) {
+        backlog = new ArrayDeque<>(2);
+      }
+      backlog.add(msg);
+      return;
+    }
+    dispatch(ctx, msg);
+  }
+
+  private void dispatch(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
       onRequest(ctx, request);
-      if (msg instanceof HttpContent content && exchange == null && !discarding) {
-        // A full request answered by the gateway itself: its content is not needed.
-        content.release();
-      } else if (msg instanceof HttpContent content) {
+      if (msg instanceof HttpContent content) {
         onContent(ctx, content);
       }
       return;
@@ -84,6 +96,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ReferenceCountUtil.release(msg);
+  }
+
+  /** Goes on with held pipelined messages, or reads when there are none. */
+  private void resume(ChannelHandlerContext ctx) {
+    ArrayDeque<Object> held = backlog;
+    while (held != null && !held.isEmpty()) {
+      Exchange current = exchange;
+      if ((current != null && current.requestComplete()) || !ctx.channel().isActive()) {
+        return;
+      }
+      dispatch(ctx, held.poll());
+    }
+    if (exchange == null) {
+      ctx.read();
+    }
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -108,13 +135,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     content.release();
-    if (discarding) {
-      if (content instanceof LastHttpContent) {
-        discarding = false;
-        awaitNextRequest(ctx);
-      } else {
-        ctx.read();
-      }
+    if (discarding && content instanceof LastHttpContent) {
+      discarding = false;
+      awaitNextRequest(ctx);
+    } else if (discarding) {
+      ctx.read();
     }
   }
 
@@ -248,10 +273,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         requestId, keepAlive, hasBody, start, capture, corsHeaders);
     exchange = started;
     started.start();
-    if (exchange == started && !started.requestComplete() && !hasBody) {
-      // Pull the empty end of a body-less request, already decoded, so the upstream gets it now.
-      ctx.read();
-    }
   }
 
   private static FullHttpResponse closeIf(FullHttpResponse response, boolean close) {
@@ -283,7 +304,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     ctx.writeAndFlush(response);
     discarding = true;
-    ctx.read();
   }
 
   private void writeAndClose(ChannelHandlerContext ctx, Object response) {
@@ -297,7 +317,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     timeouts.awaitNextRequest();
-    ctx.read();
+    resume(ctx);
   }
 
   // --- called by the exchange ------------------------------------------------------------------
@@ -377,7 +397,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ChannelPipeline clientPipeline = client.pipeline();
       clientPipeline.remove(ClientTimeouts.class);
       clientPipeline.remove("continue");
-      clientPipeline.remove("flow");
       clientPipeline.remove("http");
       clientPipeline.replace(this, "relay", new RelayHandler(upstream));
       ChannelPipeline upstreamPipeline = upstream.pipeline();

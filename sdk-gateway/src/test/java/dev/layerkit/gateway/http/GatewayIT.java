@@ -129,4 +129,185 @@ class GatewayIT {
         + "\"no route for GET /apix\",\"requestId\":\"" + requestId + "\"}");
     assertThat(a.requests.get()).isZero();
   }
+
+  @Test
+  void answersMalformedRequestsWith400AndOversizedHeadersWith431() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build());
+
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      raw.send("THIS IS NOT HTTP\r\n\r\n");
+      RawHttp.Response response = raw.read();
+      assertThat(response.status()).isEqualTo(400);
+      assertThat(response.body()).contains("\"message\":\"malformed request\"")
+          .doesNotContain("Exception").doesNotContain("at io.netty");
+      assertThat(raw.closedByServer()).isTrue();
+    }
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      raw.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n");
+      RawHttp.Response response = raw.read();
+      assertThat(response.status()).isEqualTo(431);
+      assertThat(response.body()).contains("request headers too large");
+    }
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      raw.send("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(raw.read().status()).isEqualTo(414);
+    }
+    assertThat(a.requests.get()).isZero();
+  }
+
+  @Test
+  void answersOversizedBodiesWith413ByLengthAndWhileStreaming() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = closing(Gateway.builder().bindAddress("127.0.0.1").port(0).maxBodySize(1000)
+        .route(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build())
+        .build().start());
+
+    HttpResponse<String> byLength = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + gateway.port() + "/upload"))
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1001))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(byLength.statusCode()).isEqualTo(413);
+    assertThat(byLength.body()).contains("larger than 1000");
+
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "258\r\n" + "y".repeat(600) + "\r\n" + "258\r\n" + "y".repeat(600) + "\r\n0\r\n\r\n");
+      RawHttp.Response response = raw.read();
+      assertThat(response.status()).isEqualTo(413);
+      assertThat(raw.closedByServer()).isTrue();
+    }
+    HttpResponse<String> small = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + gateway.port() + "/upload"))
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(small.statusCode()).isEqualTo(200);
+    assertThat(small.body()).endsWith(" 1000");
+  }
+
+  @Test
+  void answersAuthFailuresWithTheirStatusAndChallenge() throws Exception {
+    TestUpstream a = upstream("a");
+    Auth auth = request -> "let-me-in".equals(request.header("X-Token"))
+        ? AuthResult.success(new Principal("alice", "test", java.util.Map.of()))
+        : request.header("X-Token") == null
+            ? AuthResult.unauthorized("Token realm=\"test\"", "missing token")
+            : AuthResult.forbidden("Token error=\"insufficient_scope\"", "not allowed");
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").auth(auth)
+        .upstream(upstreamOf("svc", a)).build());
+
+    HttpResponse<String> missing = get(gateway, "/");
+    assertThat(missing.statusCode()).isEqualTo(401);
+    assertThat(missing.headers().firstValue("www-authenticate")).hasValue("Token realm=\"test\"");
+    assertThat(missing.body()).contains("missing token");
+    HttpResponse<String> wrong = get(gateway, "/", "X-Token", "nope");
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(wrong.headers().firstValue("www-authenticate")).hasValue("Token error=\"insufficient_scope\"");
+    assertThat(a.requests.get()).isZero();
+    assertThat(get(gateway, "/", "X-Token", "let-me-in").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void answersRateLimitedRequestsWith429AndRetryAfter() throws Exception {
+    TestUpstream a = upstream("a");
+    dev.layerkit.gateway.ratelimit.RateLimiter limiter = dev.layerkit.gateway.ratelimit.RateLimiters
+        .inMemory(dev.layerkit.gateway.ratelimit.RateLimitPolicy.of(
+            dev.layerkit.gateway.ratelimit.Limit.of(2, Duration.ofMinutes(1))));
+    Gateway gateway = start(Route.builder("all").pathPrefix("/")
+        .rateLimit(limiter, KeyResolver.principal()).upstream(upstreamOf("svc", a)).build());
+
+    assertThat(get(gateway, "/").statusCode()).isEqualTo(200);
+    assertThat(get(gateway, "/").statusCode()).isEqualTo(200);
+    HttpResponse<String> denied = get(gateway, "/");
+
+    assertThat(denied.statusCode()).isEqualTo(429);
+    long retryAfter = Long.parseLong(denied.headers().firstValue("retry-after").orElseThrow());
+    assertThat(retryAfter).isBetween(1L, 30L);
+    assertThat(denied.headers().firstValue("ratelimit-limit")).hasValue("2");
+    assertThat(denied.headers().firstValue("ratelimit-remaining")).hasValue("0");
+    assertThat(denied.headers().firstValue("ratelimit-reset")).hasValue(String.valueOf(retryAfter));
+    assertThat(a.requests.get()).isEqualTo(2);
+  }
+
+  @Test
+  void answersRefusedUpstreamWith502AndTimeoutWith504() throws Exception {
+    TestUpstream dead = upstream("dead");
+    int deadPort = dead.port();
+    dead.close();
+    TestUpstream slow = upstream("slow");
+    Gateway gateway = start(
+        Route.builder("dead").pathPrefix("/dead").maxRetries(0)
+            .upstream(Upstream.builder("dead", closing(LoadBalancers.roundRobin().serviceName("dead")
+                .endpointSource(EndpointSource.of(dev.layerkit.gateway.lb.Endpoint.of("127.0.0.1", deadPort)))
+                .build())).noCircuitBreaker().build()).build(),
+        Route.builder("slow").pathPrefix("/slow").responseTimeout(Duration.ofMillis(300))
+            .upstream(upstreamOf("slow", slow)).build());
+
+    HttpResponse<String> refused = get(gateway, "/dead");
+    assertThat(refused.statusCode()).isEqualTo(502);
+    assertThat(refused.body()).contains("cannot connect to upstream 'dead'");
+
+    HttpResponse<String> timedOut = get(gateway, "/slow?ms=3000");
+    assertThat(timedOut.statusCode()).isEqualTo(504);
+    assertThat(timedOut.body()).contains("did not answer within 300 ms");
+  }
+
+  @Test
+  void answersOpenCircuitsWith503() throws Exception {
+    TestUpstream a = upstream("a");
+    Upstream svc = upstreamOf("svc", a);
+    svc.circuitBreaker(a.endpoint()).transitionToForcedOpenState();
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(svc).build());
+
+    HttpResponse<String> response = get(gateway, "/");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).contains("open circuit");
+    assertThat(a.requests.get()).isZero();
+  }
+
+  @Test
+  void cutsOffClientsThatTrickleTheirHeaders() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = closing(Gateway.builder().bindAddress("127.0.0.1").port(0)
+        .requestHeaderTimeout(Duration.ofMillis(300))
+        .route(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build())
+        .build().start());
+
+    try (RawHttp raw = new RawHttp(gateway.port())) {
+      raw.send("GET / HTTP/1.1\r\n");
+      boolean cutOff = false;
+      for (int i = 0; i < 40 && !cutOff; i++) {
+        try {
+          raw.send("X-Slow-" + i + ": 1\r\n");
+          Thread.sleep(50);
+        } catch (java.io.IOException e) {
+          cutOff = true;
+        }
+      }
+      // The gateway answered 408 and closed; the trickling writes may then fail with a reset.
+      assertThat(cutOff || raw.read().status() == 408).isTrue();
+      assertThat(cutOff || raw.closedByServer()).isTrue();
+    }
+    assertThat(a.requests.get()).isZero();
+  }
+
+  @Test
+  void refusesConnectionsOverTheLimitWith503() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = closing(Gateway.builder().bindAddress("127.0.0.1").port(0).maxConnections(2)
+        .route(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build())
+        .build().start());
+
+    try (RawHttp first = new RawHttp(gateway.port()); RawHttp second = new RawHttp(gateway.port())) {
+      first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(first.read().status()).isEqualTo(200);
+      second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(second.read().status()).isEqualTo(200);
+      try (RawHttp third = new RawHttp(gateway.port())) {
+        assertThat(third.read().status()).isEqualTo(503);
+        assertThat(third.closedByServer()).isTrue();
+      }
+    }
+  }
 }
