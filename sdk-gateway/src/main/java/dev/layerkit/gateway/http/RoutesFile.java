@@ -1,0 +1,601 @@
+package dev.layerkit.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.LoadBalancerBuilder;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.lb.OutlierDetection;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Routes and upstreams read from a YAML or JSON file, validated whole: every problem is reported
+ * at once in a {@link GatewayConfigException}. Give the routes to {@link Gateway.Builder#routes}
+ * and, after an edit, to {@link Gateway#reload(List)}: connections stay open.
+ *
+ * <pre>{@code
+ * upstreams:
+ *   orders:
+ *     strategy: least-request       # round-robin (default), weighted-round-robin, random,
+ *                                   # least-request, power-of-two-choices
+ *     endpoints: ["10.0.0.1:8081", "10.0.0.2:8081 weight=2"]
+ *     outlierDetection: { consecutiveFailures: 5, baseEjectionTime: 30s }
+ * routes:
+ *   - id: orders
+ *     pathPrefix: /api/orders       # or pathGlob: /api/*\/orders
+ *     methods: [GET, POST]
+ *     host: api.example.com
+ *     headers: { X-Env: prod }
+ *     stripPrefix: /api
+ *     upstream: orders
+ *     connectTimeout: 2s
+ *     responseTimeout: 30s
+ *     maxRetries: 2
+ *     auth:
+ *       apiKeys: { header: X-API-Key, keys: { web: "<sha256 hex of the key>" } }
+ *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
+ *     trustedProxies: [10.0.0.0/8]
+ *     responseCache: true
+ *     cors: { allowedOrigins: ["https://shop.example.com"], allowedMethods: [GET, POST] }
+ *   - id: web
+ *     pathPrefix: /
+ *     staticFiles: { classpath: web }  # or directory: /srv/web
+ * }</pre>
+ *
+ * <p>Durations are {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 1d} or ISO-8601
+ * ({@code PT2S}). API keys are given as SHA-256 hashes only, so the file holds no secret. JWT
+ * authentication is configured by builder ({@link Auth#jwt()}), since its keys come from a key
+ * store rather than a routes file. Rate limiters and response caches are in memory and start
+ * empty after a reload.
+ *
+ * <p>A {@code RoutesFile} owns the load balancers it made: {@link #close()} it once the gateway no
+ * longer routes to it (after a reload, once requests routed before it have finished).
+ */
+public final class RoutesFile implements AutoCloseable {
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+  private static final Pattern ENDPOINT = Pattern.compile("([^\\s:]+|\\[[^\\]]+\\]):(\\d+)(?:\\s+weight=(\\d+))?");
+
+  private final List<Route> routes;
+  private final Map<String, Upstream> upstreams;
+
+  private RoutesFile(List<Route> routes, Map<String, Upstream> upstreams) {
+    this.routes = List.copyOf(routes);
+    this.upstreams = Map.copyOf(upstreams);
+  }
+
+  /**
+   * Reads a routes file: YAML if its name ends in {@code .yaml} or {@code .yml}, JSON otherwise.
+   *
+   * @param path the file
+   * @return the routes and upstreams
+   * @throws GatewayConfigException listing every problem, if the file is invalid or unreadable
+   */
+  public static RoutesFile load(Path path) {
+    Objects.requireNonNull(path, "path");
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (IOException e) {
+      throw new GatewayConfigException(path.toString(), List.of("cannot read: " + e));
+    }
+    return parse(text, name.endsWith(".yaml") || name.endsWith(".yml"), path.toString());
+  }
+
+  /**
+   * Parses routes from text.
+   *
+   * @param text the routes, YAML or JSON
+   * @param yaml true for YAML, false for JSON
+   * @param source what the text is, for messages
+   * @return the routes and upstreams
+   * @throws GatewayConfigException listing every problem
+   */
+  public static RoutesFile parse(String text, boolean yaml, String source) {
+    JsonNode root;
+    try {
+      ObjectMapper mapper = yaml ? Yaml.mapper() : new ObjectMapper();
+      root = mapper.readTree(text);
+    } catch (IOException | LinkageError e) {
+      String reason = e instanceof LinkageError
+          ? "YAML needs com.fasterxml.jackson.dataformat:jackson-dataformat-yaml on the class path"
+          : "not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getMessage().split("\n")[0];
+      throw new GatewayConfigException(source, List.of(reason));
+    }
+    Reader reader = new Reader();
+    RoutesFile file = reader.read(root);
+    if (!reader.problems.isEmpty()) {
+      file.close();
+      throw new GatewayConfigException(source, reader.problems);
+    }
+    return file;
+  }
+
+  /**
+   * Returns the routes, in file order.
+   *
+   * @return the routes
+   */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /**
+   * Returns the upstreams by name.
+   *
+   * @return the upstreams
+   */
+  public Map<String, Upstream> upstreams() {
+    return upstreams;
+  }
+
+  /** Closes the load balancers this file made (their health checks and DNS refresh). */
+  @Override
+  public void close() {
+    for (Upstream upstream : upstreams.values()) {
+      upstream.loadBalancer().close();
+    }
+  }
+
+  /** Walks the tree, collecting problems instead of stopping at the first. */
+  private static final class Reader {
+    final List<String> problems = new ArrayList<>();
+    final Map<String, Upstream> upstreams = new LinkedHashMap<>();
+    @Nullable ResponseCache sharedCache;
+
+    RoutesFile read(@Nullable JsonNode root) {
+      List<Route> routes = new ArrayList<>();
+      if (root == null || !root.isObject()) {
+        problems.add("the top level must be an object with 'upstreams' and 'routes'");
+        return new RoutesFile(routes, upstreams);
+      }
+      unknownFields(root, "", "upstreams", "routes");
+      JsonNode upstreamNodes = root.path("upstreams");
+      if (!upstreamNodes.isObject() || upstreamNodes.isEmpty()) {
+        if (!root.has("upstreams")) {
+          // A file of static routes only needs no upstreams.
+        } else {
+          problems.add("upstreams: must be an object of named upstreams");
+        }
+      } else {
+        upstreamNodes.fields().forEachRemaining(entry ->
+            upstream("upstreams." + entry.getKey(), entry.getKey(), entry.getValue()));
+      }
+      JsonNode routeNodes = root.path("routes");
+      if (!routeNodes.isArray() || routeNodes.isEmpty()) {
+        problems.add("routes: must be a non-empty list");
+      } else {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < routeNodes.size(); i++) {
+          Route route = route("routes[" + i + "]", routeNodes.get(i));
+          if (route != null) {
+            if (ids.contains(route.id())) {
+              problems.add("routes[" + i + "].id: '" + route.id() + "' is used by an earlier route");
+            }
+            ids.add(route.id());
+            routes.add(route);
+          }
+        }
+      }
+      return new RoutesFile(routes, upstreams);
+    }
+
+    private void upstream(String where, String name, JsonNode node) {
+      if (!node.isObject()) {
+        problems.add(where + ": must be an object");
+        return;
+      }
+      unknownFields(node, where, "strategy", "endpoints", "outlierDetection", "slowStart");
+      String strategy = node.path("strategy").asText("round-robin");
+      LoadBalancerBuilder builder = switch (strategy) {
+        case "round-robin" -> LoadBalancers.roundRobin();
+        case "weighted-round-robin" -> LoadBalancers.weightedRoundRobin();
+        case "random" -> LoadBalancers.random();
+        case "least-request" -> LoadBalancers.leastRequest();
+        case "power-of-two-choices" -> LoadBalancers.powerOfTwoChoices();
+        default -> {
+          problems.add(where + ".strategy: '" + strategy + "' is not one of round-robin,"
+              + " weighted-round-robin, random, least-request, power-of-two-choices");
+          yield null;
+        }
+      };
+      List<Endpoint> endpoints = new ArrayList<>();
+      JsonNode endpointNodes = node.path("endpoints");
+      if (!endpointNodes.isArray() || endpointNodes.isEmpty()) {
+        problems.add(where + ".endpoints: must be a non-empty list of \"host:port\"");
+      } else {
+        for (int i = 0; i < endpointNodes.size(); i++) {
+          String text = endpointNodes.get(i).asText("");
+          Matcher matcher = ENDPOINT.matcher(text.trim());
+          int port = matcher.matches() ? parseInt(matcher.group(2)) : -1;
+          if (port < 1 || port > 65_535) {
+            problems.add(where + ".endpoints[" + i + "]: '" + text
+                + "' is not \"host:port\" or \"host:port weight=N\" with a port of 1 to 65535");
+            continue;
+          }
+          int weight = matcher.group(3) == null ? 1 : parseInt(matcher.group(3));
+          if (weight < 1) {
+            problems.add(where + ".endpoints[" + i + "]: weight must be >= 1 in '" + text + "'");
+            continue;
+          }
+          endpoints.add(Endpoint.of(matcher.group(1), port, weight));
+        }
+      }
+      OutlierDetection outliers = null;
+      JsonNode outlierNode = node.path("outlierDetection");
+      if (!outlierNode.isMissingNode()) {
+        outliers = outlierDetection(where + ".outlierDetection", outlierNode);
+      }
+      Duration slowStart = node.has("slowStart")
+          ? duration(where + ".slowStart", node.get("slowStart")) : null;
+      if (builder == null || endpoints.size() != endpointNodes.size() || endpoints.isEmpty()) {
+        return;
+      }
+      try {
+        builder.serviceName(name).endpointSource(EndpointSource.of(endpoints));
+        if (outliers != null) {
+          builder.outlierDetection(outliers);
+        }
+        if (slowStart != null) {
+          builder.slowStart(slowStart);
+        }
+        upstreams.put(name, Upstream.of(name, builder.build()));
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+      }
+    }
+
+    private @Nullable OutlierDetection outlierDetection(String where, JsonNode node) {
+      unknownFields(node, where, "consecutiveFailures", "baseEjectionTime", "maxEjectionTime",
+          "maxEjectionPercent");
+      OutlierDetection.Builder builder = OutlierDetection.builder();
+      int before = problems.size();
+      try {
+        if (node.has("consecutiveFailures")) {
+          builder.consecutiveFailures(integer(where + ".consecutiveFailures", node.get("consecutiveFailures")));
+        }
+        if (node.has("baseEjectionTime")) {
+          Duration time = duration(where + ".baseEjectionTime", node.get("baseEjectionTime"));
+          if (time != null) {
+            builder.baseEjectionTime(time);
+          }
+        }
+        if (node.has("maxEjectionTime")) {
+          Duration time = duration(where + ".maxEjectionTime", node.get("maxEjectionTime"));
+          if (time != null) {
+            builder.maxEjectionTime(time);
+          }
+        }
+        if (node.has("maxEjectionPercent")) {
+          builder.maxEjectionPercent(integer(where + ".maxEjectionPercent", node.get("maxEjectionPercent")));
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Route route(String where, JsonNode node) {
+      if (!node.isObject()) {
+        problems.add(where + ": must be an object");
+        return null;
+      }
+      unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
+          "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
+          "maxRetries", "auth", "rateLimit", "trustedProxies", "responseCache", "cors");
+      String id = node.path("id").asText("");
+      Route.Builder builder;
+      try {
+        builder = Route.builder(id);
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ".id: " + e.getMessage());
+        return null;
+      }
+      String at = where + " (" + id + ")";
+      int before = problems.size();
+      text(node, "pathPrefix", builder::pathPrefix);
+      text(node, "pathGlob", builder::pathGlob);
+      text(node, "host", builder::host);
+      text(node, "stripPrefix", builder::stripPrefix);
+      if (node.has("methods")) {
+        List<String> methods = new ArrayList<>();
+        node.get("methods").forEach(method -> methods.add(method.asText()));
+        builder.methods(methods.toArray(String[]::new));
+      }
+      if (node.has("headers")) {
+        node.get("headers").fields().forEachRemaining(header ->
+            builder.header(header.getKey(), header.getValue().isNull() ? null : header.getValue().asText()));
+      }
+      if (node.has("upstream")) {
+        Upstream upstream = upstreams.get(node.get("upstream").asText());
+        if (upstream == null) {
+          problems.add(at + ".upstream: unknown upstream '" + node.get("upstream").asText()
+              + "'; defined: " + upstreams.keySet());
+        } else {
+          builder.upstream(upstream);
+        }
+      }
+      if (node.has("staticFiles")) {
+        StaticFiles files = staticFiles(at + ".staticFiles", node.get("staticFiles"));
+        if (files != null) {
+          builder.staticFiles(files);
+        }
+      }
+      if (node.has("connectTimeout")) {
+        Duration timeout = duration(at + ".connectTimeout", node.get("connectTimeout"));
+        if (timeout != null) {
+          builder.connectTimeout(timeout);
+        }
+      }
+      if (node.has("responseTimeout")) {
+        Duration timeout = duration(at + ".responseTimeout", node.get("responseTimeout"));
+        if (timeout != null) {
+          builder.responseTimeout(timeout);
+        }
+      }
+      if (node.has("maxRetries")) {
+        builder.maxRetries(integer(at + ".maxRetries", node.get("maxRetries")));
+      }
+      TrustedProxies proxies = TrustedProxies.none();
+      if (node.has("trustedProxies")) {
+        List<String> cidrs = new ArrayList<>();
+        node.get("trustedProxies").forEach(cidr -> cidrs.add(cidr.asText()));
+        try {
+          proxies = TrustedProxies.of(cidrs);
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ".trustedProxies: " + e.getMessage());
+        }
+      }
+      if (node.has("auth")) {
+        Auth auth = auth(at + ".auth", node.get("auth"));
+        if (auth != null) {
+          builder.auth(auth);
+        }
+      }
+      if (node.has("rateLimit")) {
+        rateLimit(at + ".rateLimit", node.get("rateLimit"), builder, proxies);
+      }
+      if (node.path("responseCache").asBoolean(false)) {
+        if (sharedCache == null) {
+          sharedCache = ResponseCache.builder().build();
+        }
+        builder.responseCache(sharedCache);
+      }
+      if (node.has("cors")) {
+        CorsPolicy cors = cors(at + ".cors", node.get("cors"));
+        if (cors != null) {
+          builder.cors(cors);
+        }
+      }
+      try {
+        Route route = builder.build();
+        return problems.size() == before ? route : null;
+      } catch (IllegalArgumentException e) {
+        problems.add(at + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable StaticFiles staticFiles(String where, JsonNode node) {
+      unknownFields(node, where, "directory", "classpath", "cacheControl");
+      try {
+        StaticFiles files;
+        if (node.has("directory")) {
+          files = StaticFiles.fromDirectory(Path.of(node.get("directory").asText()));
+        } else if (node.has("classpath")) {
+          files = StaticFiles.fromClasspath(node.get("classpath").asText(),
+              Thread.currentThread().getContextClassLoader() != null
+                  ? Thread.currentThread().getContextClassLoader()
+                  : RoutesFile.class.getClassLoader());
+        } else {
+          problems.add(where + ": needs 'directory' or 'classpath'");
+          return null;
+        }
+        return node.has("cacheControl") ? files.withCacheControl(node.get("cacheControl").asText())
+            : files;
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Auth auth(String where, JsonNode node) {
+      unknownFields(node, where, "apiKeys");
+      JsonNode apiKeys = node.path("apiKeys");
+      if (apiKeys.isMissingNode()) {
+        problems.add(where + ": needs 'apiKeys' (configure JWT with Auth.jwt() in code)");
+        return null;
+      }
+      unknownFields(apiKeys, where + ".apiKeys", "header", "realm", "keys");
+      try {
+        ApiKeyAuth.Builder builder = Auth.apiKeys();
+        if (apiKeys.has("header")) {
+          builder.header(apiKeys.get("header").asText());
+        }
+        if (apiKeys.has("realm")) {
+          builder.realm(apiKeys.get("realm").asText());
+        }
+        JsonNode keys = apiKeys.path("keys");
+        if (!keys.isObject() || keys.isEmpty()) {
+          problems.add(where + ".apiKeys.keys: must map key ids to SHA-256 hashes (64 hex digits)");
+          return null;
+        }
+        Iterator<Map.Entry<String, JsonNode>> entries = keys.fields();
+        while (entries.hasNext()) {
+          Map.Entry<String, JsonNode> key = entries.next();
+          try {
+            builder.addKeyHash(key.getKey(), key.getValue().asText());
+          } catch (IllegalArgumentException e) {
+            problems.add(where + ".apiKeys.keys." + key.getKey() + ": " + e.getMessage());
+          }
+        }
+        return builder.build();
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ".apiKeys: " + e.getMessage());
+        return null;
+      }
+    }
+
+    private void rateLimit(String where, JsonNode node, Route.Builder builder,
+        TrustedProxies proxies) {
+      unknownFields(node, where, "permits", "period", "key");
+      int permits = integer(where + ".permits", node.path("permits"));
+      Duration period = duration(where + ".period", node.path("period"));
+      String key = node.path("key").asText("principal");
+      KeyResolver resolver = switch (key) {
+        case "principal" -> KeyResolver.principal();
+        case "client-ip" -> KeyResolver.clientIp(proxies);
+        case "api-key" -> KeyResolver.apiKey(proxies);
+        case "jwt-subject" -> KeyResolver.jwtSubject(proxies);
+        default -> {
+          problems.add(where + ".key: '" + key
+              + "' is not one of principal, client-ip, api-key, jwt-subject");
+          yield null;
+        }
+      };
+      if (permits < 1 || period == null || resolver == null) {
+        if (permits < 1 && node.has("permits")) {
+          problems.add(where + ".permits: must be >= 1 but was " + permits);
+        }
+        return;
+      }
+      try {
+        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))), resolver);
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+      }
+    }
+
+    private @Nullable CorsPolicy cors(String where, JsonNode node) {
+      unknownFields(node, where, "allowedOrigins", "allowedMethods", "allowedHeaders",
+          "exposedHeaders", "allowCredentials", "maxAge");
+      try {
+        CorsPolicy.Builder builder = CorsPolicy.builder();
+        if (node.has("allowedOrigins")) {
+          builder.allowedOrigins(strings(node.get("allowedOrigins")));
+        }
+        if (node.has("allowedMethods")) {
+          builder.allowedMethods(strings(node.get("allowedMethods")));
+        }
+        if (node.has("allowedHeaders")) {
+          builder.allowedHeaders(strings(node.get("allowedHeaders")));
+        }
+        if (node.has("exposedHeaders")) {
+          builder.exposedHeaders(strings(node.get("exposedHeaders")));
+        }
+        if (node.has("allowCredentials")) {
+          builder.allowCredentials(node.get("allowCredentials").asBoolean());
+        }
+        if (node.has("maxAge")) {
+          Duration maxAge = duration(where + ".maxAge", node.get("maxAge"));
+          if (maxAge != null) {
+            builder.maxAge(maxAge);
+          }
+        }
+        return builder.build();
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private static String[] strings(JsonNode node) {
+      List<String> values = new ArrayList<>();
+      node.forEach(value -> values.add(value.asText()));
+      return values.toArray(String[]::new);
+    }
+
+    private void text(JsonNode node, String field, Consumer<String> setter) {
+      if (node.has(field)) {
+        setter.accept(node.get(field).asText());
+      }
+    }
+
+    private int integer(String where, JsonNode node) {
+      if (!node.canConvertToInt()) {
+        problems.add(where + ": must be an integer but was " + (node.isMissingNode() ? "missing" : node));
+        return -1;
+      }
+      return node.intValue();
+    }
+
+    private @Nullable Duration duration(String where, JsonNode node) {
+      String text = node.asText("").trim();
+      Matcher matcher = DURATION.matcher(text);
+      try {
+        if (matcher.matches()) {
+          long amount = Long.parseLong(matcher.group(1));
+          Duration duration = switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+          };
+          if (!duration.isZero()) {
+            return duration;
+          }
+        } else if (text.startsWith("P") || text.startsWith("p")) {
+          Duration duration = Duration.parse(text);
+          if (!duration.isNegative() && !duration.isZero()) {
+            return duration;
+          }
+        }
+      } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+        // reported below
+      }
+      problems.add(where + ": '" + (node.isMissingNode() ? "" : text) + "' is not a positive duration"
+          + " like 500ms, 2s, 1m, 1h, 1d or PT2S");
+      return null;
+    }
+
+    private void unknownFields(JsonNode node, String where, String... known) {
+      List<String> allowed = List.of(known);
+      node.fieldNames().forEachRemaining(field -> {
+        if (!allowed.contains(field)) {
+          problems.add((where.isEmpty() ? "" : where + ".") + field + ": unknown field; known: "
+              + allowed);
+        }
+      });
+    }
+
+    private static int parseInt(String digits) {
+      try {
+        return Integer.parseInt(digits);
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+  }
+
+  /** Keeps the YAML classes out of the way of JSON-only users (the dependency is optional). */
+  private static final class Yaml {
+    private Yaml() {}
+
+    static ObjectMapper mapper() {
+      return new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    }
+  }
+}
