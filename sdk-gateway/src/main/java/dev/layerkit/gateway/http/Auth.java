@@ -27,4 +27,31 @@ public interface Auth {
   static Auth none() {
     return request -> AuthResult.success(Principal.ANONYMOUS);
   }
+
+  /**
+   * Returns a builder of an {@link ApiKeyAuth}: API keys stored as SHA-256 hashes, read from
+   * {@code X-API-Key} or {@code Authorization: ApiKey <key>} and compared in constant time.
+   *
+   * @return a new builder
+   */
+  static ApiKeyAuth.Builder apiKeys() {
+    return ApiKeyAuth.builder();
+  }
+
+  /**
+   * Returns an {@code Auth} that tries each of {@code auths} in order and lets the first that
+   * authenticates the request win, for routes that take an API key or a JWT.
+   *
+   * <p>When all of them fail, the answer is the <em>first</em> one's failure (its status,
+   * challenge and message); the later ones' failures are dropped. Put the scheme that clients
+   * should be told about first.
+   *
+   * @param auths the alternatives, at least one
+   * @return the combined auth, thread-safe if each alternative is
+   * @throws NullPointerException if {@code auths} or one of its elements is null
+   * @throws IllegalArgumentException if {@code auths} is empty
+   */
+  static Auth anyOf(Auth... auths) {
+    return AnyOfAuth.of(auths);
+  }
 }
