@@ -39,6 +39,17 @@ public interface Auth {
   }
 
   /**
+   * Returns a builder of a {@link JwtAuth}: signed JWTs from {@code Authorization: Bearer},
+   * HS256, RS256 or ES256 on an algorithm allow-list, with {@code iss}, {@code aud}, {@code exp}
+   * and {@code nbf} checked. Needs {@code com.nimbusds:nimbus-jose-jwt} on the class path.
+   *
+   * @return a new builder
+   */
+  static JwtAuth.Builder jwt() {
+    return JwtAuth.builder();
+  }
+
+  /**
    * Returns an {@code Auth} that tries each of {@code auths} in order and lets the first that
    * authenticates the request win, for routes that take an API key or a JWT.
    *
