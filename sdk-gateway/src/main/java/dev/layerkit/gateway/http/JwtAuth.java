@@ -227,6 +227,11 @@ public final class JwtAuth implements Auth {
     } catch (JOSEException e) {
       LOG.debug("JWT verification failed on request {}", request.requestId(), e);
       return reject(request, "verification failed");
+    } catch (RuntimeException e) {
+      // The token is untrusted input to a third-party parser: an unexpected claim type must end
+      // in a 401, never in an exception the gateway would answer with a 500.
+      LOG.debug("JWT rejected on request {}", request.requestId(), e);
+      return reject(request, "invalid claims");
     }
     return AuthResult.success(new Principal(
         Objects.requireNonNull(claims.getSubject()), "jwt", principalClaims(claims)));

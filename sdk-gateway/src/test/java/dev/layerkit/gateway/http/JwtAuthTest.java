@@ -7,6 +7,8 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -252,6 +254,27 @@ class JwtAuthTest {
       AuthResult result = auth.authenticate(bearer(token));
       assertThat(result.authenticated()).as(token).isFalse();
       assertThat(result.message()).as(token).isIn("malformed token", "invalid claims");
+    }
+  }
+
+  @Test
+  void rejectsClaimsOfTheWrongTypeWithoutThrowing() throws JOSEException {
+    JwtAuth auth = builder().hmacSecret(SECRET).build();
+    String[] payloads = {
+        "{\"sub\":\"a\",\"iss\":\"" + ISSUER + "\",\"aud\":5,\"exp\":1900000000}",
+        "{\"sub\":\"a\",\"iss\":\"" + ISSUER + "\",\"aud\":\"orders\",\"exp\":\"soon\"}",
+        "{\"sub\":\"a\",\"iss\":[\"" + ISSUER + "\"],\"aud\":\"orders\",\"exp\":1900000000}",
+        "[1,2,3]",
+    };
+    for (String payload : payloads) {
+      JWSObject jws = new JWSObject(new JWSHeader(JWSAlgorithm.HS256), new Payload(payload));
+      jws.sign(new MACSigner(SECRET));
+      String token = jws.serialize();
+
+      AuthResult result = auth.authenticate(bearer(token));
+
+      assertThat(result.authenticated()).as(payload).isFalse();
+      assertThat(result.status()).as(payload).isEqualTo(401);
     }
   }
 
