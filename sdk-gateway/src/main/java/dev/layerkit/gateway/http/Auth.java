@@ -1,7 +1,7 @@
 package dev.layerkit.gateway.http;
 
 /**
- * Authenticates a request from its headers, the first filter a {@link Route} runs.
+ * Authenticates a request from its headers, the first filter a {@code Route} runs.
  *
  * <p>Implementations must be thread-safe and must not block on I/O: they run on the gateway's
  * event loop. They never throw for bad credentials; they return {@link AuthResult#unauthorized}
@@ -26,5 +26,43 @@ public interface Auth {
    */
   static Auth none() {
     return request -> AuthResult.success(Principal.ANONYMOUS);
+  }
+
+  /**
+   * Returns a builder of an {@link ApiKeyAuth}: API keys stored as SHA-256 hashes, read from
+   * {@code X-API-Key} or {@code Authorization: ApiKey <key>} and compared in constant time.
+   *
+   * @return a new builder
+   */
+  static ApiKeyAuth.Builder apiKeys() {
+    return ApiKeyAuth.builder();
+  }
+
+  /**
+   * Returns a builder of a {@link JwtAuth}: signed JWTs from {@code Authorization: Bearer},
+   * HS256, RS256 or ES256 on an algorithm allow-list, with {@code iss}, {@code aud}, {@code exp}
+   * and {@code nbf} checked. Needs {@code com.nimbusds:nimbus-jose-jwt} on the class path.
+   *
+   * @return a new builder
+   */
+  static JwtAuth.Builder jwt() {
+    return JwtAuth.builder();
+  }
+
+  /**
+   * Returns an {@code Auth} that tries each of {@code auths} in order and lets the first that
+   * authenticates the request win, for routes that take an API key or a JWT.
+   *
+   * <p>When all of them fail, the answer is the <em>first</em> one's failure (its status,
+   * challenge and message); the later ones' failures are dropped. Put the scheme that clients
+   * should be told about first.
+   *
+   * @param auths the alternatives, at least one
+   * @return the combined auth, thread-safe if each alternative is
+   * @throws NullPointerException if {@code auths} or one of its elements is null
+   * @throws IllegalArgumentException if {@code auths} is empty
+   */
+  static Auth anyOf(Auth... auths) {
+    return AnyOfAuth.of(auths);
   }
 }

@@ -1,0 +1,46 @@
+package dev.layerkit.gateway.http;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/** The {@link Auth} behind {@link Auth#anyOf}: the first success wins, else the first failure. */
+final class AnyOfAuth implements Auth {
+
+  private final Auth[] auths;
+
+  private AnyOfAuth(Auth[] auths) {
+    this.auths = auths;
+  }
+
+  static AnyOfAuth of(Auth... auths) {
+    Objects.requireNonNull(auths, "auths");
+    if (auths.length == 0) {
+      throw new IllegalArgumentException("auths must not be empty but was []");
+    }
+    Auth[] copy = auths.clone();
+    for (int i = 0; i < copy.length; i++) {
+      Objects.requireNonNull(copy[i], "auths[" + i + "]");
+    }
+    return new AnyOfAuth(copy);
+  }
+
+  @Override
+  public AuthResult authenticate(GatewayRequest request) {
+    AuthResult first = auths[0].authenticate(request);
+    if (first.authenticated()) {
+      return first;
+    }
+    for (int i = 1; i < auths.length; i++) {
+      AuthResult result = auths[i].authenticate(request);
+      if (result.authenticated()) {
+        return result;
+      }
+    }
+    return first;
+  }
+
+  @Override
+  public String toString() {
+    return "AnyOf" + Arrays.toString(auths);
+  }
+}
