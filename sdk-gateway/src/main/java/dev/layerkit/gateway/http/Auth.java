@@ -1,7 +1,7 @@
 package dev.layerkit.gateway.http;
 
 /**
- * Authenticates a request from its headers, the first filter a {@code Route} runs.
+ * Authenticates a request from its headers, the first filter a {@link Route} runs after CORS preflights.
  *
  * <p>Implementations must be thread-safe and must not block on I/O: they run on the gateway's
  * event loop. They never throw for bad credentials; they return {@link AuthResult#unauthorized}

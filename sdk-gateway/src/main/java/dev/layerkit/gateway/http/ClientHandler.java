@@ -188,7 +188,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (cors != null) {
       if (cors.isPreflight(view)) {
         FullHttpResponse preflight = cors.preflight(view, requestId);
-        preflight.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (preflight.status().code() == 204) {
+          preflight.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
         reject(ctx, state, start, closeIf(preflight, hasBody || !keepAlive));
         return;
       }

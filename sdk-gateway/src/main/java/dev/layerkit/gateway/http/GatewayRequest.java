@@ -5,7 +5,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A read-only view of a request that the {@code Gateway} is handling, given to {@link Auth},
+ * A read-only view of a request that the {@link Gateway} is handling, given to {@link Auth},
  * {@link KeyResolver} and the other filters.
  *
  * <p>The view is independent of the transport (no Netty types), so that filters can be unit

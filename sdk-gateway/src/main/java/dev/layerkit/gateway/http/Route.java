@@ -76,7 +76,7 @@ public final class Route {
   private final @Nullable RateLimiter rateLimiter;
   private final KeyResolver keyResolver;
   private final @Nullable ResponseCache responseCache;
-  private final @Nullable Object cors;
+  private final @Nullable CorsPolicy cors;
 
   private Route(Builder builder) {
     this.id = builder.id;
@@ -254,7 +254,12 @@ public final class Route {
     return responseCache;
   }
 
-  @Nullable Object corsPolicy() {
+  /**
+   * Returns the route's CORS policy.
+   *
+   * @return the policy, or {@code null} if the route does not answer cross-origin requests
+   */
+  public @Nullable CorsPolicy cors() {
     return cors;
   }
 
@@ -305,7 +310,7 @@ public final class Route {
     private @Nullable RateLimiter rateLimiter;
     private KeyResolver keyResolver = KeyResolver.principal();
     private @Nullable ResponseCache responseCache;
-    private @Nullable Object cors;
+    private @Nullable CorsPolicy cors;
 
     private Builder(String id) {
       Objects.requireNonNull(id, "id");
@@ -511,8 +516,14 @@ public final class Route {
       return this;
     }
 
-    Builder corsPolicy(Object cors) {
-      this.cors = Objects.requireNonNull(cors, "cors");
+    /**
+     * Answers CORS preflights and adds CORS headers to responses by a policy.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder cors(CorsPolicy policy) {
+      this.cors = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

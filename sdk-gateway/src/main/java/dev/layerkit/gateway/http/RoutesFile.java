@@ -443,16 +443,18 @@ public final class RoutesFile implements AutoCloseable {
           return null;
         }
         Iterator<Map.Entry<String, JsonNode>> entries = keys.fields();
+        boolean allValid = true;
         while (entries.hasNext()) {
           Map.Entry<String, JsonNode> key = entries.next();
           try {
             builder.addKeyHash(key.getKey(), key.getValue().asText());
           } catch (IllegalArgumentException e) {
+            allValid = false;
             problems.add(where + ".apiKeys.keys." + key.getKey() + ": " + e.getMessage());
           }
         }
-        return builder.build();
-      } catch (IllegalArgumentException e) {
+        return allValid ? builder.build() : null;
+      } catch (IllegalArgumentException | IllegalStateException e) {
         problems.add(where + ".apiKeys: " + e.getMessage());
         return null;
       }

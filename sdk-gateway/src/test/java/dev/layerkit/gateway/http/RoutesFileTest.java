@@ -1,0 +1,108 @@
+package dev.layerkit.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RoutesFileTest {
+
+  private static final String KEY_HASH = ApiKeyAuth.sha256Hex("secret-key-1");
+
+  @Test
+  void readsUpstreamsAndRoutesFromYaml() {
+    String yaml = """
+        upstreams:
+          orders:
+            strategy: least-request
+            endpoints: ["127.0.0.1:8081", "127.0.0.1:8082 weight=2"]
+            outlierDetection: { consecutiveFailures: 3, baseEjectionTime: 10s }
+        routes:
+          - id: orders
+            pathPrefix: /api/orders
+            methods: [GET, POST]
+            stripPrefix: /api
+            upstream: orders
+            connectTimeout: 500ms
+            responseTimeout: PT5S
+            maxRetries: 1
+            auth:
+              apiKeys: { keys: { web: "%s" } }
+            rateLimit: { permits: 100, period: 1m, key: principal }
+            responseCache: true
+            cors: { allowedOrigins: ["https://shop.example.com"] }
+          - id: web
+            pathPrefix: /
+            staticFiles: { classpath: web-test }
+        """.formatted(KEY_HASH);
+
+    try (RoutesFile file = RoutesFile.parse(yaml, true, "routes.yaml")) {
+      assertThat(file.routes()).extracting(Route::id).containsExactly("orders", "web");
+      Route orders = file.routes().get(0);
+      assertThat(orders.upstream()).isSameAs(file.upstreams().get("orders"));
+      assertThat(orders.upstream().loadBalancer().endpoints()).hasSize(2);
+      assertThat(orders.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+      assertThat(orders.responseTimeout()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(orders.maxRetries()).isEqualTo(1);
+      assertThat(orders.rateLimiter()).isNotNull();
+      assertThat(orders.responseCache()).isNotNull();
+      assertThat(orders.cors()).isNotNull();
+      assertThat(orders.rewrite("/api/orders/7")).isEqualTo("/orders/7");
+      java.net.InetSocketAddress peer = new java.net.InetSocketAddress("127.0.0.1", 5000);
+      assertThat(orders.matches(GatewayRequest.of("GET", "/api/orders/7", peer))).isTrue();
+      assertThat(orders.matches(GatewayRequest.of("DELETE", "/api/orders/7", peer))).isFalse();
+      assertThat(orders.auth().authenticate(GatewayRequest.of("GET", "/api/orders", peer,
+          "X-API-Key", "secret-key-1")).principal().subject()).isEqualTo("web");
+      assertThat(file.routes().get(1).staticFiles()).isNotNull();
+    }
+  }
+
+  @Test
+  void reportsEveryProblemAtOnceWithWhereItIs() {
+    String json = """
+        {
+          "upstreams": {
+            "orders": { "strategy": "fastest", "endpoints": ["nohost", "h:99999"] },
+            "users": { "endpoints": ["127.0.0.1:9000"], "colour": "blue" }
+          },
+          "routes": [
+            { "id": "a", "pathPrefix": "api", "upstream": "ordrs", "connectTimeout": "soon" },
+            { "id": "a", "pathPrefix": "/b", "upstream": "users", "maxRetries": 99 },
+            { "id": "bad id!", "upstream": "users" },
+            { "id": "c", "pathPrefix": "/c", "upstream": "users",
+              "rateLimit": { "permits": 0, "period": "1m", "key": "who-knows" },
+              "auth": { "apiKeys": { "keys": { "k": "not-a-hash" } } } },
+            { "id": "d", "pathPrefix": "/d" }
+          ]
+        }
+        """;
+
+    assertThatThrownBy(() -> RoutesFile.parse(json, false, "routes.json"))
+        .isInstanceOfSatisfying(GatewayConfigException.class, e -> {
+          assertThat(e.getMessage()).startsWith("routes.json is invalid (");
+          assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("upstreams.orders.strategy: 'fastest'"))
+              .anySatisfy(p -> assertThat(p).startsWith("upstreams.orders.endpoints[0]: 'nohost'"))
+              .anySatisfy(p -> assertThat(p).startsWith("upstreams.orders.endpoints[1]: 'h:99999'"))
+              .anySatisfy(p -> assertThat(p).startsWith("upstreams.users.colour: unknown field"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[0] (a).upstream: unknown upstream 'ordrs'"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[0] (a).connectTimeout: 'soon' is not a positive duration"))
+              .anySatisfy(p -> assertThat(p).contains("pathPrefix: must start with '/' but was 'api'"))
+              .anySatisfy(p -> assertThat(p).contains("maxRetries: must be 0 to 10 but was 99"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[2].id: route id must be"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[3] (c).rateLimit.key: 'who-knows'"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[3] (c).rateLimit.permits: must be >= 1"))
+              .anySatisfy(p -> assertThat(p).startsWith("routes[3] (c).auth.apiKeys.keys.k:"))
+              .anySatisfy(p -> assertThat(p).contains("route 'd' is invalid: needs an upstream or static files"));
+        });
+  }
+
+  @Test
+  void rejectsTextThatIsNotYamlOrJson() {
+    assertThatThrownBy(() -> RoutesFile.parse("{ not json", false, "r.json"))
+        .isInstanceOf(GatewayConfigException.class).hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> RoutesFile.parse("- just\n- a list\n", true, "r.yaml"))
+        .isInstanceOf(GatewayConfigException.class)
+        .hasMessageContaining("the top level must be an object");
+  }
+}
