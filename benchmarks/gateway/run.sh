@@ -145,6 +145,7 @@ while [ "$PROXY_PORT" = "$UPSTREAM_PORT" ]; do PROXY_PORT="$(free_port)"; done
 BODY="$(python3 -c 'print(("layerkit-gateway-benchmark-fixed-100-byte-body-" * 3)[:100])')"
 [ "${#BODY}" -eq 100 ] || die "body is ${#BODY} bytes, not 100"
 
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "Results, configs and logs: $RESULTS_DIR"
 render "$HERE/nginx-upstream.conf.template" "$RESULTS_DIR/nginx-upstream.conf"
 render "$HERE/nginx-proxy.conf.template" "$RESULTS_DIR/nginx-proxy.conf"
@@ -199,7 +200,8 @@ fi
   echo
   echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo "Tools: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}')$( [ "$SKIP_GATEWAY" != "1" ] && echo ", $(java -version 2>&1 | head -1)")"
-  echo "Load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS"
+  echo "Load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; other processes share these CPUs unless it is near 0"
+  echo "Run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS"
   echo
   echo "| target | requests/s | p50 (ms) | p99 (ms) | requests/s vs nginx | p99 vs nginx |"
   echo "|---|---|---|---|---|---|"
