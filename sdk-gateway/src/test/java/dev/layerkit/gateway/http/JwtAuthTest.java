@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,7 @@ class JwtAuthTest {
   private static final byte[] SECRET =
       "0123456789abcdef0123456789abcdef-hs256".getBytes(StandardCharsets.UTF_8);
   private static final KeyPair RSA = generate("RSA", 2048);
+  private static final String GARBAGE = "aZ09-_.=+/{}\"";
   private static final KeyPair EC = generateEc("secp256r1");
 
   private final ManualTimeSource time = new ManualTimeSource();
@@ -275,6 +277,28 @@ class JwtAuthTest {
 
       assertThat(result.authenticated()).as(payload).isFalse();
       assertThat(result.status()).as(payload).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void neverThrowsOnGarbage() {
+    JwtAuth auth = builder().hmacSecret(SECRET).publicKey(RSA.getPublic()).build();
+    String valid = hs256(claims().build());
+    Random random = new Random(42);
+    for (int i = 0; i < 2_000; i++) {
+      char[] token = valid.toCharArray();
+      for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+        token[random.nextInt(token.length)] = GARBAGE.charAt(random.nextInt(GARBAGE.length()));
+      }
+      String mutated = new String(token);
+
+      AuthResult result = auth.authenticate(bearer(mutated));
+
+      if (result.authenticated()) {
+        assertThat(result.principal().subject()).isEqualTo("alice");
+      } else {
+        assertThat(result.status()).isEqualTo(401);
+      }
     }
   }
 
