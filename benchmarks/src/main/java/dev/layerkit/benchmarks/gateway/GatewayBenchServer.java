@@ -1,0 +1,73 @@
+package dev.layerkit.benchmarks.gateway;
+
+import dev.layerkit.gateway.http.Auth;
+import dev.layerkit.gateway.http.Gateway;
+import dev.layerkit.gateway.http.KeyResolver;
+import dev.layerkit.gateway.http.Route;
+import dev.layerkit.gateway.http.Upstream;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The gateway that {@code benchmarks/gateway/run.sh} measures against nginx: one route for every
+ * path, API-key authentication, a per-key rate limit that never denies (a billion a second) and
+ * round robin over the one upstream endpoint, so each request pays for every filter a real route
+ * runs. Prints {@code READY} once it listens and runs until killed.
+ *
+ * <pre>{@code
+ * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.gateway.GatewayBenchServer \
+ *     --port 8080 --upstream 127.0.0.1:9000 --api-key bench-key
+ * }</pre>
+ */
+public final class GatewayBenchServer {
+
+  private GatewayBenchServer() {}
+
+  /**
+   * Starts the gateway.
+   *
+   * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]}
+   * @throws InterruptedException if interrupted while serving
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int port = 8080;
+    String upstream = null;
+    String apiKey = null;
+    int threads = Runtime.getRuntime().availableProcessors();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--upstream" -> upstream = args[i + 1];
+        case "--api-key" -> apiKey = args[i + 1];
+        case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (upstream == null || apiKey == null) {
+      throw new IllegalArgumentException(
+          "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]");
+    }
+    int colon = upstream.lastIndexOf(':');
+    Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
+        Integer.parseInt(upstream.substring(colon + 1)));
+    LoadBalancer balancer = LoadBalancers.roundRobin().serviceName("bench")
+        .endpointSource(EndpointSource.of(endpoint)).build();
+    Route route = Route.builder("bench").pathPrefix("/")
+        .auth(Auth.apiKeys().addKey("bench", apiKey).build())
+        .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L))),
+            KeyResolver.principal())
+        .upstream(Upstream.of("bench", balancer))
+        .build();
+    Gateway gateway = Gateway.builder().bindAddress("127.0.0.1").port(port).workerThreads(threads)
+        .route(route).build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
+    System.out.println("READY port=" + gateway.port());
+    new CountDownLatch(1).await();
+  }
+}

@@ -1,0 +1,2 @@
+/** The gateway side of the nginx load comparison in {@code benchmarks/gateway/run.sh}. */
+package dev.layerkit.benchmarks.gateway;
