@@ -67,7 +67,7 @@ public final class GatewayBenchServer {
     Gateway gateway = Gateway.builder().bindAddress("127.0.0.1").port(port).workerThreads(threads)
         .route(route).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
-    System.out.println("READY port=" + gateway.port());
+    System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable());
     new CountDownLatch(1).await();
   }
 }
