@@ -2,7 +2,6 @@ package dev.layerkit.store.mongo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerkit.store.Filter;
-import java.util.Iterator;
 import java.util.Map;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
@@ -29,8 +28,7 @@ final class BsonJson {
     switch (node.getNodeType()) {
       case OBJECT: {
         BsonDocument doc = new BsonDocument();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
           doc.append(field.getKey(), toBson(field.getValue()));
         }
         return doc;
