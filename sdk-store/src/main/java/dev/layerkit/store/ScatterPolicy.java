@@ -1,7 +1,7 @@
 package dev.layerkit.store;
 
 /**
- * What a {@code ShardedRepository} does with a query that has no condition on the shard key and
+ * What a {@link ShardedRepository} does with a query that has no condition on the shard key and
  * so must ask every shard (a scatter-gather query).
  */
 public enum ScatterPolicy {

@@ -1,7 +1,7 @@
 package dev.layerkit.store;
 
 /**
- * Thrown by a {@code ShardedRepository} whose {@link ScatterPolicy} is {@link ScatterPolicy#REJECT}
+ * Thrown by a {@link ShardedRepository} whose {@link ScatterPolicy} is {@link ScatterPolicy#REJECT}
  * when a query does not name the shard key and so would touch every shard. Nothing was queried.
  */
 public final class ScatterQueryRejectedException extends StoreException {

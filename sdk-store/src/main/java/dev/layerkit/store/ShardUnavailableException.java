@@ -3,7 +3,7 @@ package dev.layerkit.store;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown by a {@code ShardedRepository} when an operation needs a shard that is down: its last
+ * Thrown by a {@link ShardedRepository} when an operation needs a shard that is down: its last
  * call failed within {@code ShardedRepository.Builder#unavailableFor}, or this call failed.
  * Calls to a shard known to be down fail at once, without waiting for the backend.
  *

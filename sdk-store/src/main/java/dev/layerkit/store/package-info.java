@@ -1,6 +1,6 @@
 /**
  * The database layer: one {@link dev.layerkit.store.Repository} contract with optimistic versions
- * over three backends, and {@code ShardedRepository} for application-level
+ * over three backends, and {@link dev.layerkit.store.ShardedRepository} for application-level
  * sharding with scatter-gather queries, read replicas and online rebalancing.
  *
  * <p>Backends: {@link dev.layerkit.store.InMemoryRepository} here (no dependencies),
