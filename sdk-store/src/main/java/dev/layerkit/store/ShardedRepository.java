@@ -264,6 +264,20 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   }
 
   /**
+   * Returns the primaries of the current topology, in shard order: for tools that work shard by
+   * shard, such as {@code backup.Backup}.
+   *
+   * @return an immutable list
+   */
+  public List<Repository<ID, T>> shards() {
+    List<Repository<ID, T>> primaries = new ArrayList<>();
+    for (Shard<ID, T> shard : state.current.shards) {
+      primaries.add(shard.primary);
+    }
+    return List.copyOf(primaries);
+  }
+
+  /**
    * Returns whether a rebalance has started and not completed.
    *
    * @return whether reads and writes are in the two-topology mode
