@@ -388,22 +388,28 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
       }
       return result;
     } catch (RuntimeException e) {
-      if (isCallerError(e) || e instanceof ShardUnavailableException) {
-        throw e;
-      }
-      if (target != shard.primary) {
-        LOG.debug("replica {} of shard {} failed, reading the primary: {}", target.name(), index, e.toString());
-        return call(index, shard, shard.primary, op);
-      }
-      shard.downCause = e;
-      shard.downAt = time.nanoTime();
-      if (shardFailures != null) {
-        shardFailures.increment();
-      }
-      LOG.warn("repository {}: shard {} ({}) failed and is marked down for {} ms: {}", name, index,
-          shard.primary.name(), TimeUnit.NANOSECONDS.toMillis(unavailableForNanos), e.toString());
-      throw ShardUnavailableException.of(index, shard.primary.name(), e.getMessage() == null ? e.toString() : e.getMessage(), e);
+      return failed(index, shard, target, e, op);
     }
+  }
+
+  /** Handles a shard call's failure: rethrows caller errors, retries a replica read on the primary, marks the shard down. */
+  private <R> R failed(int index, Shard<ID, T> shard, Repository<ID, T> target, RuntimeException e,
+      Function<Repository<ID, T>, R> op) {
+    if (isCallerError(e) || e instanceof ShardUnavailableException) {
+      throw e;
+    }
+    if (target != shard.primary) {
+      LOG.debug("replica {} of shard {} failed, reading the primary: {}", target.name(), index, e.toString());
+      return call(index, shard, shard.primary, op);
+    }
+    shard.downCause = e;
+    shard.downAt = time.nanoTime();
+    if (shardFailures != null) {
+      shardFailures.increment();
+    }
+    LOG.warn("repository {}: shard {} ({}) failed and is marked down for {} ms: {}", name, index,
+        shard.primary.name(), TimeUnit.NANOSECONDS.toMillis(unavailableForNanos), e.toString());
+    throw ShardUnavailableException.of(index, shard.primary.name(), e.getMessage() == null ? e.toString() : e.getMessage(), e);
   }
 
   private Repository<ID, T> readTarget(Shard<ID, T> shard, ReadConsistency consistency) {
@@ -449,7 +455,21 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
       Topology<ID, T> topology = s.current;
       int index = indexFor(topology, idKey);
       Shard<ID, T> shard = topology.shards.get(index);
-      Optional<T> found = call(index, shard, readTarget(shard, consistency), r -> r.findById(id));
+      // The hot path, written out rather than through call(...) so that it captures no lambda.
+      if (isDown(shard)) {
+        throw unavailable(index, shard);
+      }
+      Repository<ID, T> target = readTarget(shard, consistency);
+      Optional<T> found;
+      try {
+        found = target.findById(id);
+        if (shard.downAt != NEVER && target == shard.primary) {
+          shard.downAt = NEVER;
+          shard.downCause = null;
+        }
+      } catch (RuntimeException e) {
+        found = failed(index, shard, target, e, r -> r.findById(id));
+      }
       if (topologyLock.validate(stamp)) {
         return found;
       }
