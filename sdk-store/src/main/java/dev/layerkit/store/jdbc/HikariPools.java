@@ -1,0 +1,28 @@
+package dev.layerkit.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/** Keeps HikariCP's classes out of {@link JdbcRepository}, so a caller's own DataSource needs no HikariCP. */
+final class HikariPools {
+
+  private HikariPools() {}
+
+  static DataSource create(String poolName, String jdbcUrl, @Nullable String user, @Nullable String password,
+      int maximumPoolSize) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(poolName);
+    config.setJdbcUrl(jdbcUrl);
+    if (user != null) {
+      config.setUsername(user);
+    }
+    if (password != null) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(maximumPoolSize);
+    config.setConnectionTimeout(5_000);
+    return new HikariDataSource(config);
+  }
+}

@@ -1,0 +1,555 @@
+package dev.layerkit.store.jdbc;
+
+import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.Filter;
+import dev.layerkit.store.OptimisticLockException;
+import dev.layerkit.store.Repository;
+import dev.layerkit.store.StoreException;
+import dev.layerkit.store.internal.Names;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link Repository} on PostgreSQL: one table per repository with columns {@code id text
+ * PRIMARY KEY}, {@code version bigint} and {@code doc jsonb} (the codec's JSON).
+ *
+ * <pre>{@code
+ * JdbcRepository<String, Order> orders = JdbcRepository.builder(descriptor)
+ *     .jdbcUrl("jdbc:postgresql://db:5432/shop").user("app").password(secret)
+ *     .table("orders")
+ *     .build();                 // creates the table and indexes if absent
+ * }</pre>
+ *
+ * <p><b>Statements.</b> Prepared statements only; the table, schema and field names are checked
+ * against strict patterns ({@code [a-z_][a-z0-9_]*} for tables and schemas) before they are
+ * written into SQL. {@link #save} is one statement: {@code UPDATE ... WHERE id = ? AND version = ?}
+ * for a stored entity, and for version 0 {@code INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE
+ * version = 0}; only when it changes no row is the stored version read, for the exception's
+ * message. Each indexed field gets an expression index on {@code (doc->'field')}, which serves
+ * equality, {@code in} and numeric ranges.
+ *
+ * <p><b>Connections.</b> From a caller's {@link DataSource}, or from a HikariCP pool the
+ * repository makes from {@link Builder#jdbcUrl} and closes in {@link #close()}. {@link #scan()}
+ * holds one connection, in a read-only transaction with a server-side cursor, until the stream is
+ * closed.
+ *
+ * <p>Thread-safe. A {@link SQLException} becomes a {@link StoreException} naming the repository
+ * and the operation; nothing is half-written (each write is one statement).
+ *
+ * @param <ID> the id type
+ * @param <T> the entity type
+ */
+public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoCloseable {
+
+  /** The rows fetched per round trip by {@link #scan()} unless {@link Builder#fetchSize} says otherwise. */
+  public static final int DEFAULT_FETCH_SIZE = 500;
+
+  /** The pool size when the repository makes its own pool. */
+  public static final int DEFAULT_MAXIMUM_POOL_SIZE = 10;
+
+  private final String name;
+  private final EntityDescriptor<ID, T> descriptor;
+  private final DataSource dataSource;
+  private final boolean ownsDataSource;
+  private final String table;
+  private final int fetchSize;
+  private final String findById;
+  private final String insertNew;
+  private final String update;
+  private final String insertIfAbsent;
+  private final String delete;
+  private final String versionOf;
+
+  private JdbcRepository(Builder<ID, T> b, String table, DataSource dataSource, boolean ownsDataSource) {
+    this.descriptor = b.descriptor;
+    this.table = table;
+    this.name = b.name != null ? b.name : table;
+    this.dataSource = dataSource;
+    this.ownsDataSource = ownsDataSource;
+    this.fetchSize = b.fetchSize;
+    this.findById = "SELECT doc::text FROM " + table + " WHERE id = ?";
+    this.insertNew = "INSERT INTO " + table + " AS t (id, version, doc) VALUES (?, 1, ?::jsonb) "
+        + "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, doc = EXCLUDED.doc WHERE t.version = 0";
+    this.update = "UPDATE " + table + " SET version = ?, doc = ?::jsonb WHERE id = ? AND version = ?";
+    this.insertIfAbsent = "INSERT INTO " + table + " (id, version, doc) VALUES (?, ?, ?::jsonb) ON CONFLICT (id) DO NOTHING";
+    this.delete = "DELETE FROM " + table + " WHERE id = ?";
+    this.versionOf = "SELECT version FROM " + table + " WHERE id = ?";
+  }
+
+  /**
+   * Starts a repository for the descriptor's entities.
+   *
+   * @param descriptor the entity descriptor; its codec must encode a JSON object
+   * @param <ID> the id type
+   * @param <T> the entity type
+   * @return a builder
+   * @throws NullPointerException if {@code descriptor} is null
+   */
+  public static <ID, T> Builder<ID, T> builder(EntityDescriptor<ID, T> descriptor) {
+    return new Builder<>(Objects.requireNonNull(descriptor, "descriptor"));
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public EntityDescriptor<ID, T> descriptor() {
+    return descriptor;
+  }
+
+  /**
+   * Returns the table, qualified with its schema if one was set.
+   *
+   * @return the table name as used in SQL
+   */
+  public String table() {
+    return table;
+  }
+
+  @Override
+  public Optional<T> findById(ID id) {
+    String key = descriptor.idKey(id);
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(findById)) {
+      s.setString(1, key);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(decode(rs.getString(1))) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw failed("findById", e);
+    }
+  }
+
+  @Override
+  public List<T> findAll(Filter filter) {
+    Objects.requireNonNull(filter, "filter");
+    SqlFilter sql = SqlFilter.of(filter);
+    String query = "SELECT doc::text FROM " + table + sql.where + sql.orderBy + (filter.hasLimit() ? " LIMIT ?" : "");
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(query)) {
+      int next = sql.bind(s, 1);
+      if (filter.hasLimit()) {
+        s.setInt(next, filter.limit());
+      }
+      List<T> result = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          result.add(decode(rs.getString(1)));
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw failed("findAll", e);
+    }
+  }
+
+  @Override
+  public T save(T entity) {
+    String key = descriptor.idKey(descriptor.idOf(entity));
+    long expected = descriptor.versionOf(entity);
+    T next = descriptor.withVersion(entity, expected + 1);
+    String json = encode(next);
+    try (Connection c = dataSource.getConnection()) {
+      int changed;
+      if (expected == 0) {
+        try (PreparedStatement s = c.prepareStatement(insertNew)) {
+          s.setString(1, key);
+          s.setString(2, json);
+          changed = s.executeUpdate();
+        }
+      } else {
+        try (PreparedStatement s = c.prepareStatement(update)) {
+          s.setLong(1, expected + 1);
+          s.setString(2, json);
+          s.setString(3, key);
+          s.setLong(4, expected);
+          changed = s.executeUpdate();
+        }
+      }
+      if (changed == 0) {
+        throw OptimisticLockException.of(name, key, expected, storedVersion(c, key));
+      }
+      return next;
+    } catch (SQLException e) {
+      throw failed("save", e);
+    }
+  }
+
+  private long storedVersion(Connection c, String key) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(versionOf)) {
+      s.setString(1, key);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : OptimisticLockException.ABSENT;
+      }
+    }
+  }
+
+  @Override
+  public boolean insertIfAbsent(T entity) {
+    String key = descriptor.idKey(descriptor.idOf(entity));
+    String json = encode(entity);
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(insertIfAbsent)) {
+      s.setString(1, key);
+      s.setLong(2, descriptor.versionOf(entity));
+      s.setString(3, json);
+      return s.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw failed("insertIfAbsent", e);
+    }
+  }
+
+  @Override
+  public boolean deleteById(ID id) {
+    String key = descriptor.idKey(id);
+    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(delete)) {
+      s.setString(1, key);
+      return s.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw failed("deleteById", e);
+    }
+  }
+
+  @Override
+  public long count(Filter filter) {
+    Objects.requireNonNull(filter, "filter");
+    SqlFilter sql = SqlFilter.of(filter);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + table + sql.where)) {
+      sql.bind(s, 1);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw failed("count", e);
+    }
+  }
+
+  @Override
+  public Stream<T> scan() {
+    Connection c = null;
+    try {
+      c = dataSource.getConnection();
+      c.setAutoCommit(false);
+      c.setReadOnly(true);
+      PreparedStatement s = c.prepareStatement("SELECT doc::text FROM " + table);
+      s.setFetchSize(fetchSize);
+      ResultSet rs = s.executeQuery();
+      Connection connection = c;
+      Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL) {
+        @Override
+        public boolean tryAdvance(Consumer<? super T> action) {
+          try {
+            if (!rs.next()) {
+              return false;
+            }
+            action.accept(decode(rs.getString(1)));
+            return true;
+          } catch (SQLException e) {
+            throw failed("scan", e);
+          }
+        }
+      };
+      return StreamSupport.stream(rows, false).onClose(() -> closeScan(connection, s, rs));
+    } catch (SQLException e) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw failed("scan", e);
+    }
+  }
+
+  private void closeScan(Connection c, Statement s, ResultSet rs) {
+    try (c; s; rs) {
+      c.rollback();
+      c.setReadOnly(false);
+      c.setAutoCommit(true);
+    } catch (SQLException e) {
+      throw failed("scan (close)", e);
+    }
+  }
+
+  /**
+   * Returns a check that borrows a connection and asks the driver whether it is valid (a round
+   * trip, at most 2 s).
+   *
+   * @return the check, named after the repository
+   */
+  @Override
+  public HealthCheck healthCheck() {
+    return HealthCheck.of(name, () -> {
+      try (Connection c = dataSource.getConnection()) {
+        return c.isValid(2) ? Health.up().detail("table", table).build()
+            : Health.down("connection not valid").detail("table", table).build();
+      } catch (SQLException e) {
+        return Health.down(e).detail("table", table).build();
+      }
+    });
+  }
+
+  /**
+   * Closes the pool if this repository made it; a caller's {@link DataSource} is left open.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (ownsDataSource && dataSource instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) dataSource).close();
+      } catch (Exception e) {
+        throw new StoreException("repository " + name + ": cannot close its pool: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private String encode(T entity) {
+    return new String(descriptor.codec().encode(entity), StandardCharsets.UTF_8);
+  }
+
+  private T decode(String json) {
+    return descriptor.codec().decode(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private StoreException failed(String operation, SQLException e) {
+    return new StoreException("repository " + name + " (table " + table + "): " + operation + " failed: "
+        + e.getMessage() + " [SQLState " + e.getSQLState() + ']', e);
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcRepository[" + name + ", table=" + table + ']';
+  }
+
+  private void createSchema(@Nullable String schema, String bareTable) {
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      if (schema != null) {
+        s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+      }
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id text PRIMARY KEY, version bigint NOT NULL, doc jsonb NOT NULL)");
+      for (String field : descriptor.indexedFields()) {
+        String index = bareTable + "_" + field.toLowerCase(java.util.Locale.ROOT) + "_idx";
+        if (index.length() > 63) {
+          index = "lk_idx_" + Long.toHexString(Hashing.hash(table + "." + field));
+        }
+        s.execute("CREATE INDEX IF NOT EXISTS " + index + " ON " + table + " ((doc->'" + field + "'))");
+      }
+    } catch (SQLException e) {
+      throw failed("create table", e);
+    }
+  }
+
+  /**
+   * Builds a {@link JdbcRepository}; not thread-safe.
+   *
+   * @param <ID> the id type
+   * @param <T> the entity type
+   */
+  public static final class Builder<ID, T> {
+    private final EntityDescriptor<ID, T> descriptor;
+    private @Nullable String table;
+    private @Nullable String schema;
+    private @Nullable String name;
+    private @Nullable DataSource dataSource;
+    private @Nullable String jdbcUrl;
+    private @Nullable String user;
+    private @Nullable String password;
+    private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
+    private int fetchSize = DEFAULT_FETCH_SIZE;
+    private boolean createTable = true;
+
+    private Builder(EntityDescriptor<ID, T> descriptor) {
+      this.descriptor = descriptor;
+    }
+
+    /**
+     * Sets the table (required).
+     *
+     * @param table the table name
+     * @return this builder
+     * @throws NullPointerException if {@code table} is null
+     * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     */
+    public Builder<ID, T> table(String table) {
+      this.table = Names.table("table", table);
+      return this;
+    }
+
+    /**
+     * Sets the schema of the table; by default the connection's search path decides.
+     *
+     * @param schema the schema, created if absent when tables are created
+     * @return this builder
+     * @throws NullPointerException if {@code schema} is null
+     * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     */
+    public Builder<ID, T> schema(String schema) {
+      this.schema = Names.table("schema", schema);
+      return this;
+    }
+
+    /**
+     * Sets the repository's name for messages and health checks; the default is the table.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder<ID, T> name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Uses a caller's data source (which the repository will not close).
+     *
+     * @param dataSource the data source
+     * @return this builder
+     * @throws NullPointerException if {@code dataSource} is null
+     */
+    public Builder<ID, T> dataSource(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * Makes a HikariCP pool for this JDBC URL (closed by {@link JdbcRepository#close()}).
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql://} URL
+     * @return this builder
+     * @throws NullPointerException if {@code jdbcUrl} is null
+     * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL
+     */
+    public Builder<ID, T> jdbcUrl(String jdbcUrl) {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
+      }
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /**
+     * Sets the user for {@link #jdbcUrl}.
+     *
+     * @param user the user
+     * @return this builder
+     * @throws NullPointerException if {@code user} is null
+     */
+    public Builder<ID, T> user(String user) {
+      this.user = Objects.requireNonNull(user, "user");
+      return this;
+    }
+
+    /**
+     * Sets the password for {@link #jdbcUrl}.
+     *
+     * @param password the password
+     * @return this builder
+     * @throws NullPointerException if {@code password} is null
+     */
+    public Builder<ID, T> password(String password) {
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * Sets the size of the pool made for {@link #jdbcUrl}.
+     *
+     * @param maximumPoolSize connections, default {@value #DEFAULT_MAXIMUM_POOL_SIZE}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<ID, T> maximumPoolSize(int maximumPoolSize) {
+      if (maximumPoolSize <= 0) {
+        throw new IllegalArgumentException("maximumPoolSize must be > 0 but was " + maximumPoolSize);
+      }
+      this.maximumPoolSize = maximumPoolSize;
+      return this;
+    }
+
+    /**
+     * Sets how many rows {@link JdbcRepository#scan()} fetches per round trip.
+     *
+     * @param fetchSize rows, default {@value #DEFAULT_FETCH_SIZE}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<ID, T> fetchSize(int fetchSize) {
+      if (fetchSize <= 0) {
+        throw new IllegalArgumentException("fetchSize must be > 0 but was " + fetchSize);
+      }
+      this.fetchSize = fetchSize;
+      return this;
+    }
+
+    /**
+     * Sets whether {@link #build()} creates the schema, table and indexes if absent (default true).
+     *
+     * @param createTable whether to create them
+     * @return this builder
+     */
+    public Builder<ID, T> createTable(boolean createTable) {
+      this.createTable = createTable;
+      return this;
+    }
+
+    /**
+     * Builds the repository, making the pool and the table if configured.
+     *
+     * @return the repository
+     * @throws IllegalStateException if no table, or not exactly one of a data source and a JDBC
+     *     URL, was given
+     * @throws StoreException if the table cannot be created
+     */
+    public JdbcRepository<ID, T> build() {
+      if (table == null) {
+        throw new IllegalStateException("table(...) must be set");
+      }
+      if ((dataSource == null) == (jdbcUrl == null)) {
+        throw new IllegalStateException("exactly one of dataSource(...) and jdbcUrl(...) must be set");
+      }
+      String qualified = schema == null ? table : schema + "." + table;
+      boolean owns = dataSource == null;
+      DataSource source = owns
+          ? HikariPools.create("layerkit-store-" + qualified, Objects.requireNonNull(jdbcUrl), user, password, maximumPoolSize)
+          : dataSource;
+      JdbcRepository<ID, T> repository = new JdbcRepository<>(this, qualified, source, owns);
+      if (createTable) {
+        try {
+          repository.createSchema(schema, table);
+        } catch (RuntimeException e) {
+          repository.close();
+          throw e;
+        }
+      }
+      return repository;
+    }
+  }
+}

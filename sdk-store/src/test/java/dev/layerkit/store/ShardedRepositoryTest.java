@@ -1,0 +1,266 @@
+package dev.layerkit.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.hash.JumpHash;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.time.ManualTimeSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link ShardedRepository} over in-memory shards: routing, scatter-gather, failures, replicas. */
+class ShardedRepositoryTest {
+
+  private final ManualTimeSource time = new ManualTimeSource();
+  private final List<ShardedRepository<String, TestOrder>> opened = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    opened.forEach(ShardedRepository::close);
+  }
+
+  private static List<InMemoryRepository<String, TestOrder>> memoryShards(int n) {
+    List<InMemoryRepository<String, TestOrder>> shards = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      shards.add(InMemoryRepository.create("shard-" + i, TestOrder.DESCRIPTOR));
+    }
+    return shards;
+  }
+
+  private ShardedRepository<String, TestOrder> open(ShardedRepository.Builder<String, TestOrder> builder) {
+    ShardedRepository<String, TestOrder> repository = builder.timeSource(time).build();
+    opened.add(repository);
+    return repository;
+  }
+
+  @Test
+  void eachEntityLivesOnTheShardItsIdHashesToAndIsFoundThere() {
+    List<InMemoryRepository<String, TestOrder>> shards = memoryShards(4);
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards));
+    for (int i = 0; i < 400; i++) {
+      repo.save(TestOrder.of("o-" + i, "c-" + i % 10, i, "NEW"));
+    }
+    for (int i = 0; i < 400; i++) {
+      int expected = JumpHash.bucket(Hashing.hash("o-" + i), 4);
+      assertThat(shards.get(expected).findById("o-" + i)).as("o-" + i).isPresent();
+      assertThat(repo.findById("o-" + i)).isPresent();
+    }
+    assertThat(shards).allSatisfy(s -> assertThat(s.size()).as(s.name()).isBetween(60, 140));
+    assertThat(shards.stream().mapToInt(InMemoryRepository::size).sum()).isEqualTo(400);
+    assertThat(repo.shardCount()).isEqualTo(4);
+  }
+
+  @Test
+  void explainSaysWhichShardsAFilterTouches() {
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(memoryShards(4)));
+    int shardOfA = JumpHash.bucket(Hashing.hash("a"), 4);
+    QueryPlan byId = repo.explain(Filter.eq("id", "a").and(Filter.gt("amountCents", 3)));
+    assertThat(byId.scatter()).isFalse();
+    assertThat(byId.shards()).containsExactly(shardOfA);
+    assertThat(byId.reason()).contains("'id'");
+    List<String> ids = List.of("a", "b", "c", "d", "e", "f");
+    QueryPlan in = repo.explain(Filter.in("id", ids));
+    assertThat(in.shards()).containsExactlyElementsOf(
+        ids.stream().map(id -> JumpHash.bucket(Hashing.hash(id), 4)).distinct().sorted().collect(Collectors.toList()));
+    QueryPlan range = repo.explain(Filter.gt("amountCents", 3));
+    assertThat(range.scatter()).isTrue();
+    assertThat(range.shards()).containsExactly(0, 1, 2, 3);
+    assertThat(range.reason()).contains("scatter").contains("ALLOW");
+    assertThat(range.rebalancing()).isFalse();
+  }
+
+  @Test
+  void aFieldShardKeyCoLocatesAnAggregateAndRoutesQueriesOnIt() {
+    List<InMemoryRepository<String, TestOrder>> shards = memoryShards(4);
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards)
+        .shardKey("customerId", TestOrder::customerId).scatterPolicy(ScatterPolicy.REJECT));
+    for (int i = 0; i < 40; i++) {
+      repo.save(TestOrder.of("o-" + i, "c-" + i % 4, i, "NEW"));
+    }
+    int home = JumpHash.bucket(Hashing.hash("c-1"), 4);
+    assertThat(shards.get(home).count(Filter.eq("customerId", "c-1"))).isEqualTo(10);
+    assertThat(repo.explain(Filter.eq("customerId", "c-1")).shards()).containsExactly(home);
+    assertThat(repo.findAll(Filter.eq("customerId", "c-1").sortBy("amountCents"))).hasSize(10)
+        .isSortedAccordingTo(Comparator.comparingLong(TestOrder::amountCents));
+    assertThat(repo.findById("o-5")).as("findById asks every shard").isPresent();
+    assertThat(repo.deleteById("o-5")).isTrue();
+    assertThat(repo.findById("o-5")).isEmpty();
+    assertThatThrownBy(() -> repo.findAll(Filter.eq("id", "o-1"))).as("the id is not the shard key here")
+        .isInstanceOf(ScatterQueryRejectedException.class);
+  }
+
+  @Test
+  void theScatterPolicyRejectsOrCountsQueriesWithoutTheShardKey() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ShardedRepository<String, TestOrder> rejecting = open(ShardedRepository.builder(memoryShards(4))
+        .name("strict").scatterPolicy(ScatterPolicy.REJECT));
+    rejecting.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    assertThatThrownBy(() -> rejecting.findAll(Filter.gt("amountCents", 1)))
+        .isInstanceOf(ScatterQueryRejectedException.class).hasMessageContaining("strict").hasMessageContaining("'id'")
+        .hasMessageContaining("amountCents");
+    assertThatThrownBy(() -> rejecting.count(Filter.all())).isInstanceOf(ScatterQueryRejectedException.class);
+    assertThat(rejecting.findAll(Filter.eq("id", "o-1"))).hasSize(1);
+    assertThat(rejecting.count(Filter.in("id", List.of("o-1", "o-2")))).isEqualTo(1);
+
+    ShardedRepository<String, TestOrder> logging = open(ShardedRepository.builder(memoryShards(4))
+        .name("logged").scatterPolicy(ScatterPolicy.LOG).meterRegistry(registry));
+    logging.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    assertThat(logging.findAll(Filter.gt("amountCents", 1))).hasSize(1);
+    assertThat(logging.findAll(Filter.eq("id", "o-1"))).hasSize(1);
+    assertThat(registry.get("layerkit.store.scatter.queries").tag("repository", "logged").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void sortedScatterQueriesMergeInOrderAndHonourTheLimit() {
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(memoryShards(4)).parallelism(2));
+    InMemoryRepository<String, TestOrder> single = InMemoryRepository.create("single", TestOrder.DESCRIPTOR);
+    Random random = new Random(42);
+    for (int i = 0; i < 500; i++) {
+      TestOrder order = TestOrder.of("o-" + i, "c-" + random.nextInt(20), random.nextInt(100), i % 3 == 0 ? "PAID" : "NEW");
+      repo.save(order);
+      single.save(order);
+    }
+    for (Filter filter : List.of(Filter.all().sortBy("amountCents").limit(25),
+        Filter.eq("status", "PAID").sortByDescending("amountCents").sortBy("customerId").limit(40),
+        Filter.gte("amountCents", 50).sortBy("customerId"))) {
+      assertThat(repo.findAll(filter)).as(filter.toString()).containsExactlyElementsOf(single.findAll(filter));
+    }
+    assertThat(repo.findAll(Filter.all().limit(7))).hasSize(7);
+    assertThat(repo.count(Filter.eq("status", "PAID"))).isEqualTo(single.count(Filter.eq("status", "PAID")));
+  }
+
+  @Test
+  void aShardThatIsDownFailsFastNamingItAndScatterQueriesFailUnlessPartialResultsAreAllowed() {
+    List<InMemoryRepository<String, TestOrder>> memory = memoryShards(4);
+    List<FailingRepository<String, TestOrder>> shards = new ArrayList<>();
+    memory.forEach(m -> shards.add(new FailingRepository<>(m)));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)));
+    List<String> onShard2 = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      repo.save(TestOrder.of("o-" + i, "c-1", i, "NEW"));
+      if (JumpHash.bucket(Hashing.hash("o-" + i), 4) == 2) {
+        onShard2.add("o-" + i);
+      }
+    }
+    shards.get(2).down(true);
+    assertThatThrownBy(() -> repo.findById(onShard2.get(0)))
+        .isInstanceOfSatisfying(ShardUnavailableException.class, e -> {
+          assertThat(e.shard()).isEqualTo(2);
+          assertThat(e.shardName()).isEqualTo("shard-2");
+        })
+        .hasMessageContaining("shard 2 (shard-2)").hasMessageContaining("connection refused");
+    int callsWhenMarked = shards.get(2).calls();
+    assertThatThrownBy(() -> repo.save(TestOrder.of(onShard2.get(1), "c-1", 1, "NEW")))
+        .isInstanceOf(ShardUnavailableException.class).hasMessageContaining("marked down");
+    assertThatThrownBy(() -> repo.findAll(Filter.all())).isInstanceOf(ShardUnavailableException.class);
+    assertThat(shards.get(2).calls()).as("fails fast: the shard is not called again").isEqualTo(callsWhenMarked);
+
+    PartialResult<TestOrder> partial = repo.findAllAllowingPartial(Filter.all());
+    assertThat(partial.isPartial()).isTrue();
+    assertThat(partial.unavailableShards()).containsExactly(2);
+    assertThat(partial.values()).hasSize(200 - onShard2.size());
+    List<HealthCheck> checks = repo.healthChecks();
+    assertThat(checks).extracting(HealthCheck::name).containsExactly("orders-shard-0", "orders-shard-1", "orders-shard-2",
+        "orders-shard-3");
+    assertThat(checks.get(2).check().status()).isEqualTo(HealthStatus.DOWN);
+    assertThat(checks.get(0).check().status()).isEqualTo(HealthStatus.UP);
+    assertThat(repo.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+
+    shards.get(2).down(false);
+    assertThatThrownBy(() -> repo.findById(onShard2.get(0))).as("still marked down")
+        .isInstanceOf(ShardUnavailableException.class);
+    time.advance(Duration.ofSeconds(10));
+    assertThat(repo.findById(onShard2.get(0))).isPresent();
+    assertThat(repo.findAllAllowingPartial(Filter.all()).isPartial()).isFalse();
+    assertThat(checks.get(2).check().status()).isEqualTo(HealthStatus.UP);
+  }
+
+  @Test
+  void readsGoToAReplicaExceptWithinTheReadYourWritesWindowOrWhenAsked() {
+    InMemoryRepository<String, TestOrder> primary = InMemoryRepository.create("primary", TestOrder.DESCRIPTOR);
+    InMemoryRepository<String, TestOrder> replica = InMemoryRepository.create("replica", TestOrder.DESCRIPTOR);
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.<String, TestOrder>builder()
+        .shard(primary, List.of(replica)).readYourWritesWindow(Duration.ofSeconds(2)));
+    TestOrder saved = repo.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    // The replica lags: it has not seen the write.
+    assertThat(repo.findById("o-1")).as("within the window: the primary").contains(saved);
+    time.advance(Duration.ofSeconds(2));
+    assertThat(repo.findById("o-1")).as("after the window: the lagging replica").isEmpty();
+    assertThat(repo.findAll(Filter.all())).isEmpty();
+    assertThat(repo.findById("o-1", ReadConsistency.READ_YOUR_WRITES)).contains(saved);
+    assertThat(repo.findAll(Filter.all(), ReadConsistency.READ_YOUR_WRITES)).containsExactly(saved);
+    replica.insertIfAbsent(saved);
+    assertThat(repo.findById("o-1")).as("the replica caught up").contains(saved);
+  }
+
+  @Test
+  void aFailingReplicaReadFallsBackToThePrimary() {
+    InMemoryRepository<String, TestOrder> primary = InMemoryRepository.create("primary", TestOrder.DESCRIPTOR);
+    FailingRepository<String, TestOrder> replica = new FailingRepository<>(InMemoryRepository.create("replica",
+        TestOrder.DESCRIPTOR));
+    replica.down(true);
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.<String, TestOrder>builder()
+        .shard(primary, List.of(replica)).readYourWritesWindow(Duration.ZERO));
+    primary.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    assertThat(repo.findById("o-1")).isPresent();
+    assertThat(replica.calls()).isEqualTo(1);
+    assertThat(repo.healthChecks().get(0).check().status()).isEqualTo(HealthStatus.DEGRADED);
+  }
+
+  @Test
+  void everyStrategySpreadsKeysOverAllShardsAndRangeFollowsItsSplitPoints() {
+    for (ShardingStrategy strategy : List.of(ShardingStrategies.jumpHash(), ShardingStrategies.ring(160),
+        ShardingStrategies.modulo())) {
+      int[] counts = new int[4];
+      for (int i = 0; i < 20_000; i++) {
+        counts[strategy.shardFor("key-" + i, 4)]++;
+      }
+      for (int count : counts) {
+        assertThat(count).as(strategy + " load").isBetween(3_500, 6_500);
+      }
+    }
+    ShardingStrategy range = ShardingStrategies.range("g", "n", "t");
+    assertThat(range.shardFor("apple", 4)).isZero();
+    assertThat(range.shardFor("g", 4)).isEqualTo(1);
+    assertThat(range.shardFor("melon", 4)).isEqualTo(1);
+    assertThat(range.shardFor("pear", 4)).isEqualTo(2);
+    assertThat(range.shardFor("zucchini", 4)).isEqualTo(3);
+    assertThatThrownBy(() -> ShardedRepository.builder(memoryShards(3)).strategy(range).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardCount must be 4").hasMessageContaining("3");
+    assertThatThrownBy(() -> ShardingStrategies.range("b", "a")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShardingStrategies.ring(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("virtualNodes").hasMessageContaining("0");
+  }
+
+  @Test
+  void theBuilderRejectsBadSettingsNamingThem() {
+    InMemoryRepository<String, TestOrder> a = InMemoryRepository.create("a", TestOrder.DESCRIPTOR);
+    assertThatThrownBy(() -> ShardedRepository.<String, TestOrder>builder().build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("shard");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a, a)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a");
+    EntityDescriptor<String, TestOrder> other = EntityDescriptor.builder(TestOrder.class, TestOrder::id)
+        .version(TestOrder::version, TestOrder::withVersion).build();
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a, InMemoryRepository.create("b", other))).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("descriptor");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).readYourWritesWindow(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readYourWritesWindow").hasMessageContaining("-1");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).parallelism(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parallelism");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).shardKey("a.b", TestOrder::customerId))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a.b");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).strategy(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("strategy");
+  }
+}

@@ -1,0 +1,95 @@
+package dev.layerkit.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.hash.JumpHash;
+import dev.layerkit.core.testing.PostgresSchema;
+import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.store.Filter;
+import dev.layerkit.store.RebalanceProgress;
+import dev.layerkit.store.RebalanceReport;
+import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.TestOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** {@link ShardedRepository#rebalance} from 4 to 5 {@link JdbcRepository} shards on PostgreSQL. */
+@DisplayName("ShardedRepository rebalance over JdbcRepository shards on PostgreSQL")
+class ShardedJdbcRebalanceIT {
+
+  private PostgresSchema schema;
+  private final List<AutoCloseable> opened = new ArrayList<>();
+
+  @BeforeEach
+  void createSchema(TestInfo test) throws Exception {
+    schema = TestServers.postgres().createSchema(test.getTestMethod().orElseThrow().getName());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable closeable : opened) {
+      closeable.close();
+    }
+  }
+
+  private JdbcRepository<String, TestOrder> table(String name) {
+    JdbcRepository<String, TestOrder> repository = JdbcRepository.builder(TestOrder.DESCRIPTOR)
+        .jdbcUrl(schema.jdbcUrl()).user(schema.user()).table(name).maximumPoolSize(4).build();
+    opened.add(repository);
+    return repository;
+  }
+
+  private ShardedRepository<String, TestOrder> sharded(ShardedRepository.Builder<String, TestOrder> builder) {
+    ShardedRepository<String, TestOrder> repository = builder.build();
+    opened.add(repository);
+    return repository;
+  }
+
+  @Test
+  void aRebalanceStoppedHalfwayResumesInANewProcessAndEndsWithEveryRowOnceWhereItBelongs() {
+    int records = 4_000;
+    List<JdbcRepository<String, TestOrder>> old = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      old.add(table("orders_" + i));
+    }
+    ShardedRepository<String, TestOrder> first = sharded(ShardedRepository.builder(old));
+    for (int i = 0; i < records; i++) {
+      first.insertIfAbsent(TestOrder.of("o-" + i, "c-" + i % 40, i, "NEW").withVersion(1));
+    }
+    List<JdbcRepository<String, TestOrder>> grown = new ArrayList<>(old);
+    grown.add(table("orders_4"));
+    assertThatThrownBy(() -> first.rebalance(grown, (moved, examined, total) -> {
+      if (moved == 400) {
+        throw new IllegalStateException("killed");
+      }
+    })).hasMessage("killed");
+
+    ShardedRepository<String, TestOrder> restarted = sharded(ShardedRepository.builder(old).rebalancingTo(grown));
+    assertThat(restarted.count(Filter.all())).isEqualTo(records);
+    assertThat(restarted.findAll(Filter.eq("customerId", "c-3"))).hasSize(records / 40);
+    RebalanceReport report = restarted.rebalance(grown, RebalanceProgress.none());
+    long moved = 400 + report.moved();
+    // 1/5 of 4,000 expected; binomial standard deviation about 25.
+    assertThat(moved).isBetween(650L, 950L);
+    long total = 0;
+    for (int s = 0; s < grown.size(); s++) {
+      try (Stream<TestOrder> rows = grown.get(s).scan()) {
+        int shard = s;
+        total += rows.peek(o -> assertThat(JumpHash.bucket(Hashing.hash(o.id()), 5)).as(o.id()).isEqualTo(shard)).count();
+      }
+    }
+    assertThat(total).as("every row once").isEqualTo(records);
+    assertThat(grown.get(4).count(Filter.all())).isEqualTo(moved);
+    for (int i = 0; i < records; i += 37) {
+      assertThat(restarted.findById("o-" + i)).isPresent();
+    }
+  }
+}
