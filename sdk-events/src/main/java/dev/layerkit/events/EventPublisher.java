@@ -62,6 +62,27 @@ public interface EventPublisher<T> extends AutoCloseable {
       String topic, String key, T payload, Map<String, String> headers);
 
   /**
+   * Publishes an event whose id and event time the caller fixes: for relays that publish what was
+   * recorded earlier, such as the {@code dev.layerkit.events.outbox} relay, so that a republish
+   * after a crash carries the same id and a downstream {@link IdempotencyStore} sees one event.
+   * Otherwise as {@link #publish(String, String, Object, Map)}.
+   *
+   * @param eventId the event's id, not blank
+   * @param timestamp the event time
+   * @param topic the topic, a legal topic name
+   * @param key the key that chooses the partition
+   * @param payload the payload, encoded with the publisher's codec
+   * @param headers application headers; names starting with {@code layerkit.} are reserved
+   * @return a future completed with the receipt once the event is stored, or exceptionally with an
+   *     {@link EventPublishException}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code eventId} is blank, {@code topic} is not a legal
+   *     topic name, or a header name is reserved
+   */
+  CompletableFuture<PublishReceipt> publishWithId(String eventId, java.time.Instant timestamp,
+      String topic, String key, T payload, Map<String, String> headers);
+
+  /**
    * Blocks until every event published before this call is stored or has failed.
    *
    * @throws EventPublishException if the thread is interrupted while waiting

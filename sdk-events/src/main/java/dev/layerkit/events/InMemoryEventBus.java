@@ -235,10 +235,10 @@ public final class InMemoryEventBus implements AutoCloseable {
 
   /** Appends an encoded record: the one path of publishers and dead-letter sends. */
   CompletableFuture<PublishReceipt> append(
-      String topicName, String key, byte[] value, Map<String, String> headers, String eventId) {
+      String topicName, String key, byte[] value, Map<String, String> headers, String eventId,
+      long timestamp) {
     MemTopic topic = topic(topicName);
     int partition = (int) Math.floorMod(Hashing.hash(key), (long) topic.partitionCount());
-    long timestamp = time.epochMillis();
     long offset;
     try {
       offset = topic.partition(partition).append(key, timestamp, headers, value,
@@ -268,8 +268,8 @@ public final class InMemoryEventBus implements AutoCloseable {
     Objects.requireNonNull(handler, "handler");
     EventDispatcher<T> dispatcher = new EventDispatcher<>(codec, handler, policy,
         (deadLetterTopic, original, headers) ->
-            append(deadLetterTopic, original.key(), original.value(), headers, original.eventId())
-                .join(),
+            append(deadLetterTopic, original.key(), original.value(), headers, original.eventId(),
+                original.timestampMillis()).join(),
         time, group, metrics);
     MemSubscription<T> subscription = new MemSubscription<>(topic, topic.group(group), dispatcher,
         drainTimeout, "layerkit-events-memory-" + topicName + '-' + group + '-'
@@ -286,6 +286,18 @@ public final class InMemoryEventBus implements AutoCloseable {
     Map<String, String> all = new HashMap<>(headers);
     all.put(EventHeaders.EVENT_ID, eventId);
     return Map.copyOf(all);
+  }
+
+  Instant now() {
+    return Instant.ofEpochMilli(time.epochMillis());
+  }
+
+  static String checkEventId(String eventId) {
+    Objects.requireNonNull(eventId, "eventId");
+    if (eventId.isBlank()) {
+      throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
+    }
+    return eventId;
   }
 
   static String newEventId() {

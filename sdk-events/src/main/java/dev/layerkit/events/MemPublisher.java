@@ -2,6 +2,7 @@ package dev.layerkit.events;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.events.internal.TopicNames;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +22,18 @@ final class MemPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
+    return publishWithId(InMemoryEventBus.newEventId(), bus.now(), topic, key, payload, headers);
+  }
+
+  @Override
+  public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
+    InMemoryEventBus.checkEventId(eventId);
+    Objects.requireNonNull(timestamp, "timestamp");
     TopicNames.check(topic);
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
     Objects.requireNonNull(headers, "headers");
-    String eventId = InMemoryEventBus.newEventId();
     Map<String, String> allHeaders = InMemoryEventBus.withEventId(headers, eventId);
     if (closed) {
       return CompletableFuture.failedFuture(EventPublishException.closed(topic));
@@ -37,7 +45,7 @@ final class MemPublisher<T> implements EventPublisher<T> {
       bus.metrics().publishFailed(topic);
       return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
     }
-    return bus.append(topic, key, value, allHeaders, eventId);
+    return bus.append(topic, key, value, allHeaders, eventId, timestamp.toEpochMilli());
   }
 
   /** Does nothing: every publish is stored before it returns. */

@@ -140,6 +140,18 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
+    return publishWithId(UUID.randomUUID().toString(), Instant.ofEpochMilli(time.epochMillis()),
+        topic, key, payload, headers);
+  }
+
+  @Override
+  public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
+    Objects.requireNonNull(eventId, "eventId");
+    if (eventId.isBlank()) {
+      throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
+    }
+    Objects.requireNonNull(timestamp, "timestamp");
     TopicNames.check(topic);
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
@@ -154,10 +166,8 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
       metrics.publishFailed(topic);
       return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
     }
-    String eventId = UUID.randomUUID().toString();
-    long timestamp = time.epochMillis();
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestamp, key, value,
-        KafkaRecords.toKafka(headers));
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null,
+        timestamp.toEpochMilli(), key, value, KafkaRecords.toKafka(headers));
     record.headers().add(EventHeaders.EVENT_ID,
         eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
