@@ -5,6 +5,7 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventHeaders;
+import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -301,7 +301,7 @@ public final class InMemoryEventBus implements AutoCloseable {
   }
 
   static String newEventId() {
-    return UUID.randomUUID().toString();
+    return EventIds.newId();
   }
 
   /**

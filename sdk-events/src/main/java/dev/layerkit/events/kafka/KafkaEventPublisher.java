@@ -8,6 +8,7 @@ import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EventHeaders;
+import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -140,7 +140,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
-    return publishWithId(UUID.randomUUID().toString(), Instant.ofEpochMilli(time.epochMillis()),
+    return publishWithId(EventIds.newId(), Instant.ofEpochMilli(time.epochMillis()),
         topic, key, payload, headers);
   }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -28,7 +29,7 @@ public final class KafkaTopics {
   private KafkaTopics() {}
 
   /**
-   * Creates a topic unless it exists, and returns when the cluster has it.
+   * Creates a topic unless it exists, and returns when every partition has a leader.
    *
    * @param admin the admin client
    * @param topic the topic, a legal topic name
@@ -54,15 +55,23 @@ public final class KafkaTopics {
       throw new IllegalArgumentException("replicationFactor must be >= 1 but was "
           + replicationFactor);
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor)
-              .configs(configs)))
-          .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TopicExistsException) {
-        return false;
+      boolean created;
+      try {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor)
+                .configs(configs)))
+            .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        created = true;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+        created = false;
       }
+      awaitLeaders(admin, topic, deadline);
+      return created;
+    } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create topic '" + topic + "': "
           + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
@@ -71,6 +80,33 @@ public final class KafkaTopics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topic '" + topic + "'", e);
+    }
+  }
+
+  /**
+   * Waits until every partition has a leader. A producer that writes to a topic whose leaders the
+   * brokers do not know yet gets retriable errors on its first batches, and the idempotent
+   * producer can then reject its own retry as out of sequence until the delivery timeout
+   * (KAFKA-14359); waiting here keeps a new topic's first publishes off that path.
+   */
+  private static void awaitLeaders(Admin admin, String topic, long deadlineNanos)
+      throws InterruptedException, TimeoutException {
+    while (true) {
+      try {
+        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+            .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS).get(topic);
+        if (description != null && !description.partitions().isEmpty()
+            && description.partitions().stream().allMatch(p -> p.leader() != null
+                && !p.leader().isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // Not known to the broker that answered yet (UnknownTopicOrPartition): ask again.
+      }
+      if (System.nanoTime() - deadlineNanos > 0) {
+        throw new TimeoutException("no leader for every partition of " + topic);
+      }
+      Thread.sleep(20);
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.internal.EventHeaders;
+import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.TopicNames;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -15,7 +16,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -168,7 +168,7 @@ public final class Outbox<T> {
     } catch (RuntimeException e) {
       throw EventPublishException.encodeFailed(topic, e);
     }
-    String eventId = UUID.randomUUID().toString();
+    String eventId = EventIds.newId();
     try (PreparedStatement insert = transaction.prepareStatement("INSERT INTO " + table
         + " (event_id, topic, event_key, headers, payload, created_at_ms)"
         + " VALUES (?, ?, ?, ?::jsonb, ?, ?)")) {
