@@ -1,0 +1,184 @@
+package dev.layerkit.events;
+
+import dev.layerkit.events.internal.EventDispatcher;
+import dev.layerkit.events.internal.RawRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of an in-memory consumer group, with its own thread.
+ *
+ * <p>The thread passes over the member's partitions; for each it takes the partition's lock,
+ * reads up to {@link #BATCH} records from the group's committed offset and delivers them through
+ * the {@link EventDispatcher}, committing after each. A record that waits for a retry stops its
+ * partition for this pass only. With nothing to do the thread parks until a publish to one of its
+ * partitions unparks it (see {@link MemPartition} for why no wake-up is lost), or for 1 ms while a
+ * retry is pending.
+ */
+final class MemSubscription<T> implements Subscription, Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MemSubscription.class);
+  static final int BATCH = 64;
+  private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long RETRY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final MemTopic topic;
+  private final MemGroup group;
+  private final EventDispatcher<T> dispatcher;
+  private final Duration drainTimeout;
+  private final EventDispatcher.RetryState[] retryStates;
+  private final Thread thread;
+  private volatile int[] assigned = new int[0];
+  private volatile boolean running = true;
+  private volatile boolean waiting;
+
+  MemSubscription(MemTopic topic, MemGroup group, EventDispatcher<T> dispatcher,
+      Duration drainTimeout, String threadName) {
+    this.topic = topic;
+    this.group = group;
+    this.dispatcher = dispatcher;
+    this.drainTimeout = drainTimeout;
+    this.retryStates = new EventDispatcher.RetryState[topic.partitionCount()];
+    for (int p = 0; p < retryStates.length; p++) {
+      retryStates[p] = new EventDispatcher.RetryState();
+    }
+    this.thread = new Thread(this, threadName);
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    group.join(this);
+    thread.start();
+  }
+
+  void assign(List<Integer> partitions) {
+    int[] next = new int[partitions.size()];
+    for (int i = 0; i < next.length; i++) {
+      next[i] = partitions.get(i);
+    }
+    assigned = next;
+    LockSupport.unpark(thread);
+  }
+
+  void wake() {
+    if (waiting) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  @Override
+  public void run() {
+    List<RawRecord> batch = new ArrayList<>(BATCH);
+    while (running) {
+      boolean progress = false;
+      boolean retryPending = false;
+      for (int p : assigned) {
+        boolean committed = false;
+        synchronized (group.partitionLock(p)) {
+          if (group.owner(p) != this) {
+            continue;
+          }
+          batch.clear();
+          topic.partition(p).read(group.committed(p), BATCH, batch);
+          for (RawRecord record : batch) {
+            boolean done;
+            try {
+              done = dispatcher.deliver(record, retryStates[p]);
+            } catch (RuntimeException | Error e) {
+              // The dispatcher catches handler exceptions; this is a bug or an Error. Keep the
+              // record and try again later rather than lose it or kill the member.
+              LOG.error("Delivery of {}-{}@{} failed unexpectedly", topic.name(), p,
+                  record.offset(), e);
+              done = false;
+            }
+            if (!done) {
+              retryPending = true;
+              break;
+            }
+            group.commit(p, record.offset() + 1);
+            committed = true;
+          }
+        }
+        if (committed) {
+          progress = true;
+          topic.partition(p).committed();
+        }
+      }
+      if (!progress) {
+        idle(retryPending);
+      }
+    }
+  }
+
+  private void idle(boolean retryPending) {
+    waiting = true;
+    try {
+      if (retryPending) {
+        LockSupport.parkNanos(this, RETRY_PARK_NANOS);
+      } else if (running && !hasWork()) {
+        LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+      }
+    } finally {
+      waiting = false;
+    }
+  }
+
+  private boolean hasWork() {
+    for (int p : assigned) {
+      if (group.committed(p) < topic.partition(p).endOffset()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String topic() {
+    return topic.name();
+  }
+
+  @Override
+  public String group() {
+    return group.name();
+  }
+
+  @Override
+  public Set<Integer> assignedPartitions() {
+    Set<Integer> partitions = new TreeSet<>();
+    for (int p : assigned) {
+      partitions.add(p);
+    }
+    return Collections.unmodifiableSet(partitions);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(drainTimeout.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (thread.isAlive()) {
+        LOG.warn("Member of group {} on {} did not finish its batch within {}; leaving anyway",
+            group.name(), topic.name(), drainTimeout);
+      }
+    }
+    group.leave(this);
+  }
+
+  @Override
+  public String toString() {
+    return "InMemorySubscription{topic=" + topic.name() + ", group=" + group.name() + '}';
+  }
+}

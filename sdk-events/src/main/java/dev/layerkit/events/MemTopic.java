@@ -1,0 +1,61 @@
+package dev.layerkit.events;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/** A topic of the in-memory bus: its partitions and its consumer groups. Thread-safe. */
+final class MemTopic {
+
+  private final String name;
+  private final MemPartition[] partitions;
+  private final ConcurrentMap<String, MemGroup> groups = new ConcurrentHashMap<>();
+
+  MemTopic(String name, int partitions, int capacity) {
+    this.name = name;
+    this.partitions = new MemPartition[partitions];
+    for (int p = 0; p < partitions; p++) {
+      this.partitions[p] = new MemPartition(this, p, capacity);
+    }
+  }
+
+  String name() {
+    return name;
+  }
+
+  int partitionCount() {
+    return partitions.length;
+  }
+
+  MemPartition partition(int partition) {
+    return partitions[partition];
+  }
+
+  MemGroup group(String group) {
+    return groups.computeIfAbsent(group, g -> new MemGroup(g, this));
+  }
+
+  MemGroup existingGroup(String group) {
+    return groups.get(group);
+  }
+
+  /** The lowest committed offset of the groups that have members; MAX_VALUE if none has. */
+  long minActiveCommitted(int partition) {
+    long min = Long.MAX_VALUE;
+    for (MemGroup group : groups.values()) {
+      if (group.active()) {
+        min = Math.min(min, group.committed(partition));
+      }
+    }
+    return min;
+  }
+
+  /** Wakes the members that own {@code partition} after a record was appended. */
+  void appended(int partition) {
+    for (MemGroup group : groups.values()) {
+      MemSubscription<?> owner = group.owner(partition);
+      if (owner != null) {
+        owner.wake();
+      }
+    }
+  }
+}

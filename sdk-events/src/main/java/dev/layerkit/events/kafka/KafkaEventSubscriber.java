@@ -1,0 +1,294 @@
+package dev.layerkit.events.kafka;
+
+import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.events.EventHandler;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.RetryPolicy;
+import dev.layerkit.events.Subscription;
+import dev.layerkit.events.internal.EventDispatcher;
+import dev.layerkit.events.internal.EventMetrics;
+import dev.layerkit.events.internal.RawRecord;
+import dev.layerkit.events.internal.TopicNames;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An {@link EventSubscriber} on Kafka: each {@link #subscribe} starts a {@code KafkaConsumer} in
+ * the group on a thread of its own.
+ *
+ * <p>At least once: auto-commit is off; offsets are committed synchronously after the handler
+ * returned (once per poll loop), when partitions are revoked in a rebalance, and on {@link
+ * Subscription#close()}. A failing handler is retried by the {@link RetryPolicy} without blocking
+ * the poll loop: the partition is paused while its head event waits for the next attempt, so that
+ * the consumer keeps polling (no {@code max.poll.interval.ms} eviction) and other partitions keep
+ * flowing; after the last attempt the record goes to {@code <topic>.DLT} through a producer of the
+ * subscriber's own (idempotent, {@code acks=all}), with the headers of {@link
+ * dev.layerkit.events.DeadLetters}, and only then is its offset committed. A record the codec
+ * cannot decode goes there at once. Backpressure: a partition with fetched but unhandled records is
+ * paused until they are handled, so a consumer holds at most one poll's records ({@code
+ * max.poll.records}) in memory. Broker outages: the consumer reconnects by itself; the loop logs
+ * and keeps polling.
+ *
+ * <p>New groups start at the earliest offset ({@code auto.offset.reset=earliest}). Dead-letter
+ * topics are created by the broker's auto-creation or ahead of time ({@link KafkaTopics}).
+ *
+ * <p>Thread-safe.
+ *
+ * <pre>{@code
+ * KafkaEventSubscriber<Order> subscriber = KafkaEventSubscriber
+ *     .builder("kafka:9092", Codecs.json(Order.class))
+ *     .retryPolicy(RetryPolicy.builder().maxAttempts(5).build())
+ *     .build();
+ * Subscription s = subscriber.subscribe("orders", "billing", e -> billing.charge(e.payload()));
+ * }</pre>
+ *
+ * @param <T> the payload type
+ */
+public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
+
+  /** Default longest wait of one poll: 100 ms. */
+  public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
+
+  /** Default longest wait of {@link Subscription#close()}: 30 s. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Codec<T> codec;
+  private final Map<String, Object> consumerConfig;
+  private final RetryPolicy retryPolicy;
+  private final Duration pollTimeout;
+  private final Duration drainTimeout;
+  private final TimeSource time;
+  private final EventMetrics metrics;
+  private final KafkaProducer<String, byte[]> deadLetterProducer;
+  private final Duration deadLetterTimeout;
+  private final List<KafkaSubscription<T>> subscriptions = new ArrayList<>();
+  private final AtomicInteger ids = new AtomicInteger();
+  private boolean closed;
+
+  private KafkaEventSubscriber(Builder<T> builder) {
+    this.codec = builder.codec;
+    this.consumerConfig = Map.copyOf(builder.config);
+    this.retryPolicy = builder.retryPolicy;
+    this.pollTimeout = builder.pollTimeout;
+    this.drainTimeout = builder.drainTimeout;
+    this.time = builder.time;
+    this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
+    Map<String, Object> producerConfig = KafkaEventPublisher.defaultProducerConfig(
+        String.valueOf(builder.config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)));
+    producerConfig.put("linger.ms", 0);
+    this.deadLetterTimeout = Duration.ofSeconds(30);
+    this.deadLetterProducer = new KafkaProducer<>(producerConfig,
+        new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+  }
+
+  /**
+   * Returns a builder.
+   *
+   * @param bootstrapServers Kafka's {@code bootstrap.servers}
+   * @param codec the payload codec
+   * @param <T> the payload type
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code bootstrapServers} is blank
+   */
+  public static <T> Builder<T> builder(String bootstrapServers, Codec<T> codec) {
+    return new Builder<>(bootstrapServers, codec);
+  }
+
+  @Override
+  public Subscription subscribe(String topic, String group, EventHandler<T> handler) {
+    TopicNames.check(topic);
+    TopicNames.checkGroup(group);
+    Objects.requireNonNull(handler, "handler");
+    synchronized (subscriptions) {
+      if (closed) {
+        throw new IllegalStateException("the subscriber is closed");
+      }
+      Map<String, Object> config = new HashMap<>(consumerConfig);
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+      String clientId = "layerkit-" + topic + '-' + group + '-' + ids.incrementAndGet();
+      config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+      EventDispatcher<T> dispatcher = new EventDispatcher<>(codec, handler, retryPolicy,
+          this::sendDeadLetter, time, group, metrics);
+      KafkaSubscription<T> subscription = new KafkaSubscription<>(topic, group, config,
+          dispatcher, pollTimeout, drainTimeout, clientId);
+      subscriptions.add(subscription);
+      subscription.start();
+      return subscription;
+    }
+  }
+
+  private void sendDeadLetter(String deadLetterTopic, RawRecord original,
+      Map<String, String> headers) throws Exception {
+    deadLetterProducer.send(new ProducerRecord<>(deadLetterTopic, null,
+            original.timestampMillis(), original.key(), original.value(),
+            KafkaRecords.toKafka(headers)))
+        .get(deadLetterTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    List<KafkaSubscription<T>> all;
+    synchronized (subscriptions) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      all = new ArrayList<>(subscriptions);
+      subscriptions.clear();
+    }
+    all.forEach(KafkaSubscription::close);
+    deadLetterProducer.close();
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaEventSubscriber{codec=" + codec + ", retryPolicy=" + retryPolicy + '}';
+  }
+
+  /**
+   * Builds a {@link KafkaEventSubscriber}. Not thread-safe.
+   *
+   * @param <T> the payload type
+   */
+  public static final class Builder<T> {
+
+    private final Codec<T> codec;
+    private final Map<String, Object> config = new HashMap<>();
+    private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
+    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private TimeSource time = TimeSource.system();
+    private @Nullable MeterRegistry meterRegistry;
+
+    private Builder(String bootstrapServers, Codec<T> codec) {
+      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      if (bootstrapServers.isBlank()) {
+        throw new IllegalArgumentException("bootstrapServers must not be blank but was '"
+            + bootstrapServers + "'");
+      }
+      this.codec = Objects.requireNonNull(codec, "codec");
+      config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    }
+
+    /**
+     * Sets a consumer property, overriding the default. The group id, client id, deserializers
+     * and auto-commit are the subscriber's and cannot be set.
+     *
+     * @param name a {@link ConsumerConfig} name
+     * @param value its value
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} is one of the fixed settings
+     */
+    public Builder<T> property(String name, Object value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (name.equals(ConsumerConfig.GROUP_ID_CONFIG) || name.equals(ConsumerConfig.CLIENT_ID_CONFIG)
+          || name.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)
+          || name.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
+          || name.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) {
+        throw new IllegalArgumentException("name must not be a setting the subscriber owns but was "
+            + name);
+      }
+      config.put(name, value);
+      return this;
+    }
+
+    /**
+     * Sets the retry policy of failing handlers.
+     *
+     * @param retryPolicy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code retryPolicy} is null
+     */
+    public Builder<T> retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Sets the longest wait of one poll, which bounds how late a retry or a close is noticed.
+     *
+     * @param pollTimeout more than zero
+     * @return this builder
+     * @throws NullPointerException if {@code pollTimeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
+    public Builder<T> pollTimeout(Duration pollTimeout) {
+      Objects.requireNonNull(pollTimeout, "pollTimeout");
+      if (pollTimeout.isNegative() || pollTimeout.isZero()) {
+        throw new IllegalArgumentException("pollTimeout must be > 0 but was " + pollTimeout);
+      }
+      this.pollTimeout = pollTimeout;
+      return this;
+    }
+
+    /**
+     * Sets how long {@link Subscription#close()} waits for the handler and the commit.
+     *
+     * @param drainTimeout more than zero
+     * @return this builder
+     * @throws NullPointerException if {@code drainTimeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
+    public Builder<T> drainTimeout(Duration drainTimeout) {
+      Objects.requireNonNull(drainTimeout, "drainTimeout");
+      if (drainTimeout.isNegative() || drainTimeout.isZero()) {
+        throw new IllegalArgumentException("drainTimeout must be > 0 but was " + drainTimeout);
+      }
+      this.drainTimeout = drainTimeout;
+      return this;
+    }
+
+    /**
+     * Sets the clock of retry backoff; meant for tests.
+     *
+     * @param timeSource the clock
+     * @return this builder
+     * @throws NullPointerException if {@code timeSource} is null
+     */
+    public Builder<T> timeSource(TimeSource timeSource) {
+      this.time = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * Records {@code layerkit.events.handled}, {@code .retried} and {@code .dead-lettered} (tags
+     * {@code backend=kafka}, {@code topic}, {@code group}).
+     *
+     * @param meterRegistry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code meterRegistry} is null
+     */
+    public Builder<T> meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Builds the subscriber and its dead-letter producer.
+     *
+     * @return the subscriber
+     */
+    public KafkaEventSubscriber<T> build() {
+      return new KafkaEventSubscriber<>(this);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package dev.layerkit.events.kafka;
+
+import dev.layerkit.events.Subscription;
+import dev.layerkit.events.internal.EventDispatcher;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kafka group member: a consumer and the thread that polls it.
+ *
+ * <p>Loop: poll; append each partition's records to its pending queue; deliver each queue's head
+ * records until one must wait for a retry; commit what was delivered; pause the partitions with
+ * records still pending and resume the others. Everything touching the consumer runs on the one
+ * thread ({@code KafkaConsumer} is not thread-safe); {@link #close()} only flags and wakes it.
+ *
+ * <p>Rebalance: on revoke the delivered offsets are committed and the revoked partitions' pending
+ * records and retry states dropped (the next owner fetches from the commit); on loss (the member
+ * was evicted) they are dropped without a commit.
+ */
+final class KafkaSubscription<T> implements Subscription, Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaSubscription.class);
+  private static final Duration ERROR_PAUSE = Duration.ofMillis(500);
+
+  private final String topic;
+  private final String group;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final EventDispatcher<T> dispatcher;
+  private final Duration pollTimeout;
+  private final Duration drainTimeout;
+  private final Thread thread;
+  private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> pending =
+      new HashMap<>();
+  private final Map<TopicPartition, EventDispatcher.RetryState> retryStates = new HashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> delivered = new HashMap<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile Set<Integer> assigned = Set.of();
+  private volatile boolean running = true;
+
+  KafkaSubscription(String topic, String group, Map<String, Object> config,
+      EventDispatcher<T> dispatcher, Duration pollTimeout, Duration drainTimeout,
+      String threadName) {
+    this.topic = topic;
+    this.group = group;
+    this.consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+        new ByteArrayDeserializer());
+    this.dispatcher = dispatcher;
+    this.pollTimeout = pollTimeout;
+    this.drainTimeout = drainTimeout;
+    this.thread = new Thread(this, threadName);
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Listener());
+      while (running) {
+        try {
+          ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+          for (TopicPartition partition : records.partitions()) {
+            pending.computeIfAbsent(partition, p -> new ArrayDeque<>())
+                .addAll(records.records(partition));
+          }
+          deliverPending();
+          commitDelivered();
+          pauseBusyPartitions();
+        } catch (WakeupException e) {
+          // close() woke the poll; the loop condition decides.
+        } catch (KafkaException e) {
+          LOG.warn("Consumer of group {} on {} failed; polling again in {}", group, topic,
+              ERROR_PAUSE, e);
+          pauseAfterError();
+        }
+      }
+      deliverPending();
+      commitDelivered();
+    } catch (RuntimeException | Error e) {
+      LOG.error("Consumer of group {} on {} stopped", group, topic, e);
+    } finally {
+      try {
+        consumer.close(drainTimeout);
+      } catch (RuntimeException e) {
+        LOG.warn("Closing the consumer of group {} on {} failed", group, topic, e);
+      }
+      assigned = Set.of();
+      stopped.countDown();
+    }
+  }
+
+  private void deliverPending() {
+    for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> entry
+        : pending.entrySet()) {
+      TopicPartition partition = entry.getKey();
+      ArrayDeque<ConsumerRecord<String, byte[]>> queue = entry.getValue();
+      EventDispatcher.RetryState state =
+          retryStates.computeIfAbsent(partition, p -> new EventDispatcher.RetryState());
+      while (!queue.isEmpty()) {
+        ConsumerRecord<String, byte[]> head = queue.peekFirst();
+        if (!dispatcher.deliver(KafkaRecords.toRaw(head), state)) {
+          break;
+        }
+        queue.pollFirst();
+        delivered.put(partition, new OffsetAndMetadata(head.offset() + 1));
+      }
+    }
+  }
+
+  private void commitDelivered() {
+    if (delivered.isEmpty()) {
+      return;
+    }
+    try {
+      try {
+        consumer.commitSync(delivered);
+      } catch (WakeupException e) {
+        // A close() woke the consumer outside poll; the flag is spent, so commit again.
+        consumer.commitSync(delivered);
+      }
+    } catch (KafkaException e) {
+      // The records stay uncommitted and will be delivered again: at least once.
+      LOG.warn("Commit of group {} on {} failed; the events may be delivered again", group, topic,
+          e);
+    }
+    delivered.clear();
+  }
+
+  private void pauseBusyPartitions() {
+    Set<TopicPartition> busy = new HashSet<>();
+    pending.forEach((partition, queue) -> {
+      if (!queue.isEmpty()) {
+        busy.add(partition);
+      }
+    });
+    Set<TopicPartition> paused = consumer.paused();
+    Set<TopicPartition> toResume = new HashSet<>(paused);
+    toResume.removeAll(busy);
+    if (!toResume.isEmpty()) {
+      consumer.resume(toResume);
+    }
+    busy.removeAll(paused);
+    busy.retainAll(consumer.assignment());
+    if (!busy.isEmpty()) {
+      consumer.pause(busy);
+    }
+  }
+
+  private void pauseAfterError() {
+    try {
+      Thread.sleep(ERROR_PAUSE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    }
+  }
+
+  private final class Listener implements ConsumerRebalanceListener {
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      commitDelivered();
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      Set<Integer> next = new TreeSet<>(assigned);
+      partitions.forEach(p -> next.add(p.partition()));
+      assigned = Collections.unmodifiableSet(next);
+      LOG.debug("Group {} member assigned {} of {}", group, partitions, topic);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      delivered.keySet().removeAll(partitions);
+      forget(partitions);
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      partitions.forEach(p -> {
+        pending.remove(p);
+        retryStates.remove(p);
+      });
+      Set<Integer> next = new TreeSet<>(assigned);
+      partitions.forEach(p -> next.remove(p.partition()));
+      assigned = Collections.unmodifiableSet(next);
+    }
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public String group() {
+    return group;
+  }
+
+  @Override
+  public Set<Integer> assignedPartitions() {
+    return assigned;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      consumer.wakeup();
+      if (!stopped.await(drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        LOG.warn("Consumer of group {} on {} did not stop within {}", group, topic, drainTimeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaSubscription{topic=" + topic + ", group=" + group + '}';
+  }
+}

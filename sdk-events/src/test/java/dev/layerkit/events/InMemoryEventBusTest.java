@@ -1,0 +1,177 @@
+package dev.layerkit.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.time.ManualTimeSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What only the in-memory bus has: retention, backpressure, builder checks, backoff on a clock. */
+class InMemoryEventBusTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private final ManualTimeSource time = new ManualTimeSource();
+  private InMemoryEventBus bus = EventBuses.inMemory().timeSource(time).build();
+
+  @AfterEach
+  void close() {
+    bus.close();
+  }
+
+  @Test
+  void withoutActiveGroupsAFullPartitionDropsItsOldestRecordsAndANewGroupReadsWhatIsRetained() {
+    bus = EventBuses.inMemory().partitions(1).retention(3).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    for (int i = 0; i < 5; i++) {
+      assertThat(publisher.publish("t", "k", "e" + i)).isCompleted();
+    }
+    assertThat(bus.beginningOffset("t", 0)).isEqualTo(2);
+    assertThat(bus.endOffset("t", 0)).isEqualTo(5);
+
+    List<String> seen = new CopyOnWriteArrayList<>();
+    bus.subscriber(Codecs.utf8()).subscribe("t", "late", e -> seen.add(e.payload()));
+    await().atMost(WAIT).until(() -> seen.size() == 3);
+    assertThat(seen).containsExactly("e2", "e3", "e4");
+  }
+
+  @Test
+  void aFullPartitionMakesPublishWaitForTheSlowestActiveGroupThenFailClearly() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).retention(2)
+        .publishTimeout(Duration.ofMillis(50)).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    bus.subscriber(Codecs.utf8()).subscribe("t", "slow", e -> {
+      release.await();
+      seen.add(e.payload());
+    });
+    publisher.publish("t", "k", "e0");
+    publisher.publish("t", "k", "e1");
+
+    CompletableFuture<PublishReceipt> third = publisher.publish("t", "k", "e2");
+
+    assertThat(third).isCompletedExceptionally();
+    assertThatThrownBy(third::join).hasCauseInstanceOf(EventPublishException.class)
+        .hasMessageContaining("partition 0 held 2 events not yet handled by every active group")
+        .hasMessageContaining("50 ms");
+    release.countDown();
+    await().atMost(WAIT).until(() -> seen.size() == 2);
+    assertThat(publisher.publish("t", "k", "e3").get(WAIT.toSeconds(), TimeUnit.SECONDS).offset())
+        .isEqualTo(2);
+    await().atMost(WAIT).until(() -> seen.size() == 3);
+    assertThat(seen).containsExactly("e0", "e1", "e3");
+  }
+
+  @Test
+  void retriesWaitTheirBackoffOnTheTimeSourceAndHoldBackOnlyTheirPartition() {
+    bus = EventBuses.inMemory().partitions(2).timeSource(time).build();
+    RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
+        .initialBackoff(Duration.ofSeconds(1)).build();
+    AtomicInteger attempts = new AtomicInteger();
+    List<String> handled = new CopyOnWriteArrayList<>();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    bus.subscriber(Codecs.utf8(), policy).subscribe("t", "g", e -> {
+      if (e.payload().equals("poison")) {
+        attempts.incrementAndGet();
+        throw new IllegalStateException("poison");
+      }
+      handled.add(e.payload());
+    });
+    List<Event<String>> dead = new CopyOnWriteArrayList<>();
+    bus.subscriber(Codecs.utf8()).subscribe("t.DLT", "dlt", dead::add);
+    PublishReceipt poison = publisher.publish("t", "k", "poison").join();
+    publisher.publish("t", "k", "after-poison");
+    String otherKey = otherPartitionKey(poison.partition());
+    publisher.publish("t", otherKey, "other-partition");
+
+    await().atMost(WAIT).until(() -> attempts.get() == 1 && handled.contains("other-partition"));
+    assertThat(handled).doesNotContain("after-poison");
+
+    time.advance(Duration.ofSeconds(1));
+    await().atMost(WAIT).until(() -> attempts.get() == 2);
+    assertThat(handled).doesNotContain("after-poison");
+    time.advance(Duration.ofSeconds(2));
+
+    await().atMost(WAIT).until(() -> dead.size() == 1 && handled.contains("after-poison"));
+    assertThat(attempts.get()).isEqualTo(3);
+    assertThat(dead.get(0).headers()).containsEntry(DeadLetters.ATTEMPTS, "3");
+  }
+
+  private String otherPartitionKey(int partition) {
+    EventPublisher<String> probe = bus.publisher(Codecs.utf8());
+    for (int i = 0; ; i++) {
+      String key = "other-" + i;
+      bus.createTopic("probe", 2);
+      if (probe.publish("probe", key, "x").join().partition() != partition) {
+        return key;
+      }
+    }
+  }
+
+  @Test
+  void countsPublishedHandledAndDeadLetteredEvents() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    bus = EventBuses.inMemory().meterRegistry(registry).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    bus.subscriber(Codecs.utf8(), RetryPolicy.noRetries()).subscribe("t", "g", e -> {
+      if (e.payload().equals("bad")) {
+        throw new IllegalArgumentException("bad");
+      }
+    });
+    publisher.publish("t", "k", "good");
+    publisher.publish("t", "k", "bad");
+
+    await().atMost(WAIT).until(() ->
+        registry.find("layerkit.events.dead-lettered").tag("group", "g").counter() != null);
+    assertThat(registry.get("layerkit.events.published").tag("topic", "t").counter().count())
+        .isEqualTo(2);
+    assertThat(registry.get("layerkit.events.handled").tag("topic", "t").counter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void buildersRejectBadValuesNamingTheParameterAndValue() {
+    assertThatThrownBy(() -> EventBuses.inMemory().partitions(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("partitions must be >= 1 but was 0");
+    assertThatThrownBy(() -> EventBuses.inMemory().retention(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("retention must be >= 1 but was -1");
+    assertThatThrownBy(() -> EventBuses.inMemory().publishTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("publishTimeout");
+    assertThatThrownBy(() -> EventBuses.inMemory().drainTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout");
+    assertThatThrownBy(() -> EventBuses.inMemory().timeSource(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("timeSource");
+    assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxAttempts must be >= 1 but was 0");
+    assertThatThrownBy(() -> RetryPolicy.builder().multiplier(0.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiplier");
+    assertThatThrownBy(() -> RetryPolicy.builder().initialBackoff(Duration.ofSeconds(2))
+        .maxBackoff(Duration.ofSeconds(1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxBackoff");
+    bus.createTopic("t", 3);
+    assertThatThrownBy(() -> bus.createTopic("t", 4))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("exists with 3 partitions");
+  }
+
+  @Test
+  void retryBackoffGrowsExponentiallyUpToItsCap() {
+    RetryPolicy policy = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
+        .multiplier(3).maxBackoff(Duration.ofSeconds(1)).build();
+    assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
+    assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(300));
+    assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(900));
+    assertThat(policy.backoff(4)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(RetryPolicy.noRetries().maxAttempts()).isEqualTo(1);
+  }
+}

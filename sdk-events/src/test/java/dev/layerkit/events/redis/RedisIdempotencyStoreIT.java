@@ -1,0 +1,55 @@
+package dev.layerkit.events.redis;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.core.testing.TestRedis;
+import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.events.IdempotencyStore;
+import dev.layerkit.events.IdempotencyStoreContract;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link IdempotencyStoreContract} on {@link RedisIdempotencyStore} against {@link
+ * TestServers#redis()}; TTLs run on the server's clock, so {@link #passTime} does nothing and the
+ * expiry test waits for Redis.
+ */
+class RedisIdempotencyStoreIT extends IdempotencyStoreContract {
+
+  private static TestRedis redis;
+  private static RedisClient client;
+  private static StatefulRedisConnection<String, String> connection;
+
+  @BeforeAll
+  static void connect() {
+    redis = TestServers.redis();
+    client = RedisClient.create(redis.uri());
+    connection = client.connect();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    connection.close();
+    client.shutdown();
+  }
+
+  @Override
+  protected IdempotencyStore newStore() {
+    return RedisIdempotencyStore.create(connection, redis.newKeyPrefix("idempotency"));
+  }
+
+  @Override
+  protected void passTime(Duration duration) {
+    // Redis expires keys on its own clock.
+  }
+
+  @Test
+  void createRejectsAnEmptyPrefix() {
+    assertThatThrownBy(() -> RedisIdempotencyStore.create(connection, ""))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+  }
+}
