@@ -63,6 +63,7 @@ install_missing() {
 }
 install_missing
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+# -e (nginx >= 1.19.5) keeps the startup error log in $RESULTS_DIR, so that no run needs root.
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -149,12 +150,12 @@ LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "Results, configs and logs: $RESULTS_DIR"
 render "$HERE/nginx-upstream.conf.template" "$RESULTS_DIR/nginx-upstream.conf"
 render "$HERE/nginx-proxy.conf.template" "$RESULTS_DIR/nginx-proxy.conf"
-"$NGINX" -t -q -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" 2>>"$RESULTS_DIR/nginx-test.log" \
+"$NGINX" -t -q -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" 2>>"$RESULTS_DIR/nginx-test.log" \
   || die "nginx rejected the upstream config; see $RESULTS_DIR/nginx-test.log"
-"$NGINX" -t -q -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" 2>>"$RESULTS_DIR/nginx-test.log" \
+"$NGINX" -t -q -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" 2>>"$RESULTS_DIR/nginx-test.log" \
   || die "nginx rejected the proxy config; see $RESULTS_DIR/nginx-test.log"
 
-"$NGINX" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" &
+"$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" &
 PIDS+=($!)
 wait_for_http "http://127.0.0.1:$UPSTREAM_PORT/"
 [ "$(curl -s "http://127.0.0.1:$UPSTREAM_PORT/" | wc -c)" -eq 100 ] || die "upstream body is not 100 bytes"
@@ -162,7 +163,7 @@ wait_for_http "http://127.0.0.1:$UPSTREAM_PORT/"
 log "direct: the upstream on 127.0.0.1:$UPSTREAM_PORT"
 run_wrk direct "http://127.0.0.1:$UPSTREAM_PORT/"
 
-"$NGINX" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" &
+"$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" &
 NGINX_PROXY_PID=$!
 PIDS+=($NGINX_PROXY_PID)
 wait_for_http "http://127.0.0.1:$PROXY_PORT/"
