@@ -355,7 +355,12 @@ final class Exchange implements ChannelFutureListener {
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
       for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {
-        headers.set(header.getKey(), header.getValue());
+        if (header.getKey().equalsIgnoreCase("vary") && headers.contains(HttpHeaderNames.VARY)) {
+          // Keep the upstream's Vary and add ours: a shared cache must key on both.
+          headers.add(HttpHeaderNames.VARY, header.getValue());
+        } else {
+          headers.set(header.getKey(), header.getValue());
+        }
       }
     }
     if (!client.keepAliveAfter(this)) {
