@@ -1,0 +1,236 @@
+package dev.layerkit.examples.orders;
+
+import dev.layerkit.cache.CacheAside;
+import dev.layerkit.core.resilience.ResiliencePolicy;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.store.Filter;
+import dev.layerkit.store.OptimisticLockException;
+import dev.layerkit.store.Repository;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application layer: places, reads, lists and updates orders. Reads go through the cache
+ * ({@link CacheAside}, single-flight), the store is a sharded repository, every state change
+ * publishes an event, and each call to the cache, store or publisher runs under a {@link
+ * ResiliencePolicy}. Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
+ */
+final class OrderService {
+
+  private static final Logger log = LoggerFactory.getLogger(OrderService.class);
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  static final String TOPIC = "orders";
+  static final int MAX_ITEMS = 50;
+  static final int MAX_QUANTITY = 100;
+  static final int MAX_PAGE = 100;
+
+  private final Repository<String, Order> orders;
+  private final Repository<String, IdempotencyRecord> idempotency;
+  private final CacheAside<String, Order> cache;
+  private final EventPublisher<OrderEvent> events;
+  private final ResiliencePolicy reads;
+  private final ResiliencePolicy writes;
+  private final Catalog catalog;
+  private final Customers customers;
+  private final TimeSource time;
+  private final LongAdder publishFailures = new LongAdder();
+
+  OrderService(Repository<String, Order> orders, Repository<String, IdempotencyRecord> idempotency,
+      CacheAside<String, Order> cache, EventPublisher<OrderEvent> events, ResiliencePolicy reads,
+      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time) {
+    this.orders = orders;
+    this.idempotency = idempotency;
+    this.cache = cache;
+    this.events = events;
+    this.reads = reads;
+    this.writes = writes;
+    this.catalog = catalog;
+    this.customers = customers;
+    this.time = time;
+  }
+
+  /** A line of a new order as the client sends it. */
+  record ItemRequest(@Nullable String sku, int quantity) {}
+
+  /** A new order as the client sends it. */
+  record PlaceRequest(@Nullable String customerId, @Nullable List<ItemRequest> items) {}
+
+  /** The order and whether it was created by an earlier request with the same idempotency key. */
+  record Placed(Order order, boolean replayed) {}
+
+  /** Bad input, with a message per field. */
+  static final class ValidationException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final Map<String, String> fields;
+
+    ValidationException(Map<String, String> fields) {
+      super("invalid request: " + fields);
+      this.fields = Map.copyOf(fields);
+    }
+  }
+
+  /** The order cannot move to the requested status. */
+  static final class ConflictException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ConflictException(String message) {
+      super(message);
+    }
+  }
+
+  Placed place(PlaceRequest request, @Nullable String idempotencyKey) {
+    Map<String, String> problems = new LinkedHashMap<>();
+    String customerId = request.customerId();
+    if (customerId == null || customerId.isBlank()) {
+      problems.put("customerId", "is required");
+    } else if (customers.find(customerId).isEmpty()) {
+      problems.put("customerId", "no customer '" + customerId + "'");
+    }
+    List<ItemRequest> requested = request.items();
+    List<OrderItem> items = new ArrayList<>();
+    if (requested == null || requested.isEmpty()) {
+      problems.put("items", "must have 1 to " + MAX_ITEMS + " items");
+    } else if (requested.size() > MAX_ITEMS) {
+      problems.put("items", "must have at most " + MAX_ITEMS + " items but had " + requested.size());
+    } else {
+      for (int i = 0; i < requested.size(); i++) {
+        ItemRequest item = requested.get(i);
+        if (item == null) {
+          problems.put("items[" + i + "]", "is required");
+          continue;
+        }
+        Optional<Catalog.Product> product =
+            item.sku() == null ? Optional.empty() : catalog.find(item.sku());
+        if (product.isEmpty()) {
+          problems.put("items[" + i + "].sku", "no product '" + item.sku() + "'");
+        }
+        if (item.quantity() < 1 || item.quantity() > MAX_QUANTITY) {
+          problems.put("items[" + i + "].quantity",
+              "must be 1 to " + MAX_QUANTITY + " but was " + item.quantity());
+        }
+        product.ifPresent(p -> items.add(new OrderItem(p.sku(), item.quantity(), p.priceCents())));
+      }
+    }
+    if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+      problems.put("Idempotency-Key", "must be 1 to 64 of [A-Za-z0-9_.:-]");
+    }
+    if (!problems.isEmpty()) {
+      throw new ValidationException(problems);
+    }
+    long now = time.instant().toEpochMilli();
+    String orderId = newOrderId(now);
+    if (idempotencyKey != null) {
+      String scoped = customerId + "/" + idempotencyKey;
+      IdempotencyRecord claim = new IdempotencyRecord(scoped, orderId, 0);
+      boolean claimed = writes.execute(() -> idempotency.insertIfAbsent(claim));
+      if (!claimed) {
+        return new Placed(awaitOrderOf(scoped), true);
+      }
+    }
+    long total = items.stream().mapToLong(item -> item.priceCents() * item.quantity()).sum();
+    Order order = new Order(orderId, customerId, items, total, OrderStatus.PLACED, now, 0);
+    writes.execute(() -> orders.insertIfAbsent(order));
+    Order saved = reads.execute(() -> orders.findById(orderId)).orElse(order);
+    publish(new OrderEvent(OrderEvent.PLACED, orderId, customerId, OrderStatus.PLACED, total, now));
+    return new Placed(saved, false);
+  }
+
+  /** The order an earlier request with the key created; it may still be being written. */
+  private Order awaitOrderOf(String scopedKey) {
+    IdempotencyRecord record = reads.execute(() -> idempotency.findById(scopedKey)).orElseThrow(
+        () -> new IllegalStateException("idempotency record vanished: " + scopedKey));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (true) {
+      Optional<Order> order = reads.execute(() -> orders.findById(record.orderId()));
+      if (order.isPresent()) {
+        return order.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the order of idempotency key " + scopedKey
+            + " was not written within 5 s");
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  Optional<Order> get(String id) {
+    return Optional.ofNullable(reads.execute(
+        () -> cache.get(id, key -> orders.findById(key).orElse(null))));
+  }
+
+  /** A customer's orders, newest first, before a time (the page cursor), at most {@code limit}. */
+  List<Order> listByCustomer(String customerId, int limit, long before) {
+    if (customers.find(customerId).isEmpty()) {
+      throw new ValidationException(Map.of("customerId", "no customer '" + customerId + "'"));
+    }
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new ValidationException(Map.of("limit", "must be 1 to " + MAX_PAGE + " but was " + limit));
+    }
+    Filter filter = Filter.eq("customerId", customerId).and(Filter.lt("createdAt", before))
+        .sortByDescending("createdAt").limit(limit);
+    return reads.execute(() -> orders.findAll(filter));
+  }
+
+  Optional<Order> updateStatus(String id, @Nullable String statusName) {
+    OrderStatus status;
+    try {
+      status = OrderStatus.valueOf(String.valueOf(statusName));
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(Map.of("status", "must be one of "
+          + java.util.Arrays.toString(OrderStatus.values()) + " but was '" + statusName + "'"));
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+      Optional<Order> current = reads.execute(() -> orders.findById(id));
+      if (current.isEmpty()) {
+        return Optional.empty();
+      }
+      Order order = current.get();
+      if (order.status() == OrderStatus.DELIVERED || order.status() == OrderStatus.CANCELLED) {
+        throw new ConflictException("order " + id + " is " + order.status() + " and cannot change");
+      }
+      try {
+        Order saved = cache.write(id, () -> writes.execute(() -> orders.save(order.withStatus(status))));
+        publish(new OrderEvent(OrderEvent.STATUS_CHANGED, id, order.customerId(), status,
+            order.totalCents(), time.instant().toEpochMilli()));
+        return Optional.of(saved);
+      } catch (OptimisticLockException e) {
+        log.debug("concurrent update of order {}; retrying", id);
+      }
+    }
+    throw new ConflictException("order " + id + " is being changed concurrently; try again");
+  }
+
+  long publishFailures() {
+    return publishFailures.sum();
+  }
+
+  private void publish(OrderEvent event) {
+    try {
+      events.publish(TOPIC, event.customerId(), event).whenComplete((receipt, failure) -> {
+        if (failure != null) {
+          publishFailures.increment();
+          log.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);
+        }
+      });
+    } catch (RuntimeException e) {
+      publishFailures.increment();
+      log.warn("could not publish {} of order {}", event.type(), event.orderId(), e);
+    }
+  }
+
+  private static String newOrderId(long now) {
+    return "o-" + Long.toString(now, 36) + "-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+  }
+}

@@ -1,0 +1,287 @@
+package dev.layerkit.examples.orders;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerkit.cache.CacheAside;
+import dev.layerkit.cache.Caches;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.resilience.ResiliencePolicy;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.events.EventBuses;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.InMemoryEventBus;
+import dev.layerkit.events.Subscription;
+import dev.layerkit.gateway.http.Auth;
+import dev.layerkit.gateway.http.Gateway;
+import dev.layerkit.gateway.http.KeyResolver;
+import dev.layerkit.gateway.http.ResponseCache;
+import dev.layerkit.gateway.http.Route;
+import dev.layerkit.gateway.http.StaticFiles;
+import dev.layerkit.gateway.http.Upstream;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.lb.OutlierDetection;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.infra.AdminServer;
+import dev.layerkit.infra.HealthRegistry;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.OptimisticLockException;
+import dev.layerkit.store.Repository;
+import dev.layerkit.store.ScatterPolicy;
+import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.ShardingStrategies;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seven-layer order system in one process: the web page and the API behind the gateway,
+ * {@value #SHARDS}-shard store, cache, events with a live dashboard, and an admin server.
+ *
+ * <pre>{@code
+ * try (OrderSystem system = OrderSystem.start(OrderSystemOptions.embeddedOnFreePorts())) {
+ *   URI api = system.gatewayUri().resolve("/api/orders");
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} drains in the reverse order of the layers: the gateway stops taking
+ * requests and finishes those in flight, then the services, the event subscription, the bus and
+ * the store.
+ */
+public final class OrderSystem implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(OrderSystem.class);
+
+  /** The number of store shards. */
+  public static final int SHARDS = 4;
+
+  private final OrderSystemOptions options;
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final List<OrderHttpServer> services = new ArrayList<>();
+  private final Gateway gateway;
+  private final AdminServer admin;
+  private final Dashboard dashboard;
+  private final OrderService orderService;
+  private final CacheAside<String, Order> cache;
+  private final LoadBalancer balancer;
+
+  private OrderSystem(OrderSystemOptions options) throws IOException {
+    this.options = options;
+    if (options.production()) {
+      throw new IllegalArgumentException("--backends=production is not available in this build yet;"
+          + " run with --backends=memory");
+    }
+    TimeSource time = TimeSource.system();
+    ObjectMapper json = new ObjectMapper()
+        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    HealthRegistry health = HealthRegistry.builder().build();
+    closeables.push(health);
+    admin = AdminServer.builder(health).port(options.adminPort()).version("example").start();
+    closeables.push(admin);
+    MeterRegistry meters = admin.meterRegistry();
+
+    // 5. Database: orders sharded by id over four shards; idempotency keys likewise.
+    EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
+        .version(Order::version, Order::withVersion)
+        .codec(Codecs.json(Order.class))
+        .index("customerId", "createdAt")
+        .build();
+    EntityDescriptor<String, IdempotencyRecord> claimType =
+        EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key)
+            .idField("key")
+            .version(IdempotencyRecord::version,
+                (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
+            .codec(Codecs.json(IdempotencyRecord.class))
+            .build();
+    ShardedRepository<String, Order> orders = shardedInMemory("orders", orderType);
+    ShardedRepository<String, IdempotencyRecord> claims = shardedInMemory("idempotency", claimType);
+    health.register(orders.healthCheck(), true, "ready");
+
+    // 4. Cache: cache-aside over Caffeine.
+    cache = CacheAside.<String, Order>builder(Caches.<String, CachedValue<Order>>inMemory()
+            .name("orders").maximumSize(100_000).build())
+        .name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters).build();
+    health.register(HealthCheck.of("cache", () -> Health.up().detail("backend", "caffeine").build()));
+
+    // 6. Data processing: order events on an in-memory bus, aggregated for the dashboard.
+    InMemoryEventBus bus = EventBuses.inMemory().partitions(4).meterRegistry(meters).build();
+    closeables.push(bus);
+    bus.createTopic(OrderService.TOPIC, 4);
+    EventPublisher<OrderEvent> publisher = bus.publisher(Codecs.json(OrderEvent.class));
+    closeables.push(publisher::close);
+    EventSubscriber<OrderEvent> subscriber = bus.subscriber(Codecs.json(OrderEvent.class));
+    closeables.push(subscriber::close);
+    health.register(HealthCheck.of("events", () -> Health.up().detail("backend", "in-memory").build()));
+
+    // 3. Application: the order service instances.
+    ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
+        .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
+        .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+    ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
+        .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+    orderService = new OrderService(orders, claims, cache, publisher, reads, writes, new Catalog(),
+        new Customers(), time);
+
+    // 2. Gateway: API key, per-key rate limit, balancing with outlier ejection, retries,
+    // the catalog cached, the page served.
+    io.micrometer.core.instrument.composite.CompositeMeterRegistry gatewayMeters =
+        new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+    gatewayMeters.add(meters);
+    dashboard = new Dashboard(health, () -> cache, gatewayMeters);
+    Subscription subscription = subscriber.subscribe(OrderService.TOPIC, "dashboard", dashboard);
+    closeables.push(subscription::close);
+
+    List<Endpoint> endpoints = new ArrayList<>();
+    Catalog catalog = new Catalog();
+    Customers customers = new Customers();
+    for (int i = 1; i <= options.serviceInstances(); i++) {
+      OrderHttpServer service = new OrderHttpServer("order-service-" + i, 0, orderService, dashboard,
+          catalog, customers, json);
+      services.add(service);
+      closeables.push(service);
+      endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
+    }
+    balancer = LoadBalancers.leastRequest().serviceName("order-service")
+        .endpointSource(EndpointSource.of(endpoints))
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
+            .baseEjectionTime(Duration.ofSeconds(10)).build())
+        .meterRegistry(meters)
+        .build();
+    closeables.push(balancer);
+    Upstream upstream = Upstream.of("order-service", balancer);
+    Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
+    var limiter = RateLimiters.inMemory(RateLimitPolicy.of(
+        Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))));
+    ResponseCache responses = ResponseCache.builder().build();
+    gateway = Gateway.builder()
+        .port(options.gatewayPort())
+        .meterRegistry(gatewayMeters)
+        .route(Route.builder("catalog").pathPrefix("/api/catalog").methods("GET").stripPrefix("/api")
+            .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).responseCache(responses)
+            .upstream(upstream).build())
+        .route(Route.builder("api").pathPrefix("/api").stripPrefix("/api")
+            .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).maxRetries(2)
+            .upstream(upstream).build())
+        .route(Route.builder("web").pathPrefix("/").methods("GET", "HEAD")
+            .staticFiles(StaticFiles.fromClasspath("web", OrderSystem.class.getClassLoader()))
+            .build())
+        .build()
+        .start();
+    closeables.push(gateway);
+    health.register(gateway.healthCheck(), true, "ready");
+    health.register(balancer.healthCheck());
+  }
+
+  private static <T> ShardedRepository<String, T> shardedInMemory(String name,
+      EntityDescriptor<String, T> descriptor) {
+    List<Repository<String, T>> shards = new ArrayList<>();
+    for (int i = 0; i < SHARDS; i++) {
+      shards.add(InMemoryRepository.create(name + "-" + i, descriptor));
+    }
+    return ShardedRepository.builder(shards).name(name).strategy(ShardingStrategies.jumpHash())
+        .scatterPolicy(ScatterPolicy.ALLOW).build();
+  }
+
+  /**
+   * Starts every layer.
+   *
+   * @param options how
+   * @return the running system
+   * @throws IllegalArgumentException if the options cannot be run
+   * @throws UncheckedIOException if a port cannot be bound
+   */
+  public static OrderSystem start(OrderSystemOptions options) {
+    try {
+      return new OrderSystem(options);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Returns the gateway's base URI (the page is at {@code /}, the API under {@code /api}).
+   *
+   * @return the URI
+   */
+  public URI gatewayUri() {
+    return URI.create("http://127.0.0.1:" + gateway.port() + "/");
+  }
+
+  /**
+   * Returns the admin server's base URI ({@code /health/ready}, {@code /metrics}).
+   *
+   * @return the URI
+   */
+  public URI adminUri() {
+    return admin.uri();
+  }
+
+  /**
+   * Returns the API key clients must send.
+   *
+   * @return the key
+   */
+  public String apiKey() {
+    return options.apiKey();
+  }
+
+  Gateway gateway() {
+    return gateway;
+  }
+
+  List<OrderHttpServer> services() {
+    return List.copyOf(services);
+  }
+
+  LoadBalancer balancer() {
+    return balancer;
+  }
+
+  Dashboard dashboard() {
+    return dashboard;
+  }
+
+  OrderService orderService() {
+    return orderService;
+  }
+
+  CacheAside<String, Order> cache() {
+    return cache;
+  }
+
+  /** Stops one order-service instance abruptly, as a crash would (the chaos switch). */
+  void killService(int index) {
+    OrderHttpServer victim = services.get(index);
+    log.warn("chaos: stopping {}", victim.name());
+    victim.close();
+  }
+
+  @Override
+  public void close() {
+    while (!closeables.isEmpty()) {
+      AutoCloseable closeable = closeables.pop();
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", closeable, e);
+      }
+    }
+  }
+}
