@@ -100,7 +100,8 @@ final class OrderHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.incrementAndGet();
-    try (exchange) {
+    // Not try-with-resources: its close would run before the catch blocks that answer errors.
+    try {
       route(exchange);
     } catch (MethodNotAllowedException e) {
       methodNotAllowed(exchange, e.allowed);
@@ -119,6 +120,7 @@ final class OrderHttpServer implements AutoCloseable {
       log.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, "the order service could not complete the request"), null);
     } finally {
+      exchange.close();
       inFlight.decrementAndGet();
     }
   }
