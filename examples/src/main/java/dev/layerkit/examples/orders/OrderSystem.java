@@ -165,7 +165,9 @@ public final class OrderSystem implements AutoCloseable {
         .meterRegistry(meters)
         .build();
     closeables.push(balancer);
-    Upstream upstream = Upstream.of("order-service", balancer);
+    // An instance that dies fails all its in-flight requests at once; a budget that covers them
+    // lets every idempotent one be retried elsewhere, and the cap still stops retry storms.
+    Upstream upstream = Upstream.builder("order-service", balancer).retryBudget(50, 32).build();
     Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
     var limiter = RateLimiters.inMemory(RateLimitPolicy.of(
         Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))));
