@@ -43,11 +43,12 @@ final class OrderService {
   private final Catalog catalog;
   private final Customers customers;
   private final TimeSource time;
+  private final String topic;
   private final LongAdder publishFailures = new LongAdder();
 
   OrderService(Repository<String, Order> orders, Repository<String, IdempotencyRecord> idempotency,
       CacheAside<String, Order> cache, EventPublisher<OrderEvent> events, ResiliencePolicy reads,
-      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time) {
+      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time, String topic) {
     this.orders = orders;
     this.idempotency = idempotency;
     this.cache = cache;
@@ -57,6 +58,7 @@ final class OrderService {
     this.catalog = catalog;
     this.customers = customers;
     this.time = time;
+    this.topic = topic;
   }
 
   /** A line of a new order as the client sends it. */
@@ -217,7 +219,7 @@ final class OrderService {
 
   private void publish(OrderEvent event) {
     try {
-      events.publish(TOPIC, event.customerId(), event).whenComplete((receipt, failure) -> {
+      events.publish(topic, event.customerId(), event).whenComplete((receipt, failure) -> {
         if (failure != null) {
           publishFailures.increment();
           log.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);

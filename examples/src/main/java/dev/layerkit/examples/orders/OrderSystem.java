@@ -3,17 +3,12 @@ package dev.layerkit.examples.orders;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.cache.Caches;
-import dev.layerkit.cache.CachedValue;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
-import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
-import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.events.Subscription;
 import dev.layerkit.gateway.http.Auth;
 import dev.layerkit.gateway.http.Gateway;
@@ -29,11 +24,9 @@ import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.OutlierDetection;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
-import dev.layerkit.gateway.ratelimit.RateLimiters;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.HealthRegistry;
 import dev.layerkit.store.EntityDescriptor;
-import dev.layerkit.store.InMemoryRepository;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.ScatterPolicy;
@@ -81,13 +74,10 @@ public final class OrderSystem implements AutoCloseable {
   private final OrderService orderService;
   private final CacheAside<String, Order> cache;
   private final LoadBalancer balancer;
+  private Backends backends;
 
-  private OrderSystem(OrderSystemOptions options) throws IOException {
+  private OrderSystem(OrderSystemOptions options, String namespace) throws IOException {
     this.options = options;
-    if (options.production()) {
-      throw new IllegalArgumentException("--backends=production is not available in this build yet;"
-          + " run with --backends=memory");
-    }
     TimeSource time = TimeSource.system();
     ObjectMapper json = new ObjectMapper()
         .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
@@ -96,6 +86,14 @@ public final class OrderSystem implements AutoCloseable {
     admin = AdminServer.builder(health).port(options.adminPort()).version("example").start();
     closeables.push(admin);
     MeterRegistry meters = admin.meterRegistry();
+    try {
+      backends = options.production() ? new ProductionBackends(options, namespace)
+          : new MemoryBackends(meters);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    closeables.push(backends);
 
     // 5. Database: orders sharded by id over four shards; idempotency keys likewise.
     EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
@@ -110,25 +108,23 @@ public final class OrderSystem implements AutoCloseable {
                 (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
             .codec(Codecs.json(IdempotencyRecord.class))
             .build();
-    ShardedRepository<String, Order> orders = shardedInMemory("orders", orderType);
-    ShardedRepository<String, IdempotencyRecord> claims = shardedInMemory("idempotency", claimType);
+    ShardedRepository<String, Order> orders = sharded("orders", backends.shards("orders", orderType));
+    ShardedRepository<String, IdempotencyRecord> claims =
+        sharded("idempotency", backends.shards("idempotency", claimType));
     health.register(orders.healthCheck(), true, "ready");
 
-    // 4. Cache: cache-aside over Caffeine.
-    cache = CacheAside.<String, Order>builder(Caches.<String, CachedValue<Order>>inMemory()
-            .name("orders").maximumSize(100_000).build())
+    // 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production).
+    cache = CacheAside.<String, Order>builder(backends.orderCache(meters))
         .name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters).build();
-    health.register(HealthCheck.of("cache", () -> Health.up().detail("backend", "caffeine").build()));
 
-    // 6. Data processing: order events on an in-memory bus, aggregated for the dashboard.
-    InMemoryEventBus bus = EventBuses.inMemory().partitions(4).meterRegistry(meters).build();
-    closeables.push(bus);
-    bus.createTopic(OrderService.TOPIC, 4);
-    EventPublisher<OrderEvent> publisher = bus.publisher(Codecs.json(OrderEvent.class));
+    // 6. Data processing: order events, aggregated for the dashboard.
+    EventPublisher<OrderEvent> publisher = backends.publisher();
     closeables.push(publisher::close);
-    EventSubscriber<OrderEvent> subscriber = bus.subscriber(Codecs.json(OrderEvent.class));
+    EventSubscriber<OrderEvent> subscriber = backends.subscriber();
     closeables.push(subscriber::close);
-    health.register(HealthCheck.of("events", () -> Health.up().detail("backend", "in-memory").build()));
+    for (HealthCheck check : backends.healthChecks()) {
+      health.register(check);
+    }
 
     // 3. Application: the order service instances.
     ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
@@ -137,7 +133,7 @@ public final class OrderSystem implements AutoCloseable {
     ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
         .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
     orderService = new OrderService(orders, claims, cache, publisher, reads, writes, new Catalog(),
-        new Customers(), time);
+        new Customers(), time, backends.topic());
 
     // 2. Gateway: API key, per-key rate limit, balancing with outlier ejection, retries,
     // the catalog cached, the page served.
@@ -145,7 +141,7 @@ public final class OrderSystem implements AutoCloseable {
         new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
     gatewayMeters.add(meters);
     dashboard = new Dashboard(health, () -> cache, gatewayMeters);
-    Subscription subscription = subscriber.subscribe(OrderService.TOPIC, "dashboard", dashboard);
+    Subscription subscription = subscriber.subscribe(backends.topic(), namespace + "-dashboard", dashboard);
     closeables.push(subscription::close);
 
     List<Endpoint> endpoints = new ArrayList<>();
@@ -169,8 +165,8 @@ public final class OrderSystem implements AutoCloseable {
     // lets every idempotent one be retried elsewhere, and the cap still stops retry storms.
     Upstream upstream = Upstream.builder("order-service", balancer).retryBudget(50, 32).build();
     Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
-    var limiter = RateLimiters.inMemory(RateLimitPolicy.of(
-        Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))));
+    var limiter = backends.rateLimiter(RateLimitPolicy.of(
+        Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))), meters);
     ResponseCache responses = ResponseCache.builder().build();
     gateway = Gateway.builder()
         .port(options.gatewayPort())
@@ -191,12 +187,8 @@ public final class OrderSystem implements AutoCloseable {
     health.register(balancer.healthCheck());
   }
 
-  private static <T> ShardedRepository<String, T> shardedInMemory(String name,
-      EntityDescriptor<String, T> descriptor) {
-    List<Repository<String, T>> shards = new ArrayList<>();
-    for (int i = 0; i < SHARDS; i++) {
-      shards.add(InMemoryRepository.create(name + "-" + i, descriptor));
-    }
+  private static <T> ShardedRepository<String, T> sharded(String name,
+      List<Repository<String, T>> shards) {
     return ShardedRepository.builder(shards).name(name).strategy(ShardingStrategies.jumpHash())
         .scatterPolicy(ScatterPolicy.ALLOW).build();
   }
@@ -210,8 +202,20 @@ public final class OrderSystem implements AutoCloseable {
    * @throws UncheckedIOException if a port cannot be bound
    */
   public static OrderSystem start(OrderSystemOptions options) {
+    return start(options, "layerkit");
+  }
+
+  /**
+   * Starts every layer, with the production backends' tables, keys and topic under a namespace
+   * (so that several systems, or tests, can share servers).
+   *
+   * @param options how
+   * @param namespace lower-case letters, digits and {@code _}, starting with a letter
+   * @return the running system
+   */
+  static OrderSystem start(OrderSystemOptions options, String namespace) {
     try {
-      return new OrderSystem(options);
+      return new OrderSystem(options, namespace);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
     }
@@ -266,6 +270,15 @@ public final class OrderSystem implements AutoCloseable {
 
   CacheAside<String, Order> cache() {
     return cache;
+  }
+
+  /** Makes the cache's Redis unreachable (the chaos switch, production only). */
+  void breakCache() {
+    backends.breakCache();
+  }
+
+  String backendsKind() {
+    return backends.kind();
   }
 
   /** Stops one order-service instance abruptly, as a crash would (the chaos switch). */

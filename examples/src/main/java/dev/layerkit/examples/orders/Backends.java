@@ -1,0 +1,50 @@
+package dev.layerkit.examples.orders;
+
+import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.Repository;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+
+/**
+ * Where the order system keeps its state: embedded ({@link MemoryBackends}) or on real servers
+ * ({@link ProductionBackends}). The same service code runs on either.
+ */
+interface Backends extends AutoCloseable {
+
+  /** {@code memory} or {@code production}, for logs and the dashboard. */
+  String kind();
+
+  /** The topic of order events. */
+  String topic();
+
+  /** The store's shards for one entity type, {@link OrderSystem#SHARDS} of them. */
+  <T> List<Repository<String, T>> shards(String name, EntityDescriptor<String, T> descriptor);
+
+  /** The cache-aside backend of orders. */
+  Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters);
+
+  /** The gateway's per-key rate limiter. */
+  RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters);
+
+  /** Publishes order events. */
+  EventPublisher<OrderEvent> publisher();
+
+  /** Subscribes to order events. */
+  EventSubscriber<OrderEvent> subscriber();
+
+  /** Health checks of the cache and event backends. */
+  List<HealthCheck> healthChecks();
+
+  /** Makes the cache's remote tier unreachable (the chaos switch); a no-op in memory. */
+  void breakCache();
+
+  @Override
+  void close();
+}

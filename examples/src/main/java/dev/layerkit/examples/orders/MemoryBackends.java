@@ -1,0 +1,88 @@
+package dev.layerkit.examples.orders;
+
+import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.events.EventBuses;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.InMemoryEventBus;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repository;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Everything in this JVM: Caffeine, in-memory shards, the in-memory event bus. */
+final class MemoryBackends implements Backends {
+
+  private final InMemoryEventBus bus;
+
+  MemoryBackends(MeterRegistry meters) {
+    this.bus = EventBuses.inMemory().partitions(4).meterRegistry(meters).build();
+    bus.createTopic(OrderService.TOPIC, 4);
+  }
+
+  @Override
+  public String topic() {
+    return OrderService.TOPIC;
+  }
+
+  @Override
+  public String kind() {
+    return "memory";
+  }
+
+  @Override
+  public <T> List<Repository<String, T>> shards(String name, EntityDescriptor<String, T> descriptor) {
+    List<Repository<String, T>> shards = new ArrayList<>();
+    for (int i = 0; i < OrderSystem.SHARDS; i++) {
+      shards.add(InMemoryRepository.create(name + "-" + i, descriptor));
+    }
+    return shards;
+  }
+
+  @Override
+  public Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters) {
+    return Caches.<String, CachedValue<Order>>inMemory().name("orders").maximumSize(100_000).build();
+  }
+
+  @Override
+  public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
+    return RateLimiters.inMemory(policy);
+  }
+
+  @Override
+  public EventPublisher<OrderEvent> publisher() {
+    return bus.publisher(Codecs.json(OrderEvent.class));
+  }
+
+  @Override
+  public EventSubscriber<OrderEvent> subscriber() {
+    return bus.subscriber(Codecs.json(OrderEvent.class));
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    return List.of(
+        HealthCheck.of("cache", () -> Health.up().detail("backend", "caffeine").build()),
+        HealthCheck.of("events", () -> Health.up().detail("backend", "in-memory bus").build()));
+  }
+
+  @Override
+  public void breakCache() {
+    // Nothing remote to break in memory.
+  }
+
+  @Override
+  public void close() {
+    bus.close();
+  }
+}

@@ -1,0 +1,234 @@
+package dev.layerkit.examples.orders;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
+import dev.layerkit.cache.redis.RedisCache;
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.kafka.KafkaEventPublisher;
+import dev.layerkit.events.kafka.KafkaEventSubscriber;
+import dev.layerkit.events.kafka.KafkaTopics;
+import dev.layerkit.gateway.ratelimit.FailMode;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.Repository;
+import dev.layerkit.store.jdbc.JdbcRepository;
+import dev.layerkit.store.mongo.MongoRepository;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The order system on real servers: orders in PostgreSQL (a table per shard) or MongoDB (a
+ * collection per shard), the cache tiered (Caffeine in front of Redis, invalidated across
+ * instances by pub/sub), the rate limiter on Redis, events on Kafka. Every server is checked at
+ * start; one that cannot be reached fails the start with a message naming it.
+ */
+final class ProductionBackends implements Backends {
+
+  private static final Logger log = LoggerFactory.getLogger(ProductionBackends.class);
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,30}");
+
+  private final String namespace;
+  private final String kafka;
+  private final RedisClient redis;
+  private final StatefulRedisConnection<String, byte[]> cacheConnection;
+  private final StatefulRedisPubSubConnection<String, String> invalidations;
+  private final StatefulRedisConnection<String, String> limiterConnection;
+  private final @Nullable HikariDataSource postgres;
+  private final @Nullable MongoClient mongo;
+  private final @Nullable MongoDatabase mongoDatabase;
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final List<HealthCheck> checks = new ArrayList<>();
+
+  ProductionBackends(OrderSystemOptions options, String namespace) {
+    if (!NAMESPACE.matcher(namespace).matches()) {
+      throw new IllegalArgumentException("namespace must match " + NAMESPACE + " but was '" + namespace + "'");
+    }
+    this.namespace = namespace;
+    this.kafka = require(options.kafkaBootstrap(), "--kafka");
+    String redisUrl = require(options.redisUrl(), "--redis");
+    try {
+      this.redis = RedisClient.create(RedisURI.create(redisUrl));
+      this.cacheConnection = redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+      this.invalidations = redis.connectPubSub();
+      this.limiterConnection = redis.connect();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot reach Redis at " + redisUrl + ": " + e.getMessage(), e);
+    }
+    closeables.push(redis::shutdown);
+    checkKafka(kafka);
+    if (options.postgresUrl() != null) {
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(options.postgresUrl());
+      config.setMaximumPoolSize(16);
+      config.setPoolName("orders-" + namespace);
+      config.setInitializationFailTimeout(-1);
+      HikariDataSource dataSource = new HikariDataSource(config);
+      try (Connection connection = dataSource.getConnection()) {
+        connection.isValid(5);
+      } catch (SQLException | RuntimeException e) {
+        dataSource.close();
+        close();
+        throw new IllegalArgumentException("cannot reach PostgreSQL at " + options.postgresUrl() + ": "
+            + e.getMessage(), e);
+      }
+      this.postgres = dataSource;
+      this.mongo = null;
+      this.mongoDatabase = null;
+      closeables.push(dataSource);
+    } else {
+      String mongoUrl = require(options.mongoUrl(), "--postgres or --mongo");
+      MongoClient client = MongoClients.create(mongoUrl);
+      try {
+        client.getDatabase("admin").runCommand(new org.bson.Document("ping", 1));
+      } catch (RuntimeException e) {
+        client.close();
+        close();
+        throw new IllegalArgumentException("cannot reach MongoDB at " + mongoUrl + ": " + e.getMessage(), e);
+      }
+      this.postgres = null;
+      this.mongo = client;
+      this.mongoDatabase = client.getDatabase("layerkit_" + namespace);
+      closeables.push(client);
+    }
+  }
+
+  private static String require(@Nullable String value, String option) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("--backends=production needs " + option);
+    }
+    return value;
+  }
+
+  /** Checks that Kafka answers and creates the topic with its partitions before anyone uses it. */
+  private void checkKafka(String bootstrap) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+      admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+      KafkaTopics.create(admin, topic(), 4, (short) 1, Map.of(), Duration.ofSeconds(30));
+    } catch (Exception e) {
+      throw new IllegalArgumentException("cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String kind() {
+    return postgres != null ? "production (PostgreSQL, Redis, Kafka)" : "production (MongoDB, Redis, Kafka)";
+  }
+
+  @Override
+  public <T> List<Repository<String, T>> shards(String name, EntityDescriptor<String, T> descriptor) {
+    List<Repository<String, T>> shards = new ArrayList<>();
+    for (int i = 0; i < OrderSystem.SHARDS; i++) {
+      String table = namespace + "_" + name + "_" + i;
+      if (postgres != null) {
+        JdbcRepository<String, T> shard = JdbcRepository.builder(descriptor).name(name + "-" + i)
+            .table(table).dataSource(postgres).build();
+        shards.add(shard);
+      } else {
+        shards.add(MongoRepository.builder(descriptor).name(name + "-" + i)
+            .database(java.util.Objects.requireNonNull(mongoDatabase)).collection(table).build());
+      }
+    }
+    return shards;
+  }
+
+  @Override
+  public Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters) {
+    RedisCache<String, CachedValue<Order>> remote = RedisCache.<String, CachedValue<Order>>builder(
+            cacheConnection, CachedValue.codec(Codecs.json(Order.class)))
+        .name("orders").keyPrefix(namespace + ":orders:").timeout(Duration.ofMillis(100))
+        .invalidationChannel(invalidations).build();
+    checks.add(remote.healthCheck());
+    var tiered = Caches.tiered(Caches.<String, CachedValue<Order>>inMemory().name("orders-l1")
+        .maximumSize(100_000).build(), remote, Duration.ofSeconds(10));
+    closeables.push(tiered);
+    return tiered;
+  }
+
+  @Override
+  public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(policy, limiterConnection)
+        .name(namespace + "-api").failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build();
+    checks.add(limiter.healthCheck());
+    return limiter;
+  }
+
+  @Override
+  public EventPublisher<OrderEvent> publisher() {
+    EventPublisher<OrderEvent> publisher =
+        KafkaEventPublisher.builder(kafka, Codecs.json(OrderEvent.class)).build();
+    checks.add(HealthCheck.of("events", () -> Health.up().detail("backend", "kafka " + kafka).build()));
+    return publisher;
+  }
+
+  @Override
+  public EventSubscriber<OrderEvent> subscriber() {
+    return KafkaEventSubscriber.builder(kafka, Codecs.json(OrderEvent.class)).build();
+  }
+
+  @Override
+  public String topic() {
+    return namespace + "." + OrderService.TOPIC;
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    List<HealthCheck> all = new ArrayList<>(checks);
+    if (all.stream().noneMatch(check -> check.name().equals("events"))) {
+      all.add(HealthCheck.of("events", () -> Health.up().detail("backend", "kafka " + kafka).build()));
+    }
+    return all;
+  }
+
+  @Override
+  public void breakCache() {
+    log.warn("chaos: closing the Redis connection of the cache; reads fall through to the store");
+    cacheConnection.close();
+  }
+
+  @Override
+  public void close() {
+    while (!closeables.isEmpty()) {
+      AutoCloseable closeable = closeables.pop();
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", closeable, e);
+      }
+    }
+  }
+}

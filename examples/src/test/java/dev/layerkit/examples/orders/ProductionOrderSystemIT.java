@@ -1,0 +1,92 @@
+package dev.layerkit.examples.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.layerkit.core.testing.PostgresSchema;
+import dev.layerkit.core.testing.TestServers;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order scenario with {@code --backends=production} on real servers: PostgreSQL (four shard
+ * tables), Redis (tiered cache, rate limiter) and Kafka (events), found by layerkit-core's
+ * TestServers.
+ */
+class ProductionOrderSystemIT {
+
+  @Test
+  void theOrderScenarioRunsOnPostgresRedisAndKafka() throws Exception {
+    PostgresSchema schema = TestServers.postgres().createSchema("orders_production");
+    String jdbcUrl = schema.jdbcUrl() + (schema.jdbcUrl().contains("?") ? "&" : "?")
+        + "user=" + schema.user() + (schema.password() == null ? "" : "&password=" + schema.password());
+    String namespace = "it" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    OrderSystemOptions options = new OrderSystemOptions("production", 0, 0, 3,
+        OrderSystemOptions.DEMO_API_KEY, 20, TestServers.redis().uri(),
+        TestServers.kafka().bootstrapServers(), jdbcUrl, null, false);
+
+    try (OrderSystem system = OrderSystem.start(options, namespace)) {
+      assertThat(system.backendsKind()).contains("PostgreSQL");
+      OrderClient client = new OrderClient(system.gatewayUri(), system.apiKey());
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        ids.add(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-" + i).id());
+      }
+      assertThat(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-2").id())
+          .isEqualTo(ids.get(2));
+
+      long hits = system.cache().stats().hits();
+      assertThat(client.order(ids.get(0))).isPresent();
+      assertThat(client.order(ids.get(0))).isPresent();
+      assertThat(system.cache().stats().hits()).isGreaterThan(hits);
+      assertThat(client.customerOrders("c-11", 3, null)).hasSize(3);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      JsonNode dashboard = client.dashboard();
+      while (dashboard.get("ordersPlaced").asLong() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        dashboard = client.dashboard();
+      }
+      assertThat(dashboard.get("ordersPlaced").asLong()).isEqualTo(4);
+
+      int rows = 0;
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
+        for (int shard = 0; shard < OrderSystem.SHARDS; shard++) {
+          try (ResultSet result = statement.executeQuery(
+              "select count(*) from " + namespace + "_orders_" + shard)) {
+            result.next();
+            rows += result.getInt(1);
+          }
+        }
+      }
+      assertThat(rows).isEqualTo(4);
+
+      boolean limited = false;
+      for (int i = 0; i < 400 && !limited; i++) {
+        try {
+          client.order(ids.get(1));
+        } catch (OrderClient.OrderApiException e) {
+          assertThat(e.status()).isEqualTo(429);
+          limited = true;
+        }
+      }
+      assertThat(limited).as("the Redis rate limiter answered 429").isTrue();
+    }
+  }
+
+  @Test
+  void unreachableServersFailTheStartNamingThem() {
+    OrderSystemOptions options = new OrderSystemOptions("production", 0, 0, 1,
+        OrderSystemOptions.DEMO_API_KEY, 20, "redis://127.0.0.1:1", "127.0.0.1:1",
+        "jdbc:postgresql://127.0.0.1:1/none", null, false);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderSystem.start(options, "unreachable"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot reach Redis at redis://127.0.0.1:1");
+  }
+}
