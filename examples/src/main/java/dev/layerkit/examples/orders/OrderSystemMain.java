@@ -49,6 +49,25 @@ public final class OrderSystemMain {
         + "   (header X-API-Key: " + system.apiKey() + ")");
     System.out.println("  admin      " + system.adminUri().resolve("/health/ready") + "  "
         + system.adminUri().resolve("/metrics"));
+    if (options.chaos()) {
+      Thread chaos = new Thread(() -> {
+        try {
+          Thread.sleep(30_000);
+        } catch (InterruptedException e) {
+          return;
+        }
+        System.out.println("chaos: stopping order-service-1" + (options.production()
+            ? " and cutting the cache off from Redis" : ""));
+        system.killService(0);
+        if (options.production()) {
+          system.breakCache();
+        }
+      }, "orders-chaos");
+      chaos.setDaemon(true);
+      chaos.start();
+      System.out.println("  chaos      in 30 s one order-service instance stops"
+          + (options.production() ? " and the cache loses Redis" : ""));
+    }
     System.out.println("Ctrl-C drains and stops.");
     stopped.await();
   }
