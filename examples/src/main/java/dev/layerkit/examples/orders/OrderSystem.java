@@ -37,9 +37,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +64,7 @@ public final class OrderSystem implements AutoCloseable {
   public static final int SHARDS = 4;
 
   private final OrderSystemOptions options;
-  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final Closer closeables = new Closer();
   private final List<OrderHttpServer> services = new ArrayList<>();
   private final Gateway gateway;
   private final AdminServer admin;
@@ -290,13 +288,6 @@ public final class OrderSystem implements AutoCloseable {
 
   @Override
   public void close() {
-    while (!closeables.isEmpty()) {
-      AutoCloseable closeable = closeables.pop();
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed", closeable, e);
-      }
-    }
+    closeables.close();
   }
 }

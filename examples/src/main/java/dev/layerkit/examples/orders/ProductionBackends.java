@@ -36,9 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +67,7 @@ final class ProductionBackends implements Backends {
   private final @Nullable HikariDataSource postgres;
   private final @Nullable MongoClient mongo;
   private final @Nullable MongoDatabase mongoDatabase;
-  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final Closer closeables = new Closer();
   private final List<HealthCheck> checks = new ArrayList<>();
 
   ProductionBackends(OrderSystemOptions options, String namespace) {
@@ -222,13 +220,6 @@ final class ProductionBackends implements Backends {
 
   @Override
   public void close() {
-    while (!closeables.isEmpty()) {
-      AutoCloseable closeable = closeables.pop();
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed", closeable, e);
-      }
-    }
+    closeables.close();
   }
 }

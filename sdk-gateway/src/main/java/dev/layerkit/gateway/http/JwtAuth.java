@@ -660,12 +660,7 @@ public final class JwtAuth implements Auth {
      * @throws IllegalArgumentException if {@code realm} is empty or has other characters
      */
     public Builder realm(String realm) {
-      Objects.requireNonNull(realm, "realm");
-      if (realm.isEmpty() || !HttpSyntax.isQuotable(realm)) {
-        throw new IllegalArgumentException(
-            "realm must be printable ASCII without '\"' and '\\' but was '" + realm + "'");
-      }
-      this.realm = realm;
+      this.realm = HttpSyntax.requireRealm(realm);
       return this;
     }
 

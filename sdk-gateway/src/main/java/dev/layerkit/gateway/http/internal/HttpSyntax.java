@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.http.internal;
 
+import java.util.Objects;
+
 /**
  * Small checks and parsers of HTTP syntax shared by the filters: header names, quoted-string
  * parameters and authorization schemes.
@@ -30,6 +32,23 @@ public final class HttpSyntax {
       }
     }
     return true;
+  }
+
+  /**
+   * Checks a realm for a {@code WWW-Authenticate} challenge.
+   *
+   * @param realm the realm
+   * @return the realm
+   * @throws NullPointerException if {@code realm} is null
+   * @throws IllegalArgumentException if it is empty or not {@linkplain #isQuotable quotable}
+   */
+  public static String requireRealm(String realm) {
+    Objects.requireNonNull(realm, "realm");
+    if (realm.isEmpty() || !isQuotable(realm)) {
+      throw new IllegalArgumentException(
+          "realm must be printable ASCII without '\"' and '\\' but was '" + realm + "'");
+    }
+    return realm;
   }
 
   /**
