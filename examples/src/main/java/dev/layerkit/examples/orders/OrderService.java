@@ -219,7 +219,8 @@ final class OrderService {
 
   private void publish(OrderEvent event) {
     try {
-      events.publish(topic, event.customerId(), event).whenComplete((receipt, failure) -> {
+      // The breaker guards the hand-off to the publisher; delivery is reported by the future.
+      writes.execute(() -> events.publish(topic, event.customerId(), event)).whenComplete((receipt, failure) -> {
         if (failure != null) {
           publishFailures.increment();
           log.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);
