@@ -39,6 +39,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,15 +67,19 @@ public final class OrderSystem implements AutoCloseable {
   private final OrderSystemOptions options;
   private final Closer closeables = new Closer();
   private final List<OrderHttpServer> services = new ArrayList<>();
-  private final Gateway gateway;
+  private final @Nullable Gateway gateway;
   private final AdminServer admin;
-  private final Dashboard dashboard;
-  private final OrderService orderService;
-  private final CacheAside<String, Order> cache;
-  private final LoadBalancer balancer;
+  private final @Nullable Dashboard dashboard;
+  private final @Nullable OrderService orderService;
+  private final @Nullable CacheAside<String, Order> cache;
+  private final @Nullable LoadBalancer balancer;
   private Backends backends;
 
-  private OrderSystem(OrderSystemOptions options, String namespace) throws IOException {
+  /** Which parts one process runs: all of them, one order-service instance, or the gateway. */
+  enum Role { ALL, SERVICE, GATEWAY }
+
+  private OrderSystem(OrderSystemOptions options, String namespace, Role role,
+      List<Endpoint> remoteServices, int servicePort) throws IOException {
     this.options = options;
     TimeSource time = TimeSource.system();
     ObjectMapper json = new ObjectMapper()
@@ -93,65 +98,84 @@ public final class OrderSystem implements AutoCloseable {
     }
     closeables.push(backends);
 
-    // 5. Database: orders sharded by id over four shards; idempotency keys likewise.
-    EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
-        .version(Order::version, Order::withVersion)
-        .codec(Codecs.json(Order.class))
-        .index("customerId", "createdAt")
-        .build();
-    EntityDescriptor<String, IdempotencyRecord> claimType =
-        EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key)
-            .idField("key")
-            .version(IdempotencyRecord::version,
-                (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
-            .codec(Codecs.json(IdempotencyRecord.class))
-            .build();
-    ShardedRepository<String, Order> orders = sharded("orders", backends.shards("orders", orderType));
-    ShardedRepository<String, IdempotencyRecord> claims =
-        sharded("idempotency", backends.shards("idempotency", claimType));
-    health.register(orders.healthCheck(), true, "ready");
-
-    // 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production).
-    cache = CacheAside.<String, Order>builder(backends.orderCache(meters))
-        .name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters).build();
-
-    // 6. Data processing: order events, aggregated for the dashboard.
-    EventPublisher<OrderEvent> publisher = backends.publisher();
-    closeables.push(publisher::close);
-    EventSubscriber<OrderEvent> subscriber = backends.subscriber();
-    closeables.push(subscriber::close);
-    for (HealthCheck check : backends.healthChecks()) {
-      health.register(check);
+    io.micrometer.core.instrument.composite.CompositeMeterRegistry gatewayMeters =
+        new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+    if (role != Role.SERVICE) {
+      gatewayMeters.add(meters);
     }
+    List<Endpoint> endpoints = new ArrayList<>(remoteServices);
+    if (role == Role.GATEWAY) {
+      orderService = null;
+      cache = null;
+      dashboard = null;
+    } else {
+      // 5. Database: orders sharded by id over four shards; idempotency keys likewise.
+      EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
+          .version(Order::version, Order::withVersion)
+          .codec(Codecs.json(Order.class))
+          .index("customerId", "createdAt")
+          .build();
+      EntityDescriptor<String, IdempotencyRecord> claimType =
+          EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key)
+              .idField("key")
+              .version(IdempotencyRecord::version,
+                  (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
+              .codec(Codecs.json(IdempotencyRecord.class))
+              .build();
+      ShardedRepository<String, Order> orders = sharded("orders", backends.shards("orders", orderType));
+      ShardedRepository<String, IdempotencyRecord> claims =
+          sharded("idempotency", backends.shards("idempotency", claimType));
+      health.register(orders.healthCheck(), true, "ready");
 
-    // 3. Application: the order service instances.
-    ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
-        .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
-        .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-    ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
-        .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-    orderService = new OrderService(orders, claims, cache, publisher, reads, writes, new Catalog(),
-        new Customers(), time, backends.topic());
+      // 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production).
+      cache = CacheAside.<String, Order>builder(backends.orderCache(meters))
+          .name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters).build();
+
+      // 6. Data processing: order events, aggregated for the dashboard.
+      EventPublisher<OrderEvent> publisher = backends.publisher();
+      closeables.push(publisher::close);
+      EventSubscriber<OrderEvent> subscriber = backends.subscriber();
+      closeables.push(subscriber::close);
+      for (HealthCheck check : backends.healthChecks()) {
+        health.register(check);
+      }
+
+      // 3. Application: the order service instances.
+      ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
+          .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
+          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+      ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
+          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+      orderService = new OrderService(orders, claims, cache, publisher, reads, writes, new Catalog(),
+          new Customers(), time, backends.topic());
+
+      dashboard = new Dashboard(health, () -> cache, gatewayMeters);
+      Subscription subscription = subscriber.subscribe(backends.topic(),
+          // Every process's dashboard sees every event: one consumer group per process.
+          namespace + "-dashboard-" + (role == Role.SERVICE ? servicePort : "all"), dashboard);
+      closeables.push(subscription::close);
+
+      Catalog catalog = new Catalog();
+      Customers customers = new Customers();
+      int instances = role == Role.SERVICE ? 1 : options.serviceInstances();
+      for (int i = 1; i <= instances; i++) {
+        String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + servicePort
+            : "order-service-" + i;
+        OrderHttpServer service = new OrderHttpServer(name, role == Role.SERVICE ? servicePort : 0,
+            orderService, dashboard, catalog, customers, json);
+        services.add(service);
+        closeables.push(service);
+        endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
+      }
+    }
+    if (role == Role.SERVICE) {
+      gateway = null;
+      balancer = null;
+      return;
+    }
 
     // 2. Gateway: API key, per-key rate limit, balancing with outlier ejection, retries,
     // the catalog cached, the page served.
-    io.micrometer.core.instrument.composite.CompositeMeterRegistry gatewayMeters =
-        new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
-    gatewayMeters.add(meters);
-    dashboard = new Dashboard(health, () -> cache, gatewayMeters);
-    Subscription subscription = subscriber.subscribe(backends.topic(), namespace + "-dashboard", dashboard);
-    closeables.push(subscription::close);
-
-    List<Endpoint> endpoints = new ArrayList<>();
-    Catalog catalog = new Catalog();
-    Customers customers = new Customers();
-    for (int i = 1; i <= options.serviceInstances(); i++) {
-      OrderHttpServer service = new OrderHttpServer("order-service-" + i, 0, orderService, dashboard,
-          catalog, customers, json);
-      services.add(service);
-      closeables.push(service);
-      endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
-    }
     balancer = LoadBalancers.leastRequest().serviceName("order-service")
         .endpointSource(EndpointSource.of(endpoints))
         .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
@@ -213,7 +237,33 @@ public final class OrderSystem implements AutoCloseable {
    */
   static OrderSystem start(OrderSystemOptions options, String namespace) {
     try {
-      return new OrderSystem(options, namespace);
+      return new OrderSystem(options, namespace, Role.ALL, List.of(), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts the parts of one role, for running the layers as separate processes.
+   *
+   * @param options how
+   * @param namespace as for {@link #start(OrderSystemOptions, String)}
+   * @param role what this process runs
+   * @param services for the gateway role, the order-service instances to balance over
+   * @param servicePort for the service role, its port
+   * @return the running parts
+   */
+  static OrderSystem start(OrderSystemOptions options, String namespace, Role role,
+      List<Endpoint> services, int servicePort) {
+    if (role == Role.SERVICE && !options.production()) {
+      throw new IllegalArgumentException("--role=service needs --backends=production: instances in"
+          + " separate processes share state only through real servers");
+    }
+    if (role == Role.GATEWAY && services.isEmpty()) {
+      throw new IllegalArgumentException("--role=gateway needs --services=host:port,...");
+    }
+    try {
+      return new OrderSystem(options, namespace, role, services, servicePort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
     }
@@ -225,7 +275,7 @@ public final class OrderSystem implements AutoCloseable {
    * @return the URI
    */
   public URI gatewayUri() {
-    return URI.create("http://127.0.0.1:" + gateway.port() + "/");
+    return URI.create("http://127.0.0.1:" + require(gateway, "gateway").port() + "/");
   }
 
   /**
@@ -247,7 +297,7 @@ public final class OrderSystem implements AutoCloseable {
   }
 
   Gateway gateway() {
-    return gateway;
+    return require(gateway, "gateway");
   }
 
   List<OrderHttpServer> services() {
@@ -255,19 +305,26 @@ public final class OrderSystem implements AutoCloseable {
   }
 
   LoadBalancer balancer() {
-    return balancer;
+    return require(balancer, "balancer");
   }
 
   Dashboard dashboard() {
-    return dashboard;
+    return require(dashboard, "dashboard");
   }
 
   OrderService orderService() {
-    return orderService;
+    return require(orderService, "orderService");
   }
 
   CacheAside<String, Order> cache() {
-    return cache;
+    return require(cache, "cache");
+  }
+
+  private static <T> T require(@Nullable T part, String name) {
+    if (part == null) {
+      throw new IllegalStateException("this process does not run the " + name);
+    }
+    return part;
   }
 
   /** Makes the cache's Redis unreachable (the chaos switch, production only). */
