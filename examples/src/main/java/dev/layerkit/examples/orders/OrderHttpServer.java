@@ -100,7 +100,9 @@ final class OrderHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.incrementAndGet();
-    try (exchange) {
+    // Not try-with-resources: that would close the exchange before a catch clause could send
+    // the error answer, and the client would see the connection closed instead of a 400.
+    try {
       route(exchange);
     } catch (MethodNotAllowedException e) {
       methodNotAllowed(exchange, e.allowed);
@@ -119,6 +121,7 @@ final class OrderHttpServer implements AutoCloseable {
       log.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, "the order service could not complete the request"), null);
     } finally {
+      exchange.close();
       inFlight.decrementAndGet();
     }
   }
