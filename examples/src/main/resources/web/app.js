@@ -373,10 +373,18 @@
         order.status,
       ].map((text, column) => {
         const cell = document.createElement('td');
-        cell.textContent = text;
         if (column === 0) {
-          cell.className = 'mono';
-        } else if (column === 3) {
+          const open = document.createElement('button');
+          open.type = 'button';
+          open.className = 'link mono';
+          open.textContent = text;
+          open.setAttribute('aria-label', 'Show order ' + text);
+          open.addEventListener('click', () => showOrder(order.id));
+          cell.append(open);
+        } else {
+          cell.textContent = text;
+        }
+        if (column === 3) {
           cell.className = 'num';
         }
         return cell;
@@ -405,6 +413,78 @@
     }
   }
 
+  // ---- one order: read through the cache, change its status --------------------------------
+
+  /** The statuses an order can move to next, as the page offers them. */
+  const NEXT_STATUSES = {
+    PLACED: ['PAID', 'CANCELLED'],
+    PAID: ['SHIPPED', 'CANCELLED'],
+    SHIPPED: ['DELIVERED'],
+  };
+
+  async function showOrder(id) {
+    clearError();
+    try {
+      const { body, headers } = await api('/orders/' + encodeURIComponent(id));
+      renderOrderDetail(body, headers.get('X-Served-By'));
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+
+  async function changeStatus(id, status) {
+    clearError();
+    try {
+      const { body, headers } = await api('/orders/' + encodeURIComponent(id), {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ status }),
+      });
+      renderOrderDetail(body, headers.get('X-Served-By'));
+      await showPage(state.pageStarts.length - 1);
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+
+  function renderOrderDetail(order, servedBy) {
+    const nameOf = (sku) => (state.catalog.find((p) => p.sku === sku) || { name: sku }).name;
+    $('detail-title').textContent = 'Order ' + order.id;
+    const fields = [
+      ['Status', order.status],
+      ['Placed', new Date(order.createdAt).toLocaleString()],
+      ['Items', order.items.map((item) => item.quantity + ' × ' + nameOf(item.sku)
+        + ' at ' + cents(item.priceCents)).join(', ')],
+      ['Total', cents(order.totalCents)],
+      ['Version', String(order.version)],
+      ['Served by', servedBy || 'unknown'],
+    ].flatMap(([term, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      dd.dataset.field = term.toLowerCase().replace(' ', '-');
+      return [dt, dd];
+    });
+    $('detail-fields').replaceChildren(...fields);
+    const actions = (NEXT_STATUSES[order.status] || []).map((status) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = status === 'CANCELLED' ? 'Cancel order' : 'Mark ' + status.toLowerCase();
+      button.dataset.status = status;
+      button.addEventListener('click', () => changeStatus(order.id, status));
+      return button;
+    });
+    if (actions.length === 0) {
+      const done = document.createElement('p');
+      done.className = 'muted';
+      done.textContent = 'This order is ' + order.status.toLowerCase() + ' and cannot change.';
+      actions.push(done);
+    }
+    $('detail-actions').replaceChildren(...actions);
+    $('order-detail').hidden = false;
+  }
+
   // ---- dashboard --------------------------------------------------------------------------
 
   async function pollDashboard() {
@@ -431,7 +511,10 @@
 
   function renderDashboard(body) {
     $('orders-placed').textContent = String(body.ordersPlaced);
-    $('cache-hit-ratio').textContent = (body.cacheHitRatio * 100).toFixed(1) + '%';
+    // With no reads yet the ratio is 1 by convention; say so instead of a proud 100%.
+    $('cache-hit-ratio').textContent = body.cacheHits === 0 && body.cacheHitRatio >= 1
+      ? 'no reads yet'
+      : (body.cacheHitRatio * 100).toFixed(1) + '%';
     $('cache-hit-ratio').title = body.cacheHits + ' hits';
     $('rate-limit-denials').textContent = String(body.rateLimitDenials);
     const overall = body.health.status;
@@ -494,9 +577,13 @@
       });
       bar.append(element('title', {}, clock.format(minute.start) + ': ' + minute.orders + ' orders'));
       shapes.push(bar);
+      const lastBar = i === minutes.length - 1;
       if (i % 5 === 4 || i === 0) {
-        shapes.push(element('text', { x: x + (slot - 6) / 2, y: height - 6, 'text-anchor': 'middle', class: 'tick' },
-          clock.format(minute.start)));
+        // The right-most label ends at its bar, so it is not cut off at the chart's edge.
+        shapes.push(element('text', {
+          x: lastBar ? x + slot - 6 : x + (slot - 6) / 2, y: height - 6,
+          'text-anchor': lastBar ? 'end' : 'middle', class: 'tick',
+        }, clock.format(minute.start)));
       }
     });
     const total = minutes.reduce((sum, m) => sum + m.orders, 0);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -59,7 +60,7 @@ class OrderPageBrowserIT {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-        "--window-size=1200,1900", "--lang=en-US");
+        "--window-size=1400,1600", "--hide-scrollbars", "--lang=en-US");
     browser = new ChromeDriver(driverService, options);
     wait = new WebDriverWait(browser, WAIT);
   }
@@ -108,6 +109,18 @@ class OrderPageBrowserIT {
     awaitText(By.id("orders-placed"), "2");
     assertThat(system.dashboard().ordersPlaced()).isEqualTo(2);
 
+    // One order: read through the gateway (twice, so the second read is a cache hit), then paid.
+    openOrder(first);
+    openOrder(first);
+    assertThat(browser.findElement(By.cssSelector("#detail-fields dd[data-field='served-by']"))
+        .getText()).startsWith("order-service-");
+    browser.findElement(By.cssSelector("#detail-actions button[data-status='PAID']")).click();
+    awaitText(By.cssSelector("#detail-fields dd[data-field='status']"), "PAID");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("#order-rows tr[data-order-id='" + first + "']"), "PAID"));
+    wait.until(ExpectedConditions.textMatches(By.id("cache-hit-ratio"), Pattern.compile("\\d+\\.\\d%")));
+    assertThat(system.cache().stats().hits()).isPositive();
+
     // Reload: the catalog is in localStorage, so the page only revalidates it.
     CatalogCounts before = catalogCounts();
     assertThat(before.ok()).as("catalog answered 200 by the gateway").isEqualTo(1);
@@ -129,6 +142,7 @@ class OrderPageBrowserIT {
         .isEqualTo(before.notModified() + 1);
     awaitOrderRow(first);
     awaitText(By.id("orders-placed"), "2");
+    openOrder(second);
 
     saveScreenshot();
   }
@@ -147,6 +161,48 @@ class OrderPageBrowserIT {
     assertThat(browser.findElement(By.id("order-result")).getText())
         .isEqualTo("The order was not placed.");
     assertThat(system.dashboard().ordersPlaced()).isZero();
+  }
+
+  @Test
+  void showsTooManyRequestsWithRetryAfterWhenTheKeysRateLimitIsUsedUp() throws Exception {
+    system.close();
+    system = OrderSystem.start(OrderSystemOptions.embeddedOnFreePorts().withRatePerSecond(1));
+    browser.get(system.gatewayUri().toString());
+    awaitReady();
+    HttpClient client = HttpClient.newHttpClient();
+    HttpRequest burst = HttpRequest.newBuilder(system.gatewayUri().resolve("/api/catalog"))
+        .header("X-API-Key", system.apiKey()).build();
+    // The limit is per API key: use it up from here, then place the order in the page, until
+    // the page meets a 429 (the bucket refills one request a second, so a slow click may get in).
+    wait.until(driver -> {
+      for (int i = 0; i < 5; i++) {
+        try {
+          client.send(burst, HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      setQuantity("sku-keyboard", 1);
+      WebElement place = browser.findElement(By.id("place-order"));
+      place.click();
+      // The click handler disables the button until the answer is handled.
+      new WebDriverWait(browser, WAIT).until(ExpectedConditions.elementToBeClickable(place));
+      WebElement error = browser.findElement(By.id("error"));
+      return error.isDisplayed() && error.getText().contains("Too many requests (429)");
+    });
+    assertThat(browser.findElement(By.id("error")).getText())
+        .containsPattern("rate limit at the gateway\\. Retry after \\d+ seconds?\\.");
+    wait.until(driver ->
+        browser.findElement(By.id("rate-limit-denials")).getText().matches("[1-9]\\d*"));
+  }
+
+  private void openOrder(String orderId) {
+    browser.findElement(By.cssSelector("#order-rows tr[data-order-id='" + orderId + "'] button"))
+        .click();
+    awaitText(By.id("detail-title"), "Order " + orderId);
   }
 
   private String placeOrder(String sku, int quantity, String otherSku, int otherQuantity) {
