@@ -92,10 +92,14 @@
 
   /**
    * GETs a resource kept in localStorage: with If-None-Match when a copy is stored, so an
-   * unchanged resource costs a 304 without a body. Returns {body, source}.
+   * unchanged resource costs a 304 without a body. A stored copy that isValid rejects is
+   * ignored. Returns {body, source}.
    */
-  async function cachedGet(path, key) {
-    const stored = readStored(key);
+  async function cachedGet(path, key, isValid = () => true) {
+    let stored = readStored(key);
+    if (stored && !isValid(stored.body)) {
+      stored = null; // damaged or from an older page: download it again
+    }
     const result = await api(path, { headers: stored ? { 'If-None-Match': stored.etag } : {} });
     if (result.status === 304 && stored) {
       return { body: stored.body, source: 'revalidated' };
@@ -178,7 +182,8 @@
 
   async function loadCatalog() {
     try {
-      const { body, source } = await cachedGet('/catalog', 'catalog');
+      const { body, source } = await cachedGet('/catalog', 'catalog',
+        (catalog) => catalog && Array.isArray(catalog.products));
       state.catalog = body.products;
       describeSource($('catalog-source'), source);
       renderCatalog();
@@ -300,7 +305,8 @@
     }
     state.customerId = null;
     try {
-      const { body, source } = await cachedGet('/customers/' + encodeURIComponent(id), 'customer.' + id);
+      const { body, source } = await cachedGet('/customers/' + encodeURIComponent(id), 'customer.' + id,
+        (profile) => profile && profile.id === id);
       state.customerId = id;
       renderProfile(body);
       describeSource($('profile-source'), source);
@@ -427,6 +433,7 @@
     try {
       const { body, headers } = await api('/orders/' + encodeURIComponent(id));
       renderOrderDetail(body, headers.get('X-Served-By'));
+      $('detail-title').focus();
     } catch (failure) {
       showError(failure);
     }
@@ -441,6 +448,8 @@
         body: JSON.stringify({ status }),
       });
       renderOrderDetail(body, headers.get('X-Served-By'));
+      // The clicked button is gone with the old status: keep the keyboard user in the details.
+      $('detail-title').focus();
       await showPage(state.pageStarts.length - 1);
     } catch (failure) {
       showError(failure);

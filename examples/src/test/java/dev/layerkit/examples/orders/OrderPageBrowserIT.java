@@ -35,12 +35,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * a reload shows the catalog from {@code localStorage}, revalidated with a 304. The screenshot
  * goes to {@code examples/target/order-page.png} and {@code docs/order-page.png} (the README's).
  *
- * <p>Without the browser this test fails and says how to install it; it never skips.
+ * <p>Without the browser this test fails and says how to install it; it never skips. Elsewhere
+ * than on Debian, {@code -Dlayerkit.chromium=...} and {@code -Dlayerkit.chromedriver=...} name the
+ * browser and its driver.
  */
 class OrderPageBrowserIT {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** Debian's paths; other systems point the system properties at their Chromium or Chrome. */
+  private static final Path CHROMIUM =
+      Path.of(System.getProperty("layerkit.chromium", "/usr/bin/chromium"));
+  private static final Path CHROMEDRIVER =
+      Path.of(System.getProperty("layerkit.chromedriver", "/usr/bin/chromedriver"));
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Pattern ORDER_ID = Pattern.compile("Order (o-[A-Za-z0-9-]+) placed");
 
@@ -291,7 +296,8 @@ class OrderPageBrowserIT {
       fail("OrderPageBrowserIT needs headless Chromium and its driver, missing: "
           + String.join(", ", missing) + ". Install them with"
           + " `apt-get update && apt-get install -y chromium chromium-driver` (.ci/run does this"
-          + " when chromedriver is missing).");
+          + " when they are missing), or name them with -Dlayerkit.chromium=PATH and"
+          + " -Dlayerkit.chromedriver=PATH.");
     }
   }
 }
