@@ -3,7 +3,8 @@
 // Every API call goes to the gateway under /api with the X-API-Key header. The catalog and the
 // customer profile are kept in localStorage with their ETags and revalidated with If-None-Match:
 // a 304 keeps the stored copy, a 200 replaces it. Every call is recorded in
-// window.layerkit.requests ({method, path, status}) for the curious and for the browser test.
+// window.layerkit.requests ({method, path, status, idempotencyKey}) for the curious and for the
+// browser test.
 'use strict';
 
 (() => {
@@ -49,10 +50,10 @@
       // no-store: localStorage is this page's cache; the browser's must not answer for it.
       response = await fetch(API + path, { method, headers: sent, body, cache: 'no-store' });
     } catch (failure) {
-      requests.push({ method, path, status: 0 });
+      requests.push({ method, path, status: 0, idempotencyKey: sent.get('Idempotency-Key') });
       throw new ApiError(0, { message: 'the gateway did not answer (' + failure.message + ')' }, null);
     }
-    requests.push({ method, path, status: response.status });
+    requests.push({ method, path, status: response.status, idempotencyKey: sent.get('Idempotency-Key') });
     if (response.status === 304) {
       return { status: 304, headers: response.headers, body: null };
     }

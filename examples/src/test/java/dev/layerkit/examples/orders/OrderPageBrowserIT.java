@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,10 @@ class OrderPageBrowserIT {
       listed.add(row.getDomAttribute("data-order-id"));
     }
     assertThat(listed).as("newest first").containsExactly(second, first);
+    Object keys = script("return window.layerkit.requests.filter(r => r.method === 'POST')"
+        + ".map(r => r.idempotencyKey);");
+    assertThat(keys).asInstanceOf(InstanceOfAssertFactories.LIST).hasSize(2).doesNotHaveDuplicates()
+        .allSatisfy(key -> assertThat(key).asString().matches("web-[0-9a-f]{32}"));
     awaitText(By.id("orders-placed"), "2");
     assertThat(system.dashboard().ordersPlaced()).isEqualTo(2);
 
