@@ -100,7 +100,8 @@ final class OrderHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.incrementAndGet();
-    // Not try-with-resources: its close would run before the catch blocks that answer errors.
+    // Not try-with-resources: that would close the exchange before a catch clause could send
+    // the error answer, and the client would see the connection closed instead of a 400.
     try {
       route(exchange);
     } catch (MethodNotAllowedException e) {

@@ -333,7 +333,12 @@ public final class PrometheusRules {
       rule.put("alert", alertPrefix + name);
       rule.put("expr", expr);
       rule.put("for", Values.formatDuration(forDuration));
-      rule.put("labels", Map.of("severity", severity, "service", service));
+      // Ordered maps only: Map.of iterates in a per-JVM random order, and the rules file must be
+      // the same text on every run (examples/deploy/alerts.yaml is compared byte for byte).
+      Map<String, String> labels = new LinkedHashMap<>();
+      labels.put("severity", severity);
+      labels.put("service", service);
+      rule.put("labels", labels);
       Map<String, String> annotations = new LinkedHashMap<>();
       annotations.put("summary", summary);
       annotations.put("description", description);

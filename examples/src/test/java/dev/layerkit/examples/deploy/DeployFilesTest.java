@@ -1,0 +1,61 @@
+package dev.layerkit.examples.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The committed files of {@code examples/deploy/} are exactly what {@link DeployFiles} renders. */
+class DeployFilesTest {
+
+  private static final Path DEPLOY =
+      Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("deploy");
+
+  @Test
+  void committedFilesEqualTheRenderedOnes() throws IOException {
+    for (Map.Entry<String, String> file : DeployFiles.render().entrySet()) {
+      Path committed = DEPLOY.resolve(file.getKey());
+      assertThat(committed).as("%s exists", committed).isRegularFile();
+      assertThat(Files.readString(committed, StandardCharsets.UTF_8))
+          .as("%s is out of date: regenerate it as DeployFiles' javadoc says", committed)
+          .isEqualTo(file.getValue());
+    }
+  }
+
+  @Test
+  void manifestsHoldEveryResourceOfBothServices() throws IOException {
+    for (String file : List.of(DeployFiles.GATEWAY_FILE, DeployFiles.ORDER_SERVICE_FILE)) {
+      List<String> kinds = new ArrayList<>();
+      ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+      try (var documents = yaml.readerFor(JsonNode.class)
+          .<JsonNode>readValues(DeployFiles.render().get(file))) {
+        while (documents.hasNext()) {
+          kinds.add(documents.next().path("kind").asText());
+        }
+      }
+      assertThat(kinds).as(file).containsExactly("ConfigMap", "Deployment", "Service",
+          "HorizontalPodAutoscaler", "PodDisruptionBudget");
+    }
+    assertThat(DeployFiles.render().get(DeployFiles.GATEWAY_FILE))
+        .contains("name: order-gateway", "image: " + DeployFiles.IMAGE, "/health/ready");
+  }
+
+  @Test
+  void alertsFileHasOneGroupPerServiceInOneDocument() throws IOException {
+    JsonNode rules = new ObjectMapper(new YAMLFactory())
+        .readTree(DeployFiles.render().get(DeployFiles.ALERTS_FILE));
+    List<String> groups = new ArrayList<>();
+    rules.path("groups").forEach(group -> groups.add(group.path("name").asText()));
+    assertThat(groups).containsExactly("order-gateway-slo", "order-service-slo");
+    assertThat(DeployFiles.gatewayAlerts().alertNames()).contains("OrderGatewayHighErrorRatio");
+  }
+}
