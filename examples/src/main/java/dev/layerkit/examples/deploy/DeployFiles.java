@@ -57,8 +57,8 @@ public final class DeployFiles {
         .memory("256Mi", "512Mi")
         .env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
         .config("orders.role", "gateway")
-        .config("orders.upstream", "http://order-service:8080")
-        .config("orders.rate-per-second", "200")
+        .config("orders.services", "order-service:8080")
+        .config("orders.rate", "200")
         .autoscaling(2, 6, 70)
         .maxUnavailable(1)
         .shutdown(Duration.ofSeconds(5), Duration.ofSeconds(20))
@@ -76,9 +76,8 @@ public final class DeployFiles {
         .cpu("250m", "1")
         .memory("384Mi", "768Mi")
         .env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
-        .config("orders.role", "order-service")
-        .config("orders.cache.ttl", "5m")
-        .config("orders.shards", "4")
+        .config("orders.role", "service")
+        .config("orders.port", "8080")
         .autoscaling(3, 10, 70)
         .maxUnavailable(1)
         .shutdown(Duration.ofSeconds(5), Duration.ofSeconds(30))
@@ -92,6 +91,7 @@ public final class DeployFiles {
    */
   public static PrometheusRules gatewayAlerts() {
     return PrometheusRules.builder("order-gateway")
+        .requestsMetric("layerkit_gateway_requests_seconds")
         .errorRatio(0.01)
         .p99Latency(Duration.ofMillis(250))
         .rateLimitDenialRatio(0.05)
@@ -100,8 +100,8 @@ public final class DeployFiles {
   }
 
   /**
-   * Returns the order service's alert rules: errors, latency, event consumer lag, cache hit
-   * ratio, readiness.
+   * Returns the order service's alert rules: errors, latency, cache hit ratio, readiness. (No
+   * consumer-lag rule: the event subscribers do not export a lag gauge yet.)
    *
    * @return the rules
    */
@@ -109,7 +109,6 @@ public final class DeployFiles {
     return PrometheusRules.builder("order-service")
         .errorRatio(0.01)
         .p99Latency(Duration.ofMillis(200))
-        .consumerLag(10_000)
         .cacheHitRatio(0.8)
         .readinessDown(Duration.ofMinutes(2))
         .build();

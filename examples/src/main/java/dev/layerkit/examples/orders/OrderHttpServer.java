@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,11 +64,12 @@ final class OrderHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Timer[] byStatusClass = new Timer[6];
   private final byte[] catalogBody;
   private final String catalogEtag;
 
   OrderHttpServer(String name, int port, OrderService service, Dashboard dashboard, Catalog catalog,
-      Customers customers, ObjectMapper json) throws IOException {
+      Customers customers, ObjectMapper json, MeterRegistry meters) throws IOException {
     this.name = name;
     this.service = service;
     this.dashboard = dashboard;
@@ -75,6 +78,12 @@ final class OrderHttpServer implements AutoCloseable {
     this.json = json;
     this.catalogBody = json.writeValueAsBytes(Map.of("products", catalog.products()));
     this.catalogEtag = etag(catalogBody);
+    for (int i = 0; i < byStatusClass.length; i++) {
+      byStatusClass[i] = Timer.builder("layerkit.http.server.requests")
+          .description("Requests answered by the order service, by status class")
+          .tag("instance", name).tag("status", i == 0 ? "other" : i + "xx")
+          .publishPercentileHistogram().register(meters);
+    }
     this.executor = Executors.newFixedThreadPool(16, runnable -> {
       Thread thread = new Thread(runnable, name + "-http");
       thread.setDaemon(true);
@@ -100,6 +109,7 @@ final class OrderHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.incrementAndGet();
+    long start = System.nanoTime();
     // Not try-with-resources: that would close the exchange before a catch clause could send
     // the error answer, and the client would see the connection closed instead of a 400.
     try {
@@ -123,6 +133,9 @@ final class OrderHttpServer implements AutoCloseable {
     } finally {
       exchange.close();
       inFlight.decrementAndGet();
+      int statusClass = exchange.getResponseCode() / 100;
+      byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass : 0]
+          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -162,7 +162,7 @@ public final class OrderSystem implements AutoCloseable {
         String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + servicePort
             : "order-service-" + i;
         OrderHttpServer service = new OrderHttpServer(name, role == Role.SERVICE ? servicePort : 0,
-            orderService, dashboard, catalog, customers, json);
+            orderService, dashboard, catalog, customers, json, meters);
         services.add(service);
         closeables.push(service);
         endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());

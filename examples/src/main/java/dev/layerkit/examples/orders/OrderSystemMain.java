@@ -39,6 +39,7 @@ public final class OrderSystemMain {
    * @throws InterruptedException if interrupted while running
    */
   public static void main(String[] args) throws InterruptedException {
+    args = withEnvironment(System.getenv(), args);
     String role = "all";
     String namespace = "layerkit";
     List<Endpoint> services = new ArrayList<>();
@@ -118,6 +119,27 @@ public final class OrderSystemMain {
       startChaos(system, options, children);
     }
     stopped.await();
+  }
+
+  /**
+   * Puts settings from the environment in front of the command line, which wins: {@code
+   * LAYERKIT_ORDERS_ROLE=gateway} is {@code --role=gateway}, and so on for every option (how the
+   * Kubernetes manifests in {@code examples/deploy} configure a pod).
+   */
+  static String[] withEnvironment(java.util.Map<String, String> environment, String[] args) {
+    List<String> all = new ArrayList<>();
+    for (java.util.Map.Entry<String, String> variable : new java.util.TreeMap<>(environment).entrySet()) {
+      String name = variable.getKey();
+      if (name.startsWith("LAYERKIT_ORDERS_") && name.length() > 16) {
+        String option = "--" + name.substring(16).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        all.add(option.equals("--single-process") || option.equals("--chaos")
+            ? (Boolean.parseBoolean(variable.getValue()) ? option : null)
+            : option + "=" + variable.getValue());
+      }
+    }
+    all.removeIf(java.util.Objects::isNull);
+    all.addAll(List.of(args));
+    return all.toArray(String[]::new);
   }
 
   private static void printUrls(OrderSystem system, OrderSystemOptions options, int processes) {

@@ -180,7 +180,7 @@ final class ProductionBackends implements Backends {
   @Override
   public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
     RedisRateLimiter limiter = RedisRateLimiter.builder(policy, limiterConnection)
-        .name(namespace + "-api").failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build();
+        .name(namespace + "-api").meterRegistry(meters).failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build();
     checks.add(limiter.healthCheck());
     return limiter;
   }

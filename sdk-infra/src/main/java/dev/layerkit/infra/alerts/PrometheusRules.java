@@ -143,6 +143,7 @@ public final class PrometheusRules {
     private final String alertPrefix;
     private final Set<String> set = new LinkedHashSet<>();
     private String serviceLabel = DEFAULT_SERVICE_LABEL;
+    private String requestsMetric = HTTP_REQUESTS;
     private final Map<String, Objective> objectives = new LinkedHashMap<>();
 
     private Builder(String service) {
@@ -193,6 +194,29 @@ public final class PrometheusRules {
     }
 
     /**
+     * Sets the HTTP request timer the error-ratio and latency rules read; default {@value
+     * #HTTP_REQUESTS}. A gateway built on {@code dev.layerkit.gateway.http.Gateway} records {@code
+     * layerkit_gateway_requests_seconds}. The timer needs a {@code status} label whose value
+     * starts with the status digit ({@code 503} or {@code 5xx}) and histogram buckets.
+     *
+     * @param metric the Prometheus name without suffix
+     * @return this builder
+     * @throws NullPointerException if {@code metric} is null
+     * @throws IllegalArgumentException if it is not a metric name
+     * @throws IllegalStateException if already set
+     */
+    public Builder requestsMetric(String metric) {
+      Objects.requireNonNull(metric, "metric");
+      if (!LABEL.matcher(metric).matches()) {
+        throw new IllegalArgumentException("requestsMetric must be a Prometheus metric name but was '"
+            + metric + "'");
+      }
+      once("requestsMetric");
+      this.requestsMetric = metric;
+      return this;
+    }
+
+    /**
      * Alerts (page) when more than {@code maxRatio} of HTTP requests answer 5xx over 5 minutes,
      * for 5 minutes.
      *
@@ -205,7 +229,7 @@ public final class PrometheusRules {
       ratio(maxRatio, "errorRatio");
       once("errorRatio");
       objectives.put("HighErrorRatio", sel -> rule("HighErrorRatio",
-          "sum(rate(" + HTTP_REQUESTS + "_count{" + sel + ",status=~\"5..\"}[5m]))\n  / sum(rate(" + HTTP_REQUESTS
+          "sum(rate(" + requestsMetric + "_count{" + sel + ",status=~\"5..\"}[5m]))\n  / sum(rate(" + requestsMetric
               + "_count{" + sel + "}[5m])) > " + number(maxRatio),
           Duration.ofMinutes(5), "page",
           service + " answers more than " + percent(maxRatio) + " of requests with 5xx",
@@ -231,7 +255,7 @@ public final class PrometheusRules {
       once("p99Latency");
       BigDecimal seconds = BigDecimal.valueOf(maxP99.toMillis()).movePointLeft(3).stripTrailingZeros();
       objectives.put("HighP99Latency", sel -> rule("HighP99Latency",
-          "histogram_quantile(0.99, sum by (le) (rate(" + HTTP_REQUESTS + "_bucket{" + sel + "}[5m])))\n  > "
+          "histogram_quantile(0.99, sum by (le) (rate(" + requestsMetric + "_bucket{" + sel + "}[5m])))\n  > "
               + seconds.toPlainString(),
           Duration.ofMinutes(10), "page",
           service + " p99 latency is above " + Values.formatDuration(maxP99),
