@@ -60,6 +60,20 @@ class PrometheusRulesTest {
   }
 
   @Test
+  void requestsMetricIsConfigurableEvenAfterTheObjectives() {
+    String yaml = PrometheusRules.builder("order-gateway").errorRatio(0.01)
+        .p99Latency(java.time.Duration.ofMillis(250))
+        .requestsMetric("layerkit_gateway_requests_seconds").build().toYaml();
+
+    assertThat(yaml).contains("layerkit_gateway_requests_seconds_count")
+        .contains("layerkit_gateway_requests_seconds_bucket")
+        .doesNotContain(PrometheusRules.HTTP_REQUESTS);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> PrometheusRules.builder("x").requestsMetric("not a metric"))
+        .hasMessageContaining("requestsMetric must be a Prometheus metric name but was 'not a metric'");
+  }
+
+  @Test
   void validatesObjectives() {
     assertThatThrownBy(() -> PrometheusRules.builder("s").errorRatio(1.5))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("errorRatio must be in (0, 1) but was 1.5");
