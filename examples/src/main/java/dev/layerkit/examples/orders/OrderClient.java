@@ -144,12 +144,13 @@ public final class OrderClient {
    *
    * @param customerId the customer
    * @param limit at most this many
-   * @param before only orders created before this cursor (epoch millis), or null for the newest
+   * @param before the {@code next} cursor of the previous page (an order id), or null for the
+   *     newest
    * @return the orders
    */
-  public List<Order> customerOrders(String customerId, int limit, @Nullable Long before) {
+  public List<Order> customerOrders(String customerId, int limit, @Nullable String before) {
     String path = "/api/customers/" + encode(customerId) + "/orders?limit=" + limit
-        + (before == null ? "" : "&before=" + before);
+        + (before == null ? "" : "&before=" + encode(before));
     JsonNode page = tree(send(request(path).GET().build(), 200).body());
     return json.convertValue(page.get("orders"), new TypeReference<List<Order>>() {});
   }

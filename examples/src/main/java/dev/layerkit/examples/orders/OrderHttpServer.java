@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET   /catalog                          products (ETag, public max-age=60)
  * GET   /customers/{id}                   profile (ETag, no-cache: revalidate)
- * GET   /customers/{id}/orders?limit=&before=   newest first, "next" is the cursor
+ * GET   /customers/{id}/orders?limit=&before=   newest first; "next" is the cursor (an order id)
  * POST  /orders        Idempotency-Key    201 created, or 200 with Idempotent-Replayed: true
  * GET   /orders/{id}
  * PATCH /orders/{id}   {"status":"PAID"}
@@ -154,11 +154,11 @@ final class OrderHttpServer implements AutoCloseable {
       requireMethod(exchange, "GET");
       Map<String, String> query = query(uri);
       int limit = parseInt(query.getOrDefault("limit", "20"), "limit");
-      long before = query.containsKey("before") ? parseLong(query.get("before"), "before") : Long.MAX_VALUE;
+      String before = query.get("before");
       List<Order> page = service.listByCustomer(matcher.group(1), limit, before);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("orders", page);
-      body.put("next", page.size() == limit ? page.get(page.size() - 1).createdAt() : null);
+      body.put("next", page.size() == limit ? page.get(page.size() - 1).id() : null);
       send(exchange, 200, body, null);
     } else if ((matcher = CUSTOMER.matcher(path)).matches()) {
       requireMethod(exchange, "GET");
@@ -318,14 +318,6 @@ final class OrderHttpServer implements AutoCloseable {
   private static int parseInt(String text, String field) {
     try {
       return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new OrderService.ValidationException(Map.of(field, "must be a number but was '" + text + "'"));
-    }
-  }
-
-  private static long parseLong(String text, String field) {
-    try {
-      return Long.parseLong(text);
     } catch (NumberFormatException e) {
       throw new OrderService.ValidationException(Map.of(field, "must be a number but was '" + text + "'"));
     }

@@ -171,18 +171,32 @@ final class OrderService {
         () -> cache.get(id, key -> orders.findById(key).orElse(null))));
   }
 
-  /** A customer's orders, newest first, before a time (the page cursor), at most {@code limit}. */
-  List<Order> listByCustomer(String customerId, int limit, long before) {
+  /**
+   * A customer's orders, newest first, older than the cursor (an order id: ids sort by creation
+   * time, then by a random suffix, so the cursor is exact even when orders share a millisecond),
+   * at most {@code limit}.
+   */
+  List<Order> listByCustomer(String customerId, int limit, @Nullable String before) {
     if (customers.find(customerId).isEmpty()) {
       throw new ValidationException(Map.of("customerId", "no customer '" + customerId + "'"));
     }
     if (limit < 1 || limit > MAX_PAGE) {
       throw new ValidationException(Map.of("limit", "must be 1 to " + MAX_PAGE + " but was " + limit));
     }
-    Filter filter = Filter.eq("customerId", customerId).and(Filter.lt("createdAt", before))
-        .sortByDescending("createdAt").limit(limit);
-    return reads.execute(() -> orders.findAll(filter));
+    if (before != null && !ORDER_ID.matcher(before).matches()) {
+      throw new ValidationException(Map.of("before", "must be an order id from 'next' but was '" + before + "'"));
+    }
+    Filter filter = Filter.eq("customerId", customerId);
+    if (before != null) {
+      filter = filter.and(Filter.lt("id", before));
+    }
+    Filter page = filter.sortByDescending("id").limit(limit);
+    return reads.execute(() -> orders.findAll(page));
   }
+
+  private static final Pattern ORDER_ID = Pattern.compile("o-[0-9a-z]{9}-[0-9a-f]{12}");
+
+
 
   Optional<Order> updateStatus(String id, @Nullable String statusName) {
     OrderStatus status;
@@ -232,8 +246,13 @@ final class OrderService {
     }
   }
 
-  private static String newOrderId(long now) {
-    return "o-" + Long.toString(now, 36) + "-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+  /**
+   * A new order id that sorts by creation time: {@code o-}, the epoch milliseconds in base 36
+   * padded to 9 digits (good until the year 5188), and 48 random bits in 12 hex digits.
+   */
+  static String newOrderId(long now) {
+    String time = Long.toString(now, 36);
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    return "o-" + "0".repeat(9 - time.length()) + time + "-" + "0".repeat(12 - random.length()) + random;
   }
 }

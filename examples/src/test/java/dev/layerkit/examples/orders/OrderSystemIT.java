@@ -108,7 +108,7 @@ class OrderSystemIT {
     // Page the customer's orders, newest first, two at a time.
     JsonNode first = json.readTree(call("GET", "/api/customers/c-7/orders?limit=2", null).body());
     assertThat(first.get("orders")).hasSize(2);
-    long cursor = first.get("next").asLong();
+    String cursor = first.get("next").asText();
     JsonNode second = json.readTree(
         call("GET", "/api/customers/c-7/orders?limit=2&before=" + cursor, null).body());
     assertThat(second.get("orders")).hasSize(1);

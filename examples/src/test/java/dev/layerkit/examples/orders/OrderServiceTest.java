@@ -1,0 +1,110 @@
+package dev.layerkit.examples.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.cache.CacheAside;
+import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.resilience.ResiliencePolicy;
+import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.events.EventBuses;
+import dev.layerkit.events.InMemoryEventBus;
+import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repository;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The order service's rules, on in-memory parts and a manual clock. */
+class OrderServiceTest {
+
+  private final ManualTimeSource time = new ManualTimeSource();
+  private final InMemoryEventBus bus = EventBuses.inMemory().partitions(2).build();
+  private final OrderService service;
+
+  OrderServiceTest() {
+    bus.createTopic(OrderService.TOPIC, 2);
+    Repository<String, Order> orders = InMemoryRepository.create("orders",
+        EntityDescriptor.builder(Order.class, Order::id).version(Order::version, Order::withVersion)
+            .codec(Codecs.json(Order.class)).index("customerId").build());
+    Repository<String, IdempotencyRecord> claims = InMemoryRepository.create("claims",
+        EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key).idField("key")
+            .version(IdempotencyRecord::version,
+                (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
+            .codec(Codecs.json(IdempotencyRecord.class)).build());
+    CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
+        Caches.<String, CachedValue<Order>>inMemory().timeSource(time).build()).build();
+    service = new OrderService(orders, claims, cache, bus.publisher(Codecs.json(OrderEvent.class)),
+        ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),
+        new Catalog(), new Customers(), time, OrderService.TOPIC);
+  }
+
+  @AfterEach
+  void close() {
+    bus.close();
+  }
+
+  private Order place(String customer) {
+    return service.place(new OrderService.PlaceRequest(customer,
+        List.of(new OrderService.ItemRequest("sku-mouse", 1))), null).order();
+  }
+
+  @Test
+  void pagingLosesNoOrderWhenManyShareAMillisecond() {
+    Set<String> placed = new HashSet<>();
+    for (int i = 0; i < 25; i++) {
+      placed.add(place("c-5").id());
+      if (i % 10 == 9) {
+        time.advance(java.time.Duration.ofMillis(1));
+      }
+    }
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      List<Order> page = service.listByCustomer("c-5", 4, cursor);
+      page.forEach(order -> seen.add(order.id()));
+      cursor = page.size() == 4 ? page.get(3).id() : null;
+    } while (cursor != null);
+
+    assertThat(seen).hasSize(25).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(placed);
+    List<String> newestFirst = new ArrayList<>(seen);
+    newestFirst.sort(java.util.Comparator.reverseOrder());
+    assertThat(seen).isEqualTo(newestFirst);
+  }
+
+  @Test
+  void orderIdsSortByCreationTime() {
+    String earlier = OrderService.newOrderId(1_000);
+    String later = OrderService.newOrderId(1_001);
+    assertThat(earlier).matches("o-[0-9a-z]{9}-[0-9a-f]{12}");
+    assertThat(earlier.compareTo(later)).isNegative();
+  }
+
+  @Test
+  void validationNamesEveryBadField() {
+    assertThatThrownBy(() -> service.place(new OrderService.PlaceRequest("c-0",
+        List.of(new OrderService.ItemRequest(null, 101))), "bad key with spaces"))
+        .isInstanceOfSatisfying(OrderService.ValidationException.class, e -> assertThat(e.fields)
+            .containsOnlyKeys("customerId", "items[0].sku", "items[0].quantity", "Idempotency-Key"));
+    assertThatThrownBy(() -> service.listByCustomer("c-5", 5, "'; drop table orders"))
+        .isInstanceOf(OrderService.ValidationException.class).hasMessageContaining("before");
+    assertThatThrownBy(() -> service.updateStatus("o-x", "SOLD"))
+        .isInstanceOf(OrderService.ValidationException.class).hasMessageContaining("status");
+  }
+
+  @Test
+  void aDeliveredOrderCannotChange() {
+    Order order = place("c-9");
+    assertThat(service.updateStatus(order.id(), "DELIVERED")).isPresent();
+    assertThatThrownBy(() -> service.updateStatus(order.id(), "CANCELLED"))
+        .isInstanceOf(OrderService.ConflictException.class);
+    assertThat(service.get(order.id())).hasValueSatisfying(
+        current -> assertThat(current.status()).isEqualTo(OrderStatus.DELIVERED));
+  }
+}
