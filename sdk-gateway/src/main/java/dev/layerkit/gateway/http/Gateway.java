@@ -2,7 +2,6 @@ package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
-import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -331,7 +330,6 @@ public final class Gateway implements AutoCloseable {
     final Duration idleTimeout;
     final Duration shutdownTimeout;
     final boolean preferNativeTransport;
-    final TimeSource timeSource;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -345,7 +343,6 @@ public final class Gateway implements AutoCloseable {
       this.idleTimeout = builder.idleTimeout;
       this.shutdownTimeout = builder.shutdownTimeout;
       this.preferNativeTransport = builder.preferNativeTransport;
-      this.timeSource = builder.timeSource;
     }
   }
 
@@ -363,7 +360,6 @@ public final class Gateway implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(60);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private boolean preferNativeTransport = true;
-    private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private final List<Route> routes = new ArrayList<>();
 
@@ -513,17 +509,6 @@ public final class Gateway implements AutoCloseable {
      */
     public Builder preferNativeTransport(boolean prefer) {
       this.preferNativeTransport = prefer;
-      return this;
-    }
-
-    /**
-     * Sets the time source of the response cache's freshness (the system clock by default).
-     *
-     * @param timeSource the time source
-     * @return this builder
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }
 
