@@ -286,6 +286,29 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     return state.target != null;
   }
 
+  /**
+   * Returns the primary of the shard an entity belongs to, for a write that must join a
+   * transaction of that shard's database (a transactional outbox on {@code JdbcRepository}'s
+   * {@code save(Connection, entity)}).
+   *
+   * <p>Such a write bypasses this repository: its read-your-writes window does not see it (read
+   * it back with {@link ReadConsistency} that goes to the primary), and it must not run during a
+   * rebalance.
+   *
+   * @param entity the entity
+   * @return the shard's primary repository
+   * @throws IllegalStateException while a rebalance is in progress
+   */
+  public Repository<ID, T> shardOf(T entity) {
+    Objects.requireNonNull(entity, "entity");
+    if (state.target != null) {
+      throw new IllegalStateException("repository '" + name + "' is rebalancing; write through it,"
+          + " not through a shard");
+    }
+    Topology<ID, T> topology = state.current;
+    return topology.shards.get(indexFor(topology, routingKeyOf(entity))).primary;
+  }
+
   // ---------------------------------------------------------------- routing
 
   private String keyText(@Nullable Object value) {

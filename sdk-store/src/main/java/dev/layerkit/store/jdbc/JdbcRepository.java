@@ -163,20 +163,49 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   @Override
   public T save(T entity) {
+    try (Connection c = dataSource.getConnection()) {
+      return save(c, entity);
+    } catch (SQLException e) {
+      throw failed("save", e);
+    }
+  }
+
+  /**
+   * Saves like {@link #save(Object)}, on the caller's connection and in its transaction: nothing
+   * is committed or rolled back here. This is how a state change and its event in a transactional
+   * outbox commit together:
+   *
+   * <pre>{@code
+   * try (Connection c = dataSource.getConnection()) {
+   *   c.setAutoCommit(false);
+   *   Order saved = orders.save(c, order);
+   *   outbox.add(c, "orders", saved.customerId(), event);
+   *   c.commit();
+   * }
+   * }</pre>
+   *
+   * @param connection an open connection to this repository's database, not closed here
+   * @param entity the entity with the version it was read at (0 for a new one)
+   * @return the entity as stored, with its new version
+   * @throws OptimisticLockException if the stored version is not the entity's
+   * @throws StoreException if the database fails; the caller should roll back
+   */
+  public T save(Connection connection, T entity) {
+    Objects.requireNonNull(connection, "connection");
     String key = descriptor.idKey(descriptor.idOf(entity));
     long expected = descriptor.versionOf(entity);
     T next = descriptor.withVersion(entity, expected + 1);
     String json = encode(next);
-    try (Connection c = dataSource.getConnection()) {
+    try {
       int changed;
       if (expected == 0) {
-        try (PreparedStatement s = c.prepareStatement(insertNew)) {
+        try (PreparedStatement s = connection.prepareStatement(insertNew)) {
           s.setString(1, key);
           s.setString(2, json);
           changed = s.executeUpdate();
         }
       } else {
-        try (PreparedStatement s = c.prepareStatement(update)) {
+        try (PreparedStatement s = connection.prepareStatement(update)) {
           s.setLong(1, expected + 1);
           s.setString(2, json);
           s.setString(3, key);
@@ -185,7 +214,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         }
       }
       if (changed == 0) {
-        throw OptimisticLockException.of(name, key, expected, storedVersion(c, key));
+        throw OptimisticLockException.of(name, key, expected, storedVersion(connection, key));
       }
       return next;
     } catch (SQLException e) {
@@ -204,9 +233,27 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   @Override
   public boolean insertIfAbsent(T entity) {
+    try (Connection c = dataSource.getConnection()) {
+      return insertIfAbsent(c, entity);
+    } catch (SQLException e) {
+      throw failed("insertIfAbsent", e);
+    }
+  }
+
+  /**
+   * Inserts like {@link #insertIfAbsent(Object)}, on the caller's connection and in its
+   * transaction (see {@link #save(Connection, Object)}).
+   *
+   * @param connection an open connection to this repository's database, not closed here
+   * @param entity the entity
+   * @return true if it was inserted, false if an entity with its id exists
+   * @throws StoreException if the database fails; the caller should roll back
+   */
+  public boolean insertIfAbsent(Connection connection, T entity) {
+    Objects.requireNonNull(connection, "connection");
     String key = descriptor.idKey(descriptor.idOf(entity));
     String json = encode(entity);
-    try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(insertIfAbsent)) {
+    try (PreparedStatement s = connection.prepareStatement(insertIfAbsent)) {
       s.setString(1, key);
       s.setLong(2, descriptor.versionOf(entity));
       s.setString(3, json);
@@ -214,6 +261,16 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     } catch (SQLException e) {
       throw failed("insertIfAbsent", e);
     }
+  }
+
+  /**
+   * Returns the data source this repository reads and writes through, for transactions that
+   * span it and other tables (see {@link #save(Connection, Object)}).
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
   }
 
   @Override
