@@ -9,6 +9,7 @@ import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
+import dev.layerkit.store.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
@@ -35,6 +36,9 @@ interface Backends extends AutoCloseable {
 
   /** Publishes order events. */
   EventPublisher<OrderEvent> publisher();
+
+  /** Writes orders with their events: publish-after-write, or a transactional outbox. */
+  OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher);
 
   /** Subscribes to order events. */
   EventSubscriber<OrderEvent> subscriber();

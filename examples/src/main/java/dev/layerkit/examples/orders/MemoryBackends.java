@@ -16,6 +16,7 @@ import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.InMemoryRepository;
 import dev.layerkit.store.Repository;
+import dev.layerkit.store.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,12 @@ final class MemoryBackends implements Backends {
   @Override
   public EventPublisher<OrderEvent> publisher() {
     return bus.publisher(Codecs.json(OrderEvent.class));
+  }
+
+  @Override
+  public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
+      EventPublisher<OrderEvent> publisher) {
+    return new DirectOrderWriter(orders, publisher, topic());
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.layerkit.examples.orders;
 import dev.layerkit.cache.CacheAside;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
-import dev.layerkit.events.EventPublisher;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The application layer: places, reads, lists and updates orders. Reads go through the cache
- * ({@link CacheAside}, single-flight), the store is a sharded repository, every state change
- * publishes an event, and each call to the cache, store or publisher runs under a {@link
- * ResiliencePolicy}. Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
+ * ({@link CacheAside}, single-flight), the store is a sharded repository, every state change is
+ * written with its event by an {@link OrderWriter} (a transactional outbox on PostgreSQL), and
+ * each call to the cache, store or writer runs under a {@link ResiliencePolicy}. Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
  */
 final class OrderService {
 
@@ -37,28 +35,25 @@ final class OrderService {
   private final Repository<String, Order> orders;
   private final Repository<String, IdempotencyRecord> idempotency;
   private final CacheAside<String, Order> cache;
-  private final EventPublisher<OrderEvent> events;
+  private final OrderWriter writer;
   private final ResiliencePolicy reads;
   private final ResiliencePolicy writes;
   private final Catalog catalog;
   private final Customers customers;
   private final TimeSource time;
-  private final String topic;
-  private final LongAdder publishFailures = new LongAdder();
 
   OrderService(Repository<String, Order> orders, Repository<String, IdempotencyRecord> idempotency,
-      CacheAside<String, Order> cache, EventPublisher<OrderEvent> events, ResiliencePolicy reads,
-      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time, String topic) {
+      CacheAside<String, Order> cache, OrderWriter writer, ResiliencePolicy reads,
+      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time) {
     this.orders = orders;
     this.idempotency = idempotency;
     this.cache = cache;
-    this.events = events;
+    this.writer = writer;
     this.reads = reads;
     this.writes = writes;
     this.catalog = catalog;
     this.customers = customers;
     this.time = time;
-    this.topic = topic;
   }
 
   /** A line of a new order as the client sends it. */
@@ -141,9 +136,9 @@ final class OrderService {
     }
     long total = items.stream().mapToLong(item -> item.priceCents() * item.quantity()).sum();
     Order order = new Order(orderId, customerId, items, total, OrderStatus.PLACED, now, 0);
-    writes.execute(() -> orders.insertIfAbsent(order));
+    OrderEvent placed = new OrderEvent(OrderEvent.PLACED, orderId, customerId, OrderStatus.PLACED, total, now);
+    writes.execute(() -> writer.insert(order, placed));
     Order saved = reads.execute(() -> orders.findById(orderId)).orElse(order);
-    publish(new OrderEvent(OrderEvent.PLACED, orderId, customerId, OrderStatus.PLACED, total, now));
     return new Placed(saved, false);
   }
 
@@ -216,34 +211,15 @@ final class OrderService {
         throw new ConflictException("order " + id + " is " + order.status() + " and cannot change");
       }
       try {
-        Order saved = cache.write(id, () -> writes.execute(() -> orders.save(order.withStatus(status))));
-        publish(new OrderEvent(OrderEvent.STATUS_CHANGED, id, order.customerId(), status,
-            order.totalCents(), time.instant().toEpochMilli()));
+        OrderEvent changed = new OrderEvent(OrderEvent.STATUS_CHANGED, id, order.customerId(), status,
+            order.totalCents(), time.instant().toEpochMilli());
+        Order saved = cache.write(id, () -> writes.execute(() -> writer.save(order.withStatus(status), changed)));
         return Optional.of(saved);
       } catch (OptimisticLockException e) {
         log.debug("concurrent update of order {}; retrying", id);
       }
     }
     throw new ConflictException("order " + id + " is being changed concurrently; try again");
-  }
-
-  long publishFailures() {
-    return publishFailures.sum();
-  }
-
-  private void publish(OrderEvent event) {
-    try {
-      // The breaker guards the hand-off to the publisher; delivery is reported by the future.
-      writes.execute(() -> events.publish(topic, event.customerId(), event)).whenComplete((receipt, failure) -> {
-        if (failure != null) {
-          publishFailures.increment();
-          log.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);
-        }
-      });
-    } catch (RuntimeException e) {
-      publishFailures.increment();
-      log.warn("could not publish {} of order {}", event.type(), event.orderId(), e);
-    }
   }
 
   /**

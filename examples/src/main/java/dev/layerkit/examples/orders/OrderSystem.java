@@ -146,8 +146,9 @@ public final class OrderSystem implements AutoCloseable {
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
       ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-      orderService = new OrderService(orders, claims, cache, publisher, reads, writes, new Catalog(),
-          new Customers(), time, backends.topic());
+      OrderWriter writer = closeables.push(backends.orderWriter(orders, publisher));
+      orderService = new OrderService(orders, claims, cache, writer, reads, writes, new Catalog(),
+          new Customers(), time);
 
       dashboard = new Dashboard(health, () -> cache, gatewayMeters);
       Subscription subscription = subscriber.subscribe(backends.topic(),

@@ -23,6 +23,7 @@ import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
+import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.jdbc.JdbcRepository;
 import dev.layerkit.store.mongo.MongoRepository;
 import io.lettuce.core.RedisClient;
@@ -191,6 +192,21 @@ final class ProductionBackends implements Backends {
         KafkaEventPublisher.builder(kafka, Codecs.json(OrderEvent.class)).build();
     checks.add(HealthCheck.of("events", () -> Health.up().detail("backend", "kafka " + kafka).build()));
     return publisher;
+  }
+
+  @Override
+  public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
+      EventPublisher<OrderEvent> publisher) {
+    if (postgres == null) {
+      // MongoDB: an outbox would need multi-document transactions on a replica set.
+      return new DirectOrderWriter(orders, publisher, topic());
+    }
+    EventPublisher<byte[]> relayPublisher = KafkaEventPublisher.builder(kafka, Codecs.bytes()).build();
+    closeables.push(relayPublisher::close);
+    OutboxOrderWriter writer = new OutboxOrderWriter(orders, postgres, namespace + "_outbox",
+        relayPublisher, topic());
+    checks.add(writer.relay().healthCheck());
+    return writer;
   }
 
   @Override

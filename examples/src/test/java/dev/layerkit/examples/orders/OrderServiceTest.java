@@ -40,9 +40,10 @@ class OrderServiceTest {
             .codec(Codecs.json(IdempotencyRecord.class)).build());
     CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
         Caches.<String, CachedValue<Order>>inMemory().timeSource(time).build()).build();
-    service = new OrderService(orders, claims, cache, bus.publisher(Codecs.json(OrderEvent.class)),
+    service = new OrderService(orders, claims, cache,
+        new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC),
         ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),
-        new Catalog(), new Customers(), time, OrderService.TOPIC);
+        new Catalog(), new Customers(), time);
   }
 
   @AfterEach

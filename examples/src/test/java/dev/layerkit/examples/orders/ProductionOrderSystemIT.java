@@ -65,6 +65,14 @@ class ProductionOrderSystemIT {
         }
       }
       assertThat(rows).isEqualTo(4);
+      // Each order's event went through the transactional outbox, and the relay marked it sent.
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement();
+          ResultSet result = statement.executeQuery("select count(*), count(sent_at) from "
+              + namespace + "_outbox where topic = '" + namespace + ".orders'")) {
+        result.next();
+        assertThat(result.getInt(1)).isEqualTo(4);
+        assertThat(result.getInt(2)).isEqualTo(4);
+      }
 
       boolean limited = false;
       for (int i = 0; i < 400 && !limited; i++) {

@@ -1,0 +1,102 @@
+package dev.layerkit.examples.orders;
+
+import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.outbox.Outbox;
+import dev.layerkit.events.outbox.OutboxRelay;
+import dev.layerkit.store.Repository;
+import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.StoreException;
+import dev.layerkit.store.jdbc.JdbcRepository;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * The transactional outbox on PostgreSQL: the order row and its event row commit in one
+ * transaction of the order's shard database; {@link OutboxRelay} publishes the events in order and
+ * marks them sent. A crash between publishing and marking publishes again with the same event id,
+ * which the consumers' idempotency store deduplicates. (MongoDB would need multi-document
+ * transactions on a replica set for the same guarantee; the example's MongoDB mode publishes after
+ * the write instead.)
+ */
+final class OutboxOrderWriter implements OrderWriter {
+
+  private final ShardedRepository<String, Order> orders;
+  private final Outbox<OrderEvent> outbox;
+  private final OutboxRelay relay;
+  private final String topic;
+
+  OutboxOrderWriter(ShardedRepository<String, Order> orders, DataSource dataSource, String table,
+      EventPublisher<byte[]> publisher, String topic) {
+    this.orders = orders;
+    this.topic = topic;
+    this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table).build();
+    try (Connection connection = dataSource.getConnection()) {
+      outbox.createTable(connection);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create the outbox table " + table + ": " + e.getMessage(), e);
+    }
+    this.relay = outbox.relay(dataSource, publisher).build();
+    relay.start();
+  }
+
+  OutboxRelay relay() {
+    return relay;
+  }
+
+  @Override
+  public boolean insert(Order order, OrderEvent placed) {
+    JdbcRepository<String, Order> shard = jdbc(orders.shardOf(order));
+    return inTransaction(shard, connection -> {
+      boolean inserted = shard.insertIfAbsent(connection, order);
+      if (inserted) {
+        outbox.add(connection, topic, placed.customerId(), placed);
+      }
+      return inserted;
+    });
+  }
+
+  @Override
+  public Order save(Order order, OrderEvent changed) {
+    JdbcRepository<String, Order> shard = jdbc(orders.shardOf(order));
+    return inTransaction(shard, connection -> {
+      Order saved = shard.save(connection, order);
+      outbox.add(connection, topic, changed.customerId(), changed);
+      return saved;
+    });
+  }
+
+  private interface Work<R> {
+    R run(Connection connection) throws SQLException;
+  }
+
+  private static <R> R inTransaction(JdbcRepository<String, Order> shard, Work<R> work) {
+    try (Connection connection = shard.dataSource().getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        R result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("order transaction failed: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JdbcRepository<String, Order> jdbc(Repository<String, Order> shard) {
+    if (!(shard instanceof JdbcRepository<?, ?>)) {
+      throw new IllegalStateException("the outbox needs PostgreSQL shards but got " + shard);
+    }
+    return (JdbcRepository<String, Order>) shard;
+  }
+
+  @Override
+  public void close() {
+    relay.close();
+  }
+}
