@@ -102,6 +102,9 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   /** The default {@link Builder#readYourWritesWindow}. */
   public static final Duration DEFAULT_READ_YOUR_WRITES_WINDOW = Duration.ofSeconds(5);
 
+  /** The default {@link Builder#rebalanceBatchSize}. */
+  public static final int DEFAULT_REBALANCE_BATCH_SIZE = 256;
+
   /** The default {@link Builder#unavailableFor}. */
   public static final Duration DEFAULT_UNAVAILABLE_FOR = Duration.ofSeconds(5);
 
@@ -159,6 +162,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final TimeSource time;
   private final long readYourWritesNanos;
   private final long unavailableForNanos;
+  private final int rebalanceBatchSize;
   private final StampedLock topologyLock = new StampedLock();
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
   private final Object rebalanceMonitor = new Object();
@@ -177,6 +181,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     this.time = b.timeSource;
     this.readYourWritesNanos = b.readYourWritesWindow.toNanos();
     this.unavailableForNanos = b.unavailableFor.toNanos();
+    this.rebalanceBatchSize = b.rebalanceBatchSize;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
     }
@@ -1091,10 +1096,10 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    *
    * <p>Repositories in both lists (by identity) keep the records that stay on them; only records
    * whose shard changes are copied (with their version), checked on the new shard, and deleted
-   * from the old one. With jump hashing, growing from n to n+1 shards by appending one moves about
+   * from the old one, in batches of {@link Builder#rebalanceBatchSize}. With jump hashing, growing from n to n+1 shards by appending one moves about
    * 1/(n+1) of the records. Reads, writes and queries keep working meanwhile (see the class
-   * comment). Cost: one scan of every old shard plus, per moved record, a read and a delete on the
-   * old shard and an insert and a read on the new one.
+   * comment). Cost: one scan of every old shard plus, per batch and destination, a read and a
+   * delete on the old shard and an insert and a read on the new one.
    *
    * <p>Stopping is safe anywhere: an exception (from a shard, or thrown by {@code progress})
    * leaves the repository rebalancing, with every record readable, and a new call with the same
@@ -1102,7 +1107,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    * One rebalance runs at a time.
    *
    * @param newShards the new shards, in index order; the descriptor must be the same
-   * @param progress told after each moved record and at the end
+   * @param progress told after each moved batch and at the end
    * @return the report
    * @throws NullPointerException if an argument or a shard is null
    * @throws IllegalArgumentException if {@code newShards} is empty, lists a repository twice, or
@@ -1141,6 +1146,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
       }
       long examined = 0;
       long moved = 0;
+      List<T> pending = new ArrayList<>();
       Set<Shard<ID, T>> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
       for (int i = 0; i < current.size(); i++) {
         Shard<ID, T> source = current.shards.get(i);
@@ -1161,19 +1167,21 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
               throw isCallerError(e) ? e : ShardUnavailableException.of(sourceIndex, source.primary.name(), "scan failed: " + e.getMessage(), e);
             }
             examined++;
-            int newIndex = indexFor(target, routingKeyOf(record));
-            Shard<ID, T> home = target.shards.get(newIndex);
-            if (home == source) {
+            if (target.shards.get(indexFor(target, routingKeyOf(record))) == source) {
               continue;
             }
-            if (moveOne(sourceIndex, source, newIndex, home, descriptor.idOf(record))) {
-              moved++;
-              if (movedRecords != null) {
-                movedRecords.increment();
-              }
+            pending.add(record);
+            if (pending.size() >= rebalanceBatchSize) {
+              moved += moveBatch(sourceIndex, source, target, pending);
+              pending.clear();
               progress.onProgress(moved, examined, total);
             }
           }
+        }
+        if (!pending.isEmpty()) {
+          moved += moveBatch(sourceIndex, source, target, pending);
+          pending.clear();
+          progress.onProgress(moved, examined, total);
         }
       }
       long write = topologyLock.writeLock();
@@ -1190,27 +1198,73 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     }
   }
 
-  private boolean moveOne(int sourceIndex, Shard<ID, T> source, int newIndex, Shard<ID, T> home, ID id) {
-    ReentrantLock lock = stripe(descriptor.idKey(id));
-    lock.lock();
+  /**
+   * Moves a batch of records from one source shard: under the batch's id locks, reads their
+   * latest state from the source, inserts them (with their versions) into their new shards,
+   * reads the copies back and checks their versions, then deletes the sources. Returns how many
+   * moved. Any failure leaves the sources in place, so a resumed rebalance repeats the batch.
+   */
+  private int moveBatch(int sourceIndex, Shard<ID, T> source, Topology<ID, T> target, List<T> scanned) {
+    List<ID> ids = new ArrayList<>(scanned.size());
+    TreeSet<Integer> stripeIndices = new TreeSet<>();
+    for (T record : scanned) {
+      ID id = descriptor.idOf(record);
+      ids.add(id);
+      stripeIndices.add((descriptor.idKey(id).hashCode() & 0x7fffffff) % STRIPES);
+    }
+    // Sorted acquisition; writers hold at most one stripe, so this cannot deadlock.
+    List<ReentrantLock> held = new ArrayList<>(stripeIndices.size());
     try {
-      // Read again under the lock: a writer may have moved, changed or deleted it since the scan.
-      Optional<T> latest = call(sourceIndex, source, source.primary, r -> r.findById(id));
-      if (latest.isEmpty()) {
-        return false;
+      for (int index : stripeIndices) {
+        ReentrantLock lock = stripes[index];
+        lock.lock();
+        held.add(lock);
       }
-      T record = latest.get();
-      call(newIndex, home, home.primary, r -> r.insertIfAbsent(record));
-      Optional<T> copy = call(newIndex, home, home.primary, r -> r.findById(id));
-      if (copy.isEmpty() || descriptor.versionOf(copy.get()) < descriptor.versionOf(record)) {
-        throw new StoreException("repository " + name + ": record " + descriptor.idKey(id) + " copied to shard " + newIndex
-            + " (" + home.primary.name() + ") does not read back at version " + descriptor.versionOf(record)
-            + " or later; the source is kept", null);
+      // Read again under the locks: writers may have moved, changed or deleted records since the scan.
+      List<T> latest = call(sourceIndex, source, source.primary, r -> r.findAllById(ids));
+      Map<Integer, List<T>> byHome = new java.util.TreeMap<>();
+      for (T record : latest) {
+        int newIndex = indexFor(target, routingKeyOf(record));
+        if (target.shards.get(newIndex) != source) {
+          byHome.computeIfAbsent(newIndex, i -> new ArrayList<>()).add(record);
+        }
       }
-      call(sourceIndex, source, source.primary, r -> r.deleteById(id));
-      return true;
+      List<ID> verified = new ArrayList<>(latest.size());
+      for (Map.Entry<Integer, List<T>> entry : byHome.entrySet()) {
+        int newIndex = entry.getKey();
+        Shard<ID, T> home = target.shards.get(newIndex);
+        List<T> records = entry.getValue();
+        List<ID> recordIds = new ArrayList<>(records.size());
+        for (T record : records) {
+          recordIds.add(descriptor.idOf(record));
+        }
+        call(newIndex, home, home.primary, r -> r.insertAllIfAbsent(records));
+        Map<String, Long> copies = new java.util.HashMap<>();
+        for (T copy : call(newIndex, home, home.primary, r -> r.findAllById(recordIds))) {
+          copies.put(descriptor.idKey(descriptor.idOf(copy)), descriptor.versionOf(copy));
+        }
+        for (T record : records) {
+          String key = descriptor.idKey(descriptor.idOf(record));
+          Long copied = copies.get(key);
+          if (copied == null || copied < descriptor.versionOf(record)) {
+            throw new StoreException("repository " + name + ": record " + key + " copied to shard " + newIndex + " ("
+                + home.primary.name() + ") does not read back at version " + descriptor.versionOf(record)
+                + " or later; the sources of this batch are kept", null);
+          }
+        }
+        verified.addAll(recordIds);
+      }
+      if (!verified.isEmpty()) {
+        call(sourceIndex, source, source.primary, r -> r.deleteAllById(verified));
+        if (movedRecords != null) {
+          movedRecords.increment(verified.size());
+        }
+      }
+      return verified.size();
     } finally {
-      lock.unlock();
+      for (int i = held.size() - 1; i >= 0; i--) {
+        held.get(i).unlock();
+      }
     }
   }
 
@@ -1248,6 +1302,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     private TimeSource timeSource = TimeSource.system();
     private Duration readYourWritesWindow = DEFAULT_READ_YOUR_WRITES_WINDOW;
     private Duration unavailableFor = DEFAULT_UNAVAILABLE_FOR;
+    private int rebalanceBatchSize = DEFAULT_REBALANCE_BATCH_SIZE;
     private @Nullable MeterRegistry meterRegistry;
     private @Nullable List<? extends Repository<ID, T>> rebalancingTo;
 
@@ -1428,6 +1483,24 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         throw new IllegalArgumentException("unavailableFor must be >= 0 but was " + unavailableFor);
       }
       this.unavailableFor = unavailableFor;
+      return this;
+    }
+
+    /**
+     * Sets how many records {@link ShardedRepository#rebalance} moves per batch: one
+     * {@code findAllById}, {@code insertAllIfAbsent}, {@code findAllById} and {@code deleteAllById}
+     * per batch and destination, with the batch's ids locked against writes through this
+     * instance. Default {@value #DEFAULT_REBALANCE_BATCH_SIZE}.
+     *
+     * @param rebalanceBatchSize records per batch
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<ID, T> rebalanceBatchSize(int rebalanceBatchSize) {
+      if (rebalanceBatchSize <= 0) {
+        throw new IllegalArgumentException("rebalanceBatchSize must be > 0 but was " + rebalanceBatchSize);
+      }
+      this.rebalanceBatchSize = rebalanceBatchSize;
       return this;
     }
 

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -225,6 +226,92 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     } catch (SQLException e) {
       throw failed("deleteById", e);
     }
+  }
+
+  @Override
+  public List<T> findAllById(Collection<? extends ID> ids) {
+    String[] keys = keys(ids);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT doc::text FROM " + table + " WHERE id = ANY(?)")) {
+      s.setArray(1, c.createArrayOf("text", keys));
+      List<T> result = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          result.add(decode(rs.getString(1)));
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw failed("findAllById", e);
+    }
+  }
+
+  /**
+   * Inserts the absent entities in one transaction (one batch of
+   * {@code INSERT ... ON CONFLICT (id) DO NOTHING}): all of them or, on a failure, none.
+   *
+   * @param entities the entities
+   * @return how many were inserted
+   */
+  @Override
+  public int insertAllIfAbsent(List<? extends T> entities) {
+    Objects.requireNonNull(entities, "entities");
+    List<String> keys = new ArrayList<>(entities.size());
+    List<String> docs = new ArrayList<>(entities.size());
+    for (T entity : entities) {
+      keys.add(descriptor.idKey(descriptor.idOf(entity)));
+      docs.add(encode(entity));
+    }
+    if (entities.isEmpty()) {
+      return 0;
+    }
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement(insertIfAbsent)) {
+        for (int i = 0; i < keys.size(); i++) {
+          s.setString(1, keys.get(i));
+          s.setLong(2, descriptor.versionOf(entities.get(i)));
+          s.setString(3, docs.get(i));
+          s.addBatch();
+        }
+        int inserted = 0;
+        for (int count : s.executeBatch()) {
+          inserted += count > 0 ? 1 : 0;
+        }
+        c.commit();
+        return inserted;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw failed("insertAllIfAbsent", e);
+    }
+  }
+
+  @Override
+  public int deleteAllById(Collection<? extends ID> ids) {
+    String[] keys = keys(ids);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE id = ANY(?)")) {
+      s.setArray(1, c.createArrayOf("text", keys));
+      return s.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("deleteAllById", e);
+    }
+  }
+
+  private String[] keys(Collection<? extends ID> ids) {
+    Objects.requireNonNull(ids, "ids");
+    String[] keys = new String[ids.size()];
+    int i = 0;
+    for (ID id : ids) {
+      keys[i++] = descriptor.idKey(id);
+    }
+    return keys;
   }
 
   @Override
