@@ -615,7 +615,12 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         indices.addAll(routed);
       }
       List<Integer> missing = new ArrayList<>();
-      List<List<T>> parts = gather(s.current, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
+      List<List<T>> parts = new ArrayList<>();
+      for (List<T> part : gather(s.current, indices, consistency, allowPartial, missing, r -> r.findAll(filter))) {
+        if (part != null) {
+          parts.add(part);
+        }
+      }
       return new PartialResult<>(merge(parts, filter), missing);
     }
     // Rebalancing: ask every shard of both topologies, keep each record's copy at its new place,
@@ -631,12 +636,17 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     }
     Topology<ID, T> union = new Topology<>(shards);
     List<Integer> missing = new ArrayList<>();
-    List<List<T>> parts = gather(union, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
+    List<@Nullable List<T>> answers = gather(union, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
     Topology<ID, T> target = s.target;
-    for (int p = 0; p < parts.size(); p++) {
+    List<List<T>> parts = new ArrayList<>();
+    for (int p = 0; p < answers.size(); p++) {
       Shard<ID, T> from = shards.get(p);
+      List<T> answer = answers.get(p);
+      if (answer == null) {
+        continue;
+      }
       List<T> kept = new ArrayList<>();
-      for (T entity : parts.get(p)) {
+      for (T entity : answer) {
         int newIndex = indexFor(target, routingKeyOf(entity));
         Shard<ID, T> home = target.shards.get(newIndex);
         if (home == from) {
@@ -648,7 +658,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
           }
         }
       }
-      parts.set(p, kept);
+      parts.add(kept);
     }
     List<Integer> missingInTarget = new ArrayList<>();
     for (int i : missing) {
@@ -657,51 +667,59 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     return new PartialResult<>(merge(parts, filter), missingInTarget);
   }
 
-  private <R> List<R> gather(Topology<ID, T> topology, List<Integer> indices, ReadConsistency consistency,
+  /**
+   * Runs {@code op} on the shards at {@code indices} (in parallel when more than one) and returns
+   * the results aligned with {@code indices}: null where a shard was down and partial results are
+   * allowed (its index then goes to {@code missing}).
+   */
+  private <R> List<@Nullable R> gather(Topology<ID, T> topology, List<Integer> indices, ReadConsistency consistency,
       boolean allowPartial, List<Integer> missing, Function<Repository<ID, T>, R> op) {
     // Fail fast: a shard known to be down fails the query before anything is sent.
-    List<Integer> asked = new ArrayList<>();
+    for (int index : indices) {
+      Shard<ID, T> shard = topology.shards.get(index);
+      if (isDown(shard) && !allowPartial) {
+        throw unavailable(index, shard);
+      }
+    }
+    List<@Nullable R> results = new ArrayList<>();
+    List<@Nullable CompletableFuture<R>> futures = new ArrayList<>();
+    boolean parallel = indices.size() > 1;
     for (int index : indices) {
       Shard<ID, T> shard = topology.shards.get(index);
       if (isDown(shard)) {
-        if (!allowPartial) {
-          throw unavailable(index, shard);
-        }
-        missing.add(index);
+        futures.add(null);
+      } else if (parallel) {
+        futures.add(CompletableFuture.supplyAsync(() -> call(index, shard, readTarget(shard, consistency), op), executor));
       } else {
-        asked.add(index);
-      }
-    }
-    List<R> results = new ArrayList<>();
-    if (asked.size() == 1) {
-      int index = asked.get(0);
-      Shard<ID, T> shard = topology.shards.get(index);
-      try {
-        results.add(call(index, shard, readTarget(shard, consistency), op));
-      } catch (ShardUnavailableException e) {
-        if (!allowPartial) {
-          throw e;
+        CompletableFuture<R> done = new CompletableFuture<>();
+        try {
+          done.complete(call(index, shard, readTarget(shard, consistency), op));
+        } catch (RuntimeException e) {
+          done.completeExceptionally(e);
         }
-        missing.add(index);
+        futures.add(done);
       }
-      return results;
-    }
-    List<CompletableFuture<R>> futures = new ArrayList<>();
-    for (int index : asked) {
-      Shard<ID, T> shard = topology.shards.get(index);
-      futures.add(CompletableFuture.supplyAsync(() -> call(index, shard, readTarget(shard, consistency), op), executor));
     }
     for (int i = 0; i < futures.size(); i++) {
+      CompletableFuture<R> future = futures.get(i);
+      if (future == null) {
+        missing.add(indices.get(i));
+        results.add(null);
+        continue;
+      }
       try {
-        results.add(futures.get(i).join());
+        results.add(future.join());
       } catch (CompletionException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (allowPartial && cause instanceof ShardUnavailableException) {
-          missing.add(asked.get(i));
+          missing.add(indices.get(i));
+          results.add(null);
           continue;
         }
         for (CompletableFuture<R> other : futures) {
-          other.cancel(false);
+          if (other != null) {
+            other.cancel(false);
+          }
         }
         if (cause instanceof RuntimeException) {
           throw (RuntimeException) cause;
@@ -712,6 +730,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     missing.sort(null);
     return results;
   }
+
 
   /** A cursor over one shard's sorted results, for the k-way merge. */
   private final class Head {
@@ -792,8 +811,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         indices.addAll(routed);
       }
       long total = 0;
-      for (long part : gather(s.current, indices, ReadConsistency.REPLICA_OK, false, new ArrayList<>(), r -> r.count(filter))) {
-        total += part;
+      for (Long part : gather(s.current, indices, ReadConsistency.REPLICA_OK, false, new ArrayList<>(), r -> r.count(filter))) {
+        total += part == null ? 0 : part;
       }
       return total;
     } finally {

@@ -324,4 +324,30 @@ class ShardedRepositoryRebalanceTest {
     }
     assertEachStoredOnceWhereItBelongs(grown, records);
   }
+
+  @Test
+  void partialResultsDuringAMoveLeaveOutOnlyTheShardThatIsDown() {
+    int records = 1_000;
+    List<InMemoryRepository<String, TestOrder>> memories = shards(4, ShardedRepositoryRebalanceTest::memory);
+    List<FailingRepository<String, TestOrder>> old = new ArrayList<>();
+    memories.forEach(m -> old.add(new FailingRepository<>(m)));
+    ShardedRepository<String, TestOrder> first = open(ShardedRepository.builder(old));
+    for (int i = 0; i < records; i++) {
+      first.insertIfAbsent(order(i));
+    }
+    List<Repository<String, TestOrder>> grown = new ArrayList<>(old);
+    grown.add(memory("shard-4"));
+    assertThatThrownBy(() -> first.rebalance(grown, (moved, examined, total) -> {
+      throw new IllegalStateException("paused");
+    })).hasMessage("paused");
+    old.get(1).down(true);
+    assertThatThrownBy(() -> first.findAll(Filter.all())).isInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("shard-1");
+    PartialResult<TestOrder> partial = first.findAllAllowingPartial(Filter.all().sortBy("amountCents"));
+    assertThat(partial.isPartial()).isTrue();
+    assertThat(partial.unavailableShards()).containsExactly(1);
+    assertThat(partial.values()).hasSize(records - memories.get(1).size())
+        .isSortedAccordingTo(java.util.Comparator.comparingLong(TestOrder::amountCents))
+        .extracting(TestOrder::id).doesNotHaveDuplicates();
+  }
 }
