@@ -26,7 +26,7 @@ import org.bson.BsonDocument;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * and documents and indexes as the server sees them. The class uses a database of its own; each
  * repository a collection of its own.
  */
-@DisplayNameGeneration(MongoServerDisplayName.class)
+@DisplayName("MongoRepository on mongo-java-server (in-process, wire-compatible, not MongoDB; MongoDB instead when LAYERKIT_TEST_MONGO or Docker provides one)")
 class MongoRepositoryIT extends RepositoryContract {
 
   private static final TestMongo MONGO = TestServers.mongo();
