@@ -52,8 +52,13 @@ import org.jspecify.annotations.Nullable;
  * holds one connection, in a read-only transaction with a server-side cursor, until the stream is
  * closed.
  *
- * <p>Thread-safe. A {@link SQLException} becomes a {@link StoreException} naming the repository
- * and the operation; nothing is half-written (each write is one statement).
+ * <p><b>Failure.</b> Thread-safe. A {@link SQLException} becomes a {@link StoreException} naming
+ * the repository and the operation; nothing is half-written (each write is one statement, a
+ * batch one transaction). When the server is slow or gone, a call waits at most
+ * {@link Builder#connectionTimeout} for a pooled connection (default
+ * {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms) and then fails; {@link #healthCheck()} reports
+ * {@code DOWN}. In a {@code ShardedRepository} the first failure marks the shard down, and later
+ * calls fail at once.
  *
  * @param <ID> the id type
  * @param <T> the entity type
@@ -62,6 +67,9 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   /** The rows fetched per round trip by {@link #scan()} unless {@link Builder#fetchSize} says otherwise. */
   public static final int DEFAULT_FETCH_SIZE = 500;
+
+  /** How long a call waits for a connection from the repository's own pool, in milliseconds. */
+  public static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
 
   /** The pool size when the repository makes its own pool. */
   public static final int DEFAULT_MAXIMUM_POOL_SIZE = 10;
@@ -463,6 +471,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     private @Nullable String user;
     private @Nullable String password;
     private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
+    private long connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MILLIS;
     private int fetchSize = DEFAULT_FETCH_SIZE;
     private boolean createTable = true;
 
@@ -582,6 +591,24 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     }
 
     /**
+     * Sets how long a call waits for a connection from the pool made for {@link #jdbcUrl} before
+     * it fails (HikariCP's {@code connectionTimeout}); HikariCP's minimum is 250 ms.
+     *
+     * @param timeout the wait, default {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is shorter than 250 ms
+     */
+    public Builder<ID, T> connectionTimeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.toMillis() < 250) {
+        throw new IllegalArgumentException("connectionTimeout must be >= 250 ms but was " + timeout);
+      }
+      this.connectionTimeoutMillis = timeout.toMillis();
+      return this;
+    }
+
+    /**
      * Sets how many rows {@link JdbcRepository#scan()} fetches per round trip.
      *
      * @param fetchSize rows, default {@value #DEFAULT_FETCH_SIZE}
@@ -625,7 +652,8 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       String qualified = schema == null ? table : schema + "." + table;
       boolean owns = dataSource == null;
       DataSource source = owns
-          ? HikariPools.create("layerkit-store-" + qualified, Objects.requireNonNull(jdbcUrl), user, password, maximumPoolSize)
+          ? HikariPools.create("layerkit-store-" + qualified, Objects.requireNonNull(jdbcUrl), user, password, maximumPoolSize,
+              connectionTimeoutMillis)
           : dataSource;
       JdbcRepository<ID, T> repository = new JdbcRepository<>(this, qualified, source, owns);
       if (createTable) {

@@ -67,9 +67,12 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Reads</b> use the configured {@link ReadPreference} (primary by default); the version
  * lookup after a conflict always reads the primary.
  *
- * <p>Thread-safe, like the driver's collection. A {@link MongoException} becomes a
- * {@link StoreException} naming the repository and the operation. The caller owns the client and
- * closes it.
+ * <p><b>Failure.</b> Thread-safe, like the driver's collection. A {@link MongoException} becomes
+ * a {@link StoreException} naming the repository and the operation. How long a call waits for a
+ * server that is slow or gone is the client's setting ({@code serverSelectionTimeout}, 30 s by
+ * default; set it lower to fail fast); {@link #healthCheck()} then reports {@code DOWN}, and in a
+ * {@code ShardedRepository} the first failure marks the shard down so later calls fail at once.
+ * The caller owns the client and closes it.
  *
  * @param <ID> the id type
  * @param <T> the entity type
