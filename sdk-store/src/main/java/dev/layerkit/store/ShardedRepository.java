@@ -162,6 +162,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final TimeSource time;
   private final long readYourWritesNanos;
   private final long unavailableForNanos;
+  private final long scatterTimeoutNanos;
   private final int rebalanceBatchSize;
   private final StampedLock topologyLock = new StampedLock();
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -181,6 +182,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     this.time = b.timeSource;
     this.readYourWritesNanos = b.readYourWritesWindow.toNanos();
     this.unavailableForNanos = b.unavailableFor.toNanos();
+    this.scatterTimeoutNanos = b.scatterTimeout.toNanos();
     this.rebalanceBatchSize = b.rebalanceBatchSize;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
@@ -700,6 +702,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         futures.add(done);
       }
     }
+    // The wait is real time (a deadline for threads), not the TimeSource, which only measures.
+    long deadline = System.nanoTime() + scatterTimeoutNanos;
     for (int i = 0; i < futures.size(); i++) {
       CompletableFuture<R> future = futures.get(i);
       if (future == null) {
@@ -708,7 +712,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         continue;
       }
       try {
-        results.add(future.join());
+        results.add(parallel && scatterTimeoutNanos > 0 ? await(future, deadline, indices.get(i), topology) : future.join());
       } catch (CompletionException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (allowPartial && cause instanceof ShardUnavailableException) {
@@ -731,6 +735,32 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     return results;
   }
 
+
+  /** Waits for one shard's answer until the deadline; a shard that misses it is marked down. */
+  private <R> R await(CompletableFuture<R> future, long deadline, int index, Topology<ID, T> topology) {
+    try {
+      return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      future.cancel(true);
+      Shard<ID, T> shard = topology.shards.get(index);
+      RuntimeException slow = ShardUnavailableException.of(index, shard.primary.name(),
+          "no answer within the scatter timeout of " + Duration.ofNanos(scatterTimeoutNanos), null);
+      shard.downCause = slow;
+      shard.downAt = time.nanoTime();
+      if (shardFailures != null) {
+        shardFailures.increment();
+      }
+      LOG.warn("repository {}: shard {} ({}) did not answer within {} and is marked down", name, index,
+          shard.primary.name(), Duration.ofNanos(scatterTimeoutNanos));
+      throw new CompletionException(slow);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(new StoreException("repository " + name + ": interrupted while waiting for shard "
+          + index, e));
+    }
+  }
 
   /** A cursor over one shard's sorted results, for the k-way merge. */
   private final class Head {
@@ -1321,6 +1351,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     private TimeSource timeSource = TimeSource.system();
     private Duration readYourWritesWindow = DEFAULT_READ_YOUR_WRITES_WINDOW;
     private Duration unavailableFor = DEFAULT_UNAVAILABLE_FOR;
+    private Duration scatterTimeout = Duration.ZERO;
     private int rebalanceBatchSize = DEFAULT_REBALANCE_BATCH_SIZE;
     private @Nullable MeterRegistry meterRegistry;
     private @Nullable List<? extends Repository<ID, T>> rebalancingTo;
@@ -1520,6 +1551,27 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         throw new IllegalArgumentException("rebalanceBatchSize must be > 0 but was " + rebalanceBatchSize);
       }
       this.rebalanceBatchSize = rebalanceBatchSize;
+      return this;
+    }
+
+    /**
+     * Sets how long a scatter query waits for all its shards; a shard that has not answered by
+     * then is marked down (see {@link #unavailableFor}) and the query fails with
+     * {@link ShardUnavailableException}, or, for {@code findAllAllowingPartial}, leaves it out.
+     * Default {@link Duration#ZERO}: no limit beyond the backends' own timeouts. Queries routed to
+     * one shard run on the caller's thread and rely on the backend's timeouts.
+     *
+     * @param scatterTimeout the wait; zero for none
+     * @return this builder
+     * @throws NullPointerException if {@code scatterTimeout} is null
+     * @throws IllegalArgumentException if it is negative
+     */
+    public Builder<ID, T> scatterTimeout(Duration scatterTimeout) {
+      Objects.requireNonNull(scatterTimeout, "scatterTimeout");
+      if (scatterTimeout.isNegative()) {
+        throw new IllegalArgumentException("scatterTimeout must be >= 0 but was " + scatterTimeout);
+      }
+      this.scatterTimeout = scatterTimeout;
       return this;
     }
 
