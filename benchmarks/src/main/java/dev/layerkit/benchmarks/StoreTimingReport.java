@@ -54,8 +54,14 @@ public final class StoreTimingReport {
     ShardedRepositoryBenchmark sharded = new ShardedRepositoryBenchmark();
     KeyCursor a = new KeyCursor();
     KeyCursor b = new KeyCursor();
-    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById", () -> sharded.inMemoryFindById(stores, a),
-        "shardedFindById", () -> sharded.shardedFindById(stores, b));
+    ShardedRepositoryBenchmark.Single single = new ShardedRepositoryBenchmark.Single();
+    single.single = stores.single;
+    single.ids = stores.ids;
+    ShardedRepositoryBenchmark.Sharded four = new ShardedRepositoryBenchmark.Sharded();
+    four.sharded = stores.sharded;
+    four.ids = stores.ids;
+    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById", () -> sharded.inMemoryFindById(single, a),
+        "shardedFindById", () -> sharded.shardedFindById(four, b));
     stores.close();
 
     StoreDriverBenchmark driver = new StoreDriverBenchmark();
