@@ -130,6 +130,31 @@ public final class InMemoryRepository<ID, T> implements Repository<ID, T> {
     return entries.putIfAbsent(key, new Stored(descriptor.versionOf(entity), bytes)) == null;
   }
 
+  /**
+   * Encodes every entity first (so a bad one fails the call before anything is written), then
+   * inserts each absent one atomically.
+   *
+   * @param entities the entities
+   * @return how many were inserted
+   */
+  @Override
+  public int insertAllIfAbsent(List<? extends T> entities) {
+    Objects.requireNonNull(entities, "entities");
+    List<String> keys = new ArrayList<>(entities.size());
+    List<Stored> values = new ArrayList<>(entities.size());
+    for (T entity : entities) {
+      keys.add(descriptor.idKey(descriptor.idOf(entity)));
+      values.add(new Stored(descriptor.versionOf(entity), descriptor.codec().encode(entity)));
+    }
+    int inserted = 0;
+    for (int i = 0; i < keys.size(); i++) {
+      if (entries.putIfAbsent(keys.get(i), values.get(i)) == null) {
+        inserted++;
+      }
+    }
+    return inserted;
+  }
+
   @Override
   public boolean deleteById(ID id) {
     return entries.remove(descriptor.idKey(id)) != null;

@@ -3,8 +3,8 @@ package dev.layerkit.store;
 /**
  * Receives progress of {@link ShardedRepository#rebalance}, for example to drive a progress bar.
  *
- * <p>Called on the rebalancing thread after every record examined that had to move, and once at
- * the end; keep it cheap. An exception thrown here aborts the rebalance where it stands, which is
+ * <p>Called on the rebalancing thread after each batch of records moved, and once at the end;
+ * keep it cheap. An exception thrown here aborts the rebalance where it stands, which is
  * safe: calling {@code rebalance} again with the same shards resumes it.
  */
 @FunctionalInterface

@@ -2,7 +2,10 @@ package dev.layerkit.store;
 
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -120,6 +123,72 @@ public interface Repository<ID, T> {
    * @throws StoreException if the backend fails
    */
   long count(Filter filter);
+
+  /**
+   * Returns the stored entities among the ids, in no particular order; ids not stored are left
+   * out. Backends answer in one round trip; the default calls {@link #findById} for each.
+   *
+   * @param ids the ids
+   * @return the entities found
+   * @throws NullPointerException if {@code ids} or an id is null
+   * @throws StoreException if the backend fails
+   */
+  default List<T> findAllById(Collection<? extends ID> ids) {
+    Objects.requireNonNull(ids, "ids");
+    List<T> found = new ArrayList<>();
+    for (ID id : ids) {
+      findById(id).ifPresent(found::add);
+    }
+    return found;
+  }
+
+  /**
+   * Applies {@link #insertIfAbsent} to each entity, as one durable batch where the backend can
+   * (one transaction in PostgreSQL, one unordered {@code insertMany} in MongoDB). Each entity is
+   * inserted or skipped on its own; on a failure some may have been inserted.
+   *
+   * @param entities the entities
+   * @return how many were inserted
+   * @throws NullPointerException if {@code entities}, an entity or its id is null
+   * @throws dev.layerkit.core.codec.CodecException if an entity cannot be encoded; nothing is
+   *     written then
+   * @throws StoreException if the backend fails
+   */
+  default int insertAllIfAbsent(List<? extends T> entities) {
+    Objects.requireNonNull(entities, "entities");
+    for (T entity : entities) {
+      // Encode everything first, so that a bad entity fails the call before anything is written.
+      descriptor().idOf(entity);
+      descriptor().codec().encode(entity);
+    }
+    int inserted = 0;
+    for (T entity : entities) {
+      if (insertIfAbsent(entity)) {
+        inserted++;
+      }
+    }
+    return inserted;
+  }
+
+  /**
+   * Deletes the entities with the ids, whatever their versions, in one round trip where the
+   * backend can.
+   *
+   * @param ids the ids
+   * @return how many were deleted
+   * @throws NullPointerException if {@code ids} or an id is null
+   * @throws StoreException if the backend fails
+   */
+  default int deleteAllById(Collection<? extends ID> ids) {
+    Objects.requireNonNull(ids, "ids");
+    int deleted = 0;
+    for (ID id : ids) {
+      if (deleteById(id)) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
 
   /**
    * Streams every entity, in no particular order, in constant memory (a cursor or a weakly

@@ -102,6 +102,9 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   /** The default {@link Builder#readYourWritesWindow}. */
   public static final Duration DEFAULT_READ_YOUR_WRITES_WINDOW = Duration.ofSeconds(5);
 
+  /** The default {@link Builder#rebalanceBatchSize}. */
+  public static final int DEFAULT_REBALANCE_BATCH_SIZE = 256;
+
   /** The default {@link Builder#unavailableFor}. */
   public static final Duration DEFAULT_UNAVAILABLE_FOR = Duration.ofSeconds(5);
 
@@ -159,6 +162,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final TimeSource time;
   private final long readYourWritesNanos;
   private final long unavailableForNanos;
+  private final long scatterTimeoutNanos;
+  private final int rebalanceBatchSize;
   private final StampedLock topologyLock = new StampedLock();
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
   private final Object rebalanceMonitor = new Object();
@@ -177,6 +182,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     this.time = b.timeSource;
     this.readYourWritesNanos = b.readYourWritesWindow.toNanos();
     this.unavailableForNanos = b.unavailableFor.toNanos();
+    this.scatterTimeoutNanos = b.scatterTimeout.toNanos();
+    this.rebalanceBatchSize = b.rebalanceBatchSize;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
     }
@@ -633,7 +640,12 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         indices.addAll(routed);
       }
       List<Integer> missing = new ArrayList<>();
-      List<List<T>> parts = gather(s.current, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
+      List<List<T>> parts = new ArrayList<>();
+      for (List<T> part : gather(s.current, indices, consistency, allowPartial, missing, r -> r.findAll(filter))) {
+        if (part != null) {
+          parts.add(part);
+        }
+      }
       return new PartialResult<>(merge(parts, filter), missing);
     }
     // Rebalancing: ask every shard of both topologies, keep each record's copy at its new place,
@@ -649,12 +661,17 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     }
     Topology<ID, T> union = new Topology<>(shards);
     List<Integer> missing = new ArrayList<>();
-    List<List<T>> parts = gather(union, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
+    List<@Nullable List<T>> answers = gather(union, indices, consistency, allowPartial, missing, r -> r.findAll(filter));
     Topology<ID, T> target = s.target;
-    for (int p = 0; p < parts.size(); p++) {
+    List<List<T>> parts = new ArrayList<>();
+    for (int p = 0; p < answers.size(); p++) {
       Shard<ID, T> from = shards.get(p);
+      List<T> answer = answers.get(p);
+      if (answer == null) {
+        continue;
+      }
       List<T> kept = new ArrayList<>();
-      for (T entity : parts.get(p)) {
+      for (T entity : answer) {
         int newIndex = indexFor(target, routingKeyOf(entity));
         Shard<ID, T> home = target.shards.get(newIndex);
         if (home == from) {
@@ -666,7 +683,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
           }
         }
       }
-      parts.set(p, kept);
+      parts.add(kept);
     }
     List<Integer> missingInTarget = new ArrayList<>();
     for (int i : missing) {
@@ -675,51 +692,61 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     return new PartialResult<>(merge(parts, filter), missingInTarget);
   }
 
-  private <R> List<R> gather(Topology<ID, T> topology, List<Integer> indices, ReadConsistency consistency,
+  /**
+   * Runs {@code op} on the shards at {@code indices} (in parallel when more than one) and returns
+   * the results aligned with {@code indices}: null where a shard was down and partial results are
+   * allowed (its index then goes to {@code missing}).
+   */
+  private <R> List<@Nullable R> gather(Topology<ID, T> topology, List<Integer> indices, ReadConsistency consistency,
       boolean allowPartial, List<Integer> missing, Function<Repository<ID, T>, R> op) {
     // Fail fast: a shard known to be down fails the query before anything is sent.
-    List<Integer> asked = new ArrayList<>();
+    for (int index : indices) {
+      Shard<ID, T> shard = topology.shards.get(index);
+      if (isDown(shard) && !allowPartial) {
+        throw unavailable(index, shard);
+      }
+    }
+    List<@Nullable R> results = new ArrayList<>();
+    List<@Nullable CompletableFuture<R>> futures = new ArrayList<>();
+    boolean parallel = indices.size() > 1;
     for (int index : indices) {
       Shard<ID, T> shard = topology.shards.get(index);
       if (isDown(shard)) {
-        if (!allowPartial) {
-          throw unavailable(index, shard);
-        }
-        missing.add(index);
+        futures.add(null);
+      } else if (parallel) {
+        futures.add(CompletableFuture.supplyAsync(() -> call(index, shard, readTarget(shard, consistency), op), executor));
       } else {
-        asked.add(index);
-      }
-    }
-    List<R> results = new ArrayList<>();
-    if (asked.size() == 1) {
-      int index = asked.get(0);
-      Shard<ID, T> shard = topology.shards.get(index);
-      try {
-        results.add(call(index, shard, readTarget(shard, consistency), op));
-      } catch (ShardUnavailableException e) {
-        if (!allowPartial) {
-          throw e;
+        CompletableFuture<R> done = new CompletableFuture<>();
+        try {
+          done.complete(call(index, shard, readTarget(shard, consistency), op));
+        } catch (RuntimeException e) {
+          done.completeExceptionally(e);
         }
-        missing.add(index);
+        futures.add(done);
       }
-      return results;
     }
-    List<CompletableFuture<R>> futures = new ArrayList<>();
-    for (int index : asked) {
-      Shard<ID, T> shard = topology.shards.get(index);
-      futures.add(CompletableFuture.supplyAsync(() -> call(index, shard, readTarget(shard, consistency), op), executor));
-    }
+    // The wait is real time (a deadline for threads), not the TimeSource, which only measures.
+    long deadline = System.nanoTime() + scatterTimeoutNanos;
     for (int i = 0; i < futures.size(); i++) {
+      CompletableFuture<R> future = futures.get(i);
+      if (future == null) {
+        missing.add(indices.get(i));
+        results.add(null);
+        continue;
+      }
       try {
-        results.add(futures.get(i).join());
+        results.add(parallel && scatterTimeoutNanos > 0 ? await(future, deadline, indices.get(i), topology) : future.join());
       } catch (CompletionException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (allowPartial && cause instanceof ShardUnavailableException) {
-          missing.add(asked.get(i));
+          missing.add(indices.get(i));
+          results.add(null);
           continue;
         }
         for (CompletableFuture<R> other : futures) {
-          other.cancel(false);
+          if (other != null) {
+            other.cancel(false);
+          }
         }
         if (cause instanceof RuntimeException) {
           throw (RuntimeException) cause;
@@ -729,6 +756,33 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     }
     missing.sort(null);
     return results;
+  }
+
+
+  /** Waits for one shard's answer until the deadline; a shard that misses it is marked down. */
+  private <R> R await(CompletableFuture<R> future, long deadline, int index, Topology<ID, T> topology) {
+    try {
+      return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      future.cancel(true);
+      Shard<ID, T> shard = topology.shards.get(index);
+      RuntimeException slow = ShardUnavailableException.of(index, shard.primary.name(),
+          "no answer within the scatter timeout of " + Duration.ofNanos(scatterTimeoutNanos), null);
+      shard.downCause = slow;
+      shard.downAt = time.nanoTime();
+      if (shardFailures != null) {
+        shardFailures.increment();
+      }
+      LOG.warn("repository {}: shard {} ({}) did not answer within {} and is marked down", name, index,
+          shard.primary.name(), Duration.ofNanos(scatterTimeoutNanos));
+      throw new CompletionException(slow);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(new StoreException("repository " + name + ": interrupted while waiting for shard "
+          + index, e));
+    }
   }
 
   /** A cursor over one shard's sorted results, for the k-way merge. */
@@ -810,8 +864,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         indices.addAll(routed);
       }
       long total = 0;
-      for (long part : gather(s.current, indices, ReadConsistency.REPLICA_OK, false, new ArrayList<>(), r -> r.count(filter))) {
-        total += part;
+      for (Long part : gather(s.current, indices, ReadConsistency.REPLICA_OK, false, new ArrayList<>(), r -> r.count(filter))) {
+        total += part == null ? 0 : part;
       }
       return total;
     } finally {
@@ -1114,10 +1168,10 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    *
    * <p>Repositories in both lists (by identity) keep the records that stay on them; only records
    * whose shard changes are copied (with their version), checked on the new shard, and deleted
-   * from the old one. With jump hashing, growing from n to n+1 shards by appending one moves about
+   * from the old one, in batches of {@link Builder#rebalanceBatchSize}. With jump hashing, growing from n to n+1 shards by appending one moves about
    * 1/(n+1) of the records. Reads, writes and queries keep working meanwhile (see the class
-   * comment). Cost: one scan of every old shard plus, per moved record, a read and a delete on the
-   * old shard and an insert and a read on the new one.
+   * comment). Cost: one scan of every old shard plus, per batch and destination, a read and a
+   * delete on the old shard and an insert and a read on the new one.
    *
    * <p>Stopping is safe anywhere: an exception (from a shard, or thrown by {@code progress})
    * leaves the repository rebalancing, with every record readable, and a new call with the same
@@ -1125,7 +1179,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    * One rebalance runs at a time.
    *
    * @param newShards the new shards, in index order; the descriptor must be the same
-   * @param progress told after each moved record and at the end
+   * @param progress told after each moved batch and at the end
    * @return the report
    * @throws NullPointerException if an argument or a shard is null
    * @throws IllegalArgumentException if {@code newShards} is empty, lists a repository twice, or
@@ -1164,6 +1218,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
       }
       long examined = 0;
       long moved = 0;
+      List<T> pending = new ArrayList<>();
       Set<Shard<ID, T>> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
       for (int i = 0; i < current.size(); i++) {
         Shard<ID, T> source = current.shards.get(i);
@@ -1184,19 +1239,21 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
               throw isCallerError(e) ? e : ShardUnavailableException.of(sourceIndex, source.primary.name(), "scan failed: " + e.getMessage(), e);
             }
             examined++;
-            int newIndex = indexFor(target, routingKeyOf(record));
-            Shard<ID, T> home = target.shards.get(newIndex);
-            if (home == source) {
+            if (target.shards.get(indexFor(target, routingKeyOf(record))) == source) {
               continue;
             }
-            if (moveOne(sourceIndex, source, newIndex, home, descriptor.idOf(record))) {
-              moved++;
-              if (movedRecords != null) {
-                movedRecords.increment();
-              }
+            pending.add(record);
+            if (pending.size() >= rebalanceBatchSize) {
+              moved += moveBatch(sourceIndex, source, target, pending);
+              pending.clear();
               progress.onProgress(moved, examined, total);
             }
           }
+        }
+        if (!pending.isEmpty()) {
+          moved += moveBatch(sourceIndex, source, target, pending);
+          pending.clear();
+          progress.onProgress(moved, examined, total);
         }
       }
       long write = topologyLock.writeLock();
@@ -1213,27 +1270,73 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     }
   }
 
-  private boolean moveOne(int sourceIndex, Shard<ID, T> source, int newIndex, Shard<ID, T> home, ID id) {
-    ReentrantLock lock = stripe(descriptor.idKey(id));
-    lock.lock();
+  /**
+   * Moves a batch of records from one source shard: under the batch's id locks, reads their
+   * latest state from the source, inserts them (with their versions) into their new shards,
+   * reads the copies back and checks their versions, then deletes the sources. Returns how many
+   * moved. Any failure leaves the sources in place, so a resumed rebalance repeats the batch.
+   */
+  private int moveBatch(int sourceIndex, Shard<ID, T> source, Topology<ID, T> target, List<T> scanned) {
+    List<ID> ids = new ArrayList<>(scanned.size());
+    TreeSet<Integer> stripeIndices = new TreeSet<>();
+    for (T record : scanned) {
+      ID id = descriptor.idOf(record);
+      ids.add(id);
+      stripeIndices.add((descriptor.idKey(id).hashCode() & 0x7fffffff) % STRIPES);
+    }
+    // Sorted acquisition; writers hold at most one stripe, so this cannot deadlock.
+    List<ReentrantLock> held = new ArrayList<>(stripeIndices.size());
     try {
-      // Read again under the lock: a writer may have moved, changed or deleted it since the scan.
-      Optional<T> latest = call(sourceIndex, source, source.primary, r -> r.findById(id));
-      if (latest.isEmpty()) {
-        return false;
+      for (int index : stripeIndices) {
+        ReentrantLock lock = stripes[index];
+        lock.lock();
+        held.add(lock);
       }
-      T record = latest.get();
-      call(newIndex, home, home.primary, r -> r.insertIfAbsent(record));
-      Optional<T> copy = call(newIndex, home, home.primary, r -> r.findById(id));
-      if (copy.isEmpty() || descriptor.versionOf(copy.get()) < descriptor.versionOf(record)) {
-        throw new StoreException("repository " + name + ": record " + descriptor.idKey(id) + " copied to shard " + newIndex
-            + " (" + home.primary.name() + ") does not read back at version " + descriptor.versionOf(record)
-            + " or later; the source is kept", null);
+      // Read again under the locks: writers may have moved, changed or deleted records since the scan.
+      List<T> latest = call(sourceIndex, source, source.primary, r -> r.findAllById(ids));
+      Map<Integer, List<T>> byHome = new java.util.TreeMap<>();
+      for (T record : latest) {
+        int newIndex = indexFor(target, routingKeyOf(record));
+        if (target.shards.get(newIndex) != source) {
+          byHome.computeIfAbsent(newIndex, i -> new ArrayList<>()).add(record);
+        }
       }
-      call(sourceIndex, source, source.primary, r -> r.deleteById(id));
-      return true;
+      List<ID> verified = new ArrayList<>(latest.size());
+      for (Map.Entry<Integer, List<T>> entry : byHome.entrySet()) {
+        int newIndex = entry.getKey();
+        Shard<ID, T> home = target.shards.get(newIndex);
+        List<T> records = entry.getValue();
+        List<ID> recordIds = new ArrayList<>(records.size());
+        for (T record : records) {
+          recordIds.add(descriptor.idOf(record));
+        }
+        call(newIndex, home, home.primary, r -> r.insertAllIfAbsent(records));
+        Map<String, Long> copies = new java.util.HashMap<>();
+        for (T copy : call(newIndex, home, home.primary, r -> r.findAllById(recordIds))) {
+          copies.put(descriptor.idKey(descriptor.idOf(copy)), descriptor.versionOf(copy));
+        }
+        for (T record : records) {
+          String key = descriptor.idKey(descriptor.idOf(record));
+          Long copied = copies.get(key);
+          if (copied == null || copied < descriptor.versionOf(record)) {
+            throw new StoreException("repository " + name + ": record " + key + " copied to shard " + newIndex + " ("
+                + home.primary.name() + ") does not read back at version " + descriptor.versionOf(record)
+                + " or later; the sources of this batch are kept", null);
+          }
+        }
+        verified.addAll(recordIds);
+      }
+      if (!verified.isEmpty()) {
+        call(sourceIndex, source, source.primary, r -> r.deleteAllById(verified));
+        if (movedRecords != null) {
+          movedRecords.increment(verified.size());
+        }
+      }
+      return verified.size();
     } finally {
-      lock.unlock();
+      for (int i = held.size() - 1; i >= 0; i--) {
+        held.get(i).unlock();
+      }
     }
   }
 
@@ -1271,6 +1374,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     private TimeSource timeSource = TimeSource.system();
     private Duration readYourWritesWindow = DEFAULT_READ_YOUR_WRITES_WINDOW;
     private Duration unavailableFor = DEFAULT_UNAVAILABLE_FOR;
+    private Duration scatterTimeout = Duration.ZERO;
+    private int rebalanceBatchSize = DEFAULT_REBALANCE_BATCH_SIZE;
     private @Nullable MeterRegistry meterRegistry;
     private @Nullable List<? extends Repository<ID, T>> rebalancingTo;
 
@@ -1451,6 +1556,45 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
         throw new IllegalArgumentException("unavailableFor must be >= 0 but was " + unavailableFor);
       }
       this.unavailableFor = unavailableFor;
+      return this;
+    }
+
+    /**
+     * Sets how many records {@link ShardedRepository#rebalance} moves per batch: one
+     * {@code findAllById}, {@code insertAllIfAbsent}, {@code findAllById} and {@code deleteAllById}
+     * per batch and destination, with the batch's ids locked against writes through this
+     * instance. Default {@value #DEFAULT_REBALANCE_BATCH_SIZE}.
+     *
+     * @param rebalanceBatchSize records per batch
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<ID, T> rebalanceBatchSize(int rebalanceBatchSize) {
+      if (rebalanceBatchSize <= 0) {
+        throw new IllegalArgumentException("rebalanceBatchSize must be > 0 but was " + rebalanceBatchSize);
+      }
+      this.rebalanceBatchSize = rebalanceBatchSize;
+      return this;
+    }
+
+    /**
+     * Sets how long a scatter query waits for all its shards; a shard that has not answered by
+     * then is marked down (see {@link #unavailableFor}) and the query fails with
+     * {@link ShardUnavailableException}, or, for {@code findAllAllowingPartial}, leaves it out.
+     * Default {@link Duration#ZERO}: no limit beyond the backends' own timeouts. Queries routed to
+     * one shard run on the caller's thread and rely on the backend's timeouts.
+     *
+     * @param scatterTimeout the wait; zero for none
+     * @return this builder
+     * @throws NullPointerException if {@code scatterTimeout} is null
+     * @throws IllegalArgumentException if it is negative
+     */
+    public Builder<ID, T> scatterTimeout(Duration scatterTimeout) {
+      Objects.requireNonNull(scatterTimeout, "scatterTimeout");
+      if (scatterTimeout.isNegative()) {
+        throw new IllegalArgumentException("scatterTimeout must be >= 0 but was " + scatterTimeout);
+      }
+      this.scatterTimeout = scatterTimeout;
       return this;
     }
 

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * @param <ID> the id type
  * @param <T> the entity type
  */
-public final class FailingRepository<ID, T> implements Repository<ID, T> {
+public class FailingRepository<ID, T> implements Repository<ID, T> {
 
   private final Repository<ID, T> delegate;
   private final AtomicBoolean down = new AtomicBoolean();

@@ -313,4 +313,22 @@ public abstract class RepositoryContract {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void batchOperationsFindInsertAndDeleteSeveralEntitiesAtOnce() {
+    Repository<String, TestOrder> repo = seeded();
+    assertThat(ids(repo.findAllById(List.of("o-1", "o-3", "nope")))).containsExactlyInAnyOrder("o-1", "o-3");
+    assertThat(repo.findAllById(List.of())).isEmpty();
+    TestOrder existing = TestOrder.of("o-1", "c-x", 1, "OTHER").withVersion(9);
+    TestOrder fresh = TestOrder.of("o-9", "c-9", 9, "NEW").withVersion(4);
+    assertThat(repo.insertAllIfAbsent(List.of(existing, fresh))).isEqualTo(1);
+    assertThat(repo.findById("o-1").orElseThrow().customerId()).as("not overwritten").isEqualTo("c-1");
+    assertThat(repo.findById("o-9")).contains(fresh);
+    assertThat(repo.insertAllIfAbsent(List.of())).isZero();
+    assertThat(repo.deleteAllById(List.of("o-1", "o-9", "nope"))).isEqualTo(2);
+    assertThat(repo.count(Filter.all())).isEqualTo(4);
+    assertThatThrownBy(() -> repo.insertAllIfAbsent(List.of(TestOrder.of("o-10", "c", 1, "NEW"),
+        TestOrder.of(null, "c", 1, "NEW")))).isInstanceOf(NullPointerException.class);
+    assertThat(repo.findById("o-10")).as("nothing written when one entity is bad").isEmpty();
+  }
 }

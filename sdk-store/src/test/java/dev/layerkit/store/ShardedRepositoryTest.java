@@ -263,4 +263,39 @@ class ShardedRepositoryTest {
     assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).strategy(null))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("strategy");
   }
+
+  @Test
+  void aShardSlowerThanTheScatterTimeoutFailsTheQueryByNameAndIsLeftOutOfPartialResults() throws Exception {
+    List<InMemoryRepository<String, TestOrder>> memory = memoryShards(3);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Repository<String, TestOrder> slow = new FailingRepository<>(memory.get(1)) {
+      @Override
+      public List<TestOrder> findAll(Filter filter) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return super.findAll(filter);
+      }
+    };
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.<String, TestOrder>builder()
+        .shard(memory.get(0)).shard(slow).shard(memory.get(2))
+        .scatterTimeout(Duration.ofMillis(200)).unavailableFor(Duration.ofSeconds(30)));
+    try {
+      for (int i = 0; i < 60; i++) {
+        repo.save(TestOrder.of("o-" + i, "c-1", i, "NEW"));
+      }
+      assertThatThrownBy(() -> repo.findAll(Filter.all()))
+          .isInstanceOfSatisfying(ShardUnavailableException.class, e -> assertThat(e.shard()).isEqualTo(1))
+          .hasMessageContaining("scatter timeout").hasMessageContaining("PT0.2S");
+      PartialResult<TestOrder> partial = repo.findAllAllowingPartial(Filter.all());
+      assertThat(partial.unavailableShards()).as("marked down: left out at once").containsExactly(1);
+      assertThat(partial.values()).hasSize(memory.get(0).size() + memory.get(2).size());
+    } finally {
+      release.countDown();
+    }
+    assertThatThrownBy(() -> ShardedRepository.builder(memoryShards(1)).scatterTimeout(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scatterTimeout");
+  }
 }

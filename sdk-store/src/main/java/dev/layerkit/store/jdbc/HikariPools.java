@@ -11,7 +11,7 @@ final class HikariPools {
   private HikariPools() {}
 
   static DataSource create(String poolName, String jdbcUrl, @Nullable String user, @Nullable String password,
-      int maximumPoolSize) {
+      int maximumPoolSize, long connectionTimeoutMillis) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(poolName);
     config.setJdbcUrl(jdbcUrl);
@@ -22,7 +22,7 @@ final class HikariPools {
       config.setPassword(password);
     }
     config.setMaximumPoolSize(maximumPoolSize);
-    config.setConnectionTimeout(5_000);
+    config.setConnectionTimeout(connectionTimeoutMillis);
     return new HikariDataSource(config);
   }
 }

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,8 +52,13 @@ import org.jspecify.annotations.Nullable;
  * holds one connection, in a read-only transaction with a server-side cursor, until the stream is
  * closed.
  *
- * <p>Thread-safe. A {@link SQLException} becomes a {@link StoreException} naming the repository
- * and the operation; nothing is half-written (each write is one statement).
+ * <p><b>Failure.</b> Thread-safe. A {@link SQLException} becomes a {@link StoreException} naming
+ * the repository and the operation; nothing is half-written (each write is one statement, a
+ * batch one transaction). When the server is slow or gone, a call waits at most
+ * {@link Builder#connectionTimeout} for a pooled connection (default
+ * {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms) and then fails; {@link #healthCheck()} reports
+ * {@code DOWN}. In a {@code ShardedRepository} the first failure marks the shard down, and later
+ * calls fail at once.
  *
  * @param <ID> the id type
  * @param <T> the entity type
@@ -61,6 +67,9 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   /** The rows fetched per round trip by {@link #scan()} unless {@link Builder#fetchSize} says otherwise. */
   public static final int DEFAULT_FETCH_SIZE = 500;
+
+  /** How long a call waits for a connection from the repository's own pool, in milliseconds. */
+  public static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
 
   /** The pool size when the repository makes its own pool. */
   public static final int DEFAULT_MAXIMUM_POOL_SIZE = 10;
@@ -285,6 +294,92 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
   }
 
   @Override
+  public List<T> findAllById(Collection<? extends ID> ids) {
+    String[] keys = keys(ids);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT doc::text FROM " + table + " WHERE id = ANY(?)")) {
+      s.setArray(1, c.createArrayOf("text", keys));
+      List<T> result = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          result.add(decode(rs.getString(1)));
+        }
+      }
+      return result;
+    } catch (SQLException e) {
+      throw failed("findAllById", e);
+    }
+  }
+
+  /**
+   * Inserts the absent entities in one transaction (one batch of
+   * {@code INSERT ... ON CONFLICT (id) DO NOTHING}): all of them or, on a failure, none.
+   *
+   * @param entities the entities
+   * @return how many were inserted
+   */
+  @Override
+  public int insertAllIfAbsent(List<? extends T> entities) {
+    Objects.requireNonNull(entities, "entities");
+    List<String> keys = new ArrayList<>(entities.size());
+    List<String> docs = new ArrayList<>(entities.size());
+    for (T entity : entities) {
+      keys.add(descriptor.idKey(descriptor.idOf(entity)));
+      docs.add(encode(entity));
+    }
+    if (entities.isEmpty()) {
+      return 0;
+    }
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement(insertIfAbsent)) {
+        for (int i = 0; i < keys.size(); i++) {
+          s.setString(1, keys.get(i));
+          s.setLong(2, descriptor.versionOf(entities.get(i)));
+          s.setString(3, docs.get(i));
+          s.addBatch();
+        }
+        int inserted = 0;
+        for (int count : s.executeBatch()) {
+          inserted += count > 0 ? 1 : 0;
+        }
+        c.commit();
+        return inserted;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw failed("insertAllIfAbsent", e);
+    }
+  }
+
+  @Override
+  public int deleteAllById(Collection<? extends ID> ids) {
+    String[] keys = keys(ids);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE id = ANY(?)")) {
+      s.setArray(1, c.createArrayOf("text", keys));
+      return s.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("deleteAllById", e);
+    }
+  }
+
+  private String[] keys(Collection<? extends ID> ids) {
+    Objects.requireNonNull(ids, "ids");
+    String[] keys = new String[ids.size()];
+    int i = 0;
+    for (ID id : ids) {
+      keys[i++] = descriptor.idKey(id);
+    }
+    return keys;
+  }
+
+  @Override
   public long count(Filter filter) {
     Objects.requireNonNull(filter, "filter");
     SqlFilter sql = SqlFilter.of(filter);
@@ -433,6 +528,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     private @Nullable String user;
     private @Nullable String password;
     private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
+    private long connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MILLIS;
     private int fetchSize = DEFAULT_FETCH_SIZE;
     private boolean createTable = true;
 
@@ -552,6 +648,24 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     }
 
     /**
+     * Sets how long a call waits for a connection from the pool made for {@link #jdbcUrl} before
+     * it fails (HikariCP's {@code connectionTimeout}); HikariCP's minimum is 250 ms.
+     *
+     * @param timeout the wait, default {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is shorter than 250 ms
+     */
+    public Builder<ID, T> connectionTimeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.toMillis() < 250) {
+        throw new IllegalArgumentException("connectionTimeout must be >= 250 ms but was " + timeout);
+      }
+      this.connectionTimeoutMillis = timeout.toMillis();
+      return this;
+    }
+
+    /**
      * Sets how many rows {@link JdbcRepository#scan()} fetches per round trip.
      *
      * @param fetchSize rows, default {@value #DEFAULT_FETCH_SIZE}
@@ -595,7 +709,8 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       String qualified = schema == null ? table : schema + "." + table;
       boolean owns = dataSource == null;
       DataSource source = owns
-          ? HikariPools.create("layerkit-store-" + qualified, Objects.requireNonNull(jdbcUrl), user, password, maximumPoolSize)
+          ? HikariPools.create("layerkit-store-" + qualified, Objects.requireNonNull(jdbcUrl), user, password, maximumPoolSize,
+              connectionTimeoutMillis)
           : dataSource;
       JdbcRepository<ID, T> repository = new JdbcRepository<>(this, qualified, source, owns);
       if (createTable) {

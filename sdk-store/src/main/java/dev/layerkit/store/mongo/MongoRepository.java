@@ -1,6 +1,8 @@
 package dev.layerkit.store.mongo;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
@@ -12,6 +14,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndReplaceOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import dev.layerkit.core.health.Health;
@@ -25,6 +28,7 @@ import dev.layerkit.store.internal.JsonDocs;
 import dev.layerkit.store.internal.Names;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -63,9 +67,12 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Reads</b> use the configured {@link ReadPreference} (primary by default); the version
  * lookup after a conflict always reads the primary.
  *
- * <p>Thread-safe, like the driver's collection. A {@link MongoException} becomes a
- * {@link StoreException} naming the repository and the operation. The caller owns the client and
- * closes it.
+ * <p><b>Failure.</b> Thread-safe, like the driver's collection. A {@link MongoException} becomes
+ * a {@link StoreException} naming the repository and the operation. How long a call waits for a
+ * server that is slow or gone is the client's setting ({@code serverSelectionTimeout}, 30 s by
+ * default; set it lower to fail fast); {@link #healthCheck()} then reports {@code DOWN}, and in a
+ * {@code ShardedRepository} the first failure marks the shard down so later calls fail at once.
+ * The caller owns the client and closes it.
  *
  * @param <ID> the id type
  * @param <T> the entity type
@@ -230,6 +237,90 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     } catch (MongoException e) {
       throw failed("deleteById", e);
     }
+  }
+
+  @Override
+  public List<T> findAllById(Collection<? extends ID> ids) {
+    List<String> keys = keys(ids);
+    try {
+      List<T> result = new ArrayList<>();
+      for (BsonDocument document : reads.find(Filters.in(ID, keys)).projection(Projections.include(DOC))) {
+        result.add(decode(document));
+      }
+      return result;
+    } catch (MongoException e) {
+      throw failed("findAllById", e);
+    }
+  }
+
+  /**
+   * Inserts the absent entities with one query for the ids already stored and one unordered
+   * {@code insertMany} of the rest; an id inserted concurrently meanwhile is skipped (its
+   * duplicate-key error), any other error fails the call.
+   *
+   * @param entities the entities
+   * @return how many were inserted
+   */
+  @Override
+  public int insertAllIfAbsent(List<? extends T> entities) {
+    Objects.requireNonNull(entities, "entities");
+    List<BsonDocument> documents = new ArrayList<>(entities.size());
+    List<String> keys = new ArrayList<>(entities.size());
+    for (T entity : entities) {
+      String key = descriptor.idKey(descriptor.idOf(entity));
+      keys.add(key);
+      documents.add(document(key, descriptor.versionOf(entity), entity));
+    }
+    if (documents.isEmpty()) {
+      return 0;
+    }
+    try {
+      // Leave out the ids already stored: one query, and the count does not depend on how a
+      // server reports duplicate keys in an unordered insertMany (mongo-java-server differs).
+      java.util.Set<String> present = new java.util.HashSet<>();
+      for (BsonDocument found : writes.find(Filters.in(ID, keys)).projection(Projections.include(ID))) {
+        present.add(found.getString(ID).getValue());
+      }
+      List<BsonDocument> absent = new ArrayList<>(documents.size());
+      for (BsonDocument document : documents) {
+        if (!present.contains(document.getString(ID).getValue())) {
+          absent.add(document);
+        }
+      }
+      if (absent.isEmpty()) {
+        return 0;
+      }
+      writes.insertMany(absent, new InsertManyOptions().ordered(false));
+      return absent.size();
+    } catch (MongoBulkWriteException e) {
+      for (BulkWriteError error : e.getWriteErrors()) {
+        if (ErrorCategory.fromErrorCode(error.getCode()) != ErrorCategory.DUPLICATE_KEY) {
+          throw failed("insertAllIfAbsent", e);
+        }
+      }
+      return e.getWriteResult().getInsertedCount();
+    } catch (MongoException e) {
+      throw failed("insertAllIfAbsent", e);
+    }
+  }
+
+  @Override
+  public int deleteAllById(Collection<? extends ID> ids) {
+    List<String> keys = keys(ids);
+    try {
+      return (int) writes.deleteMany(Filters.in(ID, keys)).getDeletedCount();
+    } catch (MongoException e) {
+      throw failed("deleteAllById", e);
+    }
+  }
+
+  private List<String> keys(Collection<? extends ID> ids) {
+    Objects.requireNonNull(ids, "ids");
+    List<String> keys = new ArrayList<>(ids.size());
+    for (ID id : ids) {
+      keys.add(descriptor.idKey(id));
+    }
+    return keys;
   }
 
   @Override

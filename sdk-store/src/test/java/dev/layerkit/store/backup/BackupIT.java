@@ -13,13 +13,13 @@ import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.TestOrder;
 import dev.layerkit.store.jdbc.JdbcRepository;
 import dev.layerkit.store.mongo.MongoRepository;
-import dev.layerkit.store.mongo.MongoServerDisplayName;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link Backup} across backends: 4 PostgreSQL shards exported, restored into 2 shards on the
  * MongoDB-compatible test server, identical data.
  */
+@DisplayName("Backup from PostgreSQL shards restored into shards on mongo-java-server (or MongoDB when one is provided)")
 class BackupIT {
 
   @TempDir
@@ -64,7 +65,7 @@ class BackupIT {
         Path dir = temp.resolve("pg-backup");
         assertThat(Backup.export(source, dir).totalCount()).isEqualTo(600);
         assertThat(Backup.restore(dir, target)).isEqualTo(new RestoreReport(600, 0));
-        assertThat(everything(target)).as("restored on " + MongoServerDisplayName.server()).isEqualTo(everything(source));
+        assertThat(everything(target)).as("restored on " + mongo.description()).isEqualTo(everything(source));
       }
     } finally {
       pg.forEach(JdbcRepository::close);

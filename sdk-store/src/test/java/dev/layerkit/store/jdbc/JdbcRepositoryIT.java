@@ -128,6 +128,10 @@ class JdbcRepositoryIT extends RepositoryContract {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema");
     assertThatThrownBy(() -> JdbcRepository.builder(TestOrder.DESCRIPTOR).jdbcUrl("jdbc:mysql://x"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jdbc:mysql://x");
+    assertThatThrownBy(() -> JdbcRepository.builder(TestOrder.DESCRIPTOR).connectionTimeout(java.time.Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectionTimeout").hasMessageContaining("PT0.01S");
+    assertThatThrownBy(() -> JdbcRepository.builder(TestOrder.DESCRIPTOR).maximumPoolSize(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maximumPoolSize must be > 0 but was 0");
     assertThatThrownBy(() -> JdbcRepository.builder(TestOrder.DESCRIPTOR).table("t").build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("dataSource");
   }

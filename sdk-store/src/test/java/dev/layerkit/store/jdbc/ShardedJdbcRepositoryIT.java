@@ -1,8 +1,15 @@
 package dev.layerkit.store.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.testing.PostgresSchema;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.EntityDescriptor;
+import dev.layerkit.store.Filter;
+import dev.layerkit.store.PartialResult;
+import dev.layerkit.store.ShardUnavailableException;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.RepositoryContract;
 import dev.layerkit.store.ShardedRepository;
@@ -13,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The repository contract on a {@link ShardedRepository} over 4 {@link JdbcRepository} shards on
@@ -51,5 +60,31 @@ class ShardedJdbcRepositoryIT extends RepositoryContract {
     ShardedRepository<String, TestOrder> sharded = ShardedRepository.builder(shards).name(name).build();
     opened.add(sharded);
     return sharded;
+  }
+
+  @Test
+  void aShardWhosePostgresIsGoneFailsFastByNameAndPartialResultsAreMarked() {
+    int n = TABLES.incrementAndGet();
+    List<JdbcRepository<String, TestOrder>> shards = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      JdbcRepository<String, TestOrder> shard = JdbcRepository.builder(TestOrder.DESCRIPTOR).jdbcUrl(schema.jdbcUrl())
+          .user(schema.user()).table("down_" + n + "_s" + i).maximumPoolSize(2).build();
+      shards.add(shard);
+      opened.add(shard);
+    }
+    PGSimpleDataSource nowhere = new PGSimpleDataSource();
+    nowhere.setUrl("jdbc:postgresql://127.0.0.1:1/gone?connectTimeout=1");
+    shards.add(JdbcRepository.builder(TestOrder.DESCRIPTOR).dataSource(nowhere).table("gone").name("pg-gone")
+        .createTable(false).build());
+    ShardedRepository<String, TestOrder> repo = ShardedRepository.builder(shards).name("orders").build();
+    opened.add(repo);
+    assertThatThrownBy(() -> repo.findAll(Filter.all()))
+        .isInstanceOfSatisfying(ShardUnavailableException.class, e -> assertThat(e.shard()).isEqualTo(3))
+        .hasMessageContaining("pg-gone");
+    PartialResult<TestOrder> partial = repo.findAllAllowingPartial(Filter.all());
+    assertThat(partial.isPartial()).isTrue();
+    assertThat(partial.unavailableShards()).containsExactly(3);
+    assertThat(repo.healthChecks().get(3).check().status()).isEqualTo(HealthStatus.DOWN);
+    assertThat(repo.healthChecks().get(0).check().status()).isEqualTo(HealthStatus.UP);
   }
 }

@@ -3,6 +3,8 @@ package dev.layerkit.store.mongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.MongoClientSettings;
+import com.mongodb.ConnectionString;
 import com.mongodb.ReadPreference;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -14,6 +16,8 @@ import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.RepositoryContract;
+import dev.layerkit.store.StoreException;
+import java.util.concurrent.TimeUnit;
 import dev.layerkit.store.TestOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +26,7 @@ import org.bson.BsonDocument;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * and documents and indexes as the server sees them. The class uses a database of its own; each
  * repository a collection of its own.
  */
-@DisplayNameGeneration(MongoServerDisplayName.class)
+@DisplayName("MongoRepository on mongo-java-server (in-process, wire-compatible, not MongoDB; MongoDB instead when LAYERKIT_TEST_MONGO or Docker provides one)")
 class MongoRepositoryIT extends RepositoryContract {
 
   private static final TestMongo MONGO = TestServers.mongo();
@@ -122,5 +126,22 @@ class MongoRepositoryIT extends RepositoryContract {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("database");
     assertThatThrownBy(() -> MongoRepository.builder(TestOrder.DESCRIPTOR).readPreference(null))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("readPreference");
+  }
+
+  @Test
+  void aServerThatIsGoneIsAStoreExceptionNamingTheRepositoryAndAHealthCheckDown() {
+    MongoClientSettings settings = MongoClientSettings.builder()
+        .applyConnectionString(new ConnectionString("mongodb://127.0.0.1:1"))
+        .applyToClusterSettings(c -> c.serverSelectionTimeout(300, TimeUnit.MILLISECONDS))
+        .build();
+    try (MongoClient gone = MongoClients.create(settings)) {
+      MongoRepository<String, TestOrder> repo = MongoRepository.builder(TestOrder.DESCRIPTOR)
+          .database(gone.getDatabase("nowhere")).collection("orders").createIndexes(false).build();
+      assertThatThrownBy(() -> repo.findById("o-1")).isInstanceOf(StoreException.class)
+          .hasMessageContaining("orders").hasMessageContaining("findById");
+      assertThatThrownBy(() -> repo.save(TestOrder.of("o-1", "c-1", 1, "NEW"))).isInstanceOf(StoreException.class)
+          .hasMessageContaining("save");
+      assertThat(repo.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+    }
   }
 }

@@ -16,14 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayName;
 
 /**
  * The repository contract on a {@link ShardedRepository} over 4 {@link MongoRepository} shards,
  * each a database of its own on the test server (mongo-java-server without Docker, as the display
  * name says).
  */
-@DisplayNameGeneration(MongoServerDisplayName.class)
+@DisplayName("ShardedRepository over 4 MongoRepository shards on mongo-java-server (in-process, wire-compatible, not MongoDB; MongoDB instead when LAYERKIT_TEST_MONGO or Docker provides one)")
 class ShardedMongoRepositoryIT extends RepositoryContract {
 
   private static final TestMongo MONGO = TestServers.mongo();
