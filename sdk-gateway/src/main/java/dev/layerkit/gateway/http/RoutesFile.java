@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -179,8 +178,9 @@ public final class RoutesFile implements AutoCloseable {
           problems.add("upstreams: must be an object of named upstreams");
         }
       } else {
-        upstreamNodes.fields().forEachRemaining(entry ->
-            upstream("upstreams." + entry.getKey(), entry.getKey(), entry.getValue()));
+        for (Map.Entry<String, JsonNode> entry : upstreamNodes.properties()) {
+          upstream("upstreams." + entry.getKey(), entry.getKey(), entry.getValue());
+        }
       }
       JsonNode routeNodes = root.path("routes");
       if (!routeNodes.isArray() || routeNodes.isEmpty()) {
@@ -325,8 +325,9 @@ public final class RoutesFile implements AutoCloseable {
         builder.methods(methods.toArray(String[]::new));
       }
       if (node.has("headers")) {
-        node.get("headers").fields().forEachRemaining(header ->
-            builder.header(header.getKey(), header.getValue().isNull() ? null : header.getValue().asText()));
+        for (Map.Entry<String, JsonNode> header : node.get("headers").properties()) {
+          builder.header(header.getKey(), header.getValue().isNull() ? null : header.getValue().asText());
+        }
       }
       if (node.has("upstream")) {
         Upstream upstream = upstreams.get(node.get("upstream").asText());
@@ -442,10 +443,8 @@ public final class RoutesFile implements AutoCloseable {
           problems.add(where + ".apiKeys.keys: must map key ids to SHA-256 hashes (64 hex digits)");
           return null;
         }
-        Iterator<Map.Entry<String, JsonNode>> entries = keys.fields();
         boolean allValid = true;
-        while (entries.hasNext()) {
-          Map.Entry<String, JsonNode> key = entries.next();
+        for (Map.Entry<String, JsonNode> key : keys.properties()) {
           try {
             builder.addKeyHash(key.getKey(), key.getValue().asText());
           } catch (IllegalArgumentException e) {
