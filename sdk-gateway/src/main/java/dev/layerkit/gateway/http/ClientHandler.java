@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -54,6 +55,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange exchange;
   private boolean discarding;
   private @Nullable ArrayDeque<Object> backlog;
+  private @Nullable ScheduledFuture<?> responseCheck;
+  private long responseCheckAt;
   private boolean closeAfterResponse;
 
   ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts) {
@@ -183,7 +186,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
 
-    Cors cors = Cors.of(route);
+    Cors cors = state.cors;
     Map<String, String> corsHeaders = Map.of();
     if (cors != null) {
       if (cors.isPreflight(view)) {
@@ -324,6 +327,45 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   // --- called by the exchange ------------------------------------------------------------------
 
+  /**
+   * Makes sure a check runs by {@code deadline}. One task per connection, re-armed when it fires,
+   * rather than a timer per request: on a keep-alive connection the pending task of an earlier
+   * request is reused, so a request usually schedules nothing.
+   */
+  void armResponseCheck(long deadline) {
+    ChannelHandlerContext context = ctx;
+    if (context == null) {
+      return;
+    }
+    ScheduledFuture<?> pending = responseCheck;
+    if (pending != null && responseCheckAt - deadline <= 0) {
+      return;
+    }
+    if (pending != null) {
+      pending.cancel(false);
+    }
+    responseCheckAt = deadline;
+    responseCheck = context.executor().schedule(this::checkResponse,
+        Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private void checkResponse() {
+    responseCheck = null;
+    Exchange current = exchange;
+    if (current == null) {
+      return;
+    }
+    long deadline = current.responseDeadline();
+    if (deadline == 0) {
+      return;
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      current.responseTimedOut();
+    } else {
+      armResponseCheck(deadline);
+    }
+  }
+
   void readMore() {
     ChannelHandlerContext context = ctx;
     if (context != null) {
@@ -432,6 +474,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    ScheduledFuture<?> pending = responseCheck;
+    if (pending != null) {
+      pending.cancel(false);
+      responseCheck = null;
+    }
     Exchange current = exchange;
     exchange = null;
     if (current != null) {

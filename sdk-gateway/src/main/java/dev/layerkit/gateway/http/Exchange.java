@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -72,7 +71,8 @@ final class Exchange implements ChannelFutureListener {
   private boolean skipInformational;
   private int status;
   private boolean upstreamKeepAlive;
-  private @Nullable ScheduledFuture<?> responseTimer;
+  /** When the response headers are due, in nanoTime; 0 while not waiting for them. */
+  private long responseDeadline;
   private boolean finished;
 
   Exchange(ClientHandler client, ChannelHandlerContext clientCtx, Gateway gateway,
@@ -171,11 +171,11 @@ final class Exchange implements ChannelFutureListener {
    * Returns null if every pick within the limit had an open circuit.
    */
   private @Nullable Endpoint pickEndpoint() {
-    int available = Math.max(1, balancer.availableEndpoints().size());
-    int limit = Math.min(available + 1, MAX_DISTINCT_PICKS + 1);
-    for (int i = 0; i < limit; i++) {
+    for (int i = 0; i <= MAX_DISTINCT_PICKS; i++) {
       Endpoint candidate = balancer.pick(RequestContext.empty());
-      if (candidate.equals(previousEndpoint) && available > 1 && i + 1 < limit) {
+      // A retry avoids the endpoint that just failed, if there is another to go to.
+      if (candidate.equals(previousEndpoint) && i < MAX_DISTINCT_PICKS
+          && balancer.availableEndpoints().size() > 1) {
         balancer.onCancel(candidate);
         continue;
       }
@@ -452,8 +452,13 @@ final class Exchange implements ChannelFutureListener {
     fail(502, "upstream '" + upstream.name() + "' closed the connection before answering");
   }
 
-  private void responseTimedOut() {
-    responseTimer = null;
+  /** Returns when the response headers are due (nanoTime), or 0 if nothing is awaited. */
+  long responseDeadline() {
+    return finished || responseStarted ? 0 : responseDeadline;
+  }
+
+  void responseTimedOut() {
+    responseDeadline = 0;
     if (finished || responseStarted) {
       return;
     }
@@ -556,18 +561,14 @@ final class Exchange implements ChannelFutureListener {
   }
 
   private void startResponseTimer() {
-    if (responseTimer == null && !responseStarted && !finished) {
-      responseTimer = clientCtx.executor().schedule(this::responseTimedOut,
-          route.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    if (responseDeadline == 0 && !responseStarted && !finished) {
+      responseDeadline = System.nanoTime() + route.responseTimeout().toNanos();
+      client.armResponseCheck(responseDeadline);
     }
   }
 
   private void cancelResponseTimer() {
-    ScheduledFuture<?> timer = responseTimer;
-    if (timer != null) {
-      timer.cancel(false);
-      responseTimer = null;
-    }
+    responseDeadline = 0;
   }
 
   private void closeUpstream() {

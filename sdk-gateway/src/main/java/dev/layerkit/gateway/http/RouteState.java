@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 
 /** A route and its meters, looked up once per route so the request path does no meter lookups. */
 final class RouteState {
@@ -11,6 +12,7 @@ final class RouteState {
   final Counter retries;
   final Counter rateLimited;
   final Counter upstreamErrors;
+  final @Nullable Cors cors;
 
   RouteState(Route route, GatewayMetrics metrics) {
     this.route = route;
@@ -20,6 +22,7 @@ final class RouteState {
     this.retries = metrics.counter("layerkit.gateway.retries", route.id());
     this.rateLimited = metrics.counter("layerkit.gateway.ratelimit.denied", route.id());
     this.upstreamErrors = metrics.counter("layerkit.gateway.upstream.errors", route.id());
+    this.cors = Cors.of(route);
   }
 
   Timer timer(int status) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -38,7 +39,12 @@ final class UpstreamConnector {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel channel) {
-            channel.pipeline().addLast("http", new HttpClientCodec(4096, 16 * 1024, 64 * 1024));
+            // Response headers are not validated again: the endpoints are the operator's own
+            // services, and the gateway only adds known-safe values to them. Request headers
+            // from clients are validated by the server codec.
+            channel.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024)
+                .setValidateHeaders(false), false, false));
             channel.pipeline().addLast("upstream", new UpstreamHandler());
           }
         });
