@@ -235,8 +235,8 @@ public final class InMemoryEventBus implements AutoCloseable {
 
   /** Appends an encoded record: the one path of publishers and dead-letter sends. */
   CompletableFuture<PublishReceipt> append(
-      String topicName, String key, byte[] value, Map<String, String> headers, String eventId,
-      long timestamp) {
+      String topicName, String key, byte[] value, Map<String, String> headers,
+      @Nullable String eventId, long timestamp) {
     MemTopic topic = topic(topicName);
     int partition = (int) Math.floorMod(Hashing.hash(key), (long) topic.partitionCount());
     long offset;
@@ -253,8 +253,9 @@ public final class InMemoryEventBus implements AutoCloseable {
     }
     topic.appended(partition);
     metrics.published(topicName);
-    return CompletableFuture.completedFuture(new PublishReceipt(eventId, topicName, partition,
-        offset, Instant.ofEpochMilli(timestamp)));
+    return CompletableFuture.completedFuture(new PublishReceipt(
+        eventId != null ? eventId : EventIds.fromPosition(topicName, partition, offset), topicName,
+        partition, offset, Instant.ofEpochMilli(timestamp)));
   }
 
   EventMetrics metrics() {
@@ -278,8 +279,11 @@ public final class InMemoryEventBus implements AutoCloseable {
     return subscription;
   }
 
-  static Map<String, String> withEventId(Map<String, String> headers, String eventId) {
+  static Map<String, String> withEventId(Map<String, String> headers, @Nullable String eventId) {
     EventHeaders.checkApplicationHeaders(headers);
+    if (eventId == null) {
+      return headers.isEmpty() ? Map.of() : Map.copyOf(headers);
+    }
     if (headers.isEmpty()) {
       return Map.of(EventHeaders.EVENT_ID, eventId);
     }
@@ -298,10 +302,6 @@ public final class InMemoryEventBus implements AutoCloseable {
       throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
     }
     return eventId;
-  }
-
-  static String newEventId() {
-    return EventIds.newId();
   }
 
   /**

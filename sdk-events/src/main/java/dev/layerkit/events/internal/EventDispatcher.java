@@ -186,6 +186,8 @@ public final class EventDispatcher<T> {
   private Map<String, String> deadLetterHeaders(
       RawRecord record, Throwable error, int attempts, String reason) {
     Map<String, String> headers = new LinkedHashMap<>(record.headers());
+    // The dead letter keeps the event's id, even one that was its place in the original log.
+    headers.putIfAbsent(EventHeaders.EVENT_ID, record.eventId());
     headers.put(DeadLetters.EXCEPTION_CLASS, error.getClass().getName());
     String message = String.valueOf(error.getMessage());
     headers.put(DeadLetters.EXCEPTION_MESSAGE, message.length() <= MAX_MESSAGE_LENGTH

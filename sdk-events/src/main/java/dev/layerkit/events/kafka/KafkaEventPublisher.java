@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
  * Builder#property(String, Object)}.
  *
  * <p>A record's key is the event key (UTF-8), its value the codec's bytes, its timestamp the event
- * time from the {@link TimeSource}, and its headers the application headers plus {@code
- * layerkit.event-id}. Kafka's default partitioner sends one key to one partition, and the
+ * time from the {@link TimeSource}, and its headers the application headers; an event published
+ * with {@link #publishWithId} also carries {@code layerkit.event-id}, any other takes its place in
+ * the log as its id, so the envelope costs no bytes on the wire. Kafka's default partitioner sends one key to one partition, and the
  * idempotent producer keeps one thread's records for a partition in order even across retries.
  *
  * <p>Failure: a payload the codec cannot encode fails the future at once and nothing is sent; a
@@ -140,8 +141,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
-    return publishWithId(EventIds.newId(), Instant.ofEpochMilli(time.epochMillis()),
-        topic, key, payload, headers);
+    return send(null, time.epochMillis(), topic, key, payload, headers);
   }
 
   @Override
@@ -151,7 +151,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     if (eventId.isBlank()) {
       throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
     }
-    Objects.requireNonNull(timestamp, "timestamp");
+    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic, key,
+        payload, headers);
+  }
+
+  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, long timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
     TopicNames.check(topic);
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
@@ -166,10 +171,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
       metrics.publishFailed(topic);
       return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
     }
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null,
-        timestamp.toEpochMilli(), key, value, KafkaRecords.toKafka(headers));
-    record.headers().add(EventHeaders.EVENT_ID,
-        eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestamp, key,
+        value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
+    if (eventId != null) {
+      record.headers().add(EventHeaders.EVENT_ID,
+          eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
     CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
     try {
       ensureTopic(topic);
@@ -181,7 +188,9 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
         } else {
           lastFailure.set(null);
           metrics.published(topic);
-          future.complete(new PublishReceipt(eventId, topic, metadata.partition(),
+          future.complete(new PublishReceipt(eventId != null ? eventId
+              : EventIds.fromPosition(topic, metadata.partition(), metadata.offset()), topic,
+              metadata.partition(),
               metadata.offset(), Instant.ofEpochMilli(metadata.timestamp())));
         }
       });
