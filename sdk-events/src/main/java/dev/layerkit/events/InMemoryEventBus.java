@@ -220,6 +220,10 @@ public final class InMemoryEventBus implements AutoCloseable {
   }
 
   MemTopic topic(String topic) {
+    MemTopic existing = topics.get(topic);
+    if (existing != null) {
+      return existing;
+    }
     TopicNames.check(topic);
     return topics.computeIfAbsent(topic, t -> new MemTopic(t, defaultPartitions, retention));
   }
