@@ -142,9 +142,8 @@ public final class EventDispatcher<T> {
         metrics.handled(record.topic(), group);
         return true;
       } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
+        // An InterruptedException from a handler is a failure like any other: the thread is the
+        // subscription's, and it stops by its own flag, not by interruption.
         state.attempts++;
         if (state.attempts >= policy.maxAttempts()) {
           LOG.warn("Handler of group {} failed {} time(s) on event {} at {}-{}@{}; sending it to {}",
