@@ -5,7 +5,6 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventHeaders;
-import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -257,9 +256,8 @@ public final class InMemoryEventBus implements AutoCloseable {
     }
     topic.appended(partition);
     metrics.published(topicName);
-    return CompletableFuture.completedFuture(new PublishReceipt(
-        eventId != null ? eventId : EventIds.fromPosition(topicName, partition, offset), topicName,
-        partition, offset, Instant.ofEpochMilli(timestamp)));
+    return CompletableFuture.completedFuture(
+        new PublishReceipt(eventId, topicName, partition, offset, timestamp));
   }
 
   EventMetrics metrics() {

@@ -59,10 +59,17 @@ public final class InJvmKafka implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** Stops the broker (nothing for an external one). */
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (cluster != null) {
-      cluster.close();
+      try {
+        cluster.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        throw new IllegalStateException("could not stop the in-JVM Kafka broker", e);
+      }
     }
   }
 }

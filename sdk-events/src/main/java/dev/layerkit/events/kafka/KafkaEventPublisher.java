@@ -8,7 +8,6 @@ import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EventHeaders;
-import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -186,12 +185,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
           metrics.publishFailed(topic);
           future.completeExceptionally(EventPublishException.notStored(topic, error));
         } else {
-          lastFailure.set(null);
+          if (lastFailure.get() != null) {
+            lastFailure.set(null);
+          }
           metrics.published(topic);
-          future.complete(new PublishReceipt(eventId != null ? eventId
-              : EventIds.fromPosition(topic, metadata.partition(), metadata.offset()), topic,
-              metadata.partition(),
-              metadata.offset(), Instant.ofEpochMilli(metadata.timestamp())));
+          future.complete(new PublishReceipt(eventId, topic, metadata.partition(),
+              metadata.offset(), metadata.timestamp()));
         }
       });
     } catch (KafkaException | IllegalStateException e) {
