@@ -13,8 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -22,13 +24,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Kafka publish throughput as paired rounds, for a machine shared with other work: each round
- * publishes {@value #ROUND} 100-byte events through a raw {@link KafkaProducer} and then the same
- * through {@link KafkaEventPublisher} (same settings, same in-JVM broker, same topic of 4
- * partitions, 1,024 keys), each followed by {@code flush()} and a check that every send
- * succeeded; the order alternates between rounds. Both sides of a round see nearly the same load
- * from the rest of the machine, so the median of the per-round ratios is steadier than two JMH
- * scores taken a minute apart.
+ * Kafka publish throughput as rounds of three arms, for a machine shared with other work: each
+ * round publishes {@value #ROUND} 100-byte events through a raw {@link KafkaProducer} keeping the
+ * {@code send} futures, the same with a per-record callback, and through {@link
+ * KafkaEventPublisher} (same settings, same in-JVM broker, same topic of 4 partitions, 1,024
+ * keys), each followed by {@code flush()} and a check that every send succeeded; the order
+ * rotates between rounds. The arms of a round see nearly the same load from the rest of the
+ * machine, so the median of the per-round ratios is steadier than JMH scores taken a minute
+ * apart.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}): {@code java -cp
  * benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishRatioReport [rounds]}
@@ -68,47 +71,71 @@ public final class KafkaPublishRatioReport {
           KafkaEventPublisher<byte[]> publisher =
               KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build()) {
         double[] rawRates = new double[rounds];
+        double[] callbackRates = new double[rounds];
         double[] ourRates = new double[rounds];
         double[] ratios = new double[rounds];
+        double[] callbackRatios = new double[rounds];
         for (int r = -warmup; r < rounds; r++) {
-          double rawRate;
-          double ourRate;
-          if ((r & 1) == 0) {
-            rawRate = rawRound(raw, topic, keys, payload);
-            ourRate = ourRound(publisher, topic, keys, payload);
-          } else {
-            ourRate = ourRound(publisher, topic, keys, payload);
-            rawRate = rawRound(raw, topic, keys, payload);
+          double[] rates = new double[3];
+          for (int k = 0; k < 3; k++) {
+            int arm = Math.floorMod(r + k, 3);
+            rates[arm] = switch (arm) {
+              case 0 -> rawRound(raw, topic, keys, payload, false);
+              case 1 -> rawRound(raw, topic, keys, payload, true);
+              default -> ourRound(publisher, topic, keys, payload);
+            };
           }
           if (r >= 0) {
-            rawRates[r] = rawRate;
-            ourRates[r] = ourRate;
-            ratios[r] = ourRate / rawRate;
+            rawRates[r] = rates[0];
+            callbackRates[r] = rates[1];
+            ourRates[r] = rates[2];
+            ratios[r] = rates[2] / rates[0];
+            callbackRatios[r] = rates[2] / rates[1];
           }
         }
-        System.out.printf(Locale.ROOT, "rounds: %d x %,d events per side (after %d warm-up)%n",
+        System.out.printf(Locale.ROOT, "rounds: %d x %,d events per arm (after %d warm-up)%n",
             rounds, ROUND, warmup);
-        System.out.printf(Locale.ROOT, "raw KafkaProducer      median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
-            median(rawRates), percentile(rawRates, 10), percentile(rawRates, 90));
-        System.out.printf(Locale.ROOT, "KafkaEventPublisher    median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
-            median(ourRates), percentile(ourRates, 10), percentile(ourRates, 90));
-        System.out.printf(Locale.ROOT, "ratio per round        median %.3f (p10 %.3f, p90 %.3f)%n",
+        print("raw send, futures", rawRates);
+        print("raw send + callback", callbackRates);
+        print("KafkaEventPublisher", ourRates);
+        System.out.printf(Locale.ROOT,
+            "publisher / raw send + callback, per round: median %.3f (p10 %.3f, p90 %.3f)%n",
+            median(callbackRatios), percentile(callbackRatios, 10),
+            percentile(callbackRatios, 90));
+        System.out.printf(Locale.ROOT,
+            "publisher / raw send, futures, per round:   median %.3f (p10 %.3f, p90 %.3f)%n",
             median(ratios), percentile(ratios, 10), percentile(ratios, 90));
       }
     }
   }
 
+  private static void print(String name, double[] rates) {
+    System.out.printf(Locale.ROOT, "%-22s median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n", name,
+        median(rates), percentile(rates, 10), percentile(rates, 90));
+  }
+
   private static double rawRound(KafkaProducer<String, byte[]> raw, String topic, String[] keys,
-      byte[] payload) throws Exception {
+      byte[] payload, boolean callback) throws Exception {
     List<Future<RecordMetadata>> sent = new ArrayList<>(ROUND);
+    AtomicLong failures = new AtomicLong();
+    Callback onAck = (metadata, error) -> {
+      if (error != null) {
+        failures.incrementAndGet();
+      }
+    };
     long start = System.nanoTime();
     for (int i = 0; i < ROUND; i++) {
-      sent.add(raw.send(new ProducerRecord<>(topic, keys[i & (KEYS - 1)], payload)));
+      ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, keys[i & (KEYS - 1)],
+          payload);
+      sent.add(callback ? raw.send(record, onAck) : raw.send(record));
     }
     raw.flush();
     long nanos = System.nanoTime() - start;
     for (Future<RecordMetadata> f : sent) {
       f.get();
+    }
+    if (failures.get() > 0) {
+      throw new IllegalStateException(failures.get() + " sends failed");
     }
     return ROUND * 1e9 / nanos;
   }

@@ -87,10 +87,16 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
   private volatile boolean closed;
+  private final boolean systemTime;
+  // The last topic name that passed the checks; most publishers use a few topics, so the
+  // character-by-character check runs once per change of topic, not per event. A racy cache: a
+  // stale value only means checking again.
+  private @Nullable String lastCheckedTopic;
 
   private KafkaEventPublisher(Builder<T> builder) {
     this.codec = builder.codec;
     this.time = builder.time;
+    this.systemTime = builder.time == TimeSource.system();
     this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
     this.producer = new KafkaProducer<>(builder.config, new StringSerializer(),
         new ByteArraySerializer());
@@ -142,7 +148,8 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
-    return send(null, time.epochMillis(), topic, key, payload, headers);
+    // On the system clock Kafka stamps the record itself (CreateTime), the same instant.
+    return send(null, systemTime ? null : time.epochMillis(), topic, key, payload, headers);
   }
 
   @Override
@@ -152,13 +159,16 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     if (eventId.isBlank()) {
       throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
     }
-    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic, key,
-        payload, headers);
+    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
+        key, payload, headers);
   }
 
-  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, long timestamp,
+  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, @Nullable Long timestamp,
       String topic, String key, T payload, Map<String, String> headers) {
-    TopicNames.check(topic);
+    if (topic != lastCheckedTopic) {
+      TopicNames.check(topic);
+      lastCheckedTopic = topic;
+    }
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
     EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));
