@@ -8,13 +8,15 @@ import java.util.Objects;
  * One event as a handler receives it: the envelope (id, topic, key, event time, headers) around a
  * decoded payload, with where it sits in the log (partition and offset).
  *
- * <p>The id is assigned by the publisher (a random UUID) and travels with the event, also to the
- * dead-letter topic; it is the key for an {@link IdempotencyStore}. Events with the same key go to
- * the same partition and are delivered in the order they were published by one publisher thread.
+ * <p>The id is the one given to {@link EventPublisher#publishWithId} (the outbox relay's), else
+ * the event's place in the log, {@code <topic>-<partition>@<offset>}: unique while the topic
+ * exists, the same on every redelivery, and carried to the dead-letter topic. It is the key for an
+ * {@link IdempotencyStore}. Events with the same key go to the same partition and are delivered in
+ * the order they were published by one publisher thread.
  *
  * <p>Immutable and thread-safe if the payload is.
  *
- * @param id the event's unique id, assigned at publish time
+ * @param id the event's unique id
  * @param topic the topic it was published to
  * @param key the key that chose its partition
  * @param timestamp its event time, set by the publisher from its {@code TimeSource}

@@ -42,7 +42,9 @@ public interface EventPublisher<T> extends AutoCloseable {
   }
 
   /**
-   * Publishes an event with a new id, the current event time and the given headers.
+   * Publishes an event with the current event time and the given headers. Its id is its place in
+   * the log ({@code <topic>-<partition>@<offset>}), known once it is stored: {@link
+   * PublishReceipt#eventId()}.
    *
    * <p>May block the calling thread when the backend's buffer is full (the in-memory bus's
    * partition, the Kafka producer's buffer memory), for at most the publisher's configured timeout;

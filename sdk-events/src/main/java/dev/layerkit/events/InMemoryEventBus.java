@@ -5,7 +5,6 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventHeaders;
-import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -220,6 +219,10 @@ public final class InMemoryEventBus implements AutoCloseable {
   }
 
   MemTopic topic(String topic) {
+    MemTopic existing = topics.get(topic);
+    if (existing != null) {
+      return existing;
+    }
     TopicNames.check(topic);
     return topics.computeIfAbsent(topic, t -> new MemTopic(t, defaultPartitions, retention));
   }
@@ -235,8 +238,8 @@ public final class InMemoryEventBus implements AutoCloseable {
 
   /** Appends an encoded record: the one path of publishers and dead-letter sends. */
   CompletableFuture<PublishReceipt> append(
-      String topicName, String key, byte[] value, Map<String, String> headers, String eventId,
-      long timestamp) {
+      String topicName, String key, byte[] value, Map<String, String> headers,
+      @Nullable String eventId, long timestamp) {
     MemTopic topic = topic(topicName);
     int partition = (int) Math.floorMod(Hashing.hash(key), (long) topic.partitionCount());
     long offset;
@@ -253,8 +256,8 @@ public final class InMemoryEventBus implements AutoCloseable {
     }
     topic.appended(partition);
     metrics.published(topicName);
-    return CompletableFuture.completedFuture(new PublishReceipt(eventId, topicName, partition,
-        offset, Instant.ofEpochMilli(timestamp)));
+    return CompletableFuture.completedFuture(
+        new PublishReceipt(eventId, topicName, partition, offset, timestamp));
   }
 
   EventMetrics metrics() {
@@ -278,8 +281,11 @@ public final class InMemoryEventBus implements AutoCloseable {
     return subscription;
   }
 
-  static Map<String, String> withEventId(Map<String, String> headers, String eventId) {
+  static Map<String, String> withEventId(Map<String, String> headers, @Nullable String eventId) {
     EventHeaders.checkApplicationHeaders(headers);
+    if (eventId == null) {
+      return headers.isEmpty() ? Map.of() : Map.copyOf(headers);
+    }
     if (headers.isEmpty()) {
       return Map.of(EventHeaders.EVENT_ID, eventId);
     }
@@ -298,10 +304,6 @@ public final class InMemoryEventBus implements AutoCloseable {
       throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
     }
     return eventId;
-  }
-
-  static String newEventId() {
-    return EventIds.newId();
   }
 
   /**

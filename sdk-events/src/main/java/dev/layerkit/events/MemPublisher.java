@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /** The in-memory bus's publisher: encodes, then appends synchronously. Thread-safe. */
 final class MemPublisher<T> implements EventPublisher<T> {
@@ -22,13 +23,18 @@ final class MemPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
-    return publishWithId(InMemoryEventBus.newEventId(), bus.now(), topic, key, payload, headers);
+    return send(null, bus.now(), topic, key, payload, headers);
   }
 
   @Override
   public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
       String topic, String key, T payload, Map<String, String> headers) {
     InMemoryEventBus.checkEventId(eventId);
+    return send(eventId, timestamp, topic, key, payload, headers);
+  }
+
+  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, Instant timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
     Objects.requireNonNull(timestamp, "timestamp");
     TopicNames.check(topic);
     Objects.requireNonNull(key, "key");

@@ -88,6 +88,7 @@ final class MemSubscription<T> implements Subscription, Runnable {
           }
           batch.clear();
           topic.partition(p).read(group.committed(p), BATCH, batch);
+          long next = -1;
           for (RawRecord record : batch) {
             boolean done;
             try {
@@ -103,7 +104,12 @@ final class MemSubscription<T> implements Subscription, Runnable {
               retryPending = true;
               break;
             }
-            group.commit(p, record.offset() + 1);
+            next = record.offset() + 1;
+          }
+          // One commit per batch, still under the partition's lock: a new owner reads it only
+          // after this member let go, so nothing handled here is handed over uncommitted.
+          if (next >= 0) {
+            group.commit(p, next);
             committed = true;
           }
         }

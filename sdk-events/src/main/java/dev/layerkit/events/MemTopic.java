@@ -9,6 +9,8 @@ final class MemTopic {
   private final String name;
   private final MemPartition[] partitions;
   private final ConcurrentMap<String, MemGroup> groups = new ConcurrentHashMap<>();
+  // The groups again, as an array for the publish path to walk without allocating an iterator.
+  private volatile MemGroup[] groupArray = new MemGroup[0];
 
   MemTopic(String name, int partitions, int capacity) {
     this.name = name;
@@ -31,7 +33,15 @@ final class MemTopic {
   }
 
   MemGroup group(String group) {
-    return groups.computeIfAbsent(group, g -> new MemGroup(g, this));
+    MemGroup existing = groups.get(group);
+    if (existing != null) {
+      return existing;
+    }
+    synchronized (groups) {
+      MemGroup created = groups.computeIfAbsent(group, g -> new MemGroup(g, this));
+      groupArray = groups.values().toArray(new MemGroup[0]);
+      return created;
+    }
   }
 
   MemGroup existingGroup(String group) {
@@ -41,7 +51,7 @@ final class MemTopic {
   /** The lowest committed offset of the groups that have members; MAX_VALUE if none has. */
   long minActiveCommitted(int partition) {
     long min = Long.MAX_VALUE;
-    for (MemGroup group : groups.values()) {
+    for (MemGroup group : groupArray) {
       if (group.active()) {
         min = Math.min(min, group.committed(partition));
       }
@@ -51,7 +61,7 @@ final class MemTopic {
 
   /** Wakes the members that own {@code partition} after a record was appended. */
   void appended(int partition) {
-    for (MemGroup group : groups.values()) {
+    for (MemGroup group : groupArray) {
       MemSubscription<?> owner = group.owner(partition);
       if (owner != null) {
         owner.wake();

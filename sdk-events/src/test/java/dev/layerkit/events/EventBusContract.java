@@ -146,6 +146,30 @@ public abstract class EventBusContract {
   }
 
   @Test
+  void anEventPublishedWithAnIdOfItsOwnKeepsItAndItsEventTime() throws Exception {
+    String topic = newTopic("own-id", 1);
+    EventPublisher<String> publisher = strings();
+    List<Event<String>> received = new CopyOnWriteArrayList<>();
+    track(stringSubscriber(RetryPolicy.noRetries())
+        .subscribe(topic, group("g"), received::add));
+    java.time.Instant at = java.time.Instant.parse("2026-03-01T12:00:00Z");
+
+    PublishReceipt first = publisher.publishWithId("order-7-created", at, topic, "order-7", "v1",
+        Map.of()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    PublishReceipt again = publisher.publishWithId("order-7-created", at, topic, "order-7", "v1",
+        Map.of()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(first.eventId()).isEqualTo("order-7-created").isEqualTo(again.eventId());
+    await().atMost(WAIT).until(() -> received.size() == 2);
+    assertThat(received).allSatisfy(e -> {
+      assertThat(e.id()).isEqualTo("order-7-created");
+      assertThat(e.timestamp()).isEqualTo(at);
+    });
+    assertThatThrownBy(() -> publisher.publishWithId(" ", at, topic, "k", "v", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eventId");
+  }
+
+  @Test
   void sameKeyGoesToOnePartitionAndKeepsOrderUnderConcurrentPublishers() throws Exception {
     String topic = newTopic("order", 4);
     EventPublisher<String> publisher = strings();

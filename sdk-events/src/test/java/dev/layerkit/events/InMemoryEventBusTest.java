@@ -120,6 +120,61 @@ class InMemoryEventBusTest {
   }
 
   @Test
+  void membersJoiningAndLeavingUnderConcurrentPublishingHandleEveryEventExactlyOnce()
+      throws Exception {
+    bus = EventBuses.inMemory().partitions(8).retention(512).build();
+    int events = 20_000;
+    java.util.concurrent.atomic.AtomicIntegerArray handled =
+        new java.util.concurrent.atomic.AtomicIntegerArray(events);
+    EventSubscriber<String> subscriber = bus.subscriber(Codecs.utf8());
+    EventHandler<String> handler = e -> handled.incrementAndGet(Integer.parseInt(e.payload()));
+    List<Subscription> members = new CopyOnWriteArrayList<>();
+    members.add(subscriber.subscribe("t", "g", handler));
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<?>> publishing = new java.util.ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int first = t;
+        publishing.add(pool.submit(() -> {
+          for (int i = first; i < events; i += 2) {
+            publisher.publish("t", "k" + (i % 101), Integer.toString(i)).join();
+          }
+          return null;
+        }));
+      }
+      // Rebalance repeatedly while events flow: three members join, two leave.
+      for (int round = 0; round < 3; round++) {
+        members.add(subscriber.subscribe("t", "g", handler));
+      }
+      members.remove(0).close();
+      members.remove(0).close();
+      for (java.util.concurrent.Future<?> f : publishing) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    await().atMost(WAIT).until(() -> {
+      for (int i = 0; i < events; i++) {
+        if (handled.get(i) == 0) {
+          return false;
+        }
+      }
+      return true;
+    });
+    for (int i = 0; i < events; i++) {
+      assertThat(handled.get(i)).as("handler calls of event %d", i).isEqualTo(1);
+    }
+    java.util.Set<Integer> owned = new java.util.TreeSet<>();
+    members.forEach(m -> owned.addAll(m.assignedPartitions()));
+    assertThat(owned).as("the two remaining members own every partition")
+        .containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+  }
+
+  @Test
   void countsPublishedHandledAndDeadLetteredEvents() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     bus = EventBuses.inMemory().meterRegistry(registry).build();

@@ -142,9 +142,8 @@ public final class EventDispatcher<T> {
         metrics.handled(record.topic(), group);
         return true;
       } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
+        // An InterruptedException from a handler is a failure like any other: the thread is the
+        // subscription's, and it stops by its own flag, not by interruption.
         state.attempts++;
         if (state.attempts >= policy.maxAttempts()) {
           LOG.warn("Handler of group {} failed {} time(s) on event {} at {}-{}@{}; sending it to {}",
@@ -186,6 +185,8 @@ public final class EventDispatcher<T> {
   private Map<String, String> deadLetterHeaders(
       RawRecord record, Throwable error, int attempts, String reason) {
     Map<String, String> headers = new LinkedHashMap<>(record.headers());
+    // The dead letter keeps the event's id, even one that was its place in the original log.
+    headers.putIfAbsent(EventHeaders.EVENT_ID, record.eventId());
     headers.put(DeadLetters.EXCEPTION_CLASS, error.getClass().getName());
     String message = String.valueOf(error.getMessage());
     headers.put(DeadLetters.EXCEPTION_MESSAGE, message.length() <= MAX_MESSAGE_LENGTH

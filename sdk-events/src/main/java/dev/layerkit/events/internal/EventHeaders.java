@@ -22,6 +22,9 @@ public final class EventHeaders {
    * @throws IllegalArgumentException if a name starts with {@code layerkit.}
    */
   public static Map<String, String> checkApplicationHeaders(Map<String, String> headers) {
+    if (headers.isEmpty()) {
+      return headers;  // the common case; Map.forEach would allocate an iterator even for none
+    }
     headers.forEach((name, value) -> {
       java.util.Objects.requireNonNull(name, "header name");
       java.util.Objects.requireNonNull(value, () -> "value of header " + name);

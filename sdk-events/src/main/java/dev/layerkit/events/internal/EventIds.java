@@ -13,7 +13,21 @@ public final class EventIds {
   private EventIds() {}
 
   /**
-   * Returns a new id.
+   * Returns the id of an event published without one of its own: its place in the log, {@code
+   * <topic>-<partition>@<offset>}. Unique for as long as the topic exists, the same on every
+   * redelivery, and free: nothing is generated and nothing travels in the record.
+   *
+   * @param topic the topic
+   * @param partition the partition
+   * @param offset the offset
+   * @return the id
+   */
+  public static String fromPosition(String topic, int partition, long offset) {
+    return topic + '-' + partition + '@' + offset;
+  }
+
+  /**
+   * Returns a new id, for events that need one before they are published (the outbox).
    *
    * @return a random UUID in its usual text form
    */

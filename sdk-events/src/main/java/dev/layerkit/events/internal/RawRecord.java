@@ -10,7 +10,7 @@ import java.util.Map;
  * @param offset the offset in the partition
  * @param key the key
  * @param timestampMillis the event time, epoch milliseconds
- * @param headers the headers, including {@link EventHeaders#EVENT_ID}
+ * @param headers the headers, with {@link EventHeaders#EVENT_ID} if the event has an id of its own
  * @param value the encoded payload
  */
 public record RawRecord(
@@ -23,13 +23,13 @@ public record RawRecord(
     byte[] value) {
 
   /**
-   * Returns the event id from the headers, or a stable id made of topic, partition and offset for a
-   * record that was not published through Layerkit.
+   * Returns the event id: the one in the headers (events published with an id of their own, and
+   * dead letters), else the record's place in the log ({@link EventIds#fromPosition}).
    *
    * @return the id
    */
   public String eventId() {
     String id = headers.get(EventHeaders.EVENT_ID);
-    return id != null ? id : topic + '-' + partition + '@' + offset;
+    return id != null ? id : EventIds.fromPosition(topic, partition, offset);
   }
 }

@@ -8,7 +8,6 @@ import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EventHeaders;
-import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,9 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -38,8 +39,9 @@ import org.jspecify.annotations.Nullable;
  * Builder#property(String, Object)}.
  *
  * <p>A record's key is the event key (UTF-8), its value the codec's bytes, its timestamp the event
- * time from the {@link TimeSource}, and its headers the application headers plus {@code
- * layerkit.event-id}. Kafka's default partitioner sends one key to one partition, and the
+ * time from the {@link TimeSource}, and its headers the application headers; an event published
+ * with {@link #publishWithId} also carries {@code layerkit.event-id}, any other takes its place in
+ * the log as its id, so the envelope costs no bytes on the wire. Kafka's default partitioner sends one key to one partition, and the
  * idempotent producer keeps one thread's records for a partition in order even across retries.
  *
  * <p>Failure: a payload the codec cannot encode fails the future at once and nothing is sent; a
@@ -85,10 +87,16 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
   private volatile boolean closed;
+  private final boolean systemTime;
+  // The last topic name that passed the checks; most publishers use a few topics, so the
+  // character-by-character check runs once per change of topic, not per event. A racy cache: a
+  // stale value only means checking again.
+  private @Nullable String lastCheckedTopic;
 
   private KafkaEventPublisher(Builder<T> builder) {
     this.codec = builder.codec;
     this.time = builder.time;
+    this.systemTime = builder.time == TimeSource.system();
     this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
     this.producer = new KafkaProducer<>(builder.config, new StringSerializer(),
         new ByteArraySerializer());
@@ -140,8 +148,8 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
-    return publishWithId(EventIds.newId(), Instant.ofEpochMilli(time.epochMillis()),
-        topic, key, payload, headers);
+    // On the system clock Kafka stamps the record itself (CreateTime), the same instant.
+    return send(null, systemTime ? null : time.epochMillis(), topic, key, payload, headers);
   }
 
   @Override
@@ -151,8 +159,16 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     if (eventId.isBlank()) {
       throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
     }
-    Objects.requireNonNull(timestamp, "timestamp");
-    TopicNames.check(topic);
+    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
+        key, payload, headers);
+  }
+
+  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, @Nullable Long timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
+    if (topic != lastCheckedTopic) {
+      TopicNames.check(topic);
+      lastCheckedTopic = topic;
+    }
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
     EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));
@@ -166,25 +182,16 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
       metrics.publishFailed(topic);
       return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
     }
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null,
-        timestamp.toEpochMilli(), key, value, KafkaRecords.toKafka(headers));
-    record.headers().add(EventHeaders.EVENT_ID,
-        eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestamp, key,
+        value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
+    if (eventId != null) {
+      record.headers().add(EventHeaders.EVENT_ID,
+          eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Delivery future = new Delivery(eventId, topic);
     try {
       ensureTopic(topic);
-      producer.send(record, (metadata, error) -> {
-        if (error != null) {
-          lastFailure.set(error);
-          metrics.publishFailed(topic);
-          future.completeExceptionally(EventPublishException.notStored(topic, error));
-        } else {
-          lastFailure.set(null);
-          metrics.published(topic);
-          future.complete(new PublishReceipt(eventId, topic, metadata.partition(),
-              metadata.offset(), Instant.ofEpochMilli(metadata.timestamp())));
-        }
-      });
+      producer.send(record, future);
     } catch (KafkaException | IllegalStateException e) {
       lastFailure.set(e);
       metrics.publishFailed(topic);
@@ -192,6 +199,36 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
           : EventPublishException.notStored(topic, e));
     }
     return future;
+  }
+
+  /**
+   * The future a publish returns and the producer's callback in one object: one allocation per
+   * publish, and the least work on the producer's I/O thread, which runs {@link #onCompletion}.
+   */
+  private final class Delivery extends CompletableFuture<PublishReceipt> implements Callback {
+    private final @Nullable String eventId;
+    private final String topic;
+
+    Delivery(@Nullable String eventId, String topic) {
+      this.eventId = eventId;
+      this.topic = topic;
+    }
+
+    @Override
+    public void onCompletion(RecordMetadata metadata, @Nullable Exception error) {
+      if (error != null) {
+        lastFailure.set(error);
+        metrics.publishFailed(topic);
+        completeExceptionally(EventPublishException.notStored(topic, error));
+      } else {
+        if (lastFailure.get() != null) {
+          lastFailure.set(null);
+        }
+        metrics.published(topic);
+        complete(new PublishReceipt(eventId, topic, metadata.partition(), metadata.offset(),
+            metadata.timestamp()));
+      }
+    }
   }
 
   private void ensureTopic(String topic) {

@@ -63,10 +63,10 @@ import org.slf4j.LoggerFactory;
  * (interactive queries), so an instance sees the keys of its own partitions. Late events are
  * dropped by Kafka Streams; {@link #droppedLateEvents()} counts them by the same rule in a
  * processor ahead of the aggregation, per task, since the last start. {@link #close()} emits the
- * windows still open, then closes Kafka Streams. Records the codec cannot decode are skipped and
- * logged. Delivery to the sink is Kafka Streams' {@code processing.guarantee} (at least once by
- * default: after a crash a window's result can be emitted again). Records that cannot be decoded,
- * or whose value function throws, are skipped and logged, as by the in-memory engine's caller.
+ * windows still open, then closes Kafka Streams. Records that cannot be decoded, or whose value
+ * function throws, are skipped and logged. Delivery to the sink is Kafka Streams' {@code
+ * processing.guarantee} (at least once by default: after a crash a window's result can be emitted
+ * again).
  *
  * <p>Thread-safe. The sink is called from stream threads.
  *

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -105,7 +106,8 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       LOG.error("Consumer of group {} on {} stopped", group, topic, e);
     } finally {
       try {
-        consumer.close(drainTimeout);
+        consumer.close(CloseOptions.timeout(drainTimeout)
+            .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
       } catch (RuntimeException e) {
         LOG.warn("Closing the consumer of group {} on {} failed", group, topic, e);
       }

@@ -2,6 +2,7 @@ package dev.layerkit.events.kafka;
 
 import dev.layerkit.events.internal.TopicNames;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -29,7 +32,8 @@ public final class KafkaTopics {
   private KafkaTopics() {}
 
   /**
-   * Creates a topic unless it exists, and returns when every partition has a leader.
+   * Creates a topic unless it exists, and returns when every partition has a leader that serves
+   * it.
    *
    * @param admin the admin client
    * @param topic the topic, a legal topic name
@@ -84,7 +88,7 @@ public final class KafkaTopics {
   }
 
   /**
-   * Waits until every partition has a leader. A producer that writes to a topic whose leaders the
+   * Waits until every partition has a leader whose log answers. A producer that writes to a topic whose leaders the
    * brokers do not know yet gets retriable errors on its first batches, and the idempotent
    * producer can then reject its own retry as out of sequence until the delivery timeout
    * (KAFKA-14359); waiting here keeps a new topic's first publishes off that path.
@@ -98,6 +102,13 @@ public final class KafkaTopics {
         if (description != null && !description.partitions().isEmpty()
             && description.partitions().stream().allMatch(p -> p.leader() != null
                 && !p.leader().isEmpty())) {
+          // The leaders answer a ListOffsets only once their logs are online: the same readiness
+          // a produce request needs, checked without writing anything.
+          Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+          description.partitions().forEach(p ->
+              latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+          admin.listOffsets(latest).all()
+              .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           return;
         }
       } catch (ExecutionException e) {
