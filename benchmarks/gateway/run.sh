@@ -25,7 +25,10 @@
 #   SKIP_GATEWAY=0                            1 = direct and nginx only
 #   BENCH_JAR=benchmarks/target/benchmarks.jar
 #   API_KEY=...                               the key the gateway is started with and wrk sends
-#   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m"     JVM options of the gateway
+#   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
+#                                             JVM options of the gateway (production settings:
+#                                             Netty's sampling leak detector costs about 20% here)
+#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
 #   PROXY_WORKERS=auto UPSTREAM_WORKERS=1     nginx worker_processes
 #   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
 set -euo pipefail
@@ -38,9 +41,10 @@ CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-5s}"
 SKIP_GATEWAY="${SKIP_GATEWAY:-0}"
+GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 API_KEY="${API_KEY:-lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5}"
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m}"
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled}"
 PROXY_WORKERS="${PROXY_WORKERS:-auto}"
 UPSTREAM_WORKERS="${UPSTREAM_WORKERS:-1}"
 RESULTS_DIR="${RESULTS_DIR:-$(mktemp -d -t layerkit-gateway-bench.XXXXXX)}"
@@ -179,7 +183,7 @@ if [ "$SKIP_GATEWAY" != "1" ]; then
   log "gateway: GatewayBenchServer on 127.0.0.1:$GATEWAY_PORT"
   # shellcheck disable=SC2086
   java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
-    --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
+    --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" $GATEWAY_ARGS \
     > "$RESULTS_DIR/gateway.out" 2> "$RESULTS_DIR/gateway.err" &
   GATEWAY_PID=$!
   PIDS+=($GATEWAY_PID)

@@ -55,6 +55,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange exchange;
   private boolean discarding;
   private @Nullable ArrayDeque<Object> backlog;
+  private @Nullable String clientIp;
   private @Nullable ScheduledFuture<?> responseCheck;
   private long responseCheckAt;
   private boolean closeAfterResponse;
@@ -364,6 +365,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     } else {
       armResponseCheck(deadline);
     }
+  }
+
+  /** The peer's IP address as text, computed once per connection for X-Forwarded-For. */
+  String clientIp() {
+    String ip = clientIp;
+    if (ip == null) {
+      ChannelHandlerContext context = ctx;
+      InetSocketAddress remote = context == null ? null : (InetSocketAddress) context.channel().remoteAddress();
+      ip = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+      clientIp = ip;
+    }
+    return ip;
   }
 
   void readMore() {

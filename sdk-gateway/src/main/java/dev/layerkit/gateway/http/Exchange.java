@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -128,8 +127,7 @@ final class Exchange implements ChannelFutureListener {
       headers.set(HttpHeaderNames.UPGRADE, upgrade);
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
     }
-    InetSocketAddress remote = (InetSocketAddress) clientCtx.channel().remoteAddress();
-    String clientIp = remote.getAddress().getHostAddress();
+    String clientIp = client.clientIp();
     String forwardedFor = headers.get(Forwarded.X_FORWARDED_FOR);
     headers.set(Forwarded.X_FORWARDED_FOR,
         forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
@@ -230,11 +228,13 @@ final class Exchange implements ChannelFutureListener {
       while ((content = queued.poll()) != null) {
         channel.write(content);
       }
-    } else if (!hasBody && requestComplete) {
+    } else if (!hasBody) {
+      // A body-less request ends with its head: send the end now, in the same flush, whether
+      // or not the decoder's empty last content has been read yet.
       channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     channel.flush();
-    if (requestComplete) {
+    if (requestComplete || !hasBody) {
       startResponseTimer();
     } else if (channel.isWritable()) {
       client.readMore();
@@ -252,13 +252,10 @@ final class Exchange implements ChannelFutureListener {
       return;
     }
     if (!hasBody) {
+      // Its end was sent with the head (see send); this only marks the client's side done.
       content.release();
       if (last) {
         requestComplete = true;
-        if (sent) {
-          upstreamChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-          startResponseTimer();
-        }
       }
       return;
     }
