@@ -11,6 +11,7 @@ import dev.layerkit.cache.TieredCache;
 import dev.layerkit.cache.redis.RedisCache;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.time.CoarseTimeSource;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -78,6 +79,10 @@ public class CacheAsideBenchmark {
     String[] keys;
     Cache<String, String> caffeine;
     Cache<String, String> caffeineVariable;
+    Cache<String, String> caffeineVariableCoarse;
+    Cache<String, String> caffeineVariableCoarseSameThread;
+    Cache<String, String> caffeineSizeOnly;
+    CoarseTimeSource coarseClock;
     CacheAside<String, String> cacheAside;
     dev.layerkit.cache.Cache<String, CachedValue<String>> backend;
     Function<String, String> loader;
@@ -92,9 +97,19 @@ public class CacheAsideBenchmark {
       cacheAside = CacheAside.builder(backend).ttl(TTL).build();
       caffeineVariable = Caffeine.newBuilder().maximumSize(10_000)
           .expireAfter(Expiry.<String, String>writing((key, value) -> TTL)).build();
+      coarseClock = CoarseTimeSource.acquire();
+      CoarseTimeSource clock = coarseClock;
+      caffeineVariableCoarse = Caffeine.newBuilder().maximumSize(10_000)
+          .expireAfter(Expiry.<String, String>writing((key, value) -> TTL)).ticker(clock::nanoTime).build();
+      caffeineVariableCoarseSameThread = Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run)
+          .expireAfter(Expiry.<String, String>writing((key, value) -> TTL)).ticker(clock::nanoTime).build();
+      caffeineSizeOnly = Caffeine.newBuilder().maximumSize(10_000).build();
       for (String key : keys) {
+        caffeineVariableCoarseSameThread.put(key, loader.apply(key));
+        caffeineSizeOnly.put(key, loader.apply(key));
         caffeine.put(key, loader.apply(key));
         caffeineVariable.put(key, loader.apply(key));
+        caffeineVariableCoarse.put(key, loader.apply(key));
         cacheAside.get(key, loader);
       }
     }
@@ -166,6 +181,28 @@ public class CacheAsideBenchmark {
   @Benchmark
   public String caffeineVariableExpiryGetIfPresent(InMemory state, KeyCursor cursor) {
     return state.caffeineVariable.getIfPresent(cursor.next(state.keys));
+  }
+
+  /**
+   * Caffeine with the same per-entry expiry and the coarse clock as its ticker, as the in-memory
+   * backend has on the system time source: what is left of the expiry's cost without the clock
+   * read.
+   */
+  @Benchmark
+  public String caffeineVariableExpiryCoarseTickerGetIfPresent(InMemory state, KeyCursor cursor) {
+    return state.caffeineVariableCoarse.getIfPresent(cursor.next(state.keys));
+  }
+
+  /** TEMP. */
+  @Benchmark
+  public String caffeineVariableExpiryCoarseTickerSameThreadGetIfPresent(InMemory state, KeyCursor cursor) {
+    return state.caffeineVariableCoarseSameThread.getIfPresent(cursor.next(state.keys));
+  }
+
+  /** TEMP. */
+  @Benchmark
+  public String caffeineSizeOnlyGetIfPresent(InMemory state, KeyCursor cursor) {
+    return state.caffeineSizeOnly.getIfPresent(cursor.next(state.keys));
   }
 
   /** Caffeine's {@code get(key, fn)} on a hit. */

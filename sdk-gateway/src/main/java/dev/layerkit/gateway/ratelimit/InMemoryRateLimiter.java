@@ -2,6 +2,8 @@ package dev.layerkit.gateway.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
@@ -43,6 +45,20 @@ import org.jspecify.annotations.Nullable;
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
  * one race.
  *
+ * <h2>Time</h2>
+ *
+ * <p>With {@link TimeSource#system()} (the default) decisions read a {@link CoarseTimeSource}
+ * instead of the clock: a clock read costs about as much as the rest of a decision in a virtual
+ * machine. Its reading is a past value of {@link System#nanoTime()}, never ahead of it, so a
+ * bucket refills from a time that has really passed and <b>no request is ever admitted early</b>;
+ * a bucket is only seen to refill up to about a millisecond (one tick, more if the ticking thread
+ * is descheduled) late. Two threads may read ticks in either order; a decision whose reading is
+ * older than the bucket's last refill refills nothing. {@code retryAfter} is exact against the
+ * reading the decision was made at: it overstates the real wait by that reading's staleness, and a
+ * retry timed to the nanosecond may still be denied if the clock is staler when it arrives, by at
+ * most about a tick. With any other source (a test's {@code ManualTimeSource}) decisions read that
+ * source directly and {@code retryAfter} is exact.
+ *
  * <p>Thread-safe. Metrics, when a registry is given: {@code layerkit.ratelimit.decisions}
  * (counter, tags {@code limiter}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
  * (gauge of tracked keys).
@@ -52,18 +68,8 @@ public final class InMemoryRateLimiter implements RateLimiter {
   /** The default bound on tracked keys. */
   public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
 
-  private static final long COARSE_TICK_NANOS = 1_000_000;
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final int SPINS_BEFORE_YIELD = 64;
-  private static final VarHandle COARSE_NOW;
-
-  static {
-    try {
-      COARSE_NOW = MethodHandles.lookup().findVarHandle(InMemoryRateLimiter.class, "coarseNow", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   /** The default limiter name, used as the {@code limiter} tag of its metrics. */
   public static final String DEFAULT_NAME = "default";
@@ -72,30 +78,35 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final RateLimitPolicy policy;
   private final BucketArithmetic arithmetic;
   private final TimeSource timeSource;
+  /** Held for the limiter's life, released once it is collected (a limiter has no close). */
+  private final @Nullable CoarseTimeSource coarseClock;
   private final long epochNanos;
   private final Cache<String, long[]> states;
   private final Function<String, long[]> newState;
   private final AllowedDecisions decisions;
   private final @Nullable Counter allowedCounter;
   private final @Nullable Counter deniedCounter;
-  /** Nanoseconds since the epoch, at most a millisecond old; see {@link #tick(long)}. */
-  private long coarseNow;
 
   private InMemoryRateLimiter(Builder builder) {
     this.name = builder.name;
     this.policy = builder.policy;
     this.arithmetic = new BucketArithmetic(policy);
     this.timeSource = builder.timeSource;
-    this.epochNanos = timeSource.nanoTime();
+    CoarseTimeSource coarse = timeSource == TimeSource.system() ? CoarseTimeSource.acquire() : null;
+    this.coarseClock = coarse;
+    // From the clock decisions read, so that their times since the epoch are never negative.
+    this.epochNanos = coarse != null ? coarse.nanoTime() : timeSource.nanoTime();
+    // Caffeine reads its ticker on every hit: the coarse clock costs no clock read.
+    Ticker ticker = coarse != null ? coarse::nanoTime : timeSource::nanoTime;
     this.states = Caffeine.newBuilder()
         .maximumSize(builder.maximumKeys)
         .expireAfterAccess(Duration.ofNanos(Math.max(1, arithmetic.fullRefillNanos())))
-        .ticker(() -> (long) COARSE_NOW.getOpaque(this))
+        .ticker(ticker)
         // Maintenance is a few pointer moves: doing it on the calling thread avoids a thread hop
         // and makes expiry deterministic under a ManualTimeSource.
         .executor(Runnable::run)
         .build();
-    this.newState = key -> arithmetic.newState(coarseNow);
+    this.newState = key -> arithmetic.newState(nowNanos());
     this.decisions = new AllowedDecisions(policy);
     MeterRegistry registry = builder.meterRegistry;
     if (registry != null) {
@@ -130,7 +141,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
     Arguments.key(key);
     arithmetic.checkPermits(permits);
     long now = nowNanos();
-    tick(now);
     long[] state = states.get(key, newState);
     long remaining;
     long limit;
@@ -173,20 +183,10 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
   }
 
-  /**
-   * Advances the coarse clock Caffeine expires by. Caffeine reads its ticker on every hit; giving
-   * it this field instead of a second clock read per decision saves the read, and writing it only
-   * once a millisecond keeps threads from fighting over its cache line. Expiry is then late by at
-   * most a millisecond, against refill times of a millisecond or more.
-   */
-  private void tick(long now) {
-    if (now - (long) COARSE_NOW.getOpaque(this) >= COARSE_TICK_NANOS) {
-      COARSE_NOW.setOpaque(this, now);
-    }
-  }
-
+  /** Nanoseconds since the limiter's epoch, on the coarse clock with the system time source. */
   private long nowNanos() {
-    return timeSource.nanoTime() - epochNanos;
+    CoarseTimeSource coarse = coarseClock;
+    return (coarse != null ? coarse.nanoTime() : timeSource.nanoTime()) - epochNanos;
   }
 
   @Override
@@ -209,7 +209,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
    * @return the estimated key count
    */
   public long estimatedKeys() {
-    tick(nowNanos());
     states.cleanUp();
     return states.estimatedSize();
   }

@@ -6,6 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 class InMemoryRateLimiterTest extends RateLimiterContract {
@@ -53,6 +61,49 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
     assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "denied").counter().count())
         .isEqualTo(3);
     assertThat(registry.get("layerkit.ratelimit.keys").tag("limiter", "api").gauge().value()).isEqualTo(1);
+  }
+
+  /**
+   * On the system time source decisions read the coarse clock, which lags real time: whatever the
+   * scheduling, eight threads on one key must never get more than the capacity plus the refill
+   * over the real time that has passed since the limiter was made (an upper bound only: how many
+   * are admitted depends on the machine's speed).
+   */
+  @Test
+  void onTheSystemClockEightThreadsOnOneKeyNeverGetMoreThanRealElapsedTimeRefills() throws Exception {
+    long capacity = 100;
+    long perSecond = 10_000;
+    long start = System.nanoTime();
+    RateLimiter limiter = InMemoryRateLimiter.builder(
+        RateLimitPolicy.of(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)))).build();
+    int threads = 8;
+    LongAdder admitted = new LongAdder();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        futures.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 50_000; i++) {
+            if (limiter.tryAcquire("hot").allowed()) {
+              admitted.increment();
+            }
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> future : futures) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long elapsedNanos = System.nanoTime() - start;
+
+    long bound = capacity + perSecond * elapsedNanos / 1_000_000_000L;
+    assertThat(admitted.sum()).isPositive().isLessThanOrEqualTo(bound);
   }
 
   @Test
