@@ -47,17 +47,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Time</h2>
  *
- * <p>With {@link TimeSource#system()} (the default) decisions read a {@link CoarseTimeSource}
- * instead of the clock: a clock read costs about as much as the rest of a decision in a virtual
- * machine. Its reading is a past value of {@link System#nanoTime()}, never ahead of it, so a
- * bucket refills from a time that has really passed and <b>no request is ever admitted early</b>;
- * a bucket is only seen to refill up to about a millisecond (one tick, more if the ticking thread
- * is descheduled) late. Two threads may read ticks in either order; a decision whose reading is
- * older than the bucket's last refill refills nothing. {@code retryAfter} is exact against the
- * reading the decision was made at: it overstates the real wait by that reading's staleness, and a
- * retry timed to the nanosecond may still be denied if the clock is staler when it arrives, by at
- * most about a tick. With any other source (a test's {@code ManualTimeSource}) decisions read that
- * source directly and {@code retryAfter} is exact.
+ * <p>With {@link TimeSource#system()} (the default) a decision is first made on a
+ * {@link CoarseTimeSource} reading instead of a clock read, which in a virtual machine costs
+ * about as much as the rest of a decision. That reading is a past value of the system clock,
+ * never ahead of it, so a bucket refills only for time that has really passed: <b>no request is
+ * admitted before its tokens have been refilled</b>. A request the coarse reading would deny
+ * (which takes nothing) is decided again on a fresh clock read, so a denial, its
+ * {@code retryAfter} and the refill of a fast bucket are as exact as with the clock alone; only
+ * allowed decisions skip the read, and their {@code remaining} may leave out what refilled since
+ * the last tick. One bounded difference remains: an allowed request is accounted at the tick's
+ * time, up to about a millisecond (one tick, more if the ticking thread is descheduled) before it
+ * arrived, so refill a full bucket would have wasted in between is not wasted. Over any interval
+ * a key is then admitted at most capacity + rate &times; (interval + that staleness), one tick's
+ * refill more than an exact clock allows: less than one permit for rates below 1,000 a second.
+ * Two threads may also read ticks in either order; a decision whose reading is older than the
+ * bucket's last refill refills nothing. With any other source (a test's
+ * {@code ManualTimeSource}) every decision reads that source, exactly as before.
  *
  * <p>Thread-safe. Metrics, when a registry is given: {@code layerkit.ratelimit.decisions}
  * (counter, tags {@code limiter}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
@@ -80,6 +85,11 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final TimeSource timeSource;
   /** Held for the limiter's life, released once it is collected (a limiter has no close). */
   private final @Nullable CoarseTimeSource coarseClock;
+  /**
+   * The clock decisions are first made on, never ahead of {@link #timeSource}: the coarse clock, a
+   * test's stand-in for it, or null to read {@code timeSource} alone.
+   */
+  private final @Nullable TimeSource staleClock;
   private final long epochNanos;
   private final Cache<String, long[]> states;
   private final Function<String, long[]> newState;
@@ -92,12 +102,15 @@ public final class InMemoryRateLimiter implements RateLimiter {
     this.policy = builder.policy;
     this.arithmetic = new BucketArithmetic(policy);
     this.timeSource = builder.timeSource;
-    CoarseTimeSource coarse = timeSource == TimeSource.system() ? CoarseTimeSource.acquire() : null;
+    CoarseTimeSource coarse = builder.staleClock == null && timeSource == TimeSource.system()
+        ? CoarseTimeSource.acquire() : null;
     this.coarseClock = coarse;
-    // From the clock decisions read, so that their times since the epoch are never negative.
-    this.epochNanos = coarse != null ? coarse.nanoTime() : timeSource.nanoTime();
+    TimeSource stale = coarse != null ? coarse : builder.staleClock;
+    this.staleClock = stale;
+    // From the clock decisions read first, so that times since the epoch are never negative.
+    this.epochNanos = stale != null ? stale.nanoTime() : timeSource.nanoTime();
     // Caffeine reads its ticker on every hit: the coarse clock costs no clock read.
-    Ticker ticker = coarse != null ? coarse::nanoTime : timeSource::nanoTime;
+    Ticker ticker = stale != null ? stale::nanoTime : timeSource::nanoTime;
     this.states = Caffeine.newBuilder()
         .maximumSize(builder.maximumKeys)
         .expireAfterAccess(Duration.ofNanos(Math.max(1, arithmetic.fullRefillNanos())))
@@ -140,20 +153,32 @@ public final class InMemoryRateLimiter implements RateLimiter {
   public RateLimitDecision tryAcquire(String key, long permits) {
     Arguments.key(key);
     arithmetic.checkPermits(permits);
-    long now = nowNanos();
+    TimeSource stale = staleClock;
+    // On the coarse clock first: a reading that is never ahead of real time cannot admit early.
+    long now = (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
     long[] state = states.get(key, newState);
+    int end = state.length;
     long remaining;
     long limit;
     long retryAfterNanos;
-    int end = state.length;
-    lock(state, end - BucketArithmetic.LOCK);
-    try {
-      arithmetic.tryAcquire(state, now, permits);
-      remaining = state[end - BucketArithmetic.REMAINING];
-      limit = state[end - BucketArithmetic.LIMIT];
-      retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
-    } finally {
-      LONGS.setRelease(state, end - BucketArithmetic.LOCK, 0L);
+    boolean exact = stale == null;
+    while (true) {
+      lock(state, end - BucketArithmetic.LOCK);
+      try {
+        arithmetic.tryAcquire(state, now, permits);
+        remaining = state[end - BucketArithmetic.REMAINING];
+        limit = state[end - BucketArithmetic.LIMIT];
+        retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
+      } finally {
+        LONGS.setRelease(state, end - BucketArithmetic.LOCK, 0L);
+      }
+      if (retryAfterNanos == 0 || exact) {
+        break;
+      }
+      // Denied as of the last tick, which took nothing: the real clock may have refilled enough
+      // since. Read outside the lock, so the read does not lengthen the critical section.
+      now = timeSource.nanoTime() - epochNanos;
+      exact = true;
     }
     boolean allowed = retryAfterNanos == 0;
     Counter counter = allowed ? allowedCounter : deniedCounter;
@@ -183,10 +208,15 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
   }
 
-  /** Nanoseconds since the limiter's epoch, on the coarse clock with the system time source. */
+  /** Returns whether decisions read the coarse clock; for tests. */
+  boolean decidesOnCoarseClock() {
+    return coarseClock != null;
+  }
+
+  /** Nanoseconds since the limiter's epoch, on the clock decisions are first made on. */
   private long nowNanos() {
-    CoarseTimeSource coarse = coarseClock;
-    return (coarse != null ? coarse.nanoTime() : timeSource.nanoTime()) - epochNanos;
+    TimeSource stale = staleClock;
+    return (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
   }
 
   @Override
@@ -225,6 +255,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     private TimeSource timeSource = TimeSource.system();
     private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
     private @Nullable MeterRegistry meterRegistry;
+    private @Nullable TimeSource staleClock;
 
     private Builder(RateLimitPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -280,6 +311,16 @@ public final class InMemoryRateLimiter implements RateLimiter {
      */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Makes decisions first on {@code staleClock}, as the limiter does on the coarse clock with the
+     * system time source, so that tests can drive a lagging clock and the real one apart. The
+     * stale clock must never be ahead of the time source.
+     */
+    Builder staleClock(TimeSource staleClock) {
+      this.staleClock = Objects.requireNonNull(staleClock, "staleClock");
       return this;
     }
 
