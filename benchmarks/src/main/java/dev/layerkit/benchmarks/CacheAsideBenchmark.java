@@ -43,8 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>In memory: {@code CacheAside.get} on {@code Caches.inMemory()} against Caffeine's
  *       {@code getIfPresent} (the anchor, expiring after write) and {@code get(key, fn)}; and,
  *       to show where the time goes, Caffeine with no expiry, with the backend's per-entry
- *       {@code Expiry} on the system ticker, on the coarse clock, and on the coarse clock with
- *       same-thread maintenance (the backend's configuration).</li>
+ *       {@code Expiry} on the system ticker, on the coarse clock (the backend's configuration), and
+ *       on the coarse clock with same-thread maintenance.</li>
  *   <li>Tiered: an L1 hit of {@code CacheAside} over {@code Caches.tiered(...)} (Redis is not
  *       touched on an L1 hit).</li>
  *   <li>Redis: {@code CacheAside.get} on a {@link RedisCache} against a raw Lettuce sync
@@ -204,8 +204,8 @@ public class CacheAsideBenchmark {
 
   /**
    * As {@link #caffeineVariableExpiryCoarseTickerGetIfPresent} with maintenance on the calling
-   * thread ({@code executor(Runnable::run)}), as the in-memory backend runs it: the anchors'
-   * maintenance runs on the common pool, outside the measured thread.
+   * thread ({@code executor(Runnable::run)}), as the in-memory backend ran it until it took
+   * Caffeine's default (the common pool, outside the measured thread, as for every anchor).
    */
   @Benchmark
   public String caffeineVariableExpiryCoarseTickerSameThreadGetIfPresent(InMemory state, KeyCursor cursor) {
