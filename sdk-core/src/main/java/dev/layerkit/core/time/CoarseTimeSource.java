@@ -105,6 +105,9 @@ public final class CoarseTimeSource implements TimeSource, AutoCloseable {
       if (ticker == null) {
         Thread thread = new Thread(CoarseTimeSource::tickWhileLeased, "layerkit-coarse-clock");
         thread.setDaemon(true);
+        // It loads nothing; not holding the caller's class loader keeps a redeployed application
+        // collectable.
+        thread.setContextClassLoader(null);
         ticker = thread;
         thread.start();
       }
