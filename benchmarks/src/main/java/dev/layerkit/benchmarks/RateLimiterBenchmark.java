@@ -1,6 +1,8 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KeyCursor;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
@@ -9,6 +11,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -28,11 +31,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * One in-memory rate-limit decision per key, Layerkit beside what a user would otherwise write:
  * Bucket4j's local lock-free bucket, Resilience4j's {@code RateLimiter} and Guava's
  * {@code RateLimiter}, each kept per key in a {@link ConcurrentHashMap}. Every library gets a
- * burst of {@value #BURST} and a refill of 10^9 a second, so nearly every call is allowed and each
- * runs its full consume path (Guava and Resilience4j have no separate burst setting: Guava stores
- * a second's worth, Resilience4j refreshes 10^6 permits a millisecond).
+ * burst of {@value #BURST} and a refill of 10^9 a second, so every call is allowed and each runs
+ * its full consume path (Guava and Resilience4j have no separate burst setting: Guava stores a
+ * second's worth, Resilience4j refreshes 10^6 permits a millisecond). Layerkit decides on its
+ * coarse clock first, so on one hot key it drains the burst within a tick and then reads the
+ * clock once per burst (a denial on the coarse reading is retried on the clock, which refills it).
+ * {@code layerkitExactClock} is Layerkit reading the clock on every decision (a time source other
+ * than {@code TimeSource.system()}, wrapping {@code System.nanoTime()}), to show what the coarse
+ * clock saves.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar RateLimiterBenchmark -t 1 -prof gc}
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar '\.RateLimiterBenchmark\.' -t 1 -prof gc}
  * and again with {@code -t 2} (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
  */
 @State(Scope.Benchmark)
@@ -51,6 +59,7 @@ public class RateLimiterBenchmark {
 
   String[] keyNames;
   RateLimiter layerkit;
+  RateLimiter layerkitExactClock;
   ConcurrentHashMap<String, Bucket> bucket4j;
   ConcurrentHashMap<String, io.github.resilience4j.ratelimiter.RateLimiter> resilience4j;
   ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> guava;
@@ -65,7 +74,9 @@ public class RateLimiterBenchmark {
     for (int i = 0; i < keys; i++) {
       keyNames[i] = "user:" + i;
     }
-    layerkit = RateLimiters.inMemory(RateLimitPolicy.of(Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1))));
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1)));
+    layerkit = RateLimiters.inMemory(policy);
+    layerkitExactClock = InMemoryRateLimiter.builder(policy).timeSource(new ExactSystemClock()).build();
     bucket4j = new ConcurrentHashMap<>();
     newBucket = key -> Bucket.builder()
         .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
@@ -78,6 +89,7 @@ public class RateLimiterBenchmark {
     newGuava = key -> com.google.common.util.concurrent.RateLimiter.create(RATE_PER_SECOND);
     for (String key : keyNames) {
       layerkit.tryAcquire(key);
+      layerkitExactClock.tryAcquire(key);
       bucket4j.computeIfAbsent(key, newBucket).tryConsume(1);
       resilience4j.computeIfAbsent(key, newResilience4j).acquirePermission();
       guava.computeIfAbsent(key, newGuava).tryAcquire();
@@ -95,6 +107,29 @@ public class RateLimiterBenchmark {
   public long layerkit(KeyCursor cursor) {
     var decision = layerkit.tryAcquire(cursor.next(keyNames));
     return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
+  }
+
+  /** Layerkit's in-memory limiter reading {@code System.nanoTime()} on every decision. */
+  @Benchmark
+  public long layerkitExactClock(KeyCursor cursor) {
+    var decision = layerkitExactClock.tryAcquire(cursor.next(keyNames));
+    return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
+  }
+
+  /**
+   * The system clocks behind a source that is not {@code TimeSource.system()}, so the limiter
+   * reads it on every decision.
+   */
+  static final class ExactSystemClock implements TimeSource {
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now();
+    }
   }
 
   @Benchmark

@@ -1,6 +1,7 @@
 package dev.layerkit.cache;
 
 import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -63,9 +64,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Concurrency and cost</h2>
  *
  * <p>Thread-safe. A fresh hit is the backend's get and one striped counter increment (plus one
- * clock read with stale-while-revalidate or early refresh, which need the entry's age; without
+ * clock reading with stale-while-revalidate or early refresh, which need the entry's age; without
  * them the backend's expiry, set to the TTL, is the freshness): lock-free and, on an in-memory
- * backend, allocation-free. The early-refresh draw is only made within 40 {@code delta * beta}
+ * backend, allocation-free. With the system time source that reading is a
+ * {@link CoarseTimeSource} (a volatile read, not a clock read), so freshness and the stale window
+ * are judged up to about a millisecond late; loads and their timing read the exact clock. The early-refresh draw is only made within 40 {@code delta * beta}
  * of expiry, where its probability exceeds e<sup>-40</sup>. A miss takes an entry in a concurrent
  * map of loads in flight; a waiter blocks on that entry's future. Loads run on the calling
  * thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh executor}, at
@@ -137,6 +140,11 @@ public final class CacheAside<K, V> {
   private final long staleMillis;
   private final double beta;
   private final TimeSource timeSource;
+  /**
+   * What the hit path's freshness checks read: a {@link CoarseTimeSource} lease (held for the
+   * facade's life, released once it is collected) with the system time source, else the source.
+   */
+  private final TimeSource hitClock;
   private final @Nullable RandomGenerator random;
   private final Executor refreshExecutor;
   private final @Nullable LoadLock loadLock;
@@ -168,6 +176,7 @@ public final class CacheAside<K, V> {
     this.staleMillis = builder.staleWhileRevalidate.toMillis();
     this.beta = builder.beta;
     this.timeSource = builder.timeSource;
+    this.hitClock = timeSource == TimeSource.system() ? CoarseTimeSource.acquire() : timeSource;
     this.random = builder.random;
     this.refreshExecutor = builder.refreshExecutor;
     this.loadLock = builder.loadLock;
@@ -221,7 +230,7 @@ public final class CacheAside<K, V> {
       return entry.value();
     }
     if (entry != null) {
-      long now = timeSource.epochMillis();
+      long now = hitClock.epochMillis();
       long freshUntil = entry.freshUntilMillis();
       if (now < freshUntil) {
         hits.increment();
@@ -268,7 +277,7 @@ public final class CacheAside<K, V> {
     Map<K, V> result = new HashMap<>();
     Set<K> missing = new LinkedHashSet<>();
     Map<K, CachedValue<V>> cached = backend.getAll(wanted);
-    long now = timeSource.epochMillis();
+    long now = hitClock.epochMillis();
     for (K key : wanted) {
       CachedValue<V> entry = cached.get(key);
       if (entry != null && now < entry.freshUntilMillis()) {
@@ -762,7 +771,9 @@ public final class CacheAside<K, V> {
 
     /**
      * Sets the time source of freshness and load timing; meant for tests with a
-     * {@code ManualTimeSource}. Freshness uses its wall clock, shared across processes.
+     * {@code ManualTimeSource}. Freshness uses its wall clock, shared across processes. With the
+     * default, {@code TimeSource.system()}, hits judge freshness on a {@link CoarseTimeSource}
+     * (about a millisecond behind); any other source is read directly.
      *
      * @param timeSource the time source
      * @return this builder

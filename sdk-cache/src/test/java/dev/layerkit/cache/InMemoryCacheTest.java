@@ -24,6 +24,16 @@ class InMemoryCacheTest extends CacheContract {
   }
 
   @Test
+  void evictsOnTheCallingThreadWithASameThreadExecutor() {
+    Cache<String, String> cache = Caches.<String, String>inMemory().maximumSize(10).executor(Runnable::run)
+        .timeSource(time).build();
+    for (int i = 0; i < 100; i++) {
+      cache.put("k" + i, "v", Duration.ofHours(1));
+    }
+    assertThat(cache.evictionCount()).isEqualTo(90);
+  }
+
+  @Test
   void expiredEntriesAreNotCountedAsEvictions() {
     Cache<String, String> cache = newCache("a");
     cache.put("k", "v", Duration.ofSeconds(1));
@@ -56,5 +66,9 @@ class InMemoryCacheTest extends CacheContract {
         .isInstanceOf(NullPointerException.class).hasMessage("timeSource");
     assertThatThrownBy(() -> Caches.inMemory().timeSource(time).timeSource(time))
         .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> Caches.inMemory().executor(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("executor");
+    assertThatThrownBy(() -> Caches.inMemory().executor(Runnable::run).executor(Runnable::run))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("executor was already set to ");
   }
 }

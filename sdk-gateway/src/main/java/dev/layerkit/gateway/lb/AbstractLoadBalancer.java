@@ -3,6 +3,7 @@ package dev.layerkit.gateway.lb;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -37,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * current snapshot, which is at most one step stale). No timer thread is needed, and tests move
  * time with a {@code ManualTimeSource}. Picks read the time source only while such a change is
  * pending; completions read it only for peak EWMA or failure-rate windows. With the system time
- * source both read the cached {@link TickingClock} instead, since a clock read in a virtual
+ * source both read a {@link CoarseTimeSource} lease instead, since a clock read in a virtual
  * machine costs more than the rest of the pick.
  *
  * <h2>Invariants</h2>
@@ -70,8 +71,11 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   private final boolean tracksLatency;
   final double latencyDecayNanos;
   private final boolean needsTimeOnComplete;
-  /** Whether the hot path reads the {@link TickingClock} rather than the time source. */
-  private final boolean tickingClock;
+  /**
+   * The coarse clock's lease if the hot path reads it rather than the time source, held until
+   * {@link #close()}; null otherwise.
+   */
+  private final @Nullable CoarseTimeSource coarseClock;
   private final long failureRateWindowNanos;
   private final EndpointSource source;
   private final @Nullable ActiveHealthCheck activeHealthCheck;
@@ -108,13 +112,16 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     this.needsTimeOnComplete = tracksLatency || (outlier != null && outlier.failureRateThreshold() > 0);
     // The hot path reads time for completions (peak EWMA, failure rate) and, while an ejection
     // or a slow-start ramp is under way, for the due check of every pick.
-    this.tickingClock = time == TimeSource.system() && (needsTimeOnComplete || outlier != null || slowStartNanos > 0);
+    boolean hotPathReadsTime = needsTimeOnComplete || outlier != null || slowStartNanos > 0;
     this.source = b.endpointSource();
     this.activeHealthCheck = b.activeHealthCheck;
     this.scheduler = b.scheduler();
     this.meterRegistry = b.meterRegistry;
     this.countPicks = meterRegistry != null;
     this.healthCheck = HealthCheck.of("loadbalancer-" + serviceName, this::health);
+    // Last, so that nothing above can fail with the lease taken (a dropped lease would be released
+    // only once collected).
+    this.coarseClock = time == TimeSource.system() && hotPathReadsTime ? CoarseTimeSource.acquire() : null;
   }
 
   /**
@@ -123,9 +130,6 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
    */
   final void start() {
     snapshot = emptySnapshot();
-    if (tickingClock) {
-      TickingClock.acquire();
-    }
     try {
       if (meterRegistry != null) {
         metrics = new LbMetrics(meterRegistry, this);
@@ -215,12 +219,18 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   }
 
   /**
-   * Returns the time for the hot path: the cached {@link TickingClock} with the system time
-   * source, which may lag by a millisecond (the due check then waits that much longer; real time
-   * is read again under the lock), else the time source itself.
+   * Returns the time for the hot path: the {@link CoarseTimeSource} with the system time source,
+   * which may lag by a millisecond (the due check then waits that much longer; real time is read
+   * again under the lock), else the time source itself.
    */
   private long fastNanoTime() {
-    return tickingClock ? TickingClock.nanoTime() : time.nanoTime();
+    CoarseTimeSource coarse = coarseClock;
+    return coarse != null ? coarse.nanoTime() : time.nanoTime();
+  }
+
+  /** Returns the coarse clock's lease if the hot path uses one, else null; for tests. */
+  final @Nullable CoarseTimeSource coarseClock() {
+    return coarseClock;
   }
 
   private void recordOutcome(OutlierDetection od, EndpointState state, boolean success, long now) {
@@ -627,8 +637,9 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     if (probe != null) {
       probe.close();
     }
-    if (tickingClock) {
-      TickingClock.release();
+    CoarseTimeSource coarse = coarseClock;
+    if (coarse != null) {
+      coarse.close();
     }
   }
 

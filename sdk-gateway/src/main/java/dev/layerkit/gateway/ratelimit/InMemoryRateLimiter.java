@@ -2,6 +2,8 @@ package dev.layerkit.gateway.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
@@ -43,6 +45,25 @@ import org.jspecify.annotations.Nullable;
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
  * one race.
  *
+ * <h2>Time</h2>
+ *
+ * <p>With {@link TimeSource#system()} (the default) a decision is first made on a
+ * {@link CoarseTimeSource} reading instead of a clock read, which in a virtual machine costs
+ * about as much as the rest of a decision. That reading is a past value of the system clock,
+ * never ahead of it, so a bucket refills only for time that has really passed: <b>no request is
+ * admitted before its tokens have been refilled</b>. A request the coarse reading would deny
+ * (which takes nothing) is decided again on a fresh clock read, so a denial, its
+ * {@code retryAfter} and the refill of a fast bucket are as exact as with the clock alone; only
+ * allowed decisions skip the read, and their {@code remaining} may leave out what refilled since
+ * the last tick. One bounded difference remains: an allowed request is accounted at the tick's
+ * time, up to about a millisecond (one tick, more if the ticking thread is descheduled) before it
+ * arrived, so refill a full bucket would have wasted in between is not wasted. Over any interval
+ * a key is then admitted at most capacity + rate &times; (interval + that staleness), one tick's
+ * refill more than an exact clock allows: less than one permit for rates below 1,000 a second.
+ * Two threads may also read ticks in either order; a decision whose reading is older than the
+ * bucket's last refill refills nothing. With any other source (a test's
+ * {@code ManualTimeSource}) every decision reads that source, exactly as before.
+ *
  * <p>Thread-safe. Metrics, when a registry is given: {@code layerkit.ratelimit.decisions}
  * (counter, tags {@code limiter}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
  * (gauge of tracked keys).
@@ -52,18 +73,8 @@ public final class InMemoryRateLimiter implements RateLimiter {
   /** The default bound on tracked keys. */
   public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
 
-  private static final long COARSE_TICK_NANOS = 1_000_000;
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final int SPINS_BEFORE_YIELD = 64;
-  private static final VarHandle COARSE_NOW;
-
-  static {
-    try {
-      COARSE_NOW = MethodHandles.lookup().findVarHandle(InMemoryRateLimiter.class, "coarseNow", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   /** The default limiter name, used as the {@code limiter} tag of its metrics. */
   public static final String DEFAULT_NAME = "default";
@@ -72,30 +83,43 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final RateLimitPolicy policy;
   private final BucketArithmetic arithmetic;
   private final TimeSource timeSource;
+  /** Held for the limiter's life, released once it is collected (a limiter has no close). */
+  private final @Nullable CoarseTimeSource coarseClock;
+  /**
+   * The clock decisions are first made on, never ahead of {@link #timeSource}: the coarse clock, a
+   * test's stand-in for it, or null to read {@code timeSource} alone.
+   */
+  private final @Nullable TimeSource staleClock;
   private final long epochNanos;
   private final Cache<String, long[]> states;
   private final Function<String, long[]> newState;
   private final AllowedDecisions decisions;
   private final @Nullable Counter allowedCounter;
   private final @Nullable Counter deniedCounter;
-  /** Nanoseconds since the epoch, at most a millisecond old; see {@link #tick(long)}. */
-  private long coarseNow;
 
   private InMemoryRateLimiter(Builder builder) {
     this.name = builder.name;
     this.policy = builder.policy;
     this.arithmetic = new BucketArithmetic(policy);
     this.timeSource = builder.timeSource;
-    this.epochNanos = timeSource.nanoTime();
+    CoarseTimeSource coarse = builder.staleClock == null && timeSource == TimeSource.system()
+        ? CoarseTimeSource.acquire() : null;
+    this.coarseClock = coarse;
+    TimeSource stale = coarse != null ? coarse : builder.staleClock;
+    this.staleClock = stale;
+    // From the clock decisions read first, so that times since the epoch are never negative.
+    this.epochNanos = stale != null ? stale.nanoTime() : timeSource.nanoTime();
+    // Caffeine reads its ticker on every hit: the coarse clock costs no clock read.
+    Ticker ticker = stale != null ? stale::nanoTime : timeSource::nanoTime;
     this.states = Caffeine.newBuilder()
         .maximumSize(builder.maximumKeys)
         .expireAfterAccess(Duration.ofNanos(Math.max(1, arithmetic.fullRefillNanos())))
-        .ticker(() -> (long) COARSE_NOW.getOpaque(this))
+        .ticker(ticker)
         // Maintenance is a few pointer moves: doing it on the calling thread avoids a thread hop
         // and makes expiry deterministic under a ManualTimeSource.
         .executor(Runnable::run)
         .build();
-    this.newState = key -> arithmetic.newState(coarseNow);
+    this.newState = key -> arithmetic.newState(nowNanos());
     this.decisions = new AllowedDecisions(policy);
     MeterRegistry registry = builder.meterRegistry;
     if (registry != null) {
@@ -129,21 +153,32 @@ public final class InMemoryRateLimiter implements RateLimiter {
   public RateLimitDecision tryAcquire(String key, long permits) {
     Arguments.key(key);
     arithmetic.checkPermits(permits);
-    long now = nowNanos();
-    tick(now);
+    TimeSource stale = staleClock;
+    // On the coarse clock first: a reading that is never ahead of real time cannot admit early.
+    long now = (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
     long[] state = states.get(key, newState);
+    int end = state.length;
     long remaining;
     long limit;
     long retryAfterNanos;
-    int end = state.length;
-    lock(state, end - BucketArithmetic.LOCK);
-    try {
-      arithmetic.tryAcquire(state, now, permits);
-      remaining = state[end - BucketArithmetic.REMAINING];
-      limit = state[end - BucketArithmetic.LIMIT];
-      retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
-    } finally {
-      LONGS.setRelease(state, end - BucketArithmetic.LOCK, 0L);
+    boolean exact = stale == null;
+    while (true) {
+      lock(state, end - BucketArithmetic.LOCK);
+      try {
+        arithmetic.tryAcquire(state, now, permits);
+        remaining = state[end - BucketArithmetic.REMAINING];
+        limit = state[end - BucketArithmetic.LIMIT];
+        retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
+      } finally {
+        LONGS.setRelease(state, end - BucketArithmetic.LOCK, 0L);
+      }
+      if (retryAfterNanos == 0 || exact) {
+        break;
+      }
+      // Denied as of the last tick, which took nothing: the real clock may have refilled enough
+      // since. Read outside the lock, so the read does not lengthen the critical section.
+      now = timeSource.nanoTime() - epochNanos;
+      exact = true;
     }
     boolean allowed = retryAfterNanos == 0;
     Counter counter = allowed ? allowedCounter : deniedCounter;
@@ -173,20 +208,15 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
   }
 
-  /**
-   * Advances the coarse clock Caffeine expires by. Caffeine reads its ticker on every hit; giving
-   * it this field instead of a second clock read per decision saves the read, and writing it only
-   * once a millisecond keeps threads from fighting over its cache line. Expiry is then late by at
-   * most a millisecond, against refill times of a millisecond or more.
-   */
-  private void tick(long now) {
-    if (now - (long) COARSE_NOW.getOpaque(this) >= COARSE_TICK_NANOS) {
-      COARSE_NOW.setOpaque(this, now);
-    }
+  /** Returns whether decisions read the coarse clock; for tests. */
+  boolean decidesOnCoarseClock() {
+    return coarseClock != null;
   }
 
+  /** Nanoseconds since the limiter's epoch, on the clock decisions are first made on. */
   private long nowNanos() {
-    return timeSource.nanoTime() - epochNanos;
+    TimeSource stale = staleClock;
+    return (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
   }
 
   @Override
@@ -209,7 +239,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
    * @return the estimated key count
    */
   public long estimatedKeys() {
-    tick(nowNanos());
     states.cleanUp();
     return states.estimatedSize();
   }
@@ -226,6 +255,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     private TimeSource timeSource = TimeSource.system();
     private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
     private @Nullable MeterRegistry meterRegistry;
+    private @Nullable TimeSource staleClock;
 
     private Builder(RateLimitPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -281,6 +311,16 @@ public final class InMemoryRateLimiter implements RateLimiter {
      */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Makes decisions first on {@code staleClock}, as the limiter does on the coarse clock with the
+     * system time source, so that tests can drive a lagging clock and the real one apart. The
+     * stale clock must never be ahead of the time source.
+     */
+    Builder staleClock(TimeSource staleClock) {
+      this.staleClock = Objects.requireNonNull(staleClock, "staleClock");
       return this;
     }
 

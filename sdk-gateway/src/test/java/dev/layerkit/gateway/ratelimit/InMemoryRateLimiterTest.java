@@ -3,9 +3,19 @@ package dev.layerkit.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 class InMemoryRateLimiterTest extends RateLimiterContract {
@@ -53,6 +63,113 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
     assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "denied").counter().count())
         .isEqualTo(3);
     assertThat(registry.get("layerkit.ratelimit.keys").tag("limiter", "api").gauge().value()).isEqualTo(1);
+  }
+
+  /**
+   * On the system time source decisions read the coarse clock, which lags real time: whatever the
+   * scheduling, eight threads on one key must never get more than the capacity plus the refill
+   * over the real time that has passed since the limiter was made (an upper bound only: how many
+   * are admitted depends on the machine's speed).
+   */
+  @Test
+  void onTheSystemClockEightThreadsOnOneKeyNeverGetMoreThanRealElapsedTimeRefills() throws Exception {
+    long capacity = 100;
+    long perSecond = 10_000;
+    long start = System.nanoTime();
+    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+        RateLimitPolicy.of(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)))).build();
+    assertThat(limiter.decidesOnCoarseClock()).isTrue();
+    int threads = 8;
+    LongAdder admitted = new LongAdder();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        futures.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 50_000; i++) {
+            if (limiter.tryAcquire("hot").allowed()) {
+              admitted.increment();
+            }
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> future : futures) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long elapsedNanos = System.nanoTime() - start;
+
+    long bound = capacity + perSecond * elapsedNanos / 1_000_000_000L;
+    assertThat(admitted.sum()).isPositive().isLessThanOrEqualTo(bound);
+  }
+
+  @Test
+  void decidesOnTheCoarseClockOnlyWithSystemTime() {
+    assertThat(InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100))).build().decidesOnCoarseClock())
+        .isTrue();
+    assertThat(InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100))).timeSource(time).build()
+        .decidesOnCoarseClock()).as("a manual clock").isFalse();
+  }
+
+  /**
+   * Allowed decisions read only the lagging clock; a denial on it is decided again on the real
+   * clock, so a bucket that refilled since the last tick admits at once and a denial's retry-after
+   * is exact. Deterministic: both clocks are manual.
+   */
+  @Test
+  void aDenialOnTheLaggingClockIsDecidedAgainOnTheRealOne() {
+    ManualTimeSource lagging = new ManualTimeSource();
+    CountingTimeSource real = new CountingTimeSource(time);
+    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+            RateLimitPolicy.of(Limit.greedy(10, 1_000_000, Duration.ofSeconds(1))))
+        .timeSource(real).staleClock(lagging).build();
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    }
+    assertThat(real.reads).as("allowed decisions read no real clock").isZero();
+
+    time.advanceNanos(5_000);  // five tokens' worth, and the lagging clock has not ticked
+    RateLimitDecision refilled = limiter.tryAcquire("k");
+    assertThat(refilled.allowed()).isTrue();
+    assertThat(refilled.remaining()).isEqualTo(4);
+    assertThat(real.reads).isEqualTo(1);
+    for (int i = 0; i < 4; i++) {
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    }
+
+    RateLimitDecision denied = limiter.tryAcquire("k");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfterNanos()).isEqualTo(1_000);
+    lagging.advanceNanos(3_000);  // a tick behind real time: still refills nothing new
+    assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+  }
+
+  /** A time source that counts its monotonic readings. */
+  private static final class CountingTimeSource implements TimeSource {
+    private final TimeSource delegate;
+    int reads;
+
+    CountingTimeSource(TimeSource delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public long nanoTime() {
+      reads++;
+      return delegate.nanoTime();
+    }
+
+    @Override
+    public Instant instant() {
+      return delegate.instant();
+    }
   }
 
   @Test

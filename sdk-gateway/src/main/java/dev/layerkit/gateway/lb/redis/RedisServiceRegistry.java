@@ -10,8 +10,11 @@ import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +33,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +56,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The service name in braces is a Redis Cluster hash tag: both keys of a service live in one
- * slot, so each operation is one Lua script touching both atomically. Expiry is judged by the
+ * slot, so each operation is one Lua script touching both atomically, on a standalone server
+ * ({@link #builder(RedisClient)}) or a cluster ({@link #builder(RedisClusterClient)}) alike. On a
+ * cluster the scripts go to the master of the service's slot, and notifications use classic
+ * pub/sub, which the cluster forwards to every node, so a watcher subscribed on any node hears
+ * every service. Expiry is judged by the
  * server's clock ({@code TIME} inside the scripts), so instances with skewed clocks agree; that is
  * why this class takes no {@code TimeSource}. Both keys also expire as a whole one TTL after the
  * last heartbeat, so a service that vanished leaves no garbage.
@@ -77,8 +85,9 @@ import org.slf4j.LoggerFactory;
  * heartbeat or re-read is logged and retried at the next interval: a watcher keeps its last known
  * set (stale endpoints are better than none, and the balancer's outlier detection handles those
  * that are gone), and a registration whose heartbeats fail for a whole TTL drops out of the
- * registry until the next heartbeat that succeeds re-adds it. Command timeouts are the
- * {@link RedisClient}'s.
+ * registry until the next heartbeat that succeeds re-adds it. Command timeouts are the client's.
+ * On a cluster, a failover is the client's to follow (Lettuce's topology refresh); a watcher's
+ * subscription lives on one node, and if it is lost the periodic re-read still bounds the delay.
  *
  * <h2>Threads and ownership</h2>
  *
@@ -114,13 +123,13 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisServiceRegistry.class);
   private static final Codec<EndpointRecord> CODEC = Codecs.json(EndpointRecord.class);
 
-  private final RedisClient client;
+  private final Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector;
   private final String keyPrefix;
   private final Duration ttl;
   private final Duration heartbeatInterval;
   private final Duration refreshInterval;
   private final ScheduledExecutorService scheduler;
-  private final StatefulRedisConnection<String, String> connection;
+  private final StatefulConnection<String, String> connection;
   private final Script register;
   private final Script deregister;
   private final Script read;
@@ -131,14 +140,15 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private volatile boolean closed;
 
   private RedisServiceRegistry(Builder b) {
-    this.client = b.client;
+    this.pubSubConnector = b.pubSubConnector;
     this.keyPrefix = b.keyPrefix;
     this.ttl = b.ttl;
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : b.ttl.dividedBy(3);
     this.refreshInterval = b.refreshInterval;
     this.scheduler = b.scheduler != null ? b.scheduler : SharedScheduler.get();
-    this.connection = client.connect();
-    RedisCommands<String, String> commands = connection.sync();
+    Connected connected = b.connector.get();
+    this.connection = connected.connection();
+    RedisScriptingCommands<String, String> commands = connected.commands();
     this.register = new Script(RegistryScripts.REGISTER, commands);
     this.deregister = new Script(RegistryScripts.DEREGISTER, commands);
     this.read = new Script(RegistryScripts.READ, commands);
@@ -152,8 +162,34 @@ public final class RedisServiceRegistry implements AutoCloseable {
    * @throws NullPointerException if {@code client} is null
    */
   public static Builder builder(RedisClient client) {
-    return new Builder(client);
+    Objects.requireNonNull(client, "client");
+    return new Builder(() -> {
+      StatefulRedisConnection<String, String> c = client.connect();
+      return new Connected(c, c.sync());
+    }, client::connectPubSub);
   }
+
+  /**
+   * Starts building a registry on a Redis Cluster, through a Lettuce cluster client that the
+   * registry uses but does not close. A service's keys share a hash slot, so its scripts run on
+   * one master; notifications are classic pub/sub, which reaches subscribers on any node.
+   *
+   * @param client a cluster client created with seed URIs, for example
+   *     {@code RedisClusterClient.create(seeds)}
+   * @return a builder
+   * @throws NullPointerException if {@code client} is null
+   */
+  public static Builder builder(RedisClusterClient client) {
+    Objects.requireNonNull(client, "client");
+    return new Builder(() -> {
+      StatefulRedisClusterConnection<String, String> c = client.connect();
+      return new Connected(c, c.sync());
+    }, client::connectPubSub);
+  }
+
+  /** A command connection and its scripting commands, standalone or cluster. */
+  private record Connected(StatefulConnection<String, String> connection,
+      RedisScriptingCommands<String, String> commands) {}
 
   /**
    * Registers an instance of a service and keeps it registered with heartbeats until the returned
@@ -288,7 +324,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private void subscribe(String channel) {
     synchronized (pubSubLock) {
       if (pubSub == null) {
-        StatefulRedisPubSubConnection<String, String> c = client.connectPubSub();
+        StatefulRedisPubSubConnection<String, String> c = pubSubConnector.get();
         c.addListener(new RedisPubSubAdapter<>() {
           @Override
           public void message(String channel, String message) {
@@ -369,9 +405,9 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private static final class Script {
     private final String source;
     private final String sha;
-    private final RedisCommands<String, String> commands;
+    private final RedisScriptingCommands<String, String> commands;
 
-    Script(String source, RedisCommands<String, String> commands) {
+    Script(String source, RedisScriptingCommands<String, String> commands) {
       this.source = source;
       this.sha = commands.digest(source);
       this.commands = commands;
@@ -539,7 +575,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
    */
   public static final class Builder {
 
-    private final RedisClient client;
+    private final Supplier<Connected> connector;
+    private final Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
     private Duration ttl = DEFAULT_TTL;
     private @Nullable Duration heartbeatInterval;
@@ -547,8 +584,10 @@ public final class RedisServiceRegistry implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
     private final Set<String> given = new HashSet<>();
 
-    private Builder(RedisClient client) {
-      this.client = Objects.requireNonNull(client, "client");
+    private Builder(Supplier<Connected> connector,
+        Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector) {
+      this.connector = connector;
+      this.pubSubConnector = pubSubConnector;
     }
 
     /**

@@ -186,7 +186,8 @@ public final class BucketArithmetic {
    * {@code state} until it has read the outcome.
    *
    * @param state the key's state, updated in place
-   * @param nowNanos nanoseconds since the limiter's epoch, never decreasing for one state
+   * @param nowNanos nanoseconds since the limiter's epoch; a time before a bucket's last refill
+   *     (read by a thread that was overtaken on the way to the key's lock) refills nothing
    * @param permits the permits asked for
    */
   public void tryAcquire(long[] state, long nowNanos, long permits) {

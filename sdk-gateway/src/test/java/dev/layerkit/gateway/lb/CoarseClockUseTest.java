@@ -4,36 +4,39 @@ import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class TickingClockTest {
+/**
+ * Which balancers read the shared {@link CoarseTimeSource}: those on the system time source whose
+ * hot path reads time, each holding a lease from build to close.
+ */
+class CoarseClockUseTest {
+
+  private static CoarseTimeSource coarseClockOf(LoadBalancer lb) {
+    return ((AbstractLoadBalancer<?>) lb).coarseClock();
+  }
 
   @Test
-  void runsOnlyWhileASystemTimePeakEwmaBalancerIsOpen() {
-    int before = TickingClock.users();
-
+  void aSystemTimePeakEwmaBalancerHoldsALeaseUntilClosed() {
     LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(2)).build();
-    assertThat(TickingClock.users()).isEqualTo(before + 1);
-    assertThat(TickingClock.running()).isTrue();
+    CoarseTimeSource clock = coarseClockOf(lb);
+    assertThat(clock).isNotNull();
+    assertThat(clock.isOpen()).isTrue();
     lb.onComplete(lb.pick(), 1_000, true);
     assertThat(lb.status(lb.endpoints().get(0)).latencyNanos() + lb.status(lb.endpoints().get(1)).latencyNanos())
         .isGreaterThan(0);
 
     lb.close();
     lb.close();
-    assertThat(TickingClock.users()).isEqualTo(before);
-    if (before == 0) {
-      assertThat(TickingClock.running()).isFalse();
-    }
+    assertThat(clock.isOpen()).isFalse();
   }
 
   @Test
   void isUsedOnlyWithSystemTimeAndTimedFeatures() {
-    int before = TickingClock.users();
-
     LoadBalancer manual = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(2))
         .timeSource(new ManualTimeSource()).build();
     LoadBalancer plain = LoadBalancers.leastRequest().endpoints(endpoints(2)).build();
@@ -41,35 +44,38 @@ class TickingClockTest {
         .outlierDetection(OutlierDetection.ofDefaults()).build();
     LoadBalancer ramping = LoadBalancers.random().endpoints(endpoints(2)).slowStart(Duration.ofSeconds(1)).build();
 
-    assertThat(TickingClock.users()).isEqualTo(before + 2);
-    manual.close();
-    plain.close();
-    ejecting.close();
-    ramping.close();
-    assertThat(TickingClock.users()).isEqualTo(before);
+    assertThat(coarseClockOf(manual)).isNull();
+    assertThat(coarseClockOf(plain)).isNull();
+    assertThat(coarseClockOf(ejecting)).isNotNull();
+    assertThat(coarseClockOf(ramping)).isNotNull();
+    for (LoadBalancer lb : List.of(manual, plain, ejecting, ramping)) {
+      lb.close();
+    }
+    assertThat(coarseClockOf(ejecting).isOpen()).isFalse();
+    assertThat(coarseClockOf(ramping).isOpen()).isFalse();
   }
 
   @Test
   void aFailedBuildReleasesTheClock() {
-    int before = TickingClock.users();
+    int before = CoarseTimeSource.openLeases();
     MutableEndpointSource closed = EndpointSource.mutable(List.of());
     closed.close();
 
     assertThatThrownBy(() -> LoadBalancers.powerOfTwoChoices().endpointSource(closed).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-    assertThat(TickingClock.users()).isEqualTo(before);
+    assertThat(CoarseTimeSource.openLeases()).isEqualTo(before);
   }
 
   @Test
-  void advancesWithTheSystemClock() {
+  void aBalancerOnTheCoarseClockSeesTimeMove() {
     LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(1)).build();
-    long start = TickingClock.nanoTime();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (TickingClock.nanoTime() == start && System.nanoTime() < deadline) {
+    CoarseTimeSource clock = coarseClockOf(lb);
+    long start = clock.nanoTime();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (clock.nanoTime() == start && System.nanoTime() - deadline < 0) {
       Thread.onSpinWait();
     }
+    assertThat(clock.nanoTime()).isGreaterThan(start);
     lb.close();
-
-    assertThat(TickingClock.nanoTime()).isGreaterThan(start);
   }
 }
