@@ -39,12 +39,7 @@ final class NettyGatewayRequest implements GatewayRequest {
   public String path() {
     String cached = path;
     if (cached == null) {
-      int end = uri.indexOf('?');
-      int hash = uri.indexOf('#');
-      if (hash >= 0 && (end < 0 || hash < end)) {
-        end = hash;
-      }
-      cached = end < 0 ? uri : uri.substring(0, end);
+      cached = Paths.pathOf(uri);
       path = cached;
     }
     return cached;

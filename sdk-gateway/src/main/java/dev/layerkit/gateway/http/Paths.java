@@ -22,4 +22,14 @@ final class Paths {
     char next = path.charAt(prefix.length());
     return next == '/' || next == '?';
   }
+
+  /** Returns the path of a request target: everything before its query ({@code ?}) or fragment. */
+  static String pathOf(String uri) {
+    int end = uri.indexOf('?');
+    int hash = uri.indexOf('#');
+    if (hash >= 0 && (end < 0 || hash < end)) {
+      end = hash;
+    }
+    return end < 0 ? uri : uri.substring(0, end);
+  }
 }

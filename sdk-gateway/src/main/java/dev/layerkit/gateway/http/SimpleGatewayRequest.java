@@ -24,8 +24,7 @@ final class SimpleGatewayRequest implements GatewayRequest {
       List<String> values) {
     this.method = method;
     this.uri = uri;
-    int query = uri.indexOf('?');
-    this.path = query < 0 ? uri : uri.substring(0, query);
+    this.path = Paths.pathOf(uri);
     this.remoteAddress = remoteAddress;
     this.names = names;
     this.values = values;
