@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -125,11 +126,9 @@ class OrderSystemIT {
         .get("status").asText()).isEqualTo("PAID");
 
     // The dashboard counts what was placed.
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    JsonNode dashboard;
-    do {
-      dashboard = json.readTree(call("GET", "/api/dashboard", null).body());
-    } while (dashboard.get("ordersPlaced").asLong() < 3 && System.nanoTime() < deadline);
+    JsonNode dashboard = await().atMost(Duration.ofSeconds(10))
+        .until(() -> json.readTree(call("GET", "/api/dashboard", null).body()),
+            body -> body.get("ordersPlaced").asLong() >= 3);
     assertThat(dashboard.get("ordersPlaced").asLong()).isEqualTo(3);
     long perMinute = 0;
     for (JsonNode minute : dashboard.get("ordersPerMinute")) {
@@ -198,13 +197,8 @@ class OrderSystemIT {
     return counter.get();
   }
 
-  private static void awaitCount(AtomicInteger counter, int target) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (counter.get() < target) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("only " + counter.get() + " of " + target + " requests in 60 s");
-      }
-      Thread.sleep(5);
-    }
+  private static void awaitCount(AtomicInteger counter, int target) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> counter.get() >= target);
   }
+
 }

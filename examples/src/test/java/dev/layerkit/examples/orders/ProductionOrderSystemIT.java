@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerkit.core.testing.PostgresSchema;
@@ -46,12 +47,8 @@ class ProductionOrderSystemIT {
       assertThat(system.cache().stats().hits()).isGreaterThan(hits);
       assertThat(client.customerOrders("c-11", 3, null)).hasSize(3);
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      JsonNode dashboard = client.dashboard();
-      while (dashboard.get("ordersPlaced").asLong() < 4 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        dashboard = client.dashboard();
-      }
+      JsonNode dashboard = await().atMost(Duration.ofSeconds(60))
+          .until(client::dashboard, body -> body.get("ordersPlaced").asLong() >= 4);
       assertThat(dashboard.get("ordersPlaced").asLong()).isEqualTo(4);
 
       int rows = 0;

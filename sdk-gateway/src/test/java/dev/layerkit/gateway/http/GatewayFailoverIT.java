@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -86,13 +87,8 @@ class GatewayFailoverIT extends GatewayTestSupport {
     assertThat(lb.status(c.endpoint()).ejected()).isFalse();
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 60 s");
-      }
-      Thread.sleep(5);
-    }
+  private static void waitFor(java.util.function.BooleanSupplier condition) {
+    await().atMost(Duration.ofSeconds(60)).until(condition::getAsBoolean);
   }
+
 }

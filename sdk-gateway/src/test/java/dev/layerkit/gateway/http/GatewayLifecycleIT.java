@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,11 +65,7 @@ class GatewayLifecycleIT extends GatewayTestSupport {
             throw new IllegalStateException(e);
           }
         });
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (gateway.inFlightRequests() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(gateway.inFlightRequests()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1);
     assertThat(gateway.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
 
     boolean drained = gateway.shutdown(Duration.ofSeconds(5));
