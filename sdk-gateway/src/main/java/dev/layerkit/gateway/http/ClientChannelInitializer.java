@@ -28,7 +28,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
       return;
     }
     gateway.clients().add(channel);
-    ClientTimeouts timeouts = new ClientTimeouts(settings.requestHeaderTimeout.toNanos(),
+    ClientTimeouts timeouts = new ClientTimeouts(settings.timeSource, settings.requestHeaderTimeout.toNanos(),
         settings.idleTimeout.toNanos());
     channel.pipeline()
         .addLast("timeouts", timeouts)

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.time.TimeSource;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,20 +27,22 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
 
   private enum Phase { IDLE, HEAD, BUSY }
 
+  private final TimeSource time;
   private final long headerTimeoutNanos;
   private final long idleTimeoutNanos;
   private Phase phase = Phase.IDLE;
   private long phaseStartNanos;
   private @Nullable ScheduledFuture<?> check;
 
-  ClientTimeouts(long headerTimeoutNanos, long idleTimeoutNanos) {
+  ClientTimeouts(TimeSource time, long headerTimeoutNanos, long idleTimeoutNanos) {
+    this.time = time;
     this.headerTimeoutNanos = headerTimeoutNanos;
     this.idleTimeoutNanos = idleTimeoutNanos;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    phaseStartNanos = System.nanoTime();
+    phaseStartNanos = time.nanoTime();
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20),
         Math.min(TimeUnit.SECONDS.toNanos(1), Math.min(headerTimeoutNanos, idleTimeoutNanos) / 4));
     check = ctx.executor().scheduleAtFixedRate(() -> check(ctx), period, period,
@@ -62,7 +65,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (phase == Phase.IDLE) {
       phase = Phase.HEAD;
-      phaseStartNanos = System.nanoTime();
+      phaseStartNanos = time.nanoTime();
     }
     ctx.fireChannelRead(msg);
   }
@@ -75,11 +78,11 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
   /** The response is done and the connection waits for the next request. */
   void awaitNextRequest() {
     phase = Phase.IDLE;
-    phaseStartNanos = System.nanoTime();
+    phaseStartNanos = time.nanoTime();
   }
 
   private void check(ChannelHandlerContext ctx) {
-    long elapsed = System.nanoTime() - phaseStartNanos;
+    long elapsed = time.nanoTime() - phaseStartNanos;
     if (phase == Phase.IDLE && elapsed >= idleTimeoutNanos) {
       cancel();
       ctx.close();

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -337,6 +338,7 @@ public final class Gateway implements AutoCloseable {
     final Duration idleTimeout;
     final Duration shutdownTimeout;
     final boolean preferNativeTransport;
+    final TimeSource timeSource;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -350,6 +352,7 @@ public final class Gateway implements AutoCloseable {
       this.idleTimeout = builder.idleTimeout;
       this.shutdownTimeout = builder.shutdownTimeout;
       this.preferNativeTransport = builder.preferNativeTransport;
+      this.timeSource = builder.timeSource;
     }
   }
 
@@ -367,6 +370,7 @@ public final class Gateway implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(60);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private boolean preferNativeTransport = true;
+    private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private final List<Route> routes = new ArrayList<>();
 
@@ -516,6 +520,20 @@ public final class Gateway implements AutoCloseable {
      */
     public Builder preferNativeTransport(boolean prefer) {
       this.preferNativeTransport = prefer;
+      return this;
+    }
+
+    /**
+     * Sets the clock of the client-side timeouts ({@link #requestHeaderTimeout}, {@link
+     * #idleTimeout}); the system clock by default, a {@code ManualTimeSource} in tests. The
+     * timeouts are checked a few times per timeout on the event loop, so a manual clock takes
+     * effect at the next check.
+     *
+     * @param timeSource the time source
+     * @return this builder
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }
 

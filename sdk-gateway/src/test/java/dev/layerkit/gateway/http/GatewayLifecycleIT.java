@@ -60,17 +60,24 @@ class GatewayLifecycleIT extends GatewayTestSupport {
     CompletableFuture<HttpResponse<String>> slow =
         CompletableFuture.supplyAsync(() -> {
           try {
-            return get(gateway, "/slow?ms=700");
+            return get(gateway, "/slow");
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
         });
-    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1
+        && a.slowRequestArrived());
     assertThat(gateway.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
 
-    boolean drained = gateway.shutdown(Duration.ofSeconds(5));
+    CompletableFuture<Boolean> drained =
+        CompletableFuture.supplyAsync(() -> gateway.shutdown(Duration.ofSeconds(10)));
+    // Draining: not ready any more, the request still in flight; then the endpoint answers.
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> gateway.healthCheck().check().status() == HealthStatus.DOWN);
+    assertThat(drained).isNotDone();
+    a.releaseSlow();
 
-    assertThat(drained).isTrue();
+    assertThat(drained.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     HttpResponse<String> response = slow.get();
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("a");

@@ -52,6 +52,11 @@ final class RawHttp implements AutoCloseable {
     return new Response(status, headText, new String(body, StandardCharsets.UTF_8));
   }
 
+  /** Returns whether the server has sent bytes that are not read yet. */
+  boolean answerWaiting() throws IOException {
+    return in.available() > 0;
+  }
+
   /** Returns true if the server closed the connection (reads end of stream). */
   boolean closedByServer() throws IOException {
     try {

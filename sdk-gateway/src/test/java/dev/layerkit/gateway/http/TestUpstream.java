@@ -15,14 +15,17 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small real HTTP server for the gateway's tests (the JDK's {@code HttpServer}, keep-alive):
  * {@code /id} names the server, {@code /echo} returns the request line and headers it got,
- * {@code /upload} answers the SHA-256 and length of the body, {@code /slow?ms=N} waits first,
+ * {@code /upload} answers the SHA-256 and length of the body, {@code /slow} answers only once
+ * {@link #releaseSlow()} is called (or the server closes),
  * {@code /cacheable} answers with {@code Cache-Control: max-age=60} and an {@code ETag}.
  */
 final class TestUpstream implements AutoCloseable {
@@ -32,6 +35,8 @@ final class TestUpstream implements AutoCloseable {
   private final ExecutorService executor = Executors.newCachedThreadPool();
   final AtomicInteger requests = new AtomicInteger();
   private volatile String cacheableBody = "v1";
+  private final CountDownLatch slowAnswers = new CountDownLatch(1);
+  private final CountDownLatch slowRequests = new CountDownLatch(1);
 
   TestUpstream(String name) throws IOException {
     this(name, 0);
@@ -51,6 +56,16 @@ final class TestUpstream implements AutoCloseable {
 
   Endpoint endpoint() {
     return Endpoint.builder("127.0.0.1", port()).id(name).build();
+  }
+
+  /** Lets every held {@code /slow} request answer. */
+  void releaseSlow() {
+    slowAnswers.countDown();
+  }
+
+  /** Returns whether a {@code /slow} request has arrived. */
+  boolean slowRequestArrived() {
+    return slowRequests.getCount() == 0;
   }
 
   void setCacheableBody(String body) {
@@ -74,11 +89,12 @@ final class TestUpstream implements AutoCloseable {
         }
         send(exchange, 200, HexFormat.of().formatHex(digest.digest()) + " " + length);
       } else if (path.endsWith("/slow")) {
-        String query = exchange.getRequestURI().getQuery();
-        long millis = query != null && query.startsWith("ms=") ? Long.parseLong(query.substring(3)) : 1000;
+        // Holds the answer until the test releases it (or the server closes): a slow endpoint
+        // without a sleep.
         exchange.getRequestBody().readAllBytes();
+        slowRequests.countDown();
         try {
-          Thread.sleep(millis);
+          slowAnswers.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -128,6 +144,7 @@ final class TestUpstream implements AutoCloseable {
 
   @Override
   public void close() {
+    releaseSlow();
     server.stop(0);
     executor.shutdownNow();
   }
