@@ -1,12 +1,14 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KeyCursor;
+import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -25,6 +27,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -38,7 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * clock once per burst (a denial on the coarse reading is retried on the clock, which refills it).
  * {@code layerkitExactClock} is Layerkit reading the clock on every decision (a time source other
  * than {@code TimeSource.system()}, wrapping {@code System.nanoTime()}), to show what the coarse
- * clock saves.
+ * clock saves. {@code layerkitArithmeticInMap} is Layerkit's decision (the internal
+ * {@code BucketArithmetic}, lock-free for one limit) on states kept in a {@link ConcurrentHashMap}
+ * like the anchors' and without metrics or argument checks: the difference to {@code layerkit} is
+ * the cost of the bounded, expiring Caffeine store.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar '\.RateLimiterBenchmark\.' -t 1 -prof gc}
  * and again with {@code -t 2} (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
@@ -66,6 +72,10 @@ public class RateLimiterBenchmark {
   Function<String, Bucket> newBucket;
   Function<String, io.github.resilience4j.ratelimiter.RateLimiter> newResilience4j;
   Function<String, com.google.common.util.concurrent.RateLimiter> newGuava;
+  BucketArithmetic arithmetic;
+  ConcurrentHashMap<String, long[]> arithmeticStates;
+  CoarseTimeSource coarseClock;
+  long epochNanos;
 
   /** Builds every limiter and touches every key once, so the measured calls are hits. */
   @Setup
@@ -85,6 +95,10 @@ public class RateLimiterBenchmark {
         .limitForPeriod(1_000_000).limitRefreshPeriod(Duration.ofMillis(1)).timeoutDuration(Duration.ZERO).build();
     resilience4j = new ConcurrentHashMap<>();
     newResilience4j = key -> io.github.resilience4j.ratelimiter.RateLimiter.of(key, r4jConfig);
+    arithmetic = new BucketArithmetic(policy);
+    arithmeticStates = new ConcurrentHashMap<>();
+    coarseClock = CoarseTimeSource.acquire();
+    epochNanos = coarseClock.nanoTime();
     guava = new ConcurrentHashMap<>();
     newGuava = key -> com.google.common.util.concurrent.RateLimiter.create(RATE_PER_SECOND);
     for (String key : keyNames) {
@@ -93,7 +107,14 @@ public class RateLimiterBenchmark {
       bucket4j.computeIfAbsent(key, newBucket).tryConsume(1);
       resilience4j.computeIfAbsent(key, newResilience4j).acquirePermission();
       guava.computeIfAbsent(key, newGuava).tryAcquire();
+      arithmeticStates.put(key, arithmetic.newState(0));
     }
+  }
+
+  /** Releases the benchmark's own coarse-clock lease. */
+  @TearDown
+  public void tearDown() {
+    coarseClock.close();
   }
 
   /** Anchor: Bucket4j's local lock-free bucket, {@code tryConsume(1)}. */
@@ -114,6 +135,20 @@ public class RateLimiterBenchmark {
   public long layerkitExactClock(KeyCursor cursor) {
     var decision = layerkitExactClock.tryAcquire(cursor.next(keyNames));
     return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
+  }
+
+  /**
+   * Layerkit's decision on a state from a {@code ConcurrentHashMap}, as in {@code layerkit}: the
+   * coarse clock first, the exact clock again on a denial.
+   */
+  @Benchmark
+  public long layerkitArithmeticInMap(KeyCursor cursor) {
+    long[] state = arithmeticStates.get(cursor.next(keyNames));
+    long remaining = arithmetic.tryAcquireLockFree(state, coarseClock.nanoTime() - epochNanos, 1);
+    if (remaining == BucketArithmetic.DENIED) {
+      remaining = arithmetic.tryAcquireLockFree(state, System.nanoTime() - epochNanos, 1);
+    }
+    return remaining;
   }
 
   /**

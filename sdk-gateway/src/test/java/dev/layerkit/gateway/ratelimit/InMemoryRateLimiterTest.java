@@ -26,18 +26,42 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
   }
 
   @Test
-  void idleKeysExpireOnceTheirBucketWouldBeFullAgain() {
+  void idleKeysExpireOnlyOnceTheirBucketWouldBeFullAgain() {
     InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(10)))
         .timeSource(time).build();
+    Duration expiry = InMemoryRateLimiter.idleExpiry(Duration.ofSeconds(1).toNanos());
+    assertThat(expiry).isEqualTo(Duration.ofSeconds(4));
     for (int i = 0; i < 100; i++) {
       limiter.tryAcquire("key-" + i);
     }
     assertThat(limiter.estimatedKeys()).isEqualTo(100);
-    time.advance(Duration.ofMillis(999));
-    assertThat(limiter.estimatedKeys()).as("not yet full again").isEqualTo(100);
-    time.advance(Duration.ofMillis(2));
+    time.advance(expiry.minusNanos(1));
+    assertThat(limiter.estimatedKeys()).as("kept for the whole expiry").isEqualTo(100);
+    time.advanceNanos(1);
     assertThat(limiter.estimatedKeys()).isZero();
     assertThat(limiter.tryAcquire("key-0").remaining()).as("a new full bucket").isEqualTo(9);
+  }
+
+  /**
+   * A key in use has its entry renewed every half expiry, so its state (here, an emptied bucket
+   * that refills slower than it is used) survives however long it is used; a new state would
+   * hand it a full bucket.
+   */
+  @Test
+  void aKeyInUseNeverExpires() {
+    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+        RateLimitPolicy.of(Limit.greedy(10, 1, Duration.ofSeconds(1)))).timeSource(time).build();
+    for (int i = 0; i < 10; i++) {
+      assertThat(limiter.tryAcquire("hot").allowed()).isTrue();
+    }
+    // Full-refill time 10 s: expiry 22 s. Use the key every 3 s for two minutes, each use
+    // taking the 3 tokens refilled since the last.
+    for (int step = 0; step < 40; step++) {
+      time.advance(Duration.ofSeconds(3));
+      RateLimitDecision decision = limiter.tryAcquire("hot", 3);
+      assertThat(decision.allowed()).as("step %d", step).isTrue();
+      assertThat(decision.remaining()).as("no fresh bucket at step %d", step).isZero();
+    }
   }
 
   @Test

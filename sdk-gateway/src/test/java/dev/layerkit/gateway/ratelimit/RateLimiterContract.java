@@ -191,6 +191,38 @@ public abstract class RateLimiterContract {
   }
 
   /**
+   * With several limits a request takes from all or none, also under contention: eight threads on
+   * one key admit, step by step, exactly what one thread draining a twin key admits.
+   */
+  @Test
+  void eightThreadsOnOneKeyWithTwoLimitsAdmitWhatOneThreadWould() throws Exception {
+    RateLimiter limiter = limiter(Limit.greedy(50, 100, Duration.ofSeconds(1)),
+        Limit.greedy(80, 1_000, Duration.ofMinutes(1)));
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int s = 0; s <= 5; s++) {
+        AtomicLongArray admitted = new AtomicLongArray(1);
+        runConcurrently(pool, threads, () -> {
+          for (int i = 0; i < 100; i++) {
+            if (limiter.tryAcquire("hot").allowed()) {
+              admitted.incrementAndGet(0);
+            }
+          }
+        });
+        long expected = 0;
+        while (limiter.tryAcquire("twin").allowed()) {
+          expected++;
+        }
+        assertThat(admitted.get(0)).as("admitted in step %d", s).isEqualTo(expected).isPositive();
+        time.advance(Duration.ofMillis(100));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
    * Eight threads hammer {@code keys} keys while this thread advances time in steps; for every
    * key, admissions must not exceed capacity plus the refill over the elapsed time, and must reach
    * it (the limiter must not lose tokens either).
@@ -206,24 +238,14 @@ public abstract class RateLimiterContract {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       for (int s = 0; s <= steps; s++) {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          futures.add(pool.submit(() -> {
-            start.await();
-            for (int i = 0; i < requestsPerKeyPerStep * keys / threads + 1; i++) {
-              int key = i % keys;
-              if (limiter.tryAcquire("key-" + key).allowed()) {
-                admitted.incrementAndGet(key);
-              }
+        runConcurrently(pool, threads, () -> {
+          for (int i = 0; i < requestsPerKeyPerStep * keys / threads + 1; i++) {
+            int key = i % keys;
+            if (limiter.tryAcquire("key-" + key).allowed()) {
+              admitted.incrementAndGet(key);
             }
-            return null;
-          }));
-        }
-        start.countDown();
-        for (Future<?> future : futures) {
-          future.get(60, TimeUnit.SECONDS);
-        }
+          }
+        });
         if (s < steps) {
           time.advance(step);
         }
@@ -235,6 +257,23 @@ public abstract class RateLimiterContract {
     long bound = capacity + perSecond * elapsedMillis / 1000;
     for (int key = 0; key < keys; key++) {
       assertThat(admitted.get(key)).as("admissions for key-%d", key).isEqualTo(bound);
+    }
+  }
+
+  /** Runs {@code task} on {@code threads} pool threads released together; waits for all. */
+  private static void runConcurrently(ExecutorService pool, int threads, Runnable task) throws Exception {
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      futures.add(pool.submit(() -> {
+        start.await();
+        task.run();
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> future : futures) {
+      future.get(60, TimeUnit.SECONDS);
     }
   }
 }
