@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.layerkit.core.testing.Concurrently;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -81,28 +77,13 @@ public abstract class IdempotencyStoreContract {
       all.add(id());
     }
     AtomicInteger wins = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          start.await();
-          for (String id : all) {
-            if (store.tryClaim(id, Duration.ofHours(1))) {
-              wins.incrementAndGet();
-            }
-          }
-          return null;
-        }));
+    Concurrently.run(threads, () -> {
+      for (String id : all) {
+        if (store.tryClaim(id, Duration.ofHours(1))) {
+          wins.incrementAndGet();
+        }
       }
-      start.countDown();
-      for (Future<?> f : futures) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     assertThat(wins.get()).isEqualTo(ids);
   }
 

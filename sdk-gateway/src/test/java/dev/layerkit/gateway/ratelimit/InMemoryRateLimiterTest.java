@@ -3,18 +3,12 @@ package dev.layerkit.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
@@ -103,30 +97,14 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
     InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
         RateLimitPolicy.of(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)))).build();
     assertThat(limiter.decidesOnCoarseClock()).isTrue();
-    int threads = 8;
     LongAdder admitted = new LongAdder();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch go = new CountDownLatch(1);
-    List<Future<?>> futures = new ArrayList<>();
-    try {
-      for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          go.await();
-          for (int i = 0; i < 50_000; i++) {
-            if (limiter.tryAcquire("hot").allowed()) {
-              admitted.increment();
-            }
-          }
-          return null;
-        }));
+    Concurrently.run(8, () -> {
+      for (int i = 0; i < 50_000; i++) {
+        if (limiter.tryAcquire("hot").allowed()) {
+          admitted.increment();
+        }
       }
-      go.countDown();
-      for (Future<?> future : futures) {
-        future.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     long elapsedNanos = System.nanoTime() - start;
 
     long bound = capacity + perSecond * elapsedNanos / 1_000_000_000L;

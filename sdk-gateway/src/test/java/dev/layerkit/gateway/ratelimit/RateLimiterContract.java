@@ -3,16 +3,12 @@ package dev.layerkit.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -203,7 +199,7 @@ public abstract class RateLimiterContract {
     try {
       for (int s = 0; s <= 5; s++) {
         AtomicLongArray admitted = new AtomicLongArray(1);
-        runConcurrently(pool, threads, () -> {
+        Concurrently.run(pool, threads, () -> {
           for (int i = 0; i < 100; i++) {
             if (limiter.tryAcquire("hot").allowed()) {
               admitted.incrementAndGet(0);
@@ -238,7 +234,7 @@ public abstract class RateLimiterContract {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       for (int s = 0; s <= steps; s++) {
-        runConcurrently(pool, threads, () -> {
+        Concurrently.run(pool, threads, () -> {
           for (int i = 0; i < requestsPerKeyPerStep * keys / threads + 1; i++) {
             int key = i % keys;
             if (limiter.tryAcquire("key-" + key).allowed()) {
@@ -257,23 +253,6 @@ public abstract class RateLimiterContract {
     long bound = capacity + perSecond * elapsedMillis / 1000;
     for (int key = 0; key < keys; key++) {
       assertThat(admitted.get(key)).as("admissions for key-%d", key).isEqualTo(bound);
-    }
-  }
-
-  /** Runs {@code task} on {@code threads} pool threads released together; waits for all. */
-  private static void runConcurrently(ExecutorService pool, int threads, Runnable task) throws Exception {
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      futures.add(pool.submit(() -> {
-        start.await();
-        task.run();
-        return null;
-      }));
-    }
-    start.countDown();
-    for (Future<?> future : futures) {
-      future.get(60, TimeUnit.SECONDS);
     }
   }
 }

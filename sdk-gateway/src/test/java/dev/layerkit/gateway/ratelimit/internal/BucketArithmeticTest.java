@@ -3,16 +3,10 @@ package dev.layerkit.gateway.ratelimit.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
@@ -47,30 +41,14 @@ class BucketArithmeticTest {
     assertThat(arithmetic.tryAcquireLockFree(state, 0, 1_000_000_000)).isZero();
     AtomicLong clock = new AtomicLong();
     LongAdder admitted = new LongAdder();
-    int threads = 4;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < 200_000; i++) {
-            long now = clock.addAndGet(1_000);
-            if (arithmetic.tryAcquireLockFree(state, now, 1) != BucketArithmetic.DENIED) {
-              admitted.increment();
-            }
-          }
-          return null;
-        }));
+    Concurrently.run(4, () -> {
+      for (int i = 0; i < 200_000; i++) {
+        long now = clock.addAndGet(1_000);
+        if (arithmetic.tryAcquireLockFree(state, now, 1) != BucketArithmetic.DENIED) {
+          admitted.increment();
+        }
       }
-      start.countDown();
-      for (Future<?> future : futures) {
-        future.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     long lastRefillUnits = state[0];
     long creditLeft = state[2];
     assertThat(lastRefillUnits).isEqualTo(clock.get() / 1_000);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.TimeSource;
@@ -20,13 +21,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -158,28 +152,16 @@ class RedisRateLimiterIT extends RateLimiterContract {
     RedisRateLimiter limiter = serverTimeLimiter(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)));
     int keys = 100;
     AtomicLongArray admitted = new AtomicLongArray(keys);
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      futures.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 1_500; i++) {
-          int key = i % keys;
-          if (limiter.tryAcquire("key-" + key).allowed()) {
-            admitted.incrementAndGet(key);
-          }
-        }
-        return null;
-      }));
-    }
     long begin = System.nanoTime();
-    start.countDown();
-    for (Future<?> future : futures) {
-      future.get(2, TimeUnit.MINUTES);
-    }
+    Concurrently.run(8, () -> {
+      for (int i = 0; i < 1_500; i++) {
+        int key = i % keys;
+        if (limiter.tryAcquire("key-" + key).allowed()) {
+          admitted.incrementAndGet(key);
+        }
+      }
+    });
     long elapsedMicros = (System.nanoTime() - begin) / 1_000 + 1_000;
-    pool.shutdown();
     // The server's clock ran no longer than ours, give or take a millisecond of skew.
     long bound = capacity + perSecond * elapsedMicros / 1_000_000 + 1;
     long total = 0;
