@@ -76,6 +76,21 @@ public class CacheAsideBenchmark {
     return keys;
   }
 
+  /** A client of the benchmark's Redis ({@code -Dlayerkit.bench.redis}). */
+  static RedisClient redisClient() {
+    return RedisClient.create(System.getProperty("layerkit.bench.redis", "redis://127.0.0.1:6379"));
+  }
+
+  /** A key prefix of its own for each run, so runs never read each other's entries. */
+  static String runPrefix() {
+    return "bench:cache:" + System.nanoTime() + ':';
+  }
+
+  /** What every loader here returns for a key. */
+  static String valueOf(String key) {
+    return "value of " + key;
+  }
+
   /** Caffeine alone and CacheAside on the in-memory backend, every key loaded. */
   @State(Scope.Benchmark)
   public static class InMemory {
@@ -94,7 +109,7 @@ public class CacheAsideBenchmark {
     @Setup
     public void setUp() {
       keys = keyNames("");
-      loader = key -> "value of " + key;
+      loader = CacheAsideBenchmark::valueOf;
       caffeine = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(TTL).build();
       backend = Caches.<String, CachedValue<String>>inMemory().maximumSize(10_000).build();
       cacheAside = CacheAside.builder(backend).ttl(TTL).build();
@@ -141,11 +156,11 @@ public class CacheAsideBenchmark {
     /** Connects and fills Redis (our entries and, for Lettuce, the same bytes under other keys). */
     @Setup
     public void setUp() {
-      String run = "bench:cache:" + System.nanoTime() + ':';
+      String run = runPrefix();
       keys = keyNames("");
       rawKeys = keyNames(run + "raw:");
-      loader = key -> "value of " + key;
-      client = RedisClient.create(System.getProperty("layerkit.bench.redis", "redis://127.0.0.1:6379"));
+      loader = CacheAsideBenchmark::valueOf;
+      client = redisClient();
       connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
       sync = connection.sync();
       Codec<CachedValue<String>> codec = CachedValue.codec(Codecs.utf8());
@@ -189,10 +204,10 @@ public class CacheAsideBenchmark {
     /** Connects, then loads every key through the tiered cache. */
     @Setup
     public void setUp() {
-      String run = "bench:cache:" + System.nanoTime() + ':';
+      String run = runPrefix();
       keys = keyNames("");
-      loader = key -> "value of " + key;
-      client = RedisClient.create(System.getProperty("layerkit.bench.redis", "redis://127.0.0.1:6379"));
+      loader = CacheAsideBenchmark::valueOf;
+      client = redisClient();
       Codec<CachedValue<String>> codec = CachedValue.codec(Codecs.utf8());
       RedisCache<String, CachedValue<String>> l2 = RedisCache.<String, CachedValue<String>>builder(
               client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)), codec)
