@@ -188,14 +188,49 @@ public final class InMemoryRateLimiter implements RateLimiter {
     long now = (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
     long[] state = states.get(key, newState);
     renewIfDue(key, state, now);
-    if (lockFree) {
-      return decideLockFree(state, now, permits, stale == null);
+    if (!lockFree) {
+      return decideLocked(state, now, permits, stale == null);
     }
+    // The common path stays small enough for the JIT to compile as one piece; denials (which
+    // allocate their decision) and the locked path are calls.
+    long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
+    if (remaining == BucketArithmetic.DENIED) {
+      return decideDeniedLockFree(state, now, permits, stale == null);
+    }
+    if (allowedCounter != null) {
+      allowedCounter.increment();
+    }
+    return decisions.allowed(remaining, capacity);
+  }
+
+  /**
+   * After a lock-free denial: decides again on the exact clock if the denial was on the coarse one
+   * (which took nothing; the real clock may have refilled since), else builds the denial.
+   */
+  private RateLimitDecision decideDeniedLockFree(long[] state, long now, long permits, boolean exact) {
+    if (!exact) {
+      now = timeSource.nanoTime() - epochNanos;
+      long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
+      if (remaining != BucketArithmetic.DENIED) {
+        if (allowedCounter != null) {
+          allowedCounter.increment();
+        }
+        return decisions.allowed(remaining, capacity);
+      }
+    }
+    if (deniedCounter != null) {
+      deniedCounter.increment();
+    }
+    return new RateLimitDecision(false, arithmetic.remainingLockFree(state), capacity,
+        arithmetic.retryAfterNanosLockFree(state, now, permits));
+  }
+
+  /** Decides a policy of several limits under the key's lock, so all limits take or none. */
+  private RateLimitDecision decideLocked(long[] state, long now, long permits, boolean exact) {
     int end = state.length;
     long remaining;
     long limit;
     long retryAfterNanos;
-    boolean exact = stale == null;
     while (true) {
       lock(state, end - BucketArithmetic.LOCK);
       try {
@@ -220,27 +255,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
       counter.increment();
     }
     return allowed ? decisions.allowed(remaining, limit) : new RateLimitDecision(false, remaining, limit, retryAfterNanos);
-  }
-
-  /** Decides a single-limit policy with compare-and-swap alone; see {@link BucketArithmetic}. */
-  private RateLimitDecision decideLockFree(long[] state, long now, long permits, boolean exact) {
-    long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
-    if (remaining == BucketArithmetic.DENIED && !exact) {
-      // Denied as of the last tick, which took nothing: the real clock may have refilled since.
-      now = timeSource.nanoTime() - epochNanos;
-      remaining = arithmetic.tryAcquireLockFree(state, now, permits);
-    }
-    if (remaining != BucketArithmetic.DENIED) {
-      if (allowedCounter != null) {
-        allowedCounter.increment();
-      }
-      return decisions.allowed(remaining, capacity);
-    }
-    if (deniedCounter != null) {
-      deniedCounter.increment();
-    }
-    return new RateLimitDecision(false, arithmetic.remainingLockFree(state), capacity,
-        arithmetic.retryAfterNanosLockFree(state, now, permits));
   }
 
   /**
@@ -287,9 +301,13 @@ public final class InMemoryRateLimiter implements RateLimiter {
     int slot = touchedIndex;
     long touched = (long) LONGS.getOpaque(state, slot);
     if (now - touched >= renewAfterNanos && LONGS.compareAndSet(state, slot, touched, now)) {
-      // A no-op if the entry was dropped meanwhile: then its state was full, as for any idle key.
-      states.asMap().replace(key, state, state);
+      renew(key, state);
     }
+  }
+
+  /** Writes the entry again; a no-op if it was dropped meanwhile (its state was full then). */
+  private void renew(String key, long[] state) {
+    states.asMap().replace(key, state, state);
   }
 
   /** Returns whether decisions read the coarse clock; for tests. */
