@@ -454,9 +454,9 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * {@code backend=kafka}, {@code topic}, {@code group}), and the gauge {@code
      * layerkit.events.consumer.lag} (same tags): the sum of {@link Subscription#lag()} over this
      * subscriber's open subscriptions of that topic and group, NaN while none knows its lag. The
-     * gauge is registered by the first {@link KafkaEventSubscriber#subscribe subscribe} of a topic and group and
-     * removed when the last of them closes. Reading it takes the subscriber's lock briefly and
-     * makes no network call.
+     * gauge is registered by the first {@link KafkaEventSubscriber#subscribe subscribe} of a
+     * topic and group and removed when the last of them closes. Reading it takes the
+     * subscriber's lock briefly and makes no network call.
      *
      * @param meterRegistry the registry
      * @return this builder

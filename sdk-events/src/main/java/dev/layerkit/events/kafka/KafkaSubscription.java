@@ -174,9 +174,10 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
     if (queue == null || queue.isEmpty()) {
       return 0;
     }
-    // Offsets, not the queue's size: transaction markers take offsets but are never records.
-    // The position is known here (records were fetched at it), so this makes no network call.
-    return consumer.position(partition) - queue.peekFirst().offset();
+    // From the queue, not consumer.position(), which may block to reset an invalid position.
+    // Offsets rather than the size, to agree with currentLag on compacted topics; a transaction
+    // marker after the last record is in neither count, as it is no event.
+    return queue.peekLast().offset() + 1 - queue.peekFirst().offset();
   }
 
   private void deliverPending() {
