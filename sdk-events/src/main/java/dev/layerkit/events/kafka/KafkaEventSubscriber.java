@@ -174,7 +174,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     lagGauges.computeIfAbsent(List.of(topic, group), key -> Gauge
         .builder(LAG_GAUGE, () -> groupLag(topic, group))
         .description("Events of the topic not yet handled by this process's members of the group")
-        .baseUnit("events")
+        // No base unit: Prometheus would append it to the name the alert rules query.
         .tag("backend", "kafka").tag("topic", topic).tag("group", group)
         .strongReference(true)
         .register(registry));
