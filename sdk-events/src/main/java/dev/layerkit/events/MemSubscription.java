@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +164,24 @@ final class MemSubscription<T> implements Subscription, Runnable {
       partitions.add(p);
     }
     return Collections.unmodifiableSet(partitions);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In memory the lag is exact at the moment of the call: it reads each owned partition's end
+   * offset and its group's committed offset, which every member commits after each batch.
+   */
+  @Override
+  public OptionalLong lag() {
+    if (!running) {
+      return OptionalLong.empty();
+    }
+    long total = 0;
+    for (int p : assigned) {
+      total += Math.max(0, topic.partition(p).endOffset() - group.committed(p));
+    }
+    return OptionalLong.of(total);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.layerkit.events;
 
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -31,6 +32,23 @@ public interface Subscription extends AutoCloseable {
    * @return a snapshot of the partition numbers
    */
   Set<Integer> assignedPartitions();
+
+  /**
+   * Returns how many events of this member's partitions are not handled yet: the sum over {@link
+   * #assignedPartitions()} of the log end offset minus the offset of the next event this member
+   * will hand to its handler. Events fetched but still waiting in memory (behind a slow handler or
+   * a retry) count as not handled.
+   *
+   * <p>Cheap and non-blocking: a backend publishes the value from its own consumer thread and this
+   * method reads it, so it may be up to one poll old. Zero while the member owns no partitions.
+   * Thread-safe.
+   *
+   * @return the lag, or empty if the backend does not track it or does not know it yet (before the
+   *     first fetch of a partition, or after the subscription stopped)
+   */
+  default OptionalLong lag() {
+    return OptionalLong.empty();
+  }
 
   /**
    * Stops the subscription gracefully: the handler finishes the event it is handling and the events

@@ -9,6 +9,7 @@ import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -71,6 +72,34 @@ class InMemoryEventBusTest {
         .isEqualTo(2);
     await().atMost(WAIT).until(() -> seen.size() == 3);
     assertThat(seen).containsExactly("e0", "e1", "e3");
+  }
+
+  @Test
+  void lagCountsEventsNotYetCommittedByTheMemberAndIsEmptyAfterClose() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    CountDownLatch firstEventHeld = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Subscription subscription = bus.subscriber(Codecs.utf8()).subscribe("t", "g", e -> {
+      firstEventHeld.countDown();
+      release.await();
+      seen.add(e.payload());
+    });
+    assertThat(subscription.lag()).isEqualTo(OptionalLong.of(0));
+    for (int i = 0; i < 5; i++) {
+      publisher.publish("t", "k", "e" + i);
+    }
+    firstEventHeld.await();
+
+    assertThat(subscription.lag()).as("the handler holds the first event")
+        .isEqualTo(OptionalLong.of(5));
+    release.countDown();
+    await().atMost(WAIT).until(() -> subscription.lag().equals(OptionalLong.of(0)));
+    assertThat(seen).hasSize(5);
+
+    subscription.close();
+    assertThat(subscription.lag()).isEmpty();
   }
 
   @Test

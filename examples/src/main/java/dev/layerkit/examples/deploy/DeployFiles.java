@@ -100,8 +100,8 @@ public final class DeployFiles {
   }
 
   /**
-   * Returns the order service's alert rules: errors, latency, cache hit ratio, readiness. (No
-   * consumer-lag rule: the event subscribers do not export a lag gauge yet.)
+   * Returns the order service's alert rules: errors, latency, cache hit ratio, consumer lag of
+   * its Kafka subscriber, readiness.
    *
    * @return the rules
    */
@@ -110,6 +110,7 @@ public final class DeployFiles {
         .errorRatio(0.01)
         .p99Latency(Duration.ofMillis(200))
         .cacheHitRatio(0.8)
+        .consumerLag(10_000)
         .readinessDown(Duration.ofMinutes(2))
         .build();
   }

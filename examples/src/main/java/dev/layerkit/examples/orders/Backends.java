@@ -40,8 +40,8 @@ interface Backends extends AutoCloseable {
   /** Writes orders with their events: publish-after-write, or a transactional outbox. */
   OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher);
 
-  /** Subscribes to order events. */
-  EventSubscriber<OrderEvent> subscriber();
+  /** Subscribes to order events, reporting consumer lag to {@code meters} where it is tracked. */
+  EventSubscriber<OrderEvent> subscriber(MeterRegistry meters);
 
   /** Health checks of the cache and event backends. */
   List<HealthCheck> healthChecks();

@@ -72,7 +72,7 @@ final class MemoryBackends implements Backends {
   }
 
   @Override
-  public EventSubscriber<OrderEvent> subscriber() {
+  public EventSubscriber<OrderEvent> subscriber(MeterRegistry meters) {
     return bus.subscriber(Codecs.json(OrderEvent.class));
   }
 

@@ -134,7 +134,7 @@ public final class OrderSystem implements AutoCloseable {
       // 6. Data processing: order events, aggregated for the dashboard.
       EventPublisher<OrderEvent> publisher = backends.publisher();
       closeables.push(publisher::close);
-      EventSubscriber<OrderEvent> subscriber = backends.subscriber();
+      EventSubscriber<OrderEvent> subscriber = backends.subscriber(meters);
       closeables.push(subscriber::close);
       for (HealthCheck check : backends.healthChecks()) {
         health.register(check);

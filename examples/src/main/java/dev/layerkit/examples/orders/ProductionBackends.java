@@ -210,8 +210,11 @@ final class ProductionBackends implements Backends {
   }
 
   @Override
-  public EventSubscriber<OrderEvent> subscriber() {
-    return KafkaEventSubscriber.builder(kafka, Codecs.json(OrderEvent.class)).build();
+  public EventSubscriber<OrderEvent> subscriber(MeterRegistry meters) {
+    KafkaEventSubscriber<OrderEvent> subscriber = KafkaEventSubscriber
+        .builder(kafka, Codecs.json(OrderEvent.class)).meterRegistry(meters).build();
+    checks.add(subscriber.healthCheck());
+    return subscriber;
   }
 
   @Override

@@ -1,6 +1,9 @@
 package dev.layerkit.events.kafka;
 
 import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventHandler;
 import dev.layerkit.events.EventSubscriber;
@@ -10,13 +13,16 @@ import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.RawRecord;
 import dev.layerkit.events.internal.TopicNames;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -44,6 +50,11 @@ import org.jspecify.annotations.Nullable;
  * <p>New groups start at the earliest offset ({@code auto.offset.reset=earliest}). Dead-letter
  * topics are created by the broker's auto-creation or ahead of time ({@link KafkaTopics}).
  *
+ * <p>Observability: each subscription reports its {@linkplain Subscription#lag() lag}; with a
+ * {@link Builder#meterRegistry meter registry} the lag of each topic and group is the gauge {@code
+ * layerkit.events.consumer.lag}; and {@link #healthCheck()} reports stopped or failing consumers
+ * and, past {@link Builder#lagWarning(long)}, lagging ones.
+ *
  * <p>Thread-safe.
  *
  * <pre>{@code
@@ -64,12 +75,28 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
   /** Default longest wait of {@link Subscription#close()}: 30 s. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * Default time polls may keep failing before {@link #healthCheck()} reports DOWN: 30 s, long
+   * enough to ride out a leader election or a broker restart.
+   */
+  public static final Duration DEFAULT_POLL_FAILURE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default {@link Builder#lagWarning(long)}: none, lag alone never degrades the health. */
+  public static final long DEFAULT_LAG_WARNING = Long.MAX_VALUE;
+
+  private static final String LAG_GAUGE = "layerkit.events.consumer.lag";
+
   private final Codec<T> codec;
   private final Map<String, Object> consumerConfig;
   private final RetryPolicy retryPolicy;
   private final Duration pollTimeout;
   private final Duration drainTimeout;
   private final TimeSource time;
+  private final Duration pollFailureTimeout;
+  private final long lagWarning;
+  private final @Nullable MeterRegistry meterRegistry;
+  /** The lag gauge of each topic and group with a live subscription; guarded by subscriptions. */
+  private final Map<List<String>, Gauge> lagGauges = new HashMap<>();
   private final EventMetrics metrics;
   private final KafkaProducer<String, byte[]> deadLetterProducer;
   private final Duration deadLetterTimeout;
@@ -84,6 +111,9 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     this.pollTimeout = builder.pollTimeout;
     this.drainTimeout = builder.drainTimeout;
     this.time = builder.time;
+    this.pollFailureTimeout = builder.pollFailureTimeout;
+    this.lagWarning = builder.lagWarning;
+    this.meterRegistry = builder.meterRegistry;
     this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
     Map<String, Object> producerConfig = KafkaEventPublisher.defaultProducerConfig(
         String.valueOf(builder.config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)));
@@ -124,11 +154,120 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
       EventDispatcher<T> dispatcher = new EventDispatcher<>(codec, handler, retryPolicy,
           this::sendDeadLetter, time, group, metrics);
       KafkaSubscription<T> subscription = new KafkaSubscription<>(topic, group, config,
-          dispatcher, pollTimeout, drainTimeout, clientId);
+          dispatcher, pollTimeout, drainTimeout, clientId, time, this::closed);
       subscriptions.add(subscription);
+      registerLagGauge(topic, group);
       subscription.start();
       return subscription;
     }
+  }
+
+  /**
+   * Registers the lag gauge of a topic and group once; it sums the lag of every live member of
+   * that group here, since Micrometer keeps one gauge per name and tags.
+   */
+  private void registerLagGauge(String topic, String group) {
+    MeterRegistry registry = meterRegistry;
+    if (registry == null) {
+      return;
+    }
+    lagGauges.computeIfAbsent(List.of(topic, group), key -> Gauge
+        .builder(LAG_GAUGE, () -> groupLag(topic, group))
+        .description("Events of the topic not yet handled by this process's members of the group")
+        // No base unit: Prometheus would append it to the name the alert rules query.
+        .tag("backend", "kafka").tag("topic", topic).tag("group", group)
+        .strongReference(true)
+        .register(registry));
+  }
+
+  private double groupLag(String topic, String group) {
+    synchronized (subscriptions) {
+      long total = 0;
+      boolean known = false;
+      for (KafkaSubscription<T> s : subscriptions) {
+        OptionalLong lag = s.lag();
+        if (s.topic().equals(topic) && s.group().equals(group) && lag.isPresent()) {
+          total += lag.getAsLong();
+          known = true;
+        }
+      }
+      return known ? total : Double.NaN;
+    }
+  }
+
+  /** Forgets a closed subscription, and its gauge when it was the last of its topic and group. */
+  private void closed(KafkaSubscription<T> subscription) {
+    synchronized (subscriptions) {
+      subscriptions.remove(subscription);
+      boolean lastOfGroup = subscriptions.stream().noneMatch(s ->
+          s.topic().equals(subscription.topic()) && s.group().equals(subscription.group()));
+      Gauge gauge = lastOfGroup
+          ? lagGauges.remove(List.of(subscription.topic(), subscription.group())) : null;
+      if (gauge != null && meterRegistry != null) {
+        meterRegistry.remove(gauge);
+      }
+    }
+  }
+
+  /**
+   * Returns a health check named {@code kafka-subscriber} over this subscriber's open
+   * subscriptions.
+   *
+   * <p>{@link HealthStatus#DOWN} if the subscriber is closed, if a subscription's consumer thread
+   * stopped on an unexpected error (its handler threw an {@code Error}, or the thread was
+   * interrupted), or if its polls have kept failing for longer than {@link
+   * Builder#pollFailureTimeout(Duration)}; {@link HealthStatus#DEGRADED} if a subscription's
+   * {@linkplain Subscription#lag() lag} is above {@link Builder#lagWarning(long)}; {@link
+   * HealthStatus#UP} otherwise, including with no subscriptions. A slow handler is not a failing
+   * poll: it shows as lag. The details hold, under each subscription's client id, its topic,
+   * group, lag ({@code -1} when unknown) and assigned partitions.
+   *
+   * <p>The check reads state the consumer threads publish; it makes no network call and never
+   * blocks on a consumer. Thread-safe.
+   *
+   * @return the health check
+   */
+  public HealthCheck healthCheck() {
+    return HealthCheck.of("kafka-subscriber", this::health);
+  }
+
+  private Health health() {
+    List<KafkaSubscription<T>> open;
+    synchronized (subscriptions) {
+      if (closed) {
+        return Health.down("closed").build();
+      }
+      open = new ArrayList<>(subscriptions);
+    }
+    HealthStatus status = HealthStatus.UP;
+    List<String> reasons = new ArrayList<>();
+    Map<String, Object> details = new LinkedHashMap<>();
+    for (KafkaSubscription<T> s : open) {
+      if (s.isClosed()) {
+        continue;
+      }
+      OptionalLong lag = s.lag();
+      Throwable death = s.death();
+      Duration failingFor = s.pollFailingFor();
+      if (death != null) {
+        status = status.and(HealthStatus.DOWN);
+        reasons.add(s.clientId() + " stopped: " + death);
+      } else if (failingFor != null && failingFor.compareTo(pollFailureTimeout) > 0) {
+        status = status.and(HealthStatus.DOWN);
+        reasons.add(s.clientId() + " failing to poll for " + failingFor + ": "
+            + s.lastPollFailure());
+      } else if (lag.isPresent() && lag.getAsLong() > lagWarning) {
+        status = status.and(HealthStatus.DEGRADED);
+        reasons.add(s.clientId() + " lag " + lag.getAsLong() + " > " + lagWarning);
+      }
+      details.put(s.clientId(), Map.of("topic", s.topic(), "group", s.group(),
+          "lag", lag.orElse(-1), "assignedPartitions", s.assignedPartitions()));
+    }
+    Health.Builder health = status == HealthStatus.UP ? Health.up()
+        : status == HealthStatus.DEGRADED ? Health.degraded(String.join("; ", reasons))
+        : Health.down(String.join("; ", reasons));
+    details.forEach(health::detail);
+    return health.build();
   }
 
   private void sendDeadLetter(String deadLetterTopic, RawRecord original,
@@ -173,6 +312,8 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private TimeSource time = TimeSource.system();
     private @Nullable MeterRegistry meterRegistry;
+    private Duration pollFailureTimeout = DEFAULT_POLL_FAILURE_TIMEOUT;
+    private long lagWarning = DEFAULT_LAG_WARNING;
 
     private Builder(String bootstrapServers, Codec<T> codec) {
       Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -258,7 +399,46 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     }
 
     /**
-     * Sets the clock of retry backoff; meant for tests.
+     * Sets how long a subscription's polls may keep failing (the consumer throwing, for example on
+     * an authorization error) before {@link KafkaEventSubscriber#healthCheck()} reports DOWN. A
+     * broker that cannot be reached does not make polls fail: the consumer keeps reconnecting, and
+     * the trouble shows as lag that does not fall.
+     *
+     * @param pollFailureTimeout zero or more; defaults to {@link #DEFAULT_POLL_FAILURE_TIMEOUT}
+     * @return this builder
+     * @throws NullPointerException if {@code pollFailureTimeout} is null
+     * @throws IllegalArgumentException if it is negative
+     */
+    public Builder<T> pollFailureTimeout(Duration pollFailureTimeout) {
+      Objects.requireNonNull(pollFailureTimeout, "pollFailureTimeout");
+      if (pollFailureTimeout.isNegative()) {
+        throw new IllegalArgumentException("pollFailureTimeout must be >= 0 but was "
+            + pollFailureTimeout);
+      }
+      this.pollFailureTimeout = pollFailureTimeout;
+      return this;
+    }
+
+    /**
+     * Sets the lag above which {@link KafkaEventSubscriber#healthCheck()} reports a subscription
+     * DEGRADED. By default ({@link #DEFAULT_LAG_WARNING}) lag never degrades the health: what lag
+     * is too much depends on the event rate and on how late the handler's work may be, so choose
+     * it from those (for example a minute's worth of events).
+     *
+     * @param maxLag the largest lag still UP, more than zero
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxLag} is zero or negative
+     */
+    public Builder<T> lagWarning(long maxLag) {
+      if (maxLag <= 0) {
+        throw new IllegalArgumentException("maxLag must be > 0 but was " + maxLag);
+      }
+      this.lagWarning = maxLag;
+      return this;
+    }
+
+    /**
+     * Sets the clock of retry backoff and of {@link #pollFailureTimeout}; meant for tests.
      *
      * @param timeSource the clock
      * @return this builder
@@ -271,7 +451,12 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
 
     /**
      * Records {@code layerkit.events.handled}, {@code .retried} and {@code .dead-lettered} (tags
-     * {@code backend=kafka}, {@code topic}, {@code group}).
+     * {@code backend=kafka}, {@code topic}, {@code group}), and the gauge {@code
+     * layerkit.events.consumer.lag} (same tags): the sum of {@link Subscription#lag()} over this
+     * subscriber's open subscriptions of that topic and group, NaN while none knows its lag. The
+     * gauge is registered by the first {@link KafkaEventSubscriber#subscribe subscribe} of a
+     * topic and group and removed when the last of them closes. Reading it takes the
+     * subscriber's lock briefly and makes no network call.
      *
      * @param meterRegistry the registry
      * @return this builder

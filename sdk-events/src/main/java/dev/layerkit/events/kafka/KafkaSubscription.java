@@ -1,5 +1,6 @@
 package dev.layerkit.events.kafka;
 
+import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.Subscription;
 import dev.layerkit.events.internal.EventDispatcher;
 import java.time.Duration;
@@ -10,10 +11,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +28,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,19 +43,29 @@ import org.slf4j.LoggerFactory;
  * <p>Rebalance: on revoke the delivered offsets are committed and the revoked partitions' pending
  * records and retry states dropped (the next owner fetches from the commit); on loss (the member
  * was evicted) they are dropped without a commit.
+ *
+ * <p>Observability: the thread refreshes the lag after each poll (before delivering, so that a
+ * handler that blocks does not hide it) and again after delivering, from the consumer's fetch
+ * metadata ({@code currentLag}, no network call) plus the records fetched but not yet delivered.
+ * It also records since when polls have been failing and whether it stopped on an unexpected
+ * error. Other threads only read these volatile fields, never the consumer.
  */
 final class KafkaSubscription<T> implements Subscription, Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaSubscription.class);
   private static final Duration ERROR_PAUSE = Duration.ofMillis(500);
+  private static final long UNKNOWN_LAG = -1;
 
   private final String topic;
   private final String group;
+  private final String clientId;
   private final KafkaConsumer<String, byte[]> consumer;
   private final EventDispatcher<T> dispatcher;
   private final Duration pollTimeout;
   private final Duration drainTimeout;
   private final Thread thread;
+  private final TimeSource time;
+  private final Consumer<KafkaSubscription<T>> onClose;
   private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> pending =
       new HashMap<>();
   private final Map<TopicPartition, EventDispatcher.RetryState> retryStates = new HashMap<>();
@@ -59,18 +73,28 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile Set<Integer> assigned = Set.of();
   private volatile boolean running = true;
+  private volatile boolean closed;
+  private volatile long lag = UNKNOWN_LAG;
+  /** The time of the first failed poll since the last good one, or null while polls succeed. */
+  private volatile @Nullable Long failingSinceNanos;
+  private volatile @Nullable Throwable lastPollFailure;
+  /** Why the thread stopped when nobody closed it, or null while it runs or after a close. */
+  private volatile @Nullable Throwable death;
 
   KafkaSubscription(String topic, String group, Map<String, Object> config,
       EventDispatcher<T> dispatcher, Duration pollTimeout, Duration drainTimeout,
-      String threadName) {
+      String clientId, TimeSource time, Consumer<KafkaSubscription<T>> onClose) {
     this.topic = topic;
     this.group = group;
+    this.clientId = clientId;
+    this.time = time;
+    this.onClose = onClose;
     this.consumer = new KafkaConsumer<>(config, new StringDeserializer(),
         new ByteArrayDeserializer());
     this.dispatcher = dispatcher;
     this.pollTimeout = pollTimeout;
     this.drainTimeout = drainTimeout;
-    this.thread = new Thread(this, threadName);
+    this.thread = new Thread(this, clientId);
     this.thread.setDaemon(true);
   }
 
@@ -85,18 +109,28 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       while (running) {
         try {
           ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+          if (failingSinceNanos != null) {
+            failingSinceNanos = null;
+            lastPollFailure = null;
+          }
           for (TopicPartition partition : records.partitions()) {
             pending.computeIfAbsent(partition, p -> new ArrayDeque<>())
                 .addAll(records.records(partition));
           }
+          refreshLag();
           deliverPending();
           commitDelivered();
           pauseBusyPartitions();
+          refreshLag();
         } catch (WakeupException e) {
           // close() woke the poll; the loop condition decides.
         } catch (KafkaException e) {
           LOG.warn("Consumer of group {} on {} failed; polling again in {}", group, topic,
               ERROR_PAUSE, e);
+          if (failingSinceNanos == null) {
+            failingSinceNanos = time.nanoTime();
+          }
+          lastPollFailure = e;
           pauseAfterError();
         }
       }
@@ -104,7 +138,11 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       commitDelivered();
     } catch (RuntimeException | Error e) {
       LOG.error("Consumer of group {} on {} stopped", group, topic, e);
+      if (!closed) {
+        death = e;
+      }
     } finally {
+      lag = UNKNOWN_LAG;
       try {
         consumer.close(CloseOptions.timeout(drainTimeout)
             .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
@@ -114,6 +152,32 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       assigned = Set.of();
       stopped.countDown();
     }
+  }
+
+  private void refreshLag() {
+    long total = 0;
+    for (TopicPartition partition : consumer.assignment()) {
+      OptionalLong notFetched = consumer.currentLag(partition);
+      if (notFetched.isEmpty()) {
+        // No end offset or position yet; currentLag has asked the broker for the end offset, so
+        // a later refresh knows it. A partial sum would under-report, so say unknown.
+        lag = UNKNOWN_LAG;
+        return;
+      }
+      total += notFetched.getAsLong() + fetchedNotDelivered(partition);
+    }
+    lag = total;
+  }
+
+  private long fetchedNotDelivered(TopicPartition partition) {
+    ArrayDeque<ConsumerRecord<String, byte[]>> queue = pending.get(partition);
+    if (queue == null || queue.isEmpty()) {
+      return 0;
+    }
+    // From the queue, not consumer.position(), which may block to reset an invalid position.
+    // Offsets rather than the size, to agree with currentLag on compacted topics; a transaction
+    // marker after the last record is in neither count, as it is no event.
+    return queue.peekLast().offset() + 1 - queue.peekFirst().offset();
   }
 
   private void deliverPending() {
@@ -179,6 +243,9 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running = false;
+      if (!closed) {
+        death = e;
+      }
     }
   }
 
@@ -231,18 +298,54 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
   }
 
   @Override
+  public OptionalLong lag() {
+    long current = lag;
+    return current == UNKNOWN_LAG ? OptionalLong.empty() : OptionalLong.of(current);
+  }
+
+  String clientId() {
+    return clientId;
+  }
+
+  /** Returns why the polling thread stopped without a close, or null while it runs. */
+  @Nullable Throwable death() {
+    return death;
+  }
+
+  /**
+   * Returns for how long polls have kept failing, measured on the subscriber's time source, or
+   * null while they succeed.
+   */
+  @Nullable Duration pollFailingFor() {
+    Long since = failingSinceNanos;
+    return since == null ? null : Duration.ofNanos(time.nanoTime() - since);
+  }
+
+  @Nullable Throwable lastPollFailure() {
+    return lastPollFailure;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  @Override
   public void close() {
+    closed = true;
     running = false;
-    if (Thread.currentThread() == thread) {
-      return;
-    }
     try {
-      consumer.wakeup();
-      if (!stopped.await(drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
-        LOG.warn("Consumer of group {} on {} did not stop within {}", group, topic, drainTimeout);
+      // From the handler (on this thread) the loop ends when the handler returns.
+      if (Thread.currentThread() != thread) {
+        consumer.wakeup();
+        if (!stopped.await(drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+          LOG.warn("Consumer of group {} on {} did not stop within {}", group, topic,
+              drainTimeout);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      onClose.accept(this);
     }
   }
 
