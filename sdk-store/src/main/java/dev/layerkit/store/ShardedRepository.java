@@ -1533,11 +1533,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if {@code window} is negative
      */
     public Builder<ID, T> readYourWritesWindow(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.isNegative()) {
-        throw new IllegalArgumentException("readYourWritesWindow must be >= 0 but was " + window);
-      }
-      this.readYourWritesWindow = window;
+      this.readYourWritesWindow = nonNegative(window, "readYourWritesWindow");
       return this;
     }
 
@@ -1551,11 +1547,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<ID, T> unavailableFor(Duration unavailableFor) {
-      Objects.requireNonNull(unavailableFor, "unavailableFor");
-      if (unavailableFor.isNegative()) {
-        throw new IllegalArgumentException("unavailableFor must be >= 0 but was " + unavailableFor);
-      }
-      this.unavailableFor = unavailableFor;
+      this.unavailableFor = nonNegative(unavailableFor, "unavailableFor");
       return this;
     }
 
@@ -1590,12 +1582,16 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<ID, T> scatterTimeout(Duration scatterTimeout) {
-      Objects.requireNonNull(scatterTimeout, "scatterTimeout");
-      if (scatterTimeout.isNegative()) {
-        throw new IllegalArgumentException("scatterTimeout must be >= 0 but was " + scatterTimeout);
-      }
-      this.scatterTimeout = scatterTimeout;
+      this.scatterTimeout = nonNegative(scatterTimeout, "scatterTimeout");
       return this;
+    }
+
+    private static Duration nonNegative(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative()) {
+        throw new IllegalArgumentException(name + " must be >= 0 but was " + duration);
+      }
+      return duration;
     }
 
     /**
