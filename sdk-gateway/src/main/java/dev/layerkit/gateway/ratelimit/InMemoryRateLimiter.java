@@ -138,9 +138,9 @@ public final class InMemoryRateLimiter implements RateLimiter {
         .maximumSize(builder.maximumKeys)
         .expireAfterWrite(idleExpiry)
         .ticker(ticker)
-        // Maintenance is a few pointer moves: running it on the calling thread costs less than
-        // waking a pool thread for it, and makes expiry deterministic under a ManualTimeSource.
-        .executor(Runnable::run)
+        // Maintenance stays on Caffeine's default executor: on the calling thread it measured
+        // slower with two threads on a hot key (benchmarks/README.md). Expiry does not wait for
+        // it (Caffeine checks it on every read), and estimatedKeys() runs it first.
         .build();
     this.newState = key -> {
       long now = nowNanos();
