@@ -156,14 +156,16 @@ public class RateLimiterBenchmark {
    * reads it on every decision.
    */
   static final class ExactSystemClock implements TimeSource {
+    private final TimeSource system = TimeSource.system();
+
     @Override
     public long nanoTime() {
-      return System.nanoTime();
+      return system.nanoTime();
     }
 
     @Override
     public Instant instant() {
-      return Instant.now();
+      return system.instant();
     }
   }
 

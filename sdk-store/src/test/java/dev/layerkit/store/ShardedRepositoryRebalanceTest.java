@@ -1,14 +1,11 @@
 package dev.layerkit.store;
 
+import static dev.layerkit.store.RebalanceAssertions.assertEachStoredOnceWhereItBelongs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.hash.Hashing;
-import dev.layerkit.core.hash.JumpHash;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -60,18 +57,6 @@ class ShardedRepositoryRebalanceTest {
   }
 
   /** Every id is stored exactly once over all repositories, on the shard jump hash gives it. */
-  private static void assertEachStoredOnceWhereItBelongs(List<? extends Repository<String, TestOrder>> shards, int records) {
-    Map<String, Integer> where = new HashMap<>();
-    for (int s = 0; s < shards.size(); s++) {
-      try (Stream<TestOrder> all = shards.get(s).scan()) {
-        int shard = s;
-        all.forEach(o -> assertThat(where.put(o.id(), shard)).as("%s stored twice", o.id()).isNull());
-      }
-    }
-    assertThat(where).hasSize(records);
-    where.forEach((id, shard) -> assertThat(shard).as(id).isEqualTo(JumpHash.bucket(Hashing.hash(id), shards.size())));
-  }
-
   @Test
   void growingFromFourToFiveShardsWithJumpHashMovesAboutAFifthAndOnlyToTheNewShard() {
     int records = 100_000;

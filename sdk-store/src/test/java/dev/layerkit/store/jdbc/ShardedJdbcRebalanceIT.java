@@ -1,21 +1,16 @@
 package dev.layerkit.store.jdbc;
 
+import static dev.layerkit.store.RebalanceAssertions.assertResumesToTheEnd;
+import static dev.layerkit.store.RebalanceAssertions.rebalanceKilledAfter;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.hash.Hashing;
-import dev.layerkit.core.hash.JumpHash;
 import dev.layerkit.core.testing.PostgresSchema;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.Filter;
-import dev.layerkit.store.RebalanceProgress;
-import dev.layerkit.store.RebalanceReport;
 import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.TestOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -67,32 +62,10 @@ class ShardedJdbcRebalanceIT {
     }
     List<JdbcRepository<String, TestOrder>> grown = new ArrayList<>(old);
     grown.add(table("orders_4"));
-    AtomicLong movedWhenKilled = new AtomicLong();
-    assertThatThrownBy(() -> first.rebalance(grown, (moved, examined, total) -> {
-      if (moved >= 400) {
-        movedWhenKilled.set(moved);
-        throw new IllegalStateException("killed");
-      }
-    })).hasMessage("killed");
+    long movedWhenKilled = rebalanceKilledAfter(first, grown, 400);
 
     ShardedRepository<String, TestOrder> restarted = sharded(ShardedRepository.builder(old).rebalancingTo(grown));
-    assertThat(restarted.count(Filter.all())).isEqualTo(records);
-    assertThat(restarted.findAll(Filter.eq("customerId", "c-3"))).hasSize(records / 40);
-    RebalanceReport report = restarted.rebalance(grown, RebalanceProgress.none());
-    long moved = movedWhenKilled.get() + report.moved();
-    // 1/5 of 4,000 expected; binomial standard deviation about 25.
-    assertThat(moved).isBetween(650L, 950L);
-    long total = 0;
-    for (int s = 0; s < grown.size(); s++) {
-      try (Stream<TestOrder> rows = grown.get(s).scan()) {
-        int shard = s;
-        total += rows.peek(o -> assertThat(JumpHash.bucket(Hashing.hash(o.id()), 5)).as(o.id()).isEqualTo(shard)).count();
-      }
-    }
-    assertThat(total).as("every row once").isEqualTo(records);
+    long moved = assertResumesToTheEnd(restarted, grown, records, movedWhenKilled);
     assertThat(grown.get(4).count(Filter.all())).isEqualTo(moved);
-    for (int i = 0; i < records; i += 37) {
-      assertThat(restarted.findById("o-" + i)).isPresent();
-    }
   }
 }

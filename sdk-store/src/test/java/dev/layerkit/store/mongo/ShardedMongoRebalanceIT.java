@@ -1,24 +1,17 @@
 package dev.layerkit.store.mongo;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.layerkit.store.RebalanceAssertions.assertResumesToTheEnd;
+import static dev.layerkit.store.RebalanceAssertions.rebalanceKilledAfter;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import dev.layerkit.core.hash.Hashing;
-import dev.layerkit.core.hash.JumpHash;
 import dev.layerkit.core.testing.TestMongo;
 import dev.layerkit.core.testing.TestServers;
-import dev.layerkit.store.Filter;
-import dev.layerkit.store.RebalanceProgress;
-import dev.layerkit.store.RebalanceReport;
 import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.TestOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -39,37 +32,15 @@ class ShardedMongoRebalanceIT {
       }
       List<MongoRepository<String, TestOrder>> grown = new ArrayList<>(old);
       grown.add(MongoRepository.builder(TestOrder.DESCRIPTOR).database(database).collection("orders_4").build());
-      AtomicLong movedWhenKilled = new AtomicLong();
+      long movedWhenKilled;
       try (ShardedRepository<String, TestOrder> first = ShardedRepository.builder(old).rebalanceBatchSize(100).build()) {
         for (int i = 0; i < records; i++) {
           first.insertIfAbsent(TestOrder.of("o-" + i, "c-" + i % 40, i, "NEW").withVersion(1));
         }
-        assertThatThrownBy(() -> first.rebalance(grown, (moved, examined, total) -> {
-          if (moved >= 400) {
-            movedWhenKilled.set(moved);
-            throw new IllegalStateException("killed");
-          }
-        })).hasMessage("killed");
+        movedWhenKilled = rebalanceKilledAfter(first, grown, 400);
       }
       try (ShardedRepository<String, TestOrder> restarted = ShardedRepository.builder(old).rebalancingTo(grown).build()) {
-        assertThat(restarted.count(Filter.all())).isEqualTo(records);
-        assertThat(restarted.findAll(Filter.eq("customerId", "c-3"))).hasSize(records / 40);
-        RebalanceReport report = restarted.rebalance(grown, RebalanceProgress.none());
-        long moved = movedWhenKilled.get() + report.moved();
-        // 1/5 of 4,000 expected; binomial standard deviation about 25.
-        assertThat(moved).isBetween(650L, 950L);
-        long total = 0;
-        for (int s = 0; s < grown.size(); s++) {
-          try (Stream<TestOrder> documents = grown.get(s).scan()) {
-            int shard = s;
-            total += documents.peek(o -> assertThat(JumpHash.bucket(Hashing.hash(o.id()), 5)).as(o.id()).isEqualTo(shard))
-                .count();
-          }
-        }
-        assertThat(total).as("every document once").isEqualTo(records);
-        for (int i = 0; i < records; i += 37) {
-          assertThat(restarted.findById("o-" + i)).isPresent();
-        }
+        assertResumesToTheEnd(restarted, grown, records, movedWhenKilled);
       }
     }
   }
