@@ -27,12 +27,12 @@ import org.jspecify.annotations.Nullable;
  * hit allocates nothing), then refills and takes permits in place:
  *
  * <ul>
- *   <li>With one limit (most policies), by compare-and-swap alone, with no lock: a thread that is
- *       descheduled mid-decision holds up no other, and two threads on one hot key cost within
- *       about a fifth of what Bucket4j's lock-free bucket costs, without its allocation of a
- *       state copy per decision.
- *       A request racing another thread's refill may be decided before that refill (on less
- *       credit, never more; see {@link BucketArithmetic#tryAcquireLockFree}).
+ *   <li>With one limit (most policies), by atomic operations alone, with no lock: a thread that
+ *       is descheduled mid-decision holds up no other. A take is one atomic add on the credit, so
+ *       two threads on one hot key cost what Bucket4j's lock-free bucket costs, without its
+ *       allocation of a state copy per decision. A request racing another thread's refill or
+ *       denial may be decided on less credit than a moment later, never on more (see
+ *       {@link BucketArithmetic#tryAcquireLockFree}).
  *   <li>With several limits, under a spin lock on a word of the array, so that a request takes
  *       from every limit or from none. The critical section is a few dozen arithmetic
  *       instructions and no allocation.
@@ -48,9 +48,10 @@ import org.jspecify.annotations.Nullable;
  * entry without writing it; see {@link #idleExpiry}.) The cache also holds at most
  * {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS}); evicting an
  * active key early hands it a full bucket, so size the bound above the number of keys active
- * within one refill time. A key costs 148 bytes of heap with one limit and 196 with two, plus the
- * key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take
- * about 150 MB besides their names.
+ * within one refill time. A key costs 196 bytes of heap with one limit or two, plus the key
+ * string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take about
+ * 200 MB besides their names. (A single-limit state spans two cache lines so that two threads on
+ * one key do not trade the line of the words they only read; that costs 48 of the bytes.)
  *
  * <p>A request that races with the expiry of its key's idle state may be counted against the
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
