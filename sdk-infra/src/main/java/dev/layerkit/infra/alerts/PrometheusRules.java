@@ -286,7 +286,9 @@ public final class PrometheusRules {
 
     /**
      * Alerts (ticket) when a consumer group lags more than {@code maxRecords} behind on a topic,
-     * for 10 minutes.
+     * for 10 minutes. The group's lag is the sum over its members (each pod exports the lag of
+     * the partitions assigned to it, so the pods' values add up to the group's); one alert per
+     * group and topic.
      *
      * @param maxRecords the largest acceptable lag, positive
      * @return this builder
@@ -299,7 +301,7 @@ public final class PrometheusRules {
       }
       once("consumerLag");
       objectives.put("HighConsumerLag", sel -> rule("HighConsumerLag",
-          "max by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,
+          "sum by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,
           Duration.ofMinutes(10), "ticket",
           service + " consumer group {{ $labels.group }} lags on {{ $labels.topic }}",
           "Lag is {{ $value }} records, above " + maxRecords + "."));

@@ -90,6 +90,17 @@ class PrometheusRulesPromtoolIT {
         "        values: '1 1 0x28'",
         "      - series: 'layerkit_health_ready{" + sel + ",pod=\"order-service-1\"}'",
         "        values: '1x30'",
+        // Two members of group billing lag 6,000 each: 12,000 for the group, above 10,000,
+        // though neither pod alone is. Group audit's one member lags 9,000: below.
+        "      - series: 'layerkit_events_consumer_lag{" + sel + ",pod=\"order-service-0\","
+            + "group=\"billing\",topic=\"orders\"}'",
+        "        values: '6000x30'",
+        "      - series: 'layerkit_events_consumer_lag{" + sel + ",pod=\"order-service-1\","
+            + "group=\"billing\",topic=\"orders\"}'",
+        "        values: '6000x30'",
+        "      - series: 'layerkit_events_consumer_lag{" + sel + ",pod=\"order-service-0\","
+            + "group=\"audit\",topic=\"orders\"}'",
+        "        values: '9000x30'",
         "    alert_rule_test:",
         "      - eval_time: 3m",
         "        alertname: OrderServiceNotReady",
@@ -110,7 +121,17 @@ class PrometheusRulesPromtoolIT {
         "              description: '5xx ratio is 2% over the last 5 minutes.'",
         "      - eval_time: 25m",
         "        alertname: OrderServiceLowCacheHitRatio",
-        "        exp_alerts: []");
+        "        exp_alerts: []",
+        "      - eval_time: 5m",
+        "        alertname: OrderServiceHighConsumerLag",
+        "        exp_alerts: []",
+        "      - eval_time: 15m",
+        "        alertname: OrderServiceHighConsumerLag",
+        "        exp_alerts:",
+        "          - exp_labels: {severity: ticket, service: order-service, group: billing, topic: orders}",
+        "            exp_annotations:",
+        "              summary: 'order-service consumer group billing lags on orders'",
+        "              description: 'Lag is 12000 records, above 10000.'");
     Files.write(dir.resolve("rules_test.yaml"), test, StandardCharsets.UTF_8);
     String output = run(promtool().toString(), "test", "rules", "rules_test.yaml");
     assertThat(output).contains("SUCCESS");

@@ -56,7 +56,7 @@ class PrometheusRulesTest {
   void serviceLabelIsConfigurableEvenAfterTheObjectives() throws Exception {
     String yaml = PrometheusRules.builder("gw").consumerLag(5).serviceLabel("job").build().toYaml();
     assertThat(new YAMLMapper().readTree(yaml).at("/groups/0/rules/0/expr").asText())
-        .isEqualTo("max by (group, topic) (layerkit_events_consumer_lag{job=\"gw\"}) > 5");
+        .isEqualTo("sum by (group, topic) (layerkit_events_consumer_lag{job=\"gw\"}) > 5");
   }
 
   @Test
