@@ -9,6 +9,7 @@ import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.testing.TestKafka;
 import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.Subscription;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -140,6 +142,45 @@ class KafkaConsumerLagIT {
     assertThat(closed.status()).isEqualTo(HealthStatus.DOWN);
     assertThat(closed.detail("reason")).isEqualTo("closed");
     assertThat(registry.find(LAG_GAUGE).gauges()).as("every lag gauge removed").isEmpty();
+  }
+
+  /**
+   * Polls that keep failing turn the health DOWN once they have failed for longer than
+   * {@code pollFailureTimeout} on the subscriber's clock, and not before. With
+   * {@code auto.offset.reset=none} and a group that never committed, every poll throws
+   * {@code NoOffsetForPartitionException}; the manual clock decides how long that has gone on.
+   */
+  @Test
+  void healthIsDownOncePollsHaveKeptFailingForLongerThanTheTimeout() throws Exception {
+    TestKafka kafka = TestServers.kafka();
+    String topic = newTopic(kafka, "lag-no-offset");
+    ManualTimeSource clock = new ManualTimeSource();
+    KafkaEventSubscriber<String> subscriber = KafkaEventSubscriber
+        .builder(kafka.bootstrapServers(), Codecs.utf8())
+        .property(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none")
+        .pollFailureTimeout(Duration.ofSeconds(30))
+        .timeSource(clock)
+        .build();
+    HealthCheck health = subscriber.healthCheck();
+    try {
+      KafkaSubscription<?> failing =
+          (KafkaSubscription<?>) subscriber.subscribe(topic, "g", e -> { });
+      await().atMost(WAIT).until(() -> failing.pollFailingFor() != null);
+      assertThat(health.check().status()).as("failing, but for no time yet")
+          .isEqualTo(HealthStatus.UP);
+
+      clock.advance(Duration.ofSeconds(30));
+      assertThat(health.check().status()).as("failing for exactly the timeout")
+          .isEqualTo(HealthStatus.UP);
+
+      clock.advance(Duration.ofMillis(1));
+      Health down = health.check();
+      assertThat(down.status()).isEqualTo(HealthStatus.DOWN);
+      assertThat((String) down.detail("reason")).contains("failing to poll for PT30.001S")
+          .contains("NoOffsetForPartitionException");
+    } finally {
+      subscriber.close();
+    }
   }
 
   private static double lagGauge(SimpleMeterRegistry registry, String topic) {
