@@ -95,6 +95,8 @@ public final class Gateway implements AutoCloseable {
       GlobalEventExecutor.INSTANCE);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object lifecycle = new Object();
+  /** Notified when the last in-flight request ends while draining. */
+  private final Object drainMonitor = new Object();
   private @Nullable EventLoopGroup bossGroup;
   private @Nullable EventLoopGroup workerGroup;
   private @Nullable Channel serverChannel;
@@ -270,22 +272,16 @@ public final class Gateway implements AutoCloseable {
     for (Channel client : clients) {
       client.pipeline().fireUserEventTriggered(ClientHandler.DRAIN);
     }
-    long deadlineNanos = System.nanoTime() + deadline.toNanos();
-    boolean drained = true;
-    while (inFlight.get() > 0) {
-      if (System.nanoTime() - deadlineNanos >= 0) {
-        drained = false;
-        log.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
-            deadline, inFlight.get());
-        break;
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        drained = false;
-        break;
-      }
+    boolean drained;
+    try {
+      drained = awaitNoneInFlight(System.nanoTime() + deadline.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drained = false;
+    }
+    if (!drained) {
+      log.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
+          deadline, inFlight.get());
     }
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -293,6 +289,24 @@ public final class Gateway implements AutoCloseable {
     state = State.CLOSED;
     log.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
     return drained;
+  }
+
+  /**
+   * Waits until no request is in flight or the deadline passes. {@link #requestEnded} wakes the
+   * wait when the count reaches zero while draining, so shutdown returns as soon as the last
+   * request ends.
+   */
+  private boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
+    synchronized (drainMonitor) {
+      while (inFlight.get() > 0) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
+      }
+      return true;
+    }
   }
 
   // --- used by the handlers --------------------------------------------------------------------
@@ -322,7 +336,13 @@ public final class Gateway implements AutoCloseable {
   }
 
   void requestEnded() {
-    inFlight.decrementAndGet();
+    // The count is decremented before the state is read, and shutdown sets the state before it
+    // reads the count, so a last request ending as draining starts is seen by one or the other.
+    if (inFlight.decrementAndGet() == 0 && state == State.DRAINING) {
+      synchronized (drainMonitor) {
+        drainMonitor.notifyAll();
+      }
+    }
   }
 
   /** The builder's values, frozen. */

@@ -87,6 +87,32 @@ class GatewayLifecycleIT extends GatewayTestSupport {
   }
 
   @Test
+  void shutdownPastItsDeadlineReportsItAndClosesTheRequestsStillInFlight() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build());
+    int port = gateway.port();
+    CompletableFuture<HttpResponse<String>> slow =
+        CompletableFuture.supplyAsync(() -> {
+          try {
+            return get(gateway, "/slow");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1
+        && a.slowRequestArrived());
+    try {
+      assertThat(gateway.shutdown(Duration.ofMillis(100))).as("drained in time").isFalse();
+      assertThatThrownBy(() -> slow.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the request still in flight is cut off, not left hanging")
+          .isInstanceOf(java.util.concurrent.ExecutionException.class);
+      assertThatThrownBy(() -> new RawHttp(port)).isInstanceOf(java.net.ConnectException.class);
+    } finally {
+      a.releaseSlow();
+    }
+  }
+
+  @Test
   void recordsRequestsPerRouteAndStatusClassAndRateLimitDenials() throws Exception {
     TestUpstream a = upstream("a");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
