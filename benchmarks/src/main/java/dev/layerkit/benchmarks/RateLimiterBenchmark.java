@@ -42,9 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code layerkitExactClock} is Layerkit reading the clock on every decision (a time source other
  * than {@code TimeSource.system()}, wrapping {@code System.nanoTime()}), to show what the coarse
  * clock saves. {@code layerkitArithmeticInMap} is Layerkit's decision (the internal
- * {@code BucketArithmetic}, lock-free for one limit) on states kept in a {@link ConcurrentHashMap}
- * like the anchors' and without metrics or argument checks: the difference to {@code layerkit} is
- * the cost of the bounded, expiring Caffeine store.
+ * {@code BucketArithmetic}) on states kept in a {@link ConcurrentHashMap} like the anchors' and
+ * without metrics or argument checks: the difference to {@code layerkit} is the cost of the
+ * bounded, expiring Caffeine store. {@code layerkitTwoLimits} and {@code bucket4jTwoLimits} add a
+ * second limit that never binds, so that both libraries check and take from two.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar '\.RateLimiterBenchmark\.' -t 1 -prof gc}
  * and again with {@code -t 2} (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
@@ -66,10 +67,13 @@ public class RateLimiterBenchmark {
   String[] keyNames;
   RateLimiter layerkit;
   RateLimiter layerkitExactClock;
+  RateLimiter layerkitTwoLimits;
   ConcurrentHashMap<String, Bucket> bucket4j;
+  ConcurrentHashMap<String, Bucket> bucket4jTwoLimits;
   ConcurrentHashMap<String, io.github.resilience4j.ratelimiter.RateLimiter> resilience4j;
   ConcurrentHashMap<String, com.google.common.util.concurrent.RateLimiter> guava;
   Function<String, Bucket> newBucket;
+  Function<String, Bucket> newTwoLimitBucket;
   Function<String, io.github.resilience4j.ratelimiter.RateLimiter> newResilience4j;
   Function<String, com.google.common.util.concurrent.RateLimiter> newGuava;
   BucketArithmetic arithmetic;
@@ -91,6 +95,17 @@ public class RateLimiterBenchmark {
     newBucket = key -> Bucket.builder()
         .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
         .build();
+    // A second limit that is never the binding one: both libraries check and take from two.
+    RateLimitPolicy twoLimits = RateLimitPolicy.of(
+        Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1)),
+        Limit.greedy(2 * BURST, 2 * RATE_PER_SECOND, Duration.ofSeconds(2)));
+    layerkitTwoLimits = RateLimiters.inMemory(twoLimits);
+    bucket4jTwoLimits = new ConcurrentHashMap<>();
+    newTwoLimitBucket = key -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
+        .addLimit(Bandwidth.builder().capacity(2 * BURST)
+            .refillGreedy(2 * RATE_PER_SECOND, Duration.ofSeconds(2)).build())
+        .build();
     RateLimiterConfig r4jConfig = RateLimiterConfig.custom()
         .limitForPeriod(1_000_000).limitRefreshPeriod(Duration.ofMillis(1)).timeoutDuration(Duration.ZERO).build();
     resilience4j = new ConcurrentHashMap<>();
@@ -104,6 +119,8 @@ public class RateLimiterBenchmark {
     for (String key : keyNames) {
       layerkit.tryAcquire(key);
       layerkitExactClock.tryAcquire(key);
+      layerkitTwoLimits.tryAcquire(key);
+      bucket4jTwoLimits.computeIfAbsent(key, newTwoLimitBucket).tryConsume(1);
       bucket4j.computeIfAbsent(key, newBucket).tryConsume(1);
       resilience4j.computeIfAbsent(key, newResilience4j).acquirePermission();
       guava.computeIfAbsent(key, newGuava).tryAcquire();
@@ -130,6 +147,20 @@ public class RateLimiterBenchmark {
     return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
   }
 
+  /** Bucket4j's local lock-free bucket with two bandwidths, {@code tryConsume(1)}. */
+  @Benchmark
+  public boolean bucket4jTwoLimits(KeyCursor cursor) {
+    return bucket4jTwoLimits.computeIfAbsent(cursor.next(keyNames), newTwoLimitBucket)
+        .tryConsume(1);
+  }
+
+  /** Layerkit's in-memory limiter with a policy of two limits. */
+  @Benchmark
+  public long layerkitTwoLimits(KeyCursor cursor) {
+    var decision = layerkitTwoLimits.tryAcquire(cursor.next(keyNames));
+    return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
+  }
+
   /** Layerkit's in-memory limiter reading {@code System.nanoTime()} on every decision. */
   @Benchmark
   public long layerkitExactClock(KeyCursor cursor) {
@@ -144,11 +175,11 @@ public class RateLimiterBenchmark {
   @Benchmark
   public long layerkitArithmeticInMap(KeyCursor cursor) {
     long[] state = arithmeticStates.get(cursor.next(keyNames));
-    long remaining = arithmetic.tryAcquireLockFree(state, coarseClock.nanoTime() - epochNanos, 1);
-    if (remaining == BucketArithmetic.DENIED) {
-      remaining = arithmetic.tryAcquireLockFree(state, System.nanoTime() - epochNanos, 1);
+    long outcome = arithmetic.tryAcquire(state, coarseClock.nanoTime() - epochNanos, 1);
+    if (outcome == BucketArithmetic.DENIED) {
+      outcome = arithmetic.tryAcquire(state, System.nanoTime() - epochNanos, 1);
     }
-    return remaining;
+    return outcome;
   }
 
   /**

@@ -24,21 +24,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A key's state is one {@code long[]} holding each limit's credit and last refill time (see
  * {@link BucketArithmetic} for the exact integer model). A decision looks the array up (a Caffeine
- * hit allocates nothing), then refills and takes permits in place:
- *
- * <ul>
- *   <li>With one limit (most policies), by atomic operations alone, with no lock: a thread that
- *       is descheduled mid-decision holds up no other. A take is one atomic add on the credit, so
- *       two threads on one hot key cost what Bucket4j's lock-free bucket costs, without its
- *       allocation of a state copy per decision. A request racing another thread's refill or
- *       denial may be decided on less credit than a moment later, never on more (see
- *       {@link BucketArithmetic#tryAcquireLockFree}).
- *   <li>With several limits, under a spin lock on a word of the array, so that a request takes
- *       from every limit or from none. The critical section is a few dozen arithmetic
- *       instructions and no allocation.
- * </ul>
- *
- * <p>Both allocate nothing ({@code benchmarks/README.md} compares them with Bucket4j).
+ * hit allocates nothing), then refills and takes permits in place by atomic operations alone, with
+ * no lock, whatever the number of limits: a thread that is descheduled mid-decision holds up no
+ * other. A take is one atomic add on each limit's credit, so two threads on one hot key cost what
+ * Bucket4j's lock-free bucket costs, without its allocation of a state copy per decision; a
+ * request denied by one limit returns what it took from the others, so it takes from every limit
+ * or from none. A request racing another thread's refill or denial may be decided on less credit
+ * than a moment later, never on more (see {@link BucketArithmetic#tryAcquire}). An allowed
+ * decision allocates nothing ({@code benchmarks/README.md} compares them with Bucket4j).
  *
  * <h2>Memory</h2>
  *
@@ -48,10 +41,10 @@ import org.jspecify.annotations.Nullable;
  * entry without writing it; see {@link #idleExpiry}.) The cache also holds at most
  * {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS}); evicting an
  * active key early hands it a full bucket, so size the bound above the number of keys active
- * within one refill time. A key costs 196 bytes of heap with one limit or two, plus the key
- * string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take about
- * 200 MB besides their names. (A single-limit state spans two cache lines so that two threads on
- * one key do not trade the line of the words they only read; that costs 48 of the bytes.)
+ * within one refill time. A key costs 204 bytes of heap with one limit and 220 with two, plus the
+ * key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take
+ * about 200 MB besides their names. (The credits sit a cache line away from the words decisions
+ * only read, so that two threads on one key do not trade that line; 56 of the bytes are the gap.)
  *
  * <p>A request that races with the expiry of its key's idle state may be counted against the
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that
@@ -86,7 +79,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
   public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-  private static final int SPINS_BEFORE_YIELD = 64;
 
   /** Added to the full-refill time in the idle expiry; see {@link #idleExpiry(long)}. */
   static final Duration IDLE_SLACK = Duration.ofSeconds(1);
@@ -112,9 +104,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final long renewAfterNanos;
   private final int touchedIndex;
   private final AllowedDecisions decisions;
-  /** Whether the policy has one limit, so decisions need no lock; {@link #capacity} is its size. */
-  private final boolean lockFree;
-  private final long capacity;
   private final @Nullable Counter allowedCounter;
   private final @Nullable Counter deniedCounter;
 
@@ -150,8 +139,6 @@ public final class InMemoryRateLimiter implements RateLimiter {
       return state;
     };
     this.decisions = new AllowedDecisions(policy);
-    this.lockFree = arithmetic.singleLimit();
-    this.capacity = policy.minCapacity();
     MeterRegistry registry = builder.meterRegistry;
     if (registry != null) {
       allowedCounter = Counter.builder("layerkit.ratelimit.decisions")
@@ -189,93 +176,39 @@ public final class InMemoryRateLimiter implements RateLimiter {
     long now = (stale != null ? stale.nanoTime() : timeSource.nanoTime()) - epochNanos;
     long[] state = states.get(key, newState);
     renewIfDue(key, state, now);
-    if (!lockFree) {
-      return decideLocked(state, now, permits, stale == null);
-    }
     // The common path stays small enough for the JIT to compile as one piece; denials (which
-    // allocate their decision) and the locked path are calls.
-    long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
-    if (remaining == BucketArithmetic.DENIED) {
-      return decideDeniedLockFree(state, now, permits, stale == null);
+    // allocate their decision) are a call.
+    long outcome = arithmetic.tryAcquire(state, now, permits);
+    if (outcome == BucketArithmetic.DENIED) {
+      return decideDenied(state, now, permits, stale == null);
     }
     if (allowedCounter != null) {
       allowedCounter.increment();
     }
-    return decisions.allowed(remaining, capacity);
+    return decisions.allowed(BucketArithmetic.remaining(outcome), arithmetic.limit(outcome));
   }
 
   /**
-   * After a lock-free denial: decides again on the exact clock if the denial was on the coarse one
-   * (which took nothing; the real clock may have refilled since), else builds the denial.
+   * After a denial: decides again on the exact clock if the denial was on the coarse one (which
+   * took nothing; the real clock may have refilled since), else builds the denial.
    */
-  private RateLimitDecision decideDeniedLockFree(long[] state, long now, long permits, boolean exact) {
+  private RateLimitDecision decideDenied(long[] state, long now, long permits, boolean exact) {
     if (!exact) {
       now = timeSource.nanoTime() - epochNanos;
-      long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
-      if (remaining != BucketArithmetic.DENIED) {
+      long outcome = arithmetic.tryAcquire(state, now, permits);
+      if (outcome != BucketArithmetic.DENIED) {
         if (allowedCounter != null) {
           allowedCounter.increment();
         }
-        return decisions.allowed(remaining, capacity);
+        return decisions.allowed(BucketArithmetic.remaining(outcome), arithmetic.limit(outcome));
       }
     }
     if (deniedCounter != null) {
       deniedCounter.increment();
     }
-    return new RateLimitDecision(false, arithmetic.remainingLockFree(state), capacity,
-        arithmetic.retryAfterNanosLockFree(state, now, permits));
-  }
-
-  /** Decides a policy of several limits under the key's lock, so all limits take or none. */
-  private RateLimitDecision decideLocked(long[] state, long now, long permits, boolean exact) {
-    int end = state.length;
-    long remaining;
-    long limit;
-    long retryAfterNanos;
-    while (true) {
-      lock(state, end - BucketArithmetic.LOCK);
-      try {
-        arithmetic.tryAcquire(state, now, permits);
-        remaining = state[end - BucketArithmetic.REMAINING];
-        limit = state[end - BucketArithmetic.LIMIT];
-        retryAfterNanos = state[end - BucketArithmetic.RETRY_AFTER_NANOS];
-      } finally {
-        LONGS.setRelease(state, end - BucketArithmetic.LOCK, 0L);
-      }
-      if (retryAfterNanos == 0 || exact) {
-        break;
-      }
-      // Denied as of the last tick, which took nothing: the real clock may have refilled enough
-      // since. Read outside the lock, so the read does not lengthen the critical section.
-      now = timeSource.nanoTime() - epochNanos;
-      exact = true;
-    }
-    boolean allowed = retryAfterNanos == 0;
-    Counter counter = allowed ? allowedCounter : deniedCounter;
-    if (counter != null) {
-      counter.increment();
-    }
-    return allowed ? decisions.allowed(remaining, limit) : new RateLimitDecision(false, remaining, limit, retryAfterNanos);
-  }
-
-  /**
-   * Takes the key's lock word. A monitor ({@code synchronized}) inflates as soon as two threads
-   * meet on a hot key and then parks them, which measured four times slower than Bucket4j's
-   * compare-and-swap; the critical section here is a few dozen instructions, so a
-   * test-and-test-and-set spin that backs off to {@link Thread#yield()} (for when more threads
-   * than cores contend and the holder was descheduled) is the cheaper wait.
-   */
-  private static void lock(long[] state, int index) {
-    int spins = 0;
-    while (!LONGS.compareAndSet(state, index, 0L, 1L)) {
-      do {
-        if (++spins < SPINS_BEFORE_YIELD) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield();
-        }
-      } while ((long) LONGS.getOpaque(state, index) != 0L);
-    }
+    long current = arithmetic.current(state);
+    return new RateLimitDecision(false, BucketArithmetic.remaining(current),
+        arithmetic.limit(current), arithmetic.retryAfterNanos(state, now, permits));
   }
 
   /**

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Exact integer token-bucket arithmetic for a {@link RateLimitPolicy}, shared by the in-memory
- * limiter and mirrored line for line by the Redis script.
+ * Exact integer token-bucket arithmetic for a {@link RateLimitPolicy}, decided without locks by
+ * the in-memory limiter and mirrored by the Redis script.
  *
  * <h2>Model</h2>
  *
@@ -25,59 +25,39 @@ import java.util.List;
  *
  * <h2>State</h2>
  *
- * <p>Two longs per limit: {@code state[2i]} is the credit, {@code state[2i+1]} the time of the last
- * refill in units since the limiter's epoch. A request takes {@code permits * P} credit from every
- * limit, or from none. Three more longs at the end receive the outcome of the last
- * {@link #tryAcquire}, so that a decision is computed without allocating (see
- * {@link #REMAINING}, {@link #LIMIT}, {@link #RETRY_AFTER_NANOS}), and two are left for the
- * caller: a time (at {@link #touchedIndex()}) and a lock ({@link #LOCK}). A single-limit state
- * decided by {@link #tryAcquireLockFree} is laid out differently (see there).
+ * <p>One {@code long[]} per key: first each limit's last refill time, in units since the
+ * limiter's epoch, and a word for the caller (at {@link #touchedIndex()}); then, eight words on so
+ * that they share no cache line with those whatever the array's alignment, each limit's credit.
+ * Decisions read the first words on every call but write them about once per refill; they write
+ * the credit on every call. With both in one line, each decision on a hot key fetched the line
+ * twice, once to read and once to write ({@code benchmarks/README.md}).
  *
  * <h2>Concurrency</h2>
  *
- * <p>{@link #tryAcquire} works on plain fields: callers serialize access to one key's state array,
- * for example with the {@link #LOCK} word. A policy of a single limit can instead be decided
- * without any lock by {@link #tryAcquireLockFree}, which needs no outcome slots (see there).
- *
- * <p>Instances are immutable and thread-safe.
+ * <p>{@link #tryAcquire} decides with atomic operations on the state alone, no lock: a thread
+ * descheduled mid-decision holds up no other. Instances are immutable and thread-safe.
  */
 public final class BucketArithmetic {
-
-  /** Offset from the end of a state array of the remaining permits of the last decision. */
-  public static final int REMAINING = 4;
-
-  /** Offset from the end of a state array of the binding limit's capacity of the last decision. */
-  public static final int LIMIT = 3;
-
-  /**
-   * Offset from the end of a state array of the last decision's retry-after in nanoseconds:
-   * 0 if it allowed, positive if it denied.
-   */
-  public static final int RETRY_AFTER_NANOS = 2;
-
-  /**
-   * Offset from the end of a state array of a word callers may use as a lock (0 free, 1 held);
-   * the arithmetic never touches it.
-   */
-  public static final int LOCK = 1;
-
 
   /** The largest integer a double holds exactly: every credit value stays at or below it. */
   public static final long MAX_EXACT = 1L << 53;
 
-  /** What {@link #tryAcquireLockFree} returns when it denies. */
+  /** What {@link #tryAcquire} returns when it denies. */
   public static final long DENIED = -1;
 
+  /** An outcome's low bits hold the remaining permits, at most {@link #MAX_EXACT}. */
+  private static final int LIMIT_SHIFT = 54;
+
+  /** The most limits a policy can have here, so that an outcome can name the binding one. */
+  private static final int MAX_LIMITS = 1 << (63 - LIMIT_SHIFT);
+
+  /**
+   * Words from the caller's word to the first credit: two words eight apart never share a 64-byte
+   * line, wherever the array starts.
+   */
+  private static final int LINE_LONGS = 8;
+
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-  // The lock-free layout: no outcome slots or lock, and the credit, which every decision writes,
-  // a cache line away from the two words decisions only read (eight longs on, whatever the
-  // array's alignment). In one line, each decision on a hot key fetched the line twice, once for
-  // the refill-time read, once for the write; apart, that read hits. On two threads this measured
-  // about 7% faster, for 48 more bytes a key (benchmarks/README.md).
-  static final int LAST_REFILL = 0;
-  private static final int LOCK_FREE_TOUCHED = 1;
-  static final int CREDIT = 8;
-  private static final int LOCK_FREE_LENGTH = 9;
 
   private final long[] unitNanos;
   private final long[] period;
@@ -85,24 +65,35 @@ public final class BucketArithmetic {
   private final long[] capacity;
   private final long[] fullCredit;
   private final long[] fullRefillUnits;
+  private final long[] intervalsToFill;
   private final boolean[] greedy;
   private final long minCapacity;
+  private final long minUnitNanos;
+  private final int touched;
+  private final int credits;
 
   /**
    * Prepares the arithmetic for a policy.
    *
    * @param policy the policy
+   * @throws IllegalArgumentException if the policy has more than 512 limits
    */
   public BucketArithmetic(RateLimitPolicy policy) {
     List<Limit> limits = policy.limits();
     int n = limits.size();
+    if (n > MAX_LIMITS) {
+      throw new IllegalArgumentException(
+          "a policy must have at most " + MAX_LIMITS + " limits but had " + n);
+    }
     unitNanos = new long[n];
     period = new long[n];
     refill = new long[n];
     capacity = new long[n];
     fullCredit = new long[n];
     fullRefillUnits = new long[n];
+    intervalsToFill = new long[n];
     greedy = new boolean[n];
+    long smallestUnit = Long.MAX_VALUE;
     for (int i = 0; i < n; i++) {
       Limit limit = limits.get(i);
       unitNanos[i] = unitNanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
@@ -111,9 +102,14 @@ public final class BucketArithmetic {
       capacity[i] = limit.capacity();
       fullCredit[i] = capacity[i] * period[i];
       fullRefillUnits[i] = ceilDiv(fullCredit[i], refill[i]);
+      intervalsToFill[i] = ceilDiv(capacity[i], refill[i]);
       greedy[i] = limit.refill() == Limit.Refill.GREEDY;
+      smallestUnit = Math.min(smallestUnit, unitNanos[i]);
     }
     minCapacity = policy.minCapacity();
+    minUnitNanos = smallestUnit;
+    touched = n;
+    credits = touched + LINE_LONGS;
   }
 
   /**
@@ -160,20 +156,14 @@ public final class BucketArithmetic {
    * Returns a new state array with every bucket full as of {@code nowNanos}.
    *
    * @param nowNanos nanoseconds since the limiter's epoch, not negative
-   * @return the state: for several limits two longs per limit, then the caller's time, three for
-   *     the outcome and the caller's lock word; for one limit, the lock-free layout
+   * @return the state, laid out as the class describes; the caller's word is zero
    */
   public long[] newState(long nowNanos) {
-    if (singleLimit()) {
-      long[] state = new long[LOCK_FREE_LENGTH];
-      state[CREDIT] = fullCredit[0];
-      state[LAST_REFILL] = nowNanos / unitNanos[0];
-      return state;
-    }
-    long[] state = new long[2 * period.length + 5];
-    for (int i = 0; i < period.length; i++) {
-      state[2 * i] = fullCredit[i];
-      state[2 * i + 1] = nowNanos / unitNanos[i];
+    int n = period.length;
+    long[] state = new long[credits + n];
+    for (int i = 0; i < n; i++) {
+      state[i] = units(nowNanos, i);
+      state[credits + i] = fullCredit[i];
     }
     return state;
   }
@@ -185,7 +175,7 @@ public final class BucketArithmetic {
    * @return the index
    */
   public int touchedIndex() {
-    return singleLimit() ? LOCK_FREE_TOUCHED : 2 * period.length;
+    return touched;
   }
 
   /**
@@ -197,8 +187,7 @@ public final class BucketArithmetic {
   public long fullRefillNanos() {
     long longest = 0;
     for (int i = 0; i < period.length; i++) {
-      long periods = ceilDiv(capacity[i], refill[i]);
-      longest = Math.max(longest, periods * period[i] * unitNanos[i]);
+      longest = Math.max(longest, intervalsToFill[i] * period[i] * unitNanos[i]);
     }
     return longest;
   }
@@ -222,216 +211,209 @@ public final class BucketArithmetic {
 
   /**
    * Refills every bucket to {@code nowNanos}, then takes {@code permits} from all of them if all
-   * have enough, and writes the outcome into the last three slots of {@code state}. The caller has
-   * checked {@code permits} with {@link #checkPermits(long)} and holds exclusive access to
-   * {@code state} until it has read the outcome. For a policy of several limits: one limit is
-   * decided by {@link #tryAcquireLockFree}.
+   * have enough, or from none. The caller has checked {@code permits} with
+   * {@link #checkPermits(long)}.
    *
-   * @param state the key's state, updated in place
-   * @param nowNanos nanoseconds since the limiter's epoch; a time before a bucket's last refill
-   *     (read by a thread that was overtaken on the way to the key's lock) refills nothing
-   * @param permits the permits asked for
-   */
-  public void tryAcquire(long[] state, long nowNanos, long permits) {
-    if (singleLimit()) {
-      throw new IllegalStateException("a single-limit state is laid out for tryAcquireLockFree");
-    }
-    int n = period.length;
-    boolean allowed = true;
-    long retryAfterNanos = 0;
-    for (int i = 0; i < n; i++) {
-      // Constant divisors compile to a multiply and shift; the unit is one of two values.
-      long now = unitNanos[i] == 1_000 ? nowNanos / 1_000 : nowNanos / 1_000_000;
-      refill(state, i, now);
-      long need = permits * period[i];
-      if (state[2 * i] < need) {
-        allowed = false;
-        retryAfterNanos = Math.max(retryAfterNanos, waitUnits(state, i, now, need) * unitNanos[i]);
-      }
-    }
-    long remaining = Long.MAX_VALUE;
-    long limit = 0;
-    for (int i = 0; i < n; i++) {
-      if (allowed) {
-        state[2 * i] -= permits * period[i];
-      }
-      long tokens = state[2 * i] / period[i];
-      if (tokens < remaining || (tokens == remaining && capacity[i] < limit)) {
-        remaining = tokens;
-        limit = capacity[i];
-      }
-    }
-    int end = state.length;
-    state[end - REMAINING] = remaining;
-    state[end - LIMIT] = limit;
-    state[end - RETRY_AFTER_NANOS] = allowed ? 0 : retryAfterNanos;
-  }
-
-  /**
-   * Returns whether the policy has a single limit, so that {@link #tryAcquireLockFree} applies.
-   *
-   * @return whether there is one limit
-   */
-  public boolean singleLimit() {
-    return period.length == 1;
-  }
-
-  /**
-   * Decides for a policy of a single limit without a lock: refills the bucket to
-   * {@code nowNanos}, then takes {@code permits} if it holds enough. The caller has checked
-   * {@code permits} with {@link #checkPermits(long)}; the state must only ever be updated by this
-   * method (never by {@link #tryAcquire}).
-   *
-   * <p>Two words change, neither under a lock. A refill first moves the refill time forward by
-   * compare-and-swap (the thread that moves it owns the refill for exactly that span, so no span
-   * is refilled twice), then adds the span's credit, capped at a full bucket. A take subtracts its
-   * credit with one atomic add and keeps it if the credit did not go negative; otherwise it adds
-   * it back (again capped) and denies. On a hot key one atomic add moves the credit's cache line
-   * between cores once, where reading the word and then swapping it moved it twice (a third
-   * slower on two threads, {@code benchmarks/README.md}).
+   * <p>No lock: a refill first moves its limit's refill time forward by compare-and-swap (the
+   * thread that moves it owns the refill for exactly that span, so no span is refilled twice),
+   * then adds the span's credit, capped at a full bucket. A take subtracts its credit from each
+   * limit with one atomic add; if a limit's credit went negative, it adds back what it took from
+   * every limit so far (again capped) and denies. On a hot key one atomic add moves the credit's
+   * cache line between cores once, where reading the word and then swapping it failed whenever
+   * another thread wrote in between ({@code benchmarks/README.md}).
    *
    * <p>What other threads can observe: a take that lands between another thread's two refill
    * steps sees the credit before that refill, so it is ordered before the refill, as if it had
-   * come at the previous refill time. A take that lands while a denied request's credit is out
-   * sees that much less. Either way it is decided on less credit than an exact clock would give,
-   * never more. Total credit over any interval is therefore at most a full bucket plus the refill
-   * of the time the refill words covered, exactly as with a lock; the only difference is that a
-   * request racing an in-progress refill or denial may be denied although the credit it needs was
-   * there a moment later (it took nothing, and a caller can decide it again).
-   *
-   * <p>The state array holds the refill time, the caller's time (at {@link #touchedIndex()}) and,
-   * a cache line away, the credit.
+   * come at the previous refill time. A take that lands while a denied request's credit is out,
+   * on this limit or, for a request denied by a later limit, on an earlier one, sees that much
+   * less. Either way it is decided on less credit than an exact clock would give, never more.
+   * Total credit over any interval is therefore at most a full bucket plus the refill of the time
+   * the refill words covered, for every limit, exactly as with a lock; the only difference is
+   * that a request racing an in-progress refill or denial may be denied although the credit it
+   * needs was there a moment later (it took nothing, and a caller can decide it again).
    *
    * @param state the key's state from {@link #newState(long)}
-   * @param nowNanos nanoseconds since the limiter's epoch; a time before the bucket's last refill
+   * @param nowNanos nanoseconds since the limiter's epoch; a time before a bucket's last refill
    *     refills nothing
    * @param permits the permits asked for
-   * @return the permits remaining after an allowed request, or {@link #DENIED}
+   * @return an outcome for {@link #remaining(long)} and {@link #limit(long)}, or {@link #DENIED}
    */
-  public long tryAcquireLockFree(long[] state, long nowNanos, long permits) {
-    long now = unitNanos[0] == 1_000 ? nowNanos / 1_000 : nowNanos / 1_000_000;
-    refillLockFree(state, now);
-    long need = permits * period[0];
-    long left = (long) LONGS.getAndAdd(state, CREDIT, -need) - need;
-    if (left >= 0) {
-      return left / period[0];
+  public long tryAcquire(long[] state, long nowNanos, long permits) {
+    int n = period.length;
+    if (n == 1) {
+      return tryAcquireOne(state, nowNanos, permits);
     }
-    addCredit(state, need);
-    return DENIED;
+    for (int i = 0; i < n; i++) {
+      refill(state, i, units(nowNanos, i));
+    }
+    long remaining = Long.MAX_VALUE;
+    int binding = 0;
+    for (int i = 0; i < n; i++) {
+      long need = permits * period[i];
+      long left = (long) LONGS.getAndAdd(state, credits + i, -need) - need;
+      if (left < 0) {
+        giveBack(state, i, permits);
+        return DENIED;
+      }
+      long tokens = left / period[i];
+      if (tokens < remaining || (tokens == remaining && capacity[i] < capacity[binding])) {
+        remaining = tokens;
+        binding = i;
+      }
+    }
+    return outcome(remaining, binding);
   }
 
   /**
-   * Returns, for a state updated by {@link #tryAcquireLockFree}, the remaining permits as of now.
+   * {@link #tryAcquire} for a policy of one limit (most policies), without the loops, which
+   * measured 3 ns (a fifth) slower on one thread. The outcome of limit 0 is the remaining count.
+   */
+  private long tryAcquireOne(long[] state, long nowNanos, long permits) {
+    refill(state, 0, units(nowNanos, 0));
+    long need = permits * period[0];
+    long left = (long) LONGS.getAndAdd(state, credits, -need) - need;
+    if (left < 0) {
+      addCredit(state, 0, need);
+      return DENIED;
+    }
+    return left / period[0];
+  }
+
+  /**
+   * Returns, as an outcome, the bucket with the fewest whole tokens now (the one with the smaller
+   * capacity on a tie) and that number: what a denial reports. Reads each credit once, so under
+   * concurrent updates it describes a moment during the call.
    *
    * @param state the key's state
-   * @return whole tokens in the bucket
+   * @return an outcome for {@link #remaining(long)} and {@link #limit(long)}
    */
-  public long remainingLockFree(long[] state) {
-    // Below zero only while denied requests return what they overdrew.
-    return Math.max(0, (long) LONGS.getVolatile(state, CREDIT)) / period[0];
+  public long current(long[] state) {
+    long remaining = Long.MAX_VALUE;
+    int binding = 0;
+    for (int i = 0; i < period.length; i++) {
+      // Below zero only while denied requests return what they overdrew.
+      long tokens = Math.max(0, (long) LONGS.getVolatile(state, credits + i)) / period[i];
+      if (tokens < remaining || (tokens == remaining && capacity[i] < capacity[binding])) {
+        remaining = tokens;
+        binding = i;
+      }
+    }
+    return outcome(remaining, binding);
   }
 
   /**
-   * Returns, for a state updated by {@link #tryAcquireLockFree} that just denied
-   * {@code permits}, how long until they are there: read from the two words one after the other,
-   * so under concurrent updates it describes a moment during the call. At least one time unit.
+   * Returns an outcome's remaining permits.
+   *
+   * @param outcome from {@link #tryAcquire} (not {@link #DENIED}) or {@link #current}
+   * @return whole tokens left in the binding bucket
+   */
+  public static long remaining(long outcome) {
+    return outcome & (MAX_EXACT * 2 - 1);
+  }
+
+  /**
+   * Returns the capacity of an outcome's binding limit: the one with the fewest tokens left.
+   *
+   * @param outcome from {@link #tryAcquire} (not {@link #DENIED}) or {@link #current}
+   * @return that limit's capacity
+   */
+  public long limit(long outcome) {
+    return capacity[(int) (outcome >>> LIMIT_SHIFT)];
+  }
+
+  /**
+   * Returns, for a state whose {@link #tryAcquire} just denied {@code permits}, how long until
+   * every limit has them: the longest wait across the limits, read word by word, so under
+   * concurrent updates it describes a moment during the call. At least one time unit.
    *
    * @param state the key's state
    * @param nowNanos the time the denial was decided at, nanoseconds since the limiter's epoch
    * @param permits the permits that were denied
    * @return the wait in nanoseconds, positive
    */
-  public long retryAfterNanosLockFree(long[] state, long nowNanos, long permits) {
-    long now = unitNanos[0] == 1_000 ? nowNanos / 1_000 : nowNanos / 1_000_000;
-    long last = (long) LONGS.getVolatile(state, LAST_REFILL);
-    long credit = Math.max(0, (long) LONGS.getVolatile(state, CREDIT));
-    long deficit = permits * period[0] - credit;
-    long units;
-    if (deficit <= 0) {
-      units = 1;
-    } else if (greedy[0]) {
-      units = ceilDiv(deficit, refill[0]);
-    } else {
-      long periodsNeeded = ceilDiv(ceilDiv(deficit, period[0]), refill[0]);
-      units = Math.max(1, last + periodsNeeded * period[0] - now);
+  public long retryAfterNanos(long[] state, long nowNanos, long permits) {
+    long longest = minUnitNanos;
+    for (int i = 0; i < period.length; i++) {
+      long credit = Math.max(0, (long) LONGS.getVolatile(state, credits + i));
+      long deficit = permits * period[i] - credit;
+      if (deficit <= 0) {
+        continue;
+      }
+      long units;
+      if (greedy[i]) {
+        units = ceilDiv(deficit, refill[i]);
+      } else {
+        long last = (long) LONGS.getVolatile(state, i);
+        long periodsNeeded = ceilDiv(ceilDiv(deficit, period[i]), refill[i]);
+        units = last + periodsNeeded * period[i] - units(nowNanos, i);
+      }
+      longest = Math.max(longest, units * unitNanos[i]);
     }
-    return units * unitNanos[0];
+    return longest;
   }
 
-  private void refillLockFree(long[] state, long now) {
+  /** Returns where limit {@code i}'s credit is in a state array; for tests. */
+  int creditIndex(int i) {
+    return credits + i;
+  }
+
+  private static long outcome(long remaining, int binding) {
+    return ((long) binding << LIMIT_SHIFT) | remaining;
+  }
+
+  private long units(long nowNanos, int i) {
+    // Constant divisors compile to a multiply and shift; the unit is one of two values.
+    return unitNanos[i] == 1_000 ? nowNanos / 1_000 : nowNanos / 1_000_000;
+  }
+
+  private void refill(long[] state, int i, long now) {
     while (true) {
-      long last = (long) LONGS.getVolatile(state, LAST_REFILL);
+      long last = (long) LONGS.getVolatile(state, i);
       long elapsed = now - last;
       if (elapsed <= 0) {
         return;
       }
       long next;
       long added;
-      if (greedy[0]) {
+      if (greedy[i]) {
         next = now;
-        // Below the full-refill time elapsed * r < full + r: no overflow.
-        added = elapsed >= fullRefillUnits[0] ? fullCredit[0] : elapsed * refill[0];
+        // Below the full-refill time elapsed * r < full + r <= 2^54: no overflow.
+        added = elapsed >= fullRefillUnits[i] ? fullCredit[i] : elapsed * refill[i];
       } else {
-        long periods = elapsed / period[0];
+        long periods = elapsed / period[i];
         if (periods == 0) {
           return;
         }
-        next = last + periods * period[0];
-        added = periods >= ceilDiv(capacity[0], refill[0]) ? fullCredit[0] : periods * refill[0] * period[0];
+        next = last + periods * period[i];
+        added = periods >= intervalsToFill[i] ? fullCredit[i] : periods * refill[i] * period[i];
       }
-      if (LONGS.compareAndSet(state, LAST_REFILL, last, next)) {
-        addCredit(state, added);
+      if (LONGS.compareAndSet(state, i, last, next)) {
+        addCredit(state, i, added);
         return;
       }
     }
   }
 
+  /** Returns what a denied request took from limits 0 to {@code last}: it takes nothing. */
+  private void giveBack(long[] state, int last, long permits) {
+    for (int i = 0; i <= last; i++) {
+      addCredit(state, i, permits * period[i]);
+    }
+  }
+
   /** Adds credit up to a full bucket; adds commute with one another and with the cap. */
-  private void addCredit(long[] state, long added) {
-    long full = fullCredit[0];
-    long credit = (long) LONGS.getVolatile(state, CREDIT);
+  private void addCredit(long[] state, int i, long added) {
+    int slot = credits + i;
+    long full = fullCredit[i];
+    long credit = (long) LONGS.getVolatile(state, slot);
     while (credit < full) {
-      long witness = (long) LONGS.compareAndExchange(state, CREDIT, credit, Math.min(full, credit + added));
+      long next = Math.min(full, credit + added);
+      long witness = (long) LONGS.compareAndExchange(state, slot, credit, next);
       if (witness == credit) {
         return;
       }
       credit = witness;
     }
-  }
-
-  private void refill(long[] state, int i, long now) {
-    long credit = state[2 * i];
-    long last = state[2 * i + 1];
-    long elapsed = now - last;
-    if (elapsed <= 0) {
-      return;
-    }
-    long missing = fullCredit[i] - credit;
-    if (greedy[i]) {
-      // Below the full-refill time, elapsed * r <= full + r < 2^54: no overflow, and no division.
-      long added = elapsed >= fullRefillUnits[i] ? missing : elapsed * refill[i];
-      state[2 * i] = added >= missing ? fullCredit[i] : credit + added;
-      state[2 * i + 1] = now;
-    } else {
-      long periods = elapsed / period[i];
-      if (periods == 0) {
-        return;
-      }
-      // Credit is a whole number of tokens here; add whole periods' tokens, at most up to full.
-      long missingTokens = missing / period[i];
-      long addTokens = periods >= ceilDiv(missingTokens, refill[i]) ? missingTokens : periods * refill[i];
-      state[2 * i] = credit + addTokens * period[i];
-      state[2 * i + 1] = last + periods * period[i];
-    }
-  }
-
-  private long waitUnits(long[] state, int i, long now, long need) {
-    long deficit = need - state[2 * i];
-    if (greedy[i]) {
-      return ceilDiv(deficit, refill[i]);
-    }
-    long periodsNeeded = ceilDiv(ceilDiv(deficit, period[i]), refill[i]);
-    return state[2 * i + 1] + periodsNeeded * period[i] - now;
   }
 
   private static long ceilDiv(long a, long b) {

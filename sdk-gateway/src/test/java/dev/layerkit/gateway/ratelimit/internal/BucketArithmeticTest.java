@@ -14,15 +14,54 @@ import org.junit.jupiter.api.Test;
 class BucketArithmeticTest {
 
   @Test
-  void aSingleLimitStateIsOnlyDecidedLockFree() {
-    BucketArithmetic arithmetic = new BucketArithmetic(RateLimitPolicy.of(Limit.perSecond(10)));
+  void anAllowedDecisionReportsTheLimitWithTheFewestTokensLeft() {
+    BucketArithmetic arithmetic = new BucketArithmetic(
+        RateLimitPolicy.of(Limit.perMinute(100), Limit.perSecond(10)));
     long[] state = arithmetic.newState(0);
-    assertThat(arithmetic.tryAcquireLockFree(state, 0, 4)).isEqualTo(6);
-    assertThat(arithmetic.remainingLockFree(state)).isEqualTo(6);
-    assertThat(arithmetic.tryAcquireLockFree(state, 0, 7)).isEqualTo(BucketArithmetic.DENIED);
-    assertThat(arithmetic.retryAfterNanosLockFree(state, 0, 7)).isEqualTo(100_000_000);
-    assertThatThrownBy(() -> arithmetic.tryAcquire(state, 0, 1))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("tryAcquireLockFree");
+    long outcome = arithmetic.tryAcquire(state, 0, 4);
+    assertThat(BucketArithmetic.remaining(outcome)).isEqualTo(6);
+    assertThat(arithmetic.limit(outcome)).isEqualTo(10);
+    long current = arithmetic.current(state);
+    assertThat(BucketArithmetic.remaining(current)).isEqualTo(6);
+    assertThat(arithmetic.limit(current)).isEqualTo(10);
+    assertThat(arithmetic.tryAcquire(state, 0, 7)).isEqualTo(BucketArithmetic.DENIED);
+    assertThat(arithmetic.retryAfterNanos(state, 0, 7)).isEqualTo(100_000_000);
+  }
+
+  /**
+   * A request the second limit denies takes nothing from the first: what it took there is back,
+   * and the denial's retry-after is the longer wait, the second limit's.
+   */
+  @Test
+  void aRequestOneLimitDeniesTakesNothingFromTheOthers() {
+    BucketArithmetic arithmetic = new BucketArithmetic(
+        RateLimitPolicy.of(Limit.perSecond(10), Limit.perMinute(12)));
+    long[] state = arithmetic.newState(0);
+    assertThat(BucketArithmetic.remaining(arithmetic.tryAcquire(state, 0, 10))).isZero();
+    long oneSecond = 1_000_000_000;
+    // The first limit is full again (10); the second has 2 + 0.2 tokens.
+    assertThat(arithmetic.tryAcquire(state, oneSecond, 3)).isEqualTo(BucketArithmetic.DENIED);
+    assertThat(state[arithmetic.creditIndex(0)]).as("first limit's credit returned, full")
+        .isEqualTo(10 * 1_000_000);
+    long current = arithmetic.current(state);
+    assertThat(BucketArithmetic.remaining(current)).isEqualTo(2);
+    assertThat(arithmetic.limit(current)).isEqualTo(12);
+    // 0.8 tokens at 0.2 a second.
+    assertThat(arithmetic.retryAfterNanos(state, oneSecond, 3)).isEqualTo(4 * oneSecond);
+    assertThat(BucketArithmetic.remaining(arithmetic.tryAcquire(state, oneSecond, 2)))
+        .as("the first limit still has all ten").isZero();
+  }
+
+  @Test
+  void aPolicyOfTooManyLimitsIsRejected() {
+    RateLimitPolicy.Builder builder = RateLimitPolicy.builder();
+    for (int i = 1; i <= 513; i++) {
+      builder.limit(Limit.greedy(i, i, Duration.ofSeconds(1)));
+    }
+    RateLimitPolicy policy = builder.build();
+    assertThatThrownBy(() -> new BucketArithmetic(policy))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a policy must have at most 512 limits but had 513");
   }
 
   /**
@@ -39,7 +78,7 @@ class BucketArithmeticTest {
     BucketArithmetic arithmetic = new BucketArithmetic(
         RateLimitPolicy.of(Limit.greedy(1_000_000_000, 1, Duration.ofMillis(10))));
     long[] state = arithmetic.newState(0);
-    assertThat(arithmetic.tryAcquireLockFree(state, 0, 1_000_000_000)).isZero();
+    assertThat(BucketArithmetic.remaining(arithmetic.tryAcquire(state, 0, 1_000_000_000))).isZero();
     AtomicLong clock = new AtomicLong();
     LongAdder admitted = new LongAdder();
     Concurrently.run(4, () -> {
@@ -47,13 +86,13 @@ class BucketArithmeticTest {
         long now = clock.addAndGet(1_000);
         // Mixed sizes: a denied take of 3 briefly overdraws credit that a take of 1 would find.
         long permits = 1 + i % 3;
-        if (arithmetic.tryAcquireLockFree(state, now, permits) != BucketArithmetic.DENIED) {
+        if (arithmetic.tryAcquire(state, now, permits) != BucketArithmetic.DENIED) {
           admitted.add(permits);
         }
       }
     });
-    long lastRefillUnits = state[BucketArithmetic.LAST_REFILL];
-    long creditLeft = state[BucketArithmetic.CREDIT];
+    long lastRefillUnits = state[0];
+    long creditLeft = state[arithmetic.creditIndex(0)];
     assertThat(lastRefillUnits).isEqualTo(clock.get() / 1_000);
     assertThat(creditLeft).isNotNegative();
     // 80 tokens refilled; a refill added after the last take may leave a few of them untaken.
@@ -79,15 +118,49 @@ class BucketArithmeticTest {
       for (int i = 0; i < 200_000; i++) {
         long now = clock.addAndGet(100_000);  // 0.4 tokens
         long permits = i % 2 == 0 ? capacity : 1;
-        long remaining = arithmetic.tryAcquireLockFree(state, now, permits);
-        if (remaining != BucketArithmetic.DENIED) {
-          mostAfterTake.accumulateAndGet(remaining + permits, Math::max);
+        long outcome = arithmetic.tryAcquire(state, now, permits);
+        if (outcome != BucketArithmetic.DENIED) {
+          mostAfterTake.accumulateAndGet(BucketArithmetic.remaining(outcome) + permits, Math::max);
         }
-        mostSeen.accumulateAndGet(arithmetic.remainingLockFree(state), Math::max);
+        mostSeen.accumulateAndGet(BucketArithmetic.remaining(arithmetic.current(state)), Math::max);
       }
     });
     assertThat(mostAfterTake.get()).isEqualTo(capacity);
-    assertThat(mostSeen.get()).isEqualTo(capacity);
-    assertThat(state[BucketArithmetic.CREDIT]).isBetween(0L, capacity * 1_000);
+    assertThat(mostSeen.get()).isLessThanOrEqualTo(capacity);
+    assertThat(state[arithmetic.creditIndex(0)]).isBetween(0L, capacity * 1_000);
+  }
+
+  /**
+   * With two limits, a request takes from both or from neither, under contention: four threads
+   * race refills, takes and denials (the first limit refills faster, so most denials come from
+   * the second, after the first has taken), and each limit's credit is conserved to the unit.
+   */
+  @Test
+  void twoLimitsTakeFromBothOrNeitherUnderContention() throws Exception {
+    long periodA = 10_000;  // 1 token per 10 ms, in microsecond units
+    long periodB = 20_000;  // 3 tokens per 20 ms
+    BucketArithmetic arithmetic = new BucketArithmetic(RateLimitPolicy.of(
+        Limit.greedy(1_000_000_000, 3, Duration.ofMillis(20)),
+        Limit.greedy(1_000_000_000, 1, Duration.ofMillis(10))));
+    long[] state = arithmetic.newState(0);
+    assertThat(BucketArithmetic.remaining(arithmetic.tryAcquire(state, 0, 1_000_000_000))).isZero();
+    AtomicLong clock = new AtomicLong();
+    LongAdder admitted = new LongAdder();
+    Concurrently.run(4, () -> {
+      for (int i = 0; i < 200_000; i++) {
+        long now = clock.addAndGet(1_000);
+        long permits = 1 + i % 3;
+        if (arithmetic.tryAcquire(state, now, permits) != BucketArithmetic.DENIED) {
+          admitted.add(permits);
+        }
+      }
+    });
+    long lastUnits = clock.get() / 1_000;
+    assertThat(state[0]).isEqualTo(lastUnits);
+    assertThat(state[1]).isEqualTo(lastUnits);
+    assertThat(admitted.sum()).isBetween(70L, 80L);
+    assertThat(admitted.sum() * periodB + state[arithmetic.creditIndex(0)])
+        .isEqualTo(3 * lastUnits);
+    assertThat(admitted.sum() * periodA + state[arithmetic.creditIndex(1)]).isEqualTo(lastUnits);
   }
 }
