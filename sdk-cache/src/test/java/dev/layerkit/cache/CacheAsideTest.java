@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -244,19 +245,7 @@ class CacheAsideTest {
     cache.get("k", this::load);
     time.advance(Duration.ofSeconds(11));
     int threads = 32;
-    CountDownLatch start = new CountDownLatch(1);
-    pool = Executors.newFixedThreadPool(threads);
-    List<Future<String>> results = new ArrayList<>();
-    for (int i = 0; i < threads; i++) {
-      results.add(pool.submit(() -> {
-        start.await();
-        return cache.get("k", this::load);
-      }));
-    }
-    start.countDown();
-    for (Future<String> result : results) {
-      assertThat(result.get(60, TimeUnit.SECONDS)).isEqualTo("k#1");
-    }
+    Concurrently.run(threads, () -> assertThat(cache.get("k", this::load)).isEqualTo("k#1"));
     assertThat(refreshes).hasSize(1);
     assertThat(cache.stats().staleHits()).isEqualTo(threads);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,11 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -158,34 +156,21 @@ public abstract class CacheContract {
     Cache<String, String> cache = newCache("a");
     int threads = 8;
     int rounds = 200;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    try {
-      List<Future<Set<String>>> seen = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int thread = t;
-        seen.add(pool.submit(() -> {
-          start.await();
-          Set<String> values = new java.util.HashSet<>();
-          for (int i = 0; i < rounds; i++) {
-            cache.put("k", "t" + thread + "-" + i, HOUR);
-            String value = cache.get("k");
-            if (value != null) {
-              values.add(value);
-            }
-          }
-          return values;
-        }));
+    AtomicInteger threadIds = new AtomicInteger();
+    Set<String> all = ConcurrentHashMap.newKeySet();
+    Concurrently.run(threads, () -> {
+      int thread = threadIds.getAndIncrement();
+      Set<String> values = new java.util.HashSet<>();
+      for (int i = 0; i < rounds; i++) {
+        cache.put("k", "t" + thread + "-" + i, HOUR);
+        String value = cache.get("k");
+        if (value != null) {
+          values.add(value);
+        }
       }
-      start.countDown();
-      Set<String> all = new java.util.HashSet<>();
-      for (Future<Set<String>> future : seen) {
-        all.addAll(future.get(60, TimeUnit.SECONDS));
-      }
-      assertThat(all).isNotEmpty().allMatch(v -> v.matches("t[0-7]-\\d+"));
-      assertThat(cache.get("k")).matches("t[0-7]-" + (rounds - 1));
-    } finally {
-      pool.shutdownNow();
-    }
+      all.addAll(values);
+    });
+    assertThat(all).isNotEmpty().allMatch(v -> v.matches("t[0-7]-\\d+"));
+    assertThat(cache.get("k")).matches("t[0-7]-" + (rounds - 1));
   }
 }

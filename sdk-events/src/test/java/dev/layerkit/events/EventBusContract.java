@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.testing.Concurrently;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,15 +15,13 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -189,31 +188,20 @@ public abstract class EventBusContract {
       count.incrementAndGet();
     }));
 
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<List<CompletableFuture<PublishReceipt>>>> work = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        String thread = "t" + t;
-        work.add(pool.submit(() -> {
-          start.await();
-          List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>();
-          for (int seq = 0; seq < perKeyAndThread; seq++) {
-            for (int k = 0; k < keys; k++) {
-              futures.add(publisher.publish(topic, "key-" + k, thread + ':' + seq));
-            }
-          }
-          return futures;
-        }));
-      }
-      start.countDown();
-      for (Future<List<CompletableFuture<PublishReceipt>>> f : work) {
-        for (CompletableFuture<PublishReceipt> receipt : f.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-          receipt.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    AtomicInteger threadIds = new AtomicInteger();
+    Queue<CompletableFuture<PublishReceipt>> receipts = new ConcurrentLinkedQueue<>();
+    Concurrently.run(threads, () -> {
+      String thread = "t" + threadIds.getAndIncrement();
+      List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>();
+      for (int seq = 0; seq < perKeyAndThread; seq++) {
+        for (int k = 0; k < keys; k++) {
+          futures.add(publisher.publish(topic, "key-" + k, thread + ':' + seq));
         }
       }
-    } finally {
-      pool.shutdownNow();
+      receipts.addAll(futures);
+    });
+    for (CompletableFuture<PublishReceipt> receipt : receipts) {
+      receipt.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     await().atMost(WAIT).until(() -> count.get() >= total);

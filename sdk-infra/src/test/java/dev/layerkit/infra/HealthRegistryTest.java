@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -112,20 +112,11 @@ class HealthRegistryTest {
 
   private static void runReaders(HealthRegistry registry, ExecutorService readers, int threads, int reads)
       throws Exception {
-    CyclicBarrier start = new CyclicBarrier(threads);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      futures.add(readers.submit(() -> {
-        start.await();
-        for (int i = 0; i < reads; i++) {
-          assertThat(registry.report(HealthRegistry.READINESS).status()).isEqualTo(HealthStatus.UP);
-        }
-        return null;
-      }));
-    }
-    for (Future<?> f : futures) {
-      f.get(30, TimeUnit.SECONDS);
-    }
+    Concurrently.run(readers, threads, () -> {
+      for (int i = 0; i < reads; i++) {
+        assertThat(registry.report(HealthRegistry.READINESS).status()).isEqualTo(HealthStatus.UP);
+      }
+    });
   }
 
   @Test

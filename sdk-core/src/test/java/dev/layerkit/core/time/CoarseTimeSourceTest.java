@@ -2,14 +2,8 @@ package dev.layerkit.core.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layerkit.core.testing.Concurrently;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,33 +124,20 @@ class CoarseTimeSourceTest {
   void concurrentAcquiresAndClosesLeaveNoLeaseBehindAndEveryThreadSeesTimeMoveForward() throws Exception {
     int before = CoarseTimeSource.openLeases();
     int threads = 8;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
     try (CoarseTimeSource shared = CoarseTimeSource.acquire()) {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          start.await();
-          long last = shared.nanoTime();
-          for (int i = 0; i < 2_000; i++) {
-            try (CoarseTimeSource own = CoarseTimeSource.acquire()) {
-              long mine = own.nanoTime();
-              long common = shared.nanoTime();
-              assertThat(common - last).isNotNegative();
-              assertThat(System.nanoTime() - mine).isNotNegative();
-              last = common;
-            }
+      Concurrently.run(threads, () -> {
+        long last = shared.nanoTime();
+        for (int i = 0; i < 2_000; i++) {
+          try (CoarseTimeSource own = CoarseTimeSource.acquire()) {
+            long mine = own.nanoTime();
+            long common = shared.nanoTime();
+            assertThat(common - last).isNotNegative();
+            assertThat(System.nanoTime() - mine).isNotNegative();
+            last = common;
           }
-          return null;
-        }));
-      }
-      start.countDown();
-      for (Future<?> future : futures) {
-        future.get(60, TimeUnit.SECONDS);
-      }
+        }
+      });
       assertThat(CoarseTimeSource.openLeases()).isEqualTo(before + 1);
-    } finally {
-      pool.shutdownNow();
     }
     assertThat(CoarseTimeSource.openLeases()).isEqualTo(before);
   }

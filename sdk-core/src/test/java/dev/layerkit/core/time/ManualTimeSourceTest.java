@@ -3,12 +3,9 @@ package dev.layerkit.core.time;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.testing.Concurrently;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ManualTimeSourceTest {
@@ -66,28 +63,15 @@ class ManualTimeSourceTest {
   }
 
   @Test
-  void concurrentAdvancesAreNotLost() throws InterruptedException {
+  void concurrentAdvancesAreNotLost() throws Exception {
     ManualTimeSource time = new ManualTimeSource();
     int threads = 8;
     int perThread = 10_000;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    for (int t = 0; t < threads; t++) {
-      pool.execute(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        for (int i = 0; i < perThread; i++) {
-          time.advanceNanos(1);
-        }
-      });
-    }
-    start.countDown();
-    pool.shutdown();
-    assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    Concurrently.run(threads, () -> {
+      for (int i = 0; i < perThread; i++) {
+        time.advanceNanos(1);
+      }
+    });
     assertThat(time.nanoTime()).isEqualTo((long) threads * perThread);
   }
 

@@ -3,6 +3,7 @@ package dev.layerkit.gateway.lb;
 import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -152,26 +153,17 @@ class ConcurrencyTest {
     List<Endpoint> all = endpoints(5);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     LoadBalancer lb = factory.get().endpoints(all).meterRegistry(registry).build();
-    CyclicBarrier start = new CyclicBarrier(THREADS);
-    List<Future<?>> workers = new ArrayList<>();
-    for (int t = 0; t < THREADS; t++) {
-      workers.add(pool.submit(() -> {
-        start.await();
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        List<Endpoint> held = new ArrayList<>();
-        for (int i = 0; i < PICKS_PER_THREAD; i++) {
-          held.add(lb.pick(RequestContext.ofKeyHash(random.nextLong())));
-          if (held.size() == 16 || i == PICKS_PER_THREAD - 1) {
-            held.forEach(e -> lb.onComplete(e, 1_000_000, true));
-            held.clear();
-          }
+    Concurrently.run(pool, THREADS, () -> {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      List<Endpoint> held = new ArrayList<>();
+      for (int i = 0; i < PICKS_PER_THREAD; i++) {
+        held.add(lb.pick(RequestContext.ofKeyHash(random.nextLong())));
+        if (held.size() == 16 || i == PICKS_PER_THREAD - 1) {
+          held.forEach(e -> lb.onComplete(e, 1_000_000, true));
+          held.clear();
         }
-        return null;
-      }));
-    }
-    for (Future<?> worker : workers) {
-      worker.get(60, TimeUnit.SECONDS);
-    }
+      }
+    });
 
     double counted = registry.find("layerkit.lb.picks").functionCounters().stream()
         .mapToDouble(c -> c.count()).sum();
