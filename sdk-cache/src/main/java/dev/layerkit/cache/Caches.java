@@ -138,9 +138,7 @@ public final class Caches {
      * @throws IllegalStateException if a size or weight bound was already set
      */
     public InMemoryBuilder<K, V> maximumSize(long maximumSize) {
-      if (maximumSize < 0) {
-        throw new IllegalArgumentException("maximumSize must be >= 0 but was " + maximumSize);
-      }
+      Arguments.notNegative(maximumSize, "maximumSize");
       Arguments.once(sizeGiven, "bound", describeBound());
       this.maximumSize = maximumSize;
       sizeGiven = true;
@@ -164,9 +162,7 @@ public final class Caches {
     public InMemoryBuilder<K, V> maximumWeight(long maximumWeight, long maximumEntryWeight,
         Weigher<? super K, ? super V> weigher) {
       Objects.requireNonNull(weigher, "weigher");
-      if (maximumWeight < 0) {
-        throw new IllegalArgumentException("maximumWeight must be >= 0 but was " + maximumWeight);
-      }
+      Arguments.notNegative(maximumWeight, "maximumWeight");
       if (maximumEntryWeight < 0 || maximumEntryWeight > maximumWeight) {
         throw new IllegalArgumentException(
             "maximumEntryWeight must be in [0, " + maximumWeight + "] but was " + maximumEntryWeight);

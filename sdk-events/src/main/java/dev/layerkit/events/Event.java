@@ -1,5 +1,6 @@
 package dev.layerkit.events;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -49,11 +50,7 @@ public record Event<T>(
     Objects.requireNonNull(timestamp, "timestamp");
     headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
     Objects.requireNonNull(payload, "payload");
-    if (partition < 0) {
-      throw new IllegalArgumentException("partition must be >= 0 but was " + partition);
-    }
-    if (offset < 0) {
-      throw new IllegalArgumentException("offset must be >= 0 but was " + offset);
-    }
+    Arguments.notNegative(partition, "partition");
+    Arguments.notNegative(offset, "offset");
   }
 }

@@ -1,5 +1,6 @@
 package dev.layerkit.events;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
 import java.util.Objects;
@@ -61,10 +62,7 @@ public interface IdempotencyStore {
    */
   default <T> EventHandler<T> idempotent(EventHandler<T> handler, Duration ttl) {
     Objects.requireNonNull(handler, "handler");
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("ttl must be > 0 but was " + ttl);
-    }
+    Arguments.positive(ttl, "ttl");
     return event -> {
       if (!tryClaim(event.id(), ttl)) {
         return;

@@ -2,6 +2,7 @@ package dev.layerkit.events;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventHeaders;
@@ -299,11 +300,7 @@ public final class InMemoryEventBus implements AutoCloseable {
   }
 
   static String checkEventId(String eventId) {
-    Objects.requireNonNull(eventId, "eventId");
-    if (eventId.isBlank()) {
-      throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
-    }
-    return eventId;
+    return Arguments.notBlank(eventId, "eventId");
   }
 
   /**
@@ -360,12 +357,7 @@ public final class InMemoryEventBus implements AutoCloseable {
      * @throws IllegalArgumentException if it is negative
      */
     public Builder publishTimeout(Duration publishTimeout) {
-      Objects.requireNonNull(publishTimeout, "publishTimeout");
-      if (publishTimeout.isNegative()) {
-        throw new IllegalArgumentException("publishTimeout must be >= 0 but was "
-            + publishTimeout);
-      }
-      this.publishTimeout = publishTimeout;
+      this.publishTimeout = Arguments.notNegative(publishTimeout, "publishTimeout");
       return this;
     }
 
@@ -378,11 +370,7 @@ public final class InMemoryEventBus implements AutoCloseable {
      * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder drainTimeout(Duration drainTimeout) {
-      Objects.requireNonNull(drainTimeout, "drainTimeout");
-      if (drainTimeout.isNegative() || drainTimeout.isZero()) {
-        throw new IllegalArgumentException("drainTimeout must be > 0 but was " + drainTimeout);
-      }
-      this.drainTimeout = drainTimeout;
+      this.drainTimeout = Arguments.positive(drainTimeout, "drainTimeout");
       return this;
     }
 

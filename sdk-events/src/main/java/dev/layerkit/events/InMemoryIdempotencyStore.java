@@ -1,5 +1,6 @@
 package dev.layerkit.events;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,10 +29,7 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
   @Override
   public boolean tryClaim(String id, Duration ttl) {
     Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("ttl must be > 0 but was " + ttl);
-    }
+    Arguments.positive(ttl, "ttl");
     long now = time.nanoTime();
     long expiry = now + ttl.toNanos();
     boolean[] claimed = new boolean[1];

@@ -1,5 +1,6 @@
 package dev.layerkit.events;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.events.internal.EventIds;
 import java.time.Instant;
 import java.util.Objects;
@@ -36,12 +37,8 @@ public final class PublishReceipt {
       long timestampMillis) {
     this.eventId = eventId;
     this.topic = Objects.requireNonNull(topic, "topic");
-    if (partition < 0) {
-      throw new IllegalArgumentException("partition must be >= 0 but was " + partition);
-    }
-    if (offset < 0) {
-      throw new IllegalArgumentException("offset must be >= 0 but was " + offset);
-    }
+    Arguments.notNegative(partition, "partition");
+    Arguments.notNegative(offset, "offset");
     this.partition = partition;
     this.offset = offset;
     this.timestampMillis = timestampMillis;

@@ -1,7 +1,7 @@
 package dev.layerkit.events;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How often a subscription calls a failing handler for one event, and how long it waits between
@@ -158,11 +158,7 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if it is negative
      */
     public Builder initialBackoff(Duration initialBackoff) {
-      Objects.requireNonNull(initialBackoff, "initialBackoff");
-      if (initialBackoff.isNegative()) {
-        throw new IllegalArgumentException("initialBackoff must be >= 0 but was " + initialBackoff);
-      }
-      this.initialBackoff = initialBackoff;
+      this.initialBackoff = Arguments.notNegative(initialBackoff, "initialBackoff");
       return this;
     }
 
@@ -175,11 +171,7 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if it is negative
      */
     public Builder maxBackoff(Duration maxBackoff) {
-      Objects.requireNonNull(maxBackoff, "maxBackoff");
-      if (maxBackoff.isNegative()) {
-        throw new IllegalArgumentException("maxBackoff must be >= 0 but was " + maxBackoff);
-      }
-      this.maxBackoff = maxBackoff;
+      this.maxBackoff = Arguments.notNegative(maxBackoff, "maxBackoff");
       return this;
     }
 

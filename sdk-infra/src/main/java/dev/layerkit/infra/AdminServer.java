@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -518,10 +519,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private String nonBlank(String value, String name) {
-      Objects.requireNonNull(value, name);
-      if (value.isBlank()) {
-        throw new IllegalArgumentException(name + " must not be blank but was '" + value + "'");
-      }
+      Arguments.notBlank(value, name);
       once(name);
       return value;
     }

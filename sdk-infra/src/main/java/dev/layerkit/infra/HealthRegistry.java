@@ -3,6 +3,7 @@ package dev.layerkit.infra;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -220,10 +221,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
    */
   public HealthRegistry register(HealthCheck check, boolean critical, Duration timeout, String... groups) {
     Objects.requireNonNull(check, "check");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isZero() || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be > 0 but was " + timeout);
-    }
+    Arguments.positive(timeout, "timeout");
     Objects.requireNonNull(groups, "groups");
     if (groups.length == 0) {
       throw new IllegalArgumentException("groups must name at least one group but was empty");
@@ -545,10 +543,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder checkTimeout(Duration checkTimeout) {
-      Objects.requireNonNull(checkTimeout, "checkTimeout");
-      if (checkTimeout.isZero() || checkTimeout.isNegative()) {
-        throw new IllegalArgumentException("checkTimeout must be > 0 but was " + checkTimeout);
-      }
+      Arguments.positive(checkTimeout, "checkTimeout");
       once("checkTimeout");
       this.checkTimeout = checkTimeout;
       return this;
@@ -566,10 +561,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder cacheInterval(Duration cacheInterval) {
-      Objects.requireNonNull(cacheInterval, "cacheInterval");
-      if (cacheInterval.isNegative()) {
-        throw new IllegalArgumentException("cacheInterval must be >= 0 but was " + cacheInterval);
-      }
+      Arguments.notNegative(cacheInterval, "cacheInterval");
       once("cacheInterval");
       this.cacheInterval = cacheInterval;
       return this;

@@ -1,5 +1,6 @@
 package dev.layerkit.infra;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
@@ -167,9 +168,7 @@ public final class Lifecycle implements AutoCloseable {
       Objects.requireNonNull(start, "start");
       Objects.requireNonNull(drain, "drain");
       Objects.requireNonNull(stop, "stop");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
+      Arguments.notBlank(name, "name");
       return new Component() {
         @Override
         public String name() {
@@ -576,10 +575,7 @@ public final class Lifecycle implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder preStopDelay(Duration preStopDelay) {
-      Objects.requireNonNull(preStopDelay, "preStopDelay");
-      if (preStopDelay.isNegative()) {
-        throw new IllegalArgumentException("preStopDelay must be >= 0 but was " + preStopDelay);
-      }
+      Arguments.notNegative(preStopDelay, "preStopDelay");
       once("preStopDelay");
       this.preStopDelay = preStopDelay;
       return this;
@@ -597,10 +593,7 @@ public final class Lifecycle implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder shutdownDeadline(Duration shutdownDeadline) {
-      Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
-      if (shutdownDeadline.isZero() || shutdownDeadline.isNegative()) {
-        throw new IllegalArgumentException("shutdownDeadline must be > 0 but was " + shutdownDeadline);
-      }
+      Arguments.positive(shutdownDeadline, "shutdownDeadline");
       once("shutdownDeadline");
       this.shutdownDeadline = shutdownDeadline;
       return this;
@@ -617,10 +610,7 @@ public final class Lifecycle implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder forceStopTimeout(Duration forceStopTimeout) {
-      Objects.requireNonNull(forceStopTimeout, "forceStopTimeout");
-      if (forceStopTimeout.isZero() || forceStopTimeout.isNegative()) {
-        throw new IllegalArgumentException("forceStopTimeout must be > 0 but was " + forceStopTimeout);
-      }
+      Arguments.positive(forceStopTimeout, "forceStopTimeout");
       once("forceStopTimeout");
       this.forceStopTimeout = forceStopTimeout;
       return this;

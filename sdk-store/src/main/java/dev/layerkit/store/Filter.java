@@ -1,5 +1,6 @@
 package dev.layerkit.store;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.store.internal.Names;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -267,9 +268,7 @@ public final class Filter {
    * @throws IllegalArgumentException if {@code limit} is not positive
    */
   public Filter limit(int limit) {
-    if (limit <= 0) {
-      throw new IllegalArgumentException("limit must be > 0 but was " + limit);
-    }
+    Arguments.positive(limit, "limit");
     return new Filter(conditions, sort, limit);
   }
 

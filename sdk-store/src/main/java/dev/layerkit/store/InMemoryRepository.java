@@ -1,6 +1,7 @@
 package dev.layerkit.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.store.internal.JsonDocs;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,9 +53,7 @@ public final class InMemoryRepository<ID, T> implements Repository<ID, T> {
   public static <ID, T> InMemoryRepository<ID, T> create(String name, EntityDescriptor<ID, T> descriptor) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(descriptor, "descriptor");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-    }
+    Arguments.notBlank(name, "name");
     return new InMemoryRepository<>(name, descriptor);
   }
 

@@ -4,6 +4,7 @@ import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.store.internal.JsonDocs;
 import io.micrometer.core.instrument.Counter;
@@ -1424,11 +1425,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder<ID, T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.notBlank(name, "name");
       return this;
     }
 
@@ -1500,9 +1497,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalStateException if an executor was set
      */
     public Builder<ID, T> parallelism(int parallelism) {
-      if (parallelism <= 0) {
-        throw new IllegalArgumentException("parallelism must be > 0 but was " + parallelism);
-      }
+      Arguments.positive(parallelism, "parallelism");
       if (executor != null) {
         throw new IllegalStateException("an executor was set; it brings its own parallelism");
       }
@@ -1533,7 +1528,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if {@code window} is negative
      */
     public Builder<ID, T> readYourWritesWindow(Duration window) {
-      this.readYourWritesWindow = nonNegative(window, "readYourWritesWindow");
+      this.readYourWritesWindow = Arguments.notNegative(window, "readYourWritesWindow");
       return this;
     }
 
@@ -1547,7 +1542,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<ID, T> unavailableFor(Duration unavailableFor) {
-      this.unavailableFor = nonNegative(unavailableFor, "unavailableFor");
+      this.unavailableFor = Arguments.notNegative(unavailableFor, "unavailableFor");
       return this;
     }
 
@@ -1562,10 +1557,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if not positive
      */
     public Builder<ID, T> rebalanceBatchSize(int rebalanceBatchSize) {
-      if (rebalanceBatchSize <= 0) {
-        throw new IllegalArgumentException("rebalanceBatchSize must be > 0 but was " + rebalanceBatchSize);
-      }
-      this.rebalanceBatchSize = rebalanceBatchSize;
+      this.rebalanceBatchSize = Arguments.positive(rebalanceBatchSize, "rebalanceBatchSize");
       return this;
     }
 
@@ -1582,16 +1574,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<ID, T> scatterTimeout(Duration scatterTimeout) {
-      this.scatterTimeout = nonNegative(scatterTimeout, "scatterTimeout");
+      this.scatterTimeout = Arguments.notNegative(scatterTimeout, "scatterTimeout");
       return this;
-    }
-
-    private static Duration nonNegative(Duration duration, String name) {
-      Objects.requireNonNull(duration, name);
-      if (duration.isNegative()) {
-        throw new IllegalArgumentException(name + " must be >= 0 but was " + duration);
-      }
-      return duration;
     }
 
     /**

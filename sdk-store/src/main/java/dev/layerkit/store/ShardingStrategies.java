@@ -3,6 +3,7 @@ package dev.layerkit.store;
 import dev.layerkit.core.hash.HashRing;
 import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.hash.JumpHash;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.store.internal.JsonDocs;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,9 +46,7 @@ public final class ShardingStrategies {
    * @throws IllegalArgumentException if {@code virtualNodes} is not positive
    */
   public static ShardingStrategy ring(int virtualNodes) {
-    if (virtualNodes <= 0) {
-      throw new IllegalArgumentException("virtualNodes must be > 0 but was " + virtualNodes);
-    }
+    Arguments.positive(virtualNodes, "virtualNodes");
     return new RingStrategy(virtualNodes);
   }
 

@@ -3,7 +3,11 @@ package dev.layerkit.cache.internal;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Argument checks shared by the caches, with the messages STYLE.md asks for. */
+/**
+ * Argument checks shared by the caches, with the messages STYLE.md asks for. The shapes every
+ * module uses are {@link dev.layerkit.core.internal.Arguments}'s; this class forwards to them,
+ * named in full since the two classes share a name, so the caches need import only one.
+ */
 public final class Arguments {
 
   private Arguments() {}
@@ -21,6 +25,30 @@ public final class Arguments {
   }
 
   /**
+   * Checks that a number is positive.
+   *
+   * @param value the number
+   * @param name the parameter's name
+   * @return the number
+   * @throws IllegalArgumentException if it is zero or negative
+   */
+  public static int positive(int value, String name) {
+    return dev.layerkit.core.internal.Arguments.positive(value, name);
+  }
+
+  /**
+   * Checks that a number is zero or positive.
+   *
+   * @param value the number
+   * @param name the parameter's name
+   * @return the number
+   * @throws IllegalArgumentException if it is negative
+   */
+  public static long notNegative(long value, String name) {
+    return dev.layerkit.core.internal.Arguments.notNegative(value, name);
+  }
+
+  /**
    * Checks that a duration is positive.
    *
    * @param duration the duration
@@ -30,11 +58,7 @@ public final class Arguments {
    * @throws IllegalArgumentException if it is zero or negative
    */
   public static Duration positive(Duration duration, String name) {
-    Objects.requireNonNull(duration, name);
-    if (duration.isNegative() || duration.isZero()) {
-      throw new IllegalArgumentException(name + " must be > 0 but was " + duration);
-    }
-    return duration;
+    return dev.layerkit.core.internal.Arguments.positive(duration, name);
   }
 
   /**
@@ -47,11 +71,7 @@ public final class Arguments {
    * @throws IllegalArgumentException if it is negative
    */
   public static Duration notNegative(Duration duration, String name) {
-    Objects.requireNonNull(duration, name);
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException(name + " must be >= 0 but was " + duration);
-    }
-    return duration;
+    return dev.layerkit.core.internal.Arguments.notNegative(duration, name);
   }
 
   /**
@@ -63,11 +83,7 @@ public final class Arguments {
    * @throws IllegalArgumentException if it is blank
    */
   public static String name(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-    }
-    return name;
+    return dev.layerkit.core.internal.Arguments.notBlank(name, "name");
   }
 
   /**

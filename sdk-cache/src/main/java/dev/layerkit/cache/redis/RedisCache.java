@@ -836,9 +836,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> maxValueBytes(int maxValueBytes) {
-      if (maxValueBytes <= 0) {
-        throw new IllegalArgumentException("maxValueBytes must be > 0 but was " + maxValueBytes);
-      }
+      Arguments.positive(maxValueBytes, "maxValueBytes");
       once("maxValueBytes", this.maxValueBytes);
       this.maxValueBytes = maxValueBytes;
       return this;

@@ -1,5 +1,6 @@
 package dev.layerkit.core.hash;
 
+import dev.layerkit.core.internal.Arguments;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -136,10 +137,7 @@ public final class HashRing<N> extends AbstractNodeSetHash<N> {
      * @throws IllegalArgumentException if {@code virtualNodes} is not positive
      */
     public Builder<N> virtualNodes(int virtualNodes) {
-      if (virtualNodes <= 0) {
-        throw new IllegalArgumentException("virtualNodes must be > 0 but was " + virtualNodes);
-      }
-      this.virtualNodes = virtualNodes;
+      this.virtualNodes = Arguments.positive(virtualNodes, "virtualNodes");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.layerkit.core.hash;
 
+import dev.layerkit.core.internal.Arguments;
+
 /**
  * Jump consistent hash (Lamping and Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm",
  * 2014): maps a 64-bit key onto one of {@code n} numbered buckets.
@@ -29,9 +31,7 @@ public final class JumpHash {
    * @throws IllegalArgumentException if {@code buckets} is not positive
    */
   public static int bucket(long key, int buckets) {
-    if (buckets <= 0) {
-      throw new IllegalArgumentException("buckets must be > 0 but was " + buckets);
-    }
+    Arguments.positive(buckets, "buckets");
     // The paper's loop in int arithmetic: r in (0, 1] is the LCG's top 31 bits, and the next
     // candidate is floor((b + 1) / r); a cast of a too-large double saturates, ending the loop.
     int b = 0;

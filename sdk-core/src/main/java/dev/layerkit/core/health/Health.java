@@ -1,5 +1,6 @@
 package dev.layerkit.core.health;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -36,10 +37,7 @@ public record Health(HealthStatus status, Map<String, Object> details, Duration 
    */
   public Health {
     Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(duration, "duration");
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("duration must be >= 0 but was " + duration);
-    }
+    Arguments.notNegative(duration, "duration");
     details.forEach((k, v) -> {
       Objects.requireNonNull(k, "detail key");
       Objects.requireNonNull(v, () -> "value of detail " + k);
@@ -146,11 +144,7 @@ public record Health(HealthStatus status, Map<String, Object> details, Duration 
      * @throws IllegalArgumentException if {@code duration} is negative
      */
     public Builder duration(Duration duration) {
-      Objects.requireNonNull(duration, "duration");
-      if (duration.isNegative()) {
-        throw new IllegalArgumentException("duration must be >= 0 but was " + duration);
-      }
-      this.duration = duration;
+      this.duration = Arguments.notNegative(duration, "duration");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.layerkit.core.health;
 
+import dev.layerkit.core.internal.Arguments;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -47,9 +48,7 @@ public interface HealthCheck {
   static HealthCheck of(String name, Supplier<Health> probe) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(probe, "probe");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-    }
+    Arguments.notBlank(name, "name");
     return new HealthCheck() {
       @Override
       public String name() {

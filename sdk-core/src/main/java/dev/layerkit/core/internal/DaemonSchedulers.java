@@ -25,9 +25,7 @@ public final class DaemonSchedulers {
    */
   public static ScheduledThreadPoolExecutor create(String name, int threads) {
     Objects.requireNonNull(name, "name");
-    if (threads <= 0) {
-      throw new IllegalArgumentException("threads must be > 0 but was " + threads);
-    }
+    Arguments.positive(threads, "threads");
     AtomicInteger count = new AtomicInteger();
     ThreadFactory factory = task -> {
       Thread thread = new Thread(task, name + '-' + count.incrementAndGet());

@@ -1,5 +1,6 @@
 package dev.layerkit.core.resilience;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
@@ -656,11 +657,7 @@ public final class ResiliencePolicy {
     private @Nullable MeterRegistry meterRegistry;
 
     private Builder(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.notBlank(name, "name");
     }
 
     /** Copies every value of {@code other}, but none of its record of what was given. */
@@ -1004,10 +1001,7 @@ public final class ResiliencePolicy {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder maxWaitDuration(Duration maxWaitDuration) {
-      Objects.requireNonNull(maxWaitDuration, "maxWaitDuration");
-      if (maxWaitDuration.isNegative()) {
-        throw new IllegalArgumentException("maxWaitDuration must be >= 0 but was " + maxWaitDuration);
-      }
+      Arguments.notNegative(maxWaitDuration, "maxWaitDuration");
       given("maxWaitDuration", this.maxWaitDuration);
       this.maxWaitDuration = maxWaitDuration;
       bulkheadEnabled = true;

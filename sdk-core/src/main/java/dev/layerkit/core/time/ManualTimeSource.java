@@ -1,5 +1,6 @@
 package dev.layerkit.core.time;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -75,10 +76,7 @@ public final class ManualTimeSource implements TimeSource {
    *     back
    */
   public ManualTimeSource advance(Duration duration) {
-    Objects.requireNonNull(duration, "duration");
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("duration must be >= 0 but was " + duration);
-    }
+    Arguments.notNegative(duration, "duration");
     return advanceNanos(duration.toNanos());
   }
 
@@ -90,9 +88,7 @@ public final class ManualTimeSource implements TimeSource {
    * @throws IllegalArgumentException if {@code nanos} is negative
    */
   public ManualTimeSource advanceNanos(long nanos) {
-    if (nanos < 0) {
-      throw new IllegalArgumentException("nanos must be >= 0 but was " + nanos);
-    }
+    Arguments.notNegative(nanos, "nanos");
     this.nanos.addAndGet(nanos);
     this.wallNanosSinceEpoch.addAndGet(nanos);
     return this;

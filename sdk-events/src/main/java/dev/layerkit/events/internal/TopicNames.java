@@ -1,5 +1,6 @@
 package dev.layerkit.events.internal;
 
+import dev.layerkit.core.internal.Arguments;
 import java.util.Objects;
 
 /**
@@ -54,10 +55,6 @@ public final class TopicNames {
    * @throws IllegalArgumentException if it is blank
    */
   public static String checkGroup(String group) {
-    Objects.requireNonNull(group, "group");
-    if (group.isBlank()) {
-      throw new IllegalArgumentException("group must not be blank but was '" + group + "'");
-    }
-    return group;
+    return Arguments.notBlank(group, "group");
   }
 }

@@ -3,6 +3,7 @@ package dev.layerkit.events.kafka;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
@@ -155,10 +156,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
       String topic, String key, T payload, Map<String, String> headers) {
-    Objects.requireNonNull(eventId, "eventId");
-    if (eventId.isBlank()) {
-      throw new IllegalArgumentException("eventId must not be blank but was '" + eventId + "'");
-    }
+    Arguments.notBlank(eventId, "eventId");
     return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
         key, payload, headers);
   }
@@ -304,11 +302,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     private Map<String, String> topicConfigs = Map.of();
 
     private Builder(String bootstrapServers, Codec<T> codec) {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-      if (bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException("bootstrapServers must not be blank but was '"
-            + bootstrapServers + "'");
-      }
+      Arguments.notBlank(bootstrapServers, "bootstrapServers");
       this.codec = Objects.requireNonNull(codec, "codec");
       this.config = defaultProducerConfig(bootstrapServers);
     }

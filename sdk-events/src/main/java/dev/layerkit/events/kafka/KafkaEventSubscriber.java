@@ -4,6 +4,7 @@ import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventHandler;
 import dev.layerkit.events.EventSubscriber;
@@ -316,11 +317,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     private long lagWarning = DEFAULT_LAG_WARNING;
 
     private Builder(String bootstrapServers, Codec<T> codec) {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-      if (bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException("bootstrapServers must not be blank but was '"
-            + bootstrapServers + "'");
-      }
+      Arguments.notBlank(bootstrapServers, "bootstrapServers");
       this.codec = Objects.requireNonNull(codec, "codec");
       config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -373,11 +370,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder<T> pollTimeout(Duration pollTimeout) {
-      Objects.requireNonNull(pollTimeout, "pollTimeout");
-      if (pollTimeout.isNegative() || pollTimeout.isZero()) {
-        throw new IllegalArgumentException("pollTimeout must be > 0 but was " + pollTimeout);
-      }
-      this.pollTimeout = pollTimeout;
+      this.pollTimeout = Arguments.positive(pollTimeout, "pollTimeout");
       return this;
     }
 
@@ -390,11 +383,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder<T> drainTimeout(Duration drainTimeout) {
-      Objects.requireNonNull(drainTimeout, "drainTimeout");
-      if (drainTimeout.isNegative() || drainTimeout.isZero()) {
-        throw new IllegalArgumentException("drainTimeout must be > 0 but was " + drainTimeout);
-      }
-      this.drainTimeout = drainTimeout;
+      this.drainTimeout = Arguments.positive(drainTimeout, "drainTimeout");
       return this;
     }
 
@@ -410,12 +399,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @throws IllegalArgumentException if it is negative
      */
     public Builder<T> pollFailureTimeout(Duration pollFailureTimeout) {
-      Objects.requireNonNull(pollFailureTimeout, "pollFailureTimeout");
-      if (pollFailureTimeout.isNegative()) {
-        throw new IllegalArgumentException("pollFailureTimeout must be >= 0 but was "
-            + pollFailureTimeout);
-      }
-      this.pollFailureTimeout = pollFailureTimeout;
+      this.pollFailureTimeout = Arguments.notNegative(pollFailureTimeout, "pollFailureTimeout");
       return this;
     }
 
@@ -430,10 +414,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @throws IllegalArgumentException if {@code maxLag} is zero or negative
      */
     public Builder<T> lagWarning(long maxLag) {
-      if (maxLag <= 0) {
-        throw new IllegalArgumentException("maxLag must be > 0 but was " + maxLag);
-      }
-      this.lagWarning = maxLag;
+      this.lagWarning = Arguments.positive(maxLag, "maxLag");
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.layerkit.events.outbox;
 import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
@@ -290,11 +291,7 @@ public final class OutboxRelay implements AutoCloseable {
      * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder pollInterval(Duration pollInterval) {
-      Objects.requireNonNull(pollInterval, "pollInterval");
-      if (pollInterval.isNegative() || pollInterval.isZero()) {
-        throw new IllegalArgumentException("pollInterval must be > 0 but was " + pollInterval);
-      }
-      this.pollInterval = pollInterval;
+      this.pollInterval = Arguments.positive(pollInterval, "pollInterval");
       return this;
     }
 
@@ -307,11 +304,7 @@ public final class OutboxRelay implements AutoCloseable {
      * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder publishTimeout(Duration publishTimeout) {
-      Objects.requireNonNull(publishTimeout, "publishTimeout");
-      if (publishTimeout.isNegative() || publishTimeout.isZero()) {
-        throw new IllegalArgumentException("publishTimeout must be > 0 but was " + publishTimeout);
-      }
-      this.publishTimeout = publishTimeout;
+      this.publishTimeout = Arguments.positive(publishTimeout, "publishTimeout");
       return this;
     }
 

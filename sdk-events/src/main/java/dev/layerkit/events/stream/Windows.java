@@ -1,5 +1,6 @@
 package dev.layerkit.events.stream;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -70,10 +71,7 @@ public final class Windows {
    * @throws IllegalArgumentException if {@code grace} is negative
    */
   public Windows grace(Duration grace) {
-    Objects.requireNonNull(grace, "grace");
-    if (grace.isNegative()) {
-      throw new IllegalArgumentException("grace must be >= 0 but was " + grace);
-    }
+    Arguments.notNegative(grace, "grace");
     return new Windows(sizeMillis, advanceMillis, grace.toMillis());
   }
 

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -257,9 +258,7 @@ public final class ApiKeyAuth implements Auth {
     }
 
     private Builder put(String keyId, byte[] hash) {
-      if (keyId.isBlank()) {
-        throw new IllegalArgumentException("keyId must not be blank but was '" + keyId + "'");
-      }
+      Arguments.notBlank(keyId, "keyId");
       if (hashes.containsKey(keyId)) {
         throw new IllegalStateException("keyId '" + keyId + "' was added already");
       }

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -339,11 +340,7 @@ public final class CorsPolicy {
      * @throws IllegalArgumentException if {@code maxAge} is negative
      */
     public Builder maxAge(Duration maxAge) {
-      Objects.requireNonNull(maxAge, "maxAge");
-      if (maxAge.isNegative()) {
-        throw new IllegalArgumentException("maxAge must be >= 0 but was " + maxAge);
-      }
-      this.maxAge = maxAge;
+      this.maxAge = Arguments.notNegative(maxAge, "maxAge");
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -491,10 +492,7 @@ public final class Gateway implements AutoCloseable {
      * @return this builder
      */
     public Builder maxBodySize(long bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("maxBodySize must be >= 0 but was " + bytes);
-      }
-      this.maxBodySize = bytes;
+      this.maxBodySize = Arguments.notNegative(bytes, "maxBodySize");
       return this;
     }
 

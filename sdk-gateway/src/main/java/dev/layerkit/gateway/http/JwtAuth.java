@@ -27,6 +27,7 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.security.Key;
@@ -578,11 +579,7 @@ public final class JwtAuth implements Auth {
      * @throws IllegalArgumentException if {@code issuer} is blank
      */
     public Builder issuer(String issuer) {
-      Objects.requireNonNull(issuer, "issuer");
-      if (issuer.isBlank()) {
-        throw new IllegalArgumentException("issuer must not be blank but was '" + issuer + "'");
-      }
-      this.issuer = issuer;
+      this.issuer = Arguments.notBlank(issuer, "issuer");
       return this;
     }
 
@@ -597,11 +594,7 @@ public final class JwtAuth implements Auth {
     public Builder audience(String... audiences) {
       Objects.requireNonNull(audiences, "audiences");
       for (String audience : audiences) {
-        Objects.requireNonNull(audience, "audience");
-        if (audience.isBlank()) {
-          throw new IllegalArgumentException(
-              "audience must not be blank but was '" + audience + "'");
-        }
+        Arguments.notBlank(audience, "audience");
         this.audience.add(audience);
       }
       return this;

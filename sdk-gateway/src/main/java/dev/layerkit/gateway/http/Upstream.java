@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.LoadBalancer;
@@ -170,9 +171,7 @@ public final class Upstream {
 
     private Builder(String name, LoadBalancer loadBalancer) {
       Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("upstream name must not be blank but was '" + name + "'");
-      }
+      Arguments.notBlank(name, "upstream name");
       this.name = name;
       this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
       this.circuitBreakers = endpoint -> ResiliencePolicy.builder(name + "@" + endpoint.id())
@@ -220,10 +219,7 @@ public final class Upstream {
       if (!(percent >= 0 && percent <= 100)) {
         throw new IllegalArgumentException("retry budget percent must be 0 to 100 but was " + percent);
       }
-      if (minConcurrent < 0) {
-        throw new IllegalArgumentException(
-            "retry budget minConcurrent must be >= 0 but was " + minConcurrent);
-      }
+      Arguments.notNegative(minConcurrent, "retry budget minConcurrent");
       this.retryBudgetPercent = percent;
       this.minConcurrentRetries = minConcurrent;
       return this;

@@ -3,6 +3,7 @@ package dev.layerkit.gateway.lb;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -192,9 +193,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   @Override
   public final void onComplete(Endpoint endpoint, long latencyNanos, boolean success) {
     Objects.requireNonNull(endpoint, "endpoint");
-    if (latencyNanos < 0) {
-      throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
-    }
+    Arguments.notNegative(latencyNanos, "latencyNanos");
     EndpointState state = snapshot.find(endpoint.id());
     if (state == null) {
       return;

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.lb;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -170,10 +171,7 @@ public final class DnsEndpointSource implements EndpointSource {
     private final Set<String> given = new HashSet<>();
 
     private Builder(String hostName, int port) {
-      Objects.requireNonNull(hostName, "hostName");
-      if (hostName.isBlank()) {
-        throw new IllegalArgumentException("hostName must not be blank but was '" + hostName + "'");
-      }
+      Arguments.notBlank(hostName, "hostName");
       if (port < 1 || port > 65_535) {
         throw new IllegalArgumentException("port must be in [1, 65535] but was " + port);
       }
@@ -240,9 +238,7 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder weight(int weight) {
-      if (weight <= 0) {
-        throw new IllegalArgumentException("weight must be > 0 but was " + weight);
-      }
+      Arguments.positive(weight, "weight");
       if (weight > Endpoint.MAX_WEIGHT) {
         throw new IllegalArgumentException("weight must be <= " + Endpoint.MAX_WEIGHT + " but was " + weight);
       }

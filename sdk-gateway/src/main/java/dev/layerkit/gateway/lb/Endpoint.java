@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.lb;
 
+import dev.layerkit.core.internal.Arguments;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -239,10 +240,7 @@ public final class Endpoint {
     private boolean zoneSet;
 
     private Builder(String host, int port) {
-      Objects.requireNonNull(host, "host");
-      if (host.isBlank()) {
-        throw new IllegalArgumentException("host must not be blank but was '" + host + "'");
-      }
+      Arguments.notBlank(host, "host");
       if (port < 1 || port > 65_535) {
         throw new IllegalArgumentException("port must be in [1, 65535] but was " + port);
       }
@@ -261,10 +259,7 @@ public final class Endpoint {
      * @throws IllegalStateException if the id was already set on this builder
      */
     public Builder id(String id) {
-      Objects.requireNonNull(id, "id");
-      if (id.isBlank()) {
-        throw new IllegalArgumentException("id must not be blank but was '" + id + "'");
-      }
+      Arguments.notBlank(id, "id");
       if (idSet) {
         throw new IllegalStateException("id was already set to '" + this.id + "'");
       }
@@ -282,9 +277,7 @@ public final class Endpoint {
      * @throws IllegalStateException if the weight was already set on this builder
      */
     public Builder weight(int weight) {
-      if (weight <= 0) {
-        throw new IllegalArgumentException("weight must be > 0 but was " + weight);
-      }
+      Arguments.positive(weight, "weight");
       if (weight > MAX_WEIGHT) {
         throw new IllegalArgumentException("weight must be <= " + MAX_WEIGHT + " but was " + weight);
       }
@@ -306,10 +299,7 @@ public final class Endpoint {
      * @throws IllegalStateException if the zone was already set on this builder
      */
     public Builder zone(String zone) {
-      Objects.requireNonNull(zone, "zone");
-      if (zone.isBlank()) {
-        throw new IllegalArgumentException("zone must not be blank but was '" + zone + "'");
-      }
+      Arguments.notBlank(zone, "zone");
       if (zoneSet) {
         throw new IllegalStateException("zone was already set to '" + this.zone + "'");
       }
@@ -331,9 +321,7 @@ public final class Endpoint {
     public Builder metadata(String key, String value) {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(value, "value");
-      if (key.isBlank()) {
-        throw new IllegalArgumentException("metadata key must not be blank but was '" + key + "'");
-      }
+      Arguments.notBlank(key, "metadata key");
       if (metadata.containsKey(key)) {
         throw new IllegalStateException("metadata '" + key + "' was already set to '" + metadata.get(key) + "'");
       }

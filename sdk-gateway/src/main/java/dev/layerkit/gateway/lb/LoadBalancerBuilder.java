@@ -2,6 +2,7 @@ package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.hash.MaglevHash;
 import dev.layerkit.core.hash.NodeSetBuilder;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,10 +88,7 @@ public final class LoadBalancerBuilder {
    * @throws IllegalStateException if already set
    */
   public LoadBalancerBuilder serviceName(String serviceName) {
-    Objects.requireNonNull(serviceName, "serviceName");
-    if (serviceName.isBlank()) {
-      throw new IllegalArgumentException("serviceName must not be blank but was '" + serviceName + "'");
-    }
+    Arguments.notBlank(serviceName, "serviceName");
     given("serviceName", this.serviceName);
     this.serviceName = serviceName;
     return this;

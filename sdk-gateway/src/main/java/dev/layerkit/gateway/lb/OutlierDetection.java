@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.lb;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
@@ -250,9 +251,7 @@ public final class OutlierDetection {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder consecutiveFailures(int consecutiveFailures) {
-      if (consecutiveFailures < 0) {
-        throw new IllegalArgumentException("consecutiveFailures must be >= 0 but was " + consecutiveFailures);
-      }
+      Arguments.notNegative(consecutiveFailures, "consecutiveFailures");
       given("consecutiveFailures", this.consecutiveFailures);
       this.consecutiveFailures = consecutiveFailures;
       return this;

@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.internal.Arguments;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -208,9 +209,7 @@ public final class RequestContext {
     public Builder attribute(String name, Object value) {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("attribute name must not be blank but was '" + name + "'");
-      }
+      Arguments.notBlank(name, "attribute name");
       if (attributes.containsKey(name)) {
         throw new IllegalStateException("attribute '" + name + "' was already set to " + attributes.get(name));
       }

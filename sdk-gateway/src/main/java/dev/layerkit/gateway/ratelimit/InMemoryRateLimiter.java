@@ -330,10 +330,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code maximumKeys} is not positive
      */
     public Builder maximumKeys(long maximumKeys) {
-      if (maximumKeys <= 0) {
-        throw new IllegalArgumentException("maximumKeys must be > 0 but was " + maximumKeys);
-      }
-      this.maximumKeys = maximumKeys;
+      this.maximumKeys = Arguments.positive(maximumKeys, "maximumKeys");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.ratelimit;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import java.util.Locale;
@@ -48,12 +49,8 @@ public final class Limit {
   private final Refill refill;
 
   private Limit(long capacity, long refillTokens, Duration refillPeriod, Refill refill) {
-    if (capacity <= 0) {
-      throw new IllegalArgumentException("capacity must be > 0 but was " + capacity);
-    }
-    if (refillTokens <= 0) {
-      throw new IllegalArgumentException("refillTokens must be > 0 but was " + refillTokens);
-    }
+    Arguments.positive(capacity, "capacity");
+    Arguments.positive(refillTokens, "refillTokens");
     Objects.requireNonNull(refillPeriod, "refillPeriod");
     if (refillPeriod.compareTo(MIN_PERIOD) < 0 || refillPeriod.compareTo(MAX_PERIOD) > 0) {
       throw new IllegalArgumentException(

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.ratelimit;
 
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 
 /**
@@ -50,19 +51,13 @@ public final class RateLimitDecision {
    */
   public static RateLimitDecision denied(long remaining, long limit, long retryAfterNanos) {
     check(remaining, limit);
-    if (retryAfterNanos <= 0) {
-      throw new IllegalArgumentException("retryAfterNanos must be > 0 but was " + retryAfterNanos);
-    }
+    Arguments.positive(retryAfterNanos, "retryAfterNanos");
     return new RateLimitDecision(false, remaining, limit, retryAfterNanos);
   }
 
   private static void check(long remaining, long limit) {
-    if (remaining < 0) {
-      throw new IllegalArgumentException("remaining must be >= 0 but was " + remaining);
-    }
-    if (limit <= 0) {
-      throw new IllegalArgumentException("limit must be > 0 but was " + limit);
-    }
+    Arguments.notNegative(remaining, "remaining");
+    Arguments.positive(limit, "limit");
   }
 
   /**

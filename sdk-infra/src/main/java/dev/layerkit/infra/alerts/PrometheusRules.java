@@ -3,6 +3,7 @@ package dev.layerkit.infra.alerts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.infra.internal.Values;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -296,9 +297,7 @@ public final class PrometheusRules {
      * @throws IllegalStateException if already set
      */
     public Builder consumerLag(long maxRecords) {
-      if (maxRecords <= 0) {
-        throw new IllegalArgumentException("consumerLag must be > 0 but was " + maxRecords);
-      }
+      Arguments.positive(maxRecords, "consumerLag");
       once("consumerLag");
       objectives.put("HighConsumerLag", sel -> rule("HighConsumerLag",
           "sum by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,

@@ -3,6 +3,7 @@ package dev.layerkit.infra.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Lifecycle;
 import dev.layerkit.infra.internal.Values;
@@ -495,10 +496,7 @@ public final class ServiceSpec {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(image, "image");
       this.name = dnsLabel(name, "name");
-      if (image.isBlank()) {
-        throw new IllegalArgumentException("image must not be blank but was '" + image + "'");
-      }
-      this.image = image;
+      this.image = Arguments.notBlank(image, "image");
     }
 
     private static String dnsLabel(String value, String what) {
@@ -752,9 +750,7 @@ public final class ServiceSpec {
       if (preStopSleep.isNegative() || preStopSleep.getNano() != 0) {
         throw new IllegalArgumentException("preStopSleep must be whole seconds >= 0 but was " + preStopSleep);
       }
-      if (shutdownDeadline.isZero() || shutdownDeadline.isNegative()) {
-        throw new IllegalArgumentException("shutdownDeadline must be > 0 but was " + shutdownDeadline);
-      }
+      Arguments.positive(shutdownDeadline, "shutdownDeadline");
       once("shutdown");
       this.preStopSleep = preStopSleep;
       this.shutdownDeadline = shutdownDeadline;

@@ -3,6 +3,7 @@ package dev.layerkit.store.jdbc;
 import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -571,11 +572,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder<ID, T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.notBlank(name, "name");
       return this;
     }
 
@@ -640,10 +637,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @throws IllegalArgumentException if not positive
      */
     public Builder<ID, T> maximumPoolSize(int maximumPoolSize) {
-      if (maximumPoolSize <= 0) {
-        throw new IllegalArgumentException("maximumPoolSize must be > 0 but was " + maximumPoolSize);
-      }
-      this.maximumPoolSize = maximumPoolSize;
+      this.maximumPoolSize = Arguments.positive(maximumPoolSize, "maximumPoolSize");
       return this;
     }
 
@@ -673,10 +667,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @throws IllegalArgumentException if not positive
      */
     public Builder<ID, T> fetchSize(int fetchSize) {
-      if (fetchSize <= 0) {
-        throw new IllegalArgumentException("fetchSize must be > 0 but was " + fetchSize);
-      }
-      this.fetchSize = fetchSize;
+      this.fetchSize = Arguments.positive(fetchSize, "fetchSize");
       return this;
     }
 

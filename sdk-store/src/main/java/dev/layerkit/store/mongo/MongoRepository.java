@@ -19,6 +19,7 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -473,11 +474,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder<ID, T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Arguments.notBlank(name, "name");
       return this;
     }
 

@@ -3,7 +3,12 @@ package dev.layerkit.gateway.ratelimit.internal;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Argument checks shared by the rate limiters and their builders, with the messages they throw. */
+/**
+ * Argument checks shared by the rate limiters and their builders, with the messages they throw.
+ * The shapes every module uses are {@link dev.layerkit.core.internal.Arguments}'s; this class
+ * forwards to them, named in full since the two classes share a name, so the limiters need import
+ * only one.
+ */
 public final class Arguments {
 
   private Arguments() {}
@@ -33,11 +38,19 @@ public final class Arguments {
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public static String name(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-    }
-    return name;
+    return dev.layerkit.core.internal.Arguments.notBlank(name, "name");
+  }
+
+  /**
+   * Checks that a number is positive.
+   *
+   * @param value the number
+   * @param parameter the parameter's name, for the message
+   * @return the number
+   * @throws IllegalArgumentException if {@code value} is zero or negative
+   */
+  public static long positive(long value, String parameter) {
+    return dev.layerkit.core.internal.Arguments.positive(value, parameter);
   }
 
   /**
@@ -50,10 +63,6 @@ public final class Arguments {
    * @throws IllegalArgumentException if {@code duration} is zero or negative
    */
   public static Duration positive(Duration duration, String parameter) {
-    Objects.requireNonNull(duration, parameter);
-    if (duration.isNegative() || duration.isZero()) {
-      throw new IllegalArgumentException(parameter + " must be > 0 but was " + duration);
-    }
-    return duration;
+    return dev.layerkit.core.internal.Arguments.positive(duration, parameter);
   }
 }

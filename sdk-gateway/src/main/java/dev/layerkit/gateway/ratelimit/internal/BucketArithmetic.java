@@ -200,9 +200,7 @@ public final class BucketArithmetic {
    *     capacity, so could never be granted
    */
   public void checkPermits(long permits) {
-    if (permits <= 0) {
-      throw new IllegalArgumentException("permits must be > 0 but was " + permits);
-    }
+    Arguments.positive(permits, "permits");
     if (permits > minCapacity) {
       throw new IllegalArgumentException("permits must be <= the smallest capacity " + minCapacity
           + " (a larger request could never be allowed) but was " + permits);

@@ -596,9 +596,7 @@ public final class RedisRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code permits} or {@code maxHold} is not positive
      */
     public Builder localBatch(long permits, Duration maxHold) {
-      if (permits <= 0) {
-        throw new IllegalArgumentException("localBatch permits must be > 0 but was " + permits);
-      }
+      Arguments.positive(permits, "localBatch permits");
       this.localHold = Arguments.positive(maxHold, "maxHold");
       this.localBatch = permits;
       return this;
