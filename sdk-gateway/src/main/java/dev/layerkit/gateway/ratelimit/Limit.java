@@ -1,8 +1,8 @@
 package dev.layerkit.gateway.ratelimit;
 
 import dev.layerkit.core.internal.Arguments;
-import java.time.Duration;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 
