@@ -51,22 +51,27 @@ class GatewayLifecycleIT extends GatewayTestSupport {
     assertThat(gateway.routes()).extracting(Route::id).containsExactly("r");
   }
 
+  /** Sends a request the upstream holds until {@code releaseSlow()}, and waits until it is held. */
+  private CompletableFuture<HttpResponse<String>> slowRequestInFlight(
+      Gateway gateway, TestUpstream upstream) {
+    CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> {
+      try {
+        return get(gateway, "/slow");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1
+        && upstream.slowRequestArrived());
+    return slow;
+  }
+
   @Test
   void shutdownDrainsInFlightRequestsAndThenRefusesConnections() throws Exception {
     TestUpstream a = upstream("a");
     Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build());
     int port = gateway.port();
-
-    CompletableFuture<HttpResponse<String>> slow =
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return get(gateway, "/slow");
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
-    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1
-        && a.slowRequestArrived());
+    CompletableFuture<HttpResponse<String>> slow = slowRequestInFlight(gateway, a);
     assertThat(gateway.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
 
     CompletableFuture<Boolean> drained =
@@ -91,16 +96,7 @@ class GatewayLifecycleIT extends GatewayTestSupport {
     TestUpstream a = upstream("a");
     Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build());
     int port = gateway.port();
-    CompletableFuture<HttpResponse<String>> slow =
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return get(gateway, "/slow");
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
-    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.inFlightRequests() == 1
-        && a.slowRequestArrived());
+    CompletableFuture<HttpResponse<String>> slow = slowRequestInFlight(gateway, a);
     try {
       assertThat(gateway.shutdown(Duration.ofMillis(100))).as("drained in time").isFalse();
       assertThatThrownBy(() -> slow.get(10, java.util.concurrent.TimeUnit.SECONDS))
