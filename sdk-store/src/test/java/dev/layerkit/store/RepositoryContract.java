@@ -6,15 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
-import java.util.ArrayList;
+import dev.layerkit.core.testing.Concurrently;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -279,39 +275,26 @@ public abstract class RepositoryContract {
     Repository<String, TestOrder> repo = newRepository();
     repo.save(TestOrder.of("hot", "c-1", 1, "NEW"));
     AtomicInteger conflicts = new AtomicInteger();
-    CountDownLatch start = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
-    try {
-      List<Future<Integer>> writers = new ArrayList<>();
-      for (int w = 0; w < WRITERS; w++) {
-        writers.add(pool.submit(() -> {
-          start.await();
-          int successes = 0;
-          while (successes < SAVES_PER_WRITER) {
-            TestOrder current = repo.findById("hot").orElseThrow();
-            try {
-              repo.save(current.incremented());
-              successes++;
-            } catch (OptimisticLockException e) {
-              conflicts.incrementAndGet();
-            }
-          }
-          return successes;
-        }));
+    AtomicInteger total = new AtomicInteger();
+    // Sixteen writers racing on one row of a real database: more time than the default.
+    Concurrently.run(WRITERS, Duration.ofSeconds(120), () -> {
+      int successes = 0;
+      while (successes < SAVES_PER_WRITER) {
+        TestOrder current = repo.findById("hot").orElseThrow();
+        try {
+          repo.save(current.incremented());
+          successes++;
+        } catch (OptimisticLockException e) {
+          conflicts.incrementAndGet();
+        }
       }
-      start.countDown();
-      int total = 0;
-      for (Future<Integer> writer : writers) {
-        total += writer.get(120, TimeUnit.SECONDS);
-      }
-      Optional<TestOrder> last = repo.findById("hot");
-      assertThat(total).isEqualTo(WRITERS * SAVES_PER_WRITER);
-      assertThat(last.orElseThrow().counter()).as("every successful save counted; %s conflicts", conflicts.get())
-          .isEqualTo(total);
-      assertThat(last.orElseThrow().version()).isEqualTo(total + 1L);
-    } finally {
-      pool.shutdownNow();
-    }
+      total.addAndGet(successes);
+    });
+    Optional<TestOrder> last = repo.findById("hot");
+    assertThat(total.get()).isEqualTo(WRITERS * SAVES_PER_WRITER);
+    assertThat(last.orElseThrow().counter()).as("every successful save counted; %s conflicts", conflicts.get())
+        .isEqualTo(total.get());
+    assertThat(last.orElseThrow().version()).isEqualTo(total.get() + 1L);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.layerkit.core.testing;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,9 +51,23 @@ public final class Concurrently {
    *     {@value #TIMEOUT_SECONDS} seconds
    */
   public static void run(int threads, Task task) throws Exception {
+    run(threads, Duration.ofSeconds(TIMEOUT_SECONDS), task);
+  }
+
+  /**
+   * Runs {@code task} on {@code threads} new threads released together and waits for all, for
+   * at most {@code timeout}; for tasks that talk to a server and may need longer than
+   * {@value #TIMEOUT_SECONDS} seconds on a loaded machine.
+   *
+   * @param threads how many threads run the task
+   * @param timeout how long to wait for all of them
+   * @param task the task, run once by each thread
+   * @throws Exception the first task failure (unwrapped), or a timeout
+   */
+  public static void run(int threads, Duration timeout, Task task) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      run(pool, threads, task);
+      run(pool, threads, timeout, task);
     } finally {
       pool.shutdownNow();
     }
@@ -70,7 +85,13 @@ public final class Concurrently {
    *     {@value #TIMEOUT_SECONDS} seconds
    */
   public static void run(ExecutorService pool, int threads, Task task) throws Exception {
+    run(pool, threads, Duration.ofSeconds(TIMEOUT_SECONDS), task);
+  }
+
+  private static void run(ExecutorService pool, int threads, Duration timeout, Task task)
+      throws Exception {
     Objects.requireNonNull(task, "task");
+    long deadline = System.nanoTime() + timeout.toNanos();
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> futures = new ArrayList<>(threads);
     for (int t = 0; t < threads; t++) {
@@ -83,7 +104,7 @@ public final class Concurrently {
     start.countDown();
     try {
       for (Future<?> future : futures) {
-        future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception cause) {
