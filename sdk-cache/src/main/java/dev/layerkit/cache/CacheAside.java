@@ -1,6 +1,7 @@
 package dev.layerkit.cache;
 
-import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
@@ -222,7 +223,7 @@ public final class CacheAside<K, V> {
    *     for itself)
    */
   public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     Objects.requireNonNull(loader, "loader");
     CachedValue<V> entry = backend.get(key);
     if (entry != null && backendExpiryIsFreshness) {
@@ -272,7 +273,7 @@ public final class CacheAside<K, V> {
     Objects.requireNonNull(bulkLoader, "bulkLoader");
     Set<K> wanted = new LinkedHashSet<>();
     for (K key : keys) {
-      wanted.add(Arguments.key(key));
+      wanted.add(CacheArguments.key(key));
     }
     Map<K, V> result = new HashMap<>();
     Set<K> missing = new LinkedHashSet<>();
@@ -341,7 +342,7 @@ public final class CacheAside<K, V> {
    * @throws NullPointerException if {@code key} is null
    */
   public void invalidate(K key) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     Flight<V> flight = inFlight.get(key);
     if (flight != null) {
       flight.invalidated = true;
@@ -370,7 +371,7 @@ public final class CacheAside<K, V> {
    * @throws RuntimeException the writer's exception, after the invalidation
    */
   public <R extends @Nullable Object> R write(K key, Supplier<R> writer) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     Objects.requireNonNull(writer, "writer");
     try {
       return writer.get();
@@ -662,7 +663,7 @@ public final class CacheAside<K, V> {
     }
 
     private void once(String setting, @Nullable Object current) {
-      Arguments.once(!given.add(setting), setting, String.valueOf(current));
+      CacheArguments.once(!given.add(setting), setting, String.valueOf(current));
     }
 
     /**
@@ -675,7 +676,7 @@ public final class CacheAside<K, V> {
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> name(String name) {
-      Arguments.name(name);
+      Arguments.notBlank(name, "name");
       once("name", this.name);
       this.name = name;
       return this;

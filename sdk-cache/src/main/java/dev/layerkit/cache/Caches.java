@@ -1,8 +1,9 @@
 package dev.layerkit.cache;
 
-import dev.layerkit.cache.internal.Arguments;
-import dev.layerkit.core.time.TimeSource;
 import com.github.benmanes.caffeine.cache.Weigher;
+import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -121,8 +122,8 @@ public final class Caches {
      * @throws IllegalStateException if already set
      */
     public InMemoryBuilder<K, V> name(String name) {
-      Arguments.name(name);
-      Arguments.once(nameGiven, "name", this.name);
+      Arguments.notBlank(name, "name");
+      CacheArguments.once(nameGiven, "name", this.name);
       this.name = name;
       nameGiven = true;
       return this;
@@ -139,7 +140,7 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> maximumSize(long maximumSize) {
       Arguments.notNegative(maximumSize, "maximumSize");
-      Arguments.once(sizeGiven, "bound", describeBound());
+      CacheArguments.once(sizeGiven, "bound", describeBound());
       this.maximumSize = maximumSize;
       sizeGiven = true;
       return this;
@@ -167,7 +168,7 @@ public final class Caches {
         throw new IllegalArgumentException(
             "maximumEntryWeight must be in [0, " + maximumWeight + "] but was " + maximumEntryWeight);
       }
-      Arguments.once(sizeGiven, "bound", describeBound());
+      CacheArguments.once(sizeGiven, "bound", describeBound());
       this.maximumWeight = maximumWeight;
       this.maximumEntryWeight = maximumEntryWeight;
       this.weigher = weigher;
@@ -188,7 +189,7 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      Arguments.once(timeSourceGiven, "timeSource", this.timeSource);
+      CacheArguments.once(timeSourceGiven, "timeSource", this.timeSource);
       this.timeSource = timeSource;
       timeSourceGiven = true;
       return this;
@@ -207,7 +208,7 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> executor(Executor executor) {
       Objects.requireNonNull(executor, "executor");
-      Arguments.once(this.executor != null, "executor", String.valueOf(this.executor));
+      CacheArguments.once(this.executor != null, "executor", String.valueOf(this.executor));
       this.executor = executor;
       return this;
     }

@@ -1,14 +1,15 @@
 package dev.layerkit.cache;
 
-import dev.layerkit.cache.internal.Arguments;
-import dev.layerkit.core.time.CoarseTimeSource;
-import dev.layerkit.core.time.TimeSource;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
+import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -96,21 +97,21 @@ final class InMemoryCache<K, V> implements Cache<K, V> {
 
   @Override
   public @Nullable V get(K key) {
-    return cache.getIfPresent(Arguments.key(key));
+    return cache.getIfPresent(CacheArguments.key(key));
   }
 
   @Override
   public Map<K, V> getAll(Collection<? extends K> keys) {
     Objects.requireNonNull(keys, "keys");
     for (K key : keys) {
-      Arguments.key(key);
+      CacheArguments.key(key);
     }
     return cache.getAllPresent(keys);
   }
 
   @Override
   public boolean put(K key, V value, Duration ttl) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     Objects.requireNonNull(value, "value");
     Arguments.positive(ttl, "ttl");
     if (weigher != null && weigher.weigh(key, value) > maximumEntryWeight) {
@@ -125,7 +126,7 @@ final class InMemoryCache<K, V> implements Cache<K, V> {
 
   @Override
   public void invalidate(K key) {
-    cache.invalidate(Arguments.key(key));
+    cache.invalidate(CacheArguments.key(key));
   }
 
   @Override

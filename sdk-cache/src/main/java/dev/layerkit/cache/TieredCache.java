@@ -1,6 +1,7 @@
 package dev.layerkit.cache;
 
-import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -113,7 +114,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
 
   @Override
   public boolean put(K key, V value, Duration ttl) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     Objects.requireNonNull(value, "value");
     Arguments.positive(ttl, "ttl");
     boolean stored = remote.put(key, value, ttl);
@@ -141,7 +142,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
 
   @Override
   public void invalidate(K key) {
-    Arguments.key(key);
+    CacheArguments.key(key);
     local.invalidate(key);
     remote.invalidate(key);
     remote.publishInvalidation(id, key);

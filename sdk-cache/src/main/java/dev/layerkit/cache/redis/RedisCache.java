@@ -3,11 +3,12 @@ package dev.layerkit.cache.redis;
 import dev.layerkit.cache.Cache;
 import dev.layerkit.cache.KeyCodec;
 import dev.layerkit.cache.RemoteCache;
-import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.cache.internal.CacheArguments;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -248,7 +249,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   }
 
   private String redisKey(K key) {
-    return keyPrefix + keyCodec.encode(Arguments.key(key));
+    return keyPrefix + keyCodec.encode(CacheArguments.key(key));
   }
 
   private boolean pendingFor(String redisKey) {
@@ -586,7 +587,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     }
     List<byte[]> messages = new ArrayList<>(keys.size());
     for (K key : keys) {
-      messages.add((origin + "|K" + keyCodec.encode(Arguments.key(key))).getBytes(StandardCharsets.UTF_8));
+      messages.add((origin + "|K" + keyCodec.encode(CacheArguments.key(key))).getBytes(StandardCharsets.UTF_8));
     }
     if (messages.isEmpty() || !permitted()) {
       return;
@@ -753,7 +754,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     }
 
     private void once(String setting, @Nullable Object current) {
-      Arguments.once(!given.add(setting), setting, String.valueOf(current));
+      CacheArguments.once(!given.add(setting), setting, String.valueOf(current));
     }
 
     /**
@@ -766,7 +767,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> name(String name) {
-      Arguments.name(name);
+      Arguments.notBlank(name, "name");
       once("name", this.name);
       this.name = name;
       return this;

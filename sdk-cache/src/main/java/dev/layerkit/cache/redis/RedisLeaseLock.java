@@ -1,7 +1,7 @@
 package dev.layerkit.cache.redis;
 
 import dev.layerkit.cache.LoadLock;
-import dev.layerkit.cache.internal.Arguments;
+import dev.layerkit.core.internal.Arguments;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;

@@ -3,10 +3,11 @@ package dev.layerkit.gateway.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
-import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import dev.layerkit.gateway.ratelimit.internal.RateLimitArguments;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -169,7 +170,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
-    Arguments.key(key);
+    RateLimitArguments.key(key);
     arithmetic.checkPermits(permits);
     TimeSource stale = staleClock;
     // On the coarse clock first: a reading that is never ahead of real time cannot admit early.
@@ -306,7 +307,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
-      this.name = Arguments.name(name);
+      this.name = Arguments.notBlank(name, "name");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.ratelimit.internal;
 
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import java.lang.invoke.MethodHandles;
@@ -254,7 +255,7 @@ public final class BucketArithmetic {
         return DENIED;
       }
       long tokens = left / period[i];
-      if (tokens < remaining || (tokens == remaining && capacity[i] < capacity[binding])) {
+      if (binds(i, tokens, binding, remaining)) {
         remaining = tokens;
         binding = i;
       }
@@ -291,7 +292,7 @@ public final class BucketArithmetic {
     for (int i = 0; i < period.length; i++) {
       // Below zero only while denied requests return what they overdrew.
       long tokens = Math.max(0, (long) LONGS.getVolatile(state, credits + i)) / period[i];
-      if (tokens < remaining || (tokens == remaining && capacity[i] < capacity[binding])) {
+      if (binds(i, tokens, binding, remaining)) {
         remaining = tokens;
         binding = i;
       }
@@ -348,6 +349,14 @@ public final class BucketArithmetic {
       longest = Math.max(longest, units * unitNanos[i]);
     }
     return longest;
+  }
+
+  /**
+   * Whether limit {@code i}, with {@code tokens} left, binds rather than the limit found so far:
+   * fewer tokens, or as many in a smaller bucket.
+   */
+  private boolean binds(int i, long tokens, int binding, long remaining) {
+    return tokens < remaining || (tokens == remaining && capacity[i] < capacity[binding]);
   }
 
   /** Returns where limit {@code i}'s credit is in a state array; for tests. */

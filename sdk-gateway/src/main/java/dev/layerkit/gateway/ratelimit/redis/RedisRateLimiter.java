@@ -1,17 +1,18 @@
 package dev.layerkit.gateway.ratelimit.redis;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
-import dev.layerkit.gateway.ratelimit.internal.Arguments;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.layerkit.gateway.ratelimit.internal.RateLimitArguments;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -231,7 +232,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
-    Arguments.key(key);
+    RateLimitArguments.key(key);
     arithmetic.checkPermits(permits);
     if (reserves != null) {
       RateLimitDecision local = tryLocal(key, permits);
@@ -476,7 +477,7 @@ public final class RedisRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
-      this.name = Arguments.name(name);
+      this.name = Arguments.notBlank(name, "name");
       return this;
     }
 
