@@ -109,6 +109,24 @@ public final class Arguments {
   }
 
   /**
+   * Checks that a duration is at least one millisecond, for settings that are scheduled or
+   * handed to APIs with millisecond resolution.
+   *
+   * @param duration the duration
+   * @param name the parameter's name, for the messages
+   * @return {@code duration}
+   * @throws NullPointerException with {@code name} as its message if {@code duration} is null
+   * @throws IllegalArgumentException if {@code duration} is less than one millisecond
+   */
+  public static Duration atLeastOneMilli(Duration duration, String name) {
+    Objects.requireNonNull(duration, name);
+    if (duration.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException(name + " must be >= 1ms but was " + duration);
+    }
+    return duration;
+  }
+
+  /**
    * Checks that a string has a character other than white space.
    *
    * @param value the string
