@@ -106,7 +106,7 @@ class InMemoryEventBusTest {
   void retriesWaitTheirBackoffOnTheTimeSourceAndHoldBackOnlyTheirPartition() {
     bus = EventBuses.inMemory().partitions(2).timeSource(time).build();
     RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
-        .initialBackoff(Duration.ofSeconds(1)).build();
+        .initialBackoff(Duration.ofSeconds(1)).random(AtCeiling.RANDOM).build();
     AtomicInteger attempts = new AtomicInteger();
     List<String> handled = new CopyOnWriteArrayList<>();
     EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
@@ -238,8 +238,8 @@ class InMemoryEventBusTest {
         .isInstanceOf(NullPointerException.class).hasMessage("timeSource");
     assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxAttempts must be >= 1 but was 0");
-    assertThatThrownBy(() -> RetryPolicy.builder().multiplier(0.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiplier");
+    assertThatThrownBy(() -> RetryPolicy.builder().backoffMultiplier(0.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backoffMultiplier");
     assertThatThrownBy(() -> RetryPolicy.builder().initialBackoff(Duration.ofSeconds(2))
         .maxBackoff(Duration.ofSeconds(1)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxBackoff");
@@ -249,9 +249,9 @@ class InMemoryEventBusTest {
   }
 
   @Test
-  void retryBackoffGrowsExponentiallyUpToItsCap() {
+  void retryBackoffCeilingGrowsExponentiallyUpToItsCap() {
     RetryPolicy policy = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
-        .multiplier(3).maxBackoff(Duration.ofSeconds(1)).build();
+        .backoffMultiplier(3).maxBackoff(Duration.ofSeconds(1)).random(AtCeiling.RANDOM).build();
     assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
     assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(300));
     assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(900));

@@ -7,6 +7,7 @@ import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.testing.TestKafka;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.events.AtCeiling;
 import dev.layerkit.events.DeadLetters;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.RetryPolicy;
@@ -56,7 +57,7 @@ class KafkaEventSubscriberIT {
     ManualTimeSource time = new ManualTimeSource();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
-        .initialBackoff(Duration.ofSeconds(10)).build();
+        .initialBackoff(Duration.ofSeconds(10)).random(AtCeiling.RANDOM).build();
     AtomicInteger attempts = new AtomicInteger();
     List<String> handled = new CopyOnWriteArrayList<>();
     List<Event<String>> deadLetters = new CopyOnWriteArrayList<>();
