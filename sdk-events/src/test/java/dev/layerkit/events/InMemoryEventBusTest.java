@@ -258,4 +258,18 @@ class InMemoryEventBusTest {
     assertThat(policy.backoff(4)).isEqualTo(Duration.ofSeconds(1));
     assertThat(RetryPolicy.noRetries().maxAttempts()).isEqualTo(1);
   }
+
+  @Test
+  void aMemberIsAssignedWhenSubscribeReturnsEvenWithoutAPartition() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).build();
+    EventSubscriber<String> subscriber = bus.subscriber(Codecs.utf8());
+    Subscription first = subscriber.subscribe("t", "g", e -> { });
+    Subscription second = subscriber.subscribe("t", "g", e -> { });
+
+    assertThat(first.assigned().toCompletableFuture()).isCompleted();
+    assertThat(second.assigned().toCompletableFuture()).isCompleted();
+    second.awaitAssignment(Duration.ZERO);
+    assertThat(first.assignedPartitions()).containsExactly(0);
+    assertThat(second.assignedPartitions()).as("more members than partitions").isEmpty();
+  }
 }
