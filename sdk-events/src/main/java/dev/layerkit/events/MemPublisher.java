@@ -11,11 +11,11 @@ import org.jspecify.annotations.Nullable;
 /** The in-memory bus's publisher: encodes, then appends synchronously. Thread-safe. */
 final class MemPublisher<T> implements EventPublisher<T> {
 
-  private final InMemoryEventBus bus;
+  private final MemEventBus bus;
   private final Codec<T> codec;
   private volatile boolean closed;
 
-  MemPublisher(InMemoryEventBus bus, Codec<T> codec) {
+  MemPublisher(MemEventBus bus, Codec<T> codec) {
     this.bus = bus;
     this.codec = codec;
   }
@@ -29,7 +29,7 @@ final class MemPublisher<T> implements EventPublisher<T> {
   @Override
   public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
       String topic, String key, T payload, Map<String, String> headers) {
-    InMemoryEventBus.checkEventId(eventId);
+    MemEventBus.checkEventId(eventId);
     return send(eventId, timestamp, topic, key, payload, headers);
   }
 
@@ -40,7 +40,7 @@ final class MemPublisher<T> implements EventPublisher<T> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
     Objects.requireNonNull(headers, "headers");
-    Map<String, String> allHeaders = InMemoryEventBus.withEventId(headers, eventId);
+    Map<String, String> allHeaders = MemEventBus.withEventId(headers, eventId);
     if (closed) {
       return CompletableFuture.failedFuture(EventPublishException.closed(topic));
     }

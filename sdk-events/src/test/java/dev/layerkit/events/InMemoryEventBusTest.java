@@ -272,4 +272,18 @@ class InMemoryEventBusTest {
     assertThat(first.assignedPartitions()).containsExactly(0);
     assertThat(second.assignedPartitions()).as("more members than partitions").isEmpty();
   }
+
+  @Test
+  void aBuilderSettingGivenTwiceThrowsNamingTheValueItHas() {
+    assertThatThrownBy(() -> EventBuses.inMemory().partitions(2).partitions(3))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("partitions was already set to 2");
+    assertThatThrownBy(() -> EventBuses.inMemory().timeSource(time).timeSource(time))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("timeSource was already set to ");
+    assertThatThrownBy(() -> EventBuses.inMemory().drainTimeout(Duration.ofSeconds(1))
+        .drainTimeout(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("drainTimeout was already set to PT1S");
+  }
 }

@@ -11,7 +11,6 @@ import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EventHeaders;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -287,46 +286,30 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   }
 
   /**
-   * Builds a {@link KafkaEventPublisher}. Not thread-safe.
+   * Builds a {@link KafkaEventPublisher}. Each setting may be given once; each {@link
+   * #property(String, Object) property} once. The serializers are the publisher's (String keys,
+   * byte values: payloads go through the codec) and cannot be set. Not thread-safe.
    *
    * @param <T> the payload type
    */
-  public static final class Builder<T> {
+  public static final class Builder<T> extends KafkaClientBuilder<T, Builder<T>> {
 
-    private final Codec<T> codec;
-    private final Map<String, Object> config;
-    private TimeSource time = TimeSource.system();
-    private @Nullable MeterRegistry meterRegistry;
     private int topicPartitions;
     private short topicReplication;
     private Map<String, String> topicConfigs = Map.of();
+    private @Nullable Duration deliveryTimeout;
 
     private Builder(String bootstrapServers, Codec<T> codec) {
-      Arguments.notBlank(bootstrapServers, "bootstrapServers");
-      this.codec = Objects.requireNonNull(codec, "codec");
-      this.config = defaultProducerConfig(bootstrapServers);
+      super(bootstrapServers, codec, defaultProducerConfig(bootstrapServers));
     }
 
-    /**
-     * Sets a producer property, overriding the default. Serializers are fixed (String keys, byte
-     * values) and cannot be set.
-     *
-     * @param name a {@link ProducerConfig} name
-     * @param value its value
-     * @return this builder
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is a serializer setting
-     */
-    public Builder<T> property(String name, Object value) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
-          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
-        throw new IllegalArgumentException("name must not be a serializer setting but was "
-            + name + "; payloads go through the codec");
-      }
-      config.put(name, value);
-      return this;
+    @Override
+    @Nullable String refusal(String name) {
+      return name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
+          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)
+          ? "name must not be a serializer setting but was " + name
+              + "; payloads go through the codec"
+          : null;
     }
 
     /**
@@ -337,13 +320,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @return this builder
      * @throws NullPointerException if {@code deliveryTimeout} is null
      * @throws IllegalArgumentException if it is less than 1 ms
+     * @throws IllegalStateException if already set
      */
     public Builder<T> deliveryTimeout(Duration deliveryTimeout) {
-      Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
-      if (deliveryTimeout.toMillis() < 1) {
-        throw new IllegalArgumentException("deliveryTimeout must be >= 1 ms but was "
-            + deliveryTimeout);
-      }
+      settings.requireUnset("deliveryTimeout", this.deliveryTimeout);
+      Arguments.atLeastOneMilli(deliveryTimeout, "deliveryTimeout");
+      this.deliveryTimeout = deliveryTimeout;
       long millis = deliveryTimeout.toMillis();
       int linger = ((Number) config.get(ProducerConfig.LINGER_MS_CONFIG)).intValue();
       long request = Math.max(1, millis - linger);
@@ -364,6 +346,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @param replicationFactor at least 1
      * @return this builder
      * @throws IllegalArgumentException if a value is less than 1
+     * @throws IllegalStateException if topic creation was already set
      */
     public Builder<T> createTopics(int partitions, short replicationFactor) {
       return createTopics(partitions, replicationFactor, Map.of());
@@ -378,9 +361,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @param configs the topic configs
      * @return this builder
      * @throws IllegalArgumentException if a count is less than 1
+     * @throws IllegalStateException if topic creation was already set
      */
     public Builder<T> createTopics(int partitions, short replicationFactor,
         Map<String, String> configs) {
+      settings.requireUnset("createTopics", topicPartitions == 0 ? "off"
+          : topicPartitions + " partitions, replication " + topicReplication);
       if (partitions < 1) {
         throw new IllegalArgumentException("partitions must be >= 1 but was " + partitions);
       }
@@ -395,32 +381,9 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     }
 
     /**
-     * Sets the clock of event timestamps; meant for tests.
-     *
-     * @param timeSource the clock
-     * @return this builder
-     * @throws NullPointerException if {@code timeSource} is null
-     */
-    public Builder<T> timeSource(TimeSource timeSource) {
-      this.time = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
-     * Records {@code layerkit.events.published} and {@code layerkit.events.publish.failed} (tags
-     * {@code backend=kafka}, {@code topic}).
-     *
-     * @param meterRegistry the registry
-     * @return this builder
-     * @throws NullPointerException if {@code meterRegistry} is null
-     */
-    public Builder<T> meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
-    /**
-     * Builds the publisher and its producer.
+     * Builds the publisher and its producer. The meters, with a {@link
+     * #meterRegistry(io.micrometer.core.instrument.MeterRegistry) registry}, are {@code
+     * layerkit.events.published} and {@code layerkit.events.publish.failed}.
      *
      * @return the publisher
      * @throws KafkaException if the producer settings are invalid

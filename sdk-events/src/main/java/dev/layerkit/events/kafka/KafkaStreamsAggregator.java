@@ -1,6 +1,7 @@
 package dev.layerkit.events.kafka;
 
 import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.internal.TopicNames;
 import dev.layerkit.events.stream.Aggregate;
 import dev.layerkit.events.stream.InMemoryWindowedAggregator;
@@ -394,12 +395,13 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
   }
 
   /**
-   * Builds a {@link KafkaStreamsAggregator}. Not thread-safe.
+   * Builds a {@link KafkaStreamsAggregator}. Each setting may be given once. Not thread-safe.
    *
    * @param <T> the payload type
    */
   public static final class Builder<T> {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final String inputTopic;
     private final Codec<T> codec;
     private final WindowedAggregation<T> aggregation;
@@ -420,8 +422,10 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
      * @param storeName a legal topic name
      * @return this builder
      * @throws IllegalArgumentException if it is not a legal topic name
+     * @throws IllegalStateException if already set
      */
     public Builder<T> storeName(String storeName) {
+      settings.requireUnset("storeName", this.storeName);
       this.storeName = TopicNames.check(storeName);
       return this;
     }

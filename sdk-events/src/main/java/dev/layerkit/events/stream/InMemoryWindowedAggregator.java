@@ -1,5 +1,6 @@
 package dev.layerkit.events.stream;
 
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.EventHandler;
 import java.time.Instant;
@@ -12,9 +13,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory engine of a {@link WindowedAggregation}, fed as an {@link EventHandler} (subscribe
+ * The in-memory engine of a {@link WindowedAggregation}, built with {@link
+ * WindowedAggregator#inMemory(WindowedAggregation)} and fed as an {@link EventHandler} (subscribe
  * it to a topic) or through {@link #accept(String, Object, Instant)}.
  *
  * <p>Design: open windows in a sorted map from window start to the aggregates of their keys;
@@ -179,5 +182,54 @@ public final class InMemoryWindowedAggregator<T> implements WindowedAggregator<T
   @Override
   public String toString() {
     return "InMemoryWindowedAggregator{" + windows + '}';
+  }
+
+  /**
+   * Builds an {@link InMemoryWindowedAggregator}; start from {@link
+   * WindowedAggregator#inMemory(WindowedAggregation)}. Each setting may be given once. Not
+   * thread-safe.
+   *
+   * @param <T> the payload type
+   */
+  public static final class Builder<T> {
+
+    private final BuilderSettings settings = new BuilderSettings();
+    private final WindowedAggregation<T> aggregation;
+    private @Nullable Consumer<WindowedAggregate> sink;
+
+    Builder(WindowedAggregation<T> aggregation) {
+      this.aggregation = aggregation;
+    }
+
+    /**
+     * Sets what receives each window's results when it closes, on the thread whose event closed
+     * it (or that called {@link InMemoryWindowedAggregator#close()}), under the aggregator's lock:
+     * keep it quick. Required.
+     *
+     * @param sink the sink
+     * @return this builder
+     * @throws NullPointerException if {@code sink} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> sink(Consumer<WindowedAggregate> sink) {
+      settings.requireUnset("sink", this.sink);
+      this.sink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Builds the aggregator. The builder can be used again afterwards.
+     *
+     * @return a new aggregator, thread-safe
+     * @throws IllegalStateException if no {@link #sink(Consumer)} was set
+     */
+    public InMemoryWindowedAggregator<T> build() {
+      Consumer<WindowedAggregate> s = sink;
+      if (s == null) {
+        throw new IllegalStateException(
+            "sink is not set: give the aggregator a sink(...) for the windows it closes");
+      }
+      return new InMemoryWindowedAggregator<>(aggregation, s);
+    }
   }
 }
