@@ -2,7 +2,6 @@ package dev.layerkit.events;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.hash.Hashing;
-import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventHeaders;
@@ -180,8 +179,8 @@ final class MemEventBus implements InMemoryEventBus {
     return subscription;
   }
 
+  /** Adds the caller's event id to headers that the publisher has checked. */
   static Map<String, String> withEventId(Map<String, String> headers, @Nullable String eventId) {
-    EventHeaders.checkApplicationHeaders(headers);
     if (eventId == null) {
       return headers.isEmpty() ? Map.of() : Map.copyOf(headers);
     }
@@ -195,10 +194,6 @@ final class MemEventBus implements InMemoryEventBus {
 
   Instant now() {
     return Instant.ofEpochMilli(time.epochMillis());
-  }
-
-  static String checkEventId(String eventId) {
-    return Arguments.notBlank(eventId, "eventId");
   }
 
   @Override

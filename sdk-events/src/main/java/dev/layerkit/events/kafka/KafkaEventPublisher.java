@@ -8,14 +8,13 @@ import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
+import dev.layerkit.events.internal.EncodingPublisher;
 import dev.layerkit.events.internal.EventHeaders;
 import dev.layerkit.events.internal.EventMetrics;
-import dev.layerkit.events.internal.TopicNames;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> the payload type
  */
-public final class KafkaEventPublisher<T> implements EventPublisher<T> {
+public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
 
   /** Default {@code linger.ms}: {@value}. */
   public static final int DEFAULT_LINGER_MS = 5;
@@ -75,7 +74,6 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   /** Default {@code compression.type}: {@value}. */
   public static final String DEFAULT_COMPRESSION = "lz4";
 
-  private final Codec<T> codec;
   private final KafkaProducer<String, byte[]> producer;
   private final TimeSource time;
   private final EventMetrics metrics;
@@ -86,18 +84,17 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   private final Duration adminTimeout;
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
-  private volatile boolean closed;
   private final boolean systemTime;
-  // The last topic name that passed the checks; most publishers use a few topics, so the
-  // character-by-character check runs once per change of topic, not per event. A racy cache: a
-  // stale value only means checking again.
-  private @Nullable String lastCheckedTopic;
 
   private KafkaEventPublisher(Builder<T> builder) {
-    this.codec = builder.codec;
+    this(builder, new EventMetrics(builder.meterRegistry, "kafka"));
+  }
+
+  private KafkaEventPublisher(Builder<T> builder, EventMetrics metrics) {
+    super(builder.codec, metrics);
     this.time = builder.time;
     this.systemTime = builder.time == TimeSource.system();
-    this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
+    this.metrics = metrics;
     this.producer = new KafkaProducer<>(builder.config, new StringSerializer(),
         new ByteArraySerializer());
     this.topicPartitions = builder.topicPartitions;
@@ -146,44 +143,19 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publish(
-      String topic, String key, T payload, Map<String, String> headers) {
+  protected @Nullable Long nowMillis() {
     // On the system clock Kafka stamps the record itself (CreateTime), the same instant.
-    return send(null, systemTime ? null : time.epochMillis(), topic, key, payload, headers);
+    return systemTime ? null : time.epochMillis();
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    Arguments.notBlank(eventId, "eventId");
-    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
-        key, payload, headers);
-  }
-
-  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, @Nullable Long timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    if (topic != lastCheckedTopic) {
-      TopicNames.check(topic);
-      lastCheckedTopic = topic;
-    }
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(payload, "payload");
-    EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));
-    if (closed) {
-      return CompletableFuture.failedFuture(EventPublishException.closed(topic));
-    }
-    byte[] value;
-    try {
-      value = codec.encode(payload);
-    } catch (RuntimeException e) {
-      metrics.publishFailed(topic);
-      return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
-    }
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestamp, key,
-        value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
+  protected CompletableFuture<PublishReceipt> store(@Nullable String eventId,
+      @Nullable Long timestampMillis, String topic, String key, byte[] value,
+      Map<String, String> headers) {
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestampMillis,
+        key, value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
     if (eventId != null) {
-      record.headers().add(EventHeaders.EVENT_ID,
-          eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      record.headers().add(EventHeaders.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
     }
     Delivery future = new Delivery(eventId, topic);
     try {
@@ -192,7 +164,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     } catch (KafkaException | IllegalStateException e) {
       lastFailure.set(e);
       metrics.publishFailed(topic);
-      future.completeExceptionally(closed ? EventPublishException.closed(topic)
+      future.completeExceptionally(isClosed() ? EventPublishException.closed(topic)
           : EventPublishException.notStored(topic, e));
     }
     return future;
@@ -254,10 +226,9 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   /** Flushes and closes the producer (waiting at most the delivery timeout). Idempotent. */
   @Override
   public void close() {
-    if (closed) {
+    if (!markClosed()) {
       return;
     }
-    closed = true;
     producer.close();
     if (admin != null) {
       admin.close();
@@ -273,7 +244,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   public HealthCheck healthCheck() {
     return HealthCheck.of("kafka-publisher", () -> {
       Throwable failure = lastFailure.get();
-      if (closed) {
+      if (isClosed()) {
         return Health.down("closed").build();
       }
       return failure == null ? Health.up().build() : Health.down(failure).build();
@@ -282,7 +253,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
 
   @Override
   public String toString() {
-    return "KafkaEventPublisher{codec=" + codec + '}';
+    return "KafkaEventPublisher{codec=" + codec() + '}';
   }
 
   /**
