@@ -3,8 +3,8 @@ package dev.layerkit.events.kafka;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.internal.TopicNames;
+import dev.layerkit.events.internal.WindowResults;
 import dev.layerkit.events.stream.Aggregate;
-import dev.layerkit.events.stream.InMemoryWindowedAggregator;
 import dev.layerkit.events.stream.WindowedAggregate;
 import dev.layerkit.events.stream.WindowedAggregation;
 import dev.layerkit.events.stream.WindowedAggregator;
@@ -200,7 +200,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
     while (!emitted.isEmpty() && emitted.firstKey() < horizon) {
       emitted.pollFirstEntry();
     }
-    sink.accept(WindowedAggregate.of(key, start, start + windows.sizeMillis(), aggregate));
+    sink.accept(WindowResults.of(windows, key, start, aggregate));
   }
 
   private synchronized boolean wasEmitted(String key, long start) {
@@ -297,7 +297,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
     long start = Objects.requireNonNull(windowStart, "windowStart").toEpochMilli();
     Aggregate aggregate = store().fetch(key, start);
     return aggregate == null ? Optional.empty()
-        : Optional.of(WindowedAggregate.of(key, start, start + windows.sizeMillis(), aggregate));
+        : Optional.of(WindowResults.of(windows, key, start, aggregate));
   }
 
   /**
@@ -316,8 +316,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
         KeyValue<Windowed<String>, Aggregate> entry = all.next();
         long start = entry.key.window().start();
         if (start + windows.sizeMillis() + windows.graceMillis() > now) {
-          open.add(WindowedAggregate.of(entry.key.key(), start, start + windows.sizeMillis(),
-              entry.value));
+          open.add(WindowResults.of(windows, entry.key.key(), start, entry.value));
         }
       }
     }
@@ -334,20 +333,17 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
   @Override
   public List<WindowedAggregate> topN(Instant windowStart, int n) {
     Objects.requireNonNull(windowStart, "windowStart");
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1 but was " + n);
-    }
+    WindowResults.checkTopN(n);
     long start = windowStart.toEpochMilli();
     List<WindowedAggregate> window = new ArrayList<>();
     try (KeyValueIterator<Windowed<String>, Aggregate> all =
         store().fetchAll(windowStart, windowStart)) {
       while (all.hasNext()) {
         KeyValue<Windowed<String>, Aggregate> entry = all.next();
-        window.add(WindowedAggregate.of(entry.key.key(), start, start + windows.sizeMillis(),
-            entry.value));
+        window.add(WindowResults.of(windows, entry.key.key(), start, entry.value));
       }
     }
-    return InMemoryWindowedAggregator.topN(window, n);
+    return WindowResults.topN(window, n);
   }
 
   @Override
