@@ -1,6 +1,7 @@
 package dev.layerkit.events;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -67,7 +68,7 @@ public interface Subscription extends AutoCloseable {
    * @throws InterruptedException if the waiting thread is interrupted
    */
   default void awaitAssignment(Duration timeout) throws TimeoutException, InterruptedException {
-    long millis = timeout.toMillis();
+    long millis = Objects.requireNonNull(timeout, "timeout").toMillis();
     try {
       assigned().toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
