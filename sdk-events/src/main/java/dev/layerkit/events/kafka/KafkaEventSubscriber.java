@@ -339,6 +339,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @param retryPolicy the policy
      * @return this builder
      * @throws NullPointerException if {@code retryPolicy} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<T> retryPolicy(RetryPolicy retryPolicy) {
       settings.requireUnset("retryPolicy", this.retryPolicy);
@@ -353,6 +354,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code pollTimeout} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> pollTimeout(Duration pollTimeout) {
       settings.requireUnset("pollTimeout", this.pollTimeout);
@@ -367,6 +369,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code drainTimeout} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> drainTimeout(Duration drainTimeout) {
       settings.requireUnset("drainTimeout", this.drainTimeout);
@@ -384,6 +387,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code pollFailureTimeout} is null
      * @throws IllegalArgumentException if it is negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> pollFailureTimeout(Duration pollFailureTimeout) {
       settings.requireUnset("pollFailureTimeout", this.pollFailureTimeout);
@@ -400,6 +404,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @param maxLag the largest lag still UP, more than zero
      * @return this builder
      * @throws IllegalArgumentException if {@code maxLag} is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> lagWarning(long maxLag) {
       settings.requireUnset("lagWarning", this.lagWarning);

@@ -74,7 +74,7 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
   private final Map<TopicPartition, OffsetAndMetadata> delivered = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
-  /** Set by the first assignment callback; read and cleared on the consumer thread only. */
+  /** Set by the first assignment callback; written and read on the consumer thread only. */
   private boolean joined;
   private volatile Set<Integer> assigned = Set.of();
   private volatile boolean running = true;
