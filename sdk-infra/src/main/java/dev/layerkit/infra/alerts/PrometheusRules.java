@@ -4,17 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.infra.internal.Values;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.time.Durations;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -142,10 +142,12 @@ public final class PrometheusRules {
 
     private final String service;
     private final String alertPrefix;
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private String serviceLabel = DEFAULT_SERVICE_LABEL;
     private String requestsMetric = HTTP_REQUESTS;
     private final Map<String, Objective> objectives = new LinkedHashMap<>();
+    /** Each objective's bound by setter name, for the message of a setter called twice. */
+    private final Map<String, Object> thresholds = new HashMap<>();
 
     private Builder(String service) {
       Objects.requireNonNull(service, "service");
@@ -162,11 +164,6 @@ public final class PrometheusRules {
       this.alertPrefix = camel.toString();
     }
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     private static double ratio(double value, String name) {
       if (!(value > 0 && value < 1)) {
@@ -189,7 +186,7 @@ public final class PrometheusRules {
       if (!LABEL.matcher(serviceLabel).matches()) {
         throw new IllegalArgumentException("serviceLabel must be a Prometheus label name but was '" + serviceLabel + "'");
       }
-      once("serviceLabel");
+      settings.requireUnset("serviceLabel", this.serviceLabel);
       this.serviceLabel = serviceLabel;
       return this;
     }
@@ -212,7 +209,7 @@ public final class PrometheusRules {
         throw new IllegalArgumentException("requestsMetric must be a Prometheus metric name but was '"
             + metric + "'");
       }
-      once("requestsMetric");
+      settings.requireUnset("requestsMetric", this.requestsMetric);
       this.requestsMetric = metric;
       return this;
     }
@@ -228,7 +225,8 @@ public final class PrometheusRules {
      */
     public Builder errorRatio(double maxRatio) {
       ratio(maxRatio, "errorRatio");
-      once("errorRatio");
+      settings.requireUnset("errorRatio", thresholds.get("errorRatio"));
+      thresholds.put("errorRatio", maxRatio);
       objectives.put("HighErrorRatio", sel -> rule("HighErrorRatio",
           "sum(rate(" + requestsMetric + "_count{" + sel + ",status=~\"5..\"}[5m]))\n  / sum(rate(" + requestsMetric
               + "_count{" + sel + "}[5m])) > " + number(maxRatio),
@@ -253,13 +251,14 @@ public final class PrometheusRules {
       if (maxP99.isZero() || maxP99.isNegative() || maxP99.getNano() % 1_000_000 != 0) {
         throw new IllegalArgumentException("maxP99 must be positive whole milliseconds but was " + maxP99);
       }
-      once("p99Latency");
+      settings.requireUnset("p99Latency", thresholds.get("p99Latency"));
+      thresholds.put("p99Latency", maxP99);
       BigDecimal seconds = BigDecimal.valueOf(maxP99.toMillis()).movePointLeft(3).stripTrailingZeros();
       objectives.put("HighP99Latency", sel -> rule("HighP99Latency",
           "histogram_quantile(0.99, sum by (le) (rate(" + requestsMetric + "_bucket{" + sel + "}[5m])))\n  > "
               + seconds.toPlainString(),
           Duration.ofMinutes(10), "page",
-          service + " p99 latency is above " + Values.formatDuration(maxP99),
+          service + " p99 latency is above " + Durations.format(maxP99),
           "p99 latency is {{ $value | humanizeDuration }} over the last 5 minutes."));
       return this;
     }
@@ -275,7 +274,8 @@ public final class PrometheusRules {
      */
     public Builder rateLimitDenialRatio(double maxRatio) {
       ratio(maxRatio, "rateLimitDenialRatio");
-      once("rateLimitDenialRatio");
+      settings.requireUnset("rateLimitDenialRatio", thresholds.get("rateLimitDenialRatio"));
+      thresholds.put("rateLimitDenialRatio", maxRatio);
       objectives.put("HighRateLimitDenials", sel -> rule("HighRateLimitDenials",
           "sum(rate(" + RATE_LIMIT_DECISIONS + "{" + sel + ",result=\"denied\"}[5m]))\n  / sum(rate("
               + RATE_LIMIT_DECISIONS + "{" + sel + "}[5m])) > " + number(maxRatio),
@@ -298,7 +298,8 @@ public final class PrometheusRules {
      */
     public Builder consumerLag(long maxRecords) {
       Arguments.positive(maxRecords, "consumerLag");
-      once("consumerLag");
+      settings.requireUnset("consumerLag", thresholds.get("consumerLag"));
+      thresholds.put("consumerLag", maxRecords);
       objectives.put("HighConsumerLag", sel -> rule("HighConsumerLag",
           "sum by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,
           Duration.ofMinutes(10), "ticket",
@@ -318,7 +319,8 @@ public final class PrometheusRules {
      */
     public Builder cacheHitRatio(double minRatio) {
       ratio(minRatio, "cacheHitRatio");
-      once("cacheHitRatio");
+      settings.requireUnset("cacheHitRatio", thresholds.get("cacheHitRatio"));
+      thresholds.put("cacheHitRatio", minRatio);
       objectives.put("LowCacheHitRatio", sel -> rule("LowCacheHitRatio",
           "sum(rate(" + CACHE_GETS + "{" + sel + ",result=\"hit\"}[10m]))\n  / sum(rate(" + CACHE_GETS + "{" + sel
               + "}[10m])) < " + number(minRatio),
@@ -343,12 +345,13 @@ public final class PrometheusRules {
       if (forAtLeast.isZero() || forAtLeast.isNegative() || forAtLeast.getNano() != 0) {
         throw new IllegalArgumentException("readinessDown must be positive whole seconds but was " + forAtLeast);
       }
-      once("readinessDown");
+      settings.requireUnset("readinessDown", thresholds.get("readinessDown"));
+      thresholds.put("readinessDown", forAtLeast);
       objectives.put("NotReady", sel -> rule("NotReady",
           "min by (pod) (" + HEALTH_READY + "{" + sel + "}) == 0",
           forAtLeast, "page",
           service + " pod {{ $labels.pod }} is not ready",
-          "Readiness has been DOWN for more than " + Values.formatDuration(forAtLeast) + "; see /health on the pod."));
+          "Readiness has been DOWN for more than " + Durations.format(forAtLeast) + "; see /health on the pod."));
       return this;
     }
 
@@ -357,7 +360,7 @@ public final class PrometheusRules {
       Map<String, Object> rule = new LinkedHashMap<>();
       rule.put("alert", alertPrefix + name);
       rule.put("expr", expr);
-      rule.put("for", Values.formatDuration(forDuration));
+      rule.put("for", Durations.format(forDuration));
       // Ordered maps only: Map.of iterates in a per-JVM random order, and the rules file must be
       // the same text on every run (examples/deploy/alerts.yaml is compared byte for byte).
       Map<String, String> labels = new LinkedHashMap<>();
