@@ -75,7 +75,7 @@ public final class OrderSystem implements AutoCloseable {
   private final OrderSystemOptions options;
   private final String namespace;
   private final Role role;
-  private final HealthRegistry health = HealthRegistry.builder().build();
+  private final HealthRegistry health = HealthRegistry.builder().initialPhase(HealthRegistry.Phase.STARTING).build();
   private final Lifecycle lifecycle;
   /** What the gateway records and the dashboard reads; the admin registry unless a service. */
   private final CompositeMeterRegistry gatewayMeters = new CompositeMeterRegistry();
