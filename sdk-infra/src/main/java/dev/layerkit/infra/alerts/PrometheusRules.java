@@ -225,15 +225,11 @@ public final class PrometheusRules {
      */
     public Builder errorRatio(double maxRatio) {
       ratio(maxRatio, "errorRatio");
-      settings.requireUnset("errorRatio", thresholds.get("errorRatio"));
-      thresholds.put("errorRatio", maxRatio);
-      objectives.put("HighErrorRatio", sel -> rule("HighErrorRatio",
-          "sum(rate(" + requestsMetric + "_count{" + sel + ",status=~\"5..\"}[5m]))\n  / sum(rate(" + requestsMetric
-              + "_count{" + sel + "}[5m])) > " + number(maxRatio),
+      return objective("errorRatio", maxRatio, "HighErrorRatio", sel -> rule("HighErrorRatio",
+          share(requestsMetric + "_count", sel, "status=~\"5..\"", "5m") + " > " + number(maxRatio),
           Duration.ofMinutes(5), "page",
           service + " answers more than " + percent(maxRatio) + " of requests with 5xx",
           "5xx ratio is {{ $value | humanizePercentage }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -251,16 +247,13 @@ public final class PrometheusRules {
       if (maxP99.isZero() || maxP99.isNegative() || maxP99.getNano() % 1_000_000 != 0) {
         throw new IllegalArgumentException("maxP99 must be positive whole milliseconds but was " + maxP99);
       }
-      settings.requireUnset("p99Latency", thresholds.get("p99Latency"));
-      thresholds.put("p99Latency", maxP99);
       BigDecimal seconds = BigDecimal.valueOf(maxP99.toMillis()).movePointLeft(3).stripTrailingZeros();
-      objectives.put("HighP99Latency", sel -> rule("HighP99Latency",
+      return objective("p99Latency", maxP99, "HighP99Latency", sel -> rule("HighP99Latency",
           "histogram_quantile(0.99, sum by (le) (rate(" + requestsMetric + "_bucket{" + sel + "}[5m])))\n  > "
               + seconds.toPlainString(),
           Duration.ofMinutes(10), "page",
           service + " p99 latency is above " + Durations.format(maxP99),
           "p99 latency is {{ $value | humanizeDuration }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -274,15 +267,11 @@ public final class PrometheusRules {
      */
     public Builder rateLimitDenialRatio(double maxRatio) {
       ratio(maxRatio, "rateLimitDenialRatio");
-      settings.requireUnset("rateLimitDenialRatio", thresholds.get("rateLimitDenialRatio"));
-      thresholds.put("rateLimitDenialRatio", maxRatio);
-      objectives.put("HighRateLimitDenials", sel -> rule("HighRateLimitDenials",
-          "sum(rate(" + RATE_LIMIT_DECISIONS + "{" + sel + ",result=\"denied\"}[5m]))\n  / sum(rate("
-              + RATE_LIMIT_DECISIONS + "{" + sel + "}[5m])) > " + number(maxRatio),
+      return objective("rateLimitDenialRatio", maxRatio, "HighRateLimitDenials", sel -> rule("HighRateLimitDenials",
+          share(RATE_LIMIT_DECISIONS, sel, "result=\"denied\"", "5m") + " > " + number(maxRatio),
           Duration.ofMinutes(10), "ticket",
           service + " denies more than " + percent(maxRatio) + " of rate-limited requests",
           "Denied share is {{ $value | humanizePercentage }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -298,14 +287,11 @@ public final class PrometheusRules {
      */
     public Builder consumerLag(long maxRecords) {
       Arguments.positive(maxRecords, "consumerLag");
-      settings.requireUnset("consumerLag", thresholds.get("consumerLag"));
-      thresholds.put("consumerLag", maxRecords);
-      objectives.put("HighConsumerLag", sel -> rule("HighConsumerLag",
+      return objective("consumerLag", maxRecords, "HighConsumerLag", sel -> rule("HighConsumerLag",
           "sum by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,
           Duration.ofMinutes(10), "ticket",
           service + " consumer group {{ $labels.group }} lags on {{ $labels.topic }}",
           "Lag is {{ $value }} records, above " + maxRecords + "."));
-      return this;
     }
 
     /**
@@ -319,15 +305,11 @@ public final class PrometheusRules {
      */
     public Builder cacheHitRatio(double minRatio) {
       ratio(minRatio, "cacheHitRatio");
-      settings.requireUnset("cacheHitRatio", thresholds.get("cacheHitRatio"));
-      thresholds.put("cacheHitRatio", minRatio);
-      objectives.put("LowCacheHitRatio", sel -> rule("LowCacheHitRatio",
-          "sum(rate(" + CACHE_GETS + "{" + sel + ",result=\"hit\"}[10m]))\n  / sum(rate(" + CACHE_GETS + "{" + sel
-              + "}[10m])) < " + number(minRatio),
+      return objective("cacheHitRatio", minRatio, "LowCacheHitRatio", sel -> rule("LowCacheHitRatio",
+          share(CACHE_GETS, sel, "result=\"hit\"", "10m") + " < " + number(minRatio),
           Duration.ofMinutes(15), "ticket",
           service + " cache hit ratio is below " + percent(minRatio),
           "Hit ratio is {{ $value | humanizePercentage }} over the last 10 minutes."));
-      return this;
     }
 
     /**
@@ -345,14 +327,25 @@ public final class PrometheusRules {
       if (forAtLeast.isZero() || forAtLeast.isNegative() || forAtLeast.getNano() != 0) {
         throw new IllegalArgumentException("readinessDown must be positive whole seconds but was " + forAtLeast);
       }
-      settings.requireUnset("readinessDown", thresholds.get("readinessDown"));
-      thresholds.put("readinessDown", forAtLeast);
-      objectives.put("NotReady", sel -> rule("NotReady",
+      return objective("readinessDown", forAtLeast, "NotReady", sel -> rule("NotReady",
           "min by (pod) (" + HEALTH_READY + "{" + sel + "}) == 0",
           forAtLeast, "page",
           service + " pod {{ $labels.pod }} is not ready",
           "Readiness has been DOWN for more than " + Durations.format(forAtLeast) + "; see /health on the pod."));
+    }
+
+    /** Records an objective, refusing a second one of the same setting. */
+    private Builder objective(String setting, Object threshold, String alert, Objective objective) {
+      settings.requireUnset(setting, thresholds.get(setting));
+      thresholds.put(setting, threshold);
+      objectives.put(alert, objective);
       return this;
+    }
+
+    /** The share of a counter's rate whose series also match {@code matcher}, over a window. */
+    private static String share(String metric, String selector, String matcher, String window) {
+      return "sum(rate(" + metric + "{" + selector + "," + matcher + "}[" + window + "]))\n  / sum(rate(" + metric
+          + "{" + selector + "}[" + window + "]))";
     }
 
     private Map<String, Object> rule(String name, String expr, Duration forDuration, String severity, String summary,

@@ -466,9 +466,7 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder cpu(String request, String limit) {
-      quantity(request, "cpu request", CPU);
-      quantity(limit, "cpu limit", CPU);
-      atMost(request, limit, "cpu");
+      requestAndLimit(request, limit, "cpu", CPU);
       settings.requireUnset("cpu", cpuRequest + "/" + cpuLimit);
       this.cpuRequest = request;
       this.cpuLimit = limit;
@@ -487,13 +485,18 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder memory(String request, String limit) {
-      quantity(request, "memory request", MEMORY);
-      quantity(limit, "memory limit", MEMORY);
-      atMost(request, limit, "memory");
+      requestAndLimit(request, limit, "memory", MEMORY);
       settings.requireUnset("memory", memoryRequest + "/" + memoryLimit);
       this.memoryRequest = request;
       this.memoryLimit = limit;
       return this;
+    }
+
+    /** Checks a request and a limit: both quantities, the limit at least the request. */
+    private static void requestAndLimit(String request, String limit, String what, Pattern pattern) {
+      quantity(request, what + " request", pattern);
+      quantity(limit, what + " limit", pattern);
+      atMost(request, limit, what);
     }
 
     private static void quantity(String value, String what, Pattern pattern) {
