@@ -157,7 +157,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   public static OrderSystemOptions from(Config config) {
     OrderSystemOptions options = new OrderSystemOptions(config.get(BACKENDS), config.get(PORT),
         config.get(ADMIN_PORT), config.get(INSTANCES), config.get(API_KEY), config.get(RATE),
-        given(config, REDIS), given(config, KAFKA), given(config, POSTGRES), given(config, MONGO),
+        optional(config, REDIS), optional(config, KAFKA), optional(config, POSTGRES), optional(config, MONGO),
         config.get(CHAOS), config.get(SHUTDOWN_DEADLINE));
     List<String> problems = new ArrayList<>();
     if (options.production()) {
@@ -177,7 +177,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     return options;
   }
 
-  private static @Nullable String given(Config config, Config.Setting<String> setting) {
+  private static @Nullable String optional(Config config, Config.Setting<String> setting) {
     String value = config.get(setting);
     return value.isEmpty() ? null : value;
   }
