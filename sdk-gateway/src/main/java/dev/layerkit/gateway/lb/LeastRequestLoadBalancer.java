@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.lb;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Least request by the power of two choices (Mitzenmacher): draw two distinct endpoints at random
  * and take the one with fewer outstanding requests per unit of weight. Two samples get
@@ -9,19 +11,19 @@ package dev.layerkit.gateway.lb;
  * <p>With unequal weights the comparison is {@code (outstanding + 1) / weight}; the {@code + 1}
  * lets weights decide between idle endpoints. Ties go to the first draw, itself random.
  */
-final class LeastRequestLoadBalancer extends AbstractLoadBalancer<Boolean> {
+final class LeastRequestLoadBalancer extends AbstractLoadBalancer<@Nullable Void> {
 
   LeastRequestLoadBalancer(LoadBalancerBuilder builder) {
     super(builder);
   }
 
   @Override
-  Boolean prepare(EndpointState[] routable, int[] weights, boolean uniform) {
-    return Boolean.TRUE;
+  @Nullable Void prepare(EndpointState[] routable, int[] weights, boolean uniform) {
+    return null;
   }
 
   @Override
-  EndpointState choose(Snapshot<Boolean> snapshot, RequestContext context) {
+  EndpointState choose(Snapshot<@Nullable Void> snapshot, RequestContext context) {
     EndpointState[] routable = snapshot.routable;
     int n = routable.length;
     if (n == 1) {

@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.lb;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Latency-aware power of two choices with peak EWMA, as in Finagle's {@code PeakEwma} and
  * Linkerd's balancer: draw two distinct endpoints at random and take the one with the lower cost
@@ -19,7 +21,7 @@ package dev.layerkit.gateway.lb;
  * <p>Cost per pick: at most one {@code exp} and no clock read (see {@link #choose}); per
  * completion, one clock read and one {@code exp}. No lock, no allocation.
  */
-final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
+final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<@Nullable Void> {
 
   /** The latency assumed for an endpoint that has requests in flight but has never completed one. */
   static final double PENALTY = 1e18;
@@ -29,12 +31,12 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
   }
 
   @Override
-  Boolean prepare(EndpointState[] routable, int[] weights, boolean uniform) {
-    return Boolean.TRUE;
+  @Nullable Void prepare(EndpointState[] routable, int[] weights, boolean uniform) {
+    return null;
   }
 
   @Override
-  EndpointState choose(Snapshot<Boolean> snapshot, RequestContext context) {
+  EndpointState choose(Snapshot<@Nullable Void> snapshot, RequestContext context) {
     EndpointState[] routable = snapshot.routable;
     int n = routable.length;
     if (n == 1) {
