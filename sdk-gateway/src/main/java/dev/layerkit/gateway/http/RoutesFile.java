@@ -483,7 +483,7 @@ public final class RoutesFile implements AutoCloseable {
         return;
       }
       try {
-        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))), resolver);
+        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))).build(), resolver);
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
       }
