@@ -1,7 +1,7 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KeyCursor;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
