@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -26,9 +25,9 @@ import org.jspecify.annotations.Nullable;
  * <p>A <em>pick table</em> is what a strategy derives from the routable endpoints and their
  * weights once per snapshot, so that a pick does not: smooth weighted round robin's period of
  * indexes, the weighted random alias table, the consistent-hash node set. Strategies whose picks
- * read only the endpoints' own counters (round robin, least request, peak EWMA) have none and
- * declare {@code Void}. Per-endpoint state (requests in flight, latency, ejection) is every
- * strategy's, in {@link EndpointState}.
+ * read only counters (round robin's turn, the endpoints' requests in flight and latencies) have
+ * none and declare {@code Void}. Per-endpoint state (requests in flight, latency, ejection) is
+ * every strategy's, in {@link EndpointState}.
  *
  * <h2>Concurrency</h2>
  *
@@ -451,11 +450,7 @@ abstract class AbstractLoadBalancer<T extends @Nullable Object> implements LoadB
     boolean panic = n > 0 && panicThreshold > 0 && available.size() * 100.0 < panicThreshold * n;
     EndpointState[] routable = panic ? all : available.toArray(new EndpointState[0]);
     int[] weights = effectiveWeights(routable, now);
-    boolean uniform = true;
-    for (int w : weights) {
-      uniform &= w == weights[0];
-    }
-    T table = prepare(routable, weights, uniform);
+    T table = prepare(routable, weights, Snapshot.isUniform(weights));
     snapshot = new Snapshot<>(endpoints, all, routable, weights, panic, available.size(), ejected, unhealthy, timed,
         nextChange, table);
   }
@@ -489,20 +484,6 @@ abstract class AbstractLoadBalancer<T extends @Nullable Object> implements LoadB
     long elapsed = Math.max(0L, now - state.rampStart);
     long percent = elapsed >= slowStartNanos ? 100 : elapsed * 100 / slowStartNanos;
     return (int) Math.max(slowStartMinPercent, Math.min(100, percent));
-  }
-
-  /**
-   * Draws two distinct indices in {@code [0, n)} for power-of-two-choices, packed as
-   * {@code first << 32 | second} so the hot path allocates nothing; {@code n} is at least 2.
-   */
-  static long twoDistinctIndices(int n) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    int i = random.nextInt(n);
-    int j = random.nextInt(n - 1);
-    if (j >= i) {
-      j++;
-    }
-    return (long) i << 32 | j;
   }
 
   private static int gcd(int a, int b) {

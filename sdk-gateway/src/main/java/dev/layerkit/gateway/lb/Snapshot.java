@@ -77,7 +77,8 @@ final class Snapshot<T extends @Nullable Object> {
     return h ^ (h >>> 16);
   }
 
-  private static boolean isUniform(int[] weights) {
+  /** Returns whether all weights are equal (true for none). */
+  static boolean isUniform(int[] weights) {
     for (int w : weights) {
       if (w != weights[0]) {
         return false;
