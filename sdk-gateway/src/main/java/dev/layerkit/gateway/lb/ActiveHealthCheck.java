@@ -244,6 +244,5 @@ public final class ActiveHealthCheck {
     public ActiveHealthCheck build() {
       return new ActiveHealthCheck(this);
     }
-
   }
 }

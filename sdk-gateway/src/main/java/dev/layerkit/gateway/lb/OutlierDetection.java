@@ -379,6 +379,5 @@ public final class OutlierDetection {
       }
       return new OutlierDetection(this);
     }
-
   }
 }
