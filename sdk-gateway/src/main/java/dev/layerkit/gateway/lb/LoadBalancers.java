@@ -118,11 +118,11 @@ public final class LoadBalancers {
    *
    * <p><b>Not strictly sticky.</b> When an endpoint leaves the routable set (removed, ejected or
    * failing health checks), its keys move to the others, and Maglev also moves a few keys between
-   * endpoints that stayed: measured over 10,000 keys and five endpoints, removing one moved its
-   * 2,030 keys and 12 others. The same happens in reverse when it comes back. Where every key
-   * must stay on its endpoint while that endpoint is routable (sticky sessions, state held by one
-   * instance), use a {@link HashRing}, which moves only the leaving endpoint's keys, at the cost
-   * of a binary search per pick and a less even load:
+   * endpoints that stayed: with five endpoints and 10,000 keys, removing one moved its own 2,000
+   * or so and 6 to 12 others (about 0.1%). The same happens in reverse when it comes back. Where
+   * every key must stay on its endpoint while that endpoint is routable (sticky sessions, state
+   * held by one instance), use a {@link HashRing}, which moves only the leaving endpoint's keys,
+   * at the cost of a binary search per pick and a less even load:
    *
    * <pre>{@code
    * LoadBalancer lb = LoadBalancers.consistentHash(() -> HashRing.<Endpoint>builder())
