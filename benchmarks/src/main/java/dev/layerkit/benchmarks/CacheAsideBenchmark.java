@@ -11,7 +11,7 @@ import dev.layerkit.cache.TieredCache;
 import dev.layerkit.cache.redis.RedisCache;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * upstreams:
  *   orders:
  *     strategy: least-request       # round-robin (default), weighted-round-robin, random,
- *                                   # least-request, power-of-two-choices
+ *                                   # least-request, peak-ewma
  *     endpoints: ["10.0.0.1:8081", "10.0.0.2:8081 weight=2"]
  *     outlierDetection: { consecutiveFailures: 5, baseEjectionTime: 30s }
  * routes:
@@ -212,10 +212,10 @@ public final class RoutesFile implements AutoCloseable {
         case "weighted-round-robin" -> LoadBalancers.weightedRoundRobin();
         case "random" -> LoadBalancers.random();
         case "least-request" -> LoadBalancers.leastRequest();
-        case "power-of-two-choices" -> LoadBalancers.powerOfTwoChoices();
+        case "peak-ewma" -> LoadBalancers.peakEwma();
         default -> {
           problems.add(where + ".strategy: '" + strategy + "' is not one of round-robin,"
-              + " weighted-round-robin, random, least-request, power-of-two-choices");
+              + " weighted-round-robin, random, least-request, peak-ewma");
           yield null;
         }
       };
@@ -482,7 +482,7 @@ public final class RoutesFile implements AutoCloseable {
         return;
       }
       try {
-        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))), resolver);
+        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))).build(), resolver);
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
       }
