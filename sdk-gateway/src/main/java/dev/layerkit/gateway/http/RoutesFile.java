@@ -466,7 +466,7 @@ public final class RoutesFile implements AutoCloseable {
       Duration period = duration(where + ".period", node.path("period"));
       String key = node.path("key").asText("principal");
       KeyResolver resolver = switch (key) {
-        case "principal" -> KeyResolver.principal();
+        case "principal" -> KeyResolver.principal(proxies);
         case "client-ip" -> KeyResolver.clientIp(proxies);
         case "api-key" -> KeyResolver.apiKey(proxies);
         case "jwt-subject" -> KeyResolver.jwtSubject(proxies);
