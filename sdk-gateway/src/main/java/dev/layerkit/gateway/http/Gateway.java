@@ -3,6 +3,7 @@ package dev.layerkit.gateway.http;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *       thread, so a request never hops threads.
  *   <li>Bodies stream in both directions with back-pressure: the gateway reads from one side only
  *       as fast as the other side takes the bytes, so its memory stays bounded whatever the body
- *       size. Request bodies over {@link Builder#maxBodySize} are a 413.
+ *       size. Request bodies over {@link Builder#maxBodySize} (or the route's own {@link
+ *       Route.Builder#maxBodySize}) are a 413.
  *   <li>Hop-by-hop headers (RFC 9110 section 7.6.1: {@code Connection} and the headers it names,
  *       {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}
  *       and the proxy authentication headers) are not forwarded; {@code X-Forwarded-For}, {@code
@@ -84,7 +86,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
@@ -160,7 +162,7 @@ public final class Gateway implements AutoCloseable {
       this.bossGroup = boss;
       this.workerGroup = workers;
       this.state = State.RUNNING;
-      log.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
+      LOG.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
           boundPort, transport.name().toLowerCase(), routes.size());
       return this;
     }
@@ -190,7 +192,7 @@ public final class Gateway implements AutoCloseable {
   public void reload(List<Route> newRoutes) {
     RouteTable table = RouteTable.of(newRoutes, metrics);
     this.routes = table;
-    log.info("gateway routes reloaded: {}", table);
+    LOG.info("gateway routes reloaded: {}", table);
   }
 
   /**
@@ -281,14 +283,14 @@ public final class Gateway implements AutoCloseable {
       drained = false;
     }
     if (!drained) {
-      log.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
+      LOG.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
           deadline, inFlight.get());
     }
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     state = State.CLOSED;
-    log.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
+    LOG.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
     return drained;
   }
 
@@ -377,8 +379,14 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** Builds a {@link Gateway}. Not thread-safe. */
+  /**
+   * Builds a {@link Gateway}. Not thread-safe. A setting given twice throws {@link
+   * IllegalStateException} at the second call; {@link #route} and {@link #routes} add routes, so
+   * they may be called again.
+   */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private String bindAddress = "0.0.0.0";
     private int port = 8080;
@@ -402,13 +410,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param address an IP address or host name
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder bindAddress(String address) {
+      settings.requireUnset("bindAddress", this.bindAddress);
       Objects.requireNonNull(address, "address");
-      if (address.isBlank()) {
-        throw new IllegalArgumentException("bindAddress must not be blank");
-      }
-      this.bindAddress = address;
+      this.bindAddress = Arguments.notBlank(address, "bindAddress");
       return this;
     }
 
@@ -417,8 +424,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param port 0 to 65535
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder port(int port) {
+      settings.requireUnset("port", this.port);
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
       }
@@ -431,12 +440,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param threads at least 1
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder workerThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("workerThreads must be >= 1 but was " + threads);
-      }
-      this.workerThreads = threads;
+      settings.requireUnset("workerThreads", workerThreads);
+      this.workerThreads = Arguments.positive(threads, "workerThreads");
       return this;
     }
 
@@ -446,12 +454,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param max at least 1
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxConnections(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxConnections must be >= 1 but was " + max);
-      }
-      this.maxConnections = max;
+      settings.requireUnset("maxConnections", maxConnections);
+      this.maxConnections = Arguments.positive(max, "maxConnections");
       return this;
     }
 
@@ -460,8 +467,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 256
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxInitialLineLength(int bytes) {
+      settings.requireUnset("maxInitialLineLength", maxInitialLineLength);
       if (bytes < 256) {
         throw new IllegalArgumentException("maxInitialLineLength must be >= 256 but was " + bytes);
       }
@@ -474,8 +483,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 1024
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxHeaderSize(int bytes) {
+      settings.requireUnset("maxHeaderSize", maxHeaderSize);
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxHeaderSize must be >= 1024 but was " + bytes);
       }
@@ -490,8 +501,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 0
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxBodySize(long bytes) {
+      settings.requireUnset("maxBodySize", maxBodySize);
       this.maxBodySize = Arguments.notNegative(bytes, "maxBodySize");
       return this;
     }
@@ -502,9 +515,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder requestHeaderTimeout(Duration timeout) {
-      this.requestHeaderTimeout = positive(timeout, "requestHeaderTimeout");
+      settings.requireUnset("requestHeaderTimeout", requestHeaderTimeout);
+      this.requestHeaderTimeout = Arguments.positive(timeout, "requestHeaderTimeout");
       return this;
     }
 
@@ -513,9 +528,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = positive(timeout, "idleTimeout");
+      settings.requireUnset("idleTimeout", idleTimeout);
+      this.idleTimeout = Arguments.positive(timeout, "idleTimeout");
       return this;
     }
 
@@ -524,9 +541,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder shutdownTimeout(Duration timeout) {
-      this.shutdownTimeout = positive(timeout, "shutdownTimeout");
+      settings.requireUnset("shutdownTimeout", shutdownTimeout);
+      this.shutdownTimeout = Arguments.positive(timeout, "shutdownTimeout");
       return this;
     }
 
@@ -535,8 +554,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param prefer false to force NIO
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder preferNativeTransport(boolean prefer) {
+      settings.requireUnset("preferNativeTransport", preferNativeTransport);
       this.preferNativeTransport = prefer;
       return this;
     }
@@ -549,8 +570,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeSource the time source
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }
@@ -560,8 +583,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param registry the registry
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder meterRegistry(MeterRegistry registry) {
+      settings.requireUnset("meterRegistry", meterRegistry);
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
@@ -598,14 +623,6 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway build() {
       return new Gateway(this);
-    }
-
-    private static Duration positive(Duration duration, String parameter) {
-      Objects.requireNonNull(duration, parameter);
-      if (duration.isNegative() || duration.isZero()) {
-        throw new IllegalArgumentException(parameter + " must be positive but was " + duration);
-      }
-      return duration;
     }
   }
 }
