@@ -26,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -87,6 +88,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final UpstreamConnector connector;
   private final ClientTimeouts timeouts;
   private final TimeSource time;
+  private final List<GatewayFilter> filters;
   private State state = State.IDLE;
   private @Nullable ChannelHandlerContext ctx;
   /** The request in the filters, while FILTERING. */
@@ -98,7 +100,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable ScheduledFuture<?> responseCheck;
   private long responseCheckAt;
 
-  ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts) {
+  ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts,
+      List<GatewayFilter> filters) {
+    this.filters = filters;
     this.gateway = gateway;
     this.connector = connector;
     this.timeouts = timeouts;
@@ -233,7 +237,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
     boolean hasBody = chunked || contentLength > 0;
-    FilterContext context = new FilterContext(this, ctx.executor(), GatewayFilters.STANDARD,
+    FilterContext context = new FilterContext(this, ctx.executor(), filters,
         gateway, request, view, keepAlive, hasBody, contentLength, start);
     filtering = context;
     state = State.FILTERING; // IDLE -> FILTERING

@@ -139,7 +139,7 @@ public final class Gateway implements AutoCloseable {
       EventLoopGroup boss = transport.newGroup(1, new DefaultThreadFactory("layerkit-gw-accept", true));
       EventLoopGroup workers = transport.newGroup(settings.workerThreads,
           new DefaultThreadFactory("layerkit-gw", true));
-      UpstreamConnector connector = new UpstreamConnector(transport);
+      UpstreamConnector connector = new UpstreamConnector(transport, settings.timeSource);
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(boss, workers)
           .channel(transport.serverChannel())
@@ -563,10 +563,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Sets the clock of the client-side timeouts ({@link #requestHeaderTimeout}, {@link
-     * #idleTimeout}); the system clock by default, a {@code ManualTimeSource} in tests. The
-     * timeouts are checked a few times per timeout on the event loop, so a manual clock takes
-     * effect at the next check.
+     * Sets the gateway's clock: the client-side timeouts ({@link #requestHeaderTimeout}, {@link
+     * #idleTimeout}), each route's {@linkplain Route.Builder#responseTimeout response timeout},
+     * the age of pooled upstream connections and the latencies reported to meters and balancers;
+     * the system clock by default, a {@code ManualTimeSource} in tests. Timeouts are checked on
+     * the event loop (the client-side ones a few times per timeout, a response timeout when it
+     * is due and again until the clock has passed it), so a manual clock takes effect at the
+     * next check.
      *
      * @param timeSource the time source
      * @return this builder
