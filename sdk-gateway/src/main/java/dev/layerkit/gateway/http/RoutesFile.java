@@ -50,6 +50,7 @@ import org.jspecify.annotations.Nullable;
  *     connectTimeout: 2s
  *     responseTimeout: 30s
  *     maxRetries: 2
+ *     maxBodySize: 1048576          # bytes; the gateway's limit when absent
  *     auth:
  *       apiKeys: { header: X-API-Key, keys: { web: "<sha256 hex of the key>" } }
  *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
@@ -304,7 +305,8 @@ public final class RoutesFile implements AutoCloseable {
       }
       unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
-          "maxRetries", "auth", "rateLimit", "trustedProxies", "responseCache", "cors");
+          "maxRetries", "maxBodySize", "auth", "rateLimit", "trustedProxies", "responseCache",
+          "cors");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -358,6 +360,18 @@ public final class RoutesFile implements AutoCloseable {
       }
       if (node.has("maxRetries")) {
         builder.maxRetries(integer(at + ".maxRetries", node.get("maxRetries")));
+      }
+      if (node.has("maxBodySize")) {
+        JsonNode size = node.get("maxBodySize");
+        if (!size.isIntegralNumber() || !size.canConvertToLong()) {
+          problems.add(at + ".maxBodySize: must be a number of bytes but was " + size);
+        } else {
+          try {
+            builder.maxBodySize(size.longValue());
+          } catch (IllegalArgumentException e) {
+            problems.add(at + ".maxBodySize: " + e.getMessage());
+          }
+        }
       }
       TrustedProxies proxies = TrustedProxies.none();
       if (node.has("trustedProxies")) {
