@@ -22,6 +22,12 @@ class GatewayRouteLimitsIT extends GatewayTestSupport {
     return RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1))));
   }
 
+  /** A gateway with one route on {@code /api}, limited to one request a minute per key. */
+  private Gateway limitedApi(KeyResolver keys, Auth auth) throws Exception {
+    return start(Route.builder("api").pathPrefix("/api").auth(auth)
+        .rateLimit(onePerMinute(), keys).upstream(upstreamOf("svc", upstream("a"))).build());
+  }
+
   private static int status(Gateway gateway, String from, String extraHeaders)
       throws IOException {
     try (RawHttp raw = new RawHttp(gateway.port(), InetAddress.getByName(from))) {
@@ -33,6 +39,7 @@ class GatewayRouteLimitsIT extends GatewayTestSupport {
   @Test
   void anonymousClientsFromDifferentAddressesGetABucketEach() throws Exception {
     TestUpstream a = upstream("a");
+    // rateLimit(limiter) without a resolver: the default key.
     Gateway gateway = start(Route.builder("api").pathPrefix("/api").rateLimit(onePerMinute())
         .upstream(upstreamOf("svc", a)).build());
 
@@ -45,10 +52,8 @@ class GatewayRouteLimitsIT extends GatewayTestSupport {
 
   @Test
   void anUntrustedForwardedForIsIgnoredAndATrustedOneNamesTheClient() throws Exception {
-    TestUpstream a = upstream("a");
-    Gateway gateway = start(Route.builder("api").pathPrefix("/api")
-        .rateLimit(onePerMinute(), KeyResolver.principal(TrustedProxies.of("127.0.0.3")))
-        .upstream(upstreamOf("svc", a)).build());
+    Gateway gateway =
+        limitedApi(KeyResolver.principal(TrustedProxies.of("127.0.0.3")), Auth.none());
 
     assertThat(status(gateway, "127.0.0.2", "")).isEqualTo(200);
     // 127.0.0.2 is not a trusted proxy: a forged header does not buy it a fresh bucket.
@@ -62,10 +67,8 @@ class GatewayRouteLimitsIT extends GatewayTestSupport {
 
   @Test
   void authenticatedCallersAreStillKeyedByTheirPrincipalWhateverTheirAddress() throws Exception {
-    TestUpstream a = upstream("a");
-    Gateway gateway = start(Route.builder("api").pathPrefix("/api")
-        .auth(Auth.apiKeys().addKey("web", "key-1").addKey("app", "key-2").build())
-        .rateLimit(onePerMinute()).upstream(upstreamOf("svc", a)).build());
+    Gateway gateway = limitedApi(KeyResolver.principal(),
+        Auth.apiKeys().addKey("web", "key-1").addKey("app", "key-2").build());
 
     assertThat(status(gateway, "127.0.0.1", "X-API-Key: key-1\r\n")).isEqualTo(200);
     assertThat(status(gateway, "127.0.0.2", "X-API-Key: key-1\r\n")).isEqualTo(429);
