@@ -251,8 +251,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /** The chain answered the request without forwarding it. */
   void answer(FilterContext context, FullHttpResponse response) {
-    ChannelHandlerContext context0 = ctx;
-    if (!isFiltering(context) || context0 == null) {
+    ChannelHandlerContext channel = ctx;
+    if (!isFiltering(context) || channel == null) {
       response.release();
       return;
     }
@@ -264,29 +264,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(
         response.headers().get(HttpHeaderNames.CONNECTION, ""))) {
-      writeAndClose(context0, response); // FILTERING -> CLOSING
+      writeAndClose(channel, response); // FILTERING -> CLOSING
       return;
     }
-    context0.writeAndFlush(response);
+    channel.writeAndFlush(response);
     state = State.DISCARDING; // FILTERING -> DISCARDING: the (empty) body's end is still to come
     if (!context.endingInline()) {
-      resume(context0);
+      resume(channel);
     }
   }
 
   /** The chain's end: the request goes to an upstream. */
   void forward(FilterContext context, Upstream upstream) {
-    ChannelHandlerContext context0 = ctx;
-    if (!isFiltering(context) || context0 == null) {
+    ChannelHandlerContext channel = ctx;
+    if (!isFiltering(context) || channel == null) {
       return;
     }
     filtering = null;
-    Exchange started = new Exchange(this, context0, connector, context, upstream);
+    Exchange started = new Exchange(this, channel, connector, context, upstream);
     exchange = started;
     state = State.PROXYING; // FILTERING -> PROXYING
     started.start();
     if (!context.endingInline()) {
-      resume(context0);
+      resume(channel);
     }
   }
 

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,10 +82,22 @@ final class FilterContext {
     return inline;
   }
 
+  /**
+   * Runs a call on the connection's event loop. A loop that is shutting down refuses it; the
+   * connection is then closing and has nobody to answer.
+   */
+  private void hop(Runnable call) {
+    try {
+      eventLoop.execute(call);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("request {} completed a filter after its event loop stopped", view.requestId());
+    }
+  }
+
   /** Runs the next filter. */
   void proceed() {
     if (!eventLoop.inEventLoop()) {
-      eventLoop.execute(this::proceed);
+      hop(this::proceed);
       return;
     }
     if (!handler.isFiltering(this)) {
@@ -108,7 +121,7 @@ final class FilterContext {
    */
   void respond(FullHttpResponse response) {
     if (!eventLoop.inEventLoop()) {
-      eventLoop.execute(() -> respond(response));
+      hop(() -> respond(response));
       return;
     }
     for (Map.Entry<String, String> header : responseHeaders.entrySet()) {
@@ -128,7 +141,7 @@ final class FilterContext {
    */
   void fail(int status, String message) {
     if (!eventLoop.inEventLoop()) {
-      eventLoop.execute(() -> fail(status, message));
+      hop(() -> fail(status, message));
       return;
     }
     handler.answer(this, error(status, message));
@@ -150,7 +163,7 @@ final class FilterContext {
    */
   void forward(Upstream upstream) {
     if (!eventLoop.inEventLoop()) {
-      eventLoop.execute(() -> forward(upstream));
+      hop(() -> forward(upstream));
       return;
     }
     handler.forward(this, upstream);

@@ -297,7 +297,8 @@ public final class Gateway implements AutoCloseable {
   /**
    * Waits until no request is in flight or the deadline passes. {@link #requestEnded} wakes the
    * wait when the count reaches zero while draining, so shutdown returns as soon as the last
-   * request ends.
+   * request ends. This one wait reads the system clock, not the time source: it blocks the
+   * caller's thread on a monitor, and only real time can end a timed wait.
    */
   private boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
     synchronized (drainMonitor) {
@@ -410,6 +411,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param address an IP address or host name
      * @return this builder
+     * @throws IllegalArgumentException if {@code address} is blank
      * @throws IllegalStateException if already set
      */
     public Builder bindAddress(String address) {
@@ -424,6 +426,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param port 0 to 65535
      * @return this builder
+     * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
      * @throws IllegalStateException if already set
      */
     public Builder port(int port) {
@@ -440,6 +443,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param threads at least 1
      * @return this builder
+     * @throws IllegalArgumentException if {@code threads} is less than 1
      * @throws IllegalStateException if already set
      */
     public Builder workerThreads(int threads) {
@@ -454,6 +458,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param max at least 1
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is less than 1
      * @throws IllegalStateException if already set
      */
     public Builder maxConnections(int max) {
@@ -467,6 +472,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 256
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 256
      * @throws IllegalStateException if already set
      */
     public Builder maxInitialLineLength(int bytes) {
@@ -483,6 +489,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1024
      * @throws IllegalStateException if already set
      */
     public Builder maxHeaderSize(int bytes) {
@@ -495,12 +502,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Sets the largest request body (10 MiB by default); larger is a
-     * 413, by its {@code Content-Length} before anything is forwarded, or while streaming a chunked
-     * body (the upstream request is then aborted).
+     * Sets the largest request body (10 MiB by default); larger is a 413, by its {@code
+     * Content-Length} before anything is forwarded, or while streaming a chunked body (the
+     * upstream request is then aborted). A route may set its own limit instead ({@link
+     * Route.Builder#maxBodySize}).
      *
      * @param bytes at least 0
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
      * @throws IllegalStateException if already set
      */
     public Builder maxBodySize(long bytes) {
@@ -515,6 +524,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
      * @throws IllegalStateException if already set
      */
     public Builder requestHeaderTimeout(Duration timeout) {
@@ -528,6 +538,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
      * @throws IllegalStateException if already set
      */
     public Builder idleTimeout(Duration timeout) {
@@ -541,6 +552,7 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
      * @throws IllegalStateException if already set
      */
     public Builder shutdownTimeout(Duration timeout) {
