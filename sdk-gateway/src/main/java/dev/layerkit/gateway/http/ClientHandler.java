@@ -290,6 +290,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Something failed after the request was answered or handed on: closing is all that is left. */
+  void broken() {
+    ChannelHandlerContext channel = ctx;
+    state = State.CLOSING; // any -> CLOSING; channelInactive abandons the exchange, if any
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
   private void writeAndClose(ChannelHandlerContext ctx, Object response) {
     exchange = null;
     filtering = null;

@@ -109,7 +109,11 @@ final class FilterContext {
     } catch (RuntimeException e) {
       LOG.warn("filter {} failed on request {}", filter.getClass().getSimpleName(),
           view.requestId(), e);
-      fail(500, "gateway filter failed unexpectedly");
+      if (handler.isFiltering(this)) {
+        fail(500, "gateway filter failed unexpectedly");
+      } else {
+        handler.broken(); // it threw after handing the request on: nothing can be answered
+      }
     }
   }
 

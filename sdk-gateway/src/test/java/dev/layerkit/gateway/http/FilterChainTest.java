@@ -152,4 +152,18 @@ class FilterChainTest {
 
     assertThat(written()).startsWith("HTTP/1.1 500").contains("gateway filter failed");
   }
+
+  @Test
+  void aFilterThatThrowsAfterAnsweringClosesTheConnectionInsteadOfAnsweringTwice() {
+    start(request -> {
+      request.fail(409, "answered first");
+      throw new IllegalStateException("bug after the answer");
+    });
+
+    send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    channel.runPendingTasks();
+
+    assertThat(written()).startsWith("HTTP/1.1 409").doesNotContain("HTTP/1.1 500");
+    assertThat(channel.isActive()).isFalse();
+  }
 }
