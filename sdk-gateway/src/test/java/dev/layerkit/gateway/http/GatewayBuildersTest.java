@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class GatewayBuildersTest {
 
   private static final RateLimiter LIMITER =
-      RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1))));
+      RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1)))).build();
 
   @Test
   void gatewayBuilderThrowsOnASettingGivenTwice() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class GatewayRouteLimitsIT extends GatewayTestSupport {
 
   private static RateLimiter onePerMinute() {
-    return RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1))));
+    return RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1)))).build();
   }
 
   /** A gateway with one route on {@code /api}, limited to one request a minute per key. */
