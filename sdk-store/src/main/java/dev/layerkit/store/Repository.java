@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * may not have happened, as with any remote store, but is never half-written.
  *
  * <p>Implementations: {@link InMemoryRepository}, {@code jdbc.JdbcRepository} (PostgreSQL),
- * {@code mongo.MongoRepository}, and {@link ShardedRepository} over any of them. The abstract
+ * {@code mongo.MongoRepository}, and {@link dev.layerkit.store.sharding.ShardedRepository} over any of them. The abstract
  * {@code RepositoryContract} in this module's test-jar checks a third-party implementation.
  *
  * @param <ID> the id type

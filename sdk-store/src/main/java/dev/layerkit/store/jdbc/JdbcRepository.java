@@ -58,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  * batch one transaction). When the server is slow or gone, a call waits at most
  * {@link Builder#connectionTimeout} for a pooled connection (default
  * {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms) and then fails; {@link #healthCheck()} reports
- * {@code DOWN}. In a {@code ShardedRepository} the first failure marks the shard down, and later
+ * {@code DOWN}. In a {@code ShardedRepository} the first failure opens the shard's circuit breaker, and later
  * calls fail at once.
  *
  * @param <ID> the id type

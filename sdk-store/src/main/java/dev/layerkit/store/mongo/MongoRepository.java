@@ -2,11 +2,11 @@ package dev.layerkit.store.mongo;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
-import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.ReadPreference;
+import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
@@ -72,7 +72,8 @@ import org.jspecify.annotations.Nullable;
  * a {@link StoreException} naming the repository and the operation. How long a call waits for a
  * server that is slow or gone is the client's setting ({@code serverSelectionTimeout}, 30 s by
  * default; set it lower to fail fast); {@link #healthCheck()} then reports {@code DOWN}, and in a
- * {@code ShardedRepository} the first failure marks the shard down so later calls fail at once.
+ * {@code ShardedRepository} the first failure opens the shard's circuit breaker so later calls fail at
+ * once.
  * The caller owns the client and closes it.
  *
  * @param <ID> the id type
