@@ -4,6 +4,7 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -520,6 +521,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
    * @param <T> the entity type
    */
   public static final class Builder<ID, T> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final EntityDescriptor<ID, T> descriptor;
     private @Nullable String table;
     private @Nullable String schema;
@@ -544,9 +546,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code table} is null
      * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> table(String table) {
-      this.table = Names.table("table", table);
+      Names.table("table", table);
+      settings.requireUnset("table", this.table);
+      this.table = table;
       return this;
     }
 
@@ -557,9 +562,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code schema} is null
      * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> schema(String schema) {
-      this.schema = Names.table("schema", schema);
+      Names.table("schema", schema);
+      settings.requireUnset("schema", this.schema);
+      this.schema = schema;
       return this;
     }
 
@@ -570,9 +578,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> name(String name) {
-      this.name = Arguments.notBlank(name, "name");
+      Arguments.notBlank(name, "name");
+      settings.requireUnset("name", this.name);
+      this.name = name;
       return this;
     }
 
@@ -582,9 +593,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param dataSource the data source
      * @return this builder
      * @throws NullPointerException if {@code dataSource} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> dataSource(DataSource dataSource) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      Objects.requireNonNull(dataSource, "dataSource");
+      settings.requireUnset("dataSource", this.dataSource);
+      this.dataSource = dataSource;
       return this;
     }
 
@@ -595,12 +609,14 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code jdbcUrl} is null
      * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> jdbcUrl(String jdbcUrl) {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
       if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
       }
+      settings.requireUnset("jdbcUrl", this.jdbcUrl);
       this.jdbcUrl = jdbcUrl;
       return this;
     }
@@ -611,9 +627,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param user the user
      * @return this builder
      * @throws NullPointerException if {@code user} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> user(String user) {
-      this.user = Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(user, "user");
+      settings.requireUnset("user", this.user);
+      this.user = user;
       return this;
     }
 
@@ -623,9 +642,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param password the password
      * @return this builder
      * @throws NullPointerException if {@code password} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> password(String password) {
-      this.password = Objects.requireNonNull(password, "password");
+      Objects.requireNonNull(password, "password");
+      settings.requireUnset("password", this.password == null ? null : "(hidden)");
+      this.password = password;
       return this;
     }
 
@@ -635,9 +657,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param maximumPoolSize connections, default {@value #DEFAULT_MAXIMUM_POOL_SIZE}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> maximumPoolSize(int maximumPoolSize) {
-      this.maximumPoolSize = Arguments.positive(maximumPoolSize, "maximumPoolSize");
+      Arguments.positive(maximumPoolSize, "maximumPoolSize");
+      settings.requireUnset("maximumPoolSize", this.maximumPoolSize);
+      this.maximumPoolSize = maximumPoolSize;
       return this;
     }
 
@@ -649,12 +674,14 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if it is shorter than 250 ms
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> connectionTimeout(java.time.Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.toMillis() < 250) {
         throw new IllegalArgumentException("connectionTimeout must be >= 250 ms but was " + timeout);
       }
+      settings.requireUnset("connectionTimeout", java.time.Duration.ofMillis(this.connectionTimeoutMillis));
       this.connectionTimeoutMillis = timeout.toMillis();
       return this;
     }
@@ -665,9 +692,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param fetchSize rows, default {@value #DEFAULT_FETCH_SIZE}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> fetchSize(int fetchSize) {
-      this.fetchSize = Arguments.positive(fetchSize, "fetchSize");
+      Arguments.positive(fetchSize, "fetchSize");
+      settings.requireUnset("fetchSize", this.fetchSize);
+      this.fetchSize = fetchSize;
       return this;
     }
 
@@ -676,8 +706,10 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      *
      * @param createTable whether to create them
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> createTable(boolean createTable) {
+      settings.requireUnset("createTable", this.createTable);
       this.createTable = createTable;
       return this;
     }

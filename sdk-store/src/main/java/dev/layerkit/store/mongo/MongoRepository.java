@@ -20,6 +20,7 @@ import com.mongodb.client.model.Sorts;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -430,6 +431,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
    * @param <T> the entity type
    */
   public static final class Builder<ID, T> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final EntityDescriptor<ID, T> descriptor;
     private @Nullable MongoDatabase database;
     private @Nullable String collection;
@@ -447,9 +449,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @param database the database; the caller owns its client
      * @return this builder
      * @throws NullPointerException if {@code database} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> database(MongoDatabase database) {
-      this.database = Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(database, "database");
+      settings.requireUnset("database", this.database);
+      this.database = database;
       return this;
     }
 
@@ -460,9 +465,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @return this builder
      * @throws NullPointerException if {@code collection} is null
      * @throws IllegalArgumentException if it does not match {@code [A-Za-z_][A-Za-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> collection(String collection) {
-      this.collection = Names.field("collection", collection);
+      Names.field("collection", collection);
+      settings.requireUnset("collection", this.collection);
+      this.collection = collection;
       return this;
     }
 
@@ -473,9 +481,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> name(String name) {
-      this.name = Arguments.notBlank(name, "name");
+      Arguments.notBlank(name, "name");
+      settings.requireUnset("name", this.name);
+      this.name = name;
       return this;
     }
 
@@ -486,9 +497,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @param readPreference the read preference
      * @return this builder
      * @throws NullPointerException if {@code readPreference} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> readPreference(ReadPreference readPreference) {
-      this.readPreference = Objects.requireNonNull(readPreference, "readPreference");
+      Objects.requireNonNull(readPreference, "readPreference");
+      settings.requireUnset("readPreference", this.readPreference);
+      this.readPreference = readPreference;
       return this;
     }
 
@@ -497,8 +511,10 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      *
      * @param createIndexes whether to create them
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> createIndexes(boolean createIndexes) {
+      settings.requireUnset("createIndexes", this.createIndexes);
       this.createIndexes = createIndexes;
       return this;
     }
