@@ -146,7 +146,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         return rs.next() ? Optional.of(decode(rs.getString(1))) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw failed("findById", e);
+      throw storeException("findById", e);
     }
   }
 
@@ -160,25 +160,15 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       if (filter.hasLimit()) {
         s.setInt(next, filter.limit());
       }
-      List<T> result = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          result.add(decode(rs.getString(1)));
-        }
-      }
-      return result;
+      return decodeAll(s);
     } catch (SQLException e) {
-      throw failed("findAll", e);
+      throw storeException("findAll", e);
     }
   }
 
   @Override
   public T save(T entity) {
-    try (Connection c = dataSource.getConnection()) {
-      return save(c, entity);
-    } catch (SQLException e) {
-      throw failed("save", e);
-    }
+    return onPooledConnection("save", c -> save(c, entity));
   }
 
   /**
@@ -229,7 +219,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       }
       return next;
     } catch (SQLException e) {
-      throw failed("save", e);
+      throw storeException("save", e);
     }
   }
 
@@ -244,11 +234,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   @Override
   public boolean insertIfAbsent(T entity) {
-    try (Connection c = dataSource.getConnection()) {
-      return insertIfAbsent(c, entity);
-    } catch (SQLException e) {
-      throw failed("insertIfAbsent", e);
-    }
+    return onPooledConnection("insertIfAbsent", c -> insertIfAbsent(c, entity));
   }
 
   /**
@@ -270,7 +256,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setString(3, json);
       return s.executeUpdate() == 1;
     } catch (SQLException e) {
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     }
   }
 
@@ -291,7 +277,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setString(1, key);
       return s.executeUpdate() == 1;
     } catch (SQLException e) {
-      throw failed("deleteById", e);
+      throw storeException("deleteById", e);
     }
   }
 
@@ -301,15 +287,9 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     try (Connection c = dataSource.getConnection();
         PreparedStatement s = c.prepareStatement("SELECT doc::text FROM " + table + " WHERE id = ANY(?)")) {
       s.setArray(1, c.createArrayOf("text", keys));
-      List<T> result = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          result.add(decode(rs.getString(1)));
-        }
-      }
-      return result;
+      return decodeAll(s);
     } catch (SQLException e) {
-      throw failed("findAllById", e);
+      throw storeException("findAllById", e);
     }
   }
 
@@ -355,7 +335,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
-      throw failed("insertAllIfAbsent", e);
+      throw storeException("insertAllIfAbsent", e);
     }
   }
 
@@ -367,7 +347,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setArray(1, c.createArrayOf("text", keys));
       return s.executeUpdate();
     } catch (SQLException e) {
-      throw failed("deleteAllById", e);
+      throw storeException("deleteAllById", e);
     }
   }
 
@@ -393,7 +373,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         return rs.getLong(1);
       }
     } catch (SQLException e) {
-      throw failed("count", e);
+      throw storeException("count", e);
     }
   }
 
@@ -418,7 +398,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
             action.accept(decode(rs.getString(1)));
             return true;
           } catch (SQLException e) {
-            throw failed("scan", e);
+            throw storeException("scan", e);
           }
         }
       };
@@ -431,7 +411,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
           e.addSuppressed(suppressed);
         }
       }
-      throw failed("scan", e);
+      throw storeException("scan", e);
     }
   }
 
@@ -441,7 +421,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       c.setReadOnly(false);
       c.setAutoCommit(true);
     } catch (SQLException e) {
-      throw failed("scan (close)", e);
+      throw storeException("scan (close)", e);
     }
   }
 
@@ -482,11 +462,37 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     return new String(descriptor.codec().encode(entity), StandardCharsets.UTF_8);
   }
 
+  /** Runs {@code work} on a connection from the pool, with an SQL failure reported as the operation's. */
+  private <R> R onPooledConnection(String operation, SqlWork<R> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw storeException(operation, e);
+    }
+  }
+
+  /** What {@link #onPooledConnection} runs. */
+  @FunctionalInterface
+  private interface SqlWork<R> {
+    R run(Connection connection) throws SQLException;
+  }
+
+  /** Executes a query whose first column is a document and decodes every row. */
+  private List<T> decodeAll(PreparedStatement query) throws SQLException {
+    List<T> result = new ArrayList<>();
+    try (ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        result.add(decode(rs.getString(1)));
+      }
+    }
+    return result;
+  }
+
   private T decode(String json) {
     return descriptor.codec().decode(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private StoreException failed(String operation, SQLException e) {
+  private StoreException storeException(String operation, SQLException e) {
     return new StoreException("repository " + name + " (table " + table + "): " + operation + " failed: "
         + e.getMessage() + " [SQLState " + e.getSQLState() + ']', e);
   }
@@ -510,7 +516,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         s.execute("CREATE INDEX IF NOT EXISTS " + index + " ON " + table + " ((doc->'" + field + "'))");
       }
     } catch (SQLException e) {
-      throw failed("create table", e);
+      throw storeException("create table", e);
     }
   }
 

@@ -143,7 +143,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       BsonDocument found = reads.find(Filters.eq(ID, key)).projection(Projections.include(DOC)).first();
       return found == null ? Optional.empty() : Optional.of(decode(found));
     } catch (MongoException e) {
-      throw failed("findById", e);
+      throw storeException("findById", e);
     }
   }
 
@@ -170,7 +170,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
       return result;
     } catch (MongoException e) {
-      throw failed("findAll", e);
+      throw storeException("findAll", e);
     }
   }
 
@@ -191,10 +191,10 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
     } catch (MongoCommandException | MongoWriteException e) {
       if (!isDuplicateKey(e)) {
-        throw failed("save", e);
+        throw storeException("save", e);
       }
     } catch (MongoException e) {
-      throw failed("save", e);
+      throw storeException("save", e);
     }
     throw OptimisticLockException.of(name, key, expected, storedVersion(key));
   }
@@ -204,7 +204,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       BsonDocument found = writes.find(Filters.eq(ID, key)).projection(Projections.include(VERSION)).first();
       return found == null ? OptimisticLockException.ABSENT : found.getNumber(VERSION).longValue();
     } catch (MongoException e) {
-      throw failed("save (reading the stored version)", e);
+      throw storeException("save (reading the stored version)", e);
     }
   }
 
@@ -226,9 +226,9 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       if (isDuplicateKey(e)) {
         return false;
       }
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     } catch (MongoException e) {
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     }
   }
 
@@ -238,7 +238,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return writes.deleteOne(Filters.eq(ID, key)).getDeletedCount() == 1;
     } catch (MongoException e) {
-      throw failed("deleteById", e);
+      throw storeException("deleteById", e);
     }
   }
 
@@ -252,7 +252,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
       return result;
     } catch (MongoException e) {
-      throw failed("findAllById", e);
+      throw storeException("findAllById", e);
     }
   }
 
@@ -298,12 +298,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     } catch (MongoBulkWriteException e) {
       for (BulkWriteError error : e.getWriteErrors()) {
         if (ErrorCategory.fromErrorCode(error.getCode()) != ErrorCategory.DUPLICATE_KEY) {
-          throw failed("insertAllIfAbsent", e);
+          throw storeException("insertAllIfAbsent", e);
         }
       }
       return e.getWriteResult().getInsertedCount();
     } catch (MongoException e) {
-      throw failed("insertAllIfAbsent", e);
+      throw storeException("insertAllIfAbsent", e);
     }
   }
 
@@ -313,7 +313,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return (int) writes.deleteMany(Filters.in(ID, keys)).getDeletedCount();
     } catch (MongoException e) {
-      throw failed("deleteAllById", e);
+      throw storeException("deleteAllById", e);
     }
   }
 
@@ -332,7 +332,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return reads.countDocuments(toBson(filter));
     } catch (MongoException e) {
-      throw failed("count", e);
+      throw storeException("count", e);
     }
   }
 
@@ -342,7 +342,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       cursor = reads.find().projection(Projections.include(DOC)).batchSize(SCAN_BATCH_SIZE).cursor();
     } catch (MongoException e) {
-      throw failed("scan", e);
+      throw storeException("scan", e);
     }
     Spliterator<BsonDocument> documents = Spliterators.spliteratorUnknownSize(cursor, Spliterator.NONNULL);
     return StreamSupport.stream(documents, false).map(this::decode).onClose(cursor::close);
@@ -414,7 +414,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     return parts.size() == 1 ? parts.get(0) : Filters.and(parts);
   }
 
-  private StoreException failed(String operation, MongoException e) {
+  private StoreException storeException(String operation, MongoException e) {
     return new StoreException("repository " + name + " (collection " + writes.getNamespace().getFullName() + "): "
         + operation + " failed: " + e.getMessage(), e);
   }
@@ -536,7 +536,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
           try {
             repository.writes.createIndex(Indexes.ascending(DOC + "." + field));
           } catch (MongoException e) {
-            throw repository.failed("createIndex on " + field, e);
+            throw repository.storeException("createIndex on " + field, e);
           }
         }
       }

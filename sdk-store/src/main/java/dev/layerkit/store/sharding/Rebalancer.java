@@ -126,7 +126,7 @@ final class Rebalancer<ID, T> {
         int sourceIndex = entry.getValue();
         try (Stream<T> records = health.call(sourceIndex, source, source.primary, Repository::scan)) {
           Iterator<T> it = records.iterator();
-          while (hasNextScanned(it, sourceIndex, source)) {
+          while (hasNextFromScan(it, sourceIndex, source)) {
             T record = it.next();
             examined++;
             if (target.get(router.indexOf(target, record)) == source) {
@@ -156,7 +156,7 @@ final class Rebalancer<ID, T> {
   }
 
   /** {@code it.hasNext()}, with a failure of the scan's cursor reported as the source shard's. */
-  private boolean hasNextScanned(Iterator<T> it, int sourceIndex, Shard<ID, T> source) {
+  private boolean hasNextFromScan(Iterator<T> it, int sourceIndex, Shard<ID, T> source) {
     try {
       return it.hasNext();
     } catch (RuntimeException e) {

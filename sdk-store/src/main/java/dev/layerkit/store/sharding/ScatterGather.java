@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * the caller waits for all, up to the scatter timeout; with one, the caller runs it. Each shard is
  * asked for at most the filter's limit, and {@link SortedMerge} merges. During a rebalance every
  * shard of both topologies is asked and, of a record's two copies, the one on its new shard is
- * kept ({@link ShardReads#isCopyToKeep}).
+ * kept ({@link RecordAccess#isCopyToKeep}).
  *
  * <p><b>Failure.</b> A shard whose breaker is open fails the query before anything is sent,
  * unless partial results are allowed, in which case it is left out and named in the
@@ -59,7 +59,7 @@ final class ScatterGather<ID, T> {
   private final String name;
   private final ShardRouter<ID, T> router;
   private final ShardHealth<ID, T> health;
-  private final ShardReads<ID, T> reads;
+  private final RecordAccess<ID, T> records;
   private final SortedMerge<ID, T> merge;
   private final ScatterPolicy scatterPolicy;
   private final Duration scatterTimeout;
@@ -68,11 +68,11 @@ final class ScatterGather<ID, T> {
   private final @Nullable Counter scatterQueries;
 
   ScatterGather(ShardedRepositoryBuilder<ID, T> b, ShardRouter<ID, T> router, ShardHealth<ID, T> health,
-      ShardReads<ID, T> reads, SortedMerge<ID, T> merge, int parallelism) {
+      RecordAccess<ID, T> records, SortedMerge<ID, T> merge, int parallelism) {
     this.name = b.name;
     this.router = router;
     this.health = health;
-    this.reads = reads;
+    this.records = records;
     this.merge = merge;
     this.scatterPolicy = b.scatterPolicy;
     this.scatterTimeout = b.scatterTimeout;
@@ -154,7 +154,7 @@ final class ScatterGather<ID, T> {
       }
       List<T> kept = new ArrayList<>();
       for (T entity : answer) {
-        if (reads.isCopyToKeep(s, shards.get(p), entity)) {
+        if (records.isCopyToKeep(s, shards.get(p), entity)) {
           kept.add(entity);
         }
       }

@@ -94,8 +94,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final ShardRouter<ID, T> router;
   private final ShardHealth<ID, T> health;
   private final Topologies<ID, T> topologies;
-  private final ShardReads<ID, T> reads;
-  private final ShardWrites<ID, T> writes;
+  private final RecordAccess<ID, T> records;
   private final ScatterGather<ID, T> scatter;
   private final Rebalancer<ID, T> rebalancer;
 
@@ -113,9 +112,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     Topology<ID, T> target = rebalancingTo == null ? null
         : Rebalancer.topologyOf(current, rebalancingTo, health, b.strategy);
     this.topologies = new Topologies<>(new TopologyState<>(current, target));
-    this.reads = new ShardReads<>(descriptor, router, health, topologies);
-    this.writes = new ShardWrites<>(descriptor, router, health, topologies);
-    this.scatter = new ScatterGather<>(b, router, health, reads, new SortedMerge<>(name, descriptor), parallelism);
+    this.records = new RecordAccess<>(descriptor, router, health, topologies);
+    this.scatter = new ScatterGather<>(b, router, health, records, new SortedMerge<>(name, descriptor), parallelism);
     this.rebalancer = new Rebalancer<>(b, descriptor, router, health, topologies);
   }
 
@@ -244,7 +242,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    */
   public Optional<T> findById(ID id, ReadConsistency consistency) {
     Objects.requireNonNull(consistency, "consistency");
-    return reads.findById(id, consistency);
+    return records.findById(id, consistency);
   }
 
   @Override
@@ -285,13 +283,13 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private PartialResult<T> query(Filter filter, ReadConsistency consistency, boolean allowPartial) {
     Objects.requireNonNull(filter, "filter");
     Objects.requireNonNull(consistency, "consistency");
-    return topologies.read(s -> scatter.query(s, filter, consistency, allowPartial));
+    return topologies.readOptimistically(s -> scatter.query(s, filter, consistency, allowPartial));
   }
 
   @Override
   public long count(Filter filter) {
     Objects.requireNonNull(filter, "filter");
-    return topologies.locked(s -> scatter.count(s, filter));
+    return topologies.underReadLock(s -> scatter.count(s, filter));
   }
 
   /**
@@ -304,22 +302,22 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    */
   @Override
   public Stream<T> scan() {
-    return reads.scan();
+    return records.scan();
   }
 
   @Override
   public T save(T entity) {
-    return writes.save(entity);
+    return records.save(entity);
   }
 
   @Override
   public boolean insertIfAbsent(T entity) {
-    return writes.insertIfAbsent(entity);
+    return records.insertIfAbsent(entity);
   }
 
   @Override
   public boolean deleteById(ID id) {
-    return writes.deleteById(id);
+    return records.deleteById(id);
   }
 
   /**

@@ -14,10 +14,11 @@ import java.util.function.Supplier;
  *
  * <p><b>Concurrency.</b> The state is an immutable snapshot in a volatile field behind a
  * {@link StampedLock}. Reads run under an optimistic stamp (no write to shared memory) and run
- * again under the read lock if a rebalance switched the state meanwhile ({@link #read}); writes
- * hold the read lock for their whole duration ({@link #locked}); only the start and the end of a
- * rebalance take the write lock ({@link #replace}), so a switch waits for writes in flight and a
- * write never straddles two states. During a rebalance, writers of one id and the mover of that id
+ * again under the read lock if a rebalance switched the state meanwhile
+ * ({@link #readOptimistically}); writes hold the read lock for their whole duration
+ * ({@link #underReadLock}); only the start and the end of a rebalance take the write lock
+ * ({@link #replace}), so a switch waits for writes in flight and a write never straddles two
+ * states. During a rebalance, writers of one id and the mover of that id
  * also serialise on one of {@value #STRIPES} striped locks; the mover takes a batch's stripes in
  * ascending order and a writer holds at most one, so they cannot deadlock.
  *
@@ -45,7 +46,7 @@ final class Topologies<ID, T> {
   }
 
   /** Runs a read optimistically, and again under the read lock if the state changed meanwhile. */
-  <R> R read(Function<TopologyState<ID, T>, R> read) {
+  <R> R readOptimistically(Function<TopologyState<ID, T>, R> read) {
     long stamp = lock.tryOptimisticRead();
     if (stamp != 0) {
       R result = read.apply(state);
@@ -53,11 +54,11 @@ final class Topologies<ID, T> {
         return result;
       }
     }
-    return locked(read);
+    return underReadLock(read);
   }
 
   /** Runs {@code action} with the state held still (under the read lock). */
-  <R> R locked(Function<TopologyState<ID, T>, R> action) {
+  <R> R underReadLock(Function<TopologyState<ID, T>, R> action) {
     long stamp = lock.readLock();
     try {
       return action.apply(state);

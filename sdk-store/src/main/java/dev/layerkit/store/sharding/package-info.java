@@ -9,9 +9,9 @@
  * {@link PartialResult}, {@link RebalanceProgress}, {@link RebalanceReport},
  * {@link ScatterPolicy}, {@link ReadConsistency}). Everything else in the package is
  * package-private, one class per concern: routing ({@code ShardRouter}), shard health and the
- * breakers ({@code ShardHealth}), reads and writes over one or two topologies
- * ({@code ShardReads}, {@code ShardWrites}), scatter-gather ({@code ScatterGather}) and its merge
- * ({@code SortedMerge}), rebalancing ({@code Rebalancer}).
+ * breakers ({@code ShardHealth}), single-record reads and writes over one or two topologies
+ * ({@code RecordAccess}, over {@code Topologies}), scatter-gather ({@code ScatterGather}) and its
+ * merge ({@code SortedMerge}), rebalancing ({@code Rebalancer}).
  */
 @NullMarked
 package dev.layerkit.store.sharding;
