@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@code ShardedRepository.findById} over 4 in-memory shards beside {@code findById} on one
  * in-memory repository ({@link Repositories#inMemory}) holding the same {@value #RECORDS} orders
- * (the anchor): the cost of routing (hash the id, jump hash, an optimistic topology stamp). {@code routeOnly} is the shard
- * lookup alone, which must not allocate.
+ * (the anchor): the cost of routing (hash the id, jump hash, an optimistic topology stamp).
+ * {@code routeOnly} is the shard lookup alone, which must not allocate.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.ShardedRepositoryBenchmark\.' -f 1 -wi 3 -i 5 -prof gc -rf json -rff /tmp/store.json},

@@ -30,9 +30,11 @@ class OrderServiceTest {
 
   OrderServiceTest() {
     bus.createTopic(OrderService.TOPIC, 2);
-    Repository<String, Order> orders = Repositories.inMemory(EntityDescriptor.builder(Order.class, Order::id).version(Order::version, Order::withVersion)
+    Repository<String, Order> orders = Repositories.inMemory(
+        EntityDescriptor.builder(Order.class, Order::id).version(Order::version, Order::withVersion)
             .codec(Codecs.json(Order.class)).index("customerId").build()).name("orders").build();
-    Repository<String, IdempotencyRecord> claims = Repositories.inMemory(EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key).idField("key")
+    Repository<String, IdempotencyRecord> claims = Repositories.inMemory(
+        EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key).idField("key")
             .version(IdempotencyRecord::version,
                 (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
             .codec(Codecs.json(IdempotencyRecord.class)).build()).name("claims").build();
