@@ -240,10 +240,12 @@ final class ScatterGather<ID, T> {
     for (int i = 0; i < futures.size(); i++) {
       CompletableFuture<R> future = futures.get(i);
       int index = indices.get(i);
+      if (future == null) {
+        missing.add(index);
+        results.add(null);
+        continue;
+      }
       try {
-        if (future == null) {
-          throw new CompletionException(health.unavailable(index, topology.get(index)));
-        }
         results.add(parallel && !scatterTimeout.isZero() ? awaitAnswer(future, deadline, index, topology) : future.join());
       } catch (CompletionException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,7 +113,7 @@ final class ShardHealth<ID, T> {
         || e instanceof ScatterQueryRejectedException || e instanceof ClassCastException;
   }
 
-  /** Runs {@code op} on {@code target}, a member of {@code shard}; see {@link #call(int, Shard, Repository, BiFunction, Object)}. */
+  /** Runs {@code op} on {@code target}, a member of {@code shard}, as the five-argument form does. */
   <R> R call(int index, Shard<ID, T> shard, Repository<ID, T> target, Function<Repository<ID, T>, R> op) {
     return call(index, shard, target, (repository, function) -> function.apply(repository), op);
   }
@@ -272,7 +273,7 @@ final class ShardHealth<ID, T> {
   }
 
   /** The worst of the shards' checks, named after the repository. */
-  HealthCheck healthCheck(java.util.function.Supplier<Topology<ID, T>> topology) {
+  HealthCheck healthCheck(Supplier<Topology<ID, T>> topology) {
     return HealthCheck.of(name, () -> {
       HealthStatus worst = HealthStatus.UP;
       List<String> notUp = new ArrayList<>();
