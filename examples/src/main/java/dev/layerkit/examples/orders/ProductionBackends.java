@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProductionBackends implements Backends {
 
-  private static final Logger log = LoggerFactory.getLogger(ProductionBackends.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ProductionBackends.class);
   private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,30}");
 
   private final String namespace;
@@ -233,7 +233,7 @@ final class ProductionBackends implements Backends {
 
   @Override
   public void breakCache() {
-    log.warn("chaos: closing the Redis connection of the cache; reads fall through to the store");
+    LOG.warn("chaos: closing the Redis connection of the cache; reads fall through to the store");
     cacheConnection.close();
   }
 
