@@ -53,14 +53,14 @@ public final class RebalanceThroughputReport {
   }
 
   private interface Run {
-    RebalanceReport once(int records) throws SQLException;
+    RebalanceReport rebalanceOnce(int records) throws SQLException;
   }
 
   private static void row(PrintStream out, String name, int records, Run run) throws SQLException {
-    run.once(records);
+    run.rebalanceOnce(records);
     RebalanceReport[] reports = new RebalanceReport[3];
     for (int i = 0; i < reports.length; i++) {
-      reports[i] = run.once(records);
+      reports[i] = run.rebalanceOnce(records);
     }
     Arrays.sort(reports, (a, b) -> a.duration().compareTo(b.duration()));
     RebalanceReport median = reports[1];
