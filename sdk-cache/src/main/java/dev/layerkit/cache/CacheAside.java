@@ -1,7 +1,11 @@
 package dev.layerkit.cache;
 
 import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.cache.internal.CachedValue;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
@@ -12,7 +16,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -81,21 +84,30 @@ import org.slf4j.LoggerFactory;
  * <p>A loader's exception propagates unchanged to the caller and every waiter and nothing is
  * cached; a failed background refresh is logged at debug and counted, and the stale entry stays
  * until its window ends. The backend never throws for a remote outage (it behaves as a miss), so
- * reads fall through to the loader. A value the backend's codec cannot encode throws its
- * {@code CodecException} from {@code get}, with nothing cached.
+ * reads fall through to the loader; {@link #healthCheck()} tells. A value the backend's codec
+ * cannot encode throws its {@code CodecException} from {@code get}, with nothing cached.
+ *
+ * <h2>Backend</h2>
+ *
+ * <p>The facade builds its backend from the {@link CacheBuilder} it is given (one of
+ * {@link Caches}' builders, typed on your values), storing each value with when it stops being
+ * fresh and how long it took to load; that entry is the facade's own business. Close the facade
+ * to release its backend (a tiered backend stops listening for invalidations).
  *
  * <h2>Metrics</h2>
  *
  * <p>{@link #stats()} at any time; with {@link Builder#meterRegistry(MeterRegistry)}, function
- * meters over the same counters, tagged {@code cache=<name>}, that cost nothing per call:
+ * meters over the same counters that cost nothing per call. Tagged {@code name=<name>}:
  * {@code layerkit.cache.gets} ({@code result=hit|miss|stale}), {@code layerkit.cache.loads}
- * ({@code result=success|failure}), {@code layerkit.cache.load.duration},
- * {@code layerkit.cache.early.refreshes}, {@code layerkit.cache.evictions},
- * {@code layerkit.cache.remote.errors} and {@code layerkit.cache.rejected}.
+ * ({@code result=success|failure}), {@code layerkit.cache.load.duration} and
+ * {@code layerkit.cache.early.refreshes}. The backend's own counts, tagged {@code name=<the
+ * backend's name>}: {@code layerkit.cache.evictions}, {@code layerkit.cache.errors} and
+ * {@code layerkit.cache.rejected}; a Redis backend given the same registry registers the same
+ * meters, so each count is one meter, never two.
  *
  * <pre>{@code
  * CacheAside<String, Order> orders = CacheAside.builder(
- *         Caches.<String, CachedValue<Order>>inMemory().name("orders").maximumSize(10_000).build())
+ *         Caches.<String, Order>inMemory().name("orders").maximumSize(10_000))
  *     .ttl(Duration.ofMinutes(5)).ttlJitterPercent(10)
  *     .negativeTtl(Duration.ofSeconds(30))
  *     .staleWhileRevalidate(Duration.ofSeconds(30))
@@ -108,7 +120,7 @@ import org.slf4j.LoggerFactory;
  * @param <K> the key type
  * @param <V> the value type
  */
-public final class CacheAside<K, V> {
+public final class CacheAside<K, V> implements AutoCloseable {
 
   /** The default time a loaded value is fresh. */
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
@@ -169,7 +181,7 @@ public final class CacheAside<K, V> {
   private final LongAdder earlyRefreshes = new LongAdder();
 
   private CacheAside(Builder<K, V> builder) {
-    this.backend = builder.backend;
+    this.backend = builder.backend.buildWrapped(CachedValue.<V>wrapping());
     this.name = builder.name != null ? builder.name : backend.name();
     this.ttlMillis = builder.ttl.toMillis();
     this.negativeTtlMillis = builder.negativeTtl.toMillis();
@@ -192,15 +204,18 @@ public final class CacheAside<K, V> {
   }
 
   /**
-   * Returns a builder of a cache-aside facade over {@code backend}.
+   * Returns a builder of a cache-aside facade whose backend is built from {@code backend}.
    *
-   * @param backend where entries are stored: in memory, Redis or tiered
+   * @param backend the backend's configuration: {@link Caches#inMemory()},
+   *     {@link Caches#redis(io.lettuce.core.api.StatefulRedisConnection, dev.layerkit.core.codec.Codec)
+   *     Caches.redis(...)} or {@link Caches#tiered(CacheBuilder, RemoteCacheBuilder)}, with its
+   *     settings
    * @param <K> the key type
    * @param <V> the value type
    * @return a new builder
    * @throws NullPointerException if {@code backend} is null
    */
-  public static <K, V> Builder<K, V> builder(Cache<K, CachedValue<V>> backend) {
+  public static <K, V> Builder<K, V> builder(CacheBuilder<K, V> backend) {
     return new Builder<>(Objects.requireNonNull(backend, "backend"));
   }
 
@@ -400,13 +415,41 @@ public final class CacheAside<K, V> {
     return name;
   }
 
-  /**
-   * Returns the backend this facade reads through.
-   *
-   * @return the backend
-   */
-  public Cache<K, CachedValue<V>> backend() {
+  /** Returns the backend this facade reads through; for tests. */
+  Cache<K, CachedValue<V>> backend() {
     return backend;
+  }
+
+  /**
+   * Returns a check of the backend: a remote or tiered backend's own check (Redis answers and its
+   * breaker is closed, else {@code DEGRADED}: reads go to the loader), or {@code UP} for an
+   * in-memory one.
+   *
+   * @return the check
+   */
+  public HealthCheck healthCheck() {
+    if (backend instanceof RemoteCache<?, ?> remote) {
+      return remote.healthCheck();
+    }
+    if (backend instanceof TieredCache<?, ?> tiered) {
+      return tiered.healthCheck();
+    }
+    return HealthCheck.of("cache-" + name, () -> Health.up().detail("backend", "in memory").build());
+  }
+
+  /**
+   * Releases the backend: a tiered backend stops listening for invalidations. The caches'
+   * connections stay the caller's. Never throws.
+   */
+  @Override
+  public void close() {
+    if (backend instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("Cache '{}': closing its backend failed", name, e);
+      }
+    }
   }
 
   /**
@@ -581,19 +624,23 @@ public final class CacheAside<K, V> {
     counter(registry, "layerkit.cache.early.refreshes", "Refreshes started by XFetch", earlyRefreshes, null, null);
     FunctionTimer.builder("layerkit.cache.load.duration", this,
             c -> c.loadSuccesses.sum() + c.loadFailures.sum(), c -> c.loadNanos.sum(), TimeUnit.NANOSECONDS)
-        .description("Time spent loading").tag("cache", name).register(registry);
+        .description("Time spent loading").tag("name", name).register(registry);
+    // The backend's counts under the backend's name: the same meters a Redis backend registers
+    // itself (Micrometer then returns the existing one), so an error is one count in one meter.
+    String backendName = backend.name();
     FunctionCounter.builder("layerkit.cache.evictions", backend, Cache::evictionCount)
-        .description("Entries evicted for size").tag("cache", name).register(registry);
-    FunctionCounter.builder("layerkit.cache.remote.errors", backend, Cache::errorCount)
-        .description("Remote calls that failed or timed out").tag("cache", name).register(registry);
+        .description("Entries evicted for size").tag("name", backendName).register(registry);
+    FunctionCounter.builder("layerkit.cache.errors", backend, Cache::errorCount)
+        .description("Remote calls that failed, timed out or were skipped by the open breaker")
+        .tag("name", backendName).register(registry);
     FunctionCounter.builder("layerkit.cache.rejected", backend, Cache::rejectedCount)
-        .description("Values not cached for exceeding the maximum size").tag("cache", name).register(registry);
+        .description("Values not cached for exceeding the maximum size").tag("name", backendName).register(registry);
   }
 
   private void counter(MeterRegistry registry, String meter, String description, LongAdder adder,
       @Nullable String tag, @Nullable String value) {
     FunctionCounter.Builder<LongAdder> builder = FunctionCounter.builder(meter, adder, LongAdder::sum)
-        .description(description).tag("cache", name);
+        .description(description).tag("name", name);
     if (tag != null && value != null) {
       builder.tag(tag, value);
     }
@@ -640,8 +687,8 @@ public final class CacheAside<K, V> {
    * @param <V> the value type
    */
   public static final class Builder<K, V> {
-    private final Cache<K, CachedValue<V>> backend;
-    private final Set<String> given = new HashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
+    private final CacheBuilder<K, V> backend;
     private @Nullable String name;
     private Duration ttl = DEFAULT_TTL;
     private Duration negativeTtl = DEFAULT_NEGATIVE_TTL;
@@ -658,12 +705,8 @@ public final class CacheAside<K, V> {
     private Duration lockWait = Duration.ofSeconds(1);
     private Sleeper sleeper = Sleeper.system();
 
-    private Builder(Cache<K, CachedValue<V>> backend) {
+    private Builder(CacheBuilder<K, V> backend) {
       this.backend = backend;
-    }
-
-    private void once(String setting, @Nullable Object current) {
-      CacheArguments.once(!given.add(setting), setting, String.valueOf(current));
     }
 
     /**
@@ -677,7 +720,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> name(String name) {
       Arguments.notBlank(name, "name");
-      once("name", this.name);
+      settings.requireUnset("name", this.name);
       this.name = name;
       return this;
     }
@@ -692,8 +735,8 @@ public final class CacheAside<K, V> {
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> ttl(Duration ttl) {
-      atLeastOneMilli(ttl, "ttl");
-      once("ttl", this.ttl);
+      Arguments.atLeastOneMilli(ttl, "ttl");
+      settings.requireUnset("ttl", this.ttl);
       this.ttl = ttl;
       return this;
     }
@@ -710,7 +753,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> negativeTtl(Duration negativeTtl) {
       Arguments.notNegative(negativeTtl, "negativeTtl");
-      once("negativeTtl", this.negativeTtl);
+      settings.requireUnset("negativeTtl", this.negativeTtl);
       this.negativeTtl = negativeTtl;
       return this;
     }
@@ -728,7 +771,7 @@ public final class CacheAside<K, V> {
       if (!(percent >= 0 && percent < 100)) {
         throw new IllegalArgumentException("ttlJitterPercent must be in [0, 100) but was " + percent);
       }
-      once("ttlJitterPercent", this.jitterPercent);
+      settings.requireUnset("ttlJitterPercent", this.jitterPercent);
       this.jitterPercent = percent;
       return this;
     }
@@ -747,7 +790,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> staleWhileRevalidate(Duration window) {
       Arguments.notNegative(window, "staleWhileRevalidate");
-      once("staleWhileRevalidate", this.staleWhileRevalidate);
+      settings.requireUnset("staleWhileRevalidate", this.staleWhileRevalidate);
       this.staleWhileRevalidate = window;
       return this;
     }
@@ -765,7 +808,7 @@ public final class CacheAside<K, V> {
       if (!(beta >= 0 && beta < Double.POSITIVE_INFINITY)) {
         throw new IllegalArgumentException("earlyRefreshBeta must be finite and >= 0 but was " + beta);
       }
-      once("earlyRefreshBeta", this.beta);
+      settings.requireUnset("earlyRefreshBeta", this.beta);
       this.beta = beta;
       return this;
     }
@@ -783,7 +826,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource", this.timeSource);
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
       return this;
     }
@@ -799,7 +842,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> random(RandomGenerator random) {
       Objects.requireNonNull(random, "random");
-      once("random", this.random);
+      settings.requireUnset("random", this.random);
       this.random = random;
       return this;
     }
@@ -814,7 +857,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> refreshExecutor(Executor executor) {
       Objects.requireNonNull(executor, "executor");
-      once("refreshExecutor", this.refreshExecutor);
+      settings.requireUnset("refreshExecutor", this.refreshExecutor);
       this.refreshExecutor = executor;
       return this;
     }
@@ -829,7 +872,7 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> meterRegistry(MeterRegistry registry) {
       Objects.requireNonNull(registry, "registry");
-      once("meterRegistry", this.meterRegistry);
+      settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = registry;
       return this;
     }
@@ -853,9 +896,9 @@ public final class CacheAside<K, V> {
     public Builder<K, V> loadLock(LoadLock lock, KeyCodec<K> keyCodec, Duration leaseTime, Duration maxWait) {
       Objects.requireNonNull(lock, "lock");
       Objects.requireNonNull(keyCodec, "keyCodec");
-      atLeastOneMilli(leaseTime, "leaseTime");
+      Arguments.atLeastOneMilli(leaseTime, "leaseTime");
       Arguments.notNegative(maxWait, "maxWait");
-      once("loadLock", this.loadLock);
+      settings.requireUnset("loadLock", this.loadLock);
       this.loadLock = lock;
       this.lockKeyCodec = keyCodec;
       this.leaseTime = leaseTime;
@@ -873,22 +916,17 @@ public final class CacheAside<K, V> {
      */
     public Builder<K, V> sleeper(Sleeper sleeper) {
       Objects.requireNonNull(sleeper, "sleeper");
-      once("sleeper", this.sleeper);
+      settings.requireUnset("sleeper", this.sleeper);
       this.sleeper = sleeper;
       return this;
     }
 
-    private static void atLeastOneMilli(Duration duration, String parameter) {
-      Objects.requireNonNull(duration, parameter);
-      if (duration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(parameter + " must be >= 1ms but was " + duration);
-      }
-    }
-
     /**
-     * Builds the facade.
+     * Builds the facade and its backend.
      *
      * @return a thread-safe cache-aside facade
+     * @throws IllegalStateException if the backend cannot be built (a tiered backend whose remote
+     *     cannot subscribe to its invalidation channel)
      */
     public CacheAside<K, V> build() {
       return new CacheAside<>(this);

@@ -1,5 +1,7 @@
 package dev.layerkit.cache;
 
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -87,6 +89,16 @@ public interface RemoteCache<K, V> extends Cache<K, V> {
    * @throws IllegalStateException if the backend was built without an invalidation channel
    */
   Subscription subscribeInvalidations(InvalidationListener<K> listener);
+
+  /**
+   * Returns a check of the remote server: {@code UP} when it answers, else {@code DEGRADED}
+   * (reads go to the loader). By default always {@code UP}, for a backend that cannot tell.
+   *
+   * @return the check, named for the cache
+   */
+  default HealthCheck healthCheck() {
+    return HealthCheck.of("cache-" + name(), () -> Health.up().build());
+  }
 
   /** A subscription to invalidation messages. */
   interface Subscription extends AutoCloseable {
