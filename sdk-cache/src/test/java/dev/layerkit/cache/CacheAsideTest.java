@@ -60,7 +60,7 @@ class CacheAsideTest {
     }
   }
 
-  private CacheAside.Builder<String, String> builder() {
+  private CacheAsideBuilder<String, String> builder() {
     return CacheAside.builder(sharedBackend).timeSource(time).refreshExecutor(refreshes::add);
   }
 
