@@ -1,16 +1,12 @@
 package dev.layerkit.benchmarks;
 
+import dev.layerkit.benchmarks.state.InterleavedRounds;
 import dev.layerkit.gateway.http.ApiKeyAuth;
 import dev.layerkit.gateway.http.Auth;
 import dev.layerkit.gateway.http.GatewayRequest;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Prints how long {@link ApiKeyAuth#authenticate} takes for the right key (stored first, stored
@@ -18,10 +14,8 @@ import java.util.Random;
  * every round times a batch of each variant in a shuffled order, and the report gives each
  * variant's median over the rounds and its ratio to the right key stored last.
  *
- * <p>Why beside {@code ApiKeyAuthBenchmark}: JMH measures one variant after the other, so on a
- * shared machine a load change between two variants shows up as a difference between them;
- * interleaving spreads any load change over every variant alike, and medians ignore the rounds a
- * burst of load hit. The same keys as the JMH benchmark.
+ * <p>Why beside {@code ApiKeyAuthBenchmark}: see {@link InterleavedRounds}. The same keys as the
+ * JMH benchmark.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
  * dev.layerkit.benchmarks.ApiKeyTimingReport [keys] [rounds]} (defaults: 1 and 100 keys, 400
@@ -33,8 +27,6 @@ public final class ApiKeyTimingReport {
   private static final int BATCH = 2_000;
   private static final String[] NAMES =
       {"correctLastKey", "correctFirstKey", "wrongFirstByte", "wrongLastByte"};
-
-  private static int sink;
 
   private ApiKeyTimingReport() {}
 
@@ -54,9 +46,6 @@ public final class ApiKeyTimingReport {
     for (int keys : keyCounts) {
       measure(out, keys, rounds);
     }
-    if (sink == 42) {
-      out.println();
-    }
   }
 
   private static void measure(PrintStream out, int keys, int rounds) {
@@ -72,37 +61,23 @@ public final class ApiKeyTimingReport {
     ApiKeyAuth auth = builder.build();
     GatewayRequest[] requests = {request(last), request(first),
         request("X" + last.substring(1)), request(last.substring(0, last.length() - 1) + "X")};
-    long[][] samples = new long[NAMES.length][rounds];
-    List<Integer> order = new ArrayList<>(List.of(0, 1, 2, 3));
-    Random random = new Random(7);
-    for (int round = -rounds / 4; round < rounds; round++) { // the first quarter warms up
-      Collections.shuffle(order, random);
-      for (int variant : order) {
-        GatewayRequest request = requests[variant];
-        long start = System.nanoTime();
-        for (int i = 0; i < BATCH; i++) {
-          sink += auth.authenticate(request).status();
-        }
-        long perCall = (System.nanoTime() - start) / BATCH;
-        if (round >= 0) {
-          samples[variant][round] = perCall;
-        }
-      }
+    InterleavedRounds.Call[] calls = new InterleavedRounds.Call[requests.length];
+    for (int i = 0; i < requests.length; i++) {
+      GatewayRequest request = requests[i];
+      calls[i] = () -> auth.authenticate(request).status();
     }
-    long base = median(samples[0]);
+    long[][] samples;
+    try {
+      samples = InterleavedRounds.measure(rounds, BATCH, 7, calls);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    long base = InterleavedRounds.percentiles(samples[0])[1];
     for (int variant = 0; variant < NAMES.length; variant++) {
-      long[] sorted = samples[variant].clone();
-      Arrays.sort(sorted);
-      out.printf(Locale.ROOT, "| %d | %s | %d | %d | %d | %.2f |%n", keys, NAMES[variant],
-          sorted[rounds / 2], sorted[rounds / 10], sorted[rounds * 9 / 10],
-          (double) sorted[rounds / 2] / base);
+      long[] p = InterleavedRounds.percentiles(samples[variant]);
+      out.printf(Locale.ROOT, "| %d | %s | %d | %d | %d | %.2f |%n", keys, NAMES[variant], p[1], p[0], p[2],
+          (double) p[1] / base);
     }
-  }
-
-  private static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 
   private static GatewayRequest request(String key) {

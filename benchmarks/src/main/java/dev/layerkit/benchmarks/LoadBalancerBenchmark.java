@@ -56,7 +56,7 @@ public class LoadBalancerBenchmark {
   LoadBalancer weightedRoundRobin;
   LoadBalancer random;
   LoadBalancer leastRequest;
-  LoadBalancer powerOfTwoChoices;
+  LoadBalancer peakEwma;
   LoadBalancer consistentHash;
 
   /** Builds every balancer over the same endpoints; building is not measured. */
@@ -71,7 +71,7 @@ public class LoadBalancerBenchmark {
     weightedRoundRobin = build(LoadBalancers.weightedRoundRobin(), list);
     random = build(LoadBalancers.random(), list);
     leastRequest = build(LoadBalancers.leastRequest(), list);
-    powerOfTwoChoices = build(LoadBalancers.powerOfTwoChoices(), list);
+    peakEwma = build(LoadBalancers.peakEwma(), list);
     consistentHash = build(LoadBalancers.consistentHash(), list);
   }
 
@@ -82,7 +82,7 @@ public class LoadBalancerBenchmark {
   /** Closes the balancers. */
   @TearDown
   public void tearDown() {
-    for (LoadBalancer lb : List.of(roundRobin, weightedRoundRobin, random, leastRequest, powerOfTwoChoices,
+    for (LoadBalancer lb : List.of(roundRobin, weightedRoundRobin, random, leastRequest, peakEwma,
         consistentHash)) {
       lb.close();
     }
@@ -115,8 +115,8 @@ public class LoadBalancerBenchmark {
   }
 
   @Benchmark
-  public Endpoint powerOfTwoChoices() {
-    return pickAndComplete(powerOfTwoChoices, RequestContext.empty());
+  public Endpoint peakEwma() {
+    return pickAndComplete(peakEwma, RequestContext.empty());
   }
 
   @Benchmark

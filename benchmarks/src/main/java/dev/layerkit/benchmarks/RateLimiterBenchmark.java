@@ -1,9 +1,8 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KeyCursor;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
-import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
@@ -89,8 +88,8 @@ public class RateLimiterBenchmark {
       keyNames[i] = "user:" + i;
     }
     RateLimitPolicy policy = RateLimitPolicy.of(Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1)));
-    layerkit = RateLimiters.inMemory(policy);
-    layerkitExactClock = InMemoryRateLimiter.builder(policy).timeSource(new ExactSystemClock()).build();
+    layerkit = RateLimiters.inMemory(policy).build();
+    layerkitExactClock = RateLimiters.inMemory(policy).timeSource(new ExactSystemClock()).build();
     bucket4j = new ConcurrentHashMap<>();
     newBucket = key -> Bucket.builder()
         .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())
@@ -99,7 +98,7 @@ public class RateLimiterBenchmark {
     RateLimitPolicy twoLimits = RateLimitPolicy.of(
         Limit.greedy(BURST, RATE_PER_SECOND, Duration.ofSeconds(1)),
         Limit.greedy(2 * BURST, 2 * RATE_PER_SECOND, Duration.ofSeconds(2)));
-    layerkitTwoLimits = RateLimiters.inMemory(twoLimits);
+    layerkitTwoLimits = RateLimiters.inMemory(twoLimits).build();
     bucket4jTwoLimits = new ConcurrentHashMap<>();
     newTwoLimitBucket = key -> Bucket.builder()
         .addLimit(Bandwidth.builder().capacity(BURST).refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1)).build())

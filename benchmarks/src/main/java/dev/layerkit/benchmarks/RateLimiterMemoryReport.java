@@ -1,15 +1,17 @@
 package dev.layerkit.benchmarks;
 
-import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.Locale;
 
 /**
- * Prints the heap an {@link InMemoryRateLimiter} uses per tracked key, for one and for two limits,
+ * Prints the heap an in-memory {@link RateLimiter} uses per tracked key, for one and for two limits,
  * by filling it with 1,000,000 keys and comparing used heap after full GCs. The key strings are
  * created before the first measurement, so the figure is the limiter's own cost per key.
  *
@@ -39,13 +41,16 @@ public final class RateLimiterMemoryReport {
 
   private static void measure(PrintStream out, String[] names, String label, RateLimitPolicy policy) {
     long before = usedAfterGc();
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(policy).maximumKeys(names.length * 2L).build();
+    // The registry holds three meters per limiter, none per key: it does not change the per-key cost.
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    RateLimiter limiter = RateLimiters.inMemory(policy).maximumKeys(names.length * 2L).meterRegistry(meters).build();
     for (String name : names) {
       limiter.tryAcquire(name);
     }
     long after = usedAfterGc();
-    if (limiter.estimatedKeys() != names.length) {
-      throw new IllegalStateException("expected " + names.length + " keys but held " + limiter.estimatedKeys());
+    double held = meters.get("layerkit.ratelimit.keys").gauge().value();
+    if (held != names.length) {
+      throw new IllegalStateException("expected " + names.length + " keys but held " + held);
     }
     out.printf(Locale.ROOT, "| %s | %.0f |%n", label, (double) (after - before) / names.length);
   }

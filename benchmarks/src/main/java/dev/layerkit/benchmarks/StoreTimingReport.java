@@ -1,14 +1,10 @@
 package dev.layerkit.benchmarks;
 
+import dev.layerkit.benchmarks.state.InterleavedRounds;
 import dev.layerkit.benchmarks.state.KeyCursor;
 import java.io.PrintStream;
-import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * Prints the store's {@code findById} ratios measured <em>interleaved</em>, beside
@@ -16,10 +12,8 @@ import java.util.Random;
  * the anchor and of Layerkit's call in a shuffled order, and the report gives each one's median
  * over the rounds and the ratio of the medians.
  *
- * <p>Why: JMH measures one method after the other, so on a shared machine a load change between
- * the two shows up as a difference between them; interleaving spreads load changes over both
- * alike, and medians ignore the rounds a burst of load hit. Same data and setup as the JMH
- * benchmarks (it reuses their state classes).
+ * <p>Why interleaved: see {@link InterleavedRounds}. Same data and setup as the JMH benchmarks (it
+ * reuses their state classes).
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
  * dev.layerkit.benchmarks.StoreTimingReport [rounds]} (default 200; PostgreSQL as for
@@ -27,21 +21,15 @@ import java.util.Random;
  */
 public final class StoreTimingReport {
 
-  private static long sink;
-
   private StoreTimingReport() {}
-
-  private interface Call {
-    Object run() throws SQLException;
-  }
 
   /**
    * Prints the table.
    *
    * @param args optional number of rounds (default 200)
-   * @throws SQLException if PostgreSQL fails
+   * @throws Exception if PostgreSQL or MongoDB fails
    */
-  public static void main(String[] args) throws SQLException {
+  public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     PrintStream out = System.out;
     out.printf(Locale.ROOT, "%d rounds per pair after %d warm-up rounds, the two calls interleaved in shuffled order%n%n",
@@ -60,8 +48,8 @@ public final class StoreTimingReport {
     ShardedRepositoryBenchmark.Sharded four = new ShardedRepositoryBenchmark.Sharded();
     four.sharded = stores.sharded;
     four.ids = stores.ids;
-    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById", () -> sharded.inMemoryFindById(single, a),
-        "shardedFindById", () -> sharded.shardedFindById(four, b));
+    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById", () -> sharded.inMemoryFindById(single, a).hashCode(),
+        "shardedFindById", () -> sharded.shardedFindById(four, b).hashCode());
     stores.close();
 
     StoreDriverBenchmark driver = new StoreDriverBenchmark();
@@ -72,46 +60,23 @@ public final class StoreTimingReport {
       try {
         KeyCursor c = new KeyCursor();
         KeyCursor d = new KeyCursor();
-        measure(out, backend, rounds, 100, "rawDriverFindById", () -> driver.rawDriverFindById(state, c),
-            "layerkitFindById", () -> driver.layerkitFindById(state, d));
+        measure(out, backend, rounds, 100, "rawDriverFindById", () -> driver.rawDriverFindById(state, c).hashCode(),
+            "layerkitFindById", () -> driver.layerkitFindById(state, d).hashCode());
       } finally {
         state.stop();
       }
     }
-    if (sink == 42) {
-      out.println();
-    }
   }
 
-  private static void measure(PrintStream out, String pair, int rounds, int batch, String anchorName, Call anchor,
-      String oursName, Call ours) throws SQLException {
-    Call[] calls = {anchor, ours};
-    long[][] samples = new long[2][rounds];
-    List<Integer> order = new ArrayList<>(List.of(0, 1));
-    Random random = new Random(11);
-    for (int round = -rounds / 4; round < rounds; round++) { // the first quarter warms up
-      Collections.shuffle(order, random);
-      for (int variant : order) {
-        Call call = calls[variant];
-        long start = System.nanoTime();
-        for (int i = 0; i < batch; i++) {
-          sink += call.run().hashCode();
-        }
-        long perCall = (System.nanoTime() - start) / batch;
-        if (round >= 0) {
-          samples[variant][round] = perCall;
-        }
-      }
-    }
-    long[] anchorSorted = samples[0].clone();
-    Arrays.sort(anchorSorted);
-    long base = anchorSorted[rounds / 2];
+  private static void measure(PrintStream out, String pair, int rounds, int batch, String anchorName,
+      InterleavedRounds.Call anchor, String oursName, InterleavedRounds.Call ours) throws Exception {
+    long[][] samples = InterleavedRounds.measure(rounds, batch, 11, anchor, ours);
+    long base = InterleavedRounds.percentiles(samples[0])[1];
     String[] names = {anchorName, oursName};
     for (int variant = 0; variant < 2; variant++) {
-      long[] sorted = samples[variant].clone();
-      Arrays.sort(sorted);
-      out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.2f |%n", pair, names[variant], batch, sorted[rounds / 2],
-          sorted[rounds / 10], sorted[rounds * 9 / 10], (double) sorted[rounds / 2] / base);
+      long[] p = InterleavedRounds.percentiles(samples[variant]);
+      out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.2f |%n", pair, names[variant], batch, p[1], p[0], p[2],
+          (double) p[1] / base);
     }
   }
 }

@@ -4,7 +4,7 @@ import dev.layerkit.cache.internal.CacheArguments;
 import dev.layerkit.cache.internal.CachedValue;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,7 @@ package dev.layerkit.cache;
 
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -208,7 +208,7 @@ public final class Caches {
     /**
      * Sets the time source for expiry; meant for tests with a {@code ManualTimeSource}, which
      * Caffeine's ticker then reads directly. With the default, {@code TimeSource.system()}, the
-     * ticker is a {@link dev.layerkit.core.time.CoarseTimeSource}, so an entry may be served up to
+     * ticker is a {@link dev.layerkit.core.internal.CoarseTimeSource}, so an entry may be served up to
      * about a millisecond past its TTL.
      *
      * @param timeSource the time source

@@ -8,7 +8,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
 import dev.layerkit.cache.internal.CacheArguments;
 import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
 import java.util.Collection;

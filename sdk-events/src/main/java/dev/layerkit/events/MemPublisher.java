@@ -1,57 +1,33 @@
 package dev.layerkit.events;
 
 import dev.layerkit.core.codec.Codec;
-import dev.layerkit.events.internal.TopicNames;
-import java.time.Instant;
+import dev.layerkit.events.internal.EncodingPublisher;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /** The in-memory bus's publisher: encodes, then appends synchronously. Thread-safe. */
-final class MemPublisher<T> implements EventPublisher<T> {
+final class MemPublisher<T> extends EncodingPublisher<T> {
 
-  private final InMemoryEventBus bus;
-  private final Codec<T> codec;
-  private volatile boolean closed;
+  private final MemEventBus bus;
 
-  MemPublisher(InMemoryEventBus bus, Codec<T> codec) {
+  MemPublisher(MemEventBus bus, Codec<T> codec) {
+    super(codec, bus.metrics());
     this.bus = bus;
-    this.codec = codec;
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publish(
-      String topic, String key, T payload, Map<String, String> headers) {
-    return send(null, bus.now(), topic, key, payload, headers);
+  protected Long nowMillis() {
+    return bus.now().toEpochMilli();
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    InMemoryEventBus.checkEventId(eventId);
-    return send(eventId, timestamp, topic, key, payload, headers);
-  }
-
-  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, Instant timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    Objects.requireNonNull(timestamp, "timestamp");
-    TopicNames.check(topic);
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(payload, "payload");
-    Objects.requireNonNull(headers, "headers");
-    Map<String, String> allHeaders = InMemoryEventBus.withEventId(headers, eventId);
-    if (closed) {
-      return CompletableFuture.failedFuture(EventPublishException.closed(topic));
-    }
-    byte[] value;
-    try {
-      value = codec.encode(payload);
-    } catch (RuntimeException e) {
-      bus.metrics().publishFailed(topic);
-      return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
-    }
-    return bus.append(topic, key, value, allHeaders, eventId, timestamp.toEpochMilli());
+  protected CompletableFuture<PublishReceipt> store(@Nullable String eventId,
+      @Nullable Long timestampMillis, String topic, String key, byte[] value,
+      Map<String, String> headers) {
+    long timestamp = timestampMillis != null ? timestampMillis : bus.now().toEpochMilli();
+    return bus.append(topic, key, value, MemEventBus.withEventId(headers, eventId), eventId,
+        timestamp);
   }
 
   /** Does nothing: every publish is stored before it returns. */
@@ -60,11 +36,11 @@ final class MemPublisher<T> implements EventPublisher<T> {
 
   @Override
   public void close() {
-    closed = true;
+    markClosed();
   }
 
   @Override
   public String toString() {
-    return "InMemoryEventPublisher{codec=" + codec + '}';
+    return "InMemoryEventPublisher{codec=" + codec() + '}';
   }
 }

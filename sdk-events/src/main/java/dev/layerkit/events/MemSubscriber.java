@@ -7,13 +7,13 @@ import java.util.List;
 /** The in-memory bus's subscriber. Thread-safe. */
 final class MemSubscriber<T> implements EventSubscriber<T> {
 
-  private final InMemoryEventBus bus;
+  private final MemEventBus bus;
   private final Codec<T> codec;
   private final RetryPolicy policy;
   private final List<MemSubscription<T>> subscriptions = new ArrayList<>();
   private boolean closed;
 
-  MemSubscriber(InMemoryEventBus bus, Codec<T> codec, RetryPolicy policy) {
+  MemSubscriber(MemEventBus bus, Codec<T> codec, RetryPolicy policy) {
     this.bus = bus;
     this.codec = codec;
     this.policy = policy;

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -37,6 +39,7 @@ final class MemSubscription<T> implements Subscription, Runnable {
   private final Duration drainTimeout;
   private final EventDispatcher.RetryState[] retryStates;
   private final Thread thread;
+  private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
   private volatile int[] assigned = new int[0];
   private volatile boolean running = true;
   private volatile boolean waiting;
@@ -57,6 +60,9 @@ final class MemSubscription<T> implements Subscription, Runnable {
 
   void start() {
     group.join(this);
+    // Joining assigns at once, and a member reads from its group's committed offsets, so an event
+    // published from now on is handled by the group.
+    firstAssignment.complete(null);
     thread.start();
   }
 
@@ -164,6 +170,11 @@ final class MemSubscription<T> implements Subscription, Runnable {
       partitions.add(p);
     }
     return Collections.unmodifiableSet(partitions);
+  }
+
+  @Override
+  public CompletionStage<Void> assigned() {
+    return firstAssignment.minimalCompletionStage();
   }
 
   /**

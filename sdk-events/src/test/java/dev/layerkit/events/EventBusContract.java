@@ -235,6 +235,27 @@ public abstract class EventBusContract {
   }
 
   @Test
+  void aMemberIsAssignedOnceAndAGroupMemberBeyondThePartitionsIsAssignedNothing()
+      throws Exception {
+    String topic = newTopic("assigned", 1);
+    String group = group("g");
+    EventSubscriber<String> subscriber = stringSubscriber(RetryPolicy.noRetries());
+    List<String> handled = new CopyOnWriteArrayList<>();
+    Subscription first = track(subscriber.subscribe(topic, group, e -> handled.add(e.payload())));
+    first.awaitAssignment(WAIT);
+    assertThat(first.assignedPartitions()).containsExactly(0);
+
+    Subscription second = track(subscriber.subscribe(topic, group, e -> handled.add(e.payload())));
+    second.awaitAssignment(WAIT);
+    assertThat(second.assigned().toCompletableFuture()).isCompleted();
+    assertThat(first.assigned().toCompletableFuture()).as("completes once, stays complete")
+        .isCompleted();
+    publishNumbered(strings(), topic, "after", 3);
+    await().atMost(WAIT).until(() -> handled.size() == 3);
+    assertThat(handled).containsExactlyInAnyOrder("after-0", "after-1", "after-2");
+  }
+
+  @Test
   void membersOfOneGroupSplitThePartitionsAndTheRemainingMemberTakesOverWhenOneLeaves()
       throws Exception {
     String topic = newTopic("split", 4);

@@ -106,7 +106,7 @@ class InMemoryEventBusTest {
   void retriesWaitTheirBackoffOnTheTimeSourceAndHoldBackOnlyTheirPartition() {
     bus = EventBuses.inMemory().partitions(2).timeSource(time).build();
     RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
-        .initialBackoff(Duration.ofSeconds(1)).build();
+        .initialBackoff(Duration.ofSeconds(1)).random(AtCeiling.RANDOM).build();
     AtomicInteger attempts = new AtomicInteger();
     List<String> handled = new CopyOnWriteArrayList<>();
     EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
@@ -238,8 +238,8 @@ class InMemoryEventBusTest {
         .isInstanceOf(NullPointerException.class).hasMessage("timeSource");
     assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxAttempts must be >= 1 but was 0");
-    assertThatThrownBy(() -> RetryPolicy.builder().multiplier(0.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiplier");
+    assertThatThrownBy(() -> RetryPolicy.builder().backoffMultiplier(0.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backoffMultiplier");
     assertThatThrownBy(() -> RetryPolicy.builder().initialBackoff(Duration.ofSeconds(2))
         .maxBackoff(Duration.ofSeconds(1)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxBackoff");
@@ -249,13 +249,41 @@ class InMemoryEventBusTest {
   }
 
   @Test
-  void retryBackoffGrowsExponentiallyUpToItsCap() {
+  void retryBackoffCeilingGrowsExponentiallyUpToItsCap() {
     RetryPolicy policy = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
-        .multiplier(3).maxBackoff(Duration.ofSeconds(1)).build();
+        .backoffMultiplier(3).maxBackoff(Duration.ofSeconds(1)).random(AtCeiling.RANDOM).build();
     assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
     assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(300));
     assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(900));
     assertThat(policy.backoff(4)).isEqualTo(Duration.ofSeconds(1));
     assertThat(RetryPolicy.noRetries().maxAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aMemberIsAssignedWhenSubscribeReturnsEvenWithoutAPartition() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).build();
+    EventSubscriber<String> subscriber = bus.subscriber(Codecs.utf8());
+    Subscription first = subscriber.subscribe("t", "g", e -> { });
+    Subscription second = subscriber.subscribe("t", "g", e -> { });
+
+    assertThat(first.assigned().toCompletableFuture()).isCompleted();
+    assertThat(second.assigned().toCompletableFuture()).isCompleted();
+    second.awaitAssignment(Duration.ZERO);
+    assertThat(first.assignedPartitions()).containsExactly(0);
+    assertThat(second.assignedPartitions()).as("more members than partitions").isEmpty();
+  }
+
+  @Test
+  void aBuilderSettingGivenTwiceThrowsNamingTheValueItHas() {
+    assertThatThrownBy(() -> EventBuses.inMemory().partitions(2).partitions(3))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("partitions was already set to 2");
+    assertThatThrownBy(() -> EventBuses.inMemory().timeSource(time).timeSource(time))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("timeSource was already set to ");
+    assertThatThrownBy(() -> EventBuses.inMemory().drainTimeout(Duration.ofSeconds(1))
+        .drainTimeout(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("drainTimeout was already set to PT1S");
   }
 }

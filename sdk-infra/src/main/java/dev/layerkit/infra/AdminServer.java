@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -28,12 +29,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,7 +111,7 @@ public final class AdminServer implements AutoCloseable {
   /** The content type of {@value #METRICS_PATH} for a scraper that accepts OpenMetrics. */
   public static final String OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
   private static final String JSON = "application/json";
 
   static {
@@ -160,13 +159,13 @@ public final class AdminServer implements AutoCloseable {
     }
     info.put("startTime", builder.timeSource.instant().toString());
     this.info = info;
-    this.settings = builder.settings;
+    this.settings = builder.infoSettings;
     this.server = HttpServer.create(new InetSocketAddress(builder.bindAddress, builder.port), 0);
     this.requestThreads = Executors.newFixedThreadPool(builder.threads, new HealthRegistry.DaemonThreads("layerkit-admin-"));
     server.setExecutor(requestThreads);
     server.createContext("/", this::handle);
     server.start();
-    log.info("admin server listening on {}", server.getAddress());
+    LOG.info("admin server listening on {}", server.getAddress());
   }
 
   /**
@@ -220,7 +219,7 @@ public final class AdminServer implements AutoCloseable {
     if (gcMetrics != null) {
       gcMetrics.close();
     }
-    log.info("admin server closed");
+    LOG.info("admin server closed");
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -239,12 +238,12 @@ public final class AdminServer implements AutoCloseable {
       try {
         route(exchange, path);
       } catch (RuntimeException | JsonProcessingException e) {
-        log.warn("admin request {} {} failed", method, path, e);
+        LOG.warn("admin request {} {} failed", method, path, e);
         sendJson(exchange, 500, Map.of("error", "internal error"));
       }
     } catch (IOException | UncheckedIOException e) {
       // The client went away; nothing to answer.
-      log.debug("admin response not sent", e);
+      LOG.debug("admin response not sent", e);
     }
   }
 
@@ -371,7 +370,7 @@ public final class AdminServer implements AutoCloseable {
       String id = properties.getProperty("git.commit.id");
       return id != null ? id : properties.getProperty("git.commit.id.abbrev");
     } catch (IOException | RuntimeException e) {
-      log.debug("could not read git.properties", e);
+      LOG.debug("could not read git.properties", e);
       return null;
     }
   }
@@ -382,7 +381,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public static final class Builder {
     private final HealthRegistry health;
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private int port = DEFAULT_PORT;
     private InetAddress bindAddress = anyAddress();
     private int threads = DEFAULT_THREADS;
@@ -391,7 +390,7 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable String version;
     private @Nullable String gitCommit;
     private TimeSource timeSource = TimeSource.system();
-    private Supplier<Map<String, String>> settings = Map::of;
+    private Supplier<Map<String, String>> infoSettings = Map::of;
 
     private Builder(HealthRegistry health) {
       this.health = health;
@@ -401,11 +400,6 @@ public final class AdminServer implements AutoCloseable {
       return new InetSocketAddress(0).getAddress();
     }
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     /**
      * Sets the port; 0 picks a free one (see {@link AdminServer#port()}). Default
@@ -420,7 +414,7 @@ public final class AdminServer implements AutoCloseable {
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be in [0, 65535] but was " + port);
       }
-      once("port");
+      settings.requireUnset("port", this.port);
       this.port = port;
       return this;
     }
@@ -436,7 +430,7 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder bindAddress(InetAddress bindAddress) {
       Objects.requireNonNull(bindAddress, "bindAddress");
-      once("bindAddress");
+      settings.requireUnset("bindAddress", this.bindAddress);
       this.bindAddress = bindAddress;
       return this;
     }
@@ -453,7 +447,7 @@ public final class AdminServer implements AutoCloseable {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
       }
-      once("threads");
+      settings.requireUnset("threads", this.threads);
       this.threads = threads;
       return this;
     }
@@ -468,7 +462,7 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder meterRegistry(PrometheusMeterRegistry meterRegistry) {
       Objects.requireNonNull(meterRegistry, "meterRegistry");
-      once("meterRegistry");
+      settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = meterRegistry;
       return this;
     }
@@ -483,7 +477,7 @@ public final class AdminServer implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder jvmMetrics(boolean jvmMetrics) {
-      once("jvmMetrics");
+      settings.requireUnset("jvmMetrics", this.jvmMetrics);
       this.jvmMetrics = jvmMetrics;
       return this;
     }
@@ -499,7 +493,9 @@ public final class AdminServer implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder version(String version) {
-      this.version = nonBlank(version, "version");
+      Arguments.notBlank(version, "version");
+      settings.requireUnset("version", this.version);
+      this.version = version;
       return this;
     }
 
@@ -514,14 +510,10 @@ public final class AdminServer implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder gitCommit(String gitCommit) {
-      this.gitCommit = nonBlank(gitCommit, "gitCommit");
+      Arguments.notBlank(gitCommit, "gitCommit");
+      settings.requireUnset("gitCommit", this.gitCommit);
+      this.gitCommit = gitCommit;
       return this;
-    }
-
-    private String nonBlank(String value, String name) {
-      Arguments.notBlank(value, name);
-      once(name);
-      return value;
     }
 
     /**
@@ -535,8 +527,8 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder settings(Supplier<Map<String, String>> settings) {
       Objects.requireNonNull(settings, "settings");
-      once("settings");
-      this.settings = settings;
+      this.settings.requireUnset("settings", this.infoSettings);
+      this.infoSettings = settings;
       return this;
     }
 
@@ -550,7 +542,7 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource");
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
       return this;
     }

@@ -3,6 +3,8 @@ package dev.layerkit.infra;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.time.Durations;
 import dev.layerkit.infra.internal.Values;
 import java.io.IOException;
 import java.io.Reader;
@@ -15,13 +17,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -31,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Typed, validated settings bound from system properties, environment variables, a file and
- * defaults, in that order of precedence.
+ * Typed, validated settings bound from the command line, system properties, environment
+ * variables, a file and defaults, in that order of precedence.
  *
  * <pre>{@code
  * static final Config.Setting<Duration> CACHE_TTL = Config.Setting.duration("cache.ttl").defaultValue(Duration.ofSeconds(30));
@@ -43,14 +43,19 @@ import org.slf4j.LoggerFactory;
  * Config config = Config.builder()
  *     .settings(CACHE_TTL, CACHE_SIZE, REDIS_URL, REDIS_PASSWORD)
  *     .file(Path.of("/etc/orders/app.yaml"))
+ *     .commandLine(args)                          // --cache.ttl=5s wins over everything
  *     .build();                                   // ConfigException lists every bad setting
  * Duration ttl = config.get(CACHE_TTL);
  * }</pre>
  *
  * <h2>Sources</h2>
  *
- * <p>A setting named {@code cache.max-size} is read from, first match wins:
+ * <p>A setting named {@code cache.max-size} is read from, first match wins, so the precedence
+ * is defaults &lt; file &lt; environment &lt; system properties &lt; command line:
  * <ol>
+ *   <li>the command line given to {@link Builder#commandLine(String...)}:
+ *       {@code --cache.max-size=64MiB}; a boolean setting may be given bare, {@code --tracing}
+ *       meaning {@code true};
  *   <li>the system property {@code cache.max-size};
  *   <li>the environment variable {@code LAYERKIT_CACHE_MAX_SIZE} (the prefix, then the name in
  *       upper case with {@code .} and {@code -} as {@code _});
@@ -61,8 +66,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Values</h2>
  *
- * <p>Durations are a whole number and a unit, {@code ns us ms s m h d} ({@code 250ms},
- * {@code 5s}), or ISO-8601 ({@code PT5S}). Sizes are bytes, with an optional binary
+ * <p>Durations are in Layerkit's one grammar, {@link Durations}: a whole number and a unit,
+ * {@code ns us ms s m h d} ({@code 250ms}, {@code 5s}), or ISO-8601 ({@code PT5S}). Sizes are bytes, with an optional binary
  * ({@code KiB MiB GiB TiB}) or decimal ({@code KB MB GB TB}) unit ({@code 64MiB}). URLs must be
  * absolute with a host. Enums match their constant's name ignoring case, with {@code -} for
  * {@code _}. Booleans are {@code true} or {@code false}.
@@ -83,8 +88,9 @@ public final class Config {
   /** What a secret's value is replaced by wherever it is shown. */
   public static final String MASK = "******";
 
-  private static final Logger log = LoggerFactory.getLogger(Config.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Config.class);
   private static final String DEFAULT_SOURCE = "default";
+  private static final String COMMAND_LINE = "command line";
 
   private final Map<String, Bound<?>> values;
 
@@ -216,8 +222,8 @@ public final class Config {
     }
 
     /**
-     * Returns a duration setting: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h},
-     * {@code 1d} or ISO-8601.
+     * Returns a duration setting in {@link Durations}' grammar: {@code 250ms}, {@code 5s},
+     * {@code 2m}, {@code 1h}, {@code 1d} or ISO-8601.
      *
      * @param name the name, for example {@code cache.ttl}
      * @return a required setting
@@ -225,8 +231,7 @@ public final class Config {
      * @throws IllegalArgumentException if {@code name} is not lower-case dotted words
      */
     public static Setting<Duration> duration(String name) {
-      return of(name, Duration.class, "a duration such as 250ms, 5s, 2m or PT5S", Values::parseDuration,
-          Values::formatDuration);
+      return of(name, Duration.class, Durations.GRAMMAR, Durations::parse, Durations::format);
     }
 
     /**
@@ -409,20 +414,16 @@ public final class Config {
    * Collects settings and sources and binds them. Not thread-safe; each source may be given once.
    */
   public static final class Builder {
-    private final Map<String, Setting<?>> settings = new LinkedHashMap<>();
-    private final Set<String> set = new LinkedHashSet<>();
+    private final Map<String, Setting<?>> declared = new LinkedHashMap<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private Properties systemProperties = System.getProperties();
     private Function<String, @Nullable String> environment = System::getenv;
     private String envPrefix = DEFAULT_ENV_PREFIX;
     private @Nullable Path file;
+    private List<String> commandLine = List.of();
 
     private Builder() {}
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     /**
      * Declares settings to bind.
@@ -436,7 +437,7 @@ public final class Config {
       Objects.requireNonNull(settings, "settings");
       for (Setting<?> setting : settings) {
         Objects.requireNonNull(setting, "setting");
-        if (this.settings.putIfAbsent(setting.name, setting) != null) {
+        if (declared.putIfAbsent(setting.name, setting) != null) {
           throw new IllegalStateException("setting '" + setting.name + "' was already declared");
         }
       }
@@ -454,7 +455,7 @@ public final class Config {
      */
     public Builder systemProperties(Properties systemProperties) {
       Objects.requireNonNull(systemProperties, "systemProperties");
-      once("systemProperties");
+      settings.requireUnset("systemProperties", this.systemProperties.size() + " properties");
       this.systemProperties = systemProperties;
       return this;
     }
@@ -470,7 +471,7 @@ public final class Config {
      */
     public Builder environment(Function<String, @Nullable String> environment) {
       Objects.requireNonNull(environment, "environment");
-      once("environment");
+      settings.requireUnset("environment", "a lookup function");
       this.environment = environment;
       return this;
     }
@@ -489,7 +490,7 @@ public final class Config {
       if (!envPrefix.matches("[A-Z0-9_]*")) {
         throw new IllegalArgumentException("envPrefix must be upper-case letters, digits and '_' but was '" + envPrefix + "'");
       }
-      once("envPrefix");
+      settings.requireUnset("envPrefix", this.envPrefix);
       this.envPrefix = envPrefix;
       return this;
     }
@@ -510,9 +511,53 @@ public final class Config {
       if (!name.endsWith(".properties") && !name.endsWith(".yaml") && !name.endsWith(".yml")) {
         throw new IllegalArgumentException("file must end in .properties, .yaml or .yml but was " + file);
       }
-      once("file");
+      settings.requireUnset("file", this.file);
       this.file = file;
       return this;
+    }
+
+    /**
+     * Sets the command line to read, the source that wins over every other: {@code --name=value}
+     * gives the setting {@code name}, and a bare {@code --name} gives a boolean setting
+     * {@code true}. {@link #build()} reports as problems, with the other settings' problems, an
+     * argument that is not such an option, an option that names no declared setting, an option
+     * given twice, and a bare option of a setting that is not boolean.
+     *
+     * @param args the command line, as {@code main} receives it
+     * @return this builder
+     * @throws NullPointerException if {@code args} or an element is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder commandLine(String... args) {
+      Objects.requireNonNull(args, "args");
+      List<String> copy = List.of(args);
+      settings.requireUnset("commandLine", this.commandLine);
+      this.commandLine = copy;
+      return this;
+    }
+
+    /** Reads {@code --name=value} and bare {@code --name} options, adding what is wrong to {@code problems}. */
+    private Map<String, String> readCommandLine(List<ConfigException.Problem> problems) {
+      Map<String, String> options = new LinkedHashMap<>();
+      for (String arg : commandLine) {
+        int equals = arg.indexOf('=');
+        String name = arg.substring(arg.startsWith("--") ? 2 : 0, equals < 0 ? arg.length() : equals);
+        Setting<?> setting = declared.get(name);
+        String shown = setting != null && setting.secret ? MASK : arg;
+        if (!arg.startsWith("--") || name.isEmpty()) {
+          problems.add(new ConfigException.Problem("(command line)", shown, COMMAND_LINE,
+              "is not an option such as --name=value"));
+        } else if (setting == null) {
+          problems.add(new ConfigException.Problem(name, shown, COMMAND_LINE,
+              "is not a setting; known: --" + String.join(", --", declared.keySet())));
+        } else if (equals < 0 && setting.type != Boolean.class) {
+          problems.add(new ConfigException.Problem(name, shown, COMMAND_LINE,
+              "needs a value: --" + name + "=<" + setting.expected + ">"));
+        } else if (options.put(name, equals < 0 ? "true" : arg.substring(equals + 1)) != null) {
+          problems.add(new ConfigException.Problem(name, shown, COMMAND_LINE, "is given twice"));
+        }
+      }
+      return options;
     }
 
     /**
@@ -534,10 +579,15 @@ public final class Config {
               "cannot be read: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
       }
+      Map<String, String> options = readCommandLine(problems);
       Map<String, Bound<?>> values = new LinkedHashMap<>();
-      for (Setting<?> setting : settings.values()) {
-        String raw = systemProperties.getProperty(setting.name);
-        String source = "system property " + setting.name;
+      for (Setting<?> setting : declared.values()) {
+        String raw = options.get(setting.name);
+        String source = COMMAND_LINE + " --" + setting.name;
+        if (raw == null) {
+          raw = systemProperties.getProperty(setting.name);
+          source = "system property " + setting.name;
+        }
         if (raw == null) {
           String variable = setting.environmentVariable(envPrefix);
           raw = environment.apply(variable);
@@ -553,7 +603,7 @@ public final class Config {
         throw ConfigException.of(problems);
       }
       Config config = new Config(values);
-      log.debug("bound {}", config);
+      LOG.debug("bound {}", config);
       return config;
     }
 

@@ -4,6 +4,7 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -98,7 +99,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
   /** The name of the synthetic check that reports the {@link Phase} in readiness and startup. */
   public static final String LIFECYCLE_CHECK = "lifecycle";
 
-  private static final Logger log = LoggerFactory.getLogger(HealthRegistry.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HealthRegistry.class);
 
   /** Where the process is in its life, as {@link Lifecycle} reports it. */
   public enum Phase {
@@ -341,7 +342,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
     Phase previous = this.phase;
     this.phase = Objects.requireNonNull(phase, "phase");
     if (previous != phase) {
-      log.info("health phase {} -> {}", previous, phase);
+      LOG.info("health phase {} -> {}", previous, phase);
     }
   }
 
@@ -407,7 +408,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
           health = result != null ? result : Health.down("check returned null").build();
         } catch (Throwable e) {
           health = Health.down(e).build();
-          log.debug("health check {} failed", entry.name(), e);
+          LOG.debug("health check {} failed", entry.name(), e);
         } finally {
           synchronized (entry) {
             entry.calling = false;
@@ -448,9 +449,9 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
     }
     // Transitions only, so a backend that stays down logs once, not once per interval.
     if (health.status() == HealthStatus.DOWN && previous != HealthStatus.DOWN) {
-      log.warn("health check {} is DOWN after {} ms: {}", entry.name(), health.duration().toMillis(), health.details());
+      LOG.warn("health check {} is DOWN after {} ms: {}", entry.name(), health.duration().toMillis(), health.details());
     } else if (health.status() != HealthStatus.DOWN && previous == HealthStatus.DOWN) {
-      log.info("health check {} is {} again", entry.name(), health.status());
+      LOG.info("health check {} is {} again", entry.name(), health.status());
     }
     refresh.complete(health);
   }
@@ -522,15 +523,10 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
     private @Nullable ExecutorService executor;
     private @Nullable MeterRegistry meterRegistry;
     private Phase initialPhase = Phase.SERVING;
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder() {}
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     /**
      * Sets how long a check may take before it is reported {@code DOWN}; default
@@ -544,7 +540,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder checkTimeout(Duration checkTimeout) {
       Arguments.positive(checkTimeout, "checkTimeout");
-      once("checkTimeout");
+      settings.requireUnset("checkTimeout", this.checkTimeout);
       this.checkTimeout = checkTimeout;
       return this;
     }
@@ -562,7 +558,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder cacheInterval(Duration cacheInterval) {
       Arguments.notNegative(cacheInterval, "cacheInterval");
-      once("cacheInterval");
+      settings.requireUnset("cacheInterval", this.cacheInterval);
       this.cacheInterval = cacheInterval;
       return this;
     }
@@ -578,7 +574,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource");
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
       return this;
     }
@@ -595,7 +591,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder executor(ExecutorService executor) {
       Objects.requireNonNull(executor, "executor");
-      once("executor");
+      settings.requireUnset("executor", this.executor);
       this.executor = executor;
       return this;
     }
@@ -612,7 +608,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       Objects.requireNonNull(meterRegistry, "meterRegistry");
-      once("meterRegistry");
+      settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = meterRegistry;
       return this;
     }
@@ -628,7 +624,7 @@ public final class HealthRegistry implements MeterBinder, AutoCloseable {
      */
     public Builder initialPhase(Phase phase) {
       Objects.requireNonNull(phase, "phase");
-      once("initialPhase");
+      settings.requireUnset("initialPhase", this.initialPhase);
       this.initialPhase = phase;
       return this;
     }

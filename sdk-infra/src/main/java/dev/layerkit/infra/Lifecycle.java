@@ -1,6 +1,7 @@
 package dev.layerkit.infra;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
@@ -96,7 +97,7 @@ public final class Lifecycle implements AutoCloseable {
   /** How often, in real milliseconds, a wait for a component re-reads the time source. */
   public static final int POLL_MILLIS = 10;
 
-  private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
 
   /**
    * Something with a start, a drain and a stop: a server, a connection pool, a publisher, a
@@ -364,11 +365,11 @@ public final class Lifecycle implements AutoCloseable {
     }
     for (Component component : ordered) {
       try {
-        log.info("starting {}", component.name());
+        LOG.info("starting {}", component.name());
         component.start();
         started.add(component);
       } catch (Exception e) {
-        log.error("component {} failed to start; stopping the {} already started", component.name(), started.size(), e);
+        LOG.error("component {} failed to start; stopping the {} already started", component.name(), started.size(), e);
         long deadline = timeSource.nanoTime() + shutdownDeadline.toNanos();
         stopAll(deadline);
         state = State.STOPPED;
@@ -380,7 +381,7 @@ public final class Lifecycle implements AutoCloseable {
     if (health != null) {
       health.phase(HealthRegistry.Phase.SERVING);
     }
-    log.info("started {} components", started.size());
+    LOG.info("started {} components", started.size());
   }
 
   /**
@@ -403,13 +404,13 @@ public final class Lifecycle implements AutoCloseable {
     if (health != null) {
       health.phase(HealthRegistry.Phase.STOPPING);
     }
-    log.info("shutting down: readiness is DOWN; draining in {} ms", preStopDelay.toMillis());
+    LOG.info("shutting down: readiness is DOWN; draining in {} ms", preStopDelay.toMillis());
     boolean clean = true;
     try {
       sleeper.sleep(preStopDelay);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      log.warn("pre-stop delay interrupted; draining now");
+      LOG.warn("pre-stop delay interrupted; draining now");
     }
     for (int i = started.size() - 1; i >= 0; i--) {
       Component component = started.get(i);
@@ -419,7 +420,7 @@ public final class Lifecycle implements AutoCloseable {
     state = State.STOPPED;
     stopOutcome = clean;
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(shutdownDeadline.toNanos() - (deadline - timeSource.nanoTime()));
-    log.info("shutdown {} in {} ms", clean ? "complete" : "finished with errors or overruns", tookMillis);
+    LOG.info("shutdown {} in {} ms", clean ? "complete" : "finished with errors or overruns", tookMillis);
     return clean;
   }
 
@@ -448,7 +449,7 @@ public final class Lifecycle implements AutoCloseable {
     long now = timeSource.nanoTime();
     long until = isStop ? Math.max(deadline, now + forceStopTimeout.toNanos()) : deadline;
     if (!isStop && until - now <= 0) {
-      log.warn("no time left to drain {}: the shutdown deadline of {} ms has passed", name, shutdownDeadline.toMillis());
+      LOG.warn("no time left to drain {}: the shutdown deadline of {} ms has passed", name, shutdownDeadline.toMillis());
       return false;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -465,21 +466,21 @@ public final class Lifecycle implements AutoCloseable {
     while (true) {
       try {
         done.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
-        log.info("{} of {} done", step, name);
+        LOG.info("{} of {} done", step, name);
         return true;
       } catch (TimeoutException e) {
         if (timeSource.nanoTime() - until >= 0) {
-          log.warn("component {} overran the shutdown deadline in {}; abandoning it{}", name, step,
+          LOG.warn("component {} overran the shutdown deadline in {}; abandoning it{}", name, step,
               isStop ? "" : " and stopping it");
           thread.interrupt();
           return false;
         }
       } catch (ExecutionException e) {
-        log.warn("component {} failed to {}", name, step, e.getCause());
+        LOG.warn("component {} failed to {}", name, step, e.getCause());
         return false;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        log.warn("interrupted while waiting for {} to {}; abandoning it", name, step);
+        LOG.warn("interrupted while waiting for {} to {}; abandoning it", name, step);
         thread.interrupt();
         return false;
       }
@@ -531,7 +532,7 @@ public final class Lifecycle implements AutoCloseable {
 
   /** Configures a {@link Lifecycle}. Not thread-safe; each setting may be given once. */
   public static final class Builder {
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private @Nullable HealthRegistry health;
     private Duration preStopDelay = DEFAULT_PRE_STOP_DELAY;
     private Duration shutdownDeadline = DEFAULT_SHUTDOWN_DEADLINE;
@@ -542,11 +543,6 @@ public final class Lifecycle implements AutoCloseable {
 
     private Builder() {}
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     /**
      * Sets the registry whose {@link HealthRegistry.Phase} follows the lifecycle, so readiness
@@ -559,7 +555,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder healthRegistry(HealthRegistry health) {
       Objects.requireNonNull(health, "health");
-      once("healthRegistry");
+      settings.requireUnset("healthRegistry", this.health);
       this.health = health;
       return this;
     }
@@ -576,7 +572,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder preStopDelay(Duration preStopDelay) {
       Arguments.notNegative(preStopDelay, "preStopDelay");
-      once("preStopDelay");
+      settings.requireUnset("preStopDelay", this.preStopDelay);
       this.preStopDelay = preStopDelay;
       return this;
     }
@@ -594,7 +590,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder shutdownDeadline(Duration shutdownDeadline) {
       Arguments.positive(shutdownDeadline, "shutdownDeadline");
-      once("shutdownDeadline");
+      settings.requireUnset("shutdownDeadline", this.shutdownDeadline);
       this.shutdownDeadline = shutdownDeadline;
       return this;
     }
@@ -611,7 +607,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder forceStopTimeout(Duration forceStopTimeout) {
       Arguments.positive(forceStopTimeout, "forceStopTimeout");
-      once("forceStopTimeout");
+      settings.requireUnset("forceStopTimeout", this.forceStopTimeout);
       this.forceStopTimeout = forceStopTimeout;
       return this;
     }
@@ -626,7 +622,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource");
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
       return this;
     }
@@ -641,7 +637,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     public Builder sleeper(Sleeper sleeper) {
       Objects.requireNonNull(sleeper, "sleeper");
-      once("sleeper");
+      settings.requireUnset("sleeper", this.sleeper);
       this.sleeper = sleeper;
       return this;
     }
@@ -657,7 +653,7 @@ public final class Lifecycle implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder haltAfterShutdownHook(boolean halt) {
-      once("haltAfterShutdownHook");
+      settings.requireUnset("haltAfterShutdownHook", this.haltAfterShutdownHook);
       this.haltAfterShutdownHook = halt;
       return this;
     }

@@ -250,7 +250,7 @@ class AdminServerIT {
     assertThatThrownBy(() -> AdminServer.builder(registry).version(" "))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("version must not be blank but was ' '");
     assertThatThrownBy(() -> AdminServer.builder(registry).port(1).port(2))
-        .isInstanceOf(IllegalStateException.class).hasMessage("port was already set");
+        .isInstanceOf(IllegalStateException.class).hasMessage("port was already set to 1");
     assertThatThrownBy(() -> AdminServer.builder(null))
         .isInstanceOf(NullPointerException.class).hasMessage("health");
   }

@@ -77,13 +77,13 @@ class ConfigTest {
     assertThatThrownBy(() -> builder().file(file).build())
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
             new ConfigException.Problem("cache.ttl", "fast", "system property cache.ttl",
-                "expected a duration such as 250ms, 5s, 2m or PT5S"),
+                "expected a duration such as 250ms, 5s, 1m or PT5S"),
             new ConfigException.Problem("cache.max-size", "64 furlongs", "environment variable LAYERKIT_CACHE_MAX_SIZE",
                 "expected a size such as 512, 64KiB, 64MiB or 1GB"),
             new ConfigException.Problem("redis.url", "not a url", "file " + file,
                 "expected an absolute URL such as redis://cache-1:6379")))
         .hasMessage("3 invalid settings:\n"
-            + "  cache.ttl = 'fast' from system property cache.ttl: expected a duration such as 250ms, 5s, 2m or PT5S\n"
+            + "  cache.ttl = 'fast' from system property cache.ttl: expected a duration such as 250ms, 5s, 1m or PT5S\n"
             + "  cache.max-size = '64 furlongs' from environment variable LAYERKIT_CACHE_MAX_SIZE: expected a size such"
             + " as 512, 64KiB, 64MiB or 1GB\n"
             + "  redis.url = 'not a url' from file " + file + ": expected an absolute URL such as redis://cache-1:6379");
@@ -214,5 +214,42 @@ class ConfigTest {
     Config config = builder().envPrefix("ORDERS_").build();
     assertThat(config.get(REDIS_URL)).isEqualTo(URI.create("redis://orders:6379"));
     assertThat(config.source(REDIS_URL)).isEqualTo("environment variable ORDERS_REDIS_URL");
+  }
+
+  @Test
+  void commandLineBeatsEveryOtherSourceAndABooleanMayBeGivenBare() {
+    env.put("LAYERKIT_REDIS_URL", "redis://env:6379");
+    env.put("LAYERKIT_CACHE_TTL", "2s");
+    systemProperties.setProperty("cache.ttl", "250ms");
+
+    Config config = builder().commandLine("--cache.ttl=5s", "--tracing.enabled", "--replicas=4").build();
+
+    assertThat(config.get(TTL)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.source(TTL)).isEqualTo("command line --cache.ttl");
+    assertThat(config.get(TRACING)).isTrue();
+    assertThat(config.get(REPLICAS)).isEqualTo(4);
+    assertThat(config.get(REDIS_URL)).isEqualTo(URI.create("redis://env:6379"));
+    assertThat(config.source(REDIS_URL)).isEqualTo("environment variable LAYERKIT_REDIS_URL");
+  }
+
+  @Test
+  void commandLineMistakesAreProblemsWithTheOthersAndSecretsStayMasked() {
+    env.put("LAYERKIT_REDIS_URL", "redis://env:6379");
+
+    assertThatThrownBy(() -> builder().commandLine("stray", "--what=1", "--replicas", "--cache.ttl=1s",
+        "--cache.ttl=2s", "--redis.password=hunter2", "--redis.password=hunter3", "--cache.max-size=lots").build())
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+            new ConfigException.Problem("(command line)", "stray", "command line",
+                "is not an option such as --name=value"),
+            new ConfigException.Problem("what", "--what=1", "command line", "is not a setting; known: --cache.ttl,"
+                + " --cache.max-size, --redis.url, --redis.password, --backends, --replicas, --tracing.enabled"),
+            new ConfigException.Problem("replicas", "--replicas", "command line", "needs a value: --replicas=<an integer>"),
+            new ConfigException.Problem("cache.ttl", "--cache.ttl=2s", "command line", "is given twice"),
+            new ConfigException.Problem("redis.password", Config.MASK, "command line", "is given twice"),
+            new ConfigException.Problem("cache.max-size", "lots", "command line --cache.max-size",
+                "expected a size such as 512, 64KiB, 64MiB or 1GB")))
+        .hasMessageNotContaining("hunter");
+    assertThatThrownBy(() -> Config.builder().commandLine().commandLine("--a"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("commandLine was already set to []");
   }
 }

@@ -282,7 +282,7 @@ class HealthRegistryTest {
     assertThatThrownBy(() -> HealthRegistry.builder().checkTimeout(Duration.ofMillis(-5)))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("checkTimeout must be > 0 but was PT-0.005S");
     assertThatThrownBy(() -> HealthRegistry.builder().cacheInterval(Duration.ofSeconds(1)).cacheInterval(Duration.ZERO))
-        .isInstanceOf(IllegalStateException.class).hasMessage("cacheInterval was already set");
+        .isInstanceOf(IllegalStateException.class).hasMessage("cacheInterval was already set to PT1S");
     assertThatThrownBy(() -> HealthRegistry.builder().timeSource(null))
         .isInstanceOf(NullPointerException.class).hasMessage("timeSource");
   }

@@ -60,7 +60,7 @@ public final class GatewayBenchServer {
         .endpointSource(EndpointSource.of(endpoint)).build();
     Route route = Route.builder("bench").pathPrefix("/")
         .auth(Auth.apiKeys().addKey("bench", apiKey).build())
-        .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L))),
+        .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L))).build(),
             KeyResolver.principal())
         .upstream(Upstream.of("bench", balancer))
         .build();

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Closer implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(Closer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Closer.class);
 
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
 
@@ -27,7 +27,7 @@ final class Closer implements AutoCloseable {
       try {
         closeable.close();
       } catch (Exception e) {
-        log.warn("closing {} failed", closeable, e);
+        LOG.warn("closing {} failed", closeable, e);
       }
     }
   }

@@ -50,7 +50,7 @@ final class Dashboard implements EventHandler<OrderEvent> {
         WindowedAggregation.<OrderEvent>builder(Windows.tumbling(WINDOW).grace(Duration.ofSeconds(10)))
             .value(event -> event.totalCents() / 100.0)
             .build();
-    this.perMinute = WindowedAggregator.inMemory(aggregation, this::windowClosed);
+    this.perMinute = WindowedAggregator.inMemory(aggregation).sink(this::windowClosed).build();
   }
 
   @Override

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DirectOrderWriter implements OrderWriter {
 
-  private static final Logger log = LoggerFactory.getLogger(DirectOrderWriter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DirectOrderWriter.class);
 
   private final Repository<String, Order> orders;
   private final EventPublisher<OrderEvent> events;
@@ -51,12 +51,12 @@ final class DirectOrderWriter implements OrderWriter {
       events.publish(topic, event.customerId(), event).whenComplete((receipt, failure) -> {
         if (failure != null) {
           publishFailures.increment();
-          log.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);
+          LOG.warn("could not publish {} of order {}", event.type(), event.orderId(), failure);
         }
       });
     } catch (RuntimeException e) {
       publishFailures.increment();
-      log.warn("could not publish {} of order {}", event.type(), event.orderId(), e);
+      LOG.warn("could not publish {} of order {}", event.type(), event.orderId(), e);
     }
   }
 }

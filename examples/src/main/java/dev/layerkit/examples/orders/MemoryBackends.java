@@ -11,7 +11,7 @@ import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
-import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.InMemoryRepository;
 import dev.layerkit.store.Repository;
@@ -56,7 +56,7 @@ final class MemoryBackends implements Backends {
 
   @Override
   public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
-    return InMemoryRateLimiter.builder(policy).name("api").meterRegistry(meters).build();
+    return RateLimiters.inMemory(policy).name("api").meterRegistry(meters).build();
   }
 
   @Override

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OrderHttpServer implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(OrderHttpServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OrderHttpServer.class);
   private static final Pattern ORDER = Pattern.compile("/orders/([A-Za-z0-9-]{1,64})");
   private static final Pattern CUSTOMER = Pattern.compile("/customers/([A-Za-z0-9-]{1,64})");
   private static final Pattern CUSTOMER_ORDERS =
@@ -81,7 +81,7 @@ final class OrderHttpServer implements AutoCloseable {
     for (int i = 0; i < byStatusClass.length; i++) {
       byStatusClass[i] = Timer.builder("layerkit.http.server.requests")
           .description("Requests answered by the order service, by status class")
-          .tag("instance", name).tag("status", i == 0 ? "other" : i + "xx")
+          .tag("name", name).tag("status", i == 0 ? "other" : i + "xx")
           .publishPercentileHistogram().register(meters);
     }
     this.executor = Executors.newFixedThreadPool(16, runnable -> {
@@ -128,7 +128,7 @@ final class OrderHttpServer implements AutoCloseable {
     } catch (BodyTooLargeException e) {
       send(exchange, 413, error(413, "body larger than " + MAX_BODY + " bytes"), null);
     } catch (RuntimeException e) {
-      log.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      LOG.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, "the order service could not complete the request"), null);
     } finally {
       exchange.close();
@@ -289,7 +289,7 @@ final class OrderHttpServer implements AutoCloseable {
         out.write(bytes);
       }
     } catch (IOException e) {
-      log.debug("{}: client went away", name, e);
+      LOG.debug("{}: client went away", name, e);
     }
   }
 

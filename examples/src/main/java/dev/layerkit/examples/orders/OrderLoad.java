@@ -1,5 +1,6 @@
 package dev.layerkit.examples.orders;
 
+import dev.layerkit.core.time.Durations;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,8 +43,6 @@ import org.jspecify.annotations.Nullable;
  * denies); {@code --chaos} then stops one order-service instance halfway.
  */
 public final class OrderLoad {
-
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
   private final URI base;
   private final String apiKey;
@@ -273,7 +272,7 @@ public final class OrderLoad {
         case "--api-key" -> apiKey = value;
         case "--scenario" -> scenario = value;
         case "--concurrency" -> concurrency = Integer.parseInt(value);
-        case "--duration" -> duration = parseDuration(value);
+        case "--duration" -> duration = durationOption(value);
         case "--count" -> count = Long.parseLong(value);
         case "--embedded" -> embedded = true;
         case "--chaos" -> chaos = true;
@@ -310,16 +309,13 @@ public final class OrderLoad {
     }
   }
 
-  static Duration parseDuration(String text) {
-    Matcher matcher = DURATION.matcher(text);
-    if (!matcher.matches()) {
-      throw new IllegalArgumentException("duration must look like 500ms, 30s or 2m but was '" + text + "'");
+  /** Reads {@code --duration} in Layerkit's one grammar ({@link Durations}), naming the option if it is not one. */
+  static Duration durationOption(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--duration must be " + Durations.GRAMMAR + " but was '" + text + "'", e);
     }
-    long amount = Long.parseLong(matcher.group(1));
-    return switch (matcher.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      default -> Duration.ofMinutes(amount);
-    };
   }
+
 }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OrderService {
 
-  private static final Logger log = LoggerFactory.getLogger(OrderService.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OrderService.class);
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   static final String TOPIC = "orders";
   static final int MAX_ITEMS = 50;
@@ -216,7 +216,7 @@ final class OrderService {
         Order saved = cache.write(id, () -> writes.execute(() -> writer.save(order.withStatus(status), changed)));
         return Optional.of(saved);
       } catch (OptimisticLockException e) {
-        log.debug("concurrent update of order {}; retrying", id);
+        LOG.debug("concurrent update of order {}; retrying", id);
       }
     }
     throw new ConflictException("order " + id + " is being changed concurrently; try again");

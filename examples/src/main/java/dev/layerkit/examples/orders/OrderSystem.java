@@ -26,6 +26,8 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.HealthRegistry;
+import dev.layerkit.infra.Lifecycle;
+import dev.layerkit.infra.LifecycleException;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
@@ -33,6 +35,7 @@ import dev.layerkit.store.ScatterPolicy;
 import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.ShardingStrategies;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -44,8 +47,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seven-layer order system in one process: the web page and the API behind the gateway,
- * {@value #SHARDS}-shard store, cache, events with a live dashboard, and an admin server.
+ * The seven-layer order system: the web page and the API behind the gateway, order-service
+ * instances, a cache, a {@value #SHARDS}-shard store, events with a live dashboard, and an admin
+ * server.
  *
  * <pre>{@code
  * try (OrderSystem system = OrderSystem.start(OrderSystemOptions.embeddedOnFreePorts())) {
@@ -53,63 +57,167 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #close()} drains in the reverse order of the layers: the gateway stops taking
- * requests and finishes those in flight, then the services, the event subscription, the bus and
- * the store.
+ * <p>Each layer has one method below, in the order of the layers, 1 (client) to 7
+ * (infrastructure); each registers its parts with a {@link Lifecycle} as components that name
+ * the layers they need. The lifecycle starts them in dependency order (infrastructure first, the
+ * gateway last), and {@link #close()} (or SIGTERM, once {@link #lifecycle()} has its shutdown
+ * hook) takes the process out of rotation, drains in the reverse order (the gateway finishes
+ * the requests in flight, then the order services, then the event subscription) and stops
+ * every part.
  */
 public final class OrderSystem implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(OrderSystem.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OrderSystem.class);
 
   /** The number of store shards. */
   public static final int SHARDS = 4;
 
   private final OrderSystemOptions options;
-  private final Closer closeables = new Closer();
+  private final String namespace;
+  private final Role role;
+  private final HealthRegistry health = HealthRegistry.builder().initialPhase(HealthRegistry.Phase.STARTING).build();
+  private final Lifecycle lifecycle;
+  /** What the gateway records and the dashboard reads; the admin registry unless a service. */
+  private final CompositeMeterRegistry gatewayMeters = new CompositeMeterRegistry();
   private final List<OrderHttpServer> services = new ArrayList<>();
-  private final @Nullable Gateway gateway;
-  private final AdminServer admin;
-  private final @Nullable Dashboard dashboard;
-  private final @Nullable OrderService orderService;
-  private final @Nullable CacheAside<String, Order> cache;
-  private final @Nullable LoadBalancer balancer;
-  private Backends backends;
+  private @Nullable AdminServer admin;
+  private @Nullable Backends backends;
+  private @Nullable ShardedRepository<String, Order> orders;
+  private @Nullable ShardedRepository<String, IdempotencyRecord> claims;
+  private @Nullable CacheAside<String, Order> cache;
+  private @Nullable EventPublisher<OrderEvent> publisher;
+  private @Nullable Dashboard dashboard;
+  private @Nullable OrderService orderService;
+  private @Nullable LoadBalancer balancer;
+  private @Nullable Gateway gateway;
 
   /** Which parts one process runs: all of them, one order-service instance, or the gateway. */
   enum Role { ALL, SERVICE, GATEWAY }
 
-  private OrderSystem(OrderSystemOptions options, String namespace, Role role,
-      List<Endpoint> remoteServices, int servicePort) throws IOException {
+  private OrderSystem(OrderSystemOptions options, String namespace, Role role, RemoteServices remote) {
     this.options = options;
-    TimeSource time = TimeSource.system();
-    ObjectMapper json = new ObjectMapper()
-        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
-    HealthRegistry health = HealthRegistry.builder().build();
-    closeables.push(health);
-    admin = AdminServer.builder(health).port(options.adminPort()).version("example").start();
-    closeables.push(admin);
-    MeterRegistry meters = admin.meterRegistry();
-    try {
-      backends = options.production() ? new ProductionBackends(options, namespace)
-          : new MemoryBackends(meters);
-    } catch (RuntimeException e) {
-      close();
-      throw e;
-    }
-    closeables.push(backends);
+    this.namespace = namespace;
+    this.role = role;
+    this.lifecycle = Lifecycle.builder().healthRegistry(health)
+        // Kubernetes' preStop hook already waits before SIGTERM (see examples/deploy); locally
+        // nothing routes to this process but itself, so draining starts at once.
+        .preStopDelay(Duration.ZERO)
+        .shutdownDeadline(options.shutdownDeadline())
+        .build();
+    Route page = clientLayer();
+    gatewayLayer(page, remote);
+    applicationLayer(remote);
+    cacheLayer();
+    databaseLayer();
+    dataProcessingLayer();
+    infrastructureLayer();
+  }
 
-    io.micrometer.core.instrument.composite.CompositeMeterRegistry gatewayMeters =
-        new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
-    if (role != Role.SERVICE) {
-      gatewayMeters.add(meters);
+  /** 1. Client: the web page (localStorage and ETags), served by the gateway; {@code OrderClient} is the Java one. */
+  private Route clientLayer() {
+    return Route.builder("web").pathPrefix("/").methods("GET", "HEAD")
+        .staticFiles(StaticFiles.fromClasspath("web", OrderSystem.class.getClassLoader()))
+        .build();
+  }
+
+  /**
+   * 2. Gateway: API key, per-key rate limit, balancing with outlier ejection, retries, the
+   * catalog cached, the page served. Drains first: in-flight requests finish, new ones are refused.
+   */
+  private void gatewayLayer(Route page, RemoteServices remote) {
+    if (role == Role.SERVICE) {
+      return;
     }
-    List<Endpoint> endpoints = new ArrayList<>(remoteServices);
+    lifecycle.register(Lifecycle.Component.of("gateway", () -> {
+      List<Endpoint> endpoints = new ArrayList<>(remote.endpoints());
+      for (OrderHttpServer service : services) {
+        endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
+      }
+      LoadBalancer balancer = LoadBalancers.leastRequest().serviceName("order-service")
+          .endpointSource(EndpointSource.of(endpoints))
+          .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
+              .baseEjectionTime(Duration.ofSeconds(10)).build())
+          .meterRegistry(meters())
+          .build();
+      this.balancer = balancer;
+      // An instance that dies fails all its in-flight requests at once; a budget that covers them
+      // lets every idempotent one be retried elsewhere, and the cap still stops retry storms.
+      Upstream upstream = Upstream.builder("order-service", balancer).retryBudget(50, 32).build();
+      Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
+      var limiter = backends().rateLimiter(RateLimitPolicy.of(
+          Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))), meters());
+      ResponseCache responses = ResponseCache.builder().build();
+      Gateway gateway = Gateway.builder()
+          .port(options.gatewayPort())
+          .meterRegistry(gatewayMeters)
+          .route(Route.builder("catalog").pathPrefix("/api/catalog").methods("GET").stripPrefix("/api")
+              .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).responseCache(responses)
+              .upstream(upstream).build())
+          .route(Route.builder("api").pathPrefix("/api").stripPrefix("/api")
+              .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).maxRetries(2)
+              .upstream(upstream).build())
+          .route(page)
+          .build()
+          .start();
+      this.gateway = gateway;
+      health.register(gateway.healthCheck(), true, "ready");
+      health.register(balancer.healthCheck());
+    }, () -> gateway().close(), () -> balancer().close()), "application", "backends");
+  }
+
+  /**
+   * 3. Application: the order-service instances, with resilience policies and idempotency keys;
+   * or, in a gateway-only process, the instances elsewhere.
+   */
+  private void applicationLayer(RemoteServices remote) {
     if (role == Role.GATEWAY) {
-      orderService = null;
-      cache = null;
-      dashboard = null;
-    } else {
-      // 5. Database: orders sharded by id over four shards; idempotency keys likewise.
+      lifecycle.register(remote);
+      return;
+    }
+    List<OrderWriter> writers = new ArrayList<>();
+    lifecycle.register(Lifecycle.Component.of("application", () -> {
+      ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
+          .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
+          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+      ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
+          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
+      OrderWriter writer = backends().orderWriter(require(orders, "orders"), require(publisher, "publisher"));
+      writers.add(writer);
+      orderService = new OrderService(require(orders, "orders"), require(claims, "claims"), cache(), writer,
+          reads, writes, new Catalog(), new Customers(), TimeSource.system());
+      ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+      Catalog catalog = new Catalog();
+      Customers customers = new Customers();
+      int instances = role == Role.SERVICE ? 1 : options.serviceInstances();
+      for (int i = 1; i <= instances; i++) {
+        String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + options.gatewayPort()
+            : "order-service-" + i;
+        services.add(new OrderHttpServer(name, role == Role.SERVICE ? options.gatewayPort() : 0,
+            orderService(), dashboard(), catalog, customers, json, meters()));
+      }
+    }, () -> services.forEach(OrderHttpServer::close), () -> {
+      for (OrderWriter writer : writers) {
+        writer.close();
+      }
+    }), "database", "cache", "data-processing");
+  }
+
+  /** 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production). */
+  private void cacheLayer() {
+    if (role == Role.GATEWAY) {
+      return;
+    }
+    lifecycle.register(Lifecycle.Component.of("cache", () -> cache = CacheAside.<String, Order>builder(
+        backends().orderCache(meters())).name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters()).build(),
+        () -> {}), "backends");
+  }
+
+  /** 5. Database: orders sharded by id over {@value #SHARDS} shards; idempotency keys likewise. */
+  private void databaseLayer() {
+    if (role == Role.GATEWAY) {
+      return;
+    }
+    lifecycle.register(Lifecycle.Component.of("database", () -> {
       EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
           .version(Order::version, Order::withVersion)
           .codec(Codecs.json(Order.class))
@@ -122,98 +230,78 @@ public final class OrderSystem implements AutoCloseable {
                   (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
               .codec(Codecs.json(IdempotencyRecord.class))
               .build();
-      ShardedRepository<String, Order> orders = sharded("orders", backends.shards("orders", orderType));
-      ShardedRepository<String, IdempotencyRecord> claims =
-          sharded("idempotency", backends.shards("idempotency", claimType));
+      ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType));
+      this.orders = orders;
+      claims = sharded("idempotency", backends().shards("idempotency", claimType));
       health.register(orders.healthCheck(), true, "ready");
-
-      // 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production).
-      cache = CacheAside.<String, Order>builder(backends.orderCache(meters))
-          .name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters).build();
-
-      // 6. Data processing: order events, aggregated for the dashboard.
-      EventPublisher<OrderEvent> publisher = backends.publisher();
-      closeables.push(publisher::close);
-      EventSubscriber<OrderEvent> subscriber = backends.subscriber(meters);
-      closeables.push(subscriber::close);
-      for (HealthCheck check : backends.healthChecks()) {
-        health.register(check);
-      }
-
-      // 3. Application: the order service instances.
-      ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
-          .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
-          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-      ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
-          .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-      OrderWriter writer = closeables.push(backends.orderWriter(orders, publisher));
-      orderService = new OrderService(orders, claims, cache, writer, reads, writes, new Catalog(),
-          new Customers(), time);
-
-      dashboard = new Dashboard(health, () -> cache, gatewayMeters);
-      Subscription subscription = subscriber.subscribe(backends.topic(),
-          // Every process's dashboard sees every event: one consumer group per process.
-          namespace + "-dashboard-" + (role == Role.SERVICE ? servicePort : "all"), dashboard);
-      closeables.push(subscription::close);
-
-      Catalog catalog = new Catalog();
-      Customers customers = new Customers();
-      int instances = role == Role.SERVICE ? 1 : options.serviceInstances();
-      for (int i = 1; i <= instances; i++) {
-        String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + servicePort
-            : "order-service-" + i;
-        OrderHttpServer service = new OrderHttpServer(name, role == Role.SERVICE ? servicePort : 0,
-            orderService, dashboard, catalog, customers, json, meters);
-        services.add(service);
-        closeables.push(service);
-        endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
-      }
-    }
-    if (role == Role.SERVICE) {
-      gateway = null;
-      balancer = null;
-      return;
-    }
-
-    // 2. Gateway: API key, per-key rate limit, balancing with outlier ejection, retries,
-    // the catalog cached, the page served.
-    balancer = LoadBalancers.leastRequest().serviceName("order-service")
-        .endpointSource(EndpointSource.of(endpoints))
-        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
-            .baseEjectionTime(Duration.ofSeconds(10)).build())
-        .meterRegistry(meters)
-        .build();
-    closeables.push(balancer);
-    // An instance that dies fails all its in-flight requests at once; a budget that covers them
-    // lets every idempotent one be retried elsewhere, and the cap still stops retry storms.
-    Upstream upstream = Upstream.builder("order-service", balancer).retryBudget(50, 32).build();
-    Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
-    var limiter = backends.rateLimiter(RateLimitPolicy.of(
-        Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))), meters);
-    ResponseCache responses = ResponseCache.builder().build();
-    gateway = Gateway.builder()
-        .port(options.gatewayPort())
-        .meterRegistry(gatewayMeters)
-        .route(Route.builder("catalog").pathPrefix("/api/catalog").methods("GET").stripPrefix("/api")
-            .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).responseCache(responses)
-            .upstream(upstream).build())
-        .route(Route.builder("api").pathPrefix("/api").stripPrefix("/api")
-            .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).maxRetries(2)
-            .upstream(upstream).build())
-        .route(Route.builder("web").pathPrefix("/").methods("GET", "HEAD")
-            .staticFiles(StaticFiles.fromClasspath("web", OrderSystem.class.getClassLoader()))
-            .build())
-        .build()
-        .start();
-    closeables.push(gateway);
-    health.register(gateway.healthCheck(), true, "ready");
-    health.register(balancer.healthCheck());
+    }, () -> {}), "backends");
   }
 
   private static <T> ShardedRepository<String, T> sharded(String name,
       List<Repository<String, T>> shards) {
     return ShardedRepository.builder(shards).name(name).strategy(ShardingStrategies.jumpHash())
         .scatterPolicy(ScatterPolicy.ALLOW).build();
+  }
+
+  /**
+   * 6. Data processing: order events published, and aggregated per minute for the dashboard.
+   * Every process's dashboard sees every event: one consumer group per process.
+   */
+  private void dataProcessingLayer() {
+    if (role == Role.GATEWAY) {
+      return;
+    }
+    List<AutoCloseable> subscriptions = new ArrayList<>();
+    List<AutoCloseable> clients = new ArrayList<>();
+    lifecycle.register(Lifecycle.Component.of("data-processing", () -> {
+      EventPublisher<OrderEvent> publisher = backends().publisher();
+      this.publisher = publisher;
+      clients.add(publisher::close);
+      EventSubscriber<OrderEvent> subscriber = backends().subscriber(meters());
+      clients.add(subscriber::close);
+      for (HealthCheck check : backends().healthChecks()) {
+        health.register(check);
+      }
+      dashboard = new Dashboard(health, this::cache, gatewayMeters);
+      Subscription subscription = subscriber.subscribe(backends().topic(),
+          namespace + "-dashboard-" + (role == Role.SERVICE ? options.gatewayPort() : "all"), dashboard());
+      subscriptions.add(subscription::close);
+    }, () -> closeAll(subscriptions), () -> closeAll(clients)), "backends", "cache");
+  }
+
+  /** Closes the last opened first. */
+  private static void closeAll(List<AutoCloseable> closeables) throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  /**
+   * 7. Infrastructure: health and metrics on the admin server, and the backends' connections
+   * (embedded, or Redis, Kafka and PostgreSQL or MongoDB).
+   */
+  private void infrastructureLayer() {
+    lifecycle.register(Lifecycle.Component.of("admin", () -> {
+      admin = AdminServer.builder(health).port(options.adminPort()).version("example").start();
+      if (role != Role.SERVICE) {
+        gatewayMeters.add(meters());
+      }
+    }, () -> {
+      require(admin, "admin").close();
+      health.close();
+    }));
+    lifecycle.register(Lifecycle.Component.of("backends",
+        () -> backends = options.production() ? new ProductionBackends(options, namespace)
+            : new MemoryBackends(meters()),
+        () -> backends().close()), "admin");
+  }
+
+  private MeterRegistry meters() {
+    return require(admin, "admin").meterRegistry();
+  }
+
+  private Backends backends() {
+    return require(backends, "backends");
   }
 
   /**
@@ -237,37 +325,48 @@ public final class OrderSystem implements AutoCloseable {
    * @return the running system
    */
   static OrderSystem start(OrderSystemOptions options, String namespace) {
-    try {
-      return new OrderSystem(options, namespace, Role.ALL, List.of(), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
-    }
+    return start(options, namespace, Role.ALL, RemoteServices.at(List.of()));
   }
 
   /**
    * Starts the parts of one role, for running the layers as separate processes.
    *
-   * @param options how
+   * @param options how; a service listens on the options' gateway port
    * @param namespace as for {@link #start(OrderSystemOptions, String)}
    * @param role what this process runs
-   * @param services for the gateway role, the order-service instances to balance over
-   * @param servicePort for the service role, its port
+   * @param remote for the gateway role, the order-service instances to balance over
    * @return the running parts
+   * @throws IllegalArgumentException if the options cannot be run, or a layer refused them
+   * @throws UncheckedIOException if a port cannot be bound or a process started
    */
-  static OrderSystem start(OrderSystemOptions options, String namespace, Role role,
-      List<Endpoint> services, int servicePort) {
+  static OrderSystem start(OrderSystemOptions options, String namespace, Role role, RemoteServices remote) {
     if (role == Role.SERVICE && !options.production()) {
       throw new IllegalArgumentException("--role=service needs --backends=production: instances in"
           + " separate processes share state only through real servers");
     }
-    if (role == Role.GATEWAY && services.isEmpty()) {
-      throw new IllegalArgumentException("--role=gateway needs --services=host:port,...");
-    }
+    OrderSystem system = new OrderSystem(options, namespace, role, remote);
     try {
-      return new OrderSystem(options, namespace, role, services, servicePort);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the order system: " + e.getMessage(), e);
+      system.lifecycle.start();
+    } catch (LifecycleException e) {
+      // The layers that had started are stopped; report what the failing layer said.
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      if (e.getCause() instanceof IOException failure) {
+        throw new UncheckedIOException("cannot start the order system: " + failure.getMessage(), failure);
+      }
+      throw e;
     }
+    return system;
+  }
+
+  /**
+   * Returns the lifecycle that started the layers, for its shutdown hook.
+   *
+   * @return the lifecycle
+   */
+  Lifecycle lifecycle() {
+    return lifecycle;
   }
 
   /**
@@ -285,7 +384,7 @@ public final class OrderSystem implements AutoCloseable {
    * @return the URI
    */
   public URI adminUri() {
-    return admin.uri();
+    return require(admin, "admin").uri();
   }
 
   /**
@@ -330,22 +429,23 @@ public final class OrderSystem implements AutoCloseable {
 
   /** Makes the cache's Redis unreachable (the chaos switch, production only). */
   void breakCache() {
-    backends.breakCache();
+    backends().breakCache();
   }
 
   String backendsKind() {
-    return backends.kind();
+    return backends().kind();
   }
 
   /** Stops one order-service instance abruptly, as a crash would (the chaos switch). */
   void killService(int index) {
     OrderHttpServer victim = services.get(index);
-    log.warn("chaos: stopping {}", victim.name());
+    LOG.warn("chaos: stopping {}", victim.name());
     victim.close();
   }
 
+  /** Drains and stops every layer, gateway first, within the options' shutdown deadline. Idempotent. */
   @Override
   public void close() {
-    closeables.close();
+    lifecycle.stop();
   }
 }

@@ -1,13 +1,21 @@
 package dev.layerkit.examples.orders;
 
+import dev.layerkit.infra.Config;
+import dev.layerkit.infra.ConfigException;
+import dev.layerkit.infra.Lifecycle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How to run the order system: which backends, on which ports, with which limits. Parsed from
- * the command line by {@link #parse(String...)}; every problem is reported at once.
+ * How to run the order system: which backends, on which ports, with which limits. Read by
+ * {@link Config} from the command line and the environment ({@link #config(Map, String...)}),
+ * every problem reported at once.
  *
  * @param backends {@code memory} (embedded, the default) or {@code production}
  * @param gatewayPort the gateway's port (8080; 0 picks a free one)
@@ -21,18 +29,77 @@ import org.jspecify.annotations.Nullable;
  * @param mongoUrl production: {@code mongodb://...}
  * @param chaos whether to kill an order-service instance (and, in production, stop using Redis)
  *     during the run, to show the system degrading gracefully
+ * @param shutdownDeadline how long draining and stopping may take after SIGTERM (30s)
  */
 public record OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
     String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
-    @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos) {
+    @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline) {
 
   /** The API key of the embedded demo; the page is pre-filled with it. */
   public static final String DEMO_API_KEY = "demo-key-change-me";
+  /** What environment variables of these options start with: {@code LAYERKIT_ORDERS_PORT} is {@code --port}. */
+  public static final String ENV_PREFIX = "LAYERKIT_ORDERS_";
+
+  static final Config.Setting<String> BACKENDS = Config.Setting.string("backends")
+      .require(Set.of("memory", "production")::contains, "must be memory or production").defaultValue("memory");
+  static final Config.Setting<Integer> PORT = port("port", 8080);
+  static final Config.Setting<Integer> ADMIN_PORT = port("admin-port", 9090);
+  static final Config.Setting<Integer> INSTANCES = Config.Setting.integer("instances")
+      .require(n -> n >= 1 && n <= 16, "must be 1 to 16").defaultValue(3);
+  static final Config.Setting<String> API_KEY = Config.Setting.string("api-key")
+      .require(key -> key.length() >= 8, "must be at least 8 characters").secret().defaultValue(DEMO_API_KEY);
+  static final Config.Setting<Integer> RATE = Config.Setting.integer("rate")
+      .require(n -> n >= 1, "must be >= 1").defaultValue(200);
+  static final Config.Setting<String> REDIS = Config.Setting.string("redis").defaultValue("");
+  static final Config.Setting<String> KAFKA = Config.Setting.string("kafka").defaultValue("");
+  static final Config.Setting<String> POSTGRES = Config.Setting.string("postgres").secret().defaultValue("");
+  static final Config.Setting<String> MONGO = Config.Setting.string("mongo").secret().defaultValue("");
+  static final Config.Setting<Boolean> CHAOS = Config.Setting.bool("chaos").defaultValue(false);
+  static final Config.Setting<Duration> SHUTDOWN_DEADLINE = Config.Setting.duration("shutdown-deadline")
+      .require(d -> !d.isZero(), "must be > 0").defaultValue(Lifecycle.DEFAULT_SHUTDOWN_DEADLINE);
+  /** What this process runs: {@code all}, one order-{@code service} instance, or the {@code gateway}. */
+  static final Config.Setting<String> ROLE = Config.Setting.string("role")
+      .require(Set.of("all", "service", "gateway")::contains, "must be all, service or gateway").defaultValue("all");
+  /** The production backends' tables, keys and topic are under this name. */
+  static final Config.Setting<String> NAMESPACE = Config.Setting.string("namespace")
+      .require(n -> n.matches("[a-z][a-z0-9_]*"), "must be lower-case letters, digits and _").defaultValue("layerkit");
+  /** For {@code --role=gateway}: the order-service instances, {@code host:port,...}. */
+  static final Config.Setting<String> SERVICES = Config.Setting.string("services").defaultValue("");
+  /** With production backends, keep the order-service instances in this JVM. */
+  static final Config.Setting<Boolean> SINGLE_PROCESS = Config.Setting.bool("single-process").defaultValue(false);
 
   /** Validates. */
   public OrderSystemOptions {
     Objects.requireNonNull(backends, "backends");
     Objects.requireNonNull(apiKey, "apiKey");
+    Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
+  }
+
+  /**
+   * Returns options with the default shutdown deadline.
+   *
+   * @param backends see the record
+   * @param gatewayPort see the record
+   * @param adminPort see the record
+   * @param serviceInstances see the record
+   * @param apiKey see the record
+   * @param ratePerSecond see the record
+   * @param redisUrl see the record
+   * @param kafkaBootstrap see the record
+   * @param postgresUrl see the record
+   * @param mongoUrl see the record
+   * @param chaos see the record
+   */
+  public OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
+      String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
+      @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos) {
+    this(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond, redisUrl, kafkaBootstrap,
+        postgresUrl, mongoUrl, chaos, Lifecycle.DEFAULT_SHUTDOWN_DEADLINE);
+  }
+
+  private static Config.Setting<Integer> port(String name, int defaultPort) {
+    return Config.Setting.integer(name).require(p -> p >= 0 && p <= 65_535, "must be 0 to 65535")
+        .defaultValue(defaultPort);
   }
 
   /**
@@ -52,7 +119,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    */
   public OrderSystemOptions withRatePerSecond(int perSecond) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, perSecond,
-        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos);
+        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline);
   }
 
   boolean production() {
@@ -60,82 +127,70 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   }
 
   /**
-   * Parses {@code --backends=memory|production --port=8080 --admin-port=9090 --instances=3
-   * --api-key=K --rate=200 --redis=URL --kafka=HOSTS --postgres=URL --mongo=URL --chaos}.
+   * Reads the options, defaults &lt; environment ({@code LAYERKIT_ORDERS_ADMIN_PORT=9091}) &lt;
+   * command line ({@code --admin-port=9092}); system properties are not read.
    *
-   * @param args the command line
-   * @return the options
-   * @throws IllegalArgumentException naming every problem
+   * @param environment the environment variables, usually {@code System.getenv()}
+   * @param args the command line: {@code --backends=memory|production --port=8080
+   *     --admin-port=9090 --instances=3 --api-key=K --rate=200 --redis=URL --kafka=HOSTS
+   *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s --role=all|service|gateway
+   *     --namespace=N --services=HOST:PORT,... --single-process}
+   * @return the bound settings
+   * @throws ConfigException naming every invalid setting, its value and its source
    */
-  public static OrderSystemOptions parse(String... args) {
-    String backends = "memory";
-    int port = 8080;
-    int adminPort = 9090;
-    int instances = 3;
-    String apiKey = DEMO_API_KEY;
-    int rate = 200;
-    String redis = null;
-    String kafka = null;
-    String postgres = null;
-    String mongo = null;
-    boolean chaos = false;
+  public static Config config(Map<String, String> environment, String... args) {
+    return Config.builder()
+        .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
+            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS)
+        .envPrefix(ENV_PREFIX).environment(environment::get).systemProperties(new Properties())
+        .commandLine(args)
+        .build();
+  }
+
+  /**
+   * Returns the options a config holds.
+   *
+   * @param config from {@link #config(Map, String...)}
+   * @return the options
+   * @throws IllegalArgumentException if production backends lack a server
+   */
+  public static OrderSystemOptions from(Config config) {
+    OrderSystemOptions options = new OrderSystemOptions(config.get(BACKENDS), config.get(PORT),
+        config.get(ADMIN_PORT), config.get(INSTANCES), config.get(API_KEY), config.get(RATE),
+        optional(config, REDIS), optional(config, KAFKA), optional(config, POSTGRES), optional(config, MONGO),
+        config.get(CHAOS), config.get(SHUTDOWN_DEADLINE));
     List<String> problems = new ArrayList<>();
-    for (String arg : args) {
-      int equals = arg.indexOf('=');
-      String name = equals < 0 ? arg : arg.substring(0, equals);
-      String value = equals < 0 ? "" : arg.substring(equals + 1);
-      try {
-        switch (name) {
-          case "--backends" -> backends = value;
-          case "--port" -> port = Integer.parseInt(value);
-          case "--admin-port" -> adminPort = Integer.parseInt(value);
-          case "--instances" -> instances = Integer.parseInt(value);
-          case "--api-key" -> apiKey = value;
-          case "--rate" -> rate = Integer.parseInt(value);
-          case "--redis" -> redis = value;
-          case "--kafka" -> kafka = value;
-          case "--postgres" -> postgres = value;
-          case "--mongo" -> mongo = value;
-          case "--chaos" -> chaos = true;
-          default -> problems.add("unknown option " + name);
-        }
-      } catch (NumberFormatException e) {
-        problems.add(name + " must be a number but was '" + value + "'");
-      }
-    }
-    if (!backends.equals("memory") && !backends.equals("production")) {
-      problems.add("--backends must be memory or production but was '" + backends + "'");
-    }
-    if (port < 0 || port > 65_535) {
-      problems.add("--port must be 0 to 65535 but was " + port);
-    }
-    if (adminPort < 0 || adminPort > 65_535) {
-      problems.add("--admin-port must be 0 to 65535 but was " + adminPort);
-    }
-    if (instances < 1 || instances > 16) {
-      problems.add("--instances must be 1 to 16 but was " + instances);
-    }
-    if (rate < 1) {
-      problems.add("--rate must be >= 1 but was " + rate);
-    }
-    if (apiKey.length() < 8) {
-      problems.add("--api-key must be at least 8 characters");
-    }
-    if (backends.equals("production")) {
-      if (redis == null) {
+    if (options.production()) {
+      if (options.redisUrl() == null) {
         problems.add("--backends=production needs --redis=redis://host:port");
       }
-      if (kafka == null) {
+      if (options.kafkaBootstrap() == null) {
         problems.add("--backends=production needs --kafka=host:port");
       }
-      if (postgres == null && mongo == null) {
+      if (options.postgresUrl() == null && options.mongoUrl() == null) {
         problems.add("--backends=production needs --postgres=jdbc:postgresql://... or --mongo=mongodb://...");
       }
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
-    return new OrderSystemOptions(backends, port, adminPort, instances, apiKey, rate, redis, kafka,
-        postgres, mongo, chaos);
+    return options;
+  }
+
+  private static @Nullable String optional(Config config, Config.Setting<String> setting) {
+    String value = config.get(setting);
+    return value.isEmpty() ? null : value;
+  }
+
+  /**
+   * Parses the command line alone, as {@link #config(Map, String...)} without environment.
+   *
+   * @param args the command line
+   * @return the options
+   * @throws ConfigException naming every invalid setting
+   * @throws IllegalArgumentException if production backends lack a server
+   */
+  public static OrderSystemOptions parse(String... args) {
+    return from(config(Map.of(), args));
   }
 }

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProductionBackends implements Backends {
 
-  private static final Logger log = LoggerFactory.getLogger(ProductionBackends.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ProductionBackends.class);
   private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,30}");
 
   private final String namespace;
@@ -246,7 +246,7 @@ final class ProductionBackends implements Backends {
 
   @Override
   public void breakCache() {
-    log.warn("chaos: closing the Redis connection; cache reads fall through to the store, the limiter fails open");
+    LOG.warn("chaos: closing the Redis connection; cache reads fall through to the store, the limiter fails open");
     redisConnection.close();
   }
 

@@ -46,8 +46,9 @@ class OrderLoadIT {
         .hasMessageContaining("scenario must be get, post or mixed but was 'browse'");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OrderLoad(uri, "k", "get", 0, null, 1))
         .hasMessageContaining("concurrency must be 1 to 1024 but was 0");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderLoad.parseDuration("soon"))
-        .hasMessageContaining("'soon'");
-    assertThat(OrderLoad.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderLoad.durationOption("soon"))
+        .hasMessage("--duration must be a duration such as 250ms, 5s, 1m or PT5S but was 'soon'");
+    assertThat(OrderLoad.durationOption("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(OrderLoad.durationOption("PT90S")).isEqualTo(Duration.ofSeconds(90));
   }
 }

@@ -3,6 +3,9 @@ package dev.layerkit.examples.orders;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.infra.Config;
+import dev.layerkit.infra.ConfigException;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -10,30 +13,48 @@ class OrderSystemMainTest {
 
   @Test
   void environmentSettingsComeBeforeTheCommandLineWhichWins() {
-    String[] args = OrderSystemMain.withEnvironment(Map.of(
+    Config config = OrderSystemOptions.config(Map.of(
         "LAYERKIT_ORDERS_ROLE", "gateway",
         "LAYERKIT_ORDERS_SERVICES", "order-service:8080",
         "LAYERKIT_ORDERS_ADMIN_PORT", "9091",
         "LAYERKIT_ORDERS_SINGLE_PROCESS", "true",
         "LAYERKIT_ORDERS_CHAOS", "false",
-        "PATH", "/usr/bin"), new String[] {"--admin-port=9092"});
+        "LAYERKIT_ORDERS_SHUTDOWN_DEADLINE", "20s",
+        "PATH", "/usr/bin"), "--admin-port=9092", "--shutdown-deadline=PT15S");
 
-    // Sorted by variable name; CHAOS=false adds nothing; the command line comes last and wins.
-    assertThat(args).containsExactly("--admin-port=9091", "--role=gateway",
-        "--services=order-service:8080", "--single-process", "--admin-port=9092");
+    assertThat(config.get(OrderSystemOptions.ROLE)).isEqualTo("gateway");
+    assertThat(config.source(OrderSystemOptions.ROLE)).isEqualTo("environment variable LAYERKIT_ORDERS_ROLE");
+    assertThat(config.get(OrderSystemOptions.SERVICES)).isEqualTo("order-service:8080");
+    assertThat(config.get(OrderSystemOptions.SINGLE_PROCESS)).isTrue();
+    assertThat(config.get(OrderSystemOptions.CHAOS)).isFalse();
+    assertThat(config.get(OrderSystemOptions.ADMIN_PORT)).isEqualTo(9092);
+    assertThat(config.source(OrderSystemOptions.ADMIN_PORT)).isEqualTo("command line --admin-port");
+    assertThat(config.get(OrderSystemOptions.PORT)).isEqualTo(8080);
+    assertThat(config.source(OrderSystemOptions.PORT)).isEqualTo("default");
+    OrderSystemOptions options = OrderSystemOptions.from(config);
+    assertThat(options.adminPort()).isEqualTo(9092);
+    assertThat(options.shutdownDeadline()).isEqualTo(Duration.ofSeconds(15));
   }
 
   @Test
   void optionsNameEveryProblem() {
     assertThatThrownBy(() -> OrderSystemOptions.parse("--backends=cloud", "--port=x", "--rate=0",
-        "--what"))
-        .hasMessageContaining("unknown option --what")
-        .hasMessageContaining("--port must be a number but was 'x'")
-        .hasMessageContaining("--rate must be >= 1 but was 0")
-        .hasMessageContaining("--backends must be memory or production but was 'cloud'");
+        "--what", "--shutdown-deadline=soon", "--api-key=short"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("what = '--what' from command line: is not a setting; known: --backends, --port")
+        .hasMessageContaining("port = 'x' from command line --port: expected an integer")
+        .hasMessageContaining("rate = '0' from command line --rate: must be >= 1")
+        .hasMessageContaining("backends = 'cloud' from command line --backends: must be memory or production")
+        .hasMessageContaining("shutdown-deadline = 'soon' from command line --shutdown-deadline: expected a duration"
+            + " such as 250ms, 5s, 1m or PT5S")
+        .hasMessageContaining("api-key = '******' from command line --api-key: must be at least 8 characters")
+        .hasMessageNotContaining("short");
     assertThatThrownBy(() -> OrderSystemOptions.parse("--backends=production"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("needs --redis")
         .hasMessageContaining("needs --kafka")
         .hasMessageContaining("needs --postgres");
+    assertThatThrownBy(() -> RemoteServices.parse(""))
+        .hasMessage("--services must be host:port,... but was ''");
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.core.testing.PostgresSchema;
 import dev.layerkit.core.testing.TestServers;
-import dev.layerkit.gateway.lb.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,35 +25,31 @@ class ProductionProcessesIT {
         "--postgres=" + jdbcUrl);
     OrderSystemOptions options = OrderSystemOptions.parse(args.toArray(String[]::new));
     String namespace = "px" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-    List<Process> children = new ArrayList<>();
-    try {
-      List<Endpoint> services = OrderSystemMain.startServiceProcesses(options, namespace, args, children);
+    ServiceProcesses processes = new ServiceProcesses(options, namespace, args);
+    try (OrderSystem gateway = OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, processes)) {
+      List<Process> children = processes.children();
       assertThat(children).hasSize(2).allMatch(Process::isAlive);
-      try (OrderSystem gateway = OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY,
-          services, 0)) {
-        OrderClient client = new OrderClient(gateway.gatewayUri(), gateway.apiKey());
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-          ids.add(client.placeOrder("c-21", List.of(new OrderClient.Line("sku-keyboard", 1)), "k" + i).id());
-        }
-        // Both processes share the store: every order reads back, whichever instance answers.
+      OrderClient client = new OrderClient(gateway.gatewayUri(), gateway.apiKey());
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        ids.add(client.placeOrder("c-21", List.of(new OrderClient.Line("sku-keyboard", 1)), "k" + i).id());
+      }
+      // Both processes share the store: every order reads back, whichever instance answers.
+      for (String id : ids) {
+        assertThat(client.order(id)).hasValueSatisfying(order -> assertThat(order.id()).isEqualTo(id));
+      }
+
+      children.get(0).destroyForcibly().waitFor();
+
+      for (int round = 0; round < 5; round++) {
         for (String id : ids) {
-          assertThat(client.order(id)).hasValueSatisfying(order -> assertThat(order.id()).isEqualTo(id));
+          assertThat(client.order(id)).isPresent();
         }
-
-        children.get(0).destroyForcibly().waitFor();
-
-        for (int round = 0; round < 5; round++) {
-          for (String id : ids) {
-            assertThat(client.order(id)).isPresent();
-          }
-        }
-        assertThat(client.customerOrders("c-21", 10, null)).hasSize(6);
       }
-    } finally {
-      for (Process child : children) {
-        child.destroyForcibly();
-      }
+      assertThat(client.customerOrders("c-21", 10, null)).hasSize(6);
+      gateway.close();
+      // Closing the gateway's lifecycle stops the surviving process too (SIGTERM, then it drains).
+      assertThat(children.get(1).isAlive()).isFalse();
     }
   }
 }

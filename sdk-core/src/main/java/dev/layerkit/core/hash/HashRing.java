@@ -135,9 +135,12 @@ public final class HashRing<N> extends AbstractNodeSetHash<N> {
      * @param virtualNodes points per unit of weight
      * @return this builder
      * @throws IllegalArgumentException if {@code virtualNodes} is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder<N> virtualNodes(int virtualNodes) {
-      this.virtualNodes = Arguments.positive(virtualNodes, "virtualNodes");
+      Arguments.positive(virtualNodes, "virtualNodes");
+      settings.requireUnset("virtualNodes", this.virtualNodes);
+      this.virtualNodes = virtualNodes;
       return this;
     }
 

@@ -164,11 +164,13 @@ public final class MaglevHash<N> extends AbstractNodeSetHash<N> {
      * @param tableSize the number of slots
      * @return this builder
      * @throws IllegalArgumentException if {@code tableSize} is not a prime greater than 2
+     * @throws IllegalStateException if already set
      */
     public Builder<N> tableSize(int tableSize) {
       if (tableSize <= 2 || !BigInteger.valueOf(tableSize).isProbablePrime(64)) {
         throw new IllegalArgumentException("tableSize must be a prime > 2 but was " + tableSize);
       }
+      settings.requireUnset("tableSize", this.tableSize);
       this.tableSize = tableSize;
       return this;
     }

@@ -1,5 +1,6 @@
 package dev.layerkit.core.hash;
 
+import dev.layerkit.core.internal.BuilderSettings;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,7 +15,8 @@ import java.util.function.Function;
  *
  * <p>A node's place depends only on its id (by default {@code String.valueOf(node)}), so two
  * processes that build from the same ids agree on every key, whatever order they add nodes in.
- * Builders are not thread-safe; the snapshots they build are.
+ * Nodes accumulate; each other setting may be given once (a repeated one is an
+ * {@link IllegalStateException}). Builders are not thread-safe; the snapshots they build are.
  *
  * @param <N> the node type
  * @param <B> the concrete builder type, returned by each setter for chaining
@@ -27,7 +29,8 @@ public abstract class NodeSetBuilder<N, B extends NodeSetBuilder<N, B>> {
   private final List<N> nodes = new ArrayList<>();
   private final List<Integer> weights = new ArrayList<>();
   private Function<? super N, String> nodeId = String::valueOf;
-  private boolean nodeIdSet;
+  /** The settings given on this builder, for the concrete builders' setters too. */
+  final BuilderSettings settings = new BuilderSettings();
 
   /** Creates an empty builder. */
   protected NodeSetBuilder() {}
@@ -102,11 +105,8 @@ public abstract class NodeSetBuilder<N, B extends NodeSetBuilder<N, B>> {
    */
   public B nodeId(Function<? super N, String> nodeId) {
     Objects.requireNonNull(nodeId, "nodeId");
-    if (nodeIdSet) {
-      throw new IllegalStateException("nodeId was already set");
-    }
+    settings.requireUnset("nodeId", this.nodeId);
     this.nodeId = nodeId;
-    this.nodeIdSet = true;
     return self();
   }
 

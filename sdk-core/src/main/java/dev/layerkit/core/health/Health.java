@@ -1,6 +1,7 @@
 package dev.layerkit.core.health;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -117,6 +118,7 @@ public record Health(HealthStatus status, Map<String, Object> details, Duration 
     private final HealthStatus status;
     private final Map<String, Object> details = new LinkedHashMap<>();
     private Duration duration = Duration.ZERO;
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder(HealthStatus status) {
       this.status = status;
@@ -142,9 +144,12 @@ public record Health(HealthStatus status, Map<String, Object> details, Duration 
      * @return this builder
      * @throws NullPointerException if {@code duration} is null
      * @throws IllegalArgumentException if {@code duration} is negative
+     * @throws IllegalStateException if already set
      */
     public Builder duration(Duration duration) {
-      this.duration = Arguments.notNegative(duration, "duration");
+      Arguments.notNegative(duration, "duration");
+      settings.requireUnset("duration", this.duration);
+      this.duration = duration;
       return this;
     }
 

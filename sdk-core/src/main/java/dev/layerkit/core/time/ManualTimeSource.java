@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * ManualTimeSource time = new ManualTimeSource();
- * RateLimiter limiter = RateLimiters.inMemory(policy, time);
+ * RateLimiter limiter = RateLimiters.inMemory(policy).timeSource(time).build();
  * limiter.tryAcquire("k");                 // uses the last token
  * time.advance(Duration.ofSeconds(1));     // refill without sleeping
  * }</pre>

@@ -5,9 +5,9 @@
  * <p>Every Layerkit block reads time only through a {@code TimeSource}, so refills, TTLs,
  * windows and backoffs can be tested by advancing a manual clock instead of sleeping.
  *
- * <p>{@link dev.layerkit.core.time.CoarseTimeSource} stands in for {@code TimeSource.system()} on
- * hot paths: the system clocks as of the last millisecond tick of one shared thread, for blocks
- * that would otherwise read the clock on every call.
+ * <p>Blocks that would read the clock on every call (a cache hit, a rate-limit decision, a
+ * balancer's pick) read, in place of {@code TimeSource.system()} only, a clock cached every
+ * millisecond by one shared thread; that is an implementation detail, not API.
  */
 @NullMarked
 package dev.layerkit.core.time;

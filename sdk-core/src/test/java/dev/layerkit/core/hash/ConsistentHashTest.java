@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -179,7 +180,7 @@ class ConsistentHashTest {
     }
     assertThatThrownBy(() -> ConsistentHashTest.<Server>serverBuilder(algorithm).nodeId(byHost).nodeId(byHost))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("nodeId was already set");
+        .hasMessageStartingWith("nodeId was already set to ");
   }
 
   private static <N> NodeSetBuilder<N, ?> serverBuilder(Algorithm algorithm) {
@@ -191,5 +192,13 @@ class ConsistentHashTest {
       default:
         return MaglevHash.builder();
     }
+  }
+
+  @Test
+  void aTableSizeOrVirtualNodeCountGivenTwiceIsRejected() {
+    assertThatThrownBy(() -> HashRing.builder().virtualNodes(10).virtualNodes(20))
+        .isInstanceOf(IllegalStateException.class).hasMessage("virtualNodes was already set to 10");
+    assertThatThrownBy(() -> MaglevHash.builder().tableSize(101).tableSize(103))
+        .isInstanceOf(IllegalStateException.class).hasMessage("tableSize was already set to 101");
   }
 }

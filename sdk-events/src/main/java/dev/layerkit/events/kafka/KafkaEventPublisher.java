@@ -8,15 +8,13 @@ import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
+import dev.layerkit.events.internal.EncodingPublisher;
 import dev.layerkit.events.internal.EventHeaders;
 import dev.layerkit.events.internal.EventMetrics;
-import dev.layerkit.events.internal.TopicNames;
-import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> the payload type
  */
-public final class KafkaEventPublisher<T> implements EventPublisher<T> {
+public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
 
   /** Default {@code linger.ms}: {@value}. */
   public static final int DEFAULT_LINGER_MS = 5;
@@ -76,7 +74,6 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   /** Default {@code compression.type}: {@value}. */
   public static final String DEFAULT_COMPRESSION = "lz4";
 
-  private final Codec<T> codec;
   private final KafkaProducer<String, byte[]> producer;
   private final TimeSource time;
   private final EventMetrics metrics;
@@ -87,18 +84,17 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   private final Duration adminTimeout;
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
-  private volatile boolean closed;
   private final boolean systemTime;
-  // The last topic name that passed the checks; most publishers use a few topics, so the
-  // character-by-character check runs once per change of topic, not per event. A racy cache: a
-  // stale value only means checking again.
-  private @Nullable String lastCheckedTopic;
 
   private KafkaEventPublisher(Builder<T> builder) {
-    this.codec = builder.codec;
+    this(builder, new EventMetrics(builder.meterRegistry, "kafka"));
+  }
+
+  private KafkaEventPublisher(Builder<T> builder, EventMetrics metrics) {
+    super(builder.codec, metrics);
     this.time = builder.time;
     this.systemTime = builder.time == TimeSource.system();
-    this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
+    this.metrics = metrics;
     this.producer = new KafkaProducer<>(builder.config, new StringSerializer(),
         new ByteArraySerializer());
     this.topicPartitions = builder.topicPartitions;
@@ -147,44 +143,19 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publish(
-      String topic, String key, T payload, Map<String, String> headers) {
+  protected @Nullable Long nowMillis() {
     // On the system clock Kafka stamps the record itself (CreateTime), the same instant.
-    return send(null, systemTime ? null : time.epochMillis(), topic, key, payload, headers);
+    return systemTime ? null : time.epochMillis();
   }
 
   @Override
-  public CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    Arguments.notBlank(eventId, "eventId");
-    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
-        key, payload, headers);
-  }
-
-  private CompletableFuture<PublishReceipt> send(@Nullable String eventId, @Nullable Long timestamp,
-      String topic, String key, T payload, Map<String, String> headers) {
-    if (topic != lastCheckedTopic) {
-      TopicNames.check(topic);
-      lastCheckedTopic = topic;
-    }
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(payload, "payload");
-    EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));
-    if (closed) {
-      return CompletableFuture.failedFuture(EventPublishException.closed(topic));
-    }
-    byte[] value;
-    try {
-      value = codec.encode(payload);
-    } catch (RuntimeException e) {
-      metrics.publishFailed(topic);
-      return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
-    }
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestamp, key,
-        value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
+  protected CompletableFuture<PublishReceipt> store(@Nullable String eventId,
+      @Nullable Long timestampMillis, String topic, String key, byte[] value,
+      Map<String, String> headers) {
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, timestampMillis,
+        key, value, headers.isEmpty() ? null : KafkaRecords.toKafka(headers));
     if (eventId != null) {
-      record.headers().add(EventHeaders.EVENT_ID,
-          eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      record.headers().add(EventHeaders.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
     }
     Delivery future = new Delivery(eventId, topic);
     try {
@@ -193,7 +164,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     } catch (KafkaException | IllegalStateException e) {
       lastFailure.set(e);
       metrics.publishFailed(topic);
-      future.completeExceptionally(closed ? EventPublishException.closed(topic)
+      future.completeExceptionally(isClosed() ? EventPublishException.closed(topic)
           : EventPublishException.notStored(topic, e));
     }
     return future;
@@ -255,10 +226,9 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   /** Flushes and closes the producer (waiting at most the delivery timeout). Idempotent. */
   @Override
   public void close() {
-    if (closed) {
+    if (!markClosed()) {
       return;
     }
-    closed = true;
     producer.close();
     if (admin != null) {
       admin.close();
@@ -274,7 +244,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
   public HealthCheck healthCheck() {
     return HealthCheck.of("kafka-publisher", () -> {
       Throwable failure = lastFailure.get();
-      if (closed) {
+      if (isClosed()) {
         return Health.down("closed").build();
       }
       return failure == null ? Health.up().build() : Health.down(failure).build();
@@ -283,50 +253,34 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
 
   @Override
   public String toString() {
-    return "KafkaEventPublisher{codec=" + codec + '}';
+    return "KafkaEventPublisher{codec=" + codec() + '}';
   }
 
   /**
-   * Builds a {@link KafkaEventPublisher}. Not thread-safe.
+   * Builds a {@link KafkaEventPublisher}. Each setting may be given once; each {@link
+   * #property(String, Object) property} once. The serializers are the publisher's (String keys,
+   * byte values: payloads go through the codec) and cannot be set. Not thread-safe.
    *
    * @param <T> the payload type
    */
-  public static final class Builder<T> {
+  public static final class Builder<T> extends KafkaClientBuilder<T, Builder<T>> {
 
-    private final Codec<T> codec;
-    private final Map<String, Object> config;
-    private TimeSource time = TimeSource.system();
-    private @Nullable MeterRegistry meterRegistry;
     private int topicPartitions;
     private short topicReplication;
     private Map<String, String> topicConfigs = Map.of();
+    private @Nullable Duration deliveryTimeout;
 
     private Builder(String bootstrapServers, Codec<T> codec) {
-      Arguments.notBlank(bootstrapServers, "bootstrapServers");
-      this.codec = Objects.requireNonNull(codec, "codec");
-      this.config = defaultProducerConfig(bootstrapServers);
+      super(bootstrapServers, codec, defaultProducerConfig(bootstrapServers));
     }
 
-    /**
-     * Sets a producer property, overriding the default. Serializers are fixed (String keys, byte
-     * values) and cannot be set.
-     *
-     * @param name a {@link ProducerConfig} name
-     * @param value its value
-     * @return this builder
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is a serializer setting
-     */
-    public Builder<T> property(String name, Object value) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
-          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
-        throw new IllegalArgumentException("name must not be a serializer setting but was "
-            + name + "; payloads go through the codec");
-      }
-      config.put(name, value);
-      return this;
+    @Override
+    @Nullable String refusal(String name) {
+      return name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
+          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)
+          ? "name must not be a serializer setting but was " + name
+              + "; payloads go through the codec"
+          : null;
     }
 
     /**
@@ -337,13 +291,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @return this builder
      * @throws NullPointerException if {@code deliveryTimeout} is null
      * @throws IllegalArgumentException if it is less than 1 ms
+     * @throws IllegalStateException if already set
      */
     public Builder<T> deliveryTimeout(Duration deliveryTimeout) {
-      Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
-      if (deliveryTimeout.toMillis() < 1) {
-        throw new IllegalArgumentException("deliveryTimeout must be >= 1 ms but was "
-            + deliveryTimeout);
-      }
+      settings.requireUnset("deliveryTimeout", this.deliveryTimeout);
+      Arguments.atLeastOneMilli(deliveryTimeout, "deliveryTimeout");
+      this.deliveryTimeout = deliveryTimeout;
       long millis = deliveryTimeout.toMillis();
       int linger = ((Number) config.get(ProducerConfig.LINGER_MS_CONFIG)).intValue();
       long request = Math.max(1, millis - linger);
@@ -364,6 +317,7 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @param replicationFactor at least 1
      * @return this builder
      * @throws IllegalArgumentException if a value is less than 1
+     * @throws IllegalStateException if topic creation was already set
      */
     public Builder<T> createTopics(int partitions, short replicationFactor) {
       return createTopics(partitions, replicationFactor, Map.of());
@@ -378,9 +332,12 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
      * @param configs the topic configs
      * @return this builder
      * @throws IllegalArgumentException if a count is less than 1
+     * @throws IllegalStateException if topic creation was already set
      */
     public Builder<T> createTopics(int partitions, short replicationFactor,
         Map<String, String> configs) {
+      settings.requireUnset("createTopics", topicPartitions == 0 ? "off"
+          : topicPartitions + " partitions, replication " + topicReplication);
       if (partitions < 1) {
         throw new IllegalArgumentException("partitions must be >= 1 but was " + partitions);
       }
@@ -395,32 +352,9 @@ public final class KafkaEventPublisher<T> implements EventPublisher<T> {
     }
 
     /**
-     * Sets the clock of event timestamps; meant for tests.
-     *
-     * @param timeSource the clock
-     * @return this builder
-     * @throws NullPointerException if {@code timeSource} is null
-     */
-    public Builder<T> timeSource(TimeSource timeSource) {
-      this.time = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
-     * Records {@code layerkit.events.published} and {@code layerkit.events.publish.failed} (tags
-     * {@code backend=kafka}, {@code topic}).
-     *
-     * @param meterRegistry the registry
-     * @return this builder
-     * @throws NullPointerException if {@code meterRegistry} is null
-     */
-    public Builder<T> meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
-    /**
-     * Builds the publisher and its producer.
+     * Builds the publisher and its producer. The meters, with a {@link
+     * #meterRegistry(io.micrometer.core.instrument.MeterRegistry) registry}, are {@code
+     * layerkit.events.published} and {@code layerkit.events.publish.failed}.
      *
      * @return the publisher
      * @throws KafkaException if the producer settings are invalid

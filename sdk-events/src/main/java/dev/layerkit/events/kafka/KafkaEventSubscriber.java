@@ -300,53 +300,37 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
   }
 
   /**
-   * Builds a {@link KafkaEventSubscriber}. Not thread-safe.
+   * Builds a {@link KafkaEventSubscriber}. Each setting may be given once; each {@link
+   * #property(String, Object) property} once. The group id, client id, deserializers and
+   * auto-commit are the subscriber's and cannot be set. Not thread-safe.
    *
    * @param <T> the payload type
    */
-  public static final class Builder<T> {
+  public static final class Builder<T> extends KafkaClientBuilder<T, Builder<T>> {
 
-    private final Codec<T> codec;
-    private final Map<String, Object> config = new HashMap<>();
     private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-    private TimeSource time = TimeSource.system();
-    private @Nullable MeterRegistry meterRegistry;
     private Duration pollFailureTimeout = DEFAULT_POLL_FAILURE_TIMEOUT;
     private long lagWarning = DEFAULT_LAG_WARNING;
 
     private Builder(String bootstrapServers, Codec<T> codec) {
-      Arguments.notBlank(bootstrapServers, "bootstrapServers");
-      this.codec = Objects.requireNonNull(codec, "codec");
+      super(bootstrapServers, codec, new HashMap<>());
       config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     }
 
-    /**
-     * Sets a consumer property, overriding the default. The group id, client id, deserializers
-     * and auto-commit are the subscriber's and cannot be set.
-     *
-     * @param name a {@link ConsumerConfig} name
-     * @param value its value
-     * @return this builder
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is one of the fixed settings
-     */
-    public Builder<T> property(String name, Object value) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.equals(ConsumerConfig.GROUP_ID_CONFIG) || name.equals(ConsumerConfig.CLIENT_ID_CONFIG)
+    @Override
+    @Nullable String refusal(String name) {
+      return name.equals(ConsumerConfig.GROUP_ID_CONFIG)
+          || name.equals(ConsumerConfig.CLIENT_ID_CONFIG)
           || name.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)
           || name.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
-          || name.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) {
-        throw new IllegalArgumentException("name must not be a setting the subscriber owns but was "
-            + name);
-      }
-      config.put(name, value);
-      return this;
+          || name.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)
+          ? "name must not be a setting the subscriber owns but was " + name
+          : null;
     }
 
     /**
@@ -355,8 +339,10 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @param retryPolicy the policy
      * @return this builder
      * @throws NullPointerException if {@code retryPolicy} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<T> retryPolicy(RetryPolicy retryPolicy) {
+      settings.requireUnset("retryPolicy", this.retryPolicy);
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
@@ -368,8 +354,10 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code pollTimeout} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> pollTimeout(Duration pollTimeout) {
+      settings.requireUnset("pollTimeout", this.pollTimeout);
       this.pollTimeout = Arguments.positive(pollTimeout, "pollTimeout");
       return this;
     }
@@ -381,8 +369,10 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code drainTimeout} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> drainTimeout(Duration drainTimeout) {
+      settings.requireUnset("drainTimeout", this.drainTimeout);
       this.drainTimeout = Arguments.positive(drainTimeout, "drainTimeout");
       return this;
     }
@@ -397,8 +387,10 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @return this builder
      * @throws NullPointerException if {@code pollFailureTimeout} is null
      * @throws IllegalArgumentException if it is negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> pollFailureTimeout(Duration pollFailureTimeout) {
+      settings.requireUnset("pollFailureTimeout", this.pollFailureTimeout);
       this.pollFailureTimeout = Arguments.notNegative(pollFailureTimeout, "pollFailureTimeout");
       return this;
     }
@@ -412,44 +404,25 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
      * @param maxLag the largest lag still UP, more than zero
      * @return this builder
      * @throws IllegalArgumentException if {@code maxLag} is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder<T> lagWarning(long maxLag) {
+      settings.requireUnset("lagWarning", this.lagWarning);
       this.lagWarning = Arguments.positive(maxLag, "maxLag");
       return this;
     }
 
     /**
-     * Sets the clock of retry backoff and of {@link #pollFailureTimeout}; meant for tests.
+     * Builds the subscriber and its dead-letter producer.
      *
-     * @param timeSource the clock
-     * @return this builder
-     * @throws NullPointerException if {@code timeSource} is null
-     */
-    public Builder<T> timeSource(TimeSource timeSource) {
-      this.time = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
-     * Records {@code layerkit.events.handled}, {@code .retried} and {@code .dead-lettered} (tags
-     * {@code backend=kafka}, {@code topic}, {@code group}), and the gauge {@code
+     * <p>With a {@link #meterRegistry(MeterRegistry) registry} it records {@code
+     * layerkit.events.handled}, {@code .retried} and {@code .dead-lettered} (tags {@code
+     * backend=kafka}, {@code topic}, {@code group}), and the gauge {@code
      * layerkit.events.consumer.lag} (same tags): the sum of {@link Subscription#lag()} over this
      * subscriber's open subscriptions of that topic and group, NaN while none knows its lag. The
      * gauge is registered by the first {@link KafkaEventSubscriber#subscribe subscribe} of a
      * topic and group and removed when the last of them closes. Reading it takes the
      * subscriber's lock briefly and makes no network call.
-     *
-     * @param meterRegistry the registry
-     * @return this builder
-     * @throws NullPointerException if {@code meterRegistry} is null
-     */
-    public Builder<T> meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
-    /**
-     * Builds the subscriber and its dead-letter producer.
      *
      * @return the subscriber
      */

@@ -1,9 +1,10 @@
 package dev.layerkit.events.kafka;
 
 import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.internal.TopicNames;
+import dev.layerkit.events.internal.WindowResults;
 import dev.layerkit.events.stream.Aggregate;
-import dev.layerkit.events.stream.InMemoryWindowedAggregator;
 import dev.layerkit.events.stream.WindowedAggregate;
 import dev.layerkit.events.stream.WindowedAggregation;
 import dev.layerkit.events.stream.WindowedAggregator;
@@ -199,7 +200,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
     while (!emitted.isEmpty() && emitted.firstKey() < horizon) {
       emitted.pollFirstEntry();
     }
-    sink.accept(WindowedAggregate.of(key, start, start + windows.sizeMillis(), aggregate));
+    sink.accept(WindowResults.of(windows, key, start, aggregate));
   }
 
   private synchronized boolean wasEmitted(String key, long start) {
@@ -296,7 +297,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
     long start = Objects.requireNonNull(windowStart, "windowStart").toEpochMilli();
     Aggregate aggregate = store().fetch(key, start);
     return aggregate == null ? Optional.empty()
-        : Optional.of(WindowedAggregate.of(key, start, start + windows.sizeMillis(), aggregate));
+        : Optional.of(WindowResults.of(windows, key, start, aggregate));
   }
 
   /**
@@ -315,8 +316,7 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
         KeyValue<Windowed<String>, Aggregate> entry = all.next();
         long start = entry.key.window().start();
         if (start + windows.sizeMillis() + windows.graceMillis() > now) {
-          open.add(WindowedAggregate.of(entry.key.key(), start, start + windows.sizeMillis(),
-              entry.value));
+          open.add(WindowResults.of(windows, entry.key.key(), start, entry.value));
         }
       }
     }
@@ -333,20 +333,17 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
   @Override
   public List<WindowedAggregate> topN(Instant windowStart, int n) {
     Objects.requireNonNull(windowStart, "windowStart");
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1 but was " + n);
-    }
+    WindowResults.checkTopN(n);
     long start = windowStart.toEpochMilli();
     List<WindowedAggregate> window = new ArrayList<>();
     try (KeyValueIterator<Windowed<String>, Aggregate> all =
         store().fetchAll(windowStart, windowStart)) {
       while (all.hasNext()) {
         KeyValue<Windowed<String>, Aggregate> entry = all.next();
-        window.add(WindowedAggregate.of(entry.key.key(), start, start + windows.sizeMillis(),
-            entry.value));
+        window.add(WindowResults.of(windows, entry.key.key(), start, entry.value));
       }
     }
-    return InMemoryWindowedAggregator.topN(window, n);
+    return WindowResults.topN(window, n);
   }
 
   @Override
@@ -394,12 +391,13 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
   }
 
   /**
-   * Builds a {@link KafkaStreamsAggregator}. Not thread-safe.
+   * Builds a {@link KafkaStreamsAggregator}. Each setting may be given once. Not thread-safe.
    *
    * @param <T> the payload type
    */
   public static final class Builder<T> {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final String inputTopic;
     private final Codec<T> codec;
     private final WindowedAggregation<T> aggregation;
@@ -420,8 +418,10 @@ public final class KafkaStreamsAggregator<T> implements WindowedAggregator<T> {
      * @param storeName a legal topic name
      * @return this builder
      * @throws IllegalArgumentException if it is not a legal topic name
+     * @throws IllegalStateException if already set
      */
     public Builder<T> storeName(String storeName) {
+      settings.requireUnset("storeName", this.storeName);
       this.storeName = TopicNames.check(storeName);
       return this;
     }

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -71,6 +73,9 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
   private final Map<TopicPartition, EventDispatcher.RetryState> retryStates = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> delivered = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
+  /** Set by the first assignment callback; written and read on the consumer thread only. */
+  private boolean joined;
   private volatile Set<Integer> assigned = Set.of();
   private volatile boolean running = true;
   private volatile boolean closed;
@@ -113,6 +118,7 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
             failingSinceNanos = null;
             lastPollFailure = null;
           }
+          completeFirstAssignmentOncePositioned();
           for (TopicPartition partition : records.partitions()) {
             pending.computeIfAbsent(partition, p -> new ArrayDeque<>())
                 .addAll(records.records(partition));
@@ -141,7 +147,10 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       if (!closed) {
         death = e;
       }
+      firstAssignment.completeExceptionally(e);
     } finally {
+      firstAssignment.completeExceptionally(new IllegalStateException(
+          "the subscription of group " + group + " to " + topic + " closed before it was assigned"));
       lag = UNKNOWN_LAG;
       try {
         consumer.close(CloseOptions.timeout(drainTimeout)
@@ -152,6 +161,27 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       assigned = Set.of();
       stopped.countDown();
     }
+  }
+
+  /**
+   * Completes {@link #assigned()} once the member has joined and the position of each of its
+   * partitions is known. {@code position} resolves a group's start (its committed offset, or
+   * {@code auto.offset.reset}) with a round trip, so that a group starting at the log's end cannot
+   * miss an event published after the stage completed; it is bounded by the poll timeout and tried
+   * again after the next poll.
+   */
+  private void completeFirstAssignmentOncePositioned() {
+    if (!joined || firstAssignment.isDone()) {
+      return;
+    }
+    try {
+      for (TopicPartition partition : consumer.assignment()) {
+        consumer.position(partition, pollTimeout);
+      }
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      return;
+    }
+    firstAssignment.complete(null);
   }
 
   private void refreshLag() {
@@ -262,6 +292,7 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
       Set<Integer> next = new TreeSet<>(assigned);
       partitions.forEach(p -> next.add(p.partition()));
       assigned = Collections.unmodifiableSet(next);
+      joined = true;
       LOG.debug("Group {} member assigned {} of {}", group, partitions, topic);
     }
 
@@ -295,6 +326,11 @@ final class KafkaSubscription<T> implements Subscription, Runnable {
   @Override
   public Set<Integer> assignedPartitions() {
     return assigned;
+  }
+
+  @Override
+  public CompletionStage<Void> assigned() {
+    return firstAssignment.minimalCompletionStage();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.layerkit.events.outbox;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
@@ -197,12 +198,13 @@ public final class Outbox<T> {
   }
 
   /**
-   * Builds an {@link Outbox}. Not thread-safe.
+   * Builds an {@link Outbox}. Each setting may be given once. Not thread-safe.
    *
    * @param <T> the payload type
    */
   public static final class Builder<T> {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final Codec<T> codec;
     private String table = DEFAULT_TABLE;
     private TimeSource time = TimeSource.system();
@@ -218,9 +220,11 @@ public final class Outbox<T> {
      * @return this builder
      * @throws NullPointerException if {@code table} is null
      * @throws IllegalArgumentException if it is not such a name
+     * @throws IllegalStateException if already set
      */
     public Builder<T> table(String table) {
       Objects.requireNonNull(table, "table");
+      settings.requireUnset("table", this.table);
       if (!TABLE_NAME.matcher(table).matches()) {
         throw new IllegalArgumentException("table must be an unquoted lower-case identifier, "
             + "optionally schema-qualified ([a-z_][a-z0-9_]*), but was '" + table + "'");
@@ -235,8 +239,10 @@ public final class Outbox<T> {
      * @param timeSource the clock
      * @return this builder
      * @throws NullPointerException if {@code timeSource} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<T> timeSource(TimeSource timeSource) {
+      settings.requireUnset("timeSource", this.time);
       this.time = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }

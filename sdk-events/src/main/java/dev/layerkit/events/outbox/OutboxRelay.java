@@ -4,6 +4,7 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
@@ -250,9 +251,11 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  /** Builds an {@link OutboxRelay}; start from {@link Outbox#relay}. Not thread-safe. */
+  /** Builds an {@link OutboxRelay}; start from {@link Outbox#relay}. Each setting may be given once.
+   * Not thread-safe. */
   public static final class Builder {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final String table;
     private final DataSource dataSource;
     private final EventPublisher<byte[]> publisher;
@@ -273,8 +276,10 @@ public final class OutboxRelay implements AutoCloseable {
      * @param batchSize at least 1
      * @return this builder
      * @throws IllegalArgumentException if {@code batchSize} is less than 1
+     * @throws IllegalStateException if already set
      */
     public Builder batchSize(int batchSize) {
+      settings.requireUnset("batchSize", this.batchSize);
       if (batchSize < 1) {
         throw new IllegalArgumentException("batchSize must be >= 1 but was " + batchSize);
       }
@@ -289,8 +294,10 @@ public final class OutboxRelay implements AutoCloseable {
      * @return this builder
      * @throws NullPointerException if {@code pollInterval} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder pollInterval(Duration pollInterval) {
+      settings.requireUnset("pollInterval", this.pollInterval);
       this.pollInterval = Arguments.positive(pollInterval, "pollInterval");
       return this;
     }
@@ -302,8 +309,10 @@ public final class OutboxRelay implements AutoCloseable {
      * @return this builder
      * @throws NullPointerException if {@code publishTimeout} is null
      * @throws IllegalArgumentException if it is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder publishTimeout(Duration publishTimeout) {
+      settings.requireUnset("publishTimeout", this.publishTimeout);
       this.publishTimeout = Arguments.positive(publishTimeout, "publishTimeout");
       return this;
     }
@@ -314,8 +323,10 @@ public final class OutboxRelay implements AutoCloseable {
      * @param sleeper the sleeper
      * @return this builder
      * @throws NullPointerException if {@code sleeper} is null
+     * @throws IllegalStateException if already set
      */
     public Builder sleeper(Sleeper sleeper) {
+      settings.requireUnset("sleeper", this.sleeper);
       this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
       return this;
     }

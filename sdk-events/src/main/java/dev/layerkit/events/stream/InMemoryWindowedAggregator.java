@@ -1,10 +1,11 @@
 package dev.layerkit.events.stream;
 
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.EventHandler;
+import dev.layerkit.events.internal.WindowResults;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +13,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory engine of a {@link WindowedAggregation}, fed as an {@link EventHandler} (subscribe
+ * The in-memory engine of a {@link WindowedAggregation}, built with {@link
+ * WindowedAggregator#inMemory(WindowedAggregation)} and fed as an {@link EventHandler} (subscribe
  * it to a topic) or through {@link #accept(String, Object, Instant)}.
  *
  * <p>Design: open windows in a sorted map from window start to the aggregates of their keys;
@@ -100,9 +103,14 @@ public final class InMemoryWindowedAggregator<T> implements WindowedAggregator<T
   }
 
   private void emit(long start, Map<String, Aggregate> aggregates) {
-    aggregates.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
-        sink.accept(WindowedAggregate.of(e.getKey(), start, start + windows.sizeMillis(),
-            e.getValue())));
+    results(start, aggregates).forEach(sink);
+  }
+
+  /** Returns the results of one window, ordered by key. */
+  private List<WindowedAggregate> results(long start, Map<String, Aggregate> aggregates) {
+    return aggregates.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .map(e -> WindowResults.of(windows, e.getKey(), start, e.getValue()))
+        .toList();
   }
 
   @Override
@@ -112,51 +120,39 @@ public final class InMemoryWindowedAggregator<T> implements WindowedAggregator<T
     Map<String, Aggregate> window = open.get(start);
     Aggregate aggregate = window == null ? null : window.get(key);
     return aggregate == null ? Optional.empty()
-        : Optional.of(WindowedAggregate.of(key, start, start + windows.sizeMillis(), aggregate));
+        : Optional.of(WindowResults.of(windows, key, start, aggregate));
   }
 
   @Override
   public synchronized List<WindowedAggregate> openWindows() {
     List<WindowedAggregate> all = new ArrayList<>();
-    open.forEach((start, aggregates) -> aggregates.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .forEach(e -> all.add(WindowedAggregate.of(e.getKey(), start,
-            start + windows.sizeMillis(), e.getValue()))));
+    open.forEach((start, aggregates) -> all.addAll(results(start, aggregates)));
     return all;
   }
 
   @Override
   public List<WindowedAggregate> topN(Instant windowStart, int n) {
     Objects.requireNonNull(windowStart, "windowStart");
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1 but was " + n);
-    }
-    List<WindowedAggregate> window = new ArrayList<>();
+    WindowResults.checkTopN(n);
+    List<WindowedAggregate> window;
     synchronized (this) {
-      Map<String, Aggregate> aggregates = open.get(windowStart.toEpochMilli());
-      if (aggregates != null) {
-        long start = windowStart.toEpochMilli();
-        aggregates.forEach((key, aggregate) -> window.add(WindowedAggregate.of(key, start,
-            start + windows.sizeMillis(), aggregate)));
-      }
+      long start = windowStart.toEpochMilli();
+      Map<String, Aggregate> aggregates = open.get(start);
+      window = aggregates == null ? List.of() : results(start, aggregates);
     }
-    return topN(window, n);
+    return WindowResults.topN(window, n);
   }
 
   /**
    * Sorts results by count, most first, then key, and keeps {@code n}: the top-N rule of both
-   * engines.
+   * engines (kept for callers; both engines use the same rule internally).
    *
    * @param results the results of one window
    * @param n how many to keep
    * @return the top {@code n}
    */
   public static List<WindowedAggregate> topN(List<WindowedAggregate> results, int n) {
-    return results.stream()
-        .sorted(Comparator.comparingLong(WindowedAggregate::count).reversed()
-            .thenComparing(WindowedAggregate::key))
-        .limit(n)
-        .toList();
+    return WindowResults.topN(results, n);
   }
 
   @Override
@@ -179,5 +175,54 @@ public final class InMemoryWindowedAggregator<T> implements WindowedAggregator<T
   @Override
   public String toString() {
     return "InMemoryWindowedAggregator{" + windows + '}';
+  }
+
+  /**
+   * Builds an {@link InMemoryWindowedAggregator}; start from {@link
+   * WindowedAggregator#inMemory(WindowedAggregation)}. Each setting may be given once. Not
+   * thread-safe.
+   *
+   * @param <T> the payload type
+   */
+  public static final class Builder<T> {
+
+    private final BuilderSettings settings = new BuilderSettings();
+    private final WindowedAggregation<T> aggregation;
+    private @Nullable Consumer<WindowedAggregate> sink;
+
+    Builder(WindowedAggregation<T> aggregation) {
+      this.aggregation = aggregation;
+    }
+
+    /**
+     * Sets what receives each window's results when it closes, on the thread whose event closed
+     * it (or that called {@link InMemoryWindowedAggregator#close()}), under the aggregator's lock:
+     * keep it quick. Required.
+     *
+     * @param sink the sink
+     * @return this builder
+     * @throws NullPointerException if {@code sink} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> sink(Consumer<WindowedAggregate> sink) {
+      settings.requireUnset("sink", this.sink);
+      this.sink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Builds the aggregator. The builder can be used again afterwards.
+     *
+     * @return a new aggregator, thread-safe
+     * @throws IllegalStateException if no {@link #sink(Consumer)} was set
+     */
+    public InMemoryWindowedAggregator<T> build() {
+      Consumer<WindowedAggregate> s = sink;
+      if (s == null) {
+        throw new IllegalStateException(
+            "sink is not set: give the aggregator a sink(...) for the windows it closes");
+      }
+      return new InMemoryWindowedAggregator<>(aggregation, s);
+    }
   }
 }

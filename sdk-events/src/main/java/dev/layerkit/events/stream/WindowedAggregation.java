@@ -1,5 +1,6 @@
 package dev.layerkit.events.stream;
 
+import dev.layerkit.core.internal.BuilderSettings;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
@@ -60,12 +61,13 @@ public final class WindowedAggregation<T> {
   }
 
   /**
-   * Builds a {@link WindowedAggregation}. Not thread-safe.
+   * Builds a {@link WindowedAggregation}. Each setting may be given once. Not thread-safe.
    *
    * @param <T> the payload type
    */
   public static final class Builder<T> {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final Windows windows;
     private @Nullable ToDoubleFunction<? super T> value;
 
@@ -79,8 +81,10 @@ public final class WindowedAggregation<T> {
      * @param value the function, called once per event
      * @return this builder
      * @throws NullPointerException if {@code value} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<T> value(ToDoubleFunction<? super T> value) {
+      settings.requireUnset("value", this.value);
       this.value = Objects.requireNonNull(value, "value");
       return this;
     }

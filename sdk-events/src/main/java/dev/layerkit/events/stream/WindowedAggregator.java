@@ -4,13 +4,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * A running windowed aggregation: results are emitted to a sink when their window closes, can be
  * queried while it is open (for a live dashboard), and the rest are emitted on {@link #close()}.
  *
- * <p>Engines: {@link #inMemory} for one process and tests, fed with events as an {@link
+ * <p>Engines: {@link #inMemory(WindowedAggregation)} for one process and tests, fed with events as an {@link
  * dev.layerkit.events.EventHandler}; {@code dev.layerkit.events.kafka.KafkaStreamsAggregator}, a
  * Kafka Streams topology that scales out with the topic's partitions. For the same events in the
  * same order (per partition) both emit the same results and count the same late events.
@@ -64,17 +63,22 @@ public interface WindowedAggregator<T> extends AutoCloseable {
   void close();
 
   /**
-   * Returns an in-memory aggregator.
+   * Returns a builder of an in-memory aggregator; give it the {@linkplain
+   * InMemoryWindowedAggregator.Builder#sink sink} of closed windows.
+   *
+   * <pre>{@code
+   * InMemoryWindowedAggregator<Order> perMinute = WindowedAggregator.inMemory(revenue)
+   *     .sink(dashboard::windowClosed)
+   *     .build();
+   * }</pre>
    *
    * @param aggregation what to aggregate
-   * @param sink receives each window's results when it closes, on the thread that closed it
    * @param <T> the payload type
-   * @return the aggregator
-   * @throws NullPointerException if an argument is null
+   * @return a new builder
+   * @throws NullPointerException if {@code aggregation} is null
    */
-  static <T> InMemoryWindowedAggregator<T> inMemory(
-      WindowedAggregation<T> aggregation, Consumer<WindowedAggregate> sink) {
-    return new InMemoryWindowedAggregator<>(Objects.requireNonNull(aggregation, "aggregation"),
-        Objects.requireNonNull(sink, "sink"));
+  static <T> InMemoryWindowedAggregator.Builder<T> inMemory(WindowedAggregation<T> aggregation) {
+    return new InMemoryWindowedAggregator.Builder<>(
+        Objects.requireNonNull(aggregation, "aggregation"));
   }
 }

@@ -123,7 +123,8 @@ class KafkaConsumerLagIT {
         // An Error is not the handler failing an event (which is retried) but the thread dying.
         throw new AssertionError("handler bug");
       });
-      await().atMost(WAIT).until(() -> healthy.lag().isPresent() && dying.lag().isPresent());
+      healthy.awaitAssignment(WAIT);
+      dying.awaitAssignment(WAIT);
       assertThat(health.check().status()).isEqualTo(HealthStatus.UP);
 
       publish(kafka, fatalTopic, 1);

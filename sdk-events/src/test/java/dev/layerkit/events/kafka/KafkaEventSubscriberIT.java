@@ -7,6 +7,7 @@ import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.testing.TestKafka;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.events.AtCeiling;
 import dev.layerkit.events.DeadLetters;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.RetryPolicy;
@@ -56,7 +57,7 @@ class KafkaEventSubscriberIT {
     ManualTimeSource time = new ManualTimeSource();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
-        .initialBackoff(Duration.ofSeconds(10)).build();
+        .initialBackoff(Duration.ofSeconds(10)).random(AtCeiling.RANDOM).build();
     AtomicInteger attempts = new AtomicInteger();
     List<String> handled = new CopyOnWriteArrayList<>();
     List<Event<String>> deadLetters = new CopyOnWriteArrayList<>();
@@ -99,6 +100,37 @@ class KafkaEventSubscriberIT {
           .isEqualTo(2);
       assertThat(registry.get("layerkit.events.dead-lettered").tag("group", "g").counter()
           .count()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aGroupStartingAtTheLogsEndHandlesWhatIsPublishedOnceItsMemberIsAssigned() throws Exception {
+    TestKafka kafka = TestServers.kafka();
+    String topic = kafka.newTopicName("assigned");
+    try (Admin admin = Admin.create(Map.<String, Object>of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      KafkaTopics.create(admin, topic, 3, (short) 1, Map.of(), WAIT);
+    }
+    List<String> handled = new CopyOnWriteArrayList<>();
+    try (KafkaEventPublisher<String> publisher =
+            KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.utf8()).build();
+        KafkaEventSubscriber<String> subscriber = KafkaEventSubscriber
+            .builder(kafka.bootstrapServers(), Codecs.utf8())
+            .property("auto.offset.reset", "latest").build()) {
+      publisher.publish(topic, "k", "before").join();
+      Subscription subscription = subscriber.subscribe(topic, "g", e -> handled.add(e.payload()));
+
+      // No polling: the stage completes once the member owns its partitions and has resolved
+      // "latest" for each, so nothing published from here on can fall before its start.
+      subscription.awaitAssignment(WAIT);
+      assertThat(subscription.assigned().toCompletableFuture()).isCompleted();
+      assertThat(subscription.assignedPartitions()).containsExactlyInAnyOrder(0, 1, 2);
+      for (int i = 0; i < 3; i++) {
+        publisher.publish(topic, keyOnPartition(i, 3, "after-"), "after-" + i).join();
+      }
+
+      await().atMost(WAIT).until(() -> handled.size() == 3);
+      assertThat(handled).containsExactlyInAnyOrder("after-0", "after-1", "after-2");
     }
   }
 }

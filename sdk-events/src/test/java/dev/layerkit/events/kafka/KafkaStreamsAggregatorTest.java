@@ -38,7 +38,7 @@ class KafkaStreamsAggregatorTest {
         .builder("sales", Codecs.utf8(), WindowFixture.AGGREGATION, emitted::add).build();
     List<WindowedAggregate> inMemoryEmitted = new CopyOnWriteArrayList<>();
     InMemoryWindowedAggregator<String> inMemory =
-        WindowedAggregator.inMemory(WindowFixture.AGGREGATION, inMemoryEmitted::add);
+        WindowedAggregator.inMemory(WindowFixture.AGGREGATION).sink(inMemoryEmitted::add).build();
     Properties properties = new Properties();
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "windowed-test");
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -85,7 +85,7 @@ class KafkaStreamsAggregatorTest {
         .builder("sales", Codecs.utf8(), hopping, emitted::add).build();
     List<WindowedAggregate> inMemoryEmitted = new CopyOnWriteArrayList<>();
     InMemoryWindowedAggregator<String> inMemory =
-        WindowedAggregator.inMemory(hopping, inMemoryEmitted::add);
+        WindowedAggregator.inMemory(hopping).sink(inMemoryEmitted::add).build();
     Properties properties = new Properties();
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "hopping-test");
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -24,7 +24,7 @@ class InMemoryWindowedAggregatorTest {
   void theFixedSequenceGivesTheExpectedWindowsAndDropsTheLateEvents() {
     List<WindowedAggregate> emitted = new CopyOnWriteArrayList<>();
     InMemoryWindowedAggregator<String> aggregator =
-        WindowedAggregator.inMemory(WindowFixture.AGGREGATION, emitted::add);
+        WindowedAggregator.inMemory(WindowFixture.AGGREGATION).sink(emitted::add).build();
     for (Input input : WindowFixture.SEQUENCE) {
       aggregator.accept(input.key(), input.payload(), input.timestamp());
     }
@@ -43,7 +43,7 @@ class InMemoryWindowedAggregatorTest {
   @Test
   void openWindowsAreQueryableAndRankedWhileEventsArrive() {
     InMemoryWindowedAggregator<String> aggregator =
-        WindowedAggregator.inMemory(WindowFixture.AGGREGATION, r -> { });
+        WindowedAggregator.inMemory(WindowFixture.AGGREGATION).sink(r -> { }).build();
     for (String key : List.of("x", "y", "y", "z", "z", "z", "w", "w", "w")) {
       aggregator.accept(key, "1", Instant.ofEpochSecond(3));
     }
@@ -62,8 +62,8 @@ class InMemoryWindowedAggregatorTest {
     List<WindowedAggregate> emitted = new CopyOnWriteArrayList<>();
     InMemoryWindowedAggregator<String> aggregator = WindowedAggregator.inMemory(
         WindowedAggregation.<String>builder(
-            Windows.hopping(Duration.ofSeconds(10), Duration.ofSeconds(5))).build(),
-        emitted::add);
+            Windows.hopping(Duration.ofSeconds(10), Duration.ofSeconds(5))).build())
+        .sink(emitted::add).build();
     aggregator.accept("a", "x", Instant.ofEpochSecond(1));
     aggregator.accept("a", "x", Instant.ofEpochSecond(6));
     aggregator.accept("a", "x", Instant.ofEpochSecond(12));
@@ -79,7 +79,7 @@ class InMemoryWindowedAggregatorTest {
   void aggregatesEventsFromABusSubscription() {
     List<WindowedAggregate> emitted = new CopyOnWriteArrayList<>();
     InMemoryWindowedAggregator<String> aggregator =
-        WindowedAggregator.inMemory(WindowFixture.AGGREGATION, emitted::add);
+        WindowedAggregator.inMemory(WindowFixture.AGGREGATION).sink(emitted::add).build();
     try (InMemoryEventBus bus = EventBuses.inMemory().partitions(1).build()) {
       EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
       bus.subscriber(Codecs.utf8()).subscribe("sales", "analytics", aggregator);
@@ -103,5 +103,17 @@ class InMemoryWindowedAggregatorTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("advance must be <= size");
     assertThatThrownBy(() -> Windows.tumbling(Duration.ofSeconds(1)).grace(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grace must be >= 0");
+  }
+
+  @Test
+  void theBuilderNeedsOneSinkAndEachSettingOnce() {
+    assertThatThrownBy(() -> WindowedAggregator.inMemory(WindowFixture.AGGREGATION).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("sink is not set");
+    assertThatThrownBy(() -> WindowedAggregator.inMemory(WindowFixture.AGGREGATION)
+        .sink(r -> { }).sink(r -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("sink was already set");
+    assertThatThrownBy(() -> WindowedAggregation.<String>builder(Windows.tumbling(
+        Duration.ofSeconds(1))).value(s -> 1).value(s -> 2))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("value was already set");
   }
 }

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerkit.core.time.Durations;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * upstreams:
  *   orders:
  *     strategy: least-request       # round-robin (default), weighted-round-robin, random,
- *                                   # least-request, power-of-two-choices
+ *                                   # least-request, peak-ewma
  *     endpoints: ["10.0.0.1:8081", "10.0.0.2:8081 weight=2"]
  *     outlierDetection: { consecutiveFailures: 5, baseEjectionTime: 30s }
  * routes:
@@ -61,8 +61,8 @@ import org.jspecify.annotations.Nullable;
  *     staticFiles: { classpath: web }  # or directory: /srv/web
  * }</pre>
  *
- * <p>Durations are {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 1d} or ISO-8601
- * ({@code PT2S}). API keys are given as SHA-256 hashes only, so the file holds no secret. JWT
+ * <p>Durations are in {@link Durations}' grammar: {@code 500ms}, {@code 2s}, {@code 1m},
+ * {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). API keys are given as SHA-256 hashes only, so the file holds no secret. JWT
  * authentication is configured by builder ({@link Auth#jwt()}), since its keys come from a key
  * store rather than a routes file. Rate limiters and response caches are in memory and start
  * empty after a reload.
@@ -72,7 +72,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RoutesFile implements AutoCloseable {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern ENDPOINT = Pattern.compile("([^\\s:]+|\\[[^\\]]+\\]):(\\d+)(?:\\s+weight=(\\d+))?");
 
   private final List<Route> routes;
@@ -213,10 +212,10 @@ public final class RoutesFile implements AutoCloseable {
         case "weighted-round-robin" -> LoadBalancers.weightedRoundRobin();
         case "random" -> LoadBalancers.random();
         case "least-request" -> LoadBalancers.leastRequest();
-        case "power-of-two-choices" -> LoadBalancers.powerOfTwoChoices();
+        case "peak-ewma" -> LoadBalancers.peakEwma();
         default -> {
           problems.add(where + ".strategy: '" + strategy + "' is not one of round-robin,"
-              + " weighted-round-robin, random, least-request, power-of-two-choices");
+              + " weighted-round-robin, random, least-request, peak-ewma");
           yield null;
         }
       };
@@ -483,7 +482,7 @@ public final class RoutesFile implements AutoCloseable {
         return;
       }
       try {
-        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))), resolver);
+        builder.rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(permits, period))).build(), resolver);
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
       }
@@ -544,31 +543,16 @@ public final class RoutesFile implements AutoCloseable {
 
     private @Nullable Duration duration(String where, JsonNode node) {
       String text = node.asText("").trim();
-      Matcher matcher = DURATION.matcher(text);
       try {
-        if (matcher.matches()) {
-          long amount = Long.parseLong(matcher.group(1));
-          Duration duration = switch (matcher.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-          };
-          if (!duration.isZero()) {
-            return duration;
-          }
-        } else if (text.startsWith("P") || text.startsWith("p")) {
-          Duration duration = Duration.parse(text);
-          if (!duration.isNegative() && !duration.isZero()) {
-            return duration;
-          }
+        Duration duration = Durations.parse(text);
+        if (!duration.isZero()) {
+          return duration;
         }
-      } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+      } catch (IllegalArgumentException e) {
         // reported below
       }
-      problems.add(where + ": '" + (node.isMissingNode() ? "" : text) + "' is not a positive duration"
-          + " like 500ms, 2s, 1m, 1h, 1d or PT2S");
+      problems.add(where + ": '" + (node.isMissingNode() ? "" : text) + "' is not a positive duration: expected "
+          + Durations.GRAMMAR);
       return null;
     }
 

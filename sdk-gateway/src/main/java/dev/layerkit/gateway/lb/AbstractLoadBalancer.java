@@ -4,7 +4,7 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -14,14 +14,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The machinery every strategy shares: endpoint-set snapshots, outlier ejection, active health
  * checks, slow start, panic mode, metrics. A strategy supplies {@link #prepare} (precompute its
- * data for a snapshot) and {@link #choose} (pick from a snapshot's routable endpoints).
+ * pick table for a snapshot) and {@link #choose} (pick from a snapshot's routable endpoints).
+ *
+ * <p>A <em>pick table</em> is what a strategy derives from the routable endpoints and their
+ * weights once per snapshot, so that a pick does not: smooth weighted round robin's period of
+ * indexes, the weighted random alias table, the consistent-hash node set. Strategies whose picks
+ * read only counters (round robin's turn, the endpoints' requests in flight and latencies) have
+ * none and declare {@code Void}. Per-endpoint state (requests in flight, latency, ejection) is
+ * every strategy's, in {@link EndpointState}.
  *
  * <h2>Concurrency</h2>
  *
@@ -54,9 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       has been completed or cancelled (see {@link EndpointState#release()}).</li>
  * </ul>
  *
- * @param <D> the strategy's per-snapshot data
+ * @param <T> the strategy's pick table type, {@code Void} for a strategy without one
  */
-abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadBalancer {
+abstract class AbstractLoadBalancer<T extends @Nullable Object> implements LoadBalancer {
 
   /** Slow start raises an endpoint's weight in this many steps. */
   static final int SLOW_START_STEPS = 10;
@@ -85,7 +91,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
 
   private final ReentrantLock lock = new ReentrantLock();
   // Null only until start().
-  private volatile Snapshot<D> snapshot;
+  private volatile Snapshot<T> snapshot;
   // Guarded by lock.
   private Map<String, EndpointState> states = new HashMap<>();
   private List<Endpoint> sourceEndpoints = List.of();
@@ -155,27 +161,27 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   }
 
   /**
-   * Returns the strategy's data for a new snapshot. Called under the lock, also with an empty
-   * {@code routable}.
+   * Returns the strategy's pick table for a new snapshot (null for {@code Void}). Called under the
+   * lock, also with an empty {@code routable}.
    *
    * @param routable the endpoints picks will choose from
    * @param weights their effective weights, index-aligned, divided by their gcd
    * @param uniform whether all weights are equal
    */
-  abstract D prepare(EndpointState[] routable, int[] weights, boolean uniform);
+  abstract T prepare(EndpointState[] routable, int[] weights, boolean uniform);
 
   /**
    * Chooses one endpoint of {@code snapshot.routable}, which is not empty. Must not allocate or
    * lock.
    */
-  abstract EndpointState choose(Snapshot<D> snapshot, RequestContext context);
+  abstract EndpointState choose(Snapshot<T> snapshot, RequestContext context);
 
   // ---- hot path ----
 
   @Override
   public final Endpoint pick(RequestContext context) {
     Objects.requireNonNull(context, "context");
-    Snapshot<D> s = snapshot;
+    Snapshot<T> s = snapshot;
     if (s.timed && fastNanoTime() - s.nextChange >= 0) {
       s = refreshIfDue(false);
     }
@@ -362,14 +368,14 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     }
   }
 
-  private Snapshot<D> refreshIfDue(boolean wait) {
+  private Snapshot<T> refreshIfDue(boolean wait) {
     if (wait) {
       lock.lock();
     } else if (!lock.tryLock()) {
       return snapshot;
     }
     try {
-      Snapshot<D> s = snapshot;
+      Snapshot<T> s = snapshot;
       long now = time.nanoTime();
       if (!closed && s.timed && now - s.nextChange >= 0) {
         rebuild(now);
@@ -444,13 +450,9 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     boolean panic = n > 0 && panicThreshold > 0 && available.size() * 100.0 < panicThreshold * n;
     EndpointState[] routable = panic ? all : available.toArray(new EndpointState[0]);
     int[] weights = effectiveWeights(routable, now);
-    boolean uniform = true;
-    for (int w : weights) {
-      uniform &= w == weights[0];
-    }
-    D data = prepare(routable, weights, uniform);
+    T table = prepare(routable, weights, Snapshot.isUniform(weights));
     snapshot = new Snapshot<>(endpoints, all, routable, weights, panic, available.size(), ejected, unhealthy, timed,
-        nextChange, data);
+        nextChange, table);
   }
 
   private int[] effectiveWeights(EndpointState[] routable, long now) {
@@ -484,20 +486,6 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     return (int) Math.max(slowStartMinPercent, Math.min(100, percent));
   }
 
-  /**
-   * Draws two distinct indices in {@code [0, n)} for power-of-two-choices, packed as
-   * {@code first << 32 | second} so the hot path allocates nothing; {@code n} is at least 2.
-   */
-  static long twoDistinctIndices(int n) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    int i = random.nextInt(n);
-    int j = random.nextInt(n - 1);
-    if (j >= i) {
-      j++;
-    }
-    return (long) i << 32 | j;
-  }
-
   private static int gcd(int a, int b) {
     while (b != 0) {
       int t = a % b;
@@ -507,14 +495,14 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
     return a;
   }
 
-  private Snapshot<D> emptySnapshot() {
+  private Snapshot<T> emptySnapshot() {
     return new Snapshot<>(List.of(), new EndpointState[0], new EndpointState[0], new int[0], false, 0, 0, 0, false, 0,
         prepare(new EndpointState[0], new int[0], true));
   }
 
   // ---- failure ----
 
-  private RuntimeException unavailable(Snapshot<D> s) {
+  private RuntimeException unavailable(Snapshot<T> s) {
     if (closed) {
       return new IllegalStateException("load balancer for service '" + serviceName + "' is closed");
     }
@@ -524,8 +512,8 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   // ---- diagnostics ----
 
   /** Returns the current snapshot after applying any change that time has made due. */
-  final Snapshot<D> currentSnapshot() {
-    Snapshot<D> s = snapshot;
+  final Snapshot<T> currentSnapshot() {
+    Snapshot<T> s = snapshot;
     return s.timed && time.nanoTime() - s.nextChange >= 0 ? refreshIfDue(true) : s;
   }
 
@@ -541,7 +529,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
 
   @Override
   public final List<Endpoint> availableEndpoints() {
-    Snapshot<D> s = currentSnapshot();
+    Snapshot<T> s = currentSnapshot();
     List<Endpoint> result = new ArrayList<>(s.routable.length);
     for (EndpointState state : s.routable) {
       result.add(state.endpoint);
@@ -552,7 +540,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   @Override
   public final EndpointStatus status(Endpoint endpoint) {
     Objects.requireNonNull(endpoint, "endpoint");
-    Snapshot<D> s = currentSnapshot();
+    Snapshot<T> s = currentSnapshot();
     EndpointState state = s.find(endpoint.id());
     if (state == null) {
       throw new IllegalArgumentException("endpoint '" + endpoint.id() + "' is not in the set of service '"
@@ -571,8 +559,8 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
    * Returns the snapshot for a metrics scrape: like {@link #currentSnapshot()}, but never waits for
    * the lock, so a scrape cannot block behind (or deadlock with) an update that removes meters.
    */
-  final Snapshot<D> snapshotForMetrics() {
-    Snapshot<D> s = snapshot;
+  final Snapshot<T> snapshotForMetrics() {
+    Snapshot<T> s = snapshot;
     return s.timed && fastNanoTime() - s.nextChange >= 0 ? refreshIfDue(false) : s;
   }
 
@@ -582,7 +570,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
   }
 
   private Health health() {
-    Snapshot<D> s = currentSnapshot();
+    Snapshot<T> s = currentSnapshot();
     int total = s.all.length;
     Health.Builder health;
     if (closed) {
@@ -648,7 +636,7 @@ abstract class AbstractLoadBalancer<D extends @Nullable Object> implements LoadB
 
   @Override
   public String toString() {
-    Snapshot<D> s = snapshot;
+    Snapshot<T> s = snapshot;
     return "LoadBalancers." + strategy.factoryName + "(){service=" + serviceName + ", endpoints=" + s.all.length
         + ", available=" + s.available + (s.panic ? ", panic" : "") + '}';
   }

@@ -1,9 +1,9 @@
 package dev.layerkit.gateway.lb;
 
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -162,7 +162,7 @@ public final class ActiveHealthCheck {
     private Duration timeout = DEFAULT_TIMEOUT;
     private int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
     private int healthyThreshold = DEFAULT_HEALTHY_THRESHOLD;
-    private final Set<String> given = new HashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder(@Nullable String path) {
       this.path = path;
@@ -178,8 +178,8 @@ public final class ActiveHealthCheck {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder interval(Duration interval) {
-      requireAtLeastOneMilli(interval, "interval");
-      given("interval", this.interval);
+      Arguments.atLeastOneMilli(interval, "interval");
+      settings.requireUnset("interval", this.interval);
       this.interval = interval;
       return this;
     }
@@ -194,8 +194,8 @@ public final class ActiveHealthCheck {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder timeout(Duration timeout) {
-      requireAtLeastOneMilli(timeout, "timeout");
-      given("timeout", this.timeout);
+      Arguments.atLeastOneMilli(timeout, "timeout");
+      settings.requireUnset("timeout", this.timeout);
       this.timeout = timeout;
       return this;
     }
@@ -213,7 +213,7 @@ public final class ActiveHealthCheck {
       if (threshold < 1) {
         throw new IllegalArgumentException("unhealthyThreshold must be >= 1 but was " + threshold);
       }
-      given("unhealthyThreshold", this.unhealthyThreshold);
+      settings.requireUnset("unhealthyThreshold", this.unhealthyThreshold);
       this.unhealthyThreshold = threshold;
       return this;
     }
@@ -231,7 +231,7 @@ public final class ActiveHealthCheck {
       if (threshold < 1) {
         throw new IllegalArgumentException("healthyThreshold must be >= 1 but was " + threshold);
       }
-      given("healthyThreshold", this.healthyThreshold);
+      settings.requireUnset("healthyThreshold", this.healthyThreshold);
       this.healthyThreshold = threshold;
       return this;
     }
@@ -243,19 +243,6 @@ public final class ActiveHealthCheck {
      */
     public ActiveHealthCheck build() {
       return new ActiveHealthCheck(this);
-    }
-
-    private void given(String name, Object current) {
-      if (!given.add(name)) {
-        throw new IllegalStateException(name + " was already set to " + current);
-      }
-    }
-
-    private static void requireAtLeastOneMilli(Duration duration, String name) {
-      Objects.requireNonNull(duration, name);
-      if (duration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(name + " must be >= 1ms but was " + duration);
-      }
     }
   }
 }

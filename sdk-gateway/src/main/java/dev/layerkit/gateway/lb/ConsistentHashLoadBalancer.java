@@ -40,7 +40,7 @@ final class ConsistentHashLoadBalancer extends AbstractLoadBalancer<@Nullable Co
       throw new IllegalArgumentException("consistentHash balancer of service '" + serviceName
           + "' needs a RequestContext with a key (RequestContext.ofKey) but got " + context);
     }
-    ConsistentHash<Endpoint> hash = snapshot.data;
+    ConsistentHash<Endpoint> hash = snapshot.pickTable;
     EndpointState state = snapshot.find(hash.nodeFor(context.keyHash()).id());
     return state;
   }

@@ -1,15 +1,14 @@
 package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -53,7 +52,7 @@ public final class DnsEndpointSource implements EndpointSource {
   /** How often the name is re-resolved unless set otherwise. */
   public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(5);
 
-  private static final Logger log = LoggerFactory.getLogger(DnsEndpointSource.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DnsEndpointSource.class);
 
   private final String hostName;
   private final int port;
@@ -94,7 +93,7 @@ public final class DnsEndpointSource implements EndpointSource {
       try {
         addresses = resolver.resolve(hostName);
       } catch (UnknownHostException | RuntimeException e) {
-        log.warn("resolving {} failed; keeping its {} known endpoints: {}", hostName, delegate.endpoints().size(),
+        LOG.warn("resolving {} failed; keeping its {} known endpoints: {}", hostName, delegate.endpoints().size(),
             e.toString());
         return false;
       }
@@ -143,7 +142,7 @@ public final class DnsEndpointSource implements EndpointSource {
       }
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again; keep the schedule alive.
-      log.warn("refreshing endpoints of {} failed", hostName, e);
+      LOG.warn("refreshing endpoints of {} failed", hostName, e);
     }
   }
 
@@ -168,7 +167,7 @@ public final class DnsEndpointSource implements EndpointSource {
     private HostResolver resolver = HostResolver.system();
     private @Nullable ScheduledExecutorService scheduler;
     private int weight = Endpoint.DEFAULT_WEIGHT;
-    private final Set<String> given = new HashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder(String hostName, int port) {
       Arguments.notBlank(hostName, "hostName");
@@ -189,11 +188,8 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder refreshInterval(Duration refreshInterval) {
-      Objects.requireNonNull(refreshInterval, "refreshInterval");
-      if (refreshInterval.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException("refreshInterval must be >= 1ms but was " + refreshInterval);
-      }
-      given("refreshInterval", this.refreshInterval);
+      Arguments.atLeastOneMilli(refreshInterval, "refreshInterval");
+      settings.requireUnset("refreshInterval", this.refreshInterval);
       this.refreshInterval = refreshInterval;
       return this;
     }
@@ -208,7 +204,7 @@ public final class DnsEndpointSource implements EndpointSource {
      */
     public Builder resolver(HostResolver resolver) {
       Objects.requireNonNull(resolver, "resolver");
-      given("resolver", this.resolver);
+      settings.requireUnset("resolver", this.resolver);
       this.resolver = resolver;
       return this;
     }
@@ -224,7 +220,7 @@ public final class DnsEndpointSource implements EndpointSource {
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       Objects.requireNonNull(scheduler, "scheduler");
-      given("scheduler", this.scheduler);
+      settings.requireUnset("scheduler", this.scheduler);
       this.scheduler = scheduler;
       return this;
     }
@@ -242,7 +238,7 @@ public final class DnsEndpointSource implements EndpointSource {
       if (weight > Endpoint.MAX_WEIGHT) {
         throw new IllegalArgumentException("weight must be <= " + Endpoint.MAX_WEIGHT + " but was " + weight);
       }
-      given("weight", this.weight);
+      settings.requireUnset("weight", this.weight);
       this.weight = weight;
       return this;
     }
@@ -254,12 +250,6 @@ public final class DnsEndpointSource implements EndpointSource {
      */
     public DnsEndpointSource build() {
       return new DnsEndpointSource(this, scheduler != null ? scheduler : SharedScheduler.get());
-    }
-
-    private void given(String name, @Nullable Object current) {
-      if (!given.add(name)) {
-        throw new IllegalStateException(name + " was already set to " + current);
-      }
     }
   }
 }

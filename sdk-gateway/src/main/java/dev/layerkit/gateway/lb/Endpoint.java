@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -235,9 +236,7 @@ public final class Endpoint {
     private int weight = DEFAULT_WEIGHT;
     private @Nullable String zone;
     private final Map<String, String> metadata = new LinkedHashMap<>();
-    private boolean idSet;
-    private boolean weightSet;
-    private boolean zoneSet;
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder(String host, int port) {
       Arguments.notBlank(host, "host");
@@ -260,11 +259,8 @@ public final class Endpoint {
      */
     public Builder id(String id) {
       Arguments.notBlank(id, "id");
-      if (idSet) {
-        throw new IllegalStateException("id was already set to '" + this.id + "'");
-      }
+      settings.requireUnset("id", this.id);
       this.id = id;
-      this.idSet = true;
       return this;
     }
 
@@ -281,11 +277,8 @@ public final class Endpoint {
       if (weight > MAX_WEIGHT) {
         throw new IllegalArgumentException("weight must be <= " + MAX_WEIGHT + " but was " + weight);
       }
-      if (weightSet) {
-        throw new IllegalStateException("weight was already set to " + this.weight);
-      }
+      settings.requireUnset("weight", this.weight);
       this.weight = weight;
-      this.weightSet = true;
       return this;
     }
 
@@ -300,11 +293,8 @@ public final class Endpoint {
      */
     public Builder zone(String zone) {
       Arguments.notBlank(zone, "zone");
-      if (zoneSet) {
-        throw new IllegalStateException("zone was already set to '" + this.zone + "'");
-      }
+      settings.requireUnset("zone", this.zone);
       this.zone = zone;
-      this.zoneSet = true;
       return this;
     }
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class HealthProber {
 
-  private static final Logger log = LoggerFactory.getLogger(HealthProber.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HealthProber.class);
 
   private final AbstractLoadBalancer<?> balancer;
   private final ActiveHealthCheck check;
@@ -77,7 +77,7 @@ final class HealthProber {
       }
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again; keep probing.
-      log.warn("health-check round of service '{}' failed", balancer.serviceName, e);
+      LOG.warn("health-check round of service '{}' failed", balancer.serviceName, e);
     }
   }
 
@@ -92,7 +92,7 @@ final class HealthProber {
         balancer.onProbe(state, passed, check);
       }
     } catch (RuntimeException e) {
-      log.warn("health probe of {} failed unexpectedly", state.id, e);
+      LOG.warn("health probe of {} failed unexpectedly", state.id, e);
     } finally {
       state.probing.set(false);
     }
@@ -103,7 +103,7 @@ final class HealthProber {
       socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), timeoutMillis);
       return true;
     } catch (IOException e) {
-      log.debug("TCP probe of {} failed: {}", endpoint.id(), e.toString());
+      LOG.debug("TCP probe of {} failed: {}", endpoint.id(), e.toString());
       return false;
     }
   }
@@ -119,12 +119,12 @@ final class HealthProber {
           .build();
       int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
       if (status < 200 || status > 299) {
-        log.debug("HTTP probe of {} answered {}", endpoint.id(), status);
+        LOG.debug("HTTP probe of {} answered {}", endpoint.id(), status);
         return false;
       }
       return true;
     } catch (IOException | IllegalArgumentException e) {
-      log.debug("HTTP probe of {} failed: {}", endpoint.id(), e.toString());
+      LOG.debug("HTTP probe of {} failed: {}", endpoint.id(), e.toString());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

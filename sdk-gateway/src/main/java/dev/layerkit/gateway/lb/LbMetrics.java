@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.function.ToIntFunction;
 
 /**
- * A balancer's Micrometer meters, all tagged {@code service}:
+ * A balancer's Micrometer meters, all tagged {@code name} with the service name (the tag
+ * {@code ResiliencePolicy}'s meters and the other blocks' use for the instance):
  *
  * <ul>
  *   <li>{@code layerkit.lb.endpoints} (gauge, tag {@code state} = {@code total}, {@code available},
@@ -37,7 +38,7 @@ final class LbMetrics {
 
   LbMetrics(MeterRegistry registry, AbstractLoadBalancer<?> balancer) {
     this.registry = registry;
-    this.tags = Tags.of("service", balancer.serviceName);
+    this.tags = Tags.of("name", balancer.serviceName);
     balancerMeters.add(endpointGauge(balancer, "total", s -> s.all.length));
     balancerMeters.add(endpointGauge(balancer, "available", s -> s.available));
     balancerMeters.add(endpointGauge(balancer, "ejected", s -> s.ejected));

@@ -16,7 +16,7 @@ import java.util.List;
  * outcomes.
  *
  * <pre>{@code
- * LoadBalancer lb = LoadBalancers.powerOfTwoChoices()
+ * LoadBalancer lb = LoadBalancers.peakEwma()
  *     .serviceName("orders")
  *     .endpointSource(EndpointSource.dns("orders.default.svc.cluster.local", 8080).build())
  *     .outlierDetection(OutlierDetection.ofDefaults())

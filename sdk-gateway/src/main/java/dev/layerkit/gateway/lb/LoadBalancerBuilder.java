@@ -3,14 +3,13 @@ package dev.layerkit.gateway.lb;
 import dev.layerkit.core.hash.MaglevHash;
 import dev.layerkit.core.hash.NodeSetBuilder;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -66,7 +65,7 @@ public final class LoadBalancerBuilder {
   Duration latencyDecay = DEFAULT_LATENCY_DECAY;
   Supplier<? extends NodeSetBuilder<Endpoint, ?>> hashFactory = MaglevHash::builder;
   boolean writableStackTrace;
-  private final Set<String> given = new HashSet<>();
+  private final BuilderSettings settings = new BuilderSettings();
 
   LoadBalancerBuilder(Strategy strategy) {
     this.strategy = strategy;
@@ -89,7 +88,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder serviceName(String serviceName) {
     Arguments.notBlank(serviceName, "serviceName");
-    given("serviceName", this.serviceName);
+    settings.requireUnset("serviceName", this.serviceName);
     this.serviceName = serviceName;
     return this;
   }
@@ -105,7 +104,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder endpointSource(EndpointSource source) {
     Objects.requireNonNull(source, "source");
-    given("endpointSource", this.endpointSource);
+    settings.requireUnset("endpointSource", this.endpointSource);
     this.endpointSource = source;
     return this;
   }
@@ -135,15 +134,15 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder timeSource(TimeSource timeSource) {
     Objects.requireNonNull(timeSource, "timeSource");
-    given("timeSource", this.timeSource);
+    settings.requireUnset("timeSource", this.timeSource);
     this.timeSource = timeSource;
     return this;
   }
 
   /**
-   * Registers the balancer's meters ({@code layerkit.lb.*}, tagged with the service) in
-   * {@code registry}. Costs a pick one uncontended counter increment; meters are read only when
-   * scraped. Off by default.
+   * Registers the balancer's meters ({@code layerkit.lb.*}, tagged {@code name} with the service
+   * name) in {@code registry}. Costs a pick one uncontended counter increment; meters are read
+   * only when scraped. Off by default.
    *
    * @param registry the registry
    * @return this builder
@@ -152,7 +151,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder meterRegistry(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    given("meterRegistry", this.meterRegistry);
+    settings.requireUnset("meterRegistry", this.meterRegistry);
     this.meterRegistry = registry;
     return this;
   }
@@ -167,7 +166,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder outlierDetection(OutlierDetection outlierDetection) {
     Objects.requireNonNull(outlierDetection, "outlierDetection");
-    given("outlierDetection", this.outlierDetection);
+    settings.requireUnset("outlierDetection", this.outlierDetection);
     this.outlierDetection = outlierDetection;
     return this;
   }
@@ -182,7 +181,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder activeHealthCheck(ActiveHealthCheck activeHealthCheck) {
     Objects.requireNonNull(activeHealthCheck, "activeHealthCheck");
-    given("activeHealthCheck", this.activeHealthCheck);
+    settings.requireUnset("activeHealthCheck", this.activeHealthCheck);
     this.activeHealthCheck = activeHealthCheck;
     return this;
   }
@@ -199,7 +198,7 @@ public final class LoadBalancerBuilder {
    */
   public LoadBalancerBuilder scheduler(ScheduledExecutorService scheduler) {
     Objects.requireNonNull(scheduler, "scheduler");
-    given("scheduler", this.scheduler);
+    settings.requireUnset("scheduler", this.scheduler);
     this.scheduler = scheduler;
     return this;
   }
@@ -220,15 +219,12 @@ public final class LoadBalancerBuilder {
    *     {@code consistentHash}
    */
   public LoadBalancerBuilder slowStart(Duration window) {
-    Objects.requireNonNull(window, "window");
-    if (window.compareTo(Duration.ofMillis(1)) < 0) {
-      throw new IllegalArgumentException("slowStart window must be >= 1ms but was " + window);
-    }
+    Arguments.atLeastOneMilli(window, "slowStart window");
     if (!strategy.weighted) {
       throw new IllegalStateException("slowStart does not apply to " + strategy.factoryName
-          + ", which does not follow weights; use weightedRoundRobin, random, leastRequest or powerOfTwoChoices");
+          + ", which does not follow weights; use weightedRoundRobin, random, leastRequest or peakEwma");
     }
-    given("slowStart", this.slowStart);
+    settings.requireUnset("slowStart", this.slowStart);
     this.slowStart = window;
     return this;
   }
@@ -246,7 +242,7 @@ public final class LoadBalancerBuilder {
     if (percent < 1 || percent > 100) {
       throw new IllegalArgumentException("slowStartMinWeightPercent must be in [1, 100] but was " + percent);
     }
-    given("slowStartMinWeightPercent", this.slowStartMinWeightPercent);
+    settings.requireUnset("slowStartMinWeightPercent", this.slowStartMinWeightPercent);
     this.slowStartMinWeightPercent = percent;
     return this;
   }
@@ -268,30 +264,27 @@ public final class LoadBalancerBuilder {
     if (!(percent >= 0 && percent <= 100)) {
       throw new IllegalArgumentException("panicThreshold must be in [0, 100] but was " + percent);
     }
-    given("panicThreshold", this.panicThreshold);
+    settings.requireUnset("panicThreshold", this.panicThreshold);
     this.panicThreshold = percent;
     return this;
   }
 
   /**
-   * Sets the time constant of the peak-EWMA latency average of {@code powerOfTwoChoices}: how
+   * Sets the time constant of the peak-EWMA latency average of {@code peakEwma}: how
    * fast old latencies fade. Default 10 s.
    *
    * @param tau the time constant, at least 1 ms
    * @return this builder
    * @throws NullPointerException if {@code tau} is null
    * @throws IllegalArgumentException if {@code tau} is shorter than 1 ms
-   * @throws IllegalStateException if already set, or the strategy is not {@code powerOfTwoChoices}
+   * @throws IllegalStateException if already set, or the strategy is not {@code peakEwma}
    */
   public LoadBalancerBuilder latencyDecay(Duration tau) {
-    Objects.requireNonNull(tau, "tau");
-    if (tau.compareTo(Duration.ofMillis(1)) < 0) {
-      throw new IllegalArgumentException("latencyDecay must be >= 1ms but was " + tau);
-    }
+    Arguments.atLeastOneMilli(tau, "latencyDecay");
     if (strategy != Strategy.PEAK_EWMA) {
-      throw new IllegalStateException("latencyDecay applies to powerOfTwoChoices only, not " + strategy.factoryName);
+      throw new IllegalStateException("latencyDecay applies to peakEwma only, not " + strategy.factoryName);
     }
-    given("latencyDecay", this.latencyDecay);
+    settings.requireUnset("latencyDecay", this.latencyDecay);
     this.latencyDecay = tau;
     return this;
   }
@@ -305,7 +298,7 @@ public final class LoadBalancerBuilder {
    * @throws IllegalStateException if already set
    */
   public LoadBalancerBuilder writableStackTrace(boolean writableStackTrace) {
-    given("writableStackTrace", this.writableStackTrace);
+    settings.requireUnset("writableStackTrace", this.writableStackTrace);
     this.writableStackTrace = writableStackTrace;
     return this;
   }
@@ -331,12 +324,6 @@ public final class LoadBalancerBuilder {
 
   ScheduledExecutorService scheduler() {
     return scheduler != null ? scheduler : SharedScheduler.get();
-  }
-
-  private void given(String name, @Nullable Object current) {
-    if (!given.add(name)) {
-      throw new IllegalStateException(name + " was already set to " + current);
-    }
   }
 
   @Override

@@ -22,13 +22,22 @@ import java.util.function.Supplier;
  *       <td>endpoints of different capacity, predictable spread</td></tr>
  *   <tr><td>{@link #random()}</td><td>at random, by weight</td>
  *       <td>many independent clients, no shared counter wanted</td></tr>
- *   <tr><td>{@link #leastRequest()}</td><td>the less busy of two random endpoints</td>
+ *   <tr><td>{@link #leastRequest()}</td><td>of two random endpoints, the one with fewer requests
+ *       in flight</td>
  *       <td>requests of varying cost; the usual default</td></tr>
- *   <tr><td>{@link #powerOfTwoChoices()}</td><td>the cheaper of two by latency x load (peak EWMA)</td>
+ *   <tr><td>{@link #peakEwma()}</td><td>of two random endpoints, the cheaper by latency x load</td>
  *       <td>endpoints whose speed varies (noisy neighbours, GC, remote zones)</td></tr>
- *   <tr><td>{@link #consistentHash()}</td><td>by the request's key</td>
- *       <td>affinity: per-user caches, sticky sessions</td></tr>
+ *   <tr><td>{@link #consistentHash()}</td><td>by the request's key (Maglev: even load; a few
+ *       other keys move when an endpoint leaves)</td>
+ *       <td>affinity: per-user caches</td></tr>
+ *   <tr><td>{@link #consistentHash(Supplier)} with a {@link HashRing}</td><td>by the request's key;
+ *       only the leaving endpoint's keys move</td>
+ *       <td>strict stickiness: sticky sessions, per-key state held by one endpoint</td></tr>
  * </table>
+ *
+ * <p>{@code leastRequest} and {@code peakEwma} both sample two endpoints (the "power of two
+ * choices"); they differ in what they compare: requests in flight, or a latency estimate times
+ * them.
  *
  * <p>Every strategy's {@code pick} is lock-free and allocation-free (see {@link LoadBalancer});
  * {@code benchmarks/README.md} has its cost at 10, 100 and 1,000 endpoints.
@@ -77,8 +86,8 @@ public final class LoadBalancers {
   }
 
   /**
-   * Starts a least-request balancer: the power of two choices over outstanding requests (two
-   * random endpoints, the one with fewer requests in flight per unit of weight wins).
+   * Starts a least-request balancer: of two random endpoints (the power of two choices), the one
+   * with fewer requests in flight per unit of weight wins.
    *
    * @return a builder
    */
@@ -87,8 +96,8 @@ public final class LoadBalancers {
   }
 
   /**
-   * Starts a latency-aware power-of-two-choices balancer with peak EWMA, as Finagle and Linkerd:
-   * of two random endpoints, the one with the lower {@code latency * (outstanding + 1) / weight}
+   * Starts a peak-EWMA balancer, latency-aware as Finagle's and Linkerd's: of two random endpoints
+   * (the power of two choices), the one with the lower {@code latency * (outstanding + 1) / weight}
    * wins, where latency is a moving average that jumps up at once on a slow response and decays
    * slowly ({@link LoadBalancerBuilder#latencyDecay}).
    *
@@ -99,13 +108,28 @@ public final class LoadBalancers {
    *
    * @return a builder
    */
-  public static LoadBalancerBuilder powerOfTwoChoices() {
+  public static LoadBalancerBuilder peakEwma() {
     return new LoadBalancerBuilder(Strategy.PEAK_EWMA);
   }
 
   /**
    * Starts a consistent-hash balancer on {@link MaglevHash} (O(1) lookups, even load): requests
    * are routed by {@link RequestContext#keyHash()}, which every pick must carry.
+   *
+   * <p><b>Not strictly sticky.</b> When an endpoint leaves the routable set (removed, ejected or
+   * failing health checks), its keys move to the others, and Maglev also moves a few keys between
+   * endpoints that stayed: with five endpoints and 10,000 keys, removing one moved its own 2,000
+   * or so and 6 to 12 others (about 0.1%). The same happens in reverse when it comes back. Where
+   * every key must stay on its endpoint while that endpoint is routable (sticky sessions, state
+   * held by one instance), use a {@link HashRing}, which moves only the leaving endpoint's keys,
+   * at the cost of a binary search per pick and a less even load:
+   *
+   * <pre>{@code
+   * LoadBalancer lb = LoadBalancers.consistentHash(() -> HashRing.<Endpoint>builder())
+   *     .serviceName("sessions")
+   *     .endpoints(endpoints)
+   *     .build();
+   * }</pre>
    *
    * @return a builder
    */
@@ -115,7 +139,8 @@ public final class LoadBalancers {
 
   /**
    * Starts a consistent-hash balancer on another sdk-core {@link ConsistentHash}, for example a
-   * {@link HashRing} with fewer virtual nodes:
+   * {@link HashRing} for strict stickiness (only a leaving endpoint's keys move; see
+   * {@link #consistentHash()}), here with fewer virtual nodes:
    * {@code consistentHash(() -> HashRing.<Endpoint>builder().virtualNodes(100))}. The supplier is
    * called for each new snapshot; the balancer adds the routable endpoints with their weights and
    * sets the node id to {@link Endpoint#id()}, so the builder must not have an id function set.

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class MutableEndpointSource implements EndpointSource {
 
-  private static final Logger log = LoggerFactory.getLogger(MutableEndpointSource.class);
+  private static final Logger LOG = LoggerFactory.getLogger(MutableEndpointSource.class);
 
   private final Object lock = new Object();
   private final CopyOnWriteArrayList<Registration> listeners = new CopyOnWriteArrayList<>();
@@ -104,7 +104,7 @@ public final class MutableEndpointSource implements EndpointSource {
       try {
         listener.accept(set);
       } catch (RuntimeException e) {
-        log.warn("endpoint listener {} failed on {}", listener, set, e);
+        LOG.warn("endpoint listener {} failed on {}", listener, set, e);
       }
     }
 

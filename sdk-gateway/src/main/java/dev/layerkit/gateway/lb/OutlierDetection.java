@@ -1,10 +1,9 @@
 package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Passive health checking: when the requests a balancer sends to an endpoint keep failing, it
@@ -237,7 +236,7 @@ public final class OutlierDetection {
     private Duration baseEjectionTime = DEFAULT_BASE_EJECTION_TIME;
     private Duration maxEjectionTime = DEFAULT_MAX_EJECTION_TIME;
     private int maxEjectionPercent = DEFAULT_MAX_EJECTION_PERCENT;
-    private final Set<String> given = new HashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder() {}
 
@@ -252,7 +251,7 @@ public final class OutlierDetection {
      */
     public Builder consecutiveFailures(int consecutiveFailures) {
       Arguments.notNegative(consecutiveFailures, "consecutiveFailures");
-      given("consecutiveFailures", this.consecutiveFailures);
+      settings.requireUnset("consecutiveFailures", this.consecutiveFailures);
       this.consecutiveFailures = consecutiveFailures;
       return this;
     }
@@ -270,7 +269,7 @@ public final class OutlierDetection {
       if (!(percent > 0 && percent <= 100)) {
         throw new IllegalArgumentException("failureRateThreshold must be in (0, 100] but was " + percent);
       }
-      given("failureRateThreshold", this.failureRateThreshold);
+      settings.requireUnset("failureRateThreshold", this.failureRateThreshold);
       this.failureRateThreshold = percent;
       return this;
     }
@@ -285,8 +284,8 @@ public final class OutlierDetection {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder failureRateWindow(Duration window) {
-      requireAtLeastOneMilli(window, "failureRateWindow");
-      given("failureRateWindow", this.failureRateWindow);
+      Arguments.atLeastOneMilli(window, "failureRateWindow");
+      settings.requireUnset("failureRateWindow", this.failureRateWindow);
       this.failureRateWindow = window;
       return this;
     }
@@ -305,7 +304,7 @@ public final class OutlierDetection {
       if (minimumRequests < 1) {
         throw new IllegalArgumentException("failureRateMinimumRequests must be >= 1 but was " + minimumRequests);
       }
-      given("failureRateMinimumRequests", this.failureRateMinimumRequests);
+      settings.requireUnset("failureRateMinimumRequests", this.failureRateMinimumRequests);
       this.failureRateMinimumRequests = minimumRequests;
       return this;
     }
@@ -321,8 +320,8 @@ public final class OutlierDetection {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder baseEjectionTime(Duration baseEjectionTime) {
-      requireAtLeastOneMilli(baseEjectionTime, "baseEjectionTime");
-      given("baseEjectionTime", this.baseEjectionTime);
+      Arguments.atLeastOneMilli(baseEjectionTime, "baseEjectionTime");
+      settings.requireUnset("baseEjectionTime", this.baseEjectionTime);
       this.baseEjectionTime = baseEjectionTime;
       return this;
     }
@@ -338,8 +337,8 @@ public final class OutlierDetection {
      * @throws IllegalStateException if already set on this builder
      */
     public Builder maxEjectionTime(Duration maxEjectionTime) {
-      requireAtLeastOneMilli(maxEjectionTime, "maxEjectionTime");
-      given("maxEjectionTime", this.maxEjectionTime);
+      Arguments.atLeastOneMilli(maxEjectionTime, "maxEjectionTime");
+      settings.requireUnset("maxEjectionTime", this.maxEjectionTime);
       this.maxEjectionTime = maxEjectionTime;
       return this;
     }
@@ -357,7 +356,7 @@ public final class OutlierDetection {
       if (percent < 0 || percent > 100) {
         throw new IllegalArgumentException("maxEjectionPercent must be in [0, 100] but was " + percent);
       }
-      given("maxEjectionPercent", this.maxEjectionPercent);
+      settings.requireUnset("maxEjectionPercent", this.maxEjectionPercent);
       this.maxEjectionPercent = percent;
       return this;
     }
@@ -379,19 +378,6 @@ public final class OutlierDetection {
             + " but was " + maxEjectionTime);
       }
       return new OutlierDetection(this);
-    }
-
-    private void given(String name, Object current) {
-      if (!given.add(name)) {
-        throw new IllegalStateException(name + " was already set to " + current);
-      }
-    }
-
-    private static void requireAtLeastOneMilli(Duration duration, String name) {
-      Objects.requireNonNull(duration, name);
-      if (duration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(name + " must be >= 1ms but was " + duration);
-      }
     }
   }
 }

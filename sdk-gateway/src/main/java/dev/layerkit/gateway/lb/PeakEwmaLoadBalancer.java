@@ -1,8 +1,10 @@
 package dev.layerkit.gateway.lb;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * Latency-aware power of two choices with peak EWMA, as in Finagle's {@code PeakEwma} and
- * Linkerd's balancer: draw two distinct endpoints at random and take the one with the lower cost
+ * Peak EWMA, latency-aware as Finagle's {@code PeakEwma} and Linkerd's balancer: of two random
+ * endpoints (the power of two choices), the one with the lower cost
  * {@code latency * (outstanding + 1) / weight}.
  *
  * <p>{@code latency} is an exponentially weighted moving average of completion latencies with
@@ -16,10 +18,10 @@ package dev.layerkit.gateway.lb;
  * still scales with load and weight, so a burst that finds every endpoint new and busy spreads as
  * least request would.
  *
- * <p>Cost per pick: at most one {@code exp} and no clock read (see {@link #choose}); per
+ * <p>Cost per pick: at most one {@code exp} and no clock read (see {@link #prefersFirst}); per
  * completion, one clock read and one {@code exp}. No lock, no allocation.
  */
-final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
+final class PeakEwmaLoadBalancer extends TwoChoicesLoadBalancer {
 
   /** The latency assumed for an endpoint that has requests in flight but has never completed one. */
   static final double PENALTY = 1e18;
@@ -29,22 +31,9 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
   }
 
   @Override
-  Boolean prepare(EndpointState[] routable, int[] weights, boolean uniform) {
-    return Boolean.TRUE;
-  }
-
-  @Override
-  EndpointState choose(Snapshot<Boolean> snapshot, RequestContext context) {
-    EndpointState[] routable = snapshot.routable;
-    int n = routable.length;
-    if (n == 1) {
-      return routable[0];
-    }
-    long pair = twoDistinctIndices(n);
-    int i = (int) (pair >>> 32);
-    int j = (int) pair;
-    EndpointState a = routable[i];
-    EndpointState b = routable[j];
+  boolean prefersFirst(Snapshot<@Nullable Void> snapshot, int i, int j) {
+    EndpointState a = snapshot.routable[i];
+    EndpointState b = snapshot.routable[j];
     double costA;
     double costB;
     if (a.hasLatency && b.hasLatency) {
@@ -69,7 +58,7 @@ final class PeakEwmaLoadBalancer extends AbstractLoadBalancer<Boolean> {
       costA /= snapshot.weights[i];
       costB /= snapshot.weights[j];
     }
-    return costA <= costB ? a : b;
+    return costA <= costB;
   }
 
   /**

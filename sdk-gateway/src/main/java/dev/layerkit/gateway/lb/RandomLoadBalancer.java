@@ -28,7 +28,7 @@ final class RandomLoadBalancer extends AbstractLoadBalancer<RandomLoadBalancer.@
   @Override
   EndpointState choose(Snapshot<@Nullable AliasTable> snapshot, RequestContext context) {
     EndpointState[] routable = snapshot.routable;
-    AliasTable table = snapshot.data;
+    AliasTable table = snapshot.pickTable;
     long r = ThreadLocalRandom.current().nextLong();
     // Lemire's multiply-shift maps the high 32 bits onto [0, n) without a division.
     int slot = (int) (((r >>> 32) * routable.length) >>> 32);

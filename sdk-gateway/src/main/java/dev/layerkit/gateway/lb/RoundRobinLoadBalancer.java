@@ -1,12 +1,13 @@
 package dev.layerkit.gateway.lb;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Plain round robin: endpoints in turn, weights ignored. One shared counter; a pick is one
  * {@code getAndIncrement} and a modulo.
  */
-final class RoundRobinLoadBalancer extends AbstractLoadBalancer<Boolean> {
+final class RoundRobinLoadBalancer extends AbstractLoadBalancer<@Nullable Void> {
 
   private final AtomicInteger next = new AtomicInteger();
 
@@ -15,12 +16,12 @@ final class RoundRobinLoadBalancer extends AbstractLoadBalancer<Boolean> {
   }
 
   @Override
-  Boolean prepare(EndpointState[] routable, int[] weights, boolean uniform) {
-    return Boolean.TRUE;
+  @Nullable Void prepare(EndpointState[] routable, int[] weights, boolean uniform) {
+    return null;
   }
 
   @Override
-  EndpointState choose(Snapshot<Boolean> snapshot, RequestContext context) {
+  EndpointState choose(Snapshot<@Nullable Void> snapshot, RequestContext context) {
     EndpointState[] routable = snapshot.routable;
     return routable[(next.getAndIncrement() & Integer.MAX_VALUE) % routable.length];
   }

@@ -40,7 +40,7 @@ final class SmoothWeightedRoundRobin extends AbstractLoadBalancer<int[]> {
   @Override
   EndpointState choose(Snapshot<int[]> snapshot, RequestContext context) {
     EndpointState[] routable = snapshot.routable;
-    int[] sequence = snapshot.data;
+    int[] sequence = snapshot.pickTable;
     int i = next.getAndIncrement() & Integer.MAX_VALUE;
     return sequence.length == 0 ? routable[i % routable.length] : routable[sequence[i % sequence.length]];
   }

@@ -5,15 +5,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable view of a balancer's endpoints at one moment: every endpoint, the ones picks choose
- * from ({@link #routable}) with their effective weights, and the strategy's precomputed data.
+ * from ({@link #routable}) with their effective weights, and the strategy's pick table.
  * Published through one volatile field, so a pick reads a consistent set without locks.
  *
  * <p>{@link #find(String)} looks an endpoint's state up by id in an open-addressing table (linear
  * probing, at most half full), which is what keeps completion feedback allocation-free.
  *
- * @param <D> the strategy's data type
+ * @param <T> the strategy's pick table type (see {@link AbstractLoadBalancer})
  */
-final class Snapshot<D extends @Nullable Object> {
+final class Snapshot<T extends @Nullable Object> {
 
   final List<Endpoint> endpoints;
   final EndpointState[] all;
@@ -28,12 +28,13 @@ final class Snapshot<D extends @Nullable Object> {
   /** Whether something changes by time alone (an ejection ends, a ramp steps) at {@link #nextChange}. */
   final boolean timed;
   final long nextChange;
-  final D data;
-  private final EndpointState[] table;
+  /** The strategy's pick table, built by {@link AbstractLoadBalancer#prepare}. */
+  final T pickTable;
+  private final EndpointState[] byId;
   private final int mask;
 
   Snapshot(List<Endpoint> endpoints, EndpointState[] all, EndpointState[] routable, int[] weights, boolean panic,
-      int available, int ejected, int unhealthy, boolean timed, long nextChange, D data) {
+      int available, int ejected, int unhealthy, boolean timed, long nextChange, T pickTable) {
     this.endpoints = endpoints;
     this.all = all;
     this.routable = routable;
@@ -45,16 +46,16 @@ final class Snapshot<D extends @Nullable Object> {
     this.unhealthy = unhealthy;
     this.timed = timed;
     this.nextChange = nextChange;
-    this.data = data;
+    this.pickTable = pickTable;
     int capacity = Integer.highestOneBit(Math.max(2, all.length) * 2 - 1) << 1;
-    this.table = new EndpointState[capacity];
+    this.byId = new EndpointState[capacity];
     this.mask = capacity - 1;
     for (EndpointState state : all) {
       int i = spread(state.id.hashCode()) & mask;
-      while (table[i] != null) {
+      while (byId[i] != null) {
         i = (i + 1) & mask;
       }
-      table[i] = state;
+      byId[i] = state;
     }
   }
 
@@ -62,7 +63,7 @@ final class Snapshot<D extends @Nullable Object> {
   @Nullable EndpointState find(String id) {
     int i = spread(id.hashCode()) & mask;
     EndpointState state;
-    while ((state = table[i]) != null) {
+    while ((state = byId[i]) != null) {
       if (state.id == id || state.id.equals(id)) {
         return state;
       }
@@ -76,7 +77,8 @@ final class Snapshot<D extends @Nullable Object> {
     return h ^ (h >>> 16);
   }
 
-  private static boolean isUniform(int[] weights) {
+  /** Returns whether all weights are equal (true for none). */
+  static boolean isUniform(int[] weights) {
     for (int w : weights) {
       if (w != weights[0]) {
         return false;

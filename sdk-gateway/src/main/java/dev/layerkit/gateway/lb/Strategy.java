@@ -8,7 +8,7 @@ enum Strategy {
   WEIGHTED_ROUND_ROBIN("weightedRoundRobin", true, SmoothWeightedRoundRobin::new),
   RANDOM("random", true, RandomLoadBalancer::new),
   LEAST_REQUEST("leastRequest", true, LeastRequestLoadBalancer::new),
-  PEAK_EWMA("powerOfTwoChoices", true, PeakEwmaLoadBalancer::new),
+  PEAK_EWMA("peakEwma", true, PeakEwmaLoadBalancer::new),
   CONSISTENT_HASH("consistentHash", false, ConsistentHashLoadBalancer::new);
 
   final String factoryName;

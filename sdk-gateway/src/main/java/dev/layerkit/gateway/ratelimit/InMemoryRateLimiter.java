@@ -3,8 +3,7 @@ package dev.layerkit.gateway.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import dev.layerkit.gateway.ratelimit.internal.RateLimitArguments;
@@ -14,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -40,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * most twice that plus two seconds after: by then their bucket is full, so dropping it and
  * starting a new full one later changes nothing. (The margin lets a hot key's lookups read its
  * entry without writing it; see {@link #idleExpiry}.) The cache also holds at most
- * {@link Builder#maximumKeys(long)} keys (default {@value #DEFAULT_MAXIMUM_KEYS}); evicting an
- * active key early hands it a full bucket, so size the bound above the number of keys active
- * within one refill time. A key costs 204 bytes of heap with one limit and 220 with two, plus the
+ * {@link InMemoryRateLimiterBuilder#maximumKeys(long)} keys (default
+ * {@value InMemoryRateLimiterBuilder#DEFAULT_MAXIMUM_KEYS}); evicting an active key early hands it
+ * a full bucket, so size the bound above the number of keys active within one refill time. A key costs 204 bytes of heap with one limit and 220 with two, plus the
  * key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take
  * about 200 MB besides their names. (The credits sit a cache line away from the words decisions
  * only read, so that two threads on one key do not trade that line; 56 of the bytes are the gap.)
@@ -71,21 +69,17 @@ import org.jspecify.annotations.Nullable;
  * {@code ManualTimeSource}) every decision reads that source, exactly as before.
  *
  * <p>Thread-safe. Metrics, when a registry is given: {@code layerkit.ratelimit.decisions}
- * (counter, tags {@code limiter}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
- * (gauge of tracked keys).
+ * (counter, tags {@code name}, {@code result=allowed|denied}) and {@code layerkit.ratelimit.keys}
+ * (gauge of tracked keys, tag {@code name}).
+ *
+ * <p>Built by {@link RateLimiters#inMemory(RateLimitPolicy)}.
  */
-public final class InMemoryRateLimiter implements RateLimiter {
-
-  /** The default bound on tracked keys. */
-  public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
+final class InMemoryRateLimiter implements RateLimiter {
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
   /** Added to the full-refill time in the idle expiry; see {@link #idleExpiry(long)}. */
   static final Duration IDLE_SLACK = Duration.ofSeconds(1);
-
-  /** The default limiter name, used as the {@code limiter} tag of its metrics. */
-  public static final String DEFAULT_NAME = "default";
 
   private final String name;
   private final RateLimitPolicy policy;
@@ -108,7 +102,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final @Nullable Counter allowedCounter;
   private final @Nullable Counter deniedCounter;
 
-  private InMemoryRateLimiter(Builder builder) {
+  InMemoryRateLimiter(InMemoryRateLimiterBuilder builder) {
     this.name = builder.name;
     this.policy = builder.policy;
     this.arithmetic = new BucketArithmetic(policy);
@@ -144,28 +138,17 @@ public final class InMemoryRateLimiter implements RateLimiter {
     if (registry != null) {
       allowedCounter = Counter.builder("layerkit.ratelimit.decisions")
           .description("Rate-limit decisions")
-          .tag("limiter", name).tag("result", "allowed").register(registry);
+          .tag("name", name).tag("result", "allowed").register(registry);
       deniedCounter = Counter.builder("layerkit.ratelimit.decisions")
           .description("Rate-limit decisions")
-          .tag("limiter", name).tag("result", "denied").register(registry);
+          .tag("name", name).tag("result", "denied").register(registry);
       Gauge.builder("layerkit.ratelimit.keys", states, Cache::estimatedSize)
           .description("Keys with rate-limit state in memory")
-          .tag("limiter", name).register(registry);
+          .tag("name", name).register(registry);
     } else {
       allowedCounter = null;
       deniedCounter = null;
     }
-  }
-
-  /**
-   * Returns a builder for a limiter enforcing {@code policy}.
-   *
-   * @param policy the policy
-   * @return the builder
-   * @throws NullPointerException if {@code policy} is null
-   */
-  public static Builder builder(RateLimitPolicy policy) {
-    return new Builder(policy);
   }
 
   @Override
@@ -261,21 +244,13 @@ public final class InMemoryRateLimiter implements RateLimiter {
     return policy;
   }
 
-  /**
-   * Returns the limiter's name.
-   *
-   * @return the name
-   */
-  public String name() {
+  /** Returns the limiter's name. */
+  String name() {
     return name;
   }
 
-  /**
-   * Returns an estimate of the keys currently tracked.
-   *
-   * @return the estimated key count
-   */
-  public long estimatedKeys() {
+  /** Returns an estimate of the keys currently tracked; for tests. */
+  long estimatedKeys() {
     states.cleanUp();
     return states.estimatedSize();
   }
@@ -283,88 +258,5 @@ public final class InMemoryRateLimiter implements RateLimiter {
   @Override
   public String toString() {
     return "InMemoryRateLimiter{name=" + name + ", policy=" + policy + '}';
-  }
-
-  /** Builds an {@link InMemoryRateLimiter}; not thread-safe. */
-  public static final class Builder {
-    private final RateLimitPolicy policy;
-    private String name = DEFAULT_NAME;
-    private TimeSource timeSource = TimeSource.system();
-    private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
-    private @Nullable MeterRegistry meterRegistry;
-    private @Nullable TimeSource staleClock;
-
-    private Builder(RateLimitPolicy policy) {
-      this.policy = Objects.requireNonNull(policy, "policy");
-    }
-
-    /**
-     * Sets the name used in metrics and messages.
-     *
-     * @param name the name
-     * @return this builder
-     * @throws NullPointerException if {@code name} is null
-     * @throws IllegalArgumentException if {@code name} is blank
-     */
-    public Builder name(String name) {
-      this.name = Arguments.notBlank(name, "name");
-      return this;
-    }
-
-    /**
-     * Sets the time source; for tests, a {@code ManualTimeSource}.
-     *
-     * @param timeSource the time source
-     * @return this builder
-     * @throws NullPointerException if {@code timeSource} is null
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
-     * Sets the most keys held at once; beyond it the least recently used lose their state.
-     *
-     * @param maximumKeys the bound
-     * @return this builder
-     * @throws IllegalArgumentException if {@code maximumKeys} is not positive
-     */
-    public Builder maximumKeys(long maximumKeys) {
-      this.maximumKeys = Arguments.positive(maximumKeys, "maximumKeys");
-      return this;
-    }
-
-    /**
-     * Records decisions and key counts in {@code registry}. Cost: one counter increment (a
-     * {@code DoubleAdder}) per decision.
-     *
-     * @param registry the registry
-     * @return this builder
-     * @throws NullPointerException if {@code registry} is null
-     */
-    public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "registry");
-      return this;
-    }
-
-    /**
-     * Makes decisions first on {@code staleClock}, as the limiter does on the coarse clock with the
-     * system time source, so that tests can drive a lagging clock and the real one apart. The
-     * stale clock must never be ahead of the time source.
-     */
-    Builder staleClock(TimeSource staleClock) {
-      this.staleClock = Objects.requireNonNull(staleClock, "staleClock");
-      return this;
-    }
-
-    /**
-     * Builds the limiter.
-     *
-     * @return the limiter
-     */
-    public InMemoryRateLimiter build() {
-      return new InMemoryRateLimiter(this);
-    }
   }
 }

@@ -1,7 +1,7 @@
 package dev.layerkit.gateway.ratelimit;
 
 import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import dev.layerkit.gateway.ratelimit.internal.BucketUnit;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -62,7 +62,7 @@ public final class Limit {
     this.refill = refill;
     // Validates that the bucket can be counted exactly; the unit itself is derived again where
     // the arithmetic happens.
-    BucketArithmetic.unitNanos(capacity, refillTokens, refillPeriod);
+    BucketUnit.nanos(capacity, refillTokens, refillPeriod);
   }
 
   /**
@@ -104,9 +104,12 @@ public final class Limit {
    * @param permits the capacity and the refill per period
    * @param period the period
    * @return the limit
-   * @throws IllegalArgumentException as for {@link #greedy(long, long, Duration)}
+   * @throws IllegalArgumentException if {@code permits} is not positive (the message names
+   *     {@code permits}), or as for {@link #greedy(long, long, Duration)}
+   * @throws NullPointerException if {@code period} is null
    */
   public static Limit of(long permits, Duration period) {
+    Arguments.positive(permits, "permits");
     return greedy(permits, permits, period);
   }
 

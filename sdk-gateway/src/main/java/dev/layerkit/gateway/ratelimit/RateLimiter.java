@@ -11,7 +11,7 @@ package dev.layerkit.gateway.ratelimit;
  * RateLimiter limiter = RateLimiters.inMemory(RateLimitPolicy.builder()
  *     .limit(Limit.perMinute(100))
  *     .limit(Limit.perSecond(10))
- *     .build());
+ *     .build()).build();
  * RateLimitDecision decision = limiter.tryAcquire(apiKey);
  * if (!decision.allowed()) {
  *   respond(429, "Retry-After", decision.retryAfter().toSeconds() + 1);

@@ -1,29 +1,74 @@
 package dev.layerkit.gateway.ratelimit;
 
+import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+
 /**
- * Entry points for {@link RateLimiter}s.
+ * The entry point for {@link RateLimiter}s: one factory per backend, each returning a builder
+ * whose {@code build()} returns the limiter.
  *
- * <ul>
- *   <li>{@link #inMemory(RateLimitPolicy)}: per-process limits, no dependencies, allocation-free
- *       decisions; {@link InMemoryRateLimiter#builder(RateLimitPolicy)} for options.</li>
- *   <li>{@code RedisRateLimiter.builder(...)} in {@code dev.layerkit.gateway.ratelimit.redis}:
- *       limits shared across processes, one Redis round trip per decision (needs
- *       {@code io.lettuce:lettuce-core} on the class path).</li>
- * </ul>
+ * <table>
+ *   <caption>Backends</caption>
+ *   <tr><th>factory</th><th>limits</th><th>needs</th></tr>
+ *   <tr><td>{@link #inMemory(RateLimitPolicy)}</td><td>per process; lock-free, allocation-free
+ *       allowed decisions</td><td>nothing</td></tr>
+ *   <tr><td>{@link #redis(RateLimitPolicy, StatefulRedisConnection)},
+ *       {@link #redis(RateLimitPolicy, StatefulRedisClusterConnection)}</td><td>shared across
+ *       processes; one Redis round trip per decision</td><td>{@code io.lettuce:lettuce-core} on
+ *       the class path</td></tr>
+ * </table>
+ *
+ * <pre>{@code
+ * RateLimiter limiter = RateLimiters.inMemory(RateLimitPolicy.of(Limit.perMinute(100)))
+ *     .name("api")
+ *     .build();
+ * }</pre>
  */
 public final class RateLimiters {
 
   private RateLimiters() {}
 
   /**
-   * Returns an in-memory limiter with default options: the system clock, at most
-   * {@value InMemoryRateLimiter#DEFAULT_MAXIMUM_KEYS} keys, no metrics.
+   * Starts an in-memory limiter: per-key token buckets in this process. With no further
+   * settings, {@code build()} gives a limiter on the system clock holding at most
+   * {@value InMemoryRateLimiterBuilder#DEFAULT_MAXIMUM_KEYS} keys, without metrics.
    *
    * @param policy the policy
-   * @return the limiter
+   * @return a builder
    * @throws NullPointerException if {@code policy} is null
    */
-  public static RateLimiter inMemory(RateLimitPolicy policy) {
-    return InMemoryRateLimiter.builder(policy).build();
+  public static InMemoryRateLimiterBuilder inMemory(RateLimitPolicy policy) {
+    return new InMemoryRateLimiterBuilder(policy);
+  }
+
+  /**
+   * Starts a Redis limiter on a standalone (or sentinel-managed) connection, the same as
+   * {@link RedisRateLimiter#builder(RateLimitPolicy, StatefulRedisConnection)}: see
+   * {@link RedisRateLimiter} for the connection it needs, fail modes and timeouts.
+   *
+   * @param policy the policy
+   * @param connection the connection with Layerkit's codec
+   *     ({@code dev.layerkit.core.redis.RedisConnections}), owned by the caller
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static RedisRateLimiter.Builder redis(RateLimitPolicy policy,
+      StatefulRedisConnection<String, byte[]> connection) {
+    return RedisRateLimiter.builder(policy, connection);
+  }
+
+  /**
+   * Starts a Redis limiter on a Redis Cluster connection, the same as
+   * {@link RedisRateLimiter#builder(RateLimitPolicy, StatefulRedisClusterConnection)}.
+   *
+   * @param policy the policy
+   * @param connection the cluster connection with Layerkit's codec, owned by the caller
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static RedisRateLimiter.Builder redis(RateLimitPolicy policy,
+      StatefulRedisClusterConnection<String, byte[]> connection) {
+    return RedisRateLimiter.builder(policy, connection);
   }
 }

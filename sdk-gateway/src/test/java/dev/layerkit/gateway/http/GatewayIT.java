@@ -213,7 +213,7 @@ class GatewayIT {
     TestUpstream a = upstream("a");
     dev.layerkit.gateway.ratelimit.RateLimiter limiter = dev.layerkit.gateway.ratelimit.RateLimiters
         .inMemory(dev.layerkit.gateway.ratelimit.RateLimitPolicy.of(
-            dev.layerkit.gateway.ratelimit.Limit.of(2, Duration.ofMinutes(1))));
+            dev.layerkit.gateway.ratelimit.Limit.of(2, Duration.ofMinutes(1)))).build();
     Gateway gateway = start(Route.builder("all").pathPrefix("/")
         .rateLimit(limiter, KeyResolver.principal()).upstream(upstreamOf("svc", a)).build());
 

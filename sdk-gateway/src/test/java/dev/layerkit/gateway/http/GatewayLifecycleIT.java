@@ -114,7 +114,7 @@ class GatewayLifecycleIT extends GatewayTestSupport {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     dev.layerkit.gateway.ratelimit.RateLimiter limiter = dev.layerkit.gateway.ratelimit.RateLimiters
         .inMemory(dev.layerkit.gateway.ratelimit.RateLimitPolicy.of(
-            dev.layerkit.gateway.ratelimit.Limit.of(3, Duration.ofMinutes(1))));
+            dev.layerkit.gateway.ratelimit.Limit.of(3, Duration.ofMinutes(1)))).build();
     Gateway gateway = start(Gateway.builder().meterRegistry(registry)
         .route(Route.builder("orders").pathPrefix("/").rateLimit(limiter, KeyResolver.principal())
             .upstream(upstreamOf("svc", a)).build()));

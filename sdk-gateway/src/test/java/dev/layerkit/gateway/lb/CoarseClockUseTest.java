@@ -4,7 +4,7 @@ import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.time.CoarseTimeSource;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +22,7 @@ class CoarseClockUseTest {
 
   @Test
   void aSystemTimePeakEwmaBalancerHoldsALeaseUntilClosed() {
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(2)).build();
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints(2)).build();
     CoarseTimeSource clock = coarseClockOf(lb);
     assertThat(clock).isNotNull();
     assertThat(clock.isOpen()).isTrue();
@@ -37,7 +37,7 @@ class CoarseClockUseTest {
 
   @Test
   void isUsedOnlyWithSystemTimeAndTimedFeatures() {
-    LoadBalancer manual = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(2))
+    LoadBalancer manual = LoadBalancers.peakEwma().endpoints(endpoints(2))
         .timeSource(new ManualTimeSource()).build();
     LoadBalancer plain = LoadBalancers.leastRequest().endpoints(endpoints(2)).build();
     LoadBalancer ejecting = LoadBalancers.leastRequest().endpoints(endpoints(2))
@@ -61,14 +61,14 @@ class CoarseClockUseTest {
     MutableEndpointSource closed = EndpointSource.mutable(List.of());
     closed.close();
 
-    assertThatThrownBy(() -> LoadBalancers.powerOfTwoChoices().endpointSource(closed).build())
+    assertThatThrownBy(() -> LoadBalancers.peakEwma().endpointSource(closed).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     assertThat(CoarseTimeSource.openLeases()).isEqualTo(before);
   }
 
   @Test
   void aBalancerOnTheCoarseClockSeesTimeMove() {
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints(1)).build();
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints(1)).build();
     CoarseTimeSource clock = coarseClockOf(lb);
     long start = clock.nanoTime();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

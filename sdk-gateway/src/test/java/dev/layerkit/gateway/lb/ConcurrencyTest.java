@@ -51,7 +51,7 @@ class ConcurrencyTest {
         Arguments.of("weightedRoundRobin", (Supplier<LoadBalancerBuilder>) LoadBalancers::weightedRoundRobin),
         Arguments.of("random", (Supplier<LoadBalancerBuilder>) LoadBalancers::random),
         Arguments.of("leastRequest", (Supplier<LoadBalancerBuilder>) LoadBalancers::leastRequest),
-        Arguments.of("powerOfTwoChoices", (Supplier<LoadBalancerBuilder>) LoadBalancers::powerOfTwoChoices),
+        Arguments.of("peakEwma", (Supplier<LoadBalancerBuilder>) LoadBalancers::peakEwma),
         Arguments.of("consistentHash", (Supplier<LoadBalancerBuilder>) LoadBalancers::consistentHash));
   }
 

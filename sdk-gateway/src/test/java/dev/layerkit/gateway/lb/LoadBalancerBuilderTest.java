@@ -53,7 +53,7 @@ class LoadBalancerBuilderTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("consistentHash");
     assertThatThrownBy(() -> LoadBalancers.leastRequest().latencyDecay(Duration.ofSeconds(1)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("latencyDecay applies to powerOfTwoChoices only, not leastRequest");
+        .hasMessage("latencyDecay applies to peakEwma only, not leastRequest");
   }
 
   @Test

@@ -27,14 +27,14 @@ class LoadBalancerMetricsTest {
     Endpoint fourth = lb.pick();
     lb.onComplete(fourth, 1, false);  // ejects endpoints[0]
 
-    assertThat(registry.get("layerkit.lb.picks").tags("service", "orders", "endpoint", first.id())
+    assertThat(registry.get("layerkit.lb.picks").tags("name", "orders", "endpoint", first.id())
         .functionCounter().count()).isEqualTo(2);
     assertThat(registry.get("layerkit.lb.outstanding").tags("endpoint", first.id()).gauge().value()).isEqualTo(1);
     assertThat(registry.get("layerkit.lb.outstanding").tags("endpoint", endpoints.get(1).id()).gauge().value())
         .isEqualTo(1);
     assertThat(registry.get("layerkit.lb.ejections").tags("endpoint", first.id()).functionCounter().count())
         .isEqualTo(1);
-    assertThat(registry.get("layerkit.lb.endpoints").tags("service", "orders", "state", "available").gauge().value())
+    assertThat(registry.get("layerkit.lb.endpoints").tags("name", "orders", "state", "available").gauge().value())
         .isEqualTo(2);
     assertThat(registry.get("layerkit.lb.endpoints").tags("state", "ejected").gauge().value()).isEqualTo(1);
     assertThat(registry.get("layerkit.lb.endpoints").tags("state", "total").gauge().value()).isEqualTo(3);

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.layerkit.core.hash.HashRing;
 import dev.layerkit.core.time.ManualTimeSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ class StrategyDistributionTest {
         Arguments.of("weightedRoundRobin", (Supplier<LoadBalancerBuilder>) LoadBalancers::weightedRoundRobin, 0.0),
         Arguments.of("random", (Supplier<LoadBalancerBuilder>) LoadBalancers::random, 0.05),
         Arguments.of("leastRequest", (Supplier<LoadBalancerBuilder>) LoadBalancers::leastRequest, 0.05),
-        Arguments.of("powerOfTwoChoices", (Supplier<LoadBalancerBuilder>) LoadBalancers::powerOfTwoChoices, 0.05));
+        Arguments.of("peakEwma", (Supplier<LoadBalancerBuilder>) LoadBalancers::peakEwma, 0.05));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -57,7 +58,7 @@ class StrategyDistributionTest {
         Arguments.of("weightedRoundRobin", (Supplier<LoadBalancerBuilder>) LoadBalancers::weightedRoundRobin, 0.0),
         Arguments.of("random", (Supplier<LoadBalancerBuilder>) LoadBalancers::random, 0.05),
         Arguments.of("leastRequest", (Supplier<LoadBalancerBuilder>) LoadBalancers::leastRequest, 0.05),
-        Arguments.of("powerOfTwoChoices", (Supplier<LoadBalancerBuilder>) LoadBalancers::powerOfTwoChoices, 0.05));
+        Arguments.of("peakEwma", (Supplier<LoadBalancerBuilder>) LoadBalancers::peakEwma, 0.05));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -65,7 +66,7 @@ class StrategyDistributionTest {
   void followsWeights(String name, Supplier<LoadBalancerBuilder> factory, double tolerance) {
     List<Endpoint> endpoints = weighted(1, 2, 3, 4);
     LoadBalancer lb = factory.get().endpoints(endpoints).timeSource(new ManualTimeSource()).build();
-    if (name.equals("leastRequest") || name.equals("powerOfTwoChoices")) {
+    if (name.equals("leastRequest") || name.equals("peakEwma")) {
       // P2C follows weights through load: with every request held open, picks settle where
       // outstanding / weight is level.
       Map<Endpoint, Integer> held = new HashMap<>();
@@ -145,6 +146,36 @@ class StrategyDistributionTest {
     for (int i = 0; i < 1000; i++) {
       RequestContext context = RequestContext.ofKey("k" + i);
       assertThat(lb.pick(context)).isEqualTo(reference.nodeFor(context.keyHash()));
+    }
+  }
+
+  @Test
+  void consistentHashOnARingMovesOnlyTheLeavingEndpointsKeysWhereMaglevMovesAFewOthers() {
+    // What LoadBalancers.consistentHash()'s javadoc promises: Maglev moves a few keys between the
+    // endpoints that stay, a ring none.
+    assertThat(keysMovedBetweenStayingEndpoints(LoadBalancers.consistentHash())).isPositive();
+    assertThat(keysMovedBetweenStayingEndpoints(LoadBalancers.consistentHash(() -> HashRing.<Endpoint>builder())))
+        .isZero();
+  }
+
+  /** Routes 10,000 keys over five endpoints, removes one, and counts the other keys that moved. */
+  private static int keysMovedBetweenStayingEndpoints(LoadBalancerBuilder builder) {
+    List<Endpoint> endpoints = endpoints(5);
+    MutableEndpointSource source = EndpointSource.mutable(endpoints);
+    try (LoadBalancer lb = builder.endpointSource(source).build()) {
+      List<Endpoint> before = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        before.add(lb.pick(RequestContext.ofKey("user:" + i)));
+      }
+      Endpoint leaving = endpoints.get(2);
+      source.update(endpoints.stream().filter(e -> !e.equals(leaving)).toList());
+      int moved = 0;
+      for (int i = 0; i < 10_000; i++) {
+        if (!before.get(i).equals(leaving) && !lb.pick(RequestContext.ofKey("user:" + i)).equals(before.get(i))) {
+          moved++;
+        }
+      }
+      return moved;
     }
   }
 }

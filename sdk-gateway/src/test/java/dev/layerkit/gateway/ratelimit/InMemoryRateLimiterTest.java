@@ -16,12 +16,12 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
 
   @Override
   protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
-    return InMemoryRateLimiter.builder(policy).timeSource(timeSource).build();
+    return RateLimiters.inMemory(policy).timeSource(timeSource).build();
   }
 
   @Test
   void idleKeysExpireOnlyOnceTheirBucketWouldBeFullAgain() {
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(10)))
+    InMemoryRateLimiter limiter = (InMemoryRateLimiter) RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(10)))
         .timeSource(time).build();
     Duration expiry = InMemoryRateLimiter.idleExpiry(Duration.ofSeconds(1).toNanos());
     assertThat(expiry).isEqualTo(Duration.ofSeconds(4));
@@ -43,7 +43,7 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
    */
   @Test
   void aKeyInUseNeverExpires() {
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+    InMemoryRateLimiter limiter = (InMemoryRateLimiter) RateLimiters.inMemory(
         RateLimitPolicy.of(Limit.greedy(10, 1, Duration.ofSeconds(1)))).timeSource(time).build();
     for (int i = 0; i < 10; i++) {
       assertThat(limiter.tryAcquire("hot").allowed()).isTrue();
@@ -60,7 +60,7 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
 
   @Test
   void holdsAtMostMaximumKeys() {
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(10)))
+    InMemoryRateLimiter limiter = (InMemoryRateLimiter) RateLimiters.inMemory(RateLimitPolicy.of(Limit.perMinute(10)))
         .timeSource(time).maximumKeys(1_000).build();
     for (int i = 0; i < 5_000; i++) {
       limiter.tryAcquire("key-" + i);
@@ -71,16 +71,16 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
   @Test
   void countsDecisionsInTheMeterRegistry() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RateLimiter limiter = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(2)))
+    RateLimiter limiter = RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(2)))
         .name("api").timeSource(time).meterRegistry(registry).build();
     for (int i = 0; i < 5; i++) {
       limiter.tryAcquire("k");
     }
-    assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "allowed").counter().count())
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("name", "api").tag("result", "allowed").counter().count())
         .isEqualTo(2);
-    assertThat(registry.get("layerkit.ratelimit.decisions").tag("limiter", "api").tag("result", "denied").counter().count())
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("name", "api").tag("result", "denied").counter().count())
         .isEqualTo(3);
-    assertThat(registry.get("layerkit.ratelimit.keys").tag("limiter", "api").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("layerkit.ratelimit.keys").tag("name", "api").gauge().value()).isEqualTo(1);
   }
 
   /**
@@ -94,7 +94,7 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
     long capacity = 100;
     long perSecond = 10_000;
     long start = System.nanoTime();
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+    InMemoryRateLimiter limiter = (InMemoryRateLimiter) RateLimiters.inMemory(
         RateLimitPolicy.of(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)))).build();
     assertThat(limiter.decidesOnCoarseClock()).isTrue();
     LongAdder admitted = new LongAdder();
@@ -113,10 +113,10 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
 
   @Test
   void decidesOnTheCoarseClockOnlyWithSystemTime() {
-    assertThat(InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100))).build().decidesOnCoarseClock())
-        .isTrue();
-    assertThat(InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100))).timeSource(time).build()
-        .decidesOnCoarseClock()).as("a manual clock").isFalse();
+    assertThat(((InMemoryRateLimiter) RateLimiters.inMemory(RateLimitPolicy.of(Limit.perMinute(100))).build())
+        .decidesOnCoarseClock()).isTrue();
+    assertThat(((InMemoryRateLimiter) RateLimiters.inMemory(RateLimitPolicy.of(Limit.perMinute(100))).timeSource(time)
+        .build()).decidesOnCoarseClock()).as("a manual clock").isFalse();
   }
 
   /**
@@ -128,7 +128,7 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
   void aDenialOnTheLaggingClockIsDecidedAgainOnTheRealOne() {
     ManualTimeSource lagging = new ManualTimeSource();
     CountingTimeSource real = new CountingTimeSource(time);
-    InMemoryRateLimiter limiter = InMemoryRateLimiter.builder(
+    InMemoryRateLimiter limiter = (InMemoryRateLimiter) RateLimiters.inMemory(
             RateLimitPolicy.of(Limit.greedy(10, 1_000_000, Duration.ofSeconds(1))))
         .timeSource(real).staleClock(lagging).build();
 
@@ -176,12 +176,22 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
 
   @Test
   void builderRejectsBadOptions() {
-    InMemoryRateLimiter.Builder builder = InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(1)));
+    InMemoryRateLimiterBuilder builder = RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1)));
     assertThatThrownBy(() -> builder.maximumKeys(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maximumKeys must be > 0 but was 0");
     assertThatThrownBy(() -> builder.name(" "))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("name must not be blank but was ' '");
-    assertThatThrownBy(() -> InMemoryRateLimiter.builder(null))
+    assertThatThrownBy(() -> RateLimiters.inMemory(null))
         .isInstanceOf(NullPointerException.class).hasMessage("policy");
+  }
+
+  @Test
+  void builderRejectsASettingGivenTwice() {
+    InMemoryRateLimiterBuilder builder = RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1)))
+        .name("api").maximumKeys(10);
+    assertThatThrownBy(() -> builder.name("web"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("name was already set to api");
+    assertThatThrownBy(() -> builder.maximumKeys(20))
+        .isInstanceOf(IllegalStateException.class).hasMessage("maximumKeys was already set to 10");
   }
 }

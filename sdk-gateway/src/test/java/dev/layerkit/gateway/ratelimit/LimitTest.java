@@ -19,6 +19,18 @@ class LimitTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("refillTokens must be > 0 but was " + value);
   }
 
+  @ParameterizedTest
+  @ValueSource(longs = {0, -5})
+  void shorthandsNameThePermitsTheCallerPassed(long permits) {
+    String message = "permits must be > 0 but was " + permits;
+    assertThatThrownBy(() -> Limit.perSecond(permits)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(() -> Limit.perMinute(permits)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(() -> Limit.perHour(permits)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(() -> Limit.perDay(permits)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(() -> Limit.of(permits, Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+  }
+
   @Test
   void rejectsPeriodsOutsideOneMillisecondToAYear() {
     assertThatThrownBy(() -> Limit.of(1, Duration.ZERO))

@@ -4,17 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.layerkit.core.internal.Arguments;
-import dev.layerkit.infra.internal.Values;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.time.Durations;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -142,10 +142,12 @@ public final class PrometheusRules {
 
     private final String service;
     private final String alertPrefix;
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private String serviceLabel = DEFAULT_SERVICE_LABEL;
     private String requestsMetric = HTTP_REQUESTS;
     private final Map<String, Objective> objectives = new LinkedHashMap<>();
+    /** Each objective's bound by setter name, for the message of a setter called twice. */
+    private final Map<String, Object> thresholds = new HashMap<>();
 
     private Builder(String service) {
       Objects.requireNonNull(service, "service");
@@ -162,11 +164,6 @@ public final class PrometheusRules {
       this.alertPrefix = camel.toString();
     }
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     private static double ratio(double value, String name) {
       if (!(value > 0 && value < 1)) {
@@ -189,7 +186,7 @@ public final class PrometheusRules {
       if (!LABEL.matcher(serviceLabel).matches()) {
         throw new IllegalArgumentException("serviceLabel must be a Prometheus label name but was '" + serviceLabel + "'");
       }
-      once("serviceLabel");
+      settings.requireUnset("serviceLabel", this.serviceLabel);
       this.serviceLabel = serviceLabel;
       return this;
     }
@@ -212,7 +209,7 @@ public final class PrometheusRules {
         throw new IllegalArgumentException("requestsMetric must be a Prometheus metric name but was '"
             + metric + "'");
       }
-      once("requestsMetric");
+      settings.requireUnset("requestsMetric", this.requestsMetric);
       this.requestsMetric = metric;
       return this;
     }
@@ -228,14 +225,11 @@ public final class PrometheusRules {
      */
     public Builder errorRatio(double maxRatio) {
       ratio(maxRatio, "errorRatio");
-      once("errorRatio");
-      objectives.put("HighErrorRatio", sel -> rule("HighErrorRatio",
-          "sum(rate(" + requestsMetric + "_count{" + sel + ",status=~\"5..\"}[5m]))\n  / sum(rate(" + requestsMetric
-              + "_count{" + sel + "}[5m])) > " + number(maxRatio),
+      return objective("errorRatio", maxRatio, "HighErrorRatio", sel -> rule("HighErrorRatio",
+          share(requestsMetric + "_count", sel, "status=~\"5..\"", "5m") + " > " + number(maxRatio),
           Duration.ofMinutes(5), "page",
           service + " answers more than " + percent(maxRatio) + " of requests with 5xx",
           "5xx ratio is {{ $value | humanizePercentage }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -253,15 +247,13 @@ public final class PrometheusRules {
       if (maxP99.isZero() || maxP99.isNegative() || maxP99.getNano() % 1_000_000 != 0) {
         throw new IllegalArgumentException("maxP99 must be positive whole milliseconds but was " + maxP99);
       }
-      once("p99Latency");
       BigDecimal seconds = BigDecimal.valueOf(maxP99.toMillis()).movePointLeft(3).stripTrailingZeros();
-      objectives.put("HighP99Latency", sel -> rule("HighP99Latency",
+      return objective("p99Latency", maxP99, "HighP99Latency", sel -> rule("HighP99Latency",
           "histogram_quantile(0.99, sum by (le) (rate(" + requestsMetric + "_bucket{" + sel + "}[5m])))\n  > "
               + seconds.toPlainString(),
           Duration.ofMinutes(10), "page",
-          service + " p99 latency is above " + Values.formatDuration(maxP99),
+          service + " p99 latency is above " + Durations.format(maxP99),
           "p99 latency is {{ $value | humanizeDuration }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -275,14 +267,11 @@ public final class PrometheusRules {
      */
     public Builder rateLimitDenialRatio(double maxRatio) {
       ratio(maxRatio, "rateLimitDenialRatio");
-      once("rateLimitDenialRatio");
-      objectives.put("HighRateLimitDenials", sel -> rule("HighRateLimitDenials",
-          "sum(rate(" + RATE_LIMIT_DECISIONS + "{" + sel + ",result=\"denied\"}[5m]))\n  / sum(rate("
-              + RATE_LIMIT_DECISIONS + "{" + sel + "}[5m])) > " + number(maxRatio),
+      return objective("rateLimitDenialRatio", maxRatio, "HighRateLimitDenials", sel -> rule("HighRateLimitDenials",
+          share(RATE_LIMIT_DECISIONS, sel, "result=\"denied\"", "5m") + " > " + number(maxRatio),
           Duration.ofMinutes(10), "ticket",
           service + " denies more than " + percent(maxRatio) + " of rate-limited requests",
           "Denied share is {{ $value | humanizePercentage }} over the last 5 minutes."));
-      return this;
     }
 
     /**
@@ -298,13 +287,11 @@ public final class PrometheusRules {
      */
     public Builder consumerLag(long maxRecords) {
       Arguments.positive(maxRecords, "consumerLag");
-      once("consumerLag");
-      objectives.put("HighConsumerLag", sel -> rule("HighConsumerLag",
+      return objective("consumerLag", maxRecords, "HighConsumerLag", sel -> rule("HighConsumerLag",
           "sum by (group, topic) (" + CONSUMER_LAG + "{" + sel + "}) > " + maxRecords,
           Duration.ofMinutes(10), "ticket",
           service + " consumer group {{ $labels.group }} lags on {{ $labels.topic }}",
           "Lag is {{ $value }} records, above " + maxRecords + "."));
-      return this;
     }
 
     /**
@@ -318,14 +305,11 @@ public final class PrometheusRules {
      */
     public Builder cacheHitRatio(double minRatio) {
       ratio(minRatio, "cacheHitRatio");
-      once("cacheHitRatio");
-      objectives.put("LowCacheHitRatio", sel -> rule("LowCacheHitRatio",
-          "sum(rate(" + CACHE_GETS + "{" + sel + ",result=\"hit\"}[10m]))\n  / sum(rate(" + CACHE_GETS + "{" + sel
-              + "}[10m])) < " + number(minRatio),
+      return objective("cacheHitRatio", minRatio, "LowCacheHitRatio", sel -> rule("LowCacheHitRatio",
+          share(CACHE_GETS, sel, "result=\"hit\"", "10m") + " < " + number(minRatio),
           Duration.ofMinutes(15), "ticket",
           service + " cache hit ratio is below " + percent(minRatio),
           "Hit ratio is {{ $value | humanizePercentage }} over the last 10 minutes."));
-      return this;
     }
 
     /**
@@ -343,13 +327,25 @@ public final class PrometheusRules {
       if (forAtLeast.isZero() || forAtLeast.isNegative() || forAtLeast.getNano() != 0) {
         throw new IllegalArgumentException("readinessDown must be positive whole seconds but was " + forAtLeast);
       }
-      once("readinessDown");
-      objectives.put("NotReady", sel -> rule("NotReady",
+      return objective("readinessDown", forAtLeast, "NotReady", sel -> rule("NotReady",
           "min by (pod) (" + HEALTH_READY + "{" + sel + "}) == 0",
           forAtLeast, "page",
           service + " pod {{ $labels.pod }} is not ready",
-          "Readiness has been DOWN for more than " + Values.formatDuration(forAtLeast) + "; see /health on the pod."));
+          "Readiness has been DOWN for more than " + Durations.format(forAtLeast) + "; see /health on the pod."));
+    }
+
+    /** Records an objective, refusing a second one of the same setting. */
+    private Builder objective(String setting, Object threshold, String alert, Objective objective) {
+      settings.requireUnset(setting, thresholds.get(setting));
+      thresholds.put(setting, threshold);
+      objectives.put(alert, objective);
       return this;
+    }
+
+    /** The share of a counter's rate whose series also match {@code matcher}, over a window. */
+    private static String share(String metric, String selector, String matcher, String window) {
+      return "sum(rate(" + metric + "{" + selector + "," + matcher + "}[" + window + "]))\n  / sum(rate(" + metric
+          + "{" + selector + "}[" + window + "]))";
     }
 
     private Map<String, Object> rule(String name, String expr, Duration forDuration, String severity, String summary,
@@ -357,7 +353,7 @@ public final class PrometheusRules {
       Map<String, Object> rule = new LinkedHashMap<>();
       rule.put("alert", alertPrefix + name);
       rule.put("expr", expr);
-      rule.put("for", Values.formatDuration(forDuration));
+      rule.put("for", Durations.format(forDuration));
       // Ordered maps only: Map.of iterates in a per-JVM random order, and the rules file must be
       // the same text on every run (examples/deploy/alerts.yaml is compared byte for byte).
       Map<String, String> labels = new LinkedHashMap<>();

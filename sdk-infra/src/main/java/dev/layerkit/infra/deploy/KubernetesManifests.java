@@ -1,9 +1,9 @@
 package dev.layerkit.infra.deploy;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.layerkit.core.time.Durations;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Lifecycle;
-import dev.layerkit.infra.internal.Values;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -209,7 +209,7 @@ public final class KubernetesManifests {
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVar(AdminServer.PORT_SETTING.environmentVariable(), Integer.toString(spec.adminPort()), null));
     env.add(new EnvVar(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable(),
-        Values.formatDuration(spec.shutdownDeadline()), null));
+        Durations.format(spec.shutdownDeadline()), null));
     spec.env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     return new ContainerBuilder()
         .withName(spec.name())

@@ -1,26 +1,18 @@
 package dev.layerkit.infra.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Lifecycle;
-import dev.layerkit.infra.internal.Values;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -157,12 +149,7 @@ public final class ServiceSpec {
    * @throws NullPointerException if {@code file} is null
    */
   public static ServiceSpec read(Path file) {
-    Objects.requireNonNull(file, "file");
-    try {
-      return parse(Files.readString(file));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read spec file " + file, e);
-    }
+    return ServiceSpecReader.read(file);
   }
 
   /**
@@ -175,119 +162,7 @@ public final class ServiceSpec {
    * @throws NullPointerException if {@code text} is null
    */
   public static ServiceSpec parse(String text) {
-    Objects.requireNonNull(text, "text");
-    JsonNode root;
-    try {
-      ObjectMapper yaml = new YAMLMapper();
-      root = yaml.readTree(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException("spec is not valid YAML or JSON: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("spec must be a mapping with at least name and image");
-    }
-    knownFields(root, "", "name", "image", "namespace", "replicas", "port", "adminPort", "resources", "env", "config",
-        "autoscaling", "disruptionBudget", "shutdown");
-    Builder b = builder(requiredText(root, "name"), requiredText(root, "image"));
-    if (root.has("namespace")) {
-      b.namespace(root.get("namespace").asText());
-    }
-    if (root.has("replicas")) {
-      b.replicas(integer(root, "replicas", ""));
-    }
-    if (root.has("port")) {
-      b.port(integer(root, "port", ""));
-    }
-    if (root.has("adminPort")) {
-      b.adminPort(integer(root, "adminPort", ""));
-    }
-    JsonNode resources = root.path("resources");
-    if (!resources.isMissingNode()) {
-      knownFields(resources, "resources.", "cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit");
-      b.cpu(resources.path("cpuRequest").asText(DEFAULT_CPU_REQUEST), resources.path("cpuLimit").asText(DEFAULT_CPU_LIMIT));
-      b.memory(resources.path("memoryRequest").asText(DEFAULT_MEMORY_REQUEST),
-          resources.path("memoryLimit").asText(DEFAULT_MEMORY_LIMIT));
-    }
-    for (Map.Entry<String, JsonNode> e : root.path("env").properties()) {
-      b.env(e.getKey(), e.getValue().asText());
-    }
-    flattenConfig("", root.path("config"), b);
-    JsonNode autoscaling = root.path("autoscaling");
-    if (!autoscaling.isMissingNode()) {
-      knownFields(autoscaling, "autoscaling.", "minReplicas", "maxReplicas", "cpuTargetPercent");
-      int min = autoscaling.has("minReplicas") ? integer(autoscaling, "minReplicas", "autoscaling.") : b.replicas;
-      int max = autoscaling.has("maxReplicas") ? integer(autoscaling, "maxReplicas", "autoscaling.")
-          : Math.max(DEFAULT_MAX_REPLICAS, min);
-      int cpu = autoscaling.has("cpuTargetPercent") ? integer(autoscaling, "cpuTargetPercent", "autoscaling.")
-          : DEFAULT_CPU_TARGET_PERCENT;
-      b.autoscaling(min, max, cpu);
-    }
-    JsonNode budget = root.path("disruptionBudget");
-    if (!budget.isMissingNode()) {
-      knownFields(budget, "disruptionBudget.", "maxUnavailable");
-      b.maxUnavailable(integer(budget, "maxUnavailable", "disruptionBudget."));
-    }
-    JsonNode shutdown = root.path("shutdown");
-    if (!shutdown.isMissingNode()) {
-      knownFields(shutdown, "shutdown.", "preStopSleep", "deadline");
-      b.shutdown(duration(shutdown, "preStopSleep", DEFAULT_PRE_STOP_SLEEP),
-          duration(shutdown, "deadline", DEFAULT_SHUTDOWN_DEADLINE));
-    }
-    return b.build();
-  }
-
-  private static void flattenConfig(String prefix, JsonNode node, Builder b) {
-    for (Map.Entry<String, JsonNode> e : node.properties()) {
-      String key = prefix + e.getKey();
-      if (e.getValue().isObject()) {
-        flattenConfig(key + ".", e.getValue(), b);
-      } else {
-        b.config(key, e.getValue().asText());
-      }
-    }
-  }
-
-  private static void knownFields(JsonNode node, String prefix, String... known) {
-    if (!node.isObject()) {
-      throw new IllegalArgumentException("spec field " + (prefix.isEmpty() ? "(root)" : prefix.substring(0, prefix.length() - 1))
-          + " must be a mapping but was " + node);
-    }
-    Set<String> allowed = Set.of(known);
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!allowed.contains(field)) {
-        throw new IllegalArgumentException("unknown spec field " + prefix + field + "; known: " + String.join(", ", known));
-      }
-    }
-  }
-
-  private static String requiredText(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || !value.isValueNode() || value.asText().isBlank()) {
-      throw new IllegalArgumentException("spec field " + field + " is required");
-    }
-    return value.asText();
-  }
-
-  private static int integer(JsonNode node, String field, String prefix) {
-    JsonNode value = node.get(field);
-    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-      throw new IllegalArgumentException("spec field " + prefix + field + " must be an integer but was " + value);
-    }
-    return value.intValue();
-  }
-
-  private static Duration duration(JsonNode node, String field, Duration fallback) {
-    JsonNode value = node.get(field);
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      return Values.parseDuration(value.asText());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("spec field shutdown." + field + " must be a duration such as 5s but was "
-          + value.asText(), e);
-    }
+    return ServiceSpecReader.parse(text);
   }
 
   /**
@@ -472,7 +347,7 @@ public final class ServiceSpec {
 
   /** Configures a {@link ServiceSpec}. Not thread-safe; each setting may be given once. */
   public static final class Builder {
-    private final Set<String> set = new LinkedHashSet<>();
+    private final BuilderSettings settings = new BuilderSettings();
     private final String name;
     private final String image;
     private @Nullable String namespace;
@@ -507,11 +382,6 @@ public final class ServiceSpec {
       return value;
     }
 
-    private void once(String setting) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set");
-      }
-    }
 
     private static int port(int value, String what) {
       if (value < 1 || value > 65_535) {
@@ -532,7 +402,7 @@ public final class ServiceSpec {
     public Builder namespace(String namespace) {
       Objects.requireNonNull(namespace, "namespace");
       dnsLabel(namespace, "namespace");
-      once("namespace");
+      settings.requireUnset("namespace", this.namespace);
       this.namespace = namespace;
       return this;
     }
@@ -549,7 +419,7 @@ public final class ServiceSpec {
       if (replicas < 1) {
         throw new IllegalArgumentException("replicas must be >= 1 but was " + replicas);
       }
-      once("replicas");
+      settings.requireUnset("replicas", this.replicas);
       this.replicas = replicas;
       return this;
     }
@@ -563,8 +433,9 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder port(int port) {
-      this.port = port(port, "port");
-      once("port");
+      port(port, "port");
+      settings.requireUnset("port", this.port);
+      this.port = port;
       return this;
     }
 
@@ -577,8 +448,9 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder adminPort(int adminPort) {
-      this.adminPort = port(adminPort, "adminPort");
-      once("adminPort");
+      port(adminPort, "adminPort");
+      settings.requireUnset("adminPort", this.adminPort);
+      this.adminPort = adminPort;
       return this;
     }
 
@@ -594,10 +466,8 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder cpu(String request, String limit) {
-      quantity(request, "cpu request", CPU);
-      quantity(limit, "cpu limit", CPU);
-      atMost(request, limit, "cpu");
-      once("cpu");
+      requestAndLimit(request, limit, "cpu", CPU);
+      settings.requireUnset("cpu", cpuRequest + "/" + cpuLimit);
       this.cpuRequest = request;
       this.cpuLimit = limit;
       return this;
@@ -615,13 +485,18 @@ public final class ServiceSpec {
      * @throws IllegalStateException if already set
      */
     public Builder memory(String request, String limit) {
-      quantity(request, "memory request", MEMORY);
-      quantity(limit, "memory limit", MEMORY);
-      atMost(request, limit, "memory");
-      once("memory");
+      requestAndLimit(request, limit, "memory", MEMORY);
+      settings.requireUnset("memory", memoryRequest + "/" + memoryLimit);
       this.memoryRequest = request;
       this.memoryLimit = limit;
       return this;
+    }
+
+    /** Checks a request and a limit: both quantities, the limit at least the request. */
+    private static void requestAndLimit(String request, String limit, String what, Pattern pattern) {
+      quantity(request, what + " request", pattern);
+      quantity(limit, what + " limit", pattern);
+      atMost(request, limit, what);
     }
 
     private static void quantity(String value, String what, Pattern pattern) {
@@ -708,7 +583,7 @@ public final class ServiceSpec {
       if (cpuTargetPercent < 1 || cpuTargetPercent > 100) {
         throw new IllegalArgumentException("cpuTargetPercent must be in [1, 100] but was " + cpuTargetPercent);
       }
-      once("autoscaling");
+      settings.requireUnset("autoscaling", minReplicas + ".." + maxReplicas + " at " + cpuTargetPercent + "%");
       this.minReplicas = minReplicas;
       this.maxReplicas = maxReplicas;
       this.cpuTargetPercent = cpuTargetPercent;
@@ -728,7 +603,7 @@ public final class ServiceSpec {
       if (maxUnavailable < 1) {
         throw new IllegalArgumentException("maxUnavailable must be >= 1 but was " + maxUnavailable);
       }
-      once("maxUnavailable");
+      settings.requireUnset("maxUnavailable", this.maxUnavailable);
       this.maxUnavailable = maxUnavailable;
       return this;
     }
@@ -751,7 +626,7 @@ public final class ServiceSpec {
         throw new IllegalArgumentException("preStopSleep must be whole seconds >= 0 but was " + preStopSleep);
       }
       Arguments.positive(shutdownDeadline, "shutdownDeadline");
-      once("shutdown");
+      settings.requireUnset("shutdown", preStopSleep + "/" + shutdownDeadline);
       this.preStopSleep = preStopSleep;
       this.shutdownDeadline = shutdownDeadline;
       return this;

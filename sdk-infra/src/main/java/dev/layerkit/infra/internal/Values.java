@@ -2,85 +2,21 @@ package dev.layerkit.infra.internal;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parsers and formatters of the human-readable values Layerkit's settings and specs use:
- * durations ({@code 250ms}, {@code 5s}, ISO-8601), sizes ({@code 64MiB}, {@code 1GB}), absolute
- * URLs, enums and booleans.
+ * Parsers and formatters of the human-readable values Layerkit's settings and specs use besides
+ * durations (which are {@code dev.layerkit.core.time.Durations}'): sizes ({@code 64MiB},
+ * {@code 1GB}), absolute URLs, enums and booleans.
  *
  * <p>Each parser throws an unchecked exception, without a user-facing message, for text it does
  * not accept; callers add the setting's name, value and source.
  */
 public final class Values {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b|b)?", Pattern.CASE_INSENSITIVE);
-
-  /**
-   * Parses a duration: a whole number and a unit ({@code ns us ms s m h d}) or ISO-8601.
-   *
-   * @param text the text
-   * @return the duration, never negative
-   * @throws RuntimeException if the text is not such a duration
-   */
-  public static Duration parseDuration(String text) {
-    String trimmed = text.trim();
-    if (trimmed.startsWith("P") || trimmed.startsWith("p")) {
-      Duration parsed = Duration.parse(trimmed);
-      if (parsed.isNegative()) {
-        throw new IllegalArgumentException("negative");
-      }
-      return parsed;
-    }
-    Matcher m = DURATION.matcher(trimmed);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a duration");
-    }
-    long amount = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ns":
-        return Duration.ofNanos(amount);
-      case "us":
-        return Duration.ofNanos(Math.multiplyExact(amount, 1_000L));
-      case "ms":
-        return Duration.ofMillis(amount);
-      case "s":
-        return Duration.ofSeconds(amount);
-      case "m":
-        return Duration.ofMinutes(amount);
-      case "h":
-        return Duration.ofHours(amount);
-      default:
-        return Duration.ofDays(amount);
-    }
-  }
-
-  /**
-   * Formats a duration in the largest unit that divides it, for example {@code 30s} or {@code 250ms}.
-   *
-   * @param d the duration
-   * @return the text
-   */
-  public static String formatDuration(Duration d) {
-    long nanos;
-    try {
-      nanos = d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.toString();
-    }
-    long[] units = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L, 1L};
-    String[] names = {"d", "h", "m", "s", "ms", "us", "ns"};
-    for (int i = 0; i < units.length; i++) {
-      if (nanos % units[i] == 0) {
-        return nanos / units[i] + names[i];
-      }
-    }
-    return d.toString();
-  }
 
   /**
    * Parses a size in bytes, with an optional binary ({@code KiB}) or decimal ({@code KB}) unit.

@@ -86,7 +86,7 @@ class PrometheusRulesTest {
     assertThatThrownBy(() -> PrometheusRules.builder("s").serviceLabel("app.name"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("serviceLabel must be a Prometheus label name but was 'app.name'");
     assertThatThrownBy(() -> PrometheusRules.builder("s").cacheHitRatio(0.5).cacheHitRatio(0.6))
-        .isInstanceOf(IllegalStateException.class).hasMessage("cacheHitRatio was already set");
+        .isInstanceOf(IllegalStateException.class).hasMessage("cacheHitRatio was already set to 0.5");
     assertThatThrownBy(() -> PrometheusRules.builder("s\"x"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'s\"x'");
     assertThatThrownBy(() -> PrometheusRules.builder("s").build())

@@ -187,7 +187,7 @@ class KubernetesManifestsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was 'Order_Service'");
     assertThatThrownBy(() -> ServiceSpec.parse("name: a\nimage: i\nshutdown: {deadline: soon}\n"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("spec field shutdown.deadline must be a duration such as 5s but was soon");
+        .hasMessage("spec field shutdown.deadline must be a duration such as 250ms, 5s, 1m or PT5S but was soon");
     assertThatThrownBy(() -> ServiceSpec.parse("name: a\nimage: i\nautoscaling: {minReplicas: 5, maxReplicas: 2}\n"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxReplicas must be >= minReplicas (5) but was 2");
     assertThatThrownBy(() -> ServiceSpec.parse("name: a\nimage: i\nresources: {cpuRequest: 2, cpuLimit: 500m}\n"))
@@ -213,7 +213,7 @@ class KubernetesManifestsTest {
     assertThatThrownBy(() -> ServiceSpec.builder("svc", "img").replicas(1).autoscaling(2, 4, 50).build())
         .isInstanceOf(IllegalStateException.class).hasMessage("replicas (1) must be within autoscaling [2, 4]");
     assertThatThrownBy(() -> ServiceSpec.builder("svc", "img").replicas(2).replicas(3))
-        .isInstanceOf(IllegalStateException.class).hasMessage("replicas was already set");
+        .isInstanceOf(IllegalStateException.class).hasMessage("replicas was already set to 2");
     assertThatThrownBy(() -> ServiceSpec.builder("svc", null))
         .isInstanceOf(NullPointerException.class).hasMessage("image");
     assertThat(ServiceSpec.builder("svc", "img").shutdown(Duration.ofSeconds(5), Duration.ofMillis(30_001)).build()

@@ -20,7 +20,7 @@ import java.util.List;
  * elapsed unit ({@code r} = refill tokens), so a period adds {@code r * P} credit, that is
  * {@code r} tokens, without any division and so without rounding. Interval refill adds
  * {@code r * P} credit per whole elapsed period and advances its clock by whole periods. Credit
- * never exceeds {@code capacity * P}, which {@link #unitNanos} keeps at or below 2^53 so Lua's
+ * never exceeds {@code capacity * P}, which {@link BucketUnit#nanos} keeps at or below 2^53 so Lua's
  * doubles compute the same integers as Java's longs. Every intermediate value is bounded the same
  * way (see the comments in {@link #refill}).
  *
@@ -40,13 +40,10 @@ import java.util.List;
  */
 public final class BucketArithmetic {
 
-  /** The largest integer a double holds exactly: every credit value stays at or below it. */
-  public static final long MAX_EXACT = 1L << 53;
-
   /** What {@link #tryAcquire} returns when it denies. */
   public static final long DENIED = -1;
 
-  /** An outcome's low bits hold the remaining permits, at most {@link #MAX_EXACT}. */
+  /** An outcome's low bits hold the remaining permits, at most {@link BucketUnit#MAX_EXACT}. */
   private static final int LIMIT_SHIFT = 54;
 
   /** The most limits a policy can have here, so that an outcome can name the binding one. */
@@ -97,7 +94,7 @@ public final class BucketArithmetic {
     long smallestUnit = Long.MAX_VALUE;
     for (int i = 0; i < n; i++) {
       Limit limit = limits.get(i);
-      unitNanos[i] = unitNanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
+      unitNanos[i] = BucketUnit.nanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
       period[i] = limit.refillPeriod().toNanos() / unitNanos[i];
       refill[i] = limit.refillTokens();
       capacity[i] = limit.capacity();
@@ -111,37 +108,6 @@ public final class BucketArithmetic {
     minUnitNanos = smallestUnit;
     touched = n;
     credits = touched + LINE_LONGS;
-  }
-
-  /**
-   * Returns the time unit, in nanoseconds, in which a limit can be counted exactly: a microsecond
-   * if {@code max(capacity, refillTokens) * period} in microseconds is at most 2^53, else a
-   * millisecond if the period is a whole number of milliseconds and the product fits.
-   *
-   * @param capacity the bucket size
-   * @param refillTokens tokens per period
-   * @param refillPeriod the period
-   * @return 1,000 or 1,000,000
-   * @throws IllegalArgumentException if no unit counts the limit exactly
-   */
-  public static long unitNanos(long capacity, long refillTokens, Duration refillPeriod) {
-    long nanos = refillPeriod.toNanos();
-    long largest = Math.max(capacity, refillTokens);
-    boolean wholeMicros = nanos % 1_000 == 0;
-    boolean wholeMillis = nanos % 1_000_000 == 0;
-    if (wholeMicros && largest <= MAX_EXACT / (nanos / 1_000)) {
-      return 1_000;
-    }
-    if (wholeMillis && largest <= MAX_EXACT / (nanos / 1_000_000)) {
-      return 1_000_000;
-    }
-    if (!wholeMicros) {
-      throw new IllegalArgumentException(
-          "refillPeriod must be a whole number of microseconds but was " + refillPeriod);
-    }
-    throw new IllegalArgumentException("capacity " + capacity + " with refill " + refillTokens + " per "
-        + refillPeriod + " is too large to count exactly: the larger of capacity and refillTokens times the period in "
-        + (wholeMillis ? "milliseconds" : "microseconds") + " must be at most 2^53");
   }
 
   /**
@@ -307,7 +273,7 @@ public final class BucketArithmetic {
    * @return whole tokens left in the binding bucket
    */
   public static long remaining(long outcome) {
-    return outcome & (MAX_EXACT * 2 - 1);
+    return outcome & (BucketUnit.MAX_EXACT * 2 - 1);
   }
 
   /**

@@ -17,6 +17,7 @@ import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
+import dev.layerkit.gateway.ratelimit.internal.BucketUnit;
 import dev.layerkit.gateway.ratelimit.internal.RateLimitArguments;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -167,7 +168,7 @@ public final class RedisRateLimiter implements RateLimiter {
     this.limitArgs = new byte[5 * limits.size()][];
     for (int i = 0; i < limits.size(); i++) {
       Limit limit = limits.get(i);
-      long unitNanos = BucketArithmetic.unitNanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
+      long unitNanos = BucketUnit.nanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
       limitArgs[5 * i] = bytes(unitNanos / 1_000);
       limitArgs[5 * i + 1] = bytes(limit.refillPeriod().toNanos() / unitNanos);
       limitArgs[5 * i + 2] = bytes(limit.refillTokens());

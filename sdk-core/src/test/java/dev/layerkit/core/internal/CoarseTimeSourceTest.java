@@ -1,4 +1,4 @@
-package dev.layerkit.core.time;
+package dev.layerkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Least request and peak EWMA, both power of two choices. */
-class PowerOfTwoChoicesTest {
+class LeastRequestAndPeakEwmaTest {
 
   private static final long MS = 1_000_000;
 
@@ -52,7 +52,7 @@ class PowerOfTwoChoicesTest {
   @Test
   void peakEwmaPrefersTheLowerLatencyEndpoint() {
     List<Endpoint> endpoints = endpoints(2);
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time).build();
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time).build();
     Endpoint slow = endpoints.get(0);
     Endpoint fast = endpoints.get(1);
     lb.onComplete(lb.pick(), 0, true);
@@ -75,7 +75,7 @@ class PowerOfTwoChoicesTest {
   @Test
   void peakEwmaWeighsLoadAgainstLatency() {
     List<Endpoint> endpoints = endpoints(2);
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time).build();
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time).build();
     Endpoint slow = endpoints.get(0);
     Endpoint fast = endpoints.get(1);
     complete(lb, slow, 35 * MS);
@@ -92,7 +92,7 @@ class PowerOfTwoChoicesTest {
   @Test
   void peakEwmaReactsToASlowResponseAtOnceAndForgetsItOverTime() {
     List<Endpoint> endpoints = endpoints(2);
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpoints(endpoints).timeSource(time)
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time)
         .latencyDecay(Duration.ofSeconds(10)).build();
     Endpoint a = endpoints.get(0);
     Endpoint b = endpoints.get(1);
@@ -120,7 +120,7 @@ class PowerOfTwoChoicesTest {
   void peakEwmaProbesANewEndpointWithOneRequestAtATime() {
     List<Endpoint> endpoints = endpoints(2);
     MutableEndpointSource source = EndpointSource.mutable(endpoints.subList(0, 1));
-    LoadBalancer lb = LoadBalancers.powerOfTwoChoices().endpointSource(source).timeSource(time).build();
+    LoadBalancer lb = LoadBalancers.peakEwma().endpointSource(source).timeSource(time).build();
     complete(lb, endpoints.get(0), 10 * MS);
     source.update(endpoints);
     Endpoint fresh = endpoints.get(1);

@@ -1,5 +1,7 @@
-package dev.layerkit.core.time;
+package dev.layerkit.core.internal;
 
+import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.core.time.TimeSource;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.PhantomReference;
@@ -57,6 +59,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Blocks take it only in place of {@link TimeSource#system()}: with any other source, a test's
  * {@link ManualTimeSource} say, they read that source directly, so tests stay deterministic.
+ *
+ * <p>Not API (see the package): users pass {@link TimeSource#system()} and the blocks decide
+ * where a coarse reading is good enough.
  */
 public final class CoarseTimeSource implements TimeSource, AutoCloseable {
 

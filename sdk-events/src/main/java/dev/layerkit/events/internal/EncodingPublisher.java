@@ -1,0 +1,135 @@
+package dev.layerkit.events.internal;
+
+import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.events.EventPublishException;
+import dev.layerkit.events.EventPublisher;
+import dev.layerkit.events.PublishReceipt;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The part of a publish every backend runs the same way, so that both fail alike: check the
+ * arguments, refuse after close, encode with the codec (a failure counts in {@code
+ * layerkit.events.publish.failed} and fails the future, nothing is stored), then hand the bytes to
+ * the backend's {@link #store}.
+ *
+ * <p>The topic-name check runs once per change of topic, not per event: most publishers use a
+ * few topics. The cache is racy on purpose; a stale value only means checking again.
+ *
+ * <p>Thread-safe if {@link #store} is.
+ *
+ * @param <T> the payload type
+ */
+public abstract class EncodingPublisher<T> implements EventPublisher<T> {
+
+  private final Codec<T> codec;
+  private final EventMetrics metrics;
+  private volatile boolean closed;
+  private @Nullable String lastCheckedTopic;
+
+  /**
+   * Creates the publisher's shared part.
+   *
+   * @param codec encodes payloads
+   * @param metrics counts failed encodings
+   */
+  protected EncodingPublisher(Codec<T> codec, EventMetrics metrics) {
+    this.codec = codec;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Returns the event time of a {@link #publish} in epoch milliseconds, or null to let the backend
+   * stamp it with the same clock.
+   *
+   * @return the time, or null
+   */
+  protected abstract @Nullable Long nowMillis();
+
+  /**
+   * Stores an encoded event.
+   *
+   * @param eventId the caller's event id, or null for the event's place in the log
+   * @param timestampMillis the event time, or null for the backend's
+   * @param topic the checked topic
+   * @param key the key
+   * @param value the encoded payload
+   * @param headers the checked application headers
+   * @return the future of the receipt
+   */
+  protected abstract CompletableFuture<PublishReceipt> store(@Nullable String eventId,
+      @Nullable Long timestampMillis, String topic, String key, byte[] value,
+      Map<String, String> headers);
+
+  @Override
+  public final CompletableFuture<PublishReceipt> publish(
+      String topic, String key, T payload, Map<String, String> headers) {
+    return send(null, nowMillis(), topic, key, payload, headers);
+  }
+
+  @Override
+  public final CompletableFuture<PublishReceipt> publishWithId(String eventId, Instant timestamp,
+      String topic, String key, T payload, Map<String, String> headers) {
+    Arguments.notBlank(eventId, "eventId");
+    return send(eventId, Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(), topic,
+        key, payload, headers);
+  }
+
+  private CompletableFuture<PublishReceipt> send(@Nullable String eventId,
+      @Nullable Long timestampMillis, String topic, String key, T payload,
+      Map<String, String> headers) {
+    if (topic != lastCheckedTopic) {
+      TopicNames.check(topic);
+      lastCheckedTopic = topic;
+    }
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(payload, "payload");
+    EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));
+    if (closed) {
+      return CompletableFuture.failedFuture(EventPublishException.closed(topic));
+    }
+    byte[] value;
+    try {
+      value = codec.encode(payload);
+    } catch (RuntimeException e) {
+      metrics.publishFailed(topic);
+      return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
+    }
+    return store(eventId, timestampMillis, topic, key, value, headers);
+  }
+
+  /**
+   * Returns whether {@link #markClosed()} was called.
+   *
+   * @return whether the publisher is closed
+   */
+  protected final boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Makes later publishes fail with {@link EventPublishException#closed}.
+   *
+   * @return true on the first call, false if it was already closed
+   */
+  protected final synchronized boolean markClosed() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    return true;
+  }
+
+  /**
+   * Returns the codec.
+   *
+   * @return the codec
+   */
+  protected final Codec<T> codec() {
+    return codec;
+  }
+}
