@@ -93,9 +93,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and ownership</h2>
  *
  * <p>Thread-safe. Heartbeats and re-reads run on the scheduler (a shared daemon scheduler unless
- * injected), never on Lettuce's event loop. The registry opens two connections from the client
- * (commands, and pub/sub once something is watched) and closes them in {@link #close()}; the
- * client itself stays the caller's.
+ * injected), never on Lettuce's event loop. Built from a client, the registry opens two
+ * connections with Layerkit's codec (commands, and pub/sub once something is watched) and closes
+ * them in {@link #close()}; the client itself stays the caller's. Built from connections
+ * ({@link #builder(StatefulRedisConnection, StatefulRedisPubSubConnection)}), it shares them with
+ * the application's other Redis backends and leaves them open.
  *
  * <pre>{@code
  * RedisServiceRegistry registry = RedisServiceRegistry.builder(redisClient).build();
@@ -135,6 +137,18 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private final Set<RegistrationImpl> registrations = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<Watcher>> watchersByChannel = new ConcurrentHashMap<>();
   private final Object pubSubLock = new Object();
+  private final boolean ownsConnections;
+  /** Hands each notification to the service's watchers; added to the pub/sub connection once. */
+  private final RedisPubSubAdapter<String, byte[]> notifications = new RedisPubSubAdapter<>() {
+    @Override
+    public void message(String channel, byte[] message) {
+      // Lettuce's event loop: hand off, never call Redis from here.
+      Set<Watcher> watchers = watchersByChannel.get(channel);
+      if (watchers != null) {
+        watchers.forEach(Watcher::requestRefresh);
+      }
+    }
+  };
   private @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
   private volatile boolean closed;
 
@@ -145,6 +159,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : b.ttl.dividedBy(3);
     this.refreshInterval = b.refreshInterval;
     this.scheduler = b.scheduler != null ? b.scheduler : SharedScheduler.get();
+    this.ownsConnections = b.ownsConnections;
     Connected connected = b.connector.get();
     this.connection = connected.connection();
     this.commands = connected.commands();
@@ -163,7 +178,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     return new Builder(() -> {
       StatefulRedisConnection<String, byte[]> c = RedisConnections.connect(client);
       return new Connected(c, c.sync());
-    }, () -> RedisConnections.connectPubSub(client));
+    }, () -> RedisConnections.connectPubSub(client), true);
   }
 
   /**
@@ -181,7 +196,44 @@ public final class RedisServiceRegistry implements AutoCloseable {
     return new Builder(() -> {
       StatefulRedisClusterConnection<String, byte[]> c = RedisConnections.connect(client);
       return new Connected(c, c.sync());
-    }, () -> RedisConnections.connectPubSub(client));
+    }, () -> RedisConnections.connectPubSub(client), true);
+  }
+
+  /**
+   * Starts building a registry on connections the caller owns and may share with the other
+   * Layerkit Redis backends (the rate limiter, the cache): both with Layerkit's codec
+   * ({@link RedisConnections}). Heartbeats and reads run on {@code connection}; watchers add one
+   * listener to {@code pubSub} and subscribe to their services' channels, which {@link #close()}
+   * removes and unsubscribes, leaving both connections open.
+   *
+   * @param connection the command connection
+   * @param pubSub the pub/sub connection, for example {@link RedisConnections#connectPubSub(RedisClient)}
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(StatefulRedisConnection<String, byte[]> connection,
+      StatefulRedisPubSubConnection<String, byte[]> pubSub) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(pubSub, "pubSub");
+    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
+  }
+
+  /**
+   * Starts building a registry on Redis Cluster connections the caller owns and may share, as
+   * {@link #builder(StatefulRedisConnection, StatefulRedisPubSubConnection)} does on a standalone
+   * server.
+   *
+   * @param connection the cluster command connection
+   * @param pubSub the pub/sub connection, for example
+   *     {@link RedisConnections#connectPubSub(RedisClusterClient)}
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(StatefulRedisClusterConnection<String, byte[]> connection,
+      StatefulRedisPubSubConnection<String, byte[]> pubSub) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(pubSub, "pubSub");
+    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
   }
 
   /** A command connection and its scripting commands, standalone or cluster. */
@@ -290,11 +342,17 @@ public final class RedisServiceRegistry implements AutoCloseable {
     }
     synchronized (pubSubLock) {
       if (pubSub != null) {
-        pubSub.close();
+        if (ownsConnections) {
+          pubSub.close();
+        } else {
+          pubSub.removeListener(notifications);
+        }
         pubSub = null;
       }
     }
-    connection.close();
+    if (ownsConnections) {
+      connection.close();
+    }
   }
 
   @Override
@@ -322,16 +380,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     synchronized (pubSubLock) {
       if (pubSub == null) {
         StatefulRedisPubSubConnection<String, byte[]> c = pubSubConnector.get();
-        c.addListener(new RedisPubSubAdapter<>() {
-          @Override
-          public void message(String channel, byte[] message) {
-            // Lettuce's event loop: hand off, never call Redis from here.
-            Set<Watcher> watchers = watchersByChannel.get(channel);
-            if (watchers != null) {
-              watchers.forEach(Watcher::requestRefresh);
-            }
-          }
-        });
+        c.addListener(notifications);
         pubSub = c;
       }
       pubSub.sync().subscribe(channel);
@@ -567,10 +616,13 @@ public final class RedisServiceRegistry implements AutoCloseable {
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
     private @Nullable ScheduledExecutorService scheduler;
 
+    private final boolean ownsConnections;
+
     private Builder(Supplier<Connected> connector,
-        Supplier<StatefulRedisPubSubConnection<String, byte[]>> pubSubConnector) {
+        Supplier<StatefulRedisPubSubConnection<String, byte[]>> pubSubConnector, boolean ownsConnections) {
       this.connector = connector;
       this.pubSubConnector = pubSubConnector;
+      this.ownsConnections = ownsConnections;
     }
 
     /**
