@@ -225,11 +225,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
    */
   @Test
   void aFreshlyBuiltFailOpenLimiterOnAFreshServerAdmitsExactlyItsBudgetUnderConcurrency() throws Exception {
-    int port = freePort();
-    RedisServer fresh = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
-    fresh.start();
-    RedisClient freshClient = RedisClient.create("redis://127.0.0.1:" + port);
-    try (StatefulRedisConnection<String, byte[]> freshConnection = RedisConnections.connect(freshClient)) {
+    onFreshServer(freshConnection -> {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       RedisRateLimiter limiter = RedisRateLimiter.builder(
               RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1))), freshConnection)
@@ -247,19 +243,12 @@ class RedisRateLimiterIT extends RateLimiterContract {
       assertThat(admitted.get()).isEqualTo(100);
       assertThat(registry.find("layerkit.ratelimit.errors").counters())
           .as("no decision timed out or failed open").allSatisfy(c -> assertThat(c.count()).isZero());
-    } finally {
-      freshClient.shutdown();
-      fresh.stop();
-    }
+    });
   }
 
   @Test
   void buildLoadsTheScriptSoTheFirstDecisionIsAnEvalsha() throws Exception {
-    int port = freePort();
-    RedisServer fresh = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
-    fresh.start();
-    RedisClient freshClient = RedisClient.create("redis://127.0.0.1:" + port);
-    try (StatefulRedisConnection<String, byte[]> freshConnection = RedisConnections.connect(freshClient)) {
+    onFreshServer(freshConnection -> {
       RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), freshConnection)
           .build();
 
@@ -267,6 +256,22 @@ class RedisRateLimiterIT extends RateLimiterContract {
 
       assertThat(calls(freshConnection.sync(), "eval")).as("no NOSCRIPT fallback").isZero();
       assertThat(calls(freshConnection.sync(), "evalsha")).isEqualTo(1);
+    });
+  }
+
+  /** A test body that may throw. */
+  private interface OnConnection {
+    void run(StatefulRedisConnection<String, byte[]> connection) throws Exception;
+  }
+
+  /** Runs {@code test} on a Redis server of its own that no limiter used: no script is cached. */
+  private static void onFreshServer(OnConnection test) throws Exception {
+    int port = freePort();
+    RedisServer fresh = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    fresh.start();
+    RedisClient freshClient = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, byte[]> freshConnection = RedisConnections.connect(freshClient)) {
+      test.run(freshConnection);
     } finally {
       freshClient.shutdown();
       fresh.stop();
