@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Cache} shared by several processes, with a channel on which they tell each other about
- * invalidations; the L2 of {@link Caches#tiered(Cache, RemoteCache, java.time.Duration)}.
+ * invalidations; the L2 of {@link Caches#tiered(CacheBuilder, RemoteCacheBuilder)}.
  *
  * <p>Thread-safe. Publishing is best effort: a message lost while the server is unreachable is
  * covered by {@link InvalidationListener#resubscribed()} and the near cache's short local TTL.

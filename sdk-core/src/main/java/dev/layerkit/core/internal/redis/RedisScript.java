@@ -38,12 +38,14 @@ import org.jspecify.annotations.Nullable;
 public final class RedisScript<T> {
 
   private final String source;
+  private final byte[] sourceBytes;
   private final String sha;
   private final ScriptOutputType outputType;
 
   private RedisScript(String source, ScriptOutputType outputType) {
     this.source = source;
-    this.sha = Base16.digest(source.getBytes(StandardCharsets.UTF_8));
+    this.sourceBytes = source.getBytes(StandardCharsets.UTF_8);
+    this.sha = Base16.digest(sourceBytes);
     this.outputType = outputType;
   }
 
@@ -154,7 +156,8 @@ public final class RedisScript<T> {
    * @return the future of the SHA-1 the server reports
    */
   public CompletionStage<String> load(RedisScriptingAsyncCommands<?, ?> commands) {
-    return commands.scriptLoad(source);
+    // The byte[] form: Lettuce's cluster commands send it to every node.
+    return commands.scriptLoad(sourceBytes.clone());
   }
 
   private static Throwable unwrap(Throwable error) {
