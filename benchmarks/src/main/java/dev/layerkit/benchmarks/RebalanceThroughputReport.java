@@ -1,12 +1,12 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.StoreOrder;
-import dev.layerkit.store.InMemoryRepository;
-import dev.layerkit.store.RebalanceProgress;
-import dev.layerkit.store.RebalanceReport;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.jdbc.JdbcRepository;
+import dev.layerkit.store.sharding.RebalanceProgress;
+import dev.layerkit.store.sharding.RebalanceReport;
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,7 +72,7 @@ public final class RebalanceThroughputReport {
   private static RebalanceReport memoryRun(int records) {
     List<Repository<String, StoreOrder>> shards = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      shards.add(InMemoryRepository.create("shard-" + i, StoreOrder.DESCRIPTOR));
+      shards.add(Repositories.inMemory(StoreOrder.DESCRIPTOR).name("shard-" + i).build());
     }
     try (ShardedRepository<String, StoreOrder> repo = ShardedRepository.builder(shards.subList(0, 4)).build()) {
       for (int i = 0; i < records; i++) {

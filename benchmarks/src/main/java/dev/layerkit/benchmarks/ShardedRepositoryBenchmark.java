@@ -4,9 +4,9 @@ import dev.layerkit.benchmarks.state.KeyCursor;
 import dev.layerkit.benchmarks.state.StoreOrder;
 import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.hash.JumpHash;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code ShardedRepository.findById} over 4 in-memory shards beside {@code findById} on one
- * {@link InMemoryRepository} holding the same {@value #RECORDS} orders (the anchor): the cost of
- * routing (hash the id, jump hash, an optimistic topology stamp). {@code routeOnly} is the shard
- * lookup alone, which must not allocate.
+ * in-memory repository ({@link Repositories#inMemory}) holding the same {@value #RECORDS} orders
+ * (the anchor): the cost of routing (hash the id, jump hash, an optimistic topology stamp).
+ * {@code routeOnly} is the shard lookup alone, which must not allocate.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.ShardedRepositoryBenchmark\.' -f 1 -wi 3 -i 5 -prof gc -rf json -rff /tmp/store.json},
@@ -51,7 +51,7 @@ public class ShardedRepositoryBenchmark {
   @State(Scope.Benchmark)
   public static class Stores {
     String[] ids;
-    InMemoryRepository<String, StoreOrder> single;
+    Repository<String, StoreOrder> single;
     ShardedRepository<String, StoreOrder> sharded;
 
     /**
@@ -59,10 +59,10 @@ public class ShardedRepositoryBenchmark {
      * which needs both in one JVM).
      */
     public void fill() {
-      single = InMemoryRepository.create("single", StoreOrder.DESCRIPTOR);
+      single = Repositories.inMemory(StoreOrder.DESCRIPTOR).name("single").build();
       List<Repository<String, StoreOrder>> shards = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        shards.add(InMemoryRepository.create("shard-" + i, StoreOrder.DESCRIPTOR));
+        shards.add(Repositories.inMemory(StoreOrder.DESCRIPTOR).name("shard-" + i).build());
       }
       sharded = ShardedRepository.builder(shards).name("bench").build();
       ids = new String[RECORDS];
@@ -75,7 +75,7 @@ public class ShardedRepositoryBenchmark {
     }
 
     void fillSingle() {
-      single = InMemoryRepository.create("single", StoreOrder.DESCRIPTOR);
+      single = Repositories.inMemory(StoreOrder.DESCRIPTOR).name("single").build();
       ids = new String[RECORDS];
       for (int i = 0; i < RECORDS; i++) {
         StoreOrder order = StoreOrder.number(i);
@@ -87,7 +87,7 @@ public class ShardedRepositoryBenchmark {
     void fillSharded() {
       List<Repository<String, StoreOrder>> shards = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        shards.add(InMemoryRepository.create("shard-" + i, StoreOrder.DESCRIPTOR));
+        shards.add(Repositories.inMemory(StoreOrder.DESCRIPTOR).name("shard-" + i).build());
       }
       sharded = ShardedRepository.builder(shards).name("bench").build();
       boolean haveIds = ids != null;

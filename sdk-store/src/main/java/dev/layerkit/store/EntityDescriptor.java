@@ -2,6 +2,7 @@ package dev.layerkit.store;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.store.internal.Names;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -174,6 +175,7 @@ public final class EntityDescriptor<ID, T> {
    * @param <T> the entity type
    */
   public static final class Builder<ID, T> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final Class<T> type;
     private final Function<? super T, ? extends @Nullable ID> id;
     private String idField = DEFAULT_ID_FIELD;
@@ -195,10 +197,14 @@ public final class EntityDescriptor<ID, T> {
      *     and return the same object, but an immutable entity is safer)
      * @return this builder
      * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> version(ToLongFunction<? super T> version, BiFunction<? super T, Long, ? extends T> withVersion) {
-      this.version = Objects.requireNonNull(version, "version");
-      this.withVersion = Objects.requireNonNull(withVersion, "withVersion");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(withVersion, "withVersion");
+      settings.requireUnset("version", this.version);
+      this.version = version;
+      this.withVersion = withVersion;
       return this;
     }
 
@@ -208,9 +214,12 @@ public final class EntityDescriptor<ID, T> {
      * @param codec the codec; it must encode to a JSON object for filters, MongoDB and PostgreSQL
      * @return this builder
      * @throws NullPointerException if {@code codec} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> codec(Codec<T> codec) {
-      this.codec = Objects.requireNonNull(codec, "codec");
+      Objects.requireNonNull(codec, "codec");
+      settings.requireUnset("codec", this.codec);
+      this.codec = codec;
       return this;
     }
 
@@ -221,9 +230,12 @@ public final class EntityDescriptor<ID, T> {
      * @return this builder
      * @throws NullPointerException if {@code idField} is null
      * @throws IllegalArgumentException if it is not a valid field name
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> idField(String idField) {
-      this.idField = Names.field("idField", idField);
+      Names.field("idField", idField);
+      settings.requireUnset("idField", this.idField);
+      this.idField = idField;
       return this;
     }
 

@@ -23,10 +23,12 @@ import java.util.stream.Stream;
  * entity's JSON to evaluate the filter (O(n) per query; there are no indexes), so they are meant
  * for modest sizes; {@link #findById} is a hash lookup and a decode.
  *
+ * <p>Package-private: users get one from {@link Repositories#inMemory(EntityDescriptor)}.
+ *
  * @param <ID> the id type
  * @param <T> the entity type
  */
-public final class InMemoryRepository<ID, T> implements Repository<ID, T> {
+final class InMemoryRepository<ID, T> implements Repository<ID, T> {
 
   private record Stored(long version, byte[] bytes) {}
 
@@ -50,10 +52,9 @@ public final class InMemoryRepository<ID, T> implements Repository<ID, T> {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code name} is blank
    */
-  public static <ID, T> InMemoryRepository<ID, T> create(String name, EntityDescriptor<ID, T> descriptor) {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(descriptor, "descriptor");
+  static <ID, T> InMemoryRepository<ID, T> create(String name, EntityDescriptor<ID, T> descriptor) {
     Arguments.notBlank(name, "name");
+    Objects.requireNonNull(descriptor, "descriptor");
     return new InMemoryRepository<>(name, descriptor);
   }
 

@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * {@code CodecException}. A backend failure is a {@link StoreException}; a failed write may or
  * may not have happened, as with any remote store, but is never half-written.
  *
- * <p>Implementations: {@link InMemoryRepository}, {@code jdbc.JdbcRepository} (PostgreSQL),
- * {@code mongo.MongoRepository}, and {@link ShardedRepository} over any of them. The abstract
+ * <p>Implementations: in memory ({@link Repositories#inMemory}), {@code jdbc.JdbcRepository}
+ * (PostgreSQL), {@code mongo.MongoRepository}, and
+ * {@link dev.layerkit.store.sharding.ShardedRepository} over any of them. The abstract
  * {@code RepositoryContract} in this module's test-jar checks a third-party implementation.
  *
  * @param <ID> the id type

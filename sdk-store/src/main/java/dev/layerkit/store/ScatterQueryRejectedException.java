@@ -1,7 +1,9 @@
 package dev.layerkit.store;
 
 /**
- * Thrown by a {@link ShardedRepository} whose {@link ScatterPolicy} is {@link ScatterPolicy#REJECT}
+ * Thrown by a {@link dev.layerkit.store.sharding.ShardedRepository} whose
+ * {@link dev.layerkit.store.sharding.ScatterPolicy} is
+ * {@link dev.layerkit.store.sharding.ScatterPolicy#REJECT REJECT}
  * when a query does not name the shard key and so would touch every shard. Nothing was queried.
  */
 public final class ScatterQueryRejectedException extends StoreException {

@@ -3,8 +3,9 @@ package dev.layerkit.store;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown by a {@link ShardedRepository} when an operation needs a shard that is down: its last
- * call failed within {@code ShardedRepository.Builder#unavailableFor}, or this call failed.
+ * Thrown by a {@link dev.layerkit.store.sharding.ShardedRepository} when an operation needs a
+ * shard that is down: its circuit breaker opened on a failure within
+ * {@link dev.layerkit.store.sharding.ShardedRepositoryBuilder#unavailableFor}, or this call failed.
  * Calls to a shard known to be down fail at once, without waiting for the backend.
  *
  * <p>The message names the shard by index and repository name; {@link #getCause()} is the

@@ -1,9 +1,10 @@
 /**
  * The database layer: one {@link dev.layerkit.store.Repository} contract with optimistic versions
- * over three backends, and {@link dev.layerkit.store.ShardedRepository} for application-level
- * sharding with scatter-gather queries, read replicas and online rebalancing.
+ * over three backends, and {@link dev.layerkit.store.sharding.ShardedRepository} for
+ * application-level sharding with scatter-gather queries, read replicas and online rebalancing.
+ * {@link dev.layerkit.store.Repositories} is the entry point: each of its methods returns a builder.
  *
- * <p>Backends: {@link dev.layerkit.store.InMemoryRepository} here (no dependencies),
+ * <p>Backends: in memory here ({@link dev.layerkit.store.Repositories#inMemory}, no dependencies),
  * {@code dev.layerkit.store.jdbc.JdbcRepository} (PostgreSQL, needs {@code org.postgresql:postgresql}
  * and, unless you pass your own {@code DataSource}, {@code com.zaxxer:HikariCP}) and
  * {@code dev.layerkit.store.mongo.MongoRepository} (needs {@code org.mongodb:mongodb-driver-sync}).

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.hash.JumpHash;
+import dev.layerkit.store.sharding.RebalanceProgress;
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

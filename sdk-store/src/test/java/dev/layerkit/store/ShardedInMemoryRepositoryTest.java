@@ -1,5 +1,6 @@
 package dev.layerkit.store;
 
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

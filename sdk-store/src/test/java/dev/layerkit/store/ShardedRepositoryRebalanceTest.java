@@ -4,6 +4,11 @@ import static dev.layerkit.store.RebalanceAssertions.assertEachStoredOnceWhereIt
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.store.sharding.PartialResult;
+import dev.layerkit.store.sharding.RebalanceProgress;
+import dev.layerkit.store.sharding.RebalanceReport;
+import dev.layerkit.store.sharding.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepositoryBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -46,7 +51,7 @@ class ShardedRepositoryRebalanceTest {
     return InMemoryRepository.create(name, TestOrder.DESCRIPTOR);
   }
 
-  private ShardedRepository<String, TestOrder> open(ShardedRepository.Builder<String, TestOrder> builder) {
+  private ShardedRepository<String, TestOrder> open(ShardedRepositoryBuilder<String, TestOrder> builder) {
     ShardedRepository<String, TestOrder> repository = builder.build();
     opened.add(repository);
     return repository;

@@ -8,6 +8,15 @@ import dev.layerkit.core.hash.JumpHash;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.store.sharding.PartialResult;
+import dev.layerkit.store.sharding.QueryPlan;
+import dev.layerkit.store.sharding.ReadConsistency;
+import dev.layerkit.store.sharding.RebalanceProgress;
+import dev.layerkit.store.sharding.ScatterPolicy;
+import dev.layerkit.store.sharding.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepositoryBuilder;
+import dev.layerkit.store.sharding.ShardingStrategies;
+import dev.layerkit.store.sharding.ShardingStrategy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +46,7 @@ class ShardedRepositoryTest {
     return shards;
   }
 
-  private ShardedRepository<String, TestOrder> open(ShardedRepository.Builder<String, TestOrder> builder) {
+  private ShardedRepository<String, TestOrder> open(ShardedRepositoryBuilder<String, TestOrder> builder) {
     ShardedRepository<String, TestOrder> repository = builder.timeSource(time).build();
     opened.add(repository);
     return repository;
@@ -117,7 +126,7 @@ class ShardedRepositoryTest {
     logging.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
     assertThat(logging.findAll(Filter.gt("amountCents", 1))).hasSize(1);
     assertThat(logging.findAll(Filter.eq("id", "o-1"))).hasSize(1);
-    assertThat(registry.get("layerkit.store.scatter.queries").tag("repository", "logged").counter().count()).isEqualTo(1);
+    assertThat(registry.get("layerkit.store.scatter.queries").tag("name", "logged").counter().count()).isEqualTo(1);
   }
 
   @Test
@@ -181,7 +190,10 @@ class ShardedRepositoryTest {
     assertThatThrownBy(() -> repo.findById(onShard2.get(0))).as("still marked down")
         .isInstanceOf(ShardUnavailableException.class);
     time.advance(Duration.ofSeconds(10));
-    assertThat(repo.findById(onShard2.get(0))).isPresent();
+    assertThatThrownBy(() -> repo.findById(onShard2.get(0))).as("the breaker waits strictly longer than unavailableFor")
+        .isInstanceOf(ShardUnavailableException.class);
+    time.advance(Duration.ofMillis(1));
+    assertThat(repo.findById(onShard2.get(0))).as("the trial call closes the breaker").isPresent();
     assertThat(repo.findAllAllowingPartial(Filter.all()).isPartial()).isFalse();
     assertThat(checks.get(2).check().status()).isEqualTo(HealthStatus.UP);
   }
@@ -262,6 +274,70 @@ class ShardedRepositoryTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a.b");
     assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).strategy(null))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("strategy");
+  }
+
+  @Test
+  void anEmptyShardListIsAnIllegalArgumentNamingTheValueWhereverItIsPassed() {
+    InMemoryRepository<String, TestOrder> a = InMemoryRepository.create("a", TestOrder.DESCRIPTOR);
+    assertThatThrownBy(() -> Repositories.sharded(List.<Repository<String, TestOrder>>of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shards").hasMessageContaining("[]");
+    assertThatThrownBy(() -> ShardedRepository.builder(List.of(a)).rebalancingTo(List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("newShards").hasMessageContaining("[]");
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(List.of(a)));
+    assertThatThrownBy(() -> repo.rebalance(List.of(), RebalanceProgress.none()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("newShards").hasMessageContaining("[]");
+    assertThatThrownBy(() -> ShardedRepository.<String, TestOrder>builder().build())
+        .as("no list was passed: a missing setting").isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no shard was added");
+  }
+
+  @Test
+  void aSettingGivenTwiceThrowsNamingItsFirstValue() {
+    ShardedRepositoryBuilder<String, TestOrder> builder = ShardedRepository.builder(memoryShards(2))
+        .name("orders").unavailableFor(Duration.ofSeconds(3));
+    assertThatThrownBy(() -> builder.name("again")).isInstanceOf(IllegalStateException.class)
+        .hasMessage("name was already set to orders");
+    assertThatThrownBy(() -> builder.unavailableFor(Duration.ofSeconds(4))).isInstanceOf(IllegalStateException.class)
+        .hasMessage("unavailableFor was already set to PT3S");
+    assertThatThrownBy(() -> Repositories.inMemory(TestOrder.DESCRIPTOR).name("a").name("b"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("name was already set to a");
+    assertThat(Repositories.inMemory(TestOrder.DESCRIPTOR).build().name()).isEqualTo(Repositories.DEFAULT_IN_MEMORY_NAME);
+  }
+
+  @Test
+  void eachShardHasACircuitBreakerWhoseMetersAreTaggedWithTheShardsName() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<FailingRepository<String, TestOrder>> shards = new ArrayList<>();
+    memoryShards(2).forEach(m -> shards.add(new FailingRepository<>(m)));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)).meterRegistry(registry));
+    shards.get(1).down(true);
+    assertThat(repo.findAllAllowingPartial(Filter.all()).unavailableShards()).containsExactly(1);
+    // Resilience4j's state gauge: 0 closed, 1 open.
+    assertThat(registry.get("layerkit.resilience.circuitbreaker.state").tag("name", "orders-shard-1")
+        .tag("state", "open").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("layerkit.resilience.circuitbreaker.state").tag("name", "orders-shard-0")
+        .tag("state", "closed").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("layerkit.store.shard.failures").tag("name", "orders").counter().count()).isEqualTo(1);
+    int calls = shards.get(1).calls();
+    assertThatThrownBy(() -> repo.count(Filter.all())).isInstanceOf(ShardUnavailableException.class);
+    assertThat(shards.get(1).calls()).as("the open breaker answers without calling the shard").isEqualTo(calls);
+  }
+
+  @Test
+  void anIdleShardIsNoLongerReportedDownOnceItsBreakerWaitIsOver() {
+    List<FailingRepository<String, TestOrder>> shards = new ArrayList<>();
+    memoryShards(2).forEach(m -> shards.add(new FailingRepository<>(m)));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards)
+        .unavailableFor(Duration.ofSeconds(5)));
+    shards.get(0).down(true);
+    assertThatThrownBy(() -> repo.count(Filter.all())).isInstanceOf(ShardUnavailableException.class);
+    shards.get(0).down(false);
+    HealthCheck check = repo.healthChecks().get(0);
+    assertThat(check.check().status()).isEqualTo(HealthStatus.DOWN);
+    time.advance(Duration.ofSeconds(5).plusMillis(1));
+    assertThat(check.check().status()).as("a trial is due: the primary's own check decides").isEqualTo(HealthStatus.UP);
+    assertThat(repo.count(Filter.all())).isZero();
   }
 
   @Test

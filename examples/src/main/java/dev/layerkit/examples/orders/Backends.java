@@ -8,7 +8,7 @@ import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 

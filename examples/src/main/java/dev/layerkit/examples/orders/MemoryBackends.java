@@ -13,9 +13,9 @@ import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
 import dev.layerkit.store.EntityDescriptor;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ final class MemoryBackends implements Backends {
   public <T> List<Repository<String, T>> shards(String name, EntityDescriptor<String, T> descriptor) {
     List<Repository<String, T>> shards = new ArrayList<>();
     for (int i = 0; i < OrderSystem.SHARDS; i++) {
-      shards.add(InMemoryRepository.create(name + "-" + i, descriptor));
+      shards.add(Repositories.inMemory(descriptor).name(name + "-" + i).build());
     }
     return shards;
   }

@@ -11,7 +11,7 @@ import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.store.EntityDescriptor;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,14 +29,14 @@ class OrderServiceTest {
 
   OrderServiceTest() {
     bus.createTopic(OrderService.TOPIC, 2);
-    Repository<String, Order> orders = InMemoryRepository.create("orders",
+    Repository<String, Order> orders = Repositories.inMemory(
         EntityDescriptor.builder(Order.class, Order::id).version(Order::version, Order::withVersion)
-            .codec(Codecs.json(Order.class)).index("customerId").build());
-    Repository<String, IdempotencyRecord> claims = InMemoryRepository.create("claims",
+            .codec(Codecs.json(Order.class)).index("customerId").build()).name("orders").build();
+    Repository<String, IdempotencyRecord> claims = Repositories.inMemory(
         EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key).idField("key")
             .version(IdempotencyRecord::version,
                 (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
-            .codec(Codecs.json(IdempotencyRecord.class)).build());
+            .codec(Codecs.json(IdempotencyRecord.class)).build()).name("claims").build();
     CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
         Caches.<String, Order>inMemory().timeSource(time)).build();
     service = new OrderService(orders, claims, cache,

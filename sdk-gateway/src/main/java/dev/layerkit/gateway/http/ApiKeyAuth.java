@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -168,10 +169,16 @@ public final class ApiKeyAuth implements Auth {
    * Configures an {@link ApiKeyAuth}. Plaintext keys are hashed as soon as they are added; the
    * builder keeps only hashes.
    *
+   * <p>{@link #header} and {@link #realm} may be given once: a second call throws {@link
+   * IllegalStateException} (a value the setter rejected does not count as given); the {@code
+   * addKey} methods add.
+   *
    * <p>Not thread-safe; {@link #build} returns an immutable auth that does not change when the
    * builder does.
    */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private final Map<String, byte[]> hashes = new LinkedHashMap<>();
     private String header = DEFAULT_HEADER;
@@ -281,6 +288,7 @@ public final class ApiKeyAuth implements Auth {
      * @throws NullPointerException if {@code header} is null
      * @throws IllegalArgumentException if {@code header} is not a valid header name, or is {@code
      *     Authorization}
+     * @throws IllegalStateException if already set
      */
     public Builder header(String header) {
       Objects.requireNonNull(header, "header");
@@ -288,6 +296,7 @@ public final class ApiKeyAuth implements Auth {
         throw new IllegalArgumentException(
             "header must be a header name other than Authorization but was '" + header + "'");
       }
+      settings.requireUnset("header", this.header);
       this.header = header;
       return this;
     }
@@ -299,9 +308,12 @@ public final class ApiKeyAuth implements Auth {
      * @return this builder
      * @throws NullPointerException if {@code realm} is null
      * @throws IllegalArgumentException if {@code realm} is empty or has other characters
+     * @throws IllegalStateException if already set
      */
     public Builder realm(String realm) {
-      this.realm = HttpSyntax.requireRealm(realm);
+      String checked = HttpSyntax.requireRealm(realm);
+      settings.requireUnset("realm", this.realm);
+      this.realm = checked;
       return this;
     }
 

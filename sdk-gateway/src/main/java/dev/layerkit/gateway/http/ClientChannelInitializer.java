@@ -35,6 +35,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
             64 * 1024))
         .addLast("continue", new HttpServerExpectContinueHandler())
-        .addLast("client", new ClientHandler(gateway, connector, timeouts));
+        .addLast("client", new ClientHandler(gateway, connector, timeouts,
+            GatewayFilters.STANDARD));
   }
 }

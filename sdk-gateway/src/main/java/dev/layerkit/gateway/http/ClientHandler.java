@@ -1,7 +1,6 @@
 package dev.layerkit.gateway.http;
 
-import dev.layerkit.gateway.ratelimit.RateLimitDecision;
-import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.core.time.TimeSource;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -15,7 +14,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -28,42 +26,87 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The end of a client connection's pipeline: routes each request, runs the route's filters and
- * answers by itself or hands the request to an {@link Exchange}. One request at a time per
- * connection: the channel reads only when this handler asks ({@code AUTO_READ} off), which is how
- * request bodies get back-pressure; a pipelined request that arrives while a response is still
- * coming is held until that response is done.
+ * The end of a client connection's pipeline: runs each request through the {@link
+ * GatewayFilters} chain, whose end either answers it or hands it to an {@link Exchange}.
+ *
+ * <p>One request at a time per connection: the channel reads only when this handler asks ({@code
+ * AUTO_READ} off), which is how request bodies get back-pressure. The connection's life is the
+ * {@link State} machine below, one transition per event; what arrives while the state cannot take
+ * it (a pipelined request while a response is still coming, a body while the filters run) is held
+ * in order and replayed when the state allows.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
 
-  private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
 
   /** User event: the gateway is shutting down. */
   static final Object DRAIN = new Object();
 
+  /**
+   * Where the connection is in its current request. Transitions:
+   *
+   * <pre>
+   * IDLE       --request head-->                     FILTERING
+   * FILTERING  --chain forwards-->                   PROXYING
+   * FILTERING  --chain answers, connection kept-->   DISCARDING
+   * PROXYING   --exchange done, body not all read--> DISCARDING
+   * PROXYING   --exchange done, request complete-->  IDLE
+   * DISCARDING --last body part-->                   IDLE
+   * any        --answer with Connection: close, drain while IDLE, broken response-->  CLOSING
+   * PROXYING   --101 Switching Protocols-->          UPGRADED
+   * </pre>
+   */
+  private enum State {
+    /** Between requests: the next message is a request head; idle and header timeouts apply. */
+    IDLE,
+    /**
+     * A head arrived and the filters run, perhaps asynchronously; anything read meanwhile is held
+     * until the chain ends, since only its end knows where the body goes.
+     */
+    FILTERING,
+    /**
+     * An {@link Exchange} owns the request: body parts go to it. Once the client's request is
+     * complete, what arrives next is a pipelined request and is held until the response is done.
+     */
+    PROXYING,
+    /** The request was answered without forwarding: the rest of its body is read and dropped. */
+    DISCARDING,
+    /** A response that ends the connection was written, or it is closing: input is dropped. */
+    CLOSING,
+    /** The connection was handed to a byte relay; this handler is leaving the pipeline. */
+    UPGRADED
+  }
+
   private final Gateway gateway;
   private final UpstreamConnector connector;
   private final ClientTimeouts timeouts;
+  private final TimeSource time;
+  private final List<GatewayFilter> filters;
+  private State state = State.IDLE;
   private @Nullable ChannelHandlerContext ctx;
+  /** The request in the filters, while FILTERING. */
+  private @Nullable FilterContext filtering;
+  /** The request's exchange, while PROXYING. */
   private @Nullable Exchange exchange;
-  private boolean discarding;
-  private @Nullable ArrayDeque<Object> backlog;
+  private @Nullable ArrayDeque<Object> held;
   private @Nullable String clientIp;
   private @Nullable ScheduledFuture<?> responseCheck;
   private long responseCheckAt;
-  private boolean closeAfterResponse;
 
-  ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts) {
+  ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts,
+      List<GatewayFilter> filters) {
+    this.filters = filters;
     this.gateway = gateway;
     this.connector = connector;
     this.timeouts = timeouts;
+    this.time = gateway.settings().timeSource;
   }
 
   @Override
@@ -75,23 +118,38 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Exchange current = exchange;
-    if (current != null && current.requestComplete()) {
-      // A pipelined request: it waits until the current response is done.
-      if (backlog == null) {
-        backlog = new ArrayDeque<>(2);
-      }
-      backlog.add(msg);
+    if (mustHold()) {
+      hold(msg);
       return;
     }
     dispatch(ctx, msg);
   }
 
+  /** Whether a message read now has to wait: the filters run, or a pipelined request came. */
+  private boolean mustHold() {
+    Exchange current = exchange;
+    return state == State.FILTERING
+        || (state == State.PROXYING && current != null && current.requestComplete());
+  }
+
+  private void hold(Object msg) {
+    ArrayDeque<Object> queue = held;
+    if (queue == null) {
+      queue = new ArrayDeque<>(2);
+      held = queue;
+    }
+    queue.add(msg);
+  }
+
   private void dispatch(ChannelHandlerContext ctx, Object msg) {
+    if (state == State.CLOSING || state == State.UPGRADED) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       onRequest(ctx, request);
       if (msg instanceof HttpContent content) {
-        onContent(ctx, content);
+        channelRead(ctx, content);
       }
       return;
     }
@@ -102,17 +160,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ReferenceCountUtil.release(msg);
   }
 
-  /** Goes on with held pipelined messages, or reads when there are none. */
+  /** Replays held messages while the state takes them, then reads if nobody else will. */
   private void resume(ChannelHandlerContext ctx) {
-    ArrayDeque<Object> held = backlog;
-    while (held != null && !held.isEmpty()) {
-      Exchange current = exchange;
-      if ((current != null && current.requestComplete()) || !ctx.channel().isActive()) {
+    ArrayDeque<Object> queue = held;
+    while (queue != null && !queue.isEmpty()) {
+      if (mustHold() || !ctx.channel().isActive()) {
         return;
       }
-      dispatch(ctx, held.poll());
+      dispatch(ctx, queue.poll());
     }
-    if (exchange == null) {
+    // While PROXYING the exchange reads as the upstream takes the body; FILTERING waits.
+    if (state == State.IDLE || state == State.DISCARDING) {
       ctx.read();
     }
   }
@@ -130,26 +188,34 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         writeAndClose(ctx, ErrorResponses.json(ctx.alloc(), 400, "malformed request body",
             current == null ? RequestIds.generate() : current.requestId(), true));
       } else {
+        state = State.CLOSING;
         ctx.close();
       }
       return;
     }
-    if (current != null) {
-      current.onClientContent(content);
-      return;
-    }
-    content.release();
-    if (discarding && content instanceof LastHttpContent) {
-      discarding = false;
-      awaitNextRequest(ctx);
-    } else if (discarding) {
-      ctx.read();
+    switch (state) {
+      case PROXYING -> {
+        if (current != null) {
+          current.onClientContent(content);
+        } else {
+          content.release();
+        }
+      }
+      case DISCARDING -> {
+        content.release();
+        if (content instanceof LastHttpContent) {
+          awaitNextRequest(ctx); // DISCARDING -> IDLE (or CLOSING when draining)
+        } else {
+          ctx.read();
+        }
+      }
+      default -> content.release(); // IDLE: the end of a request already answered
     }
   }
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
     timeouts.requestHeadReceived();
-    long start = System.nanoTime();
+    long start = time.nanoTime();
     if (request.decoderResult().isFailure()) {
       gateway.metrics().badRequest();
       Throwable cause = request.decoderResult().cause();
@@ -167,166 +233,96 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     String requestId = sentId != null && RequestIds.isValid(sentId) ? sentId : RequestIds.generate();
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     NettyGatewayRequest view = new NettyGatewayRequest(request, remote, requestId);
-    boolean keepAlive = HttpUtil.isKeepAlive(request) && !closeAfterResponse && !gateway.draining();
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !gateway.draining();
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
     boolean hasBody = chunked || contentLength > 0;
-
-    RouteState state = gateway.routeTable().match(view);
-    if (state == null) {
-      gateway.metrics().noRoute();
-      reject(ctx, null, start, ErrorResponses.json(ctx.alloc(), 404,
-          "no route for " + request.method() + " " + view.path(), requestId, hasBody || !keepAlive));
-      return;
-    }
-    Route route = state.route;
-    if (contentLength > gateway.settings().maxBodySize) {
-      reject(ctx, state, start, ErrorResponses.json(ctx.alloc(), 413, "request body of "
-          + contentLength + " bytes is larger than " + gateway.settings().maxBodySize, requestId,
-          true));
-      return;
-    }
-
-    Cors cors = state.cors;
-    Map<String, String> corsHeaders = Map.of();
-    if (cors != null) {
-      if (cors.isPreflight(view)) {
-        FullHttpResponse preflight = cors.preflight(view, requestId);
-        if (preflight.status().code() == 204) {
-          preflight.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-        }
-        reject(ctx, state, start, closeIf(preflight, hasBody || !keepAlive));
-        return;
-      }
-      corsHeaders = cors.responseHeaders(view);
-    }
-
-    AuthResult auth;
-    try {
-      auth = route.auth().authenticate(view);
-    } catch (RuntimeException e) {
-      log.warn("auth of route {} failed for request {}", route.id(), requestId, e);
-      reject(ctx, state, start, ErrorResponses.json(ctx.alloc(), 500,
-          "authentication failed unexpectedly", requestId, hasBody || !keepAlive));
-      return;
-    }
-    if (!auth.authenticated()) {
-      FullHttpResponse response = ErrorResponses.json(ctx.alloc(), auth.status(), auth.message(),
-          requestId, hasBody || !keepAlive);
-      String challenge = auth.challenge();
-      if (challenge != null) {
-        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
-      }
-      reject(ctx, state, start, withHeaders(response, corsHeaders));
-      return;
-    }
-
-    RateLimiter limiter = route.rateLimiter();
-    if (limiter != null) {
-      RateLimitDecision decision;
-      try {
-        decision = limiter.tryAcquire(route.keyResolver().resolve(view, auth.principal()));
-      } catch (RuntimeException e) {
-        log.warn("rate limiter of route {} failed for request {}", route.id(), requestId, e);
-        reject(ctx, state, start, ErrorResponses.json(ctx.alloc(), 503,
-            "rate limiter unavailable", requestId, hasBody || !keepAlive));
-        return;
-      }
-      if (!decision.allowed()) {
-        state.rateLimited.increment();
-        FullHttpResponse response = ErrorResponses.json(ctx.alloc(), 429, "rate limit exceeded",
-            requestId, hasBody || !keepAlive);
-        long retryAfterSeconds = decision.retryAfterNanos() == Long.MAX_VALUE ? -1
-            : Math.max(1, (decision.retryAfterNanos() + 999_999_999L) / 1_000_000_000L);
-        HttpHeaders out = response.headers();
-        if (retryAfterSeconds > 0) {
-          out.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
-          out.set(RateLimitHeaders.RESET, retryAfterSeconds);
-        }
-        out.set(RateLimitHeaders.LIMIT, decision.limit());
-        out.set(RateLimitHeaders.REMAINING, decision.remaining());
-        reject(ctx, state, start, withHeaders(response, corsHeaders));
-        return;
-      }
-    }
-
-    StaticFiles files = route.staticFiles();
-    if (files != null) {
-      reject(ctx, state, start, withHeaders(
-          files.respond(request, route.rewrite(view.path()), requestId, hasBody || !keepAlive),
-          corsHeaders));
-      return;
-    }
-
-    ResponseCache cache = route.responseCache();
-    ResponseCache.Capture capture = null;
-    if (cache != null && request.method() == HttpMethod.GET) {
-      FullHttpResponse cached = cache.lookup(request, view, requestId);
-      if (cached != null) {
-        reject(ctx, state, start, withHeaders(closeIf(cached, hasBody || !keepAlive), corsHeaders));
-        return;
-      }
-      capture = cache.capture(request, view);
-    }
-
-    Upstream upstream = route.upstream();
-    if (upstream == null) {
-      reject(ctx, state, start, ErrorResponses.json(ctx.alloc(), 500, "route has no target",
-          requestId, true));
-      return;
-    }
-    Exchange started = new Exchange(this, ctx, gateway, connector, state, upstream, request,
-        requestId, keepAlive, hasBody, start, capture, corsHeaders);
-    exchange = started;
-    started.start();
+    FilterContext context = new FilterContext(this, ctx.executor(), filters,
+        gateway, request, view, keepAlive, hasBody, contentLength, start);
+    filtering = context;
+    state = State.FILTERING; // IDLE -> FILTERING
+    context.start();
   }
 
-  private static FullHttpResponse closeIf(FullHttpResponse response, boolean close) {
-    if (close) {
-      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    return response;
+  /** Whether a request is still in the filters: false once answered, forwarded or closed. */
+  boolean isFiltering(FilterContext context) {
+    return state == State.FILTERING && filtering == context;
   }
 
-  private static FullHttpResponse withHeaders(FullHttpResponse response, Map<String, String> extra) {
-    if (!extra.isEmpty()) {
-      for (Map.Entry<String, String> header : extra.entrySet()) {
-        response.headers().set(header.getKey(), header.getValue());
-      }
+  /** The chain answered the request without forwarding it. */
+  void answer(FilterContext context, FullHttpResponse response) {
+    ChannelHandlerContext channel = ctx;
+    if (!isFiltering(context) || channel == null) {
+      response.release();
+      return;
     }
-    return response;
-  }
-
-  /** Answers a request without forwarding it. */
-  private void reject(ChannelHandlerContext ctx, @Nullable RouteState state, long start,
-      FullHttpResponse response) {
-    if (state != null) {
-      state.timer(response.status().code()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    filtering = null;
+    RouteState route = context.routeIfMatched();
+    if (route != null) {
+      route.timer(response.status().code())
+          .record(time.nanoTime() - context.startNanos, TimeUnit.NANOSECONDS);
     }
     if (HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(
         response.headers().get(HttpHeaderNames.CONNECTION, ""))) {
-      writeAndClose(ctx, response);
+      writeAndClose(channel, response); // FILTERING -> CLOSING
       return;
     }
-    ctx.writeAndFlush(response);
-    discarding = true;
+    channel.writeAndFlush(response);
+    state = State.DISCARDING; // FILTERING -> DISCARDING: the (empty) body's end is still to come
+    if (!context.endingInline()) {
+      resume(channel);
+    }
+  }
+
+  /** The chain's end: the request goes to an upstream. */
+  void forward(FilterContext context, Upstream upstream) {
+    ChannelHandlerContext channel = ctx;
+    if (!isFiltering(context) || channel == null) {
+      return;
+    }
+    filtering = null;
+    Exchange started = new Exchange(this, channel, connector, context, upstream);
+    exchange = started;
+    state = State.PROXYING; // FILTERING -> PROXYING
+    started.start();
+    if (!context.endingInline()) {
+      resume(channel);
+    }
+  }
+
+  /** Something failed after the request was answered or handed on: closing is all that is left. */
+  void broken() {
+    ChannelHandlerContext channel = ctx;
+    state = State.CLOSING; // any -> CLOSING; channelInactive abandons the exchange, if any
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   private void writeAndClose(ChannelHandlerContext ctx, Object response) {
     exchange = null;
+    filtering = null;
+    state = State.CLOSING;
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void awaitNextRequest(ChannelHandlerContext ctx) {
-    if (closeAfterResponse || gateway.draining()) {
+    if (gateway.draining()) {
+      state = State.CLOSING;
       ctx.close();
       return;
     }
+    state = State.IDLE;
     timeouts.awaitNextRequest();
     resume(ctx);
   }
 
   // --- called by the exchange ------------------------------------------------------------------
+
+  /** The gateway's clock, for the exchange's latencies and deadlines. */
+  TimeSource time() {
+    return time;
+  }
 
   /**
    * Makes sure a check runs by {@code deadline}. One task per connection, re-armed when it fires,
@@ -347,7 +343,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     responseCheckAt = deadline;
     responseCheck = context.executor().schedule(this::checkResponse,
-        Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        Math.max(0, deadline - time.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   private void checkResponse() {
@@ -360,7 +356,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (deadline == 0) {
       return;
     }
-    if (System.nanoTime() - deadline >= 0) {
+    if (time.nanoTime() - deadline >= 0) {
       current.responseTimedOut();
     } else {
       armResponseCheck(deadline);
@@ -387,7 +383,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   boolean keepAliveAfter(Exchange finishing) {
-    return finishing.clientKeepAlive() && !closeAfterResponse && !gateway.draining();
+    return finishing.clientKeepAlive() && !gateway.draining();
   }
 
   void exchangeDone(Exchange done, boolean close) {
@@ -397,12 +393,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     exchange = null;
     if (close || !keepAliveAfter(done)) {
+      state = State.CLOSING; // PROXYING -> CLOSING
       context.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     } else if (!done.requestComplete()) {
-      discarding = true;
+      state = State.DISCARDING; // PROXYING -> DISCARDING: the upstream answered before the body ended
       context.read();
     } else {
-      awaitNextRequest(context);
+      awaitNextRequest(context); // PROXYING -> IDLE
     }
   }
 
@@ -416,13 +413,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     FullHttpResponse response =
         ErrorResponses.json(context.alloc(), status, message, failed.requestId(), mustClose);
     if (mustClose) {
-      writeAndClose(context, response);
+      writeAndClose(context, response); // PROXYING -> CLOSING
     } else {
       context.writeAndFlush(response);
       if (failed.requestComplete()) {
-        awaitNextRequest(context);
+        awaitNextRequest(context); // PROXYING -> IDLE
       } else {
-        discarding = true;
+        state = State.DISCARDING; // PROXYING -> DISCARDING
         context.read();
       }
     }
@@ -431,6 +428,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   /** The response broke off mid-way: closing is the only way to tell the client. */
   void abort() {
     exchange = null;
+    state = State.CLOSING; // PROXYING -> CLOSING
     ChannelHandlerContext context = ctx;
     if (context != null) {
       context.close();
@@ -441,6 +439,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   void upgrade(HttpResponse switching, Channel upstream) {
     ChannelHandlerContext context = ctx;
     exchange = null;
+    state = State.UPGRADED; // PROXYING -> UPGRADED
     if (context == null) {
       upstream.close();
       return;
@@ -476,8 +475,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event == DRAIN) {
-      closeAfterResponse = true;
-      if (exchange == null && !discarding) {
+      // Only an idle connection closes now; a busy one closes after its response (keepAlive
+      // reads gateway.draining()).
+      if (state == State.IDLE) {
+        state = State.CLOSING;
         ctx.close();
       }
       return;
@@ -487,10 +488,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    state = State.CLOSING;
+    filtering = null;
     ScheduledFuture<?> pending = responseCheck;
     if (pending != null) {
       pending.cancel(false);
       responseCheck = null;
+    }
+    ArrayDeque<Object> queue = held;
+    if (queue != null) {
+      Object msg;
+      while ((msg = queue.poll()) != null) {
+        ReferenceCountUtil.release(msg);
+      }
     }
     Exchange current = exchange;
     exchange = null;
@@ -503,7 +513,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // Resets and broken pipes are the client's business; log them quietly.
-    log.debug("client connection {} failed", ctx.channel().remoteAddress(), cause);
+    LOG.debug("client connection {} failed", ctx.channel().remoteAddress(), cause);
     ctx.close();
   }
 

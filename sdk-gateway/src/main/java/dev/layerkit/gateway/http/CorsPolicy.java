@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,12 +214,16 @@ public final class CorsPolicy {
   }
 
   /**
-   * Configures a {@link CorsPolicy}.
+   * Configures a {@link CorsPolicy}. {@link #allowedMethods}, {@link #allowCredentials} and {@link
+   * #maxAge} may be given once (a second call throws {@link IllegalStateException}); the other
+   * methods add.
    *
    * <p>Not thread-safe; {@link #build} returns an immutable policy that does not change when the
    * builder does.
    */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private final Set<String> origins = new LinkedHashSet<>();
     private final Set<String> methods = new LinkedHashSet<>(DEFAULT_METHODS);
@@ -259,8 +264,10 @@ public final class CorsPolicy {
      * @return this builder
      * @throws NullPointerException if {@code methods} or an element is null
      * @throws IllegalArgumentException if {@code methods} is empty or a name is not a token
+     * @throws IllegalStateException if already set
      */
     public Builder allowedMethods(String... methods) {
+      settings.requireUnset("allowedMethods", this.methods);
       Objects.requireNonNull(methods, "methods");
       if (methods.length == 0) {
         throw new IllegalArgumentException("methods must not be empty but was []");
@@ -324,8 +331,10 @@ public final class CorsPolicy {
      *
      * @param allowCredentials true to allow
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder allowCredentials(boolean allowCredentials) {
+      settings.requireUnset("allowCredentials", this.allowCredentials);
       this.allowCredentials = allowCredentials;
       return this;
     }
@@ -338,8 +347,10 @@ public final class CorsPolicy {
      * @return this builder
      * @throws NullPointerException if {@code maxAge} is null
      * @throws IllegalArgumentException if {@code maxAge} is negative
+     * @throws IllegalStateException if already set
      */
     public Builder maxAge(Duration maxAge) {
+      settings.requireUnset("maxAge", this.maxAge);
       this.maxAge = Arguments.notNegative(maxAge, "maxAge");
       return this;
     }

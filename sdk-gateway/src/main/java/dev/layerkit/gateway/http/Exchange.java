@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
@@ -29,15 +30,57 @@ import org.jspecify.annotations.Nullable;
  * retries on another endpoint when that is safe, and reports the outcome to the balancer, the
  * endpoint's circuit breaker and the meters. Runs only on the client connection's event loop
  * (pooled upstream connections are on the same loop).
+ *
+ * <p>Its life is the {@link State} machine below; every event first looks at the state, so an
+ * event that comes late (a connect that completes after the client left, bytes after a failure)
+ * is dropped in one place. The client's side moves on its own: its body ends whenever the client
+ * sends the last part, in any state, which {@link #requestComplete} records.
  */
 final class Exchange implements ChannelFutureListener {
 
   private static final UpstreamStatusException SERVER_ERROR = new UpstreamStatusException();
   private static final int MAX_DISTINCT_PICKS = 3;
 
+  /**
+   * Transitions:
+   *
+   * <pre>
+   * CONNECTING --head written to a connection-->            SENT
+   * SENT       --1xx interim response head-->               INTERIM
+   * INTERIM    --end of the interim response-->             SENT
+   * SENT       --response head-->                           RESPONDING
+   * SENT       --connection lost, retry allowed-->          CONNECTING
+   * CONNECTING --connect failed, retry allowed-->           CONNECTING
+   * RESPONDING --last response part-->                      DONE
+   * any        --failure, timeout, client gone, upgrade-->  DONE
+   * </pre>
+   */
+  private enum State {
+    /**
+     * An endpoint is being picked and a connection opened or taken from the pool; body parts
+     * that arrive meanwhile queue in {@link #pending}.
+     */
+    CONNECTING,
+    /**
+     * The head went to the endpoint and the body follows as the client sends it; the response
+     * head is awaited, under the response timeout once the whole request is sent.
+     */
+    SENT,
+    /** A 1xx interim response is being dropped up to its end; the real response follows. */
+    INTERIM,
+    /** The response head went to the client; the body streams back. */
+    RESPONDING,
+    /**
+     * Over: completed, failed, timed out, broken off, upgraded or abandoned by the client. The
+     * counters were ended on entering it, exactly once; every later event is dropped.
+     */
+    DONE
+  }
+
   private final ClientHandler client;
   private final ChannelHandlerContext clientCtx;
   private final Gateway gateway;
+  private final TimeSource time;
   private final UpstreamConnector connector;
   private final RouteState routeState;
   private final Route route;
@@ -47,13 +90,16 @@ final class Exchange implements ChannelFutureListener {
   private final String requestId;
   private final boolean clientKeepAlive;
   private final boolean hasBody;
+  private final long maxBodySize;
   private final boolean idempotent;
   private final long startNanos;
   private final @Nullable ResponseCache.Capture cacheCapture;
   private final Map<String, String> extraResponseHeaders;
 
-  private @Nullable ArrayDeque<HttpContent> pending;
+  private State state = State.CONNECTING;
+  /** The client's side: whether its request's last part has arrived (in any state). */
   private boolean requestComplete;
+  private @Nullable ArrayDeque<HttpContent> pending;
   private long bodyBytes;
 
   private @Nullable Endpoint endpoint;
@@ -62,38 +108,34 @@ final class Exchange implements ChannelFutureListener {
   private long attemptStartNanos;
   private @Nullable Channel upstreamChannel;
   private @Nullable UpstreamHandler upstreamHandler;
-  private boolean sent;
+  /** Attempts made; from the second on, the exchange holds a token of the retry budget. */
   private int attempts;
-  private boolean holdingRetry;
 
-  private boolean responseStarted;
-  private boolean skipInformational;
   private int status;
   private boolean upstreamKeepAlive;
-  /** When the response headers are due, in nanoTime; 0 while not waiting for them. */
+  /** When the response headers are due, in the time source's nanos; 0 while not waiting. */
   private long responseDeadline;
-  private boolean finished;
 
-  Exchange(ClientHandler client, ChannelHandlerContext clientCtx, Gateway gateway,
-      UpstreamConnector connector, RouteState routeState, Upstream upstream, HttpRequest request,
-      String requestId, boolean clientKeepAlive, boolean hasBody, long startNanos,
-      @Nullable ResponseCache.Capture cacheCapture, Map<String, String> extraResponseHeaders) {
+  Exchange(ClientHandler client, ChannelHandlerContext clientCtx, UpstreamConnector connector,
+      FilterContext filtered, Upstream upstream) {
     this.client = client;
     this.clientCtx = clientCtx;
-    this.gateway = gateway;
+    this.gateway = filtered.gateway;
+    this.time = client.time();
     this.connector = connector;
-    this.routeState = routeState;
+    this.routeState = filtered.route();
     this.route = routeState.route;
     this.upstream = upstream;
     this.balancer = upstream.loadBalancer();
-    this.request = request;
-    this.requestId = requestId;
-    this.clientKeepAlive = clientKeepAlive;
-    this.hasBody = hasBody;
+    this.request = filtered.request;
+    this.requestId = filtered.requestId();
+    this.clientKeepAlive = filtered.keepAlive;
+    this.hasBody = filtered.hasBody;
+    this.maxBodySize = filtered.maxBodySize();
     this.idempotent = Route.isIdempotent(request.method().name());
-    this.startNanos = startNanos;
-    this.cacheCapture = cacheCapture;
-    this.extraResponseHeaders = extraResponseHeaders;
+    this.startNanos = filtered.startNanos;
+    this.cacheCapture = filtered.cacheCapture();
+    this.extraResponseHeaders = filtered.responseHeaders();
   }
 
   boolean clientKeepAlive() {
@@ -139,7 +181,9 @@ final class Exchange implements ChannelFutureListener {
     headers.set(ErrorResponses.REQUEST_ID, requestId);
   }
 
+  /** Picks an endpoint and connects to it: the start of CONNECTING. */
   private void attempt() {
+    state = State.CONNECTING;
     attempts++;
     Endpoint picked;
     try {
@@ -153,8 +197,7 @@ final class Exchange implements ChannelFutureListener {
       return;
     }
     endpoint = picked;
-    attemptStartNanos = System.nanoTime();
-    sent = false;
+    attemptStartNanos = time.nanoTime();
     Channel pooled = connector.pooled(picked, upstream.idleConnectionTimeout());
     if (pooled != null) {
       send(pooled);
@@ -191,7 +234,7 @@ final class Exchange implements ChannelFutureListener {
   /** Connect finished. */
   @Override
   public void operationComplete(ChannelFuture future) {
-    if (finished) {
+    if (state == State.DONE) {
       if (future.isSuccess()) {
         future.channel().close();
       }
@@ -203,7 +246,7 @@ final class Exchange implements ChannelFutureListener {
       Throwable cause = future.cause();
       attemptFailed(cause);
       if (retry(true)) {
-        return;
+        return; // CONNECTING -> CONNECTING, on another endpoint
       }
       if (cause instanceof ConnectTimeoutException) {
         fail(504, "connect to upstream '" + upstream.name() + "' timed out after "
@@ -221,7 +264,7 @@ final class Exchange implements ChannelFutureListener {
     handler.attach(this);
     channel.config().setAutoRead(true);
     channel.write(request);
-    sent = true;
+    state = State.SENT; // CONNECTING -> SENT
     ArrayDeque<HttpContent> queued = pending;
     if (queued != null) {
       HttpContent content;
@@ -244,15 +287,9 @@ final class Exchange implements ChannelFutureListener {
   /** A piece of the client's request body, or its end. */
   void onClientContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
-    if (finished) {
-      content.release();
-      if (last) {
-        requestComplete = true;
-      }
-      return;
-    }
-    if (!hasBody) {
-      // Its end was sent with the head (see send); this only marks the client's side done.
+    if (state == State.DONE || !hasBody) {
+      // Done: nobody takes it any more. No body: its end was sent with the head (see send).
+      // Either way this only marks the client's side complete.
       content.release();
       if (last) {
         requestComplete = true;
@@ -260,7 +297,7 @@ final class Exchange implements ChannelFutureListener {
       return;
     }
     bodyBytes += content.content().readableBytes();
-    if (bodyBytes > gateway.settings().maxBodySize) {
+    if (bodyBytes > maxBodySize) {
       content.release();
       bodyTooLarge();
       return;
@@ -269,7 +306,7 @@ final class Exchange implements ChannelFutureListener {
       requestComplete = true;
     }
     Channel channel = upstreamChannel;
-    if (!sent || channel == null) {
+    if (state == State.CONNECTING || channel == null) {
       if (pending == null) {
         pending = new ArrayDeque<>(4);
       }
@@ -286,7 +323,7 @@ final class Exchange implements ChannelFutureListener {
 
   /** The upstream connection can take more: read more of the client's body. */
   void upstreamWritable() {
-    if (!finished && sent && !requestComplete) {
+    if (state != State.CONNECTING && state != State.DONE && !requestComplete) {
       client.readMore();
     }
   }
@@ -294,59 +331,62 @@ final class Exchange implements ChannelFutureListener {
   /** The client connection can take more: read more of the response. */
   void clientWritable() {
     Channel channel = upstreamChannel;
-    if (!finished && channel != null) {
+    if (state != State.DONE && channel != null) {
       channel.config().setAutoRead(true);
     }
   }
 
   void onUpstreamMessage(Object msg) {
-    if (finished) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (msg instanceof HttpResponse response) {
-      if (response.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        closeUpstream();
-        attemptFailed(response.decoderResult().cause());
-        fail(502, "upstream '" + upstream.name() + "' sent an invalid response");
-        return;
-      }
-      int code = response.status().code();
-      if (code >= 100 && code < 200 && code != 101) {
-        skipInformational = true;
-        ReferenceCountUtil.release(msg);
-        return;
-      }
-      onResponseHead(response);
-      if (msg instanceof HttpContent content) {
-        onResponseContent(content);
-      }
-      return;
-    }
-    if (msg instanceof HttpContent content) {
-      if (skipInformational) {
-        content.release();
-        if (content instanceof LastHttpContent) {
-          skipInformational = false;
+    switch (state) {
+      case SENT -> {
+        if (msg instanceof HttpResponse response) {
+          onResponseHead(response);
+        } else {
+          ReferenceCountUtil.release(msg); // nothing belongs before a response head
         }
-        return;
       }
-      onResponseContent(content);
-      return;
+      case INTERIM -> {
+        ReferenceCountUtil.release(msg);
+        if (msg instanceof LastHttpContent) {
+          state = State.SENT; // INTERIM -> SENT: the real response follows
+        }
+      }
+      case RESPONDING -> {
+        if (msg instanceof HttpContent content) {
+          onResponseContent(content);
+        } else {
+          ReferenceCountUtil.release(msg);
+        }
+      }
+      default -> ReferenceCountUtil.release(msg); // CONNECTING cannot receive; DONE drops
     }
-    ReferenceCountUtil.release(msg);
   }
 
   private void onResponseHead(HttpResponse response) {
+    if (response.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(response);
+      closeUpstream();
+      attemptFailed(response.decoderResult().cause());
+      fail(502, "upstream '" + upstream.name() + "' sent an invalid response");
+      return;
+    }
+    int code = response.status().code();
+    if (code >= 100 && code < 200 && code != 101) {
+      boolean ended = response instanceof LastHttpContent;
+      ReferenceCountUtil.release(response);
+      if (!ended) {
+        state = State.INTERIM; // SENT -> INTERIM
+      }
+      return;
+    }
     cancelResponseTimer();
-    responseStarted = true;
-    status = response.status().code();
+    status = code;
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     if (status == 101) {
       switchProtocols(response);
       return;
     }
+    state = State.RESPONDING; // SENT -> RESPONDING
     HttpHeaders headers = response.headers();
     HopByHop.strip(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
@@ -367,13 +407,12 @@ final class Exchange implements ChannelFutureListener {
       cacheCapture.head(response);
     }
     clientCtx.write(response);
+    if (response instanceof HttpContent content) {
+      onResponseContent(content);
+    }
   }
 
   private void onResponseContent(HttpContent content) {
-    if (!responseStarted) {
-      content.release();
-      return;
-    }
     boolean last = content instanceof LastHttpContent;
     if (cacheCapture != null) {
       cacheCapture.content(content);
@@ -394,9 +433,10 @@ final class Exchange implements ChannelFutureListener {
     clientCtx.flush();
   }
 
+  /** RESPONDING -> DONE: the last part of the response went to the client. */
   private void complete() {
-    finished = true;
-    long now = System.nanoTime();
+    finish();
+    long now = time.nanoTime();
     Endpoint current = endpoint;
     long latency = now - attemptStartNanos;
     boolean ok = status < 500;
@@ -419,44 +459,42 @@ final class Exchange implements ChannelFutureListener {
       cacheCapture.complete(status);
     }
     routeState.timer(status).record(now - startNanos, TimeUnit.NANOSECONDS);
-    endCounters();
     client.exchangeDone(this, false);
   }
 
   void onUpstreamClosed(@Nullable Throwable cause) {
-    if (finished) {
+    State was = state;
+    if (was == State.DONE) {
       return;
     }
     upstreamChannel = null;
     upstreamHandler = null;
-    if (responseStarted) {
+    if (was == State.RESPONDING) {
       // The response is cut short: nothing can be sent to say so but closing the connection.
       attemptFailed(cause);
-      finished = true;
-      routeState.timer(502).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-      endCounters();
+      routeState.timer(502).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      finish(); // RESPONDING -> DONE
       client.abort();
       return;
     }
     cancelResponseTimer();
     attemptFailed(cause);
-    if (sent && idempotent && retry(false)) {
-      return;
-    }
-    if (!sent && retry(true)) {
-      return;
+    // Whether the endpoint may have acted on the request decides whether any method may retry.
+    boolean nothingSent = was == State.CONNECTING;
+    if ((nothingSent || idempotent) && retry(nothingSent)) {
+      return; // SENT -> CONNECTING, on another endpoint
     }
     fail(502, "upstream '" + upstream.name() + "' closed the connection before answering");
   }
 
-  /** Returns when the response headers are due (nanoTime), or 0 if nothing is awaited. */
+  /** Returns when the response headers are due (time source nanos), or 0 if nothing is awaited. */
   long responseDeadline() {
-    return finished || responseStarted ? 0 : responseDeadline;
+    return state == State.SENT || state == State.INTERIM ? responseDeadline : 0;
   }
 
   void responseTimedOut() {
     responseDeadline = 0;
-    if (finished || responseStarted) {
+    if (state != State.SENT && state != State.INTERIM) {
       return;
     }
     closeUpstream();
@@ -467,10 +505,10 @@ final class Exchange implements ChannelFutureListener {
 
   /** The client went away: abandon the upstream request. */
   void clientClosed() {
-    if (finished) {
+    if (state == State.DONE) {
       return;
     }
-    finished = true;
+    finish(); // any -> DONE
     cancelResponseTimer();
     closeUpstream();
     Endpoint current = endpoint;
@@ -482,15 +520,13 @@ final class Exchange implements ChannelFutureListener {
       }
     }
     releasePending();
-    endCounters();
   }
 
   private void bodyTooLarge() {
-    if (responseStarted) {
+    if (state == State.RESPONDING) {
       attemptFailed(null);
-      finished = true;
+      finish(); // RESPONDING -> DONE
       closeUpstream();
-      endCounters();
       client.abort();
       return;
     }
@@ -503,7 +539,7 @@ final class Exchange implements ChannelFutureListener {
       }
       endpoint = null;
     }
-    fail(413, "request body larger than " + gateway.settings().maxBodySize + " bytes");
+    fail(413, "request body larger than " + maxBodySize + " bytes");
   }
 
   /** Reports a failed attempt to the balancer and breaker; the endpoint is then forgotten. */
@@ -512,7 +548,7 @@ final class Exchange implements ChannelFutureListener {
     if (current == null) {
       return;
     }
-    long latency = System.nanoTime() - attemptStartNanos;
+    long latency = time.nanoTime() - attemptStartNanos;
     balancer.onComplete(current, latency, false);
     recordBreaker(latency, cause == null ? SERVER_ERROR : cause);
     routeState.upstreamErrors.increment();
@@ -521,14 +557,13 @@ final class Exchange implements ChannelFutureListener {
   }
 
   private boolean retry(boolean nothingSent) {
-    if (finished || hasBody || attempts > route.maxRetries() || (!nothingSent && !idempotent)) {
+    if (state == State.DONE || hasBody || attempts > route.maxRetries()
+        || (!nothingSent && !idempotent)) {
       return false;
     }
-    if (!holdingRetry) {
-      if (!upstream.tryStartRetry()) {
-        return false;
-      }
-      holdingRetry = true;
+    // The first retry takes a token of the upstream's retry budget; finish() gives it back.
+    if (attempts == 1 && !upstream.tryStartRetry()) {
+      return false;
     }
     routeState.retries.increment();
     attempt();
@@ -536,12 +571,27 @@ final class Exchange implements ChannelFutureListener {
   }
 
   private void fail(int failStatus, String message) {
-    finished = true;
+    finish(); // any -> DONE
     cancelResponseTimer();
     releasePending();
-    routeState.timer(failStatus).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-    endCounters();
+    routeState.timer(failStatus).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     client.exchangeFailed(this, failStatus, message, hasBody && !requestComplete);
+  }
+
+  /**
+   * Enters DONE and ends the counters this exchange holds (in flight, retry budget), once:
+   * every way out goes through here.
+   */
+  private void finish() {
+    if (state == State.DONE) {
+      return;
+    }
+    state = State.DONE;
+    if (attempts > 1) {
+      upstream.retryEnded();
+    }
+    upstream.requestEnded();
+    gateway.requestEnded();
   }
 
   private void recordBreaker(long latencyNanos, @Nullable Throwable error) {
@@ -558,8 +608,8 @@ final class Exchange implements ChannelFutureListener {
   }
 
   private void startResponseTimer() {
-    if (responseDeadline == 0 && !responseStarted && !finished) {
-      responseDeadline = System.nanoTime() + route.responseTimeout().toNanos();
+    if (responseDeadline == 0 && (state == State.SENT || state == State.INTERIM)) {
+      responseDeadline = time.nanoTime() + route.responseTimeout().toNanos();
       client.armResponseCheck(responseDeadline);
     }
   }
@@ -591,39 +641,23 @@ final class Exchange implements ChannelFutureListener {
     }
   }
 
-  private boolean countersEnded;
-
-  private void endCounters() {
-    if (countersEnded) {
-      return;
-    }
-    countersEnded = true;
-    if (holdingRetry) {
-      upstream.retryEnded();
-      holdingRetry = false;
-    }
-    upstream.requestEnded();
-    gateway.requestEnded();
-  }
-
-  /** Upgrade accepted by the endpoint: hand both connections to a byte relay. */
+  /** SENT -> DONE: the endpoint accepted an upgrade; both connections go to a byte relay. */
   private void switchProtocols(HttpResponse response) {
     Channel channel = upstreamChannel;
     UpstreamHandler handler = upstreamHandler;
     if (channel == null || handler == null) {
       return;
     }
-    finished = true;
+    finish();
     Endpoint current = endpoint;
-    long latency = System.nanoTime() - attemptStartNanos;
+    long latency = time.nanoTime() - attemptStartNanos;
     if (current != null) {
       balancer.onComplete(current, latency, true);
     }
     recordBreaker(latency, null);
     handler.detach();
     response.headers().set(ErrorResponses.REQUEST_ID, requestId);
-    routeState.timer(101).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-    endCounters();
+    routeState.timer(101).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     client.upgrade(response, channel);
   }
 

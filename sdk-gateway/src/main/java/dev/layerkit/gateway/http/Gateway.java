@@ -3,6 +3,7 @@ package dev.layerkit.gateway.http;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *       thread, so a request never hops threads.
  *   <li>Bodies stream in both directions with back-pressure: the gateway reads from one side only
  *       as fast as the other side takes the bytes, so its memory stays bounded whatever the body
- *       size. Request bodies over {@link Builder#maxBodySize} are a 413.
+ *       size. Request bodies over {@link Builder#maxBodySize} (or the route's own {@link
+ *       Route.Builder#maxBodySize}) are a 413.
  *   <li>Hop-by-hop headers (RFC 9110 section 7.6.1: {@code Connection} and the headers it names,
  *       {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}
  *       and the proxy authentication headers) are not forwarded; {@code X-Forwarded-For}, {@code
@@ -84,7 +86,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
@@ -137,7 +139,7 @@ public final class Gateway implements AutoCloseable {
       EventLoopGroup boss = transport.newGroup(1, new DefaultThreadFactory("layerkit-gw-accept", true));
       EventLoopGroup workers = transport.newGroup(settings.workerThreads,
           new DefaultThreadFactory("layerkit-gw", true));
-      UpstreamConnector connector = new UpstreamConnector(transport);
+      UpstreamConnector connector = new UpstreamConnector(transport, settings.timeSource);
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(boss, workers)
           .channel(transport.serverChannel())
@@ -160,7 +162,7 @@ public final class Gateway implements AutoCloseable {
       this.bossGroup = boss;
       this.workerGroup = workers;
       this.state = State.RUNNING;
-      log.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
+      LOG.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
           boundPort, transport.name().toLowerCase(), routes.size());
       return this;
     }
@@ -190,7 +192,7 @@ public final class Gateway implements AutoCloseable {
   public void reload(List<Route> newRoutes) {
     RouteTable table = RouteTable.of(newRoutes, metrics);
     this.routes = table;
-    log.info("gateway routes reloaded: {}", table);
+    LOG.info("gateway routes reloaded: {}", table);
   }
 
   /**
@@ -281,21 +283,22 @@ public final class Gateway implements AutoCloseable {
       drained = false;
     }
     if (!drained) {
-      log.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
+      LOG.warn("gateway shutdown deadline {} passed with {} requests in flight; closing them",
           deadline, inFlight.get());
     }
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     state = State.CLOSED;
-    log.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
+    LOG.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
     return drained;
   }
 
   /**
    * Waits until no request is in flight or the deadline passes. {@link #requestEnded} wakes the
    * wait when the count reaches zero while draining, so shutdown returns as soon as the last
-   * request ends.
+   * request ends. This one wait reads the system clock, not the time source: it blocks the
+   * caller's thread on a monitor, and only real time can end a timed wait.
    */
   private boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
     synchronized (drainMonitor) {
@@ -377,8 +380,14 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** Builds a {@link Gateway}. Not thread-safe. */
+  /**
+   * Builds a {@link Gateway}. Not thread-safe. A setting given twice throws {@link
+   * IllegalStateException} at the second call; {@link #route} and {@link #routes} add routes, so
+   * they may be called again.
+   */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private String bindAddress = "0.0.0.0";
     private int port = 8080;
@@ -402,13 +411,13 @@ public final class Gateway implements AutoCloseable {
      *
      * @param address an IP address or host name
      * @return this builder
+     * @throws IllegalArgumentException if {@code address} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder bindAddress(String address) {
+      settings.requireUnset("bindAddress", this.bindAddress);
       Objects.requireNonNull(address, "address");
-      if (address.isBlank()) {
-        throw new IllegalArgumentException("bindAddress must not be blank");
-      }
-      this.bindAddress = address;
+      this.bindAddress = Arguments.notBlank(address, "bindAddress");
       return this;
     }
 
@@ -417,8 +426,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param port 0 to 65535
      * @return this builder
+     * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
+     * @throws IllegalStateException if already set
      */
     public Builder port(int port) {
+      settings.requireUnset("port", this.port);
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
       }
@@ -431,12 +443,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param threads at least 1
      * @return this builder
+     * @throws IllegalArgumentException if {@code threads} is less than 1
+     * @throws IllegalStateException if already set
      */
     public Builder workerThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("workerThreads must be >= 1 but was " + threads);
-      }
-      this.workerThreads = threads;
+      settings.requireUnset("workerThreads", workerThreads);
+      this.workerThreads = Arguments.positive(threads, "workerThreads");
       return this;
     }
 
@@ -446,12 +458,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param max at least 1
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is less than 1
+     * @throws IllegalStateException if already set
      */
     public Builder maxConnections(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxConnections must be >= 1 but was " + max);
-      }
-      this.maxConnections = max;
+      settings.requireUnset("maxConnections", maxConnections);
+      this.maxConnections = Arguments.positive(max, "maxConnections");
       return this;
     }
 
@@ -460,8 +472,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 256
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 256
+     * @throws IllegalStateException if already set
      */
     public Builder maxInitialLineLength(int bytes) {
+      settings.requireUnset("maxInitialLineLength", maxInitialLineLength);
       if (bytes < 256) {
         throw new IllegalArgumentException("maxInitialLineLength must be >= 256 but was " + bytes);
       }
@@ -474,8 +489,11 @@ public final class Gateway implements AutoCloseable {
      *
      * @param bytes at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1024
+     * @throws IllegalStateException if already set
      */
     public Builder maxHeaderSize(int bytes) {
+      settings.requireUnset("maxHeaderSize", maxHeaderSize);
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxHeaderSize must be >= 1024 but was " + bytes);
       }
@@ -484,14 +502,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Sets the largest request body (10 MiB by default); larger is a
-     * 413, by its {@code Content-Length} before anything is forwarded, or while streaming a chunked
-     * body (the upstream request is then aborted).
+     * Sets the largest request body (10 MiB by default); larger is a 413, by its {@code
+     * Content-Length} before anything is forwarded, or while streaming a chunked body (the
+     * upstream request is then aborted). A route may set its own limit instead ({@link
+     * Route.Builder#maxBodySize}).
      *
      * @param bytes at least 0
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws IllegalStateException if already set
      */
     public Builder maxBodySize(long bytes) {
+      settings.requireUnset("maxBodySize", maxBodySize);
       this.maxBodySize = Arguments.notNegative(bytes, "maxBodySize");
       return this;
     }
@@ -502,9 +524,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder requestHeaderTimeout(Duration timeout) {
-      this.requestHeaderTimeout = positive(timeout, "requestHeaderTimeout");
+      settings.requireUnset("requestHeaderTimeout", requestHeaderTimeout);
+      this.requestHeaderTimeout = Arguments.positive(timeout, "requestHeaderTimeout");
       return this;
     }
 
@@ -513,9 +538,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = positive(timeout, "idleTimeout");
+      settings.requireUnset("idleTimeout", idleTimeout);
+      this.idleTimeout = Arguments.positive(timeout, "idleTimeout");
       return this;
     }
 
@@ -524,9 +552,12 @@ public final class Gateway implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws IllegalStateException if already set
      */
     public Builder shutdownTimeout(Duration timeout) {
-      this.shutdownTimeout = positive(timeout, "shutdownTimeout");
+      settings.requireUnset("shutdownTimeout", shutdownTimeout);
+      this.shutdownTimeout = Arguments.positive(timeout, "shutdownTimeout");
       return this;
     }
 
@@ -535,22 +566,29 @@ public final class Gateway implements AutoCloseable {
      *
      * @param prefer false to force NIO
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder preferNativeTransport(boolean prefer) {
+      settings.requireUnset("preferNativeTransport", preferNativeTransport);
       this.preferNativeTransport = prefer;
       return this;
     }
 
     /**
-     * Sets the clock of the client-side timeouts ({@link #requestHeaderTimeout}, {@link
-     * #idleTimeout}); the system clock by default, a {@code ManualTimeSource} in tests. The
-     * timeouts are checked a few times per timeout on the event loop, so a manual clock takes
-     * effect at the next check.
+     * Sets the gateway's clock: the client-side timeouts ({@link #requestHeaderTimeout}, {@link
+     * #idleTimeout}), each route's {@linkplain Route.Builder#responseTimeout response timeout},
+     * the age of pooled upstream connections and the latencies reported to meters and balancers;
+     * the system clock by default, a {@code ManualTimeSource} in tests. Timeouts are checked on
+     * the event loop (the client-side ones a few times per timeout, a response timeout when it
+     * is due and again until the clock has passed it), so a manual clock takes effect at the
+     * next check.
      *
      * @param timeSource the time source
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }
@@ -560,8 +598,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @param registry the registry
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder meterRegistry(MeterRegistry registry) {
+      settings.requireUnset("meterRegistry", meterRegistry);
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
@@ -598,14 +638,6 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway build() {
       return new Gateway(this);
-    }
-
-    private static Duration positive(Duration duration, String parameter) {
-      Objects.requireNonNull(duration, parameter);
-      if (duration.isNegative() || duration.isZero()) {
-        throw new IllegalArgumentException(parameter + " must be positive but was " + duration);
-      }
-      return duration;
     }
   }
 }

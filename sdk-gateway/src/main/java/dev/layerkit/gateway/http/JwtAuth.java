@@ -28,6 +28,7 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.security.Key;
@@ -423,10 +424,15 @@ public final class JwtAuth implements Auth {
    * Configures a {@link JwtAuth}. Every key method adds a key, so several issuers' keys or a
    * rotation's old and new key can be accepted side by side.
    *
+   * <p>Every other setting may be given once: a second call throws {@link IllegalStateException}
+   * (a value the setter rejected does not count as given); {@link #audience} adds.
+   *
    * <p>Not thread-safe; {@link #build} returns an immutable auth that does not change when the
    * builder does.
    */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private final List<JWK> keys = new ArrayList<>();
     private final Set<String> keyAlgorithms = new LinkedHashSet<>();
@@ -551,6 +557,7 @@ public final class JwtAuth implements Auth {
      * @throws NullPointerException if {@code names} or an element is null
      * @throws IllegalArgumentException if {@code names} is empty or names another algorithm
      *     (including {@code none})
+     * @throws IllegalStateException if already set
      */
     public Builder algorithms(String... names) {
       Objects.requireNonNull(names, "names");
@@ -566,6 +573,7 @@ public final class JwtAuth implements Auth {
         }
         set.add(name);
       }
+      settings.requireUnset("algorithms", algorithms);
       this.algorithms = set;
       return this;
     }
@@ -577,9 +585,12 @@ public final class JwtAuth implements Auth {
      * @return this builder
      * @throws NullPointerException if {@code issuer} is null
      * @throws IllegalArgumentException if {@code issuer} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder issuer(String issuer) {
-      this.issuer = Arguments.notBlank(issuer, "issuer");
+      String checked = Arguments.notBlank(issuer, "issuer");
+      settings.requireUnset("issuer", this.issuer);
+      this.issuer = checked;
       return this;
     }
 
@@ -608,6 +619,7 @@ public final class JwtAuth implements Auth {
      * @throws NullPointerException if {@code clockSkew} is null
      * @throws IllegalArgumentException if {@code clockSkew} is negative, longer than an hour or not
      *     whole seconds
+     * @throws IllegalStateException if already set
      */
     public Builder clockSkew(Duration clockSkew) {
       Objects.requireNonNull(clockSkew, "clockSkew");
@@ -616,6 +628,7 @@ public final class JwtAuth implements Auth {
         throw new IllegalArgumentException(
             "clockSkew must be whole seconds from 0 to 1 hour but was " + clockSkew);
       }
+      settings.requireUnset("clockSkew", this.clockSkew);
       this.clockSkew = clockSkew;
       return this;
     }
@@ -626,8 +639,10 @@ public final class JwtAuth implements Auth {
      *
      * @param requireExpiration false to accept tokens without {@code exp}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder requireExpiration(boolean requireExpiration) {
+      settings.requireUnset("requireExpiration", this.requireExpiration);
       this.requireExpiration = requireExpiration;
       return this;
     }
@@ -638,9 +653,12 @@ public final class JwtAuth implements Auth {
      * @param timeSource the time source; its wall clock is read
      * @return this builder
      * @throws NullPointerException if {@code timeSource} is null
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      TimeSource checked = Objects.requireNonNull(timeSource, "timeSource");
+      settings.requireUnset("timeSource", this.timeSource);
+      this.timeSource = checked;
       return this;
     }
 
@@ -651,9 +669,12 @@ public final class JwtAuth implements Auth {
      * @return this builder
      * @throws NullPointerException if {@code realm} is null
      * @throws IllegalArgumentException if {@code realm} is empty or has other characters
+     * @throws IllegalStateException if already set
      */
     public Builder realm(String realm) {
-      this.realm = HttpSyntax.requireRealm(realm);
+      String checked = HttpSyntax.requireRealm(realm);
+      settings.requireUnset("realm", this.realm);
+      this.realm = checked;
       return this;
     }
 

@@ -19,13 +19,31 @@ public interface KeyResolver {
   String resolve(GatewayRequest request, Principal principal);
 
   /**
-   * Returns a resolver keyed by the authenticated principal's subject (the API key's id or the
-   * JWT's {@code sub}).
+   * Returns a resolver keyed by the authenticated principal ({@code "<scheme>:<subject>"}: {@code
+   * "api-key:<keyId>"}, {@code "jwt:<sub>"}), and for an anonymous request (a route without auth,
+   * {@link Principal#ANONYMOUS}) by the client address, {@code "ip:<address>"}: the connected
+   * peer, {@code X-Forwarded-For} ignored. Anonymous clients so get a bucket each instead of
+   * sharing one. This is the default of {@link Route.Builder#rateLimit(
+   * dev.layerkit.gateway.ratelimit.RateLimiter)}; behind a proxy, use {@link
+   * #principal(TrustedProxies)}.
    *
    * @return the resolver
    */
   static KeyResolver principal() {
-    return (request, principal) -> principal.scheme() + ":" + principal.subject();
+    return principal(TrustedProxies.none());
+  }
+
+  /**
+   * Returns a resolver like {@link #principal()} whose client address for anonymous requests is
+   * found through {@code trustedProxies} (see {@link TrustedProxies#clientIp}): {@code
+   * X-Forwarded-For} is believed only from those proxies.
+   *
+   * @param trustedProxies the proxies whose {@code X-Forwarded-For} entries are believed
+   * @return the resolver
+   * @throws NullPointerException if {@code trustedProxies} is null
+   */
+  static KeyResolver principal(TrustedProxies trustedProxies) {
+    return KeyResolvers.principalElseIp(trustedProxies);
   }
 
   /**

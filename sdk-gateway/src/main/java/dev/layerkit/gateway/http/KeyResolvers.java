@@ -26,6 +26,25 @@ final class KeyResolvers {
     };
   }
 
+  /** Keys an authenticated principal by scheme and subject, an anonymous one by client address. */
+  static KeyResolver principalElseIp(TrustedProxies fallback) {
+    Objects.requireNonNull(fallback, "trustedProxies");
+    String anonymous = Principal.ANONYMOUS.scheme();
+    return new KeyResolver() {
+      @Override
+      public String resolve(GatewayRequest request, Principal principal) {
+        return anonymous.equals(principal.scheme())
+            ? "ip:" + fallback.clientIp(request)
+            : principal.scheme() + ":" + principal.subject();
+      }
+
+      @Override
+      public String toString() {
+        return "KeyResolver[principal else ip, " + fallback + "]";
+      }
+    };
+  }
+
   static KeyResolver clientIp(TrustedProxies trustedProxies) {
     Objects.requireNonNull(trustedProxies, "trustedProxies");
     return new KeyResolver() {

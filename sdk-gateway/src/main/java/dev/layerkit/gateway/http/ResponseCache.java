@@ -3,6 +3,8 @@ package dev.layerkit.gateway.http;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -276,8 +278,13 @@ public final class ResponseCache {
     }
   }
 
-  /** Builds a {@link ResponseCache}. Not thread-safe. */
+  /**
+   * Builds a {@link ResponseCache}. Not thread-safe; a setting given twice throws {@link
+   * IllegalStateException}.
+   */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
     private long maxBytes = 64L * 1024 * 1024;
     private int maxEntryBytes = 1024 * 1024;
     private TimeSource timeSource = TimeSource.system();
@@ -289,12 +296,11 @@ public final class ResponseCache {
      *
      * @param bytes at least 1
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxBytes(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxBytes must be >= 1 but was " + bytes);
-      }
-      this.maxBytes = bytes;
+      settings.requireUnset("maxBytes", maxBytes);
+      this.maxBytes = Arguments.positive(bytes, "maxBytes");
       return this;
     }
 
@@ -303,12 +309,11 @@ public final class ResponseCache {
      *
      * @param bytes at least 1
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxEntryBytes(int bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxEntryBytes must be >= 1 but was " + bytes);
-      }
-      this.maxEntryBytes = bytes;
+      settings.requireUnset("maxEntryBytes", maxEntryBytes);
+      this.maxEntryBytes = Arguments.positive(bytes, "maxEntryBytes");
       return this;
     }
 
@@ -318,8 +323,10 @@ public final class ResponseCache {
      *
      * @param timeSource the time source
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
     }

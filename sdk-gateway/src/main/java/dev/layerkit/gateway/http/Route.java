@@ -1,11 +1,14 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -19,15 +22,45 @@ import org.jspecify.annotations.Nullable;
  * matching is a 404. The filters of the chosen route then run in this order:
  *
  * <ol>
+ *   <li>body limit: a {@code Content-Length} over {@link #maxBodySize()} (the gateway's limit
+ *       unless the route sets its own) is a 413 before anything is forwarded; a chunked body is
+ *       counted as it streams and cut off with a 413 when it passes the limit;
  *   <li>CORS: a preflight {@code OPTIONS} is answered here, without authentication;
  *   <li>{@link Auth}: 401/403 with {@code WWW-Authenticate} on failure;
  *   <li>rate limit: the {@link RateLimiter} decides on the key from the {@link KeyResolver} (so a
  *       limit counts authenticated callers, and unauthenticated requests never consume a
- *       caller's permits); 429 with {@code Retry-After} and {@code RateLimit-*} headers on denial;
+ *       caller's permits); 429 on denial, see below;
  *   <li>response cache (GET only): a fresh cached response is served, {@code If-None-Match}
  *       matching its {@code ETag} is a 304;
  *   <li>the target: static files, or the upstream, with retries and per-endpoint circuit breakers.
  * </ol>
+ *
+ * <h2>Rate limiting</h2>
+ *
+ * <p>Who a request counts against is the route's {@link KeyResolver}. {@link
+ * Builder#rateLimit(RateLimiter)} keys by {@link KeyResolver#principal()}: the authenticated
+ * caller ({@code "api-key:<id>"}, {@code "jwt:<sub>"}), and on a route without {@link Auth} the
+ * client's IP address ({@code "ip:<address>"}), so that anonymous clients do not share one
+ * bucket. Behind a proxy or load balancer, give the resolver the {@link TrustedProxies} whose
+ * {@code X-Forwarded-For} it may believe ({@link KeyResolver#principal(TrustedProxies)}); an
+ * {@code X-Forwarded-For} from any other peer is ignored, so a client cannot pick its own bucket.
+ *
+ * <p>A denied request is answered {@code 429 Too Many Requests} with a JSON body and these
+ * headers (the IETF httpapi rate-limit-headers draft, lower-case on the wire):
+ *
+ * <ul>
+ *   <li>{@code RateLimit-Limit}: the capacity of the limit that denied the request ({@link
+ *       dev.layerkit.gateway.ratelimit.RateLimitDecision#limit()});
+ *   <li>{@code RateLimit-Remaining}: the permits available now in that limit, fewer than asked
+ *       ({@link dev.layerkit.gateway.ratelimit.RateLimitDecision#remaining()});
+ *   <li>{@code RateLimit-Reset}: the delta in whole seconds, rounded up and at least 1, until the
+ *       request would be allowed if nobody else takes the permits meanwhile ({@link
+ *       dev.layerkit.gateway.ratelimit.RateLimitDecision#retryAfter()}) &mdash; a delay, not a
+ *       point in time, and not when the bucket is full again;
+ *   <li>{@code Retry-After}: the same number of seconds, for clients that know only RFC 9110.
+ * </ul>
+ *
+ * <p>Allowed requests carry none of these headers. A limiter that throws is answered 503.
  *
  * <pre>{@code
  * Route orders = Route.builder("orders")
@@ -36,7 +69,7 @@ import org.jspecify.annotations.Nullable;
  *     .stripPrefix("/api")
  *     .upstream(Upstream.of("order-service", loadBalancer))
  *     .auth(Auth.apiKeys().addKey("web", apiKey).build())
- *     .rateLimit(limiter, KeyResolver.principal())
+ *     .rateLimit(limiter)
  *     .build();
  * }</pre>
  *
@@ -77,6 +110,7 @@ public final class Route {
   private final KeyResolver keyResolver;
   private final @Nullable ResponseCache responseCache;
   private final @Nullable CorsPolicy cors;
+  private final long maxBodySize;
 
   private Route(Builder builder) {
     this.id = builder.id;
@@ -97,6 +131,7 @@ public final class Route {
     this.keyResolver = builder.keyResolver;
     this.responseCache = builder.responseCache;
     this.cors = builder.cors;
+    this.maxBodySize = builder.maxBodySize;
   }
 
   /**
@@ -263,6 +298,16 @@ public final class Route {
     return cors;
   }
 
+  /**
+   * Returns the largest request body this route takes, if it sets its own limit.
+   *
+   * @return the limit in bytes, or empty when the gateway's {@link Gateway.Builder#maxBodySize}
+   *     applies
+   */
+  public OptionalLong maxBodySize() {
+    return maxBodySize < 0 ? OptionalLong.empty() : OptionalLong.of(maxBodySize);
+  }
+
   @Override
   public String toString() {
     StringBuilder text = new StringBuilder("Route[").append(id);
@@ -289,10 +334,13 @@ public final class Route {
   }
 
   /**
-   * Builds a {@link Route}. Not thread-safe. {@link #build()} reports every problem at once.
+   * Builds a {@link Route}. Not thread-safe. {@link #build()} reports every invalid value at
+   * once; a setting given twice throws {@link IllegalStateException} at the second call ({@link
+   * #methods} and {@link #header} add, so they may be called again).
    */
   public static final class Builder {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final String id;
     private final List<String> problems = new ArrayList<>();
     private @Nullable String pathPrefix;
@@ -311,6 +359,7 @@ public final class Route {
     private KeyResolver keyResolver = KeyResolver.principal();
     private @Nullable ResponseCache responseCache;
     private @Nullable CorsPolicy cors;
+    private long maxBodySize = -1;
 
     private Builder(String id) {
       Objects.requireNonNull(id, "id");
@@ -327,8 +376,10 @@ public final class Route {
      *
      * @param prefix the prefix, starting with {@code /}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder pathPrefix(String prefix) {
+      settings.requireUnset("pathPrefix", pathPrefix);
       this.pathPrefix = checkPath(prefix, "pathPrefix");
       return this;
     }
@@ -339,8 +390,10 @@ public final class Route {
      *
      * @param glob the glob, starting with {@code /}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder pathGlob(String glob) {
+      settings.requireUnset("pathGlob", pathGlob);
       this.pathGlob = checkPath(glob, "pathGlob");
       return this;
     }
@@ -369,8 +422,10 @@ public final class Route {
      *
      * @param host the host, without port
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder host(String host) {
+      settings.requireUnset("host", this.host);
       Objects.requireNonNull(host, "host");
       if (host.isBlank() || host.contains(":") || host.contains("/")) {
         problems.add("host: '" + host + "' is not a host name without port");
@@ -411,8 +466,10 @@ public final class Route {
      *
      * @param prefix the prefix, starting with {@code /}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder stripPrefix(String prefix) {
+      settings.requireUnset("stripPrefix", stripPrefix);
       this.stripPrefix = checkPath(prefix, "stripPrefix");
       return this;
     }
@@ -422,8 +479,10 @@ public final class Route {
      *
      * @param upstream the upstream
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder upstream(Upstream upstream) {
+      settings.requireUnset("upstream", this.upstream);
       this.upstream = Objects.requireNonNull(upstream, "upstream");
       return this;
     }
@@ -433,8 +492,10 @@ public final class Route {
      *
      * @param files the files
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder staticFiles(StaticFiles files) {
+      settings.requireUnset("staticFiles", staticFiles);
       this.staticFiles = Objects.requireNonNull(files, "files");
       return this;
     }
@@ -445,8 +506,10 @@ public final class Route {
      *
      * @param timeout the timeout, positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder connectTimeout(Duration timeout) {
+      settings.requireUnset("connectTimeout", connectTimeout);
       this.connectTimeout = checkPositive(timeout, "connectTimeout");
       return this;
     }
@@ -457,8 +520,10 @@ public final class Route {
      *
      * @param timeout the timeout, positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder responseTimeout(Duration timeout) {
+      settings.requireUnset("responseTimeout", responseTimeout);
       this.responseTimeout = checkPositive(timeout, "responseTimeout");
       return this;
     }
@@ -471,8 +536,10 @@ public final class Route {
      *
      * @param retries 0 to 10
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxRetries(int retries) {
+      settings.requireUnset("maxRetries", maxRetries);
       if (retries < 0 || retries > 10) {
         problems.add("maxRetries: must be 0 to 10 but was " + retries);
       }
@@ -485,21 +552,42 @@ public final class Route {
      *
      * @param auth the auth
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder auth(Auth auth) {
+      settings.requireUnset("auth", this.auth);
       this.auth = Objects.requireNonNull(auth, "auth");
       return this;
     }
 
     /**
+     * Limits requests with a rate limiter keyed by {@link KeyResolver#principal()}: the
+     * authenticated caller, or on a route without auth the client's IP address (the connected
+     * peer; behind a proxy, use {@link #rateLimit(RateLimiter, KeyResolver)} with {@link
+     * KeyResolver#principal(TrustedProxies)}). The limiter's decision runs on the event loop, so
+     * use an in-memory limiter or a Redis limiter with a short timeout. See the class doc for the
+     * 429 answer and its {@code RateLimit-*} headers.
+     *
+     * @param limiter the limiter
+     * @return this builder
+     * @throws IllegalStateException if a rate limit was already set
+     */
+    public Builder rateLimit(RateLimiter limiter) {
+      return rateLimit(limiter, KeyResolver.principal());
+    }
+
+    /**
      * Limits requests with a rate limiter, keyed by a resolver. The limiter's decision runs on the
-     * event loop, so use an in-memory limiter or a Redis limiter with a short timeout.
+     * event loop, so use an in-memory limiter or a Redis limiter with a short timeout. See the
+     * class doc for the 429 answer and its {@code RateLimit-*} headers.
      *
      * @param limiter the limiter
      * @param keyResolver who a request counts against
      * @return this builder
+     * @throws IllegalStateException if a rate limit was already set
      */
     public Builder rateLimit(RateLimiter limiter, KeyResolver keyResolver) {
+      settings.requireUnset("rateLimit", rateLimiter);
       this.rateLimiter = Objects.requireNonNull(limiter, "limiter");
       this.keyResolver = Objects.requireNonNull(keyResolver, "keyResolver");
       return this;
@@ -510,8 +598,10 @@ public final class Route {
      *
      * @param cache the cache
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder responseCache(ResponseCache cache) {
+      settings.requireUnset("responseCache", responseCache);
       this.responseCache = Objects.requireNonNull(cache, "cache");
       return this;
     }
@@ -521,9 +611,29 @@ public final class Route {
      *
      * @param policy the policy
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder cors(CorsPolicy policy) {
+      settings.requireUnset("cors", cors);
       this.cors = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Sets the largest request body this route takes, in place of the gateway's {@link
+     * Gateway.Builder#maxBodySize} (larger or smaller: an upload route may take more than the
+     * rest, a JSON API less). A request over it is answered 413 like the gateway-wide limit: by
+     * its {@code Content-Length} before anything is forwarded, or while a chunked body streams
+     * (the upstream request is then aborted).
+     *
+     * @param bytes at least 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxBodySize(long bytes) {
+      settings.requireUnset("maxBodySize", maxBodySize);
+      this.maxBodySize = Arguments.notNegative(bytes, "maxBodySize");
       return this;
     }
 

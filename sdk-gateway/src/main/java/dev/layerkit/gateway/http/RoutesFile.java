@@ -50,6 +50,7 @@ import org.jspecify.annotations.Nullable;
  *     connectTimeout: 2s
  *     responseTimeout: 30s
  *     maxRetries: 2
+ *     maxBodySize: 1048576          # bytes; the gateway's limit when absent
  *     auth:
  *       apiKeys: { header: X-API-Key, keys: { web: "<sha256 hex of the key>" } }
  *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
@@ -303,7 +304,8 @@ public final class RoutesFile implements AutoCloseable {
       }
       unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
-          "maxRetries", "auth", "rateLimit", "trustedProxies", "responseCache", "cors");
+          "maxRetries", "maxBodySize", "auth", "rateLimit", "trustedProxies", "responseCache",
+          "cors");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -357,6 +359,18 @@ public final class RoutesFile implements AutoCloseable {
       }
       if (node.has("maxRetries")) {
         builder.maxRetries(integer(at + ".maxRetries", node.get("maxRetries")));
+      }
+      if (node.has("maxBodySize")) {
+        JsonNode size = node.get("maxBodySize");
+        if (!size.isIntegralNumber() || !size.canConvertToLong()) {
+          problems.add(at + ".maxBodySize: must be a number of bytes but was " + size);
+        } else {
+          try {
+            builder.maxBodySize(size.longValue());
+          } catch (IllegalArgumentException e) {
+            problems.add(at + ".maxBodySize: " + e.getMessage());
+          }
+        }
       }
       TrustedProxies proxies = TrustedProxies.none();
       if (node.has("trustedProxies")) {
@@ -465,7 +479,7 @@ public final class RoutesFile implements AutoCloseable {
       Duration period = duration(where + ".period", node.path("period"));
       String key = node.path("key").asText("principal");
       KeyResolver resolver = switch (key) {
-        case "principal" -> KeyResolver.principal();
+        case "principal" -> KeyResolver.principal(proxies);
         case "client-ip" -> KeyResolver.clientIp(proxies);
         case "api-key" -> KeyResolver.apiKey(proxies);
         case "jwt-subject" -> KeyResolver.jwtSubject(proxies);

@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.LoadBalancer;
@@ -158,8 +159,13 @@ public final class Upstream {
     return "Upstream[" + name + ", " + loadBalancer.endpoints().size() + " endpoints]";
   }
 
-  /** Builds an {@link Upstream}. Not thread-safe. */
+  /**
+   * Builds an {@link Upstream}. Not thread-safe. A setting given twice throws {@link
+   * IllegalStateException}; {@link #circuitBreaker} and {@link #noCircuitBreaker} are one setting.
+   */
   public static final class Builder {
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private final String name;
     private final LoadBalancer loadBalancer;
@@ -190,8 +196,10 @@ public final class Upstream {
      *
      * @param factory makes the policy of one endpoint; give each a distinct name
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder circuitBreaker(Function<Endpoint, ResiliencePolicy> factory) {
+      settings.requireUnset("circuitBreaker", describeBreakers());
       this.circuitBreakers = Objects.requireNonNull(factory, "factory");
       return this;
     }
@@ -200,8 +208,10 @@ public final class Upstream {
      * Turns the circuit breakers off (outlier ejection in the balancer still applies).
      *
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder noCircuitBreaker() {
+      settings.requireUnset("circuitBreaker", describeBreakers());
       this.circuitBreakers = null;
       return this;
     }
@@ -214,8 +224,10 @@ public final class Upstream {
      * @param percent 0 to 100
      * @param minConcurrent at least 0
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder retryBudget(double percent, int minConcurrent) {
+      settings.requireUnset("retryBudget", retryBudgetPercent + "% or " + minConcurrentRetries);
       if (!(percent >= 0 && percent <= 100)) {
         throw new IllegalArgumentException("retry budget percent must be 0 to 100 but was " + percent);
       }
@@ -230,8 +242,10 @@ public final class Upstream {
      *
      * @param max 0 (no reuse) to 10,000
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder maxIdleConnectionsPerEndpoint(int max) {
+      settings.requireUnset("maxIdleConnectionsPerEndpoint", maxIdleConnections);
       if (max < 0 || max > 10_000) {
         throw new IllegalArgumentException(
             "maxIdleConnectionsPerEndpoint must be 0 to 10000 but was " + max);
@@ -245,14 +259,17 @@ public final class Upstream {
      *
      * @param timeout positive
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder idleConnectionTimeout(Duration timeout) {
+      settings.requireUnset("idleConnectionTimeout", idleConnectionTimeout);
       Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("idleConnectionTimeout must be positive but was " + timeout);
-      }
-      this.idleConnectionTimeout = timeout;
+      this.idleConnectionTimeout = Arguments.positive(timeout, "idleConnectionTimeout");
       return this;
+    }
+
+    private String describeBreakers() {
+      return circuitBreakers == null ? "none" : "a circuit breaker factory";
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -24,6 +25,7 @@ import org.jspecify.annotations.Nullable;
 final class UpstreamConnector {
 
   private final Bootstrap bootstrap;
+  private final TimeSource time;
   private final FastThreadLocal<Map<String, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
     @Override
     protected Map<String, ArrayDeque<Channel>> initialValue() {
@@ -31,7 +33,8 @@ final class UpstreamConnector {
     }
   };
 
-  UpstreamConnector(Transport transport) {
+  UpstreamConnector(Transport transport, TimeSource time) {
+    this.time = time;
     this.bootstrap = new Bootstrap()
         .channel(transport.clientChannel())
         .option(ChannelOption.TCP_NODELAY, true)
@@ -58,7 +61,7 @@ final class UpstreamConnector {
     if (channels == null) {
       return null;
     }
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     Channel channel;
     while ((channel = channels.pollLast()) != null) {
       UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
@@ -87,7 +90,7 @@ final class UpstreamConnector {
       return;
     }
     UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
-    handler.idle(this, endpoint);
+    handler.idle(this, endpoint, time.nanoTime());
     channels.addLast(channel);
   }
 

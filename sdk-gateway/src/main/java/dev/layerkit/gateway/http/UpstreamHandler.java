@@ -27,11 +27,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     this.exchange = null;
   }
 
-  void idle(UpstreamConnector pool, Endpoint endpoint) {
+  void idle(UpstreamConnector pool, Endpoint endpoint, long nowNanos) {
     this.exchange = null;
     this.pool = pool;
     this.pooledFor = endpoint;
-    this.idleSinceNanos = System.nanoTime();
+    this.idleSinceNanos = nowNanos;
   }
 
   long idleSinceNanos() {

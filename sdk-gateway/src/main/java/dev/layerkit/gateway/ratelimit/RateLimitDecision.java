@@ -7,9 +7,20 @@ import java.time.Duration;
  * The answer to one {@link RateLimiter#tryAcquire(String, long)}: whether the request may
  * proceed, how many permits are left, and when to retry if it may not.
  *
- * <p>The numbers fill the standard response headers: {@link #limit()} is {@code RateLimit-Limit},
- * {@link #remaining()} is {@code RateLimit-Remaining}, and {@link #retryAfter()} rounded up to
- * whole seconds is {@code Retry-After} on a 429. Immutable and thread-safe.
+ * <p>The numbers fill the response headers of the IETF httpapi rate-limit-headers draft, which
+ * the {@link dev.layerkit.gateway.http.Gateway} sends on a 429 (allowed responses carry none):
+ *
+ * <ul>
+ *   <li>{@code RateLimit-Limit}: {@link #limit()}, the capacity of the limit that decided;
+ *   <li>{@code RateLimit-Remaining}: {@link #remaining()}, the permits left in that limit;
+ *   <li>{@code RateLimit-Reset}: {@link #retryAfter()} in whole seconds, rounded up and at least
+ *       1. It is a delay from now, not a point in time, and it is when the permits asked for will
+ *       be there if nobody else takes them &mdash; not when the bucket is full again;
+ *   <li>{@code Retry-After}: the same number of seconds, for clients that know only RFC 9110.
+ * </ul>
+ *
+ * <p>See {@link dev.layerkit.gateway.http.Route} for how the gateway keys a request. Immutable and
+ * thread-safe.
  */
 public final class RateLimitDecision {
 

@@ -53,6 +53,21 @@ class KeyResolverTest {
   }
 
   @Test
+  void principalKeysAnonymousRequestsByTheirClientSoTheyDoNotShareOneBucket() {
+    GatewayRequest other = GatewayRequest.of("GET", "/", new InetSocketAddress("10.0.0.3", 443));
+
+    assertThat(KeyResolver.principal().resolve(VIA_PROXY, Principal.ANONYMOUS))
+        .isEqualTo("ip:10.0.0.2");
+    assertThat(KeyResolver.principal().resolve(other, Principal.ANONYMOUS))
+        .isEqualTo("ip:10.0.0.3");
+    assertThat(KeyResolver.principal(PROXIES).resolve(VIA_PROXY, Principal.ANONYMOUS))
+        .isEqualTo("ip:198.51.100.23");
+    assertThat(KeyResolver.principal(PROXIES).resolve(VIA_PROXY, KEY)).isEqualTo("api-key:billing");
+    assertThatThrownBy(() -> KeyResolver.principal(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("trustedProxies");
+  }
+
+  @Test
   void rejectsNullTrustedProxies() {
     assertThatThrownBy(() -> KeyResolver.clientIp(null))
         .isInstanceOf(NullPointerException.class).hasMessage("trustedProxies");

@@ -16,7 +16,12 @@ final class RawHttp implements AutoCloseable {
   private final OutputStream out;
 
   RawHttp(int port) throws IOException {
-    this.socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    this(port, InetAddress.getLoopbackAddress());
+  }
+
+  /** Connects from a given local address, such as another loopback address ({@code 127.0.0.2}). */
+  RawHttp(int port, InetAddress from) throws IOException {
+    this.socket = new Socket(InetAddress.getLoopbackAddress(), port, from, 0);
     socket.setSoTimeout(10_000);
     this.in = socket.getInputStream();
     this.out = socket.getOutputStream();

@@ -2,9 +2,9 @@ package dev.layerkit.store.backup;
 
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.StoreException;
 import dev.layerkit.store.internal.JsonDocs;
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,6 +4,7 @@ import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -58,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * batch one transaction). When the server is slow or gone, a call waits at most
  * {@link Builder#connectionTimeout} for a pooled connection (default
  * {@value #DEFAULT_CONNECTION_TIMEOUT_MILLIS} ms) and then fails; {@link #healthCheck()} reports
- * {@code DOWN}. In a {@code ShardedRepository} the first failure marks the shard down, and later
+ * {@code DOWN}. In a {@code ShardedRepository} the first failure opens the shard's circuit breaker, and later
  * calls fail at once.
  *
  * @param <ID> the id type
@@ -145,7 +146,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         return rs.next() ? Optional.of(decode(rs.getString(1))) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw failed("findById", e);
+      throw storeException("findById", e);
     }
   }
 
@@ -159,25 +160,15 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       if (filter.hasLimit()) {
         s.setInt(next, filter.limit());
       }
-      List<T> result = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          result.add(decode(rs.getString(1)));
-        }
-      }
-      return result;
+      return decodeAll(s);
     } catch (SQLException e) {
-      throw failed("findAll", e);
+      throw storeException("findAll", e);
     }
   }
 
   @Override
   public T save(T entity) {
-    try (Connection c = dataSource.getConnection()) {
-      return save(c, entity);
-    } catch (SQLException e) {
-      throw failed("save", e);
-    }
+    return onPooledConnection("save", c -> save(c, entity));
   }
 
   /**
@@ -228,7 +219,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       }
       return next;
     } catch (SQLException e) {
-      throw failed("save", e);
+      throw storeException("save", e);
     }
   }
 
@@ -243,11 +234,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
 
   @Override
   public boolean insertIfAbsent(T entity) {
-    try (Connection c = dataSource.getConnection()) {
-      return insertIfAbsent(c, entity);
-    } catch (SQLException e) {
-      throw failed("insertIfAbsent", e);
-    }
+    return onPooledConnection("insertIfAbsent", c -> insertIfAbsent(c, entity));
   }
 
   /**
@@ -269,7 +256,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setString(3, json);
       return s.executeUpdate() == 1;
     } catch (SQLException e) {
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     }
   }
 
@@ -290,7 +277,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setString(1, key);
       return s.executeUpdate() == 1;
     } catch (SQLException e) {
-      throw failed("deleteById", e);
+      throw storeException("deleteById", e);
     }
   }
 
@@ -300,15 +287,9 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     try (Connection c = dataSource.getConnection();
         PreparedStatement s = c.prepareStatement("SELECT doc::text FROM " + table + " WHERE id = ANY(?)")) {
       s.setArray(1, c.createArrayOf("text", keys));
-      List<T> result = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          result.add(decode(rs.getString(1)));
-        }
-      }
-      return result;
+      return decodeAll(s);
     } catch (SQLException e) {
-      throw failed("findAllById", e);
+      throw storeException("findAllById", e);
     }
   }
 
@@ -354,7 +335,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
-      throw failed("insertAllIfAbsent", e);
+      throw storeException("insertAllIfAbsent", e);
     }
   }
 
@@ -366,7 +347,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       s.setArray(1, c.createArrayOf("text", keys));
       return s.executeUpdate();
     } catch (SQLException e) {
-      throw failed("deleteAllById", e);
+      throw storeException("deleteAllById", e);
     }
   }
 
@@ -392,7 +373,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         return rs.getLong(1);
       }
     } catch (SQLException e) {
-      throw failed("count", e);
+      throw storeException("count", e);
     }
   }
 
@@ -417,7 +398,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
             action.accept(decode(rs.getString(1)));
             return true;
           } catch (SQLException e) {
-            throw failed("scan", e);
+            throw storeException("scan", e);
           }
         }
       };
@@ -430,7 +411,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
           e.addSuppressed(suppressed);
         }
       }
-      throw failed("scan", e);
+      throw storeException("scan", e);
     }
   }
 
@@ -440,7 +421,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
       c.setReadOnly(false);
       c.setAutoCommit(true);
     } catch (SQLException e) {
-      throw failed("scan (close)", e);
+      throw storeException("scan (close)", e);
     }
   }
 
@@ -481,11 +462,37 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     return new String(descriptor.codec().encode(entity), StandardCharsets.UTF_8);
   }
 
+  /** Runs {@code work} on a connection from the pool, with an SQL failure reported as the operation's. */
+  private <R> R onPooledConnection(String operation, SqlWork<R> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw storeException(operation, e);
+    }
+  }
+
+  /** What {@link #onPooledConnection} runs. */
+  @FunctionalInterface
+  private interface SqlWork<R> {
+    R run(Connection connection) throws SQLException;
+  }
+
+  /** Executes a query whose first column is a document and decodes every row. */
+  private List<T> decodeAll(PreparedStatement query) throws SQLException {
+    List<T> result = new ArrayList<>();
+    try (ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        result.add(decode(rs.getString(1)));
+      }
+    }
+    return result;
+  }
+
   private T decode(String json) {
     return descriptor.codec().decode(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private StoreException failed(String operation, SQLException e) {
+  private StoreException storeException(String operation, SQLException e) {
     return new StoreException("repository " + name + " (table " + table + "): " + operation + " failed: "
         + e.getMessage() + " [SQLState " + e.getSQLState() + ']', e);
   }
@@ -509,7 +516,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
         s.execute("CREATE INDEX IF NOT EXISTS " + index + " ON " + table + " ((doc->'" + field + "'))");
       }
     } catch (SQLException e) {
-      throw failed("create table", e);
+      throw storeException("create table", e);
     }
   }
 
@@ -520,6 +527,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
    * @param <T> the entity type
    */
   public static final class Builder<ID, T> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final EntityDescriptor<ID, T> descriptor;
     private @Nullable String table;
     private @Nullable String schema;
@@ -544,9 +552,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code table} is null
      * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> table(String table) {
-      this.table = Names.table("table", table);
+      Names.table("table", table);
+      settings.requireUnset("table", this.table);
+      this.table = table;
       return this;
     }
 
@@ -557,9 +568,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code schema} is null
      * @throws IllegalArgumentException if it does not match {@code [a-z_][a-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> schema(String schema) {
-      this.schema = Names.table("schema", schema);
+      Names.table("schema", schema);
+      settings.requireUnset("schema", this.schema);
+      this.schema = schema;
       return this;
     }
 
@@ -570,9 +584,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> name(String name) {
-      this.name = Arguments.notBlank(name, "name");
+      Arguments.notBlank(name, "name");
+      settings.requireUnset("name", this.name);
+      this.name = name;
       return this;
     }
 
@@ -582,9 +599,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param dataSource the data source
      * @return this builder
      * @throws NullPointerException if {@code dataSource} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> dataSource(DataSource dataSource) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      Objects.requireNonNull(dataSource, "dataSource");
+      settings.requireUnset("dataSource", this.dataSource);
+      this.dataSource = dataSource;
       return this;
     }
 
@@ -595,12 +615,14 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code jdbcUrl} is null
      * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> jdbcUrl(String jdbcUrl) {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
       if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
       }
+      settings.requireUnset("jdbcUrl", this.jdbcUrl);
       this.jdbcUrl = jdbcUrl;
       return this;
     }
@@ -611,9 +633,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param user the user
      * @return this builder
      * @throws NullPointerException if {@code user} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> user(String user) {
-      this.user = Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(user, "user");
+      settings.requireUnset("user", this.user);
+      this.user = user;
       return this;
     }
 
@@ -623,9 +648,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param password the password
      * @return this builder
      * @throws NullPointerException if {@code password} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> password(String password) {
-      this.password = Objects.requireNonNull(password, "password");
+      Objects.requireNonNull(password, "password");
+      settings.requireUnset("password", this.password == null ? null : "(hidden)");
+      this.password = password;
       return this;
     }
 
@@ -635,9 +663,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param maximumPoolSize connections, default {@value #DEFAULT_MAXIMUM_POOL_SIZE}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> maximumPoolSize(int maximumPoolSize) {
-      this.maximumPoolSize = Arguments.positive(maximumPoolSize, "maximumPoolSize");
+      Arguments.positive(maximumPoolSize, "maximumPoolSize");
+      settings.requireUnset("maximumPoolSize", this.maximumPoolSize);
+      this.maximumPoolSize = maximumPoolSize;
       return this;
     }
 
@@ -649,12 +680,14 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if it is shorter than 250 ms
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> connectionTimeout(java.time.Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.toMillis() < 250) {
         throw new IllegalArgumentException("connectionTimeout must be >= 250 ms but was " + timeout);
       }
+      settings.requireUnset("connectionTimeout", java.time.Duration.ofMillis(this.connectionTimeoutMillis));
       this.connectionTimeoutMillis = timeout.toMillis();
       return this;
     }
@@ -665,9 +698,12 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @param fetchSize rows, default {@value #DEFAULT_FETCH_SIZE}
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> fetchSize(int fetchSize) {
-      this.fetchSize = Arguments.positive(fetchSize, "fetchSize");
+      Arguments.positive(fetchSize, "fetchSize");
+      settings.requireUnset("fetchSize", this.fetchSize);
+      this.fetchSize = fetchSize;
       return this;
     }
 
@@ -676,8 +712,10 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      *
      * @param createTable whether to create them
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> createTable(boolean createTable) {
+      settings.requireUnset("createTable", this.createTable);
       this.createTable = createTable;
       return this;
     }

@@ -2,11 +2,11 @@ package dev.layerkit.store.mongo;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
-import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.ReadPreference;
+import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.FindIterable;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
@@ -20,6 +20,7 @@ import com.mongodb.client.model.Sorts;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
@@ -72,7 +73,8 @@ import org.jspecify.annotations.Nullable;
  * a {@link StoreException} naming the repository and the operation. How long a call waits for a
  * server that is slow or gone is the client's setting ({@code serverSelectionTimeout}, 30 s by
  * default; set it lower to fail fast); {@link #healthCheck()} then reports {@code DOWN}, and in a
- * {@code ShardedRepository} the first failure marks the shard down so later calls fail at once.
+ * {@code ShardedRepository} the first failure opens the shard's circuit breaker so later calls fail at
+ * once.
  * The caller owns the client and closes it.
  *
  * @param <ID> the id type
@@ -141,7 +143,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       BsonDocument found = reads.find(Filters.eq(ID, key)).projection(Projections.include(DOC)).first();
       return found == null ? Optional.empty() : Optional.of(decode(found));
     } catch (MongoException e) {
-      throw failed("findById", e);
+      throw storeException("findById", e);
     }
   }
 
@@ -168,7 +170,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
       return result;
     } catch (MongoException e) {
-      throw failed("findAll", e);
+      throw storeException("findAll", e);
     }
   }
 
@@ -189,10 +191,10 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
     } catch (MongoCommandException | MongoWriteException e) {
       if (!isDuplicateKey(e)) {
-        throw failed("save", e);
+        throw storeException("save", e);
       }
     } catch (MongoException e) {
-      throw failed("save", e);
+      throw storeException("save", e);
     }
     throw OptimisticLockException.of(name, key, expected, storedVersion(key));
   }
@@ -202,7 +204,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       BsonDocument found = writes.find(Filters.eq(ID, key)).projection(Projections.include(VERSION)).first();
       return found == null ? OptimisticLockException.ABSENT : found.getNumber(VERSION).longValue();
     } catch (MongoException e) {
-      throw failed("save (reading the stored version)", e);
+      throw storeException("save (reading the stored version)", e);
     }
   }
 
@@ -224,9 +226,9 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       if (isDuplicateKey(e)) {
         return false;
       }
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     } catch (MongoException e) {
-      throw failed("insertIfAbsent", e);
+      throw storeException("insertIfAbsent", e);
     }
   }
 
@@ -236,7 +238,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return writes.deleteOne(Filters.eq(ID, key)).getDeletedCount() == 1;
     } catch (MongoException e) {
-      throw failed("deleteById", e);
+      throw storeException("deleteById", e);
     }
   }
 
@@ -250,7 +252,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
       }
       return result;
     } catch (MongoException e) {
-      throw failed("findAllById", e);
+      throw storeException("findAllById", e);
     }
   }
 
@@ -296,12 +298,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     } catch (MongoBulkWriteException e) {
       for (BulkWriteError error : e.getWriteErrors()) {
         if (ErrorCategory.fromErrorCode(error.getCode()) != ErrorCategory.DUPLICATE_KEY) {
-          throw failed("insertAllIfAbsent", e);
+          throw storeException("insertAllIfAbsent", e);
         }
       }
       return e.getWriteResult().getInsertedCount();
     } catch (MongoException e) {
-      throw failed("insertAllIfAbsent", e);
+      throw storeException("insertAllIfAbsent", e);
     }
   }
 
@@ -311,7 +313,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return (int) writes.deleteMany(Filters.in(ID, keys)).getDeletedCount();
     } catch (MongoException e) {
-      throw failed("deleteAllById", e);
+      throw storeException("deleteAllById", e);
     }
   }
 
@@ -330,7 +332,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       return reads.countDocuments(toBson(filter));
     } catch (MongoException e) {
-      throw failed("count", e);
+      throw storeException("count", e);
     }
   }
 
@@ -340,7 +342,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     try {
       cursor = reads.find().projection(Projections.include(DOC)).batchSize(SCAN_BATCH_SIZE).cursor();
     } catch (MongoException e) {
-      throw failed("scan", e);
+      throw storeException("scan", e);
     }
     Spliterator<BsonDocument> documents = Spliterators.spliteratorUnknownSize(cursor, Spliterator.NONNULL);
     return StreamSupport.stream(documents, false).map(this::decode).onClose(cursor::close);
@@ -412,7 +414,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     return parts.size() == 1 ? parts.get(0) : Filters.and(parts);
   }
 
-  private StoreException failed(String operation, MongoException e) {
+  private StoreException storeException(String operation, MongoException e) {
     return new StoreException("repository " + name + " (collection " + writes.getNamespace().getFullName() + "): "
         + operation + " failed: " + e.getMessage(), e);
   }
@@ -429,6 +431,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
    * @param <T> the entity type
    */
   public static final class Builder<ID, T> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final EntityDescriptor<ID, T> descriptor;
     private @Nullable MongoDatabase database;
     private @Nullable String collection;
@@ -446,9 +449,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @param database the database; the caller owns its client
      * @return this builder
      * @throws NullPointerException if {@code database} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> database(MongoDatabase database) {
-      this.database = Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(database, "database");
+      settings.requireUnset("database", this.database);
+      this.database = database;
       return this;
     }
 
@@ -459,9 +465,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @return this builder
      * @throws NullPointerException if {@code collection} is null
      * @throws IllegalArgumentException if it does not match {@code [A-Za-z_][A-Za-z0-9_]{0,62}}
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> collection(String collection) {
-      this.collection = Names.field("collection", collection);
+      Names.field("collection", collection);
+      settings.requireUnset("collection", this.collection);
+      this.collection = collection;
       return this;
     }
 
@@ -472,9 +481,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> name(String name) {
-      this.name = Arguments.notBlank(name, "name");
+      Arguments.notBlank(name, "name");
+      settings.requireUnset("name", this.name);
+      this.name = name;
       return this;
     }
 
@@ -485,9 +497,12 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      * @param readPreference the read preference
      * @return this builder
      * @throws NullPointerException if {@code readPreference} is null
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> readPreference(ReadPreference readPreference) {
-      this.readPreference = Objects.requireNonNull(readPreference, "readPreference");
+      Objects.requireNonNull(readPreference, "readPreference");
+      settings.requireUnset("readPreference", this.readPreference);
+      this.readPreference = readPreference;
       return this;
     }
 
@@ -496,8 +511,10 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
      *
      * @param createIndexes whether to create them
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder<ID, T> createIndexes(boolean createIndexes) {
+      settings.requireUnset("createIndexes", this.createIndexes);
       this.createIndexes = createIndexes;
       return this;
     }
@@ -519,7 +536,7 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
           try {
             repository.writes.createIndex(Indexes.ascending(DOC + "." + field));
           } catch (MongoException e) {
-            throw repository.failed("createIndex on " + field, e);
+            throw repository.storeException("createIndex on " + field, e);
           }
         }
       }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.store.Filter;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
-import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.TestOrder;
+import dev.layerkit.store.sharding.ShardedRepository;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -39,9 +39,9 @@ class BackupTest {
   }
 
   private ShardedRepository<String, TestOrder> sharded(int shards) {
-    List<InMemoryRepository<String, TestOrder>> repositories = new ArrayList<>();
+    List<Repository<String, TestOrder>> repositories = new ArrayList<>();
     for (int i = 0; i < shards; i++) {
-      repositories.add(InMemoryRepository.create("shard-" + i, TestOrder.DESCRIPTOR));
+      repositories.add(Repositories.inMemory(TestOrder.DESCRIPTOR).name("shard-" + i).build());
     }
     ShardedRepository<String, TestOrder> repository = ShardedRepository.builder(repositories).name("orders").build();
     opened.add(repository);
@@ -102,7 +102,7 @@ class BackupTest {
       assertThat(target.findById("o-3").orElseThrow().version()).as("versions kept").isEqualTo(2);
       assertThat(Backup.restore(dir, target)).as("a second restore skips what is there").isEqualTo(new RestoreReport(0, 1_000));
     }
-    InMemoryRepository<String, TestOrder> plain = InMemoryRepository.create("plain", TestOrder.DESCRIPTOR);
+    Repository<String, TestOrder> plain = Repositories.inMemory(TestOrder.DESCRIPTOR).name("plain").build();
     Backup.restore(dir, plain);
     assertThat(everything(plain)).isEqualTo(everything(source));
     Path single = temp.resolve("single");

@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.layerkit.core.testing.PostgresSchema;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.Filter;
-import dev.layerkit.store.ShardedRepository;
 import dev.layerkit.store.TestOrder;
+import dev.layerkit.store.sharding.ShardedRepository;
+import dev.layerkit.store.sharding.ShardedRepositoryBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +44,7 @@ class ShardedJdbcRebalanceIT {
     return repository;
   }
 
-  private ShardedRepository<String, TestOrder> sharded(ShardedRepository.Builder<String, TestOrder> builder) {
+  private ShardedRepository<String, TestOrder> sharded(ShardedRepositoryBuilder<String, TestOrder> builder) {
     ShardedRepository<String, TestOrder> repository = builder.build();
     opened.add(repository);
     return repository;

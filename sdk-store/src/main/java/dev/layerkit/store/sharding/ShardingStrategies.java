@@ -1,4 +1,4 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
 import dev.layerkit.core.hash.HashRing;
 import dev.layerkit.core.hash.Hashing;

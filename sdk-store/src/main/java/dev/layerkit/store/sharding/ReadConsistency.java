@@ -1,4 +1,4 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
 /** Where a {@link ShardedRepository} read may go when a shard has read replicas. */
 public enum ReadConsistency {

@@ -1,4 +1,4 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
 import java.time.Duration;
 import java.util.Objects;

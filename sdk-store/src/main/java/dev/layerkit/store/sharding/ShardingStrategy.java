@@ -1,10 +1,10 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
 /**
  * Decides which shard holds a shard key. Built-in strategies come from {@link ShardingStrategies}.
  *
  * <p>The key is the shard key's text: the id's {@code String.valueOf} by default, or the value of
- * the field named in {@code ShardedRepository.Builder#shardKey}. Implementations must be
+ * the field named in {@link ShardedRepositoryBuilder#shardKey}. Implementations must be
  * thread-safe and deterministic: the same key and count always give the same shard, in every
  * process and release, since the answer decides where data lives. {@link #shardFor} is on the hot
  * path of every routed operation and should not allocate.

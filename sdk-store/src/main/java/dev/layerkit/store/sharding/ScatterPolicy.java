@@ -1,4 +1,6 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
+
+import dev.layerkit.store.ScatterQueryRejectedException;
 
 /**
  * What a {@link ShardedRepository} does with a query that has no condition on the shard key and

@@ -1,4 +1,4 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
 /**
  * Receives progress of {@link ShardedRepository#rebalance}, for example to drive a progress bar.

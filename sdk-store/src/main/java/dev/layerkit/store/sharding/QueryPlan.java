@@ -1,5 +1,6 @@
-package dev.layerkit.store;
+package dev.layerkit.store.sharding;
 
+import dev.layerkit.store.Filter;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,0 +1,234 @@
+package dev.layerkit.gateway.http;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request on its way through the {@link GatewayFilter}s: the decoded head, what the filters
+ * so far learned about it (route, principal, response headers to add, cache capture), and the
+ * calls that end a filter's part ({@link #proceed}, {@link #respond}, {@link #fail}, {@link
+ * #forward}).
+ *
+ * <p>Confined to the connection's event loop: the four calls may come from any thread and hop to
+ * it. A request's filters run one at a time, so the fields need no synchronization.
+ */
+final class FilterContext {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FilterContext.class);
+
+  private final ClientHandler handler;
+  private final EventExecutor eventLoop;
+  private final List<GatewayFilter> filters;
+  final Gateway gateway;
+  final HttpRequest request;
+  final NettyGatewayRequest view;
+  /** Whether the client wants the connection kept after this request (and the gateway allows it). */
+  final boolean keepAlive;
+  /** Whether a body follows the head (chunked, or a positive {@code Content-Length}). */
+  final boolean hasBody;
+  /** The declared {@code Content-Length}, or -1 for a chunked body. */
+  final long contentLength;
+  /** When the head was decoded, on the gateway's time source. */
+  final long startNanos;
+
+  private int next;
+  /** True while the first filter is being called from the connection's read path. */
+  private boolean inline;
+  private @Nullable RouteState route;
+  private Map<String, String> responseHeaders = Map.of();
+  private Principal principal = Principal.ANONYMOUS;
+  private @Nullable ResponseCache.Capture cacheCapture;
+
+  FilterContext(ClientHandler handler, EventExecutor eventLoop, List<GatewayFilter> filters,
+      Gateway gateway, HttpRequest request, NettyGatewayRequest view, boolean keepAlive,
+      boolean hasBody, long contentLength, long startNanos) {
+    this.handler = handler;
+    this.eventLoop = eventLoop;
+    this.filters = filters;
+    this.gateway = gateway;
+    this.request = request;
+    this.view = view;
+    this.keepAlive = keepAlive;
+    this.hasBody = hasBody;
+    this.contentLength = contentLength;
+    this.startNanos = startNanos;
+  }
+
+  /** Runs the first filter, from the read path of the connection. */
+  void start() {
+    inline = true;
+    try {
+      proceed();
+    } finally {
+      inline = false;
+    }
+  }
+
+  /**
+   * Returns whether the chain is ending within {@link #start()}, that is synchronously; the
+   * connection then goes on with its reads by itself, else the handler must resume them.
+   */
+  boolean endingInline() {
+    return inline;
+  }
+
+  /**
+   * Runs a call on the connection's event loop. A loop that is shutting down refuses it; the
+   * connection is then closing and has nobody to answer.
+   */
+  private void hop(Runnable call) {
+    try {
+      eventLoop.execute(call);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("request {} completed a filter after its event loop stopped", view.requestId());
+    }
+  }
+
+  /** Runs the next filter. */
+  void proceed() {
+    if (!eventLoop.inEventLoop()) {
+      hop(this::proceed);
+      return;
+    }
+    if (!handler.isFiltering(this)) {
+      return; // the connection closed while a filter was waiting
+    }
+    GatewayFilter filter = filters.get(next++);
+    try {
+      filter.filter(this);
+    } catch (RuntimeException e) {
+      LOG.warn("filter {} failed on request {}", filter.getClass().getSimpleName(),
+          view.requestId(), e);
+      if (handler.isFiltering(this)) {
+        fail(500, "gateway filter failed unexpectedly");
+      } else {
+        handler.broken(); // it threw after handing the request on: nothing can be answered
+      }
+    }
+  }
+
+  /**
+   * Answers the request without forwarding it, adding the response headers the filters
+   * collected (CORS) and {@code Connection: close} when the connection must not be reused.
+   *
+   * @param response the answer
+   */
+  void respond(FullHttpResponse response) {
+    if (!eventLoop.inEventLoop()) {
+      hop(() -> respond(response));
+      return;
+    }
+    for (Map.Entry<String, String> header : responseHeaders.entrySet()) {
+      response.headers().set(header.getKey(), header.getValue());
+    }
+    if (closeAfterAnswer()) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    handler.answer(this, response);
+  }
+
+  /**
+   * Answers with the gateway's own JSON error, without the collected response headers.
+   *
+   * @param status the status
+   * @param message the message, for the client
+   */
+  void fail(int status, String message) {
+    if (!eventLoop.inEventLoop()) {
+      hop(() -> fail(status, message));
+      return;
+    }
+    handler.answer(this, error(status, message));
+  }
+
+  /**
+   * Builds the gateway's JSON error for this request, with {@code Connection: close} when the
+   * connection must not be reused; the caller adds headers and passes it to {@link #respond}.
+   */
+  FullHttpResponse error(int status, String message) {
+    return ErrorResponses.json(ByteBufAllocator.DEFAULT, status, message, view.requestId(),
+        closeAfterAnswer());
+  }
+
+  /**
+   * Sends the request to an upstream: the end of the chain.
+   *
+   * @param upstream the route's upstream
+   */
+  void forward(Upstream upstream) {
+    if (!eventLoop.inEventLoop()) {
+      hop(() -> forward(upstream));
+      return;
+    }
+    handler.forward(this, upstream);
+  }
+
+  /**
+   * Returns whether an answer that does not forward must close the connection: an unread body
+   * cannot be skipped safely, and the client may not want the connection kept.
+   */
+  boolean closeAfterAnswer() {
+    return hasBody || !keepAlive;
+  }
+
+  String requestId() {
+    return view.requestId();
+  }
+
+  /** The matched route; set by {@link RoutingFilter}, so present for every later filter. */
+  RouteState route() {
+    RouteState matched = route;
+    if (matched == null) {
+      throw new IllegalStateException("no route yet: RoutingFilter must run first");
+    }
+    return matched;
+  }
+
+  @Nullable RouteState routeIfMatched() {
+    return route;
+  }
+
+  void route(RouteState matched) {
+    this.route = matched;
+  }
+
+  /** The largest body this request may have: the route's limit, else the gateway's. */
+  long maxBodySize() {
+    return route().route.maxBodySize().orElse(gateway.settings().maxBodySize);
+  }
+
+  Principal principal() {
+    return principal;
+  }
+
+  void principal(Principal authenticated) {
+    this.principal = authenticated;
+  }
+
+  /** Headers to add to every answer of this request, forwarded or not (CORS). */
+  Map<String, String> responseHeaders() {
+    return responseHeaders;
+  }
+
+  void responseHeaders(Map<String, String> headers) {
+    this.responseHeaders = headers;
+  }
+
+  @Nullable ResponseCache.Capture cacheCapture() {
+    return cacheCapture;
+  }
+
+  void cacheCapture(ResponseCache.Capture capture) {
+    this.cacheCapture = capture;
+  }
+}

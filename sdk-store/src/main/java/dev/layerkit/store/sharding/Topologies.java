@@ -1,0 +1,124 @@
+package dev.layerkit.store.sharding;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Holds the {@link TopologyState} and the locks that keep reads, writes and a rebalance apart.
+ *
+ * <p><b>Concurrency.</b> The state is an immutable snapshot in a volatile field behind a
+ * {@link StampedLock}. Reads run under an optimistic stamp (no write to shared memory) and run
+ * again under the read lock if a rebalance switched the state meanwhile
+ * ({@link #readOptimistically}); writes hold the read lock for their whole duration
+ * ({@link #underReadLock}); only the start and the end of a rebalance take the write lock
+ * ({@link #replace}), so a switch waits for writes in flight and a write never straddles two
+ * states. During a rebalance, writers of one id and the mover of that id
+ * also serialise on one of {@value #STRIPES} striped locks; the mover takes a batch's stripes in
+ * ascending order and a writer holds at most one, so they cannot deadlock.
+ *
+ * @param <ID> the id type
+ * @param <T> the entity type
+ */
+final class Topologies<ID, T> {
+
+  static final int STRIPES = 256;
+
+  private final StampedLock lock = new StampedLock();
+  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  private volatile TopologyState<ID, T> state;
+
+  Topologies(TopologyState<ID, T> initial) {
+    this.state = initial;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new ReentrantLock();
+    }
+  }
+
+  /** The state now, without locking: for callers that tolerate a concurrent switch. */
+  TopologyState<ID, T> state() {
+    return state;
+  }
+
+  /** Runs a read optimistically, and again under the read lock if the state changed meanwhile. */
+  <R> R readOptimistically(Function<TopologyState<ID, T>, R> read) {
+    long stamp = lock.tryOptimisticRead();
+    if (stamp != 0) {
+      R result = read.apply(state);
+      if (lock.validate(stamp)) {
+        return result;
+      }
+    }
+    return underReadLock(read);
+  }
+
+  /** Runs {@code action} with the state held still (under the read lock). */
+  <R> R underReadLock(Function<TopologyState<ID, T>, R> action) {
+    long stamp = lock.readLock();
+    try {
+      return action.apply(state);
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
+  /** Switches to a new state once every write in flight has finished. */
+  void replace(TopologyState<ID, T> next) {
+    long stamp = lock.writeLock();
+    try {
+      state = next;
+    } finally {
+      lock.unlockWrite(stamp);
+    }
+  }
+
+  /** Optimistic-read support for the allocation-free {@code findById} path. */
+  long tryOptimisticRead() {
+    return lock.tryOptimisticRead();
+  }
+
+  boolean validate(long stamp) {
+    return lock.validate(stamp);
+  }
+
+  /** Runs {@code action} holding the stripe of one id key. */
+  <R> R withStripe(String idKey, Supplier<R> action) {
+    ReentrantLock stripe = stripes[stripeIndex(idKey)];
+    stripe.lock();
+    try {
+      return action.get();
+    } finally {
+      stripe.unlock();
+    }
+  }
+
+  /** Runs {@code action} holding the stripes of every id key, taken in ascending order. */
+  <R> R withStripes(Collection<String> idKeys, Supplier<R> action) {
+    TreeSet<Integer> indices = new TreeSet<>();
+    for (String idKey : idKeys) {
+      indices.add(stripeIndex(idKey));
+    }
+    List<ReentrantLock> held = new ArrayList<>(indices.size());
+    try {
+      for (int index : indices) {
+        ReentrantLock stripe = stripes[index];
+        stripe.lock();
+        held.add(stripe);
+      }
+      return action.get();
+    } finally {
+      for (int i = held.size() - 1; i >= 0; i--) {
+        held.get(i).unlock();
+      }
+    }
+  }
+
+  private static int stripeIndex(String idKey) {
+    return (idKey.hashCode() & 0x7fffffff) % STRIPES;
+  }
+}
