@@ -1,6 +1,7 @@
 package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KeyCursor;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
@@ -58,7 +59,7 @@ public class RedisRateLimiterBenchmark {
 
   String[] keyNames;
   RedisClient client;
-  StatefulRedisConnection<String, String> layerkitConnection;
+  StatefulRedisConnection<String, byte[]> layerkitConnection;
   StatefulRedisConnection<String, byte[]> bucket4jConnection;
   RedisRateLimiter layerkit;
   SimpleMeterRegistry layerkitMetrics;
@@ -74,7 +75,7 @@ public class RedisRateLimiterBenchmark {
       keyNames[i] = run + "user:" + i;
     }
     client = RedisClient.create(System.getProperty("layerkit.bench.redis", "redis://127.0.0.1:6379"));
-    layerkitConnection = client.connect();
+    layerkitConnection = RedisConnections.connect(client);
     bucket4jConnection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
     layerkitMetrics = new SimpleMeterRegistry();
     layerkit = RedisRateLimiter.builder(

@@ -1,32 +1,26 @@
 package dev.layerkit.cache;
 
 import dev.layerkit.cache.internal.CacheArguments;
-import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.cache.internal.CachedValue;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -41,25 +35,27 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Single-flight.</b> Concurrent misses of one key in this JVM run the loader once; every
  *       waiter gets the same value, or the same exception instance (a failed load is not cached).
- *       With a {@link Builder#loadLock(LoadLock, KeyCodec, Duration, Duration) load lock} (for
- *       example a Redis lease lock) this holds across processes: one loads, the others poll the
- *       cache for its result for a bounded time and then load for themselves.</li>
- *   <li><b>TTL jitter.</b> Each entry's TTL is shortened by a random share up to
- *       {@link Builder#ttlJitterPercent(double)}, so keys loaded together do not expire together.
- *       Jitter only shortens: no entry lives longer than the configured TTL.</li>
- *   <li><b>Negative caching.</b> A loader that returns null or an empty {@code Optional} is
- *       cached as absent for {@link Builder#negativeTtl(Duration)}, so a missing row is not looked
- *       up on every request; {@code get} returns what the loader returned (null or
- *       {@code Optional.empty()}).</li>
- *   <li><b>Stale-while-revalidate.</b> With {@link Builder#staleWhileRevalidate(Duration)}, an
- *       entry past its TTL but within that window is still served while one background refresh
- *       runs; past the window it is a miss.</li>
- *   <li><b>Probabilistic early refresh.</b> With {@link Builder#earlyRefreshBeta(double)}, a hit
- *       refreshes in the background before expiry with XFetch's probability (Vattani, Chierichetti
- *       and Lowenstein, "Optimal Probabilistic Cache Stampede Prevention", PVLDB 8(8), 2015): a get
- *       at time {@code t} refreshes if {@code t - delta * beta * ln(u) >= expiry}, {@code u}
- *       uniform in (0, 1] and {@code delta} the last load's duration. The chance grows to 1 as
- *       expiry nears, faster for slow loads and a larger beta (1 is the paper's optimum).</li>
+ *       With a {@link CacheAsideBuilder#loadLock(LoadLock, KeyCodec, Duration, Duration) load lock}
+ *       (for example a Redis lease lock) this holds across processes: one loads, the others poll
+ *       the cache for its result for a bounded time and then load for themselves.</li>
+ *   <li><b>TTL jitter.</b> Each entry's TTL is shortened by a random share up to {@link
+ *       CacheAsideBuilder#ttlJitterPercent(double)}, so keys loaded together do not expire
+ *       together. Jitter only shortens: no entry lives longer than the configured TTL.</li>
+ *   <li><b>Negative caching.</b> A loader that returns null or an empty {@code Optional} is cached
+ *       as absent for {@link CacheAsideBuilder#negativeTtl(Duration)}, so a missing row is not
+ *       looked up on every request; {@code get} returns what the loader returned (null or {@code
+ *       Optional.empty()}).</li>
+ *   <li><b>Stale-while-revalidate.</b> With {@link
+ *       CacheAsideBuilder#staleWhileRevalidate(Duration)}, an entry past its TTL but within that
+ *       window is still served while one background refresh runs; past the window it is a
+ *       miss.</li>
+ *   <li><b>Probabilistic early refresh.</b> With {@link
+ *       CacheAsideBuilder#earlyRefreshBeta(double)}, a hit refreshes in the background before
+ *       expiry with XFetch's probability (Vattani, Chierichetti and Lowenstein, "Optimal
+ *       Probabilistic Cache Stampede Prevention", PVLDB 8(8), 2015): a get at time {@code t}
+ *       refreshes if {@code t - delta * beta * ln(u) >= expiry}, {@code u} uniform in (0, 1] and
+ *       {@code delta} the last load's duration. The chance grows to 1 as expiry nears, faster for
+ *       slow loads and a larger beta (1 is the paper's optimum).</li>
  * </ul>
  *
  * <h2>Concurrency and cost</h2>
@@ -69,10 +65,12 @@ import org.slf4j.LoggerFactory;
  * them the backend's expiry, set to the TTL, is the freshness): lock-free and, on an in-memory
  * backend, allocation-free. With the system time source that reading is a
  * {@link CoarseTimeSource} (a volatile read, not a clock read), so freshness and the stale window
- * are judged up to about a millisecond late; loads and their timing read the exact clock. The early-refresh draw is only made within 40 {@code delta * beta}
+ * are judged up to about a millisecond late; loads and their timing read the exact clock. The
+ * early-refresh draw is only made within 40 {@code delta * beta}
  * of expiry, where its probability exceeds e<sup>-40</sup>. A miss takes an entry in a concurrent
  * map of loads in flight; a waiter blocks on that entry's future. Loads run on the calling
- * thread; refreshes on the {@linkplain Builder#refreshExecutor(Executor) refresh executor}, at
+ * thread; refreshes on the
+ * {@linkplain CacheAsideBuilder#refreshExecutor(Executor) refresh executor}, at
  * most one per key at a time. With a load lock, a process re-reads the cache after taking the
  * lock, so one that locks just after another released it uses that value instead of loading.
  *
@@ -81,21 +79,31 @@ import org.slf4j.LoggerFactory;
  * <p>A loader's exception propagates unchanged to the caller and every waiter and nothing is
  * cached; a failed background refresh is logged at debug and counted, and the stale entry stays
  * until its window ends. The backend never throws for a remote outage (it behaves as a miss), so
- * reads fall through to the loader. A value the backend's codec cannot encode throws its
- * {@code CodecException} from {@code get}, with nothing cached.
+ * reads fall through to the loader; {@link #healthCheck()} tells. A value the backend's codec
+ * cannot encode throws its {@code CodecException} from {@code get}, with nothing cached.
+ *
+ * <h2>Backend</h2>
+ *
+ * <p>The facade builds its backend from the {@link CacheBuilder} it is given (one of
+ * {@link Caches}' builders, typed on your values), storing each value with when it stops being
+ * fresh and how long it took to load; that entry is the facade's own business. Close the facade
+ * to release its backend (a tiered backend stops listening for invalidations).
  *
  * <h2>Metrics</h2>
  *
- * <p>{@link #stats()} at any time; with {@link Builder#meterRegistry(MeterRegistry)}, function
- * meters over the same counters, tagged {@code cache=<name>}, that cost nothing per call:
+ * <p>{@link #stats()} at any time; with
+ * {@link CacheAsideBuilder#meterRegistry(MeterRegistry)}, function
+ * meters over the same counters that cost nothing per call. Tagged {@code name=<name>}:
  * {@code layerkit.cache.gets} ({@code result=hit|miss|stale}), {@code layerkit.cache.loads}
- * ({@code result=success|failure}), {@code layerkit.cache.load.duration},
- * {@code layerkit.cache.early.refreshes}, {@code layerkit.cache.evictions},
- * {@code layerkit.cache.remote.errors} and {@code layerkit.cache.rejected}.
+ * ({@code result=success|failure}), {@code layerkit.cache.load.duration} and
+ * {@code layerkit.cache.early.refreshes}. The backend's own counts, tagged {@code name=<the
+ * backend's name>}: {@code layerkit.cache.evictions}, {@code layerkit.cache.errors} and
+ * {@code layerkit.cache.rejected}; a Redis backend given the same registry registers the same
+ * meters, so each count is one meter, never two.
  *
  * <pre>{@code
  * CacheAside<String, Order> orders = CacheAside.builder(
- *         Caches.<String, CachedValue<Order>>inMemory().name("orders").maximumSize(10_000).build())
+ *         Caches.<String, Order>inMemory().name("orders").maximumSize(10_000))
  *     .ttl(Duration.ofMinutes(5)).ttlJitterPercent(10)
  *     .negativeTtl(Duration.ofSeconds(30))
  *     .staleWhileRevalidate(Duration.ofSeconds(30))
@@ -108,7 +116,7 @@ import org.slf4j.LoggerFactory;
  * @param <K> the key type
  * @param <V> the value type
  */
-public final class CacheAside<K, V> {
+public final class CacheAside<K, V> implements AutoCloseable {
 
   /** The default time a loaded value is fresh. */
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
@@ -158,18 +166,12 @@ public final class CacheAside<K, V> {
    * it is fresh, so presence is freshness and a hit needs no clock read.
    */
   private final boolean backendExpiryIsFreshness;
-  private final ConcurrentHashMap<K, Flight<V>> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<K, LoadFlight<V>> inFlight = new ConcurrentHashMap<>();
 
-  private final LongAdder hits = new LongAdder();
-  private final LongAdder misses = new LongAdder();
-  private final LongAdder staleHits = new LongAdder();
-  private final LongAdder loadSuccesses = new LongAdder();
-  private final LongAdder loadFailures = new LongAdder();
-  private final LongAdder loadNanos = new LongAdder();
-  private final LongAdder earlyRefreshes = new LongAdder();
+  private final CacheAsideCounters counters = new CacheAsideCounters();
 
-  private CacheAside(Builder<K, V> builder) {
-    this.backend = builder.backend;
+  CacheAside(CacheAsideBuilder<K, V> builder) {
+    this.backend = builder.backend.buildWrapped(CachedValue.<V>wrapping());
     this.name = builder.name != null ? builder.name : backend.name();
     this.ttlMillis = builder.ttl.toMillis();
     this.negativeTtlMillis = builder.negativeTtl.toMillis();
@@ -187,21 +189,24 @@ public final class CacheAside<K, V> {
     this.sleeper = builder.sleeper;
     this.backendExpiryIsFreshness = staleMillis == 0 && beta == 0;
     if (builder.meterRegistry != null) {
-      registerMeters(builder.meterRegistry);
+      counters.register(builder.meterRegistry, name, backend);
     }
   }
 
   /**
-   * Returns a builder of a cache-aside facade over {@code backend}.
+   * Returns a builder of a cache-aside facade whose backend is built from {@code backend}.
    *
-   * @param backend where entries are stored: in memory, Redis or tiered
+   * @param backend the backend's configuration: {@link Caches#inMemory()},
+   *     {@link Caches#redis(io.lettuce.core.api.StatefulRedisConnection, dev.layerkit.core.codec.Codec)
+   *     Caches.redis(...)} or {@link Caches#tiered(CacheBuilder, RemoteCacheBuilder)}, with its
+   *     settings
    * @param <K> the key type
    * @param <V> the value type
    * @return a new builder
    * @throws NullPointerException if {@code backend} is null
    */
-  public static <K, V> Builder<K, V> builder(Cache<K, CachedValue<V>> backend) {
-    return new Builder<>(Objects.requireNonNull(backend, "backend"));
+  public static <K, V> CacheAsideBuilder<K, V> builder(CacheBuilder<K, V> backend) {
+    return new CacheAsideBuilder<>(Objects.requireNonNull(backend, "backend"));
   }
 
   /**
@@ -227,27 +232,27 @@ public final class CacheAside<K, V> {
     Objects.requireNonNull(loader, "loader");
     CachedValue<V> entry = backend.get(key);
     if (entry != null && backendExpiryIsFreshness) {
-      hits.increment();
+      counters.hits.increment();
       return entry.value();
     }
     if (entry != null) {
       long now = hitClock.epochMillis();
       long freshUntil = entry.freshUntilMillis();
       if (now < freshUntil) {
-        hits.increment();
+        counters.hits.increment();
         if (beta > 0 && shouldRefreshEarly(entry.loadNanos(), freshUntil - now)) {
-          earlyRefreshes.increment();
+          counters.earlyRefreshes.increment();
           refreshInBackground(key, loader);
         }
         return entry.value();
       }
       if (now < freshUntil + staleMillis) {
-        staleHits.increment();
+        counters.staleHits.increment();
         refreshInBackground(key, loader);
         return entry.value();
       }
     }
-    misses.increment();
+    counters.misses.increment();
     return loadSingleFlight(key, loader);
   }
 
@@ -282,10 +287,10 @@ public final class CacheAside<K, V> {
     for (K key : wanted) {
       CachedValue<V> entry = cached.get(key);
       if (entry != null && now < entry.freshUntilMillis()) {
-        hits.increment();
+        counters.hits.increment();
         addIfPresent(result, key, entry.value());
       } else if (entry != null && now < entry.freshUntilMillis() + staleMillis) {
-        staleHits.increment();
+        counters.staleHits.increment();
         addIfPresent(result, key, entry.value());
         refreshInBackground(key, k -> bulkLoader.apply(Set.of(k)).get(k));
       } else {
@@ -295,7 +300,7 @@ public final class CacheAside<K, V> {
     if (missing.isEmpty()) {
       return result;
     }
-    misses.add(missing.size());
+    counters.misses.add(missing.size());
     long start = timeSource.nanoTime();
     Map<? extends K, ? extends @Nullable V> loaded;
     try {
@@ -343,7 +348,7 @@ public final class CacheAside<K, V> {
    */
   public void invalidate(K key) {
     CacheArguments.key(key);
-    Flight<V> flight = inFlight.get(key);
+    LoadFlight<V> flight = inFlight.get(key);
     if (flight != null) {
       flight.invalidated = true;
     }
@@ -386,9 +391,7 @@ public final class CacheAside<K, V> {
    * @return the statistics
    */
   public CacheStats stats() {
-    return new CacheStats(hits.sum(), misses.sum(), staleHits.sum(), loadSuccesses.sum(), loadFailures.sum(),
-        loadNanos.sum(), earlyRefreshes.sum(), backend.evictionCount(), backend.errorCount(),
-        backend.rejectedCount());
+    return counters.snapshot(backend);
   }
 
   /**
@@ -400,13 +403,41 @@ public final class CacheAside<K, V> {
     return name;
   }
 
-  /**
-   * Returns the backend this facade reads through.
-   *
-   * @return the backend
-   */
-  public Cache<K, CachedValue<V>> backend() {
+  /** Returns the backend this facade reads through; for tests. */
+  Cache<K, CachedValue<V>> backend() {
     return backend;
+  }
+
+  /**
+   * Returns a check of the backend: a remote or tiered backend's own check (Redis answers and its
+   * breaker is closed, else {@code DEGRADED}: reads go to the loader), or {@code UP} for an
+   * in-memory one.
+   *
+   * @return the check
+   */
+  public HealthCheck healthCheck() {
+    if (backend instanceof RemoteCache<?, ?> remote) {
+      return remote.healthCheck();
+    }
+    if (backend instanceof TieredCache<?, ?> tiered) {
+      return tiered.healthCheck();
+    }
+    return HealthCheck.of("cache-" + name, () -> Health.up().detail("backend", "in memory").build());
+  }
+
+  /**
+   * Releases the backend: a tiered backend stops listening for invalidations. The caches'
+   * connections stay the caller's. Never throws.
+   */
+  @Override
+  public void close() {
+    if (backend instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("Cache '{}': closing its backend failed", name, e);
+      }
+    }
   }
 
   /**
@@ -432,8 +463,8 @@ public final class CacheAside<K, V> {
   }
 
   private @Nullable V loadSingleFlight(K key, Function<? super K, ? extends @Nullable V> loader) {
-    Flight<V> flight = new Flight<>(Thread.currentThread());
-    Flight<V> running = inFlight.putIfAbsent(key, flight);
+    LoadFlight<V> flight = new LoadFlight<>(Thread.currentThread());
+    LoadFlight<V> running = inFlight.putIfAbsent(key, flight);
     if (running != null) {
       if (running.owner == Thread.currentThread()) {
         // Waiting would be waiting for ourselves, forever.
@@ -461,7 +492,7 @@ public final class CacheAside<K, V> {
   }
 
   private void refreshInBackground(K key, Function<? super K, ? extends @Nullable V> loader) {
-    Flight<V> flight = new Flight<>(null);
+    LoadFlight<V> flight = new LoadFlight<>(null);
     if (inFlight.putIfAbsent(key, flight) != null) {
       return;
     }
@@ -483,7 +514,7 @@ public final class CacheAside<K, V> {
     }
   }
 
-  private @Nullable V loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader, Flight<V> flight,
+  private @Nullable V loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader, LoadFlight<V> flight,
       boolean waitForOthers) {
     LoadLock.Lease lease = null;
     if (loadLock != null) {
@@ -544,7 +575,7 @@ public final class CacheAside<K, V> {
     return null;
   }
 
-  private void store(K key, @Nullable V value, long took, Flight<V> flight) {
+  private void store(K key, @Nullable V value, long took, LoadFlight<V> flight) {
     boolean absent = value == null || value instanceof Optional<?> o && o.isEmpty();
     if (absent && negativeTtlMillis == 0) {
       return;
@@ -561,337 +592,17 @@ public final class CacheAside<K, V> {
   }
 
   private void loadFailed(long start) {
-    loadFailures.increment();
-    loadNanos.add(timeSource.nanoTime() - start);
+    counters.loadFailed(timeSource.nanoTime() - start);
   }
 
   private long loadSucceeded(long start) {
     long took = timeSource.nanoTime() - start;
-    loadSuccesses.increment();
-    loadNanos.add(took);
+    counters.loadSucceeded(took);
     return took;
-  }
-
-  private void registerMeters(MeterRegistry registry) {
-    counter(registry, "layerkit.cache.gets", "Gets by outcome", hits, "result", "hit");
-    counter(registry, "layerkit.cache.gets", "Gets by outcome", misses, "result", "miss");
-    counter(registry, "layerkit.cache.gets", "Gets by outcome", staleHits, "result", "stale");
-    counter(registry, "layerkit.cache.loads", "Loads by outcome", loadSuccesses, "result", "success");
-    counter(registry, "layerkit.cache.loads", "Loads by outcome", loadFailures, "result", "failure");
-    counter(registry, "layerkit.cache.early.refreshes", "Refreshes started by XFetch", earlyRefreshes, null, null);
-    FunctionTimer.builder("layerkit.cache.load.duration", this,
-            c -> c.loadSuccesses.sum() + c.loadFailures.sum(), c -> c.loadNanos.sum(), TimeUnit.NANOSECONDS)
-        .description("Time spent loading").tag("cache", name).register(registry);
-    FunctionCounter.builder("layerkit.cache.evictions", backend, Cache::evictionCount)
-        .description("Entries evicted for size").tag("cache", name).register(registry);
-    FunctionCounter.builder("layerkit.cache.remote.errors", backend, Cache::errorCount)
-        .description("Remote calls that failed or timed out").tag("cache", name).register(registry);
-    FunctionCounter.builder("layerkit.cache.rejected", backend, Cache::rejectedCount)
-        .description("Values not cached for exceeding the maximum size").tag("cache", name).register(registry);
-  }
-
-  private void counter(MeterRegistry registry, String meter, String description, LongAdder adder,
-      @Nullable String tag, @Nullable String value) {
-    FunctionCounter.Builder<LongAdder> builder = FunctionCounter.builder(meter, adder, LongAdder::sum)
-        .description(description).tag("cache", name);
-    if (tag != null && value != null) {
-      builder.tag(tag, value);
-    }
-    builder.register(registry);
   }
 
   @Override
   public String toString() {
     return "CacheAside{name=" + name + ", backend=" + backend + '}';
-  }
-
-  /** One load in flight: its waiters, and whether an invalidation arrived while it ran. */
-  private static final class Flight<V> extends CompletableFuture<@Nullable V> {
-    volatile boolean invalidated;
-    /** The thread that loads on the caller's side; a background refresh has none. */
-    final @Nullable Thread owner;
-
-    Flight(@Nullable Thread owner) {
-      this.owner = owner;
-    }
-
-    @Nullable V await() {
-      try {
-        return join();
-      } catch (CompletionException e) {
-        // Every waiter gets the loader's own exception, as the loading caller does.
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException runtime) {
-          throw runtime;
-        }
-        if (cause instanceof Error error) {
-          throw error;
-        }
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * Configures a {@link CacheAside}. Setters validate at once and name the bad value; each may be
-   * given once. Not thread-safe; the facade it builds is.
-   *
-   * @param <K> the key type
-   * @param <V> the value type
-   */
-  public static final class Builder<K, V> {
-    private final Cache<K, CachedValue<V>> backend;
-    private final Set<String> given = new HashSet<>();
-    private @Nullable String name;
-    private Duration ttl = DEFAULT_TTL;
-    private Duration negativeTtl = DEFAULT_NEGATIVE_TTL;
-    private double jitterPercent = DEFAULT_TTL_JITTER_PERCENT;
-    private Duration staleWhileRevalidate = DEFAULT_STALE_WHILE_REVALIDATE;
-    private double beta = DEFAULT_EARLY_REFRESH_BETA;
-    private TimeSource timeSource = TimeSource.system();
-    private @Nullable RandomGenerator random;
-    private Executor refreshExecutor = ForkJoinPool.commonPool();
-    private @Nullable MeterRegistry meterRegistry;
-    private @Nullable LoadLock loadLock;
-    private @Nullable KeyCodec<K> lockKeyCodec;
-    private Duration leaseTime = Duration.ofSeconds(10);
-    private Duration lockWait = Duration.ofSeconds(1);
-    private Sleeper sleeper = Sleeper.system();
-
-    private Builder(Cache<K, CachedValue<V>> backend) {
-      this.backend = backend;
-    }
-
-    private void once(String setting, @Nullable Object current) {
-      CacheArguments.once(!given.add(setting), setting, String.valueOf(current));
-    }
-
-    /**
-     * Sets the name in metrics and logs; the backend's name by default.
-     *
-     * @param name the name
-     * @return this builder
-     * @throws NullPointerException if {@code name} is null
-     * @throws IllegalArgumentException if {@code name} is blank
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> name(String name) {
-      Arguments.notBlank(name, "name");
-      once("name", this.name);
-      this.name = name;
-      return this;
-    }
-
-    /**
-     * Sets how long a loaded value is fresh; {@link CacheAside#DEFAULT_TTL} by default.
-     *
-     * @param ttl the time to live, at least 1 ms
-     * @return this builder
-     * @throws NullPointerException if {@code ttl} is null
-     * @throws IllegalArgumentException if {@code ttl} is shorter than 1 ms
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> ttl(Duration ttl) {
-      atLeastOneMilli(ttl, "ttl");
-      once("ttl", this.ttl);
-      this.ttl = ttl;
-      return this;
-    }
-
-    /**
-     * Sets how long an absent value (null or empty {@code Optional}) is cached;
-     * {@link CacheAside#DEFAULT_NEGATIVE_TTL} by default, zero to not cache absent values.
-     *
-     * @param negativeTtl the time to live of absent values
-     * @return this builder
-     * @throws NullPointerException if {@code negativeTtl} is null
-     * @throws IllegalArgumentException if it is negative
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> negativeTtl(Duration negativeTtl) {
-      Arguments.notNegative(negativeTtl, "negativeTtl");
-      once("negativeTtl", this.negativeTtl);
-      this.negativeTtl = negativeTtl;
-      return this;
-    }
-
-    /**
-     * Shortens each entry's TTL by a random share of up to {@code percent} percent, so that keys
-     * loaded together expire apart. None by default.
-     *
-     * @param percent the largest share, in [0, 100)
-     * @return this builder
-     * @throws IllegalArgumentException if {@code percent} is outside [0, 100) or not a number
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> ttlJitterPercent(double percent) {
-      if (!(percent >= 0 && percent < 100)) {
-        throw new IllegalArgumentException("ttlJitterPercent must be in [0, 100) but was " + percent);
-      }
-      once("ttlJitterPercent", this.jitterPercent);
-      this.jitterPercent = percent;
-      return this;
-    }
-
-    /**
-     * Serves an entry for up to {@code window} past its TTL while one background refresh runs.
-     * Off (zero) by default. Entries then live in the backend for TTL plus window, so every
-     * instance sharing a remote cache must use the same window (an instance without one would take
-     * a stale entry for a fresh one).
-     *
-     * @param window the longest staleness served
-     * @return this builder
-     * @throws NullPointerException if {@code window} is null
-     * @throws IllegalArgumentException if it is negative
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> staleWhileRevalidate(Duration window) {
-      Arguments.notNegative(window, "staleWhileRevalidate");
-      once("staleWhileRevalidate", this.staleWhileRevalidate);
-      this.staleWhileRevalidate = window;
-      return this;
-    }
-
-    /**
-     * Turns on probabilistic early refresh (XFetch) with parameter {@code beta}: 1 is the paper's
-     * optimum, more refreshes earlier, 0 (the default) turns it off.
-     *
-     * @param beta the XFetch beta, finite and {@code >= 0}
-     * @return this builder
-     * @throws IllegalArgumentException if {@code beta} is negative, infinite or not a number
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> earlyRefreshBeta(double beta) {
-      if (!(beta >= 0 && beta < Double.POSITIVE_INFINITY)) {
-        throw new IllegalArgumentException("earlyRefreshBeta must be finite and >= 0 but was " + beta);
-      }
-      once("earlyRefreshBeta", this.beta);
-      this.beta = beta;
-      return this;
-    }
-
-    /**
-     * Sets the time source of freshness and load timing; meant for tests with a
-     * {@code ManualTimeSource}. Freshness uses its wall clock, shared across processes. With the
-     * default, {@code TimeSource.system()}, hits judge freshness on a {@link CoarseTimeSource}
-     * (about a millisecond behind); any other source is read directly.
-     *
-     * @param timeSource the time source
-     * @return this builder
-     * @throws NullPointerException if {@code timeSource} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> timeSource(TimeSource timeSource) {
-      Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource", this.timeSource);
-      this.timeSource = timeSource;
-      return this;
-    }
-
-    /**
-     * Sets the random source of jitter and early refresh; by default each thread's
-     * {@link ThreadLocalRandom}. Meant for tests; must be thread-safe if the facade is shared.
-     *
-     * @param random the random source
-     * @return this builder
-     * @throws NullPointerException if {@code random} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> random(RandomGenerator random) {
-      Objects.requireNonNull(random, "random");
-      once("random", this.random);
-      this.random = random;
-      return this;
-    }
-
-    /**
-     * Sets where background refreshes run; the common fork-join pool by default.
-     *
-     * @param executor the executor
-     * @return this builder
-     * @throws NullPointerException if {@code executor} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> refreshExecutor(Executor executor) {
-      Objects.requireNonNull(executor, "executor");
-      once("refreshExecutor", this.refreshExecutor);
-      this.refreshExecutor = executor;
-      return this;
-    }
-
-    /**
-     * Registers the facade's meters in {@code registry}.
-     *
-     * @param registry the registry
-     * @return this builder
-     * @throws NullPointerException if {@code registry} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> meterRegistry(MeterRegistry registry) {
-      Objects.requireNonNull(registry, "registry");
-      once("meterRegistry", this.meterRegistry);
-      this.meterRegistry = registry;
-      return this;
-    }
-
-    /**
-     * Makes single-flight hold across processes: before loading, a miss takes {@code lock} on the
-     * key; a process that does not get it polls the cache every
-     * {@link CacheAside#LOAD_LOCK_POLL_INTERVAL} for the holder's value, for up to
-     * {@code maxWait}, then loads for itself (read-through). Off by default.
-     *
-     * @param lock the lock, for example {@code dev.layerkit.cache.redis.RedisLeaseLock}
-     * @param keyCodec maps keys to lock names
-     * @param leaseTime how long a lock holds if its holder dies; longer than a load takes
-     * @param maxWait how long a process waits for another's load
-     * @return this builder
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code leaseTime} is shorter than 1 ms or
-     *     {@code maxWait} is negative
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> loadLock(LoadLock lock, KeyCodec<K> keyCodec, Duration leaseTime, Duration maxWait) {
-      Objects.requireNonNull(lock, "lock");
-      Objects.requireNonNull(keyCodec, "keyCodec");
-      atLeastOneMilli(leaseTime, "leaseTime");
-      Arguments.notNegative(maxWait, "maxWait");
-      once("loadLock", this.loadLock);
-      this.loadLock = lock;
-      this.lockKeyCodec = keyCodec;
-      this.leaseTime = leaseTime;
-      this.lockWait = maxWait;
-      return this;
-    }
-
-    /**
-     * Sets how a process waiting for another's load waits between polls; meant for tests.
-     *
-     * @param sleeper the sleeper
-     * @return this builder
-     * @throws NullPointerException if {@code sleeper} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder<K, V> sleeper(Sleeper sleeper) {
-      Objects.requireNonNull(sleeper, "sleeper");
-      once("sleeper", this.sleeper);
-      this.sleeper = sleeper;
-      return this;
-    }
-
-    private static void atLeastOneMilli(Duration duration, String parameter) {
-      Objects.requireNonNull(duration, parameter);
-      if (duration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(parameter + " must be >= 1ms but was " + duration);
-      }
-    }
-
-    /**
-     * Builds the facade.
-     *
-     * @return a thread-safe cache-aside facade
-     */
-    public CacheAside<K, V> build() {
-      return new CacheAside<>(this);
-    }
   }
 }

@@ -1,23 +1,41 @@
 package dev.layerkit.cache;
 
 import com.github.benmanes.caffeine.cache.Weigher;
-import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.cache.redis.RedisCache;
+import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Entry point to the {@link Cache} backends: {@link #inMemory()} on Caffeine and
- * {@link #tiered(Cache, RemoteCache, Duration)}, a near cache in front of a remote one. The Redis
- * backend is {@code dev.layerkit.cache.redis.RedisCache}.
+ * The entry point to the {@link Cache} backends: each method returns a builder, whose
+ * {@code build()} gives the cache, and which {@link CacheAside#builder(CacheBuilder)} takes to
+ * build its own backend from.
+ *
+ * <table>
+ *   <caption>Backends</caption>
+ *   <tr><th>factory</th><th>what</th><th>needs</th></tr>
+ *   <tr><td>{@link #inMemory()}</td><td>Caffeine in this process</td><td>nothing</td></tr>
+ *   <tr><td>{@link #redis(StatefulRedisConnection, Codec)},
+ *       {@link #redis(StatefulRedisClusterConnection, Codec)}</td><td>shared by every process
+ *       ({@link RedisCache})</td><td>{@code io.lettuce:lettuce-core} on the class path</td></tr>
+ *   <tr><td>{@link #tiered(CacheBuilder, RemoteCacheBuilder)}</td><td>a near cache: a local L1
+ *       in front of a remote L2, invalidated across instances</td><td>what its tiers need</td></tr>
+ * </table>
  *
  * <pre>{@code
- * Cache<String, CachedValue<Order>> local = Caches.<String, CachedValue<Order>>inMemory()
- *     .name("orders").maximumSize(10_000).build();
- * Cache<String, CachedValue<Order>> near = Caches.tiered(local, redisCache, Duration.ofSeconds(5));
+ * CacheAside<String, Order> orders = CacheAside.builder(
+ *         Caches.tiered(Caches.<String, Order>inMemory().maximumSize(10_000),
+ *                 Caches.redis(redis, Codecs.json(Order.class)).name("orders").invalidationChannel(pubSub))
+ *             .localTtl(Duration.ofSeconds(5)))
+ *     .ttl(Duration.ofMinutes(5))
+ *     .build();
  * }</pre>
  */
 public final class Caches {
@@ -46,59 +64,75 @@ public final class Caches {
   }
 
   /**
-   * Returns a near cache with an L1 TTL of {@link #DEFAULT_LOCAL_TTL}; see
-   * {@link #tiered(Cache, RemoteCache, Duration)}.
+   * Returns a builder of a cache in Redis, on a standalone connection with Layerkit's codec
+   * ({@code dev.layerkit.core.redis.RedisConnections}); see {@link RedisCache}. Needs
+   * {@code io.lettuce:lettuce-core} on the class path.
    *
-   * @param local the L1 cache
-   * @param remote the L2 cache with its invalidation channel
+   * @param connection the connection, owned by the caller and shareable
+   * @param codec the value codec
    * @param <K> the key type
    * @param <V> the value type
-   * @return the tiered cache, also {@link AutoCloseable}
+   * @return a new builder
    * @throws NullPointerException if an argument is null
    */
-  public static <K, V> TieredCache<K, V> tiered(Cache<K, V> local, RemoteCache<K, V> remote) {
-    return tiered(local, remote, DEFAULT_LOCAL_TTL);
+  public static <K, V> RedisCache.Builder<K, V> redis(StatefulRedisConnection<String, byte[]> connection,
+      Codec<V> codec) {
+    return RedisCache.builder(connection, codec);
   }
 
   /**
-   * Returns a near cache: {@code local} (L1) in front of {@code remote} (L2), kept consistent
-   * across instances by invalidation messages.
+   * Returns a builder of a cache in a Redis Cluster; see {@link RedisCache}.
    *
-   * <p>Reads try L1, then L2 (copying an L2 hit into L1 for at most {@code localTtl}). Writes and
+   * @param connection the cluster connection with Layerkit's codec, owned by the caller
+   * @param codec the value codec
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return a new builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static <K, V> RedisCache.Builder<K, V> redis(StatefulRedisClusterConnection<String, byte[]> connection,
+      Codec<V> codec) {
+    return RedisCache.builder(connection, codec);
+  }
+
+  /**
+   * Returns a builder of a near cache: {@code local} (L1) in front of {@code remote} (L2), kept
+   * consistent across instances by invalidation messages; L1 entries live at most
+   * {@link #DEFAULT_LOCAL_TTL} unless {@link TieredBuilder#localTtl(Duration)} says otherwise.
+   *
+   * <p>Reads try L1, then L2 (copying an L2 hit into L1 for at most the local TTL). Writes and
    * invalidations go to L2, drop the L1 entry and publish the key on the remote's invalidation
    * channel; every other instance drops its L1 entry when the message arrives (an instance ignores
    * its own messages). When the channel reconnects, L1 is cleared, since messages may have been
-   * missed while it was down. {@code localTtl} caps how long an L1 entry lives at all, which
-   * bounds staleness even if a message is lost: choose it as the longest staleness you accept.
+   * missed while it was down. The local TTL caps how long an L1 entry lives at all, which bounds
+   * staleness even if a message is lost.
    *
    * <p>When the remote tier fails, reads fall through to the caller's loader, writes still drop
-   * the L1 entry, and the remote backend's own failure handling applies. Call
-   * {@link TieredCache#close()} (through {@link AutoCloseable}) to stop listening.
+   * the L1 entry, and the remote backend's own failure handling applies. Close the
+   * {@link TieredCache} (or the {@link CacheAside} over it) to stop listening.
    *
-   * @param local the L1 cache, normally {@link #inMemory()}; its entries are cleared by this cache
-   * @param remote the L2 cache with its invalidation channel
-   * @param localTtl the longest time an entry stays in L1
+   * @param local the L1, normally {@link #inMemory()}
+   * @param remote the L2 with its invalidation channel, normally {@code redis(...)}
    * @param <K> the key type
    * @param <V> the value type
-   * @return the tiered cache, also {@link AutoCloseable}
+   * @return a new builder
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code localTtl} is not positive
    */
-  public static <K, V> TieredCache<K, V> tiered(Cache<K, V> local, RemoteCache<K, V> remote, Duration localTtl) {
+  public static <K, V> TieredBuilder<K, V> tiered(CacheBuilder<K, V> local, RemoteCacheBuilder<K, V> remote) {
     Objects.requireNonNull(local, "local");
     Objects.requireNonNull(remote, "remote");
-    Arguments.positive(localTtl, "localTtl");
-    return new TieredCache<>(local, remote, localTtl);
+    return new TieredBuilder<>(local, remote);
   }
 
   /**
-   * Configures an in-memory cache. Setters validate at once; each may be given once.
-   * Not thread-safe; the cache it builds is.
+   * Configures an in-memory cache; what {@link #inMemory()} returns. Setters validate at once;
+   * each may be given once. Not thread-safe; the cache it builds is.
    *
    * @param <K> the key type
    * @param <V> the value type
    */
-  public static final class InMemoryBuilder<K, V> {
+  public static final class InMemoryBuilder<K, V> implements CacheBuilder<K, V> {
+    private final BuilderSettings settings = new BuilderSettings();
     String name = DEFAULT_NAME;
     long maximumSize = DEFAULT_MAXIMUM_SIZE;
     long maximumWeight;
@@ -106,9 +140,6 @@ public final class Caches {
     @Nullable Weigher<? super K, ? super V> weigher;
     TimeSource timeSource = TimeSource.system();
     @Nullable Executor executor;
-    private boolean sizeGiven;
-    private boolean timeSourceGiven;
-    private boolean nameGiven;
 
     InMemoryBuilder() {}
 
@@ -123,9 +154,8 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> name(String name) {
       Arguments.notBlank(name, "name");
-      CacheArguments.once(nameGiven, "name", this.name);
+      settings.requireUnset("name", this.name);
       this.name = name;
-      nameGiven = true;
       return this;
     }
 
@@ -140,9 +170,9 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> maximumSize(long maximumSize) {
       Arguments.notNegative(maximumSize, "maximumSize");
-      CacheArguments.once(sizeGiven, "bound", describeBound());
+      // One setting for both bounds: a cache is bounded by size or by weight.
+      settings.requireUnset("bound", describeBound());
       this.maximumSize = maximumSize;
-      sizeGiven = true;
       return this;
     }
 
@@ -168,11 +198,10 @@ public final class Caches {
         throw new IllegalArgumentException(
             "maximumEntryWeight must be in [0, " + maximumWeight + "] but was " + maximumEntryWeight);
       }
-      CacheArguments.once(sizeGiven, "bound", describeBound());
+      settings.requireUnset("bound", describeBound());
       this.maximumWeight = maximumWeight;
       this.maximumEntryWeight = maximumEntryWeight;
       this.weigher = weigher;
-      sizeGiven = true;
       return this;
     }
 
@@ -189,9 +218,8 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      CacheArguments.once(timeSourceGiven, "timeSource", this.timeSource);
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
-      timeSourceGiven = true;
       return this;
     }
 
@@ -208,7 +236,7 @@ public final class Caches {
      */
     public InMemoryBuilder<K, V> executor(Executor executor) {
       Objects.requireNonNull(executor, "executor");
-      CacheArguments.once(this.executor != null, "executor", String.valueOf(this.executor));
+      settings.requireUnset("executor", this.executor);
       this.executor = executor;
       return this;
     }
@@ -222,8 +250,93 @@ public final class Caches {
      *
      * @return a thread-safe cache
      */
+    @Override
     public Cache<K, V> build() {
-      return new InMemoryCache<>(this);
+      return new InMemoryCache<>(this, weigher);
+    }
+
+    /**
+     * Builds a cache of this configuration whose values wrap this builder's; a weigher weighs the
+     * wrapped value (an entry without one weighs 1). How a {@link CacheAside} gets its backend.
+     *
+     * @param wrapping how a stored value wraps a configured one
+     * @param <E> the stored type
+     * @return a thread-safe cache
+     * @throws NullPointerException if {@code wrapping} is null
+     */
+    @Override
+    public <E> Cache<K, E> buildWrapped(Wrapping<V, E> wrapping) {
+      Objects.requireNonNull(wrapping, "wrapping");
+      Weigher<? super K, ? super V> valueWeigher = weigher;
+      Weigher<K, E> entryWeigher = valueWeigher == null ? null : (key, entry) -> {
+        V value = wrapping.unwrap(entry);
+        return value == null ? 1 : valueWeigher.weigh(key, value);
+      };
+      return new InMemoryCache<>(this, entryWeigher);
+    }
+  }
+
+  /**
+   * Configures a near cache; what {@link #tiered(CacheBuilder, RemoteCacheBuilder)} returns. Each
+   * setting may be given once. Not thread-safe; the cache it builds is.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   */
+  public static final class TieredBuilder<K, V> implements CacheBuilder<K, V> {
+    private final BuilderSettings settings = new BuilderSettings();
+    private final CacheBuilder<K, V> local;
+    private final RemoteCacheBuilder<K, V> remote;
+    private Duration localTtl = DEFAULT_LOCAL_TTL;
+
+    TieredBuilder(CacheBuilder<K, V> local, RemoteCacheBuilder<K, V> remote) {
+      this.local = local;
+      this.remote = remote;
+    }
+
+    /**
+     * Sets the longest time an entry stays in L1, which bounds staleness even if an invalidation
+     * message is lost: choose it as the longest staleness you accept. {@link #DEFAULT_LOCAL_TTL}
+     * by default.
+     *
+     * @param localTtl the local TTL
+     * @return this builder
+     * @throws NullPointerException if {@code localTtl} is null
+     * @throws IllegalArgumentException if it is not positive
+     * @throws IllegalStateException if already set
+     */
+    public TieredBuilder<K, V> localTtl(Duration localTtl) {
+      Arguments.positive(localTtl, "localTtl");
+      settings.requireUnset("localTtl", this.localTtl);
+      this.localTtl = localTtl;
+      return this;
+    }
+
+    /**
+     * Builds both tiers and subscribes to the remote's invalidation channel.
+     *
+     * @return the tiered cache; close it to stop listening
+     * @throws IllegalStateException if the remote has no invalidation channel or cannot subscribe
+     */
+    @Override
+    public TieredCache<K, V> build() {
+      return new TieredCache<>(local.build(), remote.build(), localTtl);
+    }
+
+    /**
+     * Builds both tiers with values that wrap this builder's, and subscribes; how a
+     * {@link CacheAside} gets a tiered backend.
+     *
+     * @param wrapping how a stored value wraps a configured one
+     * @param <E> the stored type
+     * @return the tiered cache; close it to stop listening
+     * @throws NullPointerException if {@code wrapping} is null
+     * @throws IllegalStateException if the remote has no invalidation channel or cannot subscribe
+     */
+    @Override
+    public <E> TieredCache<K, E> buildWrapped(Wrapping<V, E> wrapping) {
+      Objects.requireNonNull(wrapping, "wrapping");
+      return new TieredCache<>(local.buildWrapped(wrapping), remote.buildWrapped(wrapping), localTtl);
     }
   }
 }

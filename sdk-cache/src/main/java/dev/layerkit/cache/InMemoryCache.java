@@ -50,9 +50,13 @@ final class InMemoryCache<K, V> implements Cache<K, V> {
   /** Held for the cache's life; released when it is collected (a cache has no close). */
   private final @Nullable CoarseTimeSource coarseClock;
 
-  InMemoryCache(Caches.InMemoryBuilder<K, V> builder) {
+  /**
+   * Builds the cache of a builder, whose values are this cache's ({@code build()}) or wrapped in
+   * this cache's ({@code buildWrapped}), with {@code weigher} adapted to them.
+   */
+  InMemoryCache(Caches.InMemoryBuilder<K, ?> builder, @Nullable Weigher<? super K, ? super V> weigher) {
     this.name = builder.name;
-    this.weigher = builder.weigher;
+    this.weigher = weigher;
     this.maximumEntryWeight = builder.maximumEntryWeight;
     CoarseTimeSource coarse = builder.timeSource == TimeSource.system() ? CoarseTimeSource.acquire() : null;
     this.coarseClock = coarse;
@@ -69,7 +73,6 @@ final class InMemoryCache<K, V> implements Cache<K, V> {
     if (builder.executor != null) {
       caffeine.executor(builder.executor);
     }
-    Weigher<? super K, ? super V> weigher = builder.weigher;
     this.cache = weigher != null
         ? caffeine.maximumWeight(builder.maximumWeight).weigher(weigher).build()
         : caffeine.maximumSize(builder.maximumSize).build();

@@ -1,5 +1,7 @@
 package dev.layerkit.cache;
 
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -8,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Cache} shared by several processes, with a channel on which they tell each other about
- * invalidations; the L2 of {@link Caches#tiered(Cache, RemoteCache, java.time.Duration)}.
+ * invalidations; the L2 of {@link Caches#tiered(CacheBuilder, RemoteCacheBuilder)}.
  *
  * <p>Thread-safe. Publishing is best effort: a message lost while the server is unreachable is
  * covered by {@link InvalidationListener#resubscribed()} and the near cache's short local TTL.
@@ -87,6 +89,16 @@ public interface RemoteCache<K, V> extends Cache<K, V> {
    * @throws IllegalStateException if the backend was built without an invalidation channel
    */
   Subscription subscribeInvalidations(InvalidationListener<K> listener);
+
+  /**
+   * Returns a check of the remote server: {@code UP} when it answers, else {@code DEGRADED}
+   * (reads go to the loader). By default always {@code UP}, for a backend that cannot tell.
+   *
+   * @return the check, named for the cache
+   */
+  default HealthCheck healthCheck() {
+    return HealthCheck.of("cache-" + name(), () -> Health.up().build());
+  }
 
   /** A subscription to invalidation messages. */
   interface Subscription extends AutoCloseable {

@@ -1,6 +1,7 @@
 package dev.layerkit.cache;
 
 import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A near cache: an L1 {@link Cache} in this process in front of a shared L2 {@link RemoteCache},
  * kept consistent across processes by invalidation messages. Made by
- * {@link Caches#tiered(Cache, RemoteCache, Duration)}, which describes the behaviour.
+ * {@link Caches#tiered(CacheBuilder, RemoteCacheBuilder)}, which describes the behaviour.
  *
  * <h2>Consistency</h2>
  *
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * lost anyway, no L1 entry lives longer than the local TTL.
  *
  * <p>Thread-safe. A hit in L1 costs what the L1 costs; the epoch is read only on an L1 miss.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
  */
 public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
 
@@ -173,6 +177,15 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   @Override
   public long rejectedCount() {
     return local.rejectedCount() + remote.rejectedCount();
+  }
+
+  /**
+   * Returns the remote tier's health check: when it is not {@code UP}, reads go to the loader.
+   *
+   * @return the remote's check
+   */
+  public HealthCheck healthCheck() {
+    return remote.healthCheck();
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.layerkit.cache.internal.CachedValue;
 import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,8 +32,22 @@ import org.junit.jupiter.api.Test;
 class CacheAsideTest {
 
   private final ManualTimeSource time = new ManualTimeSource();
+  /** The entries every facade of a test stores in, so that the test can look into them. */
   private final Cache<String, CachedValue<String>> backend =
-      Caches.<String, CachedValue<String>>inMemory().name("test").timeSource(time).build();
+      Caches.<String, String>inMemory().name("test").timeSource(time).buildWrapped(CachedValue.wrapping());
+  /** Hands {@link #backend} to each facade, as a third-party backend builder would its cache. */
+  private final CacheBuilder<String, String> sharedBackend = new CacheBuilder<>() {
+    @Override
+    public Cache<String, String> build() {
+      throw new UnsupportedOperationException("only CacheAside builds from this");
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <E> Cache<String, E> buildWrapped(Wrapping<String, E> wrapping) {
+      return (Cache<String, E>) backend;
+    }
+  };
   /** Refreshes queue here and run when the test says, so their timing is the test's. */
   private final Queue<Runnable> refreshes = new ConcurrentLinkedQueue<>();
   private final AtomicInteger loads = new AtomicInteger();
@@ -45,8 +60,8 @@ class CacheAsideTest {
     }
   }
 
-  private CacheAside.Builder<String, String> builder() {
-    return CacheAside.builder(backend).timeSource(time).refreshExecutor(refreshes::add);
+  private CacheAsideBuilder<String, String> builder() {
+    return CacheAside.builder(sharedBackend).timeSource(time).refreshExecutor(refreshes::add);
   }
 
   private String load(String key) {
@@ -196,7 +211,7 @@ class CacheAsideTest {
   @Test
   void absentValuesAreCachedForTheNegativeTtlAsWhatTheLoaderReturned() {
     CacheAside<String, Object> cache = CacheAside.builder(
-            Caches.<String, CachedValue<Object>>inMemory().timeSource(time).build())
+            Caches.<String, Object>inMemory().timeSource(time))
         .timeSource(time).ttl(Duration.ofMinutes(10)).negativeTtl(Duration.ofSeconds(5)).build();
     AtomicInteger nullLoads = new AtomicInteger();
     assertThat(cache.get("missing", k -> {
@@ -283,7 +298,7 @@ class CacheAsideTest {
         {1.0, 1.0}, {1.0, 0.5}, {2.0, 1.0}, {0.5, 1.0}, {1.0, 3.0}};
     long deltaNanos = 100_000_000; // a 100 ms load
     for (double[] c : cases) {
-      CacheAside<String, String> cache = CacheAside.builder(backend).earlyRefreshBeta(c[0])
+      CacheAside<String, String> cache = CacheAside.builder(sharedBackend).earlyRefreshBeta(c[0])
           .random(new SplittableRandom(7)).build();
       long remainingMillis = (long) (c[1] * 100);
       int refreshed = 0;
@@ -297,7 +312,7 @@ class CacheAsideTest {
       assertThat((double) refreshed / draws).as("beta=%s, remaining=%s delta", c[0], c[1])
           .isCloseTo(expected, within(5 * sigma));
     }
-    CacheAside<String, String> cache = CacheAside.builder(backend).earlyRefreshBeta(1.0)
+    CacheAside<String, String> cache = CacheAside.builder(sharedBackend).earlyRefreshBeta(1.0)
         .random(constant(0.999_999_999)).build();
     assertThat(cache.shouldRefreshEarly(deltaNanos, 41 * 100)).as("beyond the horizon, never").isFalse();
     assertThat(cache.shouldRefreshEarly(0, 1)).as("an instant load never refreshes early").isFalse();
@@ -462,14 +477,14 @@ class CacheAsideTest {
     assertThatThrownBy(() -> cache.get("x", k -> {
       throw new IllegalStateException();
     }));
-    assertThat(registry.get("layerkit.cache.gets").tag("cache", "orders").tag("result", "hit").functionCounter().count())
+    assertThat(registry.get("layerkit.cache.gets").tag("name", "orders").tag("result", "hit").functionCounter().count())
         .isEqualTo(2);
     assertThat(registry.get("layerkit.cache.gets").tag("result", "miss").functionCounter().count()).isEqualTo(2);
     assertThat(registry.get("layerkit.cache.loads").tag("result", "success").functionCounter().count()).isEqualTo(1);
     assertThat(registry.get("layerkit.cache.loads").tag("result", "failure").functionCounter().count()).isEqualTo(1);
     assertThat(registry.get("layerkit.cache.load.duration").functionTimer().count()).isEqualTo(2);
     assertThat(registry.get("layerkit.cache.evictions").functionCounter().count()).isZero();
-    assertThat(registry.get("layerkit.cache.remote.errors").functionCounter().count()).isZero();
+    assertThat(registry.get("layerkit.cache.errors").tag("name", "test").functionCounter().count()).isZero();
     assertThat(registry.get("layerkit.cache.early.refreshes").functionCounter().count()).isZero();
     assertThat(registry.get("layerkit.cache.rejected").functionCounter().count()).isZero();
   }

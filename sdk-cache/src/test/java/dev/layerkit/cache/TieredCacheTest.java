@@ -89,7 +89,7 @@ class TieredCacheTest {
 
   private final FakeRemote remote = new FakeRemote();
   private final Cache<String, String> local = Caches.<String, String>inMemory().timeSource(time).build();
-  private final TieredCache<String, String> tiered = Caches.tiered(local, remote, Duration.ofSeconds(30));
+  private final TieredCache<String, String> tiered = new TieredCache<>(local, remote, Duration.ofSeconds(30));
 
   @Test
   void anInvalidationArrivingDuringAnL2ReadKeepsTheReadValueOutOfL1() {
@@ -135,7 +135,7 @@ class TieredCacheTest {
         return tinyRemoteStore.put(key, value, ttl);
       }
     };
-    TieredCache<String, String> withRejects = Caches.tiered(local, rejecting);
+    TieredCache<String, String> withRejects = new TieredCache<>(local, rejecting, Caches.DEFAULT_LOCAL_TTL);
     assertThat(withRejects.put("k", "too long", Duration.ofMinutes(1))).isFalse();
     assertThat(local.get("k")).isNull();
   }

@@ -1,7 +1,6 @@
 package dev.layerkit.examples.orders;
 
-import dev.layerkit.cache.Cache;
-import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
@@ -28,8 +27,8 @@ interface Backends extends AutoCloseable {
   /** The store's shards for one entity type, {@link OrderSystem#SHARDS} of them. */
   <T> List<Repository<String, T>> shards(String name, EntityDescriptor<String, T> descriptor);
 
-  /** The cache-aside backend of orders. */
-  Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters);
+  /** The cache-aside backend of orders, which the cache builds. */
+  CacheBuilder<String, Order> orderCache(MeterRegistry meters);
 
   /** The gateway's per-key rate limiter. */
   RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters);

@@ -1,7 +1,6 @@
 package dev.layerkit.examples.orders;
 
-import dev.layerkit.cache.Cache;
-import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.cache.Caches;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.health.Health;
@@ -51,8 +50,8 @@ final class MemoryBackends implements Backends {
   }
 
   @Override
-  public Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters) {
-    return Caches.<String, CachedValue<Order>>inMemory().name("orders").maximumSize(100_000).build();
+  public CacheBuilder<String, Order> orderCache(MeterRegistry meters) {
+    return Caches.<String, Order>inMemory().name("orders").maximumSize(100_000);
   }
 
   @Override

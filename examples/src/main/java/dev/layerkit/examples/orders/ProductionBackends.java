@@ -6,9 +6,9 @@ import com.mongodb.client.MongoDatabase;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.layerkit.cache.Cache;
-import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.cache.Caches;
-import dev.layerkit.cache.redis.RedisCache;
+import dev.layerkit.cache.TieredCache;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
@@ -20,6 +20,7 @@ import dev.layerkit.events.kafka.KafkaTopics;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
@@ -29,9 +30,6 @@ import dev.layerkit.store.sharding.ShardedRepository;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -62,9 +60,9 @@ final class ProductionBackends implements Backends {
   private final String namespace;
   private final String kafka;
   private final RedisClient redis;
-  private final StatefulRedisConnection<String, byte[]> cacheConnection;
-  private final StatefulRedisPubSubConnection<String, String> invalidations;
-  private final StatefulRedisConnection<String, String> limiterConnection;
+  /** One connection for every Redis backend (cache, limiter), one for the cache's invalidations. */
+  private final StatefulRedisConnection<String, byte[]> redisConnection;
+  private final StatefulRedisPubSubConnection<String, byte[]> invalidations;
   private final @Nullable HikariDataSource postgres;
   private final @Nullable MongoClient mongo;
   private final @Nullable MongoDatabase mongoDatabase;
@@ -80,9 +78,8 @@ final class ProductionBackends implements Backends {
     String redisUrl = require(options.redisUrl(), "--redis");
     try {
       this.redis = RedisClient.create(RedisURI.create(redisUrl));
-      this.cacheConnection = redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-      this.invalidations = redis.connectPubSub();
-      this.limiterConnection = redis.connect();
+      this.redisConnection = RedisConnections.connect(redis);
+      this.invalidations = RedisConnections.connectPubSub(redis);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cannot reach Redis at " + redisUrl + ": " + e.getMessage(), e);
     }
@@ -166,21 +163,37 @@ final class ProductionBackends implements Backends {
   }
 
   @Override
-  public Cache<String, CachedValue<Order>> orderCache(MeterRegistry meters) {
-    RedisCache<String, CachedValue<Order>> remote = RedisCache.<String, CachedValue<Order>>builder(
-            cacheConnection, CachedValue.codec(Codecs.json(Order.class)))
-        .name("orders").keyPrefix(namespace + ":orders:").timeout(Duration.ofMillis(100))
-        .invalidationChannel(invalidations).build();
-    checks.add(remote.healthCheck());
-    var tiered = Caches.tiered(Caches.<String, CachedValue<Order>>inMemory().name("orders-l1")
-        .maximumSize(100_000).build(), remote, Duration.ofSeconds(10));
-    closeables.push(tiered);
-    return tiered;
+  public CacheBuilder<String, Order> orderCache(MeterRegistry meters) {
+    Caches.TieredBuilder<String, Order> tiered = Caches.tiered(
+        Caches.<String, Order>inMemory().name("orders-l1").maximumSize(100_000),
+        Caches.<String, Order>redis(redisConnection, Codecs.json(Order.class))
+            .name("orders").keyPrefix(namespace + ":orders:").timeout(Duration.ofMillis(100))
+            .invalidationChannel(invalidations))
+        .localTtl(Duration.ofSeconds(10));
+    // The cache builds its tiered backend from this; keep its Redis health check and close it
+    // (its subscription) with the other backends.
+    return new CacheBuilder<>() {
+      @Override
+      public Cache<String, Order> build() {
+        return kept(tiered.build());
+      }
+
+      @Override
+      public <E> Cache<String, E> buildWrapped(Wrapping<Order, E> wrapping) {
+        return kept(tiered.buildWrapped(wrapping));
+      }
+    };
+  }
+
+  private <V> TieredCache<String, V> kept(TieredCache<String, V> cache) {
+    checks.add(cache.healthCheck());
+    closeables.push(cache);
+    return cache;
   }
 
   @Override
   public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
-    RedisRateLimiter limiter = RedisRateLimiter.builder(policy, limiterConnection)
+    RedisRateLimiter limiter = RedisRateLimiter.builder(policy, redisConnection)
         .name(namespace + "-api").meterRegistry(meters).failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build();
     checks.add(limiter.healthCheck());
     return limiter;
@@ -233,8 +246,8 @@ final class ProductionBackends implements Backends {
 
   @Override
   public void breakCache() {
-    LOG.warn("chaos: closing the Redis connection of the cache; reads fall through to the store");
-    cacheConnection.close();
+    LOG.warn("chaos: closing the Redis connection; cache reads fall through to the store, the limiter fails open");
+    redisConnection.close();
   }
 
   @Override

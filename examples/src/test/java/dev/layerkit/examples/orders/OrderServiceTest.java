@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.cache.CachedValue;
 import dev.layerkit.cache.Caches;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.resilience.ResiliencePolicy;
@@ -39,7 +38,7 @@ class OrderServiceTest {
                 (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
             .codec(Codecs.json(IdempotencyRecord.class)).build()).name("claims").build();
     CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
-        Caches.<String, CachedValue<Order>>inMemory().timeSource(time).build()).build();
+        Caches.<String, Order>inMemory().timeSource(time)).build();
     service = new OrderService(orders, claims, cache,
         new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC),
         ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),

@@ -3,8 +3,9 @@ package dev.layerkit.cache.internal;
 import java.util.Objects;
 
 /**
- * The caches' own argument checks, keys and once-only builder settings; the shapes every module
- * shares are {@link dev.layerkit.core.internal.Arguments}'s.
+ * The caches' own argument check, of keys; the shapes every module shares are
+ * {@link dev.layerkit.core.internal.Arguments}'s, and a setting given twice is
+ * {@link dev.layerkit.core.internal.BuilderSettings}'s.
  */
 public final class CacheArguments {
 
@@ -20,19 +21,5 @@ public final class CacheArguments {
    */
   public static <K> K key(K key) {
     return Objects.requireNonNull(key, "key");
-  }
-
-  /**
-   * Throws if a builder setting was already given.
-   *
-   * @param given whether it was
-   * @param setting the setting's name
-   * @param current its current value
-   * @throws IllegalStateException if {@code given}
-   */
-  public static void once(boolean given, String setting, Object current) {
-    if (given) {
-      throw new IllegalStateException(setting + " was already set to " + current);
-    }
   }
 }

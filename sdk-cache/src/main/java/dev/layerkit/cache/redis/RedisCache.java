@@ -1,46 +1,42 @@
 package dev.layerkit.cache.redis;
 
-import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.cache.KeyCodec;
 import dev.layerkit.cache.RemoteCache;
+import dev.layerkit.cache.RemoteCacheBuilder;
 import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.cache.redis.RedisGuard.RemoteFailure;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisKeys;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,18 +44,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RemoteCache} in Redis, on Lettuce: values encoded by a {@link Codec} under
- * {@code <keyPrefix><key>}, each with its TTL as {@code SET ... PX}.
+ * {@code <keyPrefix>{<key>}} (the key rule of {@link dev.layerkit.core.redis}), each with its TTL
+ * as {@code SET ... PX}. Made by {@code Caches.redis(connection, codec)}.
  *
  * <h2>Round trips</h2>
  *
  * <p>{@link #get} is one {@code GET}; {@link #getAll} is one {@code MGET} for all keys (on a
  * cluster connection Lettuce splits it by slot); {@link #getHit} and {@link #getAllHits} add a
- * {@code PTTL} per key, pipelined in the same round trip; {@link #putAll} sends its {@code SET}s back to back
- * on the multiplexed connection and waits for them together, so a batch costs one round trip, not
- * one per key. Works on a standalone ({@link #builder(StatefulRedisConnection, Codec)}) or cluster
- * ({@link #builder(StatefulRedisClusterConnection, Codec)}) connection, which may be shared with
- * other users; the connection must use {@code RedisCodec.of(StringCodec.UTF8,
- * ByteArrayCodec.INSTANCE)}.
+ * {@code PTTL} per key, pipelined in the same round trip; {@link #putAll} sends its {@code SET}s
+ * back to back on the multiplexed connection and waits for them together, so a batch costs one
+ * round trip, not one per key. Works on a standalone or cluster connection with Layerkit's codec
+ * ({@link RedisConnections}), which may be shared with every other Layerkit Redis backend.
  *
  * <h2>Failure</h2>
  *
@@ -69,14 +64,16 @@ import org.slf4j.LoggerFactory;
  * write is not written; nothing throws. Failures feed the circuit breaker of a
  * {@link ResiliencePolicy}: when it opens, calls skip Redis entirely until its wait ends and a
  * probe call succeeds, so a dead Redis costs no timeouts. The {@link #healthCheck()} then says
- * {@code DEGRADED} (reads go to the loader; the application still works).
+ * {@code DEGRADED} (reads go to the loader; the application still works). Each operation that
+ * failed or was skipped counts once in {@link #errorCount()}.
  *
  * <p>An invalidation that fails is remembered (up to {@value #MAX_PENDING_INVALIDATIONS} keys;
  * beyond that, or for a failed {@link #invalidateAll()}, the whole namespace): until it is
- * replayed on Redis, reads of those keys are misses, and it is replayed after the next successful
- * call. A write that failed or timed out is treated the same way, since a timed-out {@code SET}
- * may still land later. So after Redis returns, an entry written before a failed invalidation is
- * never served.
+ * replayed on Redis, reads of those keys are misses, and it is replayed after the next
+ * operation. A write that failed or timed out is treated the same way, since a timed-out
+ * {@code SET} may still land later. So after Redis returns, an entry written before a failed
+ * invalidation is never served. (The bookkeeping is {@code PendingInvalidations}; the channel of
+ * a tiered cache is {@code InvalidationChannel}.)
  *
  * <h2>Bad input</h2>
  *
@@ -85,17 +82,16 @@ import org.slf4j.LoggerFactory;
  * stored, any older value of the key is deleted, and it is counted in {@link #rejectedCount()}.
  * Bytes that do not decode are a miss and counted as an error.
  *
- * <p>Thread-safe. Metrics with a registry, tagged {@code cache=<name>}:
- * {@code layerkit.cache.redis.errors}, {@code layerkit.cache.redis.rejected}.
+ * <p>Thread-safe. Metrics with a registry, tagged {@code name=<name>}:
+ * {@code layerkit.cache.errors} and {@code layerkit.cache.rejected}, the same meters a
+ * {@code CacheAside} over this cache registers, so each is counted once.
  *
  * <pre>{@code
  * RedisClient client = RedisClient.create("redis://localhost:6379");
- * StatefulRedisConnection<String, byte[]> connection =
- *     client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
- * RedisCache<String, CachedValue<Order>> orders = RedisCache
- *     .builder(connection, CachedValue.codec(Codecs.json(Order.class)))
- *     .name("orders").keyCodec(KeyCodec.strings()).timeout(Duration.ofMillis(50))
- *     .invalidationChannel(client.connectPubSub())
+ * StatefulRedisConnection<String, byte[]> redis = RedisConnections.connect(client);
+ * RedisCache<String, Order> orders = Caches.redis(redis, Codecs.json(Order.class))
+ *     .name("orders").timeout(Duration.ofMillis(50))
+ *     .invalidationChannel(RedisConnections.connectPubSub(client))
  *     .build();
  * }</pre>
  *
@@ -114,58 +110,53 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   public static final int MAX_PENDING_INVALIDATIONS = 100_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisCache.class);
-  private static final int SCAN_BATCH = 1_000;
 
   private final String name;
   private final RedisClusterAsyncCommands<String, byte[]> commands;
   private final Codec<V> codec;
   private final KeyCodec<K> keyCodec;
   private final String keyPrefix;
-  private final String channel;
-  private final long timeoutNanos;
   private final int maxValueBytes;
   private final TimeSource timeSource;
   private final ResiliencePolicy policy;
-  private final CircuitBreaker breaker;
-  private final @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
-  private final LongAdder errors = new LongAdder();
+  private final RedisGuard guard;
+  private final PendingInvalidations pending;
+  private final InvalidationChannel<K> channel;
   private final LongAdder rejected = new LongAdder();
-  private final Set<String> pendingInvalidations = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean pendingInvalidateAll = new AtomicBoolean();
-  private final AtomicBoolean replaying = new AtomicBoolean();
-  private volatile boolean failing;
 
-  private RedisCache(Builder<K, V> builder) {
+  private RedisCache(Builder<K, ?> builder, Codec<V> codec) {
     this.name = builder.name;
     this.commands = builder.commands;
-    this.codec = builder.codec;
+    this.codec = codec;
     this.keyCodec = builder.keyCodec;
-    this.keyPrefix = builder.keyPrefix != null ? builder.keyPrefix : "layerkit:cache:" + name + ':';
-    this.channel = keyPrefix + "invalidations";
-    this.timeoutNanos = builder.timeout.toNanos();
+    this.keyPrefix = builder.keyPrefix != null ? builder.keyPrefix : RedisKeys.defaultPrefix("cache", name);
     this.maxValueBytes = builder.maxValueBytes;
     this.timeSource = builder.timeSource;
     this.policy = builder.policy != null ? builder.policy : ResiliencePolicy.builder("cache-redis-" + name)
         .failureRateThreshold(50).slidingWindowSize(10).minimumNumberOfCalls(5)
         .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
         .timeSource(timeSource).build();
-    this.breaker = policy.circuitBreaker().orElseThrow(
+    CircuitBreaker breaker = policy.circuitBreaker().orElseThrow(
         () -> new IllegalArgumentException("policy '" + policy.name() + "' must have a circuit breaker"));
-    this.pubSub = builder.pubSub;
+    this.guard = new RedisGuard(name, builder.timeout.toNanos(), timeSource, breaker);
+    this.pending = new PendingInvalidations(commands, guard, keyPrefix);
+    this.channel = new InvalidationChannel<>(name, keyPrefix + "invalidations", commands, guard, keyCodec,
+        builder.pubSub);
     if (builder.meterRegistry != null) {
-      FunctionCounter.builder("layerkit.cache.redis.errors", errors, LongAdder::sum)
-          .description("Redis calls that failed, timed out or were skipped by the open breaker")
-          .tag("cache", name).register(builder.meterRegistry);
-      FunctionCounter.builder("layerkit.cache.redis.rejected", rejected, LongAdder::sum)
-          .description("Values not stored for exceeding maxValueBytes").tag("cache", name)
+      FunctionCounter.builder("layerkit.cache.errors", guard, RedisGuard::errorCount)
+          .description("Remote calls that failed, timed out or were skipped by the open breaker")
+          .tag("name", name).register(builder.meterRegistry);
+      FunctionCounter.builder("layerkit.cache.rejected", rejected, LongAdder::sum)
+          .description("Values not cached for exceeding the maximum size").tag("name", name)
           .register(builder.meterRegistry);
     }
   }
 
   /**
-   * Returns a builder of a cache on a standalone connection.
+   * Returns a builder of a cache on a standalone connection; {@code Caches.redis(connection,
+   * codec)} is the same.
    *
-   * @param connection a connection with String keys and byte[] values
+   * @param connection a connection with Layerkit's codec ({@link RedisConnections})
    * @param codec the value codec
    * @param <K> the key type
    * @param <V> the value type
@@ -180,7 +171,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   /**
    * Returns a builder of a cache on a Redis Cluster connection.
    *
-   * @param connection a cluster connection with String keys and byte[] values
+   * @param connection a cluster connection with Layerkit's codec ({@link RedisConnections})
    * @param codec the value codec
    * @param <K> the key type
    * @param <V> the value type
@@ -193,134 +184,82 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     return new Builder<>(connection.async(), Objects.requireNonNull(codec, "codec"));
   }
 
-  /** Thrown inside this class for a failed or timed-out call; never escapes. */
-  private static final class RemoteFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    RemoteFailure(String message, @Nullable Throwable cause) {
-      super(message, cause, false, false);
-    }
-  }
-
-  /** Waits for a command within the timeout, through the breaker; throws RemoteFailure. */
-  private <T> T call(RedisFuture<T> future, long start) {
-    try {
-      T result = future.get(Math.max(0, timeoutNanos - (timeSource.nanoTime() - start)), TimeUnit.NANOSECONDS);
-      breaker.onSuccess(timeSource.nanoTime() - start, TimeUnit.NANOSECONDS);
-      recovered();
-      return result;
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      throw failed(start, new RemoteFailure("timed out after " + timeoutNanos / 1_000_000 + " ms", e));
-    } catch (InterruptedException e) {
-      future.cancel(true);
-      Thread.currentThread().interrupt();
-      throw failed(start, new RemoteFailure("interrupted", e));
-    } catch (ExecutionException e) {
-      throw failed(start, new RemoteFailure(String.valueOf(e.getCause()), e.getCause()));
-    }
-  }
-
-  private RemoteFailure failed(long start, RemoteFailure failure) {
-    breaker.onError(timeSource.nanoTime() - start, TimeUnit.NANOSECONDS, failure);
-    errors.increment();
-    if (!failing) {
-      failing = true;
-      LOG.warn("Redis cache '{}': Redis call failed ({}); reads miss and writes are dropped until it answers",
-          name, failure.getMessage());
-    }
-    return failure;
-  }
-
-  /** Returns false, counting a skipped call, if the breaker is open. */
-  private boolean permitted() {
-    if (breaker.tryAcquirePermission()) {
-      return true;
-    }
-    errors.increment();
-    return false;
-  }
-
-  private void recovered() {
-    if (failing) {
-      failing = false;
-      LOG.info("Redis cache '{}': Redis answers again", name);
-    }
-  }
-
   private String redisKey(K key) {
-    return keyPrefix + keyCodec.encode(CacheArguments.key(key));
+    return RedisKeys.key(keyPrefix, keyCodec.encode(CacheArguments.key(key)));
   }
 
-  private boolean pendingFor(String redisKey) {
-    return pendingInvalidateAll.get() || (!pendingInvalidations.isEmpty() && pendingInvalidations.contains(redisKey));
+  /** The redis keys of {@code keys} not owed a deletion, in order, with their keys. */
+  private Map<String, K> readable(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    Map<String, K> byRedisKey = new LinkedHashMap<>();
+    for (K key : keys) {
+      String redisKey = redisKey(key);
+      if (!pending.covers(redisKey)) {
+        byRedisKey.put(redisKey, key);
+      }
+    }
+    return byRedisKey;
   }
 
   @Override
   public @Nullable V get(K key) {
     String redisKey = redisKey(key);
-    if (pendingFor(redisKey) || !permitted()) {
-      replayPending();
+    if (pending.covers(redisKey) || !guard.permitted()) {
+      pending.replay();
       return null;
     }
     byte[] bytes;
     try {
-      bytes = call(commands.get(redisKey), timeSource.nanoTime());
+      bytes = guard.await(commands.get(redisKey), guard.start());
     } catch (RemoteFailure e) {
       return null;
     }
-    replayPending();
+    pending.replay();
     return bytes == null ? null : decode(redisKey, bytes);
   }
 
   @Override
   public @Nullable Hit<V> getHit(K key) {
     String redisKey = redisKey(key);
-    if (pendingFor(redisKey) || !permitted()) {
-      replayPending();
+    if (pending.covers(redisKey) || !guard.permitted()) {
+      pending.replay();
       return null;
     }
-    long start = timeSource.nanoTime();
+    long start = guard.start();
     // Sent back to back on the multiplexed connection: one round trip.
     RedisFuture<byte[]> value = commands.get(redisKey);
     RedisFuture<Long> pttl = commands.pttl(redisKey);
     byte[] bytes;
     Long ttl;
     try {
-      bytes = call(value, start);
-      ttl = call(pttl, start);
+      bytes = guard.await(value, start);
+      ttl = guard.await(pttl, start);
     } catch (RemoteFailure e) {
+      pttl.cancel(true);
       return null;
     }
-    replayPending();
+    pending.replay();
     V decoded = bytes == null || ttl == null || ttl <= 0 ? null : decode(redisKey, bytes);
     return decoded == null ? null : new Hit<>(decoded, Duration.ofMillis(ttl));
   }
 
   @Override
   public Map<K, Hit<V>> getAllHits(Collection<? extends K> keys) {
-    Objects.requireNonNull(keys, "keys");
-    Map<String, K> byRedisKey = new LinkedHashMap<>();
-    for (K key : keys) {
-      String redisKey = redisKey(key);
-      if (!pendingFor(redisKey)) {
-        byRedisKey.put(redisKey, key);
-      }
-    }
+    Map<String, K> byRedisKey = readable(keys);
     Map<K, Hit<V>> found = new HashMap<>();
-    if (byRedisKey.isEmpty() || !permitted()) {
-      replayPending();
+    if (byRedisKey.isEmpty() || !guard.permitted()) {
+      pending.replay();
       return found;
     }
-    long start = timeSource.nanoTime();
+    long start = guard.start();
     RedisFuture<List<KeyValue<String, byte[]>>> values = commands.mget(byRedisKey.keySet().toArray(new String[0]));
     Map<String, RedisFuture<Long>> ttls = new HashMap<>();
     for (String redisKey : byRedisKey.keySet()) {
       ttls.put(redisKey, commands.pttl(redisKey));
     }
     try {
-      for (KeyValue<String, byte[]> kv : call(values, start)) {
-        Long ttl = call(ttls.get(kv.getKey()), start);
+      for (KeyValue<String, byte[]> kv : guard.await(values, start)) {
+        Long ttl = guard.await(ttls.get(kv.getKey()), start);
         if (kv.hasValue() && ttl != null && ttl > 0) {
           V value = decode(kv.getKey(), kv.getValue());
           if (value != null) {
@@ -332,7 +271,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       ttls.values().forEach(f -> f.cancel(true));
       return new HashMap<>();
     }
-    replayPending();
+    pending.replay();
     return found;
   }
 
@@ -340,7 +279,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     try {
       return codec.decode(bytes);
     } catch (CodecException e) {
-      errors.increment();
+      guard.countError();
       LOG.warn("Redis cache '{}': cannot decode {}; treated as a miss: {}", name, redisKey, e.getMessage());
       return null;
     }
@@ -348,22 +287,15 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
 
   @Override
   public Map<K, V> getAll(Collection<? extends K> keys) {
-    Objects.requireNonNull(keys, "keys");
-    Map<String, K> byRedisKey = new LinkedHashMap<>();
-    for (K key : keys) {
-      String redisKey = redisKey(key);
-      if (!pendingFor(redisKey)) {
-        byRedisKey.put(redisKey, key);
-      }
-    }
+    Map<String, K> byRedisKey = readable(keys);
     Map<K, V> found = new HashMap<>();
-    if (byRedisKey.isEmpty() || !permitted()) {
-      replayPending();
+    if (byRedisKey.isEmpty() || !guard.permitted()) {
+      pending.replay();
       return found;
     }
     List<KeyValue<String, byte[]>> values;
     try {
-      values = call(commands.mget(byRedisKey.keySet().toArray(new String[0])), timeSource.nanoTime());
+      values = guard.await(commands.mget(byRedisKey.keySet().toArray(new String[0])), guard.start());
     } catch (RemoteFailure e) {
       return found;
     }
@@ -375,7 +307,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
         }
       }
     }
-    replayPending();
+    pending.replay();
     return found;
   }
 
@@ -389,18 +321,18 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       rejectTooLarge(redisKey, bytes.length);
       return false;
     }
-    if (!permitted()) {
+    if (!guard.permitted()) {
       return false;
     }
     try {
-      call(commands.set(redisKey, bytes, SetArgs.Builder.px(ttl)), timeSource.nanoTime());
+      guard.await(commands.set(redisKey, bytes, SetArgs.Builder.px(ttl)), guard.start());
     } catch (RemoteFailure e) {
-      rememberUncertainWrites(List.of(redisKey));
+      pending.remember(List.of(redisKey));
       return false;
     }
     // The new value supersedes an invalidation that could not be sent.
-    pendingInvalidations.remove(redisKey);
-    replayPending();
+    pending.superseded(List.of(redisKey));
+    pending.replay();
     return true;
   }
 
@@ -408,7 +340,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     rejected.increment();
     LOG.debug("Redis cache '{}': value of {} is {} bytes, over maxValueBytes {}; not cached",
         name, redisKey, length, maxValueBytes);
-    delete(List.of(redisKey));
+    pending.delete(List.of(redisKey));
   }
 
   @Override
@@ -430,129 +362,34 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       return false;
     });
     tooLarge.forEach(this::rejectTooLarge);
-    if (encoded.isEmpty() || !permitted()) {
+    if (encoded.isEmpty() || !guard.permitted()) {
       return;
     }
-    long start = timeSource.nanoTime();
+    long start = guard.start();
     SetArgs args = SetArgs.Builder.px(ttl);
     List<RedisFuture<String>> sent = new ArrayList<>(encoded.size());
     encoded.forEach((redisKey, bytes) -> sent.add(commands.set(redisKey, bytes, args)));
     try {
       for (RedisFuture<String> future : sent) {
-        call(future, start);
+        guard.await(future, start);
       }
     } catch (RemoteFailure e) {
       sent.forEach(f -> f.cancel(true));
-      rememberUncertainWrites(new ArrayList<>(encoded.keySet()));
+      pending.remember(new ArrayList<>(encoded.keySet()));
       return;
     }
-    pendingInvalidations.removeAll(encoded.keySet());
-    replayPending();
-  }
-
-  /**
-   * A write that timed out may still reach Redis later (cancelling stops only the wait) and could
-   * then overwrite a newer invalidation. Treating its keys as pending invalidations makes reads
-   * miss until an UNLINK, sent later on the same connection and so run after the write, removes
-   * whatever it left.
-   */
-  private void rememberUncertainWrites(List<String> redisKeys) {
-    if (pendingInvalidations.size() + redisKeys.size() > MAX_PENDING_INVALIDATIONS) {
-      pendingInvalidateAll.set(true);
-    } else {
-      pendingInvalidations.addAll(redisKeys);
-    }
+    pending.superseded(encoded.keySet());
+    pending.replay();
   }
 
   @Override
   public void invalidate(K key) {
-    delete(List.of(redisKey(key)));
-  }
-
-  /** Deletes keys, remembering them for a replay if Redis cannot be told now. */
-  private void delete(List<String> redisKeys) {
-    if (permitted()) {
-      try {
-        call(commands.unlink(redisKeys.toArray(new String[0])), timeSource.nanoTime());
-        redisKeys.forEach(pendingInvalidations::remove);
-        return;
-      } catch (RemoteFailure e) {
-        // Remembered below.
-      }
-    }
-    rememberUncertainWrites(redisKeys);
+    pending.delete(List.of(redisKey(key)));
   }
 
   @Override
   public void invalidateAll() {
-    if (!deleteNamespace()) {
-      pendingInvalidateAll.set(true);
-    }
-  }
-
-  /** Deletes every key under the prefix with SCAN and UNLINK; false if Redis failed. */
-  private boolean deleteNamespace() {
-    if (!permitted()) {
-      return false;
-    }
-    ScanArgs args = ScanArgs.Builder.matches(globEscape(keyPrefix) + '*').limit(SCAN_BATCH);
-    try {
-      KeyScanCursor<String> cursor = call(commands.scan(args), timeSource.nanoTime());
-      while (true) {
-        if (!cursor.getKeys().isEmpty()) {
-          call(commands.unlink(cursor.getKeys().toArray(new String[0])), timeSource.nanoTime());
-        }
-        if (cursor.isFinished()) {
-          break;
-        }
-        cursor = call(commands.scan(cursor, args), timeSource.nanoTime());
-      }
-    } catch (RemoteFailure e) {
-      return false;
-    }
-    pendingInvalidations.clear();
-    pendingInvalidateAll.set(false);
-    return true;
-  }
-
-  /** Sends the invalidations that failed earlier; one thread at a time, after a good call. */
-  private void replayPending() {
-    // Not gated on a recent success: when every read hits a pending key, the replay is the only
-    // call that can show Redis is back. The breaker keeps it cheap during an outage.
-    if ((pendingInvalidations.isEmpty() && !pendingInvalidateAll.get()) || !replaying.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      if (pendingInvalidateAll.get()) {
-        deleteNamespace();
-        return;
-      }
-      List<String> batch = new ArrayList<>(pendingInvalidations);
-      for (int from = 0; from < batch.size(); from += SCAN_BATCH) {
-        List<String> part = batch.subList(from, Math.min(batch.size(), from + SCAN_BATCH));
-        if (!permitted()) {
-          return;
-        }
-        call(commands.unlink(part.toArray(new String[0])), timeSource.nanoTime());
-        part.forEach(pendingInvalidations::remove);
-      }
-    } catch (RemoteFailure e) {
-      // Stays pending; the next good call tries again.
-    } finally {
-      replaying.set(false);
-    }
-  }
-
-  private static String globEscape(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 8);
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-        out.append('\\');
-      }
-      out.append(c);
-    }
-    return out.toString();
+    pending.deleteAll();
   }
 
   @Override
@@ -562,103 +399,18 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
 
   @Override
   public void publishInvalidation(String origin, @Nullable K key) {
-    Objects.requireNonNull(origin, "origin");
-    if (origin.indexOf('|') >= 0) {
-      throw new IllegalArgumentException("origin must not contain '|' but was '" + origin + "'");
-    }
-    String message = key == null ? origin + "|A" : origin + "|K" + keyCodec.encode(key);
-    if (!permitted()) {
-      return;
-    }
-    try {
-      call(commands.publish(channel, message.getBytes(StandardCharsets.UTF_8)), timeSource.nanoTime());
-    } catch (RemoteFailure e) {
-      // Best effort: receivers' short local TTL bounds what this loses.
-    }
+    channel.publish(origin, key);
   }
 
   /** Sends the messages back to back and waits for them together: one round trip. */
   @Override
   public void publishInvalidations(String origin, Collection<? extends K> keys) {
-    Objects.requireNonNull(origin, "origin");
-    Objects.requireNonNull(keys, "keys");
-    if (origin.indexOf('|') >= 0) {
-      throw new IllegalArgumentException("origin must not contain '|' but was '" + origin + "'");
-    }
-    List<byte[]> messages = new ArrayList<>(keys.size());
-    for (K key : keys) {
-      messages.add((origin + "|K" + keyCodec.encode(CacheArguments.key(key))).getBytes(StandardCharsets.UTF_8));
-    }
-    if (messages.isEmpty() || !permitted()) {
-      return;
-    }
-    long start = timeSource.nanoTime();
-    List<RedisFuture<Long>> sent = new ArrayList<>(messages.size());
-    for (byte[] message : messages) {
-      sent.add(commands.publish(channel, message));
-    }
-    try {
-      for (RedisFuture<Long> future : sent) {
-        call(future, start);
-      }
-    } catch (RemoteFailure e) {
-      // Best effort, as for one message.
-    }
+    channel.publishAll(origin, keys);
   }
 
   @Override
   public Subscription subscribeInvalidations(InvalidationListener<K> listener) {
-    Objects.requireNonNull(listener, "listener");
-    StatefulRedisPubSubConnection<String, String> connection = pubSub;
-    if (connection == null) {
-      throw new IllegalStateException("Redis cache '" + name + "' has no invalidation channel: "
-          + "set Builder.invalidationChannel(connection)");
-    }
-    AtomicBoolean subscribedOnce = new AtomicBoolean();
-    RedisPubSubAdapter<String, String> adapter = new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String from, String message) {
-        if (!channel.equals(from)) {
-          return;
-        }
-        int bar = message.indexOf('|');
-        if (bar < 0 || bar + 1 >= message.length()) {
-          LOG.warn("Redis cache '{}': ignoring a malformed invalidation message", name);
-          return;
-        }
-        String origin = message.substring(0, bar);
-        try {
-          listener.invalidated(origin, message.charAt(bar + 1) == 'A' ? null : keyCodec.decode(message.substring(bar + 2)));
-        } catch (RuntimeException e) {
-          LOG.warn("Redis cache '{}': invalidation listener failed", name, e);
-        }
-      }
-
-      @Override
-      public void subscribed(String to, long count) {
-        // Lettuce re-subscribes after a reconnect, which confirms the subscription again.
-        if (channel.equals(to) && !subscribedOnce.compareAndSet(false, true)) {
-          listener.resubscribed();
-        }
-      }
-    };
-    connection.addListener(adapter);
-    try {
-      connection.async().subscribe(channel).get(Math.max(timeoutNanos, TimeUnit.SECONDS.toNanos(10)),
-          TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connection.removeListener(adapter);
-      throw new IllegalStateException("interrupted while subscribing to " + channel, e);
-    } catch (ExecutionException | TimeoutException e) {
-      connection.removeListener(adapter);
-      throw new IllegalStateException("cannot subscribe to " + channel + ": " + e, e);
-    }
-    return () -> {
-      connection.removeListener(adapter);
-      // Not awaited: closing must not block on a server that may be gone.
-      connection.async().unsubscribe(channel);
-    };
+    return channel.subscribe(listener);
   }
 
   /**
@@ -667,12 +419,14 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
    *
    * @return the check, named {@code cache-redis-<name>}
    */
+  @Override
   public HealthCheck healthCheck() {
     return HealthCheck.of("cache-redis-" + name, () -> {
       long start = timeSource.nanoTime();
+      CircuitBreaker breaker = guard.breaker();
       String state = breaker.getState().name();
       try {
-        String pong = commands.ping().get(Math.max(timeoutNanos, TimeUnit.MILLISECONDS.toNanos(100)),
+        String pong = commands.ping().get(Math.max(guard.timeoutNanos(), TimeUnit.MILLISECONDS.toNanos(100)),
             TimeUnit.NANOSECONDS);
         if (breaker.getState() != CircuitBreaker.State.CLOSED) {
           return Health.degraded("Redis answers but the circuit breaker is " + state).detail("breaker", state).build();
@@ -698,7 +452,8 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   }
 
   /**
-   * Returns the prefix of this cache's Redis keys.
+   * Returns the prefix of this cache's Redis keys: the key of {@code k} is
+   * {@code <keyPrefix>{<k as the key codec writes it>}}.
    *
    * @return the prefix
    */
@@ -713,7 +468,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
 
   @Override
   public long errorCount() {
-    return errors.sum();
+    return guard.errorCount();
   }
 
   @Override
@@ -723,20 +478,20 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
 
   @Override
   public String toString() {
-    return "RedisCache{name=" + name + ", keyPrefix=" + keyPrefix + ", breaker=" + breaker.getState() + '}';
+    return "RedisCache{name=" + name + ", keyPrefix=" + keyPrefix + ", breaker=" + guard.breaker().getState() + '}';
   }
 
   /**
-   * Configures a {@link RedisCache}. Setters validate at once; each may be given once. Not
-   * thread-safe; the cache it builds is.
+   * Configures a {@link RedisCache}; what {@code Caches.redis(connection, codec)} returns. Setters
+   * validate at once; each may be given once. Not thread-safe; the cache it builds is.
    *
    * @param <K> the key type
    * @param <V> the value type
    */
-  public static final class Builder<K, V> {
+  public static final class Builder<K, V> implements RemoteCacheBuilder<K, V> {
+    private final BuilderSettings settings = new BuilderSettings();
     private final RedisClusterAsyncCommands<String, byte[]> commands;
     private final Codec<V> codec;
-    private final Set<String> given = new HashSet<>();
     private String name = "default";
     @SuppressWarnings("unchecked")
     private KeyCodec<K> keyCodec = (KeyCodec<K>) KeyCodec.strings();
@@ -745,16 +500,12 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
     private TimeSource timeSource = TimeSource.system();
     private @Nullable ResiliencePolicy policy;
-    private @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+    private @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private @Nullable MeterRegistry meterRegistry;
 
     private Builder(RedisClusterAsyncCommands<String, byte[]> commands, Codec<V> codec) {
       this.commands = commands;
       this.codec = codec;
-    }
-
-    private void once(String setting, @Nullable Object current) {
-      CacheArguments.once(!given.add(setting), setting, String.valueOf(current));
     }
 
     /**
@@ -768,7 +519,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> name(String name) {
       Arguments.notBlank(name, "name");
-      once("name", this.name);
+      settings.requireUnset("name", this.name);
       this.name = name;
       return this;
     }
@@ -784,7 +535,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> keyCodec(KeyCodec<K> keyCodec) {
       Objects.requireNonNull(keyCodec, "keyCodec");
-      once("keyCodec", this.keyCodec);
+      settings.requireUnset("keyCodec", this.keyCodec);
       this.keyCodec = keyCodec;
       return this;
     }
@@ -794,18 +545,18 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      * {@code layerkit:cache:<name>:}. {@link RedisCache#invalidateAll()} deletes exactly the keys
      * under it, so do not share it with other data.
      *
-     * @param keyPrefix the prefix, not empty
+     * @param keyPrefix the prefix, not empty, without braces (the key in braces is the hash tag)
      * @return this builder
      * @throws NullPointerException if {@code keyPrefix} is null
-     * @throws IllegalArgumentException if it is empty
+     * @throws IllegalArgumentException if it is empty or contains a brace
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      RedisKeys.checkPrefix(keyPrefix);
       if (keyPrefix.isEmpty()) {
         throw new IllegalArgumentException("keyPrefix must not be empty");
       }
-      once("keyPrefix", this.keyPrefix);
+      settings.requireUnset("keyPrefix", this.keyPrefix);
       this.keyPrefix = keyPrefix;
       return this;
     }
@@ -822,7 +573,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> timeout(Duration timeout) {
       Arguments.positive(timeout, "timeout");
-      once("timeout", this.timeout);
+      settings.requireUnset("timeout", this.timeout);
       this.timeout = timeout;
       return this;
     }
@@ -838,7 +589,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> maxValueBytes(int maxValueBytes) {
       Arguments.positive(maxValueBytes, "maxValueBytes");
-      once("maxValueBytes", this.maxValueBytes);
+      settings.requireUnset("maxValueBytes", this.maxValueBytes);
       this.maxValueBytes = maxValueBytes;
       return this;
     }
@@ -853,7 +604,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> timeSource(TimeSource timeSource) {
       Objects.requireNonNull(timeSource, "timeSource");
-      once("timeSource", this.timeSource);
+      settings.requireUnset("timeSource", this.timeSource);
       this.timeSource = timeSource;
       return this;
     }
@@ -874,7 +625,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       if (policy.circuitBreaker().isEmpty()) {
         throw new IllegalArgumentException("policy must have a circuit breaker but was " + policy);
       }
-      once("resiliencePolicy", this.policy);
+      settings.requireUnset("resiliencePolicy", this.policy);
       this.policy = policy;
       return this;
     }
@@ -884,14 +635,15 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      * a tiered cache. The connection is used for this cache's channel only (it may serve other
      * channels too).
      *
-     * @param connection a pub/sub connection with String keys and values
+     * @param connection a pub/sub connection with Layerkit's codec
+     *     ({@link RedisConnections#connectPubSub(io.lettuce.core.RedisClient)})
      * @return this builder
      * @throws NullPointerException if {@code connection} is null
      * @throws IllegalStateException if already set
      */
-    public Builder<K, V> invalidationChannel(StatefulRedisPubSubConnection<String, String> connection) {
+    public Builder<K, V> invalidationChannel(StatefulRedisPubSubConnection<String, byte[]> connection) {
       Objects.requireNonNull(connection, "connection");
-      once("invalidationChannel", this.pubSub);
+      settings.requireUnset("invalidationChannel", this.pubSub);
       this.pubSub = connection;
       return this;
     }
@@ -906,7 +658,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      */
     public Builder<K, V> meterRegistry(MeterRegistry registry) {
       Objects.requireNonNull(registry, "registry");
-      once("meterRegistry", this.meterRegistry);
+      settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = registry;
       return this;
     }
@@ -916,8 +668,24 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      *
      * @return the cache
      */
+    @Override
     public RedisCache<K, V> build() {
-      return new RedisCache<>(this);
+      return new RedisCache<>(this, codec);
+    }
+
+    /**
+     * Builds a cache of this configuration whose values wrap this builder's, encoded by
+     * {@code wrapping.codec(codec)}; how a {@code CacheAside} gets its Redis backend.
+     *
+     * @param wrapping how a stored value wraps a configured one
+     * @param <E> the stored type
+     * @return the cache
+     * @throws NullPointerException if {@code wrapping} is null
+     */
+    @Override
+    public <E> RedisCache<K, E> buildWrapped(CacheBuilder.Wrapping<V, E> wrapping) {
+      Objects.requireNonNull(wrapping, "wrapping");
+      return new RedisCache<>(this, wrapping.codec(codec));
     }
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
 import dev.layerkit.cache.KeyCodec;
 import dev.layerkit.cache.LoadLock;
 import dev.layerkit.core.codec.Codecs;
@@ -56,11 +56,9 @@ class DistributedSingleFlightIT {
 
   private CacheAside<String, String> instance() {
     StatefulRedisConnection<String, byte[]> connection = RedisSupport.connect(client);
-    RedisCache<String, CachedValue<String>> redis = RedisCache
-        .<String, CachedValue<String>>builder(connection, CachedValue.codec(Codecs.utf8()))
-        .keyPrefix(keyPrefix + "cache:").timeout(Duration.ofSeconds(5)).build();
     RedisLeaseLock lock = RedisLeaseLock.create(connection, keyPrefix + "lock:", Duration.ofSeconds(5));
-    return CacheAside.builder(redis)
+    return CacheAside.builder(Caches.<String, String>redis(connection, Codecs.utf8())
+            .keyPrefix(keyPrefix + "cache:").timeout(Duration.ofSeconds(5)))
         .loadLock(lock, KeyCodec.strings(), Duration.ofSeconds(30), Duration.ofSeconds(30))
         .build();
   }
@@ -109,10 +107,10 @@ class DistributedSingleFlightIT {
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
         .until(() -> (second[0] = lock.tryAcquire("k", Duration.ofSeconds(30))) != null);
     first.close();
-    assertThat(connection.sync().exists(keyPrefix + "k")).as("the late holder did not release the new lease")
+    assertThat(connection.sync().exists(keyPrefix + "{k}")).as("the late holder did not release the new lease")
         .isEqualTo(1);
     second[0].close();
-    assertThat(connection.sync().exists(keyPrefix + "k")).isZero();
+    assertThat(connection.sync().exists(keyPrefix + "{k}")).isZero();
     assertThat(lock.tryAcquire("k", Duration.ofSeconds(30))).isNotNull();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.layerkit.cache.Cache;
 import dev.layerkit.cache.CacheContract;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestRedisCluster;
 import dev.layerkit.core.testing.TestServers;
 import io.lettuce.core.RedisURI;
@@ -42,7 +43,7 @@ class RedisCacheClusterIT extends CacheContract {
   static void connect() {
     client = RedisClusterClient.create(
         CLUSTER.seeds().stream().map(RedisURI::create).collect(Collectors.toList()));
-    connection = client.connect(RedisSupport.BYTES);
+    connection = RedisConnections.connect(client);
   }
 
   @AfterAll
@@ -78,7 +79,7 @@ class RedisCacheClusterIT extends CacheContract {
     for (int i = 0; i < 300; i++) {
       entries.put("k" + i, "v" + i);
       keys.add("k" + i);
-      nodesHit.add(client.getPartitions().getPartitionBySlot(SlotHash.getSlot(keyPrefix + "k" + i))
+      nodesHit.add(client.getPartitions().getPartitionBySlot(SlotHash.getSlot(keyPrefix + "{k" + i + "}"))
           .getNodeId());
     }
     assertThat(nodesHit).as("the keys reach every master").hasSize(mastersCount());

@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.cache.Cache;
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.cache.CachedValue;
 import dev.layerkit.cache.CacheContract;
+import dev.layerkit.cache.Caches;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -114,8 +116,8 @@ class RedisCacheIT extends CacheContract {
   void keysLiveUnderTheNamespaceWithTheirTtlInMilliseconds() {
     RedisCache<String, String> cache = cache();
     cache.put("user:42", "v", Duration.ofMillis(60_500));
-    assertThat(connection.sync().pttl(keyPrefix + "user:42")).isBetween(59_000L, 60_500L);
-    assertThat(new String(connection.sync().get(keyPrefix + "user:42"), StandardCharsets.UTF_8)).isEqualTo("v");
+    assertThat(connection.sync().pttl(keyPrefix + "{user:42}")).isBetween(59_000L, 60_500L);
+    assertThat(new String(connection.sync().get(keyPrefix + "{user:42}"), StandardCharsets.UTF_8)).isEqualTo("v");
     assertThat(cache.keyPrefix()).isEqualTo(keyPrefix);
   }
 
@@ -143,19 +145,17 @@ class RedisCacheIT extends CacheContract {
         .isInstanceOf(CodecException.class).hasMessage("cannot encode Refused: no bytes for v");
     assertThatThrownBy(() -> cache.putAll(Map.of("a", "1"), Duration.ofMinutes(1)))
         .isInstanceOf(CodecException.class);
-    assertThat(connection.sync().exists(keyPrefix + "k", keyPrefix + "a")).isZero();
+    assertThat(connection.sync().exists(keyPrefix + "{k}", keyPrefix + "{a}")).isZero();
   }
 
   @Test
   void cacheAsideThrowsTheCodecErrorForAValueItCannotEncodeAndCachesNothing() {
     // Strict UTF-8 has no encoding for an unpaired surrogate.
-    RedisCache<String, CachedValue<String>> strict = RedisCache
-        .<String, CachedValue<String>>builder(connection, CachedValue.codec(Codecs.utf8()))
-        .name("strict").keyPrefix(keyPrefix + "strict:").build();
-    CacheAside<String, String> strictCache = CacheAside.builder(strict).build();
+    CacheAside<String, String> strictCache = CacheAside.builder(Caches.<String, String>redis(connection, Codecs.utf8())
+        .name("strict").keyPrefix(keyPrefix + "strict:")).build();
     assertThatThrownBy(() -> strictCache.get("k", k -> "\ud800"))
         .isInstanceOf(CodecException.class).hasMessageStartingWith("cannot encode java.lang.String (UTF-8)");
-    assertThat(connection.sync().exists(keyPrefix + "strict:k")).isZero();
+    assertThat(connection.sync().exists(keyPrefix + "strict:{k}")).isZero();
     assertThat(strictCache.get("k", k -> "fine")).isEqualTo("fine");
     assertThat(strictCache.get("k", k -> "not loaded")).as("a good value is cached").isEqualTo("fine");
   }
@@ -171,14 +171,56 @@ class RedisCacheIT extends CacheContract {
     cache.putAll(Map.of("a", "ok", "b", "much too long"), Duration.ofMinutes(1));
     assertThat(cache.getAll(List.of("a", "b"))).containsOnly(Map.entry("a", "ok"));
     assertThat(cache.rejectedCount()).isEqualTo(2);
-    assertThat(registry.get("layerkit.cache.redis.rejected").tag("cache", "small").functionCounter().count())
+    assertThat(registry.get("layerkit.cache.rejected").tag("name", "small").functionCounter().count())
         .isEqualTo(2);
+  }
+
+  /**
+   * A cache and the facade over it given one registry: each failed Redis call is one count in one
+   * meter, {@code layerkit.cache.errors}, not one in the cache's meter and one more in the
+   * facade's.
+   */
+  @Test
+  void aRedisErrorIsCountedOnceAcrossTheMetersOfACacheAndItsFacade() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    StatefulRedisConnection<String, byte[]> doomed = RedisSupport.connect(client);
+    CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>redis(doomed, Codecs.utf8())
+            .name("once").keyPrefix(keyPrefix).meterRegistry(registry))
+        .meterRegistry(registry).build();
+    doomed.close();
+
+    assertThat(cache.get("k", k -> "loaded")).isEqualTo("loaded");
+
+    assertThat(cache.stats().remoteErrors()).as("the GET, its re-read in the flight, the SET of the loaded value")
+        .isEqualTo(3);
+    double errorsInMeters = registry.getMeters().stream().filter(m -> m.getId().getName().contains("error"))
+        .mapToDouble(m -> m.measure().iterator().next().getValue()).sum();
+    assertThat(errorsInMeters).as("every error meter of the registry together").isEqualTo(3);
+    assertThat(registry.get("layerkit.cache.errors").tag("name", "once").functionCounter().count()).isEqualTo(3);
+  }
+
+  @Test
+  void aReadSkippedByTheOpenBreakerWithInvalidationsOwedCountsOneError() {
+    StatefulRedisConnection<String, byte[]> doomed = RedisSupport.connect(client);
+    ResiliencePolicy opensAfterTwo = ResiliencePolicy.builder("opens-after-two").failureRateThreshold(50)
+        .slidingWindowSize(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofHours(1)).build();
+    RedisCache<String, String> cache = Caches.<String, String>redis(doomed, Codecs.utf8())
+        .keyPrefix(keyPrefix).resiliencePolicy(opensAfterTwo).build();
+    doomed.close();
+    cache.invalidate("a");
+    cache.invalidate("b");
+    assertThat(opensAfterTwo.circuitBreakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    long before = cache.errorCount();
+
+    assertThat(cache.get("c")).isNull();
+
+    assertThat(cache.errorCount()).as("the skipped read, not the skipped replay as well").isEqualTo(before + 1);
   }
 
   @Test
   void bytesThatDoNotDecodeAreAMissAndCountedAsAnError() {
     RedisCache<String, String> cache = cache();
-    connection.sync().set(keyPrefix + "bad", new byte[] {(byte) 0xff, (byte) 0xfe});
+    connection.sync().set(keyPrefix + "{bad}", new byte[] {(byte) 0xff, (byte) 0xfe});
     assertThat(cache.get("bad")).isNull();
     assertThat(cache.errorCount()).isEqualTo(1);
   }

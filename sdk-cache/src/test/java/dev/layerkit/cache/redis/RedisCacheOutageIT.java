@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.cache.CachedValue;
+import dev.layerkit.cache.Caches;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.resilience.ResiliencePolicy;
@@ -51,22 +51,24 @@ class RedisCacheOutageIT {
     server.stop();
   }
 
-  private RedisCache<String, CachedValue<String>> redisCache(String name) {
-    ResiliencePolicy breaker = ResiliencePolicy.builder("outage-" + name).failureRateThreshold(50)
+  private static ResiliencePolicy breaker(String name) {
+    return ResiliencePolicy.builder("outage-" + name).failureRateThreshold(50)
         .slidingWindowSize(4).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofMillis(500))
         .permittedNumberOfCallsInHalfOpenState(1).build();
-    return RedisCache.<String, CachedValue<String>>builder(connection, CachedValue.codec(Codecs.utf8()))
-        .name(name).timeout(TIMEOUT).resiliencePolicy(breaker).build();
+  }
+
+  private RedisCache.Builder<String, String> redisCache(String name, ResiliencePolicy breaker) {
+    return Caches.<String, String>redis(connection, Codecs.utf8()).name(name).timeout(TIMEOUT).resiliencePolicy(breaker);
   }
 
   @Test
   void whileRedisIsDownReadsAnswerFromTheLoaderWithinTheTimeoutAndTheBreakerOpensThenRecovers() throws Exception {
-    RedisCache<String, CachedValue<String>> redis = redisCache("down");
-    CacheAside<String, String> cache = CacheAside.builder(redis).build();
+    ResiliencePolicy breaker = breaker("down");
+    CacheAside<String, String> cache = CacheAside.builder(redisCache("down", breaker)).build();
     AtomicInteger loads = new AtomicInteger();
     assertThat(cache.get("k", k -> "v" + loads.incrementAndGet())).isEqualTo("v1");
     assertThat(cache.get("k", k -> "v" + loads.incrementAndGet())).as("from Redis").isEqualTo("v1");
-    assertThat(redis.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+    assertThat(cache.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
 
     server.stop();
 
@@ -78,8 +80,8 @@ class RedisCacheOutageIT {
       // Two calls (the GET, then the SET of the loaded value) each bounded by the timeout.
       assertThat(tookMillis).as("bounded by the timeout, not a hang").isLessThan(2 * TIMEOUT.toMillis() + 3_000);
     }
-    assertThat(redis.resiliencePolicy().circuitBreakerState()).isEqualTo(CircuitBreaker.State.OPEN);
-    assertThat(redis.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
+    assertThat(breaker.circuitBreakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(cache.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
     assertThat(cache.stats().remoteErrors()).isGreaterThanOrEqualTo(10);
 
     server = newServer();
@@ -87,7 +89,7 @@ class RedisCacheOutageIT {
     // The breaker lets a probe through after its wait; a successful one closes it.
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
       cache.get("probe", k -> "p");
-      return redis.healthCheck().check().status() == HealthStatus.UP;
+      return cache.healthCheck().check().status() == HealthStatus.UP;
     });
     cache.invalidate("k");
     assertThat(cache.get("k", k -> "fresh")).isEqualTo("fresh");
@@ -96,8 +98,7 @@ class RedisCacheOutageIT {
 
   @Test
   void anInvalidationRedisMissedIsReplayedSoTheOldValueIsNeverServed() {
-    RedisCache<String, CachedValue<String>> redis = redisCache("paused");
-    CacheAside<String, String> cache = CacheAside.builder(redis).build();
+    CacheAside<String, String> cache = CacheAside.builder(redisCache("paused", breaker("paused"))).build();
     assertThat(cache.get("k", k -> "old")).isEqualTo("old");
     // CLIENT PAUSE keeps the data but stops answering: the DEL times out, the old value stays.
     RedisClient adminClient = RedisClient.create("redis://127.0.0.1:" + port);
@@ -108,7 +109,7 @@ class RedisCacheOutageIT {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
         String value = cache.get("k", k -> "new");
         assertThat(value).isEqualTo("new");
-        assertThat(admin.sync().get(redis.keyPrefix() + "k")).as("replayed: the old entry is gone").isNull();
+        assertThat(admin.sync().get("layerkit:cache:paused:{k}")).as("replayed: the old entry is gone").isNull();
       });
     } finally {
       adminClient.shutdown();
@@ -117,19 +118,19 @@ class RedisCacheOutageIT {
 
   @Test
   void aWriteThatTimedOutButLandsLaterIsNeverServed() {
-    RedisCache<String, CachedValue<String>> redis = redisCache("late");
+    RedisCache<String, String> redis = redisCache("late", breaker("late")).build();
     RedisClient adminClient = RedisClient.create("redis://127.0.0.1:" + port);
     try (StatefulRedisConnection<String, String> admin = adminClient.connect()) {
       admin.sync().clientPause(1_000);
       // Times out here, but Redis runs it when the pause ends.
-      assertThat(redis.put("k", CachedValue.of("late", Long.MAX_VALUE, 0), Duration.ofHours(1))).isFalse();
+      assertThat(redis.put("k", "late", Duration.ofHours(1))).isFalse();
       assertThat(redis.get("k")).as("uncertain: a miss").isNull();
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
         assertThat(redis.get("k")).isNull();
-        assertThat(admin.sync().get(redis.keyPrefix() + "k")).as("the late write was undone").isNull();
-        assertThat(redis.put("k", CachedValue.of("current", Long.MAX_VALUE, 0), Duration.ofHours(1))).isTrue();
+        assertThat(admin.sync().get(redis.keyPrefix() + "{k}")).as("the late write was undone").isNull();
+        assertThat(redis.put("k", "current", Duration.ofHours(1))).isTrue();
       });
-      assertThat(redis.get("k").value()).isEqualTo("current");
+      assertThat(redis.get("k")).isEqualTo("current");
     } finally {
       adminClient.shutdown();
     }

@@ -1,10 +1,10 @@
 package dev.layerkit.cache.redis;
 
+import dev.layerkit.cache.Cache;
+import dev.layerkit.cache.CacheBuilder;
+import dev.layerkit.core.redis.RedisConnections;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.regex.Matcher;
@@ -13,12 +13,10 @@ import java.util.regex.Pattern;
 /** Small helpers shared by the Redis cache tests. */
 final class RedisSupport {
 
-  static final RedisCodec<String, byte[]> BYTES = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-
   private RedisSupport() {}
 
   static StatefulRedisConnection<String, byte[]> connect(RedisClient client) {
-    return client.connect(BYTES);
+    return RedisConnections.connect(client);
   }
 
   /** Returns how often the server ran {@code command}, from INFO commandstats. */
@@ -31,5 +29,20 @@ final class RedisSupport {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /** A builder that hands out a cache the test built, so that the test can look into it. */
+  static <K, V> CacheBuilder<K, V> prebuilt(Cache<K, V> cache) {
+    return new CacheBuilder<>() {
+      @Override
+      public Cache<K, V> build() {
+        return cache;
+      }
+
+      @Override
+      public <E> Cache<K, E> buildWrapped(Wrapping<V, E> wrapping) {
+        throw new UnsupportedOperationException("a prebuilt cache holds only its own values");
+      }
+    };
   }
 }

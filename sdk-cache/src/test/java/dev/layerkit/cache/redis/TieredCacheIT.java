@@ -9,6 +9,7 @@ import dev.layerkit.cache.CacheContract;
 import dev.layerkit.cache.Caches;
 import dev.layerkit.cache.TieredCache;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
 import io.lettuce.core.RedisClient;
@@ -63,10 +64,10 @@ class TieredCacheIT extends CacheContract {
 
   private TieredCache<String, String> tiered(RedisClient redisClient, StatefulRedisConnection<String, byte[]> data,
       String prefix, Cache<String, String> local) {
-    StatefulRedisPubSubConnection<String, String> pubSub = redisClient.connectPubSub();
-    RedisCache<String, String> remote = RedisCache.<String, String>builder(data, Codecs.utf8())
-        .keyPrefix(prefix).timeout(Duration.ofSeconds(10)).invalidationChannel(pubSub).build();
-    TieredCache<String, String> tiered = Caches.tiered(local, remote, LOCAL_TTL);
+    StatefulRedisPubSubConnection<String, byte[]> pubSub = RedisConnections.connectPubSub(redisClient);
+    RedisCache.Builder<String, String> remote = Caches.<String, String>redis(data, Codecs.utf8())
+        .keyPrefix(prefix).timeout(Duration.ofSeconds(10)).invalidationChannel(pubSub);
+    TieredCache<String, String> tiered = Caches.tiered(RedisSupport.prebuilt(local), remote).localTtl(LOCAL_TTL).build();
     closeables.add(tiered);
     return tiered;
   }
@@ -187,9 +188,9 @@ class TieredCacheIT extends CacheContract {
 
   @Test
   void aRemoteCacheWithoutAChannelCannotBeTiered() {
-    RedisCache<String, String> remote = RedisCache.<String, String>builder(connection, Codecs.utf8())
-        .keyPrefix(keyPrefix).build();
-    assertThatThrownBy(() -> Caches.tiered(Caches.<String, String>inMemory().build(), remote, LOCAL_TTL))
+    RedisCache.Builder<String, String> remote = Caches.<String, String>redis(connection, Codecs.utf8())
+        .keyPrefix(keyPrefix);
+    assertThatThrownBy(() -> Caches.tiered(Caches.<String, String>inMemory(), remote).localTtl(LOCAL_TTL).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no invalidation channel");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestKafka;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
@@ -44,13 +45,13 @@ class NoLossIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static TestRedis redis;
   private static RedisClient redisClient;
-  private static StatefulRedisConnection<String, String> connection;
+  private static StatefulRedisConnection<String, byte[]> connection;
 
   @BeforeAll
   static void connect() {
     redis = TestServers.redis();
     redisClient = RedisClient.create(redis.uri());
-    connection = redisClient.connect();
+    connection = RedisConnections.connect(redisClient);
   }
 
   @AfterAll

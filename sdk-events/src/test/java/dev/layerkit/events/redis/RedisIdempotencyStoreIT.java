@@ -1,7 +1,9 @@
 package dev.layerkit.events.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.events.IdempotencyStore;
@@ -22,13 +24,13 @@ class RedisIdempotencyStoreIT extends IdempotencyStoreContract {
 
   private static TestRedis redis;
   private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  private static StatefulRedisConnection<String, byte[]> connection;
 
   @BeforeAll
   static void connect() {
     redis = TestServers.redis();
     client = RedisClient.create(redis.uri());
-    connection = client.connect();
+    connection = RedisConnections.connect(client);
   }
 
   @AfterAll
@@ -45,6 +47,20 @@ class RedisIdempotencyStoreIT extends IdempotencyStoreContract {
   @Override
   protected void passTime(Duration duration) {
     // Redis expires keys on its own clock.
+  }
+
+  @Test
+  void claimsFollowTheKeyRuleWithTheIdAsHashTag() {
+    String prefix = redis.newKeyPrefix("idempotency-keys");
+    RedisIdempotencyStore.create(connection, prefix).tryClaim("event-1", Duration.ofMinutes(1));
+
+    assertThat(connection.sync().exists(prefix + "{event-1}")).isEqualTo(1);
+  }
+
+  @Test
+  void createRejectsAPrefixWithABrace() {
+    assertThatThrownBy(() -> RedisIdempotencyStore.create(connection, "{x}:"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("braces");
   }
 
   @Test

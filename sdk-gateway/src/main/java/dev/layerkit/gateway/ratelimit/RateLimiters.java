@@ -48,12 +48,13 @@ public final class RateLimiters {
    * {@link RedisRateLimiter} for the connection it needs, fail modes and timeouts.
    *
    * @param policy the policy
-   * @param connection the connection, owned by the caller
+   * @param connection the connection with Layerkit's codec
+   *     ({@code dev.layerkit.core.redis.RedisConnections}), owned by the caller
    * @return a builder
    * @throws NullPointerException if an argument is null
    */
   public static RedisRateLimiter.Builder redis(RateLimitPolicy policy,
-      StatefulRedisConnection<String, String> connection) {
+      StatefulRedisConnection<String, byte[]> connection) {
     return RedisRateLimiter.builder(policy, connection);
   }
 
@@ -62,12 +63,12 @@ public final class RateLimiters {
    * {@link RedisRateLimiter#builder(RateLimitPolicy, StatefulRedisClusterConnection)}.
    *
    * @param policy the policy
-   * @param connection the cluster connection, owned by the caller
+   * @param connection the cluster connection with Layerkit's codec, owned by the caller
    * @return a builder
    * @throws NullPointerException if an argument is null
    */
   public static RedisRateLimiter.Builder redis(RateLimitPolicy policy,
-      StatefulRedisClusterConnection<String, String> connection) {
+      StatefulRedisClusterConnection<String, byte[]> connection) {
     return RedisRateLimiter.builder(policy, connection);
   }
 }

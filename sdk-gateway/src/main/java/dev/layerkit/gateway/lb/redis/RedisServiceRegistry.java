@@ -3,13 +3,14 @@ package dev.layerkit.gateway.lb.redis;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisKeys;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.MutableEndpointSource;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
@@ -92,9 +93,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and ownership</h2>
  *
  * <p>Thread-safe. Heartbeats and re-reads run on the scheduler (a shared daemon scheduler unless
- * injected), never on Lettuce's event loop. The registry opens two connections from the client
- * (commands, and pub/sub once something is watched) and closes them in {@link #close()}; the
- * client itself stays the caller's.
+ * injected), never on Lettuce's event loop. Built from a client, the registry opens two
+ * connections with Layerkit's codec (commands, and pub/sub once something is watched) and closes
+ * them in {@link #close()}; the client itself stays the caller's. Built from connections
+ * ({@link #builder(StatefulRedisConnection, StatefulRedisPubSubConnection)}), it shares them with
+ * the application's other Redis backends and leaves them open.
  *
  * <pre>{@code
  * RedisServiceRegistry registry = RedisServiceRegistry.builder(redisClient).build();
@@ -120,23 +123,33 @@ public final class RedisServiceRegistry implements AutoCloseable {
   /** How often a watcher re-reads its service even without a notification, unless set otherwise. */
   public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(5);
 
-  private static final Logger log = LoggerFactory.getLogger(RedisServiceRegistry.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RedisServiceRegistry.class);
   private static final Codec<EndpointRecord> CODEC = Codecs.json(EndpointRecord.class);
 
-  private final Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector;
+  private final Supplier<StatefulRedisPubSubConnection<String, byte[]>> pubSubConnector;
   private final String keyPrefix;
   private final Duration ttl;
   private final Duration heartbeatInterval;
   private final Duration refreshInterval;
   private final ScheduledExecutorService scheduler;
-  private final StatefulConnection<String, String> connection;
-  private final Script register;
-  private final Script deregister;
-  private final Script read;
+  private final StatefulConnection<String, byte[]> connection;
+  private final RedisScriptingCommands<String, byte[]> commands;
   private final Set<RegistrationImpl> registrations = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<Watcher>> watchersByChannel = new ConcurrentHashMap<>();
   private final Object pubSubLock = new Object();
-  private @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+  private final boolean ownsConnections;
+  /** Hands each notification to the service's watchers; added to the pub/sub connection once. */
+  private final RedisPubSubAdapter<String, byte[]> notifications = new RedisPubSubAdapter<>() {
+    @Override
+    public void message(String channel, byte[] message) {
+      // Lettuce's event loop: hand off, never call Redis from here.
+      Set<Watcher> watchers = watchersByChannel.get(channel);
+      if (watchers != null) {
+        watchers.forEach(Watcher::requestRefresh);
+      }
+    }
+  };
+  private @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
   private volatile boolean closed;
 
   private RedisServiceRegistry(Builder b) {
@@ -146,16 +159,15 @@ public final class RedisServiceRegistry implements AutoCloseable {
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : b.ttl.dividedBy(3);
     this.refreshInterval = b.refreshInterval;
     this.scheduler = b.scheduler != null ? b.scheduler : SharedScheduler.get();
+    this.ownsConnections = b.ownsConnections;
     Connected connected = b.connector.get();
     this.connection = connected.connection();
-    RedisScriptingCommands<String, String> commands = connected.commands();
-    this.register = new Script(RegistryScripts.REGISTER, commands);
-    this.deregister = new Script(RegistryScripts.DEREGISTER, commands);
-    this.read = new Script(RegistryScripts.READ, commands);
+    this.commands = connected.commands();
   }
 
   /**
-   * Starts building a registry on a Lettuce client, which the registry uses but does not close.
+   * Starts building a registry on a Lettuce client, which the registry uses but does not close;
+   * the registry's own connections use Layerkit's codec ({@link RedisConnections}).
    *
    * @param client a client created with the Redis URI, for example {@code RedisClient.create(uri)}
    * @return a builder
@@ -164,9 +176,9 @@ public final class RedisServiceRegistry implements AutoCloseable {
   public static Builder builder(RedisClient client) {
     Objects.requireNonNull(client, "client");
     return new Builder(() -> {
-      StatefulRedisConnection<String, String> c = client.connect();
+      StatefulRedisConnection<String, byte[]> c = RedisConnections.connect(client);
       return new Connected(c, c.sync());
-    }, client::connectPubSub);
+    }, () -> RedisConnections.connectPubSub(client), true);
   }
 
   /**
@@ -182,14 +194,51 @@ public final class RedisServiceRegistry implements AutoCloseable {
   public static Builder builder(RedisClusterClient client) {
     Objects.requireNonNull(client, "client");
     return new Builder(() -> {
-      StatefulRedisClusterConnection<String, String> c = client.connect();
+      StatefulRedisClusterConnection<String, byte[]> c = RedisConnections.connect(client);
       return new Connected(c, c.sync());
-    }, client::connectPubSub);
+    }, () -> RedisConnections.connectPubSub(client), true);
+  }
+
+  /**
+   * Starts building a registry on connections the caller owns and may share with the other
+   * Layerkit Redis backends (the rate limiter, the cache): both with Layerkit's codec
+   * ({@link RedisConnections}). Heartbeats and reads run on {@code connection}; watchers add one
+   * listener to {@code pubSub} and subscribe to their services' channels, which {@link #close()}
+   * removes and unsubscribes, leaving both connections open.
+   *
+   * @param connection the command connection
+   * @param pubSub the pub/sub connection, for example {@link RedisConnections#connectPubSub(RedisClient)}
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(StatefulRedisConnection<String, byte[]> connection,
+      StatefulRedisPubSubConnection<String, byte[]> pubSub) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(pubSub, "pubSub");
+    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
+  }
+
+  /**
+   * Starts building a registry on Redis Cluster connections the caller owns and may share, as
+   * {@link #builder(StatefulRedisConnection, StatefulRedisPubSubConnection)} does on a standalone
+   * server.
+   *
+   * @param connection the cluster command connection
+   * @param pubSub the pub/sub connection, for example
+   *     {@link RedisConnections#connectPubSub(RedisClusterClient)}
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(StatefulRedisClusterConnection<String, byte[]> connection,
+      StatefulRedisPubSubConnection<String, byte[]> pubSub) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(pubSub, "pubSub");
+    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
   }
 
   /** A command connection and its scripting commands, standalone or cluster. */
-  private record Connected(StatefulConnection<String, String> connection,
-      RedisScriptingCommands<String, String> commands) {}
+  private record Connected(StatefulConnection<String, byte[]> connection,
+      RedisScriptingCommands<String, byte[]> commands) {}
 
   /**
    * Registers an instance of a service and keeps it registered with heartbeats until the returned
@@ -208,7 +257,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     ServiceKeys keys = keys(service);
     Objects.requireNonNull(endpoint, "endpoint");
     checkOpen();
-    String json = new String(CODEC.encode(EndpointRecord.of(endpoint)), StandardCharsets.UTF_8);
+    byte[] json = CODEC.encode(EndpointRecord.of(endpoint));
     RegistrationImpl registration = new RegistrationImpl(service, endpoint, keys, json);
     registration.heartbeat();
     long interval = heartbeatInterval.toNanos();
@@ -293,11 +342,17 @@ public final class RedisServiceRegistry implements AutoCloseable {
     }
     synchronized (pubSubLock) {
       if (pubSub != null) {
-        pubSub.close();
+        if (ownsConnections) {
+          pubSub.close();
+        } else {
+          pubSub.removeListener(notifications);
+        }
         pubSub = null;
       }
     }
-    connection.close();
+    if (ownsConnections) {
+      connection.close();
+    }
   }
 
   @Override
@@ -317,24 +372,15 @@ public final class RedisServiceRegistry implements AutoCloseable {
     if (service.isBlank() || service.indexOf('{') >= 0 || service.indexOf('}') >= 0) {
       throw new IllegalArgumentException("service must be non-blank and without braces but was '" + service + "'");
     }
-    String base = keyPrefix + '{' + service + '}';
+    String base = RedisKeys.key(keyPrefix, service);
     return new ServiceKeys(base + ":instances", base + ":endpoints", base + ":changes");
   }
 
   private void subscribe(String channel) {
     synchronized (pubSubLock) {
       if (pubSub == null) {
-        StatefulRedisPubSubConnection<String, String> c = pubSubConnector.get();
-        c.addListener(new RedisPubSubAdapter<>() {
-          @Override
-          public void message(String channel, String message) {
-            // Lettuce's event loop: hand off, never call Redis from here.
-            Set<Watcher> watchers = watchersByChannel.get(channel);
-            if (watchers != null) {
-              watchers.forEach(Watcher::requestRefresh);
-            }
-          }
-        });
+        StatefulRedisPubSubConnection<String, byte[]> c = pubSubConnector.get();
+        c.addListener(notifications);
         pubSub = c;
       }
       pubSub.sync().subscribe(channel);
@@ -354,19 +400,19 @@ public final class RedisServiceRegistry implements AutoCloseable {
   }
 
   private List<Endpoint> readInstances(ServiceKeys keys) {
-    List<Object> values = read.run(ScriptOutputType.MULTI, new String[] {keys.instances, keys.endpoints}, keys.channel);
+    List<Object> values = RegistryScripts.READ.run(commands, keys.both(), bytes(keys.channel));
     List<Endpoint> endpoints = new ArrayList<>(values.size());
     Set<String> ids = new HashSet<>();
     for (Object value : values) {
       try {
-        Endpoint endpoint = CODEC.decode(String.valueOf(value).getBytes(StandardCharsets.UTF_8)).toEndpoint();
+        Endpoint endpoint = CODEC.decode((byte[]) value).toEndpoint();
         if (ids.add(endpoint.id())) {
           endpoints.add(endpoint);
         }
       } catch (CodecException | IllegalArgumentException | NullPointerException e) {
         // One malformed entry (written by hand, or by an incompatible version) must not hide the
         // rest of the service.
-        log.warn("skipping an unreadable endpoint in {}: {}", keys.endpoints, e.toString());
+        LOG.warn("skipping an unreadable endpoint in {}: {}", keys.endpoints, e.toString());
       }
     }
     endpoints.sort(Comparator.comparing(Endpoint::id));
@@ -399,38 +445,25 @@ public final class RedisServiceRegistry implements AutoCloseable {
     void close();
   }
 
-  private record ServiceKeys(String instances, String endpoints, String channel) {}
-
-  /** Runs a script by its SHA-1, loading it with EVAL when the server does not know it yet. */
-  private static final class Script {
-    private final String source;
-    private final String sha;
-    private final RedisScriptingCommands<String, String> commands;
-
-    Script(String source, RedisScriptingCommands<String, String> commands) {
-      this.source = source;
-      this.sha = commands.digest(source);
-      this.commands = commands;
+  private record ServiceKeys(String instances, String endpoints, String channel) {
+    String[] both() {
+      return new String[] {instances, endpoints};
     }
+  }
 
-    <T> T run(ScriptOutputType type, String[] keys, String... args) {
-      try {
-        return commands.evalsha(sha, type, keys, args);
-      } catch (RedisNoScriptException e) {
-        return commands.eval(source, type, keys, args);
-      }
-    }
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private final class RegistrationImpl implements Registration {
     private final String service;
     private final Endpoint endpoint;
     private final ServiceKeys keys;
-    private final String json;
+    private final byte[] json;
     volatile @Nullable ScheduledFuture<?> task;
     private volatile boolean closed;
 
-    RegistrationImpl(String service, Endpoint endpoint, ServiceKeys keys, String json) {
+    RegistrationImpl(String service, Endpoint endpoint, ServiceKeys keys, byte[] json) {
       this.service = service;
       this.endpoint = endpoint;
       this.keys = keys;
@@ -438,8 +471,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
     }
 
     void heartbeat() {
-      register.run(ScriptOutputType.INTEGER, new String[] {keys.instances, keys.endpoints},
-          endpoint.id(), json, Long.toString(ttl.toMillis()), keys.channel);
+      RegistryScripts.REGISTER.run(commands, keys.both(), bytes(endpoint.id()), json,
+          bytes(Long.toString(ttl.toMillis())), bytes(keys.channel));
     }
 
     void heartbeatQuietly() {
@@ -449,7 +482,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       try {
         heartbeat();
       } catch (RuntimeException e) {
-        log.warn("heartbeat of {} in service '{}' failed; retrying in {}: {}", endpoint.id(), service,
+        LOG.warn("heartbeat of {} in service '{}' failed; retrying in {}: {}", endpoint.id(), service,
             heartbeatInterval, e.toString());
       }
     }
@@ -476,10 +509,9 @@ public final class RedisServiceRegistry implements AutoCloseable {
       }
       registrations.remove(this);
       try {
-        deregister.run(ScriptOutputType.INTEGER, new String[] {keys.instances, keys.endpoints}, endpoint.id(),
-            keys.channel);
+        RegistryScripts.DEREGISTER.run(commands, keys.both(), bytes(endpoint.id()), bytes(keys.channel));
       } catch (RuntimeException e) {
-        log.warn("deregistering {} from service '{}' failed; it expires within {}: {}", endpoint.id(), service, ttl,
+        LOG.warn("deregistering {} from service '{}' failed; it expires within {}: {}", endpoint.id(), service, ttl,
             e.toString());
       }
     }
@@ -514,7 +546,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       try {
         refresh();
       } catch (RuntimeException e) {
-        log.warn("re-reading service '{}' failed; keeping its {} known endpoints: {}", service,
+        LOG.warn("re-reading service '{}' failed; keeping its {} known endpoints: {}", service,
             endpoints.endpoints().size(), e.toString());
       }
     }
@@ -529,7 +561,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
           });
         } catch (RuntimeException e) {
           refreshPending.set(false);
-          log.warn("could not schedule a re-read of service '{}': {}", service, e.toString());
+          LOG.warn("could not schedule a re-read of service '{}': {}", service, e.toString());
         }
       }
     }
@@ -575,19 +607,22 @@ public final class RedisServiceRegistry implements AutoCloseable {
    */
   public static final class Builder {
 
+    private final BuilderSettings settings = new BuilderSettings();
     private final Supplier<Connected> connector;
-    private final Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector;
+    private final Supplier<StatefulRedisPubSubConnection<String, byte[]>> pubSubConnector;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
     private Duration ttl = DEFAULT_TTL;
     private @Nullable Duration heartbeatInterval;
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
     private @Nullable ScheduledExecutorService scheduler;
-    private final Set<String> given = new HashSet<>();
+
+    private final boolean ownsConnections;
 
     private Builder(Supplier<Connected> connector,
-        Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector) {
+        Supplier<StatefulRedisPubSubConnection<String, byte[]>> pubSubConnector, boolean ownsConnections) {
       this.connector = connector;
       this.pubSubConnector = pubSubConnector;
+      this.ownsConnections = ownsConnections;
     }
 
     /**
@@ -602,11 +637,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("keyPrefix must not contain braces but was '" + keyPrefix + "'");
-      }
-      given("keyPrefix", this.keyPrefix);
+      RedisKeys.checkPrefix(keyPrefix);
+      settings.requireUnset("keyPrefix", this.keyPrefix);
       this.keyPrefix = keyPrefix;
       return this;
     }
@@ -626,7 +658,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       if (ttl.compareTo(Duration.ofMillis(100)) < 0) {
         throw new IllegalArgumentException("ttl must be >= 100ms but was " + ttl);
       }
-      given("ttl", this.ttl);
+      settings.requireUnset("ttl", this.ttl);
       this.ttl = ttl;
       return this;
     }
@@ -647,7 +679,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       if (heartbeatInterval.compareTo(Duration.ofMillis(10)) < 0) {
         throw new IllegalArgumentException("heartbeatInterval must be >= 10ms but was " + heartbeatInterval);
       }
-      given("heartbeatInterval", this.heartbeatInterval);
+      settings.requireUnset("heartbeatInterval", this.heartbeatInterval);
       this.heartbeatInterval = heartbeatInterval;
       return this;
     }
@@ -666,7 +698,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       if (refreshInterval.compareTo(Duration.ofMillis(10)) < 0) {
         throw new IllegalArgumentException("refreshInterval must be >= 10ms but was " + refreshInterval);
       }
-      given("refreshInterval", this.refreshInterval);
+      settings.requireUnset("refreshInterval", this.refreshInterval);
       this.refreshInterval = refreshInterval;
       return this;
     }
@@ -682,7 +714,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       Objects.requireNonNull(scheduler, "scheduler");
-      given("scheduler", this.scheduler);
+      settings.requireUnset("scheduler", this.scheduler);
       this.scheduler = scheduler;
       return this;
     }
@@ -699,12 +731,6 @@ public final class RedisServiceRegistry implements AutoCloseable {
         throw new IllegalStateException("heartbeatInterval must be < ttl " + ttl + " but was " + heartbeatInterval);
       }
       return new RedisServiceRegistry(this);
-    }
-
-    private void given(String name, @Nullable Object current) {
-      if (!given.add(name)) {
-        throw new IllegalStateException(name + " was already set to " + current);
-      }
     }
   }
 }

@@ -1,7 +1,11 @@
 package dev.layerkit.gateway.lb.redis;
 
+import dev.layerkit.core.internal.redis.RedisScript;
+import io.lettuce.core.ScriptOutputType;
+import java.util.List;
+
 /**
- * The registry's Lua scripts. Each touches the two keys of one service, passed as KEYS so that
+ * The registry's Lua scripts, run by Layerkit's one script runner. Each touches the two keys of one service, passed as KEYS so that
  * both are declared (and, sharing a hash tag, live in one Redis Cluster slot). Time is the
  * server's ({@code TIME}), so clients with skewed clocks agree on who has expired; scripts that
  * call {@code TIME} before writing need effects replication, the default since Redis 5.
@@ -23,7 +27,7 @@ final class RegistryScripts {
    * instances all died without deregistering leaves nothing behind, but never shortens it (another
    * instance may use a longer TTL). Returns 1 if the instance was new.
    */
-  static final String REGISTER = NOW + """
+  static final RedisScript<Long> REGISTER = RedisScript.of(NOW + """
       local ttl = tonumber(ARGV[3])
       local added = redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
       local previous = redis.call('HGET', KEYS[2], ARGV[1])
@@ -39,27 +43,27 @@ final class RegistryScripts {
         redis.call('PUBLISH', ARGV[4], 'join ' .. ARGV[1])
       end
       return added
-      """;
+      """, ScriptOutputType.INTEGER);
 
   /**
    * Removes an instance. KEYS: instances, endpoints. ARGV: id, channel. Returns 1 if it was
    * registered.
    */
-  static final String DEREGISTER = """
+  static final RedisScript<Long> DEREGISTER = RedisScript.of("""
       local removed = redis.call('ZREM', KEYS[1], ARGV[1])
       redis.call('HDEL', KEYS[2], ARGV[1])
       if removed == 1 then
         redis.call('PUBLISH', ARGV[2], 'leave ' .. ARGV[1])
       end
       return removed
-      """;
+      """, ScriptOutputType.INTEGER);
 
   /**
    * Returns the endpoint JSON of every live instance, after removing the expired ones (and telling
    * other watchers if there were any). KEYS: instances, endpoints. ARGV: channel. Works in chunks
    * of 1,000 because {@code unpack} of a large table overflows Lua's stack.
    */
-  static final String READ = NOW + """
+  static final RedisScript<List<Object>> READ = RedisScript.of(NOW + """
       local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
       if #expired > 0 then
         for i = 1, #expired, 1000 do
@@ -79,5 +83,5 @@ final class RegistryScripts {
         end
       end
       return out
-      """;
+      """, ScriptOutputType.MULTI);
 }

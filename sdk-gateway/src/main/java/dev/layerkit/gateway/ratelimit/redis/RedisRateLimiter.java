@@ -5,6 +5,11 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisCalls;
+import dev.layerkit.core.internal.redis.RedisKeys;
+import dev.layerkit.core.internal.redis.RedisScript;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;
@@ -14,8 +19,6 @@ import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.internal.BucketArithmetic;
 import dev.layerkit.gateway.ratelimit.internal.BucketUnit;
 import dev.layerkit.gateway.ratelimit.internal.RateLimitArguments;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
@@ -24,15 +27,9 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -53,20 +50,22 @@ import org.slf4j.LoggerFactory;
  * them, takes the permits from all limits or none, writes them back with a TTL and returns the
  * decision: one network round trip and one atomic server-side step, so there is no
  * read-compare-and-swap retry loop under contention (Bucket4j's Redis backend needs a GET and a
- * compare-and-swap per attempt). The script is called by its SHA-1; on a server that does not
- * know it yet (new or restarted), the first call sends it with {@code EVAL} and Redis caches it.
+ * compare-and-swap per attempt). The script goes through Layerkit's one script runner: called by
+ * its SHA-1, sent once with {@code EVAL} to a server that does not know it yet (new, restarted or
+ * flushed). {@link Builder#build()} loads it and warms the connection, so the first decisions do
+ * not pay for the fallback or a cold connection within their timeout.
  *
  * <h2>Correctness</h2>
  *
  * <ul>
- *   <li>Time is the server's {@code TIME}, so client clocks do not matter; see
- *       {@link Builder#clientClock(TimeSource)} for tests.</li>
+ *   <li>Bucket time is the server's {@code TIME}, so client clocks do not matter; see
+ *       {@link Builder#timeSource(TimeSource)} for tests.</li>
  *   <li>Arithmetic is integer-exact in Lua's doubles: every value stays at or below 2^53 and
  *       divisions use {@code math.fmod} (see {@link BucketArithmetic}, which the script mirrors and
  *       which {@link Limit} validates against).</li>
- *   <li>A key's state is one hash, {@code <prefix>{<key>}}: the braces make it a Redis Cluster
- *       hash tag, so the script's single key always lives in one slot. It expires after the
- *       policy's full-refill time, when a new state would be identical.</li>
+ *   <li>A key's state is one hash, {@code <prefix>{<key>}} (the key rule of
+ *       {@link dev.layerkit.core.redis}: the braces make the key the Redis Cluster hash tag). It
+ *       expires after the policy's full-refill time, when a new state would be identical.</li>
  *   <li>A denial writes nothing.</li>
  * </ul>
  *
@@ -89,22 +88,30 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; Lettuce multiplexes concurrent decisions over the one connection.
  *
- * <p>Metrics, when a registry is given, tagged {@code limiter=<name>}:
+ * <p>Metrics, when a registry is given, tagged {@code name=<name>}:
  * {@code layerkit.ratelimit.decisions} ({@code result=allowed|denied}),
  * {@code layerkit.ratelimit.errors} ({@code kind=timeout|error}) and
  * {@code layerkit.ratelimit.redis.latency} (a timer of the round trip).
  *
  * <pre>{@code
  * RedisClient client = RedisClient.create("redis://localhost:6379");
- * RateLimiter limiter = RedisRateLimiter.builder(policy, client.connect())
- *     .name("api").failMode(FailMode.OPEN).timeout(Duration.ofMillis(5))
+ * StatefulRedisConnection<String, byte[]> redis = RedisConnections.connect(client);
+ * RateLimiter limiter = RedisRateLimiter.builder(policy, redis)
+ *     .name("api").failMode(FailMode.OPEN)
  *     .build();
  * }</pre>
  */
 public final class RedisRateLimiter implements RateLimiter {
 
-  /** The default time a decision waits for Redis before applying the fail mode. */
-  public static final long DEFAULT_TIMEOUT_MILLIS = 5;
+  /**
+   * The default time a decision waits for Redis before applying the fail mode: long enough that a
+   * healthy server on the same network never trips it, even on a connection's first calls, so
+   * that the fail mode answers for outages, not for ordinary latency.
+   */
+  public static final long DEFAULT_TIMEOUT_MILLIS = 100;
+
+  /** How long {@link Builder#build()} waits for Redis to load the script and warm the connection. */
+  public static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(2);
 
   /** The default retry-after of a decision denied because Redis failed under FailMode.CLOSED. */
   public static final Duration DEFAULT_FAIL_CLOSED_RETRY_AFTER = Duration.ofSeconds(1);
@@ -117,29 +124,31 @@ public final class RedisRateLimiter implements RateLimiter {
 
   private static final long CLIENT_CLOCK_MIN_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
-  private static final String SCRIPT = loadScript();
-  private static final String SCRIPT_SHA = sha1Hex(SCRIPT);
+  private static final RedisScript<List<Object>> SCRIPT =
+      RedisScript.fromResource(RedisRateLimiter.class, "token-buckets.lua", ScriptOutputType.MULTI);
+  private static final byte[] SERVER_TIME = bytes("-1");
 
   private final String name;
   private final RateLimitPolicy policy;
   private final BucketArithmetic arithmetic;
-  private final RedisScriptingAsyncCommands<String, String> scripting;
-  private final BaseRedisAsyncCommands<String, String> base;
+  private final RedisScriptingAsyncCommands<String, byte[]> scripting;
+  private final BaseRedisAsyncCommands<String, byte[]> base;
   private final String keyPrefix;
   private final long timeoutNanos;
   private final FailMode failMode;
   private final Duration failClosedRetryAfter;
   private final TimeSource timeSource;
-  private final @Nullable TimeSource clientClock;
-  private final String[] limitArgs;
-  private final String ttlMillis;
+  /** Whether bucket time is the time source's wall clock rather than the server's TIME. */
+  private final boolean clientTime;
+  private final byte[][] limitArgs;
+  private final byte[] ttlMillis;
+  private final byte[] localBatchArg;
   private final @Nullable Counter allowedCounter;
   private final @Nullable Counter deniedCounter;
   private final @Nullable Counter timeoutCounter;
   private final @Nullable Counter errorCounter;
   private final @Nullable Timer latency;
   private final @Nullable Counter localCounter;
-  private final long localBatch;
   private final @Nullable Cache<String, AtomicLong> reserves;
   private volatile boolean failing;
 
@@ -149,27 +158,28 @@ public final class RedisRateLimiter implements RateLimiter {
     this.arithmetic = new BucketArithmetic(policy);
     this.scripting = builder.scripting;
     this.base = builder.base;
-    this.keyPrefix = builder.keyPrefix != null ? builder.keyPrefix : "layerkit:ratelimit:" + name + ':';
+    this.keyPrefix = builder.keyPrefix != null ? builder.keyPrefix : RedisKeys.defaultPrefix("ratelimit", name);
     this.timeoutNanos = builder.timeout.toNanos();
     this.failMode = builder.failMode;
     this.failClosedRetryAfter = builder.failClosedRetryAfter;
     this.timeSource = builder.timeSource;
-    this.clientClock = builder.clientClock;
+    this.clientTime = builder.settings.isSet("timeSource");
     List<Limit> limits = policy.limits();
-    this.limitArgs = new String[5 * limits.size()];
+    this.limitArgs = new byte[5 * limits.size()][];
     for (int i = 0; i < limits.size(); i++) {
       Limit limit = limits.get(i);
       long unitNanos = BucketUnit.nanos(limit.capacity(), limit.refillTokens(), limit.refillPeriod());
-      limitArgs[5 * i] = Long.toString(unitNanos / 1_000);
-      limitArgs[5 * i + 1] = Long.toString(limit.refillPeriod().toNanos() / unitNanos);
-      limitArgs[5 * i + 2] = Long.toString(limit.refillTokens());
-      limitArgs[5 * i + 3] = Long.toString(limit.capacity());
-      limitArgs[5 * i + 4] = limit.refill() == Limit.Refill.GREEDY ? "1" : "0";
+      limitArgs[5 * i] = bytes(unitNanos / 1_000);
+      limitArgs[5 * i + 1] = bytes(limit.refillPeriod().toNanos() / unitNanos);
+      limitArgs[5 * i + 2] = bytes(limit.refillTokens());
+      limitArgs[5 * i + 3] = bytes(limit.capacity());
+      limitArgs[5 * i + 4] = bytes(limit.refill() == Limit.Refill.GREEDY ? "1" : "0");
     }
     long fullRefillMillis = TimeUnit.NANOSECONDS.toMillis(arithmetic.fullRefillNanos()) + 1;
     // A state may expire once its bucket is full again, which Redis's TTL (real server time)
     // tells only when bucket time is server time; on a client clock, keep states a day at least.
-    this.ttlMillis = Long.toString(clientClock == null ? fullRefillMillis : Math.max(fullRefillMillis, CLIENT_CLOCK_MIN_TTL_MILLIS));
+    this.ttlMillis = bytes(clientTime ? Math.max(fullRefillMillis, CLIENT_CLOCK_MIN_TTL_MILLIS) : fullRefillMillis);
+    this.localBatchArg = bytes(builder.localBatch);
     MeterRegistry registry = builder.meterRegistry;
     if (registry != null) {
       allowedCounter = counter(registry, "layerkit.ratelimit.decisions", "result", "allowed");
@@ -178,10 +188,10 @@ public final class RedisRateLimiter implements RateLimiter {
       errorCounter = counter(registry, "layerkit.ratelimit.errors", "kind", "error");
       latency = Timer.builder("layerkit.ratelimit.redis.latency")
           .description("Round trip of one rate-limit decision to Redis")
-          .tag("limiter", name).register(registry);
+          .tag("name", name).register(registry);
       localCounter = Counter.builder("layerkit.ratelimit.local.decisions")
           .description("Decisions served from this instance's local batch, without Redis")
-          .tag("limiter", name).register(registry);
+          .tag("name", name).register(registry);
     } else {
       allowedCounter = null;
       deniedCounter = null;
@@ -190,7 +200,6 @@ public final class RedisRateLimiter implements RateLimiter {
       latency = null;
       localCounter = null;
     }
-    this.localBatch = builder.localBatch;
     this.reserves = builder.localBatch == 0 ? null : Caffeine.newBuilder()
         .expireAfterWrite(builder.localHold)
         .maximumSize(LOCAL_RESERVE_KEYS)
@@ -200,19 +209,28 @@ public final class RedisRateLimiter implements RateLimiter {
   }
 
   private Counter counter(MeterRegistry registry, String meter, String tag, String value) {
-    return Counter.builder(meter).tag("limiter", name).tag(tag, value).register(registry);
+    return Counter.builder(meter).tag("name", name).tag(tag, value).register(registry);
+  }
+
+  private static byte[] bytes(long number) {
+    return bytes(Long.toString(number));
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
   }
 
   /**
-   * Returns a builder on a standalone (or sentinel-managed) connection. The connection must use a
-   * {@code String} codec ({@code client.connect()} does) and stays owned by the caller.
+   * Returns a builder on a standalone (or sentinel-managed) connection with Layerkit's codec
+   * ({@link RedisConnections#connect(io.lettuce.core.RedisClient)}), which stays owned by the
+   * caller and may serve every other Layerkit Redis backend too.
    *
    * @param policy the policy
    * @param connection the connection, shared with other users if wanted
    * @return the builder
    * @throws NullPointerException if an argument is null
    */
-  public static Builder builder(RateLimitPolicy policy, StatefulRedisConnection<String, String> connection) {
+  public static Builder builder(RateLimitPolicy policy, StatefulRedisConnection<String, byte[]> connection) {
     Objects.requireNonNull(connection, "connection");
     return new Builder(policy, connection.async(), connection.async());
   }
@@ -222,11 +240,13 @@ public final class RedisRateLimiter implements RateLimiter {
    * to the one node that owns its key's slot.
    *
    * @param policy the policy
-   * @param connection the cluster connection, owned by the caller
+   * @param connection the cluster connection with Layerkit's codec
+   *     ({@link RedisConnections#connect(io.lettuce.core.cluster.RedisClusterClient)}), owned by
+   *     the caller
    * @return the builder
    * @throws NullPointerException if an argument is null
    */
-  public static Builder builder(RateLimitPolicy policy, StatefulRedisClusterConnection<String, String> connection) {
+  public static Builder builder(RateLimitPolicy policy, StatefulRedisClusterConnection<String, byte[]> connection) {
     Objects.requireNonNull(connection, "connection");
     return new Builder(policy, connection.async(), connection.async());
   }
@@ -305,41 +325,21 @@ public final class RedisRateLimiter implements RateLimiter {
 
   /** Returns the Redis key holding the state of {@code key}: hash-tagged for Redis Cluster. */
   String stateKey(String key) {
-    return keyPrefix + '{' + key + '}';
+    return RedisKeys.key(keyPrefix, key);
   }
 
   private List<Object> evaluate(String stateKey, long permits, long start)
       throws InterruptedException, ExecutionException, TimeoutException {
-    String[] args = new String[4 + limitArgs.length];
-    args[0] = Long.toString(permits);
-    args[1] = Long.toString(localBatch);
-    args[2] = clientClock == null ? "-1" : Long.toString(epochMicros(clientClock.instant()));
+    byte[][] args = new byte[4 + limitArgs.length][];
+    args[0] = bytes(permits);
+    args[1] = localBatchArg;
+    args[2] = clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME;
     args[3] = ttlMillis;
     System.arraycopy(limitArgs, 0, args, 4, limitArgs.length);
-    String[] keys = {stateKey};
-    try {
-      return await(scripting.evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args), start);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof RedisNoScriptException)) {
-        throw e;
-      }
-      // The server does not have the script (new, restarted or flushed): send it once; Redis
-      // caches it for every later EVALSHA.
-      return await(scripting.eval(SCRIPT, ScriptOutputType.MULTI, keys, args), start);
-    }
-  }
-
-  private <T> T await(RedisFuture<T> future, long start)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    long left = timeoutNanos - (timeSource.nanoTime() - start);
-    try {
-      return future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | InterruptedException e) {
-      // The fail mode decides now: a command still queued (Lettuce queues while disconnected)
-      // must not take permits later, unseen.
-      future.cancel(true);
-      throw e;
-    }
+    // Cancelled on a timeout: the fail mode decides now, and a command still queued (Lettuce
+    // queues while disconnected) must not take permits later, unseen.
+    return RedisCalls.await(SCRIPT.runAsync(scripting, new String[] {stateKey}, args),
+        timeoutNanos - (timeSource.nanoTime() - start));
   }
 
   private static long epochMicros(Instant instant) {
@@ -427,43 +427,45 @@ public final class RedisRateLimiter implements RateLimiter {
     return "RedisRateLimiter{name=" + name + ", policy=" + policy + ", failMode=" + failMode + '}';
   }
 
-  private static String loadScript() {
-    try (InputStream in = RedisRateLimiter.class.getResourceAsStream("token-buckets.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("token-buckets.lua is missing from the class path");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static String sha1Hex(String script) {
+  /**
+   * Loads the script and makes one round trip, so that the first decisions neither meet
+   * {@code NOSCRIPT} nor a cold connection within their timeout. A Redis that is down now is
+   * logged, not thrown: the limiter then follows its fail mode until Redis answers.
+   */
+  private void warmUp() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every JVM", e);
+      RedisCalls.await(SCRIPT.load(scripting).toCompletableFuture(), WARM_UP_TIMEOUT.toNanos());
+      RedisCalls.await(base.ping().toCompletableFuture(), WARM_UP_TIMEOUT.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn("Rate limiter '{}': could not load its script into Redis at start ({}); failing {} until it answers",
+          name, e instanceof TimeoutException ? "timed out after " + WARM_UP_TIMEOUT.toMillis() + " ms" : e.toString(),
+          failMode);
     }
   }
 
-  /** Builds a {@link RedisRateLimiter}; not thread-safe. */
+  /**
+   * Builds a {@link RedisRateLimiter}. Setters validate at once; each may be given once. Not
+   * thread-safe; the limiter it builds is.
+   */
   public static final class Builder {
+    private final BuilderSettings settings = new BuilderSettings();
     private final RateLimitPolicy policy;
-    private final RedisScriptingAsyncCommands<String, String> scripting;
-    private final BaseRedisAsyncCommands<String, String> base;
+    private final RedisScriptingAsyncCommands<String, byte[]> scripting;
+    private final BaseRedisAsyncCommands<String, byte[]> base;
     private String name = DEFAULT_NAME;
     private @Nullable String keyPrefix;
     private Duration timeout = Duration.ofMillis(DEFAULT_TIMEOUT_MILLIS);
     private FailMode failMode = FailMode.OPEN;
     private Duration failClosedRetryAfter = DEFAULT_FAIL_CLOSED_RETRY_AFTER;
     private TimeSource timeSource = TimeSource.system();
-    private @Nullable TimeSource clientClock;
     private @Nullable MeterRegistry meterRegistry;
     private long localBatch;
     private Duration localHold = Duration.ZERO;
 
-    private Builder(RateLimitPolicy policy, RedisScriptingAsyncCommands<String, String> scripting,
-        BaseRedisAsyncCommands<String, String> base) {
+    private Builder(RateLimitPolicy policy, RedisScriptingAsyncCommands<String, byte[]> scripting,
+        BaseRedisAsyncCommands<String, byte[]> base) {
       this.policy = Objects.requireNonNull(policy, "policy");
       this.scripting = scripting;
       this.base = base;
@@ -476,9 +478,12 @@ public final class RedisRateLimiter implements RateLimiter {
      * @return this builder
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if already set
      */
     public Builder name(String name) {
-      this.name = Arguments.notBlank(name, "name");
+      Arguments.notBlank(name, "name");
+      settings.requireUnset("name", this.name);
+      this.name = name;
       return this;
     }
 
@@ -490,26 +495,31 @@ public final class RedisRateLimiter implements RateLimiter {
      * @return this builder
      * @throws NullPointerException if {@code keyPrefix} is null
      * @throws IllegalArgumentException if {@code keyPrefix} contains '{' or '}'
+     * @throws IllegalStateException if already set
      */
     public Builder keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("keyPrefix must not contain '{' or '}' but was '" + keyPrefix + "'");
-      }
+      RedisKeys.checkPrefix(keyPrefix);
+      settings.requireUnset("keyPrefix", this.keyPrefix);
       this.keyPrefix = keyPrefix;
       return this;
     }
 
     /**
-     * Sets how long a decision waits for Redis before applying the fail mode.
+     * Sets how long a decision waits for Redis before applying the fail mode;
+     * {@value RedisRateLimiter#DEFAULT_TIMEOUT_MILLIS} ms by default. A timeout near the
+     * round-trip time makes ordinary latency look like an outage: under {@link FailMode#OPEN}
+     * each such decision is admitted without Redis, so the limit can be exceeded.
      *
      * @param timeout the timeout
      * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = Arguments.positive(timeout, "timeout");
+      Arguments.positive(timeout, "timeout");
+      settings.requireUnset("timeout", this.timeout);
+      this.timeout = timeout;
       return this;
     }
 
@@ -519,9 +529,12 @@ public final class RedisRateLimiter implements RateLimiter {
      * @param failMode the fail mode
      * @return this builder
      * @throws NullPointerException if {@code failMode} is null
+     * @throws IllegalStateException if already set
      */
     public Builder failMode(FailMode failMode) {
-      this.failMode = Objects.requireNonNull(failMode, "failMode");
+      Objects.requireNonNull(failMode, "failMode");
+      settings.requireUnset("failMode", this.failMode);
+      this.failMode = failMode;
       return this;
     }
 
@@ -532,36 +545,34 @@ public final class RedisRateLimiter implements RateLimiter {
      * @return this builder
      * @throws NullPointerException if {@code failClosedRetryAfter} is null
      * @throws IllegalArgumentException if {@code failClosedRetryAfter} is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder failClosedRetryAfter(Duration failClosedRetryAfter) {
-      this.failClosedRetryAfter = Arguments.positive(failClosedRetryAfter, "failClosedRetryAfter");
+      Arguments.positive(failClosedRetryAfter, "failClosedRetryAfter");
+      settings.requireUnset("failClosedRetryAfter", this.failClosedRetryAfter);
+      this.failClosedRetryAfter = failClosedRetryAfter;
       return this;
     }
 
     /**
-     * Sets the time source that measures timeouts and latency (not bucket time, which is Redis's).
+     * Makes the limiter read all its time from {@code timeSource}; meant for tests with a
+     * {@code ManualTimeSource}. Unset, bucket time is the Redis server's {@code TIME} (so the
+     * clocks of the processes sharing the buckets need not agree) and timeouts, latency and local
+     * reserves use the system clock. Set, bucket time is this source's wall clock
+     * ({@link TimeSource#instant()}), and timeouts, latency and local reserves its
+     * {@link TimeSource#nanoTime()}. Because Redis still expires keys in its own time, states then
+     * live at least a day instead of the policy's full-refill time. In production every process
+     * would have to share one clock, which is what server time avoids: leave it unset.
      *
      * @param timeSource the time source
      * @return this builder
      * @throws NullPointerException if {@code timeSource} is null
+     * @throws IllegalStateException if already set
      */
     public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
-
-    /**
-     * Makes buckets use this client's wall clock instead of the server's {@code TIME}. Meant for
-     * tests that drive refills with a {@code ManualTimeSource}; in production every client's clock
-     * would have to agree, which is what server time avoids. Because Redis expires keys in its own
-     * time, states then live at least a day instead of the policy's full-refill time.
-     *
-     * @param clock the clock whose {@link TimeSource#instant()} is bucket time
-     * @return this builder
-     * @throws NullPointerException if {@code clock} is null
-     */
-    public Builder clientClock(TimeSource clock) {
-      this.clientClock = Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(timeSource, "timeSource");
+      settings.requireUnset("timeSource", this.timeSource);
+      this.timeSource = timeSource;
       return this;
     }
 
@@ -571,9 +582,12 @@ public final class RedisRateLimiter implements RateLimiter {
      * @param registry the registry
      * @return this builder
      * @throws NullPointerException if {@code registry} is null
+     * @throws IllegalStateException if already set
      */
     public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      Objects.requireNonNull(registry, "registry");
+      settings.requireUnset("meterRegistry", this.meterRegistry);
+      this.meterRegistry = registry;
       return this;
     }
 
@@ -596,21 +610,28 @@ public final class RedisRateLimiter implements RateLimiter {
      * @return this builder
      * @throws NullPointerException if {@code maxHold} is null
      * @throws IllegalArgumentException if {@code permits} or {@code maxHold} is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder localBatch(long permits, Duration maxHold) {
       Arguments.positive(permits, "localBatch permits");
-      this.localHold = Arguments.positive(maxHold, "maxHold");
+      Arguments.positive(maxHold, "maxHold");
+      settings.requireUnset("localBatch", this.localBatch);
+      this.localHold = maxHold;
       this.localBatch = permits;
       return this;
     }
 
     /**
-     * Builds the limiter. No Redis call is made until the first decision.
+     * Builds the limiter, then loads its script into Redis and makes one round trip, waiting up to
+     * {@link RedisRateLimiter#WARM_UP_TIMEOUT}; if Redis does not answer, that is logged and the
+     * limiter follows its fail mode until it does.
      *
      * @return the limiter
      */
     public RedisRateLimiter build() {
-      return new RedisRateLimiter(this);
+      RedisRateLimiter limiter = new RedisRateLimiter(this);
+      limiter.warmUp();
+      return limiter;
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.gateway.lb.Endpoint;
@@ -13,6 +14,7 @@ import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -98,6 +100,30 @@ class RedisServiceRegistryIT {
     await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(orders.endpoints()).containsExactly(b));
     assertThat(seen.get(seen.size() - 1)).containsExactly(b);
     assertThat(instances.instances("orders")).containsExactly(b);
+  }
+
+  @Test
+  void onSharedConnectionsTheRegistryWorksAndLeavesThemOpenWhenClosed() {
+    StatefulRedisConnection<String, byte[]> shared = RedisConnections.connect(client);
+    StatefulRedisPubSubConnection<String, byte[]> sharedPubSub = RedisConnections.connectPubSub(client);
+    try {
+      RedisServiceRegistry registry = RedisServiceRegistry.builder(shared, sharedPubSub).keyPrefix(prefix)
+          .ttl(Duration.ofSeconds(30)).refreshInterval(Duration.ofHours(1)).build();
+      EndpointSource orders = registry.watch("orders");
+      Endpoint a = Endpoint.of("10.0.0.1", 8080);
+      registry.register("orders", a);
+      await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(orders.endpoints()).containsExactly(a));
+
+      registry.close();
+
+      assertThat(shared.isOpen()).isTrue();
+      assertThat(shared.sync().ping()).isEqualTo("PONG");
+      assertThat(sharedPubSub.isOpen()).isTrue();
+      assertThat(redis.zcard(prefix + "{orders}:instances")).as("deregistered on close").isZero();
+    } finally {
+      sharedPubSub.close();
+      shared.close();
+    }
   }
 
   @Test

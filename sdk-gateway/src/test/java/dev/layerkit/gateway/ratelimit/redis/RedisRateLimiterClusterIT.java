@@ -2,6 +2,7 @@ package dev.layerkit.gateway.ratelimit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.TestRedisCluster;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.TimeSource;
@@ -33,7 +34,7 @@ class RedisRateLimiterClusterIT extends RateLimiterContract {
 
   private static final TestRedisCluster CLUSTER = TestServers.redisCluster();
   private static RedisClusterClient client;
-  private static StatefulRedisClusterConnection<String, String> connection;
+  private static StatefulRedisClusterConnection<String, byte[]> connection;
 
   private String keyPrefix;
 
@@ -41,7 +42,7 @@ class RedisRateLimiterClusterIT extends RateLimiterContract {
   static void connect() {
     client = RedisClusterClient.create(
         CLUSTER.seeds().stream().map(RedisURI::create).collect(Collectors.toList()));
-    connection = client.connect();
+    connection = RedisConnections.connect(client);
   }
 
   @AfterAll
@@ -59,7 +60,7 @@ class RedisRateLimiterClusterIT extends RateLimiterContract {
   protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
     return RedisRateLimiter.builder(policy, connection)
         .keyPrefix(keyPrefix + "p" + policy.hashCode() + ':')
-        .clientClock(timeSource)
+        .timeSource(timeSource)
         // Generous: the contract counts exactly, so a fail-open on a slow CI machine would be a
         // false failure.
         .timeout(Duration.ofSeconds(10))

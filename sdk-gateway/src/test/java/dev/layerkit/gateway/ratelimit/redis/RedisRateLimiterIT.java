@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,7 +41,9 @@ class RedisRateLimiterIT extends RateLimiterContract {
 
   private static final TestRedis REDIS = TestServers.redis();
   private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  private static StatefulRedisConnection<String, byte[]> connection;
+  /** Reads the limiter's state as text, for the assertions. */
+  private static StatefulRedisConnection<String, String> inspect;
 
   private String keyPrefix;
 
@@ -49,22 +53,24 @@ class RedisRateLimiterIT extends RateLimiterContract {
    */
   private static RedisServer countingServer;
   private static RedisClient countingClient;
-  private static StatefulRedisConnection<String, String> countingConnection;
+  private static StatefulRedisConnection<String, byte[]> countingConnection;
 
   @BeforeAll
   static void connect() throws IOException {
     client = RedisClient.create(REDIS.uri());
-    connection = client.connect();
+    connection = RedisConnections.connect(client);
+    inspect = client.connect();
     int port = freePort();
     countingServer = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
     countingServer.start();
     countingClient = RedisClient.create("redis://127.0.0.1:" + port);
-    countingConnection = countingClient.connect();
+    countingConnection = RedisConnections.connect(countingClient);
   }
 
   @AfterAll
   static void disconnect() throws IOException {
     connection.close();
+    inspect.close();
     client.shutdown();
     countingConnection.close();
     countingClient.shutdown();
@@ -80,7 +86,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
   protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
     return RedisRateLimiter.builder(policy, connection)
         .keyPrefix(keyPrefix + "p" + policy.hashCode() + ':')
-        .clientClock(timeSource)
+        .timeSource(timeSource)
         // Generous: the contract counts exactly, so a fail-open on a slow CI machine would be a
         // false failure. Timeouts have their own test below.
         .timeout(Duration.ofSeconds(10))
@@ -109,7 +115,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
             RateLimitPolicy.of(Limit.perSecond(1_000), Limit.perMinute(10_000)), countingConnection)
         .keyPrefix(keyPrefix).timeout(Duration.ofSeconds(10)).build();
     limiter.tryAcquire("warm-up");
-    RedisCommands<String, String> sync = countingConnection.sync();
+    RedisCommands<String, byte[]> sync = countingConnection.sync();
     long evalshaBefore = calls(sync, "evalsha");
     long evalBefore = calls(sync, "eval");
     for (int i = 0; i < 100; i++) {
@@ -119,7 +125,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
     assertThat(calls(sync, "eval") - evalBefore).as("the script was cached after the warm-up").isZero();
   }
 
-  private static long calls(RedisCommands<String, String> sync, String command) {
+  private static long calls(RedisCommands<String, ?> sync, String command) {
     Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(sync.info("commandstats"));
     return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
@@ -129,7 +135,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
     RedisRateLimiter limiter = serverTimeLimiter(Limit.perMinute(10));
     limiter.tryAcquire("user:42");
     String stateKey = keyPrefix + "{user:42}";
-    RedisCommands<String, String> sync = connection.sync();
+    RedisCommands<String, String> sync = inspect.sync();
     assertThat(sync.exists(stateKey)).isEqualTo(1);
     assertThat(sync.pttl(stateKey)).isBetween(59_000L, 60_001L);
     assertThat(sync.hgetall(stateKey)).containsKeys("c1", "t1");
@@ -139,7 +145,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
   void aDeniedDecisionWritesNothing() {
     RedisRateLimiter limiter = serverTimeLimiter(Limit.perMinute(1));
     assertThat(limiter.tryAcquire("k").allowed()).isTrue();
-    RedisCommands<String, String> sync = connection.sync();
+    RedisCommands<String, String> sync = inspect.sync();
     String before = sync.hgetall(keyPrefix + "{k}").toString();
     assertThat(limiter.tryAcquire("k").allowed()).isFalse();
     assertThat(sync.hgetall(keyPrefix + "{k}")).hasToString(before);
@@ -177,7 +183,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
     RateLimitPolicy policy = RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1)));
     RedisRateLimiter a = batchingInstance(policy);
     RedisRateLimiter b = batchingInstance(policy);
-    RedisCommands<String, String> sync = countingConnection.sync();
+    RedisCommands<String, byte[]> sync = countingConnection.sync();
     a.tryAcquire("warm-up");
     long evalshaBefore = calls(sync, "evalsha");
     for (int i = 0; i < 44; i++) {
@@ -206,10 +212,70 @@ class RedisRateLimiterIT extends RateLimiterContract {
 
   private RedisRateLimiter batchingInstance(RateLimitPolicy policy) {
     return RedisRateLimiter.builder(policy, countingConnection)
-        .keyPrefix(keyPrefix).clientClock(time).timeSource(time)
+        .keyPrefix(keyPrefix).timeSource(time)
         .timeout(Duration.ofSeconds(10))
         .localBatch(10, Duration.ofMinutes(1))
         .build();
+  }
+
+  /**
+   * A limiter on a connection and a server it is the first to use (the script unknown there),
+   * with the defaults (fail open, default timeout), hit by many threads at once: every decision
+   * must come from Redis, so exactly the budget is admitted, none failing open.
+   */
+  @Test
+  void aFreshlyBuiltFailOpenLimiterOnAFreshServerAdmitsExactlyItsBudgetUnderConcurrency() throws Exception {
+    onFreshServer(freshConnection -> {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      RedisRateLimiter limiter = RedisRateLimiter.builder(
+              RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1))), freshConnection)
+          .name("fresh").meterRegistry(registry).build();
+      AtomicLong admitted = new AtomicLong();
+
+      Concurrently.run(16, () -> {
+        for (int i = 0; i < 20; i++) {
+          if (limiter.tryAcquire("budget").allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+      });
+
+      assertThat(admitted.get()).isEqualTo(100);
+      assertThat(registry.find("layerkit.ratelimit.errors").counters())
+          .as("no decision timed out or failed open").allSatisfy(c -> assertThat(c.count()).isZero());
+    });
+  }
+
+  @Test
+  void buildLoadsTheScriptSoTheFirstDecisionIsAnEvalsha() throws Exception {
+    onFreshServer(freshConnection -> {
+      RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), freshConnection)
+          .build();
+
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+
+      assertThat(calls(freshConnection.sync(), "eval")).as("no NOSCRIPT fallback").isZero();
+      assertThat(calls(freshConnection.sync(), "evalsha")).isEqualTo(1);
+    });
+  }
+
+  /** A test body that may throw. */
+  private interface OnConnection {
+    void run(StatefulRedisConnection<String, byte[]> connection) throws Exception;
+  }
+
+  /** Runs {@code test} on a Redis server of its own that no limiter used: no script is cached. */
+  private static void onFreshServer(OnConnection test) throws Exception {
+    int port = freePort();
+    RedisServer fresh = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    fresh.start();
+    RedisClient freshClient = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, byte[]> freshConnection = RedisConnections.connect(freshClient)) {
+      test.run(freshConnection);
+    } finally {
+      freshClient.shutdown();
+      fresh.stop();
+    }
   }
 
   @Test
@@ -218,7 +284,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
     RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
     server.start();
     RedisClient outageClient = RedisClient.create("redis://127.0.0.1:" + port);
-    try (StatefulRedisConnection<String, String> outageConnection = outageClient.connect()) {
+    try (StatefulRedisConnection<String, byte[]> outageConnection = RedisConnections.connect(outageClient)) {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       RateLimitPolicy policy = RateLimitPolicy.of(Limit.perMinute(3));
       RedisRateLimiter open = RedisRateLimiter.builder(policy, outageConnection)
@@ -244,7 +310,7 @@ class RedisRateLimiterIT extends RateLimiterContract {
       assertThat(failedClosed.retryAfter()).isEqualTo(Duration.ofSeconds(7));
       assertThat(open.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
       assertThat(closed.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
-      assertThat(registry.get("layerkit.ratelimit.errors").tag("limiter", "open").counters())
+      assertThat(registry.get("layerkit.ratelimit.errors").tag("name", "open").counters())
           .extracting(c -> c.count()).containsAnyOf(1.0);
 
       server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();

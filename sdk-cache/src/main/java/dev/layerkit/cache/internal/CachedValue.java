@@ -1,5 +1,6 @@
-package dev.layerkit.cache;
+package dev.layerkit.cache.internal;
 
+import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import java.nio.ByteBuffer;
@@ -9,8 +10,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What {@link CacheAside} stores in its backend for one key: the loaded value or a marker that the
- * value is absent, when it stops being fresh, and how long it took to load.
+ * What {@code CacheAside} stores in its backend for one key: the loaded value or a marker that the
+ * value is absent, when it stops being fresh, and how long it took to load. Not API: users never
+ * name it; {@code CacheAside} has its backend built for it through
+ * {@link CacheBuilder#buildWrapped(CacheBuilder.Wrapping)} with {@link #wrapping()}.
  *
  * <p>The freshness deadline is wall-clock time (epoch milliseconds from the {@code TimeSource}),
  * because a remote entry is shared by processes whose monotonic clocks are unrelated. The backend
@@ -90,6 +93,27 @@ public final class CachedValue<V> {
    */
   public long loadNanos() {
     return loadNanos;
+  }
+
+  /**
+   * Returns how a backend built for {@code CacheAside} stores entries of values of type {@code V}:
+   * encoded by {@link #codec(Codec)}, weighed by their value (an absent entry weighs 1).
+   *
+   * @param <V> the value type
+   * @return the wrapping
+   */
+  public static <V> CacheBuilder.Wrapping<V, CachedValue<V>> wrapping() {
+    return new CacheBuilder.Wrapping<>() {
+      @Override
+      public Codec<CachedValue<V>> codec(Codec<V> valueCodec) {
+        return CachedValue.codec(valueCodec);
+      }
+
+      @Override
+      public @Nullable V unwrap(CachedValue<V> entry) {
+        return entry.kind == PRESENT ? entry.value : null;
+      }
+    };
   }
 
   /**
