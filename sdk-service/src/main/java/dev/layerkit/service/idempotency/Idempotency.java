@@ -5,8 +5,10 @@ import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -90,7 +92,7 @@ public final class Idempotency {
     EXECUTED, REPLAYED, IN_FLIGHT, KEY_REUSED, FAILED;
 
     String tag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -333,7 +335,7 @@ public final class Idempotency {
     final Counter lostClaims;
 
     Meters(String name, @Nullable MeterRegistry registry) {
-      MeterRegistry target = registry != null ? registry : new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+      MeterRegistry target = registry != null ? registry : new CompositeMeterRegistry();
       for (Outcome outcome : Outcome.values()) {
         outcomes.put(outcome, Counter.builder("layerkit.idempotency.requests")
             .description("Requests with an idempotency key, by outcome")

@@ -11,9 +11,8 @@ import java.util.Objects;
  * <pre>{@code
  * IdempotencyOutcome outcome = idempotency.execute(key, fingerprint, () -> placeOrder(body));
  * IdempotentResponse answer = outcome.response();   // 201 / replayed 201 / 409 / 422
- * switch (outcome) {
- *   case IdempotencyOutcome.Executed e -> metrics.newOrder();
- *   default -> { }
+ * if (outcome instanceof IdempotencyOutcome.Executed) {
+ *   events.publish("orders", orderId, created);      // only the request that ran publishes
  * }
  * }</pre>
  *

@@ -1,6 +1,8 @@
 package dev.layerkit.service.idempotency.jdbc;
 
 import dev.layerkit.core.hash.Hashing;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.service.idempotency.ClaimResult;
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * #purgeExpired(long)} deletes them: schedule it (an index on {@code expires_at} serves it).
  *
  * <p><b>Failure.</b> A {@link SQLException} becomes a {@link StoreException} naming the store and
- * the operation; {@code Idempotency} then fails the request. Thread-safe; the data source belongs
+ * the operation; {@code Idempotency} then fails the request; {@link #healthCheck()} reports the
+ * database's state. Thread-safe; the data source belongs
  * to the caller.
  *
  * <pre>{@code
@@ -177,6 +180,22 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
     } catch (SQLException e) {
       throw failure("purgeExpired", "*", e);
     }
+  }
+
+  /**
+   * Returns a health check named after the store: {@code UP} when a connection from the data
+   * source is valid within 2 seconds, {@code DOWN} with the error otherwise.
+   *
+   * @return the check
+   */
+  public HealthCheck healthCheck() {
+    return HealthCheck.of("idempotency-" + name, () -> {
+      try (Connection connection = dataSource.getConnection()) {
+        return connection.isValid(2) ? Health.up().build() : Health.down("connection not valid").build();
+      } catch (SQLException | RuntimeException e) {
+        return Health.down(e).build();
+      }
+    });
   }
 
   private ClaimResult claimOn(Connection connection, String key, RequestFingerprint fingerprint, String token,

@@ -1,5 +1,7 @@
 package dev.layerkit.service.idempotency.redis;
 
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.service.idempotency.ClaimResult;
@@ -33,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Failure.</b> A Redis that is down or slow makes each call throw Lettuce's {@code
  * RedisException} after the connection's command timeout; {@code Idempotency} then fails the
  * request without running its action. Durability is Redis's: a failover to a replica that had not
- * received a claim can let one duplicate run.
+ * received a claim can let one duplicate run. {@link #healthCheck()} reports the server's state.
  *
  * <p>Thread-safe; the connection may be shared with other users and is not closed by the store.
  *
@@ -150,6 +152,23 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   public void release(String key, String token) {
     Objects.requireNonNull(token, "token");
     RELEASE.<Long>run(commands, ScriptOutputType.INTEGER, new String[] {redisKey(key)}, utf8(token));
+  }
+
+  /**
+   * Returns a health check named after the store: {@code UP} when Redis answers {@code PING},
+   * {@code DOWN} with the error otherwise (after the connection's command timeout).
+   *
+   * @return the check
+   */
+  public HealthCheck healthCheck() {
+    return HealthCheck.of("idempotency-" + name, () -> {
+      try {
+        commands.ping();
+        return Health.up().build();
+      } catch (RuntimeException e) {
+        return Health.down(e).build();
+      }
+    });
   }
 
   private static byte[] utf8(String text) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.testing.PostgresSchema;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.service.idempotency.Idempotency;
@@ -13,6 +14,7 @@ import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.service.idempotency.IdempotencyOutcome;
 import dev.layerkit.service.idempotency.RequestFingerprint;
+import dev.layerkit.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -145,6 +147,28 @@ class JdbcIdempotencyIT extends IdempotencyContract {
     assertThat(jdbcStore.purgeExpired(time.epochMillis())).isEqualTo(1);
     assertThat(idempotency.execute("new", fingerprint, () -> created(3)))
         .isEqualTo(new IdempotencyOutcome.Replayed(created(2)));
+  }
+
+  @Test
+  void aDatabaseThatIsGoneFailsTheRequestWithoutRunningTheActionAndReportsDown() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/test");
+    config.setUsername("nobody");
+    config.setConnectionTimeout(250);
+    config.setInitializationFailTimeout(-1);
+    try (HikariDataSource gone = new HikariDataSource(config)) {
+      JdbcIdempotencyKeyStore goneStore = JdbcIdempotencyKeyStore.builder(gone).createTable(false).build();
+      Idempotency onGone = Idempotency.builder(goneStore).timeSource(time).build();
+      AtomicInteger effects = new AtomicInteger();
+
+      assertThatThrownBy(() -> onGone.execute("k", RequestFingerprint.of("POST", "/", new byte[0]), () -> {
+        effects.incrementAndGet();
+        return created(1);
+      })).isInstanceOf(StoreException.class).hasMessageStartingWith("idempotency store layerkit_idempotency: claim of key k failed");
+      assertThat(effects).hasValue(0);
+      assertThat(goneStore.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+      assertThat(jdbcStore.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+    }
   }
 
   @Test

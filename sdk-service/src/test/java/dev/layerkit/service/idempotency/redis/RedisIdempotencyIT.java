@@ -3,6 +3,7 @@ package dev.layerkit.service.idempotency.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.testing.TestRedis;
 import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.service.idempotency.Idempotency;
@@ -97,6 +98,8 @@ class RedisIdempotencyIT extends IdempotencyContract {
     StatefulRedisConnection<String, byte[]> lost = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
     Idempotency onLost = Idempotency.builder(IdempotencyKeyStores.redis(lost).keyPrefix(REDIS.newKeyPrefix("lost")).build())
         .timeSource(time).build();
+    RedisIdempotencyKeyStore lostStore = RedisIdempotencyKeyStore.builder(lost).build();
+    assertThat(lostStore.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
     lost.close();
     AtomicInteger effects = new AtomicInteger();
 
@@ -105,5 +108,6 @@ class RedisIdempotencyIT extends IdempotencyContract {
       return created(1);
     })).isInstanceOf(RedisException.class);
     assertThat(effects).hasValue(0);
+    assertThat(lostStore.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
   }
 }
