@@ -137,29 +137,17 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
 
   @Override
   public ClaimResult claim(String key, RequestFingerprint fingerprint, String token, long nowMillis, long leaseMillis) {
-    try (Connection connection = dataSource.getConnection()) {
-      return claimOn(connection, key, fingerprint, token, nowMillis, leaseMillis);
-    } catch (SQLException e) {
-      throw failure("claim", key, e);
-    }
+    return pooled("claim", key, c -> claimOn(c, key, fingerprint, token, nowMillis, leaseMillis));
   }
 
   @Override
   public boolean complete(String key, String token, IdempotentResponse response, long nowMillis, long ttlMillis) {
-    try (Connection connection = dataSource.getConnection()) {
-      return completeOn(connection, key, token, response, nowMillis, ttlMillis);
-    } catch (SQLException e) {
-      throw failure("complete", key, e);
-    }
+    return pooled("complete", key, c -> completeOn(c, key, token, response, nowMillis, ttlMillis));
   }
 
   @Override
   public void release(String key, String token) {
-    try (Connection connection = dataSource.getConnection()) {
-      releaseOn(connection, key, token);
-    } catch (SQLException e) {
-      throw failure("release", key, e);
-    }
+    pooled("release", key, c -> releaseOn(c, key, token));
   }
 
   /**
@@ -171,15 +159,14 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
    * @throws StoreException if the statement fails
    */
   public int purgeExpired(long nowMillis) {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(purgeSql)) {
-      statement.setLong(1, nowMillis);
-      int deleted = statement.executeUpdate();
-      LOG.debug("Idempotency store {}: purged {} expired keys", name, deleted);
-      return deleted;
-    } catch (SQLException e) {
-      throw failure("purgeExpired", "*", e);
-    }
+    int deleted = pooled("purgeExpired", "*", c -> {
+      try (PreparedStatement purge = c.prepareStatement(purgeSql)) {
+        purge.setLong(1, nowMillis);
+        return purge.executeUpdate();
+      }
+    });
+    LOG.debug("Idempotency store {}: purged {} expired keys", name, deleted);
+    return deleted;
   }
 
   /**
@@ -249,13 +236,37 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
     }
   }
 
-  private void releaseOn(Connection connection, String key, String token) throws SQLException {
+  private int releaseOn(Connection connection, String key, String token) throws SQLException {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(token, "token");
     try (PreparedStatement release = connection.prepareStatement(releaseSql)) {
       release.setString(1, key);
       release.setString(2, token);
-      release.executeUpdate();
+      return release.executeUpdate();
+    }
+  }
+
+  /** Work on one connection that may throw {@link SQLException}. */
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code work} on a pooled connection in auto-commit, turning a failure into a {@link StoreException}. */
+  private <T> T pooled(String operation, String key, SqlWork<T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw failure(operation, key, e);
+    }
+  }
+
+  /** Runs {@code work} on the caller's connection, turning a failure into a {@link StoreException}. */
+  private <T> T on(Connection connection, String operation, String key, SqlWork<T> work) {
+    try {
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw failure(operation, key, e);
     }
   }
 
@@ -300,8 +311,8 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
         long leaseMillis) {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(fingerprint, "fingerprint");
-      try {
-        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
+      return on(connection, "claim", key, c -> {
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
           lock.setLong(1, Hashing.hash(table + '\n' + key));
           try (ResultSet rows = lock.executeQuery()) {
             rows.next();
@@ -311,28 +322,18 @@ public final class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
             }
           }
         }
-        return claimOn(connection, key, fingerprint, token, nowMillis, leaseMillis);
-      } catch (SQLException e) {
-        throw failure("claim", key, e);
-      }
+        return claimOn(c, key, fingerprint, token, nowMillis, leaseMillis);
+      });
     }
 
     @Override
     public boolean complete(String key, String token, IdempotentResponse response, long nowMillis, long ttlMillis) {
-      try {
-        return completeOn(connection, key, token, response, nowMillis, ttlMillis);
-      } catch (SQLException e) {
-        throw failure("complete", key, e);
-      }
+      return on(connection, "complete", key, c -> completeOn(c, key, token, response, nowMillis, ttlMillis));
     }
 
     @Override
     public void release(String key, String token) {
-      try {
-        releaseOn(connection, key, token);
-      } catch (SQLException e) {
-        throw failure("release", key, e);
-      }
+      on(connection, "release", key, c -> releaseOn(c, key, token));
     }
 
     @Override
