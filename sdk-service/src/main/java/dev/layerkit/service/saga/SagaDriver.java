@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * version and renews the lease; a save that loses means another instance took the saga over, and
  * this one stops with {@link SagaException}. An {@link Error} from a step (or an interrupt) is
  * passed on without a save: the instance is taken as dead and the saga waits for its lease to lapse.
+ * So is a step stopped by {@link Saga#close()}: closing an instance is not a failure of its steps.
  */
 final class SagaDriver<I> {
 
@@ -180,7 +182,12 @@ final class SagaDriver<I> {
 
   /** Runs a step's code on the executor, bounded by the step's timeout. */
   private Outcome call(String sagaId, SagaStep<I> step, StepCall call) {
-    Future<@Nullable String> future = executor.submit(call::run);
+    Future<@Nullable String> future;
+    try {
+      future = executor.submit(call::run);
+    } catch (RejectedExecutionException e) {
+      throw SagaException.closed(name, sagaId, step.name(), e);
+    }
     try {
       return Outcome.done(future.get(step.timeout().toNanos(), TimeUnit.NANOSECONDS));
     } catch (TimeoutException e) {
@@ -190,6 +197,10 @@ final class SagaDriver<I> {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (cause instanceof Error error) {
         throw error;
+      }
+      if (cause instanceof InterruptedException && executor.isShutdown()) {
+        // Saga.close() interrupted the step: a stop of the instance, not a failure of the step.
+        throw SagaException.closed(name, sagaId, step.name(), cause);
       }
       return new Outcome(Outcome.Kind.FAILED, null, String.valueOf(cause));
     } catch (InterruptedException e) {

@@ -2,7 +2,7 @@ package dev.layerkit.service.saga;
 
 /**
  * A saga could not be driven by this instance: another instance holds it, or took it over while
- * this one ran it. Unchecked; built by static factories that name the saga.
+ * this one ran it, or this instance was closed or interrupted while running it. Unchecked; built by static factories that name the saga.
  *
  * <p>Nothing is lost when it is thrown: the saga's state is in the repository and its holder (or,
  * after the lease lapses, {@link Saga#resumeStale()}) drives it on.
@@ -33,6 +33,11 @@ public final class SagaException extends RuntimeException {
   static SagaException interrupted(String saga, String sagaId, String step, InterruptedException cause) {
     return new SagaException(saga, sagaId, "saga " + saga + " '" + sagaId + "' was interrupted in step " + step
         + "; it is left for another instance to resume", cause);
+  }
+
+  static SagaException closed(String saga, String sagaId, String step, Throwable cause) {
+    return new SagaException(saga, sagaId, "saga " + saga + " '" + sagaId + "' stopped in step " + step
+        + " because the Saga was closed; it is left for another instance to resume", cause);
   }
 
   static SagaException otherSaga(String saga, String sagaId, String storedSaga) {

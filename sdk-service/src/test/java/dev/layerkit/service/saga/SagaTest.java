@@ -239,6 +239,29 @@ class SagaTest {
   }
 
   @Test
+  void closingAnInstanceMidStepLeavesTheSagaForResumeInsteadOfCompensatingIt() throws Exception {
+    CountDownLatch charging = new CountDownLatch(1);
+    Saga<PlaceOrder> first = orderSaga(repository, "first", c -> {
+      charging.countDown();
+      new CountDownLatch(1).await();
+      return null;
+    }, c -> services.effect(c, "confirm")).build();
+    java.util.concurrent.CompletableFuture<SagaResult> running = first.runAsync("o-1", ORDER);
+    assertThat(charging.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    first.close();
+
+    assertThat(running).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(SagaException.class);
+    SagaRecord left = repository.findById("o-1").orElseThrow();
+    assertThat(left.status()).isEqualTo(SagaStatus.RUNNING);
+    time.advance(LEASE);
+    assertThat(happySaga(repository, "second").resume("o-1")).get().extracting(SagaResult::status)
+        .isEqualTo(SagaStatus.COMPLETED);
+    assertThat(services.log).containsExactly("reserve", "charge", "confirm");
+  }
+
+  @Test
   void runWithAStoredIdReturnsItsResultWithoutRunningAgain() {
     Saga<PlaceOrder> saga = happySaga(repository, "a");
     saga.run("o-1", ORDER);
