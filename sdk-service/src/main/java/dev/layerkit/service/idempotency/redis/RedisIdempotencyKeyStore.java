@@ -11,7 +11,11 @@ import dev.layerkit.service.idempotency.RequestFingerprint;
 import dev.layerkit.service.idempotency.internal.ResponseBytes;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.BaseRedisCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -37,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  * request without running its action. Durability is Redis's: a failover to a replica that had not
  * received a claim can let one duplicate run. {@link #healthCheck()} reports the server's state.
  *
- * <p>Thread-safe; the connection may be shared with other users and is not closed by the store.
+ * <p>Works on a standalone, Sentinel-managed or Cluster connection. Thread-safe; the connection
+ * may be shared with other users and is not closed by the store.
  *
  * <pre>{@code
  * StatefulRedisConnection<String, byte[]> redis = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
@@ -77,16 +82,18 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
 
   private final String name;
   private final String keyPrefix;
-  private final RedisCommands<String, byte[]> commands;
+  private final RedisScriptingCommands<String, byte[]> commands;
+  private final BaseRedisCommands<String, byte[]> base;
 
   private RedisIdempotencyKeyStore(Builder b) {
     this.name = b.name;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "layerkit:idempotency:" + b.name + ':';
-    this.commands = b.connection.sync();
+    this.commands = b.commands;
+    this.base = b.base;
   }
 
   /**
-   * Starts a store on a connection.
+   * Starts a store on a standalone (or Sentinel-managed) connection.
    *
    * @param connection a connection with {@code String} keys and {@code byte[]} values, owned by
    *     the caller
@@ -94,7 +101,22 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    * @throws NullPointerException if {@code connection} is null
    */
   public static Builder builder(StatefulRedisConnection<String, byte[]> connection) {
-    return new Builder(Objects.requireNonNull(connection, "connection"));
+    RedisCommands<String, byte[]> sync = Objects.requireNonNull(connection, "connection").sync();
+    return new Builder(sync, sync);
+  }
+
+  /**
+   * Starts a store on a Redis Cluster connection. Each script touches one key, whose hash tag is
+   * the idempotency key, so keys spread over the masters and each call goes to one of them.
+   *
+   * @param connection a cluster connection with {@code String} keys and {@code byte[]} values,
+   *     owned by the caller
+   * @return a builder
+   * @throws NullPointerException if {@code connection} is null
+   */
+  public static Builder builder(StatefulRedisClusterConnection<String, byte[]> connection) {
+    RedisAdvancedClusterCommands<String, byte[]> sync = Objects.requireNonNull(connection, "connection").sync();
+    return new Builder(sync, sync);
   }
 
   @Override
@@ -163,7 +185,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   public HealthCheck healthCheck() {
     return HealthCheck.of("idempotency-" + name, () -> {
       try {
-        commands.ping();
+        base.ping();
         return Health.up().build();
       } catch (RuntimeException e) {
         return Health.down(e).build();
@@ -197,12 +219,14 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    */
   public static final class Builder {
     private final BuilderSettings settings = new BuilderSettings();
-    private final StatefulRedisConnection<String, byte[]> connection;
+    private final RedisScriptingCommands<String, byte[]> commands;
+    private final BaseRedisCommands<String, byte[]> base;
     private String name = DEFAULT_NAME;
     private @Nullable String keyPrefix;
 
-    private Builder(StatefulRedisConnection<String, byte[]> connection) {
-      this.connection = connection;
+    private Builder(RedisScriptingCommands<String, byte[]> commands, BaseRedisCommands<String, byte[]> base) {
+      this.commands = commands;
+      this.base = base;
     }
 
     /**
