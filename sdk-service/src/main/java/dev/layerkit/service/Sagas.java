@@ -3,7 +3,7 @@ package dev.layerkit.service;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.service.saga.Saga;
 import dev.layerkit.service.saga.SagaRecord;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.jdbc.JdbcRepository;
 import javax.sql.DataSource;
@@ -61,8 +61,8 @@ public final class Sagas {
    *
    * @return the repository
    */
-  public static InMemoryRepository<String, SagaRecord> inMemoryRepository() {
-    return InMemoryRepository.create("sagas", SagaRecord.descriptor());
+  public static Repository<String, SagaRecord> inMemoryRepository() {
+    return Repositories.inMemory(SagaRecord.descriptor()).name("sagas").build();
   }
 
   /**

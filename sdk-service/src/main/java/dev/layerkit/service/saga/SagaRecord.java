@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Make the repository with {@link #descriptor()}, for example {@code
  * JdbcRepository.builder(SagaRecord.descriptor()).table("sagas")} or {@code
- * InMemoryRepository.create("sagas", SagaRecord.descriptor())}. Stored as JSON; the fields below
+ * Repositories.inMemory(SagaRecord.descriptor()).name("sagas")}. Stored as JSON; the fields below
  * are its JSON fields, {@code saga}, {@code status} and {@code leaseUntil} indexed for {@link
  * Saga#resumeStale()}.
  *

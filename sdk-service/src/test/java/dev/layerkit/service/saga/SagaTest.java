@@ -7,7 +7,7 @@ import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.service.saga.OrderFixture.PlaceOrder;
-import dev.layerkit.store.InMemoryRepository;
+import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -31,7 +31,7 @@ class SagaTest {
   private static final PlaceOrder ORDER = new PlaceOrder("o-1", "sku-1", 1250);
 
   private final ManualTimeSource time = new ManualTimeSource();
-  private final Repository<String, SagaRecord> repository = InMemoryRepository.create("sagas", SagaRecord.descriptor());
+  private final Repository<String, SagaRecord> repository = Repositories.inMemory(SagaRecord.descriptor()).name("sagas").build();
   private final OrderFixture services = new OrderFixture();
   private final List<Saga<PlaceOrder>> opened = new ArrayList<>();
 

@@ -4,6 +4,8 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisKeys;
+import dev.layerkit.core.internal.redis.RedisScript;
 import dev.layerkit.service.idempotency.ClaimResult;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotentResponse;
@@ -56,7 +58,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
 
   private static final byte[] NOTHING = new byte[0];
 
-  private static final LuaScript CLAIM = new LuaScript(String.join("\n",
+  private static final RedisScript<List<Object>> CLAIM = RedisScript.of(String.join("\n",
       "local held = redis.call('HMGET', KEYS[1], 'state', 'fp', 'exp', 'resp')",
       "if held[3] and tonumber(held[3]) > tonumber(ARGV[3]) then",
       "  return {held[1], held[2], held[3], held[4] or ''}",
@@ -65,20 +67,20 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
       "redis.call('HSET', KEYS[1], 'state', 'P', 'fp', ARGV[1], 'token', ARGV[2],",
       "  'exp', tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])))",
       "redis.call('PEXPIRE', KEYS[1], ARGV[4])",
-      "return {'A'}"));
+      "return {'A'}"), ScriptOutputType.MULTI);
 
-  private static final LuaScript COMPLETE = new LuaScript(String.join("\n",
+  private static final RedisScript<Long> COMPLETE = RedisScript.of(String.join("\n",
       "local held = redis.call('HMGET', KEYS[1], 'state', 'token')",
       "if held[1] ~= 'P' or held[2] ~= ARGV[1] then return 0 end",
       "redis.call('HSET', KEYS[1], 'state', 'C', 'resp', ARGV[2],",
       "  'exp', tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])))",
       "redis.call('PEXPIRE', KEYS[1], ARGV[4])",
-      "return 1"));
+      "return 1"), ScriptOutputType.INTEGER);
 
-  private static final LuaScript RELEASE = new LuaScript(String.join("\n",
+  private static final RedisScript<Long> RELEASE = RedisScript.of(String.join("\n",
       "local held = redis.call('HMGET', KEYS[1], 'state', 'token')",
       "if held[1] == 'P' and held[2] == ARGV[1] then return redis.call('DEL', KEYS[1]) end",
-      "return 0"));
+      "return 0"), ScriptOutputType.INTEGER);
 
   private final String name;
   private final String keyPrefix;
@@ -87,7 +89,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
 
   private RedisIdempotencyKeyStore(Builder b) {
     this.name = b.name;
-    this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "layerkit:idempotency:" + b.name + ':';
+    this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : RedisKeys.defaultPrefix("idempotency", b.name);
     this.commands = b.commands;
     this.base = b.base;
   }
@@ -140,14 +142,14 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    * @return {@code <keyPrefix>{<key>}}
    */
   public String redisKey(String key) {
-    return keyPrefix + '{' + Objects.requireNonNull(key, "key") + '}';
+    return RedisKeys.key(keyPrefix, Objects.requireNonNull(key, "key"));
   }
 
   @Override
   public ClaimResult claim(String key, RequestFingerprint fingerprint, String token, long nowMillis, long leaseMillis) {
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(token, "token");
-    List<Object> reply = CLAIM.run(commands, ScriptOutputType.MULTI, new String[] {redisKey(key)},
+    List<Object> reply = CLAIM.run(commands, new String[] {redisKey(key)},
         utf8(fingerprint.sha256()), utf8(token), utf8(Long.toString(nowMillis)), utf8(Long.toString(leaseMillis)));
     String state = text(reply.get(0));
     if ("A".equals(state)) {
@@ -165,7 +167,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   public boolean complete(String key, String token, IdempotentResponse response, long nowMillis, long ttlMillis) {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(response, "response");
-    Long stored = COMPLETE.run(commands, ScriptOutputType.INTEGER, new String[] {redisKey(key)},
+    Long stored = COMPLETE.run(commands, new String[] {redisKey(key)},
         utf8(token), ResponseBytes.encode(response), utf8(Long.toString(nowMillis)), utf8(Long.toString(ttlMillis)));
     return stored != null && stored == 1L;
   }
@@ -173,7 +175,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   @Override
   public void release(String key, String token) {
     Objects.requireNonNull(token, "token");
-    RELEASE.<Long>run(commands, ScriptOutputType.INTEGER, new String[] {redisKey(key)}, utf8(token));
+    RELEASE.run(commands, new String[] {redisKey(key)}, utf8(token));
   }
 
   /**
@@ -256,10 +258,9 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
      */
     public Builder keyPrefix(String keyPrefix) {
       settings.requireUnset("keyPrefix", this.keyPrefix);
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (keyPrefix.isEmpty() || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("keyPrefix must be non-empty and without braces ('{' or '}') but was '"
-            + keyPrefix + "'");
+      RedisKeys.checkPrefix(keyPrefix);
+      if (keyPrefix.isEmpty()) {
+        throw new IllegalArgumentException("keyPrefix must not be empty but was ''");
       }
       this.keyPrefix = keyPrefix;
       return this;
