@@ -282,7 +282,7 @@ public final class OrderSystem implements AutoCloseable {
    */
   private void infrastructureLayer() {
     lifecycle.register(Lifecycle.Component.of("admin", () -> {
-      admin = AdminServer.builder(health).port(options.adminPort()).version("example").start();
+      admin = AdminServer.builder(health).port(options.adminPort()).start();
       if (role != Role.SERVICE) {
         gatewayMeters.add(meters());
       }
