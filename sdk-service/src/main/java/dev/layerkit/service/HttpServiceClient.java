@@ -1,0 +1,548 @@
+package dev.layerkit.service;
+
+import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.resilience.ResiliencePolicy;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.NoAvailableEndpointException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.retry.RetryConfig;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ServiceClient} on {@code java.net.http}.
+ *
+ * <h2>Design</h2>
+ *
+ * <p>A call is a {@link Call}: its request, its absolute deadline, the attempts made and the HTTP
+ * exchanges in flight. The call runs as {@code policy.executeAsync(attempt)}, where an attempt
+ * picks an endpoint, sends one exchange (two with a hedge) and ends in one of three ways:
+ *
+ * <ul>
+ *   <li>an answer: the stage completes with {@code Outcome.ok(value)};</li>
+ *   <li>a failure that must not be retried (a 4xx, an invalid response, a non-retryable request,
+ *       no attempts, budget or time left): the stage <em>completes</em> with
+ *       {@code Outcome.failed(e)}, so the policy's retry never sees it, whatever its predicate;</li>
+ *   <li>a transient failure that may be retried: the stage fails with it, having taken one retry
+ *       from the {@link RetryBudget}, and the policy's retry backs off and calls again.</li>
+ * </ul>
+ *
+ * <p>The deadline is a timer on the scheduler that fails the call's result and cancels its
+ * exchanges; whatever completes later finds the result done and is ignored (but still reports
+ * to the balancer). Every exchange reports to the balancer exactly once: {@code onComplete} when
+ * it ran, {@code onCancel} when it was cancelled.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * <p>A call's fields are written by whichever thread completes an exchange or fires a timer;
+ * they are atomic or volatile, and the result future settles races (first completion wins).
+ */
+final class HttpServiceClient implements ServiceClient {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpServiceClient.class);
+  private static final long MIN_TIMEOUT_NANOS = 1_000_000L;
+
+  private final String name;
+  private final LoadBalancer lb;
+  private final boolean ownsLb;
+  private final HttpClient http;
+  private final ResiliencePolicy policy;
+  private final int maxAttempts;
+  private final Predicate<Throwable> retryOn;
+  private final RetryBudget budget;
+  private final Duration deadline;
+  private final long perTryNanos;
+  private final @Nullable LatencyTracker hedging;
+  private final TimeSource timeSource;
+  private final ScheduledExecutorService scheduler;
+  private final ClientMetrics metrics;
+  private final Set<Call<?>> active = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  HttpServiceClient(ServiceClientBuilder b) {
+    this.name = b.serviceName;
+    this.timeSource = b.timeSource;
+    this.scheduler = b.schedulerOrShared();
+    if (b.loadBalancer != null) {
+      this.lb = b.loadBalancer;
+      this.ownsLb = false;
+    } else {
+      this.lb = b.balancerFor(Objects.requireNonNull(b.endpointSource));
+      this.ownsLb = true;
+    }
+    this.http = b.httpClient != null ? b.httpClient : HttpClient.newBuilder().connectTimeout(b.connectTimeout).build();
+    this.policy = b.resiliencePolicy != null ? b.resiliencePolicy
+        : ResiliencePolicy.builder("service-client-" + name)
+            .maxAttempts(ServiceClientBuilder.DEFAULT_MAX_ATTEMPTS)
+            .initialBackoff(ServiceClientBuilder.DEFAULT_INITIAL_BACKOFF)
+            .scheduler(scheduler)
+            .build();
+    RetryConfig retryConfig = policy.retry().map(r -> r.getRetryConfig()).orElse(null);
+    this.maxAttempts = retryConfig != null ? retryConfig.getMaxAttempts() : 1;
+    this.retryOn = retryConfig != null ? retryConfig.getExceptionPredicate() : failure -> false;
+    this.budget = b.retryBudget != null ? b.retryBudget : RetryBudget.builder().timeSource(timeSource).build();
+    this.deadline = b.deadline;
+    this.perTryNanos = b.perTryTimeout.toNanos();
+    this.hedging = b.hedging ? new LatencyTracker(b.hedgePercentile, b.hedgeMinDelay.toNanos()) : null;
+    this.metrics = new ClientMetrics(name, b.meterRegistry);
+  }
+
+  @Override
+  public String serviceName() {
+    return name;
+  }
+
+  @Override
+  public LoadBalancer loadBalancer() {
+    return lb;
+  }
+
+  @Override
+  public RetryBudget retryBudget() {
+    return budget;
+  }
+
+  @Override
+  public <T> CompletableFuture<T> callAsync(ServiceRequest request, Codec<T> responseCodec) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(responseCodec, "responseCodec");
+    if (closed) {
+      throw new IllegalStateException("ServiceClient '" + name + "' is closed");
+    }
+    Duration callDeadline = request.deadline() != null ? request.deadline() : deadline;
+    Call<T> call = new Call<>(request, responseCodec, timeSource.nanoTime(), callDeadline);
+    budget.recordCall();
+    active.add(call);
+    ScheduledFuture<?> timer = scheduler.schedule(() -> expire(call), callDeadline.toNanos(), TimeUnit.NANOSECONDS);
+    call.result.whenComplete((value, error) -> {
+      timer.cancel(false);
+      active.remove(call);
+      cancelInFlight(call);
+      metrics.call(timeSource.nanoTime() - call.startNanos, error == null ? null : unwrap(error));
+    });
+    policy.executeAsync(() -> attempt(call)).whenComplete((outcome, error) -> {
+      if (error != null) {
+        call.result.completeExceptionally(terminal(call, unwrap(error)));
+      } else if (outcome.failure() != null) {
+        call.result.completeExceptionally(terminal(call, outcome.failure()));
+      } else {
+        call.result.complete(outcome.value());
+      }
+    });
+    return call.result;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Call<?> call : active) {
+      call.result.completeExceptionally(new ServiceCallException(name, null, call.request.method(),
+          call.request.path(), "the client was closed", null));
+    }
+    if (ownsLb) {
+      lb.close();
+    }
+    metrics.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceClient{" + name + ", deadline=" + deadline + ", budget=" + budget + '}';
+  }
+
+  // ---- one attempt ----
+
+  private <T> CompletionStage<Outcome<T>> attempt(Call<T> call) {
+    int n = call.attempts.incrementAndGet();
+    metrics.attempt(n == 1);
+    try {
+      if (call.result.isDone()) {
+        return CompletableFuture.completedFuture(Outcome.failed(deadlineExceeded(call)));
+      }
+      long remaining = call.deadlineAt - timeSource.nanoTime();
+      if (remaining <= 0) {
+        return CompletableFuture.completedFuture(Outcome.failed(deadlineExceeded(call)));
+      }
+      Endpoint endpoint;
+      try {
+        endpoint = lb.pick(call.request.context());
+      } catch (NoAvailableEndpointException e) {
+        return CompletableFuture.completedFuture(Outcome.failed(new ServiceUnavailableException(name,
+            call.request.method(), call.request.path(), e.getMessage(), e)));
+      }
+      CompletableFuture<T> answer = exchange(call, endpoint, remaining);
+      LatencyTracker tracker = hedging;
+      if (tracker != null && call.request.isRetryable()) {
+        answer = hedged(call, answer, endpoint, tracker);
+      }
+      return answer.handle((value, error) -> {
+        if (error == null) {
+          return CompletableFuture.completedFuture(Outcome.ok(value));
+        }
+        ServiceCallException failure = asServiceCallException(call, unwrap(error));
+        call.failed(failure);
+        if (mayRetry(call, failure, n)) {
+          LOG.debug("retrying {} after attempt {}: {}", call.request, n, failure.getMessage());
+          return CompletableFuture.<Outcome<T>>failedFuture(failure);
+        }
+        return CompletableFuture.completedFuture(Outcome.<T>failed(failure));
+      }).thenCompose(stage -> stage);
+    } catch (RuntimeException e) {
+      // A bad header, a closed balancer: not something another attempt fixes.
+      return CompletableFuture.completedFuture(Outcome.failed(asServiceCallException(call, e)));
+    }
+  }
+
+  private boolean mayRetry(Call<?> call, ServiceCallException failure, int attempt) {
+    if (!failure.isTransient() || !call.request.isRetryable() || attempt >= maxAttempts || call.result.isDone()
+        || call.deadlineAt - timeSource.nanoTime() <= 0 || !retryOn.test(failure)) {
+      return false;
+    }
+    if (!budget.tryAcquireRetry()) {
+      metrics.budgetDenied();
+      LOG.debug("not retrying {}: the retry budget of service '{}' is spent", call.request, name);
+      return false;
+    }
+    return true;
+  }
+
+  private <T> CompletableFuture<T> hedged(Call<T> call, CompletableFuture<T> primary, Endpoint first,
+      LatencyTracker tracker) {
+    long delay = tracker.delayNanos();
+    if (delay < 0) {
+      return primary;
+    }
+    CompletableFuture<T> winner = new CompletableFuture<>();
+    AtomicInteger pending = new AtomicInteger(1);
+    settle(primary, winner, pending);
+    ScheduledFuture<?> timer = scheduler.schedule(() -> sendHedge(call, first, winner, pending), delay,
+        TimeUnit.NANOSECONDS);
+    winner.whenComplete((value, error) -> {
+      timer.cancel(false);
+      if (error == null) {
+        cancelInFlight(call);
+      }
+    });
+    return winner;
+  }
+
+  private <T> void sendHedge(Call<T> call, Endpoint first, CompletableFuture<T> winner, AtomicInteger pending) {
+    long remaining = call.deadlineAt - timeSource.nanoTime();
+    if (winner.isDone() || call.result.isDone() || remaining <= 0) {
+      return;
+    }
+    if (!budget.tryAcquireRetry()) {
+      metrics.budgetDenied();
+      return;
+    }
+    Endpoint endpoint;
+    try {
+      endpoint = lb.pick(call.request.context());
+      if (endpoint.id().equals(first.id())) {
+        Endpoint other = lb.pick(call.request.context());
+        lb.onCancel(endpoint);
+        endpoint = other;
+      }
+    } catch (RuntimeException e) {
+      return;
+    }
+    pending.incrementAndGet();
+    metrics.hedge();
+    settle(exchange(call, endpoint, remaining), winner, pending);
+  }
+
+  private static <T> void settle(CompletableFuture<T> attempt, CompletableFuture<T> winner, AtomicInteger pending) {
+    attempt.whenComplete((value, error) -> {
+      if (error == null) {
+        winner.complete(value);
+      } else if (pending.decrementAndGet() == 0) {
+        winner.completeExceptionally(unwrap(error));
+      }
+    });
+  }
+
+  // ---- one HTTP exchange ----
+
+  private <T> CompletableFuture<T> exchange(Call<T> call, Endpoint endpoint, long remainingNanos) {
+    ServiceRequest r = call.request;
+    long timeoutNanos = Math.max(MIN_TIMEOUT_NANOS, Math.min(perTryNanos, remainingNanos));
+    byte[] body = r.bodyBytes();
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri(endpoint, r.path()))
+        .timeout(Duration.ofNanos(timeoutNanos))
+        .header(ServerDeadline.HEADER, ServerDeadline.headerValue(remainingNanos))
+        .header("Accept", r.accept())
+        .method(r.method(), body.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body));
+    String contentType = r.contentType();
+    if (contentType != null) {
+      builder.header("Content-Type", contentType);
+    }
+    r.headers().forEach(builder::header);
+    HeadersSeen handler = new HeadersSeen();
+    long start = timeSource.nanoTime();
+    CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(builder.build(), handler);
+    call.inFlight.add(sent);
+    if (call.result.isDone()) {
+      sent.cancel(true);
+    }
+    return sent.handle((response, error) -> {
+      call.inFlight.remove(sent);
+      long latency = Math.max(0, timeSource.nanoTime() - start);
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof CancellationException) {
+          lb.onCancel(endpoint);
+          throw new ServiceCallException(name, endpoint, r.method(), r.path(),
+              "attempt cancelled: another attempt answered first, or the call ended", cause);
+        }
+        lb.onComplete(endpoint, latency, false);
+        if (handler.headersArrived) {
+          throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
+              InvalidResponseException.Problem.TRUNCATED_BODY,
+              "the connection ended before the whole body arrived (" + cause + ")", cause);
+        }
+        throw transportFailure(r, endpoint, cause, timeoutNanos);
+      }
+      try {
+        T value = decode(call, endpoint, response);
+        lb.onComplete(endpoint, latency, true);
+        LatencyTracker tracker = hedging;
+        if (tracker != null) {
+          tracker.record(latency);
+        }
+        return value;
+      } catch (ClientErrorException e) {
+        lb.onComplete(endpoint, latency, true);
+        throw e;
+      } catch (RuntimeException e) {
+        lb.onComplete(endpoint, latency, false);
+        throw e;
+      }
+    });
+  }
+
+  private TransportException transportFailure(ServiceRequest r, Endpoint endpoint, Throwable cause, long timeoutNanos) {
+    boolean connect = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException
+        || cause.getCause() instanceof ConnectException;
+    boolean timeout = cause instanceof HttpTimeoutException;
+    String detail;
+    if (cause instanceof HttpConnectTimeoutException) {
+      detail = "connect timed out";
+    } else if (connect) {
+      detail = "connection failed (" + cause + ")";
+    } else if (timeout) {
+      detail = "no response within the per-try timeout of " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
+    } else {
+      detail = "no response (" + cause + ")";
+    }
+    return new TransportException(name, endpoint, r.method(), r.path(), connect, timeout, detail, cause);
+  }
+
+  private <T> T decode(Call<T> call, Endpoint endpoint, HttpResponse<byte[]> response) {
+    ServiceRequest r = call.request;
+    int status = response.statusCode();
+    byte[] body = response.body() != null ? response.body() : new byte[0];
+    if (status >= 500) {
+      throw new ServerErrorException(name, endpoint, r.method(), r.path(), status, body);
+    }
+    if (status >= 400) {
+      throw new ClientErrorException(name, endpoint, r.method(), r.path(), status, body);
+    }
+    if (status < 200 || status >= 300) {
+      throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
+          InvalidResponseException.Problem.UNEXPECTED_STATUS, "unexpected status " + status, null);
+    }
+    String contentType = response.headers().firstValue("Content-Type").orElse(null);
+    if ((body.length > 0 || contentType != null) && !mediaTypeMatches(contentType, r.accept())) {
+      throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
+          InvalidResponseException.Problem.WRONG_CONTENT_TYPE,
+          "answered " + status + " with Content-Type " + (contentType == null ? "(none)" : "'" + contentType + "'")
+              + ", expected '" + r.accept() + "'" + quote(body), null);
+    }
+    try {
+      return call.codec.decode(body);
+    } catch (RuntimeException e) {
+      throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
+          InvalidResponseException.Problem.UNDECODABLE_BODY,
+          "the " + body.length + "-byte body could not be decoded (" + e.getMessage() + ")" + quote(body), e);
+    }
+  }
+
+  static boolean mediaTypeMatches(@Nullable String contentType, String accept) {
+    if (accept.equals("*/*")) {
+      return true;
+    }
+    if (contentType == null) {
+      return false;
+    }
+    String actual = mediaType(contentType);
+    String expected = mediaType(accept);
+    if (actual.equals(expected)) {
+      return true;
+    }
+    // application/problem+json is JSON to a JSON codec.
+    int plus = actual.indexOf('+');
+    return expected.equals("application/json") && plus > 0 && actual.startsWith("application/")
+        && actual.substring(plus).equals("+json");
+  }
+
+  private static String mediaType(String value) {
+    int semicolon = value.indexOf(';');
+    return (semicolon >= 0 ? value.substring(0, semicolon) : value).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static String quote(byte[] body) {
+    if (body.length == 0) {
+      return "";
+    }
+    int n = Math.min(body.length, ServiceStatusException.MAX_QUOTED_BODY);
+    return "; body starts: " + new String(body, 0, n, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?")
+        + (body.length > n ? "..." : "");
+  }
+
+  private static URI uri(Endpoint endpoint, String path) {
+    String host = endpoint.host();
+    return URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ':' + endpoint.port() + path);
+  }
+
+  // ---- the end of a call ----
+
+  private void expire(Call<?> call) {
+    if (call.result.isDone()) {
+      return;
+    }
+    ServiceCallException last = call.lastFailure;
+    ServiceCallException failure = last != null && call.onlyConnectFailures ? noEndpoint(call, last)
+        : deadlineExceeded(call);
+    call.result.completeExceptionally(failure);
+  }
+
+  private ServiceCallException terminal(Call<?> call, Throwable error) {
+    ServiceCallException failure = asServiceCallException(call, error);
+    if (failure instanceof TransportException t && t.isConnectFailure() && call.onlyConnectFailures) {
+      return noEndpoint(call, failure);
+    }
+    return failure;
+  }
+
+  private ServiceCallException noEndpoint(Call<?> call, ServiceCallException last) {
+    return new ServiceUnavailableException(name, call.request.method(), call.request.path(),
+        "all " + call.attempts.get() + " attempt(s) failed to connect, the last to "
+            + (last.endpoint() != null ? last.endpoint().id() : "?") + " (" + lb.endpoints().size()
+            + " endpoint(s) known, " + lb.availableEndpoints().size() + " not ejected)", last);
+  }
+
+  private DeadlineExceededException deadlineExceeded(Call<?> call) {
+    return new DeadlineExceededException(name, call.request.method(), call.request.path(), call.deadline,
+        call.attempts.get(), call.lastFailure);
+  }
+
+  private ServiceCallException asServiceCallException(Call<?> call, Throwable error) {
+    if (error instanceof ServiceCallException failure) {
+      return failure;
+    }
+    String method = call.request.method();
+    String path = call.request.path();
+    if (error instanceof CallNotPermittedException) {
+      return new ServiceUnavailableException(name, method, path, "the circuit breaker is open", error);
+    }
+    return new ServiceCallException(name, null, method, path, "the call failed (" + error + ")", error);
+  }
+
+  private static void cancelInFlight(Call<?> call) {
+    for (CompletableFuture<?> exchange : call.inFlight) {
+      exchange.cancel(true);
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** One call: its request, deadline, attempts and the exchanges in flight. */
+  private static final class Call<T> {
+    final ServiceRequest request;
+    final Codec<T> codec;
+    final long startNanos;
+    final long deadlineAt;
+    final Duration deadline;
+    final CompletableFuture<T> result = new CompletableFuture<>();
+    final AtomicInteger attempts = new AtomicInteger();
+    final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    volatile boolean onlyConnectFailures = true;
+    volatile @Nullable ServiceCallException lastFailure;
+
+    Call(ServiceRequest request, Codec<T> codec, long startNanos, Duration deadline) {
+      this.request = request;
+      this.codec = codec;
+      this.startNanos = startNanos;
+      this.deadline = deadline;
+      this.deadlineAt = startNanos + deadline.toNanos();
+    }
+
+    void failed(ServiceCallException failure) {
+      if (failure.getMessage() != null && failure.getMessage().contains("attempt cancelled")) {
+        return;
+      }
+      lastFailure = failure;
+      if (!(failure instanceof TransportException t && t.isConnectFailure())) {
+        onlyConnectFailures = false;
+      }
+    }
+  }
+
+  /** An attempt's end: a value, or a failure the policy must not retry. */
+  private record Outcome<T>(@Nullable T value, @Nullable ServiceCallException failure) {
+    static <T> Outcome<T> ok(@Nullable T value) {
+      return new Outcome<>(value, null);
+    }
+
+    static <T> Outcome<T> failed(ServiceCallException failure) {
+      return new Outcome<>(null, failure);
+    }
+  }
+
+  /** Reads the body as bytes and remembers that the headers arrived, to tell a cut body apart. */
+  private static final class HeadersSeen implements HttpResponse.BodyHandler<byte[]> {
+    volatile boolean headersArrived;
+
+    @Override
+    public HttpResponse.BodySubscriber<byte[]> apply(HttpResponse.ResponseInfo info) {
+      headersArrived = true;
+      return HttpResponse.BodySubscribers.ofByteArray();
+    }
+  }
+}
