@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
+ * <p>{@code ServerInterceptors.intercept} runs the last interceptor first, so list metrics last
+ * to have them count the calls the others reject.
+ *
  * <p>Every interceptor is thread-safe and may be shared by any number of services or channels.
  */
 public final class GrpcInterceptors {

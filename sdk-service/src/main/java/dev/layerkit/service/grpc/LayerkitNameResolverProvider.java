@@ -39,7 +39,9 @@ import org.jspecify.annotations.Nullable;
  * under {@link LayerkitGrpc#ENDPOINT}; endpoint hosts should be IP literals, since they are
  * resolved on the source's thread.
  *
- * <p>The provider is not registered through {@code META-INF/services}: it needs its sources, so
+ * <p>grpc-java asks only the highest-priority provider of a scheme, so register one provider that
+ * holds every service (a second one must have a higher {@linkplain Builder#priority(int)
+ * priority} and then shadows the first). The provider is not registered through {@code META-INF/services}: it needs its sources, so
  * it is registered by {@link #register()} (or passed to a {@link NameResolverRegistry} of your
  * own). Thread-safe and immutable; closing a channel unsubscribes its resolver but never closes a
  * source.
