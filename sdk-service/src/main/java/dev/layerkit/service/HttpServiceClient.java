@@ -8,6 +8,7 @@ import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.retry.RetryConfig;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -54,9 +56,11 @@ import org.slf4j.LoggerFactory;
  *       from the {@link RetryBudget}, and the policy's retry backs off and calls again.</li>
  * </ul>
  *
- * <p>The deadline is a timer on the scheduler that fails the call's result and cancels its
- * exchanges; whatever completes later finds the result done and is ignored (but still reports
- * to the balancer). Every exchange reports to the balancer exactly once: {@code onComplete} when
+ * <p>Deadlines are checked every 5 ms by one sweep on the scheduler that runs only while calls are
+ * in flight; an expired call's result fails and its exchanges are cancelled; whatever completes
+ * later finds the result done and is ignored (but still reports to the balancer). Each attempt's
+ * HTTP request timeout is also capped at the time left, so an attempt never outlives the deadline
+ * by more than that tick. Every exchange reports to the balancer exactly once: {@code onComplete} when
  * it ran, {@code onCancel} when it was cancelled.
  *
  * <h2>Concurrency</h2>
@@ -68,6 +72,11 @@ final class HttpServiceClient implements ServiceClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpServiceClient.class);
   private static final long MIN_TIMEOUT_NANOS = 1_000_000L;
+
+  private static final String CANCELLED = "attempt cancelled: another attempt answered first, or the call ended";
+
+  /** How often deadlines are checked while calls are in flight; a call fails at most this late. */
+  static final long DEADLINE_TICK_NANOS = 5_000_000L;
 
   private final String name;
   private final LoadBalancer lb;
@@ -84,6 +93,8 @@ final class HttpServiceClient implements ServiceClient {
   private final ScheduledExecutorService scheduler;
   private final ClientMetrics metrics;
   private final Set<Call<?>> active = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private volatile @Nullable ScheduledFuture<?> sweeper;
   private volatile boolean closed;
 
   HttpServiceClient(ServiceClientBuilder b) {
@@ -140,9 +151,8 @@ final class HttpServiceClient implements ServiceClient {
     Call<T> call = new Call<>(request, responseCodec, timeSource.nanoTime(), callDeadline);
     budget.recordCall();
     active.add(call);
-    ScheduledFuture<?> timer = scheduler.schedule(() -> expire(call), callDeadline.toNanos(), TimeUnit.NANOSECONDS);
+    startSweeping();
     call.result.whenComplete((value, error) -> {
-      timer.cancel(false);
       active.remove(call);
       cancelInFlight(call);
       metrics.call(timeSource.nanoTime() - call.startNanos, error == null ? null : unwrap(error));
@@ -157,6 +167,93 @@ final class HttpServiceClient implements ServiceClient {
       }
     });
     return call.result;
+  }
+
+  /**
+   * Runs the call on the calling thread with the blocking {@code HttpClient.send}, unless hedging
+   * or the policy's time limiter need the asynchronous machinery. The JDK hands every
+   * {@code sendAsync} completion to another thread (on two or fewer cores, a new thread per call),
+   * which costs more than everything this client adds; the blocking path has no such hop. Each
+   * attempt's request timeout is capped at the time left, and the retry loop stops at the
+   * deadline, so the call ends at its deadline plus at most one backoff wait.
+   */
+  @Override
+  public <T> T call(ServiceRequest request, Codec<T> responseCodec) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(responseCodec, "responseCodec");
+    if (hedging != null || policy.timeLimiter().isPresent()) {
+      return ServiceClient.super.call(request, responseCodec);
+    }
+    if (closed) {
+      throw new IllegalStateException("ServiceClient '" + name + "' is closed");
+    }
+    Duration callDeadline = request.deadline() != null ? request.deadline() : deadline;
+    Call<T> call = new Call<>(request, responseCodec, timeSource.nanoTime(), callDeadline);
+    budget.recordCall();
+    ServiceCallException failure = null;
+    try {
+      Outcome<T> outcome = policy.execute(() -> attemptBlocking(call));
+      if (outcome.failure() != null) {
+        failure = terminal(call, outcome.failure());
+        throw failure;
+      }
+      return outcome.value();
+    } catch (ServiceCallException e) {
+      failure = e == failure ? e : terminal(call, e);
+      throw failure;
+    } catch (RuntimeException e) {
+      failure = terminal(call, e);
+      throw failure;
+    } finally {
+      metrics.call(timeSource.nanoTime() - call.startNanos, failure);
+    }
+  }
+
+  // One attempt on the calling thread: returns an outcome, or throws a failure to retry.
+  private <T> Outcome<T> attemptBlocking(Call<T> call) {
+    int n = call.attempts.incrementAndGet();
+    metrics.attempt(n == 1);
+    long remaining = call.deadlineAt - timeSource.nanoTime();
+    if (remaining <= 0) {
+      ServiceCallException last = call.lastFailure;
+      return Outcome.failed(last != null && call.onlyConnectFailures ? noEndpoint(call, last) : deadlineExceeded(call));
+    }
+    Endpoint endpoint;
+    try {
+      endpoint = lb.pick(call.request.context());
+    } catch (NoAvailableEndpointException e) {
+      return Outcome.failed(new ServiceUnavailableException(name, call.request.method(), call.request.path(),
+          e.getMessage(), e));
+    }
+    long timeoutNanos = Math.max(MIN_TIMEOUT_NANOS, Math.min(perTryNanos, remaining));
+    HeadersSeen handler = new HeadersSeen();
+    long start = timeSource.nanoTime();
+    HttpResponse<byte[]> response = null;
+    Throwable cause = null;
+    try {
+      response = http.send(httpRequest(call.request, endpoint, remaining, timeoutNanos), handler);
+    } catch (IOException e) {
+      cause = e;
+    } catch (InterruptedException e) {
+      lb.onCancel(endpoint);
+      Thread.currentThread().interrupt();
+      return Outcome.failed(new ServiceCallException(name, endpoint, call.request.method(), call.request.path(),
+          "interrupted while waiting for the answer", e));
+    } catch (RuntimeException e) {
+      lb.onCancel(endpoint);
+      return Outcome.failed(asServiceCallException(call, e));
+    }
+    try {
+      return Outcome.ok(finish(call, endpoint, handler, response, cause,
+          Math.max(0, timeSource.nanoTime() - start), timeoutNanos));
+    } catch (ServiceCallException failure) {
+      call.failed(failure);
+      if (mayRetry(call, failure, n)) {
+        LOG.debug("retrying {} after attempt {}: {}", call.request, n, failure.getMessage());
+        throw failure;
+      }
+      return Outcome.failed(failure);
+    }
   }
 
   @Override
@@ -178,6 +275,37 @@ final class HttpServiceClient implements ServiceClient {
   @Override
   public String toString() {
     return "ServiceClient{" + name + ", deadline=" + deadline + ", budget=" + budget + '}';
+  }
+
+  // ---- deadlines ----
+
+  // One periodic sweep per client, running only while calls are in flight, instead of a timer per
+  // call: scheduling a task that becomes the queue's head wakes the scheduler thread, a context
+  // switch per call that costs more than everything else the client adds.
+  private void startSweeping() {
+    if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
+      sweeper = scheduler.scheduleWithFixedDelay(this::sweep, DEADLINE_TICK_NANOS, DEADLINE_TICK_NANOS,
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void sweep() {
+    long now = timeSource.nanoTime();
+    for (Call<?> call : active) {
+      if (now - call.deadlineAt >= 0) {
+        expire(call);
+      }
+    }
+    if (active.isEmpty()) {
+      ScheduledFuture<?> running = sweeper;
+      if (running != null) {
+        running.cancel(false);
+      }
+      sweeping.set(false);
+      if (!active.isEmpty()) {
+        startSweeping();
+      }
+    }
   }
 
   // ---- one attempt ----
@@ -294,8 +422,23 @@ final class HttpServiceClient implements ServiceClient {
   // ---- one HTTP exchange ----
 
   private <T> CompletableFuture<T> exchange(Call<T> call, Endpoint endpoint, long remainingNanos) {
-    ServiceRequest r = call.request;
     long timeoutNanos = Math.max(MIN_TIMEOUT_NANOS, Math.min(perTryNanos, remainingNanos));
+    HeadersSeen handler = new HeadersSeen();
+    HttpRequest request = httpRequest(call.request, endpoint, remainingNanos, timeoutNanos);
+    long start = timeSource.nanoTime();
+    CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request, handler);
+    call.inFlight.add(sent);
+    if (call.result.isDone()) {
+      sent.cancel(true);
+    }
+    return sent.handle((response, error) -> {
+      call.inFlight.remove(sent);
+      return finish(call, endpoint, handler, response, error == null ? null : unwrap(error),
+          Math.max(0, timeSource.nanoTime() - start), timeoutNanos);
+    });
+  }
+
+  private HttpRequest httpRequest(ServiceRequest r, Endpoint endpoint, long remainingNanos, long timeoutNanos) {
     byte[] body = r.bodyBytes();
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri(endpoint, r.path()))
         .timeout(Duration.ofNanos(timeoutNanos))
@@ -307,47 +450,42 @@ final class HttpServiceClient implements ServiceClient {
       builder.header("Content-Type", contentType);
     }
     r.headers().forEach(builder::header);
-    HeadersSeen handler = new HeadersSeen();
-    long start = timeSource.nanoTime();
-    CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(builder.build(), handler);
-    call.inFlight.add(sent);
-    if (call.result.isDone()) {
-      sent.cancel(true);
+    return builder.build();
+  }
+
+  // Turns one exchange's end into a value or a typed failure, reporting to the balancer once.
+  private <T> T finish(Call<T> call, Endpoint endpoint, HeadersSeen handler, @Nullable HttpResponse<byte[]> response,
+      @Nullable Throwable cause, long latency, long timeoutNanos) {
+    ServiceRequest r = call.request;
+    if (cause != null || response == null) {
+      if (cause instanceof CancellationException) {
+        lb.onCancel(endpoint);
+        throw new ServiceCallException(name, endpoint, r.method(), r.path(), CANCELLED, cause);
+      }
+      lb.onComplete(endpoint, latency, false);
+      Throwable failure = cause != null ? cause : new IllegalStateException("no response");
+      if (handler.headersArrived) {
+        throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
+            InvalidResponseException.Problem.TRUNCATED_BODY,
+            "the connection ended before the whole body arrived (" + failure + ")", failure);
+      }
+      throw transportFailure(r, endpoint, failure, timeoutNanos);
     }
-    return sent.handle((response, error) -> {
-      call.inFlight.remove(sent);
-      long latency = Math.max(0, timeSource.nanoTime() - start);
-      if (error != null) {
-        Throwable cause = unwrap(error);
-        if (cause instanceof CancellationException) {
-          lb.onCancel(endpoint);
-          throw new ServiceCallException(name, endpoint, r.method(), r.path(),
-              "attempt cancelled: another attempt answered first, or the call ended", cause);
-        }
-        lb.onComplete(endpoint, latency, false);
-        if (handler.headersArrived) {
-          throw new InvalidResponseException(name, endpoint, r.method(), r.path(),
-              InvalidResponseException.Problem.TRUNCATED_BODY,
-              "the connection ended before the whole body arrived (" + cause + ")", cause);
-        }
-        throw transportFailure(r, endpoint, cause, timeoutNanos);
+    try {
+      T value = decode(call, endpoint, response);
+      lb.onComplete(endpoint, latency, true);
+      LatencyTracker tracker = hedging;
+      if (tracker != null) {
+        tracker.record(latency);
       }
-      try {
-        T value = decode(call, endpoint, response);
-        lb.onComplete(endpoint, latency, true);
-        LatencyTracker tracker = hedging;
-        if (tracker != null) {
-          tracker.record(latency);
-        }
-        return value;
-      } catch (ClientErrorException e) {
-        lb.onComplete(endpoint, latency, true);
-        throw e;
-      } catch (RuntimeException e) {
-        lb.onComplete(endpoint, latency, false);
-        throw e;
-      }
-    });
+      return value;
+    } catch (ClientErrorException e) {
+      lb.onComplete(endpoint, latency, true);
+      throw e;
+    } catch (RuntimeException e) {
+      lb.onComplete(endpoint, latency, false);
+      throw e;
+    }
   }
 
   private TransportException transportFailure(ServiceRequest r, Endpoint endpoint, Throwable cause, long timeoutNanos) {
@@ -514,7 +652,7 @@ final class HttpServiceClient implements ServiceClient {
     }
 
     void failed(ServiceCallException failure) {
-      if (failure.getMessage() != null && failure.getMessage().contains("attempt cancelled")) {
+      if (failure.getMessage() != null && failure.getMessage().endsWith(CANCELLED)) {
         return;
       }
       lastFailure = failure;

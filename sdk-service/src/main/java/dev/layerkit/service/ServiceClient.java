@@ -45,7 +45,7 @@ import java.util.concurrent.CompletionException;
  *       {@linkplain ServiceRequest#isRetryable() retryable} request is retried, through the
  *       client's {@code ResiliencePolicy} (backoff with full jitter), while attempts, the retry
  *       budget and the deadline allow. Anything else ends the call at once.</li>
- *   <li>At the deadline every attempt in flight is cancelled and the call fails with
+ *   <li>At the deadline (checked every 5 ms) every attempt in flight is cancelled and the call fails with
  *       {@link DeadlineExceededException}, or with {@link ServiceUnavailableException} if every
  *       attempt so far failed to connect.</li>
  * </ol>

@@ -212,6 +212,24 @@ class ServiceClientIT {
   }
 
   @Test
+  void asynchronousCallsFailWithTheSameTypedErrors() throws Exception {
+    Upstream conflict = upstream(Upstream.answer(409, "application/json", "{\"title\":\"conflict\"}"));
+    Upstream garbage = upstream(Upstream.answer(200, "application/json", "not json"));
+    Upstream html = upstream(Upstream.answer(200, "text/html", "<p>"));
+    Upstream gone = Upstream.start(Upstream.answer(200, "application/json", "{}"));
+    gone.close();
+    Map<Upstream, Class<? extends ServiceCallException>> expected = Map.of(
+        conflict, ClientErrorException.class, garbage, InvalidResponseException.class,
+        html, InvalidResponseException.class, gone, ServiceUnavailableException.class);
+    for (Map.Entry<Upstream, Class<? extends ServiceCallException>> e : expected.entrySet()) {
+      ServiceClient client = client(ServiceClient.builder("orders").endpointSource(sourceOf(e.getKey())));
+      assertThatThrownBy(() -> client.getAsync("/orders/1", PAYLOAD).join())
+          .hasCauseInstanceOf(e.getValue());
+    }
+    assertThat(conflict.requests() + garbage.requests() + html.requests()).as("none retried").isEqualTo(3);
+  }
+
+  @Test
   void emptyEndpointSetFailsAtOnceWithNoAvailableEndpoint() {
     ServiceClient client = client(ServiceClient.builder("orders")
         .endpointSource(EndpointSource.mutable(List.of())));
