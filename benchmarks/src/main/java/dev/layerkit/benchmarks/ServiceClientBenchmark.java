@@ -33,11 +33,17 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One JSON GET through {@link ServiceClient} against the bare {@code java.net.http.HttpClient} call
- * it is built on, to the same upstream (a JDK {@code HttpServer} on a loopback port answering a
+ * it is built on, blocking ({@code send}) and asynchronous ({@code sendAsync}) pairs, to the same upstream (a JDK {@code HttpServer} on a loopback port answering a
  * 40-byte JSON object) in the same run: the difference is what the balancer pick and feedback,
  * the retry policy, the budget, the deadline timer, the deadline header and the typed-error
  * checks cost per call. The upstream runs with {@code -Dsun.net.httpserver.nodelay=true}. Both use the same {@code HttpClient} (HTTP/1.1, as the upstream speaks)
  * and decode with the same sdk-core JSON codec.
+ *
+ * <p>On a machine with two or fewer cores the asynchronous pair is slow for a reason of the JDK's:
+ * {@code sendAsync} completes its future through {@code CompletableFuture}'s default executor,
+ * which there is a new thread per task; add
+ * {@code -jvmArgsAppend "-Dsun.net.httpserver.nodelay=true -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"}
+ * to see the pair without it.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ServiceClientBenchmark -prof gc}
  * (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}).
@@ -138,5 +144,16 @@ public class ServiceClientBenchmark {
   @Benchmark
   public Stock serviceClient() {
     return client.get("/stock/A-100", codec);
+  }
+
+  /**
+   * The same call through {@link ServiceClient#getAsync}, joined: beside
+   * {@link #rawHttpClientAsync()}.
+   *
+   * @return the decoded answer
+   */
+  @Benchmark
+  public Stock serviceClientAsync() {
+    return client.getAsync("/stock/A-100", codec).join();
   }
 }
