@@ -103,7 +103,10 @@ public interface ServiceClient extends AutoCloseable {
 
   /**
    * Sends {@code request}, waits for the answer and decodes it; the blocking form of
-   * {@link #callAsync(ServiceRequest, Codec)}.
+   * {@link #callAsync(ServiceRequest, Codec)}, with the same retries, budget, deadline and errors.
+   * Without hedging it runs on the calling thread with the blocking {@code HttpClient.send}, which
+   * saves the thread hand-off the JDK makes for every asynchronous exchange; the deadline then
+   * holds to within one backoff wait.
    *
    * @param request the request
    * @param responseCodec decodes the body of a 2xx answer
@@ -172,9 +175,9 @@ public interface ServiceClient extends AutoCloseable {
   RetryBudget retryBudget();
 
   /**
-   * Closes the client: calls in flight are cancelled (they fail with
-   * {@link ServiceCallException}), the balancer is closed if the client built it, and meters are
-   * removed. The HTTP client, if it was given, and the endpoint source are left to their owner.
+   * Closes the client: asynchronous calls in flight are cancelled (they fail with
+   * {@link ServiceCallException}; a blocking call ends with its current attempt), the balancer is
+   * closed if the client built it, and meters are removed. The HTTP client, if it was given, and the endpoint source are left to their owner.
    * Idempotent.
    */
   @Override
