@@ -155,15 +155,14 @@ final class HttpServiceClient implements ServiceClient {
     call.result.whenComplete((value, error) -> {
       active.remove(call);
       cancelInFlight(call);
-      metrics.call(timeSource.nanoTime() - call.startNanos, error == null ? null : unwrap(error));
     });
     policy.executeAsync(() -> attempt(call)).whenComplete((outcome, error) -> {
       if (error != null) {
-        call.result.completeExceptionally(terminal(call, unwrap(error)));
+        settle(call, null, terminal(call, unwrap(error)));
       } else if (outcome.failure() != null) {
-        call.result.completeExceptionally(terminal(call, outcome.failure()));
+        settle(call, null, terminal(call, outcome.failure()));
       } else {
-        call.result.complete(outcome.value());
+        settle(call, outcome.value(), null);
       }
     });
     return call.result;
@@ -263,7 +262,7 @@ final class HttpServiceClient implements ServiceClient {
     }
     closed = true;
     for (Call<?> call : active) {
-      call.result.completeExceptionally(new ServiceCallException(name, null, call.request.method(),
+      settle(call, null, new ServiceCallException(name, null, call.request.method(),
           call.request.path(), "the client was closed", null));
     }
     if (ownsLb) {
@@ -372,7 +371,7 @@ final class HttpServiceClient implements ServiceClient {
     }
     CompletableFuture<T> winner = new CompletableFuture<>();
     AtomicInteger pending = new AtomicInteger(1);
-    settle(primary, winner, pending);
+    race(primary, winner, pending);
     ScheduledFuture<?> timer = scheduler.schedule(() -> sendHedge(call, first, winner, pending), delay,
         TimeUnit.NANOSECONDS);
     winner.whenComplete((value, error) -> {
@@ -406,10 +405,10 @@ final class HttpServiceClient implements ServiceClient {
     }
     pending.incrementAndGet();
     metrics.hedge();
-    settle(exchange(call, endpoint, remaining), winner, pending);
+    race(exchange(call, endpoint, remaining), winner, pending);
   }
 
-  private static <T> void settle(CompletableFuture<T> attempt, CompletableFuture<T> winner, AtomicInteger pending) {
+  private static <T> void race(CompletableFuture<T> attempt, CompletableFuture<T> winner, AtomicInteger pending) {
     attempt.whenComplete((value, error) -> {
       if (error == null) {
         winner.complete(value);
@@ -581,8 +580,23 @@ final class HttpServiceClient implements ServiceClient {
     ServiceCallException last = call.lastFailure;
     ServiceCallException failure = last != null && call.onlyConnectFailures ? noEndpoint(call, last)
         : deadlineExceeded(call);
-    call.result.completeExceptionally(failure);
+    settle(call, null, failure);
   }
+
+  // Records the call's meter, then completes its result, once: a caller that joins the result
+  // sees the meter already updated.
+  private <T> void settle(Call<T> call, @Nullable T value, @Nullable ServiceCallException failure) {
+    if (!call.settled.compareAndSet(false, true)) {
+      return;
+    }
+    metrics.call(timeSource.nanoTime() - call.startNanos, failure);
+    if (failure != null) {
+      call.result.completeExceptionally(failure);
+    } else {
+      call.result.complete(value);
+    }
+  }
+
 
   private ServiceCallException terminal(Call<?> call, Throwable error) {
     ServiceCallException failure = asServiceCallException(call, error);
@@ -638,6 +652,7 @@ final class HttpServiceClient implements ServiceClient {
     final long deadlineAt;
     final Duration deadline;
     final CompletableFuture<T> result = new CompletableFuture<>();
+    final AtomicBoolean settled = new AtomicBoolean();
     final AtomicInteger attempts = new AtomicInteger();
     final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     volatile boolean onlyConnectFailures = true;
