@@ -343,6 +343,40 @@ class ServiceClientIT {
   }
 
   @Test
+  void deadlineRunsOnTheInjectedClockAndFailsTheCallWhenItPasses() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    resources.add(release::countDown);
+    CountDownLatch arrived = new CountDownLatch(1);
+    Map<String, String> header = new ConcurrentHashMap<>();
+    Upstream stuck = upstream(exchange -> {
+      header.put("h", String.valueOf(exchange.getRequestHeaders().getFirst(ServerDeadline.HEADER)));
+      arrived.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Upstream.respond(exchange, 200, "application/json", "{\"n\":1}");
+    });
+    ManualTimeSource time = new ManualTimeSource();
+    ServiceClient client = client(ServiceClient.builder("orders")
+        .endpointSource(sourceOf(stuck))
+        .deadline(Duration.ofSeconds(30))
+        .perTryTimeout(Duration.ofSeconds(30))
+        .timeSource(time));
+
+    var call = client.getAsync("/orders/1", PAYLOAD);
+    assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(header.get("h")).isEqualTo("30000ms");
+    assertThat(call).isNotDone();
+
+    time.advance(Duration.ofSeconds(31));
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(DeadlineExceededException.class)
+        .hasMessageContaining("deadline of 30000 ms exceeded after 1 attempt(s)");
+  }
+
+  @Test
   void slowAttemptIsHedgedToAnotherEndpoint() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     resources.add(release::countDown);
