@@ -1,0 +1,20 @@
+package dev.layerkit.service.grpc;
+
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.InMemoryRateLimiter;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+
+/**
+ * The one place these tests build a limiter (on main it is
+ * {@code RateLimiters.inMemory(policy).timeSource(time).build()}).
+ */
+final class TestLimiters {
+
+  private TestLimiters() {}
+
+  static RateLimiter perSecond(long permits, TimeSource time) {
+    return InMemoryRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(permits))).timeSource(time).build();
+  }
+}
