@@ -8,8 +8,8 @@ import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;
+import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.OutlierDetection;
-import dev.layerkit.service.internal.Strategies;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -309,7 +309,7 @@ public final class ServiceClientBuilder {
   }
 
   LoadBalancer balancerFor(EndpointSource source) {
-    var builder = Strategies.peakEwma()
+    var builder = LoadBalancers.peakEwma()
         .serviceName(serviceName)
         .endpointSource(source)
         .outlierDetection(OutlierDetection.ofDefaults())

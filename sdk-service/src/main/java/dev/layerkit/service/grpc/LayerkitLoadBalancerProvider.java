@@ -4,7 +4,6 @@ import dev.layerkit.core.time.Durations;
 import dev.layerkit.gateway.lb.LoadBalancerBuilder;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.OutlierDetection;
-import dev.layerkit.service.internal.Strategies;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
@@ -64,7 +63,7 @@ public final class LayerkitLoadBalancerProvider extends LoadBalancerProvider {
    * @return the provider
    */
   public static LayerkitLoadBalancerProvider peakEwma() {
-    return new LayerkitLoadBalancerProvider(LayerkitGrpc.PEAK_EWMA, Strategies::peakEwma);
+    return new LayerkitLoadBalancerProvider(LayerkitGrpc.PEAK_EWMA, LoadBalancers::peakEwma);
   }
 
   /**
