@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +41,8 @@ class ProductionOrderSystemIT {
       }
       assertThat(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-2").id())
           .isEqualTo(ids.get(2));
+      assertThatThrownBy(() -> client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 2)), "p-2"))
+          .isInstanceOfSatisfying(OrderClient.OrderApiException.class, e -> assertThat(e.status()).isEqualTo(422));
 
       long hits = system.cache().stats().hits();
       assertThat(client.order(ids.get(0))).isPresent();
@@ -70,6 +73,34 @@ class ProductionOrderSystemIT {
         assertThat(result.getInt(1)).isEqualTo(4);
         assertThat(result.getInt(2)).isEqualTo(4);
       }
+      // Each key's response was stored in the order's transaction, beside it in PostgreSQL.
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement();
+          ResultSet result = statement.executeQuery("select count(*) from " + namespace
+              + "_idempotency_keys where state = 'C' and response is not null")) {
+        result.next();
+        assertThat(result.getInt(1)).isEqualTo(4);
+      }
+
+      // The relay publishes the first order's event again, with its event id, as it does when it
+      // dies between publishing and marking the row sent; then a fifth order comes after it on
+      // the same partition (one customer). The dashboard counts five orders, not six.
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
+        assertThat(statement.executeUpdate("update " + namespace + "_outbox set sent_at = null where seq = "
+            + "(select min(seq) from " + namespace + "_outbox)")).isEqualTo(1);
+      }
+      ids.add(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-4").id());
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          try (ResultSet result = statement.executeQuery("select count(*) from " + namespace
+              + "_outbox where sent_at is null")) {
+            result.next();
+            return result.getInt(1) == 0;
+          }
+        });
+      }
+      JsonNode afterRepublish = await().atMost(Duration.ofSeconds(60))
+          .until(client::dashboard, body -> body.get("ordersPlaced").asLong() >= 5);
+      assertThat(afterRepublish.get("ordersPlaced").asLong()).isEqualTo(5);
 
       boolean limited = false;
       for (int i = 0; i < 400 && !limited; i++) {
