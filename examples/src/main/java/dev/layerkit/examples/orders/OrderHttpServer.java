@@ -189,9 +189,11 @@ final class OrderHttpServer implements AutoCloseable {
         exchange.getResponseHeaders().set("Location", "/orders/" + order.id());
         send(exchange, 201, order, null);
       } else {
-        // The fingerprint is taken over the bytes as sent: a retry resends them unchanged.
+        // Fingerprinted as parsed and encoded again, not as sent: a client retrying after a restart
+        // may encode the same order with its fields in another order or other spacing (a Map.of
+        // body does), and that is the same request.
         IdempotencyOutcome outcome = service.placeOnce(request, key,
-            RequestFingerprint.of("POST", path, body), this::created);
+            RequestFingerprint.of("POST", path, json.writeValueAsBytes(request)), this::created);
         send(exchange, outcome.response());
       }
     } else if ((matcher = ORDER.matcher(path)).matches()) {

@@ -141,6 +141,20 @@ class OrderIdempotencyTest {
   }
 
   @Test
+  void aRetryEncodingTheSameOrderDifferentlyIsStillARetry() throws Exception {
+    HttpResponse<String> first = post(BODY, "Idempotency-Key", "encoded-1");
+    String reordered = "{ \"items\": [ {\"quantity\": 2, \"sku\": \"sku-mouse\"} ],\n  \"customerId\": \"c-3\" }";
+
+    HttpResponse<String> retry = post(reordered, "Idempotency-Key", "encoded-1");
+
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+    assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    assertThat(retry.body()).isEqualTo(first.body());
+    assertThat(ordersOf("c-3")).isEqualTo(1);
+  }
+
+  @Test
   void theSameKeyWithAnotherBodyIs422AndPlacesNothing() throws Exception {
     assertThat(post(BODY, "Idempotency-Key", "reused-1").statusCode()).isEqualTo(201);
 
