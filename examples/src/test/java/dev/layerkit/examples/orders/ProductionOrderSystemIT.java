@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerkit.core.testing.PostgresSchema;
+import dev.layerkit.core.testing.TestMongo;
 import dev.layerkit.core.testing.TestServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -114,6 +117,35 @@ class ProductionOrderSystemIT {
         }
       }
       assertThat(limited).as("the Redis rate limiter answered 429").isTrue();
+    }
+  }
+
+  @Test
+  void onMongoTheKeysAreInRedisAndARetryGetsTheStoredOrder() throws Exception {
+    TestMongo mongo = TestServers.mongo();
+    String namespace = "im" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    OrderSystemOptions options = new OrderSystemOptions("production", 0, 0, 2,
+        OrderSystemOptions.DEMO_API_KEY, 20, TestServers.redis().uri(),
+        TestServers.kafka().bootstrapServers(), null, mongo.connectionString(), false);
+
+    RedisClient redis = RedisClient.create(TestServers.redis().uri());
+    try (OrderSystem system = OrderSystem.start(options, namespace)) {
+      assertThat(system.backendsKind()).as(mongo.description()).contains("MongoDB");
+      OrderClient client = new OrderClient(system.gatewayUri(), system.apiKey());
+      List<OrderClient.Line> lines = List.of(new OrderClient.Line("sku-dock", 1));
+
+      String placed = client.placeOrder("c-12", lines, "m-1").id();
+      String retried = client.placeOrder("c-12", lines, "m-1").id();
+
+      assertThat(retried).isEqualTo(placed);
+      assertThatThrownBy(() -> client.placeOrder("c-12", List.of(new OrderClient.Line("sku-dock", 2)), "m-1"))
+          .isInstanceOfSatisfying(OrderClient.OrderApiException.class, e -> assertThat(e.status()).isEqualTo(422));
+      assertThat(client.customerOrders("c-12", 10, null)).hasSize(1);
+      try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+        assertThat(connection.sync().hget(namespace + ":idempotency:orders:{m-1}", "state")).isEqualTo("C");
+      }
+    } finally {
+      redis.shutdown();
     }
   }
 
