@@ -120,8 +120,9 @@ class ProductionOrderSystemIT {
     }
   }
 
+  /** On MongoDB through Testcontainers where Docker answers, else on the in-process mongo-java-server. */
   @Test
-  void onMongoTheKeysAreInRedisAndARetryGetsTheStoredOrder() throws Exception {
+  void onMongoDbOrMongoJavaServerTheKeysAreInRedisAndARetryGetsTheStoredOrder() throws Exception {
     TestMongo mongo = TestServers.mongo();
     String namespace = "im" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
     OrderSystemOptions options = new OrderSystemOptions("production", 0, 0, 2,
