@@ -149,7 +149,8 @@
       default:
         return {
           title: 'The server answered ' + failure.status + (body.error ? ' ' + body.error : ''),
-          lines: [body.message || 'no details'],
+          // The idempotency answers (409, 422) are RFC 9457 problems, with a "title".
+          lines: [body.message || body.title || 'no details'],
         };
     }
   }
@@ -278,7 +279,8 @@
       });
       const order = placed.body;
       result.textContent = 'Order ' + order.id + ' placed: ' + cents(order.totalCents)
-        + (placed.status === 200 ? ' (an earlier request with this key had placed it).' : '.');
+        + (placed.headers.get('Idempotent-Replayed') === 'true'
+          ? ' (an earlier request with this key had placed it).' : '.');
       for (const input of document.querySelectorAll('input.quantity')) {
         input.value = '0';
       }

@@ -4,8 +4,11 @@ import dev.layerkit.cache.CacheBuilder;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.IdempotencyStore;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.sharding.ShardedRepository;
@@ -36,13 +39,29 @@ interface Backends extends AutoCloseable {
   /** Publishes order events. */
   EventPublisher<OrderEvent> publisher();
 
-  /** Writes orders with their events: publish-after-write, or a transactional outbox. */
-  OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher);
+  /**
+   * The store of the order service's {@code Idempotency-Key}s, shared by every instance that
+   * shares the orders; {@code idempotency} for {@link #orderWriter} is built on it.
+   */
+  IdempotencyKeyStore idempotencyKeys();
+
+  /**
+   * Writes orders with their events (publish-after-write, or a transactional outbox), and keyed
+   * orders under {@code idempotency}, an {@link Idempotency} on {@link #idempotencyKeys()}.
+   */
+  OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher,
+      Idempotency idempotency);
 
   /** Subscribes to order events, reporting consumer lag to {@code meters} where it is tracked. */
   EventSubscriber<OrderEvent> subscriber(MeterRegistry meters);
 
-  /** Health checks of the cache and event backends. */
+  /**
+   * Where a consumer group remembers the ids of the events it has handled, so that a redelivered
+   * or republished event has its effect once: in memory, or in Redis under the group's name.
+   */
+  IdempotencyStore handledEvents(String group);
+
+  /** Health checks of the cache, event and idempotency backends. */
   List<HealthCheck> healthChecks();
 
   /** Makes the cache's remote tier unreachable (the chaos switch); a no-op in memory. */

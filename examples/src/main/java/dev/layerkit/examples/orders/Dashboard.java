@@ -4,6 +4,9 @@ import dev.layerkit.cache.CacheAside;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.EventHandler;
+import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.IdempotencyStore;
+import dev.layerkit.events.Subscription;
 import dev.layerkit.events.stream.WindowedAggregate;
 import dev.layerkit.events.stream.WindowedAggregation;
 import dev.layerkit.events.stream.InMemoryWindowedAggregator;
@@ -22,15 +25,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The data-processing layer's product: order events aggregated into one-minute windows (orders
  * and revenue per minute), with the other layers' vital signs beside them for the live page.
- * Fed by an event subscription; read by {@code GET /dashboard}. Thread-safe.
+ * Fed by an event subscription ({@link #subscribe}); read by {@code GET /dashboard}. Thread-safe.
+ *
+ * <p>Delivery is at least once: the outbox relay publishes an event again, with the same id, when
+ * it dies between publishing and marking the row sent, and Kafka redelivers after a rebalance. The
+ * subscription therefore counts each event id once, checked in an {@link IdempotencyStore} (in
+ * memory, or Redis per consumer group) that remembers ids for {@link #HANDLED_FOR}.
  */
 final class Dashboard implements EventHandler<OrderEvent> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Dashboard.class);
+
   static final Duration WINDOW = Duration.ofMinutes(1);
+  /**
+   * How long an event id is remembered: well past an outbox relay's republish after a restart or
+   * a consumer's redelivery after a rebalance, and short enough that memory holds ten minutes of
+   * ids (about 150 bytes each in memory).
+   */
+  static final Duration HANDLED_FOR = Duration.ofMinutes(10);
   private static final int KEPT_WINDOWS = 30;
 
   private final InMemoryWindowedAggregator<OrderEvent> perMinute;
@@ -40,6 +58,8 @@ final class Dashboard implements EventHandler<OrderEvent> {
   private final HealthRegistry health;
   private final Supplier<CacheAside<String, Order>> cache;
   private final MeterRegistry gatewayMeters;
+  /** Whether the last check of the handled-events store failed; only to log transitions once. */
+  private volatile boolean handledStoreDown;
 
   Dashboard(HealthRegistry health, Supplier<CacheAside<String, Order>> cache,
       MeterRegistry gatewayMeters) {
@@ -51,6 +71,53 @@ final class Dashboard implements EventHandler<OrderEvent> {
             .value(event -> event.totalCents() / 100.0)
             .build();
     this.perMinute = WindowedAggregator.inMemory(aggregation).sink(this::windowClosed).build();
+  }
+
+  /**
+   * Subscribes this dashboard to the order events, counting each event id once.
+   *
+   * <p>Not {@link IdempotencyStore#idempotent}: that fails the event when the store cannot be
+   * reached, so while Redis is away the consumer would retry and then dead-letter every event and
+   * the live page would freeze. Counting is cheap to get slightly wrong and costly to stop, so
+   * here the check fails open: an event whose id cannot be checked is counted, and logged.
+   *
+   * @param subscriber the order events' subscriber
+   * @param topic the order events' topic
+   * @param group this dashboard's consumer group, one per process
+   * @param handled where the group's handled event ids are remembered
+   * @return the subscription
+   */
+  Subscription subscribe(EventSubscriber<OrderEvent> subscriber, String topic, String group,
+      IdempotencyStore handled) {
+    return subscriber.subscribe(topic, group, event -> {
+      boolean first;
+      try {
+        first = handled.tryClaim(event.id(), HANDLED_FOR);
+        if (handledStoreDown) {
+          handledStoreDown = false;
+          LOG.info("the handled-events store answers again; duplicate events are skipped again");
+        }
+      } catch (RuntimeException e) {
+        if (!handledStoreDown) {
+          handledStoreDown = true;
+          LOG.warn("cannot check whether events were counted before; counting them unchecked until"
+              + " the handled-events store answers", e);
+        }
+        first = true;
+      }
+      if (!first) {
+        LOG.debug("event {} ({} of order {}) was counted before; skipped", event.id(),
+            event.payload().type(), event.payload().orderId());
+        return;
+      }
+      try {
+        handle(event);
+      } catch (RuntimeException e) {
+        // As IdempotencyStore#idempotent does: the redelivery must find the id free.
+        handled.release(event.id());
+        throw e;
+      }
+    });
   }
 
   @Override

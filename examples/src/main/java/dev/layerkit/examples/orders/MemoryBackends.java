@@ -8,10 +8,14 @@ import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.IdempotencyStore;
 import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.idempotency.IdempotencyKeyStore;
+import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
@@ -20,10 +24,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Everything in this JVM: Caffeine, in-memory shards, the in-memory event bus. */
+/**
+ * Everything in this JVM: Caffeine, in-memory shards, the in-memory event bus, idempotency keys
+ * and handled event ids in memory.
+ */
 final class MemoryBackends implements Backends {
 
   private final InMemoryEventBus bus;
+  private final IdempotencyKeyStore idempotencyKeys = IdempotencyKeyStores.inMemory().name("orders").build();
 
   MemoryBackends(MeterRegistry meters) {
     this.bus = EventBuses.inMemory().partitions(4).meterRegistry(meters).build();
@@ -65,9 +73,19 @@ final class MemoryBackends implements Backends {
   }
 
   @Override
+  public IdempotencyKeyStore idempotencyKeys() {
+    return idempotencyKeys;
+  }
+
+  @Override
   public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
-      EventPublisher<OrderEvent> publisher) {
-    return new DirectOrderWriter(orders, publisher, topic());
+      EventPublisher<OrderEvent> publisher, Idempotency idempotency) {
+    return new DirectOrderWriter(orders, publisher, topic(), idempotency);
+  }
+
+  @Override
+  public IdempotencyStore handledEvents(String group) {
+    return IdempotencyStore.inMemory();
   }
 
   @Override

@@ -110,7 +110,9 @@ public final class OrderClient {
   }
 
   /**
-   * Places an order; the same idempotency key always returns the same order.
+   * Places an order. A retry with the same idempotency key and lines returns the order the first
+   * request placed (the server replays its stored response); the key with other lines fails with
+   * {@link OrderApiException} 422, and while the first request still runs with 409.
    *
    * @param customerId the customer
    * @param lines what to order

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.layerkit.service.idempotency.IdempotencyOutcome;
+import dev.layerkit.service.idempotency.IdempotentResponse;
+import dev.layerkit.service.idempotency.RequestFingerprint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * GET   /catalog                          products (ETag, public max-age=60)
  * GET   /customers/{id}                   profile (ETag, no-cache: revalidate)
  * GET   /customers/{id}/orders?limit=&before=   newest first; "next" is the cursor (an order id)
- * POST  /orders        Idempotency-Key    201 created, or 200 with Idempotent-Replayed: true
+ * POST  /orders        Idempotency-Key    201 created; with a key seen before: the stored 201 and
+ *                                         Idempotent-Replayed: true, 422 for another body, 409
+ *                                         with Retry-After while the first is still running
  * GET   /orders/{id}
  * PATCH /orders/{id}   {"status":"PAID"}
  * GET   /dashboard                        orders per minute, health, cache hit ratio, denials
@@ -172,18 +178,24 @@ final class OrderHttpServer implements AutoCloseable {
       sendCached(exchange, body, etag(body));
     } else if (path.equals("/orders")) {
       requireMethod(exchange, "POST");
-      OrderService.PlaceRequest request =
-          json.readValue(readBody(exchange), OrderService.PlaceRequest.class);
+      byte[] body = readBody(exchange);
+      OrderService.PlaceRequest request = json.readValue(body, OrderService.PlaceRequest.class);
       if (request == null) {
         throw new OrderService.ValidationException(Map.of("body", "is required"));
       }
-      OrderService.Placed placed = service.place(request,
-          exchange.getRequestHeaders().getFirst("Idempotency-Key"));
-      if (placed.replayed()) {
-        exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
+      String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+      if (key == null) {
+        Order order = service.place(request);
+        exchange.getResponseHeaders().set("Location", "/orders/" + order.id());
+        send(exchange, 201, order, null);
+      } else {
+        // Fingerprinted as parsed and encoded again, not as sent: a client retrying after a restart
+        // may encode the same order with its fields in another order or other spacing (a Map.of
+        // body does), and that is the same request.
+        IdempotencyOutcome outcome = service.placeOnce(request, key,
+            RequestFingerprint.of("POST", path, json.writeValueAsBytes(request)), this::created);
+        send(exchange, outcome.response());
       }
-      exchange.getResponseHeaders().set("Location", "/orders/" + placed.order().id());
-      send(exchange, placed.replayed() ? 200 : 201, placed.order(), null);
     } else if ((matcher = ORDER.matcher(path)).matches()) {
       String id = matcher.group(1);
       if (method.equals("GET")) {
@@ -266,6 +278,32 @@ final class OrderHttpServer implements AutoCloseable {
     exchange.sendResponseHeaders(200, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
+    }
+  }
+
+  /** The answer to a new order, as it is stored for an idempotency key and replayed. */
+  private IdempotentResponse created(Order order) {
+    try {
+      return IdempotentResponse.of(201, json.writeValueAsBytes(order))
+          .withHeader("Content-Type", "application/json")
+          .withHeader("Location", "/orders/" + order.id());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode order " + order.id(), e);
+    }
+  }
+
+  /** Sends a response made by {@link dev.layerkit.service.idempotency.Idempotency}, headers and all. */
+  private void send(HttpExchange exchange, IdempotentResponse response) throws IOException {
+    response.headers().forEach((header, values) -> exchange.getResponseHeaders().put(header, new ArrayList<>(values)));
+    exchange.getResponseHeaders().set("X-Served-By", name);
+    byte[] bytes = response.body();
+    try {
+      exchange.sendResponseHeaders(response.status(), bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    } catch (IOException e) {
+      LOG.debug("{}: client went away", name, e);
     }
   }
 

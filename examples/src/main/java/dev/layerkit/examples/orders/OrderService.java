@@ -3,6 +3,9 @@ package dev.layerkit.examples.orders;
 import dev.layerkit.cache.CacheAside;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.service.idempotency.IdempotencyOutcome;
+import dev.layerkit.service.idempotency.IdempotentResponse;
+import dev.layerkit.service.idempotency.RequestFingerprint;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * The application layer: places, reads, lists and updates orders. Reads go through the cache
  * ({@link CacheAside}, single-flight), the store is a sharded repository, every state change is
  * written with its event by an {@link OrderWriter} (a transactional outbox on PostgreSQL), and
- * each call to the cache, store or writer runs under a {@link ResiliencePolicy}. Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
+ * each call to the cache, store or writer runs under a {@link ResiliencePolicy}, and a new order
+ * with an {@code Idempotency-Key} is placed at most once per key ({@link #placeOnce}).
+ * Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
  */
 final class OrderService {
 
@@ -33,7 +39,6 @@ final class OrderService {
   static final int MAX_PAGE = 100;
 
   private final Repository<String, Order> orders;
-  private final Repository<String, IdempotencyRecord> idempotency;
   private final CacheAside<String, Order> cache;
   private final OrderWriter writer;
   private final ResiliencePolicy reads;
@@ -42,11 +47,9 @@ final class OrderService {
   private final Customers customers;
   private final TimeSource time;
 
-  OrderService(Repository<String, Order> orders, Repository<String, IdempotencyRecord> idempotency,
-      CacheAside<String, Order> cache, OrderWriter writer, ResiliencePolicy reads,
+  OrderService(Repository<String, Order> orders, CacheAside<String, Order> cache, OrderWriter writer, ResiliencePolicy reads,
       ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time) {
     this.orders = orders;
-    this.idempotency = idempotency;
     this.cache = cache;
     this.writer = writer;
     this.reads = reads;
@@ -61,9 +64,6 @@ final class OrderService {
 
   /** A new order as the client sends it. */
   record PlaceRequest(@Nullable String customerId, @Nullable List<ItemRequest> items) {}
-
-  /** The order and whether it was created by an earlier request with the same idempotency key. */
-  record Placed(Order order, boolean replayed) {}
 
   /** Bad input, with a message per field. */
   static final class ValidationException extends RuntimeException {
@@ -85,7 +85,39 @@ final class OrderService {
     }
   }
 
-  Placed place(PlaceRequest request, @Nullable String idempotencyKey) {
+  /**
+   * Places an order without an idempotency key: each call places one.
+   *
+   * @throws ValidationException naming every bad field
+   */
+  Order place(PlaceRequest request) {
+    NewOrder created = validate(request, null);
+    writes.execute(() -> writer.insert(created.order(), created.placed()));
+    return created.order();
+  }
+
+  /**
+   * Places an order at most once per {@code Idempotency-Key}: the first request with the key
+   * places it and stores the response {@code respond} makes of it; a retry with the same body gets
+   * that response again, the key with another body is a 422, a retry while the first is still
+   * running a 409 (see {@link OrderWriter#insertOnce}). Keys are not scoped by customer: the
+   * fingerprint covers the body, customer included, so a key reused for another customer is a 422
+   * rather than a second order.
+   *
+   * @throws ValidationException naming every bad field, the key's format included; nothing is
+   *     claimed then, so the client may fix the body and retry with the key
+   */
+  IdempotencyOutcome placeOnce(PlaceRequest request, String idempotencyKey, RequestFingerprint fingerprint,
+      Function<Order, IdempotentResponse> respond) {
+    NewOrder created = validate(request, idempotencyKey);
+    return writes.execute(() -> writer.insertOnce(idempotencyKey, fingerprint, created.order(),
+        created.placed(), respond));
+  }
+
+  /** A validated new order and its event, not yet written. */
+  private record NewOrder(Order order, OrderEvent placed) {}
+
+  private NewOrder validate(PlaceRequest request, @Nullable String idempotencyKey) {
     Map<String, String> problems = new LinkedHashMap<>();
     String customerId = request.customerId();
     if (customerId == null || customerId.isBlank()) {
@@ -126,39 +158,10 @@ final class OrderService {
     }
     long now = time.instant().toEpochMilli();
     String orderId = newOrderId(now);
-    if (idempotencyKey != null) {
-      String scoped = customerId + "/" + idempotencyKey;
-      IdempotencyRecord claim = new IdempotencyRecord(scoped, orderId, 0);
-      boolean claimed = writes.execute(() -> idempotency.insertIfAbsent(claim));
-      if (!claimed) {
-        return new Placed(awaitOrderOf(scoped), true);
-      }
-    }
     long total = items.stream().mapToLong(item -> item.priceCents() * item.quantity()).sum();
     Order order = new Order(orderId, customerId, items, total, OrderStatus.PLACED, now, 0);
     OrderEvent placed = new OrderEvent(OrderEvent.PLACED, orderId, customerId, OrderStatus.PLACED, total, now);
-    writes.execute(() -> writer.insert(order, placed));
-    Order saved = reads.execute(() -> orders.findById(orderId)).orElse(order);
-    return new Placed(saved, false);
-  }
-
-  /** The order an earlier request with the key created; it may still be being written. */
-  private Order awaitOrderOf(String scopedKey) {
-    IdempotencyRecord record = reads.execute(() -> idempotency.findById(scopedKey)).orElseThrow(
-        () -> new IllegalStateException("idempotency record vanished: " + scopedKey));
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (true) {
-      Optional<Order> order = reads.execute(() -> orders.findById(record.orderId()));
-      if (order.isPresent()) {
-        return order.get();
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the order of idempotency key " + scopedKey
-            + " was not written within 5 s");
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
+    return new NewOrder(order, placed);
   }
 
   Optional<Order> get(String id) {

@@ -28,6 +28,7 @@ import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.HealthRegistry;
 import dev.layerkit.infra.Lifecycle;
 import dev.layerkit.infra.LifecycleException;
+import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
@@ -83,7 +84,7 @@ public final class OrderSystem implements AutoCloseable {
   private @Nullable AdminServer admin;
   private @Nullable Backends backends;
   private @Nullable ShardedRepository<String, Order> orders;
-  private @Nullable ShardedRepository<String, IdempotencyRecord> claims;
+  private @Nullable Idempotency idempotency;
   private @Nullable CacheAside<String, Order> cache;
   private @Nullable EventPublisher<OrderEvent> publisher;
   private @Nullable Dashboard dashboard;
@@ -181,9 +182,10 @@ public final class OrderSystem implements AutoCloseable {
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
       ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-      OrderWriter writer = backends().orderWriter(require(orders, "orders"), require(publisher, "publisher"));
+      OrderWriter writer = backends().orderWriter(require(orders, "orders"), require(publisher, "publisher"),
+          require(idempotency, "idempotency"));
       writers.add(writer);
-      orderService = new OrderService(require(orders, "orders"), require(claims, "claims"), cache(), writer,
+      orderService = new OrderService(require(orders, "orders"), cache(), writer,
           reads, writes, new Catalog(), new Customers(), TimeSource.system());
       ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
       Catalog catalog = new Catalog();
@@ -212,7 +214,10 @@ public final class OrderSystem implements AutoCloseable {
         () -> {}), "backends");
   }
 
-  /** 5. Database: orders sharded by id over {@value #SHARDS} shards; idempotency keys likewise. */
+  /**
+   * 5. Database: orders sharded by id over {@value #SHARDS} shards; the {@code Idempotency-Key}s
+   * of new orders in the backends' key store (in memory, PostgreSQL, or Redis beside MongoDB).
+   */
   private void databaseLayer() {
     if (role == Role.GATEWAY) {
       return;
@@ -223,16 +228,12 @@ public final class OrderSystem implements AutoCloseable {
           .codec(Codecs.json(Order.class))
           .index("customerId", "createdAt")
           .build();
-      EntityDescriptor<String, IdempotencyRecord> claimType =
-          EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key)
-              .idField("key")
-              .version(IdempotencyRecord::version,
-                  (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
-              .codec(Codecs.json(IdempotencyRecord.class))
-              .build();
       ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType));
       this.orders = orders;
-      claims = sharded("idempotency", backends().shards("idempotency", claimType));
+      // Stored responses are replayed for a day, as the IETF draft suggests; the in-flight lease
+      // keeps its default minute, far above the longest write.
+      idempotency = Idempotency.builder(backends().idempotencyKeys()).name("orders")
+          .ttl(Duration.ofHours(24)).meterRegistry(meters()).build();
       health.register(orders.healthCheck(), true, "ready");
     }, () -> {}), "backends");
   }
@@ -263,10 +264,12 @@ public final class OrderSystem implements AutoCloseable {
         health.register(check);
       }
       dashboard = new Dashboard(health, this::cache, gatewayMeters);
-      Subscription subscription = subscriber.subscribe(backends().topic(),
-          namespace + "-dashboard-" + (role == Role.SERVICE ? options.gatewayPort() : "all"), dashboard());
+      String group = namespace + "-dashboard-" + (role == Role.SERVICE ? options.gatewayPort() : "all");
+      Subscription subscription = dashboard().subscribe(subscriber, backends().topic(), group,
+          backends().handledEvents(group));
       subscriptions.add(subscription::close);
-    }, () -> closeAll(subscriptions), () -> closeAll(clients)), "backends", "cache");
+      // After "database", whose idempotency key store adds its health check to the backends'.
+    }, () -> closeAll(subscriptions), () -> closeAll(clients)), "backends", "cache", "database");
   }
 
   /** Closes the last opened first. */

@@ -14,6 +14,8 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
+import dev.layerkit.events.IdempotencyStore;
+import dev.layerkit.events.redis.RedisIdempotencyStore;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import dev.layerkit.events.kafka.KafkaEventSubscriber;
 import dev.layerkit.events.kafka.KafkaTopics;
@@ -22,6 +24,11 @@ import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
+import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.idempotency.IdempotencyKeyStore;
+import dev.layerkit.service.idempotency.IdempotencyKeyStores;
+import dev.layerkit.service.idempotency.jdbc.JdbcIdempotencyKeyStore;
+import dev.layerkit.service.idempotency.redis.RedisIdempotencyKeyStore;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.jdbc.JdbcRepository;
@@ -38,6 +45,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -49,7 +58,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The order system on real servers: orders in PostgreSQL (a table per shard) or MongoDB (a
  * collection per shard), the cache tiered (Caffeine in front of Redis, invalidated across
- * instances by pub/sub), the rate limiter on Redis, events on Kafka. Every server is checked at
+ * instances by pub/sub), the rate limiter on Redis, events on Kafka, idempotency keys in
+ * PostgreSQL (or Redis beside MongoDB), handled event ids in Redis. Every server is checked at
  * start; one that cannot be reached fails the start with a message naming it.
  */
 final class ProductionBackends implements Backends {
@@ -60,13 +70,17 @@ final class ProductionBackends implements Backends {
   private final String namespace;
   private final String kafka;
   private final RedisClient redis;
-  /** One connection for every Redis backend (cache, limiter), one for the cache's invalidations. */
+  /**
+   * One connection for every Redis backend (cache, limiter, handled event ids, idempotency keys
+   * beside MongoDB), one for the cache's invalidations.
+   */
   private final StatefulRedisConnection<String, byte[]> redisConnection;
   private final StatefulRedisPubSubConnection<String, byte[]> invalidations;
   private final @Nullable HikariDataSource postgres;
   private final @Nullable MongoClient mongo;
   private final @Nullable MongoDatabase mongoDatabase;
   private final Closer closeables = new Closer();
+  private @Nullable IdempotencyKeyStore idempotencyKeys;
   private final List<HealthCheck> checks = new ArrayList<>();
 
   ProductionBackends(OrderSystemOptions options, String namespace) {
@@ -207,19 +221,68 @@ final class ProductionBackends implements Backends {
     return publisher;
   }
 
+  /**
+   * With PostgreSQL, a table beside the shard tables, joined to each keyed order's transaction
+   * by {@link OutboxOrderWriter}: the order, its outbox event and the stored response commit
+   * together, so no crash leaves an order whose retry would place it again, or a response without
+   * its order. The Redis store would be a second system beside the database: a crash between the
+   * order's commit and storing its response would leave a claim that lapses after the in-flight
+   * timeout, after which a retry places a second order. With MongoDB, which shares no transaction
+   * with anything here, the Redis store on the shared connection: its claim is one atomic script
+   * across instances, and that window is {@link DirectOrderWriter}'s to document.
+   */
+  @Override
+  public synchronized IdempotencyKeyStore idempotencyKeys() {
+    if (idempotencyKeys != null) {
+      return idempotencyKeys;
+    }
+    if (postgres != null) {
+      JdbcIdempotencyKeyStore keys = IdempotencyKeyStores.postgres(postgres)
+          .table(namespace + "_idempotency_keys").name(namespace + "-orders").build();
+      checks.add(keys.healthCheck());
+      // Expired keys are taken over by the next claim; rows of keys never used again are purged.
+      ScheduledExecutorService purge = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "orders-idempotency-purge");
+        thread.setDaemon(true);
+        return thread;
+      });
+      purge.scheduleWithFixedDelay(() -> {
+        try {
+          keys.purgeExpired(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+          LOG.warn("could not purge expired idempotency keys; the next run tries again", e);
+        }
+      }, 1, 60, TimeUnit.MINUTES);
+      closeables.push(purge::shutdownNow);
+      idempotencyKeys = keys;
+    } else {
+      RedisIdempotencyKeyStore keys = IdempotencyKeyStores.redis(redisConnection)
+          .name(namespace + "-orders").keyPrefix(namespace + ":idempotency:orders:").build();
+      checks.add(keys.healthCheck());
+      idempotencyKeys = keys;
+    }
+    return idempotencyKeys;
+  }
+
   @Override
   public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
-      EventPublisher<OrderEvent> publisher) {
+      EventPublisher<OrderEvent> publisher, Idempotency idempotency) {
+    IdempotencyKeyStore keys = idempotencyKeys();
     if (postgres == null) {
       // MongoDB: an outbox would need multi-document transactions on a replica set.
-      return new DirectOrderWriter(orders, publisher, topic());
+      return new DirectOrderWriter(orders, publisher, topic(), idempotency);
     }
     EventPublisher<byte[]> relayPublisher = KafkaEventPublisher.builder(kafka, Codecs.bytes()).build();
     closeables.push(relayPublisher::close);
     OutboxOrderWriter writer = new OutboxOrderWriter(orders, postgres, namespace + "_outbox",
-        relayPublisher, topic());
+        relayPublisher, topic(), idempotency, (JdbcIdempotencyKeyStore) keys);
     checks.add(writer.relay().healthCheck());
     return writer;
+  }
+
+  @Override
+  public IdempotencyStore handledEvents(String group) {
+    return RedisIdempotencyStore.create(redisConnection, namespace + ":handled:" + group + ":");
   }
 
   @Override
@@ -246,7 +309,9 @@ final class ProductionBackends implements Backends {
 
   @Override
   public void breakCache() {
-    LOG.warn("chaos: closing the Redis connection; cache reads fall through to the store, the limiter fails open");
+    LOG.warn("chaos: closing the Redis connection; cache reads fall through to the store, the limiter fails"
+        + " open, the dashboard counts without its duplicate check{}", postgres == null
+        ? ", orders with an Idempotency-Key fail (their keys are in Redis beside MongoDB)" : "");
     redisConnection.close();
   }
 

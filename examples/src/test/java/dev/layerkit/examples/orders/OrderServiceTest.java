@@ -10,6 +10,10 @@ import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.InMemoryEventBus;
+import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.idempotency.IdempotencyKeyStores;
+import dev.layerkit.service.idempotency.IdempotentResponse;
+import dev.layerkit.service.idempotency.RequestFingerprint;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
@@ -32,15 +36,11 @@ class OrderServiceTest {
     Repository<String, Order> orders = Repositories.inMemory(
         EntityDescriptor.builder(Order.class, Order::id).version(Order::version, Order::withVersion)
             .codec(Codecs.json(Order.class)).index("customerId").build()).name("orders").build();
-    Repository<String, IdempotencyRecord> claims = Repositories.inMemory(
-        EntityDescriptor.builder(IdempotencyRecord.class, IdempotencyRecord::key).idField("key")
-            .version(IdempotencyRecord::version,
-                (record, version) -> new IdempotencyRecord(record.key(), record.orderId(), version))
-            .codec(Codecs.json(IdempotencyRecord.class)).build()).name("claims").build();
     CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
         Caches.<String, Order>inMemory().timeSource(time)).build();
-    service = new OrderService(orders, claims, cache,
-        new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC),
+    Idempotency idempotency = Idempotency.builder(IdempotencyKeyStores.inMemory().build()).timeSource(time).build();
+    service = new OrderService(orders, cache,
+        new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC, idempotency),
         ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),
         new Catalog(), new Customers(), time);
   }
@@ -52,7 +52,7 @@ class OrderServiceTest {
 
   private Order place(String customer) {
     return service.place(new OrderService.PlaceRequest(customer,
-        List.of(new OrderService.ItemRequest("sku-mouse", 1))), null).order();
+        List.of(new OrderService.ItemRequest("sku-mouse", 1))));
   }
 
   @Test
@@ -88,8 +88,9 @@ class OrderServiceTest {
 
   @Test
   void validationNamesEveryBadField() {
-    assertThatThrownBy(() -> service.place(new OrderService.PlaceRequest("c-0",
-        List.of(new OrderService.ItemRequest(null, 101))), "bad key with spaces"))
+    assertThatThrownBy(() -> service.placeOnce(new OrderService.PlaceRequest("c-0",
+        List.of(new OrderService.ItemRequest(null, 101))), "bad key with spaces",
+        RequestFingerprint.of("POST", "/orders", new byte[0]), order -> IdempotentResponse.of(201, order.id())))
         .isInstanceOfSatisfying(OrderService.ValidationException.class, e -> assertThat(e.fields)
             .containsOnlyKeys("customerId", "items[0].sku", "items[0].quantity", "Idempotency-Key"));
     assertThatThrownBy(() -> service.listByCustomer("c-5", 5, "'; drop table orders"))

@@ -80,12 +80,20 @@ class OrderSystemIT {
       assertThat(order.get("status").asText()).isEqualTo("PLACED");
       ids.add(order.get("id").asText());
     }
+    // The retry gets the stored response: the same 201 and order, marked as replayed.
     HttpResponse<String> replay = call("POST", "/api/orders",
         "{\"customerId\":\"c-7\",\"items\":[{\"sku\":\"sku-mouse\",\"quantity\":2}]}",
         "Idempotency-Key", "key-1");
-    assertThat(replay.statusCode()).isEqualTo(200);
+    assertThat(replay.statusCode()).isEqualTo(201);
     assertThat(replay.headers().firstValue("idempotent-replayed")).hasValue("true");
+    assertThat(replay.headers().firstValue("location")).hasValue("/orders/" + ids.get(1));
     assertThat(json.readTree(replay.body()).get("id").asText()).isEqualTo(ids.get(1));
+    // The key with another body: 422, and no order.
+    HttpResponse<String> reused = call("POST", "/api/orders",
+        "{\"customerId\":\"c-7\",\"items\":[{\"sku\":\"sku-mouse\",\"quantity\":5}]}",
+        "Idempotency-Key", "key-1");
+    assertThat(reused.statusCode()).as(reused.body()).isEqualTo(422);
+    assertThat(reused.headers().firstValue("content-type")).hasValue("application/problem+json");
 
     // Bad input: 400 naming the fields.
     HttpResponse<String> invalid = call("POST", "/api/orders",

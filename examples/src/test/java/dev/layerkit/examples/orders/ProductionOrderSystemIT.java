@@ -1,11 +1,15 @@
 package dev.layerkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerkit.core.testing.PostgresSchema;
+import dev.layerkit.core.testing.TestMongo;
 import dev.layerkit.core.testing.TestServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -40,6 +44,8 @@ class ProductionOrderSystemIT {
       }
       assertThat(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-2").id())
           .isEqualTo(ids.get(2));
+      assertThatThrownBy(() -> client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 2)), "p-2"))
+          .isInstanceOfSatisfying(OrderClient.OrderApiException.class, e -> assertThat(e.status()).isEqualTo(422));
 
       long hits = system.cache().stats().hits();
       assertThat(client.order(ids.get(0))).isPresent();
@@ -70,6 +76,36 @@ class ProductionOrderSystemIT {
         assertThat(result.getInt(1)).isEqualTo(4);
         assertThat(result.getInt(2)).isEqualTo(4);
       }
+      // Each key's response was stored in the order's transaction, beside it in PostgreSQL.
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement();
+          ResultSet result = statement.executeQuery("select count(*) from " + namespace
+              + "_idempotency_keys where state = 'C' and response is not null")) {
+        result.next();
+        assertThat(result.getInt(1)).isEqualTo(4);
+      }
+
+      // The relay publishes the first order's event again, with its event id, as it does when it
+      // dies between publishing and marking the row sent; then a fifth order and its status
+      // change come after it on the same partition (one customer). Once the status change is
+      // counted, every event before it was: five orders, not six.
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
+        assertThat(statement.executeUpdate("update " + namespace + "_outbox set sent_at = null where seq = "
+            + "(select min(seq) from " + namespace + "_outbox)")).isEqualTo(1);
+      }
+      ids.add(client.placeOrder("c-11", List.of(new OrderClient.Line("sku-webcam", 1)), "p-4").id());
+      client.updateStatus(ids.get(4), OrderStatus.PAID);
+      try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          try (ResultSet result = statement.executeQuery("select count(*) from " + namespace
+              + "_outbox where sent_at is null")) {
+            result.next();
+            return result.getInt(1) == 0;
+          }
+        });
+      }
+      JsonNode afterRepublish = await().atMost(Duration.ofSeconds(60))
+          .until(client::dashboard, body -> body.get("statusChanges").asLong() >= 1);
+      assertThat(afterRepublish.get("ordersPlaced").asLong()).isEqualTo(5);
 
       boolean limited = false;
       for (int i = 0; i < 400 && !limited; i++) {
@@ -81,6 +117,36 @@ class ProductionOrderSystemIT {
         }
       }
       assertThat(limited).as("the Redis rate limiter answered 429").isTrue();
+    }
+  }
+
+  /** On MongoDB through Testcontainers where Docker answers, else on the in-process mongo-java-server. */
+  @Test
+  void onMongoDbOrMongoJavaServerTheKeysAreInRedisAndARetryGetsTheStoredOrder() throws Exception {
+    TestMongo mongo = TestServers.mongo();
+    String namespace = "im" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    OrderSystemOptions options = new OrderSystemOptions("production", 0, 0, 2,
+        OrderSystemOptions.DEMO_API_KEY, 20, TestServers.redis().uri(),
+        TestServers.kafka().bootstrapServers(), null, mongo.connectionString(), false);
+
+    RedisClient redis = RedisClient.create(TestServers.redis().uri());
+    try (OrderSystem system = OrderSystem.start(options, namespace)) {
+      assertThat(system.backendsKind()).as(mongo.description()).contains("MongoDB");
+      OrderClient client = new OrderClient(system.gatewayUri(), system.apiKey());
+      List<OrderClient.Line> lines = List.of(new OrderClient.Line("sku-dock", 1));
+
+      String placed = client.placeOrder("c-12", lines, "m-1").id();
+      String retried = client.placeOrder("c-12", lines, "m-1").id();
+
+      assertThat(retried).isEqualTo(placed);
+      assertThatThrownBy(() -> client.placeOrder("c-12", List.of(new OrderClient.Line("sku-dock", 2)), "m-1"))
+          .isInstanceOfSatisfying(OrderClient.OrderApiException.class, e -> assertThat(e.status()).isEqualTo(422));
+      assertThat(client.customerOrders("c-12", 10, null)).hasSize(1);
+      try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+        assertThat(connection.sync().hget(namespace + ":idempotency:orders:{m-1}", "state")).isEqualTo("C");
+      }
+    } finally {
+      redis.shutdown();
     }
   }
 
