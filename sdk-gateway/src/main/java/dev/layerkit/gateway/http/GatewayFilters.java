@@ -11,7 +11,11 @@ import java.util.List;
  *       any work is spent on it;
  *   <li>{@link CorsFilter}: a preflight carries no credentials, so it is answered before
  *       authentication; the CORS headers it computes go on every later answer of the route;
- *   <li>{@link AuthFilter}: 401/403 before any caller's budget is touched;
+ *   <li>{@link AuthFilter}: 401/403 before any caller's budget is touched; it may complete
+ *       asynchronously (a JWT whose key must be fetched from a JWKS URL is verified off the event
+ *       loop);
+ *   <li>{@link AuthorizationFilter}: 403 {@code insufficient_scope} for authenticated callers
+ *       without the route's scopes, roles or groups, also before any budget is touched;
  *   <li>{@link RateLimitFilter}: after authentication, so a limit counts the authenticated caller
  *       and unauthenticated requests never consume a caller's permits;
  *   <li>{@link StaticFilesFilter}: a static route answers here;
@@ -28,6 +32,7 @@ final class GatewayFilters {
       new BodyLimitFilter(),
       new CorsFilter(),
       new AuthFilter(),
+      new AuthorizationFilter(),
       new RateLimitFilter(),
       new StaticFilesFilter(),
       new ResponseCacheFilter(),

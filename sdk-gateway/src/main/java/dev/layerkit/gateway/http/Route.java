@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  *       counted as it streams and cut off with a 413 when it passes the limit;
  *   <li>CORS: a preflight {@code OPTIONS} is answered here, without authentication;
  *   <li>{@link Auth}: 401/403 with {@code WWW-Authenticate} on failure;
+ *   <li>{@link Authorization}: 403 with {@code error="insufficient_scope"} when the caller lacks
+ *       the route's scopes, roles or API-key groups;
  *   <li>rate limit: the {@link RateLimiter} decides on the key from the {@link KeyResolver} (so a
  *       limit counts authenticated callers, and unauthenticated requests never consume a
  *       caller's permits); 429 on denial, see below;
@@ -106,6 +108,7 @@ public final class Route {
   private final Duration responseTimeout;
   private final int maxRetries;
   private final Auth auth;
+  private final @Nullable Authorization authorization;
   private final @Nullable RateLimiter rateLimiter;
   private final KeyResolver keyResolver;
   private final @Nullable ResponseCache responseCache;
@@ -127,6 +130,7 @@ public final class Route {
     this.responseTimeout = builder.responseTimeout;
     this.maxRetries = builder.maxRetries;
     this.auth = builder.auth;
+    this.authorization = builder.authorization;
     this.rateLimiter = builder.rateLimiter;
     this.keyResolver = builder.keyResolver;
     this.responseCache = builder.responseCache;
@@ -263,6 +267,15 @@ public final class Route {
   }
 
   /**
+   * Returns what an authenticated caller must hold to use this route.
+   *
+   * @return the authorization, or {@code null} if any authenticated caller may
+   */
+  public @Nullable Authorization authorization() {
+    return authorization;
+  }
+
+  /**
    * Returns the route's rate limiter.
    *
    * @return the limiter, or {@code null} if the route is not limited
@@ -355,6 +368,7 @@ public final class Route {
     private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
     private int maxRetries = DEFAULT_MAX_RETRIES;
     private Auth auth = Auth.none();
+    private @Nullable Authorization authorization;
     private @Nullable RateLimiter rateLimiter;
     private KeyResolver keyResolver = KeyResolver.principal();
     private @Nullable ResponseCache responseCache;
@@ -561,6 +575,21 @@ public final class Route {
     }
 
     /**
+     * Requires authenticated callers to hold scopes, roles or API-key groups; a caller without
+     * them is answered 403 with {@code WWW-Authenticate: Bearer error="insufficient_scope"}
+     * (see {@link Authorization}). Needs an {@link #auth}.
+     *
+     * @param authorization the rule
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder authorization(Authorization authorization) {
+      settings.requireUnset("authorization", this.authorization);
+      this.authorization = Objects.requireNonNull(authorization, "authorization");
+      return this;
+    }
+
+    /**
      * Limits requests with a rate limiter keyed by {@link KeyResolver#principal()}: the
      * authenticated caller, or on a route without auth the client's IP address (the connected
      * peer; behind a proxy, use {@link #rateLimit(RateLimiter, KeyResolver)} with {@link
@@ -660,6 +689,9 @@ public final class Route {
       }
       if (upstream != null && staticFiles != null) {
         found.add("has both an upstream and static files; choose one");
+      }
+      if (authorization != null && !settings.isSet("auth")) {
+        found.add("authorization needs an auth: an anonymous caller holds no scope, role or group");
       }
       if (pathGlob != null) {
         try {

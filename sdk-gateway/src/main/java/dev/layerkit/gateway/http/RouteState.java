@@ -12,6 +12,8 @@ final class RouteState {
   final Counter retries;
   final Counter rateLimited;
   final Counter upstreamErrors;
+  /** Requests of authenticated callers that the route's {@link Authorization} refused (403). */
+  final Counter forbidden;
   final @Nullable Cors cors;
 
   RouteState(Route route, GatewayMetrics metrics) {
@@ -22,6 +24,7 @@ final class RouteState {
     this.retries = metrics.counter("layerkit.gateway.retries", route.id());
     this.rateLimited = metrics.counter("layerkit.gateway.ratelimit.denied", route.id());
     this.upstreamErrors = metrics.counter("layerkit.gateway.upstream.errors", route.id());
+    this.forbidden = metrics.counter("layerkit.gateway.authorization.denied", route.id());
     this.cors = Cors.of(route);
   }
 

@@ -52,7 +52,18 @@ import org.jspecify.annotations.Nullable;
  *     maxRetries: 2
  *     maxBodySize: 1048576          # bytes; the gateway's limit when absent
  *     auth:
- *       apiKeys: { header: X-API-Key, keys: { web: "<sha256 hex of the key>" } }
+ *       apiKeys:
+ *         header: X-API-Key
+ *         keys:
+ *           web: "<sha256 hex of the key>"
+ *           partner: { hash: "<sha256 hex>", groups: [partners] }
+ *       # or jwt: { jwksUrl: https://id.example.com/jwks, issuer: ..., audience: [orders],
+ *       #           jwksRefreshInterval: 30s, jwksCacheTtl: 5m }
+ *     authorization:                # 403 insufficient_scope unless the caller holds these
+ *       scopes: [orders:read]       # a JWT needs every scope (scope / scp claims)
+ *       roles: [admin, ops]         # and one of these roles, at rolesClaim
+ *       rolesClaim: realm_access.roles
+ *       apiKeyGroups: [partners]    # an API key must be in one of these groups
  *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
  *     trustedProxies: [10.0.0.0/8]
  *     responseCache: true
@@ -304,8 +315,8 @@ public final class RoutesFile implements AutoCloseable {
       }
       unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
-          "maxRetries", "maxBodySize", "auth", "rateLimit", "trustedProxies", "responseCache",
-          "cors");
+          "maxRetries", "maxBodySize", "auth", "authorization", "rateLimit", "trustedProxies",
+          "responseCache", "cors");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -388,6 +399,12 @@ public final class RoutesFile implements AutoCloseable {
           builder.auth(auth);
         }
       }
+      if (node.has("authorization")) {
+        Authorization authorization = authorization(at + ".authorization", node.get("authorization"));
+        if (authorization != null) {
+          builder.authorization(authorization);
+        }
+      }
       if (node.has("rateLimit")) {
         rateLimit(at + ".rateLimit", node.get("rateLimit"), builder, proxies);
       }
@@ -458,8 +475,18 @@ public final class RoutesFile implements AutoCloseable {
         }
         boolean allValid = true;
         for (Map.Entry<String, JsonNode> key : keys.properties()) {
+          String keyWhere = where + ".apiKeys.keys." + key.getKey();
           try {
-            builder.addKeyHash(key.getKey(), key.getValue().asText());
+            JsonNode value = key.getValue();
+            if (value.isObject()) {
+              unknownFields(value, keyWhere, "hash", "groups");
+              builder.addKeyHash(key.getKey(), value.path("hash").asText(""));
+              if (value.has("groups")) {
+                builder.groups(key.getKey(), strings(value.get("groups")));
+              }
+            } else {
+              builder.addKeyHash(key.getKey(), value.asText());
+            }
           } catch (IllegalArgumentException e) {
             allValid = false;
             problems.add(where + ".apiKeys.keys." + key.getKey() + ": " + e.getMessage());
@@ -468,6 +495,33 @@ public final class RoutesFile implements AutoCloseable {
         return allValid ? builder.build() : null;
       } catch (IllegalArgumentException | IllegalStateException e) {
         problems.add(where + ".apiKeys: " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Authorization authorization(String where, JsonNode node) {
+      if (!node.isObject()) {
+        problems.add(where + ": must be an object with scopes, roles, rolesClaim or apiKeyGroups");
+        return null;
+      }
+      unknownFields(node, where, "scopes", "roles", "rolesClaim", "apiKeyGroups");
+      try {
+        Authorization.Builder builder = Authorization.builder();
+        if (node.has("scopes")) {
+          builder.scopes(strings(node.get("scopes")));
+        }
+        if (node.has("roles")) {
+          builder.roles(strings(node.get("roles")));
+        }
+        if (node.has("rolesClaim")) {
+          builder.rolesClaim(node.get("rolesClaim").asText());
+        }
+        if (node.has("apiKeyGroups")) {
+          builder.apiKeyGroups(strings(node.get("apiKeyGroups")));
+        }
+        return builder.build();
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
         return null;
       }
     }
