@@ -74,9 +74,10 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Durations are in {@link Durations}' grammar: {@code 500ms}, {@code 2s}, {@code 1m},
- * {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). API keys are given as SHA-256 hashes only, so the file holds no secret. JWT
- * authentication is configured by builder ({@link Auth#jwt()}), since its keys come from a key
- * store rather than a routes file. Rate limiters and response caches are in memory and start
+ * {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). API keys are given as SHA-256 hashes only,
+ * so the file holds no secret. JWT keys come from a JWKS URL ({@code auth.jwt}); fixed JWT keys
+ * are configured by builder ({@link Auth#jwt()}). A route with both {@code apiKeys} and {@code
+ * jwt} takes either ({@link Auth#anyOf}, the JWT's failure answered). Rate limiters and response caches are in memory and start
  * empty after a reload.
  *
  * <p>A {@code RoutesFile} owns the load balancers it made: {@link #close()} it once the gateway no
@@ -453,12 +454,84 @@ public final class RoutesFile implements AutoCloseable {
     }
 
     private @Nullable Auth auth(String where, JsonNode node) {
-      unknownFields(node, where, "apiKeys");
+      unknownFields(node, where, "apiKeys", "jwt");
       JsonNode apiKeys = node.path("apiKeys");
-      if (apiKeys.isMissingNode()) {
-        problems.add(where + ": needs 'apiKeys' (configure JWT with Auth.jwt() in code)");
+      JsonNode jwtNode = node.path("jwt");
+      if (apiKeys.isMissingNode() && jwtNode.isMissingNode()) {
+        problems.add(where + ": needs 'apiKeys' or 'jwt'");
         return null;
       }
+      Auth jwt = jwtNode.isMissingNode() ? null : jwt(where + ".jwt", jwtNode);
+      if (apiKeys.isMissingNode()) {
+        return jwt;
+      }
+      Auth keys = apiKeys(where, apiKeys);
+      if (jwtNode.isMissingNode()) {
+        return keys;
+      }
+      return jwt == null || keys == null ? null : Auth.anyOf(jwt, keys);
+    }
+
+    private @Nullable Auth jwt(String where, JsonNode node) {
+      unknownFields(node, where, "jwksUrl", "issuer", "audience", "algorithms", "clockSkew",
+          "jwksCacheTtl", "jwksRefreshInterval", "jwksOutageTolerance", "jwksTimeout",
+          "jwksMaxBytes");
+      if (!node.has("jwksUrl")) {
+        problems.add(where + ".jwksUrl: missing; a routes file takes JWT keys from a JWKS URL"
+            + " (fixed keys are configured with Auth.jwt() in code)");
+        return null;
+      }
+      int before = problems.size();
+      try {
+        JwtAuth.Builder builder = Auth.jwt();
+        try {
+          builder.jwksUrl(java.net.URI.create(node.get("jwksUrl").asText()));
+        } catch (IllegalArgumentException e) {
+          problems.add(where + ".jwksUrl: " + e.getMessage());
+        }
+        if (node.has("issuer")) {
+          builder.issuer(node.get("issuer").asText());
+        } else {
+          problems.add(where + ".issuer: missing");
+        }
+        if (node.has("audience")) {
+          JsonNode audience = node.get("audience");
+          builder.audience(audience.isArray() ? strings(audience) : new String[] {audience.asText()});
+        } else {
+          problems.add(where + ".audience: missing");
+        }
+        if (node.has("algorithms")) {
+          builder.algorithms(strings(node.get("algorithms")));
+        }
+        jwtDuration(where, node, "clockSkew", builder::clockSkew);
+        jwtDuration(where, node, "jwksCacheTtl", builder::jwksCacheTtl);
+        jwtDuration(where, node, "jwksRefreshInterval", builder::jwksRefreshInterval);
+        jwtDuration(where, node, "jwksOutageTolerance", builder::jwksOutageTolerance);
+        jwtDuration(where, node, "jwksTimeout", builder::jwksTimeout);
+        if (node.has("jwksMaxBytes")) {
+          builder.jwksMaxBytes(integer(where + ".jwksMaxBytes", node.get("jwksMaxBytes")));
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private void jwtDuration(String where, JsonNode node, String field, Consumer<Duration> setter) {
+      if (node.has(field)) {
+        Duration value = duration(where + "." + field, node.get(field));
+        if (value != null) {
+          try {
+            setter.accept(value);
+          } catch (IllegalArgumentException e) {
+            problems.add(where + "." + field + ": " + e.getMessage());
+          }
+        }
+      }
+    }
+
+    private @Nullable Auth apiKeys(String where, JsonNode apiKeys) {
       unknownFields(apiKeys, where + ".apiKeys", "header", "realm", "keys");
       try {
         ApiKeyAuth.Builder builder = Auth.apiKeys();
