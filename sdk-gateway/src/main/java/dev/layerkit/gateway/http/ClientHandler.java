@@ -319,6 +319,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   // --- called by the exchange ------------------------------------------------------------------
 
+  UpstreamConnector connector() {
+    return connector;
+  }
+
   /** The gateway's clock, for the exchange's latencies and deadlines. */
   TimeSource time() {
     return time;

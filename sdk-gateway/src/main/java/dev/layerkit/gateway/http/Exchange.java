@@ -178,6 +178,7 @@ final class Exchange implements ChannelFutureListener {
     if (host != null) {
       headers.set(Forwarded.X_FORWARDED_HOST, host);
     }
+    route.requestHeaders().applyTo(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
   }
 
@@ -389,6 +390,7 @@ final class Exchange implements ChannelFutureListener {
     state = State.RESPONDING; // SENT -> RESPONDING
     HttpHeaders headers = response.headers();
     HopByHop.strip(headers);
+    route.responseHeaders().applyTo(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
       for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {

@@ -21,6 +21,10 @@ import java.util.List;
  *   <li>{@link StaticFilesFilter}: a static route answers here;
  *   <li>{@link ResponseCacheFilter}: a fresh cached GET is served, otherwise the response is
  *       captured on its way back;
+ *   <li>{@link SplitFilter}: the variant of a {@link TrafficSplit}, chosen only for requests that
+ *       will be forwarded (a cached answer is not counted in the split);
+ *   <li>{@link MirrorFilter}: the shadow copy, started last so that only forwarded requests are
+ *       mirrored, and beside the request, which goes on at once;
  *   <li>{@link ProxyFilter}: the end of the chain, the {@link Exchange} with the upstream.
  * </ol>
  */
@@ -36,6 +40,8 @@ final class GatewayFilters {
       new RateLimitFilter(),
       new StaticFilesFilter(),
       new ResponseCacheFilter(),
+      new SplitFilter(),
+      new MirrorFilter(),
       new ProxyFilter());
 
   private GatewayFilters() {}

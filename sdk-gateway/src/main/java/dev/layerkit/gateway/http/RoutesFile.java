@@ -68,6 +68,17 @@ import org.jspecify.annotations.Nullable;
  *     trustedProxies: [10.0.0.0/8]
  *     responseCache: true
  *     cors: { allowedOrigins: ["https://shop.example.com"], allowedMethods: [GET, POST] }
+ *   - id: orders-v1
+ *     pathPrefix: /v1/orders
+ *     rewritePath: { from: "/v1/orders/{id}", to: "/orders/{id}" }
+ *     requestHeaders: { remove: [Cookie], set: { X-Env: prod }, add: { X-Via: gateway } }
+ *     responseHeaders: { remove: [Server] }
+ *     split:                        # instead of upstream: a canary
+ *       weights: { orders: 95, orders-canary: 5 }
+ *       pins:
+ *         - { header: X-Canary, value: "1", upstream: orders-canary }
+ *         - { cookie: canary, value: "1", upstream: orders-canary }
+ *     mirror: { upstream: orders-shadow, percent: 10, timeout: 5s, maxInFlight: 100 }
  *   - id: web
  *     pathPrefix: /
  *     staticFiles: { classpath: web }  # or directory: /srv/web
@@ -317,7 +328,8 @@ public final class RoutesFile implements AutoCloseable {
       unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
           "maxRetries", "maxBodySize", "auth", "authorization", "rateLimit", "trustedProxies",
-          "responseCache", "cors");
+          "responseCache", "cors", "split", "mirror", "rewritePath", "requestHeaders",
+          "responseHeaders");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -349,6 +361,40 @@ public final class RoutesFile implements AutoCloseable {
               + "'; defined: " + upstreams.keySet());
         } else {
           builder.upstream(upstream);
+        }
+      }
+      if (node.has("split")) {
+        TrafficSplit split = split(at + ".split", node.get("split"));
+        if (split != null) {
+          builder.split(split);
+        }
+      }
+      if (node.has("mirror")) {
+        Mirror mirror = mirror(at + ".mirror", node.get("mirror"));
+        if (mirror != null) {
+          builder.mirror(mirror);
+        }
+      }
+      if (node.has("rewritePath")) {
+        JsonNode rewrite = node.get("rewritePath");
+        unknownFields(rewrite, at + ".rewritePath", "from", "to");
+        if (!rewrite.path("from").isTextual() || !rewrite.path("to").isTextual()) {
+          problems.add(at + ".rewritePath: needs 'from' and 'to' templates, like"
+              + " { from: \"/v1/orders/{id}\", to: \"/orders/{id}\" }");
+        } else {
+          builder.rewritePath(rewrite.get("from").asText(), rewrite.get("to").asText());
+        }
+      }
+      if (node.has("requestHeaders")) {
+        HeaderRewrite rewrite = headerRewrite(at + ".requestHeaders", node.get("requestHeaders"));
+        if (rewrite != null) {
+          builder.requestHeaders(rewrite);
+        }
+      }
+      if (node.has("responseHeaders")) {
+        HeaderRewrite rewrite = headerRewrite(at + ".responseHeaders", node.get("responseHeaders"));
+        if (rewrite != null) {
+          builder.responseHeaders(rewrite);
         }
       }
       if (node.has("staticFiles")) {
@@ -570,6 +616,134 @@ public final class RoutesFile implements AutoCloseable {
         problems.add(where + ".apiKeys: " + e.getMessage());
         return null;
       }
+    }
+
+    private @Nullable Upstream namedUpstream(String where, JsonNode name) {
+      Upstream upstream = upstreams.get(name.asText());
+      if (upstream == null) {
+        problems.add(where + ": unknown upstream '" + name.asText() + "'; defined: "
+            + upstreams.keySet());
+      }
+      return upstream;
+    }
+
+    private @Nullable TrafficSplit split(String where, JsonNode node) {
+      unknownFields(node, where, "weights", "pins");
+      int before = problems.size();
+      TrafficSplit.Builder builder = TrafficSplit.builder();
+      JsonNode weights = node.path("weights");
+      if (!weights.isObject() || weights.isEmpty()) {
+        problems.add(where + ".weights: must map upstream names to weights, like"
+            + " { stable: 95, canary: 5 }");
+        return null;
+      }
+      for (Map.Entry<String, JsonNode> weight : weights.properties()) {
+        String at = where + ".weights." + weight.getKey();
+        Upstream upstream = namedUpstream(at, new com.fasterxml.jackson.databind.node.TextNode(weight.getKey()));
+        int value = integer(at, weight.getValue());
+        if (upstream != null && value >= 0) {
+          try {
+            builder.variant(upstream, value);
+          } catch (IllegalArgumentException | IllegalStateException e) {
+            problems.add(at + ": " + e.getMessage());
+          }
+        } else if (value < -1 || (value == -1 && weight.getValue().canConvertToInt())) {
+          problems.add(at + ": must be >= 0 but was " + value);
+        }
+      }
+      JsonNode pins = node.path("pins");
+      for (int i = 0; i < pins.size(); i++) {
+        String at = where + ".pins[" + i + "]";
+        JsonNode pin = pins.get(i);
+        unknownFields(pin, at, "header", "cookie", "value", "upstream");
+        Upstream target = namedUpstream(at + ".upstream", pin.path("upstream"));
+        String value = pin.path("value").asText(null);
+        if (value == null || pin.has("header") == pin.has("cookie")) {
+          problems.add(at + ": needs 'value' and one of 'header' or 'cookie'");
+          continue;
+        }
+        if (target == null) {
+          continue;
+        }
+        try {
+          if (pin.has("header")) {
+            builder.pinHeader(pin.get("header").asText(), value, target);
+          } else {
+            builder.pinCookie(pin.get("cookie").asText(), value, target);
+          }
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ": " + e.getMessage());
+        }
+      }
+      if (problems.size() != before) {
+        return null;
+      }
+      try {
+        return builder.build();
+      } catch (IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Mirror mirror(String where, JsonNode node) {
+      unknownFields(node, where, "upstream", "percent", "timeout", "maxInFlight");
+      Upstream shadow = namedUpstream(where + ".upstream", node.path("upstream"));
+      if (shadow == null) {
+        return null;
+      }
+      int before = problems.size();
+      try {
+        Mirror.Builder builder = Mirror.builder(shadow);
+        if (node.has("percent")) {
+          JsonNode percent = node.get("percent");
+          if (!percent.isNumber()) {
+            problems.add(where + ".percent: must be a number from 0 to 100 but was " + percent);
+          } else {
+            builder.percent(percent.doubleValue());
+          }
+        }
+        if (node.has("timeout")) {
+          Duration timeout = duration(where + ".timeout", node.get("timeout"));
+          if (timeout != null) {
+            builder.timeout(timeout);
+          }
+        }
+        if (node.has("maxInFlight")) {
+          builder.maxInFlight(integer(where + ".maxInFlight", node.get("maxInFlight")));
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable HeaderRewrite headerRewrite(String where, JsonNode node) {
+      unknownFields(node, where, "remove", "set", "add");
+      HeaderRewrite.Builder builder = HeaderRewrite.builder();
+      int before = problems.size();
+      for (String name : strings(node.path("remove"))) {
+        try {
+          builder.remove(name);
+        } catch (IllegalArgumentException e) {
+          problems.add(where + ".remove: " + e.getMessage());
+        }
+      }
+      for (String kind : List.of("set", "add")) {
+        for (Map.Entry<String, JsonNode> header : node.path(kind).properties()) {
+          try {
+            if (kind.equals("set")) {
+              builder.set(header.getKey(), header.getValue().asText());
+            } else {
+              builder.add(header.getKey(), header.getValue().asText());
+            }
+          } catch (IllegalArgumentException e) {
+            problems.add(where + "." + kind + "." + header.getKey() + ": " + e.getMessage());
+          }
+        }
+      }
+      return problems.size() == before ? builder.build() : null;
     }
 
     private @Nullable Authorization authorization(String where, JsonNode node) {
