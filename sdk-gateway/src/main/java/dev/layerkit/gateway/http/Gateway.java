@@ -16,6 +16,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,11 +89,15 @@ public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
+  /** How often a watched routes file is checked for changes, by default. */
+  public static final Duration DEFAULT_ROUTES_FILE_WATCH_INTERVAL = Duration.ofSeconds(2);
+
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
 
   private final Settings settings;
   private final GatewayMetrics metrics;
+  private final @Nullable RoutesFileWatcher watcher;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
       GlobalEventExecutor.INSTANCE);
@@ -111,7 +116,24 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Builder builder) {
     this.settings = new Settings(builder);
     this.metrics = new GatewayMetrics(builder.meterRegistry);
-    this.routes = RouteTable.of(builder.routes, metrics);
+    Path file = builder.routesFile;
+    if (file == null) {
+      this.watcher = null;
+      this.routes = RouteTable.of(builder.routes, metrics);
+      return;
+    }
+    String text = RoutesFileWatcher.read(file);
+    RoutesFile initial = RoutesFile.parse(text, RoutesFileWatcher.isYaml(file), file.toString());
+    List<Route> all = new ArrayList<>(builder.routes);
+    all.addAll(initial.routes());
+    try {
+      this.routes = RouteTable.of(all, metrics);
+    } catch (IllegalArgumentException e) {
+      initial.close();
+      throw e;
+    }
+    this.watcher = new RoutesFileWatcher(this, file, text, initial, builder.routes,
+        builder.routesFileWatchInterval, builder.shutdownTimeout, builder.meterRegistry);
   }
 
   /**
@@ -162,6 +184,9 @@ public final class Gateway implements AutoCloseable {
       this.bossGroup = boss;
       this.workerGroup = workers;
       this.state = State.RUNNING;
+      if (watcher != null) {
+        watcher.start();
+      }
       LOG.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
           boundPort, transport.name().toLowerCase(), routes.size());
       return this;
@@ -233,8 +258,21 @@ public final class Gateway implements AutoCloseable {
       }
       Health.Builder health = empty.isEmpty() ? Health.up()
           : Health.degraded("upstreams without an available endpoint: " + empty);
-      return health.detail("port", boundPort).detail("inFlight", inFlight.get())
-          .detail("connections", clients.size()).build();
+      health.detail("port", boundPort).detail("inFlight", inFlight.get())
+          .detail("connections", clients.size());
+      RoutesFileWatcher routesFile = watcher;
+      if (routesFile != null) {
+        RoutesFileWatcher.Status reload = routesFile.status();
+        health.detail("routesFile", routesFile.file().toString())
+            .detail("routesReload", reload.ok() ? "ok" : "rejected");
+        if (reload.at() != null) {
+          health.detail("routesReloadAt", String.valueOf(reload.at()));
+        }
+        if (!reload.ok()) {
+          health.detail("routesErrors", reload.errors());
+        }
+      }
+      return health.build();
     });
   }
 
@@ -262,9 +300,15 @@ public final class Gateway implements AutoCloseable {
       }
       if (state == State.NEW) {
         state = State.CLOSED;
+        if (watcher != null) {
+          watcher.close();
+        }
         return true;
       }
       state = State.DRAINING;
+      if (watcher != null) {
+        watcher.close();
+      }
       boss = Objects.requireNonNull(bossGroup);
       workers = Objects.requireNonNull(workerGroup);
     }
@@ -403,6 +447,8 @@ public final class Gateway implements AutoCloseable {
     private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private final List<Route> routes = new ArrayList<>();
+    private @Nullable Path routesFile;
+    private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
 
     private Builder() {}
 
@@ -631,10 +677,46 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Takes routes from a YAML or JSON file ({@link RoutesFile}) and watches it: once started,
+     * the gateway reads the file every {@link #routesFileWatchInterval} and, when its content
+     * changed, reloads the routes without dropping connections. A changed file with errors is
+     * rejected as a whole: every error is logged once with its line, the routes loaded before
+     * stay, {@code layerkit.gateway.routes.reloads} counts it with {@code result=failure}, and
+     * the {@link Gateway#healthCheck()} details show the errors until a good file is saved.
+     * Routes given in code ({@link #route}) come first, the file's after them. The gateway owns
+     * the file's load balancers and closes them when it closes or when a reload replaced them.
+     *
+     * @param file the routes file, read by {@link #build} (whose errors it throws)
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder routesFile(Path file) {
+      settings.requireUnset("routesFile", routesFile);
+      this.routesFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Sets how often the {@link #routesFile} is checked for changes ({@link
+     * #DEFAULT_ROUTES_FILE_WATCH_INTERVAL} by default).
+     *
+     * @param interval at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder routesFileWatchInterval(Duration interval) {
+      settings.requireUnset("routesFileWatchInterval", routesFileWatchInterval);
+      this.routesFileWatchInterval = Arguments.atLeastOneMilli(interval, "routesFileWatchInterval");
+      return this;
+    }
+
+    /**
      * Builds the gateway (not started).
      *
      * @return the gateway
      * @throws IllegalArgumentException if two routes share an id
+     * @throws GatewayConfigException if the {@link #routesFile} is unreadable or invalid
      */
     public Gateway build() {
       return new Gateway(this);

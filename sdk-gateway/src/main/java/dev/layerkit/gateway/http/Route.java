@@ -842,7 +842,7 @@ public final class Route {
       int targets = (upstream != null ? 1 : 0) + (split != null ? 1 : 0)
           + (staticFiles != null ? 1 : 0);
       if (targets == 0) {
-        found.add("needs an upstream, a split or static files");
+        found.add("needs an upstream or static files (or a split)");
       }
       if (targets > 1) {
         found.add("has more than one of an upstream, a split and static files; choose one");

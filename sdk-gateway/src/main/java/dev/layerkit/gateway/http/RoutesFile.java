@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.core.time.Durations;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,22 +139,69 @@ public final class RoutesFile implements AutoCloseable {
    */
   public static RoutesFile parse(String text, boolean yaml, String source) {
     JsonNode root;
+    ObjectMapper mapper;
     try {
-      ObjectMapper mapper = yaml ? Yaml.mapper() : new ObjectMapper();
+      mapper = yaml ? Yaml.mapper() : new ObjectMapper();
       root = mapper.readTree(text);
     } catch (IOException | LinkageError e) {
-      String reason = e instanceof LinkageError
-          ? "YAML needs com.fasterxml.jackson.dataformat:jackson-dataformat-yaml on the class path"
-          : "not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getMessage().split("\n")[0];
+      String reason;
+      if (e instanceof LinkageError) {
+        reason = "YAML needs com.fasterxml.jackson.dataformat:jackson-dataformat-yaml on the class"
+            + " path";
+      } else if (e instanceof JsonProcessingException parse && parse.getLocation() != null) {
+        reason = "not valid " + (yaml ? "YAML" : "JSON") + ": "
+            + parse.getOriginalMessage().split("\n")[0] + " (line "
+            + parse.getLocation().getLineNr() + ")";
+      } else {
+        reason = "not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getMessage().split("\n")[0];
+      }
       throw new GatewayConfigException(source, List.of(reason));
     }
     Reader reader = new Reader();
     RoutesFile file = reader.read(root);
     if (!reader.problems.isEmpty()) {
       file.close();
-      throw new GatewayConfigException(source, reader.problems);
+      throw new GatewayConfigException(source, withLines(reader.problems, lines(mapper, text)));
     }
     return file;
+  }
+
+  /**
+   * Maps the JSON pointer of every value in the text to the line it starts on, by a second pass
+   * over the tokens (a tree keeps no locations).
+   */
+  private static Map<String, Integer> lines(ObjectMapper mapper, String text) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (JsonParser parser = mapper.getFactory().createParser(text)) {
+      while (parser.nextToken() != null) {
+        lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(),
+            parser.currentTokenLocation().getLineNr());
+      }
+    } catch (IOException e) {
+      // Parsed once already; a failure here only costs the line numbers.
+    }
+    return lines;
+  }
+
+  /**
+   * Appends {@code (line N)} to each problem: the line of the deepest value its location ({@code
+   * routes[0] (orders).rateLimit.permits}) names.
+   */
+  private static List<String> withLines(List<String> problems, Map<String, Integer> lines) {
+    List<String> located = new ArrayList<>(problems.size());
+    for (String problem : problems) {
+      int colon = problem.indexOf(": ");
+      String where = colon < 0 ? "" : problem.substring(0, colon).replaceAll(" \\([^)]*\\)", "");
+      String pointer = "/" + where.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
+      Integer line = null;
+      while (line == null && !pointer.isEmpty()) {
+        line = lines.get(pointer);
+        int slash = pointer.lastIndexOf('/');
+        pointer = slash <= 0 ? "" : pointer.substring(0, slash);
+      }
+      located.add(line == null ? problem : problem + " (line " + line + ")");
+    }
+    return located;
   }
 
   /**
