@@ -257,6 +257,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     filtering = null;
+    gateway.accessLog().log(context, response.status().code(), response.content().readableBytes(),
+        null, -1);
     RouteState route = context.routeIfMatched();
     if (route != null) {
       route.timer(response.status().code())
@@ -416,6 +418,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean mustClose = close || !keepAliveAfter(failed);
     FullHttpResponse response =
         ErrorResponses.json(context.alloc(), status, message, failed.requestId(), mustClose);
+    failed.logAccess(status, response.content().readableBytes());
     if (mustClose) {
       writeAndClose(context, response); // PROXYING -> CLOSING
     } else {

@@ -49,6 +49,7 @@ final class FilterContext {
   private Principal principal = Principal.ANONYMOUS;
   private @Nullable ResponseCache.Capture cacheCapture;
   private @Nullable Upstream upstream;
+  private @Nullable String limiterDecision;
 
   FilterContext(ClientHandler handler, EventExecutor eventLoop, List<GatewayFilter> filters,
       Gateway gateway, HttpRequest request, NettyGatewayRequest view, boolean keepAlive,
@@ -223,6 +224,20 @@ final class FilterContext {
 
   void responseHeaders(Map<String, String> headers) {
     this.responseHeaders = headers;
+  }
+
+  /** The peer's IP address. */
+  String clientIp() {
+    return handler.clientIp();
+  }
+
+  /** What the rate limiter decided ({@code allowed}, {@code denied}), null without one. */
+  @Nullable String limiterDecision() {
+    return limiterDecision;
+  }
+
+  void limiterDecision(String decision) {
+    this.limiterDecision = decision;
   }
 
   /** The upstream chosen for this request ({@link SplitFilter}), else the route's. */

@@ -98,6 +98,7 @@ public final class Gateway implements AutoCloseable {
   private final Settings settings;
   private final GatewayMetrics metrics;
   private final @Nullable RoutesFileWatcher watcher;
+  private final AccessLog accessLog;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
       GlobalEventExecutor.INSTANCE);
@@ -116,6 +117,7 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Builder builder) {
     this.settings = new Settings(builder);
     this.metrics = new GatewayMetrics(builder.meterRegistry);
+    this.accessLog = new AccessLog(builder.accessLog, builder.timeSource, builder.accessLogSink);
     Path file = builder.routesFile;
     if (file == null) {
       this.watcher = null;
@@ -371,6 +373,10 @@ public final class Gateway implements AutoCloseable {
     return metrics;
   }
 
+  AccessLog accessLog() {
+    return accessLog;
+  }
+
   ChannelGroup clients() {
     return clients;
   }
@@ -448,6 +454,8 @@ public final class Gateway implements AutoCloseable {
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private final List<Route> routes = new ArrayList<>();
     private @Nullable Path routesFile;
+    private boolean accessLog;
+    private java.util.function.@Nullable Consumer<String> accessLogSink;
     private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
 
     private Builder() {}
@@ -673,6 +681,31 @@ public final class Gateway implements AutoCloseable {
       for (Route route : routes) {
         route(route);
       }
+      return this;
+    }
+
+    /**
+     * Writes one JSON line per request to the SLF4J logger {@code dev.layerkit.gateway.access}
+     * at INFO (off by default): time, request id, client address, method, path (no query),
+     * route, upstream endpoint, status, response bytes, upstream and total milliseconds and the
+     * rate limiter's decision, for every request that reached the routes (including those a
+     * filter answered). The line is built without {@code String.format} or a JSON library in a
+     * buffer per event loop; give the logger an asynchronous appender so that writing it does
+     * not wait on the disk.
+     *
+     * @param enabled true to write the lines
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder accessLog(boolean enabled) {
+      settings.requireUnset("accessLog", accessLog);
+      this.accessLog = enabled;
+      return this;
+    }
+
+    /** Sends access-log lines somewhere other than the logger: for tests of the line. */
+    Builder accessLogSink(java.util.function.Consumer<String> sink) {
+      this.accessLogSink = Objects.requireNonNull(sink, "sink");
       return this;
     }
 
