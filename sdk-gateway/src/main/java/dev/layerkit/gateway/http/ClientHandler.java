@@ -460,6 +460,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ChannelPipeline clientPipeline = client.pipeline();
       clientPipeline.remove(ClientTimeouts.class);
       clientPipeline.remove("continue");
+      if (clientPipeline.get("compress") != null) {
+        clientPipeline.remove("compress");
+      }
       clientPipeline.remove("http");
       clientPipeline.replace(this, "relay", new RelayHandler(upstream));
       ChannelPipeline upstreamPipeline = upstream.pipeline();

@@ -413,6 +413,7 @@ public final class Gateway implements AutoCloseable {
     final Duration shutdownTimeout;
     final boolean preferNativeTransport;
     final TimeSource timeSource;
+    final @Nullable Compression compression;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -427,6 +428,7 @@ public final class Gateway implements AutoCloseable {
       this.shutdownTimeout = builder.shutdownTimeout;
       this.preferNativeTransport = builder.preferNativeTransport;
       this.timeSource = builder.timeSource;
+      this.compression = builder.compression;
     }
   }
 
@@ -455,6 +457,7 @@ public final class Gateway implements AutoCloseable {
     private final List<Route> routes = new ArrayList<>();
     private @Nullable Path routesFile;
     private boolean accessLog;
+    private @Nullable Compression compression;
     private java.util.function.@Nullable Consumer<String> accessLogSink;
     private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
 
@@ -700,6 +703,22 @@ public final class Gateway implements AutoCloseable {
     public Builder accessLog(boolean enabled) {
       settings.requireUnset("accessLog", accessLog);
       this.accessLog = enabled;
+      return this;
+    }
+
+    /**
+     * Compresses responses for clients that accept it (gzip; brotli too when brotli4j is on the
+     * class path), by content type and size, never bodies already compressed or marked {@code
+     * Cache-Control: no-transform}, with {@code Vary: Accept-Encoding}; see {@link Compression}.
+     * Off by default: compression costs CPU on the gateway, and many upstreams compress already.
+     *
+     * @param compression the rules, for example {@link Compression#ofDefaults()}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder compression(Compression compression) {
+      settings.requireUnset("compression", this.compression);
+      this.compression = Objects.requireNonNull(compression, "compression");
       return this;
     }
 
