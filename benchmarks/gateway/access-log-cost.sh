@@ -4,15 +4,19 @@
 # (the one run.sh uses: `return 200` with a 100-byte body), wrk with the same settings each time.
 # Prints each round's requests/s and p99, the on/off ratio per round, and their mean and spread.
 #
-# Both runs have the same logging backend, slf4j-simple writing to a file ($RESULTS_DIR/access.log,
-# so "on" pays for building the line and for a synchronous file write per request; an async
-# appender would cost less). The benchmarks jar binds slf4j-nop, which would drop lines unbuilt, so
-# slf4j-simple from ~/.m2 (at the jar's slf4j-api version) goes first on the class path and is
-# chosen by -Dslf4j.provider.
+# Both runs of a round have the same logging backend, chosen by BACKEND:
+#   logback (default)  logback-classic with an AsyncAppender (neverBlock) in front of a buffered
+#                      FileAppender: what the gateway's javadoc advises for production;
+#   simple             slf4j-simple writing each line to the file synchronously (a lock and a
+#                      write(2) per request on the event loop): the pessimistic case.
+# The benchmarks jar binds slf4j-nop, which would drop lines unbuilt, so the backend's jars from
+# ~/.m2 go first on the class path and are chosen by -Dslf4j.provider (fetch them once with
+# ./mvnw dependency:get -Dartifact=ch.qos.logback:logback-classic:$LOGBACK_VERSION).
 #
 # Usage: benchmarks/gateway/access-log-cost.sh   (needs nginx, wrk, curl and the benchmarks jar:
 #                                                  ./mvnw -B -q package -pl benchmarks -am -DskipTests)
-# Settings (environment): ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=15s WARMUP=5s
+# Settings (environment): ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=15s WARMUP=5s BACKEND=logback
+#   LOGBACK_VERSION=1.5.18
 #   SLF4J_VERSION (the jar's slf4j-api version) GATEWAY_ARGS="" RESULTS_DIR=<temp dir>
 set -euo pipefail
 
@@ -33,8 +37,20 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "access-log-cost.sh: $*"; exit 1; }
 [ -f "$BENCH_JAR" ] || die "$BENCH_JAR not found: ./mvnw -B -q package -pl benchmarks -am -DskipTests"
 SLF4J_VERSION="${SLF4J_VERSION:-$(unzip -p "$BENCH_JAR" META-INF/maven/org.slf4j/slf4j-api/pom.properties | sed -n 's/^version=//p')}"
-SIMPLE_JAR="$M2/org/slf4j/slf4j-simple/$SLF4J_VERSION/slf4j-simple-$SLF4J_VERSION.jar"
-[ -f "$SIMPLE_JAR" ] || die "$SIMPLE_JAR missing: ./mvnw dependency:get -Dartifact=org.slf4j:slf4j-simple:$SLF4J_VERSION"
+BACKEND="${BACKEND:-logback}"
+LOGBACK_VERSION="${LOGBACK_VERSION:-1.5.18}"
+case "$BACKEND" in
+  simple)
+    BACKEND_CP="$M2/org/slf4j/slf4j-simple/$SLF4J_VERSION/slf4j-simple-$SLF4J_VERSION.jar"
+    PROVIDER=org.slf4j.simple.SimpleServiceProvider ;;
+  logback)
+    BACKEND_CP="$M2/ch/qos/logback/logback-classic/$LOGBACK_VERSION/logback-classic-$LOGBACK_VERSION.jar:$M2/ch/qos/logback/logback-core/$LOGBACK_VERSION/logback-core-$LOGBACK_VERSION.jar"
+    PROVIDER=ch.qos.logback.classic.spi.LogbackServiceProvider ;;
+  *) die "BACKEND must be logback or simple but was $BACKEND" ;;
+esac
+for jar in ${BACKEND_CP//:/ }; do
+  [ -f "$jar" ] || die "$jar missing: fetch it with ./mvnw dependency:get (see the header)"
+done
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
 
@@ -67,13 +83,32 @@ for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$UPSTREAM_PORT/"
 measure() { # mode round -> prints "rps p99"
   local mode="$1" round="$2" port pid out="$RESULTS_DIR/wrk-$1-$2.txt"
   port="$(free_port)"
+  cat > "$RESULTS_DIR/logback-$mode-$round.xml" <<XML
+<configuration>
+  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+    <file>$RESULTS_DIR/access-$mode-$round.log</file>
+    <immediateFlush>false</immediateFlush>
+    <encoder><pattern>%msg%n</pattern></encoder>
+  </appender>
+  <appender name="ASYNC" class="ch.qos.logback.classic.AsyncAppender">
+    <queueSize>16384</queueSize>
+    <discardingThreshold>0</discardingThreshold>
+    <neverBlock>true</neverBlock>
+    <appender-ref ref="FILE"/>
+  </appender>
+  <logger name="dev.layerkit.gateway.access" level="INFO" additivity="false">
+    <appender-ref ref="ASYNC"/>
+  </logger>
+  <root level="WARN"/>
+</configuration>
+XML
   java -Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled \
-      -Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider \
+      "-Dslf4j.provider=$PROVIDER" "-Dlogback.configurationFile=$RESULTS_DIR/logback-$mode-$round.xml" \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
       -Dorg.slf4j.simpleLogger.log.dev.layerkit.gateway.access=info \
       -Dorg.slf4j.simpleLogger.showThreadName=false \
       "-Dorg.slf4j.simpleLogger.logFile=$RESULTS_DIR/access-$mode-$round.log" \
-      -cp "$SIMPLE_JAR:$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
+      -cp "$BACKEND_CP:$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
       --port "$port" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
       --access-log "$mode" $GATEWAY_ARGS > "$RESULTS_DIR/gateway-$mode-$round.out" 2>&1 &
   pid=$!
@@ -101,4 +136,4 @@ done
 lines="$(cat "$RESULTS_DIR"/access-on-*.log | wc -l)"
 printf '%s\n' "${RATIOS[@]}" | awk -v lines="$lines" '{ s += $1; if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1; n++ }
   END { printf "on/off mean %.3f (min %.3f, max %.3f) over %d rounds; %d access-log lines written\n", s / n, min, max, n, lines }'
-echo "Machine: $(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP)"
+echo "Backend: $BACKEND. Machine: $(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP)"
