@@ -5,7 +5,6 @@ import dev.layerkit.core.internal.BuilderSettings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sends a copy of a share of a route's requests to a shadow upstream (a new version under real
@@ -44,7 +43,6 @@ public final class Mirror {
   /** The header a copy carries, so the shadow can tell mirrored traffic. */
   public static final String MIRRORED_HEADER = "X-Mirrored";
 
-  private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
   private static final long SCALE = 1_000_000;
 
   private final Upstream upstream;
@@ -52,7 +50,7 @@ public final class Mirror {
   private final long threshold;
   private final Duration timeout;
   private final int maxInFlight;
-  private final AtomicLong sequence = new AtomicLong();
+  private final EvenSequence sequence = new EvenSequence();
   private final AtomicInteger inFlight = new AtomicInteger();
 
   private Mirror(Builder builder) {
@@ -104,8 +102,7 @@ public final class Mirror {
 
   /** Whether this request is in the sampled share. */
   boolean sample() {
-    long point = Math.multiplyHigh((sequence.getAndIncrement() * GOLDEN_GAMMA) >>> 1, SCALE << 1);
-    return point < threshold;
+    return sequence.next(SCALE) < threshold;
   }
 
   /** Takes a slot for a copy; false when {@link Builder#maxInFlight} are open. */

@@ -5,7 +5,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -18,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The weighted choice is deterministic and evenly spread: request {@code n} of the split goes
  * to the variant whose share of the weights holds the fractional part of {@code n} times the
  * golden ratio (a Weyl sequence), so any run of requests lands within a few requests of the
- * weights, interleaved rather than in blocks, without a random source or a lock. A split is
+ * weights, interleaved rather than in blocks, without a random source or a lock. Why by hand:
+ * Layerkit's weighted balancers choose among endpoints of one service by their health and load,
+ * while a split must hold its percentages exactly whatever the endpoints do. A split is
  * changed at runtime by giving the gateway routes with the new weights ({@link Gateway#reload};
  * a watched routes file does it on save).
  *
@@ -39,15 +40,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TrafficSplit {
 
-  /** The golden ratio's fractional part, scaled to 2^64: the Weyl sequence's step. */
-  private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private final Upstream[] upstreams;
   private final long[] cumulative;
   private final long total;
   private final List<Pin> pins;
-  private final AtomicLong sequence = new AtomicLong();
+  private final EvenSequence sequence = new EvenSequence();
 
   private TrafficSplit(Builder builder) {
     this.upstreams = builder.upstreams.toArray(Upstream[]::new);
@@ -83,7 +82,7 @@ public final class TrafficSplit {
         return pin.target;
       }
     }
-    long point = Math.multiplyHigh((sequence.getAndIncrement() * GOLDEN_GAMMA) >>> 1, total << 1);
+    long point = sequence.next(total);
     for (int i = 0; i < cumulative.length; i++) {
       if (point < cumulative[i]) {
         return upstreams[i];

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,27 +146,11 @@ class GatewayJwksIT extends GatewayTestSupport {
   }
 
   private List<Integer> flood(int tokens) throws Exception {
-    List<CompletableFuture<Integer>> answers = new ArrayList<>();
-    ExecutorService clients = Executors.newFixedThreadPool(8);
-    try {
-      for (int i = 0; i < tokens; i++) {
-        String token = token(key("random-" + i));
-        answers.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return call(token);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }, clients));
-      }
-      List<Integer> statuses = new ArrayList<>();
-      for (CompletableFuture<Integer> answer : answers) {
-        statuses.add(answer.join());
-      }
-      return statuses;
-    } finally {
-      clients.shutdownNow();
+    List<String> signed = new ArrayList<>(tokens);
+    for (int i = 0; i < tokens; i++) {
+      signed.add(token(key("random-" + i)));
     }
+    return onThreads(tokens, 8, i -> call(signed.get(i)));
   }
 
   @Test

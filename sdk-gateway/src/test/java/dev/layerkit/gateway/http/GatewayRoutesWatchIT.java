@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,15 +46,26 @@ class GatewayRoutesWatchIT extends GatewayTestSupport {
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  private TestUpstream a;
+  private TestUpstream b;
+  private Path file;
+  private SimpleMeterRegistry meters;
+  private Gateway gateway;
+
+  /** A gateway watching a file that routes everything to {@code a}. */
+  @BeforeEach
+  void startWatchingGateway() throws Exception {
+    a = upstream("a");
+    b = upstream("b");
+    file = dir.resolve("routes.yaml");
+    write(file, routes(a, b, "a"));
+    meters = new SimpleMeterRegistry();
+    gateway = start(Gateway.builder().routesFile(file).routesFileWatchInterval(INTERVAL)
+        .meterRegistry(meters));
+  }
+
   @Test
   void anEditOnDiskChangesRoutingWithinTheIntervalWithoutDroppingAConnection() throws Exception {
-    TestUpstream a = upstream("a");
-    TestUpstream b = upstream("b");
-    Path file = dir.resolve("routes.yaml");
-    write(file, routes(a, b, "a"));
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    Gateway gateway = start(Gateway.builder().routesFile(file).routesFileWatchInterval(INTERVAL)
-        .meterRegistry(meters));
 
     AtomicBoolean running = new AtomicBoolean(true);
     List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -111,13 +123,6 @@ class GatewayRoutesWatchIT extends GatewayTestSupport {
 
   @Test
   void anInvalidEditIsRejectedOnceWithItsLinesAndRoutingStaysUnchanged() throws Exception {
-    TestUpstream a = upstream("a");
-    TestUpstream b = upstream("b");
-    Path file = dir.resolve("routes.yaml");
-    write(file, routes(a, b, "a"));
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    Gateway gateway = start(Gateway.builder().routesFile(file).routesFileWatchInterval(INTERVAL)
-        .meterRegistry(meters));
     assertThat(get(gateway, "/").body()).isEqualTo("a");
 
     // A typo in the upstream's name and an unknown field: the whole edit is refused.
@@ -144,13 +149,13 @@ class GatewayRoutesWatchIT extends GatewayTestSupport {
 
   @Test
   void anInvalidFileAtBuildTimeThrowsWithItsLines() throws Exception {
-    Path file = dir.resolve("routes.json");
-    Files.writeString(file, "{\n  \"routes\": [\n    { \"id\": \"r\", \"pathPrefix\": \"/\" }\n  ]\n}\n");
-    assertThatThrownBy(() -> Gateway.builder().routesFile(file).build())
+    Path json = dir.resolve("routes.json");
+    Files.writeString(json, "{\n  \"routes\": [\n    { \"id\": \"r\", \"pathPrefix\": \"/\" }\n  ]\n}\n");
+    assertThatThrownBy(() -> Gateway.builder().routesFile(json).build())
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("needs an upstream or static files (or a split) (line 3)");
-    Files.writeString(file, "{\n  \"routes\": [\n    { \"id\": \"r\",, }\n  ]\n}\n");
-    assertThatThrownBy(() -> Gateway.builder().routesFile(file).build())
+    Files.writeString(json, "{\n  \"routes\": [\n    { \"id\": \"r\",, }\n  ]\n}\n");
+    assertThatThrownBy(() -> Gateway.builder().routesFile(json).build())
         .isInstanceOf(GatewayConfigException.class).hasMessageContaining("(line 3)");
   }
 }

@@ -13,9 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -59,34 +56,12 @@ class GatewayTrafficIT extends GatewayTestSupport {
     assertThat(after).isBetween(950L, 1050L);
   }
 
-  private List<String> load(Gateway gateway, int requests, int threads) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<CompletableFuture<List<String>>> parts = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int share = requests / threads + (t < requests % threads ? 1 : 0);
-        parts.add(CompletableFuture.supplyAsync(() -> {
-          List<String> got = new ArrayList<>(share);
-          try {
-            for (int i = 0; i < share; i++) {
-              HttpResponse<String> answer = get(gateway, "/");
-              assertThat(answer.statusCode()).isEqualTo(200);
-              got.add(answer.body());
-            }
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-          return got;
-        }, pool));
-      }
-      List<String> all = new ArrayList<>(requests);
-      for (CompletableFuture<List<String>> part : parts) {
-        all.addAll(part.join());
-      }
-      return all;
-    } finally {
-      pool.shutdownNow();
-    }
+  private List<String> load(Gateway gateway, int requests, int threads) {
+    return onThreads(requests, threads, i -> {
+      HttpResponse<String> answer = get(gateway, "/");
+      assertThat(answer.statusCode()).isEqualTo(200);
+      return answer.body();
+    });
   }
 
   @Test
