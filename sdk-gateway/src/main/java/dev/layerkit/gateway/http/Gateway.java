@@ -60,6 +60,23 @@ import org.slf4j.LoggerFactory;
  *       the gateway relays bytes both ways until either side closes.
  * </ul>
  *
+ * <h2>Policies</h2>
+ *
+ * <p>Each is a filter of the request's chain ({@code GatewayFilters} documents the order) or a
+ * piece of the proxy step, configured per {@link Route} in code or in a {@link RoutesFile}:
+ *
+ * <ul>
+ *   <li>authentication ({@link Auth}: API keys, JWT with fixed keys or from a JWKS URL that is
+ *       fetched off the event loop, with rotation, a refresh limit and outage tolerance) and
+ *       authorization ({@link Authorization}: scopes, roles, API-key groups; 403 {@code
+ *       insufficient_scope});
+ *   <li>traffic: weighted canary splits with header or cookie pins ({@link TrafficSplit}),
+ *       request mirroring to a shadow upstream ({@link Mirror}), header and path rewrites ({@link
+ *       HeaderRewrite}, {@link Route.Builder#rewritePath});
+ *   <li>gateway-wide: a watched routes file ({@link Builder#routesFile}), a JSON access log
+ *       ({@link Builder#accessLog}) and response compression ({@link Builder#compression}).
+ * </ul>
+ *
  * <h2>Errors</h2>
  *
  * <p>The gateway answers with a small JSON body ({@code {"status":502,"error":"Bad Gateway",

@@ -35,6 +35,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>response cache (GET only): a fresh cached response is served, {@code If-None-Match}
  *       matching its {@code ETag} is a 304;
  *   <li>the target: static files, or the upstream, with retries and per-endpoint circuit breakers.
+ *       With a {@link TrafficSplit} the upstream is a weighted or pinned variant; a {@link Mirror}
+ *       gets a copy of the request beside it; {@link Builder#rewritePath} or {@link
+ *       Builder#stripPrefix} change the path sent, and {@link HeaderRewrite}s the request's and
+ *       the response's headers.
  * </ol>
  *
  * <h2>Rate limiting</h2>
