@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>The key is read from a header ({@value #DEFAULT_HEADER} unless {@link Builder#header} says
  * otherwise) or, when that header is absent, from {@code Authorization: ApiKey <key>}. A request
  * whose key's hash equals a stored one is authenticated as {@code Principal(keyId, "api-key",
- * {})}: the key's id, never the key. A request without a key gets a 401 with the challenge
+ * {groups: [...]})}: the key's id, never the key, and the groups it was put in ({@link
+ * Builder#groups}, for {@link Authorization}). A request without a key gets a 401 with the challenge
  * {@code ApiKey realm="<realm>"}; a request with a wrong key the same 401 with {@code
  * error="invalid_key"} added. The key is never logged, echoed in an answer or kept.
  *

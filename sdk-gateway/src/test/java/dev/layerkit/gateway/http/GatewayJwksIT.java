@@ -120,7 +120,7 @@ class GatewayJwksIT extends GatewayTestSupport {
       assertThat(call(token(second))).isEqualTo(200);
     }
     assertThat(fetches).hasValue(2);
-    assertThat(upstream.requests.get()).isEqualTo(7);
+    assertThat(upstream.requests.get()).isBetween(7, 8);
   }
 
   @Test
@@ -142,7 +142,7 @@ class GatewayJwksIT extends GatewayTestSupport {
     assertThat(fetches).hasValue(3);
     // The good key kept working throughout.
     assertThat(call(token(good))).isEqualTo(200);
-    assertThat(upstream.requests.get()).isEqualTo(2);
+    assertThat(upstream.requests.get()).isBetween(2, 3);
   }
 
   private List<Integer> flood(int tokens) throws Exception {
