@@ -8,7 +8,10 @@
 #   logback (default)  logback-classic with an AsyncAppender (neverBlock) in front of a buffered
 #                      FileAppender: what the gateway's javadoc advises for production;
 #   simple             slf4j-simple writing each line to the file synchronously (a lock and a
-#                      write(2) per request on the event loop): the pessimistic case.
+#                      write(2) per request on the event loop): the pessimistic case;
+#   discard            logback with the access logger at INFO and no appender: the gateway builds
+#                      every line and logback makes its event, nothing is written (the gateway's
+#                      own share of the cost, without the backend's).
 # The benchmarks jar binds slf4j-nop, which would drop lines unbuilt, so the backend's jars from
 # ~/.m2 go first on the class path and are chosen by -Dslf4j.provider (fetch them once with
 # ./mvnw dependency:get -Dartifact=ch.qos.logback:logback-classic:$LOGBACK_VERSION).
@@ -43,10 +46,10 @@ case "$BACKEND" in
   simple)
     BACKEND_CP="$M2/org/slf4j/slf4j-simple/$SLF4J_VERSION/slf4j-simple-$SLF4J_VERSION.jar"
     PROVIDER=org.slf4j.simple.SimpleServiceProvider ;;
-  logback)
+  logback|discard)
     BACKEND_CP="$M2/ch/qos/logback/logback-classic/$LOGBACK_VERSION/logback-classic-$LOGBACK_VERSION.jar:$M2/ch/qos/logback/logback-core/$LOGBACK_VERSION/logback-core-$LOGBACK_VERSION.jar"
     PROVIDER=ch.qos.logback.classic.spi.LogbackServiceProvider ;;
-  *) die "BACKEND must be logback or simple but was $BACKEND" ;;
+  *) die "BACKEND must be logback, simple or discard but was $BACKEND" ;;
 esac
 for jar in ${BACKEND_CP//:/ }; do
   [ -f "$jar" ] || die "$jar missing: fetch it with ./mvnw dependency:get (see the header)"
@@ -97,7 +100,7 @@ measure() { # mode round -> prints "rps p99"
     <appender-ref ref="FILE"/>
   </appender>
   <logger name="dev.layerkit.gateway.access" level="INFO" additivity="false">
-    <appender-ref ref="ASYNC"/>
+    $([ "$BACKEND" = discard ] || echo '<appender-ref ref="ASYNC"/>')
   </logger>
   <root level="WARN"/>
 </configuration>
@@ -133,7 +136,7 @@ for round in $(seq 1 "$ROUNDS"); do
   RATIOS+=("$ratio")
   echo "| $round | $off_rps | $off_p99 | $on_rps | $on_p99 | $ratio |"
 done
-lines="$(cat "$RESULTS_DIR"/access-on-*.log | wc -l)"
+lines="$(cat "$RESULTS_DIR"/access-on-*.log 2>/dev/null | wc -l)"
 printf '%s\n' "${RATIOS[@]}" | awk -v lines="$lines" '{ s += $1; if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1; n++ }
   END { printf "on/off mean %.3f (min %.3f, max %.3f) over %d rounds; %d access-log lines written\n", s / n, min, max, n, lines }'
 echo "Backend: $BACKEND. Machine: $(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP)"
