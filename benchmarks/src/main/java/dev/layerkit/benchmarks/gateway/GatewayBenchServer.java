@@ -20,6 +20,10 @@ import java.util.concurrent.CountDownLatch;
  * round robin over the one upstream endpoint, so each request pays for every filter a real route
  * runs. Prints {@code READY} once it listens and runs until killed.
  *
+ * <p>{@code --access-log on} turns the gateway's access log on. The benchmarks jar logs through
+ * slf4j-nop, which would drop the lines unbuilt; to measure the log, put a backend in front (for
+ * example slf4j-simple writing to a file, see {@code benchmarks/README.md}).
+ *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.gateway.GatewayBenchServer \
  *     --port 8080 --upstream 127.0.0.1:9000 --api-key bench-key
@@ -29,10 +33,19 @@ public final class GatewayBenchServer {
 
   private GatewayBenchServer() {}
 
+  private static boolean parseSwitch(String value) {
+    return switch (value) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("--access-log must be on or off but was " + value);
+    };
+  }
+
   /**
    * Starts the gateway.
    *
-   * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]}
+   * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]
+   *     [--access-log on|off]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -40,18 +53,21 @@ public final class GatewayBenchServer {
     String upstream = null;
     String apiKey = null;
     int threads = Runtime.getRuntime().availableProcessors();
+    boolean accessLog = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
         case "--upstream" -> upstream = args[i + 1];
         case "--api-key" -> apiKey = args[i + 1];
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        case "--access-log" -> accessLog = parseSwitch(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (upstream == null || apiKey == null) {
       throw new IllegalArgumentException(
-          "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]");
+          "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]"
+              + " [--access-log on|off]");
     }
     int colon = upstream.lastIndexOf(':');
     Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
@@ -65,7 +81,7 @@ public final class GatewayBenchServer {
         .upstream(Upstream.of("bench", balancer))
         .build();
     Gateway gateway = Gateway.builder().bindAddress("127.0.0.1").port(port).workerThreads(threads)
-        .route(route).build().start();
+        .accessLog(accessLog).route(route).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
     System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable());
     new CountDownLatch(1).await();

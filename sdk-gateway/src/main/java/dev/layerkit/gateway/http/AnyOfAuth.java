@@ -2,6 +2,8 @@ package dev.layerkit.gateway.http;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** The {@link Auth} behind {@link Auth#anyOf}: the first success wins, else the first failure. */
 final class AnyOfAuth implements Auth {
@@ -37,6 +39,31 @@ final class AnyOfAuth implements Auth {
       }
     }
     return first;
+  }
+
+  /**
+   * Asks every alternative while the request view is valid (stopping at a success that is there
+   * at once), then picks as {@link #authenticate} does once all have answered.
+   */
+  @Override
+  public CompletionStage<AuthResult> authenticateAsync(GatewayRequest request) {
+    @SuppressWarnings("unchecked")
+    CompletableFuture<AuthResult>[] answers = new CompletableFuture[auths.length];
+    for (int i = 0; i < auths.length; i++) {
+      CompletableFuture<AuthResult> answer = auths[i].authenticateAsync(request).toCompletableFuture();
+      if (answer.isDone() && !answer.isCompletedExceptionally() && answer.join().authenticated()) {
+        return answer;
+      }
+      answers[i] = answer;
+    }
+    return CompletableFuture.allOf(answers).thenApply(done -> {
+      for (CompletableFuture<AuthResult> answer : answers) {
+        if (answer.join().authenticated()) {
+          return answer.join();
+        }
+      }
+      return answers[0].join();
+    });
   }
 
   @Override

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>The key is read from a header ({@value #DEFAULT_HEADER} unless {@link Builder#header} says
  * otherwise) or, when that header is absent, from {@code Authorization: ApiKey <key>}. A request
  * whose key's hash equals a stored one is authenticated as {@code Principal(keyId, "api-key",
- * {})}: the key's id, never the key. A request without a key gets a 401 with the challenge
+ * {groups: [...]})}: the key's id, never the key, and the groups it was put in ({@link
+ * Builder#groups}, for {@link Authorization}). A request without a key gets a 401 with the challenge
  * {@code ApiKey realm="<realm>"}; a request with a wrong key the same 401 with {@code
  * error="invalid_key"} added. The key is never logged, echoed in an answer or kept.
  *
@@ -55,6 +56,12 @@ public final class ApiKeyAuth implements Auth {
   /** The realm of the challenge by default. */
   public static final String DEFAULT_REALM = "layerkit";
 
+  /**
+   * The claim of an API-key {@link Principal} that lists the key's groups ({@link
+   * Builder#groups}), a {@code List<String>}; absent for a key in no group.
+   */
+  public static final String GROUPS_CLAIM = "groups";
+
   /** The {@code Authorization} scheme that also carries a key. */
   public static final String AUTHORIZATION_SCHEME = "ApiKey";
 
@@ -78,7 +85,9 @@ public final class ApiKeyAuth implements Auth {
     int i = 0;
     for (Map.Entry<String, byte[]> entry : builder.hashes.entrySet()) {
       hashes.add(entry.getValue());
-      successes[i++] = AuthResult.success(new Principal(entry.getKey(), "api-key", Map.of()));
+      List<String> groups = builder.groups.get(entry.getKey());
+      Map<String, Object> claims = groups == null ? Map.of() : Map.of(GROUPS_CLAIM, List.copyOf(groups));
+      successes[i++] = AuthResult.success(new Principal(entry.getKey(), "api-key", claims));
     }
     this.keys = new ConstantTimeKeys(hashes);
     String challenge = AUTHORIZATION_SCHEME + " realm=\"" + realm + "\"";
@@ -181,6 +190,7 @@ public final class ApiKeyAuth implements Auth {
     private final BuilderSettings settings = new BuilderSettings();
 
     private final Map<String, byte[]> hashes = new LinkedHashMap<>();
+    private final Map<String, List<String>> groups = new LinkedHashMap<>();
     private String header = DEFAULT_HEADER;
     private String realm = DEFAULT_REALM;
 
@@ -276,6 +286,34 @@ public final class ApiKeyAuth implements Auth {
         }
       }
       hashes.put(keyId, hash);
+      return this;
+    }
+
+    /**
+     * Puts a key into groups, which an {@link Authorization} can require ({@link
+     * Authorization.Builder#apiKeyGroups}). The principal of the key carries them in its {@value
+     * #GROUPS_CLAIM} claim. Calls for the same key add groups.
+     *
+     * @param keyId the id of a key added before
+     * @param groups the groups, not blank
+     * @return this builder
+     * @throws NullPointerException if an argument or a group is null
+     * @throws IllegalArgumentException if no key has that id, or a group is blank
+     */
+    public Builder groups(String keyId, String... groups) {
+      Objects.requireNonNull(keyId, "keyId");
+      Objects.requireNonNull(groups, "groups");
+      if (!hashes.containsKey(keyId)) {
+        throw new IllegalArgumentException("groups: no key '" + keyId + "' was added; added: "
+            + hashes.keySet());
+      }
+      List<String> list = this.groups.computeIfAbsent(keyId, id -> new ArrayList<>());
+      for (String group : groups) {
+        String checked = Arguments.notBlank(Objects.requireNonNull(group, "group"), "group");
+        if (!list.contains(checked)) {
+          list.add(checked);
+        }
+      }
       return this;
     }
 

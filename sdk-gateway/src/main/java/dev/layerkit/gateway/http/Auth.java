@@ -1,5 +1,8 @@
 package dev.layerkit.gateway.http;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * Authenticates a request from its headers, the first filter a {@link Route} runs after CORS preflights.
  *
@@ -18,6 +21,24 @@ public interface Auth {
    * @return the principal, or the failure to answer with
    */
   AuthResult authenticate(GatewayRequest request);
+
+  /**
+   * Authenticates a request, perhaps completing later: what the gateway calls. The default
+   * answers {@link #authenticate} at once.
+   *
+   * <p>An auth that must wait for something (a {@link JwtAuth} whose key is not fetched yet from
+   * its JWKS URL) reads what it needs from {@code request} before it returns, since the view is
+   * valid only until then, and completes the stage from another thread; the gateway then goes on
+   * with the request on its event loop. This method itself runs on the event loop and must not
+   * block.
+   *
+   * @param request the request line and headers, valid until this method returns
+   * @return the principal or the failure, now or later; a stage that completes exceptionally is
+   *     answered 500
+   */
+  default CompletionStage<AuthResult> authenticateAsync(GatewayRequest request) {
+    return CompletableFuture.completedFuture(authenticate(request));
+  }
 
   /**
    * Returns an {@code Auth} that lets every request through as {@link Principal#ANONYMOUS}.

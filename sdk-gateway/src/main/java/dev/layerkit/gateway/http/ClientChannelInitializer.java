@@ -34,7 +34,12 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         .addLast("timeouts", timeouts)
         .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
             64 * 1024))
-        .addLast("continue", new HttpServerExpectContinueHandler())
+        .addLast("continue", new HttpServerExpectContinueHandler());
+    Compression compression = settings.compression;
+    if (compression != null) {
+      channel.pipeline().addAfter("http", "compress", new GatewayCompressor(compression));
+    }
+    channel.pipeline()
         .addLast("client", new ClientHandler(gateway, connector, timeouts,
             GatewayFilters.STANDARD));
   }

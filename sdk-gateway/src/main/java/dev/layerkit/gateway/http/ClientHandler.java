@@ -257,6 +257,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     filtering = null;
+    gateway.accessLog().log(context, response.status().code(), response.content().readableBytes(),
+        null, -1);
     RouteState route = context.routeIfMatched();
     if (route != null) {
       route.timer(response.status().code())
@@ -318,6 +320,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   // --- called by the exchange ------------------------------------------------------------------
+
+  UpstreamConnector connector() {
+    return connector;
+  }
 
   /** The gateway's clock, for the exchange's latencies and deadlines. */
   TimeSource time() {
@@ -412,6 +418,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean mustClose = close || !keepAliveAfter(failed);
     FullHttpResponse response =
         ErrorResponses.json(context.alloc(), status, message, failed.requestId(), mustClose);
+    failed.logAccess(status, response.content().readableBytes());
     if (mustClose) {
       writeAndClose(context, response); // PROXYING -> CLOSING
     } else {
@@ -453,6 +460,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ChannelPipeline clientPipeline = client.pipeline();
       clientPipeline.remove(ClientTimeouts.class);
       clientPipeline.remove("continue");
+      if (clientPipeline.get("compress") != null) {
+        clientPipeline.remove("compress");
+      }
       clientPipeline.remove("http");
       clientPipeline.replace(this, "relay", new RelayHandler(upstream));
       ChannelPipeline upstreamPipeline = upstream.pipeline();

@@ -95,6 +95,11 @@ final class Exchange implements ChannelFutureListener {
   private final long startNanos;
   private final @Nullable ResponseCache.Capture cacheCapture;
   private final Map<String, String> extraResponseHeaders;
+  private final FilterContext filtered;
+  /** Response body bytes sent to the client, for the access log. */
+  private long responseBytes;
+  /** The endpoint of the last attempt (kept after a failure forgets {@link #endpoint}). */
+  private @Nullable Endpoint lastEndpoint;
 
   private State state = State.CONNECTING;
   /** The client's side: whether its request's last part has arrived (in any state). */
@@ -136,6 +141,16 @@ final class Exchange implements ChannelFutureListener {
     this.startNanos = filtered.startNanos;
     this.cacheCapture = filtered.cacheCapture();
     this.extraResponseHeaders = filtered.responseHeaders();
+    this.filtered = filtered;
+  }
+
+  /** Writes the request's access-log line, if the log is on. */
+  void logAccess(int finalStatus, long bytes) {
+    AccessLog log = gateway.accessLog();
+    if (log.on()) {
+      log.log(filtered, finalStatus, bytes, lastEndpoint,
+          attempts == 0 || lastEndpoint == null ? -1 : time.nanoTime() - attemptStartNanos);
+    }
   }
 
   boolean clientKeepAlive() {
@@ -178,6 +193,7 @@ final class Exchange implements ChannelFutureListener {
     if (host != null) {
       headers.set(Forwarded.X_FORWARDED_HOST, host);
     }
+    route.requestHeaders().applyTo(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
   }
 
@@ -197,6 +213,7 @@ final class Exchange implements ChannelFutureListener {
       return;
     }
     endpoint = picked;
+    lastEndpoint = picked;
     attemptStartNanos = time.nanoTime();
     Channel pooled = connector.pooled(picked, upstream.idleConnectionTimeout());
     if (pooled != null) {
@@ -389,6 +406,7 @@ final class Exchange implements ChannelFutureListener {
     state = State.RESPONDING; // SENT -> RESPONDING
     HttpHeaders headers = response.headers();
     HopByHop.strip(headers);
+    route.responseHeaders().applyTo(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
       for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {
@@ -414,6 +432,7 @@ final class Exchange implements ChannelFutureListener {
 
   private void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
+    responseBytes += content.content().readableBytes();
     if (cacheCapture != null) {
       cacheCapture.content(content);
     }
@@ -459,6 +478,7 @@ final class Exchange implements ChannelFutureListener {
       cacheCapture.complete(status);
     }
     routeState.timer(status).record(now - startNanos, TimeUnit.NANOSECONDS);
+    logAccess(status, responseBytes);
     client.exchangeDone(this, false);
   }
 
@@ -473,6 +493,7 @@ final class Exchange implements ChannelFutureListener {
       // The response is cut short: nothing can be sent to say so but closing the connection.
       attemptFailed(cause);
       routeState.timer(502).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      logAccess(status, responseBytes);
       finish(); // RESPONDING -> DONE
       client.abort();
       return;
@@ -658,6 +679,7 @@ final class Exchange implements ChannelFutureListener {
     handler.detach();
     response.headers().set(ErrorResponses.REQUEST_ID, requestId);
     routeState.timer(101).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    logAccess(101, 0);
     client.upgrade(response, channel);
   }
 

@@ -48,6 +48,8 @@ final class FilterContext {
   private Map<String, String> responseHeaders = Map.of();
   private Principal principal = Principal.ANONYMOUS;
   private @Nullable ResponseCache.Capture cacheCapture;
+  private @Nullable Upstream upstream;
+  private @Nullable String limiterDecision;
 
   FilterContext(ClientHandler handler, EventExecutor eventLoop, List<GatewayFilter> filters,
       Gateway gateway, HttpRequest request, NettyGatewayRequest view, boolean keepAlive,
@@ -222,6 +224,39 @@ final class FilterContext {
 
   void responseHeaders(Map<String, String> headers) {
     this.responseHeaders = headers;
+  }
+
+  /** The peer's IP address. */
+  String clientIp() {
+    return handler.clientIp();
+  }
+
+  /** What the rate limiter decided ({@code allowed}, {@code denied}), null without one. */
+  @Nullable String limiterDecision() {
+    return limiterDecision;
+  }
+
+  void limiterDecision(String decision) {
+    this.limiterDecision = decision;
+  }
+
+  /** The upstream chosen for this request ({@link SplitFilter}), else the route's. */
+  @Nullable Upstream upstream() {
+    Upstream chosen = upstream;
+    return chosen != null ? chosen : route().route.upstream();
+  }
+
+  void upstream(Upstream chosen) {
+    this.upstream = chosen;
+  }
+
+  /** The connection's event loop, for work the request starts beside itself (a mirror copy). */
+  io.netty.channel.EventLoop eventLoop() {
+    return (io.netty.channel.EventLoop) eventLoop;
+  }
+
+  UpstreamConnector connector() {
+    return handler.connector();
   }
 
   @Nullable ResponseCache.Capture cacheCapture() {

@@ -16,6 +16,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,23 @@ import org.slf4j.LoggerFactory;
  *       the gateway relays bytes both ways until either side closes.
  * </ul>
  *
+ * <h2>Policies</h2>
+ *
+ * <p>Each is a filter of the request's chain ({@code GatewayFilters} documents the order) or a
+ * piece of the proxy step, configured per {@link Route} in code or in a {@link RoutesFile}:
+ *
+ * <ul>
+ *   <li>authentication ({@link Auth}: API keys, JWT with fixed keys or from a JWKS URL that is
+ *       fetched off the event loop, with rotation, a refresh limit and outage tolerance) and
+ *       authorization ({@link Authorization}: scopes, roles, API-key groups; 403 {@code
+ *       insufficient_scope});
+ *   <li>traffic: weighted canary splits with header or cookie pins ({@link TrafficSplit}),
+ *       request mirroring to a shadow upstream ({@link Mirror}), header and path rewrites ({@link
+ *       HeaderRewrite}, {@link Route.Builder#rewritePath});
+ *   <li>gateway-wide: a watched routes file ({@link Builder#routesFile}), a JSON access log
+ *       ({@link Builder#accessLog}) and response compression ({@link Builder#compression}).
+ * </ul>
+ *
  * <h2>Errors</h2>
  *
  * <p>The gateway answers with a small JSON body ({@code {"status":502,"error":"Bad Gateway",
@@ -88,11 +106,16 @@ public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
+  /** How often a watched routes file is checked for changes, by default. */
+  public static final Duration DEFAULT_ROUTES_FILE_WATCH_INTERVAL = Duration.ofSeconds(2);
+
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
 
   private final Settings settings;
   private final GatewayMetrics metrics;
+  private final @Nullable RoutesFileWatcher watcher;
+  private final AccessLog accessLog;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
       GlobalEventExecutor.INSTANCE);
@@ -111,7 +134,25 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Builder builder) {
     this.settings = new Settings(builder);
     this.metrics = new GatewayMetrics(builder.meterRegistry);
-    this.routes = RouteTable.of(builder.routes, metrics);
+    this.accessLog = new AccessLog(builder.accessLog, builder.timeSource, builder.accessLogSink);
+    Path file = builder.routesFile;
+    if (file == null) {
+      this.watcher = null;
+      this.routes = RouteTable.of(builder.routes, metrics);
+      return;
+    }
+    String text = RoutesFileWatcher.read(file);
+    RoutesFile initial = RoutesFile.parse(text, RoutesFileWatcher.isYaml(file), file.toString());
+    List<Route> all = new ArrayList<>(builder.routes);
+    all.addAll(initial.routes());
+    try {
+      this.routes = RouteTable.of(all, metrics);
+    } catch (IllegalArgumentException e) {
+      initial.close();
+      throw e;
+    }
+    this.watcher = new RoutesFileWatcher(this, file, text, initial, builder.routes,
+        builder.routesFileWatchInterval, builder.shutdownTimeout, builder.meterRegistry);
   }
 
   /**
@@ -162,6 +203,9 @@ public final class Gateway implements AutoCloseable {
       this.bossGroup = boss;
       this.workerGroup = workers;
       this.state = State.RUNNING;
+      if (watcher != null) {
+        watcher.start();
+      }
       LOG.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
           boundPort, transport.name().toLowerCase(), routes.size());
       return this;
@@ -233,8 +277,21 @@ public final class Gateway implements AutoCloseable {
       }
       Health.Builder health = empty.isEmpty() ? Health.up()
           : Health.degraded("upstreams without an available endpoint: " + empty);
-      return health.detail("port", boundPort).detail("inFlight", inFlight.get())
-          .detail("connections", clients.size()).build();
+      health.detail("port", boundPort).detail("inFlight", inFlight.get())
+          .detail("connections", clients.size());
+      RoutesFileWatcher routesFile = watcher;
+      if (routesFile != null) {
+        RoutesFileWatcher.Status reload = routesFile.status();
+        health.detail("routesFile", routesFile.file().toString())
+            .detail("routesReload", reload.ok() ? "ok" : "rejected");
+        if (reload.at() != null) {
+          health.detail("routesReloadAt", String.valueOf(reload.at()));
+        }
+        if (!reload.ok()) {
+          health.detail("routesErrors", reload.errors());
+        }
+      }
+      return health.build();
     });
   }
 
@@ -262,9 +319,15 @@ public final class Gateway implements AutoCloseable {
       }
       if (state == State.NEW) {
         state = State.CLOSED;
+        if (watcher != null) {
+          watcher.close();
+        }
         return true;
       }
       state = State.DRAINING;
+      if (watcher != null) {
+        watcher.close();
+      }
       boss = Objects.requireNonNull(bossGroup);
       workers = Objects.requireNonNull(workerGroup);
     }
@@ -327,6 +390,10 @@ public final class Gateway implements AutoCloseable {
     return metrics;
   }
 
+  AccessLog accessLog() {
+    return accessLog;
+  }
+
   ChannelGroup clients() {
     return clients;
   }
@@ -363,6 +430,7 @@ public final class Gateway implements AutoCloseable {
     final Duration shutdownTimeout;
     final boolean preferNativeTransport;
     final TimeSource timeSource;
+    final @Nullable Compression compression;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -377,6 +445,7 @@ public final class Gateway implements AutoCloseable {
       this.shutdownTimeout = builder.shutdownTimeout;
       this.preferNativeTransport = builder.preferNativeTransport;
       this.timeSource = builder.timeSource;
+      this.compression = builder.compression;
     }
   }
 
@@ -403,6 +472,11 @@ public final class Gateway implements AutoCloseable {
     private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private final List<Route> routes = new ArrayList<>();
+    private @Nullable Path routesFile;
+    private boolean accessLog;
+    private @Nullable Compression compression;
+    private java.util.function.@Nullable Consumer<String> accessLogSink;
+    private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
 
     private Builder() {}
 
@@ -631,10 +705,87 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Writes one JSON line per request to the SLF4J logger {@code dev.layerkit.gateway.access}
+     * at INFO (off by default): time, request id, client address, method, path (no query),
+     * route, upstream endpoint, status, response bytes, upstream and total milliseconds and the
+     * rate limiter's decision, for every request that reached the routes (including those a
+     * filter answered). The line is built without {@code String.format} or a JSON library in a
+     * buffer per event loop; give the logger an asynchronous appender so that writing it does
+     * not wait on the disk.
+     *
+     * @param enabled true to write the lines
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder accessLog(boolean enabled) {
+      settings.requireUnset("accessLog", accessLog);
+      this.accessLog = enabled;
+      return this;
+    }
+
+    /**
+     * Compresses responses for clients that accept it (gzip; brotli too when brotli4j is on the
+     * class path), by content type and size, never bodies already compressed or marked {@code
+     * Cache-Control: no-transform}, with {@code Vary: Accept-Encoding}; see {@link Compression}.
+     * Off by default: compression costs CPU on the gateway, and many upstreams compress already.
+     *
+     * @param compression the rules, for example {@link Compression#ofDefaults()}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder compression(Compression compression) {
+      settings.requireUnset("compression", this.compression);
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /** Sends access-log lines somewhere other than the logger: for tests of the line. */
+    Builder accessLogSink(java.util.function.Consumer<String> sink) {
+      this.accessLogSink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Takes routes from a YAML or JSON file ({@link RoutesFile}) and watches it: once started,
+     * the gateway reads the file every {@link #routesFileWatchInterval} and, when its content
+     * changed, reloads the routes without dropping connections. A changed file with errors is
+     * rejected as a whole: every error is logged once with its line, the routes loaded before
+     * stay, {@code layerkit.gateway.routes.reloads} counts it with {@code result=failure}, and
+     * the {@link Gateway#healthCheck()} details show the errors until a good file is saved.
+     * Routes given in code ({@link #route}) come first, the file's after them. The gateway owns
+     * the file's load balancers and closes them when it closes or when a reload replaced them.
+     *
+     * @param file the routes file, read by {@link #build} (whose errors it throws)
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder routesFile(Path file) {
+      settings.requireUnset("routesFile", routesFile);
+      this.routesFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Sets how often the {@link #routesFile} is checked for changes ({@link
+     * #DEFAULT_ROUTES_FILE_WATCH_INTERVAL} by default).
+     *
+     * @param interval at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder routesFileWatchInterval(Duration interval) {
+      settings.requireUnset("routesFileWatchInterval", routesFileWatchInterval);
+      this.routesFileWatchInterval = Arguments.atLeastOneMilli(interval, "routesFileWatchInterval");
+      return this;
+    }
+
+    /**
      * Builds the gateway (not started).
      *
      * @return the gateway
      * @throws IllegalArgumentException if two routes share an id
+     * @throws GatewayConfigException if the {@link #routesFile} is unreadable or invalid
      */
     public Gateway build() {
       return new Gateway(this);

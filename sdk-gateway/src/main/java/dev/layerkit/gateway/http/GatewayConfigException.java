@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A routes file or route set is invalid. The message lists every problem found, each with where it
- * is ({@code routes[2].upstream: unknown upstream 'ordrs'}), so that one edit fixes them all.
+ * is ({@code routes[2] (orders).upstream: unknown upstream 'ordrs' (line 14)}: the path in the
+ * file, and the line when the problem came from a file's text), so that one edit fixes them all.
  */
 public final class GatewayConfigException extends IllegalArgumentException {
 

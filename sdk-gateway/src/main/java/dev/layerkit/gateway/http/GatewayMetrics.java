@@ -34,6 +34,10 @@ final class GatewayMetrics {
     return Counter.builder(name).tag("route", route).register(registry);
   }
 
+  Counter counter(String name, String route, String tag, String value) {
+    return Counter.builder(name).tag("route", route).tag(tag, value).register(registry);
+  }
+
   void noRoute() {
     noRoute.increment();
   }

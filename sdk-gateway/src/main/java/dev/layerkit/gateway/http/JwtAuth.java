@@ -31,6 +31,9 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
 import java.security.Key;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -49,6 +52,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +88,30 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Built on nimbus' {@link DefaultJWTProcessor} with a {@link JWSVerificationKeySelector} and a
  * {@link DefaultJWTClaimsVerifier} whose {@code currentTime()} reads the injected {@link
- * TimeSource}. Keys are fixed at build time (no remote JWK set fetching, which would block the
- * event loop).
+ * TimeSource}.
+ *
+ * <h2>Keys from a JWKS URL</h2>
+ *
+ * <p>With {@link Builder#jwksUrl} the keys come from the issuer's JWK set, through nimbus' {@code
+ * JWKSource} as its {@code JWKSourceBuilder} assembles it, so signing keys rotate without a
+ * restart:
+ * <ul>
+ *   <li>the set is cached for {@link Builder#jwksCacheTtl} (5 minutes by
+ *       default); a token whose {@code kid} the cached set lacks makes it refresh at once;
+ *   <li>the URL is fetched at most once per {@link Builder#jwksRefreshInterval} (30 seconds
+ *       by default), whatever the number of unknown {@code kid}s: a flood
+ *       of made-up ids cannot turn the gateway into a load generator against the identity provider;
+ *   <li>while the URL is down, or answers a document that does not parse, is larger than {@link
+ *       Builder#jwksMaxBytes} or has no usable key, the last good set stays in use for up to
+ *       {@link Builder#jwksOutageTolerance};
+ *   <li>the fetch never runs on an event loop: a token whose key is in the set held now is verified
+ *       at once; any other is verified on a small pool of this auth's own once its key was asked
+ *       for ({@link #authenticateAsync}), and the gateway goes on with the request when it is done.
+ *       {@link #authenticate} never waits: it answers from the keys held now (a 401 {@code no
+ *       matching key} for an unknown {@code kid}) while the fetch goes on in the background.
+ * </ul>
+ * JWKS keys are public keys only: RSA (at least {@value #MIN_RSA_BITS} bits) for RS256 and EC
+ * P-256 for ES256; other keys in the document are ignored.
  *
  * <p>Immutable and thread-safe; {@link #authenticate} does not block. Needs {@code
  * com.nimbusds:nimbus-jose-jwt} on the class path (an optional dependency of this module).
@@ -111,6 +138,21 @@ public final class JwtAuth implements Auth {
   /** The shortest RSA modulus accepted, in bits. */
   public static final int MIN_RSA_BITS = 2048;
 
+  /** How long a fetched JWK set is used before it is fetched again, by default. */
+  public static final Duration DEFAULT_JWKS_CACHE_TTL = Duration.ofMinutes(5);
+
+  /** The least time between two fetches of the JWKS URL, by default. */
+  public static final Duration DEFAULT_JWKS_REFRESH_INTERVAL = Duration.ofSeconds(30);
+
+  /** How long the last good JWK set is used while the URL is down, by default. */
+  public static final Duration DEFAULT_JWKS_OUTAGE_TOLERANCE = Duration.ofHours(1);
+
+  /** The connect and read timeout of a JWKS fetch, by default. */
+  public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
+
+  /** The largest JWKS document accepted, in bytes, by default. */
+  public static final int DEFAULT_JWKS_MAX_BYTES = 64 * 1024;
+
   private static final Logger LOG = LoggerFactory.getLogger(JwtAuth.class);
   private static final Set<String> SUPPORTED = Set.of("HS256", "RS256", "ES256");
 
@@ -127,7 +169,8 @@ public final class JwtAuth implements Auth {
   private static final DefaultJOSEObjectTypeVerifier<SecurityContext> TYPES =
       new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null);
 
-  private final DefaultJWTProcessor<SecurityContext> processor;
+  private final @Nullable DefaultJWTProcessor<SecurityContext> processor;
+  private final @Nullable JwksKeys jwks;
   private final Set<JWSAlgorithm> algorithms;
   private final String issuer;
   private final Set<String> audience;
@@ -161,11 +204,39 @@ public final class JwtAuth implements Auth {
         new JWTClaimsSet.Builder().issuer(issuer).build(), required, timeSource);
     claimsVerifier.setMaxClockSkew((int) clockSkew.toSeconds());
 
-    processor = new DefaultJWTProcessor<>();
-    processor.setJWSTypeVerifier(TYPES);
-    processor.setJWSKeySelector(new KeySelector(algorithms,
-        new ImmutableJWKSet<>(new JWKSet(List.copyOf(builder.keys)))));
-    processor.setJWTClaimsSetVerifier(claimsVerifier);
+    List<JWK> fixed = List.copyOf(builder.keys);
+    URI jwksUrl = builder.jwksUrl;
+    if (jwksUrl == null) {
+      this.processor = processor(fixed, claimsVerifier);
+      this.jwks = null;
+    } else {
+      this.processor = null;
+      this.jwks = new JwksKeys(toUrl(jwksUrl), builder.jwksCacheTtl, builder.jwksRefreshInterval,
+          builder.jwksOutageTolerance, builder.jwksTimeout, builder.jwksMaxBytes, timeSource,
+          fetched -> {
+            List<JWK> all = new ArrayList<>(fixed);
+            all.addAll(fetched);
+            DefaultJWTProcessor<SecurityContext> withFetched = processor(all, claimsVerifier);
+            return token -> verify(token, withFetched);
+          });
+    }
+  }
+
+  private DefaultJWTProcessor<SecurityContext> processor(List<JWK> keys,
+      ClaimsVerifier claimsVerifier) {
+    DefaultJWTProcessor<SecurityContext> built = new DefaultJWTProcessor<>();
+    built.setJWSTypeVerifier(TYPES);
+    built.setJWSKeySelector(new KeySelector(algorithms, new ImmutableJWKSet<>(new JWKSet(keys))));
+    built.setJWTClaimsSetVerifier(claimsVerifier);
+    return built;
+  }
+
+  private static URL toUrl(URI uri) {
+    try {
+      return uri.toURL();
+    } catch (MalformedURLException e) {
+      throw new IllegalArgumentException("jwksUrl is not a URL: " + uri, e);
+    }
   }
 
   /**
@@ -187,6 +258,61 @@ public final class JwtAuth implements Auth {
    */
   @Override
   public AuthResult authenticate(GatewayRequest request) {
+    Object parsed = parse(request);
+    if (parsed instanceof AuthResult early) {
+      return early;
+    }
+    SignedJWT signed = (SignedJWT) parsed;
+    DefaultJWTProcessor<SecurityContext> fixed = processor;
+    if (fixed != null) {
+      return verify(signed, fixed);
+    }
+    JwksKeys keys = Objects.requireNonNull(jwks);
+    JwksKeys.Verifier now = keys.verifierNow(signed.getHeader().getKeyID());
+    if (now != null) {
+      return now.verify(signed);
+    }
+    // Called directly (not through the gateway's asynchronous path): never wait for the URL.
+    // The answer comes from the keys held now; the fetch goes on in the background.
+    keys.verifyLater(signed.getHeader().getKeyID(), verifier -> verifier.verify(signed),
+        failures.get("verification failed"));
+    return reject(request, "no matching key");
+  }
+
+  /**
+   * Authenticates a request by its bearer token, verifying it on the calling thread when its key
+   * is known, and otherwise on the JWKS pool once the key set was asked for the token's {@code
+   * kid} (see {@link Builder#jwksUrl}). Without a JWKS URL this is {@link #authenticate}.
+   *
+   * @param request the request, read before this method returns
+   * @return the token's principal or a 401, now or once the key set answered
+   */
+  @Override
+  public CompletionStage<AuthResult> authenticateAsync(GatewayRequest request) {
+    Object parsed = parse(request);
+    if (parsed instanceof AuthResult early) {
+      return CompletableFuture.completedFuture(early);
+    }
+    SignedJWT signed = (SignedJWT) parsed;
+    DefaultJWTProcessor<SecurityContext> fixed = processor;
+    if (fixed != null) {
+      return CompletableFuture.completedFuture(verify(signed, fixed));
+    }
+    JwksKeys keys = Objects.requireNonNull(jwks);
+    String kid = signed.getHeader().getKeyID();
+    JwksKeys.Verifier now = keys.verifierNow(kid);
+    if (now != null) {
+      return CompletableFuture.completedFuture(now.verify(signed));
+    }
+    return keys.verifyLater(kid, verifier -> verifier.verify(signed),
+        failures.get("verification failed"));
+  }
+
+  /**
+   * Reads and parses the bearer token: the {@link SignedJWT} on an allowed algorithm, or the
+   * {@link AuthResult} to answer with.
+   */
+  private Object parse(GatewayRequest request) {
     @Nullable String token = null;
     for (String authorization : request.headers("Authorization")) {
       token = HttpSyntax.credentials(authorization, "Bearer");
@@ -213,30 +339,40 @@ public final class JwtAuth implements Auth {
     if (!algorithms.contains(signed.getHeader().getAlgorithm())) {
       return reject(request, "algorithm not allowed");
     }
+    return signed;
+  }
+
+  /** Verifies signature and claims; any thread. */
+  private AuthResult verify(SignedJWT signed, DefaultJWTProcessor<SecurityContext> with) {
     JWTClaimsSet claims;
     try {
-      claims = processor.process(signed, null);
+      claims = with.process(signed, null);
     } catch (ClaimsRejected e) {
-      return reject(request, e.getMessage());
+      return rejected(e.getMessage());
     } catch (BadJWSException e) {
-      return reject(request, "invalid signature");
+      return rejected("invalid signature");
     } catch (BadJWTException e) {
-      return reject(request, "invalid claims");
+      return rejected("invalid claims");
     } catch (NoMatchingKey e) {
-      return reject(request, "no matching key");
+      return rejected("no matching key");
     } catch (BadJOSEException e) {
-      return reject(request, "token rejected");
+      return rejected("token rejected");
     } catch (JOSEException e) {
-      LOG.debug("JWT verification failed on request {}", request.requestId(), e);
-      return reject(request, "verification failed");
+      LOG.debug("JWT verification failed", e);
+      return rejected("verification failed");
     } catch (RuntimeException e) {
       // The token is untrusted input to a third-party parser: an unexpected claim type must end
       // in a 401, never in an exception the gateway would answer with a 500.
-      LOG.debug("JWT rejected on request {}", request.requestId(), e);
-      return reject(request, "invalid claims");
+      LOG.debug("JWT rejected", e);
+      return rejected("invalid claims");
     }
     return AuthResult.success(new Principal(
         Objects.requireNonNull(claims.getSubject()), "jwt", principalClaims(claims)));
+  }
+
+  private AuthResult rejected(String reason) {
+    AuthResult known = failures.get(reason);
+    return known != null ? known : failure(reason);
   }
 
   private AuthResult reject(GatewayRequest request, String reason) {
@@ -443,8 +579,120 @@ public final class JwtAuth implements Auth {
     private boolean requireExpiration = true;
     private TimeSource timeSource = TimeSource.system();
     private String realm = DEFAULT_REALM;
+    private @Nullable URI jwksUrl;
+    private Duration jwksCacheTtl = DEFAULT_JWKS_CACHE_TTL;
+    private Duration jwksRefreshInterval = DEFAULT_JWKS_REFRESH_INTERVAL;
+    private Duration jwksOutageTolerance = DEFAULT_JWKS_OUTAGE_TOLERANCE;
+    private Duration jwksTimeout = DEFAULT_JWKS_TIMEOUT;
+    private int jwksMaxBytes = DEFAULT_JWKS_MAX_BYTES;
 
     private Builder() {}
+
+    /**
+     * Takes keys from the issuer's JWK set at a URL, fetched and refreshed as the class doc says
+     * (in addition to keys given by the other methods). Allows RS256 and ES256 unless {@link
+     * #algorithms} says otherwise.
+     *
+     * @param url an {@code http} or {@code https} URL, usually the issuer's {@code jwks_uri}
+     * @return this builder
+     * @throws NullPointerException if {@code url} is null
+     * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksUrl(URI url) {
+      Objects.requireNonNull(url, "url");
+      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      if (!url.isAbsolute() || url.getHost() == null
+          || !(scheme.equals("http") || scheme.equals("https"))) {
+        throw new IllegalArgumentException("jwksUrl must be an absolute http or https URL but was "
+            + url);
+      }
+      settings.requireUnset("jwksUrl", jwksUrl);
+      this.jwksUrl = url;
+      return this;
+    }
+
+    /**
+     * Sets how long a fetched JWK set is used before it is fetched again ({@link
+     * #DEFAULT_JWKS_CACHE_TTL} by default); a token with an unknown {@code kid} refreshes it
+     * sooner, within {@link #jwksRefreshInterval}.
+     *
+     * @param ttl at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ttl} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksCacheTtl(Duration ttl) {
+      Duration checked = Arguments.atLeastOneMilli(ttl, "jwksCacheTtl");
+      settings.requireUnset("jwksCacheTtl", jwksCacheTtl);
+      this.jwksCacheTtl = checked;
+      return this;
+    }
+
+    /**
+     * Sets the least time between two fetches of the JWKS URL ({@link
+     * #DEFAULT_JWKS_REFRESH_INTERVAL} by default): however many tokens with unknown {@code kid}s
+     * arrive, the URL is fetched at most once per interval, measured on the {@link #timeSource}.
+     *
+     * @param interval at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code interval} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksRefreshInterval(Duration interval) {
+      Duration checked = Arguments.atLeastOneMilli(interval, "jwksRefreshInterval");
+      settings.requireUnset("jwksRefreshInterval", jwksRefreshInterval);
+      this.jwksRefreshInterval = checked;
+      return this;
+    }
+
+    /**
+     * Sets how long the last good JWK set stays in use while the URL is down or serves a bad
+     * document ({@link #DEFAULT_JWKS_OUTAGE_TOLERANCE} by default).
+     *
+     * @param tolerance at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code tolerance} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksOutageTolerance(Duration tolerance) {
+      Duration checked = Arguments.atLeastOneMilli(tolerance, "jwksOutageTolerance");
+      settings.requireUnset("jwksOutageTolerance", jwksOutageTolerance);
+      this.jwksOutageTolerance = checked;
+      return this;
+    }
+
+    /**
+     * Sets the connect and read timeout of a JWKS fetch ({@link #DEFAULT_JWKS_TIMEOUT} by
+     * default).
+     *
+     * @param timeout at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is shorter than a millisecond
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksTimeout(Duration timeout) {
+      Duration checked = Arguments.atLeastOneMilli(timeout, "jwksTimeout");
+      settings.requireUnset("jwksTimeout", jwksTimeout);
+      this.jwksTimeout = checked;
+      return this;
+    }
+
+    /**
+     * Sets the largest JWKS document accepted ({@value #DEFAULT_JWKS_MAX_BYTES} bytes by default);
+     * a larger one is rejected and the last good set stays.
+     *
+     * @param bytes at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder jwksMaxBytes(int bytes) {
+      int checked = Arguments.positive(bytes, "jwksMaxBytes");
+      settings.requireUnset("jwksMaxBytes", jwksMaxBytes);
+      this.jwksMaxBytes = checked;
+      return this;
+    }
 
     /**
      * Adds an HMAC secret, for HS256 tokens.
@@ -682,12 +930,13 @@ public final class JwtAuth implements Auth {
      * Builds the auth.
      *
      * @return the auth, immutable and thread-safe
-     * @throws IllegalStateException if no key, issuer or audience was given, or an allowed
-     *     algorithm has no key
+     * @throws IllegalStateException if no key or JWKS URL, issuer or audience was given, or an
+     *     allowed algorithm has no key
      */
     public JwtAuth build() {
-      if (keys.isEmpty()) {
-        throw new IllegalStateException("no key was added: call hmacSecret, publicKey or jwkSet");
+      if (keys.isEmpty() && jwksUrl == null) {
+        throw new IllegalStateException(
+            "no key was added: call hmacSecret, publicKey, jwkSet or jwksUrl");
       }
       if (issuer == null) {
         throw new IllegalStateException("issuer was not set");
@@ -695,10 +944,15 @@ public final class JwtAuth implements Auth {
       if (audience.isEmpty()) {
         throw new IllegalStateException("audience was not set");
       }
-      Set<String> names = algorithms != null ? algorithms : keyAlgorithms;
+      Set<String> available = new LinkedHashSet<>(keyAlgorithms);
+      if (jwksUrl != null) {
+        available.add("RS256");
+        available.add("ES256");
+      }
+      Set<String> names = algorithms != null ? algorithms : available;
       Set<JWSAlgorithm> allowed = new LinkedHashSet<>();
       for (String name : names) {
-        if (!keyAlgorithms.contains(name)) {
+        if (!available.contains(name)) {
           throw new IllegalStateException("algorithms allow " + name + " but no "
               + keyType(name) + " key was added");
         }

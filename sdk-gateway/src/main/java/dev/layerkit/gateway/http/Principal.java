@@ -10,7 +10,8 @@ import java.util.Objects;
  *     sub} claim, or {@code "anonymous"}
  * @param scheme how the caller was authenticated: {@code "api-key"}, {@code "jwt"} or {@code
  *     "anonymous"}
- * @param claims further facts about the caller (JWT claims; empty for API keys), immutable
+ * @param claims further facts about the caller (JWT claims; for an API key its {@code groups},
+ *     if it is in any), immutable
  */
 public record Principal(String subject, String scheme, Map<String, Object> claims) {
 

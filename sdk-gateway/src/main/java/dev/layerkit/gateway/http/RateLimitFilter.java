@@ -40,9 +40,11 @@ final class RateLimitFilter implements GatewayFilter {
       return;
     }
     if (decision.allowed()) {
+      request.limiterDecision("allowed");
       request.proceed();
       return;
     }
+    request.limiterDecision("denied");
     state.rateLimited.increment();
     FullHttpResponse response = request.error(429, "rate limit exceeded");
     HttpHeaders out = response.headers();

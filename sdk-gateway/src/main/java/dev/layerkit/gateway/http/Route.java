@@ -27,12 +27,18 @@ import org.jspecify.annotations.Nullable;
  *       counted as it streams and cut off with a 413 when it passes the limit;
  *   <li>CORS: a preflight {@code OPTIONS} is answered here, without authentication;
  *   <li>{@link Auth}: 401/403 with {@code WWW-Authenticate} on failure;
+ *   <li>{@link Authorization}: 403 with {@code error="insufficient_scope"} when the caller lacks
+ *       the route's scopes, roles or API-key groups;
  *   <li>rate limit: the {@link RateLimiter} decides on the key from the {@link KeyResolver} (so a
  *       limit counts authenticated callers, and unauthenticated requests never consume a
  *       caller's permits); 429 on denial, see below;
  *   <li>response cache (GET only): a fresh cached response is served, {@code If-None-Match}
  *       matching its {@code ETag} is a 304;
  *   <li>the target: static files, or the upstream, with retries and per-endpoint circuit breakers.
+ *       With a {@link TrafficSplit} the upstream is a weighted or pinned variant; a {@link Mirror}
+ *       gets a copy of the request beside it; {@link Builder#rewritePath} or {@link
+ *       Builder#stripPrefix} change the path sent, and {@link HeaderRewrite}s the request's and
+ *       the response's headers.
  * </ol>
  *
  * <h2>Rate limiting</h2>
@@ -101,11 +107,17 @@ public final class Route {
   private final List<HeaderPredicate> headers;
   private final @Nullable String stripPrefix;
   private final @Nullable Upstream upstream;
+  private final @Nullable TrafficSplit split;
+  private final @Nullable Mirror mirror;
+  private final @Nullable PathTemplate pathRewrite;
+  private final HeaderRewrite requestHeaders;
+  private final HeaderRewrite responseHeaders;
   private final @Nullable StaticFiles staticFiles;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
   private final int maxRetries;
   private final Auth auth;
+  private final @Nullable Authorization authorization;
   private final @Nullable RateLimiter rateLimiter;
   private final KeyResolver keyResolver;
   private final @Nullable ResponseCache responseCache;
@@ -122,11 +134,17 @@ public final class Route {
     this.headers = List.copyOf(builder.headers);
     this.stripPrefix = builder.stripPrefix;
     this.upstream = builder.upstream;
+    this.split = builder.split;
+    this.mirror = builder.mirror;
+    this.pathRewrite = builder.pathRewrite;
+    this.requestHeaders = builder.requestHeaders;
+    this.responseHeaders = builder.responseHeaders;
     this.staticFiles = builder.staticFiles;
     this.connectTimeout = builder.connectTimeout;
     this.responseTimeout = builder.responseTimeout;
     this.maxRetries = builder.maxRetries;
     this.auth = builder.auth;
+    this.authorization = builder.authorization;
     this.rateLimiter = builder.rateLimiter;
     this.keyResolver = builder.keyResolver;
     this.responseCache = builder.responseCache;
@@ -184,12 +202,19 @@ public final class Route {
   }
 
   /**
-   * Returns the path to send upstream: the request target with {@link Builder#stripPrefix} removed.
+   * Returns the target to send upstream: the request target rewritten by {@link
+   * Builder#rewritePath}, or with {@link Builder#stripPrefix} removed; unchanged otherwise (and
+   * when the path does not match the rewrite's source template).
    *
    * @param uri the request target as received (path and query)
    * @return the target to send
    */
   public String rewrite(String uri) {
+    PathTemplate template = pathRewrite;
+    if (template != null) {
+      String rewritten = template.rewrite(uri);
+      return rewritten != null ? rewritten : uri;
+    }
     if (stripPrefix == null || !Paths.hasPrefix(uri, stripPrefix)) {
       return uri;
     }
@@ -215,6 +240,62 @@ public final class Route {
    */
   public @Nullable Upstream upstream() {
     return upstream;
+  }
+
+  /**
+   * Returns the weighted split of a route over several upstreams.
+   *
+   * @return the split, or {@code null} if the route has one upstream or static files
+   */
+  public @Nullable TrafficSplit split() {
+    return split;
+  }
+
+  /**
+   * Returns the mirror that gets copies of the route's requests.
+   *
+   * @return the mirror, or {@code null} if requests are not mirrored
+   */
+  public @Nullable Mirror mirror() {
+    return mirror;
+  }
+
+  /**
+   * Returns every upstream the route may send to: its upstream or split's variants, and its
+   * mirror's shadow.
+   *
+   * @return the upstreams, empty for a static route
+   */
+  public List<Upstream> upstreams() {
+    List<Upstream> all = new ArrayList<>();
+    if (upstream != null) {
+      all.add(upstream);
+    }
+    if (split != null) {
+      all.addAll(split.upstreams());
+    }
+    if (mirror != null && !all.contains(mirror.upstream())) {
+      all.add(mirror.upstream());
+    }
+    return List.copyOf(all);
+  }
+
+  /**
+   * Returns the changes made to request headers on their way to the upstream.
+   *
+   * @return the rewrite, {@link HeaderRewrite#none()} by default
+   */
+  public HeaderRewrite requestHeaders() {
+    return requestHeaders;
+  }
+
+  /**
+   * Returns the changes made to response headers on their way to the client.
+   *
+   * @return the rewrite, {@link HeaderRewrite#none()} by default
+   */
+  public HeaderRewrite responseHeaders() {
+    return responseHeaders;
   }
 
   /**
@@ -260,6 +341,15 @@ public final class Route {
    */
   public Auth auth() {
     return auth;
+  }
+
+  /**
+   * Returns what an authenticated caller must hold to use this route.
+   *
+   * @return the authorization, or {@code null} if any authenticated caller may
+   */
+  public @Nullable Authorization authorization() {
+    return authorization;
   }
 
   /**
@@ -323,7 +413,8 @@ public final class Route {
     if (host != null) {
       text.append(" host=").append(host);
     }
-    text.append(upstream != null ? " -> " + upstream.name() : " -> static");
+    text.append(upstream != null ? " -> " + upstream.name()
+        : split != null ? " -> " + split : " -> static");
     return text.append(']').toString();
   }
 
@@ -350,11 +441,17 @@ public final class Route {
     private final List<HeaderPredicate> headers = new ArrayList<>();
     private @Nullable String stripPrefix;
     private @Nullable Upstream upstream;
+    private @Nullable TrafficSplit split;
+    private @Nullable Mirror mirror;
+    private @Nullable PathTemplate pathRewrite;
+    private HeaderRewrite requestHeaders = HeaderRewrite.none();
+    private HeaderRewrite responseHeaders = HeaderRewrite.none();
     private @Nullable StaticFiles staticFiles;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
     private int maxRetries = DEFAULT_MAX_RETRIES;
     private Auth auth = Auth.none();
+    private @Nullable Authorization authorization;
     private @Nullable RateLimiter rateLimiter;
     private KeyResolver keyResolver = KeyResolver.principal();
     private @Nullable ResponseCache responseCache;
@@ -488,6 +585,82 @@ public final class Route {
     }
 
     /**
+     * Spreads matching requests over several upstreams by weight, with header or cookie pins (a
+     * canary). A route has an upstream, a split or static files.
+     *
+     * @param split the split
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder split(TrafficSplit split) {
+      settings.requireUnset("split", this.split);
+      this.split = Objects.requireNonNull(split, "split");
+      return this;
+    }
+
+    /**
+     * Sends copies of a share of the route's requests to a shadow upstream, whose answers are
+     * dropped and whose failures never reach the client (see {@link Mirror}).
+     *
+     * @param mirror the mirror
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder mirror(Mirror mirror) {
+      settings.requireUnset("mirror", this.mirror);
+      this.mirror = Objects.requireNonNull(mirror, "mirror");
+      return this;
+    }
+
+    /**
+     * Rewrites the path sent upstream from one template to another: {@code
+     * rewritePath("/v1/orders/{id}", "/orders/{id}")}. {@code {name}} matches one segment,
+     * {@code {name*}} (last only) the rest of the path; the query is kept. A path that does not
+     * match {@code from} is sent unchanged. Instead of {@link #stripPrefix}.
+     *
+     * @param from the template requests are matched against, starting with {@code /}
+     * @param to the template of the path sent, using only {@code from}'s variables
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder rewritePath(String from, String to) {
+      settings.requireUnset("rewritePath", pathRewrite);
+      try {
+        this.pathRewrite = PathTemplate.of(from, to);
+      } catch (IllegalArgumentException e) {
+        problems.add("rewritePath: " + e.getMessage());
+      }
+      return this;
+    }
+
+    /**
+     * Changes request headers on their way to the upstream (and to a mirror).
+     *
+     * @param rewrite the changes
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder requestHeaders(HeaderRewrite rewrite) {
+      settings.requireUnset("requestHeaders", requestHeaders);
+      this.requestHeaders = Objects.requireNonNull(rewrite, "rewrite");
+      return this;
+    }
+
+    /**
+     * Changes response headers of the upstream on their way to the client. Answers of the
+     * gateway's own (errors, 429s) are not changed.
+     *
+     * @param rewrite the changes
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder responseHeaders(HeaderRewrite rewrite) {
+      settings.requireUnset("responseHeaders", responseHeaders);
+      this.responseHeaders = Objects.requireNonNull(rewrite, "rewrite");
+      return this;
+    }
+
+    /**
      * Answers matching requests from static files. A route has an upstream or static files.
      *
      * @param files the files
@@ -557,6 +730,21 @@ public final class Route {
     public Builder auth(Auth auth) {
       settings.requireUnset("auth", this.auth);
       this.auth = Objects.requireNonNull(auth, "auth");
+      return this;
+    }
+
+    /**
+     * Requires authenticated callers to hold scopes, roles or API-key groups; a caller without
+     * them is answered 403 with {@code WWW-Authenticate: Bearer error="insufficient_scope"}
+     * (see {@link Authorization}). Needs an {@link #auth}.
+     *
+     * @param authorization the rule
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder authorization(Authorization authorization) {
+      settings.requireUnset("authorization", this.authorization);
+      this.authorization = Objects.requireNonNull(authorization, "authorization");
       return this;
     }
 
@@ -655,11 +843,22 @@ public final class Route {
 
     List<String> validate() {
       List<String> found = new ArrayList<>();
-      if (upstream == null && staticFiles == null) {
-        found.add("needs an upstream or static files");
+      int targets = (upstream != null ? 1 : 0) + (split != null ? 1 : 0)
+          + (staticFiles != null ? 1 : 0);
+      if (targets == 0) {
+        found.add("needs an upstream or static files (or a split)");
       }
-      if (upstream != null && staticFiles != null) {
-        found.add("has both an upstream and static files; choose one");
+      if (targets > 1) {
+        found.add("has more than one of an upstream, a split and static files; choose one");
+      }
+      if (mirror != null && upstream == null && split == null) {
+        found.add("mirror needs an upstream or a split: a static route forwards nothing");
+      }
+      if (pathRewrite != null && stripPrefix != null) {
+        found.add("has both rewritePath and stripPrefix; choose one");
+      }
+      if (authorization != null && !settings.isSet("auth")) {
+        found.add("authorization needs an auth: an anonymous caller holds no scope, role or group");
       }
       if (pathGlob != null) {
         try {

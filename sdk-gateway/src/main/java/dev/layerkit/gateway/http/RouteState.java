@@ -12,6 +12,11 @@ final class RouteState {
   final Counter retries;
   final Counter rateLimited;
   final Counter upstreamErrors;
+  /** Requests of authenticated callers that the route's {@link Authorization} refused (403). */
+  final Counter forbidden;
+  final Counter mirrorOk;
+  final Counter mirrorFailed;
+  final Counter mirrorSkipped;
   final @Nullable Cors cors;
 
   RouteState(Route route, GatewayMetrics metrics) {
@@ -22,6 +27,12 @@ final class RouteState {
     this.retries = metrics.counter("layerkit.gateway.retries", route.id());
     this.rateLimited = metrics.counter("layerkit.gateway.ratelimit.denied", route.id());
     this.upstreamErrors = metrics.counter("layerkit.gateway.upstream.errors", route.id());
+    this.forbidden = metrics.counter("layerkit.gateway.authorization.denied", route.id());
+    this.mirrorOk = metrics.counter("layerkit.gateway.mirror.requests", route.id(), "result", "ok");
+    this.mirrorFailed =
+        metrics.counter("layerkit.gateway.mirror.requests", route.id(), "result", "failed");
+    this.mirrorSkipped =
+        metrics.counter("layerkit.gateway.mirror.requests", route.id(), "result", "skipped");
     this.cors = Cors.of(route);
   }
 

@@ -30,9 +30,7 @@ final class RouteTable {
       if (!ids.add(route.id())) {
         duplicates.add(route.id());
       }
-      if (route.upstream() != null) {
-        upstreams.add(route.upstream());
-      }
+      upstreams.addAll(route.upstreams());
       states[i] = new RouteState(route, metrics);
     }
     if (!duplicates.isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.layerkit.gateway.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.core.time.Durations;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,20 +55,43 @@ import org.jspecify.annotations.Nullable;
  *     maxRetries: 2
  *     maxBodySize: 1048576          # bytes; the gateway's limit when absent
  *     auth:
- *       apiKeys: { header: X-API-Key, keys: { web: "<sha256 hex of the key>" } }
+ *       apiKeys:
+ *         header: X-API-Key
+ *         keys:
+ *           web: "<sha256 hex of the key>"
+ *           partner: { hash: "<sha256 hex>", groups: [partners] }
+ *       # or jwt: { jwksUrl: https://id.example.com/jwks, issuer: ..., audience: [orders],
+ *       #           jwksRefreshInterval: 30s, jwksCacheTtl: 5m }
+ *     authorization:                # 403 insufficient_scope unless the caller holds these
+ *       scopes: [orders:read]       # a JWT needs every scope (scope / scp claims)
+ *       roles: [admin, ops]         # and one of these roles, at rolesClaim
+ *       rolesClaim: realm_access.roles
+ *       apiKeyGroups: [partners]    # an API key must be in one of these groups
  *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
  *     trustedProxies: [10.0.0.0/8]
  *     responseCache: true
  *     cors: { allowedOrigins: ["https://shop.example.com"], allowedMethods: [GET, POST] }
+ *   - id: orders-v1
+ *     pathPrefix: /v1/orders
+ *     rewritePath: { from: "/v1/orders/{id}", to: "/orders/{id}" }
+ *     requestHeaders: { remove: [Cookie], set: { X-Env: prod }, add: { X-Via: gateway } }
+ *     responseHeaders: { remove: [Server] }
+ *     split:                        # instead of upstream: a canary
+ *       weights: { orders: 95, orders-canary: 5 }
+ *       pins:
+ *         - { header: X-Canary, value: "1", upstream: orders-canary }
+ *         - { cookie: canary, value: "1", upstream: orders-canary }
+ *     mirror: { upstream: orders-shadow, percent: 10, timeout: 5s, maxInFlight: 100 }
  *   - id: web
  *     pathPrefix: /
  *     staticFiles: { classpath: web }  # or directory: /srv/web
  * }</pre>
  *
  * <p>Durations are in {@link Durations}' grammar: {@code 500ms}, {@code 2s}, {@code 1m},
- * {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). API keys are given as SHA-256 hashes only, so the file holds no secret. JWT
- * authentication is configured by builder ({@link Auth#jwt()}), since its keys come from a key
- * store rather than a routes file. Rate limiters and response caches are in memory and start
+ * {@code 1h}, {@code 1d} or ISO-8601 ({@code PT2S}). API keys are given as SHA-256 hashes only,
+ * so the file holds no secret. JWT keys come from a JWKS URL ({@code auth.jwt}); fixed JWT keys
+ * are configured by builder ({@link Auth#jwt()}). A route with both {@code apiKeys} and {@code
+ * jwt} takes either ({@link Auth#anyOf}, the JWT's failure answered). Rate limiters and response caches are in memory and start
  * empty after a reload.
  *
  * <p>A {@code RoutesFile} owns the load balancers it made: {@link #close()} it once the gateway no
@@ -113,22 +139,69 @@ public final class RoutesFile implements AutoCloseable {
    */
   public static RoutesFile parse(String text, boolean yaml, String source) {
     JsonNode root;
+    ObjectMapper mapper;
     try {
-      ObjectMapper mapper = yaml ? Yaml.mapper() : new ObjectMapper();
+      mapper = yaml ? Yaml.mapper() : new ObjectMapper();
       root = mapper.readTree(text);
     } catch (IOException | LinkageError e) {
-      String reason = e instanceof LinkageError
-          ? "YAML needs com.fasterxml.jackson.dataformat:jackson-dataformat-yaml on the class path"
-          : "not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getMessage().split("\n")[0];
+      String reason;
+      if (e instanceof LinkageError) {
+        reason = "YAML needs com.fasterxml.jackson.dataformat:jackson-dataformat-yaml on the class"
+            + " path";
+      } else if (e instanceof JsonProcessingException parse && parse.getLocation() != null) {
+        reason = "not valid " + (yaml ? "YAML" : "JSON") + ": "
+            + parse.getOriginalMessage().split("\n")[0] + " (line "
+            + parse.getLocation().getLineNr() + ")";
+      } else {
+        reason = "not valid " + (yaml ? "YAML" : "JSON") + ": " + e.getMessage().split("\n")[0];
+      }
       throw new GatewayConfigException(source, List.of(reason));
     }
     Reader reader = new Reader();
     RoutesFile file = reader.read(root);
     if (!reader.problems.isEmpty()) {
       file.close();
-      throw new GatewayConfigException(source, reader.problems);
+      throw new GatewayConfigException(source, withLines(reader.problems, lines(mapper, text)));
     }
     return file;
+  }
+
+  /**
+   * Maps the JSON pointer of every value in the text to the line it starts on, by a second pass
+   * over the tokens (a tree keeps no locations).
+   */
+  private static Map<String, Integer> lines(ObjectMapper mapper, String text) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (JsonParser parser = mapper.getFactory().createParser(text)) {
+      while (parser.nextToken() != null) {
+        lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(),
+            parser.currentTokenLocation().getLineNr());
+      }
+    } catch (IOException e) {
+      // Parsed once already; a failure here only costs the line numbers.
+    }
+    return lines;
+  }
+
+  /**
+   * Appends {@code (line N)} to each problem: the line of the deepest value its location ({@code
+   * routes[0] (orders).rateLimit.permits}) names.
+   */
+  private static List<String> withLines(List<String> problems, Map<String, Integer> lines) {
+    List<String> located = new ArrayList<>(problems.size());
+    for (String problem : problems) {
+      int colon = problem.indexOf(": ");
+      String where = colon < 0 ? "" : problem.substring(0, colon).replaceAll(" \\([^)]*\\)", "");
+      String pointer = "/" + where.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
+      Integer line = null;
+      while (line == null && !pointer.isEmpty()) {
+        line = lines.get(pointer);
+        int slash = pointer.lastIndexOf('/');
+        pointer = slash <= 0 ? "" : pointer.substring(0, slash);
+      }
+      located.add(line == null ? problem : problem + " (line " + line + ")");
+    }
+    return located;
   }
 
   /**
@@ -304,8 +377,9 @@ public final class RoutesFile implements AutoCloseable {
       }
       unknownFields(node, where, "id", "pathPrefix", "pathGlob", "methods", "host", "headers",
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
-          "maxRetries", "maxBodySize", "auth", "rateLimit", "trustedProxies", "responseCache",
-          "cors");
+          "maxRetries", "maxBodySize", "auth", "authorization", "rateLimit", "trustedProxies",
+          "responseCache", "cors", "split", "mirror", "rewritePath", "requestHeaders",
+          "responseHeaders");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -337,6 +411,40 @@ public final class RoutesFile implements AutoCloseable {
               + "'; defined: " + upstreams.keySet());
         } else {
           builder.upstream(upstream);
+        }
+      }
+      if (node.has("split")) {
+        TrafficSplit split = split(at + ".split", node.get("split"));
+        if (split != null) {
+          builder.split(split);
+        }
+      }
+      if (node.has("mirror")) {
+        Mirror mirror = mirror(at + ".mirror", node.get("mirror"));
+        if (mirror != null) {
+          builder.mirror(mirror);
+        }
+      }
+      if (node.has("rewritePath")) {
+        JsonNode rewrite = node.get("rewritePath");
+        unknownFields(rewrite, at + ".rewritePath", "from", "to");
+        if (!rewrite.path("from").isTextual() || !rewrite.path("to").isTextual()) {
+          problems.add(at + ".rewritePath: needs 'from' and 'to' templates, like"
+              + " { from: \"/v1/orders/{id}\", to: \"/orders/{id}\" }");
+        } else {
+          builder.rewritePath(rewrite.get("from").asText(), rewrite.get("to").asText());
+        }
+      }
+      if (node.has("requestHeaders")) {
+        HeaderRewrite rewrite = headerRewrite(at + ".requestHeaders", node.get("requestHeaders"));
+        if (rewrite != null) {
+          builder.requestHeaders(rewrite);
+        }
+      }
+      if (node.has("responseHeaders")) {
+        HeaderRewrite rewrite = headerRewrite(at + ".responseHeaders", node.get("responseHeaders"));
+        if (rewrite != null) {
+          builder.responseHeaders(rewrite);
         }
       }
       if (node.has("staticFiles")) {
@@ -388,6 +496,12 @@ public final class RoutesFile implements AutoCloseable {
           builder.auth(auth);
         }
       }
+      if (node.has("authorization")) {
+        Authorization authorization = authorization(at + ".authorization", node.get("authorization"));
+        if (authorization != null) {
+          builder.authorization(authorization);
+        }
+      }
       if (node.has("rateLimit")) {
         rateLimit(at + ".rateLimit", node.get("rateLimit"), builder, proxies);
       }
@@ -436,12 +550,84 @@ public final class RoutesFile implements AutoCloseable {
     }
 
     private @Nullable Auth auth(String where, JsonNode node) {
-      unknownFields(node, where, "apiKeys");
+      unknownFields(node, where, "apiKeys", "jwt");
       JsonNode apiKeys = node.path("apiKeys");
-      if (apiKeys.isMissingNode()) {
-        problems.add(where + ": needs 'apiKeys' (configure JWT with Auth.jwt() in code)");
+      JsonNode jwtNode = node.path("jwt");
+      if (apiKeys.isMissingNode() && jwtNode.isMissingNode()) {
+        problems.add(where + ": needs 'apiKeys' or 'jwt'");
         return null;
       }
+      Auth jwt = jwtNode.isMissingNode() ? null : jwt(where + ".jwt", jwtNode);
+      if (apiKeys.isMissingNode()) {
+        return jwt;
+      }
+      Auth keys = apiKeys(where, apiKeys);
+      if (jwtNode.isMissingNode()) {
+        return keys;
+      }
+      return jwt == null || keys == null ? null : Auth.anyOf(jwt, keys);
+    }
+
+    private @Nullable Auth jwt(String where, JsonNode node) {
+      unknownFields(node, where, "jwksUrl", "issuer", "audience", "algorithms", "clockSkew",
+          "jwksCacheTtl", "jwksRefreshInterval", "jwksOutageTolerance", "jwksTimeout",
+          "jwksMaxBytes");
+      if (!node.has("jwksUrl")) {
+        problems.add(where + ".jwksUrl: missing; a routes file takes JWT keys from a JWKS URL"
+            + " (fixed keys are configured with Auth.jwt() in code)");
+        return null;
+      }
+      int before = problems.size();
+      try {
+        JwtAuth.Builder builder = Auth.jwt();
+        try {
+          builder.jwksUrl(java.net.URI.create(node.get("jwksUrl").asText()));
+        } catch (IllegalArgumentException e) {
+          problems.add(where + ".jwksUrl: " + e.getMessage());
+        }
+        if (node.has("issuer")) {
+          builder.issuer(node.get("issuer").asText());
+        } else {
+          problems.add(where + ".issuer: missing");
+        }
+        if (node.has("audience")) {
+          JsonNode audience = node.get("audience");
+          builder.audience(audience.isArray() ? strings(audience) : new String[] {audience.asText()});
+        } else {
+          problems.add(where + ".audience: missing");
+        }
+        if (node.has("algorithms")) {
+          builder.algorithms(strings(node.get("algorithms")));
+        }
+        jwtDuration(where, node, "clockSkew", builder::clockSkew);
+        jwtDuration(where, node, "jwksCacheTtl", builder::jwksCacheTtl);
+        jwtDuration(where, node, "jwksRefreshInterval", builder::jwksRefreshInterval);
+        jwtDuration(where, node, "jwksOutageTolerance", builder::jwksOutageTolerance);
+        jwtDuration(where, node, "jwksTimeout", builder::jwksTimeout);
+        if (node.has("jwksMaxBytes")) {
+          builder.jwksMaxBytes(integer(where + ".jwksMaxBytes", node.get("jwksMaxBytes")));
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private void jwtDuration(String where, JsonNode node, String field, Consumer<Duration> setter) {
+      if (node.has(field)) {
+        Duration value = duration(where + "." + field, node.get(field));
+        if (value != null) {
+          try {
+            setter.accept(value);
+          } catch (IllegalArgumentException e) {
+            problems.add(where + "." + field + ": " + e.getMessage());
+          }
+        }
+      }
+    }
+
+    private @Nullable Auth apiKeys(String where, JsonNode apiKeys) {
       unknownFields(apiKeys, where + ".apiKeys", "header", "realm", "keys");
       try {
         ApiKeyAuth.Builder builder = Auth.apiKeys();
@@ -458,8 +644,18 @@ public final class RoutesFile implements AutoCloseable {
         }
         boolean allValid = true;
         for (Map.Entry<String, JsonNode> key : keys.properties()) {
+          String keyWhere = where + ".apiKeys.keys." + key.getKey();
           try {
-            builder.addKeyHash(key.getKey(), key.getValue().asText());
+            JsonNode value = key.getValue();
+            if (value.isObject()) {
+              unknownFields(value, keyWhere, "hash", "groups");
+              builder.addKeyHash(key.getKey(), value.path("hash").asText(""));
+              if (value.has("groups")) {
+                builder.groups(key.getKey(), strings(value.get("groups")));
+              }
+            } else {
+              builder.addKeyHash(key.getKey(), value.asText());
+            }
           } catch (IllegalArgumentException e) {
             allValid = false;
             problems.add(where + ".apiKeys.keys." + key.getKey() + ": " + e.getMessage());
@@ -468,6 +664,161 @@ public final class RoutesFile implements AutoCloseable {
         return allValid ? builder.build() : null;
       } catch (IllegalArgumentException | IllegalStateException e) {
         problems.add(where + ".apiKeys: " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Upstream namedUpstream(String where, JsonNode name) {
+      Upstream upstream = upstreams.get(name.asText());
+      if (upstream == null) {
+        problems.add(where + ": unknown upstream '" + name.asText() + "'; defined: "
+            + upstreams.keySet());
+      }
+      return upstream;
+    }
+
+    private @Nullable TrafficSplit split(String where, JsonNode node) {
+      unknownFields(node, where, "weights", "pins");
+      int before = problems.size();
+      TrafficSplit.Builder builder = TrafficSplit.builder();
+      JsonNode weights = node.path("weights");
+      if (!weights.isObject() || weights.isEmpty()) {
+        problems.add(where + ".weights: must map upstream names to weights, like"
+            + " { stable: 95, canary: 5 }");
+        return null;
+      }
+      for (Map.Entry<String, JsonNode> weight : weights.properties()) {
+        String at = where + ".weights." + weight.getKey();
+        Upstream upstream = namedUpstream(at, new com.fasterxml.jackson.databind.node.TextNode(weight.getKey()));
+        int value = integer(at, weight.getValue());
+        if (upstream != null && value >= 0) {
+          try {
+            builder.variant(upstream, value);
+          } catch (IllegalArgumentException | IllegalStateException e) {
+            problems.add(at + ": " + e.getMessage());
+          }
+        } else if (value < -1 || (value == -1 && weight.getValue().canConvertToInt())) {
+          problems.add(at + ": must be >= 0 but was " + value);
+        }
+      }
+      JsonNode pins = node.path("pins");
+      for (int i = 0; i < pins.size(); i++) {
+        String at = where + ".pins[" + i + "]";
+        JsonNode pin = pins.get(i);
+        unknownFields(pin, at, "header", "cookie", "value", "upstream");
+        Upstream target = namedUpstream(at + ".upstream", pin.path("upstream"));
+        String value = pin.path("value").asText(null);
+        if (value == null || pin.has("header") == pin.has("cookie")) {
+          problems.add(at + ": needs 'value' and one of 'header' or 'cookie'");
+          continue;
+        }
+        if (target == null) {
+          continue;
+        }
+        try {
+          if (pin.has("header")) {
+            builder.pinHeader(pin.get("header").asText(), value, target);
+          } else {
+            builder.pinCookie(pin.get("cookie").asText(), value, target);
+          }
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ": " + e.getMessage());
+        }
+      }
+      if (problems.size() != before) {
+        return null;
+      }
+      try {
+        return builder.build();
+      } catch (IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable Mirror mirror(String where, JsonNode node) {
+      unknownFields(node, where, "upstream", "percent", "timeout", "maxInFlight");
+      Upstream shadow = namedUpstream(where + ".upstream", node.path("upstream"));
+      if (shadow == null) {
+        return null;
+      }
+      int before = problems.size();
+      try {
+        Mirror.Builder builder = Mirror.builder(shadow);
+        if (node.has("percent")) {
+          JsonNode percent = node.get("percent");
+          if (!percent.isNumber()) {
+            problems.add(where + ".percent: must be a number from 0 to 100 but was " + percent);
+          } else {
+            builder.percent(percent.doubleValue());
+          }
+        }
+        if (node.has("timeout")) {
+          Duration timeout = duration(where + ".timeout", node.get("timeout"));
+          if (timeout != null) {
+            builder.timeout(timeout);
+          }
+        }
+        if (node.has("maxInFlight")) {
+          builder.maxInFlight(integer(where + ".maxInFlight", node.get("maxInFlight")));
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    private @Nullable HeaderRewrite headerRewrite(String where, JsonNode node) {
+      unknownFields(node, where, "remove", "set", "add");
+      HeaderRewrite.Builder builder = HeaderRewrite.builder();
+      int before = problems.size();
+      for (String name : strings(node.path("remove"))) {
+        try {
+          builder.remove(name);
+        } catch (IllegalArgumentException e) {
+          problems.add(where + ".remove: " + e.getMessage());
+        }
+      }
+      for (String kind : List.of("set", "add")) {
+        for (Map.Entry<String, JsonNode> header : node.path(kind).properties()) {
+          try {
+            if (kind.equals("set")) {
+              builder.set(header.getKey(), header.getValue().asText());
+            } else {
+              builder.add(header.getKey(), header.getValue().asText());
+            }
+          } catch (IllegalArgumentException e) {
+            problems.add(where + "." + kind + "." + header.getKey() + ": " + e.getMessage());
+          }
+        }
+      }
+      return problems.size() == before ? builder.build() : null;
+    }
+
+    private @Nullable Authorization authorization(String where, JsonNode node) {
+      if (!node.isObject()) {
+        problems.add(where + ": must be an object with scopes, roles, rolesClaim or apiKeyGroups");
+        return null;
+      }
+      unknownFields(node, where, "scopes", "roles", "rolesClaim", "apiKeyGroups");
+      try {
+        Authorization.Builder builder = Authorization.builder();
+        if (node.has("scopes")) {
+          builder.scopes(strings(node.get("scopes")));
+        }
+        if (node.has("roles")) {
+          builder.roles(strings(node.get("roles")));
+        }
+        if (node.has("rolesClaim")) {
+          builder.rolesClaim(node.get("rolesClaim").asText());
+        }
+        if (node.has("apiKeyGroups")) {
+          builder.apiKeyGroups(strings(node.get("apiKeyGroups")));
+        }
+        return builder.build();
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        problems.add(where + ": " + e.getMessage());
         return null;
       }
     }

@@ -81,6 +81,27 @@ final class UpstreamConnector {
         .connect(endpoint.host(), endpoint.port());
   }
 
+  /**
+   * Opens a connection on the given event loop whose pipeline ends in {@code handler} rather than
+   * an {@link UpstreamHandler}: for a one-off call the pool never sees (a {@link MirrorCall}).
+   */
+  ChannelFuture connectWith(EventLoop loop, Endpoint endpoint, Duration connectTimeout,
+      io.netty.channel.ChannelHandler handler) {
+    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+    return bootstrap.clone(loop)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel channel) {
+            channel.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024)
+                .setMaxChunkSize(64 * 1024).setValidateHeaders(false), false, false));
+            channel.pipeline().addLast("mirror", handler);
+          }
+        })
+        .connect(endpoint.host(), endpoint.port());
+  }
+
   /** Returns a connection whose exchange finished cleanly to the pool, or closes it if full. */
   void release(Endpoint endpoint, Channel channel, int maxIdle) {
     ArrayDeque<Channel> channels =

@@ -62,6 +62,40 @@ abstract class GatewayTestSupport {
     return URI.create("http://127.0.0.1:" + gateway.port() + path);
   }
 
+  /** A call that may throw, for {@link #onThreads}. */
+  interface Call<T> {
+    T call(int index) throws Exception;
+  }
+
+  /**
+   * Runs {@code calls} calls on {@code threads} threads and returns their results in call order;
+   * the first failure is rethrown.
+   */
+  static <T> List<T> onThreads(int calls, int threads, Call<T> call) {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.CompletableFuture<T>> answers = new ArrayList<>(calls);
+      for (int i = 0; i < calls; i++) {
+        int index = i;
+        answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return call.call(index);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }, pool));
+      }
+      List<T> results = new ArrayList<>(calls);
+      for (java.util.concurrent.CompletableFuture<T> answer : answers) {
+        results.add(answer.join());
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   HttpResponse<String> get(Gateway gateway, String path, String... headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(gateway, path))
         .timeout(Duration.ofSeconds(10));
