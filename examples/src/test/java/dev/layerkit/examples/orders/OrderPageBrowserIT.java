@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -125,7 +126,12 @@ class OrderPageBrowserIT {
     openOrder(first);
     assertThat(browser.findElement(By.cssSelector("#detail-fields dd[data-field='served-by']"))
         .getText()).startsWith("order-service-");
-    browser.findElement(By.cssSelector("#detail-actions button[data-status='PAID']")).click();
+    // The detail panel is re-rendered when the second read answers: find and click as one step,
+    // again if the button found was replaced before the click reached it.
+    new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
+      d.findElement(By.cssSelector("#detail-actions button[data-status='PAID']")).click();
+      return true;
+    });
     awaitText(By.cssSelector("#detail-fields dd[data-field='status']"), "PAID");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.cssSelector("#order-rows tr[data-order-id='" + first + "']"), "PAID"));
