@@ -31,9 +31,11 @@ import java.util.stream.Stream;
  * lower), and no (id, version) may have been acknowledged twice (two live copies of one record
  * would each accept an update to the same version).
  *
- * <p>Each writer thread loops: with probability 1/4 it creates a record (save at version 0); else
- * it reads a record through its instance (half the time one of a small hot set, so that instances
- * race on the same ids) and saves it back. A conflict ({@link OptimisticLockException}) is a
+ * <p>Each writer thread loops: with probability 1/40 it deletes a record (outside a small hot set);
+ * with 9/40 it creates one (save at version 0); else it reads a record through its instance (half
+ * the time one of the hot set, so that instances race on the same ids) and saves it back. An id
+ * whose delete was acknowledged must be absent at the end (a move that copied it back would
+ * resurrect it). A conflict ({@link OptimisticLockException}) is a
  * legitimate refusal and is not acknowledged.
  */
 public final class ConcurrentRebalanceHistory {
@@ -42,6 +44,8 @@ public final class ConcurrentRebalanceHistory {
   public static final class Result {
     /** Acknowledged writes. */
     public final AtomicLong acknowledged = new AtomicLong();
+    /** Acknowledged deletes. */
+    public final AtomicLong deletes = new AtomicLong();
     /** Writes refused by an optimistic version check. */
     public final AtomicLong conflicts = new AtomicLong();
     /** Writes that failed otherwise (indeterminate). */
@@ -57,7 +61,7 @@ public final class ConcurrentRebalanceHistory {
 
     @Override
     public String toString() {
-      return "acknowledged=" + acknowledged + " (during the rebalance " + duringRebalance + "), conflicts=" + conflicts
+      return "acknowledged=" + acknowledged + " (deletes " + deletes + "; during the rebalance " + duringRebalance + "), conflicts=" + conflicts
           + ", indeterminate=" + indeterminate + ", missedReads=" + missedReads + ", moved=" + report.moved() + "/"
           + report.examined();
     }
@@ -80,6 +84,8 @@ public final class ConcurrentRebalanceHistory {
     Set<String> ackedPairs = ConcurrentHashMap.newKeySet();
     Map<String, Integer> indeterminateIds = new ConcurrentHashMap<>();
     List<String> ids = new CopyOnWriteArrayList<>();
+    Set<String> deleting = ConcurrentHashMap.newKeySet();
+    Set<String> ackedDeletes = ConcurrentHashMap.newKeySet();
     ShardedRepository<String, TestOrder> rebalancer = instances.get(0);
     for (int i = 0; i < initialRecords; i++) {
       TestOrder saved = rebalancer.save(TestOrder.of("o-" + i, "c-" + i % 40, i, "NEW"));
@@ -100,7 +106,26 @@ public final class ConcurrentRebalanceHistory {
           SplittableRandom random = new SplittableRandom(seed);
           while (!stop.get()) {
             TestOrder toSave;
-            if (random.nextInt(4) == 0) {
+            int dice = random.nextInt(40);
+            if (dice == 0 && ids.size() > 100) {
+              String id = ids.get(50 + random.nextInt(ids.size() - 50));
+              if (deleting.add(id)) {
+                boolean during = rebalancing.get();
+                try {
+                  instance.deleteById(id);
+                  ackedDeletes.add(id);
+                  result.deletes.incrementAndGet();
+                  if (during && rebalancing.get()) {
+                    result.duringRebalance.incrementAndGet();
+                  }
+                } catch (RuntimeException e) {
+                  result.indeterminate.incrementAndGet();
+                  indeterminateIds.merge(id, 1, Integer::sum);
+                }
+              }
+              continue;
+            }
+            if (dice < 10) {
               int k = created.getAndIncrement();
               toSave = TestOrder.of("w-" + k, "c-" + k % 40, k, "NEW");
             } else {
@@ -108,7 +133,9 @@ public final class ConcurrentRebalanceHistory {
                   : ids.get(random.nextInt(ids.size()));
               var found = instance.findById(id);
               if (found.isEmpty()) {
-                result.missedReads.incrementAndGet();
+                if (!deleting.contains(id)) {
+                  result.missedReads.incrementAndGet();
+                }
                 continue;
               }
               toSave = found.get().incremented();
@@ -162,14 +189,14 @@ public final class ConcurrentRebalanceHistory {
     for (Future<?> writer : writers) {
       writer.get();
     }
-    check(target, lastAcked, indeterminateIds, result);
+    check(target, lastAcked, ackedDeletes, indeterminateIds, result);
     System.out.println("[history] " + instances.size() + " instances x " + threadsPerInstance + " writers: " + result
         + ", ids checked=" + lastAcked.size());
     return result;
   }
 
   private static void check(List<? extends Repository<String, TestOrder>> target, Map<String, Long> lastAcked,
-      Map<String, Integer> indeterminateIds, Result result) {
+      Set<String> ackedDeletes, Map<String, Integer> indeterminateIds, Result result) {
     Map<String, TestOrder> stored = new HashMap<>();
     List<String> problems = new ArrayList<>(result.anomalies);
     for (int s = 0; s < target.size(); s++) {
@@ -189,7 +216,11 @@ public final class ConcurrentRebalanceHistory {
     lastAcked.forEach((id, version) -> {
       TestOrder o = stored.get(id);
       int unknown = indeterminateIds.getOrDefault(id, 0);
-      if (o == null) {
+      if (ackedDeletes.contains(id)) {
+        if (o != null) {
+          problems.add(id + " deleted (acknowledged) but stored at version " + o.version());
+        }
+      } else if (o == null) {
         problems.add(id + " acknowledged at version " + version + " but lost");
       } else if (unknown == 0 ? o.version() != version : o.version() < version || o.version() > version + unknown) {
         problems.add(id + " acknowledged last at version " + version + " but stored at " + o.version());

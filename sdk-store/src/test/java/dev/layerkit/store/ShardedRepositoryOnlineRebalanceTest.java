@@ -17,7 +17,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +38,8 @@ class ShardedRepositoryOnlineRebalanceTest {
   private final ShardMapStore maps = ShardMapStores.inMemory().build();
   private final Map<String, InMemoryRepository<String, TestOrder>> tables = new LinkedHashMap<>();
   private final List<ShardedRepository<String, TestOrder>> opened = new ArrayList<>();
+  private Map<String, Repository<String, TestOrder>> resolverOverride = Map.of();
+  private volatile ShardedRepository<String, TestOrder> b;
 
   ShardedRepositoryOnlineRebalanceTest() {
     for (int i = 0; i < 5; i++) {
@@ -51,7 +60,7 @@ class ShardedRepositoryOnlineRebalanceTest {
   private ShardedRepository<String, TestOrder> instance(int batchSize) {
     ShardedRepository<String, TestOrder> repository = ShardedRepository.builder(shards(4))
         .name("orders")
-        .shardMap(maps, tables::get)
+        .shardMap(maps, name -> resolverOverride.getOrDefault(name, tables.get(name)))
         .shardMapMaxAge(Duration.ofHours(1))
         .rebalanceBatchSize(batchSize)
         .build();
@@ -74,6 +83,11 @@ class ShardedRepositoryOnlineRebalanceTest {
     assertThat(maps.load("orders")).contains(new ShardMap("orders", 3, List.copyOf(tables.keySet()), null));
   }
 
+  /**
+   * Instance b has not seen the rebalance that a started, and creates a record whose old shard
+   * the mover has already scanned: routed by b's map it would be left behind there, invisible
+   * after the switch. The fence rejects it, b adopts the new map and writes it on its new shard.
+   */
   @Test
   void aWriteRoutedByAStaleMapIsFencedOffAndRoutedAgainOnTheNewMap() {
     ShardedRepository<String, TestOrder> a = instance(10);
@@ -81,22 +95,69 @@ class ShardedRepositoryOnlineRebalanceTest {
     for (int i = 0; i < 200; i++) {
       a.save(TestOrder.of("o-" + i, "c-1", i, "NEW"));
     }
-    String lateId = idWhoseNewShardIs(4, "late-");
+    String lateId = idMovingFrom(0, 4, "late-");
+    long firstShard = tables.get("orders_0").size();
     AtomicLong versionBeforeWrite = new AtomicLong(-1);
     a.rebalance(shards(5), (moved, examined, total) -> {
-      if (versionBeforeWrite.get() < 0) {
+      if (examined > firstShard && versionBeforeWrite.get() < 0) { // orders_0 is scanned
         versionBeforeWrite.set(b.shardMapVersion());
-        b.save(TestOrder.of(lateId, "c-1", 1, "NEW")); // b still routes by version 1: 4 shards
+        b.save(TestOrder.of(lateId, "c-1", 1, "NEW"));
       }
     });
 
     assertThat(versionBeforeWrite.get()).as("b had not seen the rebalance").isEqualTo(1);
+    assertThat(tables.get("orders_0").findById(lateId)).as("not left behind on its old shard").isEmpty();
     assertThat(tables.get("orders_4").findById(lateId)).as("written on its new shard").isPresent();
-    for (int i = 0; i < 4; i++) {
-      assertThat(tables.get("orders_" + i).findById(lateId)).as("not left behind on orders_" + i).isEmpty();
-    }
     assertThat(b.findById(lateId)).isPresent();
     assertEachStoredOnceWhereItBelongs(shards(5), 201);
+  }
+
+  /**
+   * The mover has read a record from its old shard and is copying it when another instance
+   * deletes it: the delete waits for the move's key lock and then deletes the copy, so the move
+   * cannot bring the record back.
+   */
+  @Test
+  void aDeleteOnAnotherInstanceThatRacesTheMoveOfItsRecordIsNotUndoneByTheMove() throws Exception {
+    String id = idWhoseNewShardIs(4, "o-");
+    ExecutorService otherProcess = Executors.newSingleThreadExecutor();
+    AtomicReference<Future<Boolean>> delete = new AtomicReference<>();
+    AtomicBoolean deleteFinishedDuringTheCopy = new AtomicBoolean();
+    InMemoryRepository<String, TestOrder> newShard = tables.get("orders_4");
+    Repository<String, TestOrder> slowCopy = new FailingRepository<>(newShard) {
+      @Override
+      public int insertAllIfAbsent(List<? extends TestOrder> entities) {
+        if (delete.get() == null && entities.stream().anyMatch(o -> o.id().equals(id))) {
+          Future<Boolean> deleted = otherProcess.submit(() -> b.deleteById(id));
+          delete.set(deleted);
+          try {
+            deleted.get(200, TimeUnit.MILLISECONDS);
+            deleteFinishedDuringTheCopy.set(true);
+          } catch (TimeoutException expected) {
+            // the delete waits for this batch's key lock
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+        return super.insertAllIfAbsent(entities);
+      }
+    };
+    resolverOverride = Map.of("orders_4", slowCopy);
+    ShardedRepository<String, TestOrder> a = instance(10);
+    b = instance(10);
+    a.save(TestOrder.of(id, "c-1", 1, "NEW"));
+    List<Repository<String, TestOrder>> grown = new ArrayList<>(shards(4));
+    grown.add(slowCopy);
+    try {
+      a.rebalance(grown, RebalanceProgress.none());
+      assertThat(delete.get()).as("the delete raced the copy").isNotNull();
+      assertThat(delete.get().get(10, TimeUnit.SECONDS)).as("the delete found the record").isTrue();
+    } finally {
+      otherProcess.shutdownNow();
+    }
+    assertThat(deleteFinishedDuringTheCopy).as("the delete waited for the move").isFalse();
+    assertThat(newShard.findById(id)).as("not resurrected on its new shard").isEmpty();
+    assertThat(a.findById(id)).isEmpty();
   }
 
   @Test
@@ -157,6 +218,15 @@ class ShardedRepositoryOnlineRebalanceTest {
         .shardMap(maps, name -> name.equals("orders_4") ? null : tables.get(name)).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("names shard 'orders_4', which this instance's shard resolver does not know");
+  }
+
+  private static String idMovingFrom(int oldShard, int newShard, String prefix) {
+    for (int i = 0; ; i++) {
+      String id = prefix + i;
+      if (JumpHash.bucket(Hashing.hash(id), 4) == oldShard && JumpHash.bucket(Hashing.hash(id), 5) == newShard) {
+        return id;
+      }
+    }
   }
 
   private static String idWhoseNewShardIs(int shard, String prefix) {
