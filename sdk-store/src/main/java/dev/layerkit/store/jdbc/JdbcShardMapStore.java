@@ -167,24 +167,15 @@ public final class JdbcShardMapStore implements ShardMapStore, AutoCloseable {
   /** Closes the pool if this store made it; a caller's {@link DataSource} is left open. */
   @Override
   public void close() {
-    if (ownsDataSource && dataSource instanceof AutoCloseable) {
-      try {
-        ((AutoCloseable) dataSource).close();
-      } catch (Exception e) {
-        throw new StoreException("shard map store " + table + ": cannot close its pool: " + e.getMessage(), e);
-      }
+    if (ownsDataSource) {
+      HikariPools.close(dataSource, "shard map store " + table);
     }
   }
+
 
   @Override
   public String toString() {
     return "JdbcShardMapStore[" + table + ']';
-  }
-
-  /** What runs inside {@link #inTransaction}. */
-  @FunctionalInterface
-  private interface SqlWork<R> {
-    R run(Connection connection) throws SQLException;
   }
 
   private <R> R inTransaction(String operation, String repository, SqlWork<R> work) {

@@ -1,13 +1,9 @@
 package dev.layerkit.store.sharding;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
@@ -27,14 +23,11 @@ final class InMemoryShardMapStore implements ShardMapStore {
 
   private static final class Entry {
     final ReentrantReadWriteLock mapLock = new ReentrantReadWriteLock();
-    final ReentrantLock[] keyLocks = new ReentrantLock[STRIPES];
+    final StripedLocks keyLocks = new StripedLocks(STRIPES);
     volatile ShardMap map;
 
     Entry(ShardMap map) {
       this.map = map;
-      for (int i = 0; i < STRIPES; i++) {
-        keyLocks[i] = new ReentrantLock();
-      }
     }
   }
 
@@ -103,26 +96,7 @@ final class InMemoryShardMapStore implements ShardMapStore {
   }
 
   private static <R> R locked(Entry entry, Collection<String> keys, Supplier<R> action) {
-    if (keys.isEmpty()) {
-      return action.get();
-    }
-    TreeSet<Integer> stripes = new TreeSet<>();
-    for (String key : keys) {
-      stripes.add((key.hashCode() & 0x7fffffff) % STRIPES);
-    }
-    List<ReentrantLock> held = new ArrayList<>(stripes.size());
-    try {
-      for (int stripe : stripes) {
-        ReentrantLock lock = entry.keyLocks[stripe];
-        lock.lock();
-        held.add(lock);
-      }
-      return action.get();
-    } finally {
-      for (int i = held.size() - 1; i >= 0; i--) {
-        held.get(i).unlock();
-      }
-    }
+    return keys.isEmpty() ? action.get() : entry.keyLocks.withStripes(keys, action);
   }
 
   @Override

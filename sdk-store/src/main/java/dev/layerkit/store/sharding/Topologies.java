@@ -1,10 +1,6 @@
 package dev.layerkit.store.sharding;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
-import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -30,14 +26,11 @@ final class Topologies<ID, T> {
   static final int STRIPES = 256;
 
   private final StampedLock lock = new StampedLock();
-  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  private final StripedLocks stripes = new StripedLocks(STRIPES);
   private volatile TopologyState<ID, T> state;
 
   Topologies(TopologyState<ID, T> initial) {
     this.state = initial;
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantLock();
-    }
   }
 
   /** The state now, without locking: for callers that tolerate a concurrent switch. */
@@ -88,37 +81,11 @@ final class Topologies<ID, T> {
 
   /** Runs {@code action} holding the stripe of one id key. */
   <R> R withStripe(String idKey, Supplier<R> action) {
-    ReentrantLock stripe = stripes[stripeIndex(idKey)];
-    stripe.lock();
-    try {
-      return action.get();
-    } finally {
-      stripe.unlock();
-    }
+    return stripes.withStripe(idKey, action);
   }
 
   /** Runs {@code action} holding the stripes of every id key, taken in ascending order. */
   <R> R withStripes(Collection<String> idKeys, Supplier<R> action) {
-    TreeSet<Integer> indices = new TreeSet<>();
-    for (String idKey : idKeys) {
-      indices.add(stripeIndex(idKey));
-    }
-    List<ReentrantLock> held = new ArrayList<>(indices.size());
-    try {
-      for (int index : indices) {
-        ReentrantLock stripe = stripes[index];
-        stripe.lock();
-        held.add(stripe);
-      }
-      return action.get();
-    } finally {
-      for (int i = held.size() - 1; i >= 0; i--) {
-        held.get(i).unlock();
-      }
-    }
-  }
-
-  private static int stripeIndex(String idKey) {
-    return (idKey.hashCode() & 0x7fffffff) % STRIPES;
+    return stripes.withStripes(idKeys, action);
   }
 }
