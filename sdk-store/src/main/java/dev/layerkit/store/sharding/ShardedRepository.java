@@ -228,7 +228,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    *
    * <p>Such a write bypasses this repository: its read-your-writes window does not see it (read
    * it back with {@link ReadConsistency} that goes to the primary), and it must not run during a
-   * rebalance.
+   * rebalance. With a {@link ShardedRepositoryBuilder#shardMap shard map} it is not fenced either:
+   * another instance may start a rebalance at any moment, so use it only while none can.
    *
    * @param entity the entity
    * @return the shard's primary repository
