@@ -18,6 +18,12 @@ import java.util.function.Supplier;
  * also serialise on one of {@value #STRIPES} striped locks; the mover takes a batch's stripes in
  * ascending order and a writer holds at most one, so they cannot deadlock.
  *
+ * <p>That is the whole story without a shard map ({@link LocalCoordination}). With one
+ * ({@link SharedShardMap}), writes do not take these locks: the map's version fence and key locks
+ * in the {@link ShardMapStore} order them against moves and map changes in every instance, and the
+ * state here is this instance's cache of the map, replaced (under the write lock, so that
+ * optimistic reads notice) whenever a newer version is adopted.
+ *
  * @param <ID> the id type
  * @param <T> the entity type
  */
