@@ -41,7 +41,7 @@ class SqlFilterFuzzTest {
       assertThat(c.operator()).isNotIn(Filter.Operator.EQ, Filter.Operator.IN); // a text range binds the text itself
     } else {
       JsonNode json = JsonDocs.MAPPER.readTree((String) bound); // a ?::jsonb parameter: the literal as JSON
-      assertThat(json).isEqualTo(node(literal));
+      assertThat(sameJsonValue(json, node(literal))).as("%s binds %s", literal, bound).isTrue();
     }
     if (c.operator() == Filter.Operator.EQ) {
       ObjectNode holding = JsonNodeFactory.instance.objectNode().set(c.field(), node(literal));
@@ -50,6 +50,18 @@ class SqlFilterFuzzTest {
       assertThat(JsonDocs.matches(holding, filter)).isTrue();
       assertThat(JsonDocs.matches(other, filter)).isEqualTo(node(literal).equals(other.get(c.field())));
     }
+  }
+
+  /**
+   * JSON equality as jsonb compares: numbers by value (Jackson reads a small long back as an
+   * IntNode, which {@code equals} would tell apart; the first fuzzing run found that in this
+   * oracle, and the input stays as {@code long_zero_binds_as_json_int}), anything else exactly.
+   */
+  private static boolean sameJsonValue(JsonNode a, JsonNode b) {
+    if (a.isNumber() && b.isNumber()) {
+      return a.decimalValue().compareTo(b.decimalValue()) == 0;
+    }
+    return a.equals(b);
   }
 
   private static JsonNode node(Object literal) {
