@@ -30,6 +30,15 @@ final class HikariPools {
     return new HikariDataSource(config);
   }
 
+  /** Checks a builder's {@code jdbcUrl}: not null, and a PostgreSQL JDBC URL. */
+  static String requirePostgresUrl(String jdbcUrl) {
+    java.util.Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
+    }
+    return jdbcUrl;
+  }
+
   /** Closes a pool a repository or store made; a failure names {@code owner}. */
   static void close(DataSource pool, String owner) {
     if (pool instanceof AutoCloseable) {

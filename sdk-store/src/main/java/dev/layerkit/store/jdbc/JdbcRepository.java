@@ -610,10 +610,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @throws IllegalStateException if already set
      */
     public Builder<ID, T> jdbcUrl(String jdbcUrl) {
-      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
-      }
+      HikariPools.requirePostgresUrl(jdbcUrl);
       settings.requireUnset("jdbcUrl", this.jdbcUrl);
       this.jdbcUrl = jdbcUrl;
       return this;

@@ -313,10 +313,7 @@ public final class JdbcShardMapStore implements ShardMapStore, AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder jdbcUrl(String jdbcUrl) {
-      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
-      }
+      HikariPools.requirePostgresUrl(jdbcUrl);
       settings.requireUnset("jdbcUrl", this.jdbcUrl);
       this.jdbcUrl = jdbcUrl;
       return this;
