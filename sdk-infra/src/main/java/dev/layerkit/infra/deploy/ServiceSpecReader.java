@@ -55,6 +55,17 @@ final class ServiceSpecReader {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("spec must be a mapping with at least name and image");
     }
+    try {
+      return fromTree(root);
+    } catch (IllegalStateException e) {
+      // The builder reports settings that contradict each other (replicas outside the autoscaling
+      // range, a config key given twice through nesting) as conflicting calls; in a file they are
+      // invalid fields, which parse documents as IllegalArgumentException.
+      throw new IllegalArgumentException("spec fields contradict each other: " + e.getMessage(), e);
+    }
+  }
+
+  private static ServiceSpec fromTree(JsonNode root) {
     knownFields(root, "", "name", "image", "namespace", "replicas", "port", "adminPort", "resources", "env", "config",
         "autoscaling", "disruptionBudget", "shutdown");
     ServiceSpec.Builder b = ServiceSpec.builder(requiredText(root, "name"), requiredText(root, "image"));

@@ -449,14 +449,11 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
    */
   @Override
   public void close() {
-    if (ownsDataSource && dataSource instanceof AutoCloseable) {
-      try {
-        ((AutoCloseable) dataSource).close();
-      } catch (Exception e) {
-        throw new StoreException("repository " + name + ": cannot close its pool: " + e.getMessage(), e);
-      }
+    if (ownsDataSource) {
+      HikariPools.close(dataSource, "repository " + name);
     }
   }
+
 
   private String encode(T entity) {
     return new String(descriptor.codec().encode(entity), StandardCharsets.UTF_8);
@@ -471,11 +468,6 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
     }
   }
 
-  /** What {@link #onPooledConnection} runs. */
-  @FunctionalInterface
-  private interface SqlWork<R> {
-    R run(Connection connection) throws SQLException;
-  }
 
   /** Executes a query whose first column is a document and decodes every row. */
   private List<T> decodeAll(PreparedStatement query) throws SQLException {
@@ -618,10 +610,7 @@ public final class JdbcRepository<ID, T> implements Repository<ID, T>, AutoClose
      * @throws IllegalStateException if already set
      */
     public Builder<ID, T> jdbcUrl(String jdbcUrl) {
-      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: but was '" + jdbcUrl + "'");
-      }
+      HikariPools.requirePostgresUrl(jdbcUrl);
       settings.requireUnset("jdbcUrl", this.jdbcUrl);
       this.jdbcUrl = jdbcUrl;
       return this;

@@ -83,6 +83,11 @@ final class SqlFilter {
     return new SqlFilter(where.toString(), order.toString(), parameters);
   }
 
+  /** The values bound to the clause's {@code ?} markers, in order (for tests). */
+  List<Object> parameters() {
+    return List.copyOf(parameters);
+  }
+
   /** Binds the filter's parameters from index {@code first}; returns the next free index. */
   int bind(PreparedStatement statement, int first) throws SQLException {
     int index = first;

@@ -376,7 +376,8 @@ public final class MongoRepository<ID, T> implements Repository<ID, T> {
     return descriptor.codec().decode(doc.toJson(RELAXED).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Bson toBson(Filter filter) {
+  /** The filter's conditions as a MongoDB query on the {@code doc} sub-document (package-private for tests). */
+  static Bson toBson(Filter filter) {
     if (filter.conditions().isEmpty()) {
       return new BsonDocument();
     }

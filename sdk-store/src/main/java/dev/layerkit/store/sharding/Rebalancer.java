@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * in this process or, after {@link ShardedRepositoryBuilder#rebalancingTo}, another one. A
  * repository in both lists (by identity) keeps the records that stay on it.
  *
- * <p><b>Concurrency.</b> One rebalance at a time (a monitor). Writers through this instance are
- * kept apart from the mover by the id stripes and by the topology lock (see {@link Topologies});
- * writers in other processes are not, which the public javadoc says.
+ * <p><b>Concurrency.</b> One rebalance at a time per instance (a monitor). Writers are kept apart
+ * from the mover by a {@link Coordination}: without a shard map, the id stripes and the topology
+ * lock of this instance (see {@link Topologies}), so writers in other processes are not, which the
+ * public javadoc says; with one, the map's version fence and key locks, which hold for every
+ * instance (see {@link SharedShardMap}, whose design note gives the protocol).
  *
  * @param <ID> the id type
  * @param <T> the entity type
@@ -53,19 +55,19 @@ final class Rebalancer<ID, T> {
   private final EntityDescriptor<ID, T> descriptor;
   private final ShardRouter<ID, T> router;
   private final ShardHealth<ID, T> health;
-  private final Topologies<ID, T> topologies;
+  private final Coordination<ID, T> coordination;
   private final TimeSource time;
   private final int batchSize;
   private final @Nullable Counter movedRecords;
   private final Object monitor = new Object();
 
   Rebalancer(ShardedRepositoryBuilder<ID, T> b, EntityDescriptor<ID, T> descriptor, ShardRouter<ID, T> router,
-      ShardHealth<ID, T> health, Topologies<ID, T> topologies) {
+      ShardHealth<ID, T> health, Coordination<ID, T> coordination) {
     this.name = b.name;
     this.descriptor = descriptor;
     this.router = router;
     this.health = health;
-    this.topologies = topologies;
+    this.coordination = coordination;
     this.time = b.timeSource;
     this.batchSize = b.rebalanceBatchSize;
     MeterRegistry registry = b.meterRegistry;
@@ -100,18 +102,8 @@ final class Rebalancer<ID, T> {
     Objects.requireNonNull(progress, "progress");
     synchronized (monitor) {
       long started = time.nanoTime();
-      TopologyState<ID, T> s = topologies.state();
-      Topology<ID, T> target = topologyOf(s.current, newShards, health, router.strategy());
-      Topology<ID, T> inProgress = s.target;
-      if (inProgress != null) {
-        if (!inProgress.samePrimaries(target)) {
-          throw new IllegalStateException("repository " + name + " is rebalancing to " + inProgress.size()
-              + " other shards; resume that rebalance with the same shards first");
-        }
-        target = inProgress;
-      } else {
-        topologies.replace(new TopologyState<>(s.current, target));
-      }
+      TopologyState<ID, T> s = coordination.beginRebalance(newShards);
+      Topology<ID, T> target = Objects.requireNonNull(s.target, "target");
       Topology<ID, T> current = s.current;
       Map<Shard<ID, T>, Integer> sources = new TopologyState<>(current, null).distinctShards();
       long total = 0;
@@ -146,7 +138,7 @@ final class Rebalancer<ID, T> {
           progress.onProgress(moved, examined, total);
         }
       }
-      topologies.replace(new TopologyState<>(target, null));
+      coordination.finishRebalance(s);
       progress.onProgress(moved, examined, total);
       Duration took = Duration.ofNanos(time.nanoTime() - started);
       LOG.info("repository {}: rebalanced {} -> {} shards, moved {} of {} records in {}", name, current.size(),
@@ -179,7 +171,7 @@ final class Rebalancer<ID, T> {
       ids.add(id);
       idKeys.add(descriptor.idKey(id));
     }
-    return topologies.withStripes(idKeys, () -> {
+    return coordination.move(idKeys, () -> {
       List<T> latest = health.call(sourceIndex, source, source.primary, Repository::findAllById, ids);
       Map<Integer, List<T>> byHome = new TreeMap<>();
       for (T record : latest) {

@@ -24,6 +24,12 @@ import java.util.stream.Stream;
  * An {@code insertIfAbsent} first asks the old shard, since the record may not have moved yet. A
  * delete asks every shard that may hold the id ({@link ShardRouter#candidates}).
  *
+ * <p><b>Coordination.</b> Writes run through a {@link Coordination}: in one instance the topology
+ * lock and id stripes described below ({@link LocalCoordination}); with a shard map, fenced by the
+ * map version in the {@link ShardMapStore} and, during a rebalance, under the id's key lock there
+ * ({@link SharedShardMap}), which keeps writers of every instance apart from the mover. The
+ * two-topology rules above are the same in both.
+ *
  * <p><b>Concurrency.</b> {@link #findById} with the id as shard key takes no lock: it reads under an
  * optimistic stamp and reads again under the read lock if a rebalance switched topology meanwhile;
  * that path allocates nothing with the built-in strategies (the shard call is a non-capturing
@@ -41,16 +47,48 @@ final class RecordAccess<ID, T> {
   private final ShardRouter<ID, T> router;
   private final ShardHealth<ID, T> health;
   private final Topologies<ID, T> topologies;
+  private final Coordination<ID, T> coordination;
 
   RecordAccess(EntityDescriptor<ID, T> descriptor, ShardRouter<ID, T> router, ShardHealth<ID, T> health,
-      Topologies<ID, T> topologies) {
+      Topologies<ID, T> topologies, Coordination<ID, T> coordination) {
     this.descriptor = descriptor;
     this.router = router;
     this.health = health;
     this.topologies = topologies;
+    this.coordination = coordination;
   }
 
   Optional<T> findById(ID id, ReadConsistency consistency) {
+    coordination.beforeRead();
+    Optional<T> found = findByIdOnce(id, consistency);
+    // With a shard map, a miss may mean the record moved under a map this instance has not seen.
+    return found.isEmpty() && coordination.refreshAfterMiss() ? findByIdOnce(id, consistency) : found;
+  }
+
+  /**
+   * Reads an id as {@code token} requires: from a replica (or the cached topology) if that gives
+   * the token's version or a later one, otherwise from the primary, after adopting the token's
+   * shard map version.
+   */
+  Optional<T> findById(ID id, ConsistencyToken token) {
+    String idKey = descriptor.idKey(id);
+    if (!token.idKey().equals(idKey)) {
+      throw new IllegalArgumentException("token is for id '" + token.idKey() + "', not '" + idKey + "'");
+    }
+    coordination.awaitVersion(token.shardMapVersion());
+    Optional<T> found = findById(id, ReadConsistency.REPLICA_OK);
+    if (found.isPresent() && descriptor.versionOf(found.get()) >= token.version()) {
+      return found;
+    }
+    return findById(id, ReadConsistency.READ_YOUR_WRITES);
+  }
+
+  /** The shard map version of the cached topology, 0 without a shard map. */
+  long shardMapVersion() {
+    return topologies.state().version;
+  }
+
+  private Optional<T> findByIdOnce(ID id, ReadConsistency consistency) {
     String idKey = descriptor.idKey(id);
     long stamp = topologies.tryOptimisticRead();
     TopologyState<ID, T> s = topologies.state();
@@ -76,8 +114,16 @@ final class RecordAccess<ID, T> {
       }
       int oldIndex = router.indexFor(s.current, idKey);
       Shard<ID, T> old = s.current.get(oldIndex);
-      return old == shard ? found
-          : health.call(oldIndex, old, health.readTarget(old, consistency), Repository::findById, id);
+      if (old == shard) {
+        return found;
+      }
+      found = health.call(oldIndex, old, health.readTarget(old, consistency), Repository::findById, id);
+      if (found.isPresent()) {
+        return found;
+      }
+      // Missed in both: the record may have moved between the two reads (a move copies to the new
+      // shard before it deletes the old copy), so the new shard has it now unless it was deleted.
+      return health.call(index, shard, health.readTarget(shard, consistency), Repository::findById, id);
     }
     for (Map.Entry<Shard<ID, T>, Integer> entry : s.distinctShards().entrySet()) {
       Shard<ID, T> shard = entry.getKey();
@@ -143,14 +189,15 @@ final class RecordAccess<ID, T> {
   private <R> R write(T entity, BiFunction<Repository<ID, T>, T, R> write,
       Function<Placement<ID, T>, R> duringRebalance) {
     String key = router.routingKeyOf(entity);
-    return topologies.underReadLock(s -> {
+    ID id = descriptor.idOf(entity);
+    return coordination.write(descriptor.idKey(id), false, s -> {
       Topology<ID, T> target = s.target;
       if (target == null) {
         return writeTo(s.current, router.indexFor(s.current, key), write, entity);
       }
       Placement<ID, T> at = new Placement<>(s.current, router.indexFor(s.current, key), target,
-          router.indexFor(target, key), descriptor.idOf(entity));
-      return topologies.withStripe(descriptor.idKey(at.id), () -> duringRebalance.apply(at));
+          router.indexFor(target, key), id);
+      return duringRebalance.apply(at);
     });
   }
 
@@ -180,19 +227,17 @@ final class RecordAccess<ID, T> {
 
   boolean deleteById(ID id) {
     String idKey = descriptor.idKey(id);
-    return topologies.underReadLock(s -> {
+    return coordination.write(idKey, !router.routesById(), s -> {
       if (router.routesById() && !s.isRebalancing()) {
         return writeTo(s.current, router.indexFor(s.current, idKey), Repository::deleteById, id);
       }
-      return topologies.withStripe(idKey, () -> {
-        boolean deleted = false;
-        for (Map.Entry<Shard<ID, T>, Integer> entry : router.candidates(s, idKey).entrySet()) {
-          Shard<ID, T> shard = entry.getKey();
-          deleted |= health.call(entry.getValue(), shard, shard.primary, Repository::deleteById, id);
-          health.recordWrite(shard);
-        }
-        return deleted;
-      });
+      boolean deleted = false;
+      for (Map.Entry<Shard<ID, T>, Integer> entry : router.candidates(s, idKey).entrySet()) {
+        Shard<ID, T> shard = entry.getKey();
+        deleted |= health.call(entry.getValue(), shard, shard.primary, Repository::deleteById, id);
+        health.recordWrite(shard);
+      }
+      return deleted;
     });
   }
 

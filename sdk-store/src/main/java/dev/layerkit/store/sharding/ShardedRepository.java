@@ -62,9 +62,25 @@ import java.util.stream.Stream;
  * record to its new shard first; queries ask both topologies and drop the stale copy. Every step
  * is idempotent, so a rebalance stopped anywhere (an exception, a killed process) resumes by
  * calling {@code rebalance} again with the same shards; a new process does so after building with
- * {@link ShardedRepositoryBuilder#rebalancingTo}. Rebalancing coordinates the writes made through
- * this instance (per-id locks while records move); other writers must go through an instance built
- * with {@code rebalancingTo} and should pause for the duration, or they may race with a move.
+ * {@link ShardedRepositoryBuilder#rebalancingTo}. Without a shard map, rebalancing coordinates
+ * only the writes made through this instance (per-id locks while records move); other writers
+ * must pause for the duration, or they may race with a move.
+ *
+ * <p><b>Rebalancing while other instances write.</b> Instances built with the same
+ * {@link ShardedRepositoryBuilder#shardMap shard map store} (for several processes,
+ * {@code jdbc.JdbcShardMapStore} on PostgreSQL) share a versioned {@link ShardMap}: every write is
+ * fenced by the version it was routed with (a write that carries a stale version is rejected
+ * before it runs and routed again on the new map), a rebalance changes the version only once
+ * the writes in flight under the old one are done, and while records move each write and each
+ * moved batch hold the record's key lock in the store. So a write that races a record's move is
+ * neither lost nor duplicated, whichever instance makes it, and any instance resumes a rebalance
+ * whose process died. Reads follow each instance's cached map, refreshed at most
+ * {@link ShardedRepositoryBuilder#shardMapMaxAge} apart, after a miss, and by a
+ * {@link ConsistencyToken}.
+ *
+ * <p><b>Read-your-writes across instances.</b> {@link #tokenFor} turns a written entity into a
+ * {@link ConsistencyToken}; {@link #findById(Object, ConsistencyToken)} on any instance returns
+ * that version or a later one, going to the primary when a replica lags.
  *
  * <p><b>Concurrency.</b> Thread-safe. The topology is an immutable snapshot behind a
  * {@link java.util.concurrent.locks.StampedLock}: reads use an optimistic stamp (no write to shared
@@ -86,6 +102,9 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   /** The default {@link ShardedRepositoryBuilder#rebalanceBatchSize}. */
   public static final int DEFAULT_REBALANCE_BATCH_SIZE = 256;
 
+  /** The default {@link ShardedRepositoryBuilder#shardMapMaxAge}. */
+  public static final Duration DEFAULT_SHARD_MAP_MAX_AGE = Duration.ofSeconds(1);
+
   /** The default {@link ShardedRepositoryBuilder#unavailableFor}. */
   public static final Duration DEFAULT_UNAVAILABLE_FOR = Duration.ofSeconds(5);
 
@@ -94,6 +113,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final ShardRouter<ID, T> router;
   private final ShardHealth<ID, T> health;
   private final Topologies<ID, T> topologies;
+  private final Coordination<ID, T> coordination;
   private final RecordAccess<ID, T> records;
   private final ScatterGather<ID, T> scatter;
   private final Rebalancer<ID, T> rebalancer;
@@ -112,9 +132,19 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     Topology<ID, T> target = rebalancingTo == null ? null
         : Rebalancer.topologyOf(current, rebalancingTo, health, b.strategy);
     this.topologies = new Topologies<>(new TopologyState<>(current, target));
-    this.records = new RecordAccess<>(descriptor, router, health, topologies);
+    ShardMapStore store = b.shardMapStore;
+    if (store == null) {
+      this.coordination = new LocalCoordination<>(name, topologies, health, b.strategy);
+    } else {
+      SharedShardMap<ID, T> shared = new SharedShardMap<>(name, descriptor, store,
+          java.util.Objects.requireNonNull(b.shardResolver, "shardResolver"), topologies, health, b.strategy,
+          b.timeSource, b.shardMapMaxAge);
+      shared.start();
+      this.coordination = shared;
+    }
+    this.records = new RecordAccess<>(descriptor, router, health, topologies, coordination);
     this.scatter = new ScatterGather<>(b, router, health, records, new SortedMerge<>(name, descriptor), parallelism);
-    this.rebalancer = new Rebalancer<>(b, descriptor, router, health, topologies);
+    this.rebalancer = new Rebalancer<>(b, descriptor, router, health, coordination);
   }
 
   /**
@@ -198,7 +228,8 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    *
    * <p>Such a write bypasses this repository: its read-your-writes window does not see it (read
    * it back with {@link ReadConsistency} that goes to the primary), and it must not run during a
-   * rebalance.
+   * rebalance. With a {@link ShardedRepositoryBuilder#shardMap shard map} it is not fenced either:
+   * another instance may start a rebalance at any moment, so use it only while none can.
    *
    * @param entity the entity
    * @return the shard's primary repository
@@ -245,6 +276,60 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     return records.findById(id, consistency);
   }
 
+  /**
+   * Returns the entity with the id, at least as recent as the write that made {@code token}, on
+   * this or any other instance: a replica (or this instance's shard map) that is behind the token
+   * is passed over for the primary (after adopting the token's shard map version).
+   *
+   * <pre>{@code
+   * Order saved = ordersOnInstanceA.save(order);
+   * String header = ordersOnInstanceA.tokenFor(saved).format();        // carried to another instance
+   * ordersOnInstanceB.findById("o-1", ConsistencyToken.parse(header)); // version >= saved.version()
+   * }</pre>
+   *
+   * <p>Cost: what {@link #findById(Object)} costs when the replica is recent enough; one more
+   * read, on the primary, when it is not.
+   *
+   * @param id the id
+   * @param token from {@link #tokenFor} for this id
+   * @return the entity, at the token's version or later, or empty if it was deleted since
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the token is for another id
+   * @throws ShardUnavailableException if a shard it needs is down
+   */
+  public Optional<T> findById(ID id, ConsistencyToken token) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(token, "token");
+    return records.findById(id, token);
+  }
+
+  /**
+   * Returns the consistency token of an entity this repository just wrote (the result of
+   * {@link #save}, or an entity passed to {@link #insertIfAbsent} that returned true): pass it to
+   * {@link #findById(Object, ConsistencyToken)} on any instance to read that write or a later one.
+   *
+   * @param written the entity as written, with its stored version
+   * @return the token
+   * @throws NullPointerException if {@code written} is null
+   * @throws IllegalArgumentException if its version is below 1 (it was not written)
+   */
+  public ConsistencyToken tokenFor(T written) {
+    Objects.requireNonNull(written, "written");
+    return new ConsistencyToken(descriptor.idKey(descriptor.idOf(written)), descriptor.versionOf(written),
+        records.shardMapVersion());
+  }
+
+  /**
+   * Returns the version of the shard map this instance routes by: 0 without a
+   * {@link ShardedRepositoryBuilder#shardMap shard map}, else the version last read from the
+   * {@link ShardMapStore}.
+   *
+   * @return the version
+   */
+  public long shardMapVersion() {
+    return records.shardMapVersion();
+  }
+
   @Override
   public List<T> findAll(Filter filter) {
     return findAll(filter, ReadConsistency.REPLICA_OK);
@@ -283,12 +368,14 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private PartialResult<T> query(Filter filter, ReadConsistency consistency, boolean allowPartial) {
     Objects.requireNonNull(filter, "filter");
     Objects.requireNonNull(consistency, "consistency");
+    coordination.beforeRead();
     return topologies.readOptimistically(s -> scatter.query(s, filter, consistency, allowPartial));
   }
 
   @Override
   public long count(Filter filter) {
     Objects.requireNonNull(filter, "filter");
+    coordination.beforeRead();
     return topologies.underReadLock(s -> scatter.count(s, filter));
   }
 
@@ -302,6 +389,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    */
   @Override
   public Stream<T> scan() {
+    coordination.beforeRead();
     return records.scan();
   }
 

@@ -50,6 +50,9 @@ public final class ShardedRepositoryBuilder<ID, T> {
   int rebalanceBatchSize = ShardedRepository.DEFAULT_REBALANCE_BATCH_SIZE;
   @Nullable MeterRegistry meterRegistry;
   @Nullable List<Repository<ID, T>> rebalancingTo;
+  @Nullable ShardMapStore shardMapStore;
+  @Nullable Function<String, ? extends @Nullable Repository<ID, T>> shardResolver;
+  Duration shardMapMaxAge = ShardedRepository.DEFAULT_SHARD_MAP_MAX_AGE;
 
   ShardedRepositoryBuilder() {}
 
@@ -346,13 +349,75 @@ public final class ShardedRepositoryBuilder<ID, T> {
   }
 
   /**
+   * Shares the shard layout with every instance built with the same store and
+   * {@link #name}: writes are fenced by the shared map's version, so that {@link
+   * ShardedRepository#rebalance} on any one instance is safe while the others write (the protocol
+   * is in {@link ShardedRepository}'s class comment). If the store has no map for the name yet,
+   * the shards added to this builder become version 1; otherwise the stored map wins and this
+   * builder's shards serve only to resolve the names it lists.
+   *
+   * @param store the shared store, for example {@code jdbc.JdbcShardMapStore} or
+   *     {@link ShardMapStores#inMemory()}
+   * @param shardsByName gives this instance's repository for a shard name in the map (its
+   *     {@link Repository#name()}), or null if it has none; asked once per name, for names not
+   *     among this builder's shards, such as the shards a rebalance started elsewhere moves to
+   * @return this builder
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if already set
+   */
+  public ShardedRepositoryBuilder<ID, T> shardMap(ShardMapStore store,
+      Function<String, ? extends @Nullable Repository<ID, T>> shardsByName) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(shardsByName, "shardsByName");
+    settings.requireUnset("shardMap", this.shardMapStore);
+    this.shardMapStore = store;
+    this.shardResolver = shardsByName;
+    return this;
+  }
+
+  /**
+   * Sets how old this instance's copy of the {@link #shardMap shard map} may be when a read uses
+   * it before the read fetches it again; default 1 s. Writes never use an old map (they are fenced);
+   * a read that finds nothing fetches it at once.
+   *
+   * @param maxAge the age; zero fetches the map before every read
+   * @return this builder
+   * @throws NullPointerException if {@code maxAge} is null
+   * @throws IllegalArgumentException if it is negative
+   * @throws IllegalStateException if already set
+   */
+  public ShardedRepositoryBuilder<ID, T> shardMapMaxAge(Duration maxAge) {
+    Arguments.notNegative(maxAge, "shardMapMaxAge");
+    settings.requireUnset("shardMapMaxAge", this.shardMapMaxAge);
+    this.shardMapMaxAge = maxAge;
+    return this;
+  }
+
+  /**
    * Builds the repository.
    *
    * @return the repository
-   * @throws IllegalStateException if no shard was added, or the shards' descriptors differ
+   * @throws IllegalStateException if no shard was added, the shards' descriptors differ, or both
+   *     {@link #shardMap} and {@link #rebalancingTo} were set (with a shard map, the store says
+   *     whether a rebalance is under way); or, with a shard map, two shards share a name or the
+   *     stored map names a shard the resolver does not know
    * @throws IllegalArgumentException if the strategy cannot use the number of shards
+   * @throws dev.layerkit.store.StoreException if the shard map store fails
    */
   public ShardedRepository<ID, T> build() {
+    if (shardMapStore != null && rebalancingTo != null) {
+      throw new IllegalStateException("rebalancingTo is for a repository without a shard map; with shardMap the"
+          + " store says whether a rebalance is under way");
+    }
+    if (shardMapStore != null) {
+      Set<String> names = new java.util.HashSet<>();
+      for (Repository<ID, T> primary : primaries) {
+        if (!names.add(primary.name())) {
+          throw new IllegalStateException("two shards are named '" + primary.name()
+              + "'; with a shard map, shards are known by name");
+        }
+      }
+    }
     if (primaries.isEmpty()) {
       throw new IllegalStateException("no shard was added: pass a non-empty list to Repositories.sharded(shards)"
           + " or call shard(...)");

@@ -1,10 +1,6 @@
 package dev.layerkit.store.sharding;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
-import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -22,6 +18,12 @@ import java.util.function.Supplier;
  * also serialise on one of {@value #STRIPES} striped locks; the mover takes a batch's stripes in
  * ascending order and a writer holds at most one, so they cannot deadlock.
  *
+ * <p>That is the whole story without a shard map ({@link LocalCoordination}). With one
+ * ({@link SharedShardMap}), writes do not take these locks: the map's version fence and key locks
+ * in the {@link ShardMapStore} order them against moves and map changes in every instance, and the
+ * state here is this instance's cache of the map, replaced (under the write lock, so that
+ * optimistic reads notice) whenever a newer version is adopted.
+ *
  * @param <ID> the id type
  * @param <T> the entity type
  */
@@ -30,14 +32,11 @@ final class Topologies<ID, T> {
   static final int STRIPES = 256;
 
   private final StampedLock lock = new StampedLock();
-  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  private final StripedLocks stripes = new StripedLocks(STRIPES);
   private volatile TopologyState<ID, T> state;
 
   Topologies(TopologyState<ID, T> initial) {
     this.state = initial;
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantLock();
-    }
   }
 
   /** The state now, without locking: for callers that tolerate a concurrent switch. */
@@ -88,37 +87,11 @@ final class Topologies<ID, T> {
 
   /** Runs {@code action} holding the stripe of one id key. */
   <R> R withStripe(String idKey, Supplier<R> action) {
-    ReentrantLock stripe = stripes[stripeIndex(idKey)];
-    stripe.lock();
-    try {
-      return action.get();
-    } finally {
-      stripe.unlock();
-    }
+    return stripes.withStripe(idKey, action);
   }
 
   /** Runs {@code action} holding the stripes of every id key, taken in ascending order. */
   <R> R withStripes(Collection<String> idKeys, Supplier<R> action) {
-    TreeSet<Integer> indices = new TreeSet<>();
-    for (String idKey : idKeys) {
-      indices.add(stripeIndex(idKey));
-    }
-    List<ReentrantLock> held = new ArrayList<>(indices.size());
-    try {
-      for (int index : indices) {
-        ReentrantLock stripe = stripes[index];
-        stripe.lock();
-        held.add(stripe);
-      }
-      return action.get();
-    } finally {
-      for (int i = held.size() - 1; i >= 0; i--) {
-        held.get(i).unlock();
-      }
-    }
-  }
-
-  private static int stripeIndex(String idKey) {
-    return (idKey.hashCode() & 0x7fffffff) % STRIPES;
+    return stripes.withStripes(idKeys, action);
   }
 }

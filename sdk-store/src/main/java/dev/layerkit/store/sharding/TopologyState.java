@@ -15,10 +15,17 @@ final class TopologyState<ID, T> {
 
   final Topology<ID, T> current;
   final @Nullable Topology<ID, T> target;
+  /** The shard map version this state was made from; 0 without a {@link ShardMapStore}. */
+  final long version;
 
   TopologyState(Topology<ID, T> current, @Nullable Topology<ID, T> target) {
+    this(current, target, 0);
+  }
+
+  TopologyState(Topology<ID, T> current, @Nullable Topology<ID, T> target, long version) {
     this.current = current;
     this.target = target;
+    this.version = version;
   }
 
   boolean isRebalancing() {
