@@ -30,7 +30,7 @@ final class AuthFilter implements GatewayFilter {
     if (answer.isDone()) {
       AuthResult now;
       try {
-        now = answer.join();
+        now = answer.getNow(null); // done: no wait
       } catch (RuntimeException e) {
         failed(request, route, e);
         return;
