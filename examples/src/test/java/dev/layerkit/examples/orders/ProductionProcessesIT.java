@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class ProductionProcessesIT {
 
   @Test
+  @SuppressWarnings("try") // closes the gateway inside the block to check that its child stops
   void orderServicesRunAsSeparateProcessesAndSurviveLosingOne() throws Exception {
     PostgresSchema schema = TestServers.postgres().createSchema("orders_processes");
     String jdbcUrl = schema.jdbcUrl() + (schema.jdbcUrl().contains("?") ? "&" : "?")

@@ -47,7 +47,7 @@ final class AnyOfAuth implements Auth {
    */
   @Override
   public CompletionStage<AuthResult> authenticateAsync(GatewayRequest request) {
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // no generic array creation in Java
     CompletableFuture<AuthResult>[] answers = new CompletableFuture[auths.length];
     for (int i = 0; i < auths.length; i++) {
       CompletableFuture<AuthResult> answer = auths[i].authenticateAsync(request).toCompletableFuture();

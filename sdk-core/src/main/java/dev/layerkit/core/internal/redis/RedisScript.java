@@ -111,6 +111,7 @@ public final class RedisScript<T> {
    * @throws io.lettuce.core.RedisException if Redis fails, times out or the script raises an error
    */
   @SafeVarargs
+  @SuppressWarnings("varargs") // args only passes on to Lettuce's varargs, which reads its values
   public final <K, V> T run(RedisScriptingCommands<K, V> commands, K[] keys, V... args) {
     try {
       return commands.evalsha(sha, outputType, keys, args);
@@ -131,6 +132,7 @@ public final class RedisScript<T> {
    * @return the reply's future; cancelling it cancels the command in flight
    */
   @SafeVarargs
+  @SuppressWarnings("varargs") // args only passes on to Lettuce's varargs, which reads its values
   public final <K, V> CompletableFuture<T> runAsync(RedisScriptingAsyncCommands<K, V> commands, K[] keys, V... args) {
     Call<T> call = new Call<>();
     RedisFuture<T> first = commands.evalsha(sha, outputType, keys, args);
