@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.gateway.lb.RequestContext;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,6 +51,7 @@ final class FilterContext {
   private @Nullable ResponseCache.Capture cacheCapture;
   private @Nullable Upstream upstream;
   private @Nullable String limiterDecision;
+  private @Nullable RequestContext routing;
 
   FilterContext(ClientHandler handler, EventExecutor eventLoop, List<GatewayFilter> filters,
       Gateway gateway, HttpRequest request, NettyGatewayRequest view, boolean keepAlive,
@@ -248,6 +250,25 @@ final class FilterContext {
 
   void upstream(Upstream chosen) {
     this.upstream = chosen;
+  }
+
+  /**
+   * The context the route's upstream (and mirror) picks with: keyed by the route's {@link
+   * Route#hashOn()} (a random key hash when the request carries no key), or {@link
+   * RequestContext#empty()} for a route without one, which costs nothing. Resolved on first use
+   * and kept, so a mirror copy and every retry see the same key; the first use must come before
+   * the request is rewritten for the upstream.
+   */
+  RequestContext routingContext() {
+    RequestContext context = routing;
+    if (context == null) {
+      RouteState state = route();
+      RoutingKey key = state.route.hashOn();
+      context = key == null ? RequestContext.empty()
+          : RoutingKeys.contextFor(key, view, principal, state.hashFallbacks);
+      routing = context;
+    }
+    return context;
   }
 
   /** The connection's event loop, for work the request starts beside itself (a mirror copy). */
