@@ -143,9 +143,10 @@ final class Exchange implements ChannelFutureListener {
     this.idempotent = Route.isIdempotent(request.method().name());
     this.startNanos = filtered.startNanos;
     this.cacheCapture = filtered.cacheCapture();
+    // First: a sticky routing cookie the request is given joins the response headers.
+    this.routing = filtered.routingContext();
     this.extraResponseHeaders = filtered.responseHeaders();
     this.filtered = filtered;
-    this.routing = filtered.routingContext();
   }
 
   /** Writes the request's access-log line, if the log is on. */
@@ -424,9 +425,12 @@ final class Exchange implements ChannelFutureListener {
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
       for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {
-        if (header.getKey().equalsIgnoreCase("vary") && headers.contains(HttpHeaderNames.VARY)) {
-          // Keep the upstream's Vary and add ours: a shared cache must key on both.
-          headers.add(HttpHeaderNames.VARY, header.getValue());
+        String name = header.getKey();
+        if (name.equalsIgnoreCase("set-cookie")
+            || (name.equalsIgnoreCase("vary") && headers.contains(HttpHeaderNames.VARY))) {
+          // Keep the upstream's Vary and add ours: a shared cache must key on both. A cookie of
+          // ours (a sticky routing cookie) goes beside the upstream's, one line each.
+          headers.add(name, header.getValue());
         } else {
           headers.set(header.getKey(), header.getValue());
         }

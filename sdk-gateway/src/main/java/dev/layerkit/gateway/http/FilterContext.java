@@ -264,11 +264,22 @@ final class FilterContext {
     if (context == null) {
       RouteState state = route();
       RoutingKey key = state.route.hashOn();
-      context = key == null ? RequestContext.empty()
-          : RoutingKeys.contextFor(key, view, principal, state.hashFallbacks);
+      context = key == null ? RequestContext.empty() : keyedContext(key, state);
       routing = context;
     }
     return context;
+  }
+
+  private RequestContext keyedContext(RoutingKey key, RouteState state) {
+    RoutingKeys.StickyCookie sticky = RoutingKeys.stickyCookieOf(key);
+    if (sticky != null && key.resolve(view, principal) == null) {
+      String value = sticky.newValue();
+      Map<String, String> headers = new java.util.LinkedHashMap<>(responseHeaders);
+      headers.put("Set-Cookie", sticky.setCookie(value));
+      responseHeaders = headers;
+      return RequestContext.ofKey(value);
+    }
+    return RoutingKeys.contextFor(key, view, principal, state.hashFallbacks);
   }
 
   /** The connection's event loop, for work the request starts beside itself (a mirror copy). */

@@ -74,8 +74,9 @@ import org.jspecify.annotations.Nullable;
  * dev.layerkit.gateway.lb.LoadBalancers#consistentHash()}) says what to hash on with {@link
  * Builder#hashOn(RoutingKey)}: requests with the same key go to the same endpoint while the
  * endpoint set is unchanged, which also makes sticky sessions ({@code
- * hashOn(RoutingKey.cookie("SESSION"))}). A request without the key is spread at random, not
- * refused (see {@link RoutingKey}). A route without {@code hashOn} picks with an empty {@link
+ * hashOn(RoutingKey.stickyCookie("lk-affinity"))}, a cookie the gateway sets on a client's first
+ * request). A request without the key is spread at random, not refused (see {@link
+ * RoutingKey}). A route without {@code hashOn} picks with an empty {@link
  * dev.layerkit.gateway.lb.RequestContext}, which a consistent-hash upstream cannot route: such a
  * request is answered 500 naming the route.
  *

@@ -88,7 +88,8 @@ import org.jspecify.annotations.Nullable;
  *     pathPrefix: /carts
  *     upstream: carts               # with strategy consistent-hash or ring-hash
  *     hashOn: [header:X-User-Id, cookie:SESSION, client-ip]   # tried in order; or one string
- *     # also query:<name>, jwt-subject, principal; no key at all: spread at random
+ *     # also query:<name>, jwt-subject, principal, and sticky-cookie:<name> (set by the
+ *     # gateway when a request has no key); no key at all: spread at random
  *   - id: web
  *     pathPrefix: /
  *     staticFiles: { classpath: web }  # or directory: /srv/web

@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  * own (a fresh one per request), so key-less requests spread over the endpoints in proportion to
  * their share of the hash space, and the balancer never sees a request without a key. Such
  * requests are counted by the meter {@code layerkit.gateway.hash.fallback} (tag {@code route}).
- * End a chain with {@link #clientIp()} to keep key-less clients sticky by address instead.
+ * End a chain with {@link #clientIp()} to keep key-less clients sticky by address instead, or
+ * with {@link #stickyCookie(String)} to give them a key of their own that their next requests
+ * carry (sticky sessions).
  *
  * <h2>Retries and open circuits</h2>
  *
@@ -89,7 +91,8 @@ public interface RoutingKey {
    * Returns the key in a cookie (RFC 6265 {@code Cookie} header, every line of it), decoded by
    * Netty's lenient {@code ServerCookieDecoder}: a malformed pair is skipped without hiding the
    * others, and a value in double quotes is taken without them. The first cookie of the name
-   * wins; one with an empty value is absent. For sticky sessions, key on the session cookie.
+   * wins; one with an empty value is absent. For sticky sessions whose cookie the upstream sets,
+   * see {@link #stickyCookie(String)}.
    *
    * @param name the cookie name, case-sensitive
    * @return the key
@@ -98,6 +101,30 @@ public interface RoutingKey {
    */
   static RoutingKey cookie(String name) {
     return RoutingKeys.cookie(name);
+  }
+
+  /**
+   * Returns the key in a cookie that the gateway itself sets, for sticky sessions that start on
+   * the first request: a request that carries none of its chain's keys gets a fresh random value
+   * (128 bits, hex), is routed by it, and its response carries {@code Set-Cookie: <name>=<value>;
+   * Path=/; HttpOnly; SameSite=Lax} (a session cookie, beside any {@code Set-Cookie} of the
+   * upstream's). The client's next requests carry the cookie and so reach the same endpoint, the
+   * one where the upstream created its session; this is what keying on the upstream's own session
+   * cookie cannot do, since its first request is routed before that cookie exists. Otherwise it
+   * reads like {@link #cookie(String)}.
+   *
+   * <p>In a chain, the earlier keys win when present (no cookie is set then), and keys after a
+   * sticky cookie are never reached: a request without any gets the cookie instead of the random
+   * spread. The cookie's value only chooses an endpoint; it grants nothing, so a client that sets
+   * its own value merely chooses where it lands, as with any other key.
+   *
+   * @param name the cookie name, case-sensitive
+   * @return the key
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is not an HTTP token
+   */
+  static RoutingKey stickyCookie(String name) {
+    return RoutingKeys.stickyCookie(name);
   }
 
   /**

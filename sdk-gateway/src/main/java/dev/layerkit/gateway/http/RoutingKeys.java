@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,7 +25,8 @@ final class RoutingKeys {
 
   /** The routes-file forms, for messages. */
   static final String FORMS =
-      "header:<name>, cookie:<name>, query:<name>, jwt-subject, principal, client-ip";
+      "header:<name>, cookie:<name>, sticky-cookie:<name>, query:<name>, jwt-subject,"
+          + " principal, client-ip";
 
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
@@ -57,7 +59,8 @@ final class RoutingKeys {
     int colon = form.indexOf(':');
     String kind = colon < 0 ? form : form.substring(0, colon);
     String name = colon < 0 ? "" : form.substring(colon + 1).trim();
-    boolean named = kind.equals("header") || kind.equals("cookie") || kind.equals("query");
+    boolean named = kind.equals("header") || kind.equals("cookie")
+        || kind.equals("sticky-cookie") || kind.equals("query");
     if (named && name.isEmpty()) {
       throw new IllegalArgumentException(
           "'" + form + "' needs a name after '" + kind + ":', like '" + kind + ":X-User-Id'");
@@ -68,6 +71,7 @@ final class RoutingKeys {
     return switch (kind) {
       case "header" -> header(name);
       case "cookie" -> cookie(name);
+      case "sticky-cookie" -> stickyCookie(name);
       case "query" -> query(name);
       case "jwt-subject" -> scheme("jwt");
       case "principal" -> principal();
@@ -117,20 +121,47 @@ final class RoutingKeys {
     return new Named("cookie", name) {
       @Override
       public @Nullable String resolve(GatewayRequest request, Principal principal) {
-        for (String line : request.headers("Cookie")) {
-          // Cheap test first: most requests of a route carry cookies of other names only.
-          if (!line.contains(name)) {
-            continue;
-          }
-          for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(line)) {
-            if (cookie.name().equals(name)) {
-              return nonEmpty(cookie.value());
-            }
-          }
-        }
-        return null;
+        return cookieValue(request, name);
       }
     };
+  }
+
+  static RoutingKey stickyCookie(String name) {
+    requireToken(name, "cookie");
+    return new StickyCookie(name);
+  }
+
+  private static @Nullable String cookieValue(GatewayRequest request, String name) {
+    for (String line : request.headers("Cookie")) {
+      // Cheap test first: most requests of a route carry cookies of other names only.
+      if (!line.contains(name)) {
+        continue;
+      }
+      for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(line)) {
+        if (cookie.name().equals(name)) {
+          return nonEmpty(cookie.value());
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Returns the sticky cookie a key is or holds in its chain (the first), or null: what a
+   * request without any of the key's values gets instead of a random key hash.
+   */
+  static @Nullable StickyCookie stickyCookieOf(RoutingKey key) {
+    if (key instanceof StickyCookie cookie) {
+      return cookie;
+    }
+    if (key instanceof Chain chain) {
+      for (RoutingKey link : chain.keys) {
+        if (link instanceof StickyCookie cookie) {
+          return cookie;
+        }
+      }
+    }
+    return null;
   }
 
   static RoutingKey query(String name) {
@@ -239,6 +270,33 @@ final class RoutingKeys {
   private abstract static class Named extends Form {
     Named(String kind, String name) {
       super(kind + ":" + name);
+    }
+  }
+
+  /** A cookie the gateway sets when a request has no key: see {@link RoutingKey#stickyCookie}. */
+  static final class StickyCookie extends Named {
+    private final String name;
+
+    StickyCookie(String name) {
+      super("sticky-cookie", name);
+      this.name = name;
+    }
+
+    @Override
+    public @Nullable String resolve(GatewayRequest request, Principal principal) {
+      return cookieValue(request, name);
+    }
+
+    /** Returns a fresh random value: 128 bits as 32 hex digits. */
+    String newValue() {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      return HexFormat.of().toHexDigits(random.nextLong())
+          + HexFormat.of().toHexDigits(random.nextLong());
+    }
+
+    /** Returns the {@code Set-Cookie} value that gives the client {@code value}. */
+    String setCookie(String value) {
+      return name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax";
     }
   }
 

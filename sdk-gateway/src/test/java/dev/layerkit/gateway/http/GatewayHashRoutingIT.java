@@ -15,7 +15,12 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.MutableEndpointSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import com.sun.net.httpserver.HttpServer;
+import java.net.CookieManager;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -356,5 +361,60 @@ class GatewayHashRoutingIT extends GatewayTestSupport {
     assertThatThrownBy(() -> Gateway.builder().routesFile(file).build())
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("routes[0] (carts).hashOn[1]: 'user-id' is not one of header:<name>");
+  }
+
+  @Test
+  void aStickyCookieKeepsASessionOnTheUpstreamItsFirstRequestReached() {
+    Gateway gateway = start(route("shop", RoutingKey.stickyCookie("lk-affinity")).build());
+
+    // Forty browsers, each with its own cookie jar, ten requests each; the first has no cookie.
+    List<String[]> answers = onThreads(40, THREADS, browser -> {
+      HttpClient jar = HttpClient.newBuilder().cookieHandler(new CookieManager())
+          .connectTimeout(Duration.ofSeconds(5)).build();
+      List<String> seen = new ArrayList<>();
+      List<String> setCookies = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        HttpResponse<String> response = jar.send(request(gateway, "/shop")
+            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        seen.add(response.body());
+        setCookies.addAll(response.headers().allValues("Set-Cookie"));
+      }
+      assertThat(setCookies).as("only the first answer sets the cookie").singleElement()
+          .satisfies(c -> assertThat(c).matches(
+              "lk-affinity=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax"));
+      assertThat(new HashSet<>(seen)).as("browser %s", browser).hasSize(1);
+      return new String[] {"browser-" + browser, seen.get(0)};
+    });
+
+    assertThat(new HashSet<>(onePerKey(answers).values())).hasSizeGreaterThan(2);
+  }
+
+  @Test
+  void theStickyCookieGoesBesideTheUpstreamsOwnCookies() throws Exception {
+    HttpServer app = HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    app.createContext("/", exchange -> {
+      exchange.getResponseHeaders().add("Set-Cookie", "JSESSIONID=from-app; Path=/");
+      exchange.getResponseHeaders().add("Set-Cookie", "theme=dark");
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    app.start();
+    closing(() -> app.stop(0));
+    Upstream appUpstream = Upstream.of("app", closing(LoadBalancers.consistentHash()
+        .serviceName("app").endpoints(List.of(
+            Endpoint.of("127.0.0.1", app.getAddress().getPort()))).build()));
+    Gateway gateway = start(Route.builder("app").pathPrefix("/").upstream(appUpstream)
+        .hashOn(RoutingKey.header("X-User-Id").orElse(RoutingKey.stickyCookie("lk"))).build());
+
+    List<String> first = get(gateway, "/").headers().allValues("Set-Cookie");
+    List<String> withHeader = get(gateway, "/", "X-User-Id", "7").headers().allValues("Set-Cookie");
+    List<String> withCookie = get(gateway, "/", "Cookie", "lk=abc").headers().allValues("Set-Cookie");
+
+    assertThat(first).hasSize(3).contains("JSESSIONID=from-app; Path=/", "theme=dark")
+        .anySatisfy(c -> assertThat(c).startsWith("lk="));
+    assertThat(withHeader).containsExactly("JSESSIONID=from-app; Path=/", "theme=dark");
+    assertThat(withCookie).containsExactly("JSESSIONID=from-app; Path=/", "theme=dark");
   }
 }

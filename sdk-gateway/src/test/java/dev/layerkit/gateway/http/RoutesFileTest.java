@@ -122,6 +122,10 @@ class RoutesFileTest {
             pathPrefix: /users
             upstream: users
             hashOn: jwt-subject
+          - id: app
+            pathPrefix: /app
+            upstream: carts
+            hashOn: sticky-cookie:lk-affinity
         """;
 
     try (RoutesFile file = RoutesFile.parse(yaml, true, "routes.yaml")) {
@@ -132,6 +136,7 @@ class RoutesFileTest {
           new java.net.InetSocketAddress("127.0.0.1", 5000)), Principal.ANONYMOUS))
           .isEqualTo("c-9");
       assertThat(file.routes().get(1).hashOn()).hasToString("jwt-subject");
+      assertThat(file.routes().get(2).hashOn()).hasToString("sticky-cookie:lk-affinity");
       // Both balancers route by key: an empty context is refused, a keyed one picks.
       for (Upstream upstream : file.upstreams().values()) {
         assertThatThrownBy(() -> upstream.loadBalancer().pick())
@@ -155,6 +160,7 @@ class RoutesFileTest {
           - { id: d, pathPrefix: /d, upstream: plain, hashOn: "header:X User" }
           - { id: e, pathPrefix: /e, upstream: carts }
           - { id: f, pathPrefix: /f, upstream: plain, hashOn: [] }
+          - { id: s, pathPrefix: /s, upstream: carts, hashOn: "sticky-cookie:lk session" }
           - id: g
             pathPrefix: /g
             split: { weights: { plain: 1, carts: 1 } }
@@ -164,7 +170,8 @@ class RoutesFileTest {
         .isInstanceOfSatisfying(GatewayConfigException.class, e -> assertThat(e.problems())
             .anySatisfy(p -> assertThat(p).startsWith(
                 "routes[0] (a).hashOn[1]: 'user-id' is not one of header:<name>, cookie:<name>,"
-                    + " query:<name>, jwt-subject, principal, client-ip (line 5)"))
+                    + " sticky-cookie:<name>, query:<name>, jwt-subject, principal, client-ip"
+                    + " (line 5)"))
             .anySatisfy(p -> assertThat(p).startsWith(
                 "routes[1] (b).hashOn: 'cookie:' needs a name after 'cookie:'"))
             .anySatisfy(p -> assertThat(p).startsWith(
@@ -175,6 +182,8 @@ class RoutesFileTest {
                 "routes[4] (e).hashOn: missing; upstream 'carts' picks by a routing key"))
             .anySatisfy(p -> assertThat(p).startsWith("routes[5] (f).hashOn: must be one of"))
             .anySatisfy(p -> assertThat(p).startsWith(
-                "routes[6] (g).hashOn: missing; upstream 'carts'")));
+                "routes[6] (s).hashOn: cookie name must be an HTTP token but was 'lk session'"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[7] (g).hashOn: missing; upstream 'carts'")));
   }
 }
