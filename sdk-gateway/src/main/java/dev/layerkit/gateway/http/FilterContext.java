@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -264,22 +265,18 @@ final class FilterContext {
     if (context == null) {
       RouteState state = route();
       RoutingKey key = state.route.hashOn();
-      context = key == null ? RequestContext.empty() : keyedContext(key, state);
+      context = key == null ? RequestContext.empty()
+          : RoutingKeys.contextFor(key, view, principal, state.hashFallbacks, this::addSetCookie);
       routing = context;
     }
     return context;
   }
 
-  private RequestContext keyedContext(RoutingKey key, RouteState state) {
-    RoutingKeys.StickyCookie sticky = RoutingKeys.stickyCookieOf(key);
-    if (sticky != null && key.resolve(view, principal) == null) {
-      String value = sticky.newValue();
-      Map<String, String> headers = new java.util.LinkedHashMap<>(responseHeaders);
-      headers.put("Set-Cookie", sticky.setCookie(value));
-      responseHeaders = headers;
-      return RequestContext.ofKey(value);
-    }
-    return RoutingKeys.contextFor(key, view, principal, state.hashFallbacks);
+  /** Adds a {@code Set-Cookie} of the gateway's own (a sticky routing cookie) to the answer. */
+  private void addSetCookie(String setCookie) {
+    Map<String, String> headers = new LinkedHashMap<>(responseHeaders);
+    headers.put("Set-Cookie", setCookie);
+    responseHeaders = headers;
   }
 
   /** The connection's event loop, for work the request starts beside itself (a mirror copy). */

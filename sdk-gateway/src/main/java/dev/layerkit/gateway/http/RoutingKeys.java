@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import dev.layerkit.gateway.lb.RequestContext;
+import io.micrometer.core.instrument.Counter;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -34,18 +36,24 @@ final class RoutingKeys {
 
   /**
    * Returns the context to pick with for a request of a route that hashes on {@code key}: the
-   * key's value, or, when the request carries none, a random key hash of its own.
-   *
-   * @return the context; {@code fallbacks} is incremented when the key was absent
+   * key's value; when the request carries none, a fresh value of the key's sticky cookie, handed
+   * to {@code setCookie} as a {@code Set-Cookie} value, if the key has one; else a random key
+   * hash of its own, counted by {@code fallbacks}.
    */
   static RequestContext contextFor(RoutingKey key, GatewayRequest request, Principal principal,
-      io.micrometer.core.instrument.Counter fallbacks) {
+      Counter fallbacks, Consumer<String> setCookie) {
     @Nullable String value = key.resolve(request, principal);
-    if (value == null || value.isEmpty()) {
-      fallbacks.increment();
-      return RequestContext.ofKeyHash(ThreadLocalRandom.current().nextLong());
+    if (value != null && !value.isEmpty()) {
+      return RequestContext.ofKey(value);
     }
-    return RequestContext.ofKey(value);
+    StickyCookie sticky = stickyCookieOf(key);
+    if (sticky != null) {
+      String fresh = sticky.newValue();
+      setCookie.accept(sticky.setCookie(fresh));
+      return RequestContext.ofKey(fresh);
+    }
+    fallbacks.increment();
+    return RequestContext.ofKeyHash(ThreadLocalRandom.current().nextLong());
   }
 
   /**
@@ -150,7 +158,7 @@ final class RoutingKeys {
    * Returns the sticky cookie a key is or holds in its chain (the first), or null: what a
    * request without any of the key's values gets instead of a random key hash.
    */
-  static @Nullable StickyCookie stickyCookieOf(RoutingKey key) {
+  private static @Nullable StickyCookie stickyCookieOf(RoutingKey key) {
     if (key instanceof StickyCookie cookie) {
       return cookie;
     }
@@ -274,7 +282,7 @@ final class RoutingKeys {
   }
 
   /** A cookie the gateway sets when a request has no key: see {@link RoutingKey#stickyCookie}. */
-  static final class StickyCookie extends Named {
+  private static final class StickyCookie extends Named {
     private final String name;
 
     StickyCookie(String name) {

@@ -175,13 +175,13 @@ class RoutingKeyTest {
     Set<Long> hashes = new HashSet<>();
 
     for (int i = 0; i < 100; i++) {
-      RequestContext context =
-          RoutingKeys.contextFor(key, request("/"), Principal.ANONYMOUS, fallbacks);
+      RequestContext context = RoutingKeys.contextFor(key, request("/"), Principal.ANONYMOUS,
+          fallbacks, cookie -> { throw new AssertionError("no sticky cookie here"); });
       assertThat(context.hasKey()).isTrue();
       hashes.add(context.keyHash());
     }
     RequestContext keyed = RoutingKeys.contextFor(key, request("/", "X-User-Id", "42"),
-        Principal.ANONYMOUS, fallbacks);
+        Principal.ANONYMOUS, fallbacks, cookie -> { throw new AssertionError("no cookie"); });
 
     assertThat(hashes).hasSize(100);
     assertThat(fallbacks.count()).isEqualTo(100.0);
@@ -190,11 +190,37 @@ class RoutingKeyTest {
   }
 
   @Test
+  void aChainWithAStickyCookieGivesAKeylessRequestAFreshCookieInsteadOfARandomHash() {
+    Counter fallbacks = new SimpleMeterRegistry().counter("fallbacks");
+    RoutingKey key = RoutingKey.header("X-User-Id").orElse(RoutingKey.stickyCookie("lk"));
+    java.util.List<String> setCookies = new java.util.ArrayList<>();
+
+    RequestContext fresh =
+        RoutingKeys.contextFor(key, request("/"), Principal.ANONYMOUS, fallbacks, setCookies::add);
+    RequestContext returning = RoutingKeys.contextFor(key,
+        request("/", "Cookie", "lk=" + fresh.key()), Principal.ANONYMOUS, fallbacks,
+        setCookies::add);
+    RequestContext byHeader = RoutingKeys.contextFor(key,
+        request("/", "X-User-Id", "7", "Cookie", "lk=" + fresh.key()), Principal.ANONYMOUS,
+        fallbacks, setCookies::add);
+
+    assertThat(fresh.key()).matches("[0-9a-f]{32}");
+    assertThat(setCookies).containsExactly(
+        "lk=" + fresh.key() + "; Path=/; HttpOnly; SameSite=Lax");
+    assertThat(returning.keyHash()).isEqualTo(fresh.keyHash());
+    assertThat(byHeader.key()).isEqualTo("7");
+    assertThat(fallbacks.count()).isZero();
+    assertThat(key).hasToString("header:X-User-Id, sticky-cookie:lk");
+  }
+
+  @Test
   void badNamesAreRejectedNamingTheValue() {
     assertThatThrownBy(() -> RoutingKey.header("X User"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'X User'");
     assertThatThrownBy(() -> RoutingKey.cookie("a;b"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a;b'");
+    assertThatThrownBy(() -> RoutingKey.stickyCookie("a=b"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a=b'");
     assertThatThrownBy(() -> RoutingKey.queryParameter(""))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("''");
     assertThatThrownBy(() -> RoutingKey.header(null)).isInstanceOf(NullPointerException.class)
