@@ -87,7 +87,9 @@ import org.slf4j.LoggerFactory;
  * and returns at once; Redis's reply completes the stage on Lettuce's I/O thread. The timeout
  * does not need a waiting thread either: a shared timer (Netty's {@link HashedWheelTimer}, one
  * daemon thread for all limiters, ticking every {@link #TIMEOUT_TICK}) completes the stage with
- * the fail-mode decision and cancels the command. At most
+ * the fail-mode decision and cancels the command: one that Lettuce still queues (while it
+ * reconnects) is never sent, but one already written to the socket runs when Redis catches up and
+ * takes its permits, though the fail mode decided. At most
  * {@linkplain Builder#maxInFlight(int) a bounded number} of decisions wait for Redis at once;
  * beyond it the fail mode answers without asking. {@link #tryAcquire(String, long)} is the same
  * decision, awaited on the calling thread.
