@@ -425,19 +425,19 @@ public final class RedisRateLimiter implements RateLimiter {
     /** The timeout passed: cancel the command, so a queued one cannot take permits later. */
     @Override
     public void run(Timeout expired) {
-      if (settled != 0) {
-        return;
+      // Decided first, so that the cancellation's own completion of the reply finds it settled.
+      if (settle(null, new TimeoutException())) {
+        CompletableFuture<List<Object>> sent = reply;
+        if (sent != null) {
+          sent.cancel(true);
+        }
       }
-      CompletableFuture<List<Object>> sent = reply;
-      if (sent != null) {
-        sent.cancel(true);
-      }
-      settle(null, new TimeoutException());
     }
 
-    private void settle(@Nullable List<Object> answer, @Nullable Throwable error) {
+    /** Decides, if nothing decided before; returns whether this call did. */
+    private boolean settle(@Nullable List<Object> answer, @Nullable Throwable error) {
       if (!SETTLED.compareAndSet(this, 0, 1)) {
-        return;
+        return false;
       }
       inFlight.decrementAndGet();
       RateLimitDecision decision;
@@ -460,6 +460,7 @@ public final class RedisRateLimiter implements RateLimiter {
       }
       counted(decision);
       complete(decision);
+      return true;
     }
   }
 
