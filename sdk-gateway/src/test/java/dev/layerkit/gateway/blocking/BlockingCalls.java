@@ -20,8 +20,8 @@ import reactor.blockhound.integration.StandardOutputIntegration;
  * the Redis limiter's timeout timer.
  *
  * <p>Allowed besides (each harmless, see the comments in {@link #install()}): writes to the
- * console, which is where the test logging backend (slf4j-simple) writes, and Lettuce's brief
- * writer-count lock.
+ * console, which is where the test logging backend (slf4j-simple) writes, Lettuce's brief
+ * writer-count lock and the growth of Netty's adaptive allocator.
  */
 public final class BlockingCalls {
 
@@ -59,6 +59,12 @@ public final class BlockingCalls {
             // sending a command at once may meet there for nanoseconds: contention, not blocking.
             // (Netty's own integration allows its PoolArena locks for the same reason.)
             .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
+            // Netty 4.2's adaptive allocator, when threads collide on its magazines, grows their
+            // array once and frees the old magazines under their StampedLock: a short in-memory
+            // critical section, the same kind as the PoolArena locks Netty's integration allows
+            // (Armeria allows it too: line/armeria#6344).
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
+                "tryExpandMagazines")
             .blockingMethodCallback(BlockingCalls::record));
     installed = true;
   }
