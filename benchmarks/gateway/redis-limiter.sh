@@ -12,11 +12,17 @@
 # Any non-2xx answer (a Redis decision that failed closed) is reported, and makes that round's
 # numbers not comparable.
 #
+# The anchor: each round also runs redis-benchmark's PING against the same Redis with as many
+# connections as wrk, the most round trips a second that Redis (and this machine) serve at all.
+# Where it is not far above the in-memory route's rate, the Redis route is bound by Redis, not
+# by the gateway: read the ratio with it.
+#
 # Usage: benchmarks/gateway/redis-limiter.sh   (needs nginx, wrk, curl and a Redis; the jar from
 #                                               ./mvnw -B -q package -pl benchmarks -am -DskipTests)
 # Settings (environment):
 #   REDIS_URI=redis://127.0.0.1:6379          the Redis the limiter uses (keys under a prefix of
 #                                             this run; they expire after a second)
+#   PING_REQUESTS=100000                      redis-benchmark -n, per round
 #   ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=10s WARMUP=5s (one warm-up per route, first round)
 #   BENCH_JAR=benchmarks/target/benchmarks.jar
 #   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
@@ -38,13 +44,14 @@ BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 API_KEY="${API_KEY:-lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5}"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled}"
 UPSTREAM_WORKERS="${UPSTREAM_WORKERS:-1}"
+PING_REQUESTS="${PING_REQUESTS:-100000}"
 RESULTS_DIR="${RESULTS_DIR:-$(mktemp -d -t layerkit-redis-limiter-bench.XXXXXX)}"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "redis-limiter.sh: $*"; exit 1; }
 
-for tool in wrk curl java python3; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install wrk curl; run.sh installs them)"
+for tool in wrk curl java python3 redis-benchmark; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install wrk curl redis-tools)"
 done
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$NGINX" ] || die "nginx is missing (Debian: apt-get install nginx)"
@@ -136,11 +143,14 @@ for round in $(seq 1 "$ROUNDS"); do
   log "round $round/$ROUNDS: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on /memory/, then /redis/"
   run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
   run_wrk "redis-$round" "$REDIS_URL" "$DURATION"; redis_rps="$RPS"; redis_p99="$P99"
+  ping_rps="$(redis-benchmark -u "$REDIS_URI" --csv -n "$PING_REQUESTS" -c "$CONNECTIONS" -t ping_mbulk 2>/dev/null \
+      | awk -F'"' '$2 == "PING_MBULK" {print $4}')"
+  [ -n "$ping_rps" ] || die "redis-benchmark gave no result against $REDIS_URI"
   ratio="$(awk -v r="$redis_rps" -v m="$memory_rps" 'BEGIN { printf "%.2f", r / m }')"
   RATIOS+=("$ratio")
-  ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" \
-      'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s |", n, m, mp, r, rp, q }')")
-  log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio"
+  ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" -v p="$ping_rps" \
+      'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s | %.0f |", n, m, mp, r, rp, q, p }')")
+  log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio; Redis PING alone $ping_rps/s"
 done
 MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
   if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
@@ -152,8 +162,8 @@ MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
   echo "Load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; other processes share these CPUs unless it is near 0"
   echo "Run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency per route and round; gateway: $GATEWAY_JAVA_OPTS $GATEWAY_ARGS"
   echo
-  echo "| round | in-memory req/s | in-memory p99 (ms) | Redis req/s | Redis p99 (ms) | Redis / in-memory |"
-  echo "|---|---|---|---|---|---|"
+  echo "| round | in-memory req/s | in-memory p99 (ms) | Redis req/s | Redis p99 (ms) | Redis / in-memory | redis-benchmark PING/s |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Median ratio Redis / in-memory over $ROUNDS rounds: $MEDIAN (target >= 0.8)"
