@@ -20,8 +20,10 @@ import reactor.blockhound.integration.StandardOutputIntegration;
  * the Redis limiter's timeout timer.
  *
  * <p>Allowed besides (each harmless, see the comments in {@link #install()}): writes to the
- * console, which is where the test logging backend (slf4j-simple) writes, Lettuce's brief
- * writer-count lock and the growth of Netty's adaptive allocator.
+ * console, which is where the test logging backend (slf4j-simple) writes, and short locks met as
+ * contention: Lettuce's writer count, the growth of Netty's adaptive allocator, a hand-off to a
+ * thread pool and Resilience4j's circuit-breaker window. Anything that waits for I/O, time or
+ * another thread's work is reported.
  */
 public final class BlockingCalls {
 
@@ -65,6 +67,16 @@ public final class BlockingCalls {
             // (Armeria allows it too: line/armeria#6344).
             .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
                 "tryExpandMagazines")
+            // Handing a task to a pool (JWKS verification, static file reads): execute() never
+            // waits for room (a full queue is rejected at once); its queue's lock and the pool's
+            // main lock guard O(1) updates, so an event loop meets them only as contention.
+            .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "execute")
+            // Resilience4j's circuit-breaker window (the gateway records each upstream outcome in
+            // it) updates its counters under a ReentrantLock: an O(1) in-memory update, no I/O.
+            // Two event loops completing exchanges to one upstream meet there as contention.
+            // (Resilience4j 2.4 has a LOCK_FREE window strategy; ResiliencePolicy does not offer it.)
+            .allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record")
+            .allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics", "record")
             .blockingMethodCallback(BlockingCalls::record));
     installed = true;
   }
