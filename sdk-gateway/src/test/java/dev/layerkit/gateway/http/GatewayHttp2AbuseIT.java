@@ -88,9 +88,17 @@ class GatewayHttp2AbuseIT extends GatewayTestSupport {
         bomb.add("x-bomb-" + i, "b".repeat(4 * 1024));
       }
       attacker.headers(5, bomb, true);
-      assertThat(attacker.await("GOAWAY", TIMEOUT_SECONDS)).startsWith("GOAWAY");
+      // The gateway answers GOAWAY and closes; the attacker may not get to read the GOAWAY (the
+      // gateway closes with the rest of the block unread, and the kernel then resets the
+      // connection), so the gateway's own count is the witness.
       attacker.closed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
+    assertThat(totalErrors()).isEqualTo(1);
+  }
+
+  private double totalErrors() {
+    return registry.find("layerkit.gateway.http2.errors").counters().stream()
+        .mapToDouble(Counter::count).sum();
   }
 
   @Test
@@ -114,9 +122,7 @@ class GatewayHttp2AbuseIT extends GatewayTestSupport {
     // The gateway answered with GOAWAY (which the attacker may not get to read: the gateway
     // closes with the flood's bytes unread, and the kernel then resets the connection) and
     // counted the connection error.
-    double counted = registry.find("layerkit.gateway.http2.errors").counters().stream()
-        .mapToDouble(Counter::count).sum();
-    assertThat(counted).isEqualTo(1);
+    assertThat(totalErrors()).isEqualTo(1);
   }
 
   @Test
