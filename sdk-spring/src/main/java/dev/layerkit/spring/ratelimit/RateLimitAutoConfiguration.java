@@ -241,6 +241,8 @@ public class RateLimitAutoConfiguration {
         RootBeanDefinition definition = new RootBeanDefinition(RateLimiter.class,
             () -> beanFactory.getBean(RateLimiterRegistry.class).get(name));
         definition.setAttribute(GENERATED, Boolean.TRUE);
+        // Lazy: an application's own RateLimiterRegistry need not know the configured names.
+        definition.setLazyInit(true);
         definition.setRole(BeanDefinition.ROLE_APPLICATION);
         registry.registerBeanDefinition(bean, definition);
       }
