@@ -136,7 +136,8 @@ public class LayerkitHealthAutoConfiguration {
 
     @Override
     public boolean isMember(String name) {
-      if (READINESS_CONTRIBUTOR.equals(name)) {
+      // Actuator asks about a composite's children by path too: "layerkitReadiness/<check>".
+      if (READINESS_CONTRIBUTOR.equals(name) || name.startsWith(READINESS_CONTRIBUTOR + "/")) {
         return readiness;
       }
       return delegate.isMember(name);
