@@ -7,13 +7,15 @@ import dev.layerkit.spring.cache.LayerkitCacheManager;
 import dev.layerkit.spring.ratelimit.RateLimitAutoConfiguration;
 import dev.layerkit.spring.ratelimit.RateLimiterRegistry;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.web.AdditionalPathsMapper;
+import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -99,14 +101,41 @@ public class LayerkitHealthAutoConfiguration {
   @Bean
   @Order(Ordered.LOWEST_PRECEDENCE)
   public HealthEndpointGroupsPostProcessor layerkitReadinessGroups() {
-    return groups -> {
-      Map<String, HealthEndpointGroup> others = new LinkedHashMap<>();
-      for (String name : groups.getNames()) {
-        HealthEndpointGroup group = groups.get(name);
-        others.put(name, READINESS_GROUP.equals(name) ? new Membership(group, true) : new Membership(group, false));
-      }
-      return HealthEndpointGroups.of(new Membership(groups.getPrimary(), false), others);
-    };
+    return MembershipGroups::new;
+  }
+
+  /**
+   * The groups with {@code layerkitReadiness} in readiness only; everything else, the additional
+   * probe paths ({@code /livez}, {@code /readyz}) included, is the delegate's.
+   */
+  private static final class MembershipGroups implements HealthEndpointGroups, AdditionalPathsMapper {
+    private final HealthEndpointGroups delegate;
+
+    MembershipGroups(HealthEndpointGroups delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public HealthEndpointGroup getPrimary() {
+      return new Membership(delegate.getPrimary(), false);
+    }
+
+    @Override
+    public Set<String> getNames() {
+      return delegate.getNames();
+    }
+
+    @Override
+    public @Nullable HealthEndpointGroup get(String name) {
+      HealthEndpointGroup group = delegate.get(name);
+      return group == null ? null : new Membership(group, READINESS_GROUP.equals(name));
+    }
+
+    @Override
+    public @Nullable List<String> getAdditionalPaths(EndpointId endpointId, WebServerNamespace namespace) {
+      return delegate instanceof AdditionalPathsMapper mapper ? mapper.getAdditionalPaths(endpointId, namespace)
+          : null;
+    }
   }
 
   private static List<HealthCheck> checks(ObjectProvider<RateLimiterRegistry> limiters,
