@@ -20,6 +20,9 @@ public class DemoApplication {
   /** Counts calls of the cached method across every context of the JVM. */
   public static final AtomicInteger PRICE_LOADS = new AtomicInteger();
 
+  /** Counts calls of the unlimited endpoint, to see each request reach it exactly once. */
+  public static final AtomicInteger FREE_CALLS = new AtomicInteger();
+
   @Bean
   PriceService priceService() {
     return new PriceService();
@@ -41,6 +44,7 @@ public class DemoApplication {
 
     @GetMapping("/free")
     String free() {
+      FREE_CALLS.incrementAndGet();
       return "free";
     }
   }

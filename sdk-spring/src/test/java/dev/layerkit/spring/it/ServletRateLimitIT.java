@@ -72,7 +72,9 @@ class ServletRateLimitIT {
     assertThat(last.body()).contains("\"status\":429").doesNotContain("Exception");
 
     assertThat(get("/orders/1", "bob").statusCode()).as("another API key has its own bucket").isEqualTo(200);
+    int before = DemoApplication.FREE_CALLS.get();
     assertThat(get("/free", "alice").statusCode()).as("no rule matches /free").isEqualTo(200);
+    assertThat(DemoApplication.FREE_CALLS.get()).as("the handler ran once").isEqualTo(before + 1);
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,17 +104,20 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
     if (mapping == null) {
       return chain.filter(exchange);
     }
+    // Mono<Void> completes empty, so "no annotation" must be a value, not an empty Mono: the
+    // chain has to run exactly once either way.
     return mapping.getHandler(exchange)
-        .flatMap(handler -> {
-          RateLimited annotation = handler instanceof HandlerMethod method ? annotation(method) : null;
-          if (annotation == null) {
+        .map(handler -> Optional.ofNullable(handler instanceof HandlerMethod method ? annotation(method) : null))
+        .defaultIfEmpty(Optional.empty())
+        .flatMap(found -> {
+          if (found.isEmpty()) {
             return chain.filter(exchange);
           }
+          RateLimited annotation = found.get();
           String name = annotation.value();
           return check(exchange, view, annotation.key(), registry.get(name), name, annotation.permits(),
               registry.isNonBlocking(name), chain);
-        })
-        .switchIfEmpty(Mono.defer(() -> chain.filter(exchange)));
+        });
   }
 
   private Mono<Void> check(ServerWebExchange exchange, RequestView view, KeySource source, RateLimiter limiter,
