@@ -712,6 +712,12 @@ public class LayerkitProperties implements Validator {
     /** How long an instance waits for another's load before loading itself. */
     private Duration lockWait = Duration.ofSeconds(10);
 
+    /**
+     * How long one Redis call of a cache (or its lease lock) may take; past it a read is a miss, a
+     * lock is loaded without.
+     */
+    private Duration redisTimeout = Duration.ofMillis(100);
+
     /** Prefix of every Redis key (and lock) of the caches; the cache name follows it. */
     private String keyPrefix = "layerkit:cache:";
 
@@ -827,6 +833,24 @@ public class LayerkitProperties implements Validator {
      */
     public void setLockWait(Duration lockWait) {
       this.lockWait = lockWait;
+    }
+
+    /**
+     * Returns the Redis call timeout.
+     *
+     * @return the timeout
+     */
+    public Duration getRedisTimeout() {
+      return redisTimeout;
+    }
+
+    /**
+     * Sets the Redis call timeout.
+     *
+     * @param redisTimeout the timeout
+     */
+    public void setRedisTimeout(Duration redisTimeout) {
+      this.redisTimeout = redisTimeout;
     }
 
     /**

@@ -32,7 +32,7 @@ class ConfigurationMetadataTest {
         "layerkit.ratelimit.web.rules", "layerkit.ratelimit.web.api-key-header",
         "layerkit.ratelimit.web.trusted-proxies", "layerkit.ratelimit.web.order",
         "layerkit.cache.backend", "layerkit.cache.dynamic", "layerkit.cache.distributed-lock",
-        "layerkit.cache.lock-lease", "layerkit.cache.lock-wait", "layerkit.cache.key-prefix",
+        "layerkit.cache.lock-lease", "layerkit.cache.redis-timeout", "layerkit.cache.lock-wait", "layerkit.cache.key-prefix",
         "layerkit.cache.defaults.ttl", "layerkit.cache.defaults.ttl-jitter-percent",
         "layerkit.cache.defaults.negative-ttl", "layerkit.cache.defaults.stale-while-revalidate",
         "layerkit.cache.defaults.early-refresh-beta", "layerkit.cache.defaults.maximum-size",

@@ -125,7 +125,8 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
       }
       RedisCache.Builder<String, Object> remote = Caches.<String, Object>redis(connections.connection(), codec)
           .name(name)
-          .keyPrefix(settings.getKeyPrefix() + name + ":");
+          .keyPrefix(settings.getKeyPrefix() + name + ":")
+          .timeout(settings.getRedisTimeout());
       if (meters != null) {
         remote.meterRegistry(meters);
       }
@@ -167,7 +168,7 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
     }
     if (backend != Backend.MEMORY && settings.isDistributedLock() && redis != null) {
       builder.loadLock(RedisLeaseLock.create(redis.connection(), settings.getKeyPrefix() + name + ":lock:",
-              Duration.ofMillis(RedisCache.DEFAULT_TIMEOUT_MILLIS)),
+              settings.getRedisTimeout()),
           KeyCodec.strings(), settings.getLockLease(), settings.getLockWait());
     }
     return new LayerkitSpringCache(name, builder.build());

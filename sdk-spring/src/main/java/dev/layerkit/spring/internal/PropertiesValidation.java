@@ -177,6 +177,7 @@ public final class PropertiesValidation {
   private void caches() {
     LayerkitProperties.Cache cache = properties.getCache();
     prefix("cache.key-prefix", cache.getKeyPrefix());
+    positive("cache.redis-timeout", cache.getRedisTimeout(), "for example 100ms");
     atLeastOneMilli("cache.lock-lease", cache.getLockLease());
     notNegative("cache.lock-wait", cache.getLockWait());
     spec("cache.defaults", cache.getDefaults());

@@ -8,9 +8,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Applies a named rate limiter to a Spring MVC controller method (or every handler method of a
- * controller class): a denied call is answered 429 with {@code Retry-After} and
- * {@code RateLimit-*} headers before the method runs.
+ * Applies a named rate limiter to a Spring MVC or WebFlux controller method (or every handler
+ * method of a controller class): a denied call is answered 429 with {@code Retry-After} and
+ * {@code RateLimit-*} headers before the method runs. A request that a
+ * {@code layerkit.ratelimit.web.rules} rule also matches must pass both.
  *
  * <pre>{@code
  * @RateLimited(value = "orders", key = KeySource.API_KEY)

@@ -41,6 +41,8 @@ class CacheableAcrossInstancesIT {
               "layerkit.cache.backend=redis",
               "layerkit.cache.key-prefix=" + prefix,
               "layerkit.cache.lock-wait=30s",
+              // A loaded 2-core machine: a lock call that timed out would load without the lock.
+              "layerkit.cache.redis-timeout=5s",
               "layerkit.cache.caches.prices.ttl=10m",
               "layerkit.cache.caches.prices.ttl-jitter-percent=10")
           .run());

@@ -51,6 +51,7 @@ class ReadinessIT {
             "server.port=0",
             "layerkit.redis.url=redis://127.0.0.1:" + redisPort,
             "layerkit.ratelimit.fail-mode=" + failMode,
+            "layerkit.ratelimit.redis-timeout=2s",
             "layerkit.ratelimit.limiters.orders.limits[0].permits=100",
             "layerkit.ratelimit.limiters.orders.limits[0].period=1s",
             "layerkit.ratelimit.web.rules[0].paths=/orders/**",

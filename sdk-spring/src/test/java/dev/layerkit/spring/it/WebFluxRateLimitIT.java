@@ -30,6 +30,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "layerkit.ratelimit.web.rules[0].paths=/orders/**",
         "layerkit.ratelimit.web.rules[0].limiter=orders",
         "layerkit.ratelimit.web.rules[0].key=api-key",
+        // Under fail-open, a decision that timed out would be allowed: generous on a loaded machine.
+        "layerkit.ratelimit.redis-timeout=5s",
     })
 class WebFluxRateLimitIT {
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,9 @@ import reactor.core.scheduler.Schedulers;
 public final class RateLimitWebFilter implements WebFilter, Ordered {
 
   private static final Logger LOG = LoggerFactory.getLogger(RateLimitWebFilter.class);
+
+  /** Stands for "the limiter threw"; compared by identity. */
+  private static final RateLimitDecision FAILED = RateLimitDecision.denied(0, 1, 1);
 
   private final RateLimitRules rules;
   private final RateLimiterRegistry registry;
@@ -96,10 +100,15 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     ReactiveRequestView view = new ReactiveRequestView(exchange.getRequest());
     RateLimitRules.Rule rule = rules.match(view);
-    if (rule != null) {
-      return check(exchange, view, rule.keySource(), rule.limiter(), rule.limiterName(), rule.permits(),
-          rule.nonBlocking(), chain);
+    if (rule == null) {
+      return annotated(exchange, view, chain);
     }
+    return check(exchange, view, rule.keySource(), rule.limiter(), rule.limiterName(), rule.permits(),
+        rule.nonBlocking(), () -> annotated(exchange, view, chain));
+  }
+
+  /** Applies the handler's {@link RateLimited}, if any, then the rest of the chain. */
+  private Mono<Void> annotated(ServerWebExchange exchange, RequestView view, WebFilterChain chain) {
     RequestMappingHandlerMapping mapping = handlerMapping;
     if (mapping == null) {
       return chain.filter(exchange);
@@ -116,23 +125,28 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
           RateLimited annotation = found.get();
           String name = annotation.value();
           return check(exchange, view, annotation.key(), registry.get(name), name, annotation.permits(),
-              registry.isNonBlocking(name), chain);
+              registry.isNonBlocking(name), () -> chain.filter(exchange));
         });
   }
 
   private Mono<Void> check(ServerWebExchange exchange, RequestView view, KeySource source, RateLimiter limiter,
-      String limiterName, long permits, boolean nonBlocking, WebFilterChain chain) {
+      String limiterName, long permits, boolean nonBlocking, Supplier<Mono<Void>> next) {
     Mono<String> key = source == KeySource.PRINCIPAL
         ? exchange.getPrincipal().map(Principal::getName)
             .map(name -> rules.key(source, view, name))
             .switchIfEmpty(Mono.fromSupplier(() -> rules.key(source, view, null)))
         : Mono.fromSupplier(() -> rules.key(source, view, null));
     return key.flatMap(k -> decide(limiter, k, permits, nonBlocking))
-        .flatMap(decision -> decision.allowed() ? chain.filter(exchange) : deny(exchange.getResponse(), decision))
         .onErrorResume(LimiterFailure.class, e -> {
           LOG.warn("Rate limiter '{}' failed; answering 503", limiterName, e.getCause());
-          return write(exchange.getResponse(), HttpStatus.SERVICE_UNAVAILABLE, Map.of(),
-              RateLimitResponses.failedBody());
+          return Mono.just(FAILED);
+        })
+        .flatMap(decision -> {
+          if (decision == FAILED) {
+            return write(exchange.getResponse(), HttpStatus.SERVICE_UNAVAILABLE, Map.of(),
+                RateLimitResponses.failedBody());
+          }
+          return decision.allowed() ? next.get() : deny(exchange.getResponse(), decision);
         });
   }
 
