@@ -23,13 +23,14 @@ class LayerkitLifecycleAutoConfigurationTest {
   @Test
   void layerkitLifecycleStartsWithTheContextAndDrainsWithReadinessAlreadyDown() {
     List<String> events = new CopyOnWriteArrayList<>();
-    runner.withBean(List.class, () -> events).withUserConfiguration(Components.class).run(context -> {
+    runner.withBean(Events.class, () -> new Events(events)).withUserConfiguration(Components.class).run(context -> {
       assertThat(context).hasSingleBean(LayerkitSmartLifecycle.class);
       assertThat(events).containsExactly("start");
       assertThat(context.getBean(LayerkitSmartLifecycle.class).isRunning()).isTrue();
+      Lifecycle lifecycle = context.getBean(Lifecycle.class);
       context.close();
       assertThat(events).containsExactly("start", "drain with readiness REFUSING_TRAFFIC", "stop");
-      assertThat(context.getBean(Lifecycle.class).state()).isEqualTo(Lifecycle.State.STOPPED);
+      assertThat(lifecycle.state()).isEqualTo(Lifecycle.State.STOPPED);
     });
   }
 
@@ -38,10 +39,14 @@ class LayerkitLifecycleAutoConfigurationTest {
     runner.run(context -> assertThat(context).doesNotHaveBean(LayerkitSmartLifecycle.class));
   }
 
+  /** Holds the list (a List parameter would be Spring's collection of String beans). */
+  record Events(List<String> list) {}
+
   @Configuration(proxyBeanMethods = false)
   static class Components {
     @Bean
-    Lifecycle lifecycle(List<String> events, ApplicationAvailability availability) {
+    Lifecycle lifecycle(Events recorded, ApplicationAvailability availability) {
+      List<String> events = recorded.list;
       Lifecycle lifecycle = Lifecycle.builder().preStopDelay(Duration.ZERO).build();
       lifecycle.register(Lifecycle.Component.of("publisher",
           () -> events.add("start"),
