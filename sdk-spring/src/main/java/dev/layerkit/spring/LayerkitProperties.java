@@ -37,6 +37,18 @@ public class LayerkitProperties implements Validator {
   /** Layerkit's health checks in Actuator. */
   private final HealthSettings health = new HealthSettings();
 
+  /** The Idempotency-Key filter of servlet routes. */
+  private final IdempotencySettings idempotency = new IdempotencySettings();
+
+  /**
+   * Returns the idempotency settings.
+   *
+   * @return the settings
+   */
+  public IdempotencySettings getIdempotency() {
+    return idempotency;
+  }
+
   /**
    * Returns whether {@code type} is this class; Spring asks before {@link #validate}.
    *
@@ -1105,6 +1117,199 @@ public class LayerkitProperties implements Validator {
      */
     public void setReadiness(List<String> readiness) {
       this.readiness = readiness;
+    }
+  }
+
+  /** {@code layerkit.idempotency.*}. */
+  public static class IdempotencySettings {
+
+    /** Path patterns (Spring PathPattern syntax) whose writes honour the key; the filter is off when empty. */
+    private List<String> paths = new ArrayList<>();
+
+    /** HTTP methods the filter applies to. */
+    private List<String> methods = new ArrayList<>(List.of("POST", "PATCH"));
+
+    /** The request header that carries the key. */
+    private String header = "Idempotency-Key";
+
+    /** Whether a matching request without the header is answered 400. */
+    private boolean required = false;
+
+    /** How long a response is stored for replay. */
+    private Duration ttl = Duration.ofHours(24);
+
+    /** Where keys are kept: AUTO (Redis when a Redis client is there), MEMORY or REDIS. */
+    private Backend backend = Backend.AUTO;
+
+    /** The name in metrics and the store's key prefix. */
+    private String name = "http";
+
+    /** The largest request body read to fingerprint a request; larger ones are answered 413. */
+    private int maxBodyBytes = 1 << 20;
+
+    /** The filter's order; 10 runs it after the rate-limit filter (0). */
+    private int order = 10;
+
+    /**
+     * Returns the paths.
+     *
+     * @return the patterns
+     */
+    public List<String> getPaths() {
+      return paths;
+    }
+
+    /**
+     * Sets the paths.
+     *
+     * @param paths the patterns
+     */
+    public void setPaths(List<String> paths) {
+      this.paths = paths;
+    }
+
+    /**
+     * Returns the methods.
+     *
+     * @return the methods
+     */
+    public List<String> getMethods() {
+      return methods;
+    }
+
+    /**
+     * Sets the methods.
+     *
+     * @param methods the methods
+     */
+    public void setMethods(List<String> methods) {
+      this.methods = methods;
+    }
+
+    /**
+     * Returns the header name.
+     *
+     * @return the header
+     */
+    public String getHeader() {
+      return header;
+    }
+
+    /**
+     * Sets the header name.
+     *
+     * @param header the header
+     */
+    public void setHeader(String header) {
+      this.header = header;
+    }
+
+    /**
+     * Returns whether the header is required.
+     *
+     * @return whether required
+     */
+    public boolean isRequired() {
+      return required;
+    }
+
+    /**
+     * Sets whether the header is required.
+     *
+     * @param required whether required
+     */
+    public void setRequired(boolean required) {
+      this.required = required;
+    }
+
+    /**
+     * Returns the TTL.
+     *
+     * @return the TTL
+     */
+    public Duration getTtl() {
+      return ttl;
+    }
+
+    /**
+     * Sets the TTL.
+     *
+     * @param ttl the TTL
+     */
+    public void setTtl(Duration ttl) {
+      this.ttl = ttl;
+    }
+
+    /**
+     * Returns the backend.
+     *
+     * @return the backend
+     */
+    public Backend getBackend() {
+      return backend;
+    }
+
+    /**
+     * Sets the backend.
+     *
+     * @param backend the backend
+     */
+    public void setBackend(Backend backend) {
+      this.backend = backend;
+    }
+
+    /**
+     * Returns the name.
+     *
+     * @return the name
+     */
+    public String getName() {
+      return name;
+    }
+
+    /**
+     * Sets the name.
+     *
+     * @param name the name
+     */
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    /**
+     * Returns the body limit.
+     *
+     * @return bytes
+     */
+    public int getMaxBodyBytes() {
+      return maxBodyBytes;
+    }
+
+    /**
+     * Sets the body limit.
+     *
+     * @param maxBodyBytes bytes
+     */
+    public void setMaxBodyBytes(int maxBodyBytes) {
+      this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * Returns the filter order.
+     *
+     * @return the order
+     */
+    public int getOrder() {
+      return order;
+    }
+
+    /**
+     * Sets the filter order.
+     *
+     * @param order the order
+     */
+    public void setOrder(int order) {
+      this.order = order;
     }
   }
 }

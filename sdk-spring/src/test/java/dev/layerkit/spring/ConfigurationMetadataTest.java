@@ -37,7 +37,10 @@ class ConfigurationMetadataTest {
         "layerkit.cache.defaults.negative-ttl", "layerkit.cache.defaults.stale-while-revalidate",
         "layerkit.cache.defaults.early-refresh-beta", "layerkit.cache.defaults.maximum-size",
         "layerkit.cache.defaults.local-ttl", "layerkit.cache.caches",
-        "layerkit.health.enabled", "layerkit.health.readiness");
+        "layerkit.health.enabled", "layerkit.health.readiness",
+        "layerkit.idempotency.paths", "layerkit.idempotency.methods", "layerkit.idempotency.header",
+        "layerkit.idempotency.required", "layerkit.idempotency.ttl", "layerkit.idempotency.backend",
+        "layerkit.idempotency.max-body-bytes");
     JsonNode hints = metadata.get("hints");
     assertThat(metadata.get("properties").findValuesAsText("defaultValue")).contains("X-API-Key", "100ms");
     assertThat(hints == null ? List.of() : hints.findValuesAsText("name")).isNotNull();

@@ -53,6 +53,38 @@ public final class PropertiesValidation {
   public void run() {
     rateLimits();
     caches();
+    idempotency();
+  }
+
+  private void idempotency() {
+    LayerkitProperties.IdempotencySettings settings = properties.getIdempotency();
+    for (int i = 0; i < settings.getPaths().size(); i++) {
+      String problem = WEB_PRESENT ? PathPatterns.problem(settings.getPaths().get(i)) : null;
+      if (problem != null) {
+        reject("idempotency.paths[" + i + "]", "is not a valid path pattern: " + problem,
+            "use Spring's PathPattern syntax, for example /orders/**");
+      }
+    }
+    for (int i = 0; i < settings.getMethods().size(); i++) {
+      String method = settings.getMethods().get(i);
+      if (!HTTP_METHODS.contains(method.toUpperCase(Locale.ROOT))) {
+        reject("idempotency.methods[" + i + "]", "'" + method + "' is not an HTTP method", "use one of " + HTTP_METHODS);
+      }
+    }
+    if (settings.getBackend() == Backend.TIERED) {
+      reject("idempotency.backend", "TIERED is for caches only", "use AUTO, MEMORY or REDIS");
+    }
+    if (settings.getHeader() == null || settings.getHeader().isBlank()) {
+      reject("idempotency.header", "must not be blank", "name the header, for example Idempotency-Key");
+    }
+    if (settings.getName() == null || settings.getName().isBlank()) {
+      reject("idempotency.name", "must not be blank", "name it, for example http");
+    }
+    positive("idempotency.ttl", settings.getTtl(), "for example 24h");
+    if (settings.getMaxBodyBytes() < 0) {
+      reject("idempotency.max-body-bytes", "must not be negative but was " + settings.getMaxBodyBytes(),
+          "set a limit such as 1048576");
+    }
   }
 
   private void rateLimits() {
