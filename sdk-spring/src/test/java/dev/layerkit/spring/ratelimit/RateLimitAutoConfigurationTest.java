@@ -160,6 +160,58 @@ class RateLimitAutoConfigurationTest {
             .doesNotHaveBean("layerkitRateLimitFilter"));
   }
 
+  @Test
+  void limiterThatThrowsIsA503WithoutAStackTraceOnBothSides() {
+    String[] settings = {TWO_PER_MINUTE[0], TWO_PER_MINUTE[1], TWO_PER_MINUTE[2], TWO_PER_MINUTE[3]};
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RateLimitAutoConfiguration.class))
+        .withPropertyValues(settings).withUserConfiguration(BrokenLimiter.class)
+        .run(context -> {
+          @SuppressWarnings("unchecked")
+          FilterRegistrationBean<RateLimitServletFilter> registration =
+              context.getBean("layerkitRateLimitFilter", FilterRegistrationBean.class);
+          MockHttpServletRequest request = new MockHttpServletRequest("GET", "/orders/1");
+          MockHttpServletResponse response = new MockHttpServletResponse();
+          AtomicInteger passed = new AtomicInteger();
+          registration.getFilter().doFilter(request, response, (req, res) -> passed.incrementAndGet());
+          assertThat(response.getStatus()).isEqualTo(503);
+          assertThat(response.getContentAsString()).contains("rate limiter unavailable").doesNotContain("Exception");
+          assertThat(passed).hasValue(0);
+        });
+    new ReactiveWebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RateLimitAutoConfiguration.class))
+        .withPropertyValues(settings).withUserConfiguration(BrokenLimiter.class)
+        .run(context -> {
+          MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders/1")
+              .remoteAddress(new java.net.InetSocketAddress("192.0.2.8", 4000)));
+          AtomicInteger passed = new AtomicInteger();
+          context.getBean(RateLimitWebFilter.class)
+              .filter(exchange, e -> Mono.fromRunnable(passed::incrementAndGet)).block();
+          assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(503);
+          assertThat(exchange.getResponse().getBodyAsString().block()).doesNotContain("Exception");
+          assertThat(passed).hasValue(0);
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class BrokenLimiter {
+    @Bean
+    RateLimiter ordersRateLimiter() {
+      RateLimitPolicy policy = RateLimitPolicy.of(Limit.perSecond(1));
+      return new RateLimiter() {
+        @Override
+        public dev.layerkit.gateway.ratelimit.RateLimitDecision tryAcquire(String key, long permits) {
+          throw new IllegalStateException("backend exploded");
+        }
+
+        @Override
+        public RateLimitPolicy policy() {
+          return policy;
+        }
+      };
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class OwnLimiter {
     @Bean
