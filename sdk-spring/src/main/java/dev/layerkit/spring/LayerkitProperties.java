@@ -37,6 +37,27 @@ public class LayerkitProperties implements Validator {
   /** Layerkit's health checks in Actuator. */
   private final HealthSettings health = new HealthSettings();
 
+  /** Service clients by service name, each a ServiceClient bean named NAMEServiceClient. */
+  private Map<String, Service> services = new LinkedHashMap<>();
+
+  /**
+   * Returns the services by name.
+   *
+   * @return the services
+   */
+  public Map<String, Service> getServices() {
+    return services;
+  }
+
+  /**
+   * Sets the services by name.
+   *
+   * @param services the services
+   */
+  public void setServices(Map<String, Service> services) {
+    this.services = services;
+  }
+
   /** The Idempotency-Key filter of servlet routes. */
   private final IdempotencySettings idempotency = new IdempotencySettings();
 
@@ -1310,6 +1331,136 @@ public class LayerkitProperties implements Validator {
      */
     public void setOrder(int order) {
       this.order = order;
+    }
+  }
+
+  /** {@code layerkit.services.<name>.*}: one service's client; static endpoints or DNS. */
+  public static class Service {
+
+    /** Static endpoints as host:port; give these or dns-host. */
+    private List<String> endpoints = new ArrayList<>();
+
+    /** A DNS name whose A/AAAA records are the endpoints, re-resolved periodically. */
+    private @Nullable String dnsHost;
+
+    /** The port of the DNS endpoints. */
+    private int dnsPort = 80;
+
+    /** The overall deadline of a call, retries included (client default 5s). */
+    private @Nullable Duration deadline;
+
+    /** The timeout of one attempt (client default 2s). */
+    private @Nullable Duration perTryTimeout;
+
+    /** The TCP connect timeout (client default 1s). */
+    private @Nullable Duration connectTimeout;
+
+    /**
+     * Returns the static endpoints.
+     *
+     * @return host:port entries
+     */
+    public List<String> getEndpoints() {
+      return endpoints;
+    }
+
+    /**
+     * Sets the static endpoints.
+     *
+     * @param endpoints host:port entries
+     */
+    public void setEndpoints(List<String> endpoints) {
+      this.endpoints = endpoints;
+    }
+
+    /**
+     * Returns the DNS host.
+     *
+     * @return the host, or null
+     */
+    public @Nullable String getDnsHost() {
+      return dnsHost;
+    }
+
+    /**
+     * Sets the DNS host.
+     *
+     * @param dnsHost the host
+     */
+    public void setDnsHost(@Nullable String dnsHost) {
+      this.dnsHost = dnsHost;
+    }
+
+    /**
+     * Returns the DNS port.
+     *
+     * @return the port
+     */
+    public int getDnsPort() {
+      return dnsPort;
+    }
+
+    /**
+     * Sets the DNS port.
+     *
+     * @param dnsPort the port
+     */
+    public void setDnsPort(int dnsPort) {
+      this.dnsPort = dnsPort;
+    }
+
+    /**
+     * Returns the deadline.
+     *
+     * @return the deadline, or null for the client's default
+     */
+    public @Nullable Duration getDeadline() {
+      return deadline;
+    }
+
+    /**
+     * Sets the deadline.
+     *
+     * @param deadline the deadline
+     */
+    public void setDeadline(@Nullable Duration deadline) {
+      this.deadline = deadline;
+    }
+
+    /**
+     * Returns the per-try timeout.
+     *
+     * @return the timeout, or null for the client's default
+     */
+    public @Nullable Duration getPerTryTimeout() {
+      return perTryTimeout;
+    }
+
+    /**
+     * Sets the per-try timeout.
+     *
+     * @param perTryTimeout the timeout
+     */
+    public void setPerTryTimeout(@Nullable Duration perTryTimeout) {
+      this.perTryTimeout = perTryTimeout;
+    }
+
+    /**
+     * Returns the connect timeout.
+     *
+     * @return the timeout, or null for the client's default
+     */
+    public @Nullable Duration getConnectTimeout() {
+      return connectTimeout;
+    }
+
+    /**
+     * Sets the connect timeout.
+     *
+     * @param connectTimeout the timeout
+     */
+    public void setConnectTimeout(@Nullable Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
     }
   }
 }

@@ -40,7 +40,7 @@ class ConfigurationMetadataTest {
         "layerkit.health.enabled", "layerkit.health.readiness",
         "layerkit.idempotency.paths", "layerkit.idempotency.methods", "layerkit.idempotency.header",
         "layerkit.idempotency.required", "layerkit.idempotency.ttl", "layerkit.idempotency.backend",
-        "layerkit.idempotency.max-body-bytes");
+        "layerkit.idempotency.max-body-bytes", "layerkit.services");
     JsonNode hints = metadata.get("hints");
     assertThat(metadata.get("properties").findValuesAsText("defaultValue")).contains("X-API-Key", "100ms");
     assertThat(hints == null ? List.of() : hints.findValuesAsText("name")).isNotNull();

@@ -54,6 +54,64 @@ public final class PropertiesValidation {
     rateLimits();
     caches();
     idempotency();
+    services();
+  }
+
+  private void services() {
+    for (Map.Entry<String, LayerkitProperties.Service> entry : properties.getServices().entrySet()) {
+      String path = "services[" + entry.getKey() + "]";
+      LayerkitProperties.Service service = entry.getValue();
+      boolean dns = service.getDnsHost() != null && !service.getDnsHost().isBlank();
+      if (dns == !service.getEndpoints().isEmpty()) {
+        reject(path + ".endpoints", dns ? "both endpoints and dns-host are set" : "neither endpoints nor dns-host is set",
+            "give either endpoints (host:port, ...) or dns-host with dns-port");
+      }
+      for (int i = 0; i < service.getEndpoints().size(); i++) {
+        String endpoint = service.getEndpoints().get(i);
+        if (hostPort(endpoint) == null) {
+          reject(path + ".endpoints[" + i + "]", "'" + endpoint + "' is not host:port",
+              "write it as host:port, for example inventory-1:8080 or [::1]:8080");
+        }
+      }
+      if (dns && (service.getDnsPort() < 1 || service.getDnsPort() > 65535)) {
+        reject(path + ".dns-port", "must be 1 to 65535 but was " + service.getDnsPort(), "set the service's port");
+      }
+      optionalPositive(path + ".deadline", service.getDeadline());
+      optionalPositive(path + ".per-try-timeout", service.getPerTryTimeout());
+      optionalPositive(path + ".connect-timeout", service.getConnectTimeout());
+    }
+  }
+
+  /**
+   * Splits {@code host:port} (an IPv6 host in brackets), or returns null if it is not that.
+   *
+   * @param endpoint the text
+   * @return the host and the port, or null
+   */
+  public static Map.@Nullable Entry<String, Integer> hostPort(String endpoint) {
+    String text = endpoint.trim();
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) {
+      return null;
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      return null;
+    }
+    String port = text.substring(colon + 1);
+    if (host.isBlank() || !port.matches("[0-9]{1,5}")) {
+      return null;
+    }
+    int number = Integer.parseInt(port);
+    return number < 1 || number > 65535 ? null : Map.entry(host, number);
+  }
+
+  private void optionalPositive(String path, @Nullable Duration duration) {
+    if (duration != null) {
+      positive(path, duration, "for example 2s");
+    }
   }
 
   private void idempotency() {
