@@ -71,6 +71,17 @@ class LayerkitPropertiesTest {
   }
 
   @Test
+  void misspelledNestedPropertyOfANamedLimiterFailsTheStartToo() {
+    runner.withPropertyValues("layerkit.ratelimit.limiters.api.limits[0].permits=5",
+            "layerkit.ratelimit.limiters.api.limits[0].period=1s",
+            "layerkit.ratelimit.limiters.api.limits[0].brust=10")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(failureText(context.getStartupFailure())).contains("brust");
+        });
+  }
+
+  @Test
   void unknownBackendFailsTheStartNamingTheProperty() {
     runner.withPropertyValues("layerkit.ratelimit.backend=mongo")
         .run(context -> {
