@@ -132,6 +132,7 @@ public class RateLimitAutoConfiguration {
           builder.meterRegistry(registry);
         }
         limiters.put(name, builder.build());
+        nonBlocking.add(name); // its tryAcquireAsync answers through Lettuce's async API
       } else {
         var builder = RateLimiters.inMemory(policy.build()).name(name);
         if (registry != null) {

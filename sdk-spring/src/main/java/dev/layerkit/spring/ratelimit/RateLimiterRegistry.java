@@ -25,8 +25,9 @@ public final class RateLimiterRegistry {
    * Creates a registry.
    *
    * @param limiters the limiters by name
-   * @param nonBlocking names of limiters that answer without I/O (in-memory ones), which a reactive
-   *     filter may call on an event loop; every other limiter is called off it
+   * @param nonBlocking names of limiters whose {@link RateLimiter#tryAcquireAsync} never blocks
+   *     (Layerkit's in-memory and Redis limiters), which a reactive filter asks on its event loop;
+   *     every other limiter is called off it
    * @throws NullPointerException if an argument is null
    */
   public RateLimiterRegistry(Map<String, RateLimiter> limiters, Set<String> nonBlocking) {

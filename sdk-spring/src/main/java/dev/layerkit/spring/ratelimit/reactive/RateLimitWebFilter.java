@@ -151,6 +151,12 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
   }
 
   private static Mono<RateLimitDecision> decide(RateLimiter limiter, String key, long permits, boolean nonBlocking) {
+    if (nonBlocking) {
+      // Layerkit's own limiters decide asynchronously (Redis through Lettuce's async API, memory
+      // at once): the event loop never waits.
+      return Mono.defer(() -> Mono.fromCompletionStage(limiter.tryAcquireAsync(key, permits)))
+          .onErrorMap(e -> !(e instanceof LimiterFailure), LimiterFailure::new);
+    }
     Mono<RateLimitDecision> call = Mono.fromCallable(() -> {
       try {
         return limiter.tryAcquire(key, permits);
@@ -158,7 +164,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
         throw new LimiterFailure(e);
       }
     });
-    return nonBlocking ? call : call.subscribeOn(Schedulers.boundedElastic());
+    return call.subscribeOn(Schedulers.boundedElastic()); // a limiter of the user's: may block
   }
 
   private static Mono<Void> deny(ServerHttpResponse response, RateLimitDecision decision) {
@@ -178,7 +184,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 
   /** A limiter's own exception, kept apart from errors of the rest of the chain. */
   private static final class LimiterFailure extends RuntimeException {
-    LimiterFailure(RuntimeException cause) {
+    LimiterFailure(Throwable cause) {
       super(cause);
     }
   }
