@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

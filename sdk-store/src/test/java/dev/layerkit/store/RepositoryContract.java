@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.events.DeadLetters;
 import dev.layerkit.events.EventBusContract;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.layerkit.test.ManualScheduler;
 
 /**
  * Active checks against real sockets on loopback; rounds are driven by a {@link ManualScheduler},

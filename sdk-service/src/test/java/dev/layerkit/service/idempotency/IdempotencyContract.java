@@ -3,7 +3,7 @@ package dev.layerkit.service.idempotency;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package dev.layerkit.service.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.service.saga.OrderFixture.PlaceOrder;
 import dev.layerkit.store.jdbc.JdbcRepository;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.service.saga.OrderFixture.PlaceOrder;
 import dev.layerkit.store.Repositories;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.health.HealthStatus;
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestPostgres;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestPostgres;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.Repository;

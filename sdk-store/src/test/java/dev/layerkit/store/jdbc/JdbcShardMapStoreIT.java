@@ -1,7 +1,7 @@
 package dev.layerkit.store.jdbc;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.store.sharding.ShardMapStore;
 import dev.layerkit.store.sharding.ShardMapStoreContract;
 import org.junit.jupiter.api.AfterEach;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;

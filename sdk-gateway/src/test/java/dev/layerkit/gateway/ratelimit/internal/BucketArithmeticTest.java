@@ -3,7 +3,7 @@ package dev.layerkit.gateway.ratelimit.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import java.time.Duration;

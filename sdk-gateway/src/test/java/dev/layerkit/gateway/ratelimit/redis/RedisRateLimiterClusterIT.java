@@ -3,8 +3,8 @@ package dev.layerkit.gateway.ratelimit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.TestRedisCluster;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedisCluster;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.Concurrently;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.Concurrently;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;

@@ -2,8 +2,8 @@ package dev.layerkit.service.idempotency.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.TestRedisCluster;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedisCluster;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.service.idempotency.IdempotencyContract;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.health.HealthStatus;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyContract;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
