@@ -22,8 +22,20 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link Cache} backend must have. A backend's test extends this class and
  * builds caches of strings on the {@link ManualTimeSource} it is given; a backend whose expiry
  * runs on a server's clock (Redis) overrides {@link #passTime(Duration)} to do nothing, and the
- * expiry test then waits, bounded, for the server. Third-party backends can run the same suite
- * from Layerkit's test-jar.
+ * expiry test then waits, bounded, for the server.
+ *
+ * <p>Third-party backends run the same suite: add {@code dev.layerkit:layerkit-test} (test scope)
+ * and extend this class. Each test makes its own caches, so a subclass may run its tests in
+ * parallel as long as {@link #newCache} gives each name a cache of its own.
+ *
+ * <pre>{@code
+ * class MyCacheContractTest extends CacheContract {
+ *   @Override
+ *   protected Cache<String, String> newCache(String name) {
+ *     return new MyCache<>(name, timeSource);
+ *   }
+ * }
+ * }</pre>
  */
 public abstract class CacheContract {
 

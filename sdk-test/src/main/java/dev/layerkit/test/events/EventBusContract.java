@@ -43,8 +43,8 @@ import org.junit.jupiter.api.TestInfo;
  * rebalance), commit on close, retries and the dead-letter topic, and clear failures for bad input.
  *
  * <p>A backend's test extends this class and makes publishers, subscribers and topics; everything
- * it makes through {@link #track} is closed after each test. Third-party backends can run the same
- * suite from Layerkit's test-jar ({@code <type>test-jar</type>}).
+ * it makes through {@link #track} is closed after each test. Third-party backends run the same
+ * suite: add {@code dev.layerkit:layerkit-test} (test scope) and extend this class.
  */
 public abstract class EventBusContract {
 

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link IdempotencyStore} must have. A store whose TTLs run on a server's
  * clock overrides {@link #passTime(Duration)} to do nothing; the expiry test then waits, bounded,
  * for the server.
+ *
+ * <p>Third-party stores run the same suite: add {@code dev.layerkit:layerkit-test} (test scope)
+ * and extend this class.
  */
 public abstract class IdempotencyStoreContract {
 

@@ -21,7 +21,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The behaviour every {@link RateLimiter} backend must have. A backend's test extends this class
  * and builds its limiter on the {@link ManualTimeSource} it is given, so refills are driven
- * without sleeping; third-party backends can run the same suite from Layerkit's test-jar.
+ * without sleeping.
+ *
+ * <p>Third-party backends run the same suite: add {@code dev.layerkit:layerkit-test} (test scope)
+ * and extend this class.
+ *
+ * <pre>{@code
+ * class MyRateLimiterContractTest extends RateLimiterContract {
+ *   @Override
+ *   protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
+ *     return new MyRateLimiter(policy, timeSource);
+ *   }
+ * }
+ * }</pre>
  */
 public abstract class RateLimiterContract {
 

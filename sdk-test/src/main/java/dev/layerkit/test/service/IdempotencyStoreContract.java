@@ -33,6 +33,10 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Time is a {@link ManualTimeSource}: every store decides expiry by the caller's clock, so
  * TTLs and lapsed claims are tested without sleeping on every backend.
+ *
+ * <p>Third-party stores run the same suite: add {@code dev.layerkit:layerkit-test} (test scope)
+ * and extend this class. (The events block's {@code IdempotencyStore}, which remembers handled
+ * event ids, has its own suite, {@code dev.layerkit.test.events.IdempotencyStoreContract}.)
  */
 public abstract class IdempotencyStoreContract {
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The behaviour every {@link Repository} backend must have. A backend's test extends this class
  * and makes empty repositories of {@link TestOrder}; repositories made in one test with different
- * names must not share entities. Third-party backends run the same suite from Layerkit's test-jar
- * ({@code <type>test-jar</type>}).
+ * names must not share entities. Third-party backends run the same suite: add {@code
+ * dev.layerkit:layerkit-test} (test scope) and extend this class.
  */
 public abstract class RepositoryContract {
 

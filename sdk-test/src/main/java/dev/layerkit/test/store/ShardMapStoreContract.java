@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What every {@link ShardMapStore} must guarantee (its class comment lists it): versions,
  * compare-and-set, the fence, and key locks that exclude each other across instances. A backend's
- * test extends this class.
+ * test extends this class; third-party stores do the same with {@code dev.layerkit:layerkit-test}
+ * on their test class path.
  *
  * <p>The waits of 300 ms check that a call does <em>not</em> complete while it must wait: a store
  * that does not wait completes it in far less, whatever the machine, and one that does wait passes
