@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * Tries the ways of getting a server in the planned order and returns the first that works, or
  * fails with a message that lists every way tried and says how to provide a server.
  *
- * <p>A way that finds nothing throws {@link ServerUnavailableException}; any other exception
- * counts as a failed way too, since the next way may still work (an embedded PostgreSQL that cannot
+ * <p>A way that finds nothing throws {@link ServerUnavailableException}, and one whose optional
+ * library is not on the class path a {@link NoClassDefFoundError}; any other exception counts as
+ * a failed way too, since the next way may still work (an embedded PostgreSQL that cannot
  * start is no reason to ignore a Docker engine, say). A test never skips: when no way works the
  * caller gets an {@link IllegalStateException}. Stateless and thread-safe; an attempt runs on the
  * caller's thread.
@@ -78,6 +79,12 @@ final class ServerResolver {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(
             "interrupted while getting a " + kind.displayName() + " server for tests", e);
+      } catch (NoClassDefFoundError e) {
+        // An optional library of layerkit-test-support that the user did not add; the attempt's
+        // description names the artifact.
+        LOG.debug("{} not on the class path", attempt.description(), e);
+        tried.add(attempt.description() + ": its library is not on the test class path (missing "
+            + e.getMessage() + "); add the artifact named here with <scope>test</scope>");
       } catch (Exception e) {
         LOG.debug("{} failed", attempt.description(), e);
         tried.add(attempt.description() + ": " + e);

@@ -96,6 +96,16 @@ class ServerResolverTest {
   }
 
   @Test
+  void anEmbeddedServerWhoseOptionalLibraryIsMissingIsNamedInTheFailure() {
+    assertThatThrownBy(() -> resolveRedis(NOTHING_SET, NOTHING_SET, available("from-env"),
+            unavailable("no Docker engine"), unavailable("nothing on 127.0.0.1:6379"),
+            failing(new NoClassDefFoundError("io/zonky/test/db/postgres/embedded/EmbeddedPostgres"))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("3. embedded: its library is not on the test class path (missing "
+            + "io/zonky/test/db/postgres/embedded/EmbeddedPostgres)");
+  }
+
+  @Test
   void aBrokenEnvironmentUrlFailsInsteadOfFallingBack() {
     assertThatThrownBy(() -> resolveRedis(REDIS_URL_SET, NOTHING_SET,
             unavailable("redis://cache.example:6379 does not answer PING"),
@@ -201,6 +211,13 @@ class ServerResolverTest {
   }
 
   private FakeAttempt failing(Exception failure) {
+    return source -> new ServerResolver.Attempt<>(describe(source), () -> {
+      asked.add(source);
+      throw failure;
+    });
+  }
+
+  private FakeAttempt failing(Error failure) {
     return source -> new ServerResolver.Attempt<>(describe(source), () -> {
       asked.add(source);
       throw failure;
