@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.test.ManualScheduler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import dev.layerkit.test.ManualScheduler;
 
 /**
  * Active checks against real sockets on loopback; rounds are driven by a {@link ManualScheduler},

@@ -3,13 +3,13 @@ package dev.layerkit.gateway.lb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.test.ManualScheduler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import dev.layerkit.test.ManualScheduler;
 
 class DnsEndpointSourceTest {
 
