@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * <p>Implementations: in memory ({@link Repositories#inMemory}), {@code jdbc.JdbcRepository}
  * (PostgreSQL), {@code mongo.MongoRepository}, and
  * {@link dev.layerkit.store.sharding.ShardedRepository} over any of them. The abstract
- * {@code RepositoryContract} in this module's test-jar checks a third-party implementation.
+ * {@code dev.layerkit.test.store.RepositoryContract} in {@code layerkit-test} checks a third-party
+ * implementation.
  *
  * @param <ID> the id type
  * @param <T> the entity type

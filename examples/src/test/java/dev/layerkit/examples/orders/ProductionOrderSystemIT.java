@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestMongo;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestMongo;
+import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.sql.Connection;

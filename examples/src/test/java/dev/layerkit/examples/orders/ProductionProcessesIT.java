@@ -2,8 +2,8 @@ package dev.layerkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.layerkit.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

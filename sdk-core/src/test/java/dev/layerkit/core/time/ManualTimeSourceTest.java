@@ -3,7 +3,7 @@ package dev.layerkit.core.time;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.testing.Concurrently;
+import dev.layerkit.test.Concurrently;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

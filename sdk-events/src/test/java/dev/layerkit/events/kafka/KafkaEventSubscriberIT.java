@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.AtCeiling;
 import dev.layerkit.events.DeadLetters;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.RetryPolicy;
 import dev.layerkit.events.Subscription;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestServers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

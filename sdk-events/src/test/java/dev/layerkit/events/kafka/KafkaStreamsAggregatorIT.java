@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestServers;
-import dev.layerkit.events.stream.WindowFixture;
 import dev.layerkit.events.stream.WindowFixture.Input;
+import dev.layerkit.events.stream.WindowFixture;
 import dev.layerkit.events.stream.WindowedAggregate;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

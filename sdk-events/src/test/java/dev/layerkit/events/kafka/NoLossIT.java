@@ -5,14 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.events.EventHandler;
 import dev.layerkit.events.IdempotencyStore;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.Subscription;
 import dev.layerkit.events.redis.RedisIdempotencyStore;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;

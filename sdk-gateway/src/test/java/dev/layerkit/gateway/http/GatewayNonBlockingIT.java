@@ -3,8 +3,8 @@ package dev.layerkit.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.gateway.blocking.BlockingCalls;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;

@@ -7,7 +7,7 @@ import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
-import dev.layerkit.gateway.ratelimit.redis.PausableRedis;
+import dev.layerkit.test.servers.PausableRedis;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.test.ManualScheduler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -3,6 +3,7 @@ package dev.layerkit.gateway.lb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.test.ManualScheduler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

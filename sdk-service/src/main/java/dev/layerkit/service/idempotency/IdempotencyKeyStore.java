@@ -3,7 +3,8 @@ package dev.layerkit.service.idempotency;
 /**
  * Where {@link Idempotency} keeps its keys: a claim while a request runs, then the response it
  * gave. The SPI behind the in-memory, Redis and PostgreSQL stores made by {@link
- * IdempotencyKeyStores}; a third-party store passes the {@code IdempotencyContract} suite.
+ * IdempotencyKeyStores}; a third-party store passes the {@code
+ * dev.layerkit.test.service.IdempotencyStoreContract} suite in {@code layerkit-test}.
  *
  * <p>(Not to be confused with {@code dev.layerkit.events.IdempotencyStore}, which remembers
  * consumed event ids and stores no responses.)

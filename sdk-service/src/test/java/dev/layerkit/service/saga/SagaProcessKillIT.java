@@ -2,11 +2,11 @@ package dev.layerkit.service.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.service.saga.OrderFixture.PlaceOrder;
 import dev.layerkit.store.jdbc.JdbcRepository;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.service.saga.OrderFixture.PlaceOrder;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
+import dev.layerkit.test.Concurrently;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;

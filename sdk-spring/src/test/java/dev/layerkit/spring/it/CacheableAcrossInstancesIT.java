@@ -3,7 +3,7 @@ package dev.layerkit.spring.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.cache.CacheAside;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.spring.cache.LayerkitCacheManager;
 import java.util.ArrayList;
 import java.util.List;

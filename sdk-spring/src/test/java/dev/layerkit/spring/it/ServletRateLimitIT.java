@@ -2,7 +2,7 @@ package dev.layerkit.spring.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import dev.layerkit.spring.ratelimit.RateLimiterRegistry;
 import java.net.URI;

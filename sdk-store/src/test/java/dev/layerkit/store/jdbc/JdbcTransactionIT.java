@@ -3,13 +3,13 @@ package dev.layerkit.store.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.TestOrder;
 import dev.layerkit.store.sharding.ShardedRepository;
 import dev.layerkit.store.sharding.ShardingStrategies;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;

@@ -2,12 +2,12 @@ package dev.layerkit.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.ConcurrentRebalanceHistory;
 import dev.layerkit.store.TestOrder;
 import dev.layerkit.store.sharding.ShardMap;
 import dev.layerkit.store.sharding.ShardedRepository;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

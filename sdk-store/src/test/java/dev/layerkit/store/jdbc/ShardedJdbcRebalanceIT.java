@@ -4,12 +4,12 @@ import static dev.layerkit.store.RebalanceAssertions.assertResumesToTheEnd;
 import static dev.layerkit.store.RebalanceAssertions.rebalanceKilledAfter;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.TestOrder;
 import dev.layerkit.store.sharding.ShardedRepository;
 import dev.layerkit.store.sharding.ShardedRepositoryBuilder;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

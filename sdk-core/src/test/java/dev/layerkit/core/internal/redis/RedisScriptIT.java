@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.redis.RedisConnections;
-import dev.layerkit.core.testing.TestRedis;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;

@@ -3,10 +3,10 @@ package dev.layerkit.gateway.lb.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.layerkit.core.testing.TestRedisCluster;
-import dev.layerkit.core.testing.TestServers;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.test.servers.TestRedisCluster;
+import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;

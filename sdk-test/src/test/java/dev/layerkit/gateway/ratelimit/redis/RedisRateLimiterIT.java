@@ -1,0 +1,435 @@
+package dev.layerkit.gateway.ratelimit.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.redis.RedisConnections;
+import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.gateway.ratelimit.FailMode;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitDecision;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.test.Concurrently;
+import dev.layerkit.test.gateway.RateLimiterContract;
+import dev.layerkit.test.servers.TestRedis;
+import dev.layerkit.test.servers.PausableRedis;
+import dev.layerkit.test.servers.TestServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import redis.embedded.RedisServer;
+
+/**
+ * {@link RedisRateLimiter} against a real Redis ({@link TestServers#redis()}): the contract with a
+ * client clock driven by the contract's ManualTimeSource, then server time, round trips,
+ * expiry and a Redis outage on a dedicated embedded server.
+ */
+class RedisRateLimiterIT extends RateLimiterContract {
+
+  private static final TestRedis REDIS = TestServers.redis();
+  private static RedisClient client;
+  private static StatefulRedisConnection<String, byte[]> connection;
+  /** Reads the limiter's state as text, for the assertions. */
+  private static StatefulRedisConnection<String, String> inspect;
+
+  private String keyPrefix;
+
+  /**
+   * A Redis of this test class alone, for the tests that count commands in {@code INFO
+   * commandstats}: on the shared server, another build's traffic would be counted too.
+   */
+  private static RedisServer countingServer;
+  private static RedisClient countingClient;
+  private static StatefulRedisConnection<String, byte[]> countingConnection;
+
+  @BeforeAll
+  static void connect() throws IOException {
+    client = RedisClient.create(REDIS.uri());
+    connection = RedisConnections.connect(client);
+    inspect = client.connect();
+    int port = freePort();
+    countingServer = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    countingServer.start();
+    countingClient = RedisClient.create("redis://127.0.0.1:" + port);
+    countingConnection = RedisConnections.connect(countingClient);
+  }
+
+  @AfterAll
+  static void disconnect() throws IOException {
+    connection.close();
+    inspect.close();
+    client.shutdown();
+    countingConnection.close();
+    countingClient.shutdown();
+    countingServer.stop();
+  }
+
+  @org.junit.jupiter.api.BeforeEach
+  void prefix(TestInfo test) {
+    keyPrefix = REDIS.newKeyPrefix(test.getTestMethod().orElseThrow().getName());
+  }
+
+  @Override
+  protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
+    return RedisRateLimiter.builder(policy, connection)
+        .keyPrefix(keyPrefix + "p" + policy.hashCode() + ':')
+        .timeSource(timeSource)
+        // Generous: the contract counts exactly, so a fail-open on a slow CI machine would be a
+        // false failure. Timeouts have their own test below.
+        .timeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  private RedisRateLimiter serverTimeLimiter(Limit... limits) {
+    return RedisRateLimiter.builder(RateLimitPolicy.of(limits), connection)
+        .keyPrefix(keyPrefix).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  @Test
+  void serverTimeRefillsAndReportsARetryAfterWithinOneRefillInterval() {
+    RedisRateLimiter limiter = serverTimeLimiter(Limit.greedy(5, 5, Duration.ofHours(1)));
+    for (int i = 4; i >= 0; i--) {
+      assertThat(limiter.tryAcquire("k").remaining()).isEqualTo(i);
+    }
+    RateLimitDecision denied = limiter.tryAcquire("k");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(12));
+  }
+
+  @Test
+  void eachDecisionIsExactlyOneScriptCallOnTheServer() {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(
+            RateLimitPolicy.of(Limit.perSecond(1_000), Limit.perMinute(10_000)), countingConnection)
+        .keyPrefix(keyPrefix).timeout(Duration.ofSeconds(10)).build();
+    limiter.tryAcquire("warm-up");
+    RedisCommands<String, byte[]> sync = countingConnection.sync();
+    long evalshaBefore = calls(sync, "evalsha");
+    long evalBefore = calls(sync, "eval");
+    for (int i = 0; i < 100; i++) {
+      limiter.tryAcquire("k" + (i % 7));
+    }
+    assertThat(calls(sync, "evalsha") - evalshaBefore).isEqualTo(100);
+    assertThat(calls(sync, "eval") - evalBefore).as("the script was cached after the warm-up").isZero();
+  }
+
+  private static long calls(RedisCommands<String, ?> sync, String command) {
+    Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(sync.info("commandstats"));
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  @Test
+  void stateKeysAreHashTaggedAndExpireAfterTheFullRefillTime() {
+    RedisRateLimiter limiter = serverTimeLimiter(Limit.perMinute(10));
+    limiter.tryAcquire("user:42");
+    String stateKey = keyPrefix + "{user:42}";
+    RedisCommands<String, String> sync = inspect.sync();
+    assertThat(sync.exists(stateKey)).isEqualTo(1);
+    assertThat(sync.pttl(stateKey)).isBetween(59_000L, 60_001L);
+    assertThat(sync.hgetall(stateKey)).containsKeys("c1", "t1");
+  }
+
+  @Test
+  void aDeniedDecisionWritesNothing() {
+    RedisRateLimiter limiter = serverTimeLimiter(Limit.perMinute(1));
+    assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    RedisCommands<String, String> sync = inspect.sync();
+    String before = sync.hgetall(keyPrefix + "{k}").toString();
+    assertThat(limiter.tryAcquire("k").allowed()).isFalse();
+    assertThat(sync.hgetall(keyPrefix + "{k}")).hasToString(before);
+  }
+
+  @Test
+  void eightThreadsAgainstServerTimeNeverExceedCapacityPlusRefillOverTheElapsedTime() throws Exception {
+    long capacity = 20;
+    long perSecond = 50;
+    RedisRateLimiter limiter = serverTimeLimiter(Limit.greedy(capacity, perSecond, Duration.ofSeconds(1)));
+    int keys = 100;
+    AtomicLongArray admitted = new AtomicLongArray(keys);
+    long begin = System.nanoTime();
+    Concurrently.run(8, () -> {
+      for (int i = 0; i < 1_500; i++) {
+        int key = i % keys;
+        if (limiter.tryAcquire("key-" + key).allowed()) {
+          admitted.incrementAndGet(key);
+        }
+      }
+    });
+    long elapsedMicros = (System.nanoTime() - begin) / 1_000 + 1_000;
+    // The server's clock ran no longer than ours, give or take a millisecond of skew.
+    long bound = capacity + perSecond * elapsedMicros / 1_000_000 + 1;
+    long total = 0;
+    for (int key = 0; key < keys; key++) {
+      assertThat(admitted.get(key)).as("key-%d", key).isLessThanOrEqualTo(bound);
+      total += admitted.get(key);
+    }
+    assertThat(total).as("every key got at least its burst").isGreaterThanOrEqualTo(capacity * keys);
+  }
+
+  @Test
+  void localBatchingCutsRedisCallsNeverOverAdmitsAndHoldsReservesOnlyForMaxHold() {
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1)));
+    RedisRateLimiter a = batchingInstance(policy);
+    RedisRateLimiter b = batchingInstance(policy);
+    RedisCommands<String, byte[]> sync = countingConnection.sync();
+    a.tryAcquire("warm-up");
+    long evalshaBefore = calls(sync, "evalsha");
+    for (int i = 0; i < 44; i++) {
+      assertThat(a.tryAcquire("hot").allowed()).isTrue();
+      assertThat(b.tryAcquire("hot").allowed()).isTrue();
+    }
+    assertThat(calls(sync, "evalsha") - evalshaBefore).as("one Redis call per 1 + 10 permits").isEqualTo(8);
+
+    // 12 permits left in Redis: a takes 1 + 10 of them, b the last one.
+    assertThat(a.tryAcquire("hot").remaining()).as("Redis's last one plus a's reserve of 10").isEqualTo(11);
+    assertThat(b.tryAcquire("hot").allowed()).isTrue();
+    assertThat(b.tryAcquire("hot").allowed()).as("a holds the rest: under-admission for b").isFalse();
+    int servedByA = 0;
+    while (a.tryAcquire("hot").allowed()) {
+      servedByA++;
+    }
+    assertThat(servedByA).as("never more than the limit in total").isEqualTo(10);
+
+    RedisRateLimiter c = batchingInstance(policy);
+    assertThat(c.tryAcquire("other").allowed()).isTrue();
+    time.advance(Duration.ofMinutes(1));
+    long before = calls(sync, "evalsha");
+    assertThat(c.tryAcquire("other").allowed()).isTrue();
+    assertThat(calls(sync, "evalsha") - before).as("the expired reserve was dropped; Redis decides").isEqualTo(1);
+  }
+
+  private RedisRateLimiter batchingInstance(RateLimitPolicy policy) {
+    return RedisRateLimiter.builder(policy, countingConnection)
+        .keyPrefix(keyPrefix).timeSource(time)
+        .timeout(Duration.ofSeconds(10))
+        .localBatch(10, Duration.ofMinutes(1))
+        .build();
+  }
+
+  /**
+   * A limiter on a connection and a server it is the first to use (the script unknown there),
+   * with the defaults (fail open, default timeout), hit by many threads at once: every decision
+   * must come from Redis, so exactly the budget is admitted, none failing open.
+   */
+  @Test
+  void aFreshlyBuiltFailOpenLimiterOnAFreshServerAdmitsExactlyItsBudgetUnderConcurrency() throws Exception {
+    onFreshServer(freshConnection -> {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      RedisRateLimiter limiter = RedisRateLimiter.builder(
+              RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1))), freshConnection)
+          .name("fresh").meterRegistry(registry).build();
+      AtomicLong admitted = new AtomicLong();
+
+      Concurrently.run(16, () -> {
+        for (int i = 0; i < 20; i++) {
+          if (limiter.tryAcquire("budget").allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+      });
+
+      assertThat(admitted.get()).isEqualTo(100);
+      assertThat(registry.find("layerkit.ratelimit.errors").counters())
+          .as("no decision timed out or failed open").allSatisfy(c -> assertThat(c.count()).isZero());
+    });
+  }
+
+  @Test
+  void buildLoadsTheScriptSoTheFirstDecisionIsAnEvalsha() throws Exception {
+    onFreshServer(freshConnection -> {
+      RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), freshConnection)
+          .build();
+
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+
+      assertThat(calls(freshConnection.sync(), "eval")).as("no NOSCRIPT fallback").isZero();
+      assertThat(calls(freshConnection.sync(), "evalsha")).isEqualTo(1);
+    });
+  }
+
+  /** A test body that may throw. */
+  private interface OnConnection {
+    void run(StatefulRedisConnection<String, byte[]> connection) throws Exception;
+  }
+
+  /** Runs {@code test} on a Redis server of its own that no limiter used: no script is cached. */
+  private static void onFreshServer(OnConnection test) throws Exception {
+    int port = freePort();
+    RedisServer fresh = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    fresh.start();
+    RedisClient freshClient = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, byte[]> freshConnection = RedisConnections.connect(freshClient)) {
+      test.run(freshConnection);
+    } finally {
+      freshClient.shutdown();
+      fresh.stop();
+    }
+  }
+
+  @Test
+  void aRedisOutageAppliesTheFailModeWithinTheTimeoutAndRecovers() throws Exception {
+    int port = freePort();
+    RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+    server.start();
+    RedisClient outageClient = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, byte[]> outageConnection = RedisConnections.connect(outageClient)) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      RateLimitPolicy policy = RateLimitPolicy.of(Limit.perMinute(3));
+      RedisRateLimiter open = RedisRateLimiter.builder(policy, outageConnection)
+          .name("open").timeout(Duration.ofMillis(200)).meterRegistry(registry).build();
+      RedisRateLimiter closed = RedisRateLimiter.builder(policy, outageConnection)
+          .name("closed").failMode(FailMode.CLOSED).failClosedRetryAfter(Duration.ofSeconds(7))
+          .timeout(Duration.ofMillis(200)).build();
+      for (int i = 0; i < 3; i++) {
+        assertThat(open.tryAcquire("k").allowed()).isTrue();
+      }
+      assertThat(open.tryAcquire("k").allowed()).as("Redis enforces the limit").isFalse();
+      assertThat(open.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+
+      server.stop();
+
+      long before = System.nanoTime();
+      RateLimitDecision failedOpen = open.tryAcquire("k");
+      long tookMillis = (System.nanoTime() - before) / 1_000_000;
+      assertThat(failedOpen.allowed()).as("fail open").isTrue();
+      assertThat(tookMillis).as("decided by the timeout, not a hang").isLessThan(5_000);
+      RateLimitDecision failedClosed = closed.tryAcquire("k");
+      assertThat(failedClosed.allowed()).as("fail closed").isFalse();
+      assertThat(failedClosed.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+      assertThat(open.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
+      assertThat(closed.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+      assertThat(registry.get("layerkit.ratelimit.errors").tag("name", "open").counters())
+          .extracting(c -> c.count()).containsAnyOf(1.0);
+
+      server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").build();
+      server.start();
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+          .until(() -> open.healthCheck().check().status() == HealthStatus.UP);
+      // The new server is empty: a fresh bucket, enforced again by Redis.
+      for (int i = 0; i < 3; i++) {
+        assertThat(open.tryAcquire("recovered").allowed()).isTrue();
+      }
+      assertThat(open.tryAcquire("recovered").allowed()).isFalse();
+    } finally {
+      outageClient.shutdown();
+      server.stop();
+    }
+  }
+
+  /**
+   * A Redis that stops answering ({@code SIGSTOP}): an asynchronous decision returns at once,
+   * pending, and the timeout timer completes it with the fail mode, on the timer's thread (no
+   * caller thread waits); once Redis continues, Redis decides again.
+   */
+  @Test
+  void onAPausedRedisAnAsyncDecisionIsCompletedWithTheFailModeByTheTimerAndRecovers() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(
+                RateLimitPolicy.of(Limit.interval(5, 5, Duration.ofHours(1))), paused)
+            .name("paused").failMode(FailMode.CLOSED).failClosedRetryAfter(Duration.ofSeconds(7))
+            .timeout(Duration.ofMillis(300)).meterRegistry(registry).build();
+        assertThat(limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed())
+            .as("Redis decides").isTrue();
+
+        redis.pause();
+        long before = System.nanoTime();
+        AtomicReference<String> completingThread = new AtomicReference<>();
+        CompletableFuture<RateLimitDecision> pending = limiter.tryAcquireAsync("k").toCompletableFuture();
+        long returnedAfterMillis = (System.nanoTime() - before) / 1_000_000;
+        pending.whenComplete((decision, error) -> completingThread.compareAndSet(null, Thread.currentThread().getName()));
+        RateLimitDecision failed = pending.get(30, TimeUnit.SECONDS);
+        long decidedAfterMillis = (System.nanoTime() - before) / 1_000_000;
+
+        assertThat(returnedAfterMillis).as("returned without waiting for Redis").isLessThan(300);
+        assertThat(failed.allowed()).as("fail closed").isFalse();
+        assertThat(failed.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(decidedAfterMillis).as("decided by the timeout").isGreaterThanOrEqualTo(300)
+            .isLessThan(300 + 5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> completingThread.get() != null);
+        assertThat(completingThread.get()).startsWith("layerkit-ratelimit-timeout");
+        assertThat(registry.get("layerkit.ratelimit.errors").tag("kind", "timeout").counter().count()).isEqualTo(1);
+
+        redis.resume();
+        // (The timed-out command had been written to the socket: Redis runs it when it continues.)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            .until(() -> limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed());
+        RateLimitDecision exhausted;
+        do {
+          exhausted = limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } while (exhausted.allowed());
+        assertThat(exhausted.retryAfter()).as("Redis's retry-after, not the fail mode's")
+            .isNotEqualTo(Duration.ofSeconds(7));
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  /** Beyond maxInFlight pending decisions, the fail mode answers at once, without asking Redis. */
+  @Test
+  void beyondMaxInFlightPendingDecisionsTheFailModeAnswersAtOnce() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100)), paused)
+            .name("bounded").failMode(FailMode.CLOSED).timeout(Duration.ofSeconds(5)).maxInFlight(3)
+            .meterRegistry(registry).build();
+        redis.pause();
+        List<CompletableFuture<RateLimitDecision>> pending = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          pending.add(limiter.tryAcquireAsync("k").toCompletableFuture());
+        }
+        CompletableFuture<RateLimitDecision> refused = limiter.tryAcquireAsync("k").toCompletableFuture();
+
+        assertThat(pending).noneMatch(CompletableFuture::isDone);
+        assertThat(refused).isDone();
+        assertThat(refused.getNow(null).allowed()).as("fail closed").isFalse();
+        assertThat(registry.get("layerkit.ratelimit.errors").tag("kind", "overload").counter().count()).isEqualTo(1);
+
+        redis.resume();
+        for (CompletableFuture<RateLimitDecision> decision : pending) {
+          assertThat(decision.get(30, TimeUnit.SECONDS).allowed()).as("Redis answered once continued").isTrue();
+        }
+        assertThat(limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed())
+            .as("slots released").isTrue();
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void maxInFlightMustBePositive() {
+    assertThatThrownBy(() -> RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(1)), connection).maxInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight must be > 0 but was 0");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
