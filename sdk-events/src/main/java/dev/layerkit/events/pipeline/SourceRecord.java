@@ -21,15 +21,17 @@ public final class SourceRecord<T> {
   private final @Nullable T payload;
   private final byte @Nullable [] bytes;
   private final @Nullable Codec<T> codec;
+  private final @Nullable RuntimeException error;
 
   private SourceRecord(String partition, long offset, long timestampMillis, @Nullable T payload,
-      byte @Nullable [] bytes, @Nullable Codec<T> codec) {
+      byte @Nullable [] bytes, @Nullable Codec<T> codec, @Nullable RuntimeException error) {
     this.partition = Objects.requireNonNull(partition, "partition");
     this.offset = offset;
     this.timestampMillis = timestampMillis;
     this.payload = payload;
     this.bytes = bytes;
     this.codec = codec;
+    this.error = error;
   }
 
   /**
@@ -47,7 +49,7 @@ public final class SourceRecord<T> {
       T payload) {
     return new SourceRecord<>(partition, offset,
         Objects.requireNonNull(timestamp, "timestamp").toEpochMilli(),
-        Objects.requireNonNull(payload, "payload"), null, null);
+        Objects.requireNonNull(payload, "payload"), null, null, null);
   }
 
   /**
@@ -65,7 +67,24 @@ public final class SourceRecord<T> {
   public static <T> SourceRecord<T> encoded(String partition, long offset, long timestampMillis,
       byte[] bytes, Codec<T> codec) {
     return new SourceRecord<>(partition, offset, timestampMillis, null,
-        Objects.requireNonNull(bytes, "bytes"), Objects.requireNonNull(codec, "codec"));
+        Objects.requireNonNull(bytes, "bytes"), Objects.requireNonNull(codec, "codec"), null);
+  }
+
+  /**
+   * Returns a record the source could not read (for example its event time is missing): its
+   * {@link #payload()} throws {@code error}, which sends it to the dead letters.
+   *
+   * @param partition the partition it was read from
+   * @param offset its offset in the partition
+   * @param error why it cannot be read
+   * @param <T> the payload type
+   * @return the record
+   * @throws NullPointerException if an argument is null
+   */
+  public static <T> SourceRecord<T> unreadable(String partition, long offset,
+      RuntimeException error) {
+    return new SourceRecord<>(partition, offset, 0, null, null, null,
+        Objects.requireNonNull(error, "error"));
   }
 
   /**
@@ -109,11 +128,15 @@ public final class SourceRecord<T> {
    * Returns the payload, decoding it if it came as bytes.
    *
    * @return the payload
-   * @throws RuntimeException whatever the codec throws for malformed bytes
+   * @throws RuntimeException whatever the codec throws for malformed bytes, or the error of an
+   *     {@link #unreadable} record
    */
   public T payload() {
     if (payload != null) {
       return payload;
+    }
+    if (error != null) {
+      throw error;
     }
     return Objects.requireNonNull(Objects.requireNonNull(codec).decode(Objects.requireNonNull(bytes)),
         "the codec decoded null");
