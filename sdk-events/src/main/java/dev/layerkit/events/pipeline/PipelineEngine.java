@@ -13,8 +13,8 @@ public interface PipelineEngine {
    * @param pipeline the pipeline
    * @return the report
    * @throws NullPointerException if {@code pipeline} is null
-   * @throws PipelineException if the source, the sink or the checkpoint store fails; the
-   *     checkpoint saved before stays, so running again resumes there
+   * @throws PipelineException if the source, the sink, the checkpoint store or the progress
+   *     callback fails; the checkpoint saved before stays, so running again resumes there
    */
   PipelineReport run(Pipeline pipeline);
 }

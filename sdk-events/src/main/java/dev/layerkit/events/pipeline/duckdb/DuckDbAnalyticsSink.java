@@ -1,6 +1,7 @@
 package dev.layerkit.events.pipeline.duckdb;
 
 import dev.layerkit.events.pipeline.AnalyticsSink;
+import dev.layerkit.events.pipeline.CheckpointStore;
 import dev.layerkit.events.pipeline.AnalyticsSinkException;
 import dev.layerkit.events.pipeline.internal.JdbcAnalyticsTable;
 import dev.layerkit.events.pipeline.internal.SinkTables;
@@ -41,7 +42,7 @@ public final class DuckDbAnalyticsSink implements AnalyticsSink {
           + e.getMessage(), e);
     }
     try {
-      this.sql = new JdbcAnalyticsTable(description, table, "DOUBLE",
+      this.sql = new JdbcAnalyticsTable(description, table, "DOUBLE", "BLOB",
           new JdbcAnalyticsTable.Connections() {
             @Override
             public Connection get() {
@@ -62,7 +63,7 @@ public final class DuckDbAnalyticsSink implements AnalyticsSink {
    * absent).
    *
    * @param file the database file
-   * @param table the table: a letter or {@code _}, then letters, digits or {@code _}, at most 63
+   * @param table the table: a letter or {@code _}, then letters, digits or {@code _}, at most 51
    * @return a builder
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code table} is not a valid name
@@ -83,6 +84,52 @@ public final class DuckDbAnalyticsSink implements AnalyticsSink {
    */
   public static Builder inMemoryDatabase(String table) {
     return new Builder("jdbc:duckdb:", SinkTables.checkName(table));
+  }
+
+  /**
+   * Returns a checkpoint store in the same database, table {@code <table>_checkpoints}: the
+   * sink's high-water mark, so that a job resumes from what its warehouse holds with no file
+   * beside it. The engine saves a checkpoint after the upsert it covers.
+   *
+   * <pre>{@code
+   * PipelineEngines.inProcess().checkpoints(sink.checkpoints()).build().run(pipeline);
+   * }</pre>
+   *
+   * @return the store, usable while the sink is open
+   */
+  public CheckpointStore checkpoints() {
+    CheckpointStore store = sql.checkpoints();
+    DuckDbAnalyticsSink sink = this;
+    return new CheckpointStore() {
+      @Override
+      public java.util.Optional<byte[]> load(String pipeline) {
+        synchronized (sink) {
+          requireOpen();
+          return store.load(pipeline);
+        }
+      }
+
+      @Override
+      public void save(String pipeline, byte[] checkpoint) {
+        synchronized (sink) {
+          requireOpen();
+          store.save(pipeline, checkpoint);
+        }
+      }
+
+      @Override
+      public void delete(String pipeline) {
+        synchronized (sink) {
+          requireOpen();
+          store.delete(pipeline);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return store.toString();
+      }
+    };
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.layerkit.events.pipeline.internal;
 
 import dev.layerkit.events.pipeline.AnalyticsSinkException;
+import dev.layerkit.events.pipeline.CheckpointStore;
 import dev.layerkit.events.stream.WindowedAggregate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The SQL both JDBC analytics sinks (DuckDB and PostgreSQL) share: the table, and the upsert
@@ -50,6 +52,7 @@ public final class JdbcAnalyticsTable {
   private final String upsert;
   private final String create;
   private final Connections connections;
+  private final String checkpointTable;
 
   /**
    * Creates the table if needed.
@@ -57,10 +60,11 @@ public final class JdbcAnalyticsTable {
    * @param sinkName the sink's description, for errors
    * @param table the table, already checked by {@link SinkTables#checkName}
    * @param doubleType the SQL type of a 64-bit float
+   * @param bytesType the SQL type of a byte string
    * @param connections where connections come from
    * @throws AnalyticsSinkException if the table cannot be created
    */
-  public JdbcAnalyticsTable(String sinkName, String table, String doubleType,
+  public JdbcAnalyticsTable(String sinkName, String table, String doubleType, String bytesType,
       Connections connections) {
     this.sinkName = sinkName;
     this.table = table;
@@ -75,12 +79,70 @@ public final class JdbcAnalyticsTable {
         + " ON CONFLICT (window_start, group_key) DO UPDATE SET window_end = excluded.window_end,"
         + " event_count = excluded.event_count, value_sum = excluded.value_sum,"
         + " value_min = excluded.value_min, value_max = excluded.value_max";
+    this.checkpointTable = table + "_checkpoints";
+    String createCheckpoints = "CREATE TABLE IF NOT EXISTS " + checkpointTable
+        + " (pipeline VARCHAR PRIMARY KEY, state " + bytesType + " NOT NULL)";
     run("create table", c -> {
       try (Statement s = c.createStatement()) {
         s.execute(create);
+        s.execute(createCheckpoints);
       }
       return null;
     });
+  }
+
+  /**
+   * Returns the checkpoint store kept beside the table, in {@code <table>_checkpoints}: the
+   * sink's high-water mark, in the warehouse itself.
+   *
+   * @return the store
+   */
+  public CheckpointStore checkpoints() {
+    return new CheckpointStore() {
+      @Override
+      public Optional<byte[]> load(String pipeline) {
+        return run("load checkpoint of " + pipeline, c -> {
+          try (PreparedStatement s = c.prepareStatement(
+              "SELECT state FROM " + checkpointTable + " WHERE pipeline = ?")) {
+            s.setString(1, pipeline);
+            try (ResultSet rs = s.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.<byte[]>empty();
+            }
+          }
+        });
+      }
+
+      @Override
+      public void save(String pipeline, byte[] checkpoint) {
+        run("save checkpoint of " + pipeline, c -> {
+          try (PreparedStatement s = c.prepareStatement("INSERT INTO " + checkpointTable
+              + " (pipeline, state) VALUES (?, ?) ON CONFLICT (pipeline) DO UPDATE"
+              + " SET state = excluded.state")) {
+            s.setString(1, pipeline);
+            s.setBytes(2, checkpoint);
+            s.executeUpdate();
+          }
+          return null;
+        });
+      }
+
+      @Override
+      public void delete(String pipeline) {
+        run("delete checkpoint of " + pipeline, c -> {
+          try (PreparedStatement s = c.prepareStatement(
+              "DELETE FROM " + checkpointTable + " WHERE pipeline = ?")) {
+            s.setString(1, pipeline);
+            s.executeUpdate();
+          }
+          return null;
+        });
+      }
+
+      @Override
+      public String toString() {
+        return sinkName + ".checkpoints()";
+      }
+    };
   }
 
   private interface Work<R> {

@@ -2,6 +2,7 @@ package dev.layerkit.events.pipeline.jdbc;
 
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.pipeline.AnalyticsSink;
+import dev.layerkit.events.pipeline.CheckpointStore;
 import dev.layerkit.events.pipeline.internal.JdbcAnalyticsTable;
 import dev.layerkit.events.pipeline.internal.SinkTables;
 import dev.layerkit.events.stream.WindowedAggregate;
@@ -34,7 +35,7 @@ public final class PostgresAnalyticsSink implements AnalyticsSink {
   private PostgresAnalyticsSink(String description, String table, DataSource dataSource) {
     this.description = description;
     this.table = table;
-    this.sql = new JdbcAnalyticsTable(description, table, "DOUBLE PRECISION",
+    this.sql = new JdbcAnalyticsTable(description, table, "DOUBLE PRECISION", "BYTEA",
         new JdbcAnalyticsTable.Connections() {
           @Override
           public Connection get() throws SQLException {
@@ -52,7 +53,7 @@ public final class PostgresAnalyticsSink implements AnalyticsSink {
    * Returns a builder of a sink writing {@code table} in the database at {@code jdbcUrl}.
    *
    * @param jdbcUrl a {@code jdbc:postgresql:} URL
-   * @param table the table: a letter or {@code _}, then letters, digits or {@code _}, at most 63
+   * @param table the table: a letter or {@code _}, then letters, digits or {@code _}, at most 51
    * @return a builder
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code jdbcUrl} is not a PostgreSQL URL or {@code table}
@@ -79,6 +80,21 @@ public final class PostgresAnalyticsSink implements AnalyticsSink {
   public static Builder builder(DataSource dataSource, String table) {
     return new Builder(null, Objects.requireNonNull(dataSource, "dataSource"),
         SinkTables.checkName(table));
+  }
+
+  /**
+   * Returns a checkpoint store in the same database, table {@code <table>_checkpoints}: the
+   * sink's high-water mark, so that a job resumes from what its warehouse holds with no file
+   * beside it. The engine saves a checkpoint after the upsert it covers.
+   *
+   * <pre>{@code
+   * PipelineEngines.inProcess().checkpoints(sink.checkpoints()).build().run(pipeline);
+   * }</pre>
+   *
+   * @return the store, usable while the sink is open
+   */
+  public CheckpointStore checkpoints() {
+    return sql.checkpoints();
   }
 
   @Override
