@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a topic's range with one assigned consumer, merging partitions by timestamp. Each
@@ -24,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class KafkaTopicReader<T> implements SourceReader<T> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicReader.class);
   private static final int BUFFER_LIMIT = 10_000;
   private static final byte[] EMPTY = new byte[0];
 
@@ -61,6 +64,11 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
               + "' (partition " + tp.partition() + " missing): " + resumeFrom);
         }
         long from = resumeNext != null ? Math.max(resumeNext, begin.get(tp)) : begin.get(tp);
+        if (resumeNext != null && resumeNext < begin.get(tp)) {
+          LOG.warn("topic {} partition {}: records {} to {} were deleted by retention since the"
+              + " checkpoint; the resumed job cannot read them", topic, tp.partition(), resumeNext,
+              begin.get(tp) - 1);
+        }
         next.put(tp, from);
         end.put(tp, resumeEnd != null ? resumeEnd : ends.get(tp));
         buffers.put(tp, new ArrayDeque<>());
