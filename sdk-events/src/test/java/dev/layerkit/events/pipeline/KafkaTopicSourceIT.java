@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.events.kafka.KafkaTopics;
 import dev.layerkit.events.pipeline.kafka.KafkaTopicSource;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package dev.layerkit.events.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestKafka;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestKafka;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.events.kafka.KafkaTopics;
 import dev.layerkit.events.pipeline.OrderFixture.Expected;
 import dev.layerkit.events.pipeline.OrderFixture.Input;

@@ -3,8 +3,8 @@ package dev.layerkit.events.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.core.testing.PostgresSchema;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.PostgresSchema;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.events.pipeline.OrderFixture.Expected;
 import dev.layerkit.events.pipeline.OrderFixture.Input;
 import dev.layerkit.events.pipeline.duckdb.DuckDbAnalyticsSink;
