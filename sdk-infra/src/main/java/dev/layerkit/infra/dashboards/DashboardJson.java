@@ -15,6 +15,9 @@ import java.io.UncheckedIOException;
 /**
  * Writes a dashboard in Grafana's classic JSON model (what "Import dashboard" and file
  * provisioning read), with Jackson's tree model so that every string is escaped by Jackson.
+ * Jackson is already a dependency of this module; Grafana's Java foundation SDK, which models
+ * dashboards in Java, could not be had from the project's Maven repository, and the dozen fields
+ * written here do not need it.
  *
  * <p>Layout: a row per layer, full width; under it the panels three to a line, each a third of
  * the 24-column grid and 8 units high. Fields are written in a fixed order, so the same dashboard

@@ -31,13 +31,13 @@ import java.util.regex.Pattern;
  *
  * <h2>What the dashboard holds</h2>
  *
- * <p>Grafana's classic JSON model, schema version {@value DashboardJson#SCHEMA_VERSION} (Grafana
- * 12 and later read it; older versions migrate nothing they do not know). Three template
+ * <p>Grafana's classic JSON model at schema version 42, the last of that model: what "Import
+ * dashboard", the HTTP API and file provisioning read, and what Grafana 13 converts to its newer
+ * resource model on import. Panels are time series, one line per label set. Three template
  * variables: {@code datasource} (a Prometheus data source, chosen at import), {@code job} and
  * {@code instance} (multi-valued, "All" by default, listed from {@code layerkit_health_ready},
  * which every {@code AdminServer} exports). Every query selects {@code
- * job=~"$job",instance=~"$instance"} and rates over {@code $__rate_interval}; panels are time
- * series, one line per label set named in the legend.
+ * job=~"$job",instance=~"$instance"} and rates over {@code $__rate_interval}.
  *
  * <h2>Checking the queries</h2>
  *

@@ -186,8 +186,8 @@ final class LayerkitPanels {
                 + "}[$__rate_interval]))\n  / sum by (name) (rate(" + BREAKER_CALLS + "_count{" + SELECTOR + ","
                 + SHARDS + "}[$__rate_interval]))", "mean {{name}}"),
             target("max by (name) (" + BREAKER_CALLS + "_max{" + SELECTOR + "," + SHARDS + "})", "max {{name}}")),
-        Panel.of("Shard calls", "Calls to each shard per second, by outcome (successful, failed, ignored: "
-                + "the caller's error).", "ops",
+        Panel.of("Shard calls", "Calls to each shard per second by outcome; a caller's error, such as a "
+                + "version conflict, counts as successful: the shard answered.", "ops",
             target(sumRate("name, kind", BREAKER_CALLS + "_count", SHARDS), "{{name}} {{kind}}")),
         Panel.of("Shards unavailable", "1 while a shard's breaker is open and its calls fail at once.", "short",
             target("max by (name) (" + BREAKER_STATE + "{" + SELECTOR + "," + SHARDS
