@@ -2,6 +2,7 @@ package dev.layerkit.examples.deploy;
 
 import dev.layerkit.core.time.Durations;
 import dev.layerkit.infra.alerts.PrometheusRules;
+import dev.layerkit.infra.dashboards.GrafanaDashboard;
 import dev.layerkit.infra.deploy.KubernetesManifests;
 import dev.layerkit.infra.deploy.ServiceSpec;
 import java.io.IOException;
@@ -15,9 +16,10 @@ import java.util.Map;
 /**
  * Generates the generated files of {@code examples/deploy/}: {@value #GATEWAY_FILE} and {@value
  * #ORDER_SERVICE_FILE} (Kubernetes manifests rendered by {@link KubernetesManifests} from the
- * {@link ServiceSpec}s below) and {@value #ALERTS_FILE} (one Prometheus rules file with a group
- * per service, from {@link PrometheusRules}). The hand-written {@code nginx.conf} and {@code
- * Dockerfile} live beside them.
+ * {@link ServiceSpec}s below), {@value #ALERTS_FILE} (one Prometheus rules file with a group
+ * per service, from {@link PrometheusRules}) and {@value #DASHBOARD_FILE} (a Grafana dashboard of
+ * both services, a row per layer, from {@link GrafanaDashboard}). The hand-written {@code
+ * nginx.conf} and {@code Dockerfile} live beside them.
  *
  * <p>Change a spec here, never the YAML, then regenerate from the repository root:
  *
@@ -26,7 +28,9 @@ import java.util.Map;
  *     -Dexec.mainClass=dev.layerkit.examples.deploy.DeployFiles -Dexec.args=examples/deploy
  * }</pre>
  *
- * <p>{@code DeployFilesTest} fails when the committed files differ from what this class renders.
+ * <p>{@code DeployFilesTest} fails when the committed files differ from what this class renders;
+ * {@code DeployDashboardPromtoolIT} has {@code promtool} parse every query of the dashboard, and
+ * {@code DashboardMetricNamesTest} checks that every metric it reads is one the blocks export.
  */
 public final class DeployFiles {
 
@@ -38,6 +42,8 @@ public final class DeployFiles {
   public static final String ORDER_SERVICE_FILE = "order-service.yaml";
   /** The alert rules of both services. */
   public static final String ALERTS_FILE = "alerts.yaml";
+  /** The Grafana dashboard of both services, for "Import dashboard" or provisioning. */
+  public static final String DASHBOARD_FILE = "dashboards/layerkit-overview.json";
 
   /**
    * The gateway's shutdown deadline: the pod's grace period is derived from it, and the process
@@ -127,6 +133,26 @@ public final class DeployFiles {
   }
 
   /**
+   * Returns the dashboard of the order system: the gateway's requests ({@code
+   * layerkit_gateway_requests_seconds}), rate limit and balancing; the order service's requests
+   * ({@code layerkit_http_server_requests_seconds}) and idempotency keys; the order cache; the
+   * sharded order store; the order events; readiness and health checks. The order system makes no
+   * {@code ServiceClient} calls, so that block is left out.
+   *
+   * @return the dashboard
+   */
+  public static GrafanaDashboard dashboard() {
+    return GrafanaDashboard.builder("layerkit-overview", "Layerkit order system")
+        .gateway().rateLimiter().loadBalancer()
+        .httpServer().idempotency()
+        .cache()
+        .store()
+        .events()
+        .health()
+        .build();
+  }
+
+  /**
    * Renders every generated file.
    *
    * @return file name to content, in a fixed order
@@ -137,6 +163,8 @@ public final class DeployFiles {
     files.put(ORDER_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(orderService()));
     files.put(ALERTS_FILE, GENERATED + mergeGroups(gatewayAlerts().toYaml(),
         orderServiceAlerts().toYaml()));
+    // JSON has no comments: the dashboard's description says where it comes from.
+    files.put(DASHBOARD_FILE, dashboard().toJson());
     return files;
   }
 
@@ -156,9 +184,10 @@ public final class DeployFiles {
    * @throws IOException if a file cannot be written
    */
   public static void write(Path directory) throws IOException {
-    Files.createDirectories(directory);
     for (Map.Entry<String, String> file : render().entrySet()) {
-      Files.writeString(directory.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+      Path path = directory.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
     }
   }
 

@@ -228,7 +228,7 @@ public final class OrderSystem implements AutoCloseable {
           .codec(Codecs.json(Order.class))
           .index("customerId", "createdAt")
           .build();
-      ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType));
+      ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType), meters());
       this.orders = orders;
       // Stored responses are replayed for a day, as the IETF draft suggests; the in-flight lease
       // keeps its default minute, far above the longest write.
@@ -238,10 +238,14 @@ public final class OrderSystem implements AutoCloseable {
     }, () -> {}), "backends");
   }
 
+  /**
+   * Shards orders; the registry gets each shard's breaker (whose call timer is the dashboard's
+   * shard latency), the shard failures and the scatter queries.
+   */
   private static <T> ShardedRepository<String, T> sharded(String name,
-      List<Repository<String, T>> shards) {
+      List<Repository<String, T>> shards, MeterRegistry meters) {
     return ShardedRepository.builder(shards).name(name).strategy(ShardingStrategies.jumpHash())
-        .scatterPolicy(ScatterPolicy.ALLOW).build();
+        .scatterPolicy(ScatterPolicy.ALLOW).meterRegistry(meters).build();
   }
 
   /**

@@ -58,4 +58,18 @@ class DeployFilesTest {
     assertThat(groups).containsExactly("order-gateway-slo", "order-service-slo");
     assertThat(DeployFiles.gatewayAlerts().alertNames()).contains("OrderGatewayHighErrorRatio");
   }
+
+  @Test
+  void dashboardHasARowPerLayerAndLeavesOutTheServiceClientTheOrderSystemDoesNotUse() throws IOException {
+    JsonNode dashboard = new ObjectMapper().readTree(DeployFiles.render().get(DeployFiles.DASHBOARD_FILE));
+    List<String> rows = new ArrayList<>();
+    List<String> panels = new ArrayList<>();
+    dashboard.path("panels").forEach(panel -> (panel.path("type").asText().equals("row") ? rows : panels)
+        .add(panel.path("title").asText()));
+    assertThat(rows).containsExactly("2. Gateway", "3. Application", "4. Cache", "5. Database",
+        "6. Data processing", "7. Infrastructure");
+    assertThat(panels).contains("Gateway latency", "Service latency", "Cache hit ratio", "Shard latency",
+        "Consumer lag", "Rate-limit denied share").noneMatch(title -> title.startsWith("Service client"));
+    assertThat(dashboard.path("uid").asText()).isEqualTo("layerkit-overview");
+  }
 }

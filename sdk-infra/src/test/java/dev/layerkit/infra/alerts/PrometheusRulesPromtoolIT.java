@@ -3,16 +3,14 @@ package dev.layerkit.infra.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.File;
+import dev.layerkit.infra.testing.Promtool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The rules checked and unit-tested by Prometheus' own {@code promtool}: it must be on the PATH
@@ -23,45 +21,26 @@ class PrometheusRulesPromtoolIT {
   @TempDir
   Path dir;
 
-  static Path promtool() {
-    return promtool(System.getenv("PATH"));
-  }
-
-  static Path promtool(@Nullable String path) {
-    if (path != null) {
-      for (String entry : path.split(File.pathSeparator)) {
-        Path candidate = Path.of(entry, "promtool");
-        if (Files.isExecutable(candidate)) {
-          return candidate;
-        }
-      }
-    }
-    throw new AssertionError("promtool is not on the PATH; it checks the generated alert rules. Install it with "
-        + "`apt-get install -y prometheus` (Debian/Ubuntu; .ci/run does this) or put Prometheus' promtool on the PATH.");
-  }
-
   @Test
   void withoutPromtoolTheTestFailsAndSaysHowToInstallIt() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty-bin"));
-    assertThatThrownBy(() -> promtool(empty.toString()))
+    assertThatThrownBy(() -> Promtool.find(empty.toString()))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("promtool is not on the PATH")
         .hasMessageContaining("apt-get install -y prometheus");
   }
 
-  private String run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
-    assertThat(process.exitValue()).as("promtool exit status; output:%n%s", output).isZero();
-    return output;
+  private String run(String... arguments) throws IOException, InterruptedException {
+    Promtool.Result result = Promtool.run(dir, arguments);
+    assertThat(result.exitStatus()).as("promtool exit status; output:%n%s", result.output()).isZero();
+    return result.output();
   }
 
   @Test
   void promtoolChecksTheRulesFile() throws Exception {
     Path rules = dir.resolve("rules.yaml");
     Files.writeString(rules, PrometheusRulesTest.allObjectives().toYaml());
-    String output = run(promtool().toString(), "check", "rules", rules.toString());
+    String output = run("check", "rules", rules.toString());
     assertThat(output).contains("SUCCESS: 6 rules found");
   }
 
@@ -133,7 +112,7 @@ class PrometheusRulesPromtoolIT {
         "              summary: 'order-service consumer group billing lags on orders'",
         "              description: 'Lag is 12000 records, above 10000.'");
     Files.write(dir.resolve("rules_test.yaml"), test, StandardCharsets.UTF_8);
-    String output = run(promtool().toString(), "test", "rules", "rules_test.yaml");
+    String output = run("test", "rules", "rules_test.yaml");
     assertThat(output).contains("SUCCESS");
   }
 }
