@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.core.codec.Codecs;
-import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.test.servers.TestServers;
 import dev.layerkit.events.Subscription;
 import dev.layerkit.events.kafka.KafkaEventSubscriber;
 import dev.layerkit.examples.orders.OrderSystem;

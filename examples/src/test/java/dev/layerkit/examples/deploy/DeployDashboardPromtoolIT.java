@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.infra.dashboards.DashboardQuery;
-import dev.layerkit.infra.testing.Promtool;
+import dev.layerkit.test.Promtool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

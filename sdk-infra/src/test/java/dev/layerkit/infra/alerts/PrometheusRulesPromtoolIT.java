@@ -3,7 +3,7 @@ package dev.layerkit.infra.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.layerkit.infra.testing.Promtool;
+import dev.layerkit.test.Promtool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.layerkit.infra.dashboards;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.infra.testing.Promtool;
+import dev.layerkit.test.Promtool;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

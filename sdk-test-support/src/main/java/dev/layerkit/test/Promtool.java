@@ -1,6 +1,4 @@
-package dev.layerkit.infra.testing;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package dev.layerkit.test;
 
 import java.io.File;
 import java.io.IOException;
@@ -70,7 +68,10 @@ public final class Promtool {
     command.addAll(List.of(arguments));
     Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("promtool did not finish within 60 s");
+    }
     return new Result(process.exitValue(), output);
   }
 
