@@ -476,18 +476,35 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     if (cacheCapture != null) {
       cacheCapture.head(response);
     }
-    clientCtx.write(response);
     if (response instanceof HttpContent content) {
-      onResponseContent(content);
+      // A whole response in one object (an HTTP/2 HEADERS frame that ends the stream, such as a
+      // gRPC trailers-only status): written once, as head and end together.
+      if (content instanceof LastHttpContent && !HttpUtil.isContentLengthSet(response)
+          && !HttpUtil.isTransferEncodingChunked(response)) {
+        HttpUtil.setContentLength(response, content.content().readableBytes());
+      }
+      account(content);
+      if (content instanceof LastHttpContent) {
+        clientCtx.writeAndFlush(response);
+        complete();
+      } else {
+        clientCtx.write(response);
+      }
+      return;
+    }
+    clientCtx.write(response);
+  }
+
+  private void account(HttpContent content) {
+    responseBytes += content.content().readableBytes();
+    if (cacheCapture != null) {
+      cacheCapture.content(content);
     }
   }
 
   private void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
-    responseBytes += content.content().readableBytes();
-    if (cacheCapture != null) {
-      cacheCapture.content(content);
-    }
+    account(content);
     if (last) {
       clientCtx.writeAndFlush(content);
       complete();
