@@ -148,17 +148,24 @@ final class UpstreamConnector {
   }
 
   /**
-   * Opens a connection on the given event loop whose pipeline ends in {@code handler} rather than
-   * an {@link UpstreamHandler}: for a one-off call the pool never sees (a {@link MirrorCall}).
+   * Opens an HTTP/1.1 connection on the given event loop whose pipeline ends in {@code handler}
+   * rather than an {@link UpstreamHandler}: for a one-off call the pool never sees (a {@link
+   * MirrorCall}). With TLS, writes wait in the TLS handler for the handshake, and a failed
+   * handshake closes the connection.
    */
-  ChannelFuture connectWith(EventLoop loop, Endpoint endpoint, Duration connectTimeout,
-      io.netty.channel.ChannelHandler handler) {
+  ChannelFuture connectWith(EventLoop loop, Endpoint endpoint, Upstream upstream,
+      Duration connectTimeout, ChannelHandler handler) {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+    UpstreamTls tls = upstream.tls();
     return bootstrap.clone(loop)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis)
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel channel) {
+            if (tls != null) {
+              channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(), endpoint.host(),
+                  endpoint.port(), false, connectTimeout));
+            }
             channel.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024)
                 .setMaxChunkSize(64 * 1024).setValidateHeaders(false), false, false));

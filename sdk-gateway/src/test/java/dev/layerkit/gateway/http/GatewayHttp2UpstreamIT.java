@@ -345,4 +345,17 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
     assertThat(get(gateway, "/a").body()).isEqualTo("secure /a");
     assertThat(get(gateway, "/b").body()).as("over a pooled TLS connection").isEqualTo("secure /b");
   }
+
+  @Test
+  void aMirrorToAnHttp2ShadowSendsItsCopyAsAStream() throws Exception {
+    TestUpstream primary = upstream("primary");
+    GrpcTestServer shadow = closing(new GrpcTestServer());
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", primary))
+        .mirror(Mirror.builder(http2("shadow", shadow.endpoint())).build()).build());
+
+    assertThat(get(gateway, "/id").body()).isEqualTo("primary");
+
+    // The copy reached the h2c-only server: an HTTP/1.1 request would never get it to ready.
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.connections.get() == 1);
+  }
 }
