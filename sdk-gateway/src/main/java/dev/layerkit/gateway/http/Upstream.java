@@ -310,7 +310,9 @@ public final class Upstream {
     }
 
     /**
-     * Sets how many idle keep-alive connections are kept per endpoint and event-loop thread.
+     * Sets how many idle keep-alive connections are kept per endpoint and event-loop thread. An
+     * {@link Protocol#HTTP_2} upstream keeps no idle connections beside its shared ones, so this
+     * does not apply to it.
      *
      * @param max 0 (no reuse) to 10,000
      * @return this builder
@@ -327,7 +329,8 @@ public final class Upstream {
     }
 
     /**
-     * Sets how long an idle pooled connection is kept before the gateway closes it.
+     * Sets how long an idle pooled connection is kept before the gateway closes it; for an {@link
+     * Protocol#HTTP_2} upstream, how long a connection without streams is kept.
      *
      * @param timeout positive
      * @return this builder

@@ -13,9 +13,10 @@
  *
  * <p>Netty is an optional dependency of this module: add {@code io.netty:netty-codec-http} and
  * {@code io.netty:netty-handler} (and {@code netty-transport-native-epoll} with the {@code
- * linux-x86_64} classifier for epoll) to use this package; {@code com.nimbusds:nimbus-jose-jwt}
- * for JWT and {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml} for YAML routes
- * files.
+ * linux-x86_64} classifier for epoll) to use this package; {@code io.netty:netty-codec-http2} for
+ * HTTP/2 upstreams and gRPC routes ({@link dev.layerkit.gateway.http.Upstream.Protocol#HTTP_2});
+ * {@code com.nimbusds:nimbus-jose-jwt} for JWT and {@code
+ * com.fasterxml.jackson.dataformat:jackson-dataformat-yaml} for YAML routes files.
  */
 @NullMarked
 package dev.layerkit.gateway.http;
