@@ -109,6 +109,53 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
     assertThat(response.header("x-http2-stream-id")).as("HTTP/2 conversion detail").isNull();
     assertThat(frames(response.body())).containsExactly("echo:hi");
     assertThat(response.trailers()).containsEntry("grpc-status", "0");
+    assertThat(server.lastHeaders.keys()).noneMatch(name -> name.startsWith("x-http2-"));
+  }
+
+  @Test
+  void teTrailersReachesTheGrpcServer() throws Exception {
+    // grpc-java keeps TE out of the call's metadata but warns, once per connection, when a
+    // request lacks "TE: trailers": the warning is what shows whether it arrived.
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(
+        "io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        warnings.add(String.valueOf(record.getMessage()));
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(capture);
+    try {
+      GrpcTestServer withTe = closing(new GrpcTestServer());
+      GrpcTestServer withoutTe = closing(new GrpcTestServer());
+      Gateway kept = grpcGateway(http2("with-te", withTe.endpoint()));
+      Gateway control = grpcGateway(http2("without-te", withoutTe.endpoint()));
+
+      assertThat(frames(call(kept, "Unary", "a").body())).containsExactly("echo:a");
+      assertThat(warnings).noneMatch(message -> message.contains("TE"));
+
+      try (RawHttp http = new RawHttp(control.port())) {
+        byte[] body = frame("b");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write(("POST /test.Echo/Unary HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: application/grpc\r\nContent-Length: " + body.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        bytes.write(body);
+        http.send(bytes.toByteArray());
+        assertThat(frames(http.readWithTrailers().body())).containsExactly("echo:b");
+      }
+      assertThat(warnings).as("the control request without TE is noticed")
+          .anyMatch(message -> message.contains("TE"));
+    } finally {
+      log.removeHandler(capture);
+    }
   }
 
   @Test

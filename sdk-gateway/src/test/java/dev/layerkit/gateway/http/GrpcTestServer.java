@@ -87,6 +87,8 @@ final class GrpcTestServer implements AutoCloseable {
   /** The time left of each {@code Hold} call's deadline when it arrived, ms; -1 for none. */
   final BlockingQueue<Long> deadlinesMillis = new LinkedBlockingQueue<>();
   private final List<StreamObserver<String>> holding = new CopyOnWriteArrayList<>();
+  /** The headers of the last call that arrived. */
+  volatile Metadata lastHeaders = new Metadata();
 
   GrpcTestServer() throws IOException {
     this(InsecureServerCredentials.create(), builder -> builder);
@@ -96,7 +98,14 @@ final class GrpcTestServer implements AutoCloseable {
       throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
-        .addService(service())
+        .addService(io.grpc.ServerInterceptors.intercept(service(), new io.grpc.ServerInterceptor() {
+          @Override
+          public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
+              Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
+            lastHeaders = headers;
+            return next.startCall(call, headers);
+          }
+        }))
         .addTransportFilter(new ServerTransportFilter() {
           @Override
           public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
