@@ -1,0 +1,295 @@
+package dev.layerkit.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real grpc-java client (plaintext HTTP/2 with prior knowledge) and a real grpc-java server
+ * through the gateway: unary, server, client and bidirectional streaming calls, the server's
+ * statuses and trailers, and the gateway's own failures as the gRPC statuses a client acts on.
+ */
+class GatewayGrpcIT extends GatewayTestSupport {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private Upstream http2(String name, Endpoint endpoint) {
+    return Upstream.builder(name, closing(LoadBalancers.roundRobin().serviceName(name)
+            .endpointSource(EndpointSource.of(List.of(endpoint))).build()))
+        .protocol(Upstream.Protocol.HTTP_2).build();
+  }
+
+  private Route.Builder grpcRoute(Upstream upstream) {
+    return Route.builder("grpc").pathPrefix("/test.Echo").grpc().upstream(upstream);
+  }
+
+  private ManagedChannel channel(Gateway gateway) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port())
+        .usePlaintext().build();
+    closing(() -> {
+      channel.shutdownNow();
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    });
+    return channel;
+  }
+
+  private static CallOptions options() {
+    return CallOptions.DEFAULT.withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static Status statusOf(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+    throw new AssertionError("the call succeeded");
+  }
+
+  @Test
+  void unaryCall() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+
+    String answer = ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "hi");
+
+    assertThat(answer).isEqualTo("echo:hi");
+  }
+
+  @Test
+  void serverStreamingCall() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+
+    List<String> answers = new ArrayList<>();
+    ClientCalls.blockingServerStreamingCall(channel, GrpcTestServer.COUNT, options(), "200")
+        .forEachRemaining(answers::add);
+
+    assertThat(answers).hasSize(200).startsWith("1", "2").endsWith("200");
+  }
+
+  @Test
+  void clientStreamingCall() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+    Observed answers = new Observed();
+
+    StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
+        channel.newCall(GrpcTestServer.JOIN, options()), answers);
+    for (int i = 0; i < 50; i++) {
+      requests.onNext("m" + i);
+    }
+    requests.onCompleted();
+
+    assertThat(answers.next()).startsWith("m0,m1,m2,").endsWith(",m49");
+    assertThat(answers.end()).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void bidirectionalStreamingAnswersEachMessageWhileTheRequestStreamIsOpen() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+    Observed answers = new Observed();
+
+    StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(GrpcTestServer.CHAT, options()), answers);
+    // Each answer arrives before the next message is sent: nothing waits for the request's end.
+    for (int i = 0; i < 20; i++) {
+      requests.onNext("m" + i);
+      assertThat(answers.next()).isEqualTo("re:m" + i);
+    }
+    requests.onCompleted();
+
+    assertThat(answers.end()).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void theServersStatusMessageAndTrailersPassThrough() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+
+    assertThatThrownBy(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.FAIL, options(), "x"))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).isEqualTo("no such thing: x");
+          assertThat(e.getTrailers().get(GrpcTestServer.DETAIL)).isEqualTo("d-x");
+        });
+  }
+
+  @Test
+  void unavailableWhenTheUpstreamIsDown() throws Exception {
+    int deadPort;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = free.getLocalPort();
+    }
+    ManagedChannel channel = channel(start(grpcRoute(http2("down",
+        Endpoint.builder("127.0.0.1", deadPort).id("down").build())).build()));
+
+    Status status = statusOf(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "hi"));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription()).isEqualTo("cannot connect to upstream 'down'");
+  }
+
+  @Test
+  void resourceExhaustedWhenRateLimited() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint()))
+        .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.of(1, Duration.ofMinutes(1))))
+            .build(), KeyResolver.principal())
+        .build()));
+
+    assertThat(ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "a"))
+        .isEqualTo("echo:a");
+    Status status = statusOf(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "b"));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getDescription()).isEqualTo("rate limit exceeded");
+  }
+
+  @Test
+  void unauthenticatedWithoutAnApiKeyAndServedWithOne() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint()))
+        .auth(Auth.apiKeys().addKey("svc", "key-for-the-grpc-client-1").build()).build()));
+
+    Status status = statusOf(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "a"));
+    Metadata key = new Metadata();
+    key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER),
+        "key-for-the-grpc-client-1");
+    String answer = ClientCalls.blockingUnaryCall(
+        io.grpc.ClientInterceptors.intercept(channel,
+            MetadataUtils.newAttachHeadersInterceptor(key)),
+        GrpcTestServer.UNARY, options(), "a");
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(answer).isEqualTo("echo:a");
+  }
+
+  @Test
+  void aClientDeadlineShorterThanASlowServerIsDeadlineExceededAndCancelsTheUpstreamCall()
+      throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+
+    Status status = statusOf(() -> ClientCalls.blockingUnaryCall(channel, GrpcTestServer.HOLD,
+        CallOptions.DEFAULT.withDeadlineAfter(800, TimeUnit.MILLISECONDS), "x"));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    Long seen = server.deadlinesMillis.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(seen).as("time left the server saw, ms").isNotNull().isBetween(0L, 800L);
+    await().atMost(WAIT).until(() -> server.cancelled.get() == 1);
+  }
+
+  @Test
+  void theRoutesResponseTimeoutIsDeadlineExceededNotAnHttpError() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint()))
+        .responseTimeout(Duration.ofMillis(300)).build()));
+
+    Status status = statusOf(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.HOLD, options(), "x"));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(status.getDescription()).isEqualTo("upstream 'echo' did not answer within 300 ms");
+    await().atMost(WAIT).until(() -> server.cancelled.get() == 1);
+  }
+
+  @Test
+  void anUpstreamThatGoesAwayMidStreamEndsTheCallAsUnavailable() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+    Observed answers = new Observed();
+    StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(GrpcTestServer.CHAT, options()), answers);
+    requests.onNext("a");
+    assertThat(answers.next()).isEqualTo("re:a");
+
+    server.close();
+
+    assertThat(answers.end()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(answers.error.getDescription()).contains("upstream 'echo' ended the call");
+  }
+
+  @Test
+  void manyConcurrentCallsShareTheUpstreamConnections() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint())).build()));
+
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String message = "c" + i;
+      calls.add(CompletableFuture.supplyAsync(() ->
+          ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), message)));
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      assertThat(calls.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo:c" + i);
+    }
+    // The client's one connection is served by one event loop, which opens one upstream
+    // connection and multiplexes every call on it.
+    assertThat(server.connections.get()).isEqualTo(1);
+  }
+
+  /** Collects a call's answers and its end. */
+  private static final class Observed implements StreamObserver<String> {
+    private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Status.Code> done = new CompletableFuture<>();
+    volatile Status error = Status.OK;
+
+    @Override
+    public void onNext(String value) {
+      messages.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = Status.fromThrowable(t);
+      done.complete(error.getCode());
+    }
+
+    @Override
+    public void onCompleted() {
+      done.complete(Status.Code.OK);
+    }
+
+    String next() throws InterruptedException {
+      String message = messages.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(message).as("an answer within " + WAIT).isNotNull();
+      return message;
+    }
+
+    Status.Code end() throws Exception {
+      return done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+  }
+}
