@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -51,6 +52,12 @@ import org.jspecify.annotations.Nullable;
  * its streams finish, new ones go elsewhere. A connection without streams for the upstream's idle
  * timeout closes.
  *
+ * <p>Flow control: a stream whose client reads slowly stops reading its stream channel, so its
+ * {@link #STREAM_WINDOW} fills and the endpoint waits for that stream only. Unread bytes count
+ * against the connection's window too, which is therefore raised to {@link #CONNECTION_WINDOW}:
+ * up to 64 stalled streams leave the rest of the connection flowing, and the memory a connection
+ * can hold for stalled readers stays bounded by it (8 MiB).
+ *
  * <p>Concurrency: everything runs on the event loop that owns the map (a {@link FastThreadLocal}),
  * as for the HTTP/1.1 pool, so nothing is locked; the flow control of each stream shows as its
  * channel's writability and read back-pressure, which the exchange already follows.
@@ -59,6 +66,16 @@ final class Http2Connections {
 
   /** Streams assumed allowed before the endpoint's SETTINGS say otherwise. */
   private static final int DEFAULT_MAX_STREAMS = 100;
+
+  /** How much of one response stream the endpoint may send before the gateway reads it. */
+  static final int STREAM_WINDOW = 128 * 1024;
+
+  /**
+   * How much of all the connection's response streams the endpoint may send before the gateway
+   * reads them: 64 streams' windows, so that a stream whose client stopped reading (whose unread
+   * bytes still count against the connection) does not stall the others sharing the connection.
+   */
+  static final int CONNECTION_WINDOW = 64 * STREAM_WINDOW;
 
   private final Bootstrap bootstrap;
   private final FastThreadLocal<Map<String, List<Connection>>> connections =
@@ -227,7 +244,8 @@ final class Http2Connections {
                     endpoint.port(), true, connectTimeout));
               }
               Http2FrameCodec frameCodec = Http2FrameCodecBuilder.forClient()
-                  .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                  .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
+                      .initialWindowSize(STREAM_WINDOW))
                   .validateHeaders(false)
                   .build();
               ch.pipeline().addLast("h2", frameCodec);
@@ -310,6 +328,11 @@ final class Http2Connections {
     private void ready() {
       state = State.READY;
       cancelConnectTimer();
+      Channel parent = channel;
+      if (parent != null) {
+        // A WINDOW_UPDATE on stream 0 raises the connection's window from the 64 KiB default.
+        parent.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - 65_535));
+      }
       int opened = 0;
       Promise<Channel> next;
       while ((next = waiting.poll()) != null) {

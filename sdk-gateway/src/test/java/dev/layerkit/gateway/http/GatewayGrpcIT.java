@@ -260,6 +260,75 @@ class GatewayGrpcIT extends GatewayTestSupport {
     assertThat(server.connections.get()).isEqualTo(1);
   }
 
+  @Test
+  void aStalledReaderHoldsBackTheServerThroughTheGatewayWhileOtherCallsGoOn() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    // One event loop: both clients' calls share one upstream connection.
+    Gateway gateway = start(Gateway.builder().workerThreads(1)
+        .route(grpcRoute(http2("echo", server.endpoint())).build()));
+    // The stalled client has a fixed 64 KiB window (no auto-tuning), so that what may be in
+    // flight is small and known.
+    ManagedChannel stalled = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port())
+        .usePlaintext().flowControlWindow(64 * 1024).build();
+    closing(() -> {
+      stalled.shutdownNow();
+      stalled.awaitTermination(10, TimeUnit.SECONDS);
+    });
+    ManagedChannel other = channel(gateway);
+    int total = 400; // 25 MiB
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    io.grpc.ClientCall<String, String> call = stalled.newCall(GrpcTestServer.FLOOD,
+        CallOptions.DEFAULT.withDeadlineAfter(WAIT.toMillis() * 3, TimeUnit.MILLISECONDS));
+    call.start(new io.grpc.ClientCall.Listener<>() {
+      @Override
+      public void onMessage(String message) {
+        received.add(message);
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1); // the client takes one message, then reads no more
+    call.sendMessage(Integer.toString(total));
+    call.halfClose();
+    assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+
+    // The server has to wait: the client's window, the gateway's two stream windows and the
+    // server's own buffer fill, and nothing more is read from it. Unbounded, the 25 MiB would
+    // cross loopback in far less than the half second watched here.
+    await().atMost(WAIT).until(() -> server.floodBlocked.get() > 0);
+    // The stalled stream stalls only itself: calls on the same upstream connection are served.
+    for (int i = 0; i < 5; i++) {
+      assertThat(ClientCalls.blockingUnaryCall(other, GrpcTestServer.UNARY, options(), "u" + i))
+          .isEqualTo("echo:u" + i);
+    }
+    await().during(Duration.ofMillis(500)).atMost(WAIT)
+        .until(() -> server.floodSent.get() < 100); // under 6.4 MiB while the client reads none
+    assertThat(server.connections.get()).as("one upstream connection").isEqualTo(1);
+
+    call.request(total);
+    Status end = closed.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+    assertThat(end.getCode()).as(end + ", received " + received.size()).isEqualTo(Status.Code.OK);
+    assertThat(received).hasSize(total - 1).allMatch(GrpcTestServer.FLOOD_MESSAGE::equals);
+  }
+
+  @Test
+  void aGrpcCallToNoRouteIsUnimplemented() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(Route.builder("other").pathPrefix("/other.Service")
+        .upstream(http2("echo", server.endpoint())).build()));
+
+    Status status = statusOf(() ->
+        ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, options(), "a"));
+
+    // Known as gRPC by its content type alone: no route claims it.
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(status.getDescription()).startsWith("no route for POST /test.Echo/Unary");
+  }
+
   /** Collects a call's answers and its end. */
   private static final class Observed implements StreamObserver<String> {
     private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();

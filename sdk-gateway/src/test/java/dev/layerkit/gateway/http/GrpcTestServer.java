@@ -43,7 +43,10 @@ import java.util.function.UnaryOperator;
  *   <li>{@code test.Echo/Fail}: fails with {@code NOT_FOUND}, message {@code "no such thing: " +
  *       request} and a trailer {@code x-detail: d-<request>};
  *   <li>{@code test.Echo/Hold}: answers only when {@link #releaseHeld()} is called; records the
- *       deadline it saw and whether it was cancelled.
+ *       deadline it saw and whether it was cancelled;
+ *   <li>{@code test.Echo/Flood}: server streaming, {@code n} messages of 64 KiB, sent only while
+ *       the call is ready (flow control), counting them in {@link #floodSent} and noting in
+ *       {@link #floodBlocked} each time it has to wait.
  * </ul>
  */
 final class GrpcTestServer implements AutoCloseable {
@@ -73,6 +76,9 @@ final class GrpcTestServer implements AutoCloseable {
       method(MethodDescriptor.MethodType.BIDI_STREAMING, "Chat");
   static final MethodDescriptor<String, String> FAIL = method(MethodDescriptor.MethodType.UNARY, "Fail");
   static final MethodDescriptor<String, String> HOLD = method(MethodDescriptor.MethodType.UNARY, "Hold");
+  static final MethodDescriptor<String, String> FLOOD =
+      method(MethodDescriptor.MethodType.SERVER_STREAMING, "Flood");
+  static final String FLOOD_MESSAGE = "x".repeat(64 * 1024);
 
   static final Metadata.Key<String> DETAIL =
       Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
@@ -87,6 +93,10 @@ final class GrpcTestServer implements AutoCloseable {
   /** The time left of each {@code Hold} call's deadline when it arrived, ms; -1 for none. */
   final BlockingQueue<Long> deadlinesMillis = new LinkedBlockingQueue<>();
   private final List<StreamObserver<String>> holding = new CopyOnWriteArrayList<>();
+  /** Messages {@code Flood} has sent. */
+  final AtomicInteger floodSent = new AtomicInteger();
+  /** Times {@code Flood} found its call not ready and waited. */
+  final AtomicInteger floodBlocked = new AtomicInteger();
   /** The headers of the last call that arrived. */
   volatile Metadata lastHeaders = new Metadata();
 
@@ -200,6 +210,29 @@ final class GrpcTestServer implements AutoCloseable {
           trailers.put(DETAIL, "d-" + request);
           response.onError(Status.NOT_FOUND.withDescription("no such thing: " + request)
               .asRuntimeException(trailers));
+        }))
+        .addMethod(FLOOD, ServerCalls.asyncServerStreamingCall((request, response) -> {
+          int total = Integer.parseInt(request);
+          ServerCallStreamObserver<String> call = (ServerCallStreamObserver<String>) response;
+          Runnable pump = new Runnable() {
+            private boolean done;
+
+            @Override
+            public synchronized void run() {
+              while (!done && call.isReady() && floodSent.get() < total) {
+                call.onNext(FLOOD_MESSAGE);
+                floodSent.incrementAndGet();
+              }
+              if (!done && floodSent.get() >= total) {
+                done = true;
+                call.onCompleted();
+              } else if (!done) {
+                floodBlocked.incrementAndGet();
+              }
+            }
+          };
+          call.setOnReadyHandler(pump);
+          call.setOnCancelHandler(() -> { });
         }))
         .addMethod(HOLD, ServerCalls.asyncUnaryCall((request, response) -> {
           Deadline deadline = Context.current().getDeadline();
