@@ -61,6 +61,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
    * SENT       --connection lost, retry allowed-->          CONNECTING
    * CONNECTING --connect failed, retry allowed-->           CONNECTING
    * RESPONDING --last response part-->                      DONE
+   * RESPONDING --gRPC deadline, upstream lost (gRPC)-->     DONE, trailers with the status
    * any        --failure, timeout, client gone, upgrade-->  DONE
    * </pre>
    */

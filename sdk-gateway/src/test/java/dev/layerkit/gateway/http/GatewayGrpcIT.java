@@ -197,6 +197,24 @@ class GatewayGrpcIT extends GatewayTestSupport {
   }
 
   @Test
+  void permissionDeniedForAKeyOutsideTheAllowedGroups() throws Exception {
+    GrpcTestServer server = closing(new GrpcTestServer());
+    ManagedChannel channel = channel(start(grpcRoute(http2("echo", server.endpoint()))
+        .auth(Auth.apiKeys().addKey("svc", "key-for-the-grpc-client-1").build())
+        .authorization(Authorization.builder().apiKeyGroups("admins").build()).build()));
+    Metadata key = new Metadata();
+    key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER),
+        "key-for-the-grpc-client-1");
+
+    Status status = statusOf(() -> ClientCalls.blockingUnaryCall(
+        io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(key)),
+        GrpcTestServer.UNARY, options(), "a"));
+
+    assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(server.connections.get()).isZero();
+  }
+
+  @Test
   void aClientDeadlineShorterThanASlowServerIsDeadlineExceededAndCancelsTheUpstreamCall()
       throws Exception {
     GrpcTestServer server = closing(new GrpcTestServer());
