@@ -579,6 +579,12 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     }
     upstreamChannel = null;
     upstreamHandler = null;
+    if (callDeadline != 0 && time.nanoTime() - callDeadline >= 0) {
+      // The upstream ended the call on the deadline it was given (a gRPC server resets the
+      // stream then) before the gateway's own check ran: the deadline is the cause.
+      deadlineExceeded();
+      return;
+    }
     if (was == State.RESPONDING && grpc) {
       // A gRPC client can be told: end its stream with a status in the trailers.
       attemptFailed(cause);

@@ -293,7 +293,7 @@ class GatewayGrpcIT extends GatewayTestSupport {
       stalled.awaitTermination(10, TimeUnit.SECONDS);
     });
     ManagedChannel other = channel(gateway);
-    int total = 400; // 25 MiB
+    int total = 800; // 12.5 MiB in messages of 16 KiB
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     CompletableFuture<Status> closed = new CompletableFuture<>();
     io.grpc.ClientCall<String, String> call = stalled.newCall(GrpcTestServer.FLOOD,
@@ -315,7 +315,7 @@ class GatewayGrpcIT extends GatewayTestSupport {
     assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
     // The server has to wait: the client's window, the gateway's two stream windows and the
-    // server's own buffer fill, and nothing more is read from it. Unbounded, the 25 MiB would
+    // server's own buffer fill, and nothing more is read from it. Unbounded, the 12.5 MiB would
     // cross loopback in far less than the half second watched here.
     await().atMost(WAIT).until(() -> server.floodBlocked.get() > 0);
     // The stalled stream stalls only itself: calls on the same upstream connection are served.
@@ -324,11 +324,17 @@ class GatewayGrpcIT extends GatewayTestSupport {
           .isEqualTo("echo:u" + i);
     }
     await().during(Duration.ofMillis(500)).atMost(WAIT)
-        .until(() -> server.floodSent.get() < 100); // under 6.4 MiB while the client reads none
+        .until(() -> server.floodSent.get() < 200); // under 3.2 MiB while the client reads none
     assertThat(server.connections.get()).as("one upstream connection").isEqualTo(1);
 
     call.request(total);
-    Status end = closed.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+    try {
+      await().atMost(WAIT.multipliedBy(2)).until(closed::isDone);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("the rest of the stream stalled: received " + received.size()
+          + ", server sent " + server.floodSent.get(), e);
+    }
+    Status end = closed.get();
     assertThat(end.getCode()).as(end + ", received " + received.size()).isEqualTo(Status.Code.OK);
     assertThat(received).hasSize(total - 1).allMatch(GrpcTestServer.FLOOD_MESSAGE::equals);
   }

@@ -44,7 +44,7 @@ import java.util.function.UnaryOperator;
  *       request} and a trailer {@code x-detail: d-<request>};
  *   <li>{@code test.Echo/Hold}: answers only when {@link #releaseHeld()} is called; records the
  *       deadline it saw and whether it was cancelled;
- *   <li>{@code test.Echo/Flood}: server streaming, {@code n} messages of 64 KiB, sent only while
+ *   <li>{@code test.Echo/Flood}: server streaming, {@code n} messages of 16 KiB, sent only while
  *       the call is ready (flow control), counting them in {@link #floodSent} and noting in
  *       {@link #floodBlocked} each time it has to wait.
  * </ul>
@@ -78,7 +78,7 @@ final class GrpcTestServer implements AutoCloseable {
   static final MethodDescriptor<String, String> HOLD = method(MethodDescriptor.MethodType.UNARY, "Hold");
   static final MethodDescriptor<String, String> FLOOD =
       method(MethodDescriptor.MethodType.SERVER_STREAMING, "Flood");
-  static final String FLOOD_MESSAGE = "x".repeat(64 * 1024);
+  static final String FLOOD_MESSAGE = "x".repeat(16 * 1024);
 
   static final Metadata.Key<String> DETAIL =
       Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
