@@ -432,15 +432,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  void exchangeFailed(Exchange failed, int status, String message, boolean close) {
+  /**
+   * The exchange failed before its response started: answer with the gateway's error, a gRPC
+   * status on a gRPC call ({@code grpcStatus}, or -1 for the one {@code status} maps to).
+   */
+  void exchangeFailed(Exchange failed, int status, int grpcStatus, String message,
+      boolean close) {
     ChannelHandlerContext context = ctx;
     if (exchange != failed || context == null) {
       return;
     }
     exchange = null;
     boolean mustClose = close || !keepAliveAfter(failed);
-    FullHttpResponse response =
-        ErrorResponses.json(context.alloc(), status, message, failed.requestId(), mustClose);
+    FullHttpResponse response = ErrorResponses.forRequest(context.alloc(), failed.grpc(), status,
+        grpcStatus, message, failed.requestId(), mustClose);
     failed.logAccess(status, response.content().readableBytes());
     if (mustClose) {
       writeAndClose(context, response); // PROXYING -> CLOSING

@@ -8,12 +8,12 @@ import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import dev.layerkit.gateway.lb.RequestContext;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +38,14 @@ import org.jspecify.annotations.Nullable;
  * event that comes late (a connect that completes after the client left, bytes after a failure)
  * is dropped in one place. The client's side moves on its own: its body ends whenever the client
  * sends the last part, in any state, which {@link #requestComplete} records.
+ *
+ * <p>To an {@link Upstream.Protocol#HTTP_2} upstream the "connection" is a stream of a shared
+ * connection ({@link Http2Connections}) that speaks the same HTTP objects, so the states are the
+ * same; the stream is closed, not pooled, at the end. On a gRPC call ({@link #grpc}) the
+ * client's {@code grpc-timeout} is a deadline over the whole exchange, checked beside the
+ * response timeout, and the gateway's own failures are gRPC statuses.
  */
-final class Exchange implements ChannelFutureListener {
+final class Exchange implements GenericFutureListener<Future<Channel>> {
 
   private static final UpstreamStatusException SERVER_ERROR = new UpstreamStatusException();
   private static final int MAX_DISTINCT_PICKS = 3;
@@ -53,6 +61,7 @@ final class Exchange implements ChannelFutureListener {
    * SENT       --connection lost, retry allowed-->          CONNECTING
    * CONNECTING --connect failed, retry allowed-->           CONNECTING
    * RESPONDING --last response part-->                      DONE
+   * RESPONDING --gRPC deadline, upstream lost (gRPC)-->     DONE, trailers with the status
    * any        --failure, timeout, client gone, upgrade-->  DONE
    * </pre>
    */
@@ -97,6 +106,13 @@ final class Exchange implements ChannelFutureListener {
   private final @Nullable ResponseCache.Capture cacheCapture;
   private final Map<String, String> extraResponseHeaders;
   private final FilterContext filtered;
+  private final boolean http2;
+  /** Whether this is a gRPC call: errors are gRPC statuses, {@code grpc-timeout} applies. */
+  private final boolean grpc;
+  /** The gRPC call's deadline from {@code grpc-timeout}, in time source nanos; 0 without one. */
+  private final long callDeadline;
+  /** The key of the connection pool of the current endpoint (HTTP/1.1). */
+  private @Nullable String poolKey;
   /** What the balancer picks with: the route's routing key, taken before the head is rewritten. */
   private final RequestContext routing;
   /** Response body bytes sent to the client, for the access log. */
@@ -147,6 +163,16 @@ final class Exchange implements ChannelFutureListener {
     this.routing = filtered.routingContext();
     this.extraResponseHeaders = filtered.responseHeaders();
     this.filtered = filtered;
+    this.http2 = upstream.protocol() == Upstream.Protocol.HTTP_2;
+    this.grpc = filtered.grpc();
+    long timeout = grpc ? Grpc.parseTimeoutNanos(request.headers().get(Grpc.TIMEOUT)) : -1;
+    // A deadline of 0 would read as "none": nudge it by a nanosecond.
+    long deadline = timeout < 0 ? 0 : startNanos + timeout;
+    this.callDeadline = timeout >= 0 && deadline == 0 ? 1 : deadline;
+  }
+
+  boolean grpc() {
+    return grpc;
   }
 
   /** Writes the request's access-log line, if the log is on. */
@@ -175,6 +201,9 @@ final class Exchange implements ChannelFutureListener {
     gateway.requestStarted();
     upstream.requestStarted();
     prepareHead();
+    if (callDeadline != 0) {
+      client.armResponseCheck(callDeadline);
+    }
     attempt();
   }
 
@@ -184,10 +213,15 @@ final class Exchange implements ChannelFutureListener {
     HttpHeaders headers = request.headers();
     String upgrade = headers.get(HttpHeaderNames.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    String te = headers.get(HttpHeaderNames.TE);
     HopByHop.strip(headers);
-    if (websocket) {
+    if (websocket && !http2) {
       headers.set(HttpHeaderNames.UPGRADE, upgrade);
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
+    }
+    if (http2 && te != null && te.toLowerCase(java.util.Locale.ROOT).contains("trailers")) {
+      // The one TE value HTTP/2 allows, and the one gRPC servers require.
+      headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
     }
     String clientIp = client.clientIp();
     String forwardedFor = headers.get(Forwarded.X_FORWARDED_FOR);
@@ -226,11 +260,18 @@ final class Exchange implements ChannelFutureListener {
     endpoint = picked;
     lastEndpoint = picked;
     attemptStartNanos = time.nanoTime();
-    Channel pooled = connector.pooled(picked, upstream.idleConnectionTimeout());
+    if (http2) {
+      connector.openStream(clientCtx.channel().eventLoop(), picked, upstream,
+          route.connectTimeout()).addListener(this);
+      return;
+    }
+    String key = UpstreamConnector.poolKey(upstream, picked);
+    poolKey = key;
+    Channel pooled = connector.pooled(key, upstream.idleConnectionTimeout());
     if (pooled != null) {
       send(pooled);
     } else {
-      connector.connect(clientCtx.channel().eventLoop(), picked, route.connectTimeout())
+      connector.connect(clientCtx.channel().eventLoop(), picked, upstream, route.connectTimeout())
           .addListener(this);
     }
   }
@@ -263,17 +304,17 @@ final class Exchange implements ChannelFutureListener {
     return null;
   }
 
-  /** Connect finished. */
+  /** Connect (or, on HTTP/2, stream open) finished. */
   @Override
-  public void operationComplete(ChannelFuture future) {
+  public void operationComplete(Future<Channel> future) {
     if (state == State.DONE) {
       if (future.isSuccess()) {
-        future.channel().close();
+        future.getNow().close();
       }
       return;
     }
     if (future.isSuccess()) {
-      send(future.channel());
+      send(future.getNow());
     } else {
       Throwable cause = future.cause();
       attemptFailed(cause);
@@ -281,7 +322,7 @@ final class Exchange implements ChannelFutureListener {
         return; // CONNECTING -> CONNECTING, on another endpoint
       }
       if (cause instanceof ConnectTimeoutException) {
-        fail(504, "connect to upstream '" + upstream.name() + "' timed out after "
+        fail(504, Grpc.UNAVAILABLE, "connect to upstream '" + upstream.name() + "' timed out after "
             + route.connectTimeout().toMillis() + " ms");
       } else {
         fail(502, "cannot connect to upstream '" + upstream.name() + "'");
@@ -295,6 +336,15 @@ final class Exchange implements ChannelFutureListener {
     upstreamHandler = handler;
     handler.attach(this);
     channel.config().setAutoRead(true);
+    if (callDeadline != 0) {
+      long left = callDeadline - time.nanoTime();
+      if (left <= 0) {
+        deadlineExceeded();
+        return;
+      }
+      // The upstream gets the time left, not the client's whole timeout.
+      request.headers().set(Grpc.TIMEOUT, Grpc.formatTimeout(left));
+    }
     channel.write(request);
     state = State.SENT; // CONNECTING -> SENT
     ArrayDeque<HttpContent> queued = pending;
@@ -421,6 +471,9 @@ final class Exchange implements ChannelFutureListener {
     state = State.RESPONDING; // SENT -> RESPONDING
     HttpHeaders headers = response.headers();
     HopByHop.strip(headers);
+    if (http2) {
+      HopByHop.stripHttp2Extensions(headers);
+    }
     route.responseHeaders().applyTo(headers);
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
@@ -442,18 +495,35 @@ final class Exchange implements ChannelFutureListener {
     if (cacheCapture != null) {
       cacheCapture.head(response);
     }
-    clientCtx.write(response);
     if (response instanceof HttpContent content) {
-      onResponseContent(content);
+      // A whole response in one object (an HTTP/2 HEADERS frame that ends the stream, such as a
+      // gRPC trailers-only status): written once, as head and end together.
+      if (content instanceof LastHttpContent && !HttpUtil.isContentLengthSet(response)
+          && !HttpUtil.isTransferEncodingChunked(response)) {
+        HttpUtil.setContentLength(response, content.content().readableBytes());
+      }
+      account(content);
+      if (content instanceof LastHttpContent) {
+        clientCtx.writeAndFlush(response);
+        complete();
+      } else {
+        clientCtx.write(response);
+      }
+      return;
+    }
+    clientCtx.write(response);
+  }
+
+  private void account(HttpContent content) {
+    responseBytes += content.content().readableBytes();
+    if (cacheCapture != null) {
+      cacheCapture.content(content);
     }
   }
 
   private void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
-    responseBytes += content.content().readableBytes();
-    if (cacheCapture != null) {
-      cacheCapture.content(content);
-    }
+    account(content);
     if (last) {
       clientCtx.writeAndFlush(content);
       complete();
@@ -486,9 +556,11 @@ final class Exchange implements ChannelFutureListener {
     if (channel != null && handler != null) {
       handler.detach();
       channel.config().setAutoRead(true);
-      if (upstreamKeepAlive && requestComplete && current != null) {
-        connector.release(current, channel, upstream.maxIdleConnections());
+      String key = poolKey;
+      if (!http2 && upstreamKeepAlive && requestComplete && key != null) {
+        connector.release(key, channel, upstream.maxIdleConnections());
       } else {
+        // An HTTP/2 stream is never reused; closing one whose request is still open resets it.
         channel.close();
       }
     }
@@ -507,6 +579,19 @@ final class Exchange implements ChannelFutureListener {
     }
     upstreamChannel = null;
     upstreamHandler = null;
+    if (callDeadline != 0 && time.nanoTime() - callDeadline >= 0) {
+      // The upstream ended the call on the deadline it was given (a gRPC server resets the
+      // stream then) before the gateway's own check ran: the deadline is the cause.
+      deadlineExceeded();
+      return;
+    }
+    if (was == State.RESPONDING && grpc) {
+      // A gRPC client can be told: end its stream with a status in the trailers.
+      attemptFailed(cause);
+      endGrpcStream(Grpc.UNAVAILABLE, "upstream '" + upstream.name() + "' ended the call before"
+          + " its status (connection closed or stream reset)", 502);
+      return;
+    }
     if (was == State.RESPONDING) {
       // The response is cut short: nothing can be sent to say so but closing the connection.
       attemptFailed(cause);
@@ -526,12 +611,27 @@ final class Exchange implements ChannelFutureListener {
     fail(502, "upstream '" + upstream.name() + "' closed the connection before answering");
   }
 
-  /** Returns when the response headers are due (time source nanos), or 0 if nothing is awaited. */
+  /**
+   * Returns the next deadline (time source nanos): the response headers' while they are awaited,
+   * or the gRPC call's, whichever is first; 0 if none applies.
+   */
   long responseDeadline() {
-    return state == State.SENT || state == State.INTERIM ? responseDeadline : 0;
+    if (state == State.DONE) {
+      return 0;
+    }
+    long headers = state == State.SENT || state == State.INTERIM ? responseDeadline : 0;
+    if (callDeadline == 0) {
+      return headers;
+    }
+    return headers == 0 || callDeadline - headers < 0 ? callDeadline : headers;
   }
 
+  /** A deadline from {@link #responseDeadline} passed: the call's, or the response headers'. */
   void responseTimedOut() {
+    if (callDeadline != 0 && state != State.DONE && time.nanoTime() - callDeadline >= 0) {
+      deadlineExceeded();
+      return;
+    }
     responseDeadline = 0;
     if (state != State.SENT && state != State.INTERIM) {
       return;
@@ -540,6 +640,49 @@ final class Exchange implements ChannelFutureListener {
     attemptFailed(null);
     fail(504, "upstream '" + upstream.name() + "' did not answer within "
         + route.responseTimeout().toMillis() + " ms");
+  }
+
+  /**
+   * The gRPC call's deadline passed: the upstream call is cancelled (its stream reset) and the
+   * client told {@code DEADLINE_EXCEEDED}, in the trailers if the response already started. The
+   * endpoint is not blamed: the deadline is the client's.
+   */
+  private void deadlineExceeded() {
+    String message = "deadline of the call (grpc-timeout) passed in the gateway";
+    Endpoint current = endpoint;
+    endpoint = null;
+    if (current != null) {
+      balancer.onCancel(current);
+      CircuitBreaker currentBreaker = breaker;
+      breaker = null;
+      if (currentBreaker != null) {
+        currentBreaker.releasePermission();
+      }
+    }
+    if (state == State.RESPONDING) {
+      endGrpcStream(Grpc.DEADLINE_EXCEEDED, message, status);
+      return;
+    }
+    closeUpstream();
+    fail(504, Grpc.DEADLINE_EXCEEDED, message);
+  }
+
+  /**
+   * RESPONDING -> DONE on a gRPC call the gateway has to end: the upstream stream is reset and
+   * the client's response ends with trailers carrying the status, so the client sees a status
+   * rather than a reset.
+   */
+  private void endGrpcStream(int grpcStatus, String message, int recordedStatus) {
+    closeUpstream();
+    finish(); // RESPONDING -> DONE
+    LastHttpContent trailers = new DefaultLastHttpContent();
+    trailers.trailingHeaders()
+        .setInt(Grpc.STATUS, grpcStatus)
+        .set(Grpc.MESSAGE, Grpc.encodeMessage(message));
+    clientCtx.writeAndFlush(trailers);
+    routeState.timer(recordedStatus).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    logAccess(recordedStatus, responseBytes);
+    client.exchangeDone(this, !requestComplete);
   }
 
   /** The client went away: abandon the upstream request. */
@@ -610,11 +753,20 @@ final class Exchange implements ChannelFutureListener {
   }
 
   private void fail(int failStatus, String message) {
+    fail(failStatus, -1, message);
+  }
+
+  /**
+   * Any -> DONE with the gateway's error.
+   *
+   * @param grpcStatus the gRPC status on a gRPC call, or -1 for the one the HTTP status maps to
+   */
+  private void fail(int failStatus, int grpcStatus, String message) {
     finish(); // any -> DONE
     cancelResponseTimer();
     releasePending();
     routeState.timer(failStatus).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-    client.exchangeFailed(this, failStatus, message, hasBody && !requestComplete);
+    client.exchangeFailed(this, failStatus, grpcStatus, message, hasBody && !requestComplete);
   }
 
   /**

@@ -143,7 +143,8 @@ final class FilterContext {
   }
 
   /**
-   * Answers with the gateway's own JSON error, without the collected response headers.
+   * Answers with the gateway's own error (JSON, or a gRPC status on a gRPC request), without the
+   * collected response headers.
    *
    * @param status the status
    * @param message the message, for the client
@@ -161,8 +162,17 @@ final class FilterContext {
    * connection must not be reused; the caller adds headers and passes it to {@link #respond}.
    */
   FullHttpResponse error(int status, String message) {
-    return ErrorResponses.json(ByteBufAllocator.DEFAULT, status, message, view.requestId(),
-        closeAfterAnswer());
+    return ErrorResponses.forRequest(ByteBufAllocator.DEFAULT, grpc(), status, -1, message,
+        view.requestId(), closeAfterAnswer());
+  }
+
+  /**
+   * Whether the request is a gRPC call: its route says so, or its content type does (which also
+   * covers requests no route matched). Its errors are then gRPC statuses.
+   */
+  boolean grpc() {
+    RouteState matched = route;
+    return (matched != null && matched.route.grpc()) || Grpc.isGrpc(request.headers());
   }
 
   /**

@@ -10,6 +10,15 @@ final class HopByHop {
 
   private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  /**
+   * The headers Netty's HTTP/2-to-HTTP/1 conversion adds to carry HTTP/2 details (its {@code
+   * HttpConversionUtil.ExtensionHeaderNames}); they describe one hop and must not be forwarded.
+   */
+  private static final List<AsciiString> HTTP2_EXTENSIONS = List.of(
+      AsciiString.cached("x-http2-stream-id"), AsciiString.cached("x-http2-scheme"),
+      AsciiString.cached("x-http2-path"), AsciiString.cached("x-http2-stream-promise-id"),
+      AsciiString.cached("x-http2-stream-dependency-id"),
+      AsciiString.cached("x-http2-stream-weight"));
 
   private HopByHop() {}
 
@@ -39,5 +48,12 @@ final class HopByHop {
     headers.remove(HttpHeaderNames.UPGRADE);
     headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
     headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+  }
+
+  /** Strips the headers Netty's HTTP/2 conversion adds to a message read from a stream. */
+  static void stripHttp2Extensions(HttpHeaders headers) {
+    for (AsciiString name : HTTP2_EXTENSIONS) {
+      headers.remove(name);
+    }
   }
 }

@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +55,7 @@ final class MirrorCall extends ChannelInboundHandlerAdapter {
   private int status;
   private boolean ended;
   private @Nullable ScheduledFuture<?> timeout;
+  private @Nullable Channel channel;
 
   private MirrorCall(Mirror mirror, Endpoint endpoint, FullHttpRequest copy, TimeSource time,
       Counter ok, Counter failed) {
@@ -104,26 +107,59 @@ final class MirrorCall extends ChannelInboundHandlerAdapter {
         state.mirrorOk, state.mirrorFailed);
     Duration connectTimeout = mirror.timeout().compareTo(state.route.connectTimeout()) < 0
         ? mirror.timeout() : state.route.connectTimeout();
-    ChannelFuture connect = connector.connectWith(loop, endpoint, connectTimeout, call);
-    call.watch(connect, loop);
+    Upstream shadow = mirror.upstream();
+    if (shadow.protocol() == Upstream.Protocol.HTTP_2) {
+      // A stream of the shared connection, its pipeline ending in this call instead.
+      Promise<Channel> stream = loop.newPromise();
+      connector.openStream(loop, endpoint, shadow, connectTimeout).addListener(
+          (Future<Channel> opened) -> {
+            if (opened.isSuccess()) {
+              opened.getNow().pipeline().replace("upstream", "mirror", call);
+              stream.trySuccess(opened.getNow());
+            } else {
+              stream.tryFailure(opened.cause());
+            }
+          });
+      call.watch(stream, loop);
+      return;
+    }
+    ChannelFuture connect = connector.connectWith(loop, endpoint, shadow, connectTimeout, call);
+    Promise<Channel> connected = loop.newPromise();
+    connect.addListener(done -> {
+      if (done.isSuccess()) {
+        connected.trySuccess(connect.channel());
+      } else {
+        connect.channel().close();
+        connected.tryFailure(done.cause());
+      }
+    });
+    call.watch(connected, loop);
   }
 
-  private void watch(ChannelFuture connect, EventLoop loop) {
-    Channel channel = connect.channel();
-    channel.closeFuture().addListener(closed -> end());
+  private void watch(Future<Channel> connect, EventLoop loop) {
     timeout = loop.schedule(() -> {
       LOG.debug("mirror copy to {} of upstream '{}' timed out", endpoint,
           mirror.upstream().name());
-      channel.close();
+      Channel open = channel;
+      if (open != null) {
+        open.close();
+      } else {
+        end();
+      }
     }, mirror.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    connect.addListener(done -> {
+    connect.addListener((Future<Channel> done) -> {
       if (!done.isSuccess()) {
         LOG.debug("mirror copy cannot connect to {}", endpoint, done.cause());
-        copy.release();
-        channel.close();
         end();
         return;
       }
+      Channel channel = done.getNow();
+      if (ended) {
+        channel.close(); // timed out while connecting
+        return;
+      }
+      this.channel = channel;
+      channel.closeFuture().addListener(closed -> end());
       channel.config().setAutoRead(true);
       channel.writeAndFlush(copy).addListener(written -> {
         if (!written.isSuccess()) {

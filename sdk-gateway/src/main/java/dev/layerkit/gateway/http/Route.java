@@ -136,6 +136,7 @@ public final class Route {
   private final @Nullable ResponseCache responseCache;
   private final @Nullable CorsPolicy cors;
   private final long maxBodySize;
+  private final boolean grpc;
 
   private Route(Builder builder) {
     this.id = builder.id;
@@ -164,6 +165,7 @@ public final class Route {
     this.responseCache = builder.responseCache;
     this.cors = builder.cors;
     this.maxBodySize = builder.maxBodySize;
+    this.grpc = builder.grpc;
   }
 
   /**
@@ -421,6 +423,17 @@ public final class Route {
     return maxBodySize < 0 ? OptionalLong.empty() : OptionalLong.of(maxBodySize);
   }
 
+  /**
+   * Returns whether the route is marked as carrying gRPC: its errors are then gRPC statuses
+   * whatever the request's content type (a request with {@code content-type: application/grpc}
+   * gets them on any route).
+   *
+   * @return true if {@link Builder#grpc()} was called
+   */
+  public boolean grpc() {
+    return grpc;
+  }
+
   @Override
   public String toString() {
     StringBuilder text = new StringBuilder("Route[").append(id);
@@ -484,6 +497,7 @@ public final class Route {
     private @Nullable ResponseCache responseCache;
     private @Nullable CorsPolicy cors;
     private long maxBodySize = -1;
+    private boolean grpc;
 
     private Builder(String id) {
       Objects.requireNonNull(id, "id");
@@ -879,6 +893,31 @@ public final class Route {
     }
 
     /**
+     * Marks the route as carrying gRPC. The gateway then answers its own errors as gRPC statuses
+     * (HTTP 200, {@code content-type: application/grpc}, {@code grpc-status} and a
+     * percent-encoded {@code grpc-message} in a trailers-only response): {@code UNAVAILABLE}
+     * when no endpoint can be reached or the upstream resets the call, {@code
+     * RESOURCE_EXHAUSTED} for a rate limit, {@code UNAUTHENTICATED} for 401, {@code
+     * PERMISSION_DENIED} for 403, {@code DEADLINE_EXCEEDED} when the response or the call's
+     * deadline passes, {@code UNIMPLEMENTED} for no route; a request whose content type is
+     * {@code application/grpc} is answered so on any route.
+     *
+     * <p>A gRPC call's {@code grpc-timeout} is its deadline in the gateway: the call ends with
+     * {@code DEADLINE_EXCEEDED} when it passes, even while the response streams, and the upstream
+     * gets the time left as its {@code grpc-timeout}. The {@linkplain #responseTimeout response
+     * timeout} still bounds the wait for the response headers; a response that streams for
+     * longer is not cut off. The route's upstreams must speak {@link Upstream.Protocol#HTTP_2}.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder grpc() {
+      settings.requireUnset("grpc", grpc ? true : null);
+      this.grpc = true;
+      return this;
+    }
+
+    /**
      * Builds the route.
      *
      * @return the route
@@ -912,6 +951,24 @@ public final class Route {
       }
       if (authorization != null && !settings.isSet("auth")) {
         found.add("authorization needs an auth: an anonymous caller holds no scope, role or group");
+      }
+      if (grpc) {
+        if (staticFiles != null) {
+          found.add("grpc needs an upstream: static files do not speak gRPC");
+        }
+        List<Upstream> grpcTargets = new ArrayList<>();
+        if (upstream != null) {
+          grpcTargets.add(upstream);
+        }
+        if (split != null) {
+          grpcTargets.addAll(split.upstreams());
+        }
+        for (Upstream target : grpcTargets) {
+          if (target.protocol() != Upstream.Protocol.HTTP_2) {
+            found.add("grpc needs HTTP/2 upstreams but upstream '" + target.name() + "' speaks "
+                + target.protocol() + "; set Upstream.Builder.protocol(HTTP_2)");
+          }
+        }
       }
       if (pathGlob != null) {
         try {

@@ -44,6 +44,14 @@ import org.jspecify.annotations.Nullable;
  *                                   # ring-hash (a HashRing: only a leaving endpoint's keys move)
  *     endpoints: ["10.0.0.1:8081", "10.0.0.2:8081 weight=2"]
  *     outlierDetection: { consecutiveFailures: 5, baseEjectionTime: 30s }
+ *   inventory-grpc:
+ *     endpoints: ["inventory.internal:9443"]
+ *     protocol: http2               # http1.1 (default) or http2; gRPC needs http2
+ *     tls:                          # or tls: true for the JDK's trusted CAs
+ *       trustedCertificates: /etc/gateway/internal-ca.pem
+ *       clientCertificate: /etc/gateway/gateway.pem     # mutual TLS, with clientKey
+ *       clientKey: /etc/gateway/gateway-key.pem
+ *       verifyHostname: true        # the default
  * routes:
  *   - id: orders
  *     pathPrefix: /api/orders       # or pathGlob: /api/*\/orders
@@ -84,6 +92,10 @@ import org.jspecify.annotations.Nullable;
  *         - { header: X-Canary, value: "1", upstream: orders-canary }
  *         - { cookie: canary, value: "1", upstream: orders-canary }
  *     mirror: { upstream: orders-shadow, percent: 10, timeout: 5s, maxInFlight: 100 }
+ *   - id: inventory
+ *     pathPrefix: /inventory.v1.Inventory
+ *     upstream: inventory-grpc
+ *     grpc: true                    # gateway errors as gRPC statuses, grpc-timeout honoured
  *   - id: carts
  *     pathPrefix: /carts
  *     upstream: carts               # with strategy consistent-hash or ring-hash
@@ -291,7 +303,8 @@ public final class RoutesFile implements AutoCloseable {
         problems.add(where + ": must be an object");
         return;
       }
-      unknownFields(node, where, "strategy", "endpoints", "outlierDetection", "slowStart");
+      unknownFields(node, where, "strategy", "endpoints", "outlierDetection", "slowStart",
+          "protocol", "tls");
       String strategy = node.path("strategy").asText("round-robin");
       LoadBalancerBuilder builder = switch (strategy) {
         case "round-robin" -> LoadBalancers.roundRobin();
@@ -337,6 +350,16 @@ public final class RoutesFile implements AutoCloseable {
       }
       Duration slowStart = node.has("slowStart")
           ? duration(where + ".slowStart", node.get("slowStart")) : null;
+      Upstream.Protocol protocol = Upstream.Protocol.HTTP_1_1;
+      if (node.has("protocol")) {
+        String text = node.get("protocol").asText("");
+        switch (text) {
+          case "http1.1" -> protocol = Upstream.Protocol.HTTP_1_1;
+          case "http2" -> protocol = Upstream.Protocol.HTTP_2;
+          default -> problems.add(where + ".protocol: '" + text + "' is not http1.1 or http2");
+        }
+      }
+      UpstreamTls tls = node.has("tls") ? tls(where + ".tls", node.get("tls")) : null;
       if (builder == null || endpoints.size() != endpointNodes.size() || endpoints.isEmpty()) {
         return;
       }
@@ -348,13 +371,50 @@ public final class RoutesFile implements AutoCloseable {
         if (slowStart != null) {
           builder.slowStart(slowStart);
         }
-        Upstream upstream = Upstream.of(name, builder.build());
+        Upstream.Builder upstreamBuilder =
+            Upstream.builder(name, builder.build()).protocol(protocol);
+        if (tls != null) {
+          upstreamBuilder.tls(tls);
+        }
+        Upstream upstream = upstreamBuilder.build();
         upstreams.put(name, upstream);
         if (strategy.endsWith("-hash")) {
           hashed.add(upstream);
         }
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
+      }
+    }
+
+    private @Nullable UpstreamTls tls(String where, JsonNode node) {
+      if (node.isBoolean()) {
+        return node.asBoolean() ? UpstreamTls.system() : null;
+      }
+      if (!node.isObject()) {
+        problems.add(where + ": must be true, false or an object");
+        return null;
+      }
+      unknownFields(node, where, "trustedCertificates", "clientCertificate", "clientKey",
+          "verifyHostname");
+      UpstreamTls.Builder builder = UpstreamTls.builder();
+      int before = problems.size();
+      try {
+        if (node.has("trustedCertificates")) {
+          builder.trustedCertificates(Path.of(node.get("trustedCertificates").asText()));
+        }
+        if (node.has("clientCertificate") != node.has("clientKey")) {
+          problems.add(where + ": clientCertificate and clientKey go together; give both");
+        } else if (node.has("clientCertificate")) {
+          builder.clientCertificate(Path.of(node.get("clientCertificate").asText()),
+              Path.of(node.get("clientKey").asText()));
+        }
+        if (node.has("verifyHostname") && !node.get("verifyHostname").asBoolean(true)) {
+          builder.noHostnameVerification();
+        }
+        return problems.size() == before ? builder.build() : null;
+      } catch (IllegalArgumentException e) {
+        problems.add(where + ": " + e.getMessage());
+        return null;
       }
     }
 
@@ -398,7 +458,7 @@ public final class RoutesFile implements AutoCloseable {
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
           "maxRetries", "maxBodySize", "auth", "authorization", "rateLimit", "trustedProxies",
           "responseCache", "cors", "split", "mirror", "rewritePath", "requestHeaders",
-          "responseHeaders", "hashOn");
+          "responseHeaders", "grpc", "hashOn");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -523,6 +583,9 @@ public final class RoutesFile implements AutoCloseable {
       }
       if (node.has("rateLimit")) {
         rateLimit(at + ".rateLimit", node.get("rateLimit"), builder, proxies);
+      }
+      if (node.path("grpc").asBoolean(false)) {
+        builder.grpc();
       }
       if (node.has("hashOn")) {
         RoutingKey key = hashOn(at + ".hashOn", node.get("hashOn"), proxies);

@@ -23,6 +23,13 @@ import org.jspecify.annotations.Nullable;
  * {@link Builder#maxIdleConnectionsPerEndpoint}; a request reuses one when it can, so that a steady
  * load opens no new connections.
  *
+ * <p>Requests go out as HTTP/1.1 by default. An {@linkplain Builder#protocol HTTP/2} upstream
+ * gets one multiplexed connection per endpoint and event-loop thread (with prior knowledge, or
+ * over TLS with ALPN when {@linkplain Builder#tls TLS} is on), each request a stream of it; a
+ * second connection opens when the endpoint's {@code SETTINGS_MAX_CONCURRENT_STREAMS} is reached,
+ * and a connection that received {@code GOAWAY} takes no new streams. gRPC needs an HTTP/2
+ * upstream.
+ *
  * <p>The gateway reports every forwarded request to the balancer ({@code onComplete} with its
  * latency and whether the endpoint answered below 500, or {@code onCancel}), and to the endpoint's
  * circuit breaker. Several routes may share one upstream. Thread-safe.
@@ -38,7 +45,20 @@ public final class Upstream {
   /** Default idle connections kept per endpoint and event-loop thread. */
   public static final int DEFAULT_MAX_IDLE_CONNECTIONS = 64;
 
+  /** How the gateway talks to an upstream's endpoints. */
+  public enum Protocol {
+    /** HTTP/1.1, one request at a time per connection, idle connections kept for reuse. */
+    HTTP_1_1,
+    /**
+     * HTTP/2: without TLS with prior knowledge ({@code h2c}), with TLS negotiated by ALPN
+     * ({@code h2}); many requests share a connection. Needed for gRPC and HTTP trailers.
+     */
+    HTTP_2
+  }
+
   private final String name;
+  private final Protocol protocol;
+  private final @Nullable UpstreamTls tls;
   private final LoadBalancer loadBalancer;
   private final @Nullable Function<Endpoint, ResiliencePolicy> circuitBreakers;
   private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
@@ -51,6 +71,8 @@ public final class Upstream {
 
   private Upstream(Builder builder) {
     this.name = builder.name;
+    this.protocol = builder.protocol;
+    this.tls = builder.tls;
     this.loadBalancer = builder.loadBalancer;
     this.circuitBreakers = builder.circuitBreakers;
     this.retryBudgetPercent = builder.retryBudgetPercent;
@@ -88,6 +110,24 @@ public final class Upstream {
    */
   public String name() {
     return name;
+  }
+
+  /**
+   * Returns the protocol spoken to the endpoints.
+   *
+   * @return the protocol, {@link Protocol#HTTP_1_1} unless set
+   */
+  public Protocol protocol() {
+    return protocol;
+  }
+
+  /**
+   * Returns the TLS settings towards the endpoints.
+   *
+   * @return the settings, or null for plaintext
+   */
+  public @Nullable UpstreamTls tls() {
+    return tls;
   }
 
   /**
@@ -156,7 +196,8 @@ public final class Upstream {
 
   @Override
   public String toString() {
-    return "Upstream[" + name + ", " + loadBalancer.endpoints().size() + " endpoints]";
+    return "Upstream[" + name + ", " + loadBalancer.endpoints().size() + " endpoints"
+        + (protocol == Protocol.HTTP_2 ? ", HTTP/2" : "") + (tls != null ? ", TLS" : "") + ']';
   }
 
   /**
@@ -169,6 +210,8 @@ public final class Upstream {
 
     private final String name;
     private final LoadBalancer loadBalancer;
+    private Protocol protocol = Protocol.HTTP_1_1;
+    private @Nullable UpstreamTls tls;
     private @Nullable Function<Endpoint, ResiliencePolicy> circuitBreakers;
     private double retryBudgetPercent = DEFAULT_RETRY_BUDGET_PERCENT;
     private int minConcurrentRetries = DEFAULT_MIN_CONCURRENT_RETRIES;
@@ -187,6 +230,35 @@ public final class Upstream {
           .waitDurationInOpenState(Duration.ofSeconds(10))
           .permittedNumberOfCallsInHalfOpenState(3)
           .build();
+    }
+
+    /**
+     * Sets the protocol spoken to the endpoints.
+     *
+     * @param protocol {@link Protocol#HTTP_1_1} (the default) or {@link Protocol#HTTP_2}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder protocol(Protocol protocol) {
+      Objects.requireNonNull(protocol, "protocol");
+      settings.requireUnset("protocol", this.protocol);
+      this.protocol = protocol;
+      return this;
+    }
+
+    /**
+     * Connects to the endpoints over TLS.
+     *
+     * @param tls the trust store, client certificate and host-name verification to use; {@link
+     *     UpstreamTls#system()} for the JDK's defaults
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder tls(UpstreamTls tls) {
+      Objects.requireNonNull(tls, "tls");
+      settings.requireUnset("tls", this.tls);
+      this.tls = tls;
+      return this;
     }
 
     /**
@@ -238,7 +310,9 @@ public final class Upstream {
     }
 
     /**
-     * Sets how many idle keep-alive connections are kept per endpoint and event-loop thread.
+     * Sets how many idle keep-alive connections are kept per endpoint and event-loop thread. An
+     * {@link Protocol#HTTP_2} upstream keeps no idle connections beside its shared ones, so this
+     * does not apply to it.
      *
      * @param max 0 (no reuse) to 10,000
      * @return this builder
@@ -255,7 +329,8 @@ public final class Upstream {
     }
 
     /**
-     * Sets how long an idle pooled connection is kept before the gateway closes it.
+     * Sets how long an idle pooled connection is kept before the gateway closes it; for an {@link
+     * Protocol#HTTP_2} upstream, how long a connection without streams is kept.
      *
      * @param timeout positive
      * @return this builder

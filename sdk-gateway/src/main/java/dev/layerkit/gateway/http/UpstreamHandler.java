@@ -1,6 +1,5 @@
 package dev.layerkit.gateway.http;
 
-import dev.layerkit.gateway.lb.Endpoint;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -14,7 +13,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   private @Nullable Exchange exchange;
   private @Nullable UpstreamConnector pool;
-  private @Nullable Endpoint pooledFor;
+  private @Nullable String pooledFor;
   private long idleSinceNanos;
 
   void attach(Exchange exchange) {
@@ -27,10 +26,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     this.exchange = null;
   }
 
-  void idle(UpstreamConnector pool, Endpoint endpoint, long nowNanos) {
+  void idle(UpstreamConnector pool, String key, long nowNanos) {
     this.exchange = null;
     this.pool = pool;
-    this.pooledFor = endpoint;
+    this.pooledFor = key;
     this.idleSinceNanos = nowNanos;
   }
 

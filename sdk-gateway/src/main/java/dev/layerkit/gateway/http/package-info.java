@@ -11,11 +11,12 @@
  * <p>Routes come from the builder or from a YAML/JSON {@link dev.layerkit.gateway.http.RoutesFile},
  * and can be swapped while serving with {@link dev.layerkit.gateway.http.Gateway#reload}.
  *
- * <p>Netty is an optional dependency of this module: add {@code io.netty:netty-codec-http} and
- * {@code io.netty:netty-handler} (and {@code netty-transport-native-epoll} with the {@code
- * linux-x86_64} classifier for epoll) to use this package; {@code com.nimbusds:nimbus-jose-jwt}
- * for JWT and {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml} for YAML routes
- * files.
+ * <p>Netty is an optional dependency of this module: add {@code io.netty:netty-codec-http}, {@code
+ * io.netty:netty-codec-http2} (HTTP/2 from clients and to {@link
+ * dev.layerkit.gateway.http.Upstream.Protocol#HTTP_2} upstreams, gRPC) and {@code
+ * io.netty:netty-handler} (and {@code netty-transport-native-epoll} with the {@code linux-x86_64}
+ * classifier for epoll) to use this package; {@code com.nimbusds:nimbus-jose-jwt} for JWT and
+ * {@code com.fasterxml.jackson.dataformat:jackson-dataformat-yaml} for YAML routes files.
  */
 @NullMarked
 package dev.layerkit.gateway.http;

@@ -47,7 +47,7 @@ final class Http2TestClient implements AutoCloseable {
                   @Override
                   public void channelRead(ChannelHandlerContext ctx, Object msg) {
                     if (msg instanceof Http2GoAwayFrame frame) {
-                      goAway.complete((Http2GoAwayFrame) frame.retain());
+                      goAway.complete(frame.retain());
                     }
                     ReferenceCountUtil.release(msg);
                   }

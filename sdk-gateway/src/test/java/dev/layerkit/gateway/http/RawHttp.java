@@ -32,8 +32,75 @@ final class RawHttp implements AutoCloseable {
     out.flush();
   }
 
+  void send(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
   /** Reads one response with a Content-Length body (all the gateway's own answers have one). */
   Response read() throws IOException {
+    String headText = readHead();
+    int status = Integer.parseInt(headText.substring(9, 12));
+    int length = 0;
+    for (String line : headText.split("\r\n")) {
+      if (line.toLowerCase().startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    byte[] body = in.readNBytes(length);
+    return new Response(status, headText, new String(body, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Reads one response whose body is chunked or has a Content-Length, with the chunked body's
+   * trailer fields (names lower-cased).
+   */
+  ChunkedResponse readWithTrailers() throws IOException {
+    String headText = readHead();
+    Response head = new Response(Integer.parseInt(headText.substring(9, 12)), headText, "");
+    java.util.Map<String, String> trailers = new java.util.TreeMap<>();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    String encoding = head.header("transfer-encoding");
+    if (encoding != null && encoding.equalsIgnoreCase("chunked")) {
+      while (true) {
+        String sizeLine = readLine();
+        int semicolon = sizeLine.indexOf(';');
+        int size = Integer.parseInt(
+            (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+        if (size == 0) {
+          break;
+        }
+        body.write(in.readNBytes(size));
+        readLine(); // CRLF after the chunk
+      }
+      String line;
+      while (!(line = readLine()).isEmpty()) {
+        int colon = line.indexOf(':');
+        trailers.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+            line.substring(colon + 1).trim());
+      }
+    } else {
+      String length = head.header("content-length");
+      body.write(in.readNBytes(length == null ? 0 : Integer.parseInt(length)));
+    }
+    return new ChunkedResponse(head.status(), headText, body.toByteArray(), trailers);
+  }
+
+  private String readLine() throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) != '\n') {
+      if (b < 0) {
+        throw new IOException("connection closed in a line: " + line);
+      }
+      if (b != '\r') {
+        line.write(b);
+      }
+    }
+    return line.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  private String readHead() throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
@@ -45,16 +112,7 @@ final class RawHttp implements AutoCloseable {
       matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3))
           ? matched + 1 : (b == '\r' ? 1 : 0);
     }
-    String headText = head.toString(StandardCharsets.ISO_8859_1);
-    int status = Integer.parseInt(headText.substring(9, 12));
-    int length = 0;
-    for (String line : headText.split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    byte[] body = in.readNBytes(length);
-    return new Response(status, headText, new String(body, StandardCharsets.UTF_8));
+    return head.toString(StandardCharsets.ISO_8859_1);
   }
 
   /** Returns whether the server has sent bytes that are not read yet. */
@@ -74,6 +132,13 @@ final class RawHttp implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
+  }
+
+  /** A response with its body's bytes and its trailer fields. */
+  record ChunkedResponse(int status, String head, byte[] body, java.util.Map<String, String> trailers) {
+    String header(String name) {
+      return new Response(status, head, "").header(name);
+    }
   }
 
   record Response(int status, String head, String body) {

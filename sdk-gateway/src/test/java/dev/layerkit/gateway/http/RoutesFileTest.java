@@ -107,6 +107,41 @@ class RoutesFileTest {
   }
 
   @Test
+  void readsHttp2UpstreamsWithTlsAndGrpcRoutes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    TestPki pki = new TestPki(dir, "routes-ca");
+    TestPki.Issued client = pki.client("gateway");
+    String yaml = """
+        upstreams:
+          inventory:
+            endpoints: ["127.0.0.1:9443"]
+            protocol: http2
+            tls:
+              trustedCertificates: %s
+              clientCertificate: %s
+              clientKey: %s
+          plain:
+            endpoints: ["127.0.0.1:8081"]
+            tls: true
+        routes:
+          - id: inventory
+            pathPrefix: /inventory.v1.Inventory
+            upstream: inventory
+            grpc: true
+        """.formatted(pki.caPem, client.certificate(), client.key());
+
+    try (RoutesFile file = RoutesFile.parse(yaml, true, "routes.yaml")) {
+      Upstream inventory = file.upstreams().get("inventory");
+      assertThat(inventory.protocol()).isEqualTo(Upstream.Protocol.HTTP_2);
+      assertThat(inventory.tls()).isNotNull();
+      assertThat(inventory.tls().verifiesHostname()).isTrue();
+      assertThat(file.upstreams().get("plain").protocol()).isEqualTo(Upstream.Protocol.HTTP_1_1);
+      assertThat(file.upstreams().get("plain").tls()).isNotNull();
+      assertThat(file.routes().get(0).grpc()).isTrue();
+    }
+  }
+
+  @Test
   void readsHashOnAsOneKeyOrAChainAndTheHashStrategies() {
     String yaml = """
         upstreams:
@@ -145,6 +180,37 @@ class RoutesFileTest {
             .isNotNull();
       }
     }
+  }
+
+  @Test
+  void reportsABadProtocolAMissingCertificateAndAGrpcRouteOnHttp11() {
+    String yaml = """
+        upstreams:
+          a:
+            endpoints: ["127.0.0.1:9443"]
+            protocol: http3
+          b:
+            endpoints: ["127.0.0.1:9444"]
+            tls: { trustedCertificates: /no/such/ca.pem }
+          d:
+            endpoints: ["127.0.0.1:9446"]
+            tls: { clientCertificate: /no/cert.pem }
+          c:
+            endpoints: ["127.0.0.1:9445"]
+        routes:
+          - id: g
+            pathPrefix: /g
+            upstream: c
+            grpc: true
+        """;
+
+    assertThatThrownBy(() -> RoutesFile.parse(yaml, true, "routes.yaml"))
+        .isInstanceOf(GatewayConfigException.class)
+        .hasMessageContaining("upstreams.a.protocol: 'http3' is not http1.1 or http2")
+        .hasMessageContaining("upstreams.b.tls: trustedCertificates: no readable file at"
+            + " /no/such/ca.pem")
+        .hasMessageContaining("upstreams.d.tls: clientCertificate and clientKey go together")
+        .hasMessageContaining("grpc needs HTTP/2 upstreams but upstream 'c' speaks HTTP_1_1");
   }
 
   @Test
