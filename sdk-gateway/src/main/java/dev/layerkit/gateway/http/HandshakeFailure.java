@@ -70,7 +70,8 @@ enum HandshakeFailure {
     }
     String text = messages.toString();
     if (contains(text, "protocol_version", "unsupported_protocol", "wrong_version_number",
-        "client requested protocol", "no appropriate protocol", "unsupported protocol")) {
+        "client requested protocol", "no appropriate protocol", "unsupported protocol",
+        "protocol version")) {
       return PROTOCOL_VERSION;
     }
     if (contains(text, "no_shared_cipher", "no cipher suites in common", "no shared cipher",

@@ -108,13 +108,8 @@ final class TlsFileWatcher implements AutoCloseable {
   private void rejected(List<String> errors) {
     tls.metrics().rejected();
     status = new Status(false, time.instant(), List.copyOf(errors));
-    StringBuilder text = new StringBuilder();
-    for (String error : errors) {
-      text.append("\n  ").append(error);
-    }
-    LOG.warn("TLS files rejected, still serving {} ({} {}):{}",
-        TlsTermination.describe(tls.current().certificate()), errors.size(),
-        errors.size() == 1 ? "problem" : "problems", text);
+    LOG.warn("TLS files rejected, still serving {}: {}",
+        TlsTermination.describe(tls.current().certificate()), String.join("; ", errors));
   }
 
   @Override
