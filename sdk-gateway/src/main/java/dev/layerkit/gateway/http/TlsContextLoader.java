@@ -57,8 +57,19 @@ final class TlsContextLoader {
     }
   }
 
+  /** What loading gave: a context, or the problems. */
+  sealed interface Outcome permits Loaded, Problems {}
+
   /** A built context and what it serves. */
-  record Loaded(SslContext context, X509Certificate certificate, byte[] fingerprint) {}
+  record Loaded(SslContext context, X509Certificate certificate, byte[] fingerprint)
+      implements Outcome {}
+
+  /**
+   * The files' problems, each naming its file; {@code pairMismatch} when the only problem is a
+   * key that does not belong to the certificate, what a check sees between the replacement of
+   * one file and the other.
+   */
+  record Problems(List<String> problems, boolean pairMismatch) implements Outcome {}
 
   private TlsContextLoader() {}
 
@@ -112,6 +123,19 @@ final class TlsContextLoader {
    * @throws GatewayConfigException naming each file that is wrong
    */
   static Loaded load(Tls tls, FileContents files, Tls.Provider provider, List<String> alpn) {
+    Outcome outcome = tryLoad(tls, files, provider, alpn);
+    if (outcome instanceof Problems wrong) {
+      throw new GatewayConfigException("TLS files", wrong.problems());
+    }
+    return (Loaded) outcome;
+  }
+
+  /**
+   * Like {@link #load}, returning the problems instead of throwing them.
+   *
+   * @return a {@link Loaded} or the {@link Problems}
+   */
+  static Outcome tryLoad(Tls tls, FileContents files, Tls.Provider provider, List<String> alpn) {
     List<String> problems = new ArrayList<>();
     List<X509Certificate> chain = List.of();
     try {
@@ -126,7 +150,8 @@ final class TlsContextLoader {
       problems.add(tls.privateKey() + ": not a PKCS#8 PEM private key"
           + (tls.keyPassword() == null ? "" : " or not its keyPassword") + ": " + e.getMessage());
     }
-    if (key != null && !chain.isEmpty() && !PemFiles.matches(key, chain.get(0))) {
+    boolean mismatch = key != null && !chain.isEmpty() && !PemFiles.matches(key, chain.get(0));
+    if (mismatch) {
       problems.add(tls.privateKey() + ": the key does not belong to the first certificate of "
           + tls.certificateChain() + " (" + chain.get(0).getSubjectX500Principal() + ")");
     }
@@ -140,7 +165,7 @@ final class TlsContextLoader {
       }
     }
     if (!problems.isEmpty() || key == null) {
-      throw new GatewayConfigException("TLS files", problems);
+      return new Problems(problems, mismatch && problems.size() == 1);
     }
     SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
         .sslProvider(provider == Tls.Provider.OPENSSL ? SslProvider.OPENSSL : SslProvider.JDK)
@@ -161,8 +186,8 @@ final class TlsContextLoader {
     try {
       context = builder.build();
     } catch (SSLException | RuntimeException e) {
-      throw new GatewayConfigException("TLS files", List.of("cannot build a TLS context from "
-          + tls.certificateChain() + " and " + tls.privateKey() + ": " + e.getMessage()));
+      return new Problems(List.of("cannot build a TLS context from " + tls.certificateChain()
+          + " and " + tls.privateKey() + ": " + e.getMessage()), false);
     }
     return new Loaded(context, chain.get(0), files.fingerprint());
   }

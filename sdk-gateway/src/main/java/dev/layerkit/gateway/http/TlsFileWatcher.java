@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A check reads every file and compares a digest of their content with the last one seen; a
  * content seen before is not loaded again, so a bad file is reported once (a WARN naming the
- * file), until it changes. The gateway keeps the last good context meanwhile. Each load counts in
+ * file), until it changes. A key that does not belong to the certificate is what a check sees
+ * when it falls between the replacement of the two files, so that one problem is reported only
+ * if the next check still sees the same files. The gateway keeps the last good context meanwhile. Each load counts in
  * {@code layerkit.gateway.tls.reloads} with {@code result} {@code success} or {@code failure}; the
  * last outcome is in the gateway's health details.
  *
@@ -39,6 +41,8 @@ final class TlsFileWatcher implements AutoCloseable {
   private final ScheduledExecutorService thread;
   /** The digest of the files last loaded or rejected, or the read errors last reported. */
   private String lastSeen;
+  /** The digest of files whose only problem was a key-certificate mismatch, not yet reported. */
+  private String mismatchSeen = "";
   private volatile Status status = new Status(true, null, List.of());
 
   TlsFileWatcher(TlsTermination tls, byte[] initialFingerprint, TimeSource time) {
@@ -89,14 +93,20 @@ final class TlsFileWatcher implements AutoCloseable {
     if (seen.equals(lastSeen)) {
       return false;
     }
-    lastSeen = seen;
-    TlsContextLoader.Loaded loaded;
-    try {
-      loaded = TlsContextLoader.load(tls.settings(), files, tls.provider(), tls.alpn());
-    } catch (GatewayConfigException e) {
-      rejected(e.problems());
+    TlsContextLoader.Outcome outcome =
+        TlsContextLoader.tryLoad(tls.settings(), files, tls.provider(), tls.alpn());
+    if (outcome instanceof TlsContextLoader.Problems wrong) {
+      if (wrong.pairMismatch() && !seen.equals(mismatchSeen)) {
+        mismatchSeen = seen; // perhaps the other file is on its way: look again next time
+        LOG.debug("TLS files mismatch, checking again: {}", wrong.problems());
+        return false;
+      }
+      lastSeen = seen;
+      rejected(wrong.problems());
       return false;
     }
+    lastSeen = seen;
+    TlsContextLoader.Loaded loaded = (TlsContextLoader.Loaded) outcome;
     tls.replace(loaded);
     tls.metrics().reloaded();
     status = new Status(true, time.instant(), List.of());

@@ -247,6 +247,40 @@ class GatewayTlsIT extends GatewayTestSupport {
     assertThat(gateway.healthCheck().check().details()).containsEntry("tlsReload", "ok");
   }
 
+  @Test
+  void aCertificateReplacedBeforeItsKeyIsReportedOnlyIfTheKeyDoesNotFollowByTheNextCheck()
+      throws Exception {
+    // Polls only when the test calls check().
+    Gateway gateway = startTls(tls(Tls.Provider.JDK).reloadInterval(Duration.ofHours(1)).build(),
+        echoRoute());
+    X509Bundle next = pki.server(8008);
+    Path nextKey = dir.resolve("next-key.pem");
+    TestPki.write(next, chain, nextKey); // the new chain is in place, its key not yet
+
+    List<LogCapture.Line> lines;
+    try (LogCapture log = new LogCapture()) {
+      assertThat(gateway.tls().watcher().check()).isFalse();
+      assertThat(log.lines()).noneMatch(line -> line.level().equals("WARN"));
+      assertThat(gateway.healthCheck().check().details()).containsEntry("tlsReload", "ok");
+
+      Files.move(nextKey, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThat(gateway.tls().watcher().check()).isTrue();
+      assertThat(servedSerial(gateway)).isEqualTo(8008);
+
+      // A mismatch that is still there at the next check is reported.
+      TestPki.write(pki.server(9009), chain, dir.resolve("unused-key.pem"));
+      assertThat(gateway.tls().watcher().check()).isFalse();
+      assertThat(gateway.tls().watcher().check()).isFalse();
+      lines = log.lines();
+    }
+
+    assertThat(lines).filteredOn(line -> line.level().equals("WARN")).singleElement()
+        .satisfies(line -> assertThat(line.text()).contains(key + ": the key does not belong"));
+    assertThat(registry.get("layerkit.gateway.tls.reloads").tags("result", "failure").counter()
+        .count()).isEqualTo(1);
+    assertThat(servedSerial(gateway)).isEqualTo(8008);
+  }
+
   @ParameterizedTest
   @EnumSource(Tls.Provider.class)
   void anEncryptedKeyLoadsWithItsPasswordAndAWrongPasswordNamesTheKeyFile(Tls.Provider provider)
