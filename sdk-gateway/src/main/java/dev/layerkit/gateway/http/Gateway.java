@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -361,7 +362,7 @@ public final class Gateway implements AutoCloseable {
       if (termination != null) {
         java.security.cert.X509Certificate served = termination.current().certificate();
         TlsFileWatcher.Status reload = termination.watcher().status();
-        health.detail("tlsProvider", termination.provider().name().toLowerCase())
+        health.detail("tlsProvider", termination.provider().name().toLowerCase(Locale.ROOT))
             .detail("tlsCertificateSerial", served.getSerialNumber().toString(16))
             .detail("tlsCertificateNotAfter", String.valueOf(served.getNotAfter().toInstant()))
             .detail("tlsReload", reload.ok() ? "ok" : "rejected");
@@ -628,7 +629,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Sets how many client connections may be open at once (10,000 by default); more are answered
-     * 503 and closed.
+     * 503 and closed (on a {@link #tls} port closed at once: there is no handshake yet to answer
+     * over).
      *
      * @param max at least 1
      * @return this builder

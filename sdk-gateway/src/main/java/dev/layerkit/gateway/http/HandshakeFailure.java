@@ -50,7 +50,8 @@ enum HandshakeFailure {
   /** Classifies the cause a failed handshake reported. */
   static HandshakeFailure of(Throwable cause) {
     StringBuilder messages = new StringBuilder();
-    for (Throwable t = cause; t != null; t = t.getCause()) {
+    int depth = 0;
+    for (Throwable t = cause; t != null && depth < 16; t = t.getCause(), depth++) {
       if (t instanceof SslHandshakeTimeoutException) {
         return TIMEOUT;
       }
@@ -63,9 +64,6 @@ enum HandshakeFailure {
       }
       if (t.getMessage() != null) {
         messages.append(t.getMessage().toLowerCase(Locale.ROOT)).append('\n');
-      }
-      if (t.getCause() == t) {
-        break;
       }
     }
     String text = messages.toString();
