@@ -521,6 +521,26 @@ class GatewayTlsIT extends GatewayTestSupport {
     await().atMost(WAIT).until(() -> failures(Tls.Provider.JDK, "timeout") == 1);
   }
 
+  @Test
+  void aConnectionBeyondMaxConnectionsIsClosedBeforeAnyHandshake() throws Exception {
+    Gateway gateway = start(Gateway.builder().tls(tls(Tls.Provider.JDK).build()).maxConnections(1)
+        .meterRegistry(registry).route(echoRoute()));
+
+    try (SSLSocket first = connect(pki.clientTrustingCa(), gateway);
+        RawHttp second = new RawHttp(gateway.port())) {
+      RawHttp http = new RawHttp(first);
+      http.send("GET /id HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      assertThat(http.read().status()).isEqualTo(200);
+
+      assertThat(second.closedByServer()).isTrue();
+      assertThat(registry.get("layerkit.gateway.connections.rejected").counter().count())
+          .isEqualTo(1);
+      http.send("GET /id HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      assertThat(http.read().status()).isEqualTo(200);
+    }
+    assertThat(allFailures()).isZero();
+  }
+
   @ParameterizedTest
   @EnumSource(Tls.Provider.class)
   void aFloodOf200BadHandshakesIsCountedByReasonAndLogsNothingAboveDebug(Tls.Provider provider)
