@@ -3,16 +3,32 @@ package dev.layerkit.gateway.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import java.util.List;
 
-/** Builds a client connection's pipeline, or refuses the connection beyond the limit. */
+/**
+ * Builds a client connection's pipeline, or refuses the connection beyond the limit.
+ *
+ * <p>Two protocols share the port: HTTP/1.1 ({@link #configureHttp1}) and HTTP/2 ({@link
+ * #configureHttp2}), told apart on plaintext connections by the {@link CleartextProtocolDetector}
+ * (or, over TLS, by ALPN). Under HTTP/2 every stream becomes a child channel whose pipeline turns
+ * its frames into the same HTTP objects HTTP/1.1 produces and ends in its own {@link
+ * ClientHandler}, so routes, filters, limits and errors are one implementation for both.
+ */
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
   /** What ALPN offers on a TLS port, preferred first; {@link #configure} builds each. */
-  static final List<String> ALPN_PROTOCOLS = List.of(ApplicationProtocolNames.HTTP_1_1);
+  static final List<String> ALPN_PROTOCOLS =
+      List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   private final Gateway gateway;
   private final UpstreamConnector connector;
@@ -39,31 +55,81 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     gateway.clients().add(channel);
     if (gateway.terminatesTls()) {
       gateway.tls().install(channel, this::configure);
-      return;
+    } else if (settings.cleartextHttp2) {
+      channel.pipeline().addLast("detect", new CleartextProtocolDetector(this));
+    } else {
+      configureHttp1(channel);
     }
-    configureHttp1(channel);
   }
 
   /** Builds the pipeline of the protocol ALPN chose on a TLS connection. */
   private void configure(Channel channel, String alpnProtocol) {
-    configureHttp1(channel);
+    if (ApplicationProtocolNames.HTTP_2.equals(alpnProtocol)) {
+      configureHttp2(channel);
+    } else {
+      configureHttp1(channel);
+    }
   }
 
-  private void configureHttp1(Channel channel) {
+  /** Ends the pipeline with HTTP/1.1: the codec, timeouts, and one {@link ClientHandler}. */
+  void configureHttp1(Channel channel) {
     Gateway.Settings settings = gateway.settings();
-    ClientTimeouts timeouts = new ClientTimeouts(settings.timeSource, settings.requestHeaderTimeout.toNanos(),
-        settings.idleTimeout.toNanos());
-    channel.pipeline()
+    ClientTimeouts timeouts = new ClientTimeouts(settings.timeSource,
+        settings.requestHeaderTimeout.toNanos(), settings.idleTimeout.toNanos());
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline
         .addLast("timeouts", timeouts)
         .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
-            64 * 1024))
-        .addLast("continue", new HttpServerExpectContinueHandler());
-    Compression compression = settings.compression;
-    if (compression != null) {
-      channel.pipeline().addAfter("http", "compress", new GatewayCompressor(compression));
+            64 * 1024));
+    if (settings.compression != null) {
+      pipeline.addLast("compress", new GatewayCompressor(settings.compression));
     }
+    pipeline.addLast("continue", new HttpServerExpectContinueHandler());
+    pipeline.addLast("client", new ClientHandler(gateway, connector, timeouts,
+        GatewayFilters.STANDARD));
+  }
+
+  /**
+   * Ends the pipeline with HTTP/2: the frame codec with the {@link Http2Limits}, the stream
+   * multiplexer, and a guard for the connection's idle time, drain and protocol errors.
+   */
+  void configureHttp2(Channel channel) {
+    Gateway.Settings settings = gateway.settings();
+    Http2Limits limits = settings.http2Limits;
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings()
+            .maxConcurrentStreams(limits.maxConcurrentStreams())
+            .maxHeaderListSize(limits.maxHeaderListSize())
+            .initialWindowSize(limits.initialWindowSize()))
+        .decoderEnforceMaxRstFramesPerWindow(limits.maxResetFrames(),
+            (int) limits.resetWindow().toSeconds())
+        .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
+        .gracefulShutdownTimeoutMillis(settings.shutdownTimeout.toMillis())
+        .validateHeaders(true)
+        .build();
     channel.pipeline()
-        .addLast("client", new ClientHandler(gateway, connector, timeouts,
-            GatewayFilters.STANDARD));
+        .addLast("h2", codec)
+        .addLast("streams", new Http2MultiplexHandler(new StreamInitializer()))
+        .addLast("h2guard", new Http2ConnectionGuard(gateway, codec));
+  }
+
+  /** One HTTP/2 stream's pipeline: frames to HTTP objects, then the same handlers as HTTP/1.1. */
+  private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+    @Override
+    protected void initChannel(Http2StreamChannel stream) {
+      // Read only when the handler asks: the stream's window opens as its body is passed on.
+      stream.config().setAutoRead(false);
+      Gateway.Settings settings = gateway.settings();
+      ChannelPipeline pipeline = stream.pipeline();
+      pipeline
+          .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast("h2request", Http2RequestAdapter.INSTANCE);
+      if (settings.compression != null) {
+        pipeline.addLast("compress", new GatewayCompressor(settings.compression));
+      }
+      pipeline.addLast("continue", new HttpServerExpectContinueHandler());
+      pipeline.addLast("client", new ClientHandler(gateway, connector, null,
+          GatewayFilters.STANDARD));
+    }
   }
 }

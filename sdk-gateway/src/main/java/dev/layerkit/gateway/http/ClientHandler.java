@@ -86,7 +86,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private final Gateway gateway;
   private final UpstreamConnector connector;
-  private final ClientTimeouts timeouts;
+  /** The connection's timeouts under HTTP/1.1; null on an HTTP/2 stream (its connection has its own). */
+  private final @Nullable ClientTimeouts timeouts;
   private final TimeSource time;
   private final List<GatewayFilter> filters;
   private State state = State.IDLE;
@@ -100,7 +101,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable ScheduledFuture<?> responseCheck;
   private long responseCheckAt;
 
-  ClientHandler(Gateway gateway, UpstreamConnector connector, ClientTimeouts timeouts,
+  ClientHandler(Gateway gateway, UpstreamConnector connector, @Nullable ClientTimeouts timeouts,
       List<GatewayFilter> filters) {
     this.filters = filters;
     this.gateway = gateway;
@@ -214,7 +215,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
-    timeouts.requestHeadReceived();
+    ClientTimeouts clientTimeouts = timeouts;
+    if (clientTimeouts != null) {
+      clientTimeouts.requestHeadReceived();
+    }
     long start = time.nanoTime();
     if (request.decoderResult().isFailure()) {
       gateway.metrics().badRequest();
@@ -316,7 +320,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.IDLE;
-    timeouts.awaitNextRequest();
+    ClientTimeouts clientTimeouts = timeouts;
+    if (clientTimeouts != null) {
+      clientTimeouts.awaitNextRequest();
+    }
     resume(ctx);
   }
 

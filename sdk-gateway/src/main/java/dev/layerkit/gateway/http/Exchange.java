@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.hash.Hashing;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.LoadBalancer;
@@ -96,6 +97,8 @@ final class Exchange implements ChannelFutureListener {
   private final @Nullable ResponseCache.Capture cacheCapture;
   private final Map<String, String> extraResponseHeaders;
   private final FilterContext filtered;
+  /** What the balancer picks with: the route's routing key, taken before the head is rewritten. */
+  private final RequestContext routing;
   /** Response body bytes sent to the client, for the access log. */
   private long responseBytes;
   /** The endpoint of the last attempt (kept after a failure forgets {@link #endpoint}). */
@@ -140,6 +143,8 @@ final class Exchange implements ChannelFutureListener {
     this.idempotent = Route.isIdempotent(request.method().name());
     this.startNanos = filtered.startNanos;
     this.cacheCapture = filtered.cacheCapture();
+    // First: a sticky routing cookie the request is given joins the response headers.
+    this.routing = filtered.routingContext();
     this.extraResponseHeaders = filtered.responseHeaders();
     this.filtered = filtered;
   }
@@ -207,6 +212,12 @@ final class Exchange implements ChannelFutureListener {
     } catch (NoAvailableEndpointException e) {
       fail(503, "no available endpoint for upstream '" + upstream.name() + "'");
       return;
+    } catch (IllegalArgumentException e) {
+      // The balancer routes by key (consistent hash) and the route gives none: a configuration
+      // error, answered rather than breaking the connection.
+      fail(500, "upstream '" + upstream.name() + "' picks by a routing key and route '"
+          + route.id() + "' has none (Route.Builder.hashOn)");
+      return;
     }
     if (picked == null) {
       fail(503, "every endpoint of upstream '" + upstream.name() + "' has an open circuit");
@@ -226,11 +237,15 @@ final class Exchange implements ChannelFutureListener {
 
   /**
    * Picks an endpoint whose circuit lets the request through, preferring one not tried yet.
-   * Returns null if every pick within the limit had an open circuit.
+   * Returns null if every pick within the limit had an open circuit. With a routing key, a
+   * second pick hashes on a value derived from the key (the same again would give the same
+   * endpoint), so a key's failover endpoint is the same for all its requests.
    */
   private @Nullable Endpoint pickEndpoint() {
     for (int i = 0; i <= MAX_DISTINCT_PICKS; i++) {
-      Endpoint candidate = balancer.pick(RequestContext.empty());
+      RequestContext context = i == 0 || !routing.hasKey() ? routing
+          : RequestContext.ofKeyHash(Hashing.hash(routing.keyHash() + i));
+      Endpoint candidate = balancer.pick(context);
       // A retry avoids the endpoint that just failed, if there is another to go to.
       if (candidate.equals(previousEndpoint) && i < MAX_DISTINCT_PICKS
           && balancer.availableEndpoints().size() > 1) {
@@ -410,9 +425,12 @@ final class Exchange implements ChannelFutureListener {
     headers.set(ErrorResponses.REQUEST_ID, requestId);
     if (!extraResponseHeaders.isEmpty()) {
       for (Map.Entry<String, String> header : extraResponseHeaders.entrySet()) {
-        if (header.getKey().equalsIgnoreCase("vary") && headers.contains(HttpHeaderNames.VARY)) {
-          // Keep the upstream's Vary and add ours: a shared cache must key on both.
-          headers.add(HttpHeaderNames.VARY, header.getValue());
+        String name = header.getKey();
+        if (name.equalsIgnoreCase("set-cookie")
+            || (name.equalsIgnoreCase("vary") && headers.contains(HttpHeaderNames.VARY))) {
+          // Keep the upstream's Vary and add ours: a shared cache must key on both. A cookie of
+          // ours (a sticky routing cookie) goes beside the upstream's, one line each.
+          headers.add(name, header.getValue());
         } else {
           headers.set(header.getKey(), header.getValue());
         }

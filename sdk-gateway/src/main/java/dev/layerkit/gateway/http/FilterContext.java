@@ -1,11 +1,13 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.gateway.lb.RequestContext;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,6 +52,7 @@ final class FilterContext {
   private @Nullable ResponseCache.Capture cacheCapture;
   private @Nullable Upstream upstream;
   private @Nullable String limiterDecision;
+  private @Nullable RequestContext routing;
 
   FilterContext(ClientHandler handler, EventExecutor eventLoop, List<GatewayFilter> filters,
       Gateway gateway, HttpRequest request, NettyGatewayRequest view, boolean keepAlive,
@@ -248,6 +251,32 @@ final class FilterContext {
 
   void upstream(Upstream chosen) {
     this.upstream = chosen;
+  }
+
+  /**
+   * The context the route's upstream (and mirror) picks with: keyed by the route's {@link
+   * Route#hashOn()} (a random key hash when the request carries no key), or {@link
+   * RequestContext#empty()} for a route without one, which costs nothing. Resolved on first use
+   * and kept, so a mirror copy and every retry see the same key; the first use must come before
+   * the request is rewritten for the upstream.
+   */
+  RequestContext routingContext() {
+    RequestContext context = routing;
+    if (context == null) {
+      RouteState state = route();
+      RoutingKey key = state.route.hashOn();
+      context = key == null ? RequestContext.empty()
+          : RoutingKeys.contextFor(key, view, principal, state.hashFallbacks, this::addSetCookie);
+      routing = context;
+    }
+    return context;
+  }
+
+  /** Adds a {@code Set-Cookie} of the gateway's own (a sticky routing cookie) to the answer. */
+  private void addSetCookie(String setCookie) {
+    Map<String, String> headers = new LinkedHashMap<>(responseHeaders);
+    headers.put("Set-Cookie", setCookie);
+    responseHeaders = headers;
   }
 
   /** The connection's event loop, for work the request starts beside itself (a mirror copy). */

@@ -529,6 +529,8 @@ public final class Gateway implements AutoCloseable {
     final boolean preferNativeTransport;
     final TimeSource timeSource;
     final @Nullable Compression compression;
+    final boolean cleartextHttp2;
+    final Http2Limits http2Limits;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -544,6 +546,8 @@ public final class Gateway implements AutoCloseable {
       this.preferNativeTransport = builder.preferNativeTransport;
       this.timeSource = builder.timeSource;
       this.compression = builder.compression;
+      this.cleartextHttp2 = builder.cleartextHttp2;
+      this.http2Limits = builder.http2Limits;
     }
   }
 
@@ -573,6 +577,8 @@ public final class Gateway implements AutoCloseable {
     private @Nullable Path routesFile;
     private boolean accessLog;
     private @Nullable Compression compression;
+    private boolean cleartextHttp2 = true;
+    private Http2Limits http2Limits = Http2Limits.ofDefaults();
     private java.util.function.@Nullable Consumer<String> accessLogSink;
     private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
     private @Nullable Tls tls;
@@ -838,6 +844,41 @@ public final class Gateway implements AutoCloseable {
     public Builder compression(Compression compression) {
       settings.requireUnset("compression", this.compression);
       this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /**
+     * Sets whether plaintext connections may speak HTTP/2 with prior knowledge (h2c: the client
+     * opens with the HTTP/2 connection preface, as gRPC clients and {@code curl
+     * --http2-prior-knowledge} do). On by default: the first bytes of a connection tell the two
+     * protocols apart, and HTTP/1.1 clients are served as before. HTTP/2 streams go through the
+     * same routes, filters, limits and error answers as HTTP/1.1 requests, bounded by the {@link
+     * #http2Limits}. The {@code Upgrade: h2c} dance of HTTP/1.1 is not offered (browsers never use
+     * it; RFC 9113 deprecates it).
+     *
+     * @param enabled false to serve HTTP/1.1 only on plaintext connections
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder cleartextHttp2(boolean enabled) {
+      settings.requireUnset("cleartextHttp2", cleartextHttp2);
+      this.cleartextHttp2 = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the bounds on what one HTTP/2 connection may ask ({@link Http2Limits#ofDefaults()} by
+     * default): concurrent streams, header list size, resets, queued control frames and the
+     * stream window.
+     *
+     * @param limits the limits
+     * @return this builder
+     * @throws NullPointerException if {@code limits} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder http2Limits(Http2Limits limits) {
+      settings.requireUnset("http2Limits", http2Limits);
+      this.http2Limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

@@ -50,6 +50,14 @@ final class GatewayMetrics {
     rejectedConnections.increment();
   }
 
+  /** Counts HTTP/2 protocol errors by error code; one counter per code, made once per connection. */
+  Counter http2Error(String code) {
+    return Counter.builder("layerkit.gateway.http2.errors")
+        .description("HTTP/2 protocol errors answered with GOAWAY or RST_STREAM, by error code")
+        .tag("code", code)
+        .register(registry);
+  }
+
   MeterRegistry registry() {
     return registry;
   }

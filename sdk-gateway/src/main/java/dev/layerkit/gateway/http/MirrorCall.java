@@ -4,7 +4,6 @@ import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
-import dev.layerkit.gateway.lb.RequestContext;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -82,8 +81,9 @@ final class MirrorCall extends ChannelInboundHandlerAdapter {
     }
     Endpoint endpoint;
     try {
-      endpoint = mirror.upstream().loadBalancer().pick(RequestContext.empty());
-    } catch (NoAvailableEndpointException e) {
+      endpoint = mirror.upstream().loadBalancer().pick(request.routingContext());
+    } catch (NoAvailableEndpointException | IllegalArgumentException e) {
+      // IllegalArgumentException: the shadow picks by a key and the route gives none.
       mirror.ended();
       state.mirrorFailed.increment();
       return;

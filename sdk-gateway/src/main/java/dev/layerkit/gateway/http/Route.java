@@ -68,6 +68,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Allowed requests carry none of these headers. A limiter that throws is answered 503.
  *
+ * <h2>Routing by key</h2>
+ *
+ * <p>A route to a consistent-hash upstream ({@link
+ * dev.layerkit.gateway.lb.LoadBalancers#consistentHash()}) says what to hash on with {@link
+ * Builder#hashOn(RoutingKey)}: requests with the same key go to the same endpoint while the
+ * endpoint set is unchanged, which also makes sticky sessions ({@code
+ * hashOn(RoutingKey.stickyCookie("lk-affinity"))}, a cookie the gateway sets on a client's first
+ * request). A request without the key is spread at random, not refused (see {@link
+ * RoutingKey}). A route without {@code hashOn} picks with an empty {@link
+ * dev.layerkit.gateway.lb.RequestContext}, which a consistent-hash upstream cannot route: such a
+ * request is answered 500 naming the route.
+ *
  * <pre>{@code
  * Route orders = Route.builder("orders")
  *     .pathPrefix("/api/orders")
@@ -120,6 +132,7 @@ public final class Route {
   private final @Nullable Authorization authorization;
   private final @Nullable RateLimiter rateLimiter;
   private final KeyResolver keyResolver;
+  private final @Nullable RoutingKey hashOn;
   private final @Nullable ResponseCache responseCache;
   private final @Nullable CorsPolicy cors;
   private final long maxBodySize;
@@ -147,6 +160,7 @@ public final class Route {
     this.authorization = builder.authorization;
     this.rateLimiter = builder.rateLimiter;
     this.keyResolver = builder.keyResolver;
+    this.hashOn = builder.hashOn;
     this.responseCache = builder.responseCache;
     this.cors = builder.cors;
     this.maxBodySize = builder.maxBodySize;
@@ -371,6 +385,15 @@ public final class Route {
   }
 
   /**
+   * Returns what the route hashes on to pick an endpoint.
+   *
+   * @return the key, or {@code null} if the route picks without a key
+   */
+  public @Nullable RoutingKey hashOn() {
+    return hashOn;
+  }
+
+  /**
    * Returns the route's response cache.
    *
    * @return the cache, or {@code null} if responses are not cached
@@ -413,6 +436,9 @@ public final class Route {
     if (host != null) {
       text.append(" host=").append(host);
     }
+    if (hashOn != null) {
+      text.append(" hashOn=").append(hashOn);
+    }
     text.append(upstream != null ? " -> " + upstream.name()
         : split != null ? " -> " + split : " -> static");
     return text.append(']').toString();
@@ -454,6 +480,7 @@ public final class Route {
     private @Nullable Authorization authorization;
     private @Nullable RateLimiter rateLimiter;
     private KeyResolver keyResolver = KeyResolver.principal();
+    private @Nullable RoutingKey hashOn;
     private @Nullable ResponseCache responseCache;
     private @Nullable CorsPolicy cors;
     private long maxBodySize = -1;
@@ -778,6 +805,31 @@ public final class Route {
       settings.requireUnset("rateLimit", rateLimiter);
       this.rateLimiter = Objects.requireNonNull(limiter, "limiter");
       this.keyResolver = Objects.requireNonNull(keyResolver, "keyResolver");
+      return this;
+    }
+
+    /**
+     * Picks the endpoint of each request by a key taken from it, for consistent-hash upstreams
+     * ({@link dev.layerkit.gateway.lb.LoadBalancers#consistentHash()}): the gateway picks with
+     * {@link dev.layerkit.gateway.lb.RequestContext#ofKey(String)} of the key's value. Keys
+     * chain with {@link RoutingKey#orElse}; a request that carries none of them gets a random
+     * key hash of its own, so it is spread over the endpoints instead of failing (see {@link
+     * RoutingKey} for this and for retries). Other strategies ignore the key. The key is read
+     * once per request, before any header rewrite, and is also used to pick the {@link Mirror}'s
+     * endpoint.
+     *
+     * <pre>{@code
+     * .hashOn(RoutingKey.header("X-User-Id").orElse(RoutingKey.clientIp()))
+     * }</pre>
+     *
+     * @param key what to hash on
+     * @return this builder
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder hashOn(RoutingKey key) {
+      settings.requireUnset("hashOn", hashOn);
+      this.hashOn = Objects.requireNonNull(key, "key");
       return this;
     }
 

@@ -17,6 +17,8 @@ final class RouteState {
   final Counter mirrorOk;
   final Counter mirrorFailed;
   final Counter mirrorSkipped;
+  /** Requests of a route with {@link Route#hashOn()} that carried no key: spread at random. */
+  final Counter hashFallbacks;
   final @Nullable Cors cors;
 
   RouteState(Route route, GatewayMetrics metrics) {
@@ -33,6 +35,7 @@ final class RouteState {
         metrics.counter("layerkit.gateway.mirror.requests", route.id(), "result", "failed");
     this.mirrorSkipped =
         metrics.counter("layerkit.gateway.mirror.requests", route.id(), "result", "skipped");
+    this.hashFallbacks = metrics.counter("layerkit.gateway.hash.fallback", route.id());
     this.cors = Cors.of(route);
   }
 

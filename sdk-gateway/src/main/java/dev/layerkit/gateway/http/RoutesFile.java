@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerkit.core.hash.HashRing;
 import dev.layerkit.core.time.Durations;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -39,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  * upstreams:
  *   orders:
  *     strategy: least-request       # round-robin (default), weighted-round-robin, random,
- *                                   # least-request, peak-ewma
+ *                                   # least-request, peak-ewma, consistent-hash (Maglev),
+ *                                   # ring-hash (a HashRing: only a leaving endpoint's keys move)
  *     endpoints: ["10.0.0.1:8081", "10.0.0.2:8081 weight=2"]
  *     outlierDetection: { consecutiveFailures: 5, baseEjectionTime: 30s }
  * routes:
@@ -68,7 +70,7 @@ import org.jspecify.annotations.Nullable;
  *       rolesClaim: realm_access.roles
  *       apiKeyGroups: [partners]    # an API key must be in one of these groups
  *     rateLimit: { permits: 100, period: 1m, key: principal }   # or key: client-ip
- *     trustedProxies: [10.0.0.0/8]
+ *     trustedProxies: [10.0.0.0/8]   # believed by rateLimit's and hashOn's client-ip
  *     responseCache: true
  *     cors: { allowedOrigins: ["https://shop.example.com"], allowedMethods: [GET, POST] }
  *   - id: orders-v1
@@ -82,6 +84,12 @@ import org.jspecify.annotations.Nullable;
  *         - { header: X-Canary, value: "1", upstream: orders-canary }
  *         - { cookie: canary, value: "1", upstream: orders-canary }
  *     mirror: { upstream: orders-shadow, percent: 10, timeout: 5s, maxInFlight: 100 }
+ *   - id: carts
+ *     pathPrefix: /carts
+ *     upstream: carts               # with strategy consistent-hash or ring-hash
+ *     hashOn: [header:X-User-Id, cookie:SESSION, client-ip]   # tried in order; or one string
+ *     # also query:<name>, jwt-subject, principal, and sticky-cookie:<name> (set by the
+ *     # gateway when a request has no key); no key at all: spread at random
  *   - id: web
  *     pathPrefix: /
  *     staticFiles: { classpath: web }  # or directory: /srv/web
@@ -92,7 +100,9 @@ import org.jspecify.annotations.Nullable;
  * so the file holds no secret. JWT keys come from a JWKS URL ({@code auth.jwt}); fixed JWT keys
  * are configured by builder ({@link Auth#jwt()}). A route with both {@code apiKeys} and {@code
  * jwt} takes either ({@link Auth#anyOf}, the JWT's failure answered). Rate limiters and response caches are in memory and start
- * empty after a reload.
+ * empty after a reload. {@code hashOn} is {@link Route.Builder#hashOn}, its entries {@link
+ * RoutingKey}s chained with {@link RoutingKey#orElse}; a route to a {@code consistent-hash} or
+ * {@code ring-hash} upstream (or split variant or mirror) must have one.
  *
  * <p>A {@code RoutesFile} owns the load balancers it made: {@link #close()} it once the gateway no
  * longer routes to it (after a reload, once requests routed before it have finished).
@@ -234,6 +244,8 @@ public final class RoutesFile implements AutoCloseable {
   private static final class Reader {
     final List<String> problems = new ArrayList<>();
     final Map<String, Upstream> upstreams = new LinkedHashMap<>();
+    /** Upstreams whose balancer picks by a routing key: a route to one needs hashOn. */
+    final List<Upstream> hashed = new ArrayList<>();
     @Nullable ResponseCache sharedCache;
 
     RoutesFile read(@Nullable JsonNode root) {
@@ -287,9 +299,12 @@ public final class RoutesFile implements AutoCloseable {
         case "random" -> LoadBalancers.random();
         case "least-request" -> LoadBalancers.leastRequest();
         case "peak-ewma" -> LoadBalancers.peakEwma();
+        case "consistent-hash" -> LoadBalancers.consistentHash();
+        case "ring-hash" -> LoadBalancers.consistentHash(HashRing::builder);
         default -> {
           problems.add(where + ".strategy: '" + strategy + "' is not one of round-robin,"
-              + " weighted-round-robin, random, least-request, peak-ewma");
+              + " weighted-round-robin, random, least-request, peak-ewma, consistent-hash,"
+              + " ring-hash");
           yield null;
         }
       };
@@ -333,7 +348,11 @@ public final class RoutesFile implements AutoCloseable {
         if (slowStart != null) {
           builder.slowStart(slowStart);
         }
-        upstreams.put(name, Upstream.of(name, builder.build()));
+        Upstream upstream = Upstream.of(name, builder.build());
+        upstreams.put(name, upstream);
+        if (strategy.endsWith("-hash")) {
+          hashed.add(upstream);
+        }
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
       }
@@ -379,7 +398,7 @@ public final class RoutesFile implements AutoCloseable {
           "stripPrefix", "upstream", "staticFiles", "connectTimeout", "responseTimeout",
           "maxRetries", "maxBodySize", "auth", "authorization", "rateLimit", "trustedProxies",
           "responseCache", "cors", "split", "mirror", "rewritePath", "requestHeaders",
-          "responseHeaders");
+          "responseHeaders", "hashOn");
       String id = node.path("id").asText("");
       Route.Builder builder;
       try {
@@ -505,6 +524,12 @@ public final class RoutesFile implements AutoCloseable {
       if (node.has("rateLimit")) {
         rateLimit(at + ".rateLimit", node.get("rateLimit"), builder, proxies);
       }
+      if (node.has("hashOn")) {
+        RoutingKey key = hashOn(at + ".hashOn", node.get("hashOn"), proxies);
+        if (key != null) {
+          builder.hashOn(key);
+        }
+      }
       if (node.path("responseCache").asBoolean(false)) {
         if (sharedCache == null) {
           sharedCache = ResponseCache.builder().build();
@@ -519,6 +544,15 @@ public final class RoutesFile implements AutoCloseable {
       }
       try {
         Route route = builder.build();
+        if (route.hashOn() == null && !node.has("hashOn")) {
+          for (Upstream target : route.upstreams()) {
+            if (hashed.contains(target)) {
+              problems.add(at + ".hashOn: missing; upstream '" + target.name() + "' picks by a"
+                  + " routing key, so the route must say what to hash on (" + RoutingKeys.FORMS
+                  + ")");
+            }
+          }
+        }
         return problems.size() == before ? route : null;
       } catch (IllegalArgumentException e) {
         problems.add(at + ": " + e.getMessage());
@@ -851,6 +885,36 @@ public final class RoutesFile implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         problems.add(where + ": " + e.getMessage());
       }
+    }
+
+    /** Reads one routing key form or a list of them, chained in order. */
+    private @Nullable RoutingKey hashOn(String where, JsonNode node, TrustedProxies proxies) {
+      List<JsonNode> forms = new ArrayList<>();
+      if (node.isArray()) {
+        node.forEach(forms::add);
+      } else {
+        forms.add(node);
+      }
+      if (forms.isEmpty()) {
+        problems.add(where + ": must be one of " + RoutingKeys.FORMS + ", or a list of them");
+        return null;
+      }
+      RoutingKey chain = null;
+      for (int i = 0; i < forms.size(); i++) {
+        String at = node.isArray() ? where + "[" + i + "]" : where;
+        JsonNode form = forms.get(i);
+        if (!form.isTextual()) {
+          problems.add(at + ": must be one of " + RoutingKeys.FORMS + " but was " + form);
+          continue;
+        }
+        try {
+          RoutingKey key = RoutingKeys.parse(form.asText(), proxies);
+          chain = chain == null ? key : chain.orElse(key);
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ": " + e.getMessage());
+        }
+      }
+      return chain;
     }
 
     private @Nullable CorsPolicy cors(String where, JsonNode node) {

@@ -114,7 +114,8 @@ public final class LoadBalancers {
 
   /**
    * Starts a consistent-hash balancer on {@link MaglevHash} (O(1) lookups, even load): requests
-   * are routed by {@link RequestContext#keyHash()}, which every pick must carry.
+   * are routed by {@link RequestContext#keyHash()}, which every pick must carry. Behind the HTTP
+   * gateway, the route says where the key comes from ({@code Route.Builder.hashOn}).
    *
    * <p><b>Not strictly sticky.</b> When an endpoint leaves the routable set (removed, ejected or
    * failing health checks), its keys move to the others, and Maglev also moves a few keys between

@@ -130,20 +130,26 @@ class GatewayTlsIT extends GatewayTestSupport {
 
   @ParameterizedTest
   @EnumSource(Tls.Provider.class)
-  void servesJavaHttpClientOverTls13AndFallsBackToHttp11WhenItOffersH2(Tls.Provider provider)
+  void servesJavaHttpClientOverTls13WithHttp2OrHttp11AsAlpnChooses(Tls.Provider provider)
       throws Exception {
     Gateway gateway = startTls(tls(provider).build(), echoRoute());
 
-    // java.net.http offers h2 and http/1.1 by ALPN; the gateway picks http/1.1.
-    HttpResponse<String> response = send(httpsClient(pki.clientTrustingCa()),
+    // java.net.http offers h2 and http/1.1 by ALPN: the gateway picks h2.
+    HttpResponse<String> h2 = send(httpsClient(pki.clientTrustingCa()),
         https(gateway, "/echo?x=1"));
+    // Told to speak HTTP/1.1, it offers only http/1.1.
+    HttpResponse<String> h1 = send(HttpClient.newBuilder().sslContext(pki.clientTrustingCa())
+        .version(HttpClient.Version.HTTP_1_1).build(), https(gateway, "/echo?x=2"));
 
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
-    assertThat(response.body()).startsWith("GET /echo?x=1\n").contains("x-forwarded-proto: https\n");
+    assertThat(h2.statusCode()).isEqualTo(200);
+    assertThat(h2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(h2.body()).startsWith("GET /echo?x=1\n").contains("x-forwarded-proto: https\n");
+    assertThat(h1.statusCode()).isEqualTo(200);
+    assertThat(h1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    assertThat(h1.body()).startsWith("GET /echo?x=2\n").contains("x-forwarded-proto: https\n");
     assertThat(gateway.tlsProvider()).isEqualTo(provider);
     assertThat(registry.get("layerkit.gateway.tls.handshakes")
-        .tags("provider", tag(provider), "protocol", "TLSv1.3").counter().count()).isEqualTo(1);
+        .tags("provider", tag(provider), "protocol", "TLSv1.3").counter().count()).isEqualTo(2);
     assertThat(registry.get("layerkit.gateway.tls.certificate.expiry")
         .tags("provider", tag(provider)).gauge().value()).isGreaterThan(0);
   }

@@ -105,4 +105,85 @@ class RoutesFileTest {
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("the top level must be an object");
   }
+
+  @Test
+  void readsHashOnAsOneKeyOrAChainAndTheHashStrategies() {
+    String yaml = """
+        upstreams:
+          carts: { strategy: ring-hash, endpoints: ["127.0.0.1:8081", "127.0.0.1:8082"] }
+          users: { strategy: consistent-hash, endpoints: ["127.0.0.1:8083"] }
+        routes:
+          - id: carts
+            pathPrefix: /carts
+            upstream: carts
+            trustedProxies: [10.0.0.0/8]
+            hashOn: [header:X-User-Id, cookie:SESSION, query:cart, client-ip]
+          - id: users
+            pathPrefix: /users
+            upstream: users
+            hashOn: jwt-subject
+          - id: app
+            pathPrefix: /app
+            upstream: carts
+            hashOn: sticky-cookie:lk-affinity
+        """;
+
+    try (RoutesFile file = RoutesFile.parse(yaml, true, "routes.yaml")) {
+      Route carts = file.routes().get(0);
+      assertThat(carts.hashOn()).hasToString(
+          "header:X-User-Id, cookie:SESSION, query:cart, client-ip (TrustedProxies[10.0.0.0/8])");
+      assertThat(carts.hashOn().resolve(GatewayRequest.of("GET", "/carts?cart=c-9",
+          new java.net.InetSocketAddress("127.0.0.1", 5000)), Principal.ANONYMOUS))
+          .isEqualTo("c-9");
+      assertThat(file.routes().get(1).hashOn()).hasToString("jwt-subject");
+      assertThat(file.routes().get(2).hashOn()).hasToString("sticky-cookie:lk-affinity");
+      // Both balancers route by key: an empty context is refused, a keyed one picks.
+      for (Upstream upstream : file.upstreams().values()) {
+        assertThatThrownBy(() -> upstream.loadBalancer().pick())
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThat(upstream.loadBalancer().pick(dev.layerkit.gateway.lb.RequestContext.ofKey("k")))
+            .isNotNull();
+      }
+    }
+  }
+
+  @Test
+  void reportsBadHashOnValuesNamingThemAndAHashUpstreamWithoutHashOn() {
+    String yaml = """
+        upstreams:
+          carts: { strategy: ring-hash, endpoints: ["127.0.0.1:8081"] }
+          plain: { endpoints: ["127.0.0.1:8082"] }
+        routes:
+          - { id: a, pathPrefix: /a, upstream: plain, hashOn: [header:X-User-Id, user-id] }
+          - { id: b, pathPrefix: /b, upstream: plain, hashOn: "cookie:" }
+          - { id: c, pathPrefix: /c, upstream: plain, hashOn: [{ header: X-User-Id }] }
+          - { id: d, pathPrefix: /d, upstream: plain, hashOn: "header:X User" }
+          - { id: e, pathPrefix: /e, upstream: carts }
+          - { id: f, pathPrefix: /f, upstream: plain, hashOn: [] }
+          - { id: s, pathPrefix: /s, upstream: carts, hashOn: "sticky-cookie:lk session" }
+          - id: g
+            pathPrefix: /g
+            split: { weights: { plain: 1, carts: 1 } }
+        """;
+
+    assertThatThrownBy(() -> RoutesFile.parse(yaml, true, "routes.yaml"))
+        .isInstanceOfSatisfying(GatewayConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[0] (a).hashOn[1]: 'user-id' is not one of header:<name>, cookie:<name>,"
+                    + " sticky-cookie:<name>, query:<name>, jwt-subject, principal, client-ip"
+                    + " (line 5)"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[1] (b).hashOn: 'cookie:' needs a name after 'cookie:'"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[2] (c).hashOn[0]: must be one of header:<name>"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[3] (d).hashOn: header name must be an HTTP token but was 'X User'"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[4] (e).hashOn: missing; upstream 'carts' picks by a routing key"))
+            .anySatisfy(p -> assertThat(p).startsWith("routes[5] (f).hashOn: must be one of"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[6] (s).hashOn: cookie name must be an HTTP token but was 'lk session'"))
+            .anySatisfy(p -> assertThat(p).startsWith(
+                "routes[7] (g).hashOn: missing; upstream 'carts'")));
+  }
 }

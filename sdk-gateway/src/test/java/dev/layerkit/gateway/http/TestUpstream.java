@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /id} names the server, {@code /echo} returns the request line and headers it got,
  * {@code /upload} answers the SHA-256 and length of the body, {@code /slow} answers only once
  * {@link #releaseSlow()} is called (or the server closes),
- * {@code /cacheable} answers with {@code Cache-Control: max-age=60} and an {@code ETag}.
+ * {@code /cacheable} answers with {@code Cache-Control: max-age=60} and an {@code ETag}, {@code
+ * /big} streams {@link #BIG_BODY_BYTES} bytes.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -35,6 +36,9 @@ final class TestUpstream implements AutoCloseable {
     // waits for the client's delayed ACK (about 40 ms a request), which makes load tests crawl.
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
+
+  /** The length of a {@code /big} response. */
+  static final int BIG_BODY_BYTES = 8 * 1024 * 1024;
 
   private final String name;
   private final HttpServer server;
@@ -122,6 +126,19 @@ final class TestUpstream implements AutoCloseable {
         exchange.getResponseHeaders().add("Cache-Control", "public, max-age=60");
         exchange.getResponseHeaders().add("ETag", "\"" + body + "\"");
         send(exchange, 200, body);
+      } else if (path.endsWith("/big")) {
+        // 8 MiB, streamed: more than any flow-control window or socket buffer between here and a
+        // client that does not read.
+        exchange.getRequestBody().readAllBytes();
+        exchange.sendResponseHeaders(200, BIG_BODY_BYTES);
+        byte[] chunk = new byte[64 * 1024];
+        try (var out = exchange.getResponseBody()) {
+          for (int sent = 0; sent < BIG_BODY_BYTES; sent += chunk.length) {
+            out.write(chunk);
+          }
+        } catch (IOException e) {
+          // The client (or the gateway) went away mid-body: nothing to answer.
+        }
       } else if (path.endsWith("/fail")) {
         exchange.getRequestBody().readAllBytes();
         send(exchange, 500, "failed on " + name);
