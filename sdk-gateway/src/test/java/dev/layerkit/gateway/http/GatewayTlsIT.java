@@ -432,7 +432,10 @@ class GatewayTlsIT extends GatewayTestSupport {
         TestPki.client("CN=reports,O=Example", pki.ca), pki.ca));
     HttpClient anonymous = httpsClient(pki.clientTrustingCa());
 
-    assertThat(send(billing, https(gateway, "/billing/id")).statusCode()).isEqualTo(200);
+    HttpResponse<String> admitted = send(billing, https(gateway, "/billing/id"));
+    assertThat(admitted.statusCode()).isEqualTo(200);
+    // Over HTTP/2 the request is a stream; its certificate comes from the connection.
+    assertThat(admitted.version()).isEqualTo(HttpClient.Version.HTTP_2);
     assertThat(seenRequests.get(0).clientCertificates()).hasSize(1);
     Principal principal = seenResults.get(0).principal();
     assertThat(principal.subject()).isEqualTo("CN=billing,O=Example");
