@@ -56,13 +56,20 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     if (gateway.terminatesTls()) {
       gateway.tls().install(channel, this::configure);
     } else if (settings.cleartextHttp2) {
-      channel.pipeline().addLast("detect", new CleartextProtocolDetector(this));
+      // The timeouts watch the connection from its first moment: a client that sends nothing, or
+      // trickles a preface, is cut off as an HTTP/1.1 client would be.
+      channel.pipeline()
+          .addLast("timeouts", newTimeouts(settings))
+          .addLast("detect", new CleartextProtocolDetector(this));
     } else {
       configureHttp1(channel);
     }
   }
 
-  /** Builds the pipeline of the protocol ALPN chose on a TLS connection. */
+  /**
+   * Builds the pipeline of the protocol ALPN chose on a TLS connection (the TLS handlers' own
+   * timeout covers the handshake; the protocol's timeouts start after it).
+   */
   private void configure(Channel channel, String alpnProtocol) {
     if (ApplicationProtocolNames.HTTP_2.equals(alpnProtocol)) {
       configureHttp2(channel);
@@ -71,14 +78,24 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     }
   }
 
-  /** Ends the pipeline with HTTP/1.1: the codec, timeouts, and one {@link ClientHandler}. */
+  private static ClientTimeouts newTimeouts(Gateway.Settings settings) {
+    return new ClientTimeouts(settings.timeSource, settings.requestHeaderTimeout.toNanos(),
+        settings.idleTimeout.toNanos());
+  }
+
+  /**
+   * Ends the pipeline with HTTP/1.1: the codec, timeouts (kept if the pipeline has them), and
+   * one {@link ClientHandler}. May run on a connection that is already up.
+   */
   void configureHttp1(Channel channel) {
     Gateway.Settings settings = gateway.settings();
-    ClientTimeouts timeouts = new ClientTimeouts(settings.timeSource,
-        settings.requestHeaderTimeout.toNanos(), settings.idleTimeout.toNanos());
     ChannelPipeline pipeline = channel.pipeline();
+    ClientTimeouts timeouts = pipeline.get(ClientTimeouts.class);
+    if (timeouts == null) {
+      timeouts = newTimeouts(settings);
+      pipeline.addLast("timeouts", timeouts);
+    }
     pipeline
-        .addLast("timeouts", timeouts)
         .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
             64 * 1024));
     if (settings.compression != null) {
@@ -91,10 +108,14 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
   /**
    * Ends the pipeline with HTTP/2: the frame codec with the {@link Http2Limits}, the stream
-   * multiplexer, and a guard for the connection's idle time, drain and protocol errors.
+   * multiplexer, and a guard for the connection's idle time, drain and protocol errors. May run
+   * on a connection that is already up.
    */
   void configureHttp2(Channel channel) {
     Gateway.Settings settings = gateway.settings();
+    if (channel.pipeline().get(ClientTimeouts.class) != null) {
+      channel.pipeline().remove(ClientTimeouts.class); // HTTP/1.1's; the guard below has its own
+    }
     Http2Limits limits = settings.http2Limits;
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
         .initialSettings(Http2Settings.defaultSettings()

@@ -111,10 +111,26 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    // Added to a connection that is already up (after protocol detection or ALPN): no
+    // channelActive will come, so start now.
+    if (ctx.channel().isActive()) {
+      begin(ctx);
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
-    ctx.read();
+    begin(ctx);
     ctx.fireChannelActive();
+  }
+
+  /** Starts reading the first request, once, however the handler learned the connection is up. */
+  private void begin(ChannelHandlerContext ctx) {
+    if (this.ctx == null) {
+      this.ctx = ctx;
+      ctx.read();
+    }
   }
 
   @Override

@@ -41,13 +41,28 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      begin(ctx); // added after the connection came up (after TLS and ALPN, say)
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    begin(ctx);
+    ctx.fireChannelActive();
+  }
+
+  /** Starts the periodic check, once. */
+  private void begin(ChannelHandlerContext ctx) {
+    if (check != null) {
+      return;
+    }
     phaseStartNanos = time.nanoTime();
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20),
         Math.min(TimeUnit.SECONDS.toNanos(1), Math.min(headerTimeoutNanos, idleTimeoutNanos) / 4));
     check = ctx.executor().scheduleAtFixedRate(() -> check(ctx), period, period,
         TimeUnit.NANOSECONDS);
-    ctx.fireChannelActive();
   }
 
   @Override

@@ -41,7 +41,23 @@ final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      begin(ctx); // added after the connection came up (protocol detection, ALPN)
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    begin(ctx);
+    ctx.fireChannelActive();
+  }
+
+  /** Opens the connection window and starts the idle check, once. */
+  private void begin(ChannelHandlerContext ctx) {
+    if (check != null) {
+      return;
+    }
     // The protocol starts every connection with a 64 KiB window for all its streams together: one
     // stream whose upstream is slow would use it up and stall the rest. Open it to the limit.
     int extra = gateway.settings().http2Limits.connectionWindowSize()
@@ -54,7 +70,6 @@ final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
         Math.min(TimeUnit.SECONDS.toNanos(1), idleTimeoutNanos / 4));
     check = ctx.executor().scheduleAtFixedRate(() -> checkIdle(ctx), period, period,
         TimeUnit.NANOSECONDS);
-    ctx.fireChannelActive();
   }
 
   private void checkIdle(ChannelHandlerContext ctx) {

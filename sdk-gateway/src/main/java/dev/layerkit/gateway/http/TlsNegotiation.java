@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * one or two WARN lines per bad client. Here a failure is counted once in {@code
  * layerkit.gateway.tls.handshake.failures}, logged at DEBUG, and the exception goes no further.
  *
- * <p>The protocol's handlers are added after the connection became active, so they never saw
- * {@code channelActive}; this handler fires it for them (the HTTP/1.1 handler starts reading and
- * its timeouts there). Bytes decrypted with the handshake's last flight are held by the base
- * class and replayed to the new handlers.
+ * <p>The protocol's handlers are added after the connection became active: the gateway's own
+ * start themselves when added to a live connection, and this handler fires {@code channelActive}
+ * after them for any that wait for it, as {@link CleartextProtocolDetector} does. Bytes decrypted
+ * with the handshake's last flight are held by the base class and replayed to the new handlers.
  */
 final class TlsNegotiation extends ApplicationProtocolNegotiationHandler {
 

@@ -201,6 +201,25 @@ class GatewayHttp2IT extends GatewayTestSupport {
   }
 
   @Test
+  void connectionsThatSendNothingOrTrickleAPrefaceAreCutOff() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Gateway.builder()
+        .idleTimeout(Duration.ofMillis(400)).requestHeaderTimeout(Duration.ofMillis(400))
+        .route(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a)).build()));
+    try (java.net.Socket silent = new java.net.Socket("127.0.0.1", gateway.port());
+        java.net.Socket trickle = new java.net.Socket("127.0.0.1", gateway.port())) {
+      silent.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+      trickle.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+      trickle.getOutputStream().write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII));
+      trickle.getOutputStream().flush();
+      // Both are closed by the gateway (end of stream), long before the read times out.
+      assertThat(silent.getInputStream().readAllBytes()).isEmpty();
+      assertThat(new String(trickle.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 408");
+    }
+  }
+
+  @Test
   void cleartextHttp2CanBeTurnedOff() throws Exception {
     TestUpstream a = upstream("a");
     Gateway gateway = start(Gateway.builder().cleartextHttp2(false)
