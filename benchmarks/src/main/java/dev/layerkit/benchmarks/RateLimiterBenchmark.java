@@ -147,6 +147,17 @@ public class RateLimiterBenchmark {
   }
 
   /** Bucket4j's local lock-free bucket with two bandwidths, {@code tryConsume(1)}. */
+  /**
+   * The asynchronous decision the gateway asks for: the in-memory limiter's stage is complete at
+   * once, and for a cached allowed decision it is a shared one, so this should allocate what
+   * {@code layerkit} allocates (nothing). The stage itself is returned, since reading it through
+   * {@code toCompletableFuture()} would measure the copy that makes.
+   */
+  @Benchmark
+  public Object layerkitAsync(KeyCursor cursor) {
+    return layerkit.tryAcquireAsync(cursor.next(keyNames));
+  }
+
   @Benchmark
   public boolean bucket4jTwoLimits(KeyCursor cursor) {
     return bucket4jTwoLimits.computeIfAbsent(cursor.next(keyNames), newTwoLimitBucket)

@@ -10,10 +10,16 @@ import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.core.redis.RedisConnections;
+import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
 import java.nio.file.Path;
+import io.lettuce.core.RedisClient;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -24,6 +30,12 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>{@code --tls-cert CHAIN.pem --tls-key KEY.pem} terminates TLS (HTTP/1.1 and, by ALPN, HTTP/2)
  * with the gateway's defaults: OpenSSL from netty-tcnative (in this jar), TLS 1.2 and 1.3.
+ *
+ * <p>{@code --redis redis://HOST:PORT} adds two routes beside it, {@code /memory/} with the same
+ * in-memory limiter and {@code /redis/} with a {@code RedisRateLimiter} on that server (its own
+ * key prefix per process, the default timeout, {@link FailMode#CLOSED} so that a decision Redis
+ * did not make shows as a 429 rather than passing unseen), for {@code
+ * benchmarks/gateway/redis-limiter.sh}.
  *
  * <p>{@code --access-log on} turns the gateway's access log on. The benchmarks jar logs through
  * slf4j-nop, which would drop the lines unbuilt; to measure the log, put a backend in front (for
@@ -50,7 +62,7 @@ public final class GatewayBenchServer {
    * Starts the gateway.
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]
-   *     [--access-log on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
+   *     [--access-log on|off] [--redis redis://HOST:PORT] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -61,6 +73,7 @@ public final class GatewayBenchServer {
     boolean accessLog = false;
     String tlsCert = null;
     String tlsKey = null;
+    String redis = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -70,27 +83,36 @@ public final class GatewayBenchServer {
         case "--access-log" -> accessLog = parseSwitch(args[i + 1]);
         case "--tls-cert" -> tlsCert = args[i + 1];
         case "--tls-key" -> tlsKey = args[i + 1];
+        case "--redis" -> redis = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (upstream == null || apiKey == null || (tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException(
           "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]"
-              + " [--access-log on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]");
+              + " [--access-log on|off] [--redis redis://HOST:PORT]"
+              + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
     int colon = upstream.lastIndexOf(':');
     Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
         Integer.parseInt(upstream.substring(colon + 1)));
     LoadBalancer balancer = LoadBalancers.roundRobin().serviceName("bench")
         .endpointSource(EndpointSource.of(endpoint)).build();
-    Route route = Route.builder("bench").pathPrefix("/")
-        .auth(Auth.apiKeys().addKey("bench", apiKey).build())
-        .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L))).build(),
-            KeyResolver.principal())
-        .upstream(Upstream.of("bench", balancer))
-        .build();
+    RateLimitPolicy neverDenies = RateLimitPolicy.of(Limit.perSecond(1_000_000_000L));
+    Auth auth = Auth.apiKeys().addKey("bench", apiKey).build();
+    Upstream target = Upstream.of("bench", balancer);
+    List<Route> routes = new ArrayList<>();
+    if (redis != null) {
+      RateLimiter redisLimiter = RateLimiters.redis(neverDenies,
+              RedisConnections.connect(RedisClient.create(redis)))
+          .name("bench").keyPrefix("layerkit:bench:" + ProcessHandle.current().pid() + ":")
+          .failMode(FailMode.CLOSED).build();
+      routes.add(route("memory", "/memory", auth, RateLimiters.inMemory(neverDenies).build(), target));
+      routes.add(route("redis", "/redis", auth, redisLimiter, target));
+    }
+    routes.add(route("bench", "/", auth, RateLimiters.inMemory(neverDenies).build(), target));
     Gateway.Builder builder = Gateway.builder().bindAddress("127.0.0.1").port(port)
-        .workerThreads(threads).accessLog(accessLog).route(route);
+        .workerThreads(threads).accessLog(accessLog).routes(routes);
     if (tlsCert != null && tlsKey != null) {
       builder.tls(Tls.fromPemFiles(Path.of(tlsCert), Path.of(tlsKey)).build());
     }
@@ -99,5 +121,10 @@ public final class GatewayBenchServer {
     System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable()
         + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider()));
     new CountDownLatch(1).await();
+  }
+
+  private static Route route(String id, String prefix, Auth auth, RateLimiter limiter, Upstream target) {
+    return Route.builder(id).pathPrefix(prefix).auth(auth).rateLimit(limiter, KeyResolver.principal())
+        .upstream(target).build();
   }
 }

@@ -26,14 +26,27 @@ public final class DaemonSchedulers {
   public static ScheduledThreadPoolExecutor create(String name, int threads) {
     Objects.requireNonNull(name, "name");
     Arguments.positive(threads, "threads");
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(threads, threadFactory(name));
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  /**
+   * Returns a factory of plain daemon threads named {@code <name>-<n>}, for pools whose tasks may
+   * block. Not Netty's {@code DefaultThreadFactory}: it makes {@code FastThreadLocalThread}s, which
+   * Netty (and BlockHound's Netty integration) treat as event loops that must never block.
+   *
+   * @param name the thread-name prefix
+   * @return the factory
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static ThreadFactory threadFactory(String name) {
+    Objects.requireNonNull(name, "name");
     AtomicInteger count = new AtomicInteger();
-    ThreadFactory factory = task -> {
+    return task -> {
       Thread thread = new Thread(task, name + '-' + count.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     };
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(threads, factory);
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
   }
 }

@@ -9,8 +9,8 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import dev.layerkit.core.internal.DaemonSchedulers;
 import dev.layerkit.core.time.TimeSource;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HashSet;
@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * volatile field, replaced whole.
  *
  * <p>The pool has two daemon threads that time out when idle and a bounded queue: under a flood
- * beyond it, a token is refused (401) rather than queued without limit.
+ * beyond it, a token is refused (401) rather than queued without limit. They are plain threads,
+ * not Netty's {@code FastThreadLocalThread}s, which Netty treats as event loops that never block.
  */
 final class JwksKeys {
 
@@ -83,7 +84,7 @@ final class JwksKeys {
         .outageTolerant(outageTolerance.toMillis())
         .build();
     this.pool = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUE), new DefaultThreadFactory("layerkit-jwks", true));
+        new ArrayBlockingQueue<>(QUEUE), DaemonSchedulers.threadFactory("layerkit-jwks"));
     pool.allowCoreThreadTimeOut(true);
     this.snapshot = new Snapshot(Set.of(), verifiers.apply(List.of()), time.nanoTime(), false);
   }

@@ -779,9 +779,9 @@ public final class Route {
      * Limits requests with a rate limiter keyed by {@link KeyResolver#principal()}: the
      * authenticated caller, or on a route without auth the client's IP address (the connected
      * peer; behind a proxy, use {@link #rateLimit(RateLimiter, KeyResolver)} with {@link
-     * KeyResolver#principal(TrustedProxies)}). The limiter's decision runs on the event loop, so
-     * use an in-memory limiter or a Redis limiter with a short timeout. See the class doc for the
-     * 429 answer and its {@code RateLimit-*} headers.
+     * KeyResolver#principal(TrustedProxies)}). The gateway asks with {@link
+     * RateLimiter#tryAcquireAsync(String)}, so a Redis limiter's round trip does not hold the
+     * event loop. See the class doc for the 429 answer and its {@code RateLimit-*} headers.
      *
      * @param limiter the limiter
      * @return this builder
@@ -792,9 +792,10 @@ public final class Route {
     }
 
     /**
-     * Limits requests with a rate limiter, keyed by a resolver. The limiter's decision runs on the
-     * event loop, so use an in-memory limiter or a Redis limiter with a short timeout. See the
-     * class doc for the 429 answer and its {@code RateLimit-*} headers.
+     * Limits requests with a rate limiter, keyed by a resolver. The gateway asks with {@link
+     * RateLimiter#tryAcquireAsync(String)}, so the limiter must not block there (the default of
+     * a custom limiter calls its {@code tryAcquire} on the event loop). See the class doc for the
+     * 429 answer and its {@code RateLimit-*} headers.
      *
      * @param limiter the limiter
      * @param keyResolver who a request counts against

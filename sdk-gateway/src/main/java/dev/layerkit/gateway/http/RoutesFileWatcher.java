@@ -1,8 +1,8 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.DaemonSchedulers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -74,7 +74,7 @@ final class RoutesFileWatcher implements AutoCloseable {
         .description("Reloads of the watched routes file, by result").tag("result", "failure")
         .register(registry);
     this.thread = Executors.newSingleThreadScheduledExecutor(
-        new DefaultThreadFactory("layerkit-gw-routes", true));
+        DaemonSchedulers.threadFactory("layerkit-gw-routes"));
   }
 
   static boolean isYaml(Path file) {

@@ -1,5 +1,6 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.DaemonSchedulers;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -22,8 +23,13 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,7 +38,10 @@ import org.jspecify.annotations.Nullable;
  * whose {@code If-None-Match} names it is a 304 without a body, so browsers revalidate cheaply.
  *
  * <p>Files are held in memory once read (a directory's file is read again when its modification
- * time or size changes), so this is for a page's assets, not for large downloads. Paths are
+ * time or size changes), so this is for a page's assets, not for large downloads. The gateway
+ * reads files on a small pool of its own, never on an event loop: a class-path file already read
+ * is answered at once, anything else (a first read, a directory's freshness check) waits for
+ * the pool. Paths are
  * decoded and normalised; a path that climbs out of the root ({@code ..}), contains a NUL or a
  * backslash is a 404, as is a missing file. Only GET and HEAD are answered (405 otherwise).
  * Thread-safe.
@@ -117,8 +126,45 @@ public final class StaticFiles {
         Objects.requireNonNull(value, "value"));
   }
 
-  FullHttpResponse respond(HttpRequest request, String path, String requestId, boolean close) {
+  /**
+   * Returns the answer if it needs no file read: a 405, or a class-path file read before (class-path
+   * files never change). Null means {@link #respondLater} must read the file first. Runs on the
+   * event loop, does no I/O.
+   */
+  @Nullable FullHttpResponse respondNow(HttpRequest request, String path, String requestId, boolean close) {
     HttpMethod method = request.method();
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      return respond(method, null, path, requestId, close);
+    }
+    if (directory == null) {
+      String relative = relativePath(path);
+      if (relative != null && files.containsKey(relative)) {
+        return respond(method, request.headers().get(HttpHeaderNames.IF_NONE_MATCH), path, requestId, close);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads the file on the gateway's file-read pool and answers from there; what the request
+   * needs is copied first, so the pool never touches the request. A pool whose queue is full
+   * answers 503 at once.
+   */
+  CompletableFuture<FullHttpResponse> respondLater(HttpRequest request, String path, String requestId,
+      boolean close) {
+    HttpMethod method = request.method();
+    @Nullable String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+    try {
+      return CompletableFuture.supplyAsync(() -> respond(method, ifNoneMatch, path, requestId, close),
+          FileReads.POOL);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(ErrorResponses.json(ByteBufAllocator.DEFAULT, 503,
+          "too many static file reads queued", requestId, close));
+    }
+  }
+
+  private FullHttpResponse respond(HttpMethod method, @Nullable String ifNoneMatch, String path,
+      String requestId, boolean close) {
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
       FullHttpResponse response = ErrorResponses.json(ByteBufAllocator.DEFAULT, 405,
           "static files answer GET and HEAD only", requestId, close);
@@ -135,7 +181,6 @@ public final class StaticFiles {
     if (file == null) {
       return ErrorResponses.json(ByteBufAllocator.DEFAULT, 404, "no file " + path, requestId, close);
     }
-    String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
     boolean notModified = ifNoneMatch != null && ETags.matches(ifNoneMatch, file.etag);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
@@ -157,6 +202,15 @@ public final class StaticFiles {
 
   /** Returns the file for a request path, or null if there is none or the path is unsafe. */
   @Nullable StaticFile find(String requestPath) {
+    String relative = relativePath(requestPath);
+    if (relative == null) {
+      return null;
+    }
+    return directory != null ? fromDirectory(directory, relative) : fromClasspath(relative);
+  }
+
+  /** Returns the decoded path below the root, the index file for a directory; null if unsafe. */
+  private @Nullable String relativePath(String requestPath) {
     String decoded;
     try {
       decoded = URLDecoder.decode(requestPath.replace("+", "%2B"), StandardCharsets.UTF_8);
@@ -175,7 +229,7 @@ public final class StaticFiles {
         return null;
       }
     }
-    return directory != null ? fromDirectory(directory, relative) : fromClasspath(relative);
+    return relative;
   }
 
   private @Nullable StaticFile fromDirectory(Path root, String relative) {
@@ -228,6 +282,23 @@ public final class StaticFiles {
   @Override
   public String toString() {
     return "StaticFiles[" + (directory != null ? directory : "classpath:" + classpathPrefix) + "]";
+  }
+
+  /**
+   * Where files are read: off the event loops, which must not wait for a disk. Two daemon threads
+   * shared by every route (plain threads, see {@link DaemonSchedulers#threadFactory}), idle ones
+   * ending after 30 s, and a bounded queue: beyond it a read is refused with a 503 rather than
+   * queued without limit. Created at the first read.
+   */
+  private static final class FileReads {
+    static final ThreadPoolExecutor POOL = create();
+
+    private static ThreadPoolExecutor create() {
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(1024), DaemonSchedulers.threadFactory("layerkit-gw-files"));
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
+    }
   }
 
   /** A file's bytes, type and entity tag. */

@@ -1,7 +1,18 @@
 package dev.layerkit.gateway.http;
 
-/** Answers the request from the route's {@link StaticFiles}, if it has them. */
+import io.netty.handler.codec.http.FullHttpResponse;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the request from the route's {@link StaticFiles}, if it has them: at once when no file
+ * must be read (a class-path file read before, a 405), else once the file was read on the static
+ * files' own pool, so that the event loop never waits for a disk.
+ */
 final class StaticFilesFilter implements GatewayFilter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StaticFilesFilter.class);
 
   @Override
   public void filter(FilterContext request) {
@@ -11,7 +22,23 @@ final class StaticFilesFilter implements GatewayFilter {
       request.proceed();
       return;
     }
-    request.respond(files.respond(request.request, route.rewrite(request.view.path()),
-        request.requestId(), request.closeAfterAnswer()));
+    String path = route.rewrite(request.view.path());
+    FullHttpResponse now = files.respondNow(request.request, path, request.requestId(),
+        request.closeAfterAnswer());
+    if (now != null) {
+      request.respond(now);
+      return;
+    }
+    CompletableFuture<FullHttpResponse> later = files.respondLater(request.request, path,
+        request.requestId(), request.closeAfterAnswer());
+    // respond and fail hop to the connection's event loop.
+    later.whenComplete((response, error) -> {
+      if (error != null || response == null) {
+        LOG.warn("static files of route {} failed for request {}", route.id(), request.requestId(), error);
+        request.fail(500, "cannot read static file");
+      } else {
+        request.respond(response);
+      }
+    });
   }
 }

@@ -2,13 +2,18 @@ package dev.layerkit.gateway.ratelimit;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Pre-built allowing decisions, so that the common outcome of a rate-limit check allocates
  * nothing: for each distinct capacity of a policy, the decisions with {@code remaining} from 0 up
  * to {@value #CACHED_REMAINING} - 1 (or the capacity, if smaller). Decisions with more remaining,
  * and denials (whose retry-after is exact to the microsecond, so cannot be shared), are built per
- * call. About 40 bytes a cached decision: at most 40 KB per limit.
+ * call. Each cached decision has its completed stage too, for
+ * {@link RateLimiter#tryAcquireAsync(String, long)}: a {@link CompletableFuture#completedStage}
+ * cannot be completed again by a caller, so one stage can be handed to all. About 80 bytes a
+ * cached decision with its stage: at most 80 KB per limit.
  *
  * <p>Immutable and thread-safe.
  */
@@ -18,6 +23,7 @@ final class AllowedDecisions {
 
   private final long[] capacities;
   private final RateLimitDecision[][] tables;
+  private final CompletionStage<RateLimitDecision>[][] stages;
 
   AllowedDecisions(RateLimitPolicy policy) {
     Map<Long, RateLimitDecision[]> byCapacity = new HashMap<>();
@@ -33,11 +39,38 @@ final class AllowedDecisions {
     }
     capacities = new long[byCapacity.size()];
     tables = new RateLimitDecision[byCapacity.size()][];
+    @SuppressWarnings("unchecked") // arrays of a generic type: filled with that type only
+    CompletionStage<RateLimitDecision>[][] completed = new CompletionStage[byCapacity.size()][];
+    stages = completed;
     int i = 0;
     for (Map.Entry<Long, RateLimitDecision[]> entry : byCapacity.entrySet()) {
       capacities[i] = entry.getKey();
-      tables[i++] = entry.getValue();
+      RateLimitDecision[] table = entry.getValue();
+      tables[i] = table;
+      @SuppressWarnings("unchecked") // as above
+      CompletionStage<RateLimitDecision>[] stagesOfTable = new CompletionStage[table.length];
+      for (int remaining = 0; remaining < table.length; remaining++) {
+        stagesOfTable[remaining] = CompletableFuture.completedStage(table[remaining]);
+      }
+      stages[i++] = stagesOfTable;
     }
+  }
+
+  /**
+   * Returns a completed stage of {@code decision}: the shared one if the decision is a pre-built
+   * one of this table, else a new one.
+   */
+  CompletionStage<RateLimitDecision> completed(RateLimitDecision decision) {
+    long remaining = decision.remaining();
+    if (decision.allowed() && remaining < CACHED_REMAINING) {
+      for (int i = 0; i < capacities.length; i++) {
+        if (capacities[i] == decision.limit() && remaining < tables[i].length
+            && tables[i][(int) remaining] == decision) {
+          return stages[i][(int) remaining];
+        }
+      }
+    }
+    return CompletableFuture.completedStage(decision);
   }
 
   /** Returns the allowing decision for these numbers, shared when pre-built. */

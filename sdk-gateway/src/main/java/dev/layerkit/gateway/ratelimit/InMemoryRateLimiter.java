@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -30,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * request denied by one limit returns what it took from the others, so it takes from every limit
  * or from none. A request racing another thread's refill or denial may be decided on less credit
  * than a moment later, never on more (see {@link BucketArithmetic#tryAcquire}). An allowed
- * decision allocates nothing ({@code benchmarks/README.md} compares them with Bucket4j).
+ * decision allocates nothing ({@code benchmarks/README.md} compares them with Bucket4j), in
+ * {@link #tryAcquireAsync} too, whose stage is complete when it returns.
  *
  * <h2>Memory</h2>
  *
@@ -170,6 +172,16 @@ final class InMemoryRateLimiter implements RateLimiter {
       allowedCounter.increment();
     }
     return decisions.allowed(BucketArithmetic.remaining(outcome), arithmetic.limit(outcome));
+  }
+
+  /**
+   * Decides at once, on the calling thread, as {@link #tryAcquire(String, long)} does: the stage
+   * is complete when returned. An allowed decision that {@code tryAcquire} serves without
+   * allocating comes in a stage shared by all such decisions, so it allocates nothing either.
+   */
+  @Override
+  public CompletionStage<RateLimitDecision> tryAcquireAsync(String key, long permits) {
+    return decisions.completed(tryAcquire(key, permits));
   }
 
   /**

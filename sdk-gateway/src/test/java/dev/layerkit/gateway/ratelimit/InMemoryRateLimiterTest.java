@@ -9,6 +9,8 @@ import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,26 @@ class InMemoryRateLimiterTest extends RateLimiterContract {
   @Override
   protected RateLimiter newLimiter(RateLimitPolicy policy, TimeSource timeSource) {
     return RateLimiters.inMemory(policy).timeSource(timeSource).build();
+  }
+
+  @Test
+  void asyncDecisionsAreCompleteAtOnceAndAllowedOnesShareOneStagePerOutcome() {
+    RateLimiter limiter = newLimiter(RateLimitPolicy.of(Limit.perSecond(10)), time);
+    CompletionStage<RateLimitDecision> first = limiter.tryAcquireAsync("a");
+    CompletionStage<RateLimitDecision> sameOutcome = limiter.tryAcquireAsync("b");
+
+    assertThat(first.toCompletableFuture()).isCompletedWithValue(RateLimitDecision.allowed(9, 10));
+    // Compared as references: AssertJ would look at a stage through a copy.
+    assertThat(sameOutcome == first).as("remaining 9 of 10 again: the cached stage, nothing allocated")
+        .isTrue();
+    // A caller cannot change a shared stage: it hands out copies to complete.
+    CompletableFuture<RateLimitDecision> copy = first.toCompletableFuture();
+    copy.obtrudeValue(RateLimitDecision.allowed(0, 10));
+    assertThat(first.toCompletableFuture().getNow(null)).isEqualTo(RateLimitDecision.allowed(9, 10));
+
+    limiter.tryAcquire("a", 9);
+    CompletionStage<RateLimitDecision> denied = limiter.tryAcquireAsync("a");
+    assertThat(denied.toCompletableFuture().getNow(null).allowed()).as("complete at once").isFalse();
   }
 
   @Test

@@ -7,8 +7,14 @@ import dev.layerkit.core.testing.Concurrently;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -174,6 +180,64 @@ public abstract class RateLimiterContract {
     RateLimiter limiter = limiter(Limit.perSecond(10));
     assertThatThrownBy(() -> limiter.tryAcquire(null)).isInstanceOf(NullPointerException.class).hasMessage("key");
     assertThatThrownBy(() -> limiter.tryAcquire("")).isInstanceOf(IllegalArgumentException.class).hasMessage("key must not be empty");
+  }
+
+  /** The answer of an asynchronous call, waited for by the test (never by the limiter's caller). */
+  private static RateLimitDecision await(CompletionStage<RateLimitDecision> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void tryAcquireAsyncDecidesLikeTryAcquireOnTheSameBuckets() throws Exception {
+    RateLimiter limiter = limiter(Limit.perSecond(10));
+    for (int i = 9; i >= 5; i--) {
+      RateLimitDecision decision = await(limiter.tryAcquireAsync("k"));
+      assertThat(decision.allowed()).isTrue();
+      assertThat(decision.remaining()).isEqualTo(i);
+      assertThat(decision.limit()).isEqualTo(10);
+    }
+    assertThat(limiter.tryAcquire("k", 4).remaining()).as("the same buckets, sync and async").isEqualTo(1);
+    assertThat(await(limiter.tryAcquireAsync("k", 1)).remaining()).isZero();
+    RateLimitDecision denied = await(limiter.tryAcquireAsync("k", 1));
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(100));
+    time.advance(Duration.ofMillis(100));
+    assertThat(await(limiter.tryAcquireAsync("k")).allowed()).isTrue();
+  }
+
+  @Test
+  void tryAcquireAsyncThrowsBadArgumentsAtOnce() {
+    RateLimiter limiter = limiter(Limit.perSecond(10), Limit.perMinute(5));
+    assertThatThrownBy(() -> limiter.tryAcquireAsync(null)).isInstanceOf(NullPointerException.class).hasMessage("key");
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("key must not be empty");
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("k", 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("permits must be > 0 but was 0");
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("k", 6)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("permits must be <= the smallest capacity 5 (a larger request could never be allowed) but was 6");
+  }
+
+  /**
+   * Eight threads each start many asynchronous decisions on one key without waiting for any, then
+   * all are awaited: exactly the capacity is admitted (time stands still, so nothing refills).
+   */
+  @Test
+  void eightThreadsStartingAsyncDecisionsOnOneKeyAdmitExactlyTheCapacity() throws Exception {
+    RateLimiter limiter = limiter(Limit.greedy(100, 100, Duration.ofSeconds(1)));
+    List<CompletableFuture<RateLimitDecision>> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    Concurrently.run(8, () -> {
+      for (int i = 0; i < 50; i++) {
+        all.add(limiter.tryAcquireAsync("hot").toCompletableFuture());
+      }
+    });
+    AtomicLong admitted = new AtomicLong();
+    for (CompletableFuture<RateLimitDecision> decision : all) {
+      if (await(decision).allowed()) {
+        admitted.incrementAndGet();
+      }
+    }
+    assertThat(all).hasSize(400);
+    assertThat(admitted.get()).isEqualTo(100);
   }
 
   @Test

@@ -27,15 +27,27 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.netty.util.TimerTask;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,10 +81,24 @@ import org.slf4j.LoggerFactory;
  *   <li>A denial writes nothing.</li>
  * </ul>
  *
+ * <h2>Asynchronous decisions</h2>
+ *
+ * <p>{@link #tryAcquireAsync(String, long)} sends the script through Lettuce's asynchronous API
+ * and returns at once; Redis's reply completes the stage on Lettuce's I/O thread. The timeout
+ * does not need a waiting thread either: a shared timer (Netty's {@link HashedWheelTimer}, one
+ * daemon thread for all limiters, ticking every {@link #TIMEOUT_TICK}) completes the stage with
+ * the fail-mode decision and cancels the command: one that Lettuce still queues (while it
+ * reconnects) is never sent, but one already written to the socket runs when Redis catches up and
+ * takes its permits, though the fail mode decided. At most
+ * {@linkplain Builder#maxInFlight(int) a bounded number} of decisions wait for Redis at once;
+ * beyond it the fail mode answers without asking. {@link #tryAcquire(String, long)} is the same
+ * decision, awaited on the calling thread.
+ *
  * <h2>Failure</h2>
  *
  * <p>When Redis errors or does not answer within the {@linkplain Builder#timeout(Duration)
- * timeout} (default {@value #DEFAULT_TIMEOUT_MILLIS} ms), the decision follows the
+ * timeout} (default {@value #DEFAULT_TIMEOUT_MILLIS} ms, fired up to one {@link #TIMEOUT_TICK}
+ * later), or too many decisions are pending, the decision follows the
  * {@link FailMode}: {@code OPEN} allows with {@code remaining} the smallest capacity minus the
  * permits (the limiter cannot know better), {@code CLOSED} denies with a
  * {@linkplain Builder#failClosedRetryAfter(Duration) configured retry-after}. Each such decision is
@@ -86,11 +112,12 @@ import org.slf4j.LoggerFactory;
  * <p>Off by default; {@link Builder#localBatch(long, Duration)} lets an instance reserve a few
  * permits per Redis call for hot keys, trading some under-admission for fewer round trips.
  *
- * <p>Thread-safe; Lettuce multiplexes concurrent decisions over the one connection.
+ * <p>Thread-safe; Lettuce multiplexes concurrent decisions over the one connection, and a
+ * decision never blocks the thread that asks for it asynchronously.
  *
  * <p>Metrics, when a registry is given, tagged {@code name=<name>}:
  * {@code layerkit.ratelimit.decisions} ({@code result=allowed|denied}),
- * {@code layerkit.ratelimit.errors} ({@code kind=timeout|error}) and
+ * {@code layerkit.ratelimit.errors} ({@code kind=timeout|error|overload}) and
  * {@code layerkit.ratelimit.redis.latency} (a timer of the round trip).
  *
  * <pre>{@code
@@ -122,11 +149,39 @@ public final class RedisRateLimiter implements RateLimiter {
   /** The default limiter name. */
   public static final String DEFAULT_NAME = "default";
 
+  /**
+   * The default bound on decisions waiting for Redis at once, per limiter: a hundred thousand
+   * decisions a second at the default timeout, before the fail mode answers without asking.
+   */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
+
+  /**
+   * The tick of the timer that fires decision timeouts: a timeout fires between the configured
+   * time and this much later.
+   */
+  public static final Duration TIMEOUT_TICK = Duration.ofMillis(5);
+
   private static final long CLIENT_CLOCK_MIN_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final RedisScript<List<Object>> SCRIPT =
       RedisScript.fromResource(RedisRateLimiter.class, "token-buckets.lua", ScriptOutputType.MULTI);
   private static final byte[] SERVER_TIME = bytes("-1");
+  /**
+   * Fires the timeouts of every Redis limiter in the process: Netty's hashed wheel, which adds
+   * and cancels a timeout without a lock, on one daemon thread started at the first decision.
+   */
+  private static final HashedWheelTimer TIMEOUTS = new HashedWheelTimer(
+      new DefaultThreadFactory("layerkit-ratelimit-timeout", true),
+      TIMEOUT_TICK.toNanos(), TimeUnit.NANOSECONDS, 512);
+  private static final VarHandle SETTLED;
+
+  static {
+    try {
+      SETTLED = MethodHandles.lookup().findVarHandle(Decision.class, "settled", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final String name;
   private final RateLimitPolicy policy;
@@ -150,6 +205,10 @@ public final class RedisRateLimiter implements RateLimiter {
   private final @Nullable Timer latency;
   private final @Nullable Counter localCounter;
   private final @Nullable Cache<String, AtomicLong> reserves;
+  private final int maxInFlight;
+  /** Decisions sent to Redis and not yet decided. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final @Nullable Counter overloadCounter;
   private volatile boolean failing;
 
   private RedisRateLimiter(Builder builder) {
@@ -180,12 +239,14 @@ public final class RedisRateLimiter implements RateLimiter {
     // tells only when bucket time is server time; on a client clock, keep states a day at least.
     this.ttlMillis = bytes(clientTime ? Math.max(fullRefillMillis, CLIENT_CLOCK_MIN_TTL_MILLIS) : fullRefillMillis);
     this.localBatchArg = bytes(builder.localBatch);
+    this.maxInFlight = builder.maxInFlight;
     MeterRegistry registry = builder.meterRegistry;
     if (registry != null) {
       allowedCounter = counter(registry, "layerkit.ratelimit.decisions", "result", "allowed");
       deniedCounter = counter(registry, "layerkit.ratelimit.decisions", "result", "denied");
       timeoutCounter = counter(registry, "layerkit.ratelimit.errors", "kind", "timeout");
       errorCounter = counter(registry, "layerkit.ratelimit.errors", "kind", "error");
+      overloadCounter = counter(registry, "layerkit.ratelimit.errors", "kind", "overload");
       latency = Timer.builder("layerkit.ratelimit.redis.latency")
           .description("Round trip of one rate-limit decision to Redis")
           .tag("name", name).register(registry);
@@ -197,6 +258,7 @@ public final class RedisRateLimiter implements RateLimiter {
       deniedCounter = null;
       timeoutCounter = null;
       errorCounter = null;
+      overloadCounter = null;
       latency = null;
       localCounter = null;
     }
@@ -251,39 +313,155 @@ public final class RedisRateLimiter implements RateLimiter {
     return new Builder(policy, connection.async(), connection.async());
   }
 
+  /**
+   * Decides on the calling thread, waiting for Redis at most the {@linkplain Builder#timeout
+   * timeout} (then the fail mode decides). Use {@link #tryAcquireAsync(String, long)} on a thread
+   * that must not wait, such as an event loop.
+   */
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
+    // Completes within the timeout: by Redis's reply, or by the timer with the fail mode.
+    return decide(key, permits).join();
+  }
+
+  /**
+   * Decides without blocking: sends the script and returns a stage that Redis's reply completes
+   * (on Lettuce's I/O thread) or, if Redis has not answered within the
+   * {@linkplain Builder#timeout timeout}, the shared timeout timer completes with the fail-mode
+   * decision (the command is cancelled then). No thread waits meanwhile. A decision served from
+   * the {@linkplain Builder#localBatch local batch}, and one refused because
+   * {@linkplain Builder#maxInFlight too many decisions are pending}, comes in a completed stage.
+   * The stage never completes exceptionally.
+   */
+  @Override
+  public CompletionStage<RateLimitDecision> tryAcquireAsync(String key, long permits) {
+    return decide(key, permits);
+  }
+
+  private CompletableFuture<RateLimitDecision> decide(String key, long permits) {
     RateLimitArguments.key(key);
     arithmetic.checkPermits(permits);
     if (reserves != null) {
       RateLimitDecision local = tryLocal(key, permits);
       if (local != null) {
-        return local;
+        return CompletableFuture.completedFuture(local);
       }
     }
+    if (inFlight.incrementAndGet() > maxInFlight) {
+      inFlight.decrementAndGet();
+      RateLimitDecision refused = failed(overloadCounter, null);
+      counted(refused);
+      return CompletableFuture.completedFuture(refused);
+    }
     long start = timeSource.nanoTime();
-    RateLimitDecision decision;
-    try {
-      List<Object> reply = evaluate(stateKey(key), permits, start);
-      long held = keepExtra(key, (Long) reply.get(4) - permits);
-      decision = toDecision(reply, held);
-      recovered();
-    } catch (TimeoutException e) {
-      decision = failed(timeoutCounter, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      decision = failed(errorCounter, e);
-    } catch (RuntimeException | ExecutionException e) {
-      decision = failed(errorCounter, e);
-    }
-    if (latency != null) {
-      latency.record(timeSource.nanoTime() - start, TimeUnit.NANOSECONDS);
-    }
+    Decision decision = new Decision(key, permits, start);
+    decision.send();
+    return decision;
+  }
+
+  private byte[][] scriptArgs(long permits) {
+    byte[][] args = new byte[4 + limitArgs.length][];
+    args[0] = bytes(permits);
+    args[1] = localBatchArg;
+    args[2] = clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME;
+    args[3] = ttlMillis;
+    System.arraycopy(limitArgs, 0, args, 4, limitArgs.length);
+    return args;
+  }
+
+  private void counted(RateLimitDecision decision) {
     Counter counter = decision.allowed() ? allowedCounter : deniedCounter;
     if (counter != null) {
       counter.increment();
     }
-    return decision;
+  }
+
+  /**
+   * One decision in flight: the caller's future, completed once, by whichever comes first of
+   * Redis's reply and the timeout. The winner (a compare-and-set on {@link #settled}) releases
+   * the in-flight slot and records the metrics; the loser does nothing, so a reply that arrives
+   * after its timeout takes no local reserve.
+   */
+  private final class Decision extends CompletableFuture<RateLimitDecision>
+      implements TimerTask, BiConsumer<List<Object>, Throwable> {
+    private final String key;
+    private final long permits;
+    private final long start;
+    private volatile int settled;
+    private @Nullable CompletableFuture<List<Object>> reply;
+    private @Nullable Timeout timeout;
+
+    Decision(String key, long permits, long start) {
+      this.key = key;
+      this.permits = permits;
+      this.start = start;
+    }
+
+    void send() {
+      CompletableFuture<List<Object>> sent;
+      try {
+        sent = SCRIPT.runAsync(scripting, new String[] {stateKey(key)}, scriptArgs(permits));
+      } catch (RuntimeException e) { // Lettuce refused it at once (a closed connection)
+        settle(null, e);
+        return;
+      }
+      reply = sent;
+      // Armed before the reply is awaited, so a reply that wins the race cancels it.
+      timeout = TIMEOUTS.newTimeout(this, Math.max(0, timeoutNanos - (timeSource.nanoTime() - start)),
+          TimeUnit.NANOSECONDS);
+      sent.whenComplete(this);
+    }
+
+    /** Redis answered (or the command failed). */
+    @Override
+    public void accept(@Nullable List<Object> answer, @Nullable Throwable error) {
+      Timeout pending = timeout;
+      if (pending != null) {
+        pending.cancel();
+      }
+      settle(answer, error);
+    }
+
+    /** The timeout passed: cancel the command, so a queued one cannot take permits later. */
+    @Override
+    public void run(Timeout expired) {
+      // Decided first, so that the cancellation's own completion of the reply finds it settled.
+      if (settle(null, new TimeoutException())) {
+        CompletableFuture<List<Object>> sent = reply;
+        if (sent != null) {
+          sent.cancel(true);
+        }
+      }
+    }
+
+    /** Decides, if nothing decided before; returns whether this call did. */
+    private boolean settle(@Nullable List<Object> answer, @Nullable Throwable error) {
+      if (!SETTLED.compareAndSet(this, 0, 1)) {
+        return false;
+      }
+      inFlight.decrementAndGet();
+      RateLimitDecision decision;
+      if (error == null && answer != null) {
+        try {
+          long held = keepExtra(key, (Long) answer.get(4) - permits);
+          decision = toDecision(answer, held);
+          recovered();
+        } catch (RuntimeException e) { // a reply of an unexpected shape
+          decision = failed(errorCounter, e);
+        }
+      } else {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        decision = cause instanceof TimeoutException || cause instanceof CancellationException
+            ? failed(timeoutCounter, cause) : failed(errorCounter, cause);
+      }
+      if (latency != null) {
+        latency.record(timeSource.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+      counted(decision);
+      complete(decision);
+      return true;
+    }
   }
 
   /**
@@ -328,20 +506,6 @@ public final class RedisRateLimiter implements RateLimiter {
     return RedisKeys.key(keyPrefix, key);
   }
 
-  private List<Object> evaluate(String stateKey, long permits, long start)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    byte[][] args = new byte[4 + limitArgs.length][];
-    args[0] = bytes(permits);
-    args[1] = localBatchArg;
-    args[2] = clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME;
-    args[3] = ttlMillis;
-    System.arraycopy(limitArgs, 0, args, 4, limitArgs.length);
-    // Cancelled on a timeout: the fail mode decides now, and a command still queued (Lettuce
-    // queues while disconnected) must not take permits later, unseen.
-    return RedisCalls.await(SCRIPT.runAsync(scripting, new String[] {stateKey}, args),
-        timeoutNanos - (timeSource.nanoTime() - start));
-  }
-
   private static long epochMicros(Instant instant) {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
@@ -356,15 +520,18 @@ public final class RedisRateLimiter implements RateLimiter {
         : RateLimitDecision.denied(remaining, limit, TimeUnit.MICROSECONDS.toNanos(retryMicros));
   }
 
-  private RateLimitDecision failed(@Nullable Counter counter, Exception cause) {
+  /** The fail-mode decision; {@code cause} null when too many decisions are pending. */
+  private RateLimitDecision failed(@Nullable Counter counter, @Nullable Throwable cause) {
     if (counter != null) {
       counter.increment();
     }
     if (!failing) {
       failing = true;
+      String why = cause == null ? maxInFlight + " decisions pending"
+          : cause instanceof TimeoutException ? "timed out after " + timeoutNanos / 1_000_000 + " ms"
+          : cause.toString();
       LOG.warn("Rate limiter '{}': Redis failed ({}); failing {} until it answers again",
-          name, cause instanceof TimeoutException ? "timed out after " + timeoutNanos / 1_000_000 + " ms" : cause.toString(),
-          failMode);
+          name, why, failMode);
     }
     long minCapacity = policy.minCapacity();
     return failMode == FailMode.OPEN
@@ -463,6 +630,7 @@ public final class RedisRateLimiter implements RateLimiter {
     private @Nullable MeterRegistry meterRegistry;
     private long localBatch;
     private Duration localHold = Duration.ZERO;
+    private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
 
     private Builder(RateLimitPolicy policy, RedisScriptingAsyncCommands<String, byte[]> scripting,
         BaseRedisAsyncCommands<String, byte[]> base) {
@@ -618,6 +786,28 @@ public final class RedisRateLimiter implements RateLimiter {
       settings.requireUnset("localBatch", this.localBatch);
       this.localHold = maxHold;
       this.localBatch = permits;
+      return this;
+    }
+
+    /**
+     * Sets how many decisions may wait for Redis at once; {@value
+     * RedisRateLimiter#DEFAULT_MAX_IN_FLIGHT} by default. Beyond it, a decision is not sent: the
+     * fail mode answers at once, counted in {@code layerkit.ratelimit.errors} with {@code
+     * kind=overload}. It bounds what a slow or stopped Redis can pile up in this process (each
+     * pending decision holds its future and its timeout until one of them fires), and what a
+     * flood can send to Redis. Commands that timed out are cancelled but may stay in Lettuce's
+     * queue until the connection answers or resets; Lettuce's {@code ClientOptions
+     * requestQueueSize} bounds those.
+     *
+     * @param maxInFlight the bound
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxInFlight} is not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxInFlight(int maxInFlight) {
+      Arguments.positive(maxInFlight, "maxInFlight");
+      settings.requireUnset("maxInFlight", this.maxInFlight);
+      this.maxInFlight = maxInFlight;
       return this;
     }
 

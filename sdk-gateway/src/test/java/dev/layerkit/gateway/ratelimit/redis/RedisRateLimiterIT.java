@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.ratelimit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.health.HealthStatus;
@@ -22,7 +23,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -326,6 +332,98 @@ class RedisRateLimiterIT extends RateLimiterContract {
       outageClient.shutdown();
       server.stop();
     }
+  }
+
+  /**
+   * A Redis that stops answering ({@code SIGSTOP}): an asynchronous decision returns at once,
+   * pending, and the timeout timer completes it with the fail mode, on the timer's thread (no
+   * caller thread waits); once Redis continues, Redis decides again.
+   */
+  @Test
+  void onAPausedRedisAnAsyncDecisionIsCompletedWithTheFailModeByTheTimerAndRecovers() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(
+                RateLimitPolicy.of(Limit.interval(5, 5, Duration.ofHours(1))), paused)
+            .name("paused").failMode(FailMode.CLOSED).failClosedRetryAfter(Duration.ofSeconds(7))
+            .timeout(Duration.ofMillis(300)).meterRegistry(registry).build();
+        assertThat(limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed())
+            .as("Redis decides").isTrue();
+
+        redis.pause();
+        long before = System.nanoTime();
+        AtomicReference<String> completingThread = new AtomicReference<>();
+        CompletableFuture<RateLimitDecision> pending = limiter.tryAcquireAsync("k").toCompletableFuture();
+        long returnedAfterMillis = (System.nanoTime() - before) / 1_000_000;
+        pending.whenComplete((decision, error) -> completingThread.compareAndSet(null, Thread.currentThread().getName()));
+        RateLimitDecision failed = pending.get(30, TimeUnit.SECONDS);
+        long decidedAfterMillis = (System.nanoTime() - before) / 1_000_000;
+
+        assertThat(returnedAfterMillis).as("returned without waiting for Redis").isLessThan(300);
+        assertThat(failed.allowed()).as("fail closed").isFalse();
+        assertThat(failed.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(decidedAfterMillis).as("decided by the timeout").isGreaterThanOrEqualTo(300)
+            .isLessThan(300 + 5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> completingThread.get() != null);
+        assertThat(completingThread.get()).startsWith("layerkit-ratelimit-timeout");
+        assertThat(registry.get("layerkit.ratelimit.errors").tag("kind", "timeout").counter().count()).isEqualTo(1);
+
+        redis.resume();
+        // (The timed-out command had been written to the socket: Redis runs it when it continues.)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            .until(() -> limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed());
+        RateLimitDecision exhausted;
+        do {
+          exhausted = limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } while (exhausted.allowed());
+        assertThat(exhausted.retryAfter()).as("Redis's retry-after, not the fail mode's")
+            .isNotEqualTo(Duration.ofSeconds(7));
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  /** Beyond maxInFlight pending decisions, the fail mode answers at once, without asking Redis. */
+  @Test
+  void beyondMaxInFlightPendingDecisionsTheFailModeAnswersAtOnce() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(100)), paused)
+            .name("bounded").failMode(FailMode.CLOSED).timeout(Duration.ofSeconds(5)).maxInFlight(3)
+            .meterRegistry(registry).build();
+        redis.pause();
+        List<CompletableFuture<RateLimitDecision>> pending = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          pending.add(limiter.tryAcquireAsync("k").toCompletableFuture());
+        }
+        CompletableFuture<RateLimitDecision> refused = limiter.tryAcquireAsync("k").toCompletableFuture();
+
+        assertThat(pending).noneMatch(CompletableFuture::isDone);
+        assertThat(refused).isDone();
+        assertThat(refused.getNow(null).allowed()).as("fail closed").isFalse();
+        assertThat(registry.get("layerkit.ratelimit.errors").tag("kind", "overload").counter().count()).isEqualTo(1);
+
+        redis.resume();
+        for (CompletableFuture<RateLimitDecision> decision : pending) {
+          assertThat(decision.get(30, TimeUnit.SECONDS).allowed()).as("Redis answered once continued").isTrue();
+        }
+        assertThat(limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed())
+            .as("slots released").isTrue();
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void maxInFlightMustBePositive() {
+    assertThatThrownBy(() -> RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(1)), connection).maxInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight must be > 0 but was 0");
   }
 
   private static int freePort() throws IOException {

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The Redis rate limiter inside the gateway against the in-memory limiter inside the same gateway
+# (issue 16): one GatewayBenchServer process with two routes that differ only in their limiter,
+# /memory/ (in memory) and /redis/ (RedisRateLimiter on $REDIS_URI, fail closed, limits so high
+# that nothing is denied), measured with wrk one after the other in each of $ROUNDS rounds.
+# Prints requests/s and p99 per route and round, the ratio redis/in-memory per round and the
+# median ratio. A limiter that blocked the event loop for its Redis round trip would show as a
+# ratio far below 1; the target is >= 0.8.
+#
+# The upstream is nginx answering a fixed 100-byte body (the template of run.sh). Every request
+# carries the API key, so every request of a route counts against one key: one hot Redis key.
+# Any non-2xx answer (a Redis decision that failed closed) is reported, and makes that round's
+# numbers not comparable.
+#
+# The anchor: each round also runs redis-benchmark's PING against the same Redis with as many
+# connections as wrk, the most round trips a second that Redis (and this machine) serve at all.
+# Where it is not far above the in-memory route's rate, the Redis route is bound by Redis, not
+# by the gateway: read the ratio with it.
+#
+# Usage: benchmarks/gateway/redis-limiter.sh   (needs nginx, wrk, curl and a Redis; the jar from
+#                                               ./mvnw -B -q package -pl benchmarks -am -DskipTests)
+# Settings (environment):
+#   REDIS_URI=redis://127.0.0.1:6379          the Redis the limiter uses (keys under a prefix of
+#                                             this run; they expire after a second)
+#   PING_REQUESTS=100000                      redis-benchmark -n, per round
+#   ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=10s WARMUP=5s (one warm-up per route, first round)
+#   BENCH_JAR=benchmarks/target/benchmarks.jar
+#   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
+#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
+#   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+
+REDIS_URI="${REDIS_URI:-redis://127.0.0.1:6379}"
+ROUNDS="${ROUNDS:-3}"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-5s}"
+GATEWAY_ARGS="${GATEWAY_ARGS:-}"
+BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
+API_KEY="${API_KEY:-lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5}"
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled}"
+UPSTREAM_WORKERS="${UPSTREAM_WORKERS:-1}"
+PING_REQUESTS="${PING_REQUESTS:-100000}"
+RESULTS_DIR="${RESULTS_DIR:-$(mktemp -d -t layerkit-redis-limiter-bench.XXXXXX)}"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "redis-limiter.sh: $*"; exit 1; }
+
+for tool in wrk curl java python3 redis-benchmark; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install wrk curl redis-tools)"
+done
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$NGINX" ] || die "nginx is missing (Debian: apt-get install nginx)"
+[ -f "$BENCH_JAR" ] || die "$BENCH_JAR not found: ./mvnw -B -q package -pl benchmarks -am -DskipTests"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Only the processes this script starts are stopped on exit.
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+wait_for_http() { # url header
+  local i code
+  for i in $(seq 1 100); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H "$2" "$1" || true)"
+    [ "$code" = "200" ] && return 0
+    sleep 0.1
+  done
+  die "$1 did not answer 200 (last status: ${code:-none}); see $RESULTS_DIR"
+}
+
+to_ms() { # wrk latency such as 512.00us, 1.20ms, 1.01s
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else { printf "nan" } }'
+}
+
+RPS=""; P99=""
+run_wrk() { # name url duration
+  local out="$RESULTS_DIR/wrk-$1.txt" non2xx
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -H "X-API-Key: $API_KEY" "$2" > "$out"
+  RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+  P99="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
+  [ -n "$RPS" ] || die "could not read wrk's output: $out"
+  non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$out")"
+  if [ -n "$non2xx" ]; then
+    log "  WARNING: $1 answered $non2xx non-2xx responses (a failed Redis decision is a 429): not comparable"
+  fi
+}
+
+# --- start --------------------------------------------------------------------------------------
+mkdir -p "$RESULTS_DIR/tmp"
+UPSTREAM_PORT="$(free_port)"
+GATEWAY_PORT="$(free_port)"
+BODY="$(python3 -c 'print(("layerkit-gateway-benchmark-fixed-100-byte-body-" * 3)[:100])')"
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "Results, configs and logs: $RESULTS_DIR"
+sed -e "s|@PREFIX@|$RESULTS_DIR|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@BODY@|$BODY|g" \
+    -e "s|@UPSTREAM_WORKERS@|$UPSTREAM_WORKERS|g" \
+    "$HERE/nginx-upstream.conf.template" > "$RESULTS_DIR/nginx-upstream.conf"
+"$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" &
+PIDS+=($!)
+
+# shellcheck disable=SC2086
+java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
+  --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
+  --redis "$REDIS_URI" $GATEWAY_ARGS > "$RESULTS_DIR/gateway.out" 2> "$RESULTS_DIR/gateway.err" &
+GATEWAY_PID=$!
+PIDS+=($GATEWAY_PID)
+for i in $(seq 1 600); do
+  grep -q '^READY' "$RESULTS_DIR/gateway.out" 2>/dev/null && break
+  kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited; see $RESULTS_DIR/gateway.err"
+  sleep 0.1
+done
+grep -q '^READY' "$RESULTS_DIR/gateway.out" || die "the gateway did not print READY within 60 s"
+MEMORY_URL="http://127.0.0.1:$GATEWAY_PORT/memory/"
+REDIS_URL="http://127.0.0.1:$GATEWAY_PORT/redis/"
+wait_for_http "$MEMORY_URL" "X-API-Key: $API_KEY"
+wait_for_http "$REDIS_URL" "X-API-Key: $API_KEY"
+
+if [ "$WARMUP" != "0" ]; then
+  log "warm-up $WARMUP per route"
+  run_wrk memory-warmup "$MEMORY_URL" "$WARMUP"
+  run_wrk redis-warmup "$REDIS_URL" "$WARMUP"
+fi
+
+ROWS=()
+RATIOS=()
+for round in $(seq 1 "$ROUNDS"); do
+  log "round $round/$ROUNDS: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on /memory/, then /redis/"
+  run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+  run_wrk "redis-$round" "$REDIS_URL" "$DURATION"; redis_rps="$RPS"; redis_p99="$P99"
+  ping_rps="$(redis-benchmark -u "$REDIS_URI" --csv -n "$PING_REQUESTS" -c "$CONNECTIONS" -t ping_mbulk 2>/dev/null \
+      | awk -F'"' '$2 == "PING_MBULK" {print $4}')"
+  [ -n "$ping_rps" ] || die "redis-benchmark gave no result against $REDIS_URI"
+  ratio="$(awk -v r="$redis_rps" -v m="$memory_rps" 'BEGIN { printf "%.2f", r / m }')"
+  RATIOS+=("$ratio")
+  ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" -v p="$ping_rps" \
+      'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s | %.0f |", n, m, mp, r, rp, q, p }')")
+  log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio; Redis PING alone $ping_rps/s"
+done
+MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
+  if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+
+{
+  echo
+  echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)); Redis: $REDIS_URI ($(redis-cli -u "$REDIS_URI" INFO server 2>/dev/null | awk -F: '/^redis_version/ {print $2}' | tr -d '\r' || true))"
+  echo "Tools: $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), $(java -version 2>&1 | head -1)"
+  echo "Load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; other processes share these CPUs unless it is near 0"
+  echo "Run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency per route and round; gateway: $GATEWAY_JAVA_OPTS $GATEWAY_ARGS"
+  echo
+  echo "| round | in-memory req/s | in-memory p99 (ms) | Redis req/s | Redis p99 (ms) | Redis / in-memory | redis-benchmark PING/s |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Median ratio Redis / in-memory over $ROUNDS rounds: $MEDIAN (target >= 0.8)"
+} | tee "$RESULTS_DIR/table.md"

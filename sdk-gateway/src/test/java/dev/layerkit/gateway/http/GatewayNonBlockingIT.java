@@ -1,0 +1,109 @@
+package dev.layerkit.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.layerkit.core.redis.RedisConnections;
+import dev.layerkit.core.testing.TestRedis;
+import dev.layerkit.core.testing.TestServers;
+import dev.layerkit.gateway.blocking.BlockingCalls;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitDecision;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The gateway with the Redis rate limiter on a real Redis ({@link TestServers#redis()}) under
+ * concurrent requests, with BlockHound watching its event loops (as in every gateway IT, see
+ * {@code BlockHoundExtension}): no blocking call. And the control that proves the harness would
+ * see one: a limiter that sleeps in its synchronous call, reached through the default
+ * {@link RateLimiter#tryAcquireAsync(String, long)}, is reported on the event loop.
+ */
+class GatewayNonBlockingIT extends GatewayTestSupport {
+
+  private static final TestRedis REDIS = TestServers.redis();
+  private static RedisClient redisClient;
+  private static StatefulRedisConnection<String, byte[]> connection;
+
+  @BeforeAll
+  static void connect() {
+    redisClient = RedisClient.create(REDIS.uri());
+    connection = RedisConnections.connect(redisClient);
+  }
+
+  @AfterAll
+  static void disconnect() {
+    connection.close();
+    redisClient.shutdown();
+  }
+
+  @Test
+  void redisLimitedRoutesServeConcurrentRequestsWithoutBlockingAnEventLoop(TestInfo test) throws Exception {
+    assertThat(BlockingCalls.installed()).as("BlockHound watches this test (Failsafe sets "
+        + "-Dlayerkit.blockhound=true)").isTrue();
+    String prefix = REDIS.newKeyPrefix(test.getTestMethod().orElseThrow().getName());
+    // Generous timeouts: a fail-open decision would hide whether Redis decided.
+    RedisRateLimiter roomy = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(1_000_000)),
+        connection).keyPrefix(prefix + "roomy:").timeout(Duration.ofSeconds(10)).build();
+    RedisRateLimiter tight = RedisRateLimiter.builder(
+            RateLimitPolicy.of(Limit.interval(50, 50, Duration.ofHours(1))), connection)
+        .keyPrefix(prefix + "tight:").timeout(Duration.ofSeconds(10)).build();
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Gateway.builder().workerThreads(2).routes(List.of(
+        Route.builder("roomy").pathPrefix("/roomy").stripPrefix("/roomy")
+            .upstream(upstreamOf("roomy", a)).rateLimit(roomy, (request, principal) -> "all").build(),
+        Route.builder("tight").pathPrefix("/tight").stripPrefix("/tight")
+            .upstream(upstreamOf("tight", a)).rateLimit(tight, (request, principal) -> "one").build())));
+
+    List<Integer> roomyStatuses = onThreads(400, 16, i -> get(gateway, "/roomy/id").statusCode());
+    List<Integer> tightStatuses = onThreads(200, 16, i -> get(gateway, "/tight/id").statusCode());
+
+    assertThat(roomyStatuses).containsOnly(200);
+    assertThat(Collections.frequency(tightStatuses, 200)).as("Redis admitted exactly its budget").isEqualTo(50);
+    assertThat(Collections.frequency(tightStatuses, 429)).isEqualTo(150);
+    assertThat(BlockingCalls.drain()).as("blocking calls on an event loop").isEmpty();
+  }
+
+  @Test
+  void aLimiterThatBlocksTheEventLoopIsReported() throws Exception {
+    RateLimiter sleeping = new RateLimiter() {
+      private final RateLimitPolicy policy = RateLimitPolicy.of(Limit.perSecond(1_000));
+
+      @Override
+      public RateLimitDecision tryAcquire(String key, long permits) {
+        try {
+          Thread.sleep(2); // what a synchronous remote call does to the caller
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return RateLimitDecision.allowed(999, 1_000);
+      }
+
+      @Override
+      public RateLimitPolicy policy() {
+        return policy;
+      }
+    };
+    Gateway gateway = start(Route.builder("sleepy").pathPrefix("/").upstream(upstreamOf("svc", upstream("a")))
+        .rateLimit(sleeping).build());
+
+    assertThat(get(gateway, "/id").statusCode()).as("reported, not broken").isEqualTo(200);
+
+    List<BlockingCalls.Report> reports = BlockingCalls.drain(); // consumed: not a failure here
+    assertThat(reports).isNotEmpty();
+    BlockingCalls.Report report = reports.get(0);
+    assertThat(report.method()).contains("sleep");
+    assertThat(report.thread()).startsWith("layerkit-gw");
+    assertThat(report.stack()).anySatisfy(frame ->
+        assertThat(frame.getClassName()).isEqualTo(RateLimitFilter.class.getName()));
+  }
+}
