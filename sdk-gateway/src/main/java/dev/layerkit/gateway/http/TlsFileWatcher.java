@@ -1,7 +1,7 @@
 package dev.layerkit.gateway.http;
 
+import dev.layerkit.core.internal.DaemonSchedulers;
 import dev.layerkit.core.time.TimeSource;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,8 +49,9 @@ final class TlsFileWatcher implements AutoCloseable {
     this.tls = tls;
     this.time = time;
     this.lastSeen = HexFormat.of().formatHex(initialFingerprint);
+    // Plain threads: Netty's FastThreadLocalThreads count as event loops, which must not block.
     this.thread = Executors.newSingleThreadScheduledExecutor(
-        new DefaultThreadFactory("layerkit-gw-tls", true));
+        DaemonSchedulers.threadFactory("layerkit-gw-tls"));
   }
 
   void start() {
