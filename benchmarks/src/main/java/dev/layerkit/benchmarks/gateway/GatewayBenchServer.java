@@ -4,6 +4,7 @@ import dev.layerkit.gateway.http.Auth;
 import dev.layerkit.gateway.http.Gateway;
 import dev.layerkit.gateway.http.KeyResolver;
 import dev.layerkit.gateway.http.Route;
+import dev.layerkit.gateway.http.Tls;
 import dev.layerkit.gateway.http.Upstream;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -15,6 +16,7 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
+import java.nio.file.Path;
 import io.lettuce.core.RedisClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,9 @@ import java.util.concurrent.CountDownLatch;
  * path, API-key authentication, a per-key rate limit that never denies (a billion a second) and
  * round robin over the one upstream endpoint, so each request pays for every filter a real route
  * runs. Prints {@code READY} once it listens and runs until killed.
+ *
+ * <p>{@code --tls-cert CHAIN.pem --tls-key KEY.pem} terminates TLS (HTTP/1.1 and, by ALPN, HTTP/2)
+ * with the gateway's defaults: OpenSSL from netty-tcnative (in this jar), TLS 1.2 and 1.3.
  *
  * <p>{@code --redis redis://HOST:PORT} adds two routes beside it, {@code /memory/} with the same
  * in-memory limiter and {@code /redis/} with a {@code RedisRateLimiter} on that server (its own
@@ -57,7 +62,7 @@ public final class GatewayBenchServer {
    * Starts the gateway.
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]
-   *     [--access-log on|off]}
+   *     [--access-log on|off] [--redis redis://HOST:PORT] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -66,6 +71,8 @@ public final class GatewayBenchServer {
     String apiKey = null;
     int threads = Runtime.getRuntime().availableProcessors();
     boolean accessLog = false;
+    String tlsCert = null;
+    String tlsKey = null;
     String redis = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
@@ -74,14 +81,17 @@ public final class GatewayBenchServer {
         case "--api-key" -> apiKey = args[i + 1];
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
         case "--access-log" -> accessLog = parseSwitch(args[i + 1]);
+        case "--tls-cert" -> tlsCert = args[i + 1];
+        case "--tls-key" -> tlsKey = args[i + 1];
         case "--redis" -> redis = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    if (upstream == null || apiKey == null) {
+    if (upstream == null || apiKey == null || (tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException(
           "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]"
-              + " [--access-log on|off] [--redis redis://HOST:PORT]");
+              + " [--access-log on|off] [--redis redis://HOST:PORT]"
+              + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
     int colon = upstream.lastIndexOf(':');
     Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
@@ -101,10 +111,15 @@ public final class GatewayBenchServer {
       routes.add(route("redis", "/redis", auth, redisLimiter, target));
     }
     routes.add(route("bench", "/", auth, RateLimiters.inMemory(neverDenies).build(), target));
-    Gateway gateway = Gateway.builder().bindAddress("127.0.0.1").port(port).workerThreads(threads)
-        .accessLog(accessLog).routes(routes).build().start();
+    Gateway.Builder builder = Gateway.builder().bindAddress("127.0.0.1").port(port)
+        .workerThreads(threads).accessLog(accessLog).routes(routes);
+    if (tlsCert != null && tlsKey != null) {
+      builder.tls(Tls.fromPemFiles(Path.of(tlsCert), Path.of(tlsKey)).build());
+    }
+    Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
-    System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable());
+    System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable()
+        + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider()));
     new CountDownLatch(1).await();
   }
 

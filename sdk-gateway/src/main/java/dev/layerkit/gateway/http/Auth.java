@@ -71,6 +71,16 @@ public interface Auth {
   }
 
   /**
+   * Returns a builder of a {@link ClientCertificateAuth}: authenticates by the subject of the
+   * client certificate verified in the TLS handshake (mutual TLS, {@link Tls.Builder#clientAuth}).
+   *
+   * @return a new builder
+   */
+  static ClientCertificateAuth.Builder clientCertificate() {
+    return ClientCertificateAuth.builder();
+  }
+
+  /**
    * Returns an {@code Auth} that tries each of {@code auths} in order and lets the first that
    * authenticates the request win, for routes that take an API key or a JWT.
    *

@@ -12,6 +12,8 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import java.util.List;
 
 /**
  * Builds a client connection's pipeline, or refuses the connection beyond the limit.
@@ -23,6 +25,10 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  * ClientHandler}, so routes, filters, limits and errors are one implementation for both.
  */
 final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+
+  /** What ALPN offers on a TLS port, preferred first; {@link #configure} builds each. */
+  static final List<String> ALPN_PROTOCOLS =
+      List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   private final Gateway gateway;
   private final UpstreamConnector connector;
@@ -37,18 +43,36 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     Gateway.Settings settings = gateway.settings();
     if (gateway.clients().size() >= settings.maxConnections || gateway.draining()) {
       gateway.metrics().connectionRejected();
+      if (gateway.terminatesTls()) {
+        channel.close(); // a plaintext 503 would be garbage to a TLS client
+        return;
+      }
       channel.pipeline().addLast(new HttpServerCodec());
       channel.writeAndFlush(ClientHandler.tooManyConnections())
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
     gateway.clients().add(channel);
-    if (settings.cleartextHttp2) {
+    if (gateway.terminatesTls()) {
+      gateway.tls().install(channel, this::configure);
+    } else if (settings.cleartextHttp2) {
       // The timeouts watch the connection from its first moment: a client that sends nothing, or
       // trickles a preface, is cut off as an HTTP/1.1 client would be.
       channel.pipeline()
           .addLast("timeouts", newTimeouts(settings))
           .addLast("detect", new CleartextProtocolDetector(this));
+    } else {
+      configureHttp1(channel);
+    }
+  }
+
+  /**
+   * Builds the pipeline of the protocol ALPN chose on a TLS connection (the TLS handlers' own
+   * timeout covers the handshake; the protocol's timeouts start after it).
+   */
+  private void configure(Channel channel, String alpnProtocol) {
+    if (ApplicationProtocolNames.HTTP_2.equals(alpnProtocol)) {
+      configureHttp2(channel);
     } else {
       configureHttp1(channel);
     }

@@ -252,7 +252,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     String sentId = headers.get(ErrorResponses.REQUEST_ID);
     String requestId = sentId != null && RequestIds.isValid(sentId) ? sentId : RequestIds.generate();
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    NettyGatewayRequest view = new NettyGatewayRequest(request, remote, requestId);
+    NettyGatewayRequest view = new NettyGatewayRequest(request, remote, requestId,
+        TlsSession.clientCertificates(ctx.channel()));
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !gateway.draining();
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(request, 0L);

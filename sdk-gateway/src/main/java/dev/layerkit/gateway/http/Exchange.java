@@ -227,7 +227,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     String forwardedFor = headers.get(Forwarded.X_FORWARDED_FOR);
     headers.set(Forwarded.X_FORWARDED_FOR,
         forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
-    headers.set(Forwarded.X_FORWARDED_PROTO, "http");
+    headers.set(Forwarded.X_FORWARDED_PROTO, gateway.terminatesTls() ? "https" : "http");
     String host = headers.get(HttpHeaderNames.HOST);
     if (host != null) {
       headers.set(Forwarded.X_FORWARDED_HOST, host);

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,6 +78,18 @@ import org.slf4j.LoggerFactory;
  *       ({@link Builder#accessLog}) and response compression ({@link Builder#compression}).
  * </ul>
  *
+ * <h2>TLS</h2>
+ *
+ * <p>With {@link Builder#tls} the port speaks HTTPS only: certificate and key from PEM files,
+ * reloaded when they change without dropping connections, TLS 1.2 and 1.3 with a safe cipher
+ * default, ALPN, optional client certificates whose verified chain reaches each {@link Auth}
+ * ({@link GatewayRequest#clientCertificates()}), on OpenSSL when {@code
+ * netty-tcnative-boringssl-static} is present and the JDK otherwise; see {@link Tls}. {@link
+ * Builder#httpRedirectPort} adds a plaintext port that redirects to HTTPS. A failed handshake (a
+ * refused client certificate, an old protocol version, plaintext or garbage sent to the TLS port)
+ * closes the connection, counts in {@code layerkit.gateway.tls.handshake.failures} by reason and
+ * is logged at DEBUG only; a plaintext HTTP request gets a 400 first.
+ *
  * <h2>Errors</h2>
  *
  * <p>The gateway answers with a small JSON body ({@code {"status":502,"error":"Bad Gateway",
@@ -115,6 +128,8 @@ public final class Gateway implements AutoCloseable {
   private final Settings settings;
   private final GatewayMetrics metrics;
   private final @Nullable RoutesFileWatcher watcher;
+  private final @Nullable TlsTermination tls;
+  private final @Nullable HttpsRedirectServer redirect;
   private final AccessLog accessLog;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
@@ -128,6 +143,7 @@ public final class Gateway implements AutoCloseable {
   private @Nullable Channel serverChannel;
   private volatile State state = State.NEW;
   private volatile int boundPort = -1;
+  private volatile int redirectPort = -1;
 
   private enum State { NEW, RUNNING, DRAINING, CLOSED }
 
@@ -135,6 +151,12 @@ public final class Gateway implements AutoCloseable {
     this.settings = new Settings(builder);
     this.metrics = new GatewayMetrics(builder.meterRegistry);
     this.accessLog = new AccessLog(builder.accessLog, builder.timeSource, builder.accessLogSink);
+    Tls tlsSettings = builder.tls;
+    this.tls = tlsSettings == null ? null : new TlsTermination(tlsSettings,
+        ClientChannelInitializer.ALPN_PROTOCOLS, builder.meterRegistry, builder.timeSource);
+    int locationPort = builder.redirectLocationPort;
+    this.redirect = builder.httpRedirectPort < 0 ? null : new HttpsRedirectServer(this,
+        builder.httpRedirectPort, () -> locationPort > 0 ? locationPort : boundPort);
     Path file = builder.routesFile;
     if (file == null) {
       this.watcher = null;
@@ -200,14 +222,30 @@ public final class Gateway implements AutoCloseable {
         throw new GatewayStartException("cannot bind " + settings.bindAddress + ":" + settings.port
             + ": " + e.getMessage(), e);
       }
+      HttpsRedirectServer plain = redirect;
+      if (plain != null) {
+        try {
+          this.redirectPort = plain.bind(boss, workers, transport);
+        } catch (RuntimeException e) {
+          Objects.requireNonNull(serverChannel).close().syncUninterruptibly();
+          boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+          workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+          throw new GatewayStartException("cannot bind the HTTPS redirect port "
+              + settings.bindAddress + ":" + plain.port() + ": " + e.getMessage(), e);
+        }
+      }
       this.bossGroup = boss;
       this.workerGroup = workers;
       this.state = State.RUNNING;
       if (watcher != null) {
         watcher.start();
       }
-      LOG.info("gateway listening on {}:{} ({} transport, {} routes)", settings.bindAddress,
-          boundPort, transport.name().toLowerCase(), routes.size());
+      if (tls != null) {
+        tls.start();
+      }
+      LOG.info("gateway listening on {}:{} ({}, {} transport, {} routes){}", settings.bindAddress,
+          boundPort, tls == null ? "http" : "https", transport.name().toLowerCase(), routes.size(),
+          plain == null ? "" : "; redirecting http on port " + redirectPort + " to https");
       return this;
     }
   }
@@ -224,6 +262,35 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("gateway not started");
     }
     return port;
+  }
+
+  /**
+   * Returns the plaintext port that redirects to HTTPS (the actual port when built with port 0).
+   *
+   * @return the port
+   * @throws IllegalStateException if the gateway has no {@link Builder#httpRedirectPort} or has
+   *     not started
+   */
+  public int httpRedirectPort() {
+    if (redirect == null) {
+      throw new IllegalStateException("gateway has no httpRedirectPort");
+    }
+    int port = redirectPort;
+    if (port < 0) {
+      throw new IllegalStateException("gateway not started");
+    }
+    return port;
+  }
+
+  /**
+   * Returns the TLS implementation the gateway terminates TLS with, chosen when it was built
+   * (also the {@code provider} tag of the {@code layerkit.gateway.tls.*} meters).
+   *
+   * @return the provider, or {@code null} without {@link Builder#tls}
+   */
+  public Tls.@Nullable Provider tlsProvider() {
+    TlsTermination termination = tls;
+    return termination == null ? null : termination.provider();
   }
 
   /**
@@ -291,6 +358,18 @@ public final class Gateway implements AutoCloseable {
           health.detail("routesErrors", reload.errors());
         }
       }
+      TlsTermination termination = tls;
+      if (termination != null) {
+        java.security.cert.X509Certificate served = termination.current().certificate();
+        TlsFileWatcher.Status reload = termination.watcher().status();
+        health.detail("tlsProvider", termination.provider().name().toLowerCase(Locale.ROOT))
+            .detail("tlsCertificateSerial", served.getSerialNumber().toString(16))
+            .detail("tlsCertificateNotAfter", String.valueOf(served.getNotAfter().toInstant()))
+            .detail("tlsReload", reload.ok() ? "ok" : "rejected");
+        if (!reload.ok()) {
+          health.detail("tlsErrors", reload.errors());
+        }
+      }
       return health.build();
     });
   }
@@ -322,11 +401,17 @@ public final class Gateway implements AutoCloseable {
         if (watcher != null) {
           watcher.close();
         }
+        if (tls != null) {
+          tls.close();
+        }
         return true;
       }
       state = State.DRAINING;
       if (watcher != null) {
         watcher.close();
+      }
+      if (tls != null) {
+        tls.close();
       }
       boss = Objects.requireNonNull(bossGroup);
       workers = Objects.requireNonNull(workerGroup);
@@ -334,6 +419,9 @@ public final class Gateway implements AutoCloseable {
     Channel server = serverChannel;
     if (server != null) {
       server.close().syncUninterruptibly();
+    }
+    if (redirect != null) {
+      redirect.close();
     }
     for (Channel client : clients) {
       client.pipeline().fireUserEventTriggered(ClientHandler.DRAIN);
@@ -396,6 +484,16 @@ public final class Gateway implements AutoCloseable {
 
   ChannelGroup clients() {
     return clients;
+  }
+
+  /** The TLS termination; only called where the gateway has one. */
+  TlsTermination tls() {
+    return Objects.requireNonNull(tls, "tls");
+  }
+
+  /** Whether client connections speak TLS. */
+  boolean terminatesTls() {
+    return tls != null;
   }
 
   boolean draining() {
@@ -483,6 +581,9 @@ public final class Gateway implements AutoCloseable {
     private Http2Limits http2Limits = Http2Limits.ofDefaults();
     private java.util.function.@Nullable Consumer<String> accessLogSink;
     private Duration routesFileWatchInterval = DEFAULT_ROUTES_FILE_WATCH_INTERVAL;
+    private @Nullable Tls tls;
+    private int httpRedirectPort = -1;
+    private int redirectLocationPort = -1;
 
     private Builder() {}
 
@@ -534,7 +635,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Sets how many client connections may be open at once (10,000 by default); more are answered
-     * 503 and closed.
+     * 503 and closed (on a {@link #tls} port closed at once: there is no handshake yet to answer
+     * over).
      *
      * @param max at least 1
      * @return this builder
@@ -822,13 +924,83 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Terminates TLS on the gateway's {@link #port}, which then speaks HTTPS only (none by
+     * default); see {@link Tls}. The files are read by {@link #build}, which throws their errors,
+     * and watched for changes once the gateway started.
+     *
+     * @param tls the certificate, key and TLS settings
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder tls(Tls tls) {
+      settings.requireUnset("tls", this.tls);
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * Opens a second, plaintext port that answers every request {@code 308 Permanent Redirect}
+     * to the same host, path and query on HTTPS (none by default); needs {@link #tls}. The
+     * {@code Location} names the gateway's port, or {@link #redirectLocationPort}, and leaves out
+     * 443. It shares the gateway's threads, request limits and client timeouts, and counts in
+     * {@code layerkit.gateway.tls.redirects}.
+     *
+     * @param port 0 to 65535 (0 picks a free one, see {@link Gateway#httpRedirectPort()})
+     * @return this builder
+     * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
+     * @throws IllegalStateException if already set
+     */
+    public Builder httpRedirectPort(int port) {
+      settings.requireUnset("httpRedirectPort", httpRedirectPort);
+      this.httpRedirectPort = checkPort(port, "httpRedirectPort");
+      return this;
+    }
+
+    /**
+     * Sets the HTTPS port that redirects point to, for a gateway reached through another port
+     * than it listens on (behind a load balancer or a container port mapping); the gateway's own
+     * port by default.
+     *
+     * @param port 1 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if {@code port} is outside 1 to 65535
+     * @throws IllegalStateException if already set
+     */
+    public Builder redirectLocationPort(int port) {
+      settings.requireUnset("redirectLocationPort", redirectLocationPort);
+      if (port == 0) {
+        throw new IllegalArgumentException("redirectLocationPort must be 1 to 65535 but was 0");
+      }
+      this.redirectLocationPort = checkPort(port, "redirectLocationPort");
+      return this;
+    }
+
+    private static int checkPort(int port, String name) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException(name + " must be 0 to 65535 but was " + port);
+      }
+      return port;
+    }
+
+    /**
      * Builds the gateway (not started).
      *
      * @return the gateway
      * @throws IllegalArgumentException if two routes share an id
-     * @throws GatewayConfigException if the {@link #routesFile} is unreadable or invalid
+     * @throws IllegalStateException if {@link #httpRedirectPort} is set without {@link #tls}, or
+     *     {@link #redirectLocationPort} without {@link #httpRedirectPort}
+     * @throws GatewayConfigException if the {@link #routesFile} or a {@link #tls} file is
+     *     unreadable or invalid, or the TLS provider asked for is not available
      */
     public Gateway build() {
+      if (httpRedirectPort >= 0 && tls == null) {
+        throw new IllegalStateException("httpRedirectPort " + httpRedirectPort
+            + " redirects to HTTPS and needs tls");
+      }
+      if (redirectLocationPort > 0 && httpRedirectPort < 0) {
+        throw new IllegalStateException("redirectLocationPort " + redirectLocationPort
+            + " needs httpRedirectPort");
+      }
       return new Gateway(this);
     }
   }

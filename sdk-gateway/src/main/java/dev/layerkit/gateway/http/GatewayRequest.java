@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -77,6 +78,23 @@ public interface GatewayRequest {
    * @return the request id
    */
   String requestId();
+
+  /**
+   * Returns the certificate chain the client presented in its TLS handshake, leaf first, already
+   * verified against the gateway's {@link Tls.Builder#trustedClientCertificates}: a client whose
+   * certificate does not verify never gets this far. The subject of the client is {@code
+   * clientCertificates().get(0).getSubjectX500Principal()}; {@link Auth#clientCertificate()}
+   * authenticates by it.
+   *
+   * <p>The default returns an empty list, as does the gateway for a plaintext connection, a TLS
+   * gateway that asks for no client certificates, and a client that sent none under {@link
+   * Tls.ClientAuth#OPTIONAL}.
+   *
+   * @return the verified chain, or an empty list
+   */
+  default List<X509Certificate> clientCertificates() {
+    return List.of();
+  }
 
   /**
    * Builds a view from plain values, for tests and for callers that embed the filters elsewhere.

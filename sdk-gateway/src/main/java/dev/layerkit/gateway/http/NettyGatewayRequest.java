@@ -3,6 +3,7 @@ package dev.layerkit.gateway.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -14,11 +15,14 @@ final class NettyGatewayRequest implements GatewayRequest {
   private final String uri;
   private final InetSocketAddress remoteAddress;
   private final String requestId;
+  private final List<X509Certificate> clientCertificates;
   private @Nullable String path;
   private @Nullable String host;
 
-  NettyGatewayRequest(HttpRequest request, InetSocketAddress remoteAddress, String requestId) {
+  NettyGatewayRequest(HttpRequest request, InetSocketAddress remoteAddress, String requestId,
+      List<X509Certificate> clientCertificates) {
     this.request = request;
+    this.clientCertificates = clientCertificates;
     this.method = request.method().name();
     this.uri = request.uri();
     this.remoteAddress = remoteAddress;
@@ -74,6 +78,11 @@ final class NettyGatewayRequest implements GatewayRequest {
   @Override
   public String requestId() {
     return requestId;
+  }
+
+  @Override
+  public List<X509Certificate> clientCertificates() {
+    return clientCertificates;
   }
 
   @Override

@@ -306,8 +306,8 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
 
   @Test
   void h2OverTlsWithAPrivateCaAndHostnameVerification() throws Exception {
-    TestPki pki = new TestPki(dir, "upstream-ca");
-    TestPki.Issued cert = pki.server("localhost");
+    UpstreamPki pki = new UpstreamPki(dir, "upstream-ca");
+    UpstreamPki.Issued cert = pki.server("localhost");
     GrpcTestServer server = closing(new GrpcTestServer(
         TlsServerCredentials.create(cert.certificate().toFile(), cert.key().toFile()), b -> b));
     UpstreamTls tls = UpstreamTls.builder().trustedCertificates(pki.caPem).build();
@@ -321,10 +321,10 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
 
   @Test
   void tlsToAnUntrustedOrMisnamedEndpointFailsAsUnavailable() throws Exception {
-    TestPki pki = new TestPki(dir, "upstream-ca");
-    TestPki other = new TestPki(dir, "other-ca");
-    TestPki.Issued misnamed = pki.server("not-this-host.example");
-    TestPki.Issued localhost = pki.server("localhost");
+    UpstreamPki pki = new UpstreamPki(dir, "upstream-ca");
+    UpstreamPki other = new UpstreamPki(dir, "other-ca");
+    UpstreamPki.Issued misnamed = pki.server("not-this-host.example");
+    UpstreamPki.Issued localhost = pki.server("localhost");
     GrpcTestServer wrongName = closing(new GrpcTestServer(
         TlsServerCredentials.create(misnamed.certificate().toFile(), misnamed.key().toFile()),
         b -> b));
@@ -348,9 +348,9 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
 
   @Test
   void mutualTlsPresentsTheClientCertificate() throws Exception {
-    TestPki pki = new TestPki(dir, "upstream-ca");
-    TestPki.Issued cert = pki.server("localhost");
-    TestPki.Issued gatewayCert = pki.client("gateway");
+    UpstreamPki pki = new UpstreamPki(dir, "upstream-ca");
+    UpstreamPki.Issued cert = pki.server("localhost");
+    UpstreamPki.Issued gatewayCert = pki.client("gateway");
     GrpcTestServer server = closing(new GrpcTestServer(TlsServerCredentials.newBuilder()
         .keyManager(cert.certificate().toFile(), cert.key().toFile())
         .trustManager(pki.caPem.toFile())
@@ -368,8 +368,8 @@ class GatewayHttp2UpstreamIT extends GatewayTestSupport {
 
   @Test
   void http11OverTlsToAnHttpsUpstream() throws Exception {
-    TestPki pki = new TestPki(dir, "upstream-ca");
-    TestPki.Issued cert = pki.server("localhost");
+    UpstreamPki pki = new UpstreamPki(dir, "upstream-ca");
+    UpstreamPki.Issued cert = pki.server("localhost");
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(cert.bundle().toKeyManagerFactory().getKeyManagers(), null, null);
     HttpsServer https = HttpsServer.create(

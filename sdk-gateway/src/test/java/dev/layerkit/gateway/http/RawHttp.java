@@ -27,6 +27,18 @@ final class RawHttp implements AutoCloseable {
     this.out = socket.getOutputStream();
   }
 
+  /** Talks over a socket already connected, such as an {@code SSLSocket} to a TLS gateway. */
+  RawHttp(Socket connected) throws IOException {
+    this.socket = connected;
+    socket.setSoTimeout(10_000);
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+  }
+
+  Socket socket() {
+    return socket;
+  }
+
   void send(String text) throws IOException {
     out.write(text.getBytes(StandardCharsets.ISO_8859_1));
     out.flush();

@@ -109,8 +109,8 @@ class RoutesFileTest {
   @Test
   void readsHttp2UpstreamsWithTlsAndGrpcRoutes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
-    TestPki pki = new TestPki(dir, "routes-ca");
-    TestPki.Issued client = pki.client("gateway");
+    UpstreamPki pki = new UpstreamPki(dir, "routes-ca");
+    UpstreamPki.Issued client = pki.client("gateway");
     String yaml = """
         upstreams:
           inventory:
