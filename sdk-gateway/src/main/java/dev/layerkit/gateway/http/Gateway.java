@@ -7,6 +7,7 @@ import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -116,6 +117,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final @Nullable RoutesFileWatcher watcher;
   private final AccessLog accessLog;
+  private final GatewayObservations observations;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
       GlobalEventExecutor.INSTANCE);
@@ -135,6 +137,7 @@ public final class Gateway implements AutoCloseable {
     this.settings = new Settings(builder);
     this.metrics = new GatewayMetrics(builder.meterRegistry);
     this.accessLog = new AccessLog(builder.accessLog, builder.timeSource, builder.accessLogSink);
+    this.observations = new GatewayObservations(builder.observationRegistry);
     Path file = builder.routesFile;
     if (file == null) {
       this.watcher = null;
@@ -394,6 +397,10 @@ public final class Gateway implements AutoCloseable {
     return accessLog;
   }
 
+  GatewayObservations observations() {
+    return observations;
+  }
+
   ChannelGroup clients() {
     return clients;
   }
@@ -475,6 +482,7 @@ public final class Gateway implements AutoCloseable {
     private boolean preferNativeTransport = true;
     private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
     private final List<Route> routes = new ArrayList<>();
     private @Nullable Path routesFile;
     private boolean accessLog;
@@ -683,6 +691,27 @@ public final class Gateway implements AutoCloseable {
     public Builder meterRegistry(MeterRegistry registry) {
       settings.requireUnset("meterRegistry", meterRegistry);
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Sets where the gateway reports its observations: {@code layerkit.gateway.request} per
+     * client request (a server span that continues the client's W3C {@code traceparent}) and
+     * {@code layerkit.gateway.upstream} per upstream try (a client span whose context goes to the
+     * upstream in {@code traceparent}), the balancer's pick as an event. {@link
+     * ObservationRegistry#NOOP} by default: nothing is observed, propagated or allocated, and a
+     * client's {@code traceparent} passes to the upstream unchanged.
+     *
+     * <p>The tracer's handlers run on the event loops, so they must not block (Micrometer
+     * Tracing's do not; an exporter batches off the loop).
+     *
+     * @param registry the registry, with the tracer's handlers registered on it
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      settings.requireUnset("observationRegistry", observationRegistry);
+      this.observationRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
