@@ -13,6 +13,7 @@ import dev.layerkit.store.Repository;
 import dev.layerkit.store.StoreException;
 import dev.layerkit.store.jdbc.JdbcRepository;
 import dev.layerkit.store.sharding.ShardedRepository;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.Function;
@@ -43,12 +44,15 @@ final class OutboxOrderWriter implements OrderWriter {
   private final JdbcIdempotencyKeyStore keys;
 
   OutboxOrderWriter(ShardedRepository<String, Order> orders, DataSource dataSource, String table,
-      EventPublisher<byte[]> publisher, String topic, Idempotency idempotency, JdbcIdempotencyKeyStore keys) {
+      EventPublisher<byte[]> publisher, String topic, Idempotency idempotency, JdbcIdempotencyKeyStore keys,
+      ObservationRegistry observations) {
     this.orders = orders;
     this.topic = topic;
     this.idempotency = idempotency;
     this.keys = keys;
-    this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table).build();
+    // The outbox row carries the request's trace context; the relay's publish continues it.
+    this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table)
+        .observationRegistry(observations).build();
     try (Connection connection = dataSource.getConnection()) {
       outbox.createTable(connection);
     } catch (SQLException e) {

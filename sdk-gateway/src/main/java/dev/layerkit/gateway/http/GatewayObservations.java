@@ -53,7 +53,6 @@ final class GatewayObservations {
     ReceiverContext<HttpRequest> context =
         new ReceiverContext<>((carrier, key) -> carrier.headers().get(key), Kind.SERVER);
     context.setCarrier(request);
-    context.setRemoteServiceName("client");
     return Observation.createNotStarted(REQUEST, () -> context, registry)
         .lowCardinalityKeyValue(ObservationTags.METHOD, request.method().name())
         .start();
