@@ -507,6 +507,7 @@ public final class CacheAside<K, V> implements AutoCloseable {
     return Math.max(1, millis - (long) (millis * jitterFraction * rng.nextDouble()));
   }
 
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private @Nullable V loadSingleFlight(K key, Function<? super K, ? extends @Nullable V> loader) {
     LoadFlight<V> flight = new LoadFlight<>(Thread.currentThread());
     LoadFlight<V> running = inFlight.putIfAbsent(key, flight);

@@ -26,6 +26,7 @@ class CacheAsideTracingTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void aMissLoadsUnderTheCallersSpanAndAHitIsAnEventOnIt() {
     try (TestTracing tracing = TestTracing.start()) {
       CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())

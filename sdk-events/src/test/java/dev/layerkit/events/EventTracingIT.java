@@ -70,6 +70,7 @@ class EventTracingIT {
         tracing.mdc().get(TraceMdc.TRACE_ID), tracing.mdc().get(TraceMdc.SPAN_ID)));
   }
 
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private static SpanData publishUnderARequest(TestTracing tracing, EventPublisher<String> publisher)
       throws Exception {
     Observation request = Observation.start("request", tracing.registry());
@@ -96,6 +97,7 @@ class EventTracingIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void onKafkaTheContextTravelsInTheRecordHeaders() throws Exception {
     TestKafka kafka = TestServers.kafka();
     List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -158,6 +160,7 @@ class EventTracingIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void anOutboxRowCarriesTheWritersContextToTheRelaysPublish(TestInfo info) throws Exception {
     PostgresSchema schema = TestServers.postgres()
         .createSchema("tracing-" + info.getTestMethod().orElseThrow().getName());

@@ -61,6 +61,7 @@ class ServiceClientTracingIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void aBlockingCallIsAClientSpanUnderTheCallersAndSendsItsTraceparent() throws Exception {
     TestTracing tracing = TestTracing.start();
     resources.add(tracing);

@@ -33,6 +33,7 @@ class ShardedRepositoryTracingTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void aWriteIsASpanUnderTheCallersTaggedWithItsShard() {
     try (TestTracing tracing = TestTracing.start();
         ShardedRepository<String, TestOrder> repo = ShardedRepository.builder(shards(4))

@@ -125,6 +125,7 @@ final class OutboxOrderWriter implements OrderWriter {
    * while it runs, so the outbox row's {@code layerkit.outbox.add} is its child): the writes go
    * to the shard's table directly, past the sharded repository's own observation.
    */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private <R> R inTransaction(JdbcRepository<String, Order> shard, Work<R> work) {
     if (observations.isNoop()) {
       return transaction(shard, work);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 class TraceMdcTest {
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void putsTheSpansIdsInTheMdcWhileItsScopeIsOpenAndRestoresTheParentsAfter() {
     try (TestTracing tracing = TestTracing.start()) {
       Observation outer = Observation.start("outer", tracing.registry());

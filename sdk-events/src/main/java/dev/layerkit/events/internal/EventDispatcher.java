@@ -110,6 +110,7 @@ public final class EventDispatcher<T> {
    * @return true if the record is done (handled or dead-lettered) and its offset may be committed;
    *     false if it waits for a later attempt
    */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   public boolean deliver(RawRecord record, RetryState state) {
     if (state.offset != record.offset()) {
       state.offset = record.offset();

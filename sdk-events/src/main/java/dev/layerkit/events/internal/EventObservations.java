@@ -41,8 +41,7 @@ public final class EventObservations {
    * An observation with the headers that carry its context.
    *
    * @param observation the started observation, NOOP when off
-   * @param headers the caller's headers plus the tracer's ({@code traceparent}); the caller's own
-   *     map when off
+   * @param headers the caller's headers plus the tracer's ({@code traceparent}), read-only
    */
   public record Propagated(Observation observation, Map<String, String> headers) {}
 
@@ -54,7 +53,8 @@ public final class EventObservations {
    * @param name the observation's name
    * @param topic the topic
    * @param headers the caller's checked headers
-   * @return the observation and the headers; with a no-op registry, NOOP and {@code headers}
+   * @return the observation and the headers to store, or null with a no-op registry (then store
+   *     the caller's {@code headers} as they are)
    */
   public static @Nullable Propagated send(ObservationRegistry registry, String name, String topic,
       Map<String, String> headers) {

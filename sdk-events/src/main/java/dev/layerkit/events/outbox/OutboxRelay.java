@@ -116,6 +116,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private int relay(Connection connection) throws SQLException {
     try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
       lock.setLong(1, lockKey);

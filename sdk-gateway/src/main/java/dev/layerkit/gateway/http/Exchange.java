@@ -574,6 +574,7 @@ final class Exchange implements ChannelFutureListener {
   private void bodyTooLarge() {
     if (state == State.RESPONDING) {
       attemptFailed(null);
+      filtered.observationEnded(413);
       finish(); // RESPONDING -> DONE
       closeUpstream();
       client.abort();

@@ -116,6 +116,7 @@ final class FilterContext {
   }
 
   /** Runs the next filter. */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void proceed() {
     if (!eventLoop.inEventLoop()) {
       hop(this::proceed);

@@ -34,6 +34,7 @@ final class StoreObservations {
   }
 
   /** Runs one call under its observation. */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   <R> R observe(String operation, String shard, boolean scatter, Supplier<R> call) {
     Observation observation = Observation.createNotStarted(OPERATION, registry)
         .lowCardinalityKeyValue(ObservationTags.NAME, name)
