@@ -203,7 +203,8 @@ final class HttpServiceClient implements ServiceClient {
     observe(call);
     budget.recordCall();
     ServiceCallException failure = null;
-    Observation.Scope scope = call.observation.openScope();
+    // Observation.NOOP's scope would still cost an allocation: open one only when observed.
+    Observation.Scope scope = call.observation.isNoop() ? null : call.observation.openScope();
     try {
       Outcome<T> outcome = policy.execute(() -> attemptBlocking(call));
       if (outcome.failure() != null) {
@@ -218,7 +219,9 @@ final class HttpServiceClient implements ServiceClient {
       failure = terminal(call, e);
       throw failure;
     } finally {
-      scope.close();
+      if (scope != null) {
+        scope.close();
+      }
       metrics.call(timeSource.nanoTime() - call.startNanos, failure);
       observed(call, failure);
     }

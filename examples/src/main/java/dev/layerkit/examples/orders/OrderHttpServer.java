@@ -134,7 +134,7 @@ final class OrderHttpServer implements AutoCloseable {
     // The request's server span continues the gateway's traceparent; it is current while the
     // request is handled, so the cache, store and publish spans are its children.
     Observation observation = observe(exchange);
-    Observation.Scope scope = observation.openScope();
+    Observation.Scope scope = observation.isNoop() ? null : observation.openScope();
     // Not try-with-resources: that would close the exchange before a catch clause could send
     // the error answer, and the client would see the connection closed instead of a 400.
     try {
@@ -156,7 +156,9 @@ final class OrderHttpServer implements AutoCloseable {
       LOG.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, "the order service could not complete the request"), null);
     } finally {
-      scope.close();
+      if (scope != null) {
+        scope.close();
+      }
       exchange.close();
       inFlight.decrementAndGet();
       if (!observation.isNoop()) {

@@ -110,7 +110,6 @@ public final class EventDispatcher<T> {
    * @return true if the record is done (handled or dead-lettered) and its offset may be committed;
    *     false if it waits for a later attempt
    */
-  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   public boolean deliver(RawRecord record, RetryState state) {
     if (state.offset != record.offset()) {
       state.offset = record.offset();
@@ -143,8 +142,12 @@ public final class EventDispatcher<T> {
       // runs, so the handler's own observations are children and its logs carry the ids.
       Observation observation = EventObservations.receive(metrics.observations(),
           EventObservations.CONSUME, record.topic(), group, record.headers());
-      try (Observation.Scope scope = observation.openScope()) {
-        handler.handle(event);
+      try {
+        if (observation.isNoop()) {
+          handler.handle(event); // Observation.NOOP's scope would still cost an allocation
+        } else {
+          handleInScope(observation, event);
+        }
       } catch (Exception e) {
         EventObservations.stop(observation, e);
         // An InterruptedException from a handler is a failure like any other: the thread is the
@@ -170,6 +173,13 @@ public final class EventDispatcher<T> {
       EventObservations.stop(observation, null);
       metrics.handled(record.topic(), group);
       return true;
+    }
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private void handleInScope(Observation observation, Event<T> event) throws Exception {
+    try (Observation.Scope scope = observation.openScope()) {
+      handler.handle(event);
     }
   }
 

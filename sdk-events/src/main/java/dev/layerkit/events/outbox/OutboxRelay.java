@@ -116,7 +116,6 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private int relay(Connection connection) throws SQLException {
     try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
       lock.setLong(1, lockKey);
@@ -149,9 +148,8 @@ public final class OutboxRelay implements AutoCloseable {
       Observation observation = EventObservations.receive(observations,
           EventObservations.OUTBOX_RELAY, row.topic(), null, row.headers());
       CompletableFuture<PublishReceipt> receipt;
-      try (Observation.Scope scope = observation.openScope()) {
-        receipt = publisher.publishWithId(row.eventId(), Instant.ofEpochMilli(row.createdAtMillis()),
-            row.topic(), row.key(), row.payload(), row.headers());
+      try {
+        receipt = observation.isNoop() ? publish(row) : publishInScope(observation, row);
       } catch (RuntimeException e) {
         EventObservations.stop(observation, e);
         throw e;
@@ -187,6 +185,18 @@ public final class OutboxRelay implements AutoCloseable {
       mark.executeUpdate();
     }
     return sent.size();
+  }
+
+  private CompletableFuture<PublishReceipt> publish(Row row) {
+    return publisher.publishWithId(row.eventId(), Instant.ofEpochMilli(row.createdAtMillis()),
+        row.topic(), row.key(), row.payload(), row.headers());
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private CompletableFuture<PublishReceipt> publishInScope(Observation observation, Row row) {
+    try (Observation.Scope scope = observation.openScope()) {
+      return publish(row);
+    }
   }
 
   /**

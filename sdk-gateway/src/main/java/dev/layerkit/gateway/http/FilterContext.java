@@ -116,7 +116,6 @@ final class FilterContext {
   }
 
   /** Runs the next filter. */
-  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   void proceed() {
     if (!eventLoop.inEventLoop()) {
       hop(this::proceed);
@@ -126,9 +125,12 @@ final class FilterContext {
       return; // the connection closed while a filter was waiting
     }
     GatewayFilter filter = filters.get(next++);
-    // The scope puts the request's trace ids in the MDC while the filter runs (TraceMdc).
-    try (Observation.Scope scope = observation.openScope()) {
-      filter.filter(this);
+    try {
+      if (observation.isNoop()) {
+        filter.filter(this); // Observation.NOOP's scope would still cost an allocation
+      } else {
+        filterInScope(filter);
+      }
     } catch (RuntimeException e) {
       LOG.warn("filter {} failed on request {}", filter.getClass().getSimpleName(),
           view.requestId(), e);
@@ -137,6 +139,14 @@ final class FilterContext {
       } else {
         handler.broken(); // it threw after handing the request on: nothing can be answered
       }
+    }
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private void filterInScope(GatewayFilter filter) {
+    // The scope puts the request's trace ids in the MDC while the filter runs (TraceMdc).
+    try (Observation.Scope scope = observation.openScope()) {
+      filter.filter(this);
     }
   }
 
