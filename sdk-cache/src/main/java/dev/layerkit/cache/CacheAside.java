@@ -5,9 +5,12 @@ import dev.layerkit.cache.internal.CachedValue;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.CoarseTimeSource;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -169,6 +172,14 @@ public final class CacheAside<K, V> implements AutoCloseable {
   private final ConcurrentHashMap<K, LoadFlight<V>> inFlight = new ConcurrentHashMap<>();
 
   private final CacheAsideCounters counters = new CacheAsideCounters();
+  private final ObservationRegistry observations;
+
+  static final String LOAD_OBSERVATION = "layerkit.cache.load";
+  static final String WAIT_OBSERVATION = "layerkit.cache.wait";
+  private static final Observation.Event HIT =
+      Observation.Event.of("layerkit.cache.hit", "layerkit.cache.hit");
+  private static final Observation.Event MISS =
+      Observation.Event.of("layerkit.cache.miss", "layerkit.cache.miss");
 
   CacheAside(CacheAsideBuilder<K, V> builder) {
     this.backend = builder.backend.buildWrapped(CachedValue.<V>wrapping());
@@ -188,6 +199,7 @@ public final class CacheAside<K, V> implements AutoCloseable {
     this.lockWaitNanos = builder.lockWait.toNanos();
     this.sleeper = builder.sleeper;
     this.backendExpiryIsFreshness = staleMillis == 0 && beta == 0;
+    this.observations = builder.observationRegistry;
     if (builder.meterRegistry != null) {
       counters.register(builder.meterRegistry, name, backend);
     }
@@ -233,6 +245,7 @@ public final class CacheAside<K, V> implements AutoCloseable {
     CachedValue<V> entry = backend.get(key);
     if (entry != null && backendExpiryIsFreshness) {
       counters.hits.increment();
+      event(HIT);
       return entry.value();
     }
     if (entry != null) {
@@ -240,6 +253,7 @@ public final class CacheAside<K, V> implements AutoCloseable {
       long freshUntil = entry.freshUntilMillis();
       if (now < freshUntil) {
         counters.hits.increment();
+        event(HIT);
         if (beta > 0 && shouldRefreshEarly(entry.loadNanos(), freshUntil - now)) {
           counters.earlyRefreshes.increment();
           refreshInBackground(key, loader);
@@ -253,7 +267,38 @@ public final class CacheAside<K, V> implements AutoCloseable {
       }
     }
     counters.misses.increment();
+    event(MISS);
     return loadSingleFlight(key, loader);
+  }
+
+  /** Adds a hit or miss event to the caller's current observation, if tracing is on. */
+  private void event(Observation.Event event) {
+    if (!observations.isNoop()) {
+      Observation current = observations.getCurrentObservation();
+      if (current != null) {
+        current.event(event);
+      }
+    }
+  }
+
+  /** Starts a load or wait observation (current until closed), or NOOP when tracing is off. */
+  private Observation startObservation(String observationName) {
+    if (observations.isNoop()) {
+      return Observation.NOOP;
+    }
+    return Observation.createNotStarted(observationName, observations)
+        .lowCardinalityKeyValue(ObservationTags.NAME, name).start();
+  }
+
+  private static void stopObservation(Observation observation, @Nullable Throwable error) {
+    if (observation.isNoop()) {
+      return;
+    }
+    if (error != null) {
+      observation.error(error);
+    }
+    observation.lowCardinalityKeyValue(ObservationTags.OUTCOME,
+        error == null ? ObservationTags.SUCCESS : ObservationTags.ERROR).stop();
   }
 
   /**
@@ -462,6 +507,7 @@ public final class CacheAside<K, V> implements AutoCloseable {
     return Math.max(1, millis - (long) (millis * jitterFraction * rng.nextDouble()));
   }
 
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private @Nullable V loadSingleFlight(K key, Function<? super K, ? extends @Nullable V> loader) {
     LoadFlight<V> flight = new LoadFlight<>(Thread.currentThread());
     LoadFlight<V> running = inFlight.putIfAbsent(key, flight);
@@ -470,9 +516,20 @@ public final class CacheAside<K, V> implements AutoCloseable {
         // Waiting would be waiting for ourselves, forever.
         throw new IllegalStateException("Cache '" + name + "': the loader of a key asked for the same key");
       }
-      return running.await();
+      Observation waiting = startObservation(WAIT_OBSERVATION);
+      Throwable waitFailure = null;
+      try (Observation.Scope scope = waiting.openScope()) {
+        return running.await();
+      } catch (RuntimeException | Error e) {
+        waitFailure = e;
+        throw e;
+      } finally {
+        stopObservation(waiting, waitFailure);
+      }
     }
-    try {
+    Observation loading = startObservation(LOAD_OBSERVATION);
+    Throwable loadFailure = null;
+    try (Observation.Scope scope = loading.openScope()) {
       // A load that finished between our miss and our putIfAbsent has cached its value already.
       CachedValue<V> entry = backend.get(key);
       V value;
@@ -485,9 +542,11 @@ public final class CacheAside<K, V> implements AutoCloseable {
       return value;
     } catch (RuntimeException | Error e) {
       flight.completeExceptionally(e);
+      loadFailure = e;
       throw e;
     } finally {
       inFlight.remove(key, flight);
+      stopObservation(loading, loadFailure);
     }
   }
 

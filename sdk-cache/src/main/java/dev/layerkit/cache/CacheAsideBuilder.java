@@ -6,6 +6,7 @@ import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -34,6 +35,7 @@ public final class CacheAsideBuilder<K, V> {
   @Nullable RandomGenerator random;
   Executor refreshExecutor = ForkJoinPool.commonPool();
   @Nullable MeterRegistry meterRegistry;
+  ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
   @Nullable LoadLock loadLock;
   @Nullable KeyCodec<K> lockKeyCodec;
   Duration leaseTime = Duration.ofSeconds(10);
@@ -209,6 +211,26 @@ public final class CacheAsideBuilder<K, V> {
     Objects.requireNonNull(registry, "registry");
     settings.requireUnset("meterRegistry", this.meterRegistry);
     this.meterRegistry = registry;
+    return this;
+  }
+
+  /**
+   * Sets where the facade is observed: a hit or a miss is an event ({@code layerkit.cache.hit},
+   * {@code layerkit.cache.miss}) on the caller's current observation, not a span; a load is a
+   * span {@code layerkit.cache.load} (current while the loader runs, so the loader's own work is
+   * its child) and a caller waiting for another's load of the key a span {@code
+   * layerkit.cache.wait}, both tagged {@code name} and {@code outcome}. {@link
+   * ObservationRegistry#NOOP} by default: a hit then costs one more field read.
+   *
+   * @param registry the registry, with the tracer's handlers registered on it
+   * @return this builder
+   * @throws NullPointerException if {@code registry} is null
+   * @throws IllegalStateException if already set
+   */
+  public CacheAsideBuilder<K, V> observationRegistry(ObservationRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    settings.requireUnset("observationRegistry", this.observationRegistry);
+    this.observationRegistry = registry;
     return this;
   }
 

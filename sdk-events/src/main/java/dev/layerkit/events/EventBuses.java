@@ -4,6 +4,7 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -59,6 +60,7 @@ public final class EventBuses {
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private TimeSource timeSource = TimeSource.system();
     private @Nullable MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
     private InMemoryBuilder() {}
 
@@ -160,13 +162,31 @@ public final class EventBuses {
     }
 
     /**
+     * Sets where publishes and handler calls are observed: {@code layerkit.events.publish} (a
+     * producer span whose W3C {@code traceparent} goes in the event's headers) and {@code
+     * layerkit.events.consume} per handler call (a consumer span continuing it, current while the
+     * handler runs). {@link ObservationRegistry#NOOP} by default: nothing is observed or added.
+     *
+     * @param observationRegistry the registry, with the tracer's handlers registered on it
+     * @return this builder
+     * @throws NullPointerException if {@code observationRegistry} is null
+     * @throws IllegalStateException if already set
+     */
+    public InMemoryBuilder observationRegistry(ObservationRegistry observationRegistry) {
+      settings.requireUnset("observationRegistry", this.observationRegistry);
+      this.observationRegistry =
+          Objects.requireNonNull(observationRegistry, "observationRegistry");
+      return this;
+    }
+
+    /**
      * Builds the bus. The builder can be used again afterwards.
      *
      * @return the bus, thread-safe
      */
     public InMemoryEventBus build() {
       return new MemEventBus(partitions, retention, publishTimeout, drainTimeout, timeSource,
-          meterRegistry);
+          meterRegistry, observationRegistry);
     }
   }
 }

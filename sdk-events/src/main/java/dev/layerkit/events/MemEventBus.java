@@ -8,6 +8,7 @@ import dev.layerkit.events.internal.EventHeaders;
 import dev.layerkit.events.internal.EventMetrics;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,13 +43,13 @@ final class MemEventBus implements InMemoryEventBus {
   private final AtomicInteger threadIds = new AtomicInteger();
 
   MemEventBus(int partitions, int retention, Duration publishTimeout, Duration drainTimeout,
-      TimeSource time, @Nullable MeterRegistry meterRegistry) {
+      TimeSource time, @Nullable MeterRegistry meterRegistry, ObservationRegistry observations) {
     this.defaultPartitions = partitions;
     this.retention = retention;
     this.publishTimeout = publishTimeout;
     this.drainTimeout = drainTimeout;
     this.time = time;
-    this.metrics = new EventMetrics(meterRegistry, "memory");
+    this.metrics = new EventMetrics(meterRegistry, "memory", observations);
   }
 
   @Override

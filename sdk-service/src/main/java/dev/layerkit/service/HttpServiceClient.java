@@ -1,6 +1,7 @@
 package dev.layerkit.service;
 
 import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
@@ -8,18 +9,24 @@ import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.Kind;
+import io.micrometer.observation.transport.SenderContext;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -72,6 +79,8 @@ final class HttpServiceClient implements ServiceClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpServiceClient.class);
   private static final long MIN_TIMEOUT_NANOS = 1_000_000L;
+  /** The observation of one call, attempts and hedges included. */
+  static final String CALL_OBSERVATION = "layerkit.service.call";
 
   private static final String CANCELLED = "attempt cancelled: another attempt answered first, or the call ended";
 
@@ -92,6 +101,7 @@ final class HttpServiceClient implements ServiceClient {
   private final TimeSource timeSource;
   private final ScheduledExecutorService scheduler;
   private final ClientMetrics metrics;
+  private final ObservationRegistry observations;
   private final Set<Call<?>> active = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> sweeper;
@@ -123,6 +133,7 @@ final class HttpServiceClient implements ServiceClient {
     this.perTryNanos = b.perTryTimeout.toNanos();
     this.hedging = b.hedging ? new LatencyTracker(b.hedgePercentile, b.hedgeMinDelay.toNanos()) : null;
     this.metrics = new ClientMetrics(name, b.meterRegistry);
+    this.observations = b.observationRegistry;
   }
 
   @Override
@@ -149,6 +160,7 @@ final class HttpServiceClient implements ServiceClient {
     }
     Duration callDeadline = request.deadline() != null ? request.deadline() : deadline;
     Call<T> call = new Call<>(request, responseCodec, timeSource.nanoTime(), callDeadline);
+    observe(call);
     budget.recordCall();
     active.add(call);
     startSweeping();
@@ -188,8 +200,11 @@ final class HttpServiceClient implements ServiceClient {
     }
     Duration callDeadline = request.deadline() != null ? request.deadline() : deadline;
     Call<T> call = new Call<>(request, responseCodec, timeSource.nanoTime(), callDeadline);
+    observe(call);
     budget.recordCall();
     ServiceCallException failure = null;
+    // Observation.NOOP's scope would still cost an allocation: open one only when observed.
+    Observation.Scope scope = call.observation.isNoop() ? null : call.observation.openScope();
     try {
       Outcome<T> outcome = policy.execute(() -> attemptBlocking(call));
       if (outcome.failure() != null) {
@@ -204,8 +219,44 @@ final class HttpServiceClient implements ServiceClient {
       failure = terminal(call, e);
       throw failure;
     } finally {
+      if (scope != null) {
+        scope.close();
+      }
       metrics.call(timeSource.nanoTime() - call.startNanos, failure);
+      observed(call, failure);
     }
+  }
+
+  /**
+   * Starts the call's observation (a child of the one current on this thread) and keeps the
+   * headers the tracer injected ({@code traceparent}) for every attempt's request. Nothing
+   * happens, and nothing is allocated, with a no-op registry.
+   */
+  private void observe(Call<?> call) {
+    if (observations.isNoop()) {
+      return;
+    }
+    Map<String, String> headers = new LinkedHashMap<>(4);
+    SenderContext<Map<String, String>> context = new SenderContext<>(Map::put, Kind.CLIENT);
+    context.setCarrier(headers);
+    context.setRemoteServiceName(name);
+    call.observation = Observation.createNotStarted(CALL_OBSERVATION, () -> context, observations)
+        .lowCardinalityKeyValue("service", name)
+        .lowCardinalityKeyValue(ObservationTags.METHOD, call.request.method())
+        .start();
+    call.traceHeaders = headers;
+  }
+
+  private static void observed(Call<?> call, @Nullable ServiceCallException failure) {
+    Observation observation = call.observation;
+    if (observation.isNoop()) {
+      return;
+    }
+    if (failure != null) {
+      observation.error(failure);
+    }
+    observation.lowCardinalityKeyValue(ObservationTags.OUTCOME,
+        failure == null ? ObservationTags.SUCCESS : ObservationTags.ERROR).stop();
   }
 
   // One attempt on the calling thread: returns an outcome, or throws a failure to retry.
@@ -230,7 +281,7 @@ final class HttpServiceClient implements ServiceClient {
     HttpResponse<byte[]> response = null;
     Throwable cause = null;
     try {
-      response = http.send(httpRequest(call.request, endpoint, remaining, timeoutNanos), handler);
+      response = http.send(httpRequest(call, endpoint, remaining, timeoutNanos), handler);
     } catch (IOException e) {
       cause = e;
     } catch (InterruptedException e) {
@@ -423,7 +474,7 @@ final class HttpServiceClient implements ServiceClient {
   private <T> CompletableFuture<T> exchange(Call<T> call, Endpoint endpoint, long remainingNanos) {
     long timeoutNanos = Math.max(MIN_TIMEOUT_NANOS, Math.min(perTryNanos, remainingNanos));
     HeadersSeen handler = new HeadersSeen();
-    HttpRequest request = httpRequest(call.request, endpoint, remainingNanos, timeoutNanos);
+    HttpRequest request = httpRequest(call, endpoint, remainingNanos, timeoutNanos);
     long start = timeSource.nanoTime();
     CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(request, handler);
     call.inFlight.add(sent);
@@ -437,7 +488,8 @@ final class HttpServiceClient implements ServiceClient {
     });
   }
 
-  private HttpRequest httpRequest(ServiceRequest r, Endpoint endpoint, long remainingNanos, long timeoutNanos) {
+  private HttpRequest httpRequest(Call<?> call, Endpoint endpoint, long remainingNanos, long timeoutNanos) {
+    ServiceRequest r = call.request;
     byte[] body = r.bodyBytes();
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri(endpoint, r.path()))
         .timeout(Duration.ofNanos(timeoutNanos))
@@ -449,6 +501,7 @@ final class HttpServiceClient implements ServiceClient {
       builder.header("Content-Type", contentType);
     }
     r.headers().forEach(builder::header);
+    call.traceHeaders.forEach(builder::setHeader);
     return builder.build();
   }
 
@@ -590,6 +643,7 @@ final class HttpServiceClient implements ServiceClient {
       return;
     }
     metrics.call(timeSource.nanoTime() - call.startNanos, failure);
+    observed(call, failure);
     if (failure != null) {
       call.result.completeExceptionally(failure);
     } else {
@@ -657,6 +711,10 @@ final class HttpServiceClient implements ServiceClient {
     final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     volatile boolean onlyConnectFailures = true;
     volatile @Nullable ServiceCallException lastFailure;
+    /** The call's observation, NOOP when off; set before the first attempt. */
+    Observation observation = Observation.NOOP;
+    /** What the tracer injected (traceparent, tracestate): sent with every attempt. */
+    Map<String, String> traceHeaders = Map.of();
 
     Call(ServiceRequest request, Codec<T> codec, long startNanos, Duration deadline) {
       this.request = request;

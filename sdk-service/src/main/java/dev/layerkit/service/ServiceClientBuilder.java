@@ -11,6 +11,7 @@ import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.OutlierDetection;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Objects;
@@ -59,6 +60,7 @@ public final class ServiceClientBuilder {
   TimeSource timeSource = TimeSource.system();
   @Nullable ScheduledExecutorService scheduler;
   @Nullable MeterRegistry meterRegistry;
+  ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
   ServiceClientBuilder(String serviceName) {
     this.serviceName = Arguments.notBlank(serviceName, "serviceName");
@@ -287,6 +289,25 @@ public final class ServiceClientBuilder {
     Objects.requireNonNull(meterRegistry, "meterRegistry");
     settings.requireUnset("meterRegistry", this.meterRegistry);
     this.meterRegistry = meterRegistry;
+    return this;
+  }
+
+  /**
+   * Sets where the client reports its observations: {@code layerkit.service.call} per call (a
+   * client span, child of the observation current on the calling thread, tags {@code service},
+   * {@code method}, {@code outcome}); the tracer writes the call's W3C {@code traceparent} into
+   * every attempt's request headers, so the called service continues the trace. {@link
+   * ObservationRegistry#NOOP} by default: nothing is observed or propagated.
+   *
+   * @param observationRegistry the registry, with the tracer's handlers registered on it
+   * @return this builder
+   * @throws NullPointerException if {@code observationRegistry} is null
+   * @throws IllegalStateException if already set
+   */
+  public ServiceClientBuilder observationRegistry(ObservationRegistry observationRegistry) {
+    Objects.requireNonNull(observationRegistry, "observationRegistry");
+    settings.requireUnset("observationRegistry", this.observationRegistry);
+    this.observationRegistry = observationRegistry;
     return this;
   }
 

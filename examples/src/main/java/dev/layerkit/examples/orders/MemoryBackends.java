@@ -21,6 +21,7 @@ import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.sharding.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +34,9 @@ final class MemoryBackends implements Backends {
   private final InMemoryEventBus bus;
   private final IdempotencyKeyStore idempotencyKeys = IdempotencyKeyStores.inMemory().name("orders").build();
 
-  MemoryBackends(MeterRegistry meters) {
-    this.bus = EventBuses.inMemory().partitions(4).meterRegistry(meters).build();
+  MemoryBackends(MeterRegistry meters, ObservationRegistry observations) {
+    this.bus = EventBuses.inMemory().partitions(4).meterRegistry(meters)
+        .observationRegistry(observations).build();
     bus.createTopic(OrderService.TOPIC, 4);
   }
 

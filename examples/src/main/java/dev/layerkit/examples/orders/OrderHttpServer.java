@@ -4,11 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.service.idempotency.IdempotencyOutcome;
 import dev.layerkit.service.idempotency.IdempotentResponse;
 import dev.layerkit.service.idempotency.RequestFingerprint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.Kind;
+import io.micrometer.observation.transport.ReceiverContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,6 +65,8 @@ final class OrderHttpServer implements AutoCloseable {
   private static final Pattern CUSTOMER_ORDERS =
       Pattern.compile("/customers/([A-Za-z0-9-]{1,64})/orders");
   private static final int MAX_BODY = 64 * 1024;
+  /** The observation of one request an instance handles. */
+  static final String REQUEST_OBSERVATION = "orders.service.request";
 
   private final String name;
   private final OrderService service;
@@ -73,10 +80,18 @@ final class OrderHttpServer implements AutoCloseable {
   private final Timer[] byStatusClass = new Timer[6];
   private final byte[] catalogBody;
   private final String catalogEtag;
+  private final ObservationRegistry observations;
 
   OrderHttpServer(String name, int port, OrderService service, Dashboard dashboard, Catalog catalog,
       Customers customers, ObjectMapper json, MeterRegistry meters) throws IOException {
+    this(name, port, service, dashboard, catalog, customers, json, meters, ObservationRegistry.NOOP);
+  }
+
+  OrderHttpServer(String name, int port, OrderService service, Dashboard dashboard, Catalog catalog,
+      Customers customers, ObjectMapper json, MeterRegistry meters, ObservationRegistry observations)
+      throws IOException {
     this.name = name;
+    this.observations = observations;
     this.service = service;
     this.dashboard = dashboard;
     this.catalog = catalog;
@@ -116,6 +131,10 @@ final class OrderHttpServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     inFlight.incrementAndGet();
     long start = System.nanoTime();
+    // The request's server span continues the gateway's traceparent; it is current while the
+    // request is handled, so the cache, store and publish spans are its children.
+    Observation observation = observe(exchange);
+    Observation.Scope scope = observation.isNoop() ? null : observation.openScope();
     // Not try-with-resources: that would close the exchange before a catch clause could send
     // the error answer, and the client would see the connection closed instead of a 400.
     try {
@@ -137,12 +156,34 @@ final class OrderHttpServer implements AutoCloseable {
       LOG.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, "the order service could not complete the request"), null);
     } finally {
+      if (scope != null) {
+        scope.close();
+      }
       exchange.close();
       inFlight.decrementAndGet();
+      if (!observation.isNoop()) {
+        int status = exchange.getResponseCode();
+        observation.lowCardinalityKeyValue(ObservationTags.STATUS, ObservationTags.statusClass(status))
+            .lowCardinalityKeyValue(ObservationTags.OUTCOME, ObservationTags.outcome(status)).stop();
+      }
       int statusClass = exchange.getResponseCode() / 100;
       byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass : 0]
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** Starts the server observation of one request ({@value #REQUEST_OBSERVATION}). */
+  private Observation observe(HttpExchange exchange) {
+    if (observations.isNoop()) {
+      return Observation.NOOP;
+    }
+    ReceiverContext<HttpExchange> context = new ReceiverContext<>(
+        (carrier, key) -> carrier.getRequestHeaders().getFirst(key), Kind.SERVER);
+    context.setCarrier(exchange);
+    return Observation.createNotStarted(REQUEST_OBSERVATION, () -> context, observations)
+        .lowCardinalityKeyValue(ObservationTags.METHOD, exchange.getRequestMethod())
+        .lowCardinalityKeyValue("instance", name)
+        .start();
   }
 
   private void route(HttpExchange exchange) throws IOException {

@@ -37,6 +37,7 @@ import dev.layerkit.store.sharding.ShardedRepository;
 import dev.layerkit.store.sharding.ShardingStrategies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -78,6 +79,8 @@ public final class OrderSystem implements AutoCloseable {
   private final Role role;
   private final HealthRegistry health = HealthRegistry.builder().initialPhase(HealthRegistry.Phase.STARTING).build();
   private final Lifecycle lifecycle;
+  /** Where every block reports its observations (the example's tracer), NOOP when not traced. */
+  private final ObservationRegistry observations;
   /** What the gateway records and the dashboard reads; the admin registry unless a service. */
   private final CompositeMeterRegistry gatewayMeters = new CompositeMeterRegistry();
   private final List<OrderHttpServer> services = new ArrayList<>();
@@ -95,8 +98,10 @@ public final class OrderSystem implements AutoCloseable {
   /** Which parts one process runs: all of them, one order-service instance, or the gateway. */
   enum Role { ALL, SERVICE, GATEWAY }
 
-  private OrderSystem(OrderSystemOptions options, String namespace, Role role, RemoteServices remote) {
+  private OrderSystem(OrderSystemOptions options, String namespace, Role role, RemoteServices remote,
+      ObservationRegistry observations) {
     this.options = options;
+    this.observations = observations;
     this.namespace = namespace;
     this.role = role;
     this.lifecycle = Lifecycle.builder().healthRegistry(health)
@@ -151,6 +156,7 @@ public final class OrderSystem implements AutoCloseable {
       Gateway gateway = Gateway.builder()
           .port(options.gatewayPort())
           .meterRegistry(gatewayMeters)
+          .observationRegistry(observations)
           .route(Route.builder("catalog").pathPrefix("/api/catalog").methods("GET").stripPrefix("/api")
               .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).responseCache(responses)
               .upstream(upstream).build())
@@ -195,7 +201,7 @@ public final class OrderSystem implements AutoCloseable {
         String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + options.gatewayPort()
             : "order-service-" + i;
         services.add(new OrderHttpServer(name, role == Role.SERVICE ? options.gatewayPort() : 0,
-            orderService(), dashboard(), catalog, customers, json, meters()));
+            orderService(), dashboard(), catalog, customers, json, meters(), observations));
       }
     }, () -> services.forEach(OrderHttpServer::close), () -> {
       for (OrderWriter writer : writers) {
@@ -210,7 +216,8 @@ public final class OrderSystem implements AutoCloseable {
       return;
     }
     lifecycle.register(Lifecycle.Component.of("cache", () -> cache = CacheAside.<String, Order>builder(
-        backends().orderCache(meters())).name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters()).build(),
+        backends().orderCache(meters())).name("orders").ttl(Duration.ofMinutes(5)).meterRegistry(meters())
+        .observationRegistry(observations).build(),
         () -> {}), "backends");
   }
 
@@ -240,12 +247,14 @@ public final class OrderSystem implements AutoCloseable {
 
   /**
    * Shards orders; the registry gets each shard's breaker (whose call timer is the dashboard's
-   * shard latency), the shard failures and the scatter queries.
+   * shard latency), the shard failures and the scatter queries; the observations, a span per
+   * store operation.
    */
-  private static <T> ShardedRepository<String, T> sharded(String name,
+  private <T> ShardedRepository<String, T> sharded(String name,
       List<Repository<String, T>> shards, MeterRegistry meters) {
     return ShardedRepository.builder(shards).name(name).strategy(ShardingStrategies.jumpHash())
-        .scatterPolicy(ScatterPolicy.ALLOW).meterRegistry(meters).build();
+        .scatterPolicy(ScatterPolicy.ALLOW).meterRegistry(meters)
+        .observationRegistry(observations).build();
   }
 
   /**
@@ -298,8 +307,8 @@ public final class OrderSystem implements AutoCloseable {
       health.close();
     }));
     lifecycle.register(Lifecycle.Component.of("backends",
-        () -> backends = options.production() ? new ProductionBackends(options, namespace)
-            : new MemoryBackends(meters()),
+        () -> backends = options.production() ? new ProductionBackends(options, namespace, observations)
+            : new MemoryBackends(meters(), observations),
         () -> backends().close()), "admin");
   }
 
@@ -347,11 +356,28 @@ public final class OrderSystem implements AutoCloseable {
    * @throws UncheckedIOException if a port cannot be bound or a process started
    */
   static OrderSystem start(OrderSystemOptions options, String namespace, Role role, RemoteServices remote) {
+    return start(options, namespace, role, remote, ObservationRegistry.NOOP);
+  }
+
+  /**
+   * Starts the parts of one role, every block reporting its observations to {@code observations}
+   * (the example's tracer, {@link OrderTracing}), so that one order is one trace from the gateway
+   * to the event's subscriber.
+   *
+   * @param options how
+   * @param namespace as for {@link #start(OrderSystemOptions, String)}
+   * @param role what this process runs
+   * @param remote for the gateway role, the order-service instances to balance over
+   * @param observations where the blocks report, {@link ObservationRegistry#NOOP} for nowhere
+   * @return the running parts
+   */
+  static OrderSystem start(OrderSystemOptions options, String namespace, Role role, RemoteServices remote,
+      ObservationRegistry observations) {
     if (role == Role.SERVICE && !options.production()) {
       throw new IllegalArgumentException("--role=service needs --backends=production: instances in"
           + " separate processes share state only through real servers");
     }
-    OrderSystem system = new OrderSystem(options, namespace, role, remote);
+    OrderSystem system = new OrderSystem(options, namespace, role, remote, observations);
     try {
       system.lifecycle.start();
     } catch (LifecycleException e) {

@@ -2,6 +2,7 @@ package dev.layerkit.examples.orders;
 
 import dev.layerkit.infra.Config;
 import dev.layerkit.infra.ConfigException;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.List;
 
 /**
@@ -17,7 +18,9 @@ import java.util.List;
  * ({@code LAYERKIT_ORDERS_ROLE=gateway}), then the command line ({@code --role=gateway}). With
  * {@code --backends=production} the order-service instances run as child processes
  * ({@link ServiceProcesses}), the gateway in this one; {@code --single-process} keeps them in one
- * JVM. {@code --role=service --port=P} runs one instance and {@code --role=gateway
+ * JVM. Every block reports to one tracer ({@link OrderTracing}): with {@code --otlp=URL} spans go
+ * to that OTLP/HTTP endpoint, otherwise each finished trace is logged as a tree.
+ * {@code --role=service --port=P} runs one instance and {@code --role=gateway
  * --services=host:port,...} the gateway alone, for deployments that start the processes.
  */
 public final class OrderSystemMain {
@@ -34,9 +37,15 @@ public final class OrderSystemMain {
     Config config;
     OrderSystemOptions options;
     RemoteServices remote = null;
+    OrderTracing tracing;
     try {
       config = OrderSystemOptions.config(System.getenv(), args);
       options = OrderSystemOptions.from(config);
+      String otlp = config.get(OrderSystemOptions.OTLP);
+      String serviceName = config.get(OrderSystemOptions.ROLE).equals("service") ? "order-service"
+          : "order-system";
+      tracing = otlp.isEmpty() ? OrderTracing.logging(serviceName)
+          : OrderTracing.otlp(otlp, serviceName);
       if (config.get(OrderSystemOptions.ROLE).equals("gateway")) {
         remote = RemoteServices.parse(config.get(OrderSystemOptions.SERVICES));
       }
@@ -49,12 +58,16 @@ public final class OrderSystemMain {
     String namespace = config.get(OrderSystemOptions.NAMESPACE);
     ServiceProcesses processes = role.equals("all") && options.production()
         && !config.get(OrderSystemOptions.SINGLE_PROCESS) ? new ServiceProcesses(options, namespace, List.of(args)) : null;
+    // Flushes the last spans when the JVM stops (after the lifecycle's hook has drained).
+    Runtime.getRuntime().addShutdownHook(new Thread(tracing::close, "trace-flush"));
+    ObservationRegistry observations = tracing.registry();
     OrderSystem system;
     try {
-      system = role.equals("service") ? OrderSystem.start(options, namespace, OrderSystem.Role.SERVICE, RemoteServices.at(List.of()))
-          : processes != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, processes)
-          : remote != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, remote)
-          : OrderSystem.start(options, namespace);
+      system = role.equals("service")
+          ? OrderSystem.start(options, namespace, OrderSystem.Role.SERVICE, RemoteServices.at(List.of()), observations)
+          : processes != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, processes, observations)
+          : remote != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, remote, observations)
+          : OrderSystem.start(options, namespace, OrderSystem.Role.ALL, RemoteServices.at(List.of()), observations);
     } catch (RuntimeException e) {
       System.err.println("layerkit orders: cannot start: " + e.getMessage());
       System.exit(1);

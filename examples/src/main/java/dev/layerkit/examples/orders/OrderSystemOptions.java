@@ -67,6 +67,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   static final Config.Setting<String> SERVICES = Config.Setting.string("services").defaultValue("");
   /** With production backends, keep the order-service instances in this JVM. */
   static final Config.Setting<Boolean> SINGLE_PROCESS = Config.Setting.bool("single-process").defaultValue(false);
+  /** An OTLP/HTTP traces endpoint; empty: each finished trace is logged as a tree instead. */
+  static final Config.Setting<String> OTLP = Config.Setting.string("otlp").defaultValue("");
 
   /** Validates. */
   public OrderSystemOptions {
@@ -134,14 +136,14 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    * @param args the command line: {@code --backends=memory|production --port=8080
    *     --admin-port=9090 --instances=3 --api-key=K --rate=200 --redis=URL --kafka=HOSTS
    *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s --role=all|service|gateway
-   *     --namespace=N --services=HOST:PORT,... --single-process}
+   *     --namespace=N --services=HOST:PORT,... --single-process --otlp=URL}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
   public static Config config(Map<String, String> environment, String... args) {
     return Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
-            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS)
+            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP)
         .envPrefix(ENV_PREFIX).environment(environment::get).systemProperties(new Properties())
         .commandLine(args)
         .build();

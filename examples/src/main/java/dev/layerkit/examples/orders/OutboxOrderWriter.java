@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.outbox.Outbox;
 import dev.layerkit.events.outbox.OutboxRelay;
@@ -13,6 +14,8 @@ import dev.layerkit.store.Repository;
 import dev.layerkit.store.StoreException;
 import dev.layerkit.store.jdbc.JdbcRepository;
 import dev.layerkit.store.sharding.ShardedRepository;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.Function;
@@ -41,14 +44,22 @@ final class OutboxOrderWriter implements OrderWriter {
   private final String topic;
   private final Idempotency idempotency;
   private final JdbcIdempotencyKeyStore keys;
+  private final ObservationRegistry observations;
+
+  /** The observation of one order transaction on a shard's database. */
+  static final String TRANSACTION_OBSERVATION = "orders.store.transaction";
 
   OutboxOrderWriter(ShardedRepository<String, Order> orders, DataSource dataSource, String table,
-      EventPublisher<byte[]> publisher, String topic, Idempotency idempotency, JdbcIdempotencyKeyStore keys) {
+      EventPublisher<byte[]> publisher, String topic, Idempotency idempotency, JdbcIdempotencyKeyStore keys,
+      ObservationRegistry observations) {
     this.orders = orders;
     this.topic = topic;
     this.idempotency = idempotency;
     this.keys = keys;
-    this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table).build();
+    this.observations = observations;
+    // The outbox row carries the request's trace context; the relay's publish continues it.
+    this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table)
+        .observationRegistry(observations).build();
     try (Connection connection = dataSource.getConnection()) {
       outbox.createTable(connection);
     } catch (SQLException e) {
@@ -109,7 +120,32 @@ final class OutboxOrderWriter implements OrderWriter {
     R run(Connection connection) throws SQLException;
   }
 
-  private static <R> R inTransaction(JdbcRepository<String, Order> shard, Work<R> work) {
+  /**
+   * Runs one shard transaction under its observation ({@value #TRANSACTION_OBSERVATION}, current
+   * while it runs, so the outbox row's {@code layerkit.outbox.add} is its child): the writes go
+   * to the shard's table directly, past the sharded repository's own observation.
+   */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private <R> R inTransaction(JdbcRepository<String, Order> shard, Work<R> work) {
+    if (observations.isNoop()) {
+      return transaction(shard, work);
+    }
+    Observation observation = Observation.createNotStarted(TRANSACTION_OBSERVATION, observations)
+        .lowCardinalityKeyValue("shard", shard.name()).start();
+    Throwable failure = null;
+    try (Observation.Scope scope = observation.openScope()) {
+      return transaction(shard, work);
+    } catch (RuntimeException e) {
+      failure = e;
+      observation.error(e);
+      throw e;
+    } finally {
+      observation.lowCardinalityKeyValue(ObservationTags.OUTCOME,
+          failure == null ? ObservationTags.SUCCESS : ObservationTags.ERROR).stop();
+    }
+  }
+
+  private static <R> R transaction(JdbcRepository<String, Order> shard, Work<R> work) {
     try (Connection connection = shard.dataSource().getConnection()) {
       connection.setAutoCommit(false);
       try {

@@ -12,17 +12,17 @@ import dev.layerkit.cache.TieredCache;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.IdempotencyStore;
-import dev.layerkit.events.redis.RedisIdempotencyStore;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import dev.layerkit.events.kafka.KafkaEventSubscriber;
 import dev.layerkit.events.kafka.KafkaTopics;
+import dev.layerkit.events.redis.RedisIdempotencyStore;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
-import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
@@ -39,6 +39,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -82,8 +83,10 @@ final class ProductionBackends implements Backends {
   private final Closer closeables = new Closer();
   private @Nullable IdempotencyKeyStore idempotencyKeys;
   private final List<HealthCheck> checks = new ArrayList<>();
+  private final ObservationRegistry observations;
 
-  ProductionBackends(OrderSystemOptions options, String namespace) {
+  ProductionBackends(OrderSystemOptions options, String namespace, ObservationRegistry observations) {
+    this.observations = observations;
     if (!NAMESPACE.matcher(namespace).matches()) {
       throw new IllegalArgumentException("namespace must match " + NAMESPACE + " but was '" + namespace + "'");
     }
@@ -216,7 +219,8 @@ final class ProductionBackends implements Backends {
   @Override
   public EventPublisher<OrderEvent> publisher() {
     EventPublisher<OrderEvent> publisher =
-        KafkaEventPublisher.builder(kafka, Codecs.json(OrderEvent.class)).build();
+        KafkaEventPublisher.builder(kafka, Codecs.json(OrderEvent.class))
+            .observationRegistry(observations).build();
     checks.add(HealthCheck.of("events", () -> Health.up().detail("backend", "kafka " + kafka).build()));
     return publisher;
   }
@@ -272,10 +276,11 @@ final class ProductionBackends implements Backends {
       // MongoDB: an outbox would need multi-document transactions on a replica set.
       return new DirectOrderWriter(orders, publisher, topic(), idempotency);
     }
-    EventPublisher<byte[]> relayPublisher = KafkaEventPublisher.builder(kafka, Codecs.bytes()).build();
+    EventPublisher<byte[]> relayPublisher = KafkaEventPublisher.builder(kafka, Codecs.bytes())
+        .observationRegistry(observations).build();
     closeables.push(relayPublisher::close);
     OutboxOrderWriter writer = new OutboxOrderWriter(orders, postgres, namespace + "_outbox",
-        relayPublisher, topic(), idempotency, (JdbcIdempotencyKeyStore) keys);
+        relayPublisher, topic(), idempotency, (JdbcIdempotencyKeyStore) keys, observations);
     checks.add(writer.relay().healthCheck());
     return writer;
   }
@@ -288,7 +293,8 @@ final class ProductionBackends implements Backends {
   @Override
   public EventSubscriber<OrderEvent> subscriber(MeterRegistry meters) {
     KafkaEventSubscriber<OrderEvent> subscriber = KafkaEventSubscriber
-        .builder(kafka, Codecs.json(OrderEvent.class)).meterRegistry(meters).build();
+        .builder(kafka, Codecs.json(OrderEvent.class)).meterRegistry(meters)
+        .observationRegistry(observations).build();
     checks.add(subscriber.healthCheck());
     return subscriber;
   }

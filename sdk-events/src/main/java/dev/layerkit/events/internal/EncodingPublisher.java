@@ -5,6 +5,7 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
+import io.micrometer.observation.Observation;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -15,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * The part of a publish every backend runs the same way, so that both fail alike: check the
  * arguments, refuse after close, encode with the codec (a failure counts in {@code
  * layerkit.events.publish.failed} and fails the future, nothing is stored), then hand the bytes to
- * the backend's {@link #store}.
+ * the backend's {@link #store}. With an observation registry, the publish is observed ({@link
+ * EventObservations#PUBLISH}) and its trace context stored in the event's headers.
  *
  * <p>The topic-name check runs once per change of topic, not per event: most publishers use a
  * few topics. The cache is racy on purpose; a stale value only means checking again.
@@ -99,7 +101,21 @@ public abstract class EncodingPublisher<T> implements EventPublisher<T> {
       metrics.publishFailed(topic);
       return CompletableFuture.failedFuture(EventPublishException.encodeFailed(topic, e));
     }
-    return store(eventId, timestampMillis, topic, key, value, headers);
+    EventObservations.Propagated traced = EventObservations.send(metrics.observations(),
+        EventObservations.PUBLISH, topic, headers);
+    if (traced == null) {
+      return store(eventId, timestampMillis, topic, key, value, headers);
+    }
+    Observation observation = traced.observation();
+    CompletableFuture<PublishReceipt> stored;
+    try {
+      stored = store(eventId, timestampMillis, topic, key, value, traced.headers());
+    } catch (RuntimeException e) {
+      EventObservations.stop(observation, e);
+      throw e;
+    }
+    stored.whenComplete((receipt, error) -> EventObservations.stop(observation, error));
+    return stored;
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.layerkit.events.DeadLetters;
 import dev.layerkit.events.Event;
 import dev.layerkit.events.EventHandler;
 import dev.layerkit.events.RetryPolicy;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -137,11 +138,18 @@ public final class EventDispatcher<T> {
         Instant.ofEpochMilli(record.timestampMillis()), record.headers(), payload,
         record.partition(), record.offset());
     while (true) {
+      // Each handler call continues the publisher's trace; its scope is open while the handler
+      // runs, so the handler's own observations are children and its logs carry the ids.
+      Observation observation = EventObservations.receive(metrics.observations(),
+          EventObservations.CONSUME, record.topic(), group, record.headers());
       try {
-        handler.handle(event);
-        metrics.handled(record.topic(), group);
-        return true;
+        if (observation.isNoop()) {
+          handler.handle(event); // Observation.NOOP's scope would still cost an allocation
+        } else {
+          handleInScope(observation, event);
+        }
       } catch (Exception e) {
+        EventObservations.stop(observation, e);
         // An InterruptedException from a handler is a failure like any other: the thread is the
         // subscription's, and it stops by its own flag, not by interruption.
         state.attempts++;
@@ -160,7 +168,18 @@ public final class EventDispatcher<T> {
           state.notBeforeNanos = time.nanoTime() + backoff.toNanos();
           return false;
         }
+        continue;
       }
+      EventObservations.stop(observation, null);
+      metrics.handled(record.topic(), group);
+      return true;
+    }
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private void handleInScope(Observation observation, Event<T> event) throws Exception {
+    try (Observation.Scope scope = observation.openScope()) {
+      handler.handle(event);
     }
   }
 

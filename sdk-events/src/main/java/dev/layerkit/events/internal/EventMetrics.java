@@ -2,6 +2,7 @@ package dev.layerkit.events.internal;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
@@ -14,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 public final class EventMetrics {
 
   private final @Nullable MeterRegistry registry;
+  private final ObservationRegistry observations;
   private final String backend;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
 
@@ -24,8 +26,30 @@ public final class EventMetrics {
    * @param backend the backend's tag value, e.g. {@code memory} or {@code kafka}
    */
   public EventMetrics(@Nullable MeterRegistry registry, String backend) {
+    this(registry, backend, ObservationRegistry.NOOP);
+  }
+
+  /**
+   * Creates the metrics with the observations that go beside them ({@link EventObservations}).
+   *
+   * @param registry the registry, or null for none
+   * @param backend the backend's tag value, e.g. {@code memory} or {@code kafka}
+   * @param observations where publishes and handler calls are observed
+   */
+  public EventMetrics(@Nullable MeterRegistry registry, String backend,
+      ObservationRegistry observations) {
     this.registry = registry;
     this.backend = backend;
+    this.observations = observations;
+  }
+
+  /**
+   * Returns where publishes and handler calls are observed.
+   *
+   * @return the registry, {@link ObservationRegistry#NOOP} when off
+   */
+  public ObservationRegistry observations() {
+    return observations;
   }
 
   /**

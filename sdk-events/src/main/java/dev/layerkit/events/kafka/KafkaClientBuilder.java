@@ -5,6 +5,7 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -24,6 +25,7 @@ abstract class KafkaClientBuilder<T, B extends KafkaClientBuilder<T, B>> {
   final Map<String, Object> config;
   TimeSource time = TimeSource.system();
   @Nullable MeterRegistry meterRegistry;
+  ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
   KafkaClientBuilder(String bootstrapServers, Codec<T> codec,
       Map<String, Object> defaultConfig) {
@@ -96,6 +98,23 @@ abstract class KafkaClientBuilder<T, B extends KafkaClientBuilder<T, B>> {
   public B meterRegistry(MeterRegistry meterRegistry) {
     settings.requireUnset("meterRegistry", this.meterRegistry);
     this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+    return self();
+  }
+
+  /**
+   * Sets where publishes and handler calls are observed: {@code layerkit.events.publish} (a
+   * producer span whose W3C {@code traceparent} goes in the record's headers) and {@code
+   * layerkit.events.consume} per handler call (a consumer span continuing the record's context,
+   * current while the handler runs). {@link ObservationRegistry#NOOP} by default.
+   *
+   * @param observationRegistry the registry, with the tracer's handlers registered on it
+   * @return this builder
+   * @throws NullPointerException if {@code observationRegistry} is null
+   * @throws IllegalStateException if already set
+   */
+  public B observationRegistry(ObservationRegistry observationRegistry) {
+    settings.requireUnset("observationRegistry", this.observationRegistry);
+    this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
     return self();
   }
 }

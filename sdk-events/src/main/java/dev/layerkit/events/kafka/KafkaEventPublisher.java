@@ -87,7 +87,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   private final boolean systemTime;
 
   private KafkaEventPublisher(Builder<T> builder) {
-    this(builder, new EventMetrics(builder.meterRegistry, "kafka"));
+    this(builder, new EventMetrics(builder.meterRegistry, "kafka", builder.observationRegistry));
   }
 
   private KafkaEventPublisher(Builder<T> builder, EventMetrics metrics) {

@@ -115,7 +115,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     this.pollFailureTimeout = builder.pollFailureTimeout;
     this.lagWarning = builder.lagWarning;
     this.meterRegistry = builder.meterRegistry;
-    this.metrics = new EventMetrics(builder.meterRegistry, "kafka");
+    this.metrics = new EventMetrics(builder.meterRegistry, "kafka", builder.observationRegistry);
     Map<String, Object> producerConfig = KafkaEventPublisher.defaultProducerConfig(
         String.valueOf(builder.config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)));
     producerConfig.put("linger.ms", 0);

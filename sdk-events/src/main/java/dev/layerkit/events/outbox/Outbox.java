@@ -9,7 +9,10 @@ import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.internal.EventHeaders;
 import dev.layerkit.events.internal.EventIds;
+import dev.layerkit.events.internal.EventObservations;
 import dev.layerkit.events.internal.TopicNames;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,11 +75,13 @@ public final class Outbox<T> {
   private final Codec<T> codec;
   private final String table;
   private final TimeSource time;
+  private final ObservationRegistry observations;
 
   private Outbox(Builder<T> builder) {
     this.codec = builder.codec;
     this.table = builder.table;
     this.time = builder.time;
+    this.observations = builder.observations;
   }
 
   /**
@@ -170,17 +175,26 @@ public final class Outbox<T> {
       throw EventPublishException.encodeFailed(topic, e);
     }
     String eventId = EventIds.newId();
+    // The row's headers carry the trace context (traceparent) for the relay to continue.
+    EventObservations.Propagated traced =
+        EventObservations.send(observations, EventObservations.OUTBOX_ADD, topic, headers);
+    Map<String, String> rowHeaders = traced == null ? headers : traced.headers();
+    Observation observation = traced == null ? Observation.NOOP : traced.observation();
     try (PreparedStatement insert = transaction.prepareStatement("INSERT INTO " + table
         + " (event_id, topic, event_key, headers, payload, created_at_ms)"
         + " VALUES (?, ?, ?, ?::jsonb, ?, ?)")) {
       insert.setString(1, eventId);
       insert.setString(2, topic);
       insert.setString(3, key);
-      insert.setString(4, new String(HEADERS.encode(headers), StandardCharsets.UTF_8));
+      insert.setString(4, new String(HEADERS.encode(rowHeaders), StandardCharsets.UTF_8));
       insert.setBytes(5, bytes);
       insert.setLong(6, time.epochMillis());
       insert.executeUpdate();
+    } catch (SQLException | RuntimeException e) {
+      EventObservations.stop(observation, e);
+      throw e;
     }
+    EventObservations.stop(observation, null);
     return eventId;
   }
 
@@ -194,7 +208,7 @@ public final class Outbox<T> {
    */
   public OutboxRelay.Builder relay(DataSource dataSource, EventPublisher<byte[]> publisher) {
     return new OutboxRelay.Builder(table, Objects.requireNonNull(dataSource, "dataSource"),
-        Objects.requireNonNull(publisher, "publisher"));
+        Objects.requireNonNull(publisher, "publisher"), observations);
   }
 
   /**
@@ -208,6 +222,7 @@ public final class Outbox<T> {
     private final Codec<T> codec;
     private String table = DEFAULT_TABLE;
     private TimeSource time = TimeSource.system();
+    private ObservationRegistry observations = ObservationRegistry.NOOP;
 
     private Builder(Codec<T> codec) {
       this.codec = Objects.requireNonNull(codec, "codec");
@@ -244,6 +259,25 @@ public final class Outbox<T> {
     public Builder<T> timeSource(TimeSource timeSource) {
       settings.requireUnset("timeSource", this.time);
       this.time = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * Sets where the outbox is observed: {@code layerkit.outbox.add} per row added (a producer
+     * span, child of the caller's current observation, whose W3C {@code traceparent} is stored in
+     * the row's headers) and, in its relays, {@code layerkit.outbox.relay} per row published (a
+     * consumer span continuing the row's context, parent of the publisher's {@code
+     * layerkit.events.publish}). So one trace runs from the request that wrote the row to the
+     * subscriber's handler. {@link ObservationRegistry#NOOP} by default.
+     *
+     * @param observationRegistry the registry, with the tracer's handlers registered on it
+     * @return this builder
+     * @throws NullPointerException if {@code observationRegistry} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> observationRegistry(ObservationRegistry observationRegistry) {
+      settings.requireUnset("observationRegistry", this.observations);
+      this.observations = Objects.requireNonNull(observationRegistry, "observationRegistry");
       return this;
     }
 

@@ -8,6 +8,9 @@ import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.Sleeper;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
+import dev.layerkit.events.internal.EventObservations;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,6 +73,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final Duration publishTimeout;
   private final Sleeper sleeper;
   private final long lockKey;
+  private final ObservationRegistry observations;
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
   private volatile boolean running;
   private @Nullable Thread thread;
@@ -83,6 +87,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.publishTimeout = builder.publishTimeout;
     this.sleeper = builder.sleeper;
     this.lockKey = Hashing.hash("layerkit-outbox:" + table);
+    this.observations = builder.observations;
   }
 
   private record Row(long seq, String eventId, String topic, String key, Map<String, String> headers,
@@ -139,8 +144,20 @@ public final class OutboxRelay implements AutoCloseable {
     }
     List<CompletableFuture<PublishReceipt>> receipts = new ArrayList<>(rows.size());
     for (Row row : rows) {
-      receipts.add(publisher.publishWithId(row.eventId(), Instant.ofEpochMilli(row.createdAtMillis()),
-          row.topic(), row.key(), row.payload(), row.headers()));
+      // Continues the context the row carries; the publish, made in its scope, is its child.
+      Observation observation = EventObservations.receive(observations,
+          EventObservations.OUTBOX_RELAY, row.topic(), null, row.headers());
+      CompletableFuture<PublishReceipt> receipt;
+      try {
+        receipt = observation.isNoop() ? publish(row) : publishInScope(observation, row);
+      } catch (RuntimeException e) {
+        EventObservations.stop(observation, e);
+        throw e;
+      }
+      if (!observation.isNoop()) {
+        receipt.whenComplete((stored, error) -> EventObservations.stop(observation, error));
+      }
+      receipts.add(receipt);
     }
     List<Long> sent = new ArrayList<>();
     long deadline = System.nanoTime() + publishTimeout.toNanos();
@@ -168,6 +185,18 @@ public final class OutboxRelay implements AutoCloseable {
       mark.executeUpdate();
     }
     return sent.size();
+  }
+
+  private CompletableFuture<PublishReceipt> publish(Row row) {
+    return publisher.publishWithId(row.eventId(), Instant.ofEpochMilli(row.createdAtMillis()),
+        row.topic(), row.key(), row.payload(), row.headers());
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private CompletableFuture<PublishReceipt> publishInScope(Observation observation, Row row) {
+    try (Observation.Scope scope = observation.openScope()) {
+      return publish(row);
+    }
   }
 
   /**
@@ -263,11 +292,14 @@ public final class OutboxRelay implements AutoCloseable {
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
     private Sleeper sleeper = Sleeper.system();
+    private final ObservationRegistry observations;
 
-    Builder(String table, DataSource dataSource, EventPublisher<byte[]> publisher) {
+    Builder(String table, DataSource dataSource, EventPublisher<byte[]> publisher,
+        ObservationRegistry observations) {
       this.table = table;
       this.dataSource = dataSource;
       this.publisher = publisher;
+      this.observations = observations;
     }
 
     /**

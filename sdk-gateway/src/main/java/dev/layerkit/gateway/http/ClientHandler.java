@@ -278,6 +278,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     filtering = null;
+    context.observationEnded(response.status().code());
     gateway.accessLog().log(context, response.status().code(), response.content().readableBytes(),
         null, -1);
     RouteState route = context.routeIfMatched();
@@ -528,6 +529,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSING;
+    FilterContext unanswered = filtering;
+    if (unanswered != null) {
+      unanswered.observationEnded(0);
+    }
     filtering = null;
     ScheduledFuture<?> pending = responseCheck;
     if (pending != null) {

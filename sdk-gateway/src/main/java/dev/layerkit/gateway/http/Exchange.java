@@ -7,6 +7,7 @@ import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import dev.layerkit.gateway.lb.RequestContext;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.observation.Observation;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
@@ -132,6 +133,8 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   private long attemptStartNanos;
   private @Nullable Channel upstreamChannel;
   private @Nullable UpstreamHandler upstreamHandler;
+  /** The current try's client observation ({@link GatewayObservations#UPSTREAM}), else NOOP. */
+  private Observation upstreamTry = Observation.NOOP;
   /** Attempts made; from the second on, the exchange holds a token of the retry budget. */
   private int attempts;
 
@@ -177,6 +180,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
 
   /** Writes the request's access-log line, if the log is on. */
   void logAccess(int finalStatus, long bytes) {
+    filtered.observationEnded(finalStatus);
     AccessLog log = gateway.accessLog();
     if (log.on()) {
       log.log(filtered, finalStatus, bytes, lastEndpoint,
@@ -260,6 +264,10 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     endpoint = picked;
     lastEndpoint = picked;
     attemptStartNanos = time.nanoTime();
+    if (!gateway.observations().off()) {
+      upstreamTry = gateway.observations().upstream(filtered.observation, request, route,
+          upstream, picked);
+    }
     if (http2) {
       connector.openStream(clientCtx.channel().eventLoop(), picked, upstream,
           route.connectTimeout()).addListener(this);
@@ -542,6 +550,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
 
   /** RESPONDING -> DONE: the last part of the response went to the client. */
   private void complete() {
+    endTry(status, null, false);
     finish();
     long now = time.nanoTime();
     Endpoint current = endpoint;
@@ -690,6 +699,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     if (state == State.DONE) {
       return;
     }
+    filtered.observationEnded(0);
     finish(); // any -> DONE
     cancelResponseTimer();
     closeUpstream();
@@ -707,6 +717,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   private void bodyTooLarge() {
     if (state == State.RESPONDING) {
       attemptFailed(null);
+      filtered.observationEnded(413);
       finish(); // RESPONDING -> DONE
       closeUpstream();
       client.abort();
@@ -731,6 +742,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       return;
     }
     long latency = time.nanoTime() - attemptStartNanos;
+    endTry(0, cause, false);
     balancer.onComplete(current, latency, false);
     recordBreaker(latency, cause == null ? SERVER_ERROR : cause);
     routeState.upstreamErrors.increment();
@@ -778,11 +790,21 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       return;
     }
     state = State.DONE;
+    endTry(0, null, true); // a try still open here was abandoned
     if (attempts > 1) {
       upstream.retryEnded();
     }
     upstream.requestEnded();
     gateway.requestEnded();
+  }
+
+  /** Ends the current try's observation, if one is open. */
+  private void endTry(int tryStatus, @Nullable Throwable error, boolean cancelled) {
+    Observation current = upstreamTry;
+    if (current != Observation.NOOP) {
+      upstreamTry = Observation.NOOP;
+      GatewayObservations.stopUpstream(current, tryStatus, error, cancelled);
+    }
   }
 
   private void recordBreaker(long latencyNanos, @Nullable Throwable error) {
@@ -839,6 +861,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     if (channel == null || handler == null) {
       return;
     }
+    endTry(101, null, false);
     finish();
     Endpoint current = endpoint;
     long latency = time.nanoTime() - attemptStartNanos;

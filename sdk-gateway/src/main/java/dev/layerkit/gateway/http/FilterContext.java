@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import dev.layerkit.gateway.lb.RequestContext;
+import io.micrometer.observation.Observation;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -42,6 +43,9 @@ final class FilterContext {
   final long contentLength;
   /** When the head was decoded, on the gateway's time source. */
   final long startNanos;
+  /** The request's server observation ({@link GatewayObservations#REQUEST}); NOOP when off. */
+  final Observation observation;
+  private boolean observed;
 
   private int next;
   /** True while the first filter is being called from the connection's read path. */
@@ -67,6 +71,18 @@ final class FilterContext {
     this.hasBody = hasBody;
     this.contentLength = contentLength;
     this.startNanos = startNanos;
+    this.observation = gateway.observations().request(request);
+  }
+
+  /**
+   * Ends the request's observation, once: with the status answered, or {@code <= 0} when the
+   * client went away before an answer.
+   */
+  void observationEnded(int status) {
+    if (!observed) {
+      observed = true;
+      GatewayObservations.stopRequest(observation, route, status);
+    }
   }
 
   /** Runs the first filter, from the read path of the connection. */
@@ -110,7 +126,11 @@ final class FilterContext {
     }
     GatewayFilter filter = filters.get(next++);
     try {
-      filter.filter(this);
+      if (observation.isNoop()) {
+        filter.filter(this); // Observation.NOOP's scope would still cost an allocation
+      } else {
+        filterInScope(filter);
+      }
     } catch (RuntimeException e) {
       LOG.warn("filter {} failed on request {}", filter.getClass().getSimpleName(),
           view.requestId(), e);
@@ -119,6 +139,14 @@ final class FilterContext {
       } else {
         handler.broken(); // it threw after handing the request on: nothing can be answered
       }
+    }
+  }
+
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private void filterInScope(GatewayFilter filter) {
+    // The scope puts the request's trace ids in the MDC while the filter runs (TraceMdc).
+    try (Observation.Scope scope = observation.openScope()) {
+      filter.filter(this);
     }
   }
 

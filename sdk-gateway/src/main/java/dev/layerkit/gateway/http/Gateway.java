@@ -7,6 +7,7 @@ import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -131,6 +132,7 @@ public final class Gateway implements AutoCloseable {
   private final @Nullable TlsTermination tls;
   private final @Nullable HttpsRedirectServer redirect;
   private final AccessLog accessLog;
+  private final GatewayObservations observations;
   private volatile RouteTable routes;
   private final ChannelGroup clients = new DefaultChannelGroup("layerkit-gateway-clients",
       GlobalEventExecutor.INSTANCE);
@@ -157,6 +159,7 @@ public final class Gateway implements AutoCloseable {
     int locationPort = builder.redirectLocationPort;
     this.redirect = builder.httpRedirectPort < 0 ? null : new HttpsRedirectServer(this,
         builder.httpRedirectPort, () -> locationPort > 0 ? locationPort : boundPort);
+    this.observations = new GatewayObservations(builder.observationRegistry);
     Path file = builder.routesFile;
     if (file == null) {
       this.watcher = null;
@@ -482,6 +485,10 @@ public final class Gateway implements AutoCloseable {
     return accessLog;
   }
 
+  GatewayObservations observations() {
+    return observations;
+  }
+
   ChannelGroup clients() {
     return clients;
   }
@@ -573,6 +580,7 @@ public final class Gateway implements AutoCloseable {
     private boolean preferNativeTransport = true;
     private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
     private final List<Route> routes = new ArrayList<>();
     private @Nullable Path routesFile;
     private boolean accessLog;
@@ -785,6 +793,27 @@ public final class Gateway implements AutoCloseable {
     public Builder meterRegistry(MeterRegistry registry) {
       settings.requireUnset("meterRegistry", meterRegistry);
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Sets where the gateway reports its observations: {@code layerkit.gateway.request} per
+     * client request (a server span that continues the client's W3C {@code traceparent}) and
+     * {@code layerkit.gateway.upstream} per upstream try (a client span whose context goes to the
+     * upstream in {@code traceparent}), the balancer's pick as an event. {@link
+     * ObservationRegistry#NOOP} by default: nothing is observed, propagated or allocated, and a
+     * client's {@code traceparent} passes to the upstream unchanged.
+     *
+     * <p>The tracer's handlers run on the event loops, so they must not block (Micrometer
+     * Tracing's do not; an exporter batches off the loop).
+     *
+     * @param registry the registry, with the tracer's handlers registered on it
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      settings.requireUnset("observationRegistry", observationRegistry);
+      this.observationRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 

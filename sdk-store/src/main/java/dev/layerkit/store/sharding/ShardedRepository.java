@@ -117,6 +117,7 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private final RecordAccess<ID, T> records;
   private final ScatterGather<ID, T> scatter;
   private final Rebalancer<ID, T> rebalancer;
+  private final StoreObservations observations;
 
   ShardedRepository(ShardedRepositoryBuilder<ID, T> b, EntityDescriptor<ID, T> descriptor, int parallelism) {
     this.name = b.name;
@@ -145,6 +146,21 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
     this.records = new RecordAccess<>(descriptor, router, health, topologies, coordination);
     this.scatter = new ScatterGather<>(b, router, health, records, new SortedMerge<>(name, descriptor), parallelism);
     this.rebalancer = new Rebalancer<>(b, descriptor, router, health, coordination);
+    this.observations = new StoreObservations(b.observationRegistry, name);
+  }
+
+  /** The shard index of a routed call as a tag value, {@code all} when it is not routed. */
+  private String shardTag(String routingKey) {
+    Topology<ID, T> current = topologies.state().current;
+    return Integer.toString(router.indexFor(current, routingKey));
+  }
+
+  private String idShardTag(ID id) {
+    return router.routesById() ? shardTag(descriptor.idKey(id)) : StoreObservations.ALL;
+  }
+
+  private String entityShardTag(T entity) {
+    return shardTag(router.routingKeyOf(entity));
   }
 
   /**
@@ -273,7 +289,12 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
    */
   public Optional<T> findById(ID id, ReadConsistency consistency) {
     Objects.requireNonNull(consistency, "consistency");
-    return records.findById(id, consistency);
+    if (observations.off()) {
+      return records.findById(id, consistency);
+    }
+    Objects.requireNonNull(id, "id");
+    return observations.observe("findById", idShardTag(id), !router.routesById(),
+        () -> records.findById(id, consistency));
   }
 
   /**
@@ -300,7 +321,11 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   public Optional<T> findById(ID id, ConsistencyToken token) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(token, "token");
-    return records.findById(id, token);
+    if (observations.off()) {
+      return records.findById(id, token);
+    }
+    return observations.observe("findById", idShardTag(id), !router.routesById(),
+        () -> records.findById(id, token));
   }
 
   /**
@@ -368,8 +393,17 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
   private PartialResult<T> query(Filter filter, ReadConsistency consistency, boolean allowPartial) {
     Objects.requireNonNull(filter, "filter");
     Objects.requireNonNull(consistency, "consistency");
-    coordination.beforeRead();
-    return topologies.readOptimistically(s -> scatter.query(s, filter, consistency, allowPartial));
+    if (observations.off()) {
+      coordination.beforeRead();
+      return topologies.readOptimistically(s -> scatter.query(s, filter, consistency, allowPartial));
+    }
+    QueryPlan plan = explain(filter);
+    return observations.observe("findAll", plan.scatter() || plan.shards().size() != 1
+        ? StoreObservations.ALL : plan.shards().get(0).toString(), plan.scatter(), () -> {
+          coordination.beforeRead();
+          return topologies.readOptimistically(
+              s -> scatter.query(s, filter, consistency, allowPartial));
+        });
   }
 
   @Override
@@ -395,17 +429,31 @@ public final class ShardedRepository<ID, T> implements Repository<ID, T>, AutoCl
 
   @Override
   public T save(T entity) {
-    return records.save(entity);
+    if (observations.off()) {
+      return records.save(entity);
+    }
+    Objects.requireNonNull(entity, "entity");
+    return observations.observe("save", entityShardTag(entity), false, () -> records.save(entity));
   }
 
   @Override
   public boolean insertIfAbsent(T entity) {
-    return records.insertIfAbsent(entity);
+    if (observations.off()) {
+      return records.insertIfAbsent(entity);
+    }
+    Objects.requireNonNull(entity, "entity");
+    return observations.observe("insertIfAbsent", entityShardTag(entity), false,
+        () -> records.insertIfAbsent(entity));
   }
 
   @Override
   public boolean deleteById(ID id) {
-    return records.deleteById(id);
+    if (observations.off()) {
+      return records.deleteById(id);
+    }
+    Objects.requireNonNull(id, "id");
+    return observations.observe("deleteById", idShardTag(id), !router.routesById(),
+        () -> records.deleteById(id));
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.layerkit.store.Repository;
 import dev.layerkit.store.ShardUnavailableException;
 import dev.layerkit.store.internal.Names;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,6 +50,7 @@ public final class ShardedRepositoryBuilder<ID, T> {
   Duration scatterTimeout = Duration.ZERO;
   int rebalanceBatchSize = ShardedRepository.DEFAULT_REBALANCE_BATCH_SIZE;
   @Nullable MeterRegistry meterRegistry;
+  ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
   @Nullable List<Repository<ID, T>> rebalancingTo;
   @Nullable ShardMapStore shardMapStore;
   @Nullable Function<String, ? extends @Nullable Repository<ID, T>> shardResolver;
@@ -327,6 +329,25 @@ public final class ShardedRepositoryBuilder<ID, T> {
     Objects.requireNonNull(meterRegistry, "meterRegistry");
     settings.requireUnset("meterRegistry", this.meterRegistry);
     this.meterRegistry = meterRegistry;
+    return this;
+  }
+
+  /**
+   * Sets where the repository's calls are observed: {@code layerkit.store.operation} per call,
+   * tagged {@code name}, {@code operation}, {@code shard} (the index, or {@code all} for a
+   * scatter), {@code scatter} and {@code outcome}; current while the call runs, so it is a child
+   * of the caller's observation (the request's) and parent of the backend's. {@link
+   * ObservationRegistry#NOOP} by default: a call then costs nothing more.
+   *
+   * @param observationRegistry the registry, with the tracer's handlers registered on it
+   * @return this builder
+   * @throws NullPointerException if {@code observationRegistry} is null
+   * @throws IllegalStateException if already set
+   */
+  public ShardedRepositoryBuilder<ID, T> observationRegistry(ObservationRegistry observationRegistry) {
+    Objects.requireNonNull(observationRegistry, "observationRegistry");
+    settings.requireUnset("observationRegistry", this.observationRegistry);
+    this.observationRegistry = observationRegistry;
     return this;
   }
 
