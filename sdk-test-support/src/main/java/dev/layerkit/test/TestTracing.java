@@ -65,6 +65,11 @@ public final class TestTracing implements AutoCloseable {
 
   private TestTracing(
       Function<MDCAdapter, ObservationHandler<Observation.Context>> mdcHandler) {
+    // OpenTelemetry finds its context storage through ServiceLoader (reading jar files) the first
+    // time a context is asked for: here, on the test's thread, as an application's startup would,
+    // rather than on the first event loop that observes a request (BlockHound would rightly flag
+    // that read).
+    io.opentelemetry.context.Context.current();
     provider = SdkTracerProvider.builder()
         .addSpanProcessor(SimpleSpanProcessor.create(new Signalling())).build();
     io.opentelemetry.api.trace.Tracer otel = provider.get("layerkit-test");
