@@ -70,6 +70,7 @@ class DashboardMetricNamesIT {
     }
   }
 
+  @SuppressWarnings("try") // the subscription only has to be open while the registry is scraped
   private static Set<String> kafkaSubscriberMetrics() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (KafkaEventSubscriber<String> subscriber = KafkaEventSubscriber

@@ -39,7 +39,7 @@ final class AllowedDecisions {
     }
     capacities = new long[byCapacity.size()];
     tables = new RateLimitDecision[byCapacity.size()][];
-    @SuppressWarnings("unchecked") // arrays of a generic type: filled with that type only
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array: filled with that type only
     CompletionStage<RateLimitDecision>[][] completed = new CompletionStage[byCapacity.size()][];
     stages = completed;
     int i = 0;
@@ -47,7 +47,7 @@ final class AllowedDecisions {
       capacities[i] = entry.getKey();
       RateLimitDecision[] table = entry.getValue();
       tables[i] = table;
-      @SuppressWarnings("unchecked") // as above
+      @SuppressWarnings({"unchecked", "rawtypes"}) // as above
       CompletionStage<RateLimitDecision>[] stagesOfTable = new CompletionStage[table.length];
       for (int remaining = 0; remaining < table.length; remaining++) {
         stagesOfTable[remaining] = CompletableFuture.completedStage(table[remaining]);

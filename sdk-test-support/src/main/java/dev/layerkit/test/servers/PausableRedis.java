@@ -101,9 +101,13 @@ public final class PausableRedis implements AutoCloseable {
 
   /** Kills the process, stopped or not. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroyForcibly(); // SIGKILL reaches a stopped process too
-    process.waitFor(10, TimeUnit.SECONDS);
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the process is killed; only the wait was cut short
+    }
   }
 
   private static int freePort() throws IOException {
