@@ -12,7 +12,7 @@ public final class PipelineEngines {
    * <pre>{@code
    * PipelineReport report = PipelineEngines.inProcess()
    *     .checkpoints(CheckpointStores.directory(Path.of("checkpoints")))
-   *     .progress(p -> System.out.printf("%.0f%%%n", 100 * p.fractionDone()))
+   *     .progress(p -> LOG.info("{}% done", Math.round(100 * p.fractionDone())))
    *     .meterRegistry(registry)
    *     .build()
    *     .run(hourly);
