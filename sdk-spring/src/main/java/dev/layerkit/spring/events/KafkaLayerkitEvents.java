@@ -22,19 +22,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link LayerkitEvents} on Kafka: every client gets the producer or consumer settings Spring Boot
- * built from {@code spring.kafka.*}, except those Layerkit's clients own (serializers, group and
- * client ids, auto commit: payloads go through the codec and offsets are committed after the
- * handler). Thread-safe; closes what it made.
+ * built from {@code spring.kafka.*}, except those Layerkit's clients own (serializers; a consumer's
+ * group and client ids and auto commit: payloads go through the codec, each subscription is its
+ * own group member, and offsets are committed after the handler). Thread-safe; closes what it made.
  */
 final class KafkaLayerkitEvents implements LayerkitEvents {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLayerkitEvents.class);
 
-  /** Settings the Layerkit clients own or take apart; Spring's values for them are not passed. */
-  static final Set<String> OWNED = Set.of(
+  /** Producer settings the Layerkit publisher owns; Spring's values for them are not passed. */
+  static final Set<String> PRODUCER_OWNED = Set.of(
       CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
       ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+
+  /** Consumer settings the Layerkit subscriber owns; Spring's values for them are not passed. */
+  static final Set<String> CONSUMER_OWNED = Set.of(
+      CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
       ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
       ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
       ConsumerConfig.GROUP_ID_CONFIG,
@@ -65,7 +69,7 @@ final class KafkaLayerkitEvents implements LayerkitEvents {
   public <T> EventPublisher<T> publisher(Codec<T> codec) {
     KafkaEventPublisher.Builder<T> builder = KafkaEventPublisher.builder(bootstrapServers, codec);
     producer.forEach((name, value) -> {
-      if (!OWNED.contains(name)) {
+      if (!PRODUCER_OWNED.contains(name)) {
         builder.property(name, value);
       }
     });
@@ -81,7 +85,7 @@ final class KafkaLayerkitEvents implements LayerkitEvents {
   public <T> EventSubscriber<T> subscriber(Codec<T> codec) {
     KafkaEventSubscriber.Builder<T> builder = KafkaEventSubscriber.builder(bootstrapServers, codec);
     consumer.forEach((name, value) -> {
-      if (!OWNED.contains(name)) {
+      if (!CONSUMER_OWNED.contains(name)) {
         builder.property(name, value);
       }
     });
