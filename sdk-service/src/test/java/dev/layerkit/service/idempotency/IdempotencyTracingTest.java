@@ -9,6 +9,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
 import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ class IdempotencyTracingTest {
 
   private List<Observation.Context> observed() {
     List<Observation.Context> contexts = new ArrayList<>();
-    registry.assertThat().hasHandledContextsThatSatisfy(contexts::addAll);
+    TestObservationRegistryAssert.assertThat(registry).hasHandledContextsThatSatisfy(contexts::addAll);
     return contexts.stream().filter(c -> c.getName().equals(NAME)).toList();
   }
 
@@ -68,10 +69,10 @@ class IdempotencyTracingTest {
     Observation.Context execute = observed().get(0);
     assertThat(parentOf(execute)).isSameAs(request.getContext());
     List<Observation.Context> all = new ArrayList<>();
-    registry.assertThat().hasHandledContextsThatSatisfy(all::addAll);
+    TestObservationRegistryAssert.assertThat(registry).hasHandledContextsThatSatisfy(all::addAll);
     Observation.Context insert = all.stream().filter(c -> c.getName().equals("orders.insert")).findFirst().orElseThrow();
     assertThat(parentOf(insert)).isSameAs(execute);
-    registry.assertThat().hasObservationWithNameEqualTo(NAME).that()
+    TestObservationRegistryAssert.assertThat(registry).hasObservationWithNameEqualTo(NAME).that()
         .hasBeenStarted().hasBeenStopped()
         .hasLowCardinalityKeyValue("name", "orders")
         .hasLowCardinalityKeyValue("result", "executed")
@@ -125,11 +126,11 @@ class IdempotencyTracingTest {
     CompletableFuture<IdempotentResponse> response = new CompletableFuture<>();
 
     CompletableFuture<IdempotencyOutcome> outcome = idempotency.executeAsync("key-1", A, () -> response);
-    registry.assertThat().hasObservationWithNameEqualTo(NAME).that().hasBeenStarted().isNotStopped();
+    TestObservationRegistryAssert.assertThat(registry).hasObservationWithNameEqualTo(NAME).that().hasBeenStarted().isNotStopped();
     response.complete(IdempotentResponse.of(201, "created"));
 
     assertThat(outcome).isCompletedWithValueMatching(o -> o instanceof IdempotencyOutcome.Executed);
-    registry.assertThat().hasObservationWithNameEqualTo(NAME).that().hasBeenStopped()
+    TestObservationRegistryAssert.assertThat(registry).hasObservationWithNameEqualTo(NAME).that().hasBeenStopped()
         .hasLowCardinalityKeyValue("result", "executed").hasLowCardinalityKeyValue("outcome", "success");
 
     IllegalStateException down = new IllegalStateException("payments down");
@@ -162,7 +163,7 @@ class IdempotencyTracingTest {
     });
 
     assertThat(seen).containsExactly((Observation) null);
-    registry.assertThat().doesNotHaveAnyObservation();
+    TestObservationRegistryAssert.assertThat(registry).doesNotHaveAnyObservation();
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
 import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ class SagaTracingTest {
 
   private List<Observation.Context> contexts() {
     List<Observation.Context> contexts = new ArrayList<>();
-    registry.assertThat().hasHandledContextsThatSatisfy(contexts::addAll);
+    TestObservationRegistryAssert.assertThat(registry).hasHandledContextsThatSatisfy(contexts::addAll);
     return contexts;
   }
 
