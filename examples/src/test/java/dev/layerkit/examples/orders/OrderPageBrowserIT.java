@@ -165,7 +165,8 @@ class OrderPageBrowserIT {
   }
 
   @Test
-  void runsTheNightlyRevenueReportOnDemandAndDrawsItAsStackedBarsBesideTheLiveCounters() {
+  void runsTheNightlyRevenueReportOnDemandAndDrawsItAsStackedBarsBesideTheLiveCounters()
+      throws IOException {
     browser.get(system.gatewayUri().toString());
     awaitReady();
     assertThat(script("return document.getElementById('revenue-chart-desc').textContent;"))
@@ -196,6 +197,11 @@ class OrderPageBrowserIT {
     // The live counters are still there beside it, and the next poll keeps the report drawn.
     awaitText(By.id("orders-placed"), "1");
     assertThat(browser.findElements(By.cssSelector("#revenue-chart rect.revenue-bar"))).hasSize(2);
+    Path shot = Path.of(System.getProperty("basedir", ".")).toAbsolutePath()
+        .resolve("target/revenue-chart.png");
+    Files.createDirectories(shot.getParent());
+    Files.write(shot, browser.findElement(By.cssSelector(".area-dashboard"))
+        .getScreenshotAs(OutputType.BYTES));
   }
 
   @Test
