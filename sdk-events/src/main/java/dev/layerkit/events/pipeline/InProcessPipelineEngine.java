@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * (a resumed run does not count the records before its checkpoint). The progress callback gets
  * the same numbers, with the counts of the whole job.
  *
- * <p>Thread-safe: {@link #run} may be called by several threads for different pipelines; one
- * pipeline must not run twice at once on the same checkpoint store.
+ * <p>Thread-safe: {@link #run} and {@link #start} may be called by several threads for different
+ * pipelines; one pipeline must not run (or be started) twice at once on the same checkpoint
+ * store.
  */
 public final class InProcessPipelineEngine implements PipelineEngine {
 

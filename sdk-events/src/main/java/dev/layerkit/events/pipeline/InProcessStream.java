@@ -15,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * is idle (caught up) and closed windows wait: the sink is up to date whenever the job has caught
  * up. The stop flag is read between two reads, so {@link #close()} waits at most one poll of the
  * source (a fraction of a second) plus the last upsert.
+ *
+ * <p>Concurrency: the job's thread alone touches the reader, the windows and the counts; other
+ * threads see only the volatile progress snapshot (replaced, never mutated), the stop flag, the
+ * lag gauge's atomic and the completion future, which the thread completes after its last
+ * checkpoint and before it counts down the latch {@link #close()} waits on.
  */
 final class InProcessStream implements RunningPipeline, Runnable {
 

@@ -39,7 +39,8 @@ public interface RunningPipeline extends AutoCloseable {
    * Stops the job and waits for its thread to end: the windows closed so far go to the sink and
    * the checkpoint is saved with the windows still open, so that starting the pipeline again
    * resumes exactly there, counting nothing twice. Idempotent; does not throw the job's failure
-   * (see {@link #completion()}).
+   * (see {@link #completion()}). Called on the job's own thread (from the progress callback), it
+   * only asks the job to stop, which it does when the callback returns.
    *
    * @throws PipelineException if interrupted while waiting; the job still stops
    */
