@@ -3,17 +3,24 @@ package dev.layerkit.events.pipeline.cli;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.pipeline.DeadLetter;
+import dev.layerkit.events.pipeline.InProcessPipelineEngine;
 import dev.layerkit.events.pipeline.Pipeline;
 import dev.layerkit.events.pipeline.PipelineEngine;
 import dev.layerkit.events.pipeline.PipelineEngines;
 import dev.layerkit.events.pipeline.PipelineException;
 import dev.layerkit.events.pipeline.PipelineProgress;
 import dev.layerkit.events.pipeline.PipelineReport;
+import dev.layerkit.events.pipeline.RunningPipeline;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -25,9 +32,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a pipeline as a command-line job: a progress bar (records read of the source's total,
- * rate, time left; windows, dead letters and lag beside it) while it runs, then a report, and an
- * exit code for {@code System.exit}: {@value #EXIT_OK} when the job ended, {@value #EXIT_FAILED}
- * when it failed.
+ * rate, time left; windows and dead letters beside it) while it runs, then a report, and an exit
+ * code for {@code System.exit}: {@value #EXIT_OK} when the job ended, {@value #EXIT_FAILED} when
+ * it failed. {@link #run} is a batch job; {@link #follow} a streaming one, until stopped.
  *
  * <pre>{@code
  * public static void main(String[] args) {
@@ -59,6 +66,8 @@ public final class PipelineRunner {
   public static final int EXIT_OK = 0;
   /** The exit code of a job that failed. */
   public static final int EXIT_FAILED = 1;
+  /** How long a shutdown waits for a followed job to stop and its report to be printed. */
+  public static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(30);
   /** How many dead letters' positions the report lists unless {@link Builder#deadLetterPositions}. */
   public static final int DEFAULT_DEAD_LETTER_POSITIONS = 10;
 
@@ -152,6 +161,93 @@ public final class PipelineRunner {
     }
     print(report, deadLetters);
     return EXIT_OK;
+  }
+
+  /**
+   * Follows a pipeline's unbounded source as a streaming job ({@link
+   * InProcessPipelineEngine#start}) until {@code stop} completes or the JVM shuts down (Ctrl-C,
+   * SIGTERM), with a bar of the records read, the lag, the windows and the dead letters; then
+   * stops the job, which saves its checkpoint, and prints the report. On shutdown the hook waits
+   * (up to {@link #SHUTDOWN_WAIT}) for the report to be printed; the process's exit status is then
+   * the signal's.
+   *
+   * @param pipeline the pipeline, over an {@link dev.layerkit.events.pipeline.UnboundedSource}
+   * @param stop completes when the job should stop
+   * @return {@link #EXIT_OK} if the job stopped, {@link #EXIT_FAILED} if it failed or could not
+   *     start
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the engine cannot stream (only the in-process engine can)
+   */
+  public int follow(Pipeline pipeline, CompletionStage<?> stop) {
+    Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(stop, "stop");
+    DeadLetters deadLetters = new DeadLetters(deadLetterPositions);
+    ProgressBar bar = progressOut == null ? null : new ProgressBarBuilder()
+        .setTaskName(pipeline.name())
+        .setInitialMax(-1)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(250)
+        .setConsumer(new ConsoleProgressBarConsumer(progressOut))
+        .setUnit("", 1)
+        .showSpeed()
+        .build();
+    Consumer<PipelineProgress> progress = bar == null ? p -> { } : p -> {
+      bar.stepTo(p.recordsRead());
+      bar.setExtraMessage(String.format(Locale.ROOT, " lag %d, windows %d, dead letters %d",
+          p.remaining(), p.windowsEmitted(), p.deadLetters()));
+    };
+    PipelineEngine built = engine.apply(progress);
+    if (!(built instanceof InProcessPipelineEngine streaming)) {
+      if (bar != null) {
+        bar.close();
+      }
+      throw new IllegalArgumentException("the engine " + built + " cannot stream; follow needs"
+          + " the in-process engine");
+    }
+    RunningPipeline running;
+    try {
+      running = streaming.start(pipeline.withDeadLetterListener(deadLetters));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      if (bar != null) {
+        bar.close();
+      }
+      out.println("pipeline " + pipeline.name() + " FAILED to start: " + e.getMessage());
+      return EXIT_FAILED;
+    }
+    CountDownLatch printed = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      running.close();
+      try {
+        printed.await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "layerkit-pipeline-runner-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    stop.whenComplete((done, failure) -> running.close());
+    try {
+      PipelineReport report = running.completion().join();
+      if (bar != null) {
+        bar.close();
+      }
+      print(report, deadLetters);
+      out.println("  stopped; its checkpoint resumes it");
+      return EXIT_OK;
+    } catch (CompletionException e) {
+      if (bar != null) {
+        bar.close();
+      }
+      out.println("pipeline " + pipeline.name() + " FAILED: " + e.getCause().getMessage());
+      out.println("  with checkpoints, running it again resumes from the last one");
+      return EXIT_FAILED;
+    } finally {
+      printed.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waited for the report above
+      }
+    }
   }
 
   private void print(PipelineReport report, DeadLetters deadLetters) {

@@ -2,26 +2,42 @@ package dev.layerkit.events.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.events.pipeline.AnalyticsSink;
 import dev.layerkit.events.pipeline.AnalyticsSinks;
 import dev.layerkit.events.pipeline.CheckpointStores;
 import dev.layerkit.events.pipeline.InMemoryAnalyticsSink;
 import dev.layerkit.events.pipeline.OrderFixture;
+import dev.layerkit.events.pipeline.Pipeline;
 import dev.layerkit.events.pipeline.PipelineEngines;
+import dev.layerkit.events.pipeline.SourceReader;
+import dev.layerkit.events.pipeline.SourceRecord;
+import dev.layerkit.events.pipeline.UnboundedSource;
+import dev.layerkit.events.stream.WindowedAggregation;
+import dev.layerkit.events.stream.Windows;
 import dev.layerkit.events.stream.WindowedAggregate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command-line runner: a progress bar to the end, a report with the counts, the dead letters'
  * positions and the rate, exit code 0; a failing job prints why and exits 1, and run again with
- * its checkpoints it resumes and says so.
+ * its checkpoints it resumes and says so; a streaming job is followed until told to stop, then
+ * reported, and a bounded one is refused.
  */
 class PipelineRunnerTest {
 
@@ -115,6 +131,90 @@ class PipelineRunnerTest {
     assertThat(resumed).isEqualTo(PipelineRunner.EXIT_OK);
     assertThat(report()).containsPattern("\\(resumed after [1-9][0-9]*000 records\\)");
     assertThat(sink.rows()).containsExactlyElementsOf(EXPECTED.rows());
+  }
+
+  /** An unbounded source of the minutes the test offers, in one partition. */
+  private static final class FedSource implements UnboundedSource<Long> {
+    final LinkedBlockingQueue<Long> queue = new LinkedBlockingQueue<>();
+    final AtomicInteger offset = new AtomicInteger();
+
+    @Override
+    public String name() {
+      return "fed";
+    }
+
+    @Override
+    public SourceReader<Long> open(Map<String, Long> resumeFrom) {
+      throw new UnsupportedOperationException("streaming only");
+    }
+
+    @Override
+    public SourceReader<Long> openUnbounded(Map<String, Long> resumeFrom) {
+      return new SourceReader<>() {
+        @Override
+        public @Nullable SourceRecord<Long> next() {
+          try {
+            Long minute = queue.poll(20, TimeUnit.MILLISECONDS);
+            return minute == null ? null : SourceRecord.of("fed", offset.getAndIncrement(),
+                Instant.EPOCH.plus(Duration.ofMinutes(minute)), minute);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+          }
+        }
+
+        @Override
+        public Map<String, Long> position() {
+          return Map.of("read", (long) offset.get());
+        }
+
+        @Override
+        public long remaining() {
+          return queue.size();
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  @Test
+  void followsAStreamingJobUntilToldToStopThenReportsIt() throws Exception {
+    FedSource source = new FedSource();
+    InMemoryAnalyticsSink sink = AnalyticsSinks.inMemory("counts").build();
+    Pipeline counts = Pipeline.from("fed-counts", source)
+        .keyBy(minute -> "all")
+        .aggregate(WindowedAggregation.<Long>builder(Windows.tumbling(Duration.ofHours(1)))
+            .value(minute -> 1).build())
+        .into(sink);
+    CompletableFuture<Void> stop = new CompletableFuture<>();
+    PipelineRunner runner = runner().engine(progress -> PipelineEngines.inProcess()
+        .progress(progress).progressEvery(1).build()).build();
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> runner.follow(counts, stop));
+    for (long minute : new long[] {1, 2, 30, 61, 62}) {
+      source.queue.add(minute);
+    }
+    // 01:01 closes hour 0: its row reaches the sink while the job runs.
+    await().atMost(Duration.ofSeconds(30)).until(() -> sink.rows().size() == 1);
+    assertThat(sink.rows().get(0).count()).isEqualTo(3);
+    assertThat(exit).isNotDone();
+    stop.complete(null);
+
+    assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(PipelineRunner.EXIT_OK);
+    assertThat(report()).startsWith("pipeline fed-counts: done in ")
+        .containsPattern("records read +5 ").containsPattern("rows written +1 ")
+        .contains("stopped; its checkpoint resumes it");
+    assertThat(bar.toString(StandardCharsets.UTF_8)).contains("fed-counts", "lag 0");
+
+    Pipeline bounded = OrderFixture.pipeline(OrderFixture.source(INPUTS),
+        AnalyticsSinks.inMemory("t").build(), d -> { });
+    report.reset();
+    assertThat(PipelineRunner.builder().out(new PrintStream(report, true, StandardCharsets.UTF_8))
+        .progressBar(null).build().follow(bounded, new CompletableFuture<>()))
+        .isEqualTo(PipelineRunner.EXIT_FAILED);
+    assertThat(report()).startsWith("pipeline hourly-revenue FAILED to start: pipeline"
+        + " hourly-revenue cannot stream");
   }
 
   @Test
