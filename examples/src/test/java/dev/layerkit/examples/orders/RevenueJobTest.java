@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,7 +93,7 @@ class RevenueJobTest {
       assertThat(job.report().get("hours")).isEqualTo(hours);
       order("o-6", 70, OrderStatus.PAID, new OrderItem("sku-webcam", 3, 5900));
       job.run();
-      assertThat(job.report().get("hours")).asList().contains(
+      assertThat(job.report().get("hours")).asInstanceOf(InstanceOfAssertFactories.LIST).contains(
           Map.of("start", T0.plusSeconds(3600).toEpochMilli(), "sku", "sku-webcam",
               "name", "1080p webcam", "orders", 2L, "revenueCents", 23_600L));
     }
