@@ -191,21 +191,12 @@ public final class RedisLeaseLock implements LoadLock {
       reply = set.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       timeouts.increment();
-      // If Redis runs the SET later and it takes the lock, nobody holds it: release it then.
-      set.thenAccept(late -> {
-        if ("OK".equals(late)) {
-          release(lockKey, token);
-        }
-      });
+      releaseIfTakenLate(set, lockKey, token);
       LOG.debug("Lease lock on {} not decidable within the timeout; loading without it", lockKey);
       return NOTHING_HELD;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      set.thenAccept(late -> {
-        if ("OK".equals(late)) {
-          release(lockKey, token);
-        }
-      });
+      releaseIfTakenLate(set, lockKey, token);
       return NOTHING_HELD;
     } catch (ExecutionException | RuntimeException e) {
       failures.increment();
@@ -216,6 +207,24 @@ public final class RedisLeaseLock implements LoadLock {
       return null;
     }
     return () -> release(lockKey, token);
+  }
+
+  /**
+   * If Redis runs an abandoned SET later and it takes the lock, nobody holds it: delete it then.
+   * Runs on Lettuce's thread, so it only sends (never waits), and is not refused by the bound: it
+   * follows a command that was counted, one for one.
+   */
+  private void releaseIfTakenLate(RedisFuture<String> set, String lockKey, byte[] token) {
+    set.thenAccept(late -> {
+      if ("OK".equals(late)) {
+        COMPARE_AND_DELETE.runAsync(commands, new String[] {lockKey}, token).whenComplete((deleted, error) -> {
+          if (error != null) {
+            LOG.debug("Releasing the late lease on {} failed ({}); it expires with its lease time", lockKey,
+                error.toString());
+          }
+        });
+      }
+    });
   }
 
   /** Sends the compare-and-delete without waiting longer than the timeout for it. */
