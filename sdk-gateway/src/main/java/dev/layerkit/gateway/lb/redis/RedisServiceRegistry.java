@@ -322,7 +322,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code service} is blank or contains a brace
    * @throws IllegalStateException if the registry is closed
-   * @throws io.lettuce.core.RedisException if the first write fails
+   * @throws io.lettuce.core.RedisException if the first write fails or times out; the
+   *     registration is then undone on Redis as well, should the write still run there later
    */
   public Registration register(String service, Endpoint endpoint) {
     ServiceKeys keys = keys(service);
@@ -330,7 +331,15 @@ public final class RedisServiceRegistry implements AutoCloseable {
     checkOpen();
     byte[] json = CODEC.encode(EndpointRecord.of(endpoint));
     RegistrationImpl registration = new RegistrationImpl(service, endpoint, keys, json);
-    registration.heartbeat();
+    try {
+      registration.heartbeat();
+    } catch (RedisException e) {
+      // The caller learns the registration failed, but a Redis that hung runs the REGISTER when it
+      // continues: undo it right after, on the same connection, so no endpoint is left registered
+      // that nobody heartbeats (and that would take traffic for a whole TTL). Not awaited.
+      RegistryScripts.DEREGISTER.runAsync(commands, keys.both(), bytes(endpoint.id()), bytes(keys.channel));
+      throw e;
+    }
     long interval = heartbeatInterval.toNanos();
     registration.task = scheduler.scheduleWithFixedDelay(registration::heartbeatQuietly, interval, interval,
         TimeUnit.NANOSECONDS);
