@@ -219,21 +219,12 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     byte[] ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
     permit(key);
     CompletableFuture<Boolean> claimed;
-    if (uncertain.isEmpty()) {
-      claimed = claim(key, token, ttl);
-    } else {
-      // Under the id's lock, so that the deletion of a late claim and this claim reach Redis in
-      // the order they were decided.
-      CompletableFuture<?>[] sent = new CompletableFuture<?>[1];
-      uncertain.compute(id, (k, mine) -> {
-        sent[0] = mine == null ? claim(key, token, ttl)
-            : CLAIM_OR_TAKE_OVER.runAsync(commands, new String[] {key}, token, ttlMillis, mine)
-                .thenApply(reply -> reply == 1L);
-        return null;
-      });
-      @SuppressWarnings("unchecked")
-      CompletableFuture<Boolean> cast = (CompletableFuture<Boolean>) sent[0];
-      claimed = cast;
+    try {
+      claimed = send(id, key, token, ttl, ttlMillis);
+    } catch (RuntimeException e) {
+      inFlight.release();
+      failures.increment();
+      throw e;
     }
     claimed.whenComplete((reply, error) -> inFlight.release());
     try {
@@ -249,9 +240,34 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
       throw new RedisException("interrupted while claiming '" + id + "'", e);
     } catch (ExecutionException e) {
       failures.increment();
+      // A connection that failed with the claim in flight may have run it first.
+      rememberUncertain(id, key, token, claimed);
       Throwable cause = e.getCause();
       throw cause instanceof RedisException redis ? redis
           : new RedisException("claim of '" + id + "' failed: " + cause, cause);
+    }
+  }
+
+  /**
+   * Sends the claim: a plain {@code SET NX}, or the takeover script for an id whose last claim
+   * here is uncertain.
+   */
+  private CompletableFuture<Boolean> send(String id, String key, byte[] token, Duration ttl, byte[] ttlMillis) {
+    if (uncertain.isEmpty()) {
+      return claim(key, token, ttl);
+    } else {
+      // Under the id's lock, so that the deletion of a late claim and this claim reach Redis in
+      // the order they were decided.
+      CompletableFuture<?>[] sent = new CompletableFuture<?>[1];
+      uncertain.compute(id, (k, mine) -> {
+        sent[0] = mine == null ? claim(key, token, ttl)
+            : CLAIM_OR_TAKE_OVER.runAsync(commands, new String[] {key}, token, ttlMillis, mine)
+                .thenApply(reply -> reply == 1L);
+        return null;
+      });
+      @SuppressWarnings("unchecked")
+      CompletableFuture<Boolean> cast = (CompletableFuture<Boolean>) sent[0];
+      return cast;
     }
   }
 
@@ -277,16 +293,21 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
       uncertain.keySet().stream().findFirst().ifPresent(uncertain::remove);
     }
     uncertain.put(id, token);
-    claimed.whenComplete((won, error) -> uncertain.compute(id, (k, mine) -> {
-      if (mine != null && Arrays.equals(mine, token)) {
-        if (Boolean.TRUE.equals(won)) {
-          // Nobody here retried yet: the claim is nobody's, so the retry, wherever, may run.
-          COMPARE_AND_DELETE.runAsync(commands, new String[] {key}, token);
-        }
-        return null;
+    claimed.whenComplete((won, error) -> {
+      if (error != null) {
+        return; // still unknown: the token stays for the retry to take over
       }
-      return mine;
-    }));
+      uncertain.compute(id, (k, mine) -> {
+        if (mine != null && Arrays.equals(mine, token)) {
+          if (won) {
+            // Nobody here retried yet: the claim is nobody's, so the retry, wherever, may run.
+            COMPARE_AND_DELETE.runAsync(commands, new String[] {key}, token);
+          }
+          return null;
+        }
+        return mine;
+      });
+    });
   }
 
   @Override

@@ -50,7 +50,7 @@ class HungRedisCacheIT {
    * The longest one read may take while Redis hangs: the remote read, the lock and the remote
    * write each wait at most {@link #TIMEOUT}; the rest is room for a loaded CI machine.
    */
-  private static final Duration READ_BOUND = TIMEOUT.multipliedBy(3).plus(Duration.ofSeconds(2));
+  private static final Duration READ_BOUND = TIMEOUT.multipliedBy(3).plus(Duration.ofSeconds(4));
 
   /**
    * Threads a library may start during the test (Lettuce's event loops and computation threads,
