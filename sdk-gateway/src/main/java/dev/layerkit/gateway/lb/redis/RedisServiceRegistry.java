@@ -365,8 +365,13 @@ public final class RedisServiceRegistry implements AutoCloseable {
     Watcher watcher = new Watcher(service, keys);
     // Subscribe before the first read, so that no change between the two goes unnoticed.
     watchersByChannel.computeIfAbsent(keys.channel, c -> new CopyOnWriteArraySet<>()).add(watcher);
-    subscribe(keys.channel);
-    watcher.refresh();
+    try {
+      subscribe(keys.channel);
+      watcher.refresh();
+    } catch (RuntimeException e) {
+      watcher.close(); // no half-made watcher left listening
+      throw e;
+    }
     long interval = refreshInterval.toNanos();
     watcher.task = scheduler.scheduleWithFixedDelay(watcher::refreshQuietly, interval, interval, TimeUnit.NANOSECONDS);
     return watcher;

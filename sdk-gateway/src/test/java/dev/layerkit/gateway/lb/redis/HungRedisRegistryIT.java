@@ -15,12 +15,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 import org.junit.jupiter.api.Test;
 
 /**
  * The registry on a Redis that hangs ({@code SIGSTOP} on a {@link PausableRedis}): heartbeats and
  * re-reads on a scheduler of two threads, three registered instances, a watcher.
+ *
+ * <p>Command timeout 500 ms, heartbeats every second, re-reads every 300 ms, on two threads.
  *
  * <p>Asserted: a call on the caller's thread fails with a timeout within the command timeout (not
  * Lettuce's default minute); the watcher keeps its last known endpoints; the scheduler's threads
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class HungRedisRegistryIT {
 
-  private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(200);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
   /** Room for a loaded CI machine above one command timeout. */
   private static final Duration SLACK = Duration.ofSeconds(2);
 
@@ -41,17 +44,27 @@ class HungRedisRegistryIT {
       RedisClient client = RedisClient.create(redis.uri());
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       try (RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix("hung:")
-               .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(300))
+               .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofSeconds(1))
                .refreshInterval(Duration.ofMillis(300)).commandTimeout(COMMAND_TIMEOUT)
                .scheduler(scheduler).meterRegistry(meters).build();
            RedisServiceRegistry gateway = RedisServiceRegistry.builder(client).keyPrefix("hung:")
                .refreshInterval(Duration.ofMillis(300)).commandTimeout(COMMAND_TIMEOUT)
                .scheduler(scheduler).build()) {
+        // Set-up, not under test: retried, since a loaded machine may take longer than the timeout.
         for (int i = 1; i <= 3; i++) {
-          registry.register("orders", Endpoint.of("10.0.0." + i, 8080));
+          Endpoint endpoint = Endpoint.of("10.0.0." + i, 8080);
+          await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            registry.register("orders", endpoint);
+            return true;
+          });
         }
-        EndpointSource orders = gateway.watch("orders");
-        assertThat(orders.endpoints()).hasSize(3);
+        AtomicReference<EndpointSource> watched = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          watched.set(gateway.watch("orders"));
+          return true;
+        });
+        EndpointSource orders = watched.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> orders.endpoints().size() == 3);
 
         redis.pause();
 
