@@ -36,8 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -74,8 +74,8 @@ import org.slf4j.LoggerFactory;
  * beyond that, or for a failed {@link #invalidateAll()}, the whole namespace): until it is
  * replayed on Redis, reads of those keys are misses, and it is replayed after the next
  * operation, and every {@value #OWED_RETRY_INTERVAL_MILLIS} ms on a shared daemon thread while
- * anything is owed (so also when no operation follows). A write that failed or timed out is treated the same way, since a timed-out
- * {@code SET} may still land later. So after Redis returns, an entry written before a failed
+ * anything is owed (so also when no operation follows). A write that failed or timed out is
+ * treated the same way, since a timed-out {@code SET} may still land later. So after Redis returns, an entry written before a failed
  * invalidation is never served. A write refused by the open breaker is treated the same way:
  * Redis still holds the value it was meant to replace. An invalidation message of a tiered cache
  * that could not be published is sent again in the same replay, after the deletions, so the other
