@@ -178,16 +178,16 @@ public final class FlinkPipelineEngine {
     DataStream<SourceRecord> records;
     if (plan.source() instanceof KafkaTopicSource<?> topic) {
       records = env.fromSource(KafkaRecords.source(topic, factory, name),
-          WatermarkStrategy.noWatermarks(), "read " + plan.source().name(), recordType)
+          WatermarkStrategy.noWatermarks(), "read", recordType)
           .setParallelism(1);
     } else {
       records = env.fromSource(new PlanSource(factory), WatermarkStrategy.noWatermarks(),
-          "read " + plan.source().name(), recordType).setParallelism(1);
+          "read", recordType).setParallelism(1);
     }
     Windows windows = plan.aggregation().windows();
     SingleOutputStreamOperator<Contribution> contributions = records
         .process(new PlanOperator(factory), TypeInformation.of(Contribution.class))
-        .name("transform and window " + name).setParallelism(1)
+        .name("transform " + name).setParallelism(1)
         .assignTimestampsAndWatermarks(WatermarkStrategy
             .<Contribution>forBoundedOutOfOrderness(Duration.ofMillis(windows.graceMillis()))
             .withTimestampAssigner((c, previous) -> c.timestamp))

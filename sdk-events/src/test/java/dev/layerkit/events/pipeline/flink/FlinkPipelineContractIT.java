@@ -110,7 +110,8 @@ class FlinkPipelineContractIT {
   }
 
   @Test
-  void theTopicOnFlinkGivesTheInProcessTableInMemoryDuckDbAndPostgres(@TempDir Path dir) {
+  void theTopicOnFlinkGivesTheInProcessTableInMemoryDuckDbAndPostgres(@TempDir Path dir)
+      throws Exception {
     FlinkPipelineEngine engine = FlinkPipelineEngine.builder().parallelism(2).build();
 
     SINKS.put("memory", AnalyticsSinks.inMemory("revenue_by_hour").build());
