@@ -194,7 +194,7 @@ public final class FlinkPipelineEngine {
         .setParallelism(1);
     WindowedStream<Contribution, String, TimeWindow> windowed = contributions
         .keyBy(c -> c.key, Types.STRING)
-        .window((PlannedWindows) new PlannedWindows(windows.sizeMillis()));
+        .window(new PlannedWindows(windows.sizeMillis()));
     TypeInformation<Row> rowType = TypeInformation.of(Row.class);
     SingleOutputStreamOperator<Row> rows = env.getConfiguration()
         .get(ExecutionOptions.RUNTIME_MODE) == RuntimeExecutionMode.BATCH

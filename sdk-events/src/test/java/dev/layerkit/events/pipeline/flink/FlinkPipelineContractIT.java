@@ -155,6 +155,38 @@ class FlinkPipelineContractIT {
     }
   }
 
+  /** A sink whose every upsert fails. */
+  private static final class BrokenSink implements dev.layerkit.events.pipeline.AnalyticsSink {
+    @Override
+    public String table() {
+      return "broken";
+    }
+
+    @Override
+    public void upsert(List<WindowedAggregate> rows) {
+      throw new IllegalStateException("disk full");
+    }
+
+    @Override
+    public List<WindowedAggregate> rows() {
+      return List.of();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aSinkThatFailsFailsTheRunWithAPipelineExceptionNamingThePipelineAndTheCause() {
+    FlinkPipelineEngine engine = FlinkPipelineEngine.builder().parallelism(1).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.run(
+            () -> OrderFixture.pipeline(OrderFixture.source(INPUTS.subList(0, 5_000)),
+                new BrokenSink(), d -> { })))
+        .isInstanceOf(dev.layerkit.events.pipeline.PipelineException.class)
+        .hasMessageStartingWith("pipeline hourly-revenue failed on Flink: ")
+        .hasMessageContaining("disk full");
+  }
+
   @Test
   void streamingModeWithCheckpointsGivesTheSameTableAndDeletesItsCheckpoints(
       @TempDir Path dir) {

@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -39,10 +40,11 @@ public final class KafkaRecords {
    * @param topicSource the pipeline's source
    * @param factory makes the pipeline in the tasks (for the codec)
    * @param jobName the group id of the connector's consumers (no offsets are committed)
-   * @return the source
+   * @return the source, typed as Flink's {@link Source} so that the engine's code links without
+   *     the connector on the class path
    */
   @SuppressWarnings("rawtypes")
-  public static KafkaSource<SourceRecord> source(KafkaTopicSource<?> topicSource,
+  public static Source<SourceRecord, ?, ?> source(KafkaTopicSource<?> topicSource,
       PipelineFactory factory, String jobName) {
     Properties properties = new Properties();
     for (Map.Entry<String, Object> e : topicSource.consumerProperties().entrySet()) {
