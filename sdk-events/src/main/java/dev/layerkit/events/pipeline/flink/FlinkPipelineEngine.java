@@ -171,6 +171,10 @@ public final class FlinkPipelineEngine {
     return report;
   }
 
+  /**
+   * Builds the job graph. Each operator has a fixed uid, so a checkpoint is restored into the same
+   * operators whatever Flink's generated ids would be; a changed definition fails the restore.
+   */
   @SuppressWarnings({"rawtypes", "unchecked"})
   private void build(StreamExecutionEnvironment env, PipelinePlan plan, PipelineFactory factory) {
     String name = plan.name();
@@ -179,19 +183,19 @@ public final class FlinkPipelineEngine {
     if (plan.source() instanceof KafkaTopicSource<?> topic) {
       records = env.fromSource(KafkaRecords.source(topic, factory, name),
           WatermarkStrategy.noWatermarks(), "read", recordType)
-          .setParallelism(1);
+          .uid("layerkit-read-kafka").setParallelism(1);
     } else {
       records = env.fromSource(new PlanSource(factory), WatermarkStrategy.noWatermarks(),
-          "read", recordType).setParallelism(1);
+          "read", recordType).uid("layerkit-read").setParallelism(1);
     }
     Windows windows = plan.aggregation().windows();
     SingleOutputStreamOperator<Contribution> contributions = records
         .process(new PlanOperator(factory), TypeInformation.of(Contribution.class))
-        .name("transform " + name).setParallelism(1)
+        .name("transform " + name).uid("layerkit-transform").setParallelism(1)
         .assignTimestampsAndWatermarks(WatermarkStrategy
             .<Contribution>forBoundedOutOfOrderness(Duration.ofMillis(windows.graceMillis()))
             .withTimestampAssigner((c, previous) -> c.timestamp))
-        .setParallelism(1);
+        .uid("layerkit-watermarks").setParallelism(1);
     WindowedStream<Contribution, String, TimeWindow> windowed = contributions
         .keyBy(c -> c.key, Types.STRING)
         .window(new PlannedWindows(windows.sizeMillis()));
@@ -201,9 +205,10 @@ public final class FlinkPipelineEngine {
         ? windowed.process(new WindowFunctions.InSourceOrder(), rowType)
         : windowed.aggregate(new WindowFunctions.Incremental(), new WindowFunctions.Named(),
             rowType, rowType, rowType);
-    rows.name("aggregate " + name)
-        .map(new RowCounter(), rowType).name("count rows")
-        .sinkTo(new SinkWriting(factory)).name("upsert into " + plan.sink().table());
+    rows.name("aggregate " + name).uid("layerkit-aggregate")
+        .map(new RowCounter(), rowType).name("count rows").uid("layerkit-count")
+        .sinkTo(new SinkWriting(factory)).name("upsert into " + plan.sink().table())
+        .uid("layerkit-sink");
   }
 
   private static long count(JobExecutionResult result, String accumulator) {
