@@ -78,6 +78,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *       the filter's own cost, undiluted by Spring MVC.</li>
  * </ul>
  *
+ * <p>On a loaded machine, where each method's fork meets a different load, time the same calls
+ * interleaved in one JVM with {@link SpringRateLimitFilterTimingReport}.
+ *
  * <p>Warm-up is longer than the other benchmarks' (5 x 2 s): a call here is microseconds, not
  * nanoseconds, and on a loaded machine 3 s did not bring Spring MVC's path to compiled code.
  *
