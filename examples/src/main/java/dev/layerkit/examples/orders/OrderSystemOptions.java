@@ -69,6 +69,11 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   static final Config.Setting<Boolean> SINGLE_PROCESS = Config.Setting.bool("single-process").defaultValue(false);
   /** An OTLP/HTTP traces endpoint; empty: each finished trace is logged as a tree instead. */
   static final Config.Setting<String> OTLP = Config.Setting.string("otlp").defaultValue("");
+  /** A job to run once instead of the system: {@code revenue} ({@link RevenueJob}); empty: run the system. */
+  static final Config.Setting<String> JOB = Config.Setting.string("job")
+      .require(Set.of("", "revenue")::contains, "must be revenue").defaultValue("");
+  /** For {@code --job=revenue}: a DuckDB file to write the report into instead of PostgreSQL. */
+  static final Config.Setting<String> WAREHOUSE = Config.Setting.string("warehouse").defaultValue("");
 
   /** Validates. */
   public OrderSystemOptions {
@@ -136,14 +141,15 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    * @param args the command line: {@code --backends=memory|production --port=8080
    *     --admin-port=9090 --instances=3 --api-key=K --rate=200 --redis=URL --kafka=HOSTS
    *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s --role=all|service|gateway
-   *     --namespace=N --services=HOST:PORT,... --single-process --otlp=URL}
+   *     --namespace=N --services=HOST:PORT,... --single-process --otlp=URL --job=revenue
+   *     --warehouse=FILE.duckdb}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
   public static Config config(Map<String, String> environment, String... args) {
     return Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
-            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP)
+            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, JOB, WAREHOUSE)
         .envPrefix(ENV_PREFIX).environment(environment::get).systemProperties(new Properties())
         .commandLine(args)
         .build();
