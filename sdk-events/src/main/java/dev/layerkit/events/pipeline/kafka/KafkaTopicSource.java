@@ -96,6 +96,35 @@ public final class KafkaTopicSource<T> implements UnboundedSource<T> {
     return new KafkaTopicReader<>(topic, codec, config, resumeFrom, stallTimeout, true);
   }
 
+  /**
+   * Returns the topic.
+   *
+   * @return the topic
+   */
+  public String topic() {
+    return topic;
+  }
+
+  /**
+   * Returns the codec of the records' values.
+   *
+   * @return the codec
+   */
+  public Codec<T> codec() {
+    return codec;
+  }
+
+  /**
+   * Returns the consumer properties the source's readers use (bootstrap servers and those given
+   * to {@link Builder#property}), for an engine that reads the topic with its own consumer, as
+   * the Flink engine does through Flink's Kafka connector.
+   *
+   * @return an immutable map
+   */
+  public Map<String, Object> consumerProperties() {
+    return config;
+  }
+
   @Override
   public String toString() {
     return "KafkaTopicSource{" + topic + '}';
