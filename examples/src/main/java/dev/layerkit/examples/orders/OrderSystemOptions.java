@@ -1,5 +1,6 @@
 package dev.layerkit.examples.orders;
 
+import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Config;
 import dev.layerkit.infra.ConfigException;
 import dev.layerkit.infra.Lifecycle;
@@ -252,7 +253,9 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    * Reads the options, defaults &lt; config file &lt; environment ({@code
    * LAYERKIT_ORDERS_ADMIN_PORT=9091}) &lt; command line ({@code --admin-port=9092}); system
    * properties are not read. The file is {@code --config=FILE} if given, else {@code
-   * LAYERKIT_ORDERS_CONFIG}, else none.
+   * LAYERKIT_ORDERS_CONFIG}, else none. The admin port and the shutdown deadline are also read
+   * from the SDK's own {@code LAYERKIT_ADMIN_PORT} and {@code LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}
+   * (which the generated manifests set) when their {@code LAYERKIT_ORDERS_} variables are absent.
    *
    * @param environment the environment variables, usually {@code System.getenv()}
    * @param args the command line: {@code --backends=memory|production --port=8080
@@ -270,7 +273,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
             SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
             PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, CONFIG)
-        .envPrefix(ENV_PREFIX).environment(environment::get).systemProperties(new Properties())
+        .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
+        .systemProperties(new Properties())
         .commandLine(args);
     String file = configFile(environment, args);
     if (!file.isEmpty()) {
@@ -282,6 +286,23 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       }
     }
     return builder.build();
+  }
+
+  /**
+   * Reads a variable; for the admin port and the shutdown deadline, absent their {@code
+   * LAYERKIT_ORDERS_} variables, the SDK's own ({@code LAYERKIT_ADMIN_PORT}, {@code
+   * LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}), which {@code KubernetesManifests} sets from the spec's
+   * admin port and shutdown deadline, so the probes and the grace period always match what the
+   * process does.
+   */
+  private static @Nullable String lookup(Map<String, String> environment, String variable) {
+    String value = environment.get(variable);
+    if (value == null && variable.equals(ENV_PREFIX + "ADMIN_PORT")) {
+      value = environment.get(AdminServer.PORT_SETTING.environmentVariable());
+    } else if (value == null && variable.equals(ENV_PREFIX + "SHUTDOWN_DEADLINE")) {
+      value = environment.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable());
+    }
+    return value;
   }
 
   /** The config file's name, from the command line, else the environment; the file itself cannot name one. */
@@ -312,7 +333,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
         Double.parseDouble(config.get(PAYMENT_FAILURE_RATE)), config.get(INITIAL_STOCK), config.get(SAGA_LEASE));
     String role = config.get(ROLE);
     List<String> problems = new ArrayList<>();
-    boolean needsServers = options.production() && (role.equals("all") || role.equals("service"));
+    boolean needsServers = options.production() && !role.equals("inventory") && !role.equals("payment");
     if (needsServers) {
       if (options.redisUrl() == null) {
         problems.add("--backends=production needs --redis=redis://host:port");
