@@ -24,7 +24,6 @@ import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
-import dev.layerkit.service.Sagas;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.service.idempotency.jdbc.JdbcIdempotencyKeyStore;
@@ -287,8 +286,8 @@ final class ProductionBackends implements Backends {
   public synchronized Repository<String, SagaRecord> sagaRecords() {
     if (sagaRecords == null) {
       if (postgres != null) {
-        sagaRecords = closeables.push(Sagas.postgresRepository(postgres).name(namespace + "-sagas")
-            .table(namespace + "_sagas").build());
+        sagaRecords = closeables.push(JdbcRepository.builder(SagaRecord.descriptor()).name(namespace + "-sagas")
+            .dataSource(postgres).table(namespace + "_sagas").build());
       } else {
         sagaRecords = MongoRepository.builder(SagaRecord.descriptor()).name(namespace + "-sagas")
             .database(java.util.Objects.requireNonNull(mongoDatabase)).collection(namespace + "_sagas").build();

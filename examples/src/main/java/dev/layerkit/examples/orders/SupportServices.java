@@ -38,6 +38,7 @@ final class SupportServices implements Lifecycle.Component {
   private final int port;
   private final Closer closer = new Closer();
   private @Nullable Inventory inventory;
+  private @Nullable Payments payments;
   private @Nullable JsonHttpServer inventoryServer;
   private @Nullable JsonHttpServer paymentServer;
 
@@ -84,8 +85,9 @@ final class SupportServices implements Lifecycle.Component {
           ? closer.push(JdbcRepository.builder(PaymentService.CHARGES).name("charges").dataSource(postgres)
               .table(namespace + "_charges").build())
           : Repositories.inMemory(PaymentService.CHARGES).name("charges").build();
-      paymentServer = closer.push(PaymentApi.serve("payment-" + namespace, options.bindAddress(), port,
-          new PaymentService(charges, options.paymentFailureRate())));
+      Payments service = new PaymentService(charges, options.paymentFailureRate());
+      payments = service;
+      paymentServer = closer.push(PaymentApi.serve("payment-" + namespace, options.bindAddress(), port, service));
     }
   }
 
@@ -116,6 +118,14 @@ final class SupportServices implements Lifecycle.Component {
       throw new IllegalStateException("this process does not run the inventory service");
     }
     return inventory;
+  }
+
+  /** The payments this process keeps, for its checks. */
+  Payments payments() {
+    if (payments == null) {
+      throw new IllegalStateException("this process does not run the payment service");
+    }
+    return payments;
   }
 
   /** Where the in-process inventory service answers. */
