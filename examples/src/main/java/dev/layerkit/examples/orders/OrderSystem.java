@@ -251,7 +251,7 @@ public final class OrderSystem implements AutoCloseable {
       parts.add(payment);
       PlaceOrderSaga placeOrder = new PlaceOrderSaga(require(orders, "orders"), cache(), writer,
           new InventoryClient(inventory), new PaymentClient(payment), backends().sagaRecords(), options.sagaLease(),
-          meters());
+          meters(), observations);
       this.placeOrder = placeOrder;
       parts.add(placeOrder);
       orderService = new OrderService(require(orders, "orders"), cache(), writer,

@@ -10,9 +10,13 @@ import dev.layerkit.service.saga.SagaStatus;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +75,7 @@ final class PlaceOrderSaga implements AutoCloseable {
   private final Repository<String, SagaRecord> records;
   private final Saga<PlaceOrder> saga;
   private final ScheduledExecutorService resumer;
+  private final ExecutorService stepExecutor;
 
   /**
    * Defines the saga and starts resuming stale ones every half lease.
@@ -84,14 +89,21 @@ final class PlaceOrderSaga implements AutoCloseable {
    * @param lease how long a saga may go without a save before another instance takes it over; a
    *     step times out after a third of it
    * @param meters the saga's meters
+   * @param observations the tracer's registry: a step runs under the observation current where
+   *     the saga was run (the order-service request), so its calls hang below the request's span
    */
   PlaceOrderSaga(Repository<String, Order> orders, CacheAside<String, Order> cache, OrderWriter writer,
       Inventory inventory, Payments payments, Repository<String, SagaRecord> records, Duration lease,
-      @Nullable MeterRegistry meters) {
+      @Nullable MeterRegistry meters, ObservationRegistry observations) {
     this.orders = orders;
     this.cache = cache;
     this.writer = writer;
     this.records = records;
+    this.stepExecutor = new ObservedExecutor(Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "place-order-step");
+      thread.setDaemon(true);
+      return thread;
+    }), observations);
     Saga.Builder<PlaceOrder> builder = Saga.builder(NAME, records, Codecs.json(PlaceOrder.class))
         .step(CREATE, c -> {
           Order order = c.input().order();
@@ -111,7 +123,8 @@ final class PlaceOrderSaga implements AutoCloseable {
           return null;
         })
         .lease(lease)
-        .stepTimeout(stepTimeout(lease));
+        .stepTimeout(stepTimeout(lease))
+        .executor(stepExecutor);
     if (meters != null) {
       builder.meterRegistry(meters);
     }
@@ -225,5 +238,53 @@ final class PlaceOrderSaga implements AutoCloseable {
   public void close() {
     resumer.shutdownNow();
     saga.close();
+    stepExecutor.shutdownNow();
+  }
+
+  /**
+   * Runs each task under the observation current where it was submitted. The saga runs its steps
+   * on this executor (so that it can time them out); without this a step's calls would start new
+   * traces instead of continuing the request's. Micrometer's {@link Observation#scoped(Runnable)}
+   * does the scoping; this only carries the observation across the thread hand-off.
+   */
+  private static final class ObservedExecutor extends AbstractExecutorService {
+    private final ExecutorService delegate;
+    private final ObservationRegistry observations;
+
+    ObservedExecutor(ExecutorService delegate, ObservationRegistry observations) {
+      this.delegate = delegate;
+      this.observations = observations;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      Observation current = observations.getCurrentObservation();
+      delegate.execute(current == null ? task : () -> current.scoped(task));
+    }
+
+    @Override
+    public void shutdown() {
+      delegate.shutdown();
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return delegate.shutdownNow();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return delegate.isShutdown();
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return delegate.isTerminated();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+      return delegate.awaitTermination(timeout, unit);
+    }
   }
 }

@@ -76,7 +76,7 @@ class OrderIdempotencyTest {
         bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC));
     saga = new PlaceOrderSaga(orders, cache, writer, new MemoryInventory(new Catalog(), 1000),
         new PaymentService(Repositories.inMemory(PaymentService.CHARGES).build(), 0), Sagas.inMemoryRepository(),
-        PlaceOrderSaga.DEFAULT_LEASE, null);
+        PlaceOrderSaga.DEFAULT_LEASE, null, io.micrometer.observation.ObservationRegistry.NOOP);
     OrderService service = new OrderService(orders, cache, writer, ResiliencePolicy.builder("reads").build(),
         ResiliencePolicy.builder("writes").build(), new Catalog(), new Customers(), time, idempotency, saga);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();

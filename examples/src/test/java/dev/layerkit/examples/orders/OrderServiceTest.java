@@ -43,7 +43,7 @@ class OrderServiceTest {
     DirectOrderWriter writer = new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)),
         OrderService.TOPIC);
     saga = new PlaceOrderSaga(orders, cache, writer, inventory, payments, Sagas.inMemoryRepository(),
-        PlaceOrderSaga.DEFAULT_LEASE, null);
+        PlaceOrderSaga.DEFAULT_LEASE, null, io.micrometer.observation.ObservationRegistry.NOOP);
     service = new OrderService(orders, cache, writer,
         ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),
         new Catalog(), new Customers(), time, idempotency, saga);
