@@ -15,6 +15,8 @@
   const STORE_PREFIX = 'layerkit.v1.';
   const MINUTE = 60_000;
   const SVG = 'http://www.w3.org/2000/svg';
+  const HOUR = 3_600_000;
+  const hourClock = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit' });
 
   const $ = (id) => document.getElementById(id);
   const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -545,6 +547,7 @@
     });
     $('health').replaceChildren(...items);
     renderChart(body.ordersPerMinute);
+    renderRevenue(body.revenueReport);
   }
 
   /** Bars for the last CHART_MINUTES minutes, drawn as SVG, with a text summary for readers. */
@@ -605,6 +608,113 @@
     svg.replaceChildren(title, desc, ...shapes);
   }
 
+  /** An SVG element with attributes and, optionally, text. */
+  function svgElement(name, attributes, text) {
+    const node = document.createElementNS(SVG, name);
+    for (const [key, value] of Object.entries(attributes)) {
+      node.setAttribute(key, String(value));
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  /**
+   * The nightly report as stacked bars: one bar per hour of the report, one segment per product
+   * (coloured by its place in the catalog), revenue on the axis; each segment's title gives the
+   * product, its orders and revenue.
+   */
+  function renderRevenue(report) {
+    const svg = $('revenue-chart');
+    const rows = (report && report.hours) || [];
+    const last = report && report.lastRun;
+    if (last) {
+      $('revenue-status').textContent = 'Report of ' + new Date(last.at).toLocaleString() + ': '
+        + last.recordsRead + ' order lines read, ' + last.rowsWritten + ' rows written to '
+        + report.table + (last.deadLetters ? ', ' + last.deadLetters + ' dead letters' : '') + '.';
+    } else if (rows.length) {
+      $('revenue-status').textContent = 'From the warehouse table ' + report.table + '.';
+    }
+    if (!rows.length) {
+      svg.replaceChildren(svgElement('title', { id: 'revenue-chart-title' }, 'Revenue per product and hour'),
+        svgElement('desc', { id: 'revenue-chart-desc' }, 'No report yet.'));
+      $('revenue-legend').replaceChildren();
+      return;
+    }
+    const skus = state.catalog.map((p) => p.sku);
+    const productClass = (sku) => 'product-' + Math.max(0, skus.indexOf(sku)) % 6;
+    const names = new Map(rows.map((r) => [r.sku, r.name]));
+    const first = Math.min(...rows.map((r) => r.start));
+    const latest = Math.max(...rows.map((r) => r.start));
+    const hours = [];
+    for (let start = first; start <= latest; start += HOUR) {
+      hours.push({ start, rows: rows.filter((r) => r.start === start) });
+    }
+    const totals = hours.map((h) => h.rows.reduce((sum, r) => sum + r.revenueCents, 0));
+    const peak = Math.max(1, ...totals);
+    const width = 600;
+    const height = 200;
+    const left = 64;
+    const bottom = 24;
+    const top = 10;
+    const plotHeight = height - top - bottom;
+    const slot = (width - left) / Math.max(hours.length, 6);
+    const shapes = [
+      svgElement('line', { x1: left, y1: top, x2: left, y2: top + plotHeight, class: 'axis' }),
+      svgElement('line', { x1: left, y1: top + plotHeight, x2: width, y2: top + plotHeight, class: 'axis' }),
+      svgElement('text', { x: left - 6, y: top + 10, 'text-anchor': 'end', class: 'tick' }, cents(peak)),
+      svgElement('text', { x: left - 6, y: top + plotHeight, 'text-anchor': 'end', class: 'tick' }, cents(0)),
+    ];
+    hours.forEach((hour, i) => {
+      const x = left + i * slot + 3;
+      let y = top + plotHeight;
+      for (const row of hour.rows) {
+        const segment = Math.max(1, Math.round((row.revenueCents / peak) * plotHeight));
+        y -= segment;
+        const rect = svgElement('rect', {
+          x, y, width: Math.max(1, slot - 6), height: segment,
+          class: 'revenue-bar ' + productClass(row.sku), 'data-sku': row.sku, 'data-start': row.start,
+        });
+        rect.append(svgElement('title', {}, hourClock.format(row.start) + ' ' + row.name + ': '
+          + row.orders + ' orders, ' + cents(row.revenueCents)));
+        shapes.push(rect);
+      }
+      if (i === 0 || i === hours.length - 1 || i % 6 === 0) {
+        shapes.push(svgElement('text', { x: x + (slot - 6) / 2, y: height - 6, 'text-anchor': 'middle', class: 'tick' },
+          hourClock.format(hour.start)));
+      }
+    });
+    const total = totals.reduce((a, b) => a + b, 0);
+    svg.replaceChildren(svgElement('title', { id: 'revenue-chart-title' }, 'Revenue per product and hour'),
+      svgElement('desc', { id: 'revenue-chart-desc' }, cents(total) + ' in ' + hours.length
+        + (hours.length === 1 ? ' hour' : ' hours') + ' across ' + names.size
+        + (names.size === 1 ? ' product' : ' products') + '; best hour ' + cents(peak) + '.'),
+      ...shapes);
+    $('revenue-legend').replaceChildren(...[...names.entries()].map(([sku, name]) => {
+      const item = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch ' + productClass(sku);
+      item.append(swatch, document.createTextNode(name));
+      return item;
+    }));
+  }
+
+  async function runRevenueReport() {
+    const button = $('run-revenue');
+    button.disabled = true;
+    $('revenue-status').textContent = 'Running the report…';
+    try {
+      const { body } = await api('/dashboard/revenue', { method: 'POST' });
+      renderRevenue(body);
+    } catch (failure) {
+      const { title, lines } = explain(failure);
+      $('revenue-status').textContent = title + ': ' + lines.join(' ');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   // ---- start ------------------------------------------------------------------------------
 
   async function start() {
@@ -612,6 +722,7 @@
     $('order-form').addEventListener('submit', placeOrder);
     $('older-page').addEventListener('click', olderPage);
     $('newer-page').addEventListener('click', newerPage);
+    $('run-revenue').addEventListener('click', runRevenueReport);
     await loadCatalog();
     await loadCustomer();
     pollDashboard();

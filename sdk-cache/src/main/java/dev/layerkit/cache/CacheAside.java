@@ -401,6 +401,62 @@ public final class CacheAside<K, V> implements AutoCloseable {
   }
 
   /**
+   * Caches {@code value} for {@code key} as a load of it would: fresh for the (jittered) TTL, or,
+   * for null or an empty {@code Optional}, absent for the negative TTL (removed when negative
+   * caching is off). It replaces what the cache holds for the key; a tiered backend drops the
+   * other instances' local copies. A load of the key in flight in this JVM will not cache its
+   * result over this value.
+   *
+   * <p>For callers whose contract is to cache a given value, such as Spring's
+   * {@code @CachePut}. After changing the source of truth, prefer {@link #write(Object, Supplier)}:
+   * it explains why deleting beats putting when writers race.
+   *
+   * <p>Like a load's store, a remote backend that cannot be reached drops the put (counted in its
+   * errors), and a value larger than the backend's maximum is not cached.
+   *
+   * @param key the key
+   * @param value the value, or null (or an empty {@code Optional}) for "absent"
+   * @return true if the backend stored the entry; false if it dropped it (too large, a failed
+   *     remote write) or, for an absent value with negative caching off, removed the key instead
+   * @throws NullPointerException if {@code key} is null
+   * @throws dev.layerkit.core.codec.CodecException if the backend cannot encode {@code value};
+   *     nothing is cached then
+   */
+  public boolean put(K key, @Nullable V value) {
+    CacheArguments.key(key);
+    LoadFlight<V> flight = inFlight.get(key);
+    if (flight != null) {
+      flight.invalidated = true;
+    }
+    boolean absent = value == null || value instanceof Optional<?> o && o.isEmpty();
+    if (absent && negativeTtlMillis == 0) {
+      backend.invalidate(key);
+      return false;
+    }
+    long ttl = absent ? negativeTtlMillis : jittered(ttlMillis);
+    // A put has no load duration: 0 keeps early refresh from drawing on it.
+    return backend.put(key, CachedValue.of(value, timeSource.epochMillis() + ttl, 0),
+        Duration.ofMillis(ttl + staleMillis));
+  }
+
+  /**
+   * Removes every entry of this cache: for a remote backend every key under its prefix (never the
+   * rest of the server), for a tiered one the shared tier and every instance's local tier. Loads in
+   * flight in this JVM will not cache their results.
+   *
+   * <p>Costs a scan of the prefix on Redis ({@code SCAN} and {@code UNLINK} in batches), so it is
+   * for administration and tests, not for a request path. A remote backend that cannot be reached
+   * remembers the clear and runs it when the server answers again (see the backend's class
+   * comment).
+   */
+  public void invalidateAll() {
+    for (LoadFlight<V> flight : inFlight.values()) {
+      flight.invalidated = true;
+    }
+    backend.invalidateAll();
+  }
+
+  /**
    * Runs {@code writer} (which changes the source of truth, a database row say), then invalidates
    * {@code key} everywhere, even if the writer threw (it may have written partly).
    *

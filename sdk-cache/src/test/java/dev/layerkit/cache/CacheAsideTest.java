@@ -104,6 +104,60 @@ class CacheAsideTest {
   }
 
   @Test
+  void putCachesTheValueFreshForTheTtlWithoutLoading() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofMinutes(1)).build();
+    assertThat(cache.put("k", "given")).isTrue();
+    assertThat(cache.get("k", this::load)).isEqualTo("given");
+    time.advance(Duration.ofMinutes(1));
+    assertThat(cache.get("k", this::load)).as("a put lives one TTL, as a load does").isEqualTo("k#1");
+  }
+
+  @Test
+  void putOfNullCachesAbsenceForTheNegativeTtlOrRemovesTheKeyWithoutNegativeCaching() {
+    CacheAside<String, String> negative = builder().negativeTtl(Duration.ofSeconds(30)).build();
+    negative.get("k", this::load);
+    assertThat(negative.put("k", null)).isTrue();
+    assertThat(negative.get("k", this::load)).isNull();
+    assertThat(loads).hasValue(1);
+
+    CacheAside<String, String> none = builder().negativeTtl(Duration.ZERO).build();
+    assertThat(none.put("k", null)).as("nothing stored: the key is removed").isFalse();
+    assertThat(none.get("k", this::load)).isEqualTo("k#2");
+  }
+
+  @Test
+  void aLoadInFlightDoesNotOverwriteAPutMadeWhileItRan() {
+    CacheAside<String, String> cache = builder().build();
+    String loaded = cache.get("k", key -> {
+      cache.put("k", "newer");
+      return "older";
+    });
+    assertThat(loaded).isEqualTo("older");
+    assertThat(cache.get("k", this::load)).isEqualTo("newer");
+  }
+
+  @Test
+  void invalidateAllRemovesEveryKeyAndKeepsLoadsInFlightFromCaching() {
+    CacheAside<String, String> cache = builder().build();
+    cache.get("a", this::load);
+    cache.get("b", this::load);
+    String loaded = cache.get("c", key -> {
+      cache.invalidateAll();
+      return "stale";
+    });
+    assertThat(loaded).isEqualTo("stale");
+    assertThat(cache.get("a", this::load)).isEqualTo("a#3");
+    assertThat(cache.get("b", this::load)).isEqualTo("b#4");
+    assertThat(cache.get("c", this::load)).as("the load that raced the clear cached nothing").isEqualTo("c#5");
+  }
+
+  @Test
+  void putRejectsANullKey() {
+    CacheAside<String, String> cache = builder().build();
+    assertThatThrownBy(() -> cache.put(null, "v")).isInstanceOf(NullPointerException.class).hasMessageContaining("key");
+  }
+
+  @Test
   void sixtyFourThreadsMissingOneKeyRunTheLoaderOnceAndAllGetItsValue() throws Exception {
     CacheAside<String, String> cache = builder().build();
     int threads = 64;

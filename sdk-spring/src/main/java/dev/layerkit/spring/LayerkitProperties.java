@@ -58,6 +58,42 @@ public class LayerkitProperties implements Validator {
     this.services = services;
   }
 
+  /**
+   * Sharded repositories by name, each a ShardedRepository bean named NAMERepository over the
+   * listed shards (JDBC data sources or URLs, or MongoDB databases).
+   */
+  private Map<String, RepositorySettings> repositories = new LinkedHashMap<>();
+
+  /** Event publishers, subscribers and @LayerkitSubscriber handlers. */
+  private final Events events = new Events();
+
+  /**
+   * Returns the sharded repositories by name.
+   *
+   * @return the repositories
+   */
+  public Map<String, RepositorySettings> getRepositories() {
+    return repositories;
+  }
+
+  /**
+   * Sets the sharded repositories by name.
+   *
+   * @param repositories the repositories
+   */
+  public void setRepositories(Map<String, RepositorySettings> repositories) {
+    this.repositories = repositories;
+  }
+
+  /**
+   * Returns the event settings.
+   *
+   * @return the settings
+   */
+  public Events getEvents() {
+    return events;
+  }
+
   /** The Idempotency-Key filter of servlet routes. */
   private final IdempotencySettings idempotency = new IdempotencySettings();
 
@@ -1461,6 +1497,418 @@ public class LayerkitProperties implements Validator {
      */
     public void setConnectTimeout(@Nullable Duration connectTimeout) {
       this.connectTimeout = connectTimeout;
+    }
+  }
+
+  /**
+   * What a sharded repository does with a query that must ask every shard (the store's
+   * {@code ScatterPolicy}; its own enum here so that these properties load without the store).
+   */
+  public enum Scatter {
+    /** Ask every shard and merge. */
+    ALLOW,
+    /** Throw ScatterQueryRejectedException: every query must name its shard key. */
+    REJECT
+  }
+
+  /** {@code layerkit.repositories.<name>.*}: one sharded repository. */
+  public static class RepositorySettings {
+
+    /**
+     * Bean name of the EntityDescriptor of the repository's entities; may be left out when the
+     * application defines exactly one EntityDescriptor bean.
+     */
+    private @Nullable String descriptor;
+
+    /** The table (JDBC) or collection (MongoDB) of every shard; the repository's name when not set. */
+    private @Nullable String table;
+
+    /** The shards, in index order (the order decides where each id lives: do not reorder); at least one. */
+    private List<ShardSettings> shards = new ArrayList<>();
+
+    /** What a query that must ask every shard does: ALLOW, or REJECT (throws ScatterQueryRejectedException). */
+    private Scatter scatterPolicy = Scatter.ALLOW;
+
+    /** How long a scatter query waits for all shards; 0 for no limit beyond the backends' timeouts. */
+    private Duration scatterTimeout = Duration.ZERO;
+
+    /** How long a shard whose call failed is considered down (its breaker's open wait); 0 for no breaker. */
+    private Duration unavailableFor = Duration.ofSeconds(5);
+
+    /**
+     * Returns the descriptor's bean name.
+     *
+     * @return the bean name, or null for the only EntityDescriptor bean
+     */
+    public @Nullable String getDescriptor() {
+      return descriptor;
+    }
+
+    /**
+     * Sets the descriptor's bean name.
+     *
+     * @param descriptor the bean name
+     */
+    public void setDescriptor(@Nullable String descriptor) {
+      this.descriptor = descriptor;
+    }
+
+    /**
+     * Returns the table or collection.
+     *
+     * @return the name, or null for the repository's name
+     */
+    public @Nullable String getTable() {
+      return table;
+    }
+
+    /**
+     * Sets the table or collection.
+     *
+     * @param table the name
+     */
+    public void setTable(@Nullable String table) {
+      this.table = table;
+    }
+
+    /**
+     * Returns the shards.
+     *
+     * @return the shards
+     */
+    public List<ShardSettings> getShards() {
+      return shards;
+    }
+
+    /**
+     * Sets the shards.
+     *
+     * @param shards the shards
+     */
+    public void setShards(List<ShardSettings> shards) {
+      this.shards = shards;
+    }
+
+    /**
+     * Returns the scatter policy.
+     *
+     * @return the policy
+     */
+    public Scatter getScatterPolicy() {
+      return scatterPolicy;
+    }
+
+    /**
+     * Sets the scatter policy.
+     *
+     * @param scatterPolicy the policy
+     */
+    public void setScatterPolicy(Scatter scatterPolicy) {
+      this.scatterPolicy = scatterPolicy;
+    }
+
+    /**
+     * Returns the scatter timeout.
+     *
+     * @return the timeout; zero for none
+     */
+    public Duration getScatterTimeout() {
+      return scatterTimeout;
+    }
+
+    /**
+     * Sets the scatter timeout.
+     *
+     * @param scatterTimeout the timeout
+     */
+    public void setScatterTimeout(Duration scatterTimeout) {
+      this.scatterTimeout = scatterTimeout;
+    }
+
+    /**
+     * Returns how long a failed shard is considered down.
+     *
+     * @return the duration
+     */
+    public Duration getUnavailableFor() {
+      return unavailableFor;
+    }
+
+    /**
+     * Sets how long a failed shard is considered down.
+     *
+     * @param unavailableFor the duration
+     */
+    public void setUnavailableFor(Duration unavailableFor) {
+      this.unavailableFor = unavailableFor;
+    }
+  }
+
+  /**
+   * {@code layerkit.repositories.<name>.shards[i].*}: where one shard lives; exactly one of
+   * data-source, jdbc-url and mongo-database.
+   */
+  public static class ShardSettings {
+
+    /** Bean name of a javax.sql.DataSource (PostgreSQL) the shard's table lives in; the application's pool. */
+    private @Nullable String dataSource;
+
+    /** A jdbc:postgresql:// URL; the starter makes a HikariCP pool for the shard and closes it at shutdown. */
+    private @Nullable String jdbcUrl;
+
+    /** The user of jdbc-url. */
+    private @Nullable String user;
+
+    /** The password of jdbc-url. */
+    private @Nullable String password;
+
+    /** The PostgreSQL schema of the shard's table (created if absent); the connection's search path when not set. */
+    private @Nullable String schema;
+
+    /** The MongoDB database of the shard, on the application's MongoClient bean. */
+    private @Nullable String mongoDatabase;
+
+    /** Bean name of the MongoClient of mongo-database; the only MongoClient bean when not set. */
+    private @Nullable String mongoClient;
+
+    /**
+     * Returns the data source bean name.
+     *
+     * @return the name, or null
+     */
+    public @Nullable String getDataSource() {
+      return dataSource;
+    }
+
+    /**
+     * Sets the data source bean name.
+     *
+     * @param dataSource the name
+     */
+    public void setDataSource(@Nullable String dataSource) {
+      this.dataSource = dataSource;
+    }
+
+    /**
+     * Returns the JDBC URL.
+     *
+     * @return the URL, or null
+     */
+    public @Nullable String getJdbcUrl() {
+      return jdbcUrl;
+    }
+
+    /**
+     * Sets the JDBC URL.
+     *
+     * @param jdbcUrl the URL
+     */
+    public void setJdbcUrl(@Nullable String jdbcUrl) {
+      this.jdbcUrl = jdbcUrl;
+    }
+
+    /**
+     * Returns the JDBC user.
+     *
+     * @return the user, or null
+     */
+    public @Nullable String getUser() {
+      return user;
+    }
+
+    /**
+     * Sets the JDBC user.
+     *
+     * @param user the user
+     */
+    public void setUser(@Nullable String user) {
+      this.user = user;
+    }
+
+    /**
+     * Returns the JDBC password.
+     *
+     * @return the password, or null
+     */
+    public @Nullable String getPassword() {
+      return password;
+    }
+
+    /**
+     * Sets the JDBC password.
+     *
+     * @param password the password
+     */
+    public void setPassword(@Nullable String password) {
+      this.password = password;
+    }
+
+    /**
+     * Returns the schema.
+     *
+     * @return the schema, or null
+     */
+    public @Nullable String getSchema() {
+      return schema;
+    }
+
+    /**
+     * Sets the schema.
+     *
+     * @param schema the schema
+     */
+    public void setSchema(@Nullable String schema) {
+      this.schema = schema;
+    }
+
+    /**
+     * Returns the MongoDB database.
+     *
+     * @return the database name, or null
+     */
+    public @Nullable String getMongoDatabase() {
+      return mongoDatabase;
+    }
+
+    /**
+     * Sets the MongoDB database.
+     *
+     * @param mongoDatabase the database name
+     */
+    public void setMongoDatabase(@Nullable String mongoDatabase) {
+      this.mongoDatabase = mongoDatabase;
+    }
+
+    /**
+     * Returns the MongoClient bean name.
+     *
+     * @return the name, or null for the only one
+     */
+    public @Nullable String getMongoClient() {
+      return mongoClient;
+    }
+
+    /**
+     * Sets the MongoClient bean name.
+     *
+     * @param mongoClient the name
+     */
+    public void setMongoClient(@Nullable String mongoClient) {
+      this.mongoClient = mongoClient;
+    }
+  }
+
+  /** Where events go. */
+  public enum EventsBackend {
+    /** Kafka when spring.kafka.bootstrap-servers is set and kafka-clients is present, else in memory. */
+    AUTO,
+    /** An in-memory bus in this process. */
+    MEMORY,
+    /** Kafka, configured from Spring Boot's spring.kafka.* properties. */
+    KAFKA
+  }
+
+  /** {@code layerkit.events.*}. */
+  public static class Events {
+
+    /** Whether to create the event beans and run @LayerkitSubscriber handlers. */
+    private boolean enabled = true;
+
+    /** AUTO (Kafka when spring.kafka.bootstrap-servers is set), MEMORY or KAFKA. */
+    private EventsBackend backend = EventsBackend.AUTO;
+
+    /** The in-memory bus. */
+    private final MemoryEvents memory = new MemoryEvents();
+
+    /**
+     * Returns whether enabled.
+     *
+     * @return whether enabled
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether enabled.
+     *
+     * @param enabled whether enabled
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * Returns the backend.
+     *
+     * @return the backend
+     */
+    public EventsBackend getBackend() {
+      return backend;
+    }
+
+    /**
+     * Sets the backend.
+     *
+     * @param backend the backend
+     */
+    public void setBackend(EventsBackend backend) {
+      this.backend = backend;
+    }
+
+    /**
+     * Returns the in-memory bus settings.
+     *
+     * @return the settings
+     */
+    public MemoryEvents getMemory() {
+      return memory;
+    }
+  }
+
+  /** {@code layerkit.events.memory.*}: the in-memory bus. */
+  public static class MemoryEvents {
+
+    /** Partitions of each topic, created on first use. */
+    private int partitions = 4;
+
+    /** Records retained per partition: the bound of memory and of how far a group may lag before publishers wait. */
+    private int retention = 10_000;
+
+    /**
+     * Returns the partitions.
+     *
+     * @return the partitions
+     */
+    public int getPartitions() {
+      return partitions;
+    }
+
+    /**
+     * Sets the partitions.
+     *
+     * @param partitions the partitions
+     */
+    public void setPartitions(int partitions) {
+      this.partitions = partitions;
+    }
+
+    /**
+     * Returns the retention.
+     *
+     * @return records per partition
+     */
+    public int getRetention() {
+      return retention;
+    }
+
+    /**
+     * Sets the retention.
+     *
+     * @param retention records per partition
+     */
+    public void setRetention(int retention) {
+      this.retention = retention;
     }
   }
 }

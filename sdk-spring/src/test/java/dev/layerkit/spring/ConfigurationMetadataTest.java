@@ -52,7 +52,9 @@ class ConfigurationMetadataTest {
         "layerkit.health.enabled", "layerkit.health.readiness",
         "layerkit.idempotency.paths", "layerkit.idempotency.methods", "layerkit.idempotency.header",
         "layerkit.idempotency.required", "layerkit.idempotency.ttl", "layerkit.idempotency.backend",
-        "layerkit.idempotency.max-body-bytes", "layerkit.services");
+        "layerkit.idempotency.max-body-bytes", "layerkit.services", "layerkit.repositories",
+        "layerkit.events.enabled", "layerkit.events.backend", "layerkit.events.memory.partitions",
+        "layerkit.events.memory.retention");
     JsonNode hints = metadata.get("hints");
     assertThat(metadata.get("properties").findValuesAsText("defaultValue")).contains("X-API-Key", "100ms");
     assertThat(hints == null ? List.of() : hints.findValuesAsText("name")).isNotNull();

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,8 @@ final class Dashboard implements EventHandler<OrderEvent> {
   private final MeterRegistry gatewayMeters;
   /** Whether the last check of the handled-events store failed; only to log transitions once. */
   private volatile boolean handledStoreDown;
+  /** The nightly revenue report beside the live counters, once the data-processing layer has it. */
+  private volatile @Nullable RevenueJob revenue;
 
   Dashboard(HealthRegistry health, Supplier<CacheAside<String, Order>> cache,
       MeterRegistry gatewayMeters) {
@@ -142,6 +145,24 @@ final class Dashboard implements EventHandler<OrderEvent> {
     }
   }
 
+  void revenueJob(RevenueJob job) {
+    this.revenue = job;
+  }
+
+  /**
+   * Runs the revenue job now and returns its report as the dashboard shows it.
+   *
+   * @throws IllegalStateException if this process has no revenue job
+   */
+  Map<String, Object> runRevenueJob() {
+    RevenueJob job = revenue;
+    if (job == null) {
+      throw new IllegalStateException("this process runs no revenue job");
+    }
+    job.run();
+    return job.report();
+  }
+
   long ordersPlaced() {
     return placed.sum();
   }
@@ -177,6 +198,8 @@ final class Dashboard implements EventHandler<OrderEvent> {
     body.put("cacheHitRatio", Math.round(cache.get().stats().hitRate() * 1000) / 1000.0);
     body.put("cacheHits", cache.get().stats().hits());
     body.put("rateLimitDenials", denials());
+    RevenueJob job = revenue;
+    body.put("revenueReport", job == null ? null : job.report());
     return body;
   }
 

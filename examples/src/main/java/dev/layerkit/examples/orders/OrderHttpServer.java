@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *                                         with Retry-After while the first is still running
  * GET   /orders/{id}
  * PATCH /orders/{id}   {"status":"PAID"}
- * GET   /dashboard                        orders per minute, health, cache hit ratio, denials
+ * GET   /dashboard                        orders per minute, health, cache hit ratio, denials, revenue report
+ * POST  /dashboard/revenue                runs the revenue report now, returns it
  * GET   /health                           200 while the instance serves
  * </pre>
  *
@@ -265,6 +266,10 @@ final class OrderHttpServer implements AutoCloseable {
       } else {
         methodNotAllowed(exchange, "GET, PATCH");
       }
+    } else if (path.equals("/dashboard/revenue")) {
+      requireMethod(exchange, "POST");
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      send(exchange, 200, dashboard.runRevenueJob(), null);
     } else if (path.equals("/dashboard")) {
       requireMethod(exchange, "GET");
       exchange.getResponseHeaders().set("Cache-Control", "no-store");

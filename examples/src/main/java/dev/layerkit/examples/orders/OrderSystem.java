@@ -315,12 +315,7 @@ public final class OrderSystem implements AutoCloseable {
       return;
     }
     lifecycle.register(Lifecycle.Component.of("database", () -> {
-      EntityDescriptor<String, Order> orderType = EntityDescriptor.builder(Order.class, Order::id)
-          .version(Order::version, Order::withVersion)
-          .codec(Codecs.json(Order.class))
-          .index("customerId", "createdAt")
-          .build();
-      ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType), meters());
+      ShardedRepository<String, Order> orders = sharded("orders", backends().shards("orders", orderType()), meters());
       this.orders = orders;
       // Stored responses are replayed for a day, as the IETF draft suggests; the in-flight lease
       // keeps its default minute, far above the longest write.
@@ -328,6 +323,21 @@ public final class OrderSystem implements AutoCloseable {
           .ttl(Duration.ofHours(24)).meterRegistry(meters()).build();
       health.register(orders.healthCheck(), true, "ready");
     }, () -> {}), "backends");
+  }
+
+  /** How orders are stored: by id, with an optimistic-lock version, as JSON, indexed by customer and time. */
+  static EntityDescriptor<String, Order> orderType() {
+    return EntityDescriptor.builder(Order.class, Order::id)
+        .version(Order::version, Order::withVersion)
+        .codec(Codecs.json(Order.class))
+        .index("customerId", "createdAt")
+        .build();
+  }
+
+  /** The orders of a backend as the order service shards them, without meters: for a job that reads them. */
+  static ShardedRepository<String, Order> shardedOrders(Backends backends) {
+    return ShardedRepository.builder(backends.shards("orders", orderType())).name("orders")
+        .strategy(ShardingStrategies.jumpHash()).scatterPolicy(ScatterPolicy.ALLOW).build();
   }
 
   /**
@@ -344,7 +354,9 @@ public final class OrderSystem implements AutoCloseable {
 
   /**
    * 6. Data processing: order events published, and aggregated per minute for the dashboard.
-   * Every process's dashboard sees every event: one consumer group per process.
+   * Every process's dashboard sees every event: one consumer group per process. The nightly
+   * revenue report ({@link RevenueJob}) reads the orders into the warehouse, and the dashboard
+   * shows it; the embedded system runs it at night itself, production runs it from the command line.
    */
   private void dataProcessingLayer() {
     if (!role.runsOrders()) {
@@ -366,6 +378,13 @@ public final class OrderSystem implements AutoCloseable {
       Subscription subscription = dashboard().subscribe(subscriber, backends().topic(), group,
           backends().handledEvents(group));
       subscriptions.add(subscription::close);
+      RevenueJob revenue = new RevenueJob(require(orders, "orders"), new Catalog(),
+          RevenueJob.warehouse(options, namespace), meters(), TimeSource.system());
+      clients.add(revenue::close);
+      dashboard().revenueJob(revenue);
+      if (!options.production()) {
+        revenue.scheduleNightly();
+      }
       // After "database", whose idempotency key store adds its health check to the backends'.
     }, () -> closeAll(subscriptions), () -> closeAll(clients)), "backends", "cache", "database");
   }

@@ -25,6 +25,10 @@ import java.util.List;
  * instance, {@code --role=inventory --port=P} and {@code --role=payment --port=P} one instance of
  * the services it calls, and {@code --role=gateway --services=host:port,...} the gateway alone,
  * for deployments that start the processes.
+ *
+ * <p>{@code --job=revenue} runs the nightly revenue report once over the production store (with
+ * the production options) instead of the system, with a progress bar and a report, and exits 0
+ * when it ended, 1 when it failed, 2 when it cannot run so ({@link RevenueJob}).
  */
 public final class OrderSystemMain {
 
@@ -70,6 +74,12 @@ public final class OrderSystemMain {
     }
     String role = config.get(OrderSystemOptions.ROLE);
     String namespace = config.get(OrderSystemOptions.NAMESPACE);
+    if (config.get(OrderSystemOptions.JOB).equals("revenue")) {
+      tracing.close();
+      System.exit(RevenueJob.runFromCommandLine(options, namespace,
+          config.get(OrderSystemOptions.WAREHOUSE), System.out, System.err));
+      return;
+    }
     ServiceProcesses processes = role.equals("all") && options.production()
         && !config.get(OrderSystemOptions.SINGLE_PROCESS) ? new ServiceProcesses(options, namespace, List.of(args)) : null;
     // Flushes the last spans when the JVM stops (after the lifecycle's hook has drained).

@@ -114,6 +114,11 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   static final Config.Setting<Boolean> SINGLE_PROCESS = Config.Setting.bool("single-process").defaultValue(false);
   /** An OTLP/HTTP traces endpoint; empty: each finished trace is logged as a tree instead. */
   static final Config.Setting<String> OTLP = Config.Setting.string("otlp").defaultValue("");
+  /** A job to run once instead of the system: {@code revenue} ({@link RevenueJob}); empty: run the system. */
+  static final Config.Setting<String> JOB = Config.Setting.string("job")
+      .require(Set.of("", "revenue")::contains, "must be revenue").defaultValue("");
+  /** For {@code --job=revenue}: a DuckDB file to write the report into instead of PostgreSQL. */
+  static final Config.Setting<String> WAREHOUSE = Config.Setting.string("warehouse").defaultValue("");
 
   /** Validates. */
   public OrderSystemOptions {
@@ -264,7 +269,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    *     --role=all|service|gateway|inventory|payment --namespace=N --services=HOST:PORT,...
    *     --inventory=HOST:PORT,... --payment=HOST:PORT,... --payment-failure-rate=0.1
    *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --single-process --otlp=URL
-   *     --config=FILE}
+   *     --job=revenue --warehouse=FILE.duckdb --config=FILE}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
@@ -272,7 +277,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Config.Builder builder = Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
             SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
-            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, CONFIG)
+            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, CONFIG)
         .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
         .systemProperties(new Properties())
         .commandLine(args);

@@ -165,6 +165,46 @@ class OrderPageBrowserIT {
   }
 
   @Test
+  void runsTheNightlyRevenueReportOnDemandAndDrawsItAsStackedBarsBesideTheLiveCounters()
+      throws IOException {
+    browser.get(system.gatewayUri().toString());
+    awaitReady();
+    assertThat(script("return document.getElementById('revenue-chart-desc').textContent;"))
+        .isEqualTo("No report yet.");
+    assertThat(browser.findElements(By.cssSelector("#revenue-chart rect.revenue-bar"))).isEmpty();
+
+    placeOrder("sku-mouse", 2, "sku-dock", 1);
+    awaitText(By.id("orders-placed"), "1");
+    browser.findElement(By.id("run-revenue")).click();
+
+    // One hour, two products: a segment each, coloured by the product's place in the catalog.
+    List<WebElement> bars = wait.until(ExpectedConditions.numberOfElementsToBe(
+        By.cssSelector("#revenue-chart rect.revenue-bar"), 2));
+    List<String> skus = new ArrayList<>();
+    for (WebElement bar : bars) {
+      skus.add(bar.getDomAttribute("data-sku"));
+      assertThat(Double.parseDouble(bar.getDomAttribute("height"))).isPositive();
+    }
+    assertThat(skus).containsExactlyInAnyOrder("sku-mouse", "sku-dock");
+    assertThat(browser.findElement(By.cssSelector("#revenue-chart rect[data-sku='sku-mouse']"))
+        .getDomAttribute("class")).isEqualTo("revenue-bar product-1");
+    assertThat(browser.findElement(By.id("revenue-legend")).getText())
+        .contains("Wireless mouse", "USB-C dock");
+    wait.until(ExpectedConditions.textMatches(By.id("revenue-status"),
+        Pattern.compile("Report of .*: 2 order lines read, 2 rows written to revenue_by_product_hour\\.")));
+    assertThat(script("return document.getElementById('revenue-chart-desc').textContent;"))
+        .isEqualTo("$187.00 in 1 hour across 2 products; best hour $187.00.");
+    // The live counters are still there beside it, and the next poll keeps the report drawn.
+    awaitText(By.id("orders-placed"), "1");
+    assertThat(browser.findElements(By.cssSelector("#revenue-chart rect.revenue-bar"))).hasSize(2);
+    Path shot = Path.of(System.getProperty("basedir", ".")).toAbsolutePath()
+        .resolve("target/revenue-chart.png");
+    Files.createDirectories(shot.getParent());
+    Files.write(shot, browser.findElement(By.cssSelector(".area-dashboard"))
+        .getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
   void showsTheFieldErrorsOfARejectedOrderReadably() {
     browser.get(system.gatewayUri().toString());
     awaitReady();

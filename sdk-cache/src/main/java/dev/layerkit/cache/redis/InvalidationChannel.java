@@ -11,8 +11,11 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +35,15 @@ import org.slf4j.LoggerFactory;
  * re-subscribes after a reconnect, which the listener hears as {@code resubscribed()}, since
  * messages may have been lost meanwhile.
  *
+ * <p>A message that could not be sent (a timeout, a failure, the breaker open) is remembered and
+ * sent again by {@link #replay()}, which the cache calls once Redis answers and the deletions it
+ * owes Redis are done (in that order: a receiver that drops its L1 copy re-reads L2, which must no
+ * longer hold the old value). So the other instances' L1 copies of a key changed during an
+ * outage are dropped when Redis is back, not only when their local TTL runs out; a message that
+ * timed out may also have been delivered late, and a second copy is harmless. Up to
+ * {@link RedisCache#MAX_PENDING_INVALIDATIONS} messages are remembered; beyond that, one message
+ * that drops every entry replaces them.
+ *
  * <p>Thread-safe.
  */
 final class InvalidationChannel<K> {
@@ -44,6 +56,9 @@ final class InvalidationChannel<K> {
   private final RedisGuard guard;
   private final KeyCodec<K> keyCodec;
   private final @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
+  /** Messages not sent yet, as their text. */
+  private final Set<String> unsent = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean replaying = new AtomicBoolean();
 
   InvalidationChannel(String name, String channel, RedisClusterAsyncCommands<String, byte[]> commands,
       RedisGuard guard, KeyCodec<K> keyCodec, @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub) {
@@ -66,37 +81,93 @@ final class InvalidationChannel<K> {
     checkOrigin(origin);
     String message = key == null ? origin + "|A" : origin + "|K" + keyCodec.encode(key);
     if (!guard.permitted()) {
+      remember(List.of(message));
       return;
     }
     try {
       guard.await(commands.publish(channel, message.getBytes(StandardCharsets.UTF_8)), guard.start());
     } catch (RemoteFailure e) {
-      // Best effort: receivers' short local TTL bounds what this loses.
+      remember(List.of(message));
+    }
+  }
+
+  /** Remembers messages to send again; past the bound, one "every entry" message per origin. */
+  private void remember(Collection<String> messages) {
+    if (unsent.size() + messages.size() > RedisCache.MAX_PENDING_INVALIDATIONS) {
+      Set<String> origins = new HashSet<>();
+      for (String message : unsent) {
+        origins.add(message.substring(0, message.indexOf('|')));
+      }
+      for (String message : messages) {
+        origins.add(message.substring(0, message.indexOf('|')));
+      }
+      unsent.clear();
+      origins.forEach(origin -> unsent.add(origin + "|A"));
+    } else {
+      unsent.addAll(messages);
+    }
+  }
+
+  /** Whether messages wait to be sent again. */
+  boolean owes() {
+    return !unsent.isEmpty();
+  }
+
+  /**
+   * Sends the remembered messages, one thread at a time; what fails stays remembered. Called only
+   * once the cache owes Redis no deletion (see the class note).
+   */
+  void replay() {
+    if (unsent.isEmpty() || !replaying.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      List<String> batch = new ArrayList<>(unsent);
+      if (!guard.permittedQuietly()) {
+        return;
+      }
+      long start = guard.start();
+      List<RedisFuture<Long>> sent = new ArrayList<>(batch.size());
+      for (String message : batch) {
+        sent.add(commands.publish(channel, message.getBytes(StandardCharsets.UTF_8)));
+      }
+      for (RedisFuture<Long> future : sent) {
+        guard.await(future, start);
+      }
+      batch.forEach(unsent::remove);
+    } catch (RemoteFailure e) {
+      // Stays remembered; the next replay tries again.
+    } finally {
+      replaying.set(false);
     }
   }
 
   void publishAll(String origin, Collection<? extends K> keys) {
     checkOrigin(origin);
     Objects.requireNonNull(keys, "keys");
-    List<byte[]> messages = new ArrayList<>(keys.size());
+    List<String> messages = new ArrayList<>(keys.size());
     for (K key : keys) {
-      messages.add((origin + "|K" + keyCodec.encode(Objects.requireNonNull(key, "key")))
-          .getBytes(StandardCharsets.UTF_8));
+      messages.add(origin + "|K" + keyCodec.encode(Objects.requireNonNull(key, "key")));
     }
-    if (messages.isEmpty() || !guard.permitted()) {
+    if (messages.isEmpty()) {
+      return;
+    }
+    if (!guard.permitted()) {
+      remember(messages);
       return;
     }
     long start = guard.start();
     List<RedisFuture<Long>> sent = new ArrayList<>(messages.size());
-    for (byte[] message : messages) {
-      sent.add(commands.publish(channel, message));
+    for (String message : messages) {
+      sent.add(commands.publish(channel, message.getBytes(StandardCharsets.UTF_8)));
     }
     try {
       for (RedisFuture<Long> future : sent) {
         guard.await(future, start);
       }
     } catch (RemoteFailure e) {
-      // Best effort, as for one message.
+      // Which ones arrived is not known: all are sent again, a second copy is harmless.
+      remember(messages);
     }
   }
 

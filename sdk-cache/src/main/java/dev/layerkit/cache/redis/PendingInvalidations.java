@@ -42,6 +42,11 @@ final class PendingInvalidations {
     this.keyPrefix = keyPrefix;
   }
 
+  /** Whether any deletion is owed. */
+  boolean owes() {
+    return all.get() || !keys.isEmpty();
+  }
+
   /** Whether reads of {@code redisKey} must miss until a deletion is replayed. */
   boolean covers(String redisKey) {
     return all.get() || (!keys.isEmpty() && keys.contains(redisKey));

@@ -12,6 +12,7 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.DaemonSchedulers;
 import dev.layerkit.core.internal.redis.RedisKeys;
 import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.core.resilience.ResiliencePolicy;
@@ -35,8 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -70,10 +73,15 @@ import org.slf4j.LoggerFactory;
  * <p>An invalidation that fails is remembered (up to {@value #MAX_PENDING_INVALIDATIONS} keys;
  * beyond that, or for a failed {@link #invalidateAll()}, the whole namespace): until it is
  * replayed on Redis, reads of those keys are misses, and it is replayed after the next
- * operation. A write that failed or timed out is treated the same way, since a timed-out
- * {@code SET} may still land later. So after Redis returns, an entry written before a failed
- * invalidation is never served. (The bookkeeping is {@code PendingInvalidations}; the channel of
- * a tiered cache is {@code InvalidationChannel}.)
+ * operation, and every {@value #OWED_RETRY_INTERVAL_MILLIS} ms on a shared daemon thread while
+ * anything is owed (so also when no operation follows). A write that failed or timed out is
+ * treated the same way, since a timed-out {@code SET} may still land later. So after Redis returns, an entry written before a failed
+ * invalidation is never served. A write refused by the open breaker is treated the same way:
+ * Redis still holds the value it was meant to replace. An invalidation message of a tiered cache
+ * that could not be published is sent again in the same replay, after the deletions, so the other
+ * instances' L1 copies of keys changed during an outage are dropped once Redis is back. (The
+ * bookkeeping is {@code PendingInvalidations}; the channel of a tiered cache is
+ * {@code InvalidationChannel}.)
  *
  * <h2>Bad input</h2>
  *
@@ -109,6 +117,12 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   /** The largest number of failed invalidations remembered key by key. */
   public static final int MAX_PENDING_INVALIDATIONS = 100_000;
 
+  /**
+   * How often, while this cache owes Redis deletions or invalidation messages, it retries them
+   * on its own, so that they are sent even when no operation follows.
+   */
+  public static final long OWED_RETRY_INTERVAL_MILLIS = 1_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisCache.class);
 
   private final String name;
@@ -123,6 +137,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   private final PendingInvalidations pending;
   private final InvalidationChannel<K> channel;
   private final LongAdder rejected = new LongAdder();
+  private final AtomicBoolean retryScheduled = new AtomicBoolean();
 
   private RedisCache(Builder<K, ?> builder, Codec<V> codec) {
     this.name = builder.name;
@@ -205,7 +220,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   public @Nullable V get(K key) {
     String redisKey = redisKey(key);
     if (pending.covers(redisKey) || !guard.permitted()) {
-      pending.replay();
+      replayOwed();
       return null;
     }
     byte[] bytes;
@@ -214,7 +229,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     } catch (RemoteFailure e) {
       return null;
     }
-    pending.replay();
+    replayOwed();
     return bytes == null ? null : decode(redisKey, bytes);
   }
 
@@ -222,7 +237,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   public @Nullable Hit<V> getHit(K key) {
     String redisKey = redisKey(key);
     if (pending.covers(redisKey) || !guard.permitted()) {
-      pending.replay();
+      replayOwed();
       return null;
     }
     long start = guard.start();
@@ -238,7 +253,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       pttl.cancel(true);
       return null;
     }
-    pending.replay();
+    replayOwed();
     V decoded = bytes == null || ttl == null || ttl <= 0 ? null : decode(redisKey, bytes);
     return decoded == null ? null : new Hit<>(decoded, Duration.ofMillis(ttl));
   }
@@ -248,7 +263,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     Map<String, K> byRedisKey = readable(keys);
     Map<K, Hit<V>> found = new HashMap<>();
     if (byRedisKey.isEmpty() || !guard.permitted()) {
-      pending.replay();
+      replayOwed();
       return found;
     }
     long start = guard.start();
@@ -271,7 +286,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       ttls.values().forEach(f -> f.cancel(true));
       return new HashMap<>();
     }
-    pending.replay();
+    replayOwed();
     return found;
   }
 
@@ -290,7 +305,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     Map<String, K> byRedisKey = readable(keys);
     Map<K, V> found = new HashMap<>();
     if (byRedisKey.isEmpty() || !guard.permitted()) {
-      pending.replay();
+      replayOwed();
       return found;
     }
     List<KeyValue<String, byte[]>> values;
@@ -307,7 +322,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
         }
       }
     }
-    pending.replay();
+    replayOwed();
     return found;
   }
 
@@ -322,17 +337,21 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       return false;
     }
     if (!guard.permitted()) {
+      // Redis still holds the key's older value, which the caller meant to replace.
+      pending.remember(List.of(redisKey));
+      retryOwedLater();
       return false;
     }
     try {
       guard.await(commands.set(redisKey, bytes, SetArgs.Builder.px(ttl)), guard.start());
     } catch (RemoteFailure e) {
       pending.remember(List.of(redisKey));
+      retryOwedLater();
       return false;
     }
     // The new value supersedes an invalidation that could not be sent.
     pending.superseded(List.of(redisKey));
-    pending.replay();
+    replayOwed();
     return true;
   }
 
@@ -362,7 +381,12 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
       return false;
     });
     tooLarge.forEach(this::rejectTooLarge);
-    if (encoded.isEmpty() || !guard.permitted()) {
+    if (encoded.isEmpty()) {
+      return;
+    }
+    if (!guard.permitted()) {
+      pending.remember(new ArrayList<>(encoded.keySet()));
+      retryOwedLater();
       return;
     }
     long start = guard.start();
@@ -376,20 +400,64 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     } catch (RemoteFailure e) {
       sent.forEach(f -> f.cancel(true));
       pending.remember(new ArrayList<>(encoded.keySet()));
+      retryOwedLater();
       return;
     }
     pending.superseded(encoded.keySet());
-    pending.replay();
+    replayOwed();
   }
 
   @Override
   public void invalidate(K key) {
     pending.delete(List.of(redisKey(key)));
+    retryOwedLater();
   }
 
   @Override
   public void invalidateAll() {
     pending.deleteAll();
+    retryOwedLater();
+  }
+
+  /**
+   * Sends what this cache owes Redis: the deletions first, then, once none is owed, the
+   * invalidation messages (a receiver that drops its copy re-reads L2, which must not hold the
+   * old value any more).
+   */
+  private void replayOwed() {
+    pending.replay();
+    if (!pending.owes()) {
+      channel.replay();
+    }
+  }
+
+  /**
+   * Makes sure what is owed is sent even if no operation follows: a retry every
+   * {@link #OWED_RETRY_INTERVAL_MILLIS} ms on a shared daemon thread while anything is owed.
+   */
+  private void retryOwedLater() {
+    if ((pending.owes() || channel.owes()) && retryScheduled.compareAndSet(false, true)) {
+      try {
+        RetryScheduler.INSTANCE.schedule(this::retryOwed, OWED_RETRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        retryScheduled.set(false); // the next operation schedules again
+      }
+    }
+  }
+
+  private void retryOwed() {
+    retryScheduled.set(false);
+    try {
+      replayOwed();
+    } catch (RuntimeException e) {
+      LOG.debug("Redis cache '{}': replaying owed invalidations failed: {}", name, e.toString());
+    }
+    retryOwedLater();
+  }
+
+  /** One daemon thread shared by every Redis cache, for the retries of what is owed. */
+  private static final class RetryScheduler {
+    static final ScheduledExecutorService INSTANCE = DaemonSchedulers.create("layerkit-cache-replay", 1);
   }
 
   @Override
@@ -400,12 +468,14 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
   @Override
   public void publishInvalidation(String origin, @Nullable K key) {
     channel.publish(origin, key);
+    retryOwedLater();
   }
 
   /** Sends the messages back to back and waits for them together: one round trip. */
   @Override
   public void publishInvalidations(String origin, Collection<? extends K> keys) {
     channel.publishAll(origin, keys);
+    retryOwedLater();
   }
 
   @Override

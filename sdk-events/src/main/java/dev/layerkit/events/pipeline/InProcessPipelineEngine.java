@@ -4,34 +4,20 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.events.pipeline.internal.PipelinePlan;
-import dev.layerkit.events.pipeline.internal.WindowState;
-import dev.layerkit.events.stream.WindowedAggregate;
-import dev.layerkit.events.stream.Windows;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process {@link PipelineEngine}, built with {@link PipelineEngines#inProcess()}: the
- * calling thread reads the source in its order, transforms each record, aggregates it in its
- * windows and hands closed windows to the sink.
+ * The in-process {@link PipelineEngine}, built with {@link PipelineEngines#inProcess()}: one
+ * thread reads the source in its order, transforms each record, aggregates it in its windows and
+ * hands closed windows to the sink. {@link #run} is a batch job on the calling thread, to the end
+ * of the source's range; {@link #start} a streaming job on a thread of its own, following an
+ * {@link UnboundedSource} until it is closed.
  *
  * <p>Design: closed windows are buffered and written to the sink every {@link
  * Builder#checkpointEvery} records, in one upsert; then the checkpoint (the source's position, the
@@ -44,24 +30,29 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics, with a {@link Builder#meterRegistry}: counters {@code
  * layerkit.pipeline.records.read}, {@code layerkit.pipeline.windows.emitted}, {@code
  * layerkit.pipeline.dead.letters}, {@code layerkit.pipeline.late.dropped} and the gauge {@code
- * layerkit.pipeline.lag} (records left), tagged {@code name} with the pipeline's name; counters
- * count this process's work (a resumed run does not count the records before its checkpoint).
+ * layerkit.pipeline.lag} (records left to read, as of the last progress call; -1 if the source
+ * cannot tell), tagged {@code name} with the pipeline's name; counters count this process's work
+ * (a resumed run does not count the records before its checkpoint). The progress callback gets
+ * the same numbers, with the counts of the whole job.
  *
- * <p>Thread-safe: {@link #run} may be called by several threads for different pipelines; one
- * pipeline must not run twice at once on the same checkpoint store.
+ * <p>Thread-safe: {@link #run} and {@link #start} may be called by several threads for different
+ * pipelines; one pipeline must not run (or be started) twice at once on the same checkpoint
+ * store.
  */
 public final class InProcessPipelineEngine implements PipelineEngine {
 
   /** Records between two checkpoints (and sink upserts) unless {@link Builder#checkpointEvery}. */
   public static final int DEFAULT_CHECKPOINT_EVERY = 10_000;
+  /** Time between two checkpoints of a streaming job unless {@link Builder#checkpointInterval}. */
+  public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
   /** Records between two progress calls unless {@link Builder#progressEvery} says otherwise. */
   public static final int DEFAULT_PROGRESS_EVERY = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessPipelineEngine.class);
-  private static final int CHECKPOINT_VERSION = 1;
 
   private final CheckpointStore checkpoints;
   private final int checkpointEvery;
+  private final Duration checkpointInterval;
   private final int progressEvery;
   private final Consumer<PipelineProgress> progress;
   private final @Nullable MeterRegistry registry;
@@ -70,18 +61,11 @@ public final class InProcessPipelineEngine implements PipelineEngine {
   private InProcessPipelineEngine(Builder b) {
     this.checkpoints = b.checkpoints;
     this.checkpointEvery = b.checkpointEvery;
+    this.checkpointInterval = b.checkpointInterval;
     this.progressEvery = b.progressEvery;
     this.progress = b.progress;
     this.registry = b.registry;
     this.timeSource = b.timeSource;
-  }
-
-  /** The counts of a job, kept in its checkpoint. */
-  private static final class Counts {
-    long read;
-    long filtered;
-    long deadLetters;
-    long emitted;
   }
 
   @Override
@@ -89,170 +73,72 @@ public final class InProcessPipelineEngine implements PipelineEngine {
     PipelinePlan plan = Objects.requireNonNull(pipeline, "pipeline").plan();
     String name = plan.name();
     long started = timeSource.nanoTime();
-    WindowState windows = new WindowState(plan.aggregation().windows());
-    Counts counts = new Counts();
-    Map<String, Long> position = Map.of();
-    Optional<byte[]> saved = checkpoints.load(name);
-    if (saved.isPresent()) {
-      position = restore(plan, saved.get(), windows, counts);
-      LOG.info("pipeline {}: resuming after {} records at {}", name, counts.read, position);
+    InProcessJob job = new InProcessJob(plan, checkpoints, registry, false);
+    if (job.resumedAt() > 0) {
+      LOG.info("pipeline {}: resuming after {} records at {}", name, job.resumedAt(),
+          job.position());
     }
-    long resumedAt = counts.read;
-    Meters meters = new Meters(registry, name);
-    List<WindowedAggregate> closed = new ArrayList<>();
-    try (SourceReader<?> reader = plan.source().open(position)) {
-      meters.lag(reader);
+    try (job; SourceReader<?> reader = plan.source().open(job.position())) {
+      job.progress(reader.remaining());
       SourceRecord<?> record;
       while ((record = reader.next()) != null) {
-        counts.read++;
-        meters.read.increment();
-        Object outcome = plan.transform(record);
-        if (outcome instanceof PipelinePlan.Keyed keyed) {
-          if (!windows.add(keyed.key(), keyed.value(), keyed.timestampMillis(), closed)) {
-            meters.late.increment();
-          }
-        } else if (outcome instanceof DeadLetter deadLetter) {
-          counts.deadLetters++;
-          meters.deadLetters.increment();
-          plan.deadLetters().accept(deadLetter);
-        } else {
-          counts.filtered++;
+        job.accept(record);
+        if (job.read() % checkpointEvery == 0) {
+          job.checkpoint(reader);
         }
-        if (counts.read % checkpointEvery == 0) {
-          flush(plan, closed, counts, meters);
-          checkpoints.save(name, checkpoint(plan, reader.position(), windows, counts));
-        }
-        if (counts.read % progressEvery == 0) {
-          progress.accept(progress(name, counts, windows, reader.remaining()));
+        if (job.read() % progressEvery == 0) {
+          progress.accept(job.progress(reader.remaining()));
         }
       }
-      windows.closeAll(closed);
-      flush(plan, closed, counts, meters);
-      progress.accept(progress(name, counts, windows, 0));
+      job.closeAll();
+      job.flush();
+      progress.accept(job.progress(0));
     } catch (RuntimeException e) {
-      throw new PipelineException("pipeline " + name + " failed after " + counts.read
+      throw new PipelineException("pipeline " + name + " failed after " + job.read()
           + " records read: " + e.getMessage(), e);
-    } finally {
-      meters.close();
     }
-    checkpoints.delete(name);
-    PipelineReport report = new PipelineReport(name, counts.read, counts.filtered,
-        counts.deadLetters, windows.dropped(), counts.emitted, resumedAt,
-        Duration.ofNanos(timeSource.nanoTime() - started));
+    job.deleteCheckpoint();
+    PipelineReport report = job.report(Duration.ofNanos(timeSource.nanoTime() - started));
     LOG.info("{}", report.summary());
     return report;
   }
 
-  private static PipelineProgress progress(String name, Counts counts, WindowState windows,
-      long remaining) {
-    return new PipelineProgress(name, counts.read, counts.emitted, counts.deadLetters,
-        windows.dropped(), remaining);
-  }
-
-  private static void flush(PipelinePlan plan, List<WindowedAggregate> closed, Counts counts,
-      Meters meters) {
-    if (!closed.isEmpty()) {
-      plan.sink().upsert(closed);
-      counts.emitted += closed.size();
-      meters.emitted.increment(closed.size());
-      closed.clear();
+  /**
+   * Starts a streaming job: a thread of its own follows the pipeline's unbounded source (a Kafka
+   * topic) from its checkpoint, or from the start, until {@link RunningPipeline#close()}.
+   *
+   * <p>Windows are emitted as the stream's event time (the largest seen) passes their end and
+   * grace, with the same rules for late and out-of-order records as a batch run; no window is
+   * closed for lack of records. Closed windows are upserted, and the checkpoint saved, every
+   * {@link Builder#checkpointEvery} records, every {@link Builder#checkpointInterval} while
+   * records come, and whenever the source has caught up and closed windows wait, so the sink
+   * trails the source by at most that much. Stopping saves a last checkpoint, which starting the
+   * same pipeline again resumes exactly (the open windows are in it), and keeps it; a failure
+   * keeps the one before. The progress callback is called on the job's thread every {@link
+   * Builder#progressEvery} records, at each checkpoint and when the lag changes while idle.
+   *
+   * <p>Metrics are those of {@link #run}; the lag gauge is the records published and not yet
+   * read. The job's thread is not a daemon: close the job before the application ends.
+   *
+   * @param pipeline the pipeline, whose source is an {@link UnboundedSource}
+   * @return the running job; close it to stop it
+   * @throws NullPointerException if {@code pipeline} is null
+   * @throws IllegalArgumentException if the pipeline's source is bounded
+   * @throws IllegalStateException if the checkpoint store holds a checkpoint of another
+   *     definition, or of a batch run of this one, or one it cannot read
+   */
+  public RunningPipeline start(Pipeline pipeline) {
+    PipelinePlan plan = Objects.requireNonNull(pipeline, "pipeline").plan();
+    if (!(plan.source() instanceof UnboundedSource<?> source)) {
+      throw new IllegalArgumentException("pipeline " + plan.name() + " cannot stream: its source "
+          + plan.source().name() + " is bounded (" + plan.source().getClass().getSimpleName()
+          + "); run it with run(), or read a topic");
     }
-  }
-
-  /** Names the definition a checkpoint belongs to, so that a changed one is not resumed. */
-  private static String fingerprint(PipelinePlan plan) {
-    Windows w = plan.aggregation().windows();
-    return plan.name() + '|' + plan.source().name() + '|' + w.sizeMillis() + '/'
-        + w.advanceMillis() + '/' + w.graceMillis() + '|' + plan.sink().table();
-  }
-
-  private static byte[] checkpoint(PipelinePlan plan, Map<String, Long> position,
-      WindowState windows, Counts counts) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(CHECKPOINT_VERSION);
-      out.writeUTF(fingerprint(plan));
-      out.writeInt(position.size());
-      for (Map.Entry<String, Long> e : position.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeLong(e.getValue());
-      }
-      out.writeLong(counts.read);
-      out.writeLong(counts.filtered);
-      out.writeLong(counts.deadLetters);
-      out.writeLong(counts.emitted);
-      windows.writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static Map<String, Long> restore(PipelinePlan plan, byte[] checkpoint,
-      WindowState windows, Counts counts) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(checkpoint))) {
-      int version = in.readInt();
-      if (version != CHECKPOINT_VERSION) {
-        throw new IllegalStateException("pipeline " + plan.name() + ": checkpoint version "
-            + version + " is not " + CHECKPOINT_VERSION + "; delete it to start again");
-      }
-      String fingerprint = in.readUTF();
-      if (!fingerprint.equals(fingerprint(plan))) {
-        throw new IllegalStateException("pipeline " + plan.name() + ": the checkpoint belongs to"
-            + " another definition (" + fingerprint + ", now " + fingerprint(plan)
-            + "); delete it to start again");
-      }
-      Map<String, Long> position = new LinkedHashMap<>();
-      int n = in.readInt();
-      for (int i = 0; i < n; i++) {
-        position.put(in.readUTF(), in.readLong());
-      }
-      counts.read = in.readLong();
-      counts.filtered = in.readLong();
-      counts.deadLetters = in.readLong();
-      counts.emitted = in.readLong();
-      windows.readFrom(in);
-      return Map.copyOf(position);
-    } catch (IOException e) {
-      throw new IllegalStateException("pipeline " + plan.name() + ": the checkpoint is"
-          + " unreadable (" + e + "); delete it to start again", e);
-    }
-  }
-
-  /** The job's meters; no-ops without a registry. */
-  private static final class Meters implements AutoCloseable {
-    final Counter read;
-    final Counter emitted;
-    final Counter deadLetters;
-    final Counter late;
-    private final @Nullable MeterRegistry registry;
-    private final String name;
-    private @Nullable Gauge lagGauge;
-
-    Meters(@Nullable MeterRegistry registry, String name) {
-      this.registry = registry;
-      this.name = name;
-      MeterRegistry r = registry != null ? registry
-          : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-      read = r.counter("layerkit.pipeline.records.read", "name", name);
-      emitted = r.counter("layerkit.pipeline.windows.emitted", "name", name);
-      deadLetters = r.counter("layerkit.pipeline.dead.letters", "name", name);
-      late = r.counter("layerkit.pipeline.late.dropped", "name", name);
-    }
-
-    void lag(SourceReader<?> reader) {
-      if (registry != null) {
-        lagGauge = Gauge.builder("layerkit.pipeline.lag", reader, SourceReader::remaining)
-            .tag("name", name).register(registry);
-      }
-    }
-
-    @Override
-    public void close() {
-      if (registry != null && lagGauge != null) {
-        registry.remove(lagGauge);
-      }
-    }
+    InProcessJob job = new InProcessJob(plan, checkpoints, registry, true);
+    InProcessStream stream = new InProcessStream(job, source, checkpointEvery,
+        checkpointInterval, progressEvery, progress, timeSource);
+    stream.start();
+    return stream;
   }
 
   @Override
@@ -270,6 +156,7 @@ public final class InProcessPipelineEngine implements PipelineEngine {
     private final BuilderSettings settings = new BuilderSettings();
     private CheckpointStore checkpoints = CheckpointStores.none();
     private int checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+    private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
     private int progressEvery = DEFAULT_PROGRESS_EVERY;
     private Consumer<PipelineProgress> progress = p -> { };
     private @Nullable MeterRegistry registry;
@@ -303,6 +190,24 @@ public final class InProcessPipelineEngine implements PipelineEngine {
     public Builder checkpointEvery(int records) {
       settings.requireUnset("checkpointEvery", this.checkpointEvery);
       this.checkpointEvery = Arguments.positive(records, "checkpointEvery");
+      return this;
+    }
+
+    /**
+     * Sets how often a streaming job ({@link InProcessPipelineEngine#start}) upserts its closed
+     * windows and saves its checkpoint while records come (default {@link
+     * #DEFAULT_CHECKPOINT_INTERVAL}), besides every {@link #checkpointEvery} records. Batch runs
+     * checkpoint by records only.
+     *
+     * @param interval at least 1 ms
+     * @return this builder
+     * @throws NullPointerException if {@code interval} is null
+     * @throws IllegalArgumentException if less than 1 ms
+     * @throws IllegalStateException if already set
+     */
+    public Builder checkpointInterval(Duration interval) {
+      settings.requireUnset("checkpointInterval", this.checkpointInterval);
+      this.checkpointInterval = Arguments.atLeastOneMilli(interval, "checkpointInterval");
       return this;
     }
 
@@ -352,8 +257,8 @@ public final class InProcessPipelineEngine implements PipelineEngine {
     }
 
     /**
-     * Sets the time source of the report's elapsed time (default {@link TimeSource#system()});
-     * meant for tests.
+     * Sets the time source of the report's elapsed time and of a streaming job's checkpoint
+     * interval (default {@link TimeSource#system()}); meant for tests.
      *
      * @param timeSource the time source
      * @return this builder

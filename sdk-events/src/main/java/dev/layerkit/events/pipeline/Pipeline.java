@@ -104,6 +104,22 @@ public final class Pipeline {
   }
 
   /**
+   * Returns the same pipeline whose dead letters also go to {@code listener}, after the
+   * pipeline's own dead-letter output; for example a runner that counts them and lists their
+   * positions in its report. Called on the engine's thread: keep it quick.
+   *
+   * @param listener receives each dead letter
+   * @return a new pipeline
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public Pipeline withDeadLetterListener(Consumer<DeadLetter> listener) {
+    Objects.requireNonNull(listener, "listener");
+    Consumer<DeadLetter> own = plan.deadLetters();
+    return new Pipeline(new PipelinePlan(plan.name(), plan.source(), plan.steps(), plan.key(),
+        plan.aggregation(), plan.sink(), own.andThen(listener)));
+  }
+
+  /**
    * Returns what engines run. Not API: engines in this SDK use it, and it may change without
    * notice.
    *

@@ -62,7 +62,7 @@ class GatewayFailoverIT extends GatewayTestSupport {
         }));
       }
       waitFor(() -> ok.get() >= 300);
-      c.close();
+      c.closeBetweenResponses();
       int atKill = ok.get();
       waitFor(() -> ok.get() >= atKill + 600);
       running.set(false);

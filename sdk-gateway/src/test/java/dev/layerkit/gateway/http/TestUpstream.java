@@ -20,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A small real HTTP server for the gateway's tests (the JDK's {@code HttpServer}, keep-alive):
@@ -47,6 +49,9 @@ final class TestUpstream implements AutoCloseable {
   private volatile String cacheableBody = "v1";
   private final CountDownLatch slowAnswers = new CountDownLatch(1);
   private final CountDownLatch slowRequests = new CountDownLatch(1);
+  /** Held (shared) by every request being answered; {@link #closeBetweenResponses()} takes it whole. */
+  private final ReadWriteLock answering = new ReentrantReadWriteLock();
+  private volatile boolean dead;
 
   TestUpstream(String name) throws IOException {
     this(name, 0);
@@ -83,6 +88,19 @@ final class TestUpstream implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    if (dead || !answering.readLock().tryLock()) {
+      // Dying: the connection is closed without an answer, as a crashed process's would be.
+      exchange.close();
+      return;
+    }
+    try {
+      answer(exchange);
+    } finally {
+      answering.readLock().unlock();
+    }
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
     requests.incrementAndGet();
     String path = exchange.getRequestURI().getPath();
     try (exchange) {
@@ -162,6 +180,23 @@ final class TestUpstream implements AutoCloseable {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Stops like a process that dies between two responses: no new connection is accepted and every
+   * connection is closed, but a response already being written is finished first (a death in the
+   * middle of a body is a failure no proxy can hide, since the client already has the headers).
+   */
+  public void closeBetweenResponses() {
+    dead = true;
+    releaseSlow();
+    answering.writeLock().lock(); // waits for the responses being written
+    try {
+      server.stop(0);
+      executor.shutdownNow();
+    } finally {
+      answering.writeLock().unlock();
     }
   }
 

@@ -6,6 +6,8 @@ import dev.layerkit.core.time.TimeSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -68,6 +70,13 @@ import org.slf4j.LoggerFactory;
  * replayed}, {@code in_flight}, {@code key_reused}, {@code failed}), and {@code
  * layerkit.idempotency.lost.claims} tagged {@code name}, counting responses that could not be
  * stored because the claim had lapsed.
+ *
+ * <p><b>Tracing.</b> With {@link Builder#observationRegistry}: the observation {@code
+ * layerkit.idempotency} per request, a child of the one current on the calling thread and current
+ * itself while the key is claimed and the action runs (so the action's own observations are its
+ * children), tagged {@code name}, {@code result} (as the counter's {@code outcome}, {@code none}
+ * when an exception ended the request) and {@code outcome} ({@code success}; {@code error} for a
+ * 5xx or an exception, which is recorded). The key is never a tag.
  */
 public final class Idempotency {
 
@@ -104,14 +113,16 @@ public final class Idempotency {
   private final Predicate<? super IdempotentResponse> storeIf;
   private final TimeSource timeSource;
   private final Meters meters;
+  private final IdempotencyObservations observations;
 
   private Idempotency(Builder b) {
     this(b.name, b.store, b.ttl, b.inFlightTimeout, b.retryAfter, b.storeIf, b.timeSource,
-        new Meters(b.name, b.meterRegistry));
+        new Meters(b.name, b.meterRegistry), new IdempotencyObservations(b.observationRegistry, b.name));
   }
 
   private Idempotency(String name, IdempotencyKeyStore store, Duration ttl, Duration inFlightTimeout,
-      Duration retryAfter, Predicate<? super IdempotentResponse> storeIf, TimeSource timeSource, Meters meters) {
+      Duration retryAfter, Predicate<? super IdempotentResponse> storeIf, TimeSource timeSource, Meters meters,
+      IdempotencyObservations observations) {
     this.name = name;
     this.store = store;
     this.ttl = ttl;
@@ -120,6 +131,7 @@ public final class Idempotency {
     this.storeIf = storeIf;
     this.timeSource = timeSource;
     this.meters = meters;
+    this.observations = observations;
   }
 
   /**
@@ -159,7 +171,8 @@ public final class Idempotency {
    */
   public Idempotency using(IdempotencyKeyStore otherStore) {
     Objects.requireNonNull(otherStore, "otherStore");
-    return new Idempotency(name, otherStore, ttl, inFlightTimeout, retryAfter, storeIf, timeSource, meters);
+    return new Idempotency(name, otherStore, ttl, inFlightTimeout, retryAfter, storeIf, timeSource, meters,
+        observations);
   }
 
   /**
@@ -179,9 +192,27 @@ public final class Idempotency {
    * @throws RuntimeException what {@code action} throws, after the key is released, or what the
    *     store throws
    */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   public IdempotencyOutcome execute(String key, RequestFingerprint fingerprint,
       Supplier<IdempotentResponse> action) {
     Objects.requireNonNull(action, "action");
+    if (observations.off()) {
+      return executeUnobserved(key, fingerprint, action);
+    }
+    Observation observation = observations.start();
+    IdempotencyOutcome outcome;
+    try (Observation.Scope scope = observation.openScope()) {
+      outcome = executeUnobserved(key, fingerprint, action);
+    } catch (RuntimeException | Error e) {
+      IdempotencyObservations.stop(observation, null, e);
+      throw e;
+    }
+    IdempotencyObservations.stop(observation, outcome, null);
+    return outcome;
+  }
+
+  private IdempotencyOutcome executeUnobserved(String key, RequestFingerprint fingerprint,
+      Supplier<IdempotentResponse> action) {
     String token = newToken();
     IdempotencyOutcome answer = claim(key, fingerprint, token);
     if (answer != null) {
@@ -211,9 +242,27 @@ public final class Idempotency {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is blank or too long
    */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   public CompletableFuture<IdempotencyOutcome> executeAsync(String key, RequestFingerprint fingerprint,
       Supplier<? extends CompletionStage<IdempotentResponse>> action) {
     Objects.requireNonNull(action, "action");
+    if (observations.off()) {
+      return executeAsyncUnobserved(key, fingerprint, action);
+    }
+    Observation observation = observations.start();
+    CompletableFuture<IdempotencyOutcome> result;
+    try (Observation.Scope scope = observation.openScope()) {
+      result = executeAsyncUnobserved(key, fingerprint, action);
+    } catch (RuntimeException | Error e) {
+      IdempotencyObservations.stop(observation, null, e);
+      throw e;
+    }
+    result.whenComplete((outcome, error) -> IdempotencyObservations.stop(observation, outcome, error));
+    return result;
+  }
+
+  private CompletableFuture<IdempotencyOutcome> executeAsyncUnobserved(String key, RequestFingerprint fingerprint,
+      Supplier<? extends CompletionStage<IdempotentResponse>> action) {
     String token = newToken();
     IdempotencyOutcome answer;
     try {
@@ -364,6 +413,7 @@ public final class Idempotency {
     private Predicate<? super IdempotentResponse> storeIf = response -> response.status() < 500;
     private TimeSource timeSource = TimeSource.system();
     private @Nullable MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
     private Builder(IdempotencyKeyStore store) {
       this.store = store;
@@ -479,6 +529,24 @@ public final class Idempotency {
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Sets where requests are observed ({@code layerkit.idempotency}, see the class description),
+     * with the tracer's handlers registered on it; {@link ObservationRegistry#NOOP} by default,
+     * which costs nothing, as does a registry without handlers. Views made by {@link
+     * Idempotency#using} report to it too.
+     *
+     * @param observationRegistry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code observationRegistry} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder observationRegistry(ObservationRegistry observationRegistry) {
+      Objects.requireNonNull(observationRegistry, "observationRegistry");
+      settings.requireUnset("observationRegistry", this.observationRegistry);
+      this.observationRegistry = observationRegistry;
       return this;
     }
 

@@ -8,6 +8,7 @@ import dev.layerkit.store.Filter;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,15 @@ import org.slf4j.LoggerFactory;
  * {@code layerkit.saga.compensations} ({@code step}, {@code outcome}) and {@code
  * layerkit.saga.resumed}.
  *
+ * <p><b>Tracing.</b> With {@link Builder#observationRegistry}: {@code layerkit.saga} while this
+ * instance drives a saga (from its first step, or its resume, to its end; a child of the
+ * observation current on the calling thread, tagged {@code name}, {@code resumed}, {@code status},
+ * {@code outcome}), and as its children {@code layerkit.saga.step} per call of a step's action and
+ * {@code layerkit.saga.compensation} per attempt of a compensation (tagged {@code name}, {@code
+ * step}, {@code outcome}: success, error, timed_out). A step's observation is current on the
+ * executor thread while its code runs, so what the step calls through an observed client is its
+ * child. A step's failure is recorded as the error of its observation and of the saga's.
+ *
  * @param <I> the input type
  */
 public final class Saga<I> implements AutoCloseable {
@@ -123,7 +133,7 @@ public final class Saga<I> implements AutoCloseable {
           step.timeout() == NO_TIMEOUT ? b.stepTimeout : step.timeout()));
     }
     this.driver = new SagaDriver<>(name, steps, repository, codec, timeSource, instanceId, leaseMillis,
-        b.compensationAttempts, executor, meters);
+        b.compensationAttempts, executor, meters, new SagaObservations(b.observationRegistry, b.name));
   }
 
   /**
@@ -191,7 +201,7 @@ public final class Saga<I> implements AutoCloseable {
       SagaRecord stored = repository.findById(sagaId).orElseThrow(() -> exists);
       return continueStored(stored);
     }
-    return driver.drive(created);
+    return driver.drive(created, false);
   }
 
   /**
@@ -303,7 +313,7 @@ public final class Saga<I> implements AutoCloseable {
     meters.resumed();
     LOG.info("saga {} '{}' resumed by {} from {} ({} at step {})", name, stored.id(), instanceId, stored.owner(),
         stored.status(), stored.step());
-    return driver.drive(taken);
+    return driver.drive(taken, true);
   }
 
   private static ExecutorService newExecutor(String name) {
@@ -340,6 +350,7 @@ public final class Saga<I> implements AutoCloseable {
     private @Nullable String instanceId;
     private @Nullable ExecutorService executor;
     private @Nullable MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
     private Builder(String name, Repository<String, SagaRecord> repository, Codec<I> codec) {
       this.name = name;
@@ -519,6 +530,26 @@ public final class Saga<I> implements AutoCloseable {
     public Builder<I> meterRegistry(MeterRegistry meterRegistry) {
       settings.requireUnset("meterRegistry", this.meterRegistry);
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Sets where the saga reports its observations ({@code layerkit.saga}, {@code
+     * layerkit.saga.step}, {@code layerkit.saga.compensation}, see the class description), with
+     * the tracer's handlers registered on it; {@link ObservationRegistry#NOOP} by default, which
+     * costs nothing, as does a registry without handlers. With a tracer, a step costs an
+     * observation and a scope opened on the executor thread, small beside the step's own remote
+     * call and the two saves around it.
+     *
+     * @param observationRegistry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code observationRegistry} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<I> observationRegistry(ObservationRegistry observationRegistry) {
+      Objects.requireNonNull(observationRegistry, "observationRegistry");
+      settings.requireUnset("observationRegistry", this.observationRegistry);
+      this.observationRegistry = observationRegistry;
       return this;
     }
 

@@ -1,11 +1,14 @@
 package dev.layerkit.service.saga;
 
 import dev.layerkit.core.codec.Codec;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.store.OptimisticLockException;
 import dev.layerkit.store.Repository;
+import io.micrometer.observation.Observation;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -38,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * this one stops with {@link SagaException}. An {@link Error} from a step (or an interrupt) is
  * passed on without a save: the instance is taken as dead and the saga waits for its lease to lapse.
  * So is a step stopped by {@link Saga#close()}: closing an instance is not a failure of its steps.
+ *
+ * <p><b>Observations.</b> {@link #drive} runs under the saga's observation (current on the driving
+ * thread); each call of a step's code runs under its own, a child of the saga's, whose scope is
+ * opened on the executor thread that runs the code. With tracing off both are {@link
+ * Observation#NOOP} and no scope is opened.
  */
 final class SagaDriver<I> {
 
@@ -53,10 +61,11 @@ final class SagaDriver<I> {
   private final int compensationAttempts;
   private final ExecutorService executor;
   private final SagaMeters meters;
+  private final SagaObservations observations;
 
   SagaDriver(String name, List<SagaStep<I>> steps, Repository<String, SagaRecord> repository, Codec<I> codec,
       TimeSource timeSource, String instance, long leaseMillis, int compensationAttempts, ExecutorService executor,
-      SagaMeters meters) {
+      SagaMeters meters, SagaObservations observations) {
     this.name = name;
     this.steps = List.copyOf(steps);
     this.repository = repository;
@@ -67,6 +76,7 @@ final class SagaDriver<I> {
     this.compensationAttempts = compensationAttempts;
     this.executor = executor;
     this.meters = meters;
+    this.observations = observations;
   }
 
   SagaRecord.Next next(SagaRecord record) {
@@ -82,16 +92,38 @@ final class SagaDriver<I> {
     }
   }
 
-  SagaResult drive(SagaRecord start) {
+  /**
+   * Drives a saga to a final status under its observation.
+   *
+   * @param resumed whether this instance took the saga over from another
+   */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  SagaResult drive(SagaRecord start, boolean resumed) {
+    Observation saga = observations.saga(start.id(), resumed);
+    if (saga.isNoop()) {
+      return loop(start, saga);
+    }
+    SagaResult result;
+    try (Observation.Scope scope = saga.openScope()) {
+      result = loop(start, saga);
+    } catch (RuntimeException | Error e) {
+      SagaObservations.stopSaga(saga, null, e);
+      throw e;
+    }
+    SagaObservations.stopSaga(saga, result.status(), null);
+    return result;
+  }
+
+  private SagaResult loop(SagaRecord start, Observation saga) {
     SagaRecord record = start;
     I input = codec.decode(record.input().getBytes(StandardCharsets.UTF_8));
     while (true) {
       switch (record.status()) {
         case RUNNING:
-          record = forward(record, input);
+          record = forward(record, input, saga);
           break;
         case COMPENSATING:
-          record = backward(record, input);
+          record = backward(record, input, saga);
           break;
         case COMPLETED:
         case COMPENSATED:
@@ -103,7 +135,7 @@ final class SagaDriver<I> {
     }
   }
 
-  private SagaRecord forward(SagaRecord record, I input) {
+  private SagaRecord forward(SagaRecord record, I input, Observation saga) {
     if (record.step() >= steps.size()) {
       SagaRecord done = save(next(record).status(SagaStatus.COMPLETED).event(SagaEvent.Type.SAGA_COMPLETED, null, null));
       meters.finished(SagaStatus.COMPLETED);
@@ -117,8 +149,12 @@ final class SagaDriver<I> {
     SagaRecord started = save(starting.event(SagaEvent.Type.STEP_STARTED, step.name(), attempt > 1 ? "attempt " + attempt : null));
     StepContext<I> context = new StepContext<>(record.id(), step.name(), input, started.outputs(), attempt);
     long begin = System.nanoTime();
-    Outcome outcome = call(record.id(), step, () -> step.action().run(context));
+    Observation observation = observations.step(saga, SagaObservations.STEP, step.name(), attempt);
+    Outcome outcome = call(record.id(), step, observation, () -> step.action().run(context));
     meters.step(step.name(), outcome.tag(), System.nanoTime() - begin);
+    if (outcome.cause != null && !saga.isNoop()) {
+      saga.error(outcome.cause);   // the step's failure is why the saga compensates
+    }
     switch (outcome.kind) {
       case DONE:
         return save(next(started).step(index + 1).output(step.name(), outcome.output)
@@ -139,7 +175,7 @@ final class SagaDriver<I> {
     }
   }
 
-  private SagaRecord backward(SagaRecord record, I input) {
+  private SagaRecord backward(SagaRecord record, I input, Observation saga) {
     if (record.step() < 0) {
       SagaRecord done = save(next(record).status(SagaStatus.COMPENSATED).event(SagaEvent.Type.SAGA_COMPENSATED, null, null));
       meters.finished(SagaStatus.COMPENSATED);
@@ -156,7 +192,8 @@ final class SagaDriver<I> {
       SagaRecord.Next attempting = next(current);
       int attempt = attempting.attempt(step.compensationCounter());
       StepContext<I> context = new StepContext<>(record.id(), step.name(), input, current.outputs(), attempt);
-      Outcome outcome = call(record.id(), step, () -> {
+      Observation observation = observations.step(saga, SagaObservations.COMPENSATION, step.name(), attempt);
+      Outcome outcome = call(record.id(), step, observation, () -> {
         compensation.compensate(context);
         return null;
       });
@@ -169,6 +206,9 @@ final class SagaDriver<I> {
           step.name(), attempt, compensationAttempts, outcome.detail);
       current = save(attempting.event(SagaEvent.Type.COMPENSATION_FAILED, step.name(), outcome.detail));
       if (attempt >= compensationAttempts) {
+        if (outcome.cause != null && !saga.isNoop()) {
+          saga.error(outcome.cause);   // the compensation that could not be done is why it failed
+        }
         LOG.error("saga {} '{}' stopped: step {} could not be compensated; it needs an operator", name,
             record.id(), step.name());
         SagaRecord failed = save(next(current).status(SagaStatus.FAILED)
@@ -180,11 +220,27 @@ final class SagaDriver<I> {
     }
   }
 
-  /** Runs a step's code on the executor, bounded by the step's timeout. */
-  private Outcome call(String sagaId, SagaStep<I> step, StepCall call) {
+  /**
+   * Runs a step's code on the executor, bounded by the step's timeout, under its observation
+   * (stopped here, whatever the outcome).
+   */
+  private Outcome call(String sagaId, SagaStep<I> step, Observation observation, StepCall call) {
+    Outcome outcome;
+    try {
+      outcome = callOnExecutor(sagaId, step, observation, call);
+    } catch (RuntimeException | Error e) {
+      SagaObservations.stopStep(observation, ObservationTags.ERROR, e);
+      throw e;
+    }
+    SagaObservations.stopStep(observation, outcome.observedOutcome(), outcome.cause);
+    return outcome;
+  }
+
+  private Outcome callOnExecutor(String sagaId, SagaStep<I> step, Observation observation, StepCall call) {
     Future<@Nullable String> future;
     try {
-      future = executor.submit(call::run);
+      Callable<@Nullable String> task = observation.isNoop() ? call::run : () -> runObserved(observation, call);
+      future = executor.submit(task);
     } catch (RejectedExecutionException e) {
       throw SagaException.closed(name, sagaId, step.name(), e);
     }
@@ -192,7 +248,9 @@ final class SagaDriver<I> {
       return Outcome.done(future.get(step.timeout().toNanos(), TimeUnit.NANOSECONDS));
     } catch (TimeoutException e) {
       future.cancel(true);
-      return new Outcome(Outcome.Kind.TIMED_OUT, null, "no answer within " + step.timeout());
+      String detail = "no answer within " + step.timeout();
+      return new Outcome(Outcome.Kind.TIMED_OUT, null, detail,
+          new TimeoutException("step " + step.name() + ": " + detail));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (cause instanceof Error error) {
@@ -202,11 +260,19 @@ final class SagaDriver<I> {
         // Saga.close() interrupted the step: a stop of the instance, not a failure of the step.
         throw SagaException.closed(name, sagaId, step.name(), cause);
       }
-      return new Outcome(Outcome.Kind.FAILED, null, String.valueOf(cause));
+      return new Outcome(Outcome.Kind.FAILED, null, String.valueOf(cause), cause);
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();
       throw SagaException.interrupted(name, sagaId, step.name(), e);
+    }
+  }
+
+  /** Runs a step's code with its observation current on this (the executor's) thread. */
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  private static @Nullable String runObserved(Observation observation, StepCall call) throws Exception {
+    try (Observation.Scope scope = observation.openScope()) {
+      return call.run();
     }
   }
 
@@ -222,19 +288,29 @@ final class SagaDriver<I> {
     final Kind kind;
     final @Nullable String output;
     final @Nullable String detail;
+    /** What failed the call, or a {@link TimeoutException} naming the step; null when done. */
+    final @Nullable Throwable cause;
 
-    Outcome(Kind kind, @Nullable String output, @Nullable String detail) {
+    Outcome(Kind kind, @Nullable String output, @Nullable String detail, @Nullable Throwable cause) {
       this.kind = kind;
       this.output = output;
       this.detail = detail;
+      this.cause = cause;
     }
 
     static Outcome done(@Nullable String output) {
-      return new Outcome(Kind.DONE, output, null);
+      return new Outcome(Kind.DONE, output, null, null);
     }
 
+    /** The meters' outcome tag. */
     String tag() {
       return kind == Kind.DONE ? "completed" : kind == Kind.FAILED ? "failed" : "timed_out";
+    }
+
+    /** The observation's outcome tag, in the vocabulary every block's observations share. */
+    String observedOutcome() {
+      return kind == Kind.DONE ? ObservationTags.SUCCESS
+          : kind == Kind.FAILED ? ObservationTags.ERROR : SagaObservations.TIMED_OUT;
     }
   }
 }

@@ -20,9 +20,13 @@ import org.springframework.cache.support.SimpleValueWrapper;
  *   <li>{@link #get(Object)} (plain {@code @Cacheable}) looks the key up without loading.
  *       {@code CacheAside} has no look-up-only call, so it asks with a loader that reports a miss;
  *       prefer {@code sync = true}, which gets single flight.</li>
- *   <li>{@link #put(Object, Object)} invalidates the key (everywhere, for a tiered cache) and stores
- *       the value through the facade; {@link #evict(Object)} invalidates.</li>
- *   <li>{@link #clear()} is not supported: {@code CacheAside} has no invalidate-all.</li>
+ *   <li>{@link #put(Object, Object)} is {@link CacheAside#put}: the value is cached for the TTL (a
+ *       null for the negative TTL), other instances of a tiered cache drop their local copies, and
+ *       a load of the key in flight here does not overwrite it; {@link #evict(Object)} is
+ *       {@link CacheAside#invalidate}.</li>
+ *   <li>{@link #clear()} ({@code @CacheEvict(allEntries = true)}) is
+ *       {@link CacheAside#invalidateAll()}: on Redis every key under the cache's prefix, never the
+ *       rest of the server.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -112,9 +116,7 @@ public final class LayerkitSpringCache implements Cache {
 
   @Override
   public void put(Object key, @Nullable Object value) {
-    String k = key(key);
-    aside.invalidate(k);
-    aside.get(k, ignored -> value);
+    aside.put(key(key), value);
   }
 
   @Override
@@ -122,15 +124,10 @@ public final class LayerkitSpringCache implements Cache {
     aside.invalidate(key(key));
   }
 
-  /**
-   * Not supported: {@code CacheAside} has no invalidate-all.
-   *
-   * @throws UnsupportedOperationException always
-   */
+  /** Removes every entry of this cache, for every instance. */
   @Override
   public void clear() {
-    throw new UnsupportedOperationException("Layerkit cache '" + name + "' cannot be cleared as a whole"
-        + " (CacheAside has no invalidate-all); evict keys one by one");
+    aside.invalidateAll();
   }
 
   @Override

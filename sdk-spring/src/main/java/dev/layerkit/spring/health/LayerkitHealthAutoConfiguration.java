@@ -34,7 +34,9 @@ import org.springframework.core.annotation.Order;
 
 /**
  * Layerkit's health in Actuator: the contributor {@code layerkit} holds every Layerkit check (the
- * Redis rate limiters', the caches', and each {@link HealthCheck} bean of the application), and
+ * shared Redis connection's, {@code redis}, which is {@code DOWN} until Redis has answered once;
+ * the Redis rate limiters'; the caches'; the sharded repositories' shards'; the event clients';
+ * and each {@link HealthCheck} bean of the application), and
  * the contributor {@code layerkitReadiness} the ones named in {@code layerkit.health.readiness}
  * (all when empty), which is a member of the {@code readiness} group only, so a Layerkit check
  * that is {@code DOWN} takes readiness down. Off with {@code layerkit.health.enabled=false}.
@@ -63,14 +65,16 @@ public class LayerkitHealthAutoConfiguration {
    *
    * @param limiters the rate limiters, if any
    * @param caches the cache manager, if it is Layerkit's
+   * @param sources other starter components with checks (repositories, event clients)
    * @param checks the application's health check beans
    * @return the contributor
    */
   @Bean(name = CONTRIBUTOR)
   @ConditionalOnMissingBean(name = CONTRIBUTOR)
   public LayerkitHealthContributor layerkitHealthContributor(ObjectProvider<RateLimiterRegistry> limiters,
-      ObjectProvider<LayerkitCacheManager> caches, ObjectProvider<HealthCheck> checks) {
-    return new LayerkitHealthContributor(() -> checks(limiters, caches, checks), name -> true);
+      ObjectProvider<LayerkitCacheManager> caches, ObjectProvider<HealthCheckSource> sources,
+      ObjectProvider<HealthCheck> checks) {
+    return new LayerkitHealthContributor(() -> checks(limiters, caches, sources, checks), name -> true);
   }
 
   /**
@@ -79,18 +83,20 @@ public class LayerkitHealthAutoConfiguration {
    * @param properties the settings
    * @param limiters the rate limiters, if any
    * @param caches the cache manager, if it is Layerkit's
+   * @param sources other starter components with checks (repositories, event clients)
    * @param checks the application's health check beans
    * @return the contributor
    */
   @Bean(name = READINESS_CONTRIBUTOR)
   @ConditionalOnMissingBean(name = READINESS_CONTRIBUTOR)
   public LayerkitHealthContributor layerkitReadinessContributor(LayerkitProperties properties,
-      ObjectProvider<RateLimiterRegistry> limiters, ObjectProvider<LayerkitCacheManager> caches,
+      ObjectProvider<RateLimiterRegistry> limiters,
+      ObjectProvider<LayerkitCacheManager> caches, ObjectProvider<HealthCheckSource> sources,
       ObjectProvider<HealthCheck> checks) {
     List<String> names = properties.getHealth().getReadiness();
     Set<String> included = Set.copyOf(names);
     Predicate<String> include = names.isEmpty() ? name -> true : included::contains;
-    return new LayerkitHealthContributor(() -> checks(limiters, caches, checks), include);
+    return new LayerkitHealthContributor(() -> checks(limiters, caches, sources, checks), include);
   }
 
   /**
@@ -139,8 +145,10 @@ public class LayerkitHealthAutoConfiguration {
   }
 
   private static List<HealthCheck> checks(ObjectProvider<RateLimiterRegistry> limiters,
-      ObjectProvider<LayerkitCacheManager> caches, ObjectProvider<HealthCheck> beans) {
+      ObjectProvider<LayerkitCacheManager> caches, ObjectProvider<HealthCheckSource> sources,
+      ObjectProvider<HealthCheck> beans) {
     List<HealthCheck> checks = new ArrayList<>();
+    sources.orderedStream().forEach(source -> checks.addAll(source.healthChecks()));
     RateLimiterRegistry registry = limiters.getIfAvailable();
     if (registry != null) {
       checks.addAll(registry.healthChecks());

@@ -55,6 +55,81 @@ public final class PropertiesValidation {
     caches();
     idempotency();
     services();
+    repositories();
+    events();
+  }
+
+  private static final java.util.regex.Pattern SQL_NAME = java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  private void repositories() {
+    for (Map.Entry<String, LayerkitProperties.RepositorySettings> entry : properties.getRepositories().entrySet()) {
+      String path = "repositories[" + entry.getKey() + "]";
+      LayerkitProperties.RepositorySettings repository = entry.getValue();
+      String table = repository.getTable() != null ? repository.getTable() : entry.getKey();
+      List<LayerkitProperties.ShardSettings> shards = repository.getShards();
+      boolean jdbc = shards.stream().anyMatch(shard -> shard.getMongoDatabase() == null);
+      if (jdbc && !SQL_NAME.matcher(table).matches()) {
+        reject(path + ".table", "'" + table + "' is not a table name " + SQL_NAME.pattern()
+                + (repository.getTable() == null ? " (it defaults to the repository's name)" : ""),
+            "set table to lower-case letters, digits and _, for example orders");
+      }
+      if (repository.getDescriptor() != null && repository.getDescriptor().isBlank()) {
+        reject(path + ".descriptor", "must not be blank", "name an EntityDescriptor bean, or leave it out"
+            + " when there is exactly one");
+      }
+      if (shards.isEmpty()) {
+        reject(path + ".shards", "a sharded repository needs at least one shard",
+            "add layerkit.repositories." + entry.getKey() + ".shards[0].data-source=<DataSource bean>"
+                + " (or jdbc-url, or mongo-database)");
+      }
+      for (int i = 0; i < shards.size(); i++) {
+        shard(path + ".shards[" + i + "]", shards.get(i));
+      }
+      notNegative(path + ".scatter-timeout", repository.getScatterTimeout());
+      notNegative(path + ".unavailable-for", repository.getUnavailableFor());
+    }
+  }
+
+  private void shard(String path, LayerkitProperties.ShardSettings shard) {
+    int sources = (shard.getDataSource() != null ? 1 : 0) + (shard.getJdbcUrl() != null ? 1 : 0)
+        + (shard.getMongoDatabase() != null ? 1 : 0);
+    if (sources != 1) {
+      reject(path, sources == 0 ? "names no data source, JDBC URL or MongoDB database"
+              : "names more than one of data-source, jdbc-url and mongo-database",
+          "give exactly one of data-source (a DataSource bean), jdbc-url (jdbc:postgresql://...)"
+              + " or mongo-database");
+    }
+    String url = shard.getJdbcUrl();
+    if (url != null && !url.startsWith("jdbc:postgresql:")) {
+      reject(path + ".jdbc-url", "'" + url + "' is not a PostgreSQL JDBC URL",
+          "write it as jdbc:postgresql://host:5432/database");
+    }
+    if (url == null && (shard.getUser() != null || shard.getPassword() != null)) {
+      reject(path + (shard.getUser() != null ? ".user" : ".password"), "is only for jdbc-url",
+          "set the credentials on the DataSource bean, or use jdbc-url");
+    }
+    if (shard.getSchema() != null && !SQL_NAME.matcher(shard.getSchema()).matches()) {
+      reject(path + ".schema", "'" + shard.getSchema() + "' is not a schema name " + SQL_NAME.pattern(),
+          "use lower-case letters, digits and _, for example shard_0");
+    }
+    if (shard.getSchema() != null && shard.getMongoDatabase() != null) {
+      reject(path + ".schema", "is for JDBC shards only", "leave it out of a mongo-database shard");
+    }
+    if (shard.getMongoClient() != null && shard.getMongoDatabase() == null) {
+      reject(path + ".mongo-client", "is only for mongo-database", "set mongo-database, or leave mongo-client out");
+    }
+  }
+
+  private void events() {
+    LayerkitProperties.MemoryEvents memory = properties.getEvents().getMemory();
+    if (memory.getPartitions() < 1) {
+      reject("events.memory.partitions", "must be at least 1 but was " + memory.getPartitions(),
+          "set the partitions of a topic, for example 4");
+    }
+    if (memory.getRetention() < 1) {
+      reject("events.memory.retention", "must be at least 1 but was " + memory.getRetention(),
+          "set the records kept per partition, for example 10000");
+    }
   }
 
   private void services() {

@@ -1,8 +1,11 @@
 package dev.layerkit.spring.redis;
 
 import dev.layerkit.spring.LayerkitProperties;
+import dev.layerkit.spring.health.HealthCheckSource;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -20,6 +23,11 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * Spring Data Redis's {@link LettuceConnectionFactory} (its native client), or
  * {@code layerkit.redis.url}. None of them, and Layerkit's backends stay in memory. Backs off when
  * the application defines a {@code LayerkitRedis}.
+ *
+ * <p>A Redis that does not answer at start does not fail the start: the connection is made in the
+ * background ({@link LayerkitRedis#connectInBackground(String)}), the backends follow their fail
+ * modes meanwhile, and the {@code redis} health check keeps readiness {@code DOWN} with the reason
+ * until Redis answers. A malformed {@code layerkit.redis.url} does fail the start.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnClass(RedisClient.class)
@@ -34,13 +42,29 @@ public class LayerkitRedisAutoConfiguration {
   /** Created by Spring. */
   public LayerkitRedisAutoConfiguration() {}
 
+  /**
+   * The connection's {@code redis} check in Layerkit's health (and so in readiness): {@code DOWN}
+   * until Redis has answered once.
+   *
+   * @param redis the connections, if Layerkit has Redis
+   * @return the source
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "layerkitRedisHealth")
+  public HealthCheckSource layerkitRedisHealth(ObjectProvider<LayerkitRedis> redis) {
+    return () -> {
+      LayerkitRedis connections = redis.getIfAvailable();
+      return connections == null ? List.of() : List.of(connections.healthCheck());
+    };
+  }
+
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnBean(RedisClient.class)
   static class FromRedisClient {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     LayerkitRedis layerkitRedis(RedisClient client) {
-      return LayerkitRedis.connect(client);
+      return LayerkitRedis.connectInBackground(client, "the application's RedisClient");
     }
   }
 
@@ -60,7 +84,7 @@ public class LayerkitRedisAutoConfiguration {
             String.valueOf(client), "Layerkit's starter connects to standalone Redis only; define a"
                 + " LayerkitRedis bean or set layerkit.redis.url");
       }
-      return LayerkitRedis.connect(standalone);
+      return LayerkitRedis.connectInBackground(standalone, factory.getHostName() + ":" + factory.getPort());
     }
   }
 
@@ -72,7 +96,7 @@ public class LayerkitRedisAutoConfiguration {
     LayerkitRedis layerkitRedis(LayerkitProperties properties) {
       String url = properties.getRedis().getUrl();
       try {
-        return LayerkitRedis.connect(url == null ? "" : url);
+        return LayerkitRedis.connectInBackground(url == null ? "" : url);
       } catch (IllegalArgumentException e) {
         throw new InvalidConfigurationPropertyValueException("layerkit.redis.url", url,
             "not a Redis URI (" + e.getMessage() + "); use redis://host:port");

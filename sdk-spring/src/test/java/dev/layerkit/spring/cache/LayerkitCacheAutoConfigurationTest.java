@@ -1,7 +1,6 @@
 package dev.layerkit.spring.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.cache.CacheAside;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +17,8 @@ import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
+import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
@@ -93,9 +94,52 @@ class LayerkitCacheAutoConfigurationTest {
       assertThat(cache.get("b", () -> "not called")).isEqualTo("B");
       cache.evict("a");
       assertThat(cache.get("a")).isNull();
-      assertThatThrownBy(cache::clear).isInstanceOf(UnsupportedOperationException.class)
-          .hasMessageContaining("evict keys one by one");
+      cache.put("a", "A2");
+      assertThat(cache.get("a", () -> "not called")).as("a put replaces the value").isEqualTo("A2");
+      cache.clear();
+      assertThat(cache.get("a")).isNull();
+      assertThat(cache.get("b")).isNull();
     });
+  }
+
+  @Test
+  void cachePutAndCacheEvictAllEntriesWorkOnLayerkitCaches() {
+    runner.withUserConfiguration(Caching.class, PricesConfiguration.class).run(context -> {
+      Prices prices = context.getBean(Prices.class);
+      assertThat(prices.price("a")).isEqualTo("a-1");
+      assertThat(prices.price("a")).isEqualTo("a-1");
+      prices.update("a", "a-new");
+      assertThat(prices.price("a")).as("@CachePut stored the new value").isEqualTo("a-new");
+      prices.price("b");
+      prices.clearAll();
+      assertThat(prices.price("a")).as("@CacheEvict(allEntries) cleared the cache").isEqualTo("a-3");
+      assertThat(prices.price("b")).isEqualTo("b-4");
+    });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class PricesConfiguration {
+    @Bean
+    Prices prices() {
+      return new Prices();
+    }
+  }
+
+  static class Prices {
+    private final AtomicInteger loads = new AtomicInteger();
+
+    @Cacheable(cacheNames = "prices", sync = true)
+    public String price(String sku) {
+      return sku + "-" + loads.incrementAndGet();
+    }
+
+    @CachePut(cacheNames = "prices", key = "#p0")
+    public String update(String sku, String price) {
+      return price;
+    }
+
+    @CacheEvict(cacheNames = "prices", allEntries = true)
+    public void clearAll() {}
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.layerkit.cache.Caches;
 import dev.layerkit.cache.TieredCache;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.redis.RedisConnections;
+import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.test.cache.CacheContract;
 import dev.layerkit.test.servers.TestRedis;
 import dev.layerkit.test.servers.TestServers;
@@ -156,8 +157,11 @@ class TieredCacheIT extends CacheContract {
     RedisClient restartClient = RedisClient.create("redis://127.0.0.1:" + port);
     try {
       StatefulRedisConnection<String, byte[]> data = RedisSupport.connect(restartClient);
-      Cache<String, String> localA = Caches.<String, String>inMemory().build();
-      Cache<String, String> localB = Caches.<String, String>inMemory().build();
+      // The L1s run on a clock that never moves: their entries cannot expire during the wait
+      // below, so only the clear on resubscription can empty them.
+      ManualTimeSource frozen = new ManualTimeSource();
+      Cache<String, String> localA = Caches.<String, String>inMemory().timeSource(frozen).build();
+      Cache<String, String> localB = Caches.<String, String>inMemory().timeSource(frozen).build();
       TieredCache<String, String> a = tiered(restartClient, data, "restart:", localA);
       TieredCache<String, String> b = tiered(restartClient, data, "restart:", localB);
       a.put("k", "v", Duration.ofMinutes(10));

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -23,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * partition has a buffer of polled records; a record is returned only when every partition not
  * yet at its end has a buffered head, so the merge is the same whatever the polls return. A
  * partition with a full buffer is paused until it drains. Not thread-safe.
+ *
+ * <p>Unbounded (a streaming job), a partition has no end: the merge waits only for a partition
+ * known to hold records not yet fetched (its end offset, as the consumer last learnt it, is past
+ * its position); a partition that has caught up is idle and does not hold the others back, as in
+ * Kafka Streams. {@link #next()} returns null after one poll that brought nothing to return.
  */
 final class KafkaTopicReader<T> implements SourceReader<T> {
 
@@ -38,11 +44,15 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
       new HashMap<>();
   private final Map<TopicPartition, Long> next = new HashMap<>();
   private final Map<TopicPartition, Long> end = new HashMap<>();
+  /** Unbounded: each partition's end offset as last learnt, for the lag and the merge's wait. */
+  private final Map<TopicPartition, Long> knownEnd = new HashMap<>();
+  private final boolean unbounded;
 
   KafkaTopicReader(String topic, Codec<T> codec, Map<String, Object> config,
-      Map<String, Long> resumeFrom, Duration stallTimeout) {
+      Map<String, Long> resumeFrom, Duration stallTimeout, boolean unbounded) {
     this.codec = codec;
     this.stallTimeout = stallTimeout;
+    this.unbounded = unbounded;
     this.consumer = new KafkaConsumer<>(config);
     try {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, stallTimeout);
@@ -56,10 +66,21 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
       consumer.assign(partitions);
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, stallTimeout);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, stallTimeout);
+      if (unbounded && !resumeFrom.isEmpty()
+          && !resumeFrom.keySet().stream().allMatch(k -> k.matches("(p|end)[0-9]+"))) {
+        throw new IllegalArgumentException("resumeFrom is not a position of topic '" + topic
+            + "': " + resumeFrom);
+      }
       for (TopicPartition tp : partitions) {
         Long resumeNext = resumeFrom.get("p" + tp.partition());
         Long resumeEnd = resumeFrom.get("end" + tp.partition());
-        if (!resumeFrom.isEmpty() && (resumeNext == null || resumeEnd == null)) {
+        if (unbounded) {
+          if (!resumeFrom.isEmpty() && resumeNext == null) {
+            LOG.info("topic {} partition {} is not in the checkpoint (added since): read from"
+                + " its start", topic, tp.partition());
+          }
+          resumeEnd = null;
+        } else if (!resumeFrom.isEmpty() && (resumeNext == null || resumeEnd == null)) {
           throw new IllegalArgumentException("resumeFrom is not a position of topic '" + topic
               + "' (partition " + tp.partition() + " missing): " + resumeFrom);
         }
@@ -70,11 +91,12 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
               begin.get(tp) - 1);
         }
         next.put(tp, from);
-        end.put(tp, resumeEnd != null ? resumeEnd : ends.get(tp));
+        end.put(tp, unbounded ? Long.MAX_VALUE : resumeEnd != null ? resumeEnd : ends.get(tp));
+        knownEnd.put(tp, ends.get(tp));
         buffers.put(tp, new ArrayDeque<>());
         consumer.seek(tp, from);
       }
-      if (!resumeFrom.isEmpty() && resumeFrom.size() != 2 * partitions.size()) {
+      if (!unbounded && !resumeFrom.isEmpty() && resumeFrom.size() != 2 * partitions.size()) {
         throw new IllegalArgumentException("resumeFrom is not a position of topic '" + topic
             + "' (" + partitions.size() + " partitions): " + resumeFrom);
       }
@@ -88,9 +110,15 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
     return buffers.get(tp).isEmpty() && consumer.position(tp) >= end.get(tp);
   }
 
+  /** Unbounded: whether a partition has records the consumer has not fetched yet. */
+  private boolean behind(TopicPartition tp) {
+    return consumer.position(tp) < knownEnd.get(tp);
+  }
+
   @Override
   public @Nullable SourceRecord<T> next() {
     long deadline = System.nanoTime() + stallTimeout.toNanos();
+    boolean polled = false;
     while (true) {
       boolean waiting = false;
       TopicPartition best = null;
@@ -98,7 +126,7 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
       for (TopicPartition tp : partitions) {
         ConsumerRecord<byte[], byte[]> head = buffers.get(tp).peek();
         if (head == null) {
-          if (next.get(tp) < end.get(tp) && !done(tp)) {
+          if (unbounded ? behind(tp) : next.get(tp) < end.get(tp) && !done(tp)) {
             waiting = true;
           }
         } else if (bestHead == null || head.timestamp() < bestHead.timestamp()) {
@@ -108,7 +136,12 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
       }
       if (!waiting) {
         if (best == null) {
-          return null;
+          if (!unbounded || polled) {
+            return null;
+          }
+          poll();
+          polled = true;
+          continue;
         }
         buffers.get(best).poll();
         next.put(best, bestHead.offset() + 1);
@@ -125,6 +158,7 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
             + ')');
       }
       poll();
+      polled = true;
     }
   }
 
@@ -143,6 +177,13 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
       if (consumer.position(tp) >= end.get(tp) && !consumer.paused().contains(tp)) {
         consumer.pause(List.of(tp));
       }
+      if (unbounded) {
+        // Local metadata of the last fetch: no request to the broker.
+        OptionalLong lag = consumer.currentLag(tp);
+        if (lag.isPresent()) {
+          knownEnd.put(tp, consumer.position(tp) + lag.getAsLong());
+        }
+      }
     }
   }
 
@@ -151,7 +192,7 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
     Map<String, Long> position = new LinkedHashMap<>();
     for (TopicPartition tp : partitions) {
       position.put("p" + tp.partition(), next.get(tp));
-      position.put("end" + tp.partition(), end.get(tp));
+      position.put("end" + tp.partition(), unbounded ? -1L : end.get(tp));
     }
     return Map.copyOf(position);
   }
@@ -160,7 +201,7 @@ final class KafkaTopicReader<T> implements SourceReader<T> {
   public long remaining() {
     long remaining = 0;
     for (TopicPartition tp : partitions) {
-      remaining += Math.max(0, end.get(tp) - next.get(tp));
+      remaining += Math.max(0, (unbounded ? knownEnd : end).get(tp) - next.get(tp));
     }
     return remaining;
   }

@@ -5,6 +5,7 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.events.pipeline.PipelineSource;
 import dev.layerkit.events.pipeline.SourceReader;
+import dev.layerkit.events.pipeline.UnboundedSource;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,9 +15,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * A Kafka topic's retained range as a bounded {@link PipelineSource}: from each partition's
- * earliest offset to its end offset when the job first starts (records published later are left
- * for the next run). Record values are decoded with the codec (a value it cannot decode, or a
+ * A Kafka topic as a {@link PipelineSource}: in a batch job its retained range, from each
+ * partition's earliest offset to its end offset when the job first starts (records published
+ * later are left for the next run); in a streaming job ({@link #openUnbounded}) everything from
+ * the earliest offset on, following what is published while it runs. Record values are decoded with the codec (a value it cannot decode, or a
  * tombstone, becomes a dead letter at {@code p<partition>@<offset>}); event time is the record's
  * timestamp, as {@code KafkaEventPublisher} sets it from the event.
  *
@@ -30,7 +32,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * @param <T> the payload type
  */
-public final class KafkaTopicSource<T> implements PipelineSource<T> {
+public final class KafkaTopicSource<T> implements UnboundedSource<T> {
 
   /** How long a reader waits for records it knows are there before it fails, by default. */
   public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
@@ -75,7 +77,52 @@ public final class KafkaTopicSource<T> implements PipelineSource<T> {
   @Override
   public SourceReader<T> open(Map<String, Long> resumeFrom) {
     Objects.requireNonNull(resumeFrom, "resumeFrom");
-    return new KafkaTopicReader<>(topic, codec, config, resumeFrom, stallTimeout);
+    return new KafkaTopicReader<>(topic, codec, config, resumeFrom, stallTimeout, false);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Partitions are merged by timestamp as in a batch job while each has records to read; a
+   * partition that has caught up does not hold the others back (records then come in arrival
+   * order across partitions, so which event is late can depend on timing, as in any streaming
+   * engine). A partition added to the topic after a checkpoint is read from its start on resume;
+   * partitions added while the reader runs are read after a restart. Each poll waits at most
+   * 200 ms.
+   */
+  @Override
+  public SourceReader<T> openUnbounded(Map<String, Long> resumeFrom) {
+    Objects.requireNonNull(resumeFrom, "resumeFrom");
+    return new KafkaTopicReader<>(topic, codec, config, resumeFrom, stallTimeout, true);
+  }
+
+  /**
+   * Returns the topic.
+   *
+   * @return the topic
+   */
+  public String topic() {
+    return topic;
+  }
+
+  /**
+   * Returns the codec of the records' values.
+   *
+   * @return the codec
+   */
+  public Codec<T> codec() {
+    return codec;
+  }
+
+  /**
+   * Returns the consumer properties the source's readers use (bootstrap servers and those given
+   * to {@link Builder#property}), for an engine that reads the topic with its own consumer, as
+   * the Flink engine does through Flink's Kafka connector.
+   *
+   * @return an immutable map
+   */
+  public Map<String, Object> consumerProperties() {
+    return config;
   }
 
   @Override

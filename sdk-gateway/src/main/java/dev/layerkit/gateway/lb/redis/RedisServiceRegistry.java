@@ -4,6 +4,7 @@ import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisCalls;
 import dev.layerkit.core.internal.redis.RedisKeys;
 import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.gateway.lb.Endpoint;
@@ -11,13 +12,17 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.MutableEndpointSource;
 import dev.layerkit.gateway.lb.internal.SharedScheduler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,11 +33,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -86,7 +95,17 @@ import org.slf4j.LoggerFactory;
  * heartbeat or re-read is logged and retried at the next interval: a watcher keeps its last known
  * set (stale endpoints are better than none, and the balancer's outlier detection handles those
  * that are gone), and a registration whose heartbeats fail for a whole TTL drops out of the
- * registry until the next heartbeat that succeeds re-adds it. Command timeouts are the client's.
+ * registry until the next heartbeat that succeeds re-adds it.
+ *
+ * <p>Every Redis call waits at most the {@linkplain Builder#commandTimeout command timeout}
+ * (default {@value #DEFAULT_COMMAND_TIMEOUT_MILLIS} ms, and never more than half the heartbeat
+ * interval) and is then cancelled and fails with Lettuce's {@code RedisCommandTimeoutException}:
+ * a Redis that hangs holds a scheduler thread for at most that long per heartbeat or re-read, so
+ * heartbeats and re-reads of other services (and the balancers' health probes on the shared
+ * scheduler) go on, and each registration and watcher has at most one call in flight. Failed
+ * calls count in {@link #errorCount()} and, with a {@linkplain Builder#meterRegistry registry},
+ * in {@code layerkit.lb.registry.errors} (tag {@code operation} = {@code heartbeat},
+ * {@code read} or {@code deregister}).
  * On a cluster, a failover is the client's to follow (Lettuce's topology refresh); a watcher's
  * subscription lives on one node, and if it is lost the periodic re-read still bounds the delay.
  *
@@ -123,6 +142,9 @@ public final class RedisServiceRegistry implements AutoCloseable {
   /** How often a watcher re-reads its service even without a notification, unless set otherwise. */
   public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(5);
 
+  /** How long one Redis call may take unless set otherwise (and at most half the heartbeat interval). */
+  public static final long DEFAULT_COMMAND_TIMEOUT_MILLIS = 2_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisServiceRegistry.class);
   private static final Codec<EndpointRecord> CODEC = Codecs.json(EndpointRecord.class);
 
@@ -133,7 +155,11 @@ public final class RedisServiceRegistry implements AutoCloseable {
   private final Duration refreshInterval;
   private final ScheduledExecutorService scheduler;
   private final StatefulConnection<String, byte[]> connection;
-  private final RedisScriptingCommands<String, byte[]> commands;
+  private final RedisScriptingAsyncCommands<String, byte[]> commands;
+  private final long commandTimeoutNanos;
+  private final LongAdder heartbeatErrors = new LongAdder();
+  private final LongAdder readErrors = new LongAdder();
+  private final LongAdder deregisterErrors = new LongAdder();
   private final Set<RegistrationImpl> registrations = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<Watcher>> watchersByChannel = new ConcurrentHashMap<>();
   private final Object pubSubLock = new Object();
@@ -163,6 +189,51 @@ public final class RedisServiceRegistry implements AutoCloseable {
     Connected connected = b.connector.get();
     this.connection = connected.connection();
     this.commands = connected.commands();
+    Duration half = this.heartbeatInterval.dividedBy(2);
+    Duration timeout = b.commandTimeout != null ? b.commandTimeout : Duration.ofMillis(DEFAULT_COMMAND_TIMEOUT_MILLIS);
+    this.commandTimeoutNanos = (b.commandTimeout == null && timeout.compareTo(half) > 0 ? half : timeout).toNanos();
+    if (b.meterRegistry != null) {
+      registerErrors(b.meterRegistry, "heartbeat", heartbeatErrors);
+      registerErrors(b.meterRegistry, "read", readErrors);
+      registerErrors(b.meterRegistry, "deregister", deregisterErrors);
+    }
+  }
+
+  private void registerErrors(MeterRegistry registry, String operation, LongAdder count) {
+    FunctionCounter.builder("layerkit.lb.registry.errors", count, LongAdder::sum)
+        .description("Registry calls to Redis that failed or timed out").tags("operation", operation, "prefix", keyPrefix)
+        .register(registry);
+  }
+
+  /**
+   * Waits for a command within the command timeout, cancelling it past that.
+   *
+   * @throws RedisException the command's failure, or a {@code RedisCommandTimeoutException}
+   */
+  private <T> T await(CompletionStage<T> command, LongAdder errors) {
+    try {
+      return RedisCalls.await(command.toCompletableFuture(), commandTimeoutNanos);
+    } catch (TimeoutException e) {
+      errors.increment();
+      throw new RedisCommandTimeoutException("Redis did not answer within " + commandTimeoutNanos / 1_000_000 + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      errors.increment();
+      throw new RedisException("interrupted while waiting for Redis", e);
+    } catch (ExecutionException e) {
+      errors.increment();
+      Throwable cause = e.getCause();
+      throw cause instanceof RedisException redis ? redis : new RedisException(String.valueOf(cause), cause);
+    }
+  }
+
+  /**
+   * Returns how many Redis calls of this registry failed or timed out.
+   *
+   * @return the count since the registry was built
+   */
+  public long errorCount() {
+    return heartbeatErrors.sum() + readErrors.sum() + deregisterErrors.sum();
   }
 
   /**
@@ -177,7 +248,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     Objects.requireNonNull(client, "client");
     return new Builder(() -> {
       StatefulRedisConnection<String, byte[]> c = RedisConnections.connect(client);
-      return new Connected(c, c.sync());
+      return new Connected(c, c.async());
     }, () -> RedisConnections.connectPubSub(client), true);
   }
 
@@ -195,7 +266,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
     Objects.requireNonNull(client, "client");
     return new Builder(() -> {
       StatefulRedisClusterConnection<String, byte[]> c = RedisConnections.connect(client);
-      return new Connected(c, c.sync());
+      return new Connected(c, c.async());
     }, () -> RedisConnections.connectPubSub(client), true);
   }
 
@@ -215,7 +286,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
       StatefulRedisPubSubConnection<String, byte[]> pubSub) {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(pubSub, "pubSub");
-    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
+    return new Builder(() -> new Connected(connection, connection.async()), () -> pubSub, false);
   }
 
   /**
@@ -233,12 +304,12 @@ public final class RedisServiceRegistry implements AutoCloseable {
       StatefulRedisPubSubConnection<String, byte[]> pubSub) {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(pubSub, "pubSub");
-    return new Builder(() -> new Connected(connection, connection.sync()), () -> pubSub, false);
+    return new Builder(() -> new Connected(connection, connection.async()), () -> pubSub, false);
   }
 
   /** A command connection and its scripting commands, standalone or cluster. */
   private record Connected(StatefulConnection<String, byte[]> connection,
-      RedisScriptingCommands<String, byte[]> commands) {}
+      RedisScriptingAsyncCommands<String, byte[]> commands) {}
 
   /**
    * Registers an instance of a service and keeps it registered with heartbeats until the returned
@@ -251,7 +322,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code service} is blank or contains a brace
    * @throws IllegalStateException if the registry is closed
-   * @throws io.lettuce.core.RedisException if the first write fails
+   * @throws io.lettuce.core.RedisException if the first write fails or times out; the
+   *     registration is then undone on Redis as well, should the write still run there later
    */
   public Registration register(String service, Endpoint endpoint) {
     ServiceKeys keys = keys(service);
@@ -259,7 +331,15 @@ public final class RedisServiceRegistry implements AutoCloseable {
     checkOpen();
     byte[] json = CODEC.encode(EndpointRecord.of(endpoint));
     RegistrationImpl registration = new RegistrationImpl(service, endpoint, keys, json);
-    registration.heartbeat();
+    try {
+      registration.heartbeat();
+    } catch (RedisException e) {
+      // The caller learns the registration failed, but a Redis that hung runs the REGISTER when it
+      // continues: undo it right after, on the same connection, so no endpoint is left registered
+      // that nobody heartbeats (and that would take traffic for a whole TTL). Not awaited.
+      RegistryScripts.DEREGISTER.runAsync(commands, keys.both(), bytes(endpoint.id()), bytes(keys.channel));
+      throw e;
+    }
     long interval = heartbeatInterval.toNanos();
     registration.task = scheduler.scheduleWithFixedDelay(registration::heartbeatQuietly, interval, interval,
         TimeUnit.NANOSECONDS);
@@ -285,8 +365,13 @@ public final class RedisServiceRegistry implements AutoCloseable {
     Watcher watcher = new Watcher(service, keys);
     // Subscribe before the first read, so that no change between the two goes unnoticed.
     watchersByChannel.computeIfAbsent(keys.channel, c -> new CopyOnWriteArraySet<>()).add(watcher);
-    subscribe(keys.channel);
-    watcher.refresh();
+    try {
+      subscribe(keys.channel);
+      watcher.refresh();
+    } catch (RuntimeException e) {
+      watcher.close(); // no half-made watcher left listening
+      throw e;
+    }
     long interval = refreshInterval.toNanos();
     watcher.task = scheduler.scheduleWithFixedDelay(watcher::refreshQuietly, interval, interval, TimeUnit.NANOSECONDS);
     return watcher;
@@ -383,7 +468,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
         c.addListener(notifications);
         pubSub = c;
       }
-      pubSub.sync().subscribe(channel);
+      await(pubSub.async().subscribe(channel), readErrors);
     }
   }
 
@@ -400,7 +485,7 @@ public final class RedisServiceRegistry implements AutoCloseable {
   }
 
   private List<Endpoint> readInstances(ServiceKeys keys) {
-    List<Object> values = RegistryScripts.READ.run(commands, keys.both(), bytes(keys.channel));
+    List<Object> values = await(RegistryScripts.READ.runAsync(commands, keys.both(), bytes(keys.channel)), readErrors);
     List<Endpoint> endpoints = new ArrayList<>(values.size());
     Set<String> ids = new HashSet<>();
     for (Object value : values) {
@@ -471,8 +556,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
     }
 
     void heartbeat() {
-      RegistryScripts.REGISTER.run(commands, keys.both(), bytes(endpoint.id()), json,
-          bytes(Long.toString(ttl.toMillis())), bytes(keys.channel));
+      await(RegistryScripts.REGISTER.runAsync(commands, keys.both(), bytes(endpoint.id()), json,
+          bytes(Long.toString(ttl.toMillis())), bytes(keys.channel)), heartbeatErrors);
     }
 
     void heartbeatQuietly() {
@@ -509,7 +594,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
       }
       registrations.remove(this);
       try {
-        RegistryScripts.DEREGISTER.run(commands, keys.both(), bytes(endpoint.id()), bytes(keys.channel));
+        await(RegistryScripts.DEREGISTER.runAsync(commands, keys.both(), bytes(endpoint.id()), bytes(keys.channel)),
+            deregisterErrors);
       } catch (RuntimeException e) {
         LOG.warn("deregistering {} from service '{}' failed; it expires within {}: {}", endpoint.id(), service, ttl,
             e.toString());
@@ -615,6 +701,8 @@ public final class RedisServiceRegistry implements AutoCloseable {
     private @Nullable Duration heartbeatInterval;
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
     private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable Duration commandTimeout;
+    private @Nullable MeterRegistry meterRegistry;
 
     private final boolean ownsConnections;
 
@@ -720,15 +808,60 @@ public final class RedisServiceRegistry implements AutoCloseable {
     }
 
     /**
+     * Sets how long one Redis call may take before it is cancelled and fails; by default
+     * {@value RedisServiceRegistry#DEFAULT_COMMAND_TIMEOUT_MILLIS} ms or half the heartbeat
+     * interval, whichever is shorter. It bounds how long a Redis that hangs holds a scheduler
+     * thread, and how long {@code register} and {@code watch} block.
+     *
+     * @param commandTimeout the timeout, positive and shorter than the heartbeat interval
+     *     (checked by {@link #build()})
+     * @return this builder
+     * @throws NullPointerException if {@code commandTimeout} is null
+     * @throws IllegalArgumentException if it is not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder commandTimeout(Duration commandTimeout) {
+      Objects.requireNonNull(commandTimeout, "commandTimeout");
+      if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+        throw new IllegalArgumentException("commandTimeout must be > 0 but was " + commandTimeout);
+      }
+      settings.requireUnset("commandTimeout", this.commandTimeout);
+      this.commandTimeout = commandTimeout;
+      return this;
+    }
+
+    /**
+     * Registers the registry's error counter {@code layerkit.lb.registry.errors} in
+     * {@code registry}.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      Objects.requireNonNull(registry, "registry");
+      settings.requireUnset("meterRegistry", this.meterRegistry);
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
      * Connects and builds the registry.
      *
      * @return the registry
-     * @throws IllegalStateException if the heartbeat interval is not shorter than the TTL
+     * @throws IllegalStateException if the heartbeat interval is not shorter than the TTL, or the
+     *     command timeout not shorter than the heartbeat interval
      * @throws io.lettuce.core.RedisException if connecting fails
      */
     public RedisServiceRegistry build() {
       if (heartbeatInterval != null && heartbeatInterval.compareTo(ttl) >= 0) {
         throw new IllegalStateException("heartbeatInterval must be < ttl " + ttl + " but was " + heartbeatInterval);
+      }
+      Duration heartbeat = heartbeatInterval != null ? heartbeatInterval : ttl.dividedBy(3);
+      if (commandTimeout != null && commandTimeout.compareTo(heartbeat) >= 0) {
+        throw new IllegalStateException("commandTimeout must be < heartbeatInterval " + heartbeat + " but was "
+            + commandTimeout);
       }
       return new RedisServiceRegistry(this);
     }

@@ -4,6 +4,7 @@ import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
+import dev.layerkit.core.internal.redis.RedisCalls;
 import dev.layerkit.core.internal.redis.RedisKeys;
 import dev.layerkit.core.internal.redis.RedisScript;
 import dev.layerkit.service.idempotency.ClaimResult;
@@ -11,16 +12,19 @@ import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotentResponse;
 import dev.layerkit.service.idempotency.RequestFingerprint;
 import dev.layerkit.service.idempotency.internal.ResponseBytes;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.BaseRedisCommands;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.api.sync.RedisScriptingCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,8 +43,13 @@ import org.jspecify.annotations.Nullable;
  * Redis frees the memory of a key once it expired in real time.
  *
  * <p><b>Failure.</b> A Redis that is down or slow makes each call throw Lettuce's {@code
- * RedisException} after the connection's command timeout; {@code Idempotency} then fails the
- * request without running its action. Durability is Redis's: a failover to a replica that had not
+ * RedisException} within the store's {@linkplain Builder#timeout(java.time.Duration) timeout}
+ * ({@value #DEFAULT_TIMEOUT_MILLIS} ms by default; a {@code RedisCommandTimeoutException} when it
+ * ran out), not the connection's much longer command timeout; {@code Idempotency} then fails the
+ * request without running its action. A claim that timed out may still run when a Redis that hung
+ * continues, and would hold the key as in flight for its whole lease (the client's retry would get
+ * 409): so it is released right after, on the same connection, with its token (a release of a
+ * claim it does not hold does nothing). Durability is Redis's: a failover to a replica that had not
  * received a claim can let one duplicate run. {@link #healthCheck()} reports the server's state.
  *
  * <p>Works on a standalone, Sentinel-managed or Cluster connection. Thread-safe; the connection
@@ -55,6 +64,9 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
 
   /** The default name. */
   public static final String DEFAULT_NAME = "default";
+
+  /** The default time one call waits for Redis. */
+  public static final long DEFAULT_TIMEOUT_MILLIS = 1_000;
 
   private static final byte[] NOTHING = new byte[0];
 
@@ -84,14 +96,31 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
 
   private final String name;
   private final String keyPrefix;
-  private final RedisScriptingCommands<String, byte[]> commands;
-  private final BaseRedisCommands<String, byte[]> base;
+  private final RedisClusterAsyncCommands<String, byte[]> commands;
+  private final long timeoutNanos;
 
   private RedisIdempotencyKeyStore(Builder b) {
     this.name = b.name;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : RedisKeys.defaultPrefix("idempotency", b.name);
     this.commands = b.commands;
-    this.base = b.base;
+    this.timeoutNanos = b.timeout.toNanos();
+  }
+
+  /** Waits for a command within the timeout (cancelling it past that), as Lettuce's exceptions. */
+  private <T> T await(CompletableFuture<T> command, String what) {
+    try {
+      return RedisCalls.await(command, timeoutNanos);
+    } catch (TimeoutException e) {
+      throw new RedisCommandTimeoutException("idempotency store '" + name + "': " + what + " not answered within "
+          + timeoutNanos / 1_000_000 + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisException("idempotency store '" + name + "': interrupted during " + what, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RedisException redis ? redis
+          : new RedisException("idempotency store '" + name + "': " + what + " failed: " + cause, cause);
+    }
   }
 
   /**
@@ -103,8 +132,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    * @throws NullPointerException if {@code connection} is null
    */
   public static Builder builder(StatefulRedisConnection<String, byte[]> connection) {
-    RedisCommands<String, byte[]> sync = Objects.requireNonNull(connection, "connection").sync();
-    return new Builder(sync, sync);
+    return new Builder(Objects.requireNonNull(connection, "connection").async());
   }
 
   /**
@@ -117,8 +145,7 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    * @throws NullPointerException if {@code connection} is null
    */
   public static Builder builder(StatefulRedisClusterConnection<String, byte[]> connection) {
-    RedisAdvancedClusterCommands<String, byte[]> sync = Objects.requireNonNull(connection, "connection").sync();
-    return new Builder(sync, sync);
+    return new Builder(Objects.requireNonNull(connection, "connection").async());
   }
 
   @Override
@@ -149,8 +176,16 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   public ClaimResult claim(String key, RequestFingerprint fingerprint, String token, long nowMillis, long leaseMillis) {
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(token, "token");
-    List<Object> reply = CLAIM.run(commands, new String[] {redisKey(key)},
-        utf8(fingerprint.sha256()), utf8(token), utf8(Long.toString(nowMillis)), utf8(Long.toString(leaseMillis)));
+    String[] keys = {redisKey(key)};
+    List<Object> reply;
+    try {
+      reply = await(CLAIM.runAsync(commands, keys, utf8(fingerprint.sha256()), utf8(token),
+          utf8(Long.toString(nowMillis)), utf8(Long.toString(leaseMillis))), "claim of '" + key + "'");
+    } catch (RedisException e) {
+      // The claim may still run later; its release, sent after it, undoes it. Not awaited.
+      RELEASE.runAsync(commands, keys, utf8(token));
+      throw e;
+    }
     String state = text(reply.get(0));
     if ("A".equals(state)) {
       return ClaimResult.acquired();
@@ -167,27 +202,28 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
   public boolean complete(String key, String token, IdempotentResponse response, long nowMillis, long ttlMillis) {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(response, "response");
-    Long stored = COMPLETE.run(commands, new String[] {redisKey(key)},
-        utf8(token), ResponseBytes.encode(response), utf8(Long.toString(nowMillis)), utf8(Long.toString(ttlMillis)));
+    Long stored = await(COMPLETE.runAsync(commands, new String[] {redisKey(key)}, utf8(token),
+        ResponseBytes.encode(response), utf8(Long.toString(nowMillis)), utf8(Long.toString(ttlMillis))),
+        "completion of '" + key + "'");
     return stored != null && stored == 1L;
   }
 
   @Override
   public void release(String key, String token) {
     Objects.requireNonNull(token, "token");
-    RELEASE.run(commands, new String[] {redisKey(key)}, utf8(token));
+    await(RELEASE.runAsync(commands, new String[] {redisKey(key)}, utf8(token)), "release of '" + key + "'");
   }
 
   /**
    * Returns a health check named after the store: {@code UP} when Redis answers {@code PING},
-   * {@code DOWN} with the error otherwise (after the connection's command timeout).
+   * {@code DOWN} with the error otherwise (after the store's timeout).
    *
    * @return the check
    */
   public HealthCheck healthCheck() {
     return HealthCheck.of("idempotency-" + name, () -> {
       try {
-        base.ping();
+        await(commands.ping().toCompletableFuture(), "PING");
         return Health.up().build();
       } catch (RuntimeException e) {
         return Health.down(e).build();
@@ -221,14 +257,31 @@ public final class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
    */
   public static final class Builder {
     private final BuilderSettings settings = new BuilderSettings();
-    private final RedisScriptingCommands<String, byte[]> commands;
-    private final BaseRedisCommands<String, byte[]> base;
+    private final RedisClusterAsyncCommands<String, byte[]> commands;
     private String name = DEFAULT_NAME;
     private @Nullable String keyPrefix;
+    private Duration timeout = Duration.ofMillis(DEFAULT_TIMEOUT_MILLIS);
 
-    private Builder(RedisScriptingCommands<String, byte[]> commands, BaseRedisCommands<String, byte[]> base) {
+    private Builder(RedisClusterAsyncCommands<String, byte[]> commands) {
       this.commands = commands;
-      this.base = base;
+    }
+
+    /**
+     * Sets how long one call waits for Redis before it fails with a
+     * {@code RedisCommandTimeoutException}; {@value RedisIdempotencyKeyStore#DEFAULT_TIMEOUT_MILLIS}
+     * ms by default.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeout(Duration timeout) {
+      Arguments.positive(timeout, "timeout");
+      settings.requireUnset("timeout", this.timeout);
+      this.timeout = timeout;
+      return this;
     }
 
     /**

@@ -1,0 +1,133 @@
+package dev.layerkit.gateway.lb.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.layerkit.core.internal.DaemonSchedulers;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.test.servers.PausableRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAccumulator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The registry on a Redis that hangs ({@code SIGSTOP} on a {@link PausableRedis}): heartbeats and
+ * re-reads on a scheduler of two threads, three registered instances, a watcher.
+ *
+ * <p>Command timeout 500 ms, heartbeats every second, re-reads every 300 ms, on two threads.
+ *
+ * <p>Asserted: a call on the caller's thread fails with a timeout within the command timeout (not
+ * Lettuce's default minute); the watcher keeps its last known endpoints; the scheduler's threads
+ * are never held longer than one command timeout, so other tasks on it still run (measured by a
+ * probe task every 50 ms); failures are counted; once Redis continues, registering works again,
+ * the registrations are still there and the watcher sees a join.
+ */
+class HungRedisRegistryIT {
+
+  private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
+  /** Room for a loaded CI machine above one command timeout. */
+  private static final Duration SLACK = Duration.ofSeconds(2);
+
+  @Test
+  void aHungRedisCostsEachCallAtMostTheCommandTimeoutAndTheWatcherKeepsItsEndpoints() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = DaemonSchedulers.create("hung-registry", 2);
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient client = RedisClient.create(redis.uri());
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix("hung:")
+               .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofSeconds(1))
+               .refreshInterval(Duration.ofMillis(300)).commandTimeout(COMMAND_TIMEOUT)
+               .scheduler(scheduler).meterRegistry(meters).build();
+           RedisServiceRegistry gateway = RedisServiceRegistry.builder(client).keyPrefix("hung:")
+               .refreshInterval(Duration.ofMillis(300)).commandTimeout(COMMAND_TIMEOUT)
+               .scheduler(scheduler).build()) {
+        // Set-up, not under test: retried, since a loaded machine may take longer than the timeout.
+        for (int i = 1; i <= 3; i++) {
+          Endpoint endpoint = Endpoint.of("10.0.0." + i, 8080);
+          await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            registry.register("orders", endpoint);
+            return true;
+          });
+        }
+        AtomicReference<EndpointSource> watched = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          watched.set(gateway.watch("orders"));
+          return true;
+        });
+        EndpointSource orders = watched.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> orders.endpoints().size() == 3);
+
+        redis.pause();
+
+        long before = System.nanoTime();
+        assertThatThrownBy(() -> registry.register("orders", Endpoint.of("10.0.0.9", 8080)))
+            .isInstanceOf(RedisCommandTimeoutException.class);
+        Duration registerTook = Duration.ofNanos(System.nanoTime() - before);
+
+        // While heartbeats and re-reads time out on the scheduler, a probe task on it still runs.
+        LongAccumulator probeDelayNanos = new LongAccumulator(Math::max, 0);
+        long hangEnds = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        int probes = 0;
+        while (System.nanoTime() < hangEnds) {
+          long submitted = System.nanoTime();
+          scheduler.submit(() -> probeDelayNanos.accumulate(System.nanoTime() - submitted))
+              .get(30, TimeUnit.SECONDS);
+          probes++;
+          assertThat(orders.endpoints()).as("the last known endpoints").hasSize(3);
+          Thread.sleep(50); // spacing the probes over the hang, not waiting for time-based logic
+        }
+        long errors = registry.errorCount() + gateway.errorCount();
+        System.out.printf("[hung-redis] registry: register failed after %d ms (timeout %d ms); %d probes on the"
+                + " scheduler, slowest started after %d ms; %d failed calls counted%n",
+            registerTook.toMillis(), COMMAND_TIMEOUT.toMillis(), probes, probeDelayNanos.get() / 1_000_000, errors);
+        assertThat(registerTook).as("register on a hung Redis").isLessThan(COMMAND_TIMEOUT.plus(SLACK));
+        assertThat(Duration.ofNanos(probeDelayNanos.get())).as("a scheduler thread is free within one timeout")
+            .isLessThan(COMMAND_TIMEOUT.plus(SLACK));
+        assertThat(errors).as("heartbeats and re-reads timed out and were counted").isGreaterThanOrEqualTo(3);
+        assertThat(meters.get("layerkit.lb.registry.errors").tag("operation", "heartbeat").functionCounter().count())
+            .isPositive();
+
+        redis.resume();
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+            .until(() -> {
+              registry.register("orders", Endpoint.of("10.0.0.4", 8080));
+              return true;
+            });
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+            .untilAsserted(() -> assertThat(orders.endpoints()).extracting(Endpoint::host)
+                .containsExactlyInAnyOrder("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"));
+        List<Endpoint> stored = registry.instances("orders");
+        assertThat(stored).as("the registrations outlived the hang").hasSize(4);
+      } finally {
+        client.shutdown();
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCommandTimeoutNotShorterThanTheHeartbeatIsRefused() {
+    RedisClient client = RedisClient.create("redis://127.0.0.1:1");
+    try {
+      assertThatThrownBy(() -> RedisServiceRegistry.builder(client).heartbeatInterval(Duration.ofSeconds(1))
+              .commandTimeout(Duration.ofSeconds(1)).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("commandTimeout must be < heartbeatInterval PT1S but was PT1S");
+      assertThatThrownBy(() -> RedisServiceRegistry.builder(client).commandTimeout(Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class).hasMessage("commandTimeout must be > 0 but was PT0S");
+    } finally {
+      client.shutdown();
+    }
+  }
+}
