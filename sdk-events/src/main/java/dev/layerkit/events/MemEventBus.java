@@ -197,6 +197,10 @@ final class MemEventBus implements InMemoryEventBus {
     return Instant.ofEpochMilli(time.epochMillis());
   }
 
+  long nowMillis() {
+    return time.epochMillis();
+  }
+
   @Override
   public String toString() {
     return "InMemoryEventBus{partitions=" + defaultPartitions + ", retention=" + retention
