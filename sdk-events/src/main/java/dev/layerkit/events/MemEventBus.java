@@ -140,7 +140,9 @@ final class MemEventBus implements InMemoryEventBus {
       String topicName, String key, byte[] value, Map<String, String> headers,
       @Nullable String eventId, long timestamp) {
     MemTopic topic = topic(topicName);
-    int partition = (int) Math.floorMod(Hashing.hash(key), (long) topic.partitionCount());
+    int count = topic.partitionCount();
+    // One partition needs no hash (every key maps to 0); the key was checked for null already.
+    int partition = count == 1 ? 0 : (int) Math.floorMod(Hashing.hash(key), (long) count);
     long offset;
     try {
       offset = topic.partition(partition).append(key, timestamp, headers, value,
