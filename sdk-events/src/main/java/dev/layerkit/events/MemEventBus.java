@@ -10,7 +10,6 @@ import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -193,10 +192,6 @@ final class MemEventBus implements InMemoryEventBus {
     Map<String, String> all = new HashMap<>(headers);
     all.put(EventHeaders.EVENT_ID, eventId);
     return Map.copyOf(all);
-  }
-
-  Instant now() {
-    return Instant.ofEpochMilli(time.epochMillis());
   }
 
   long nowMillis() {
