@@ -24,8 +24,8 @@ import java.time.Duration;
  * records.
  *
  * <p>Delivery is at least once and, while members keep running, exactly once per group: each
- * member commits after each handled record, and a partition moves to another member only between
- * records. Publishing is synchronous: the returned future is already complete. A {@link
+ * member commits after each batch of handled records, and a partition moves to another member
+ * only between batches. Publishing is synchronous: the returned future is already complete. A {@link
  * Subscription} is {@linkplain Subscription#assigned() assigned} when {@code subscribe} returns.
  *
  * <p>Thread-safe. {@link #close()} closes every subscription.

@@ -10,7 +10,6 @@ import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -140,7 +139,9 @@ final class MemEventBus implements InMemoryEventBus {
       String topicName, String key, byte[] value, Map<String, String> headers,
       @Nullable String eventId, long timestamp) {
     MemTopic topic = topic(topicName);
-    int partition = (int) Math.floorMod(Hashing.hash(key), (long) topic.partitionCount());
+    int count = topic.partitionCount();
+    // One partition needs no hash (every key maps to 0); the key was checked for null already.
+    int partition = count == 1 ? 0 : (int) Math.floorMod(Hashing.hash(key), (long) count);
     long offset;
     try {
       offset = topic.partition(partition).append(key, timestamp, headers, value,
@@ -193,8 +194,8 @@ final class MemEventBus implements InMemoryEventBus {
     return Map.copyOf(all);
   }
 
-  Instant now() {
-    return Instant.ofEpochMilli(time.epochMillis());
+  long nowMillis() {
+    return time.epochMillis();
   }
 
   @Override

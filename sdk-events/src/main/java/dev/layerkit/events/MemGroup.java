@@ -88,6 +88,7 @@ final class MemGroup {
       byMember.get(p % n).add(p);
     }
     owners = next;
+    topic.membershipChanged();
     for (int m = 0; m < n; m++) {
       members.get(m).assign(byMember.get(m));
     }

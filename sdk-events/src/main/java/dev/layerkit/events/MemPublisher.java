@@ -16,16 +16,17 @@ final class MemPublisher<T> extends EncodingPublisher<T> {
     this.bus = bus;
   }
 
+  /** Returns null: {@link #store} stamps the event with the bus's clock, boxing nothing. */
   @Override
-  protected Long nowMillis() {
-    return bus.now().toEpochMilli();
+  protected @Nullable Long nowMillis() {
+    return null;
   }
 
   @Override
   protected CompletableFuture<PublishReceipt> store(@Nullable String eventId,
       @Nullable Long timestampMillis, String topic, String key, byte[] value,
       Map<String, String> headers) {
-    long timestamp = timestampMillis != null ? timestampMillis : bus.now().toEpochMilli();
+    long timestamp = timestampMillis != null ? timestampMillis : bus.nowMillis();
     return bus.append(topic, key, value, MemEventBus.withEventId(headers, eventId), eventId,
         timestamp);
   }

@@ -2,8 +2,9 @@ package dev.layerkit.events;
 
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.RawRecord;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One member of an in-memory consumer group, with its own thread.
  *
- * <p>The thread passes over the member's partitions; for each it takes the partition's lock,
- * reads up to {@link #BATCH} records from the group's committed offset and delivers them through
- * the {@link EventDispatcher}, committing after each. A record that waits for a retry stops its
+ * <p>The thread passes over the member's partitions; for each it takes the group's lock of the
+ * partition, delivers up to {@link #BATCH} records from the group's committed offset straight
+ * from the partition's ring (no copy, no lock of the log) through the {@link EventDispatcher}, and
+ * commits once after the batch. A record that waits for a retry stops its
  * partition for this pass only. With nothing to do the thread parks until a publish to one of its
  * partitions unparks it (see {@link MemPartition} for why no wake-up is lost), or for 1 ms while a
  * retry is pending.
@@ -29,7 +31,18 @@ import org.slf4j.LoggerFactory;
 final class MemSubscription<T> implements Subscription, Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemSubscription.class);
-  static final int BATCH = 64;
+  static final int BATCH = 256;
+  private static final VarHandle WAITING;
+
+  static {
+    try {
+      WAITING = MethodHandles.lookup().findVarHandle(MemSubscription.class, "waiting",
+          boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long RETRY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -75,54 +88,61 @@ final class MemSubscription<T> implements Subscription, Runnable {
     LockSupport.unpark(thread);
   }
 
+  /** Unparks the thread if it is idle; only the first caller per idle spell pays for it. */
   void wake() {
-    if (waiting) {
+    if (waiting && WAITING.compareAndSet(this, true, false)) {
       LockSupport.unpark(thread);
     }
   }
 
   @Override
   public void run() {
-    List<RawRecord> batch = new ArrayList<>(BATCH);
     while (running) {
       boolean progress = false;
       boolean retryPending = false;
       for (int p : assigned) {
-        boolean committed = false;
+        MemPartition partition = topic.partition(p);
+        long next = -1;
+        boolean stalled = false;
         synchronized (group.partitionLock(p)) {
           if (group.owner(p) != this) {
             continue;
           }
-          batch.clear();
-          topic.partition(p).read(group.committed(p), BATCH, batch);
-          long next = -1;
-          for (RawRecord record : batch) {
+          long end = partition.endOffset();
+          long offset = Math.max(group.committed(p), partition.beginningOffset());
+          long stop = Math.min(end, offset + BATCH);
+          while (offset < stop) {
+            RawRecord record = partition.recordAt(offset);
+            if (record == null) {
+              // Evicted while this member joined behind the retained records: skip to the oldest.
+              offset = Math.max(offset + 1, partition.beginningOffset());
+              continue;
+            }
             boolean done;
             try {
               done = dispatcher.deliver(record, retryStates[p]);
             } catch (RuntimeException | Error e) {
               // The dispatcher catches handler exceptions; this is a bug or an Error. Keep the
               // record and try again later rather than lose it or kill the member.
-              LOG.error("Delivery of {}-{}@{} failed unexpectedly", topic.name(), p,
-                  record.offset(), e);
+              LOG.error("Delivery of {}-{}@{} failed unexpectedly", topic.name(), p, offset, e);
               done = false;
             }
             if (!done) {
               retryPending = true;
+              stalled = true;
               break;
             }
-            next = record.offset() + 1;
+            next = ++offset;
           }
           // One commit per batch, still under the partition's lock: a new owner reads it only
           // after this member let go, so nothing handled here is handed over uncommitted.
           if (next >= 0) {
             group.commit(p, next);
-            committed = true;
           }
         }
-        if (committed) {
+        if (next >= 0) {
           progress = true;
-          topic.partition(p).committed();
+          partition.committed(next, stalled || next >= partition.endOffset());
         }
       }
       if (!progress) {
@@ -211,6 +231,10 @@ final class MemSubscription<T> implements Subscription, Runnable {
       }
     }
     group.leave(this);
+    // A publisher waiting for this member's commits may now evict: the group may be inactive.
+    for (int p = 0; p < topic.partitionCount(); p++) {
+      topic.partition(p).committed(0, true);
+    }
   }
 
   @Override

@@ -11,6 +11,8 @@ final class MemTopic {
   private final ConcurrentMap<String, MemGroup> groups = new ConcurrentHashMap<>();
   // The groups again, as an array for the publish path to walk without allocating an iterator.
   private volatile MemGroup[] groupArray = new MemGroup[0];
+  // Changes after any group's members change, for MemPartition's cache of evictable offsets.
+  private volatile int membership;
 
   MemTopic(String name, int partitions, int capacity) {
     this.name = name;
@@ -46,6 +48,16 @@ final class MemTopic {
 
   MemGroup existingGroup(String group) {
     return groups.get(group);
+  }
+
+  /** Returns a number that changes after any group's owners changed (read it before them). */
+  int membership() {
+    return membership;
+  }
+
+  /** Called after a group's owners changed. */
+  synchronized void membershipChanged() {
+    membership++;
   }
 
   /** The lowest committed offset of the groups that have members; MAX_VALUE if none has. */

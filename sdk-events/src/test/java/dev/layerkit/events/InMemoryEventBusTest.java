@@ -75,6 +75,72 @@ class InMemoryEventBusTest {
   }
 
   @Test
+  void aGroupThatGainsAMemberStopsEvictionOfWhatTheMemberHasNotHandled() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).retention(2)
+        .publishTimeout(Duration.ofMillis(50)).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    for (int i = 0; i < 5; i++) {
+      assertThat(publisher.publish("t", "k", "e" + i)).isCompleted(); // no member: plain retention
+    }
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    bus.subscriber(Codecs.utf8()).subscribe("t", "late", e -> {
+      entered.countDown();
+      release.await();
+      seen.add(e.payload());
+    });
+    assertThat(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    // e3 and e4 are retained and not handled by the new member: e5 must not evict e3.
+    CompletableFuture<PublishReceipt> blocked = publisher.publish("t", "k", "e5");
+
+    assertThat(blocked).isCompletedExceptionally();
+    assertThatThrownBy(blocked::join).hasCauseInstanceOf(EventPublishException.class);
+    assertThat(bus.beginningOffset("t", 0)).isEqualTo(3);
+    release.countDown();
+    await().atMost(WAIT).until(() -> seen.size() == 2);
+    assertThat(seen).containsExactly("e3", "e4");
+  }
+
+  @Test
+  void aPublisherWaitingForRoomResumesAtOnceWhenTheSlowGroupsOnlyMemberLeaves() throws Exception {
+    bus = EventBuses.inMemory().partitions(1).retention(2)
+        .publishTimeout(Duration.ofMinutes(10)).drainTimeout(Duration.ofMillis(100)).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Subscription stuck = bus.subscriber(Codecs.utf8()).subscribe("t", "stuck", e -> {
+      entered.countDown();
+      release.await();
+    });
+    try {
+      publisher.publish("t", "k", "e0");
+      publisher.publish("t", "k", "e1");
+      assertThat(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<PublishReceipt> third = new CompletableFuture<>();
+      Thread waiter = new Thread(() -> publisher.publish("t", "k", "e2").whenComplete(
+          (receipt, error) -> {
+            if (error != null) {
+              third.completeExceptionally(error);
+            } else {
+              third.complete(receipt);
+            }
+          }), "waiting-publisher");
+      waiter.start();
+      await().atMost(WAIT).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+
+      stuck.close(); // the handler stays stuck: the member leaves after its drain timeout
+
+      // Well before the 10-minute publish timeout: the group has no member, so e0 is evicted.
+      assertThat(third.get(WAIT.toSeconds(), TimeUnit.SECONDS).offset()).isEqualTo(2);
+      assertThat(bus.beginningOffset("t", 0)).isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void lagCountsEventsNotYetCommittedByTheMemberAndIsEmptyAfterClose() throws Exception {
     bus = EventBuses.inMemory().partitions(1).build();
     EventPublisher<String> publisher = bus.publisher(Codecs.utf8());

@@ -7,8 +7,8 @@ import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.IdempotencyStore;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
-import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
+import dev.layerkit.service.saga.SagaRecord;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.sharding.ShardedRepository;
@@ -41,16 +41,18 @@ interface Backends extends AutoCloseable {
 
   /**
    * The store of the order service's {@code Idempotency-Key}s, shared by every instance that
-   * shares the orders; {@code idempotency} for {@link #orderWriter} is built on it.
+   * shares the orders.
    */
   IdempotencyKeyStore idempotencyKeys();
 
+  /** Writes orders with their events (publish-after-write, or a transactional outbox). */
+  OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher);
+
   /**
-   * Writes orders with their events (publish-after-write, or a transactional outbox), and keyed
-   * orders under {@code idempotency}, an {@link Idempotency} on {@link #idempotencyKeys()}.
+   * Where the place-order sagas keep their state, shared by every instance that shares the
+   * orders: in memory, a PostgreSQL table or a MongoDB collection.
    */
-  OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher,
-      Idempotency idempotency);
+  Repository<String, SagaRecord> sagaRecords();
 
   /** Subscribes to order events, reporting consumer lag to {@code meters} where it is tracked. */
   EventSubscriber<OrderEvent> subscriber(MeterRegistry meters);

@@ -13,9 +13,10 @@ import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
-import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.Sagas;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
+import dev.layerkit.service.saga.SagaRecord;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
@@ -26,13 +27,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything in this JVM: Caffeine, in-memory shards, the in-memory event bus, idempotency keys
- * and handled event ids in memory.
+ * Everything in this JVM: Caffeine, in-memory shards, the in-memory event bus, idempotency keys,
+ * saga state and handled event ids in memory.
  */
 final class MemoryBackends implements Backends {
 
   private final InMemoryEventBus bus;
   private final IdempotencyKeyStore idempotencyKeys = IdempotencyKeyStores.inMemory().name("orders").build();
+  private final Repository<String, SagaRecord> sagas = Sagas.inMemoryRepository();
 
   MemoryBackends(MeterRegistry meters, ObservationRegistry observations) {
     this.bus = EventBuses.inMemory().partitions(4).meterRegistry(meters)
@@ -80,9 +82,13 @@ final class MemoryBackends implements Backends {
   }
 
   @Override
-  public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
-      EventPublisher<OrderEvent> publisher, Idempotency idempotency) {
-    return new DirectOrderWriter(orders, publisher, topic(), idempotency);
+  public OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher) {
+    return new DirectOrderWriter(orders, publisher, topic());
+  }
+
+  @Override
+  public Repository<String, SagaRecord> sagaRecords() {
+    return sagas;
   }
 
   @Override

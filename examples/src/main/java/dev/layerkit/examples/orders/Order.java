@@ -2,6 +2,7 @@ package dev.layerkit.examples.orders;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An order, as stored (one document per order, sharded by id) and as the REST API shows it.
@@ -13,9 +14,11 @@ import java.util.Objects;
  * @param status where the order is
  * @param createdAt when it was placed, epoch milliseconds (the sort key of a customer's orders)
  * @param version the optimistic-lock version the repository maintains
+ * @param statusReason why the order is {@link OrderStatus#REJECTED} (the step of the place-order
+ *     saga that failed, and how), or null
  */
 public record Order(String id, String customerId, List<OrderItem> items, long totalCents,
-    OrderStatus status, long createdAt, long version) {
+    OrderStatus status, long createdAt, long version, @Nullable String statusReason) {
 
   /** Validates and copies. */
   public Order {
@@ -26,10 +29,15 @@ public record Order(String id, String customerId, List<OrderItem> items, long to
   }
 
   Order withStatus(OrderStatus newStatus) {
-    return new Order(id, customerId, items, totalCents, newStatus, createdAt, version);
+    return new Order(id, customerId, items, totalCents, newStatus, createdAt, version, null);
+  }
+
+  /** The order rejected by its saga, saying why. */
+  Order rejected(String reason) {
+    return new Order(id, customerId, items, totalCents, OrderStatus.REJECTED, createdAt, version, reason);
   }
 
   Order withVersion(long newVersion) {
-    return new Order(id, customerId, items, totalCents, status, createdAt, newVersion);
+    return new Order(id, customerId, items, totalCents, status, createdAt, newVersion, statusReason);
   }
 }

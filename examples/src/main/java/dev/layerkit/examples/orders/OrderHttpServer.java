@@ -91,6 +91,14 @@ final class OrderHttpServer implements AutoCloseable {
   OrderHttpServer(String name, int port, OrderService service, Dashboard dashboard, Catalog catalog,
       Customers customers, ObjectMapper json, MeterRegistry meters, ObservationRegistry observations)
       throws IOException {
+    this(name, InetAddress.getLoopbackAddress().getHostAddress(), port, service, dashboard, catalog, customers,
+        json, meters, observations);
+  }
+
+  /** Listens on {@code host} ({@code 0.0.0.0} in a container, where the gateway is another pod). */
+  OrderHttpServer(String name, String host, int port, OrderService service, Dashboard dashboard, Catalog catalog,
+      Customers customers, ObjectMapper json, MeterRegistry meters, ObservationRegistry observations)
+      throws IOException {
     this.name = name;
     this.observations = observations;
     this.service = service;
@@ -111,7 +119,7 @@ final class OrderHttpServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+    this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();

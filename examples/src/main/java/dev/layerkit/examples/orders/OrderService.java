@@ -3,6 +3,7 @@ package dev.layerkit.examples.orders;
 import dev.layerkit.cache.CacheAside;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
+import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyOutcome;
 import dev.layerkit.service.idempotency.IdempotentResponse;
 import dev.layerkit.service.idempotency.RequestFingerprint;
@@ -22,11 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application layer: places, reads, lists and updates orders. Reads go through the cache
- * ({@link CacheAside}, single-flight), the store is a sharded repository, every state change is
- * written with its event by an {@link OrderWriter} (a transactional outbox on PostgreSQL), and
- * each call to the cache, store or writer runs under a {@link ResiliencePolicy}, and a new order
- * with an {@code Idempotency-Key} is placed at most once per key ({@link #placeOnce}).
+ * The application layer: places, reads, lists and updates orders. Placing an order is a saga
+ * ({@link PlaceOrderSaga}: store it pending, reserve the stock, charge the payment, confirm),
+ * reads go through the cache ({@link CacheAside}, single-flight), the store is a sharded
+ * repository, every state change is written with its event by an {@link OrderWriter} (a
+ * transactional outbox on PostgreSQL), each call to the cache, store or writer runs under a
+ * {@link ResiliencePolicy}, and a new order with an {@code Idempotency-Key} is placed at most
+ * once per key ({@link #placeOnce}).
  * Transport-free: {@link OrderHttpServer} puts it on HTTP. Thread-safe.
  */
 final class OrderService {
@@ -46,9 +49,14 @@ final class OrderService {
   private final Catalog catalog;
   private final Customers customers;
   private final TimeSource time;
+  private final Idempotency idempotency;
+  private final PlaceOrderSaga placeOrder;
 
   OrderService(Repository<String, Order> orders, CacheAside<String, Order> cache, OrderWriter writer, ResiliencePolicy reads,
-      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time) {
+      ResiliencePolicy writes, Catalog catalog, Customers customers, TimeSource time, Idempotency idempotency,
+      PlaceOrderSaga placeOrder) {
+    this.idempotency = idempotency;
+    this.placeOrder = placeOrder;
     this.orders = orders;
     this.cache = cache;
     this.writer = writer;
@@ -86,38 +94,43 @@ final class OrderService {
   }
 
   /**
-   * Places an order without an idempotency key: each call places one.
+   * Places an order without an idempotency key: each call runs a saga of its own.
    *
+   * @return the order as its saga left it: {@link OrderStatus#PLACED}, or {@link
+   *     OrderStatus#REJECTED} saying why
    * @throws ValidationException naming every bad field
    */
   Order place(PlaceRequest request) {
-    NewOrder created = validate(request, null);
-    writes.execute(() -> writer.insert(created.order(), created.placed()));
-    return created.order();
+    Order order = validate(request, null);
+    return placeOrder.place(order.id(), order);
   }
 
   /**
-   * Places an order at most once per {@code Idempotency-Key}: the first request with the key
-   * places it and stores the response {@code respond} makes of it; a retry with the same body gets
-   * that response again, the key with another body is a 422, a retry while the first is still
-   * running a 409 (see {@link OrderWriter#insertOnce}). Keys are not scoped by customer: the
-   * fingerprint covers the body, customer included, so a key reused for another customer is a 422
-   * rather than a second order.
+   * Places an order at most once per {@code Idempotency-Key}: the first request with the key runs
+   * the place-order saga (its id derived from the key, {@code po-<key>}) and stores the response
+   * {@code respond} makes of the order it ended with; a retry with the same body gets that response
+   * again, the key with another body is a 422, a retry while the first is still running a 409
+   * (see {@link Idempotency}). If the first request's process died, a retry after the key's
+   * in-flight timeout finds the saga by its id and answers with its order, never placing a second.
+   * Keys are not scoped by customer: the fingerprint covers the body, customer included, so a key
+   * reused for another customer is a 422 rather than a second order.
    *
    * @throws ValidationException naming every bad field, the key's format included; nothing is
    *     claimed then, so the client may fix the body and retry with the key
    */
   IdempotencyOutcome placeOnce(PlaceRequest request, String idempotencyKey, RequestFingerprint fingerprint,
       Function<Order, IdempotentResponse> respond) {
-    NewOrder created = validate(request, idempotencyKey);
-    return writes.execute(() -> writer.insertOnce(idempotencyKey, fingerprint, created.order(),
-        created.placed(), respond));
+    Order order = validate(request, idempotencyKey);
+    return idempotency.execute(idempotencyKey, fingerprint,
+        () -> respond.apply(placeOrder.place(sagaId(idempotencyKey), order)));
   }
 
-  /** A validated new order and its event, not yet written. */
-  private record NewOrder(Order order, OrderEvent placed) {}
+  /** The id of the place-order saga of a keyed request. */
+  static String sagaId(String idempotencyKey) {
+    return "po-" + idempotencyKey;
+  }
 
-  private NewOrder validate(PlaceRequest request, @Nullable String idempotencyKey) {
+  private Order validate(PlaceRequest request, @Nullable String idempotencyKey) {
     Map<String, String> problems = new LinkedHashMap<>();
     String customerId = request.customerId();
     if (customerId == null || customerId.isBlank()) {
@@ -159,9 +172,7 @@ final class OrderService {
     long now = time.instant().toEpochMilli();
     String orderId = newOrderId(now);
     long total = items.stream().mapToLong(item -> item.priceCents() * item.quantity()).sum();
-    Order order = new Order(orderId, customerId, items, total, OrderStatus.PLACED, now, 0);
-    OrderEvent placed = new OrderEvent(OrderEvent.PLACED, orderId, customerId, OrderStatus.PLACED, total, now);
-    return new NewOrder(order, placed);
+    return new Order(orderId, customerId, items, total, OrderStatus.PENDING, now, 0, null);
   }
 
   Optional<Order> get(String id) {
@@ -204,13 +215,18 @@ final class OrderService {
       throw new ValidationException(Map.of("status", "must be one of "
           + java.util.Arrays.toString(OrderStatus.values()) + " but was '" + statusName + "'"));
     }
+    if (status == OrderStatus.PENDING || status == OrderStatus.REJECTED) {
+      throw new ValidationException(Map.of("status", "is set by the place-order saga, not by a client, but was '"
+          + statusName + "'"));
+    }
     for (int attempt = 0; attempt < 10; attempt++) {
       Optional<Order> current = reads.execute(() -> orders.findById(id));
       if (current.isEmpty()) {
         return Optional.empty();
       }
       Order order = current.get();
-      if (order.status() == OrderStatus.DELIVERED || order.status() == OrderStatus.CANCELLED) {
+      if (order.status() == OrderStatus.DELIVERED || order.status() == OrderStatus.CANCELLED
+          || order.status() == OrderStatus.REJECTED || order.status() == OrderStatus.PENDING) {
         throw new ConflictException("order " + id + " is " + order.status() + " and cannot change");
       }
       try {

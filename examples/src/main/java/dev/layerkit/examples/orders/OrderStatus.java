@@ -2,7 +2,12 @@ package dev.layerkit.examples.orders;
 
 /** Where an order is. */
 public enum OrderStatus {
-  /** Placed, not paid yet. */
+  /**
+   * Being placed: the place-order saga runs (stock, payment). Not shown to anyone as placed, and
+   * no event is published for it.
+   */
+  PENDING,
+  /** Placed: the place-order saga reserved the stock and charged the payment. */
   PLACED,
   /** Paid. */
   PAID,
@@ -11,5 +16,10 @@ public enum OrderStatus {
   /** Arrived. */
   DELIVERED,
   /** Cancelled before shipping. */
-  CANCELLED
+  CANCELLED,
+  /**
+   * Not placed: a step of the place-order saga failed (out of stock, payment declined) and what
+   * was done was undone; {@link Order#statusReason()} says why.
+   */
+  REJECTED
 }

@@ -28,6 +28,8 @@ import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.HealthRegistry;
 import dev.layerkit.infra.Lifecycle;
 import dev.layerkit.infra.LifecycleException;
+import dev.layerkit.service.ServiceClient;
+import dev.layerkit.service.ServiceClientBuilder;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.OptimisticLockException;
@@ -84,6 +86,9 @@ public final class OrderSystem implements AutoCloseable {
   /** What the gateway records and the dashboard reads; the admin registry unless a service. */
   private final CompositeMeterRegistry gatewayMeters = new CompositeMeterRegistry();
   private final List<OrderHttpServer> services = new ArrayList<>();
+  private final Downstream downstream;
+  private @Nullable SupportServices support;
+  private @Nullable PlaceOrderSaga placeOrder;
   private @Nullable AdminServer admin;
   private @Nullable Backends backends;
   private @Nullable ShardedRepository<String, Order> orders;
@@ -95,11 +100,48 @@ public final class OrderSystem implements AutoCloseable {
   private @Nullable LoadBalancer balancer;
   private @Nullable Gateway gateway;
 
-  /** Which parts one process runs: all of them, one order-service instance, or the gateway. */
-  enum Role { ALL, SERVICE, GATEWAY }
+  /**
+   * Which parts one process runs: all of them, one order-service instance, the gateway, or one
+   * instance of the inventory or payment service.
+   */
+  enum Role {
+    ALL, SERVICE, GATEWAY, INVENTORY, PAYMENT;
+
+    /** Whether this role runs the order service and its layers (cache, store, events). */
+    boolean runsOrders() {
+      return this == ALL || this == SERVICE;
+    }
+
+    /** Whether this role runs only the inventory or the payment service. */
+    boolean isSupport() {
+      return this == INVENTORY || this == PAYMENT;
+    }
+  }
+
+  /**
+   * Where an order-service process finds the inventory and payment services it calls: the
+   * instances given ({@code --inventory}, {@code --payment}), or, when both lists are empty,
+   * the ones this process runs itself.
+   *
+   * @param inventory the inventory service's instances
+   * @param payment the payment service's instances
+   */
+  record Downstream(List<Endpoint> inventory, List<Endpoint> payment) {
+    /** The services run in this process. */
+    static final Downstream IN_PROCESS = new Downstream(List.of(), List.of());
+
+    Downstream {
+      inventory = List.copyOf(inventory);
+      payment = List.copyOf(payment);
+    }
+
+    boolean inProcess() {
+      return inventory.isEmpty() && payment.isEmpty();
+    }
+  }
 
   private OrderSystem(OrderSystemOptions options, String namespace, Role role, RemoteServices remote,
-      ObservationRegistry observations) {
+      ObservationRegistry observations, Downstream downstream) {
     this.options = options;
     this.observations = observations;
     this.namespace = namespace;
@@ -110,6 +152,7 @@ public final class OrderSystem implements AutoCloseable {
         .preStopDelay(Duration.ZERO)
         .shutdownDeadline(options.shutdownDeadline())
         .build();
+    this.downstream = downstream;
     Route page = clientLayer();
     gatewayLayer(page, remote);
     applicationLayer(remote);
@@ -131,7 +174,7 @@ public final class OrderSystem implements AutoCloseable {
    * catalog cached, the page served. Drains first: in-flight requests finish, new ones are refused.
    */
   private void gatewayLayer(Route page, RemoteServices remote) {
-    if (role == Role.SERVICE) {
+    if (role != Role.ALL && role != Role.GATEWAY) {
       return;
     }
     lifecycle.register(Lifecycle.Component.of("gateway", () -> {
@@ -181,18 +224,39 @@ public final class OrderSystem implements AutoCloseable {
       lifecycle.register(remote);
       return;
     }
-    List<OrderWriter> writers = new ArrayList<>();
+    if (role == Role.ALL && downstream.inProcess() || role.isSupport()) {
+      SupportServices support = new SupportServices(options, namespace, role != Role.PAYMENT,
+          role != Role.INVENTORY, options.gatewayPort());
+      this.support = support;
+      lifecycle.register(support, "admin");
+    }
+    if (!role.runsOrders()) {
+      return;
+    }
+    List<AutoCloseable> parts = new ArrayList<>();
     lifecycle.register(Lifecycle.Component.of("application", () -> {
       ResiliencePolicy reads = ResiliencePolicy.builder("orders-reads").withRetry().maxAttempts(3)
           .initialBackoff(Duration.ofMillis(20)).withCircuitBreaker()
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
       ResiliencePolicy writes = ResiliencePolicy.builder("orders-writes").withCircuitBreaker()
           .recordOn(failure -> !(failure instanceof OptimisticLockException)).build();
-      OrderWriter writer = backends().orderWriter(require(orders, "orders"), require(publisher, "publisher"),
-          require(idempotency, "idempotency"));
-      writers.add(writer);
+      OrderWriter writer = backends().orderWriter(require(orders, "orders"), require(publisher, "publisher"));
+      parts.add(writer);
+      Duration callDeadline = min(Duration.ofSeconds(5), PlaceOrderSaga.stepTimeout(options.sagaLease()));
+      ServiceClient inventory = serviceClient("inventory", downstream.inProcess()
+          ? List.of(require(support, "inventory service").inventoryEndpoint()) : downstream.inventory(), callDeadline);
+      parts.add(inventory);
+      ServiceClient payment = serviceClient("payment", downstream.inProcess()
+          ? List.of(require(support, "payment service").paymentEndpoint()) : downstream.payment(), callDeadline);
+      parts.add(payment);
+      PlaceOrderSaga placeOrder = new PlaceOrderSaga(require(orders, "orders"), cache(), writer,
+          new InventoryClient(inventory), new PaymentClient(payment), backends().sagaRecords(), options.sagaLease(),
+          meters(), observations);
+      this.placeOrder = placeOrder;
+      parts.add(placeOrder);
       orderService = new OrderService(require(orders, "orders"), cache(), writer,
-          reads, writes, new Catalog(), new Customers(), TimeSource.system());
+          reads, writes, new Catalog(), new Customers(), TimeSource.system(), require(idempotency, "idempotency"),
+          placeOrder);
       ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
       Catalog catalog = new Catalog();
       Customers customers = new Customers();
@@ -200,19 +264,40 @@ public final class OrderSystem implements AutoCloseable {
       for (int i = 1; i <= instances; i++) {
         String name = role == Role.SERVICE ? "order-service-" + namespace + "-" + options.gatewayPort()
             : "order-service-" + i;
-        services.add(new OrderHttpServer(name, role == Role.SERVICE ? options.gatewayPort() : 0,
+        services.add(new OrderHttpServer(name, options.bindAddress(), role == Role.SERVICE ? options.gatewayPort() : 0,
             orderService(), dashboard(), catalog, customers, json, meters(), observations));
       }
-    }, () -> services.forEach(OrderHttpServer::close), () -> {
-      for (OrderWriter writer : writers) {
-        writer.close();
-      }
-    }), "database", "cache", "data-processing");
+    }, () -> services.forEach(OrderHttpServer::close), () -> closeAll(parts)),
+        dependencies("database", "cache", "data-processing"));
+  }
+
+  /** The application layer's dependencies, and the in-process inventory and payment services if it runs them. */
+  private String[] dependencies(String... layers) {
+    List<String> all = new ArrayList<>(List.of(layers));
+    if (support != null) {
+      all.add(SupportServices.NAME);
+    }
+    return all.toArray(String[]::new);
+  }
+
+  /**
+   * A client of the inventory or payment service: balanced by peak EWMA with outlier ejection,
+   * retried within a budget (every write carries its idempotency key, so it may be), every call
+   * bounded by a deadline below the saga's step timeout.
+   */
+  private ServiceClient serviceClient(String service, List<Endpoint> endpoints, Duration deadline) {
+    return ServiceClient.builder(service).endpointSource(EndpointSource.of(endpoints))
+        .deadline(deadline).perTryTimeout(min(ServiceClientBuilder.DEFAULT_PER_TRY_TIMEOUT, deadline))
+        .meterRegistry(meters()).observationRegistry(observations).build();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** 4. Cache: cache-aside over Caffeine (memory) or Caffeine in front of Redis (production). */
   private void cacheLayer() {
-    if (role == Role.GATEWAY) {
+    if (!role.runsOrders()) {
       return;
     }
     lifecycle.register(Lifecycle.Component.of("cache", () -> cache = CacheAside.<String, Order>builder(
@@ -226,7 +311,7 @@ public final class OrderSystem implements AutoCloseable {
    * of new orders in the backends' key store (in memory, PostgreSQL, or Redis beside MongoDB).
    */
   private void databaseLayer() {
-    if (role == Role.GATEWAY) {
+    if (!role.runsOrders()) {
       return;
     }
     lifecycle.register(Lifecycle.Component.of("database", () -> {
@@ -274,7 +359,7 @@ public final class OrderSystem implements AutoCloseable {
    * shows it; the embedded system runs it at night itself, production runs it from the command line.
    */
   private void dataProcessingLayer() {
-    if (role == Role.GATEWAY) {
+    if (!role.runsOrders()) {
       return;
     }
     List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -318,13 +403,16 @@ public final class OrderSystem implements AutoCloseable {
   private void infrastructureLayer() {
     lifecycle.register(Lifecycle.Component.of("admin", () -> {
       admin = AdminServer.builder(health).port(options.adminPort()).start();
-      if (role != Role.SERVICE) {
+      if (role == Role.ALL || role == Role.GATEWAY) {
         gatewayMeters.add(meters());
       }
     }, () -> {
       require(admin, "admin").close();
       health.close();
     }));
+    if (role.isSupport()) {
+      return; // the inventory and payment services open their own store
+    }
     lifecycle.register(Lifecycle.Component.of("backends",
         () -> backends = options.production() ? new ProductionBackends(options, namespace, observations)
             : new MemoryBackends(meters(), observations),
@@ -392,11 +480,33 @@ public final class OrderSystem implements AutoCloseable {
    */
   static OrderSystem start(OrderSystemOptions options, String namespace, Role role, RemoteServices remote,
       ObservationRegistry observations) {
-    if (role == Role.SERVICE && !options.production()) {
-      throw new IllegalArgumentException("--role=service needs --backends=production: instances in"
-          + " separate processes share state only through real servers");
+    return start(options, namespace, role, remote, observations, Downstream.IN_PROCESS);
+  }
+
+  /**
+   * Starts the parts of one role, its order service calling the inventory and payment services
+   * at {@code downstream}.
+   *
+   * @param options how
+   * @param namespace as for {@link #start(OrderSystemOptions, String)}
+   * @param role what this process runs
+   * @param remote for the gateway role, the order-service instances to balance over
+   * @param observations where the blocks report, {@link ObservationRegistry#NOOP} for nowhere
+   * @param downstream where the order service finds the inventory and payment services
+   * @return the running parts
+   * @throws IllegalArgumentException if the options cannot be run, or a layer refused them
+   * @throws UncheckedIOException if a port cannot be bound or a process started
+   */
+  static OrderSystem start(OrderSystemOptions options, String namespace, Role role, RemoteServices remote,
+      ObservationRegistry observations, Downstream downstream) {
+    if (role != Role.ALL && role != Role.GATEWAY && !options.production()) {
+      throw new IllegalArgumentException("--role=" + role.name().toLowerCase(java.util.Locale.ROOT)
+          + " needs --backends=production: instances in separate processes share state only through real servers");
     }
-    OrderSystem system = new OrderSystem(options, namespace, role, remote, observations);
+    if (role == Role.SERVICE && downstream.inProcess()) {
+      throw new IllegalArgumentException("--role=service needs --inventory=host:port,... and --payment=host:port,...");
+    }
+    OrderSystem system = new OrderSystem(options, namespace, role, remote, observations, downstream);
     try {
       system.lifecycle.start();
     } catch (LifecycleException e) {
@@ -466,6 +576,14 @@ public final class OrderSystem implements AutoCloseable {
 
   OrderService orderService() {
     return require(orderService, "orderService");
+  }
+
+  PlaceOrderSaga placeOrder() {
+    return require(placeOrder, "place-order saga");
+  }
+
+  SupportServices support() {
+    return require(support, "inventory and payment services");
   }
 
   CacheAside<String, Order> cache() {

@@ -14,14 +14,17 @@ import java.util.List;
  *     --redis=redis://127.0.0.1:6379 --kafka=127.0.0.1:9092 --postgres=jdbc:postgresql://...
  * }</pre>
  *
- * <p>Options come from {@link OrderSystemOptions#config}: defaults, then the environment
- * ({@code LAYERKIT_ORDERS_ROLE=gateway}), then the command line ({@code --role=gateway}). With
+ * <p>Options come from {@link OrderSystemOptions#config}: defaults, then the config file ({@code
+ * --config=FILE}), then the environment ({@code LAYERKIT_ORDERS_ROLE=gateway}), then the command
+ * line ({@code --role=gateway}). With
  * {@code --backends=production} the order-service instances run as child processes
  * ({@link ServiceProcesses}), the gateway in this one; {@code --single-process} keeps them in one
  * JVM. Every block reports to one tracer ({@link OrderTracing}): with {@code --otlp=URL} spans go
  * to that OTLP/HTTP endpoint, otherwise each finished trace is logged as a tree.
- * {@code --role=service --port=P} runs one instance and {@code --role=gateway
- * --services=host:port,...} the gateway alone, for deployments that start the processes.
+ * {@code --role=service --port=P --inventory=host:port --payment=host:port} runs one order-service
+ * instance, {@code --role=inventory --port=P} and {@code --role=payment --port=P} one instance of
+ * the services it calls, and {@code --role=gateway --services=host:port,...} the gateway alone,
+ * for deployments that start the processes.
  *
  * <p>{@code --job=revenue} runs the nightly revenue report once over the production store (with
  * the production options) instead of the system, with a progress bar and a report, and exits 0
@@ -41,17 +44,28 @@ public final class OrderSystemMain {
     Config config;
     OrderSystemOptions options;
     RemoteServices remote = null;
+    OrderSystem.Downstream downstream = OrderSystem.Downstream.IN_PROCESS;
     OrderTracing tracing;
     try {
       config = OrderSystemOptions.config(System.getenv(), args);
       options = OrderSystemOptions.from(config);
+      String role = config.get(OrderSystemOptions.ROLE);
       String otlp = config.get(OrderSystemOptions.OTLP);
-      String serviceName = config.get(OrderSystemOptions.ROLE).equals("service") ? "order-service"
-          : "order-system";
+      String serviceName = switch (role) {
+        case "service" -> "order-service";
+        case "inventory" -> "inventory-service";
+        case "payment" -> "payment-service";
+        default -> "order-system";
+      };
       tracing = otlp.isEmpty() ? OrderTracing.logging(serviceName)
           : OrderTracing.otlp(otlp, serviceName);
-      if (config.get(OrderSystemOptions.ROLE).equals("gateway")) {
+      if (role.equals("gateway")) {
         remote = RemoteServices.parse(config.get(OrderSystemOptions.SERVICES));
+      }
+      if (role.equals("service")) {
+        downstream = new OrderSystem.Downstream(
+            RemoteServices.parse(config.get(OrderSystemOptions.INVENTORY), "--inventory").endpoints(),
+            RemoteServices.parse(config.get(OrderSystemOptions.PAYMENT), "--payment").endpoints());
       }
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("layerkit orders: " + e.getMessage());
@@ -73,23 +87,24 @@ public final class OrderSystemMain {
     ObservationRegistry observations = tracing.registry();
     OrderSystem system;
     try {
-      system = role.equals("service")
-          ? OrderSystem.start(options, namespace, OrderSystem.Role.SERVICE, RemoteServices.at(List.of()), observations)
-          : processes != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, processes, observations)
-          : remote != null ? OrderSystem.start(options, namespace, OrderSystem.Role.GATEWAY, remote, observations)
-          : OrderSystem.start(options, namespace, OrderSystem.Role.ALL, RemoteServices.at(List.of()), observations);
+      OrderSystem.Role startAs = processes != null || remote != null ? OrderSystem.Role.GATEWAY
+          : OrderSystem.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT));
+      RemoteServices instances = processes != null ? processes : remote != null ? remote : RemoteServices.at(List.of());
+      system = OrderSystem.start(options, namespace, startAs, instances, observations, downstream);
     } catch (RuntimeException e) {
       System.err.println("layerkit orders: cannot start: " + e.getMessage());
       System.exit(1);
       return;
     }
     system.lifecycle().installShutdownHook(); // SIGTERM: readiness DOWN, drain, stop, exit
-    if (role.equals("service")) {
-      System.out.println("READY order-service on port " + options.gatewayPort() + ", admin " + system.adminUri());
+    if (role.equals("service") || role.equals("inventory") || role.equals("payment")) {
+      String name = role.equals("service") ? "order-service" : role + "-service";
+      System.out.println("READY " + name + " on port " + options.gatewayPort() + ", admin " + system.adminUri());
     } else {
       System.out.printf("%nLayerkit order system (%s backends%s) is running:%n  web page   %s%n"
           + "  API        %s   (header X-API-Key: %s)%n  admin      %s  %s%nCtrl-C drains and stops.%n",
-          options.backends(), processes != null ? ", " + options.serviceInstances() + " order-service processes" : "",
+          options.backends(), processes != null ? ", " + options.serviceInstances()
+              + " order-service processes, an inventory and a payment process" : "",
           system.gatewayUri(), system.gatewayUri().resolve("/api/catalog"), system.apiKey(),
           system.adminUri().resolve("/health/ready"), system.adminUri().resolve("/metrics"));
       if (options.chaos()) {

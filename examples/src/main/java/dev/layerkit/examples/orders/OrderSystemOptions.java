@@ -1,8 +1,10 @@
 package dev.layerkit.examples.orders;
 
+import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Config;
 import dev.layerkit.infra.ConfigException;
 import dev.layerkit.infra.Lifecycle;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How to run the order system: which backends, on which ports, with which limits. Read by
- * {@link Config} from the command line and the environment ({@link #config(Map, String...)}),
- * every problem reported at once.
+ * {@link Config} ({@link #config(Map, String...)}) with one precedence, lowest first:
+ * <ol>
+ *   <li>the defaults below;
+ *   <li>the config file named by {@code --config=FILE} or {@code LAYERKIT_ORDERS_CONFIG}
+ *       ({@code .properties} or {@code .yaml}, keys as the options without {@code --}: {@code
+ *       backends: production});
+ *   <li>the environment: {@code LAYERKIT_ORDERS_} and the option's name in upper case with
+ *       {@code _} for {@code -} ({@code LAYERKIT_ORDERS_ADMIN_PORT=9091});
+ *   <li>the command line ({@code --admin-port=9092}), which wins.
+ * </ol>
+ * Every problem is reported at once. The shipped image passes no arguments (its {@code CMD} is
+ * empty), so the manifests' environment is what a container runs with; {@code
+ * DeployFilesTest} resolves each generated container's configuration this way and checks it.
  *
  * @param backends {@code memory} (embedded, the default) or {@code production}
  * @param gatewayPort the gateway's port (8080; 0 picks a free one)
@@ -30,10 +43,17 @@ import org.jspecify.annotations.Nullable;
  * @param chaos whether to kill an order-service instance (and, in production, stop using Redis)
  *     during the run, to show the system degrading gracefully
  * @param shutdownDeadline how long draining and stopping may take after SIGTERM (30s)
+ * @param bindAddress the address the order, inventory and payment services listen on
+ *     ({@code 127.0.0.1}; {@code 0.0.0.0} in a container, where other pods call them)
+ * @param paymentFailureRate the share of charges the payment service declines (0 to 1; 0)
+ * @param initialStock how many of each product a new inventory starts with (1,000,000)
+ * @param sagaLease how long a place-order saga whose process died waits before another instance
+ *     resumes it (30s); a saga step times out after a third of it
  */
 public record OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
     String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
-    @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline) {
+    @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline,
+    String bindAddress, double paymentFailureRate, long initialStock, Duration sagaLease) {
 
   /** The API key of the embedded demo; the page is pre-filled with it. */
   public static final String DEMO_API_KEY = "demo-key-change-me";
@@ -57,9 +77,34 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   static final Config.Setting<Boolean> CHAOS = Config.Setting.bool("chaos").defaultValue(false);
   static final Config.Setting<Duration> SHUTDOWN_DEADLINE = Config.Setting.duration("shutdown-deadline")
       .require(d -> !d.isZero(), "must be > 0").defaultValue(Lifecycle.DEFAULT_SHUTDOWN_DEADLINE);
-  /** What this process runs: {@code all}, one order-{@code service} instance, or the {@code gateway}. */
+  /**
+   * What this process runs: {@code all}, one order-{@code service} instance, the {@code gateway},
+   * one {@code inventory} or one {@code payment} service instance.
+   */
   static final Config.Setting<String> ROLE = Config.Setting.string("role")
-      .require(Set.of("all", "service", "gateway")::contains, "must be all, service or gateway").defaultValue("all");
+      .require(Set.of("all", "service", "gateway", "inventory", "payment")::contains,
+          "must be all, service, gateway, inventory or payment").defaultValue("all");
+  /** For {@code --role=service}: the inventory service's instances, {@code host:port,...}. */
+  static final Config.Setting<String> INVENTORY = Config.Setting.string("inventory").defaultValue("");
+  /** For {@code --role=service}: the payment service's instances, {@code host:port,...}. */
+  static final Config.Setting<String> PAYMENT = Config.Setting.string("payment").defaultValue("");
+  /** The share of charges the payment service declines. */
+  static final Config.Setting<String> PAYMENT_FAILURE_RATE = Config.Setting.string("payment-failure-rate")
+      .require(OrderSystemOptions::isRate, "must be a number from 0 to 1").defaultValue("0");
+  /** How many of each product a new inventory starts with. */
+  static final Config.Setting<Integer> INITIAL_STOCK = Config.Setting.integer("initial-stock")
+      .require(n -> n >= 0, "must be >= 0").defaultValue(1_000_000);
+  /** How long a place-order saga whose process died waits before another instance resumes it. */
+  static final Config.Setting<Duration> SAGA_LEASE = Config.Setting.duration("saga-lease")
+      .require(d -> d.compareTo(Duration.ofSeconds(3)) >= 0, "must be at least 3s")
+      .defaultValue(PlaceOrderSaga.DEFAULT_LEASE);
+  /** The address the order, inventory and payment services listen on. */
+  static final Config.Setting<String> BIND = Config.Setting.string("bind")
+      .require(a -> !a.isBlank(), "must be an address such as 127.0.0.1 or 0.0.0.0").defaultValue("127.0.0.1");
+  /** The config file, {@code .properties} or {@code .yaml}; found before the other settings are read. */
+  static final Config.Setting<String> CONFIG = Config.Setting.string("config").defaultValue("");
+  /** The environment variable naming the config file. */
+  static final String CONFIG_VARIABLE = ENV_PREFIX + "CONFIG";
   /** The production backends' tables, keys and topic are under this name. */
   static final Config.Setting<String> NAMESPACE = Config.Setting.string("namespace")
       .require(n -> n.matches("[a-z][a-z0-9_]*"), "must be lower-case letters, digits and _").defaultValue("layerkit");
@@ -80,6 +125,35 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Objects.requireNonNull(backends, "backends");
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(sagaLease, "sagaLease");
+    if (!(paymentFailureRate >= 0 && paymentFailureRate <= 1)) {
+      throw new IllegalArgumentException("paymentFailureRate must be 0 to 1 but was " + paymentFailureRate);
+    }
+  }
+
+  /**
+   * Returns options with the defaults of the services: loopback, no declined payments, the
+   * default stock and saga lease.
+   *
+   * @param backends see the record
+   * @param gatewayPort see the record
+   * @param adminPort see the record
+   * @param serviceInstances see the record
+   * @param apiKey see the record
+   * @param ratePerSecond see the record
+   * @param redisUrl see the record
+   * @param kafkaBootstrap see the record
+   * @param postgresUrl see the record
+   * @param mongoUrl see the record
+   * @param chaos see the record
+   * @param shutdownDeadline see the record
+   */
+  public OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
+      String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
+      @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline) {
+    this(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond, redisUrl, kafkaBootstrap,
+        postgresUrl, mongoUrl, chaos, shutdownDeadline, "127.0.0.1", 0, 1_000_000, PlaceOrderSaga.DEFAULT_LEASE);
   }
 
   /**
@@ -126,7 +200,54 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    */
   public OrderSystemOptions withRatePerSecond(int perSecond) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, perSecond,
-        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline);
+        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
+        initialStock, sagaLease);
+  }
+
+  /**
+   * Returns a copy whose payment service declines another share of charges.
+   *
+   * @param rate 0 to 1
+   * @return the copy
+   * @throws IllegalArgumentException if the rate is outside 0 to 1
+   */
+  public OrderSystemOptions withPaymentFailureRate(double rate) {
+    return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
+        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, rate,
+        initialStock, sagaLease);
+  }
+
+  /**
+   * Returns a copy whose inventory starts with another stock of each product.
+   *
+   * @param stock the stock, at least 0
+   * @return the copy
+   */
+  public OrderSystemOptions withInitialStock(long stock) {
+    return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
+        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
+        stock, sagaLease);
+  }
+
+  /**
+   * Returns a copy with another saga lease.
+   *
+   * @param lease at least 3 seconds
+   * @return the copy
+   */
+  public OrderSystemOptions withSagaLease(Duration lease) {
+    return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
+        redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
+        initialStock, lease);
+  }
+
+  private static boolean isRate(String text) {
+    try {
+      double rate = Double.parseDouble(text);
+      return rate >= 0 && rate <= 1;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   boolean production() {
@@ -134,41 +255,91 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   }
 
   /**
-   * Reads the options, defaults &lt; environment ({@code LAYERKIT_ORDERS_ADMIN_PORT=9091}) &lt;
-   * command line ({@code --admin-port=9092}); system properties are not read.
+   * Reads the options, defaults &lt; config file &lt; environment ({@code
+   * LAYERKIT_ORDERS_ADMIN_PORT=9091}) &lt; command line ({@code --admin-port=9092}); system
+   * properties are not read. The file is {@code --config=FILE} if given, else {@code
+   * LAYERKIT_ORDERS_CONFIG}, else none. The admin port and the shutdown deadline are also read
+   * from the SDK's own {@code LAYERKIT_ADMIN_PORT} and {@code LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}
+   * (which the generated manifests set) when their {@code LAYERKIT_ORDERS_} variables are absent.
    *
    * @param environment the environment variables, usually {@code System.getenv()}
    * @param args the command line: {@code --backends=memory|production --port=8080
    *     --admin-port=9090 --instances=3 --api-key=K --rate=200 --redis=URL --kafka=HOSTS
-   *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s --role=all|service|gateway
-   *     --namespace=N --services=HOST:PORT,... --single-process --otlp=URL --job=revenue
-   *     --warehouse=FILE.duckdb}
+   *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s
+   *     --role=all|service|gateway|inventory|payment --namespace=N --services=HOST:PORT,...
+   *     --inventory=HOST:PORT,... --payment=HOST:PORT,... --payment-failure-rate=0.1
+   *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --single-process --otlp=URL
+   *     --job=revenue --warehouse=FILE.duckdb --config=FILE}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
   public static Config config(Map<String, String> environment, String... args) {
-    return Config.builder()
+    Config.Builder builder = Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
-            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, JOB, WAREHOUSE)
-        .envPrefix(ENV_PREFIX).environment(environment::get).systemProperties(new Properties())
-        .commandLine(args)
-        .build();
+            SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
+            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, CONFIG)
+        .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
+        .systemProperties(new Properties())
+        .commandLine(args);
+    String file = configFile(environment, args);
+    if (!file.isEmpty()) {
+      try {
+        builder.file(Path.of(file));
+      } catch (IllegalArgumentException e) {
+        throw ConfigException.of(List.of(new ConfigException.Problem(CONFIG.name(), file,
+            "the command line or " + CONFIG_VARIABLE, e.getMessage())));
+      }
+    }
+    return builder.build();
   }
 
   /**
-   * Returns the options a config holds.
+   * Reads a variable; for the admin port and the shutdown deadline, absent their {@code
+   * LAYERKIT_ORDERS_} variables, the SDK's own ({@code LAYERKIT_ADMIN_PORT}, {@code
+   * LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}), which {@code KubernetesManifests} sets from the spec's
+   * admin port and shutdown deadline, so the probes and the grace period always match what the
+   * process does.
+   */
+  private static @Nullable String lookup(Map<String, String> environment, String variable) {
+    String value = environment.get(variable);
+    if (value == null && variable.equals(ENV_PREFIX + "ADMIN_PORT")) {
+      value = environment.get(AdminServer.PORT_SETTING.environmentVariable());
+    } else if (value == null && variable.equals(ENV_PREFIX + "SHUTDOWN_DEADLINE")) {
+      value = environment.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable());
+    }
+    return value;
+  }
+
+  /** The config file's name, from the command line, else the environment; the file itself cannot name one. */
+  private static String configFile(Map<String, String> environment, String... args) {
+    for (String arg : args) {
+      if (arg.startsWith("--" + CONFIG.name() + "=")) {
+        return arg.substring(CONFIG.name().length() + 3);
+      }
+    }
+    String variable = environment.get(CONFIG_VARIABLE);
+    return variable == null ? "" : variable;
+  }
+
+  /**
+   * Returns the options a config holds, checked against the process's role.
    *
    * @param config from {@link #config(Map, String...)}
    * @return the options
-   * @throws IllegalArgumentException if production backends lack a server
+   * @throws IllegalArgumentException naming every problem: production backends without their
+   *     servers, an order-service or gateway role without the instances it calls, a role that
+   *     runs alone with embedded backends
    */
   public static OrderSystemOptions from(Config config) {
     OrderSystemOptions options = new OrderSystemOptions(config.get(BACKENDS), config.get(PORT),
         config.get(ADMIN_PORT), config.get(INSTANCES), config.get(API_KEY), config.get(RATE),
         optional(config, REDIS), optional(config, KAFKA), optional(config, POSTGRES), optional(config, MONGO),
-        config.get(CHAOS), config.get(SHUTDOWN_DEADLINE));
+        config.get(CHAOS), config.get(SHUTDOWN_DEADLINE), config.get(BIND),
+        Double.parseDouble(config.get(PAYMENT_FAILURE_RATE)), config.get(INITIAL_STOCK), config.get(SAGA_LEASE));
+    String role = config.get(ROLE);
     List<String> problems = new ArrayList<>();
-    if (options.production()) {
+    boolean needsServers = options.production() && !role.equals("inventory") && !role.equals("payment");
+    if (needsServers) {
       if (options.redisUrl() == null) {
         problems.add("--backends=production needs --redis=redis://host:port");
       }
@@ -179,10 +350,34 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
         problems.add("--backends=production needs --postgres=jdbc:postgresql://... or --mongo=mongodb://...");
       }
     }
+    if (!role.equals("all") && !role.equals("gateway") && !options.production()) {
+      problems.add("--role=" + role + " needs --backends=production: instances in separate processes share"
+          + " state only through real servers");
+    }
+    if (role.equals("service")) {
+      requireEndpoints(config, INVENTORY, problems);
+      requireEndpoints(config, PAYMENT, problems);
+    }
+    if (role.equals("gateway")) {
+      requireEndpoints(config, SERVICES, problems);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
     return options;
+  }
+
+  private static void requireEndpoints(Config config, Config.Setting<String> setting, List<String> problems) {
+    String value = config.get(setting);
+    if (value.isEmpty()) {
+      problems.add("--role=" + config.get(ROLE) + " needs --" + setting.name() + "=host:port,...");
+      return;
+    }
+    try {
+      RemoteServices.parse(value, "--" + setting.name());
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
   }
 
   private static @Nullable String optional(Config config, Config.Setting<String> setting) {

@@ -5,11 +5,6 @@ import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.outbox.Outbox;
 import dev.layerkit.events.outbox.OutboxRelay;
-import dev.layerkit.service.idempotency.Idempotency;
-import dev.layerkit.service.idempotency.IdempotencyOutcome;
-import dev.layerkit.service.idempotency.IdempotentResponse;
-import dev.layerkit.service.idempotency.RequestFingerprint;
-import dev.layerkit.service.idempotency.jdbc.JdbcIdempotencyKeyStore;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.StoreException;
 import dev.layerkit.store.jdbc.JdbcRepository;
@@ -18,8 +13,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The transactional outbox on PostgreSQL: the order row and its event row commit in one
@@ -28,13 +23,6 @@ import javax.sql.DataSource;
  * which the consumers' idempotency store deduplicates. (MongoDB would need multi-document
  * transactions on a replica set for the same guarantee; the example's MongoDB mode publishes after
  * the write instead.)
- *
- * <p>A keyed order ({@link #insertOnce}) joins the idempotency key to the same transaction
- * ({@link JdbcIdempotencyKeyStore#joining}): the key's claim, the order row, its outbox row and
- * the stored response commit together or not at all. So a retry finds either nothing (and places
- * the order) or the order with its response (and gets it replayed), never an order without its
- * response or a response without its order, whatever crashes when. The key table must live in the
- * shards' database, which it does here: every shard is a table in the one PostgreSQL database.
  */
 final class OutboxOrderWriter implements OrderWriter {
 
@@ -42,20 +30,15 @@ final class OutboxOrderWriter implements OrderWriter {
   private final Outbox<OrderEvent> outbox;
   private final OutboxRelay relay;
   private final String topic;
-  private final Idempotency idempotency;
-  private final JdbcIdempotencyKeyStore keys;
   private final ObservationRegistry observations;
 
   /** The observation of one order transaction on a shard's database. */
   static final String TRANSACTION_OBSERVATION = "orders.store.transaction";
 
   OutboxOrderWriter(ShardedRepository<String, Order> orders, DataSource dataSource, String table,
-      EventPublisher<byte[]> publisher, String topic, Idempotency idempotency, JdbcIdempotencyKeyStore keys,
-      ObservationRegistry observations) {
+      EventPublisher<byte[]> publisher, String topic, ObservationRegistry observations) {
     this.orders = orders;
     this.topic = topic;
-    this.idempotency = idempotency;
-    this.keys = keys;
     this.observations = observations;
     // The outbox row carries the request's trace context; the relay's publish continues it.
     this.outbox = Outbox.builder(Codecs.json(OrderEvent.class)).table(table)
@@ -74,44 +57,18 @@ final class OutboxOrderWriter implements OrderWriter {
   }
 
   @Override
-  public boolean insert(Order order, OrderEvent placed) {
-    JdbcRepository<String, Order> shard = jdbc(orders.shardOf(order));
-    return inTransaction(shard, connection -> {
-      boolean inserted = shard.insertIfAbsent(connection, order);
-      if (inserted) {
-        outbox.add(connection, topic, placed.customerId(), placed);
-      }
-      return inserted;
-    });
+  public boolean insert(Order order) {
+    return orders.insertIfAbsent(order);
   }
 
   @Override
-  public IdempotencyOutcome insertOnce(String key, RequestFingerprint fingerprint, Order order,
-      OrderEvent placed, Function<Order, IdempotentResponse> respond) {
-    JdbcRepository<String, Order> shard = jdbc(orders.shardOf(order));
-    // A replay, a 409 or a 422 wrote nothing, so committing it is as good as rolling it back; a
-    // failed insert releases the claim and rethrows, and inTransaction rolls everything back.
-    return inTransaction(shard, connection -> idempotency.using(keys.joining(connection))
-        .execute(key, fingerprint, () -> {
-          if (!shard.insertIfAbsent(connection, order)) {
-            throw new IllegalStateException("order id " + order.id() + " is taken");
-          }
-          try {
-            outbox.add(connection, topic, placed.customerId(), placed);
-          } catch (SQLException e) {
-            throw new StoreException("cannot add the event of order " + order.id() + " to the outbox: "
-                + e.getMessage(), e);
-          }
-          return respond.apply(order);
-        }));
-  }
-
-  @Override
-  public Order save(Order order, OrderEvent changed) {
+  public Order save(Order order, @Nullable OrderEvent changed) {
     JdbcRepository<String, Order> shard = jdbc(orders.shardOf(order));
     return inTransaction(shard, connection -> {
       Order saved = shard.save(connection, order);
-      outbox.add(connection, topic, changed.customerId(), changed);
+      if (changed != null) {
+        outbox.add(connection, topic, changed.customerId(), changed);
+      }
       return saved;
     });
   }

@@ -24,11 +24,11 @@ import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
-import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.service.idempotency.jdbc.JdbcIdempotencyKeyStore;
 import dev.layerkit.service.idempotency.redis.RedisIdempotencyKeyStore;
+import dev.layerkit.service.saga.SagaRecord;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.jdbc.JdbcRepository;
@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * The order system on real servers: orders in PostgreSQL (a table per shard) or MongoDB (a
  * collection per shard), the cache tiered (Caffeine in front of Redis, invalidated across
  * instances by pub/sub), the rate limiter on Redis, events on Kafka, idempotency keys in
- * PostgreSQL (or Redis beside MongoDB), handled event ids in Redis. Every server is checked at
+ * PostgreSQL (or Redis beside MongoDB), place-order sagas in PostgreSQL (or MongoDB), handled
+ * event ids in Redis. Every server is checked at
  * start; one that cannot be reached fails the start with a message naming it.
  */
 final class ProductionBackends implements Backends {
@@ -82,6 +83,7 @@ final class ProductionBackends implements Backends {
   private final @Nullable MongoDatabase mongoDatabase;
   private final Closer closeables = new Closer();
   private @Nullable IdempotencyKeyStore idempotencyKeys;
+  private @Nullable Repository<String, SagaRecord> sagaRecords;
   private final List<HealthCheck> checks = new ArrayList<>();
   private final ObservationRegistry observations;
 
@@ -226,14 +228,11 @@ final class ProductionBackends implements Backends {
   }
 
   /**
-   * With PostgreSQL, a table beside the shard tables, joined to each keyed order's transaction
-   * by {@link OutboxOrderWriter}: the order, its outbox event and the stored response commit
-   * together, so no crash leaves an order whose retry would place it again, or a response without
-   * its order. The Redis store would be a second system beside the database: a crash between the
-   * order's commit and storing its response would leave a claim that lapses after the in-flight
-   * timeout, after which a retry places a second order. With MongoDB, which shares no transaction
-   * with anything here, the Redis store on the shared connection: its claim is one atomic script
-   * across instances, and that window is {@link DirectOrderWriter}'s to document.
+   * With PostgreSQL, a table beside the shard tables; with MongoDB, the Redis store on the shared
+   * connection (its claim is one atomic script across instances). A crash between placing an
+   * order and storing its response leaves a claim that lapses after the in-flight timeout; a
+   * retry after it finds the place-order saga by the id derived from the key ({@link
+   * PlaceOrderSaga}) and answers with that saga's order, never placing a second.
    */
   @Override
   public synchronized IdempotencyKeyStore idempotencyKeys() {
@@ -269,20 +268,32 @@ final class ProductionBackends implements Backends {
   }
 
   @Override
-  public OrderWriter orderWriter(ShardedRepository<String, Order> orders,
-      EventPublisher<OrderEvent> publisher, Idempotency idempotency) {
-    IdempotencyKeyStore keys = idempotencyKeys();
+  public OrderWriter orderWriter(ShardedRepository<String, Order> orders, EventPublisher<OrderEvent> publisher) {
     if (postgres == null) {
       // MongoDB: an outbox would need multi-document transactions on a replica set.
-      return new DirectOrderWriter(orders, publisher, topic(), idempotency);
+      return new DirectOrderWriter(orders, publisher, topic());
     }
     EventPublisher<byte[]> relayPublisher = KafkaEventPublisher.builder(kafka, Codecs.bytes())
         .observationRegistry(observations).build();
     closeables.push(relayPublisher::close);
     OutboxOrderWriter writer = new OutboxOrderWriter(orders, postgres, namespace + "_outbox",
-        relayPublisher, topic(), idempotency, (JdbcIdempotencyKeyStore) keys, observations);
+        relayPublisher, topic(), observations);
     checks.add(writer.relay().healthCheck());
     return writer;
+  }
+
+  @Override
+  public synchronized Repository<String, SagaRecord> sagaRecords() {
+    if (sagaRecords == null) {
+      if (postgres != null) {
+        sagaRecords = closeables.push(JdbcRepository.builder(SagaRecord.descriptor()).name(namespace + "-sagas")
+            .dataSource(postgres).table(namespace + "_sagas").build());
+      } else {
+        sagaRecords = MongoRepository.builder(SagaRecord.descriptor()).name(namespace + "-sagas")
+            .database(java.util.Objects.requireNonNull(mongoDatabase)).collection(namespace + "_sagas").build();
+      }
+    }
+    return sagaRecords;
   }
 
   @Override

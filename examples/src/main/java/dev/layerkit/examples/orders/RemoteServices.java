@@ -46,24 +46,36 @@ interface RemoteServices extends Lifecycle.Component {
   }
 
   /**
-   * Parses {@code host:port,host:port}.
+   * Parses {@code host:port,host:port}, the order-service instances of {@code --services}.
    *
    * @param services the list
    * @return the instances
    * @throws IllegalArgumentException if an entry is not {@code host:port}
    */
   static RemoteServices parse(String services) {
+    return parse(services, "--services");
+  }
+
+  /**
+   * Parses {@code host:port,host:port}.
+   *
+   * @param services the list
+   * @param option the option it came from, for the message
+   * @return the instances
+   * @throws IllegalArgumentException if an entry is not {@code host:port}, naming the option
+   */
+  static RemoteServices parse(String services, String option) {
     List<Endpoint> endpoints = new java.util.ArrayList<>();
     for (String service : services.split(",")) {
       int colon = service.lastIndexOf(':');
       if (colon < 1) {
-        throw new IllegalArgumentException("--services must be host:port,... but was '" + services + "'");
+        throw new IllegalArgumentException(option + " must be host:port,... but was '" + services + "'");
       }
       try {
         endpoints.add(Endpoint.builder(service.substring(0, colon),
             Integer.parseInt(service.substring(colon + 1))).id(service).build());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--services must be host:port,... but was '" + services + "'", e);
+        throw new IllegalArgumentException(option + " must be host:port,... but was '" + services + "'", e);
       }
     }
     return at(endpoints);

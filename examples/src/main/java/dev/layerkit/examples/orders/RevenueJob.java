@@ -146,7 +146,10 @@ final class RevenueJob implements AutoCloseable {
     }
     return Pipeline.from(NAME,
             Sources.of("orders", lines, line -> Instant.ofEpochMilli(line.createdAt())))
-        .filter(line -> line.status() != OrderStatus.CANCELLED)
+        // Only orders that were placed earn: not cancelled ones, nor those the place-order saga
+        // rejected or is still placing.
+        .filter(line -> line.status() != OrderStatus.CANCELLED && line.status() != OrderStatus.REJECTED
+            && line.status() != OrderStatus.PENDING)
         .join(DimensionTable.of("catalog", products), OrderLine::sku,
             (line, product) -> new ProductSale(product.sku(), line.revenueCents()))
         .keyBy(ProductSale::sku)

@@ -14,20 +14,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The order-service instances as child JVMs of this program ({@code --role=service}), for a
- * gateway-only process with production backends: {@link #start()} spawns them and waits until
- * each prints {@code READY}, {@link #stop()} sends them SIGTERM, so each drains, and waits for
- * them. Not thread-safe; the {@code Lifecycle} calls it from one thread at a time.
+ * gateway-only process with production backends, and the inventory and payment services they
+ * call, one child JVM each ({@code --role=inventory}, {@code --role=payment}): {@link #start()}
+ * spawns the two services, then the order services pointed at them, and waits until each prints
+ * {@code READY}; {@link #stop()} sends the order services SIGTERM, so each drains, waits for them,
+ * then stops the two services likewise. Not thread-safe; the {@code Lifecycle} calls it from one thread at a time.
  */
 final class ServiceProcesses implements RemoteServices {
 
   /** Options this process's command line gives that each child gets its own value of. */
-  private static final Set<String> OWN_OPTIONS =
-      Set.of("--port", "--admin-port", "--chaos", "--role", "--namespace", "--services", "--single-process");
+  private static final Set<String> OWN_OPTIONS = Set.of("--port", "--admin-port", "--chaos", "--role", "--namespace",
+      "--services", "--single-process", "--inventory", "--payment");
 
   private final OrderSystemOptions options;
   private final String namespace;
   private final List<String> args;
   private final List<Process> children = new ArrayList<>();
+  private final List<Process> support = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
 
   /**
@@ -54,37 +57,59 @@ final class ServiceProcesses implements RemoteServices {
       spawn();
     } catch (IOException | RuntimeException e) {
       children.forEach(Process::destroyForcibly);
+      support.forEach(Process::destroyForcibly);
       throw e;
     }
   }
 
   private void spawn() throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath = System.getProperty("java.class.path");
+    int inventoryPort = freePort();
+    support.add(child("inventory", inventoryPort, List.of(), "inventory service"));
+    int paymentPort = freePort();
+    support.add(child("payment", paymentPort, List.of(), "payment service"));
+    List<String> downstream = List.of("--inventory=127.0.0.1:" + inventoryPort, "--payment=127.0.0.1:" + paymentPort);
     for (int i = 0; i < options.serviceInstances(); i++) {
       int port = freePort();
-      List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", classpath,
-          OrderSystemMain.class.getName(), "--role=service", "--namespace=" + namespace));
-      for (String arg : args) {
-        if (!OWN_OPTIONS.contains(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg)) {
-          command.add(arg);
-        }
-      }
-      command.add("--port=" + port);
-      command.add("--admin-port=0");
-      Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-      children.add(child);
-      awaitReady(child, "order-service " + (i + 1));
+      children.add(child("service", port, downstream, "order-service " + (i + 1)));
       endpoints.add(Endpoint.builder("127.0.0.1", port).id("order-service-" + (i + 1)).build());
     }
   }
 
+  /** Starts one child JVM in a role, with this process's options but its own, and waits until it is ready. */
+  private Process child(String role, int port, List<String> extra, String name) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("java.class.path");
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", classpath,
+        OrderSystemMain.class.getName(), "--role=" + role, "--namespace=" + namespace));
+    for (String arg : args) {
+      if (!OWN_OPTIONS.contains(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg)) {
+        command.add(arg);
+      }
+    }
+    command.addAll(extra);
+    command.add("--port=" + port);
+    command.add("--admin-port=0");
+    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      awaitReady(child, name);
+    } catch (IOException e) {
+      child.destroyForcibly();
+      throw e;
+    }
+    return child;
+  }
+
   @Override
   public void stop() throws InterruptedException {
-    for (Process child : children) {
+    stop(children);
+    stop(support);
+  }
+
+  private void stop(List<Process> processes) throws InterruptedException {
+    for (Process child : processes) {
       child.destroy();
     }
-    for (Process child : children) {
+    for (Process child : processes) {
       if (!child.waitFor(options.shutdownDeadline().toMillis(), TimeUnit.MILLISECONDS)) {
         child.destroyForcibly();
       }
@@ -97,7 +122,7 @@ final class ServiceProcesses implements RemoteServices {
   }
 
   /**
-   * Returns the child processes, in instance order.
+   * Returns the order-service child processes, in instance order.
    *
    * @return the processes started so far
    */

@@ -32,8 +32,9 @@ class DeployFilesTest {
   }
 
   @Test
-  void manifestsHoldEveryResourceOfBothServices() throws IOException {
-    for (String file : List.of(DeployFiles.GATEWAY_FILE, DeployFiles.ORDER_SERVICE_FILE)) {
+  void manifestsHoldEveryResourceOfEveryService() throws IOException {
+    for (String file : List.of(DeployFiles.GATEWAY_FILE, DeployFiles.ORDER_SERVICE_FILE,
+        DeployFiles.INVENTORY_SERVICE_FILE, DeployFiles.PAYMENT_SERVICE_FILE)) {
       List<String> kinds = new ArrayList<>();
       ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
       try (var documents = yaml.readerFor(JsonNode.class)

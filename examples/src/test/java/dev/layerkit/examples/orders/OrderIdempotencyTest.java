@@ -13,11 +13,9 @@ import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.InMemoryEventBus;
 import dev.layerkit.infra.HealthRegistry;
+import dev.layerkit.service.Sagas;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
-import dev.layerkit.service.idempotency.IdempotencyOutcome;
-import dev.layerkit.service.idempotency.IdempotentResponse;
-import dev.layerkit.service.idempotency.RequestFingerprint;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Filter;
 import dev.layerkit.store.Repositories;
@@ -41,9 +39,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code POST /orders} with an {@code Idempotency-Key}, through one order-service instance's HTTP
@@ -62,6 +60,7 @@ class OrderIdempotencyTest {
           .codec(Codecs.json(Order.class)).index("customerId").build()).name("orders").build();
   private final AtomicBoolean failNextInsert = new AtomicBoolean();
   private final GatedWriter writer;
+  private final PlaceOrderSaga saga;
   private final OrderHttpServer server;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -74,9 +73,12 @@ class OrderIdempotencyTest {
     Idempotency idempotency = Idempotency.builder(IdempotencyKeyStores.inMemory().build())
         .name("orders").timeSource(time).build();
     writer = new GatedWriter(new DirectOrderWriter(failingOnce(orders),
-        bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC, idempotency));
+        bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC));
+    saga = new PlaceOrderSaga(orders, cache, writer, new MemoryInventory(new Catalog(), 1000),
+        new PaymentService(Repositories.inMemory(PaymentService.CHARGES).build(), 0), Sagas.inMemoryRepository(),
+        PlaceOrderSaga.DEFAULT_LEASE, null, io.micrometer.observation.ObservationRegistry.NOOP);
     OrderService service = new OrderService(orders, cache, writer, ResiliencePolicy.builder("reads").build(),
-        ResiliencePolicy.builder("writes").build(), new Catalog(), new Customers(), time);
+        ResiliencePolicy.builder("writes").build(), new Catalog(), new Customers(), time, idempotency, saga);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Dashboard dashboard = new Dashboard(HealthRegistry.builder().build(), () -> cache, meters);
     server = new OrderHttpServer("order-service-test", 0, service, dashboard, new Catalog(), new Customers(),
@@ -103,6 +105,7 @@ class OrderIdempotencyTest {
   void close() {
     writer.open();
     server.close();
+    saga.close();
     bus.close();
   }
 
@@ -266,7 +269,7 @@ class OrderIdempotencyTest {
     assertThat(ordersOf("c-3")).isEqualTo(2);
   }
 
-  /** Counts keyed writes, and can hold them inside their claim. */
+  /** Counts inserted orders, and can hold them inside their claim. */
   private static final class GatedWriter implements OrderWriter {
     private final OrderWriter delegate;
     final AtomicInteger inserts = new AtomicInteger();
@@ -277,7 +280,7 @@ class OrderIdempotencyTest {
       this.delegate = delegate;
     }
 
-    /** Holds the next keyed writes, after their claim and insert, until {@link #open()}. */
+    /** Holds the next new orders, after their claim and insert (the saga's first step), until {@link #open()}. */
     void hold() {
       gate = new CountDownLatch(1);
     }
@@ -287,30 +290,23 @@ class OrderIdempotencyTest {
     }
 
     @Override
-    public boolean insert(Order order, OrderEvent placed) {
-      return delegate.insert(order, placed);
-    }
-
-    @Override
-    public IdempotencyOutcome insertOnce(String key, RequestFingerprint fingerprint, Order order,
-        OrderEvent placed, Function<Order, IdempotentResponse> respond) {
-      return delegate.insertOnce(key, fingerprint, order, placed, inserted -> {
-        inserts.incrementAndGet();
-        entered.countDown();
-        try {
-          if (!gate.await(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never opened the gate");
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
+    public boolean insert(Order order) {
+      boolean inserted = delegate.insert(order);
+      inserts.incrementAndGet();
+      entered.countDown();
+      try {
+        if (!gate.await(10, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never opened the gate");
         }
-        return respond.apply(inserted);
-      });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      return inserted;
     }
 
     @Override
-    public Order save(Order order, OrderEvent changed) {
+    public Order save(Order order, @Nullable OrderEvent changed) {
       return delegate.save(order, changed);
     }
   }

@@ -10,6 +10,7 @@ import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.events.EventBuses;
 import dev.layerkit.events.InMemoryEventBus;
+import dev.layerkit.service.Sagas;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.service.idempotency.IdempotentResponse;
@@ -39,15 +40,101 @@ class OrderServiceTest {
     CacheAside<String, Order> cache = CacheAside.<String, Order>builder(
         Caches.<String, Order>inMemory().timeSource(time)).build();
     Idempotency idempotency = Idempotency.builder(IdempotencyKeyStores.inMemory().build()).timeSource(time).build();
-    service = new OrderService(orders, cache,
-        new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)), OrderService.TOPIC, idempotency),
+    DirectOrderWriter writer = new DirectOrderWriter(orders, bus.publisher(Codecs.json(OrderEvent.class)),
+        OrderService.TOPIC);
+    saga = new PlaceOrderSaga(orders, cache, writer, inventory, payments, Sagas.inMemoryRepository(),
+        PlaceOrderSaga.DEFAULT_LEASE, null, io.micrometer.observation.ObservationRegistry.NOOP);
+    service = new OrderService(orders, cache, writer,
         ResiliencePolicy.builder("reads").build(), ResiliencePolicy.builder("writes").build(),
-        new Catalog(), new Customers(), time);
+        new Catalog(), new Customers(), time, idempotency, saga);
+    bus.subscriber(Codecs.json(OrderEvent.class)).subscribe(OrderService.TOPIC, "test", event -> events.add(event.payload()));
   }
 
   @AfterEach
   void close() {
+    saga.close();
     bus.close();
+  }
+
+  private final MemoryInventory inventory = new MemoryInventory(new Catalog(), 10);
+  /** Declines the charges of sagas whose key has "declined" in it. */
+  private final Payments payments = new Payments() {
+    private final PaymentService approving = new PaymentService(Repositories.inMemory(PaymentService.CHARGES).build(), 0);
+    private final PaymentService declining = new PaymentService(Repositories.inMemory(PaymentService.CHARGES).build(), 1);
+
+    @Override
+    public Charge charge(String key, String orderId, long amountCents) {
+      return (key.contains("declined") ? declining : approving).charge(key, orderId, amountCents);
+    }
+
+    @Override
+    public Charge refund(String key) {
+      return (key.contains("declined") ? declining : approving).refund(key);
+    }
+
+    @Override
+    public java.util.Optional<Charge> find(String key) {
+      return (key.contains("declined") ? declining : approving).find(key);
+    }
+  };
+  private final PlaceOrderSaga saga;
+  private final java.util.Queue<OrderEvent> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private dev.layerkit.service.idempotency.IdempotencyOutcome placeWithKey(String key, String sku, int quantity) {
+    return service.placeOnce(new OrderService.PlaceRequest("c-7", List.of(new OrderService.ItemRequest(sku, quantity))),
+        key, RequestFingerprint.of("POST", "/orders", (sku + quantity).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        order -> IdempotentResponse.of(201, order.id() + " " + order.status() + " " + order.statusReason()));
+  }
+
+  @Test
+  void aPlacedOrderTakesItsStockAndChargeOnceAndPublishesOneEvent() {
+    String answer = placeWithKey("ok-1", "sku-dock", 3).response().bodyAsString();
+    String again = placeWithKey("ok-1", "sku-dock", 3).response().bodyAsString();
+
+    assertThat(answer).isEqualTo(again).contains(" PLACED ");
+    String orderId = answer.substring(0, answer.indexOf(' '));
+    assertThat(inventory.available("sku-dock")).isEqualTo(7);
+    assertThat(payments.find(OrderService.sagaId("ok-1") + ":" + PlaceOrderSaga.CHARGE))
+        .hasValueSatisfying(charge -> assertThat(charge.status()).isEqualTo(Payments.Charge.CHARGED));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+    assertThat(events).singleElement().satisfies(event -> {
+      assertThat(event.orderId()).isEqualTo(orderId);
+      assertThat(event.type()).isEqualTo(OrderEvent.PLACED);
+    });
+  }
+
+  @Test
+  void aDeclinedPaymentReleasesTheStockAndRejectsTheOrderSayingWhy() {
+    String answer = placeWithKey("declined-1", "sku-dock", 4).response().bodyAsString();
+
+    assertThat(answer).contains(" REJECTED ").contains("step charge failed").contains("payment declined");
+    assertThat(inventory.available("sku-dock")).isEqualTo(10);
+    String orderId = answer.substring(0, answer.indexOf(' '));
+    assertThat(service.get(orderId)).hasValueSatisfying(order -> {
+      assertThat(order.status()).isEqualTo(OrderStatus.REJECTED);
+      assertThat(order.statusReason()).contains("payment declined");
+    });
+    assertThat(saga.find(OrderService.sagaId("declined-1"))).hasValueSatisfying(record ->
+        assertThat(record.status()).isEqualTo(dev.layerkit.service.saga.SagaStatus.COMPENSATED));
+    assertThat(placeWithKey("ok-2", "sku-dock", 1).response().bodyAsString()).contains(" PLACED ");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+    assertThat(events).extracting(OrderEvent::orderId).doesNotContain(orderId).hasSize(1);
+  }
+
+  @Test
+  void anOrderBeyondTheStockIsRejectedAndTakesNothing() {
+    String answer = placeWithKey("big-1", "sku-monitor", 11).response().bodyAsString();
+
+    assertThat(answer).contains(" REJECTED ").contains("out of stock: sku-monitor has 10, 11 requested");
+    assertThat(inventory.available("sku-monitor")).isEqualTo(10);
+    assertThat(payments.find(OrderService.sagaId("big-1") + ":" + PlaceOrderSaga.CHARGE)).isEmpty();
+  }
+
+  @Test
+  void clientsCannotSetTheSagasStatuses() {
+    Order order = place("c-9");
+    assertThatThrownBy(() -> service.updateStatus(order.id(), "REJECTED"))
+        .isInstanceOf(OrderService.ValidationException.class).hasMessageContaining("place-order saga");
   }
 
   private Order place(String customer) {

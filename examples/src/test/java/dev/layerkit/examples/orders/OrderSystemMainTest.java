@@ -37,6 +37,46 @@ class OrderSystemMainTest {
   }
 
   @Test
+  void precedenceIsDefaultsThenConfigFileThenEnvironmentThenCommandLine(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path directory) throws Exception {
+    java.nio.file.Path file = directory.resolve("orders.yaml");
+    java.nio.file.Files.writeString(file, "rate: 50\ninstances: 2\nadmin-port: 9100\nport: 8100\n");
+
+    Config config = OrderSystemOptions.config(Map.of(OrderSystemOptions.CONFIG_VARIABLE, file.toString(),
+        "LAYERKIT_ORDERS_ADMIN_PORT", "9200", "LAYERKIT_ORDERS_PORT", "8200"), "--port=8300");
+
+    assertThat(config.get(OrderSystemOptions.API_KEY)).isEqualTo(OrderSystemOptions.DEMO_API_KEY);
+    assertThat(config.source(OrderSystemOptions.API_KEY)).isEqualTo("default");
+    assertThat(config.get(OrderSystemOptions.RATE)).isEqualTo(50);
+    assertThat(config.source(OrderSystemOptions.RATE)).isEqualTo("file " + file);
+    assertThat(config.get(OrderSystemOptions.ADMIN_PORT)).isEqualTo(9200);
+    assertThat(config.source(OrderSystemOptions.ADMIN_PORT)).isEqualTo("environment variable LAYERKIT_ORDERS_ADMIN_PORT");
+    assertThat(config.get(OrderSystemOptions.PORT)).isEqualTo(8300);
+    assertThat(config.source(OrderSystemOptions.PORT)).isEqualTo("command line --port");
+    java.nio.file.Path other = directory.resolve("other.properties");
+    java.nio.file.Files.writeString(other, "rate=70\n");
+    assertThat(OrderSystemOptions.config(Map.of(OrderSystemOptions.CONFIG_VARIABLE, file.toString()),
+        "--config=" + other).get(OrderSystemOptions.RATE)).as("--config beats LAYERKIT_ORDERS_CONFIG").isEqualTo(70);
+  }
+
+  @Test
+  void eachRoleNamesWhatItLacks() {
+    assertThatThrownBy(() -> OrderSystemOptions.parse("--role=service"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--role=service needs --backends=production")
+        .hasMessageContaining("--role=service needs --inventory=host:port,...")
+        .hasMessageContaining("--role=service needs --payment=host:port,...");
+    assertThatThrownBy(() -> OrderSystemOptions.parse("--role=gateway", "--services=nohost"))
+        .hasMessageContaining("--services must be host:port,... but was 'nohost'");
+    assertThatThrownBy(() -> OrderSystemOptions.parse("--payment-failure-rate=1.5"))
+        .hasMessageContaining("payment-failure-rate = '1.5' from command line --payment-failure-rate: must be a number from 0 to 1");
+    OrderSystemOptions inventory = OrderSystemOptions.parse("--role=inventory", "--backends=production",
+        "--postgres=jdbc:postgresql://db/x", "--payment-failure-rate=0.25");
+    assertThat(inventory.postgresUrl()).isEqualTo("jdbc:postgresql://db/x");
+    assertThat(inventory.paymentFailureRate()).isEqualTo(0.25);
+  }
+
+  @Test
   void optionsNameEveryProblem() {
     assertThatThrownBy(() -> OrderSystemOptions.parse("--backends=cloud", "--port=x", "--rate=0",
         "--what", "--shutdown-deadline=soon", "--api-key=short"))

@@ -103,6 +103,11 @@ class OrderTracingIT {
       assertThat(attr(write, "shard")).matches("[0-3]");
       assertThat(descendsFrom(publish, service, all)).as("publish under the request").isTrue();
       assertThat(publish.getKind()).isEqualTo(SpanKind.PRODUCER);
+      // The place-order saga's calls to the inventory and payment services, from its step threads.
+      assertThat(all).filteredOn(named("layerkit.service.call", trace))
+          .extracting(span -> attr(span, "service")).containsExactlyInAnyOrder("inventory", "payment");
+      assertThat(all).filteredOn(named("layerkit.service.call", trace))
+          .allMatch(call -> descendsFrom(call, service, all), "under the request");
       // The subscriber's handling continues the publish, from the event's headers.
       assertThat(consume.getParentSpanId()).isEqualTo(publish.getSpanId());
       assertThat(consume.getKind()).isEqualTo(SpanKind.CONSUMER);

@@ -37,7 +37,7 @@ class RevenueJobTest {
       total += item.quantity() * item.priceCents();
     }
     orders.save(new Order(id, "c-1", List.of(items), total, status,
-        T0.plus(Duration.ofMinutes(minutes)).toEpochMilli(), 0));
+        T0.plus(Duration.ofMinutes(minutes)).toEpochMilli(), 0, null));
   }
 
   private static WindowedAggregate row(String sku, int hour, long count, double sum, double min,

@@ -25,7 +25,9 @@ import org.springframework.context.annotation.Bean;
  * auto-configuration, which then backs off. Off with {@code layerkit.cache.enabled=false}.
  */
 @AutoConfiguration(after = LayerkitRedisAutoConfiguration.class,
-    beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
+    // Boot 4's name, and Boot 3.5's (sdk-spring-boot35-check runs the starter there).
+    beforeName = {"org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration",
+        "org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration"})
 @ConditionalOnClass({CacheAside.class, CacheManager.class})
 @ConditionalOnBean(CacheAspectSupport.class)
 @ConditionalOnProperty(prefix = "layerkit.cache", name = "enabled", matchIfMissing = true)

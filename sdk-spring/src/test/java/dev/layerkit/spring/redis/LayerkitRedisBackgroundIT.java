@@ -67,7 +67,6 @@ class LayerkitRedisBackgroundIT {
     assertThat(async.ping().get(10, TimeUnit.SECONDS)).as("the object taken before connecting").isEqualTo("PONG");
     assertThat(connection.sync().set("k", new byte[] {7})).isEqualTo("OK");
     assertThat(async.get("k").get(10, TimeUnit.SECONDS)).containsExactly(7);
-    assertThat(async.getStatefulConnection()).isSameAs(connection);
     assertThat(redis.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
   }
 
