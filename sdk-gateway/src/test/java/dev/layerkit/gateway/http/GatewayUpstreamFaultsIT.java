@@ -51,13 +51,16 @@ class GatewayUpstreamFaultsIT extends GatewayTestSupport {
     }
     assertThat(svc.circuitBreaker(failing.endpoint()).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(get(gateway, "/fail").statusCode()).isEqualTo(500);
+    // The answer may reach the client a moment before the exchange reports it to the breaker.
+    CircuitBreaker breaker = svc.circuitBreaker(failing.endpoint());
+    await().atMost(Duration.ofSeconds(10)).until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
 
     HttpResponse<String> spared = get(gateway, "/fail");
 
     assertThat(spared.statusCode()).isEqualTo(503);
     assertThat(spared.body()).contains("every endpoint of upstream 'svc' has an open circuit");
     assertThat(failing.requests.get()).as("requests that reached the endpoint").isEqualTo(10);
-    assertThat(svc.circuitBreaker(failing.endpoint()).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
   }
 
   @Test
@@ -77,6 +80,8 @@ class GatewayUpstreamFaultsIT extends GatewayTestSupport {
     assertThat(get(gateway, "/fail").statusCode()).isEqualTo(500);
     assertThat(get(gateway, "/id").statusCode()).isEqualTo(200);
     assertThat(get(gateway, "/fail").statusCode()).isEqualTo(500);
+    CircuitBreaker breaker = svc.circuitBreaker(endpoint.endpoint());
+    await().atMost(Duration.ofSeconds(10)).until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
 
     assertThat(get(gateway, "/id").statusCode()).as("open: not even a good request goes").isEqualTo(503);
     time.advance(Duration.ofSeconds(59));
@@ -85,7 +90,7 @@ class GatewayUpstreamFaultsIT extends GatewayTestSupport {
 
     time.advance(Duration.ofSeconds(2));
     assertThat(get(gateway, "/id").statusCode()).as("the half-open trial").isEqualTo(200);
-    assertThat(svc.circuitBreaker(endpoint.endpoint()).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> breaker.getState() == CircuitBreaker.State.CLOSED);
     assertThat(get(gateway, "/id").statusCode()).isEqualTo(200);
     assertThat(endpoint.requests.get()).isEqualTo(6);
   }
