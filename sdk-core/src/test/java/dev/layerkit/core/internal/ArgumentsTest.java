@@ -23,6 +23,10 @@ class ArgumentsTest {
 
   @Test
   void notNegativeNumbers() {
+    assertThat(Arguments.notNegative(7, "partition")).isEqualTo(7);
+    assertThat(Arguments.notNegative(7L, "offset")).isEqualTo(7L);
+    assertThatThrownBy(() -> Arguments.positive(0L, "limit"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("limit must be > 0 but was 0");
     assertThat(Arguments.notNegative(0, "partition")).isZero();
     assertThat(Arguments.notNegative(0L, "offset")).isZero();
     assertThatThrownBy(() -> Arguments.notNegative(-1, "partition"))

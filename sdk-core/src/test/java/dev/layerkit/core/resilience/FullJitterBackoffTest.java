@@ -1,6 +1,7 @@
 package dev.layerkit.core.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
@@ -18,6 +19,39 @@ class FullJitterBackoffTest {
     assertThat(backoff.ceilingMillis(3)).isEqualTo(900);
     assertThat(backoff.ceilingMillis(5)).isEqualTo(5_000);
     assertThat(backoff.ceilingMillis(10_000)).isEqualTo(5_000);
+  }
+
+  @Test
+  void ofValidatesEachParameterNamingTheValue() {
+    assertThatThrownBy(() -> FullJitterBackoff.of(Duration.ofMillis(-1), 2.0, Duration.ofSeconds(1), null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("initialBackoff");
+    assertThatThrownBy(() -> FullJitterBackoff.of(Duration.ofMillis(1), 2.0, Duration.ofSeconds(-1), null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBackoff");
+    assertThatThrownBy(() -> FullJitterBackoff.of(Duration.ofMillis(1), 0.99, Duration.ofSeconds(1), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("backoffMultiplier must be >= 1 and finite but was 0.99");
+    assertThatThrownBy(() -> FullJitterBackoff.of(Duration.ofMillis(1), Double.NaN, Duration.ofSeconds(1), null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> FullJitterBackoff.of(Duration.ofMillis(1), Double.POSITIVE_INFINITY,
+        Duration.ofSeconds(1), null)).isInstanceOf(IllegalArgumentException.class);
+    // The boundaries are valid: no growth, no initial wait.
+    FullJitterBackoff flat = FullJitterBackoff.of(Duration.ZERO, 1.0, Duration.ofMillis(50), null);
+    assertThat(flat.ceilingMillis(7)).isZero();
+  }
+
+  @Test
+  void backoffRefusesAttemptsBeforeTheFirstAndDrawsFromTheGivenRandom() {
+    FullJitterBackoff backoff = FullJitterBackoff.of(Duration.ofMillis(100), 2.0, Duration.ofMillis(150),
+        new java.util.Random(7));
+    java.util.Random same = new java.util.Random(7);
+
+    assertThatThrownBy(() -> backoff.backoff(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("attempt must be >= 1 but was 0");
+    assertThat(backoff.backoff(1)).isEqualTo(Duration.ofMillis(same.nextLong(101)));
+    // 200 ms uncapped, 150 at the cap: the ceiling is the cap when they are equal or above.
+    assertThat(backoff.ceilingMillis(2)).isEqualTo(150);
+    assertThat(FullJitterBackoff.of(Duration.ofMillis(75), 2.0, Duration.ofMillis(150), null)
+        .ceilingMillis(2)).isEqualTo(150);
   }
 
   @Test

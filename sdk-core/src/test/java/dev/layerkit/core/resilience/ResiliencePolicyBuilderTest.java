@@ -107,6 +107,73 @@ class ResiliencePolicyBuilderTest {
         .hasMessage("retry was already set to enabled");
   }
 
+  static Stream<Arguments> everySetting() {
+    return Stream.of(
+        arguments("retry", setting(b -> b.withRetry())),
+        arguments("maxAttempts", setting(b -> b.maxAttempts(2))),
+        arguments("initialBackoff", setting(b -> b.initialBackoff(Duration.ofMillis(5)))),
+        arguments("backoffMultiplier", setting(b -> b.backoffMultiplier(1.5))),
+        arguments("maxBackoff", setting(b -> b.maxBackoff(Duration.ofSeconds(1)))),
+        arguments("retryOn", setting(b -> b.retryOn(e -> true))),
+        arguments("random", setting(b -> b.random(new java.util.Random(1)))),
+        arguments("circuitBreaker", setting(b -> b.withCircuitBreaker())),
+        arguments("failureRateThreshold", setting(b -> b.failureRateThreshold(40))),
+        arguments("slidingWindowSize", setting(b -> b.slidingWindowSize(10))),
+        arguments("minimumNumberOfCalls", setting(b -> b.minimumNumberOfCalls(5))),
+        arguments("waitDurationInOpenState", setting(b -> b.waitDurationInOpenState(Duration.ofSeconds(1)))),
+        arguments("permittedNumberOfCallsInHalfOpenState",
+            setting(b -> b.permittedNumberOfCallsInHalfOpenState(2))),
+        arguments("recordOn", setting(b -> b.recordOn(e -> true))),
+        arguments("bulkhead", setting(b -> b.withBulkhead())),
+        arguments("maxConcurrentCalls", setting(b -> b.maxConcurrentCalls(3))),
+        arguments("maxWaitDuration", setting(b -> b.maxWaitDuration(Duration.ofMillis(1)))),
+        arguments("timeout", setting(b -> b.timeout(Duration.ofSeconds(1)))),
+        arguments("syncTimeoutExecutor", setting(b -> b.syncTimeoutExecutor(SHARED_EXECUTOR))),
+        arguments("timeSource", setting(b -> b.timeSource(dev.layerkit.core.time.TimeSource.system()))),
+        arguments("sleeper", setting(b -> b.sleeper(dev.layerkit.core.time.Sleeper.system()))),
+        arguments("scheduler", setting(b -> b.scheduler(SHARED_SCHEDULER))),
+        arguments("meterRegistry",
+            setting(b -> b.meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))));
+  }
+
+  private static final java.util.concurrent.ExecutorService SHARED_EXECUTOR =
+      Executors.newSingleThreadExecutor();
+  private static final java.util.concurrent.ScheduledExecutorService SHARED_SCHEDULER =
+      Executors.newSingleThreadScheduledExecutor();
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("everySetting")
+  void everySettingGivenTwiceIsRefusedNamingIt(String name, Consumer<ResiliencePolicy.Builder> setting) {
+    ResiliencePolicy.Builder builder = ResiliencePolicy.builder("orders");
+    setting.accept(builder);
+
+    assertThatThrownBy(() -> setting.accept(builder))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(name + " was already set to ");
+  }
+
+  @Test
+  void theSmallestValidValuesAreAccepted() {
+    ResiliencePolicy policy = ResiliencePolicy.builder("orders").maxAttempts(1).backoffMultiplier(1.0)
+        .slidingWindowSize(1).minimumNumberOfCalls(1).permittedNumberOfCallsInHalfOpenState(1)
+        .maxConcurrentCalls(1).build();
+
+    assertThat(policy.retry()).hasValueSatisfying(r -> assertThat(r.getRetryConfig().getMaxAttempts()).isEqualTo(1));
+    CircuitBreakerConfig config = policy.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
+    assertThat(config.getMinimumNumberOfCalls()).isEqualTo(1);
+    assertThat(config.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(1);
+    assertThat(config.getSlidingWindowSize()).isEqualTo(1);
+  }
+
+  @Test
+  void aMinimumNumberOfCallsEqualToTheWindowIsAccepted() {
+    ResiliencePolicy policy = ResiliencePolicy.builder("orders").slidingWindowSize(5)
+        .minimumNumberOfCalls(5).initialBackoff(Duration.ofSeconds(10)).withRetry().build();
+
+    assertThat(policy.circuitBreaker().orElseThrow().getCircuitBreakerConfig().getMinimumNumberOfCalls())
+        .isEqualTo(5);
+  }
+
   @Test
   void rejectsConflictingSettingsAtBuild() {
     assertThatThrownBy(() -> ResiliencePolicy.builder("orders").initialBackoff(Duration.ofSeconds(30)).build())
