@@ -8,6 +8,7 @@ import dev.layerkit.spring.LayerkitProperties;
 import dev.layerkit.spring.LayerkitProperties.Backend;
 import dev.layerkit.spring.LayerkitProperties.LimitSpec;
 import dev.layerkit.spring.LayerkitProperties.Limiter;
+import dev.layerkit.spring.internal.NamedBeansRegistrar;
 import dev.layerkit.spring.ratelimit.reactive.RateLimitWebFilter;
 import dev.layerkit.spring.ratelimit.servlet.RateLimitServletFilter;
 import dev.layerkit.spring.ratelimit.servlet.RateLimitedInterceptor;
@@ -18,31 +19,20 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
-import org.springframework.core.env.Environment;
-import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -212,41 +202,12 @@ public class RateLimitAutoConfiguration {
    * Registers a {@code RateLimiter} bean {@code <name>RateLimiter} per configured limiter, unless
    * the application defines that bean; each is the registry's limiter.
    */
-  static class LimiterBeans implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+  static class LimiterBeans extends NamedBeansRegistrar<RateLimiter> {
 
-    private @Nullable Environment environment;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-      if (environment == null || !(registry instanceof BeanFactory beanFactory)) {
-        return;
-      }
-      Map<String, Limiter> limiters;
-      try {
-        limiters = Binder.get(environment)
-            .bind("layerkit.ratelimit.limiters", Bindable.mapOf(String.class, Limiter.class))
-            .orElse(Map.of());
-      } catch (RuntimeException e) {
-        return; // the properties' own binding reports it, with the property
-      }
-      for (String name : limiters.keySet()) {
-        String bean = beanName(name);
-        if (registry.containsBeanDefinition(bean)) {
-          continue;
-        }
-        RootBeanDefinition definition = new RootBeanDefinition(RateLimiter.class,
-            () -> beanFactory.getBean(RateLimiterRegistry.class).get(name));
-        definition.setAttribute(GENERATED, Boolean.TRUE);
-        // Lazy: an application's own RateLimiterRegistry need not know the configured names.
-        definition.setLazyInit(true);
-        definition.setRole(BeanDefinition.ROLE_APPLICATION);
-        registry.registerBeanDefinition(bean, definition);
-      }
+    LimiterBeans() {
+      super("layerkit.ratelimit.limiters", Limiter.class, RateLimiter.class, GENERATED,
+          RateLimitAutoConfiguration::beanName,
+          (beanFactory, name) -> beanFactory.getBean(RateLimiterRegistry.class).get(name));
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.service.ServiceClient;
 import dev.layerkit.service.ServiceClientBuilder;
 import dev.layerkit.spring.LayerkitProperties;
+import dev.layerkit.spring.internal.NamedBeansRegistrar;
 import dev.layerkit.spring.internal.PropertiesValidation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -13,25 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
-import org.springframework.core.env.Environment;
-import org.springframework.core.type.AnnotationMetadata;
 
 /**
  * A {@link ServiceClient} per {@code layerkit.services.<name>}, on static endpoints or DNS, with
@@ -120,39 +110,12 @@ public class ServiceClientAutoConfiguration {
   }
 
   /** Registers a lazy {@code <name>ServiceClient} bean per configured service not defined by the application. */
-  static class ClientBeans implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+  static class ClientBeans extends NamedBeansRegistrar<ServiceClient> {
 
-    private @Nullable Environment environment;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-      if (environment == null || !(registry instanceof BeanFactory beanFactory)) {
-        return;
-      }
-      Map<String, Object> services;
-      try {
-        services = Binder.get(environment)
-            .bind("layerkit.services", Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
-      } catch (RuntimeException e) {
-        return; // the properties' own binding reports it, with the property
-      }
-      for (String name : services.keySet()) {
-        String bean = beanName(name);
-        if (registry.containsBeanDefinition(bean)) {
-          continue;
-        }
-        RootBeanDefinition definition = new RootBeanDefinition(ServiceClient.class,
-            () -> beanFactory.getBean(ServiceClients.class).get(name));
-        definition.setAttribute(GENERATED, Boolean.TRUE);
-        definition.setLazyInit(true);
-        definition.setRole(BeanDefinition.ROLE_APPLICATION);
-        registry.registerBeanDefinition(bean, definition);
-      }
+    ClientBeans() {
+      super("layerkit.services", Object.class, ServiceClient.class, GENERATED,
+          ServiceClientAutoConfiguration::beanName,
+          (beanFactory, name) -> beanFactory.getBean(ServiceClients.class).get(name));
     }
   }
 }

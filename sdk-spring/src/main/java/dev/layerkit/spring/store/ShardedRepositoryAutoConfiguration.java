@@ -4,6 +4,7 @@ import com.mongodb.client.MongoClient;
 import dev.layerkit.spring.LayerkitProperties;
 import dev.layerkit.spring.LayerkitProperties.RepositorySettings;
 import dev.layerkit.spring.LayerkitProperties.ShardSettings;
+import dev.layerkit.spring.internal.NamedBeansRegistrar;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.jdbc.JdbcRepository;
@@ -21,23 +22,14 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
-import org.springframework.core.env.Environment;
-import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -207,39 +199,13 @@ public class ShardedRepositoryAutoConfiguration {
   }
 
   /** Registers a lazy {@code <name>Repository} bean per configured repository the application does not define. */
-  static class RepositoryBeans implements ImportBeanDefinitionRegistrar, EnvironmentAware {
+  @SuppressWarnings("rawtypes")
+  static class RepositoryBeans extends NamedBeansRegistrar<ShardedRepository> {
 
-    private @Nullable Environment environment;
-
-    @Override
-    public void setEnvironment(Environment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-      if (environment == null || !(registry instanceof BeanFactory beanFactory)) {
-        return;
-      }
-      Map<String, Object> repositories;
-      try {
-        repositories = Binder.get(environment)
-            .bind("layerkit.repositories", Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
-      } catch (RuntimeException e) {
-        return; // the properties' own binding reports it, with the property
-      }
-      for (String name : repositories.keySet()) {
-        String bean = beanName(name);
-        if (registry.containsBeanDefinition(bean)) {
-          continue;
-        }
-        RootBeanDefinition definition = new RootBeanDefinition(ShardedRepository.class,
-            () -> beanFactory.getBean(ShardedRepositories.class).get(name));
-        definition.setAttribute(GENERATED, Boolean.TRUE);
-        definition.setLazyInit(true);
-        definition.setRole(BeanDefinition.ROLE_APPLICATION);
-        registry.registerBeanDefinition(bean, definition);
-      }
+    RepositoryBeans() {
+      super("layerkit.repositories", Object.class, ShardedRepository.class, GENERATED,
+          ShardedRepositoryAutoConfiguration::beanName,
+          (beanFactory, name) -> beanFactory.getBean(ShardedRepositories.class).get(name));
     }
   }
 }
