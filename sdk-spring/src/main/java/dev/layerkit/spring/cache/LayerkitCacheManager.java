@@ -33,7 +33,9 @@ import org.springframework.cache.CacheManager;
  * name from {@code layerkit.cache.*}.
  *
  * <p>Each cache's backend is in memory, Redis ({@code layerkit:cache:<name>:} keys by default) or
- * tiered (a local Caffeine tier in front of Redis, invalidated across instances); with Redis,
+ * tiered (a local Caffeine tier in front of Redis, invalidated across instances; when Redis is
+ * down at start, a tiered cache starts with its local tier bypassed, so reads go to the method,
+ * subscribes to invalidations once Redis answers and clears its local tier then); with Redis,
  * misses take a Redis lease lock unless {@code layerkit.cache.distributed-lock=false}, so one
  * instance loads while the others wait for its value. Caches listed under
  * {@code layerkit.cache.caches} are made at start; others on first use when
@@ -131,7 +133,9 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
         remote.meterRegistry(meters);
       }
       if (backend == Backend.TIERED) {
-        remote.invalidationChannel(connections.pubSub());
+        // A supplier: with Redis down at start the tiered cache starts without its channel (L1
+        // bypassed) and subscribes in the background once Redis answers, clearing L1 then.
+        remote.invalidationChannel(connections::pubSub);
         Duration localTtl = pick(own, defaults, CacheSpec::getLocalTtl);
         Caches.TieredBuilder<String, Object> tiered = Caches.tiered(local(name, own, defaults), remote);
         if (localTtl != null) {
