@@ -14,6 +14,7 @@ import dev.layerkit.spring.LayerkitProperties.Backend;
 import dev.layerkit.spring.LayerkitProperties.CacheSpec;
 import dev.layerkit.spring.redis.LayerkitRedis;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,6 +49,7 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
   private final LayerkitProperties.Cache settings;
   private final @Nullable LayerkitRedis redis;
   private final @Nullable MeterRegistry meters;
+  private final @Nullable ObservationRegistry observations;
   private final Codec<Object> codec;
   private final ConcurrentMap<String, LayerkitSpringCache> caches = new ConcurrentHashMap<>();
 
@@ -62,6 +64,23 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
    */
   public LayerkitCacheManager(LayerkitProperties.Cache settings, @Nullable LayerkitRedis redis,
       @Nullable MeterRegistry meters, ClassLoader classLoader) {
+    this(settings, redis, meters, null, classLoader);
+  }
+
+  /**
+   * Creates the manager and the listed caches, whose loads and waits are observed in
+   * {@code observations} ({@code layerkit.cache.load}, {@code layerkit.cache.wait}).
+   *
+   * @param settings the cache settings, validated
+   * @param redis the Redis connections, or null for in-memory caches only
+   * @param meters where meters go, or null
+   * @param observations where observations go, or null for none
+   * @param classLoader the class loader cached values are read back with
+   * @throws IllegalStateException if a cache needs Redis and there is none
+   */
+  public LayerkitCacheManager(LayerkitProperties.Cache settings, @Nullable LayerkitRedis redis,
+      @Nullable MeterRegistry meters, @Nullable ObservationRegistry observations, ClassLoader classLoader) {
+    this.observations = observations;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.redis = redis;
     this.meters = meters;
@@ -169,6 +188,9 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
     }
     if (meters != null) {
       builder.meterRegistry(meters);
+    }
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     if (backend != Backend.MEMORY && settings.isDistributedLock() && redis != null) {
       builder.loadLock(RedisLeaseLock.create(redis.connection(), settings.getKeyPrefix() + name + ":lock:",
