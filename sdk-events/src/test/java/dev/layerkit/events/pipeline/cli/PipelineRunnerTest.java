@@ -100,7 +100,8 @@ class PipelineRunnerTest {
     int failed = PipelineRunner.builder().progressBar(null)
         .out(new PrintStream(failure, true, StandardCharsets.UTF_8)).build()
         .run("flink-job", progress -> {
-          throw new PipelineException("pipeline flink-job failed on Flink: disk full");
+          throw new PipelineException("pipeline flink-job failed on Flink: disk full",
+              new IllegalStateException("disk full"));
         });
     assertThat(failed).isEqualTo(PipelineRunner.EXIT_FAILED);
     assertThat(failure.toString(StandardCharsets.UTF_8))
