@@ -20,7 +20,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * serializable: the orders' lines read from the store when the job starts (as the in-process job
  * holds them) and where the warehouse is, from which each writing task opens its own sink. Run in
  * a plain JVM, Flink starts a local mini cluster; submitted with {@code flink run}, the job runs
- * on that cluster.
+ * on that cluster. A DuckDB warehouse file ({@code --warehouse}) suits the local mini cluster
+ * only: on a cluster each machine's writers would write a file of their own; use PostgreSQL there.
  *
  * <p>A class of its own so that {@link RevenueJob} loads without Flink, which the examples' jar
  * leaves out (a Flink cluster brings its own, as Flink's documentation asks).
