@@ -280,11 +280,19 @@ public final class FlinkPipelineEngine {
           try {
             accumulators = client.getAccumulators()
                 .get(Math.max(1_000, progressInterval.toMillis()), TimeUnit.MILLISECONDS);
-          } catch (TimeoutException | ExecutionException e) {
+          } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            // The job is starting, restarting or ending (a local mini cluster that shuts down
+            // after its job refuses the call at once); the next poll tries again.
             LOG.debug("pipeline {}: polling Flink's accumulators failed", name, e);
-            continue; // the job is starting, restarting or ending; the next poll tries again
+            continue;
           }
-          tracker.update(accumulators);
+          try {
+            tracker.update(accumulators);
+          } catch (RuntimeException e) {
+            cancel(client, name);
+            throw new PipelineException("pipeline " + name + " failed on Flink: the progress"
+                + " callback threw " + e + "; the job is cancelled", e);
+          }
         }
       }
     } catch (ExecutionException e) {
@@ -293,13 +301,18 @@ public final class FlinkPipelineEngine {
           cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      client.cancel();
+      cancel(client, name);
       throw new PipelineException("interrupted while pipeline " + name + " ran on Flink; the job"
           + " is cancelled", e);
-    } catch (RuntimeException e) {
+    }
+  }
+
+  /** Cancels a job; one that has ended already (its cluster gone) needs nothing. */
+  private static void cancel(JobClient client, String name) {
+    try {
       client.cancel();
-      throw new PipelineException("pipeline " + name + " failed on Flink: the progress callback"
-          + " threw " + e + "; the job is cancelled", e);
+    } catch (RuntimeException e) {
+      LOG.debug("pipeline {}: cancelling the Flink job failed; it has ended", name, e);
     }
   }
 
