@@ -28,7 +28,9 @@ import java.util.List;
  *
  * <p>{@code --job=revenue} runs the nightly revenue report once over the production store (with
  * the production options) instead of the system, with a progress bar and a report, and exits 0
- * when it ended, 1 when it failed, 2 when it cannot run so ({@link RevenueJob}).
+ * when it ended, 1 when it failed, 2 when it cannot run so ({@link RevenueJob}); with {@code
+ * --engine=flink} it runs on Apache Flink (submit the jar with {@code flink run}, or give Flink's
+ * jars on the class path for a local mini cluster).
  */
 public final class OrderSystemMain {
 
@@ -77,7 +79,8 @@ public final class OrderSystemMain {
     if (config.get(OrderSystemOptions.JOB).equals("revenue")) {
       tracing.close();
       System.exit(RevenueJob.runFromCommandLine(options, namespace,
-          config.get(OrderSystemOptions.WAREHOUSE), System.out, System.err));
+          config.get(OrderSystemOptions.WAREHOUSE), config.get(OrderSystemOptions.ENGINE),
+          System.out, System.err));
       return;
     }
     ServiceProcesses processes = role.equals("all") && options.production()

@@ -119,6 +119,14 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       .require(Set.of("", "revenue")::contains, "must be revenue").defaultValue("");
   /** For {@code --job=revenue}: a DuckDB file to write the report into instead of PostgreSQL. */
   static final Config.Setting<String> WAREHOUSE = Config.Setting.string("warehouse").defaultValue("");
+  /**
+   * For {@code --job=revenue}: the engine that runs it, {@code in-process} (the default) or {@code
+   * flink} (Apache Flink: a local mini cluster, or the cluster the jar is submitted to with {@code
+   * flink run}).
+   */
+  static final Config.Setting<String> ENGINE = Config.Setting.string("engine")
+      .require(Set.of("in-process", "flink")::contains, "must be in-process or flink")
+      .defaultValue("in-process");
 
   /** Validates. */
   public OrderSystemOptions {
@@ -269,7 +277,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    *     --role=all|service|gateway|inventory|payment --namespace=N --services=HOST:PORT,...
    *     --inventory=HOST:PORT,... --payment=HOST:PORT,... --payment-failure-rate=0.1
    *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --single-process --otlp=URL
-   *     --job=revenue --warehouse=FILE.duckdb --config=FILE}
+   *     --job=revenue --warehouse=FILE.duckdb --engine=in-process|flink --config=FILE}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
@@ -277,7 +285,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Config.Builder builder = Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
             SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
-            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, CONFIG)
+            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, ENGINE, CONFIG)
         .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
         .systemProperties(new Properties())
         .commandLine(args);
