@@ -55,6 +55,8 @@ public final class PrometheusAdapterRule {
   private static final YAMLMapper YAML = YAMLMapper.builder()
       .disable(YAMLWriteFeature.WRITE_DOC_START_MARKER)
       .enable(YAMLWriteFeature.MINIMIZE_QUOTES)
+      // A query on one line, as it is read and copied.
+      .disable(YAMLWriteFeature.SPLIT_LINES)
       .build();
 
   private final String counter;
