@@ -52,9 +52,11 @@ import org.junit.jupiter.api.io.TempDir;
  * place of {@code eclipse-temurin:17-jre}) under the manifests' image name. Each Deployment's
  * container is read from the committed YAML: image, {@code command}/{@code args} (none: the
  * image's entry point), {@code env} and the ConfigMap of its {@code envFrom}, ports and probes;
- * it runs as a podman container ({@code --runtime runc}, see DESIGN's "Containers") with its own
- * network namespace and address on a network of the test's own, as a pod has, so every container
- * listens on its manifest's ports (8080, 9090) as in the cluster. One pod runs per Deployment but
+ * it runs as a podman container ({@code --runtime runc}, see DESIGN's "Containers") in a podman
+ * pod of its own, whose infra container holds the pod's network namespace and address on a
+ * network of the test's own, so every container listens on its manifest's ports (8080, 9090) as
+ * in the cluster, and restarts on failure as a Deployment's container would (a process that finds
+ * a server slow to answer on a loaded machine exits, as it does in the cluster). One pod runs per Deployment but
  * two for the order service, so the gateway's discovery through the headless Service has two pods
  * to balance over.
  *
@@ -77,8 +79,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       and topic of this run touch nothing shared.
  * </ul>
  *
- * <p>Needs {@code podman}, {@code runc}, {@code socat} and {@code nsenter} ({@code .ci/run}
- * installs them) and root (networks and {@code nsenter}); without them the test fails saying so.
+ * <p>Needs {@code podman}, {@code runc}, {@code catatonit} (podman's local pause image),
+ * {@code socat} and {@code nsenter} ({@code .ci/run} installs them) and root (networks and {@code nsenter}); without them the test fails saying so.
  */
 class DeploymentLaunchIT {
 
@@ -93,6 +95,7 @@ class DeploymentLaunchIT {
   @TempDir
   Path dir;
 
+  /** The pods started, by name. */
   private final List<String> containers = new ArrayList<>();
   private final List<Process> relays = new ArrayList<>();
   private String network = "";
@@ -171,7 +174,10 @@ class DeploymentLaunchIT {
     String postgresUrl = "jdbc:postgresql://postgres:5432/" + postgres.group(3) + "?" + postgres.group(4)
         + "&user=" + schema.user() + (schema.password() == null ? "" : "&password=" + schema.password());
 
-    // Every pod, as its manifest says, with the substitutions above.
+    // Every pod, as its manifest says, with the substitutions above; Deployment by Deployment,
+    // callees first, each ready before the next starts (fewer JVMs starting at once on a small
+    // machine; a pod's readiness is its own either way).
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     List<Pod> pods = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       Spec spec = specs.get(i);
@@ -181,9 +187,25 @@ class DeploymentLaunchIT {
       env.put("LAYERKIT_ORDERS_POSTGRES", postgresUrl);
       env.put("LAYERKIT_ORDERS_NAMESPACE", namespace);
       String name = prefix + "-" + spec.deployment() + "-" + i;
-      List<String> command = new ArrayList<>(List.of("podman", "run", "-d", "--runtime", "runc", "--name", name,
+      // A pod: an infra container holds its network namespace (address, /etc/hosts) across
+      // restarts of the application container, which restarts on failure as a Deployment's would.
+      List<String> pod = new ArrayList<>(List.of("podman", "--runtime", "runc", "pod", "create", "--name", name,
           "--network", network, "--ip", ips.get(i)));
-      hosts.forEach((host, addresses) -> addresses.forEach(a -> command.addAll(List.of("--add-host", host + ":" + a))));
+      hosts.forEach((host, addresses) -> addresses.forEach(a -> pod.addAll(List.of("--add-host", host + ":" + a))));
+      check(run(conf, Duration.ofMinutes(1), pod.toArray(String[]::new)));
+      containers.add(name);
+      check(run(conf, Duration.ofMinutes(1), "podman", "--runtime", "runc", "pod", "start", name));
+      if (env.containsKey("LAYERKIT_ORDERS_KAFKA")) {
+        String infra = check(run(conf, Duration.ofSeconds(30), "podman", "pod", "inspect", "-f", "{{.InfraContainerID}}",
+            name)).trim();
+        String pid = check(run(conf, Duration.ofSeconds(30), "podman", "inspect", "-f", "{{.State.Pid}}", infra)).trim();
+        for (int port : brokerPorts) { // the brokers' advertised localhost:PORT, inside the pod
+          relays.add(start("nsenter", "-t", pid, "-n", "socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,fork,reuseaddr",
+              "TCP:" + gateway + ":" + port));
+        }
+      }
+      List<String> command = new ArrayList<>(List.of("podman", "run", "-d", "--runtime", "runc", "--pod", name,
+          "--name", name + "-app", "--restart", "on-failure:5"));
       env.forEach((key, value) -> command.addAll(List.of("--env", key + "=" + value)));
       if (!spec.command().isEmpty()) {
         command.addAll(List.of("--entrypoint", new ObjectMapper().writeValueAsString(spec.command())));
@@ -191,30 +213,16 @@ class DeploymentLaunchIT {
       command.add(spec.image());
       command.addAll(spec.args());
       check(run(conf, Duration.ofMinutes(1), command.toArray(String[]::new)));
-      containers.add(name);
-      pods.add(new Pod(spec, name, ips.get(i)));
-      if (env.containsKey("LAYERKIT_ORDERS_KAFKA")) {
-        String pid = check(run(conf, Duration.ofSeconds(30), "podman", "inspect", "-f", "{{.State.Pid}}", name)).trim();
-        for (int port : brokerPorts) { // the brokers' advertised localhost:PORT, inside the pod
-          relays.add(start("nsenter", "-t", pid, "-n", "socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,fork,reuseaddr",
-              "TCP:" + gateway + ":" + port));
+      pods.add(new Pod(spec, name + "-app", ips.get(i)));
+      if (i + 1 == specs.size() || !specs.get(i + 1).deployment().equals(spec.deployment())) {
+        for (Pod started : pods) {
+          if (started.spec().deployment().equals(spec.deployment())) {
+            awaitReady(conf, http, started);
+          }
         }
       }
     }
 
-    // Each pod's readiness probe passes: the path and port its manifest gives.
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    for (Pod pod : pods) {
-      URI probe = URI.create("http://" + pod.ip() + ":" + pod.spec().readinessPort() + pod.spec().readinessPath());
-      try {
-        await().atMost(READY_WITHIN).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-            .until(() -> http.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(2)).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-      } catch (RuntimeException e) {
-        throw new AssertionError(pod.container() + " did not pass its readiness probe " + probe + "; its log:\n"
-            + run(conf, Duration.ofSeconds(30), "podman", "logs", "--tail", "80", pod.container()).output(), e);
-      }
-    }
 
     // Orders through the gateway: each crosses an order-service pod, the inventory and the payment service.
     Pod gatewayPod = pods.stream().filter(p -> p.spec().deployment().equals("order-gateway")).findFirst().orElseThrow();
@@ -222,7 +230,7 @@ class DeploymentLaunchIT {
         + gatewayPod.spec().ports().get("http")), OrderSystemOptions.DEMO_API_KEY);
     List<Order> placed = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      placed.add(client.placeOrder("c-launch", List.of(new OrderClient.Line("sku-keyboard", 1)), prefix + "-" + i));
+      placed.add(client.placeOrder("c-42", List.of(new OrderClient.Line("sku-keyboard", 1)), prefix + "-" + i));
     }
     assertThat(placed).extracting(Order::status).as("reserved, charged and confirmed: the saga's end")
         .containsOnly(OrderStatus.PLACED);
@@ -241,6 +249,19 @@ class DeploymentLaunchIT {
             + pod.spec().ports().get("admin") + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(requestCount(metrics)).as("%s served requests", pod.container()).isPositive();
       }
+    }
+  }
+
+  /** Waits until a pod's readiness probe passes: the path and port its manifest gives. */
+  private void awaitReady(Path conf, HttpClient http, Pod pod) throws IOException, InterruptedException {
+    URI probe = URI.create("http://" + pod.ip() + ":" + pod.spec().readinessPort() + pod.spec().readinessPath());
+    try {
+      await().atMost(READY_WITHIN).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+          .until(() -> http.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    } catch (RuntimeException e) {
+      throw new AssertionError(pod.container() + " did not pass its readiness probe " + probe + "; its log:\n"
+          + run(conf, Duration.ofSeconds(30), "podman", "logs", "--tail", "80", pod.container()).output(), e);
     }
   }
 
@@ -356,7 +377,7 @@ class DeploymentLaunchIT {
   void removeEverything() throws Exception {
     Path conf = containersConf();
     for (String container : containers) {
-      run(conf, Duration.ofMinutes(1), "podman", "rm", "-f", "-t", "2", container);
+      run(conf, Duration.ofMinutes(1), "podman", "pod", "rm", "-f", "-t", "2", container);
     }
     for (Process relay : relays) {
       relay.destroy();

@@ -42,7 +42,11 @@ import org.jspecify.annotations.Nullable;
  * resources: {cpuRequest: 250m, cpuLimit: "1", memoryRequest: 256Mi, memoryLimit: 512Mi}
  * env: {JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75"}
  * config: {cache.ttl: 30s}
- * autoscaling: {minReplicas: 3, maxReplicas: 10, cpuTargetPercent: 70}
+ * autoscaling: {minReplicas: 3, maxReplicas: 10, cpuTargetPercent: 70,
+ *               podMetric: {name: layerkit_http_server_requests_per_second, averageValue: "40"}}
+ *     # or, for KEDA instead of the autoscaler: kafkaLag: {bootstrapServers: "kafka:9092",
+ *     #     consumerGroup: order-events, topic: orders, lagThreshold: 500}
+ * headlessService: true       # optional, default false
  * disruptionBudget: {maxUnavailable: 1}
  * shutdown: {preStopSleep: 5s, deadline: 30s}
  * </pre>
