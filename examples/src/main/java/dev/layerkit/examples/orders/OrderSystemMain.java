@@ -24,7 +24,10 @@ import java.util.List;
  * {@code --role=service --port=P --inventory=host:port --payment=host:port} runs one order-service
  * instance, {@code --role=inventory --port=P} and {@code --role=payment --port=P} one instance of
  * the services it calls, and {@code --role=gateway --services=host:port,...} the gateway alone,
- * for deployments that start the processes.
+ * for deployments that start the processes. With {@code --discovery=dns} each of {@code
+ * --services}, {@code --inventory} and {@code --payment} is one {@code host:port} whose host
+ * resolves to every instance (a Kubernetes headless Service), re-resolved every 5 s, so the
+ * balancers see each instance.
  *
  * <p>{@code --job=revenue} runs the nightly revenue report once over the production store (with
  * the production options) instead of the system, with a progress bar and a report, and exits 0
@@ -61,13 +64,14 @@ public final class OrderSystemMain {
       };
       tracing = otlp.isEmpty() ? OrderTracing.logging(serviceName)
           : OrderTracing.otlp(otlp, serviceName);
+      String discovery = config.get(OrderSystemOptions.DISCOVERY);
       if (role.equals("gateway")) {
-        remote = RemoteServices.parse(config.get(OrderSystemOptions.SERVICES));
+        remote = RemoteServices.discover(config.get(OrderSystemOptions.SERVICES), "--services", discovery);
       }
       if (role.equals("service")) {
         downstream = new OrderSystem.Downstream(
-            RemoteServices.parse(config.get(OrderSystemOptions.INVENTORY), "--inventory").endpoints(),
-            RemoteServices.parse(config.get(OrderSystemOptions.PAYMENT), "--payment").endpoints());
+            RemoteServices.discover(config.get(OrderSystemOptions.INVENTORY), "--inventory", discovery),
+            RemoteServices.discover(config.get(OrderSystemOptions.PAYMENT), "--payment", discovery));
       }
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("layerkit orders: " + e.getMessage());

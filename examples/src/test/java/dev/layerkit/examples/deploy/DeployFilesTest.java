@@ -40,11 +40,16 @@ class DeployFilesTest {
       try (var documents = yaml.readerFor(JsonNode.class)
           .<JsonNode>readValues(DeployFiles.render().get(file))) {
         while (documents.hasNext()) {
-          kinds.add(documents.next().path("kind").asText());
+          JsonNode document = documents.next();
+          kinds.add(document.path("kind").asText() + (document.at("/spec/clusterIP").asText().equals("None")
+              ? " (headless)" : ""));
         }
       }
-      assertThat(kinds).as(file).containsExactly("ConfigMap", "Deployment", "Service",
-          "HorizontalPodAutoscaler", "PodDisruptionBudget");
+      // The services other pods call have a headless Service, so their callers see each pod.
+      assertThat(kinds).as(file).containsExactlyElementsOf(file.equals(DeployFiles.GATEWAY_FILE)
+          ? List.of("ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget")
+          : List.of("ConfigMap", "Deployment", "Service", "Service (headless)", "HorizontalPodAutoscaler",
+              "PodDisruptionBudget"));
     }
     assertThat(DeployFiles.render().get(DeployFiles.GATEWAY_FILE))
         .contains("name: order-gateway", "image: " + DeployFiles.IMAGE, "/health/ready");
