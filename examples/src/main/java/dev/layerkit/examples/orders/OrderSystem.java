@@ -226,7 +226,7 @@ public final class OrderSystem implements AutoCloseable {
     }
     if (role == Role.ALL && downstream.inProcess() || role.isSupport()) {
       SupportServices support = new SupportServices(options, namespace, role != Role.PAYMENT,
-          role != Role.INVENTORY, options.gatewayPort());
+          role != Role.INVENTORY, options.gatewayPort(), observations);
       this.support = support;
       lifecycle.register(support, "admin");
     }
