@@ -582,6 +582,16 @@ public final class OrderSystem implements AutoCloseable {
     return require(placeOrder, "place-order saga");
   }
 
+  /** The sharded orders, for audits that read them all. */
+  ShardedRepository<String, Order> orders() {
+    return require(orders, "orders");
+  }
+
+  /** Where the place-order sagas keep their state, for audits. */
+  Repository<String, dev.layerkit.service.saga.SagaRecord> sagaRecords() {
+    return backends().sagaRecords();
+  }
+
   SupportServices support() {
     return require(support, "inventory and payment services");
   }
