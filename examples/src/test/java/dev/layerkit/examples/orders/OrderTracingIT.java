@@ -54,10 +54,6 @@ class OrderTracingIT {
     return false;
   }
 
-  private static SpanData service(List<SpanData> spans, String trace) {
-    return spans.stream().filter(named(OrderHttpServer.REQUEST_OBSERVATION, trace)).findFirst().orElseThrow();
-  }
-
   @Test
   void onePostThroughTheGatewayIsOneTraceFromTheClientToTheSubscriber() throws Exception {
     try (TestTracing tracing = TestTracing.start();
@@ -124,14 +120,14 @@ class OrderTracingIT {
       List<SpanData> withServices = tracing.spans().stream().filter(s -> s.getTraceId().equals(trace))
           .toList();
       for (SpanData server : List.of(reserve, charge)) {
-        String service = server == reserve ? "inventory" : "payment";
+        String callee = server == reserve ? "inventory" : "payment";
         SpanData call = withServices.stream().filter(named("layerkit.service.call", trace))
-            .filter(span -> service.equals(attr(span, "service"))).findFirst().orElseThrow();
-        assertThat(server.getKind()).as(service).isEqualTo(SpanKind.SERVER);
-        assertThat(descendsFrom(server, call, withServices)).as(service + " request under its call").isTrue();
-        assertThat(descendsFrom(server, service(withServices, trace), withServices)).isTrue();
-        assertThat(attr(server, "status")).as(service).isEqualTo("2xx");
-        assertThat(attr(server, "method")).as(service).isEqualTo("POST");
+            .filter(span -> callee.equals(attr(span, "service"))).findFirst().orElseThrow();
+        assertThat(server.getKind()).as(callee).isEqualTo(SpanKind.SERVER);
+        assertThat(descendsFrom(server, call, withServices)).as(callee + " request under its call").isTrue();
+        assertThat(descendsFrom(server, service, withServices)).as(callee + " under the order request").isTrue();
+        assertThat(attr(server, "status")).as(callee).isEqualTo("2xx");
+        assertThat(attr(server, "method")).as(callee).isEqualTo("POST");
       }
 
       System.out.println("One order as a trace (TraceTreeLog.render):\n"
