@@ -60,8 +60,11 @@ final class ChaosRun implements AutoCloseable {
   static final String PAUSE_REDIS = "pause-redis";
   static final String FAIL_PAYMENTS = "fail-payments";
   static final String RESTART_KAFKA_BROKER = "restart-kafka-broker";
-  /** A short lease, so that a killed instance's saga is resumed well within the run. */
-  static final Duration LEASE = Duration.ofSeconds(6);
+  /**
+   * A short lease, so that a killed instance's saga is resumed well within the run; its steps time
+   * out after a third of it, 4 s, which a loaded machine's inventory still answers within.
+   */
+  static final Duration LEASE = Duration.ofSeconds(12);
   static final double BASE_DECLINES = 0.05;
   static final double CHAOS_DECLINES = 0.5;
   /** Enough that no order of a run lacks stock: every rejection is a declined payment. */
@@ -96,6 +99,8 @@ final class ChaosRun implements AutoCloseable {
   private final OrderSystem system;
   private final Tripwire tripwire;
   private final List<Child> children = new ArrayList<>();
+  /** The killed child's restart, once the kill fault healed. */
+  private volatile CompletableFuture<Void> restarted = CompletableFuture.completedFuture(null);
 
   private ChaosRun(Settings settings, RedisProcess redis, List<Integer> childPorts) throws IOException {
     this.settings = settings;
@@ -169,8 +174,15 @@ final class ChaosRun implements AutoCloseable {
     PaymentService payments = system.support().payments();
     return List.of(
         Fault.of(KILL, () -> killInsideACharge(victim), () -> {
-          victim.start();
-          return "started again on port " + victim.port + " (pid " + victim.pid() + ")";
+          // A JVM takes seconds to start on a loaded machine: the next fault need not wait for it.
+          restarted = CompletableFuture.runAsync(() -> {
+            try {
+              victim.start();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          return "starting it again on port " + victim.port;
         }),
         Fault.of(PAUSE_REDIS, () -> {
           redis.pause();
@@ -216,9 +228,25 @@ final class ChaosRun implements AutoCloseable {
       @Nullable PrintStream progress) throws InterruptedException {
     OrderLoad load = new OrderLoad(system.gatewayUri(), system.apiKey(), scenario, concurrency, duration, 0);
     ChaosSchedule schedule = new ChaosSchedule(faults, duration, settings.hold());
-    schedule.start();
-    OrderLoad.Summary summary = load.run(progress, null);
-    List<ChaosSchedule.Strike> strikes = schedule.awaitEnd(Duration.ofSeconds(60));
+    OrderLoad.Summary summary = load.run(progress, null, schedule::start);
+    List<ChaosSchedule.Strike> strikes = new ArrayList<>(schedule.awaitEnd(Duration.ofSeconds(60)));
+    // The killed instance's restart ran on; say when it was ready (or why not) beside its strike.
+    String restart;
+    try {
+      restarted.get(120, TimeUnit.SECONDS);
+      double readyAt = schedule.elapsedSeconds() - (System.nanoTime() - children.get(0).readyNanos) / 1e9;
+      restart = String.format(java.util.Locale.ROOT, "; ready again (pid %d) at %.1f s", children.get(0).pid(),
+          readyAt);
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      restart = "; restart failed: " + e;
+    }
+    for (int i = 0; i < strikes.size(); i++) {
+      ChaosSchedule.Strike strike = strikes.get(i);
+      if (strike.fault().equals(KILL)) {
+        strikes.set(i, new ChaosSchedule.Strike(strike.fault(), strike.struckAtSeconds(), strike.healedAtSeconds(),
+            strike.detail() + restart, strike.error()));
+      }
+    }
     return audit(summary, load.acknowledgedOrders(), strikes);
   }
 
@@ -349,6 +377,8 @@ final class ChaosRun implements AutoCloseable {
     private final List<String> args;
     private volatile @Nullable Process process;
     private volatile long lastPid;
+    /** When it last printed READY, {@link System#nanoTime()}. */
+    private volatile long readyNanos;
 
     Child(String name, int port, List<String> args) {
       this.name = name;
@@ -373,6 +403,7 @@ final class ChaosRun implements AutoCloseable {
       }
       process = started;
       lastPid = started.pid();
+      readyNanos = System.nanoTime();
     }
 
     long pid() {

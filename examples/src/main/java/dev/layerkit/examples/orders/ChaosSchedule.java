@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Strikes faults one after another during a run and records when each struck and healed: the run
- * is cut into one slot per fault; a fault strikes a quarter into its slot and heals {@code hold}
- * later (at most half a slot), so no two faults overlap and each has time to be noticed and
- * recovered from before the next.
+ * is cut into one slot per fault; a fault strikes a quarter into its slot (or as soon as the one
+ * before it healed, if that took longer) and heals {@code hold} after it struck (at most half a
+ * slot), so no two faults overlap and each has time to be noticed and recovered from before the
+ * next.
  *
  * <p>Runs on one daemon thread of its own; {@link #awaitEnd} waits for it. A fault whose strike
  * or heal throws is recorded with the error, and the schedule goes on. Thread-safe.
@@ -96,7 +97,7 @@ final class ChaosSchedule {
         record(new Strike(fault.name(), struck, null, "", "strike failed: " + e));
         continue;
       }
-      if (!sleepUntil(strikeAt(i).plus(holdFor()))) {
+      if (!sleepUntil(Duration.ofNanos((long) (struck * 1e9)).plus(holdFor()))) {
         heal(fault, struck, detail);
         return;
       }
@@ -118,6 +119,15 @@ final class ChaosSchedule {
 
   private synchronized void record(Strike strike) {
     strikes.add(strike);
+  }
+
+  /**
+   * Returns the seconds since the schedule started, the clock of its strikes.
+   *
+   * @return the seconds
+   */
+  double elapsedSeconds() {
+    return seconds();
   }
 
   private double seconds() {

@@ -128,7 +128,25 @@ public final class OrderLoad {
    * @throws InterruptedException if interrupted
    */
   Summary run(@Nullable PrintStream progress, @Nullable Runnable halfway) throws InterruptedException {
+    return run(progress, halfway, null);
+  }
+
+  /**
+   * Runs the load and returns the summary, telling {@code started} when the seed orders are placed
+   * and the timed load begins.
+   *
+   * @param progress where the progress bar goes, or null for none
+   * @param halfway runs once when half the duration or count is done (the chaos hook), or null
+   * @param started runs once when the load begins (the chaos schedule's start), or null
+   * @return the summary
+   * @throws InterruptedException if interrupted
+   */
+  Summary run(@Nullable PrintStream progress, @Nullable Runnable halfway, @Nullable Runnable started)
+      throws InterruptedException {
     seedOrders();
+    if (started != null) {
+      started.run();
+    }
     ExecutorService workers = Executors.newFixedThreadPool(concurrency);
     long start = System.nanoTime();
     long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
