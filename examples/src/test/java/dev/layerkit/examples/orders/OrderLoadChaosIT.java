@@ -76,9 +76,9 @@ class OrderLoadChaosIT {
     assertThat(report.sagas().get("COMPENSATED")).as("declined payments were compensated").isPositive();
     assertThat(report.storeOrders().get("REJECTED")).isEqualTo(report.sagas().get("COMPENSATED"));
     assertThat(report.dashboardPlaced()).isEqualTo(report.storeOrders().get("PLACED"));
-    assertThat(report.acknowledged()).isGreaterThan(100);
+    assertThat(report.acknowledged()).isGreaterThan(20);
     assertThat(report.requests()).isPositive();
-    assertThat(report.errorRate()).as(report.toText()).isBetween(0.0, 0.05);
+    assertThat(report.errorRate()).as(report.toText()).isBetween(0.0, 0.1);
     assertThat(report.toJson()).contains("\"passed\" : true", "\"errorRate\"", "\"restart-kafka-broker\"");
   }
 
