@@ -38,13 +38,16 @@ import java.util.Map;
  * @param stockMismatch units of stock taken that no placed order holds, or held and not taken; must be 0
  * @param chargeMismatch charges made that no placed order holds, or placed orders without a charge; must be 0
  * @param faults what struck, when
+ * @param sampleFailures the first few answers of 500 or more, status and body, to say where errors came from
  */
 record ChaosReport(double seconds, long requests, Map<Integer, Long> statuses, long transportErrors,
     double errorRate, double p50Millis, double p99Millis, long acknowledged, Map<String, Long> storeOrders,
     Map<String, Long> sagas, long sagasResumed, long dashboardPlaced, long lost, long doubleApplied,
-    long halfDone, long stockMismatch, long chargeMismatch, List<ChaosSchedule.Strike> faults) {
+    long halfDone, long stockMismatch, long chargeMismatch, List<ChaosSchedule.Strike> faults,
+    List<String> sampleFailures) {
 
   ChaosReport {
+    sampleFailures = List.copyOf(sampleFailures);
     statuses = Map.copyOf(statuses);
     storeOrders = Map.copyOf(storeOrders);
     sagas = Map.copyOf(sagas);
@@ -94,6 +97,9 @@ record ChaosReport(double seconds, long requests, Map<Integer, Long> statuses, l
     text.append(String.format(Locale.ROOT, "  dashboard  %d placed orders counted%n", dashboardPlaced));
     text.append(String.format(Locale.ROOT, "  lost %d, double-applied %d, half done %d, stock mismatch %d,"
         + " charge mismatch %d%n", lost, doubleApplied, halfDone, stockMismatch, chargeMismatch));
+    for (String failure : sampleFailures) {
+      text.append(String.format(Locale.ROOT, "  failure    %s%n", failure));
+    }
     for (ChaosSchedule.Strike strike : faults) {
       text.append(String.format(Locale.ROOT, "  fault      %-22s struck %5.1f s, healed %s: %s%s%n", strike.fault(),
           strike.struckAtSeconds(), strike.healedAtSeconds() == null ? "never"

@@ -309,7 +309,7 @@ final class ChaosRun implements AutoCloseable {
     return new ChaosReport(summary.seconds(), summary.requests(), summary.statuses(), summary.errors(),
         summary.requests() == 0 ? 0 : summary.failures() / (double) summary.requests(), summary.p50Millis(),
         summary.p99Millis(), acknowledged.size(), storeOrders, sagaStatuses, resumed, dashboard, lost,
-        doubleApplied, pending + unfinished, stockMismatch, chargeMismatch, strikes);
+        doubleApplied, pending + unfinished, stockMismatch, chargeMismatch, strikes, summary.sampleFailures());
   }
 
   /** Stops the children, the system and Redis. */

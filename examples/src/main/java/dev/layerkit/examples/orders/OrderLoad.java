@@ -59,6 +59,8 @@ public final class OrderLoad {
   private final AtomicLong issued = new AtomicLong();
   private final List<String> orderIds = new ArrayList<>();
   private final java.util.Queue<String> sampleFailures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The statuses of 500 or more sampled so far: the first answer of each is kept beyond the first five. */
+  private final Map<Integer, Boolean> sampledStatuses = new ConcurrentHashMap<>();
   /** Every order a 201 answered, by id, with the status the answer gave: what must not be lost. */
   private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
   private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
@@ -232,7 +234,9 @@ public final class OrderLoad {
       errors.increment();
       return;
     }
-    if (response.statusCode() >= 500 && sampleFailures.size() < 5) {
+    if (response.statusCode() >= 500 && (sampleFailures.size() < 5
+        || sampledStatuses.putIfAbsent(response.statusCode(), Boolean.TRUE) == null)) {
+      sampledStatuses.putIfAbsent(response.statusCode(), Boolean.TRUE);
       sampleFailures.add(response.statusCode() + " " + response.body());
     }
     if (write && response.statusCode() == 201) {

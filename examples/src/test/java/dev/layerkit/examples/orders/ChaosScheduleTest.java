@@ -66,18 +66,18 @@ class ChaosScheduleTest {
     ChaosSchedule.Strike kill = new ChaosSchedule.Strike("kill-order-service", 3.8, 8.8, "SIGKILL", null);
     ChaosReport clean = new ChaosReport(60, 1000, Map.of(200, 800L, 201, 200L), 0, 0, 2.5, 40, 200,
         Map.of("PLACED", 190L, "REJECTED", 10L), Map.of("COMPLETED", 190L, "COMPENSATED", 10L), 1, 190,
-        0, 0, 0, 0, 0, List.of(kill));
+        0, 0, 0, 0, 0, List.of(kill), List.of());
     ChaosReport lost = new ChaosReport(60, 1000, Map.of(201, 200L), 0, 0, 2.5, 40, 200, Map.of(), Map.of(), 0, 189,
-        1, 0, 0, 0, 0, List.of(kill));
+        1, 0, 0, 0, 0, List.of(kill), List.of("503 {}"));
     ChaosReport twice = new ChaosReport(60, 1000, Map.of(201, 200L), 0, 0, 2.5, 40, 200, Map.of(), Map.of(), 0,
-        191, 0, 1, 0, 0, 0, List.of());
+        191, 0, 1, 0, 0, 0, List.of(), List.of());
 
     assertThat(clean.passed()).isTrue();
     assertThat(lost.passed()).isFalse();
     assertThat(twice.passed()).isFalse();
     assertThat(clean.toText()).startsWith("chaos run: PASSED").contains("lost 0, double-applied 0")
         .contains("kill-order-service", "struck   3.8 s, healed   8.8 s: SIGKILL");
-    assertThat(lost.toText()).startsWith("chaos run: FAILED").contains("lost 1");
+    assertThat(lost.toText()).startsWith("chaos run: FAILED").contains("lost 1").contains("failure    503 {}");
     assertThat(clean.toJson()).contains("\"passed\" : true", "\"fault\" : \"kill-order-service\"",
         "\"errorRate\" : 0.0");
   }
