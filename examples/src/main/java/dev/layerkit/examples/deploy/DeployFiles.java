@@ -244,15 +244,16 @@ public final class DeployFiles {
   /**
    * Returns the dashboard of the order system: the gateway's requests ({@code
    * layerkit_gateway_requests_seconds}), rate limit and balancing; the order service's requests
-   * ({@code layerkit_http_server_requests_seconds}) and idempotency keys; the order cache; the
-   * sharded order store; the order events; readiness and health checks.
+   * ({@code layerkit_http_server_requests_seconds}), its {@code ServiceClient} calls to the
+   * inventory and payment services, its idempotency keys and its place-order sagas; the order
+   * cache; the sharded order store; the order events; readiness and health checks.
    *
    * @return the dashboard
    */
   public static GrafanaDashboard dashboard() {
     return GrafanaDashboard.builder("layerkit-overview", "Layerkit order system")
         .gateway().rateLimiter().loadBalancer()
-        .httpServer().idempotency()
+        .httpServer().serviceClient().idempotency().saga()
         .cache()
         .store()
         .events()

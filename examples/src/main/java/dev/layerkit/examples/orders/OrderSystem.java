@@ -232,7 +232,7 @@ public final class OrderSystem implements AutoCloseable {
     }
     if (role == Role.ALL && downstream.inProcess() || role.isSupport()) {
       SupportServices support = new SupportServices(options, namespace, role != Role.PAYMENT,
-          role != Role.INVENTORY, options.gatewayPort());
+          role != Role.INVENTORY, options.gatewayPort(), observations);
       this.support = support;
       lifecycle.register(support, "admin");
     }
@@ -591,6 +591,16 @@ public final class OrderSystem implements AutoCloseable {
 
   PlaceOrderSaga placeOrder() {
     return require(placeOrder, "place-order saga");
+  }
+
+  /** The sharded orders, for audits that read them all. */
+  ShardedRepository<String, Order> orders() {
+    return require(orders, "orders");
+  }
+
+  /** Where the place-order sagas keep their state, for audits. */
+  Repository<String, dev.layerkit.service.saga.SagaRecord> sagaRecords() {
+    return backends().sagaRecords();
   }
 
   SupportServices support() {

@@ -66,7 +66,7 @@ class DeployFilesTest {
   }
 
   @Test
-  void dashboardHasARowPerLayerAndLeavesOutTheServiceClientTheOrderSystemDoesNotUse() throws IOException {
+  void dashboardHasARowPerLayerWithTheServiceClientAndSagaPanelsOfTheOrderService() throws IOException {
     JsonNode dashboard = new ObjectMapper().readTree(DeployFiles.render().get(DeployFiles.DASHBOARD_FILE));
     List<String> rows = new ArrayList<>();
     List<String> panels = new ArrayList<>();
@@ -75,7 +75,8 @@ class DeployFilesTest {
     assertThat(rows).containsExactly("2. Gateway", "3. Application", "4. Cache", "5. Database",
         "6. Data processing", "7. Infrastructure");
     assertThat(panels).contains("Gateway latency", "Service latency", "Cache hit ratio", "Shard latency",
-        "Consumer lag", "Rate-limit denied share").noneMatch(title -> title.startsWith("Service client"));
+        "Consumer lag", "Rate-limit denied share", "Service client calls", "Service client failed share",
+        "Sagas finished per second", "Saga steps per second", "Saga step time");
     assertThat(dashboard.path("uid").asText()).isEqualTo("layerkit-overview");
   }
 }
