@@ -79,6 +79,11 @@ public final class PitScore {
         total, detected, total - detected - noCoverage, noCoverage);
     System.out.printf("mutation score %.1f%% (detected / all), test strength %.1f%% (detected / covered)%n",
         percent(detected, total), percent(detected, total - noCoverage));
+    Map<String, Long> byStatus = new TreeMap<>();
+    merged.values().forEach(o -> byStatus.merge(o.status(), 1L, Long::sum));
+    // Timeouts count as detected (as PIT counts them), but on a loaded machine an unmutated test
+    // can time out too: shown apart so a reader can weigh them.
+    System.out.println("by status: " + byStatus);
     Map<String, int[]> byClass = new TreeMap<>();
     for (Outcome o : merged.values()) {
       int[] counts = byClass.computeIfAbsent(o.className(), c -> new int[2]);
