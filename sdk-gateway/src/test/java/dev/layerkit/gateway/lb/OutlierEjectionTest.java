@@ -178,6 +178,24 @@ class OutlierEjectionTest {
     assertThat(lb.status(bad).weightPercent()).isEqualTo(LoadBalancerBuilder.DEFAULT_SLOW_START_MIN_WEIGHT_PERCENT);
   }
 
+  @Test
+  void theFailureRateEjectsAtExactlyTheThresholdAndTheMinimumAndAWindowEndsAtItsLength() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(0)
+        .failureRateThreshold(50).failureRateMinimumRequests(10).failureRateWindow(Duration.ofSeconds(10))
+        .maxEjectionPercent(50).build());
+    fail(lb, flaky, 9);
+    time.advance(Duration.ofSeconds(10));  // exactly one window later: the nine are forgotten
+    for (int i = 0; i < 5; i++) {
+      lb.onComplete(flaky, 1, true);
+    }
+    fail(lb, flaky, 4);
+    assertThat(lb.status(flaky).ejected()).as("4 of 9").isFalse();
+    fail(lb, flaky, 1);
+    assertThat(lb.status(flaky).ejected()).as("5 of 10: the threshold at the minimum").isTrue();
+  }
+
   private static void fail(LoadBalancer lb, Endpoint endpoint, int times) {
     for (int i = 0; i < times; i++) {
       lb.onComplete(endpoint, 1_000, false);
