@@ -242,4 +242,67 @@ class RedisServiceRegistryIT {
     assertThatThrownBy(() -> RedisServiceRegistry.builder(client).keyPrefix("{x}"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("braces");
   }
+
+  @Test
+  void aClosedRegistryRefusesWatchAndInstancesSayingWhy() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    registry.close();
+    assertThatThrownBy(() -> registry.watch("orders"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RedisServiceRegistry is closed");
+    assertThatThrownBy(() -> registry.instances("orders"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RedisServiceRegistry is closed");
+  }
+
+  @Test
+  void aNewWatcherStartsWithTheInstancesAlreadyRegistered() {
+    RedisServiceRegistry instances = registry(Duration.ofHours(1));
+    Endpoint a = Endpoint.of("10.0.0.1", 80);
+    instances.register("pay", a);
+    // No notification comes for what was registered before, and the re-read is an hour away.
+    assertThat(registry(Duration.ofHours(1)).watch("pay").endpoints()).containsExactly(a);
+  }
+
+  @Test
+  void serviceNamesWithABraceAnywhereAreRefusedNamingThem() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    for (String service : List.of("{orders", "}orders", "or{ders", "orders}")) {
+      assertThatThrownBy(() -> registry.instances(service)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("service must be non-blank and without braces but was '" + service + "'");
+    }
+  }
+
+  @Test
+  void aServiceIsUnsubscribedOnceItsLastWatcherClosesAndClosingTheRegistryDropsEverySubscription() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    String channel = registry.keysOf("mail").get(2);
+    EndpointSource first = registry.watch("mail");
+    EndpointSource second = registry.watch("mail");
+    assertThat(subscribers(channel)).isEqualTo(1);
+    first.close();
+    assertThat(subscribers(channel)).as("still watched by the second").isEqualTo(1);
+    second.close();
+    await().atMost(NOTIFICATION_BOUND).until(() -> subscribers(channel) == 0);
+    registry.watch("mail");
+    assertThat(subscribers(channel)).isEqualTo(1);
+    registry.close();
+    await().atMost(NOTIFICATION_BOUND).until(() -> subscribers(channel) == 0);
+  }
+
+  private static long subscribers(String channel) {
+    return redis.pubsubNumsub(channel).get(channel);
+  }
+
+  @Test
+  void errorMetersAreRegisteredForEachKindOfCall() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
+        .meterRegistry(meters).build();
+    registries.add(registry);
+    for (String operation : List.of("heartbeat", "read", "deregister")) {
+      assertThat(meters.get("layerkit.lb.registry.errors").tags("operation", operation, "prefix", prefix)
+          .functionCounter().count()).as(operation).isZero();
+    }
+    assertThat(registry.errorCount()).isZero();
+  }
 }
