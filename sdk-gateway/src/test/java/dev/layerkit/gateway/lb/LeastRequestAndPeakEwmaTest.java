@@ -126,6 +126,11 @@ class LeastRequestAndPeakEwmaTest {
     source.update(endpoints);
     Endpoint fresh = endpoints.get(1);
 
+    for (int i = 0; i < 32; i++) {  // both orders of the two choices, never a tie
+      Endpoint picked = lb.pick();
+      assertThat(picked).isEqualTo(fresh);
+      lb.onCancel(picked);
+    }
     assertThat(lb.pick()).isEqualTo(fresh);  // unknown and idle: costs nothing
     assertThat(lb.pick()).isEqualTo(endpoints.get(0));  // unknown and busy: penalised
     assertThat(lb.pick()).isEqualTo(endpoints.get(0));
