@@ -147,4 +147,29 @@ class InMemoryEventBusSteadyStateTest {
     assertThat(seen.get(1).timestamp()).isSameAs(seen.get(0).timestamp());
     assertThat(seen.get(2).timestamp()).isEqualTo(seen.get(0).timestamp().plusMillis(1));
   }
+
+  @Test
+  void aDeliveredEventBuildsItsPlaceInTheLogIdOnlyWhenAskedAndEqualsOneGivenThatId() {
+    ManualTimeSource time = new ManualTimeSource();
+    bus = EventBuses.inMemory().partitions(1).timeSource(time).build();
+    EventPublisher<String> publisher = bus.publisher(Codecs.utf8());
+    List<Event<String>> seen = new CopyOnWriteArrayList<>();
+    bus.subscriber(Codecs.utf8()).subscribe("orders", "g", seen::add);
+
+    publisher.publishAndForget("orders", "k", "v");
+    publisher.publishWithId("own-id", time.instant(), "orders", "k", "w", java.util.Map.of());
+
+    await().atMost(WAIT).until(() -> seen.size() == 2);
+    Event<String> delivered = seen.get(0);
+    assertThat(delivered.id()).isEqualTo("orders-0@0")
+        .as("built on each call, not stored").isNotSameAs(delivered.id());
+    Event<String> explicit = new Event<>("orders-0@0", "orders", "k", time.instant(),
+        java.util.Map.of(), "v", 0, 0);
+    assertThat(delivered).isEqualTo(explicit).hasSameHashCodeAs(explicit);
+    assertThat(explicit).isEqualTo(delivered);
+    assertThat(delivered).hasToString(explicit.toString());
+    assertThat(delivered.toString()).contains("id=orders-0@0");
+    assertThat(seen.get(1).id()).isEqualTo("own-id");
+    assertThat(seen.get(1)).isNotEqualTo(delivered);
+  }
 }

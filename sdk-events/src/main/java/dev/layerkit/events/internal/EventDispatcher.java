@@ -137,8 +137,10 @@ public final class EventDispatcher<T> {
       return sendDeadLetter(record, state,
           deadLetterHeaders(record, e, 0, DeadLetters.REASON_UNDECODABLE));
     }
-    Event<T> event = new Event<>(record.eventId(), record.topic(), record.key(),
-        instant(record.timestampMillis()), record.headers(), payload,
+    String ownId = record.headers().get(EventHeaders.EVENT_ID);
+    // An id that is the record's place is built only if the handler asks (Event.id()).
+    Event<T> event = new Event<>(ownId != null ? ownId : EventIds.AT_POSITION, record.topic(),
+        record.key(), instant(record.timestampMillis()), record.headers(), payload,
         record.partition(), record.offset());
     while (true) {
       // Each handler call continues the publisher's trace; its scope is open while the handler
