@@ -90,8 +90,7 @@ public final class OrderLoadShare implements AutoCloseable {
   private final URI nettyGateway;
 
   OrderLoadShare() throws IOException, InterruptedException {
-    system = OrderSystem.start(new OrderSystemOptions("memory", 0, 0, 3,
-        OrderSystemOptions.DEMO_API_KEY, 1_000_000, null, null, null, null, false));
+    system = OrderSystem.start(OrderSystemOptions.embeddedOnFreePorts().withRatePerSecond(1_000_000));
     List<Endpoint> jdk = new ArrayList<>();
     List<Endpoint> netty = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -162,7 +161,7 @@ public final class OrderLoadShare implements AutoCloseable {
         .meterRegistry(meters)
         .build();
     Upstream upstream = Upstream.builder(name, balancer).retryBudget(50, 32).build();
-    Auth apiKey = Auth.apiKeys().addKey("demo", OrderSystemOptions.DEMO_API_KEY).build();
+    Auth apiKey = Auth.apiKeys().addKey("demo", system.apiKey()).build();
     var limiter = RateLimiters.inMemory(RateLimitPolicy.of(
         Limit.greedy(2_000_000L, 1_000_000L, Duration.ofSeconds(1)))).name(name)
         .meterRegistry(meters).build();
@@ -187,8 +186,7 @@ public final class OrderLoadShare implements AutoCloseable {
       default -> system.gatewayUri();
     };
     String scenario = arm.endsWith("POST") ? "post" : "get";
-    return new OrderLoad(base, OrderSystemOptions.DEMO_API_KEY, scenario, concurrency, duration, 0)
-        .run(null, null);
+    return new OrderLoad(base, system.apiKey(), scenario, concurrency, duration, 0).run(null, null);
   }
 
   @Override
