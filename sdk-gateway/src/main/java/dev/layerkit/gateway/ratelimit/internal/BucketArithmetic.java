@@ -28,10 +28,14 @@ import java.util.List;
  *
  * <p>One {@code long[]} per key: first each limit's last refill time, in units since the
  * limiter's epoch, and a word for the caller (at {@link #touchedIndex()}); then, eight words on so
- * that they share no cache line with those whatever the array's alignment, each limit's credit.
- * Decisions read the first words on every call but write them about once per refill; they write
- * the credit on every call. With both in one line, each decision on a hot key fetched the line
- * twice, once to read and once to write ({@code benchmarks/README.md}).
+ * that they share no cache line with those whatever the array's alignment, each limit's credit;
+ * then seven unused words. Decisions read the first words on every call but write them about once
+ * per refill; they write the credit on every call. With both in one line, each decision on a hot
+ * key fetched the line twice, once to read and once to write ({@code benchmarks/README.md}). The
+ * seven words after the credits keep the next object in the heap out of their line too: that is
+ * usually the cache entry holding the state (allocated just after it), whose fields every lookup
+ * reads, so without them two threads on one key traded the credits' line once for the write and
+ * once more for the lookup, in seven array alignments out of eight.
  *
  * <h2>Concurrency</h2>
  *
@@ -50,8 +54,8 @@ public final class BucketArithmetic {
   private static final int MAX_LIMITS = 1 << (63 - LIMIT_SHIFT);
 
   /**
-   * Words from the caller's word to the first credit: two words eight apart never share a 64-byte
-   * line, wherever the array starts.
+   * Words from the caller's word to the first credit, and one more than the unused words after the
+   * last credit: two words eight apart never share a 64-byte line, wherever the array starts.
    */
   private static final int LINE_LONGS = 8;
 
@@ -127,7 +131,8 @@ public final class BucketArithmetic {
    */
   public long[] newState(long nowNanos) {
     int n = period.length;
-    long[] state = new long[credits + n];
+    // LINE_LONGS - 1 unused words after the last credit: no other object shares its line.
+    long[] state = new long[credits + n + LINE_LONGS - 1];
     for (int i = 0; i < n; i++) {
       state[i] = units(nowNanos, i);
       state[credits + i] = fullCredit[i];

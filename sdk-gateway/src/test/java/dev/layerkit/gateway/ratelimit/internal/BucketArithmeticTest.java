@@ -52,6 +52,39 @@ class BucketArithmeticTest {
         .as("the first limit still has all ten").isZero();
   }
 
+  /**
+   * The credits, which every decision writes, share a 64-byte line with no word decisions only
+   * read, in the state or in the next object in the heap (the cache entry, allocated just after
+   * the state): at least seven words on each side of them belong to the state and are not written
+   * on every decision.
+   */
+  @Test
+  void theCreditsHaveACacheLineOfTheirOwnWhateverTheArraysAlignment() {
+    for (int limits = 1; limits <= 3; limits++) {
+      RateLimitPolicy.Builder builder = RateLimitPolicy.builder();
+      for (int i = 1; i <= limits; i++) {
+        builder.limit(Limit.greedy(10L * i, i, Duration.ofSeconds(1)));
+      }
+      BucketArithmetic arithmetic = new BucketArithmetic(builder.build());
+      long[] state = arithmetic.newState(0);
+      int first = arithmetic.creditIndex(0);
+      int last = arithmetic.creditIndex(limits - 1);
+      assertThat(first - arithmetic.touchedIndex())
+          .as("words from the last read-mostly word, %d limits", limits)
+          .isGreaterThanOrEqualTo(8);
+      assertThat(state.length - 1 - last)
+          .as("unused words after the last credit, %d limits", limits)
+          .isGreaterThanOrEqualTo(7);
+      for (int i = last + 1; i < state.length; i++) {
+        assertThat(state[i]).as("word %d after the credits", i).isZero();
+      }
+      arithmetic.tryAcquire(state, 5_000_000_000L, 1);
+      for (int i = last + 1; i < state.length; i++) {
+        assertThat(state[i]).as("word %d after a decision", i).isZero();
+      }
+    }
+  }
+
   @Test
   void aPolicyOfTooManyLimitsIsRejected() {
     RateLimitPolicy.Builder builder = RateLimitPolicy.builder();
