@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@code onSuccess}, {@code onError}) rather than {@link ResiliencePolicy#execute}: the operation
  * and its argument are passed separately so that the hot {@code findById} path captures no lambda,
  * and a scatter query that gives up on a slow shard records that as the shard's failure while the
- * call itself is still running.
+ * call itself is still running. Through a closed breaker and without meters, only failures and
+ * successes slower than its slow-call threshold are recorded (the others change nothing with a
+ * window of one call), timed on the coarse clock: see {@code callClosed}.
  *
  * <p><b>Replicas.</b> A read goes to a replica only while the breaker is closed (so a half-open
  * trial always tests the primary); a failing replica read is retried on the primary and does not
