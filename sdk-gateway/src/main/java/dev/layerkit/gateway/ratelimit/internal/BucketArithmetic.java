@@ -213,6 +213,9 @@ public final class BucketArithmetic {
     if (n == 1) {
       return tryAcquireOne(state, nowNanos, permits);
     }
+    if (n == 2) {
+      return tryAcquireTwo(state, nowNanos, permits);
+    }
     for (int i = 0; i < n; i++) {
       refill(state, i, units(nowNanos, i));
     }
@@ -247,6 +250,32 @@ public final class BucketArithmetic {
       return DENIED;
     }
     return left / period[0];
+  }
+
+  /**
+   * {@link #tryAcquire} for a policy of two limits: the two atomic adds come one right after the
+   * other, before the divisions that turn credit into tokens, so that on a hot key the credits'
+   * line is held for both. In the general loop a division sat between them, a window in which
+   * another thread could take the line, and then the second add fetched it again.
+   */
+  private long tryAcquireTwo(long[] state, long nowNanos, long permits) {
+    refill(state, 0, units(nowNanos, 0));
+    refill(state, 1, units(nowNanos, 1));
+    long need0 = permits * period[0];
+    long need1 = permits * period[1];
+    long left0 = (long) LONGS.getAndAdd(state, credits, -need0) - need0;
+    if (left0 < 0) {
+      addCredit(state, 0, need0);
+      return DENIED;
+    }
+    long left1 = (long) LONGS.getAndAdd(state, credits + 1, -need1) - need1;
+    if (left1 < 0) {
+      giveBack(state, 1, permits);
+      return DENIED;
+    }
+    long tokens0 = left0 / period[0];
+    long tokens1 = left1 / period[1];
+    return binds(1, tokens1, 0, tokens0) ? outcome(tokens1, 1) : outcome(tokens0, 0);
   }
 
   /**

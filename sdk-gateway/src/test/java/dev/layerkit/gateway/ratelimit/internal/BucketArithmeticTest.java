@@ -176,6 +176,30 @@ class BucketArithmeticTest {
   }
 
   /**
+   * The general path, for three limits or more (one and two limits have paths of their own): the
+   * same race as {@link #twoLimitsTakeFromBothOrNeitherUnderContention} with a third limit that
+   * never binds, and each limit's credit conserved to the unit.
+   */
+  @Test
+  void threeLimitsTakeFromAllOrNoneUnderContention() throws Exception {
+    long periodA = 10_000;
+    long periodB = 20_000;
+    long periodC = 5_000;   // 2 tokens per 5 ms: never the binding one
+    BucketArithmetic arithmetic = new BucketArithmetic(RateLimitPolicy.of(
+        Limit.greedy(1_000_000_000, 3, Duration.ofMillis(20)),
+        Limit.greedy(1_000_000_000, 1, Duration.ofMillis(10)),
+        Limit.greedy(1_000_000_000, 2, Duration.ofMillis(5))));
+    long[] state = arithmetic.newState(0);
+    AtomicLong clock = new AtomicLong();
+    long admitted = drainThenRace(arithmetic, state, clock);
+    long lastUnits = clock.get() / 1_000;
+    assertThat(admitted).isBetween(70L, 80L);
+    assertThat(admitted * periodB + state[arithmetic.creditIndex(0)]).isEqualTo(3 * lastUnits);
+    assertThat(admitted * periodA + state[arithmetic.creditIndex(1)]).isEqualTo(lastUnits);
+    assertThat(admitted * periodC + state[arithmetic.creditIndex(2)]).isEqualTo(2 * lastUnits);
+  }
+
+  /**
    * Empties every bucket of a policy whose capacities are 10^9, then has four threads each make
    * 200,000 decisions of 1 to 3 permits while moving {@code clock} forward a microsecond per
    * decision (mixed sizes: a denied take of 3 briefly overdraws credit a take of 1 would find).
