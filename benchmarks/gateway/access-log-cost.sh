@@ -5,14 +5,14 @@
 # Prints each round's requests/s and p99, the on/off ratio per round, and their mean and spread.
 #
 # Both runs of a round have the same logging backend, chosen by BACKEND:
-#   logback (default)  logback-classic with an AsyncAppender (neverBlock) in front of a buffered
-#                      FileAppender: what the gateway's javadoc advises for production;
+#   logback            logback-classic with an AsyncAppender (neverBlock) in front of a buffered
+#                      FileAppender;
 #   simple             slf4j-simple writing each line to the file synchronously (a lock and a
 #                      write(2) per request on the event loop): the pessimistic case;
 #   discard            logback with the access logger at INFO and no appender: the gateway builds
 #                      every line and logback makes its event, nothing is written (the gateway's
 #                      own share of the cost, without the backend's);
-#   log4j2             Log4j 2 with the access logger an AsyncLogger (LMAX Disruptor, wait strategy
+#   log4j2 (default)   what the gateway's javadoc (Gateway.Builder#accessLog) advises: Log4j 2 with the access logger an AsyncLogger (LMAX Disruptor, wait strategy
 #                      LOG4J2_WAIT_STRATEGY, Sleep by default: the event loop never signals the
 #                      writer thread) in front of a RandomAccessFile appender with a 256 KiB buffer
 #                      and immediateFlush=false; Log4j's garbage-free mode (its default); a full
@@ -29,7 +29,7 @@
 #
 # Usage: benchmarks/gateway/access-log-cost.sh   (needs nginx, wrk, curl and the benchmarks jar:
 #                                                  ./mvnw -B -q package -pl benchmarks -am -DskipTests)
-# Settings (environment): ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=15s WARMUP=5s BACKEND=logback
+# Settings (environment): ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=15s WARMUP=5s BACKEND=log4j2
 #   LOGBACK_VERSION=1.5.20 LOG4J_VERSION=(the jar's) DISRUPTOR_VERSION=4.0.0 LOG4J2_WAIT_STRATEGY=Sleep
 #   SLF4J_VERSION (the jar's slf4j-api version) GATEWAY_ARGS="" RESULTS_DIR=<temp dir>
 set -euo pipefail
@@ -51,7 +51,7 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "access-log-cost.sh: $*"; exit 1; }
 [ -f "$BENCH_JAR" ] || die "$BENCH_JAR not found: ./mvnw -B -q package -pl benchmarks -am -DskipTests"
 SLF4J_VERSION="${SLF4J_VERSION:-$(unzip -p "$BENCH_JAR" META-INF/maven/org.slf4j/slf4j-api/pom.properties | sed -n 's/^version=//p')}"
-BACKEND="${BACKEND:-logback}"
+BACKEND="${BACKEND:-log4j2}"
 LOGBACK_VERSION="${LOGBACK_VERSION:-1.5.20}"
 LOG4J_VERSION="${LOG4J_VERSION:-$(unzip -p "$BENCH_JAR" META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties | sed -n 's/^version=//p')}"
 DISRUPTOR_VERSION="${DISRUPTOR_VERSION:-4.0.0}"
