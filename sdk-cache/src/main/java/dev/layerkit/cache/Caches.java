@@ -108,7 +108,10 @@ public final class Caches {
    * staleness even if a message is lost.
    *
    * <p>When the remote tier fails, reads fall through to the caller's loader, writes still drop
-   * the L1 entry, and the remote backend's own failure handling applies. Close the
+   * the L1 entry, and the remote backend's own failure handling applies. If the invalidation
+   * channel cannot be subscribed at build (the server is down at start), the cache starts anyway
+   * with L1 bypassed, retries in the background, and clears L1 when subscribed (see
+   * {@link TieredCache}); its health check says {@code DEGRADED} meanwhile. Close the
    * {@link TieredCache} (or the {@link CacheAside} over it) to stop listening.
    *
    * @param local the L1, normally {@link #inMemory()}
@@ -313,10 +316,11 @@ public final class Caches {
     }
 
     /**
-     * Builds both tiers and subscribes to the remote's invalidation channel.
+     * Builds both tiers and subscribes to the remote's invalidation channel, or, if that fails
+     * now, starts with L1 bypassed and subscribes in the background.
      *
      * @return the tiered cache; close it to stop listening
-     * @throws IllegalStateException if the remote has no invalidation channel or cannot subscribe
+     * @throws IllegalStateException if the remote has no invalidation channel
      */
     @Override
     public TieredCache<K, V> build() {
@@ -331,7 +335,7 @@ public final class Caches {
      * @param <E> the stored type
      * @return the tiered cache; close it to stop listening
      * @throws NullPointerException if {@code wrapping} is null
-     * @throws IllegalStateException if the remote has no invalidation channel or cannot subscribe
+     * @throws IllegalStateException if the remote has no invalidation channel
      */
     @Override
     public <E> TieredCache<K, E> buildWrapped(Wrapping<V, E> wrapping) {

@@ -86,7 +86,11 @@ public interface RemoteCache<K, V> extends Cache<K, V> {
    *     block
    * @return the subscription, to close when done
    * @throws NullPointerException if {@code listener} is null
-   * @throws IllegalStateException if the backend was built without an invalidation channel
+   * @throws IllegalStateException if the backend was built without an invalidation channel: a
+   *     configuration error, which fails the build of a tiered cache
+   * @throws RuntimeException any other (backend-specific) exception if the subscription cannot be
+   *     made now, for example while the server is unreachable: a tiered cache then starts anyway
+   *     and calls this method again in the background until it succeeds
    */
   Subscription subscribeInvalidations(InvalidationListener<K> listener);
 

@@ -1,8 +1,11 @@
 package dev.layerkit.cache;
 
 import dev.layerkit.cache.internal.CacheArguments;
+import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.internal.Arguments;
+import dev.layerkit.core.internal.DaemonSchedulers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -26,16 +33,36 @@ import org.slf4j.LoggerFactory;
  * <p>A change on one instance reaches the others' L1 as a message; an instance ignores its own
  * (it already dropped its entry). A read that copies an L2 value into L1 races with a message that
  * arrives meanwhile: an epoch counter, bumped by every incoming message and reconnect, is read
- * before the L2 read and checked after it (and the copy lives no longer than the L2 entry has left), and the copy is skipped if it moved, so an old L2 value
- * cannot be re-installed after its invalidation. A reconnect of the channel clears L1. Whatever is
+ * before the L2 read and checked after it (and the copy lives no longer than the L2 entry has
+ * left), and the copy is skipped if it moved, so an old L2 value cannot be re-installed after its
+ * invalidation. A reconnect of the channel clears L1. Whatever is
  * lost anyway, no L1 entry lives longer than the local TTL.
  *
- * <p>Thread-safe. A hit in L1 costs what the L1 costs; the epoch is read only on an L1 miss.
+ * <h2>Starting without the channel</h2>
+ *
+ * <p>The cache subscribes when it is built. If the subscription cannot be made then (the remote
+ * server is down at start), it still starts, and until it is subscribed, L1 is bypassed: nothing
+ * is copied into it, so reads and writes go to L2 alone (and, with the server down, a
+ * {@link CacheAside} over it reads through to its loader). It retries on a shared daemon thread,
+ * after {@value #FIRST_SUBSCRIBE_RETRY_MILLIS} ms and then doubling up to
+ * {@link #MAX_SUBSCRIBE_RETRY_DELAY}; once subscribed it bumps the epoch and clears L1, the rule of
+ * a reconnect, so no entry read while it could not hear invalidations survives. Meanwhile
+ * {@link #healthCheck()} is {@code DEGRADED} and says why. A remote without an invalidation
+ * channel at all is a configuration error and fails the build.
+ *
+ * <p>Thread-safe. A hit in L1 costs what the L1 costs; the epoch and the subscription state are
+ * read only on an L1 miss and a write.
  *
  * @param <K> the key type
  * @param <V> the value type
  */
 public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
+
+  /** The wait before the first retry of a subscription that failed at start, in milliseconds. */
+  public static final long FIRST_SUBSCRIBE_RETRY_MILLIS = 100;
+
+  /** The longest wait between retries of a subscription that failed at start. */
+  public static final Duration MAX_SUBSCRIBE_RETRY_DELAY = Duration.ofSeconds(2);
 
   private static final Logger LOG = LoggerFactory.getLogger(TieredCache.class);
 
@@ -44,13 +71,33 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   private final Duration localTtl;
   private final String id = UUID.randomUUID().toString();
   private final AtomicLong epoch = new AtomicLong();
-  private final RemoteCache.Subscription subscription;
+  private final ScheduledExecutorService retries;
+  private final RemoteCache.InvalidationListener<K> listener;
+  /** Whether invalidations are heard, so L1 may hold copies; false until the first subscription. */
+  private volatile boolean subscribed;
+  /** Why the last attempt to subscribe failed, while not subscribed. */
+  private volatile @Nullable RuntimeException subscribeFailure;
+  // Guarded by this object's monitor.
+  private RemoteCache.@Nullable Subscription subscription;
+  private @Nullable ScheduledFuture<?> retry;
+  private boolean closed;
 
   TieredCache(Cache<K, V> local, RemoteCache<K, V> remote, Duration localTtl) {
+    this(local, remote, localTtl, SubscribeRetries.INSTANCE);
+  }
+
+  /**
+   * Creates the cache and subscribes, or schedules the retries of the subscription on
+   * {@code retries}.
+   *
+   * @throws IllegalStateException if the remote has no invalidation channel
+   */
+  TieredCache(Cache<K, V> local, RemoteCache<K, V> remote, Duration localTtl, ScheduledExecutorService retries) {
     this.local = local;
     this.remote = remote;
     this.localTtl = localTtl;
-    this.subscription = remote.subscribeInvalidations(new RemoteCache.InvalidationListener<>() {
+    this.retries = retries;
+    this.listener = new RemoteCache.InvalidationListener<>() {
       @Override
       public void invalidated(String origin, @Nullable K key) {
         if (id.equals(origin)) {
@@ -70,7 +117,82 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
         local.invalidateAll();
         LOG.info("Tiered cache '{}': invalidation channel reconnected; cleared L1", remote.name());
       }
-    });
+    };
+    RemoteCache.Subscription made;
+    try {
+      made = remote.subscribeInvalidations(listener);
+    } catch (IllegalStateException e) {
+      throw e; // no channel: a configuration error
+    } catch (RuntimeException e) {
+      subscribeFailure = e;
+      LOG.warn("Tiered cache '{}': cannot subscribe to invalidations at start ({}); L1 is bypassed until it"
+          + " can, retrying in the background", remote.name(), e.toString());
+      synchronized (this) {
+        scheduleRetry(FIRST_SUBSCRIBE_RETRY_MILLIS);
+      }
+      return;
+    }
+    synchronized (this) {
+      subscription = made;
+    }
+    subscribed = true;
+  }
+
+  /** Schedules the next attempt; called with the monitor held. */
+  private void scheduleRetry(long delayMillis) {
+    if (closed) {
+      return;
+    }
+    try {
+      retry = retries.schedule(() -> retrySubscribe(delayMillis), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      LOG.warn("Tiered cache '{}': cannot schedule the subscription retry ({}); L1 stays bypassed",
+          remote.name(), e.toString());
+    }
+  }
+
+  private void retrySubscribe(long delayMillis) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    RemoteCache.Subscription made;
+    try {
+      made = remote.subscribeInvalidations(listener);
+    } catch (RuntimeException e) {
+      subscribeFailure = e;
+      LOG.debug("Tiered cache '{}': subscribing to invalidations failed again: {}", remote.name(), e.toString());
+      synchronized (this) {
+        scheduleRetry(Math.min(delayMillis * 2, MAX_SUBSCRIBE_RETRY_DELAY.toMillis()));
+      }
+      return;
+    }
+    synchronized (this) {
+      if (closed) {
+        made.close();
+        return;
+      }
+      subscription = made;
+      retry = null;
+      // A read that began before this point sees the epoch move and keeps its value out of L1.
+      epoch.incrementAndGet();
+      subscribed = true;
+      subscribeFailure = null;
+      local.invalidateAll();
+    }
+    LOG.info("Tiered cache '{}': subscribed to invalidations; cleared L1, which is used from now on", remote.name());
+  }
+
+  /**
+   * Returns whether this cache hears invalidation messages, so L1 is in use: true once a
+   * subscription has been made (it may be reconnecting now), false while the one that failed at
+   * start is retried.
+   *
+   * @return whether subscribed
+   */
+  public boolean isSubscribed() {
+    return subscribed;
   }
 
   @Override
@@ -84,7 +206,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
     if (hit == null) {
       return null;
     }
-    if (epoch.get() == before) {
+    if (subscribed && epoch.get() == before) {
       local.put(key, hit.value(), localTtlFor(hit.remainingTtl()));
     }
     return hit.value();
@@ -109,7 +231,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
       long before = epoch.get();
       Map<K, RemoteCache.Hit<V>> hits = remote.getAllHits(missing);
       hits.forEach((key, hit) -> found.put(key, hit.value()));
-      if (epoch.get() == before) {
+      if (subscribed && epoch.get() == before) {
         hits.forEach((key, hit) -> local.put(key, hit.value(), localTtlFor(hit.remainingTtl())));
       }
     }
@@ -124,7 +246,7 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
     boolean stored = remote.put(key, value, ttl);
     // Others may hold an older value for this key in L1.
     remote.publishInvalidation(id, key);
-    if (stored) {
+    if (stored && subscribed) {
       local.put(key, value, localTtlFor(ttl));
     } else {
       local.invalidate(key);
@@ -180,12 +302,32 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   }
 
   /**
-   * Returns the remote tier's health check: when it is not {@code UP}, reads go to the loader.
+   * Returns the remote tier's health check, {@code DEGRADED} with the reason while this cache is
+   * not subscribed to invalidations (L1 bypassed; see the class comment): when it is not
+   * {@code UP}, reads go to the remote tier or the loader.
    *
-   * @return the remote's check
+   * @return the check, named as the remote's
    */
   public HealthCheck healthCheck() {
-    return remote.healthCheck();
+    HealthCheck remoteCheck = remote.healthCheck();
+    return HealthCheck.of(remoteCheck.name(), () -> {
+      Health health = remoteCheck.check();
+      RuntimeException failure = subscribeFailure;
+      if (subscribed || health.status() == HealthStatus.DOWN) {
+        return health;
+      }
+      Health.Builder degraded = Health.degraded("not subscribed to the invalidation channel yet ("
+          + (failure == null ? "retrying" : failure.toString()) + "); L1 is bypassed until it is");
+      health.details().forEach((key, value) -> {
+        if (!"reason".equals(key)) {
+          degraded.detail(key, value);
+        }
+      });
+      if (health.status() == HealthStatus.DEGRADED && health.details().get("reason") != null) {
+        degraded.detail("remote", health.details().get("reason"));
+      }
+      return degraded.build();
+    });
   }
 
   /**
@@ -198,12 +340,29 @@ public final class TieredCache<K, V> implements Cache<K, V>, AutoCloseable {
   }
 
   /**
-   * Stops listening for invalidations; the caches themselves stay open (they belong to the
-   * caller). Never throws.
+   * Stops listening for invalidations (and retrying to subscribe); the caches themselves stay
+   * open (they belong to the caller). Never throws.
    */
   @Override
   public void close() {
-    subscription.close();
+    RemoteCache.Subscription current;
+    synchronized (this) {
+      closed = true;
+      if (retry != null) {
+        retry.cancel(false);
+        retry = null;
+      }
+      current = subscription;
+      subscription = null;
+    }
+    if (current != null) {
+      current.close();
+    }
+  }
+
+  /** One daemon thread shared by every tiered cache, for retries of a subscription that failed. */
+  private static final class SubscribeRetries {
+    static final ScheduledExecutorService INSTANCE = DaemonSchedulers.create("layerkit-cache-subscribe", 1);
   }
 
   @Override

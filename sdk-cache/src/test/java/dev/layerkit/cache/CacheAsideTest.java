@@ -571,4 +571,293 @@ class CacheAsideTest {
         .isInstanceOf(IllegalStateException.class).hasMessage("ttl was already set to PT1S");
     assertThatThrownBy(() -> CacheAside.builder(null)).isInstanceOf(NullPointerException.class).hasMessage("backend");
   }
+
+  // What follows pins the boundaries PIT found unchecked: each test names the behaviour.
+
+  /**
+   * A backend that answers for {@link #backend} but can fake misses, refuse writes and record its
+   * closing, as a remote backend may.
+   */
+  private final class Hooked implements Cache<String, CachedValue<String>>, AutoCloseable {
+    int missesToFake;
+    boolean refusePuts;
+    boolean closeFails;
+    int closes;
+
+    @Override
+    public CachedValue<String> get(String key) {
+      if (missesToFake > 0) {
+        missesToFake--;
+        return null;
+      }
+      return backend.get(key);
+    }
+
+    @Override
+    public Map<String, CachedValue<String>> getAll(java.util.Collection<? extends String> keys) {
+      return backend.getAll(keys);
+    }
+
+    @Override
+    public boolean put(String key, CachedValue<String> value, Duration ttl) {
+      return !refusePuts && backend.put(key, value, ttl);
+    }
+
+    @Override
+    public void invalidate(String key) {
+      backend.invalidate(key);
+    }
+
+    @Override
+    public void invalidateAll() {
+      backend.invalidateAll();
+    }
+
+    @Override
+    public String name() {
+      return "hooked";
+    }
+
+    @Override
+    public void close() throws Exception {
+      closes++;
+      if (closeFails) {
+        throw new Exception("close failed");
+      }
+    }
+  }
+
+  private CacheAsideBuilder<String, String> builder(Hooked hooked) {
+    CacheBuilder<String, String> through = new CacheBuilder<>() {
+      @Override
+      public Cache<String, String> build() {
+        throw new UnsupportedOperationException("only CacheAside builds from this");
+      }
+
+      @Override
+      @SuppressWarnings("unchecked")
+      public <E> Cache<String, E> buildWrapped(Wrapping<String, E> wrapping) {
+        return (Cache<String, E>) hooked;
+      }
+    };
+    return CacheAside.builder(through).timeSource(time).refreshExecutor(refreshes::add);
+  }
+
+  /** Caches {@code value} in the backend fresh until {@code freshUntil}, held there for an hour. */
+  private void heldLonger(String key, String value, long freshUntil) {
+    backend.put(key, CachedValue.of(value, freshUntil, 0), Duration.ofHours(1));
+  }
+
+  @Test
+  void withAStaleWindowAnEntryIsAFreshHitUntilItsTtlThenStaleUntilTheWindowEnds() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    cache.get("k", this::load);
+    time.advance(Duration.ofMillis(9_999));
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    assertThat(cache.stats().hits()).as("fresh until the TTL's last millisecond").isEqualTo(1);
+    assertThat(refreshes).isEmpty();
+    time.advance(Duration.ofMillis(1));
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    assertThat(cache.stats().staleHits()).as("stale from the TTL on").isEqualTo(1);
+    assertThat(refreshes).hasSize(1);
+  }
+
+  @Test
+  void anEntryTheBackendStillHoldsPastTheStaleWindowIsAMiss() {
+    // Another facade on a shared backend may keep entries longer (a wider window of its own).
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    long freshUntil = time.epochMillis() + 10_000;
+    heldLonger("k", "theirs", freshUntil);
+    heldLonger("m", "theirs", freshUntil);
+    time.advance(Duration.ofMillis(14_999));
+    assertThat(cache.get("k", this::load)).as("the window's last millisecond").isEqualTo("theirs");
+    time.advance(Duration.ofMillis(1));
+    assertThat(cache.get("m", this::load)).as("the window is over").isEqualTo("m#1");
+    Map<String, String> all = cache.getAll(List.of("m", "n"), keys -> Map.of("n", "n!"));
+    assertThat(all).containsOnly(Map.entry("m", "m#1"), Map.entry("n", "n!"));
+    assertThat(cache.stats().misses()).isEqualTo(2);
+  }
+
+  @Test
+  void getAllCountsFreshEntriesAsHitsAndStartsNoRefresh() {
+    CacheAside<String, String> cache = builder().build();
+    cache.get("a", this::load);
+    cache.get("b", this::load);
+    Map<String, String> all = cache.getAll(List.of("a", "b"), keys -> {
+      throw new AssertionError("nothing to load: " + keys);
+    });
+    assertThat(all).containsOnly(Map.entry("a", "a#1"), Map.entry("b", "b#2"));
+    assertThat(cache.stats().hits()).isEqualTo(2);
+    assertThat(cache.stats().staleHits()).isZero();
+    assertThat(refreshes).isEmpty();
+  }
+
+  @Test
+  void getAllServesStaleEntriesWithinTheWindowAndRefreshesEachAloneInTheBackground() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    List<Set<String>> bulkCalls = new ArrayList<>();
+    java.util.function.Function<Set<String>, Map<String, String>> bulk = keys -> {
+      bulkCalls.add(Set.copyOf(keys));
+      Map<String, String> loaded = new HashMap<>();
+      keys.forEach(key -> loaded.put(key, load(key)));
+      return loaded;
+    };
+    assertThat(cache.getAll(List.of("a", "b"), bulk)).containsOnly(Map.entry("a", "a#1"), Map.entry("b", "b#2"));
+    time.advance(Duration.ofSeconds(10));
+    assertThat(cache.getAll(List.of("a", "c"), bulk)).as("a is stale, served; c is missing")
+        .containsOnly(Map.entry("a", "a#1"), Map.entry("c", "c#3"));
+    assertThat(cache.stats().staleHits()).isEqualTo(1);
+    assertThat(refreshes).hasSize(1);
+    runRefreshes();
+    assertThat(bulkCalls).containsExactly(Set.of("a", "b"), Set.of("c"), Set.of("a"));
+    assertThat(cache.get("a", this::load)).as("refreshed").isEqualTo("a#4");
+    time.advance(Duration.ofMillis(4_999));
+    assertThat(cache.get("b", this::load)).as("bulk-loaded entries are held for the window too").isEqualTo("b#2");
+  }
+
+  @Test
+  void bulkLoadedValuesLiveTheTtlAndAbsentOnesTheNegativeTtlPlusTheWindow() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofMinutes(10)).negativeTtl(Duration.ofSeconds(30))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    AtomicInteger bulkLoads = new AtomicInteger();
+    java.util.function.Function<Set<String>, Map<String, String>> bulk = keys -> {
+      bulkLoads.incrementAndGet();
+      return keys.contains("v") ? Map.of("v", "value") : Map.of();
+    };
+    cache.getAll(List.of("v", "gone"), bulk);
+    time.advance(Duration.ofSeconds(31));
+    assertThat(cache.getAll(List.of("v"), bulk)).as("a value outlives the negative TTL")
+        .containsOnly(Map.entry("v", "value"));
+    assertThat(cache.getAll(List.of("gone"), bulk)).isEmpty();
+    assertThat(bulkLoads).as("31 s: the absence is stale but within the window, refreshed in the background")
+        .hasValue(1);
+    assertThat(refreshes).hasSize(1);
+  }
+
+  @Test
+  void withoutNegativeCachingGetAllLoadsAnAbsentKeyEveryTimeEvenWithAStaleWindow() {
+    CacheAside<String, String> cache = builder().negativeTtl(Duration.ZERO)
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    AtomicInteger bulkLoads = new AtomicInteger();
+    cache.getAll(List.of("gone"), keys -> {
+      bulkLoads.incrementAndGet();
+      return Map.of();
+    });
+    cache.getAll(List.of("gone"), keys -> {
+      bulkLoads.incrementAndGet();
+      return Map.of();
+    });
+    assertThat(bulkLoads).hasValue(2);
+    assertThat(backend.get("gone")).isNull();
+  }
+
+  @Test
+  void aPutValueLivesTheTtlNotTheNegativeTtlAndIsHeldForTheStaleWindow() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofMinutes(10)).negativeTtl(Duration.ofSeconds(30))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    assertThat(cache.put("k", "given")).isTrue();
+    time.advance(Duration.ofMillis(599_999));
+    assertThat(cache.get("k", this::load)).isEqualTo("given");
+    assertThat(cache.stats().hits()).as("fresh for the whole TTL").isEqualTo(1);
+    time.advance(Duration.ofMillis(4_000));
+    assertThat(cache.get("k", this::load)).as("stale, within the window").isEqualTo("given");
+    assertThat(loads).hasValue(0);
+  }
+
+  @Test
+  void putReportsWhetherTheBackendStoredTheEntry() {
+    Hooked hooked = new Hooked();
+    hooked.refusePuts = true;
+    CacheAside<String, String> cache = builder(hooked).build();
+    assertThat(cache.put("k", "v")).as("a dropped remote write").isFalse();
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+  }
+
+  @Test
+  void aMissThatFindsAValueCachedJustBeforeItsLoadStartedUsesItInsteadOfLoading() {
+    Hooked hooked = new Hooked();
+    CacheAside<String, String> cache = builder(hooked).build();
+    heldLonger("k", "just cached", time.epochMillis() + 60_000);
+    hooked.missesToFake = 1; // the get misses; the load that cached the value finishes before ours
+    assertThat(cache.get("k", this::load)).isEqualTo("just cached");
+    assertThat(loads).hasValue(0);
+    heldLonger("x", "expired", time.epochMillis());
+    hooked.missesToFake = 1;
+    assertThat(cache.get("x", this::load)).as("an entry no longer fresh is loaded over").isEqualTo("x#1");
+  }
+
+  @Test
+  void nameDefaultsToTheBackendsAndHealthOfAnInMemoryBackendIsUp() {
+    assertThat(builder().build().name()).isEqualTo("test");
+    CacheAside<String, String> named = builder().name("orders").build();
+    assertThat(named.name()).isEqualTo("orders");
+    dev.layerkit.core.health.HealthCheck check = named.healthCheck();
+    assertThat(check.name()).isEqualTo("cache-orders");
+    assertThat(check.check().status()).isEqualTo(dev.layerkit.core.health.HealthStatus.UP);
+    assertThat(check.check().details()).containsEntry("backend", "in memory");
+  }
+
+  @Test
+  void closeClosesTheBackendAndSwallowsItsFailure() {
+    Hooked hooked = new Hooked();
+    builder(hooked).build().close();
+    assertThat(hooked.closes).isEqualTo(1);
+    Hooked failing = new Hooked();
+    failing.closeFails = true;
+    builder(failing).build().close();
+    assertThat(failing.closes).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedLoadsTimeIsCountedInTheLoadTime() {
+    CacheAside<String, String> cache = builder().build();
+    assertThatThrownBy(() -> cache.get("k", key -> {
+      time.advance(Duration.ofMillis(250));
+      throw new IllegalStateException("slow failure");
+    })).hasMessage("slow failure");
+    assertThat(cache.stats().totalLoadNanos()).isEqualTo(Duration.ofMillis(250).toNanos());
+  }
+
+  @Test
+  void waitingForAnotherProcessPollsEveryIntervalUntilTheMaximumWaitAndTakesOnlyAFreshValue() {
+    AtomicInteger polls = new AtomicInteger();
+    CacheAside<String, String> cache = builder()
+        .loadLock(HELD_ELSEWHERE, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofMillis(20))
+        .sleeper(duration -> {
+          time.advance(duration);
+          polls.incrementAndGet();
+          // What the other process cached expires the moment it is seen: not a value to take.
+          heldLonger("k", "expired", time.epochMillis());
+        })
+        .build();
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    assertThat(polls).as("20 ms of 5 ms polls").hasValue(4);
+  }
+
+  @Test
+  void aValueCachedElsewhereThatIsNoLongerFreshWhenTheLockIsTakenIsLoadedOver() {
+    LoadLock lock = (key, leaseTime) -> {
+      heldLonger(key, "expired", time.epochMillis());
+      return () -> { };
+    };
+    CacheAside<String, String> cache = builder()
+        .loadLock(lock, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1)).build();
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+  }
+
+  @Test
+  void aRefreshWhoseLockAnotherProcessHoldsLoadsNothingAndTheStaleValueStays() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5))
+        .loadLock(HELD_ELSEWHERE, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1)).build();
+    heldLonger("k", "old", time.epochMillis() + 10_000);
+    time.advance(Duration.ofSeconds(11));
+    assertThat(cache.get("k", this::load)).isEqualTo("old");
+    runRefreshes();
+    assertThat(loads).as("the other process refreshes it").hasValue(0);
+    assertThat(cache.get("k", this::load)).isEqualTo("old");
+  }
 }

@@ -1,13 +1,18 @@
 package dev.layerkit.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.time.ManualTimeSource;
+import dev.layerkit.test.ManualScheduler;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +52,9 @@ class TieredCacheTest {
 
     @Override
     public void publishInvalidation(String origin, @Nullable String key) {
-      listener.invalidated(origin, key);
+      if (listener != null) { // nobody subscribed: a message to no one
+        listener.invalidated(origin, key);
+      }
     }
 
     @Override
@@ -138,5 +145,104 @@ class TieredCacheTest {
     TieredCache<String, String> withRejects = new TieredCache<>(local, rejecting, Caches.DEFAULT_LOCAL_TTL);
     assertThat(withRejects.put("k", "too long", Duration.ofMinutes(1))).isFalse();
     assertThat(local.get("k")).isNull();
+  }
+
+  /** A remote whose channel cannot be subscribed while {@link #down} is set. */
+  private class RemoteDownAtStart extends FakeRemote {
+    volatile boolean down = true;
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @Override
+    public Subscription subscribeInvalidations(InvalidationListener<String> listener) {
+      attempts.incrementAndGet();
+      if (down) {
+        throw new RuntimeException("connection refused");
+      }
+      return super.subscribeInvalidations(listener);
+    }
+  }
+
+  @Test
+  void aChannelDownAtStartBypassesL1UntilARetrySubscribesThenClearsL1AndUsesIt() {
+    ManualScheduler scheduler = new ManualScheduler();
+    RemoteDownAtStart down = new RemoteDownAtStart();
+    TieredCache<String, String> cache = new TieredCache<>(local, down, Duration.ofSeconds(30), scheduler);
+    assertThat(cache.isSubscribed()).isFalse();
+    Health health = cache.healthCheck().check();
+    assertThat(health.status()).isEqualTo(HealthStatus.DEGRADED);
+    assertThat(String.valueOf(health.details().get("reason")))
+        .contains("not subscribed to the invalidation channel").contains("connection refused");
+
+    // Unsubscribed: writes and reads go to L2 alone, nothing is copied into L1.
+    assertThat(cache.put("k", "v1", Duration.ofMinutes(1))).isTrue();
+    assertThat(local.get("k")).as("no L1 copy of a write").isNull();
+    assertThat(cache.get("k")).isEqualTo("v1");
+    assertThat(local.get("k")).as("no L1 copy of a read").isNull();
+    assertThat(cache.getAll(List.of("k"))).containsEntry("k", "v1");
+    assertThat(local.get("k")).isNull();
+
+    assertThat(scheduler.runScheduled()).as("one retry").isEqualTo(1);
+    assertThat(cache.isSubscribed()).as("still down").isFalse();
+    assertThat(scheduler.scheduledTasks()).as("the next retry").isEqualTo(1);
+
+    // Whatever L1 holds when the subscription comes (a copy the caller put there) is dropped.
+    local.put("stale", "old", Duration.ofMinutes(1));
+    down.down = false;
+    scheduler.runScheduled();
+    assertThat(cache.isSubscribed()).isTrue();
+    assertThat(down.attempts).hasValue(3);
+    assertThat(scheduler.scheduledTasks()).as("no more retries").isZero();
+    assertThat(local.get("stale")).as("cleared on subscription").isNull();
+    assertThat(cache.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+
+    // Subscribed: L1 is used, and others' messages are heard.
+    assertThat(cache.get("k")).isEqualTo("v1");
+    assertThat(local.get("k")).isEqualTo("v1");
+    down.listener.invalidated("another-instance", "k");
+    assertThat(local.get("k")).isNull();
+  }
+
+  @Test
+  void aReadRacingTheLateSubscriptionKeepsItsValueOutOfL1() {
+    ManualScheduler scheduler = new ManualScheduler();
+    RemoteDownAtStart down = new RemoteDownAtStart();
+    TieredCache<String, String> cache = new TieredCache<>(local, down, Duration.ofSeconds(30), scheduler);
+    down.store.put("k", "old", Duration.ofMinutes(10));
+    down.down = false;
+    // The subscription is made while the L2 read is in flight: a message sent before it was missed.
+    down.onRead = scheduler::runScheduled;
+    assertThat(cache.get("k")).isEqualTo("old");
+    assertThat(cache.isSubscribed()).isTrue();
+    assertThat(local.get("k")).as("read began before the subscription: not installed").isNull();
+    down.onRead = () -> { };
+    assertThat(cache.get("k")).isEqualTo("old");
+    assertThat(local.get("k")).isEqualTo("old");
+  }
+
+  @Test
+  void aRemoteWithoutAnInvalidationChannelStillFailsTheBuild() {
+    FakeRemote noChannel = new FakeRemote() {
+      @Override
+      public Subscription subscribeInvalidations(InvalidationListener<String> listener) {
+        throw new IllegalStateException("no invalidation channel");
+      }
+    };
+    ManualScheduler scheduler = new ManualScheduler();
+    assertThatThrownBy(() -> new TieredCache<>(local, noChannel, Duration.ofSeconds(30), scheduler))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no invalidation channel");
+    assertThat(scheduler.scheduledTasks()).isZero();
+  }
+
+  @Test
+  void closingStopsTheRetriesOfTheSubscription() {
+    ManualScheduler scheduler = new ManualScheduler();
+    RemoteDownAtStart down = new RemoteDownAtStart();
+    TieredCache<String, String> cache = new TieredCache<>(local, down, Duration.ofSeconds(30), scheduler);
+    cache.close();
+    down.down = false;
+    scheduler.runScheduled();
+    assertThat(down.attempts).as("only the attempt at start").hasValue(1);
+    assertThat(cache.isSubscribed()).isFalse();
+    assertThat(scheduler.scheduledTasks()).isZero();
   }
 }

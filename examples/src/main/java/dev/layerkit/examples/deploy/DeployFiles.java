@@ -4,6 +4,7 @@ import dev.layerkit.core.time.Durations;
 import dev.layerkit.infra.alerts.PrometheusRules;
 import dev.layerkit.infra.dashboards.GrafanaDashboard;
 import dev.layerkit.infra.deploy.KubernetesManifests;
+import dev.layerkit.infra.deploy.PrometheusAdapterRule;
 import dev.layerkit.infra.deploy.ServiceSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Generates the generated files of {@code examples/deploy/}: {@value #GATEWAY_FILE}, {@value
  * #ORDER_SERVICE_FILE}, {@value #INVENTORY_SERVICE_FILE} and {@value #PAYMENT_SERVICE_FILE}
  * (Kubernetes manifests rendered by {@link KubernetesManifests} from the {@link ServiceSpec}s
- * below), {@value #ALERTS_FILE} (one Prometheus rules file with a group
- * per service, from {@link PrometheusRules}) and {@value #DASHBOARD_FILE} (a Grafana dashboard of
- * both services, a row per layer, from {@link GrafanaDashboard}). The hand-written {@code
- * nginx.conf} and {@code Dockerfile} live beside them.
+ * below), {@value #PROMETHEUS_ADAPTER_FILE} (the Prometheus adapter's rule the order service's
+ * autoscaler reads, from {@link PrometheusAdapterRule}), {@value #ALERTS_FILE} (one Prometheus
+ * rules file with a group per alerting service, from {@link PrometheusRules}) and {@value
+ * #DASHBOARD_FILE} (a Grafana dashboard of the order system, a row per layer, from {@link
+ * GrafanaDashboard}). The hand-written {@code nginx.conf} and {@code Dockerfile} live beside them.
  *
  * <p>Change a spec here, never the YAML, then regenerate from the repository root:
  *
@@ -29,20 +32,31 @@ import java.util.Map;
  *     -Dexec.mainClass=dev.layerkit.examples.deploy.DeployFiles -Dexec.args=examples/deploy
  * }</pre>
  *
- * <p>Each container runs the image's entry point with no arguments (the {@code Dockerfile} has no
- * {@code CMD}), so its configuration is the ConfigMap's {@code LAYERKIT_ORDERS_*} variables and
- * the admin port and shutdown deadline {@link KubernetesManifests} sets, read with the order
- * system's one precedence (defaults &lt; config file &lt; environment &lt; command line, see
- * {@code OrderSystemOptions}). {@code DeployConfigTest} resolves every container's configuration
- * from the generated YAML and the Dockerfile exactly so and checks it is valid for its role.
+ * <p>Four Deployments run one image ({@link #IMAGE}): the gateway, the order service, and the
+ * inventory and payment services the order service calls (the place-order saga). Each container
+ * runs the image's entry point with no arguments (the {@code Dockerfile} has no {@code CMD}), so
+ * its configuration is the ConfigMap's {@code LAYERKIT_ORDERS_*} variables and the admin port and
+ * shutdown deadline {@link KubernetesManifests} sets, read with the order system's one precedence
+ * (defaults &lt; config file &lt; environment &lt; command line, see {@code OrderSystemOptions}).
  *
- * <p>{@code DeployFilesTest} fails when the committed files differ from what this class renders;
- * {@code DeployDashboardPromtoolIT} has {@code promtool} parse every query of the dashboard, and
- * {@code DashboardMetricNamesTest} checks that every metric it reads is one the blocks export.
+ * <p>The order, inventory and payment services each have a headless Service ({@code
+ * <name>-headless}) beside their ClusterIP one; their callers ({@code --discovery=dns}: the
+ * gateway for the order service, the order service for the other two) resolve its name to every
+ * ready pod, so their least-request and peak-EWMA balancing and outlier ejection see each pod
+ * rather than one ClusterIP address. The order service's autoscaler scales on its request rate
+ * per pod ({@link #ORDER_SERVICE_REQUESTS}, served by the Prometheus adapter) as well as on CPU.
+ *
+ * <p>Tests: {@code DeployFilesTest} fails when the committed files differ from what this class
+ * renders; {@code DeployConfigTest} resolves every container's configuration from the generated
+ * YAML and the Dockerfile and checks it is valid for its role; {@code DeploymentLaunchIT} builds
+ * the image and runs every generated container spec on real servers; {@code DeployScalingTest}
+ * checks the autoscaling and discovery wiring; {@code DeployDashboardPromtoolIT} has {@code
+ * promtool} parse every query of the dashboard (and the adapter's), and {@code
+ * DashboardMetricNamesTest} checks that every metric it reads is one the blocks export.
  */
 public final class DeployFiles {
 
-  /** The image both deployments run (see {@code examples/deploy/Dockerfile}). */
+  /** The image every Deployment runs (see {@code examples/deploy/Dockerfile}). */
   public static final String IMAGE = "layerkit/order-system:0.1.0";
   /** The gateway's manifests. */
   public static final String GATEWAY_FILE = "gateway.yaml";
@@ -63,9 +77,28 @@ public final class DeployFiles {
    * written into a ConfigMap.
    */
   public static final String POSTGRES_URL = "jdbc:postgresql://postgres:5432/layerkit?user=layerkit";
-  /** The alert rules of both services. */
+  /** The Prometheus adapter's rules, for the order service's autoscaler. */
+  public static final String PROMETHEUS_ADAPTER_FILE = "prometheus-adapter.yaml";
+  /**
+   * The order service's requests per second per pod, as the custom metrics API serves it: the
+   * rate of the count of {@code layerkit.http.server.requests} (the order service's server timer,
+   * {@code layerkit_http_server_requests_seconds_count} on {@code /metrics}) over 2 minutes.
+   */
+  public static final PrometheusAdapterRule ORDER_SERVICE_REQUESTS = PrometheusAdapterRule.perSecondRate(
+      "layerkit_http_server_requests_seconds_count", "layerkit_http_server_requests_per_second",
+      Duration.ofMinutes(2));
+  /**
+   * The requests per second per order-service pod the autoscaler aims for. From {@code OrderLoad}
+   * in {@code benchmarks/README.md}: {@code POST /api/orders}, the costlier request, saturated
+   * three order-service instances at 2,471 requests/s, 824 per instance; scaling out at 70% of
+   * that (the same headroom as the 70% CPU target) gives 577, rounded down to 575. That run shared
+   * 2 vCPUs among the three instances, the gateway and the load generator, so an instance had
+   * less than the pod's 1-CPU limit: the target errs towards scaling out early.
+   */
+  public static final String ORDER_SERVICE_REQUESTS_PER_POD = "575";
+  /** The alert rules of the gateway and the order service. */
   public static final String ALERTS_FILE = "alerts.yaml";
-  /** The Grafana dashboard of both services, for "Import dashboard" or provisioning. */
+  /** The Grafana dashboard of the order system, for "Import dashboard" or provisioning. */
   public static final String DASHBOARD_FILE = "dashboards/layerkit-overview.json";
 
   /**
@@ -97,7 +130,8 @@ public final class DeployFiles {
         .memory("256Mi", "512Mi")
         .env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
         .config("orders.role", "gateway")
-        .config("orders.services", "order-service:8080")
+        .config("orders.services", "order-service-headless:8080")
+        .config("orders.discovery", "dns")
         .config("orders.rate", "200")
         .config("orders.port", "8080")
         .config("orders.backends", "production")
@@ -112,7 +146,8 @@ public final class DeployFiles {
 
   /**
    * Returns the order service's spec: three replicas, as in the embedded system, calling the
-   * inventory and payment services through their Services.
+   * inventory and payment services' pods through their headless Services, scaled on requests per
+   * pod ({@link #ORDER_SERVICE_REQUESTS_PER_POD}) and CPU.
    *
    * @return the spec
    */
@@ -125,13 +160,16 @@ public final class DeployFiles {
         .config("orders.role", "service")
         .config("orders.port", "8080")
         .config("orders.bind", "0.0.0.0")
-        .config("orders.inventory", "inventory-service:8080")
-        .config("orders.payment", "payment-service:8080")
+        .config("orders.inventory", "inventory-service-headless:8080")
+        .config("orders.payment", "payment-service-headless:8080")
+        .config("orders.discovery", "dns")
         .config("orders.backends", "production")
         .config("orders.redis", REDIS_URL)
         .config("orders.kafka", KAFKA_BOOTSTRAP)
         .config("orders.postgres", POSTGRES_URL)
         .autoscaling(3, 10, 70)
+        .podMetricAutoscaling(ORDER_SERVICE_REQUESTS.metricName(), ORDER_SERVICE_REQUESTS_PER_POD)
+        .headlessService()
         .maxUnavailable(1)
         .shutdown(Duration.ofSeconds(5), ORDER_SERVICE_SHUTDOWN_DEADLINE)
         .build();
@@ -167,6 +205,7 @@ public final class DeployFiles {
         .config("orders.backends", "production")
         .config("orders.postgres", POSTGRES_URL)
         .autoscaling(2, 6, 70)
+        .headlessService()
         .maxUnavailable(1)
         .shutdown(Duration.ofSeconds(5), SUPPORT_SERVICE_SHUTDOWN_DEADLINE);
   }
@@ -205,16 +244,16 @@ public final class DeployFiles {
   /**
    * Returns the dashboard of the order system: the gateway's requests ({@code
    * layerkit_gateway_requests_seconds}), rate limit and balancing; the order service's requests
-   * ({@code layerkit_http_server_requests_seconds}) and idempotency keys; the order cache; the
-   * sharded order store; the order events; readiness and health checks. The order system makes no
-   * {@code ServiceClient} calls, so that block is left out.
+   * ({@code layerkit_http_server_requests_seconds}), its {@code ServiceClient} calls to the
+   * inventory and payment services, its idempotency keys and its place-order sagas; the order
+   * cache; the sharded order store; the order events; readiness and health checks.
    *
    * @return the dashboard
    */
   public static GrafanaDashboard dashboard() {
     return GrafanaDashboard.builder("layerkit-overview", "Layerkit order system")
         .gateway().rateLimiter().loadBalancer()
-        .httpServer().idempotency()
+        .httpServer().serviceClient().idempotency().saga()
         .cache()
         .store()
         .events()
@@ -233,6 +272,8 @@ public final class DeployFiles {
     files.put(ORDER_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(orderService()));
     files.put(INVENTORY_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(inventoryService()));
     files.put(PAYMENT_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(paymentService()));
+    files.put(PROMETHEUS_ADAPTER_FILE, GENERATED + KubernetesManifests.toYaml(List.of(
+        PrometheusAdapterRule.configMap("layerkit-prometheus-adapter", null, List.of(ORDER_SERVICE_REQUESTS)))));
     files.put(ALERTS_FILE, GENERATED + mergeGroups(gatewayAlerts().toYaml(),
         orderServiceAlerts().toYaml()));
     // JSON has no comments: the dashboard's description says where it comes from.

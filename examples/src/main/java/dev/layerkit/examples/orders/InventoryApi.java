@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,9 @@ final class InventoryApi {
    */
   record ReserveRequest(@Nullable List<Inventory.Line> lines) {}
 
+  /** The server observation of one request. */
+  static final String REQUEST_OBSERVATION = "orders.inventory.request";
+
   private InventoryApi() {}
 
   /**
@@ -42,6 +46,23 @@ final class InventoryApi {
    * @throws IOException if the port cannot be bound
    */
   static JsonHttpServer serve(String name, String host, int port, Inventory inventory) throws IOException {
+    return serve(name, host, port, inventory, ObservationRegistry.NOOP);
+  }
+
+  /**
+   * Serves an inventory, each request a server observation ({@value #REQUEST_OBSERVATION}) continuing the
+   * caller's trace.
+   *
+   * @param name the instance's name
+   * @param host the address to listen on
+   * @param port the port, 0 for a free one
+   * @param inventory the stock
+   * @param observations where requests are observed
+   * @return the running server
+   * @throws IOException if the port cannot be bound
+   */
+  static JsonHttpServer serve(String name, String host, int port, Inventory inventory, ObservationRegistry observations)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     return new JsonHttpServer(name, host, port, json, (method, path, exchange) -> {
       if (path.equals(RESERVATIONS)) {
@@ -66,6 +87,6 @@ final class InventoryApi {
         return new JsonHttpServer.Reply(200, Map.of("sku", sku, "available", inventory.available(sku)));
       }
       return JsonHttpServer.notFound("resource " + path);
-    });
+    }, REQUEST_OBSERVATION, observations);
   }
 }

@@ -20,16 +20,19 @@ import org.jspecify.annotations.Nullable;
  * The inventory in PostgreSQL: a stock table (a row per product) and a reservations table (a row
  * per key). A reservation is one transaction: the key's row is locked or found absent, each
  * line's stock is taken with a conditional {@code UPDATE ... WHERE available >= quantity} (in
- * product order, so two reservations never wait on each other's rows), and the reservation row is
- * inserted; a line short of stock rolls everything back. So stock and reservations always agree,
- * whatever crashes when, and any number of inventory instances may share the tables. Two requests
- * with one new key race on the reservation row's primary key: the loser rolls back and, on its
- * second try, replays the winner's reservation. Thread-safe.
+ * product order, as a release gives it back, so two transactions never wait on each other's
+ * rows), and the reservation row is inserted; a line short of stock rolls everything back. So
+ * stock and reservations always agree, whatever crashes when, and any number of inventory
+ * instances may share the tables. Two requests with one new key race on the reservation row's
+ * primary key: the loser rolls back and, on its second try, replays the winner's reservation.
+ * Thread-safe.
  */
 final class JdbcInventory implements Inventory {
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,30}");
   private static final String UNIQUE_VIOLATION = "23505";
+  /** PostgreSQL's "deadlock detected" and "could not serialize": the transaction may simply run again. */
+  private static final java.util.Set<String> TRANSIENT = java.util.Set.of("40P01", "40001");
   private static final TypeReference<List<Line>> LINES = new TypeReference<>() {};
 
   private final DataSource dataSource;
@@ -122,9 +125,13 @@ final class JdbcInventory implements Inventory {
       if (existing.status().equals(Reservation.RELEASED)) {
         return existing;
       }
+      // In product order, as a reservation takes them: otherwise a release and a reservation of
+      // the same products lock their rows in opposite orders and deadlock.
+      List<Line> ordered = new ArrayList<>(existing.lines());
+      ordered.sort(Comparator.comparing(Line::sku));
       try (PreparedStatement give = connection.prepareStatement(
           "UPDATE " + stock + " SET available = available + ? WHERE sku = ?")) {
-        for (Line line : existing.lines()) {
+        for (Line line : ordered) {
           give.setLong(1, line.quantity());
           give.setString(2, line.sku());
           give.executeUpdate();
@@ -188,7 +195,12 @@ final class JdbcInventory implements Inventory {
     R run(Connection connection) throws SQLException;
   }
 
-  /** Runs the work in a transaction, once more if a concurrent request with the same key won the insert. */
+  /**
+   * Runs the work in a transaction, once more if a concurrent request with the same key won the
+   * insert, and up to twice more if PostgreSQL chose it as a deadlock's victim (every transaction
+   * here takes its stock rows in product order, so that takes a lock order this class does not
+   * control, such as an operator's).
+   */
   private <R> R transaction(Work<R> work) {
     for (int attempt = 1; ; attempt++) {
       try (Connection connection = dataSource.getConnection()) {
@@ -202,7 +214,7 @@ final class JdbcInventory implements Inventory {
           throw e;
         }
       } catch (SQLException e) {
-        if (UNIQUE_VIOLATION.equals(e.getSQLState()) && attempt < 3) {
+        if ((UNIQUE_VIOLATION.equals(e.getSQLState()) || TRANSIENT.contains(e.getSQLState())) && attempt < 3) {
           continue;
         }
         throw new StoreException("inventory transaction failed: " + e.getMessage(), e);

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.layerkit.core.observation.ObservationTags;
 import dev.layerkit.service.ServerDeadline;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.Kind;
+import io.micrometer.observation.transport.ReceiverContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * honours the caller's deadline ({@link ServerDeadline#filter()}, 504 once it passed), answers
  * {@code GET /health}, and turns what a route throws into an answer: a {@link ServiceRefusal}
  * into its 4xx, bad input into a 400, anything else into a 503 (logged), never a stack trace.
+ * Each request is a server observation ({@code orders.<service>.request}) that continues the
+ * caller's W3C {@code traceparent}, as the order service's requests do, so one trace crosses the
+ * gateway, the order service and the services it calls.
  * Thread-safe; requests run on a pool of 16 daemon threads.
  */
 final class JsonHttpServer implements AutoCloseable {
@@ -58,9 +66,11 @@ final class JsonHttpServer implements AutoCloseable {
   private final Routes routes;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final String observationName;
+  private final ObservationRegistry observations;
 
   /**
-   * Starts serving.
+   * Starts serving, unobserved.
    *
    * @param name the service instance, for logs and the {@code X-Served-By} header
    * @param host the address to listen on
@@ -70,7 +80,26 @@ final class JsonHttpServer implements AutoCloseable {
    * @throws IOException if the port cannot be bound
    */
   JsonHttpServer(String name, String host, int port, ObjectMapper json, Routes routes) throws IOException {
+    this(name, host, port, json, routes, "orders.service.request", ObservationRegistry.NOOP);
+  }
+
+  /**
+   * Starts serving, each request observed as {@code observationName}.
+   *
+   * @param name the service instance, for logs and the {@code X-Served-By} header
+   * @param host the address to listen on
+   * @param port the port, 0 for a free one
+   * @param json the JSON mapper
+   * @param routes the service's routes
+   * @param observationName the name of a request's server observation
+   * @param observations where requests are observed, {@link ObservationRegistry#NOOP} for nowhere
+   * @throws IOException if the port cannot be bound
+   */
+  JsonHttpServer(String name, String host, int port, ObjectMapper json, Routes routes, String observationName,
+      ObservationRegistry observations) throws IOException {
     this.name = name;
+    this.observationName = observationName;
+    this.observations = observations;
     this.json = json;
     this.routes = routes;
     this.executor = Executors.newFixedThreadPool(16, runnable -> {
@@ -93,6 +122,9 @@ final class JsonHttpServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    // Current while the route runs, so the store's spans hang below the request's.
+    Observation observation = observe(exchange);
+    Observation.Scope scope = observation.isNoop() ? null : observation.openScope();
     try {
       String path = exchange.getRequestURI().getPath();
       Reply reply = path.equals("/health") ? new Reply(200, Map.of("status", "UP", "instance", name))
@@ -108,8 +140,30 @@ final class JsonHttpServer implements AutoCloseable {
       LOG.warn("{}: {} {} failed", name, exchange.getRequestMethod(), exchange.getRequestURI(), e);
       send(exchange, 503, error(503, name + " could not complete the request"));
     } finally {
+      if (scope != null) {
+        scope.close();
+      }
       exchange.close();
+      if (!observation.isNoop()) {
+        int status = exchange.getResponseCode();
+        observation.lowCardinalityKeyValue(ObservationTags.STATUS, ObservationTags.statusClass(status))
+            .lowCardinalityKeyValue(ObservationTags.OUTCOME, ObservationTags.outcome(status)).stop();
+      }
     }
+  }
+
+  /** Starts the server observation of one request, continuing the caller's trace from its headers. */
+  private Observation observe(HttpExchange exchange) {
+    if (observations.isNoop()) {
+      return Observation.NOOP;
+    }
+    ReceiverContext<HttpExchange> context = new ReceiverContext<>(
+        (carrier, key) -> carrier.getRequestHeaders().getFirst(key), Kind.SERVER);
+    context.setCarrier(exchange);
+    return Observation.createNotStarted(observationName, () -> context, observations)
+        .lowCardinalityKeyValue(ObservationTags.METHOD, exchange.getRequestMethod())
+        .lowCardinalityKeyValue("instance", name)
+        .start();
   }
 
   /**

@@ -40,7 +40,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Scenarios: {@code get} reads existing orders by id (cached), {@code post} places orders
  * (each with its own {@code Idempotency-Key}), {@code mixed} does 80% reads and 20% writes. With
  * {@code --embedded} it starts the system itself (rate limit raised so the limiter never
- * denies); {@code --chaos} then stops one order-service instance halfway.
+ * denies); {@code --chaos} then stops one order-service instance halfway. {@code --chaos} without
+ * {@code --embedded} is the measured chaos run on production backends ({@link ChaosRun}): faults
+ * on a schedule, and a report of what they left behind ({@link ChaosReport}).
  */
 public final class OrderLoad {
 
@@ -57,6 +59,12 @@ public final class OrderLoad {
   private final AtomicLong issued = new AtomicLong();
   private final List<String> orderIds = new ArrayList<>();
   private final java.util.Queue<String> sampleFailures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The statuses of 500 or more sampled so far: the first answer of each is kept beyond the first five. */
+  private final Map<Integer, Boolean> sampledStatuses = new ConcurrentHashMap<>();
+  /** Every order a 201 answered, by id, with the status the answer gave: what must not be lost. */
+  private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
+  private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+  private static final Pattern STATUS = Pattern.compile("\"status\":\"([A-Z]+)\"");
 
   /** The outcome of a run. */
   public record Summary(long requests, double seconds, double requestsPerSecond, double p50Millis,
@@ -122,7 +130,25 @@ public final class OrderLoad {
    * @throws InterruptedException if interrupted
    */
   Summary run(@Nullable PrintStream progress, @Nullable Runnable halfway) throws InterruptedException {
+    return run(progress, halfway, null);
+  }
+
+  /**
+   * Runs the load and returns the summary, telling {@code started} when the seed orders are placed
+   * and the timed load begins.
+   *
+   * @param progress where the progress bar goes, or null for none
+   * @param halfway runs once when half the duration or count is done (the chaos hook), or null
+   * @param started runs once when the load begins (the chaos schedule's start), or null
+   * @return the summary
+   * @throws InterruptedException if interrupted
+   */
+  Summary run(@Nullable PrintStream progress, @Nullable Runnable halfway, @Nullable Runnable started)
+      throws InterruptedException {
     seedOrders();
+    if (started != null) {
+      started.run();
+    }
     ExecutorService workers = Executors.newFixedThreadPool(concurrency);
     long start = System.nanoTime();
     long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
@@ -183,9 +209,9 @@ public final class OrderLoad {
     for (int i = 0; i < 50; i++) {
       HttpResponse<String> response = send(placeRequest("seed-" + System.nanoTime() + "-" + i));
       if (response != null && response.statusCode() == 201) {
-        Matcher id = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(response.body());
-        if (id.find()) {
-          orderIds.add(id.group(1));
+        String id = acknowledge(response.body());
+        if (id != null) {
+          orderIds.add(id);
         }
       }
     }
@@ -208,11 +234,37 @@ public final class OrderLoad {
       errors.increment();
       return;
     }
-    if (response.statusCode() >= 500 && sampleFailures.size() < 5) {
+    if (response.statusCode() >= 500 && (sampleFailures.size() < 5
+        || sampledStatuses.putIfAbsent(response.statusCode(), Boolean.TRUE) == null)) {
+      sampledStatuses.putIfAbsent(response.statusCode(), Boolean.TRUE);
       sampleFailures.add(response.statusCode() + " " + response.body());
+    }
+    if (write && response.statusCode() == 201) {
+      acknowledge(response.body());
     }
     latencies.recordValue(Math.min(micros, TimeUnit.SECONDS.toMicros(60)));
     statuses.computeIfAbsent(response.statusCode(), status -> new LongAdder()).increment();
+  }
+
+  /** Remembers an order a 201 answered; returns its id, or null if the body has none. */
+  private @Nullable String acknowledge(String body) {
+    Matcher id = ID.matcher(body);
+    Matcher status = STATUS.matcher(body);
+    if (!id.find()) {
+      return null;
+    }
+    acknowledged.put(id.group(1), status.find() ? status.group(1) : "");
+    return id.group(1);
+  }
+
+  /**
+   * Returns every order a 201 answered during the run (seed orders included), by id, with the
+   * status the answer gave ({@code PLACED} or {@code REJECTED}).
+   *
+   * @return a copy
+   */
+  Map<String, String> acknowledgedOrders() {
+    return Map.copyOf(acknowledged);
   }
 
   private HttpRequest placeRequest(String idempotencyKey) {
@@ -250,8 +302,16 @@ public final class OrderLoad {
   /**
    * Runs the load generator from the command line.
    *
+   * <p>With {@code --chaos} (and {@code --kafka}, {@code --postgres}) it runs the order system
+   * itself in production mode ({@link ChaosRun}), strikes its faults on a schedule over the run
+   * (an order-service instance killed inside a saga, Redis paused, payments failed), prints the
+   * report and writes it to {@code --report=BASE} ({@code BASE.json} and {@code BASE.txt}), and
+   * exits 1 if an order was lost, an event applied twice or an order left half done, else 0.
+   * With {@code --embedded --chaos} one in-process order-service instance stops halfway instead.
+   *
    * @param args {@code [--embedded | --url=U --api-key=K] --scenario=get|post|mixed
-   *     --concurrency=N (--duration=30s | --count=N) [--chaos]}
+   *     --concurrency=N (--duration=30s | --count=N) [--chaos [--kafka=HOSTS --postgres=JDBC_URL
+   *     --children=2 --hold=5s --redis-server=/usr/bin/redis-server --report=order-load-chaos]]}
    * @throws InterruptedException if interrupted
    */
   public static void main(String[] args) throws InterruptedException {
@@ -263,6 +323,12 @@ public final class OrderLoad {
     long count = 0;
     boolean embedded = false;
     boolean chaos = false;
+    String kafka = null;
+    String postgres = null;
+    int children = 2;
+    Duration hold = Duration.ofSeconds(5);
+    String redisServer = RedisProcess.DEFAULT_BINARY.toString();
+    String report = "order-load-chaos";
     for (String arg : args) {
       int equals = arg.indexOf('=');
       String name = equals < 0 ? arg : arg.substring(0, equals);
@@ -276,6 +342,12 @@ public final class OrderLoad {
         case "--count" -> count = Long.parseLong(value);
         case "--embedded" -> embedded = true;
         case "--chaos" -> chaos = true;
+        case "--kafka" -> kafka = value;
+        case "--postgres" -> postgres = value;
+        case "--children" -> children = Integer.parseInt(value);
+        case "--hold" -> hold = Durations.parse(value);
+        case "--redis-server" -> redisServer = value;
+        case "--report" -> report = value;
         default -> {
           System.err.println("order-load: unknown option " + name);
           System.exit(2);
@@ -284,6 +356,21 @@ public final class OrderLoad {
     }
     if (duration == null && count == 0) {
       duration = Duration.ofSeconds(30);
+    }
+    if (chaos && !embedded) {
+      if (kafka == null || postgres == null || duration == null) {
+        System.err.println("order-load: --chaos runs the system on production backends: give --kafka=HOSTS,"
+            + " --postgres=JDBC_URL and a --duration (or --embedded for the in-memory system)");
+        System.exit(2);
+      }
+      ChaosReport result = chaos(new ChaosRun.Settings(kafka, postgres,
+          "chaos" + Long.toString(System.currentTimeMillis(), 36), children, java.nio.file.Path.of(redisServer), hold),
+          duration, scenario, concurrency, System.out);
+      System.out.print(result.toText());
+      result.write(java.nio.file.Path.of(report));
+      System.out.println("report written to " + report + ".json and " + report + ".txt");
+      System.exit(result.passed() ? 0 : 1);
+      return;
     }
     OrderSystem system = null;
     if (embedded) {
@@ -306,6 +393,32 @@ public final class OrderLoad {
       if (system != null) {
         system.close();
       }
+    }
+  }
+
+  /**
+   * Runs a chaos run: starts the system ({@link ChaosRun}), strikes its faults during the load,
+   * audits, stops the system.
+   *
+   * @param settings where and how
+   * @param duration how long the load runs
+   * @param scenario {@code post} or {@code mixed}
+   * @param concurrency how many clients
+   * @param progress where the progress bar goes, or null
+   * @return the report
+   * @throws InterruptedException if interrupted
+   */
+  static ChaosReport chaos(ChaosRun.Settings settings, Duration duration, String scenario, int concurrency,
+      @Nullable PrintStream progress) throws InterruptedException {
+    try (ChaosRun run = ChaosRun.start(settings)) {
+      if (progress != null) {
+        progress.println("order-load: chaos run of " + duration.toSeconds() + " s, " + scenario + " with "
+            + concurrency + " clients against " + run.gatewayUri() + "; faults "
+            + run.faults().stream().map(Fault::name).toList());
+      }
+      return run.run(run.faults(), duration, scenario, concurrency, progress);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start the chaos run: " + e.getMessage(), e);
     }
   }
 

@@ -172,7 +172,8 @@ final class OrderService {
     long now = time.instant().toEpochMilli();
     String orderId = newOrderId(now);
     long total = items.stream().mapToLong(item -> item.priceCents() * item.quantity()).sum();
-    return new Order(orderId, customerId, items, total, OrderStatus.PENDING, now, 0, null);
+    return new Order(orderId, customerId, items, total, OrderStatus.PENDING, now, 0, null,
+        idempotencyKey == null ? orderId : sagaId(idempotencyKey));
   }
 
   Optional<Order> get(String id) {
@@ -207,6 +208,19 @@ final class OrderService {
 
 
 
+  /**
+   * Moves an order to a status a client may set. Cancelling releases the order's stock
+   * reservation (the place-order saga's, by its step key), after the order is stored cancelled;
+   * cancelling an order that is cancelled already releases again and answers with it, so a client
+   * that retries a cancellation whose release failed gets its stock back, and the inventory
+   * releases each reservation once however often it is asked.
+   *
+   * @return the order as changed, or empty if there is none
+   * @throws ValidationException if the status is unknown or one only the saga sets
+   * @throws ConflictException if the order cannot move to the status
+   * @throws RuntimeException if the inventory cannot be reached to release the stock (the order
+   *     is cancelled; a retry releases it)
+   */
   Optional<Order> updateStatus(String id, @Nullable String statusName) {
     OrderStatus status;
     try {
@@ -225,18 +239,27 @@ final class OrderService {
         return Optional.empty();
       }
       Order order = current.get();
+      if (order.status() == OrderStatus.CANCELLED && status == OrderStatus.CANCELLED) {
+        placeOrder.releaseStock(order);
+        return Optional.of(order);
+      }
       if (order.status() == OrderStatus.DELIVERED || order.status() == OrderStatus.CANCELLED
           || order.status() == OrderStatus.REJECTED || order.status() == OrderStatus.PENDING) {
         throw new ConflictException("order " + id + " is " + order.status() + " and cannot change");
       }
+      Order saved;
       try {
         OrderEvent changed = new OrderEvent(OrderEvent.STATUS_CHANGED, id, order.customerId(), status,
             order.totalCents(), time.instant().toEpochMilli());
-        Order saved = cache.write(id, () -> writes.execute(() -> writer.save(order.withStatus(status), changed)));
-        return Optional.of(saved);
+        saved = cache.write(id, () -> writes.execute(() -> writer.save(order.withStatus(status), changed)));
       } catch (OptimisticLockException e) {
         LOG.debug("concurrent update of order {}; retrying", id);
+        continue;
       }
+      if (status == OrderStatus.CANCELLED) {
+        placeOrder.releaseStock(saved);
+      }
+      return Optional.of(saved);
     }
     throw new ConflictException("order " + id + " is being changed concurrently; try again");
   }

@@ -120,23 +120,28 @@ public final class OrderSystem implements AutoCloseable {
 
   /**
    * Where an order-service process finds the inventory and payment services it calls: the
-   * instances given ({@code --inventory}, {@code --payment}), or, when both lists are empty,
-   * the ones this process runs itself.
+   * instances given ({@code --inventory}, {@code --payment}: fixed, or discovered through DNS with
+   * {@code --discovery=dns}), or, when neither is given, the ones this process runs itself.
    *
-   * @param inventory the inventory service's instances
-   * @param payment the payment service's instances
+   * @param inventory the inventory service's instances, null when in process
+   * @param payment the payment service's instances, null when in process
    */
-  record Downstream(List<Endpoint> inventory, List<Endpoint> payment) {
+  record Downstream(@Nullable RemoteServices inventory, @Nullable RemoteServices payment) {
     /** The services run in this process. */
-    static final Downstream IN_PROCESS = new Downstream(List.of(), List.of());
+    static final Downstream IN_PROCESS = new Downstream((RemoteServices) null, null);
 
-    Downstream {
-      inventory = List.copyOf(inventory);
-      payment = List.copyOf(payment);
+    /**
+     * Fixed instances of each; empty lists for the services in process.
+     *
+     * @param inventory the inventory service's instances
+     * @param payment the payment service's instances
+     */
+    Downstream(List<Endpoint> inventory, List<Endpoint> payment) {
+      this(inventory.isEmpty() ? null : RemoteServices.at(inventory), payment.isEmpty() ? null : RemoteServices.at(payment));
     }
 
     boolean inProcess() {
-      return inventory.isEmpty() && payment.isEmpty();
+      return inventory == null && payment == null;
     }
   }
 
@@ -182,8 +187,9 @@ public final class OrderSystem implements AutoCloseable {
       for (OrderHttpServer service : services) {
         endpoints.add(Endpoint.builder("127.0.0.1", service.port()).id(service.name()).build());
       }
+      // Discovered instances (a headless Service's pods) follow their source; others are fixed.
       LoadBalancer balancer = LoadBalancers.leastRequest().serviceName("order-service")
-          .endpointSource(EndpointSource.of(endpoints))
+          .endpointSource(services.isEmpty() ? remote.endpointSource() : EndpointSource.of(endpoints))
           .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
               .baseEjectionTime(Duration.ofSeconds(10)).build())
           .meterRegistry(meters())
@@ -226,7 +232,7 @@ public final class OrderSystem implements AutoCloseable {
     }
     if (role == Role.ALL && downstream.inProcess() || role.isSupport()) {
       SupportServices support = new SupportServices(options, namespace, role != Role.PAYMENT,
-          role != Role.INVENTORY, options.gatewayPort());
+          role != Role.INVENTORY, options.gatewayPort(), observations);
       this.support = support;
       lifecycle.register(support, "admin");
     }
@@ -244,11 +250,11 @@ public final class OrderSystem implements AutoCloseable {
       parts.add(writer);
       Duration callDeadline = min(Duration.ofSeconds(5), PlaceOrderSaga.stepTimeout(options.sagaLease()));
       ServiceClient inventory = serviceClient("inventory", downstream.inProcess()
-          ? List.of(require(support, "inventory service").inventoryEndpoint()) : downstream.inventory(), callDeadline);
-      parts.add(inventory);
+          ? RemoteServices.at(List.of(require(support, "inventory service").inventoryEndpoint()))
+          : require(downstream.inventory(), "--inventory"), callDeadline, parts);
       ServiceClient payment = serviceClient("payment", downstream.inProcess()
-          ? List.of(require(support, "payment service").paymentEndpoint()) : downstream.payment(), callDeadline);
-      parts.add(payment);
+          ? RemoteServices.at(List.of(require(support, "payment service").paymentEndpoint()))
+          : require(downstream.payment(), "--payment"), callDeadline, parts);
       PlaceOrderSaga placeOrder = new PlaceOrderSaga(require(orders, "orders"), cache(), writer,
           new InventoryClient(inventory), new PaymentClient(payment), backends().sagaRecords(), options.sagaLease(),
           meters(), observations);
@@ -283,12 +289,17 @@ public final class OrderSystem implements AutoCloseable {
   /**
    * A client of the inventory or payment service: balanced by peak EWMA with outlier ejection,
    * retried within a budget (every write carries its idempotency key, so it may be), every call
-   * bounded by a deadline below the saga's step timeout.
+   * bounded by a deadline below the saga's step timeout. The client, then the instances (which end
+   * a DNS refresh), are closed with the application layer's parts.
    */
-  private ServiceClient serviceClient(String service, List<Endpoint> endpoints, Duration deadline) {
-    return ServiceClient.builder(service).endpointSource(EndpointSource.of(endpoints))
+  private ServiceClient serviceClient(String service, RemoteServices instances, Duration deadline,
+      List<AutoCloseable> parts) {
+    parts.add(instances::stop);
+    ServiceClient client = ServiceClient.builder(service).endpointSource(instances.endpointSource())
         .deadline(deadline).perTryTimeout(min(ServiceClientBuilder.DEFAULT_PER_TRY_TIMEOUT, deadline))
         .meterRegistry(meters()).observationRegistry(observations).build();
+    parts.add(client);
+    return client;
   }
 
   private static Duration min(Duration a, Duration b) {
@@ -580,6 +591,16 @@ public final class OrderSystem implements AutoCloseable {
 
   PlaceOrderSaga placeOrder() {
     return require(placeOrder, "place-order saga");
+  }
+
+  /** The sharded orders, for audits that read them all. */
+  ShardedRepository<String, Order> orders() {
+    return require(orders, "orders");
+  }
+
+  /** Where the place-order sagas keep their state, for audits. */
+  Repository<String, dev.layerkit.service.saga.SagaRecord> sagaRecords() {
+    return backends().sagaRecords();
   }
 
   SupportServices support() {

@@ -24,11 +24,16 @@ import java.util.List;
  * {@code --role=service --port=P --inventory=host:port --payment=host:port} runs one order-service
  * instance, {@code --role=inventory --port=P} and {@code --role=payment --port=P} one instance of
  * the services it calls, and {@code --role=gateway --services=host:port,...} the gateway alone,
- * for deployments that start the processes.
+ * for deployments that start the processes. With {@code --discovery=dns} each of {@code
+ * --services}, {@code --inventory} and {@code --payment} is one {@code host:port} whose host
+ * resolves to every instance (a Kubernetes headless Service), re-resolved every 5 s, so the
+ * balancers see each instance.
  *
  * <p>{@code --job=revenue} runs the nightly revenue report once over the production store (with
  * the production options) instead of the system, with a progress bar and a report, and exits 0
- * when it ended, 1 when it failed, 2 when it cannot run so ({@link RevenueJob}).
+ * when it ended, 1 when it failed, 2 when it cannot run so ({@link RevenueJob}); with {@code
+ * --engine=flink} it runs on Apache Flink (submit the jar with {@code flink run}, or give Flink's
+ * jars on the class path for a local mini cluster).
  */
 public final class OrderSystemMain {
 
@@ -59,13 +64,14 @@ public final class OrderSystemMain {
       };
       tracing = otlp.isEmpty() ? OrderTracing.logging(serviceName)
           : OrderTracing.otlp(otlp, serviceName);
+      String discovery = config.get(OrderSystemOptions.DISCOVERY);
       if (role.equals("gateway")) {
-        remote = RemoteServices.parse(config.get(OrderSystemOptions.SERVICES));
+        remote = RemoteServices.discover(config.get(OrderSystemOptions.SERVICES), "--services", discovery);
       }
       if (role.equals("service")) {
         downstream = new OrderSystem.Downstream(
-            RemoteServices.parse(config.get(OrderSystemOptions.INVENTORY), "--inventory").endpoints(),
-            RemoteServices.parse(config.get(OrderSystemOptions.PAYMENT), "--payment").endpoints());
+            RemoteServices.discover(config.get(OrderSystemOptions.INVENTORY), "--inventory", discovery),
+            RemoteServices.discover(config.get(OrderSystemOptions.PAYMENT), "--payment", discovery));
       }
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("layerkit orders: " + e.getMessage());
@@ -77,7 +83,8 @@ public final class OrderSystemMain {
     if (config.get(OrderSystemOptions.JOB).equals("revenue")) {
       tracing.close();
       System.exit(RevenueJob.runFromCommandLine(options, namespace,
-          config.get(OrderSystemOptions.WAREHOUSE), System.out, System.err));
+          config.get(OrderSystemOptions.WAREHOUSE), config.get(OrderSystemOptions.ENGINE),
+          System.out, System.err));
       return;
     }
     ServiceProcesses processes = role.equals("all") && options.production()

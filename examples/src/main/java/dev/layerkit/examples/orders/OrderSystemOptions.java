@@ -110,6 +110,14 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       .require(n -> n.matches("[a-z][a-z0-9_]*"), "must be lower-case letters, digits and _").defaultValue("layerkit");
   /** For {@code --role=gateway}: the order-service instances, {@code host:port,...}. */
   static final Config.Setting<String> SERVICES = Config.Setting.string("services").defaultValue("");
+  /**
+   * How {@code --services}, {@code --inventory} and {@code --payment} name the instances: {@code
+   * static}, a fixed list of {@code host:port} (each one endpoint); {@code dns}, one {@code
+   * host:port} whose host resolves to every instance's address (a Kubernetes headless Service),
+   * re-resolved periodically, one endpoint per address.
+   */
+  static final Config.Setting<String> DISCOVERY = Config.Setting.string("discovery")
+      .require(Set.of("static", "dns")::contains, "must be static or dns").defaultValue("static");
   /** With production backends, keep the order-service instances in this JVM. */
   static final Config.Setting<Boolean> SINGLE_PROCESS = Config.Setting.bool("single-process").defaultValue(false);
   /** An OTLP/HTTP traces endpoint; empty: each finished trace is logged as a tree instead. */
@@ -119,6 +127,14 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       .require(Set.of("", "revenue")::contains, "must be revenue").defaultValue("");
   /** For {@code --job=revenue}: a DuckDB file to write the report into instead of PostgreSQL. */
   static final Config.Setting<String> WAREHOUSE = Config.Setting.string("warehouse").defaultValue("");
+  /**
+   * For {@code --job=revenue}: the engine that runs it, {@code in-process} (the default) or {@code
+   * flink} (Apache Flink: a local mini cluster, or the cluster the jar is submitted to with {@code
+   * flink run}).
+   */
+  static final Config.Setting<String> ENGINE = Config.Setting.string("engine")
+      .require(Set.of("in-process", "flink")::contains, "must be in-process or flink")
+      .defaultValue("in-process");
 
   /** Validates. */
   public OrderSystemOptions {
@@ -268,8 +284,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s
    *     --role=all|service|gateway|inventory|payment --namespace=N --services=HOST:PORT,...
    *     --inventory=HOST:PORT,... --payment=HOST:PORT,... --payment-failure-rate=0.1
-   *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --single-process --otlp=URL
-   *     --job=revenue --warehouse=FILE.duckdb --config=FILE}
+   *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --discovery=static|dns --single-process --otlp=URL
+   *     --job=revenue --warehouse=FILE.duckdb --engine=in-process|flink --config=FILE}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
    */
@@ -277,7 +293,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Config.Builder builder = Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
             SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
-            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, CONFIG)
+            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, ENGINE, DISCOVERY, CONFIG)
         .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
         .systemProperties(new Properties())
         .commandLine(args);
@@ -374,7 +390,11 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       return;
     }
     try {
-      RemoteServices.parse(value, "--" + setting.name());
+      RemoteServices parsed = RemoteServices.parse(value, "--" + setting.name());
+      if (config.get(DISCOVERY).equals("dns") && parsed.endpoints().size() != 1) {
+        problems.add("--" + setting.name() + " with --discovery=dns must be one host:port (a name that resolves to"
+            + " every instance) but was '" + value + "'");
+      }
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
     }

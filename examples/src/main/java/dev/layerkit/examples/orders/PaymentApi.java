@@ -1,6 +1,7 @@
 package dev.layerkit.examples.orders;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,9 @@ final class PaymentApi {
    */
   record ChargeRequest(@Nullable String orderId, long amountCents) {}
 
+  /** The server observation of one request. */
+  static final String REQUEST_OBSERVATION = "orders.payment.request";
+
   private PaymentApi() {}
 
   /**
@@ -41,6 +45,23 @@ final class PaymentApi {
    * @throws IOException if the port cannot be bound
    */
   static JsonHttpServer serve(String name, String host, int port, Payments payments) throws IOException {
+    return serve(name, host, port, payments, ObservationRegistry.NOOP);
+  }
+
+  /**
+   * Serves payments, each request a server observation ({@value #REQUEST_OBSERVATION}) continuing the
+   * caller's trace.
+   *
+   * @param name the instance's name
+   * @param host the address to listen on
+   * @param port the port, 0 for a free one
+   * @param payments the charges
+   * @param observations where requests are observed
+   * @return the running server
+   * @throws IOException if the port cannot be bound
+   */
+  static JsonHttpServer serve(String name, String host, int port, Payments payments, ObservationRegistry observations)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     return new JsonHttpServer(name, host, port, json, (method, path, exchange) -> {
       if (path.equals(CHARGES)) {
@@ -67,6 +88,6 @@ final class PaymentApi {
         return JsonHttpServer.methodNotAllowed(method, path);
       }
       return JsonHttpServer.notFound("resource " + path);
-    });
+    }, REQUEST_OBSERVATION, observations);
   }
 }

@@ -25,7 +25,8 @@ final class PaymentService implements Payments {
       .version(Charge::version, Charge::withVersion).codec(Codecs.json(Charge.class)).build();
 
   private final Repository<String, Charge> charges;
-  private final double failureRate;
+  /** Volatile: the chaos run raises it while charges are made. */
+  private volatile double failureRate;
 
   /**
    * Serves charges from a repository.
@@ -52,6 +53,42 @@ final class PaymentService implements Payments {
   static boolean declines(String key, double failureRate) {
     double position = (Hashing.hash(key) >>> 11) * 0x1.0p-53; // uniform in [0, 1)
     return position < failureRate;
+  }
+
+  /**
+   * Changes the share of charges declined from now on (the chaos run's "fail payments"); a key
+   * charged or declined before keeps its answer.
+   *
+   * @param rate 0 to 1
+   * @throws IllegalArgumentException if the rate is outside 0 to 1
+   */
+  void failureRate(double rate) {
+    if (!(rate >= 0 && rate <= 1)) {
+      throw new IllegalArgumentException("failureRate must be 0 to 1 but was " + rate);
+    }
+    this.failureRate = rate;
+  }
+
+  /**
+   * Returns the share of charges declined now.
+   *
+   * @return 0 to 1
+   */
+  double failureRate() {
+    return failureRate;
+  }
+
+  /**
+   * Counts the stored charges by status, for the chaos run's audit. Reads every charge.
+   *
+   * @return status to count
+   */
+  java.util.Map<String, Long> countByStatus() {
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+    for (Charge charge : charges.findAll(dev.layerkit.store.Filter.all())) {
+      counts.merge(charge.status(), 1L, Long::sum);
+    }
+    return counts;
   }
 
   @Override

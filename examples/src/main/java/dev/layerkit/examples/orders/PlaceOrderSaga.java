@@ -76,6 +76,7 @@ final class PlaceOrderSaga implements AutoCloseable {
   private final Saga<PlaceOrder> saga;
   private final ScheduledExecutorService resumer;
   private final ExecutorService stepExecutor;
+  private final Inventory inventory;
 
   /**
    * Defines the saga and starts resuming stale ones every half lease.
@@ -99,6 +100,7 @@ final class PlaceOrderSaga implements AutoCloseable {
     this.cache = cache;
     this.writer = writer;
     this.records = records;
+    this.inventory = inventory;
     this.stepExecutor = new ObservedExecutor(Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "place-order-step");
       thread.setDaemon(true);
@@ -181,6 +183,18 @@ final class PlaceOrderSaga implements AutoCloseable {
           + result.failure());
     }
     return orders.findById(orderId).orElseThrow(() -> new IllegalStateException("order " + orderId + " is gone"));
+  }
+
+  /**
+   * Releases the stock an order's saga reserved, as the saga's own compensation would: by the
+   * reserve step's key, so the inventory gives it back once however often this is called, and a
+   * reservation never made is recorded as released.
+   *
+   * @param order the order, cancelled
+   * @throws ServiceRefusal or the service client's failure if the inventory refuses or cannot be reached
+   */
+  void releaseStock(Order order) {
+    inventory.release(order.placedBySaga() + ":" + RESERVE);
   }
 
   /** Resumes this saga's stale sagas, logging rather than throwing: the next run tries again. */

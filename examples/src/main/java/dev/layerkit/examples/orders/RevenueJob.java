@@ -16,6 +16,7 @@ import dev.layerkit.events.stream.Windows;
 import dev.layerkit.store.Repository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintStream;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +78,10 @@ final class RevenueJob implements AutoCloseable {
    * @param status the order's status
    */
   record OrderLine(String orderId, String sku, long quantity, long revenueCents, long createdAt,
-      OrderStatus status) {}
+      OrderStatus status) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+  }
 
   /**
    * A line joined with its product.
@@ -244,9 +248,8 @@ final class RevenueJob implements AutoCloseable {
   }
 
   /**
-   * {@code --job=revenue}: runs the job once over the production store with a progress bar and a
-   * report, into PostgreSQL beside the orders, or into the DuckDB file {@code warehouse} if one is
-   * given.
+   * {@code --job=revenue} on the in-process engine; see {@link #runFromCommandLine(
+   * OrderSystemOptions, String, String, String, PrintStream, PrintStream)}.
    *
    * @param options the options; production backends
    * @param namespace the production tables' namespace
@@ -257,6 +260,25 @@ final class RevenueJob implements AutoCloseable {
    */
   static int runFromCommandLine(OrderSystemOptions options, String namespace, String warehouse,
       PrintStream out, PrintStream err) {
+    return runFromCommandLine(options, namespace, warehouse, "in-process", out, err);
+  }
+
+  /**
+   * {@code --job=revenue}: runs the job once over the production store with a progress bar and a
+   * report, into PostgreSQL beside the orders, or into the DuckDB file {@code warehouse} if one is
+   * given; on the in-process engine, or with {@code --engine=flink} on Apache Flink ({@link
+   * RevenueOnFlink}), which gives the same table.
+   *
+   * @param options the options; production backends
+   * @param namespace the production tables' namespace
+   * @param warehouse a DuckDB file, or empty for PostgreSQL
+   * @param engine {@code in-process} or {@code flink}
+   * @param out the report
+   * @param err the progress bar and errors
+   * @return the exit code: 0 done, 1 failed, 2 cannot be run so
+   */
+  static int runFromCommandLine(OrderSystemOptions options, String namespace, String warehouse,
+      String engine, PrintStream out, PrintStream err) {
     if (!options.production()) {
       err.println("layerkit orders: --job=revenue reads the orders store, and with"
           + " --backends=memory the orders live in the running system's memory, where the job runs"
@@ -268,20 +290,65 @@ final class RevenueJob implements AutoCloseable {
           + " --mongo give --warehouse=FILE.duckdb");
       return 2;
     }
+    boolean flink = engine.equals("flink");
+    if (flink && !RevenueOnFlink.flinkOnClassPath()) {
+      err.println("layerkit orders: --engine=flink needs Apache Flink, which the jar leaves to the"
+          + " cluster: submit it with 'flink run -c " + OrderSystemMain.class.getName()
+          + " layerkit-examples.jar --job=revenue --engine=flink ...', or put flink-streaming-java"
+          + " and flink-clients on the class path to run a local mini cluster");
+      return 2;
+    }
+    Warehouse into = warehouse.isEmpty()
+        ? Warehouse.postgres(java.util.Objects.requireNonNull(options.postgresUrl()),
+            namespace + "_" + TABLE)
+        : Warehouse.duckDb(warehouse);
     try (ProductionBackends backends = new ProductionBackends(options, namespace,
-            io.micrometer.observation.ObservationRegistry.NOOP);
-        AnalyticsSink sink = warehouse.isEmpty() ? warehouse(options, namespace)
-            : DuckDbAnalyticsSink.builder(Path.of(warehouse), TABLE).build()) {
+            io.micrometer.observation.ObservationRegistry.NOOP)) {
       Repository<String, Order> orders = OrderSystem.shardedOrders(backends);
       List<OrderLine> lines = lines(orders);
-      return PipelineRunner.builder().out(out).progressBar(err)
-          .engine(progress -> PipelineEngines.inProcess().progress(progress)
-              .progressEvery(Math.max(1, lines.size() / 100)).build())
-          .build()
-          .run(pipeline(lines, new Catalog(), sink));
+      if (flink) {
+        return RevenueOnFlink.run(PipelineRunner.builder().out(out).progressBar(err).build(),
+            out, lines, into);
+      }
+      try (AnalyticsSink sink = into.open()) {
+        return PipelineRunner.builder().out(out).progressBar(err)
+            .engine(progress -> PipelineEngines.inProcess().progress(progress)
+                .progressEvery(Math.max(1, lines.size() / 100)).build())
+            .build()
+            .run(pipeline(lines, new Catalog(), sink));
+      }
     } catch (IllegalArgumentException e) {
       err.println("layerkit orders: cannot run the revenue job: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /**
+   * Where the command-line job writes: a PostgreSQL table or a DuckDB file. Serializable, so that
+   * each of Flink's tasks opens its own sink from it.
+   *
+   * @param postgresUrl the JDBC URL, or null for DuckDB
+   * @param table the PostgreSQL table
+   * @param duckDbFile the DuckDB file, or null for PostgreSQL
+   */
+  record Warehouse(@Nullable String postgresUrl, String table, @Nullable String duckDbFile)
+      implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    static Warehouse postgres(String url, String table) {
+      return new Warehouse(url, table, null);
+    }
+
+    static Warehouse duckDb(String file) {
+      return new Warehouse(null, TABLE, file);
+    }
+
+    /** Opens the sink; the caller closes it. */
+    AnalyticsSink open() {
+      return postgresUrl != null ? PostgresAnalyticsSink.builder(postgresUrl, table).build()
+          : DuckDbAnalyticsSink.builder(Path.of(java.util.Objects.requireNonNull(duckDbFile)),
+              table).build();
     }
   }
 

@@ -130,7 +130,14 @@ final class ServiceProcesses implements RemoteServices {
     return List.copyOf(children);
   }
 
-  private static void awaitReady(Process child, String name) throws IOException {
+  /**
+   * Waits until a child prints {@code READY}, then copies its output to this one's, prefixed by its name.
+   *
+   * @param child the process
+   * @param name its name, for the output and errors
+   * @throws IOException if it exits or says it cannot start first, or 120 s pass
+   */
+  static void awaitReady(Process child, String name) throws IOException {
     BufferedReader out = new BufferedReader(
         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

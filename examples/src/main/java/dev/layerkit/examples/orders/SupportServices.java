@@ -7,6 +7,7 @@ import dev.layerkit.infra.Lifecycle;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.jdbc.JdbcRepository;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -36,9 +37,10 @@ final class SupportServices implements Lifecycle.Component {
   private final boolean runInventory;
   private final boolean runPayment;
   private final int port;
+  private final ObservationRegistry observations;
   private final Closer closer = new Closer();
   private @Nullable Inventory inventory;
-  private @Nullable Payments payments;
+  private @Nullable PaymentService payments;
   private @Nullable JsonHttpServer inventoryServer;
   private @Nullable JsonHttpServer paymentServer;
 
@@ -50,9 +52,12 @@ final class SupportServices implements Lifecycle.Component {
    * @param runInventory whether to run the inventory service
    * @param runPayment whether to run the payment service
    * @param port the port of the one service run, 0 for a free one (two services always take free ports)
+   * @param observations where the services' requests are observed (server spans continuing the caller's trace)
    */
-  SupportServices(OrderSystemOptions options, String namespace, boolean runInventory, boolean runPayment, int port) {
+  SupportServices(OrderSystemOptions options, String namespace, boolean runInventory, boolean runPayment, int port,
+      ObservationRegistry observations) {
     this.options = options;
+    this.observations = observations;
     this.namespace = namespace;
     this.runInventory = runInventory;
     this.runPayment = runPayment;
@@ -78,16 +83,18 @@ final class SupportServices implements Lifecycle.Component {
       Inventory stock = postgres != null ? new JdbcInventory(postgres, namespace, catalog, options.initialStock())
           : new MemoryInventory(catalog, options.initialStock());
       inventory = stock;
-      inventoryServer = closer.push(InventoryApi.serve("inventory-" + namespace, options.bindAddress(), port, stock));
+      inventoryServer = closer.push(InventoryApi.serve("inventory-" + namespace, options.bindAddress(), port, stock,
+          observations));
     }
     if (runPayment) {
       Repository<String, Payments.Charge> charges = postgres != null
           ? closer.push(JdbcRepository.builder(PaymentService.CHARGES).name("charges").dataSource(postgres)
               .table(namespace + "_charges").build())
           : Repositories.inMemory(PaymentService.CHARGES).name("charges").build();
-      Payments service = new PaymentService(charges, options.paymentFailureRate());
+      PaymentService service = new PaymentService(charges, options.paymentFailureRate());
       payments = service;
-      paymentServer = closer.push(PaymentApi.serve("payment-" + namespace, options.bindAddress(), port, service));
+      paymentServer = closer.push(PaymentApi.serve("payment-" + namespace, options.bindAddress(), port, service,
+          observations));
     }
   }
 
@@ -120,8 +127,8 @@ final class SupportServices implements Lifecycle.Component {
     return inventory;
   }
 
-  /** The payments this process keeps, for its checks. */
-  Payments payments() {
+  /** The payments this process keeps, for its checks (and the chaos run's declines). */
+  PaymentService payments() {
     if (payments == null) {
       throw new IllegalStateException("this process does not run the payment service");
     }

@@ -33,11 +33,16 @@ import org.junit.jupiter.api.Test;
  */
 class DashboardMetricNamesIT {
 
-  /** Counters registered on a topic's first failure; DashboardMetricNamesTest makes them. */
+  /**
+   * Counters registered on a topic's first failure, a saga's first compensation and its first
+   * resume from a dead instance; DashboardMetricNamesTest makes them.
+   */
   private static final Set<String> ON_FAILURE_ONLY = Set.of(
       "layerkit_events_dead_lettered_total",
       "layerkit_events_publish_failed_total",
-      "layerkit_events_retried_total");
+      "layerkit_events_retried_total",
+      "layerkit_saga_compensations_total",
+      "layerkit_saga_resumed_total");
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();

@@ -29,9 +29,14 @@ import dev.layerkit.gateway.ratelimit.RateLimiters;
 import dev.layerkit.infra.HealthRegistry;
 import dev.layerkit.infra.dashboards.DashboardQuery;
 import dev.layerkit.infra.dashboards.GrafanaDashboard;
+import dev.layerkit.service.Sagas;
 import dev.layerkit.service.ServiceClient;
 import dev.layerkit.service.idempotency.Idempotency;
 import dev.layerkit.service.idempotency.IdempotencyKeyStores;
+import dev.layerkit.service.saga.Saga;
+import dev.layerkit.service.saga.SagaRecord;
+import dev.layerkit.service.saga.SagaResult;
+import dev.layerkit.service.saga.SagaStatus;
 import dev.layerkit.store.EntityDescriptor;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
@@ -196,6 +201,24 @@ class DashboardMetricNamesTest {
         .meterRegistry(registry).build();
     closeables.add(client::close);
     Idempotency.builder(IdempotencyKeyStores.inMemory().build()).name("orders").meterRegistry(registry).build();
+    // A saga that completes, one whose failed step is compensated, and one resumed from the record
+    // of an instance that died (its lease long lapsed).
+    Repository<String, SagaRecord> sagaRecords = Sagas.inMemoryRepository();
+    Saga<String> saga = Sagas.builder("place-order", sagaRecords, Codecs.utf8())
+        .step("reserve", c -> "reserved", c -> { })
+        .step("charge", c -> {
+          if (c.input().equals("declined")) {
+            throw new IllegalStateException("declined");
+          }
+          return "charged";
+        })
+        .meterRegistry(registry).build();
+    closeables.add(saga::close);
+    assertThat(saga.run("s-1", "approved").status()).isEqualTo(SagaStatus.COMPLETED);
+    assertThat(saga.run("s-2", "declined").status()).isEqualTo(SagaStatus.COMPENSATED);
+    sagaRecords.save(new SagaRecord("s-3", "place-order", SagaStatus.RUNNING, "approved", 0, Map.of(), Map.of(),
+        null, "a-dead-instance", 0, 0, 0, List.of(), 0));
+    assertThat(saga.resumeStale()).extracting(SagaResult::status).containsExactly(SagaStatus.COMPLETED);
 
     // 4. Cache.
     CacheAside<String, String> cache = CacheAside.<String, String>builder(Caches.<String, String>inMemory())

@@ -40,11 +40,16 @@ class DeployFilesTest {
       try (var documents = yaml.readerFor(JsonNode.class)
           .<JsonNode>readValues(DeployFiles.render().get(file))) {
         while (documents.hasNext()) {
-          kinds.add(documents.next().path("kind").asText());
+          JsonNode document = documents.next();
+          kinds.add(document.path("kind").asText() + (document.at("/spec/clusterIP").asText().equals("None")
+              ? " (headless)" : ""));
         }
       }
-      assertThat(kinds).as(file).containsExactly("ConfigMap", "Deployment", "Service",
-          "HorizontalPodAutoscaler", "PodDisruptionBudget");
+      // The services other pods call have a headless Service, so their callers see each pod.
+      assertThat(kinds).as(file).containsExactlyElementsOf(file.equals(DeployFiles.GATEWAY_FILE)
+          ? List.of("ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget")
+          : List.of("ConfigMap", "Deployment", "Service", "Service (headless)", "HorizontalPodAutoscaler",
+              "PodDisruptionBudget"));
     }
     assertThat(DeployFiles.render().get(DeployFiles.GATEWAY_FILE))
         .contains("name: order-gateway", "image: " + DeployFiles.IMAGE, "/health/ready");
@@ -61,7 +66,7 @@ class DeployFilesTest {
   }
 
   @Test
-  void dashboardHasARowPerLayerAndLeavesOutTheServiceClientTheOrderSystemDoesNotUse() throws IOException {
+  void dashboardHasARowPerLayerWithTheServiceClientAndSagaPanelsOfTheOrderService() throws IOException {
     JsonNode dashboard = new ObjectMapper().readTree(DeployFiles.render().get(DeployFiles.DASHBOARD_FILE));
     List<String> rows = new ArrayList<>();
     List<String> panels = new ArrayList<>();
@@ -70,7 +75,8 @@ class DeployFilesTest {
     assertThat(rows).containsExactly("2. Gateway", "3. Application", "4. Cache", "5. Database",
         "6. Data processing", "7. Infrastructure");
     assertThat(panels).contains("Gateway latency", "Service latency", "Cache hit ratio", "Shard latency",
-        "Consumer lag", "Rate-limit denied share").noneMatch(title -> title.startsWith("Service client"));
+        "Consumer lag", "Rate-limit denied share", "Service client calls", "Service client failed share",
+        "Sagas finished per second", "Saga steps per second", "Saga step time");
     assertThat(dashboard.path("uid").asText()).isEqualTo("layerkit-overview");
   }
 }

@@ -195,4 +195,50 @@ class OrderServiceTest {
     assertThat(service.get(order.id())).hasValueSatisfying(
         current -> assertThat(current.status()).isEqualTo(OrderStatus.DELIVERED));
   }
+
+  @Test
+  void cancellingAKeyedOrderReleasesItsStockOnceHoweverOftenItIsCancelled() {
+    String answer = placeWithKey("cancel-1", "sku-dock", 3).response().bodyAsString();
+    String orderId = answer.substring(0, answer.indexOf(' '));
+    placeWithKey("cancel-other", "sku-dock", 2);
+    assertThat(inventory.available("sku-dock")).isEqualTo(5);
+
+    assertThat(service.updateStatus(orderId, "CANCELLED")).hasValueSatisfying(
+        order -> assertThat(order.status()).isEqualTo(OrderStatus.CANCELLED));
+
+    assertThat(inventory.available("sku-dock")).as("the cancelled order's 3 are back").isEqualTo(8);
+    assertThat(service.updateStatus(orderId, "CANCELLED")).as("cancelling again answers with the order")
+        .hasValueSatisfying(order -> assertThat(order.status()).isEqualTo(OrderStatus.CANCELLED));
+    assertThat(inventory.available("sku-dock")).as("released once").isEqualTo(8);
+    assertThat(inventory.release(OrderService.sagaId("cancel-1") + ":" + PlaceOrderSaga.RESERVE).status())
+        .isEqualTo(Inventory.Reservation.RELEASED);
+    assertThat(inventory.available("sku-dock")).isEqualTo(8);
+  }
+
+  @Test
+  void cancellingAnUnkeyedOrderReleasesTheReservationOfItsOwnSaga() {
+    Order order = service.place(new OrderService.PlaceRequest("c-7",
+        List.of(new OrderService.ItemRequest("sku-dock", 4))));
+    assertThat(order.sagaId()).isEqualTo(order.id());
+    assertThat(inventory.available("sku-dock")).isEqualTo(6);
+
+    service.updateStatus(order.id(), "SHIPPED");
+    service.updateStatus(order.id(), "CANCELLED");
+
+    assertThat(inventory.available("sku-dock")).isEqualTo(10);
+  }
+
+  @Test
+  void anOrderMovedOnWithoutCancellingKeepsItsStock() {
+    String answer = placeWithKey("paid-1", "sku-dock", 2).response().bodyAsString();
+    String orderId = answer.substring(0, answer.indexOf(' '));
+
+    service.updateStatus(orderId, "PAID");
+    service.updateStatus(orderId, "DELIVERED");
+
+    assertThat(inventory.available("sku-dock")).isEqualTo(8);
+    assertThatThrownBy(() -> service.updateStatus(orderId, "CANCELLED"))
+        .isInstanceOf(OrderService.ConflictException.class);
+    assertThat(inventory.available("sku-dock")).isEqualTo(8);
+  }
 }

@@ -97,4 +97,20 @@ class OrderSystemMainTest {
     assertThatThrownBy(() -> RemoteServices.parse(""))
         .hasMessage("--services must be host:port,... but was ''");
   }
+
+  @Test
+  void theRevenueJobsEngineIsASettingWithTheSamePrecedence() {
+    assertThat(OrderSystemOptions.config(Map.of()).get(OrderSystemOptions.ENGINE))
+        .isEqualTo("in-process");
+    Config fromEnvironment = OrderSystemOptions.config(Map.of("LAYERKIT_ORDERS_ENGINE", "flink"),
+        "--job=revenue");
+    assertThat(fromEnvironment.get(OrderSystemOptions.ENGINE)).isEqualTo("flink");
+    assertThat(fromEnvironment.source(OrderSystemOptions.ENGINE))
+        .isEqualTo("environment variable LAYERKIT_ORDERS_ENGINE");
+    assertThat(OrderSystemOptions.config(Map.of("LAYERKIT_ORDERS_ENGINE", "flink"),
+        "--engine=in-process").get(OrderSystemOptions.ENGINE)).isEqualTo("in-process");
+    assertThatThrownBy(() -> OrderSystemOptions.config(Map.of(), "--engine=spark"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("engine = 'spark' from command line --engine: must be in-process or flink");
+  }
 }

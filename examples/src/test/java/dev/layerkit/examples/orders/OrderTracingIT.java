@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * One order is one trace (issue 20's "must show"), on the embedded order system: a client's POST
  * with a {@code traceparent} goes through the gateway (server and client spans), an order-service
- * instance (its request span), the sharded store's write and the event's publish, to the
+ * instance (its request span), the inventory and payment services (their request spans, below
+ * the order service's calls), the sharded store's write and the event's publish, to the
  * dashboard subscriber's handler; every span has the client's trace id and the right parent. On
  * production backends (PostgreSQL, Redis, Kafka) the event goes through the transactional outbox:
  * the row carries the context to the relay, whose Kafka publish the subscriber continues.
@@ -111,9 +112,26 @@ class OrderTracingIT {
       // The subscriber's handling continues the publish, from the event's headers.
       assertThat(consume.getParentSpanId()).isEqualTo(publish.getSpanId());
       assertThat(consume.getKind()).isEqualTo(SpanKind.CONSUMER);
+      // The inventory and payment services continue the calls: gateway -> order -> inventory/payment.
+      SpanData reserve = tracing.awaitSpans(named(InventoryApi.REQUEST_OBSERVATION, trace), 1,
+          "inventory service request").get(0);
+      SpanData charge = tracing.awaitSpans(named(PaymentApi.REQUEST_OBSERVATION, trace), 1,
+          "payment service request").get(0);
+      List<SpanData> withServices = tracing.spans().stream().filter(s -> s.getTraceId().equals(trace))
+          .toList();
+      for (SpanData server : List.of(reserve, charge)) {
+        String callee = server == reserve ? "inventory" : "payment";
+        SpanData call = withServices.stream().filter(named("layerkit.service.call", trace))
+            .filter(span -> callee.equals(attr(span, "service"))).findFirst().orElseThrow();
+        assertThat(server.getKind()).as(callee).isEqualTo(SpanKind.SERVER);
+        assertThat(descendsFrom(server, call, withServices)).as(callee + " request under its call").isTrue();
+        assertThat(descendsFrom(server, service, withServices)).as(callee + " under the order request").isTrue();
+        assertThat(attr(server, "status")).as(callee).isEqualTo("2xx");
+        assertThat(attr(server, "method")).as(callee).isEqualTo("POST");
+      }
 
       System.out.println("One order as a trace (TraceTreeLog.render):\n"
-          + TraceTreeLog.render(all));
+          + TraceTreeLog.render(withServices));
     }
   }
 

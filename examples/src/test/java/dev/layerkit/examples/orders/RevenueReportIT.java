@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerkit.events.pipeline.jdbc.PostgresAnalyticsSink;
 import dev.layerkit.events.stream.WindowedAggregate;
+import dev.layerkit.infra.Config;
 import dev.layerkit.test.servers.PostgresSchema;
 import dev.layerkit.test.servers.TestServers;
 import java.io.ByteArrayOutputStream;
@@ -114,6 +115,42 @@ class RevenueReportIT {
           .header("X-API-Key", system.apiKey()).GET().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(get.statusCode()).isEqualTo(405);
     }
+  }
+
+  @Test
+  void withEngineFlinkTheCommandLineJobRunsOnFlinkIntoPostgresWithTheSameTable() throws Exception {
+    PostgresSchema schema = TestServers.postgres().createSchema("orders_revenue_flink");
+    String jdbcUrl = schema.jdbcUrl() + (schema.jdbcUrl().contains("?") ? "&" : "?")
+        + "user=" + schema.user() + (schema.password() == null ? "" : "&password=" + schema.password());
+    String namespace = "revf" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    Config config = OrderSystemOptions.config(Map.of("LAYERKIT_ORDERS_ENGINE", "flink"),
+        "--backends=production", "--redis=" + TestServers.redis().uri(),
+        "--kafka=" + TestServers.kafka().bootstrapServers(), "--postgres=" + jdbcUrl,
+        "--namespace=" + namespace, "--job=revenue", "--port=0", "--admin-port=0",
+        "--instances=1");
+    assertThat(config.get(OrderSystemOptions.ENGINE)).isEqualTo("flink");
+    OrderSystemOptions options = OrderSystemOptions.from(config);
+    List<Order> placed;
+    try (OrderSystem system = OrderSystem.start(options, namespace)) {
+      placed = placeSome(new OrderClient(system.gatewayUri(), system.apiKey()));
+    }
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = RevenueJob.runFromCommandLine(options, namespace, "",
+        config.get(OrderSystemOptions.ENGINE), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String report = out.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as(report + err).isZero();
+    assertThat(report).startsWith("pipeline revenue-by-product-hour: done in ")
+        .containsPattern("records read +4 ").containsPattern("dead letters +0")
+        .containsPattern("rows written +" + expected(placed).size() + " ");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("revenue-by-product-hour", "100%");
+    try (PostgresAnalyticsSink table = PostgresAnalyticsSink.builder(jdbcUrl,
+        namespace + "_" + RevenueJob.TABLE).build()) {
+      assertThat(fromRows(table.rows())).usingRecursiveComparison().isEqualTo(expected(placed));
+    }
+    assertThat(report).contains("  engine          Apache Flink (a local mini cluster)");
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.layerkit.cache.KeyCodec;
 import dev.layerkit.cache.RemoteCache.InvalidationListener;
 import dev.layerkit.cache.RemoteCache.Subscription;
 import dev.layerkit.cache.redis.RedisGuard.RemoteFailure;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +33,12 @@ import org.slf4j.LoggerFactory;
  * <p>A message is {@code <origin>|K<key>} for one key or {@code <origin>|A} for every entry, in
  * UTF-8, the key as its {@link KeyCodec} writes it. Publishing is best effort, through the cache's
  * {@link RedisGuard} (timeout and breaker); a batch is sent back to back and awaited together, one
- * round trip. Subscribing adds a listener to a pub/sub connection the caller owns; Lettuce
+ * round trip. Subscribing adds a listener to a pub/sub connection the caller owns (given as is, or
+ * as a supplier asked at each attempt, which may throw while Redis cannot be reached); Lettuce
  * re-subscribes after a reconnect, which the listener hears as {@code resubscribed()}, since
- * messages may have been lost meanwhile.
+ * messages may have been lost meanwhile. A subscription that cannot be made now throws Lettuce's
+ * {@link RedisException} (the tiered cache retries it); only a missing channel is an
+ * {@link IllegalStateException}.
  *
  * <p>A message that could not be sent (a timeout, a failure, the breaker open) is remembered and
  * sent again by {@link #replay()}, which the cache calls once Redis answers and the deletions it
@@ -55,13 +60,14 @@ final class InvalidationChannel<K> {
   private final RedisClusterAsyncCommands<String, byte[]> commands;
   private final RedisGuard guard;
   private final KeyCodec<K> keyCodec;
-  private final @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
+  private final @Nullable Supplier<? extends @Nullable StatefulRedisPubSubConnection<String, byte[]>> pubSub;
   /** Messages not sent yet, as their text. */
   private final Set<String> unsent = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean replaying = new AtomicBoolean();
 
   InvalidationChannel(String name, String channel, RedisClusterAsyncCommands<String, byte[]> commands,
-      RedisGuard guard, KeyCodec<K> keyCodec, @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub) {
+      RedisGuard guard, KeyCodec<K> keyCodec,
+      @Nullable Supplier<? extends @Nullable StatefulRedisPubSubConnection<String, byte[]>> pubSub) {
     this.name = name;
     this.channel = channel;
     this.commands = commands;
@@ -171,12 +177,25 @@ final class InvalidationChannel<K> {
     }
   }
 
+  /**
+   * Subscribes {@code listener} to the channel.
+   *
+   * @throws IllegalStateException if the cache has no channel (a configuration error), or if
+   *     interrupted
+   * @throws RuntimeException if the subscription cannot be made now: whatever the connection
+   *     supplier threw (Lettuce's {@code RedisConnectionException} while Redis is unreachable), or a
+   *     {@link RedisException} for a SUBSCRIBE that failed or timed out
+   */
   Subscription subscribe(InvalidationListener<K> listener) {
     Objects.requireNonNull(listener, "listener");
-    StatefulRedisPubSubConnection<String, byte[]> connection = pubSub;
-    if (connection == null) {
+    if (pubSub == null) {
       throw new IllegalStateException("Redis cache '" + name + "' has no invalidation channel: "
           + "set Builder.invalidationChannel(connection)");
+    }
+    StatefulRedisPubSubConnection<String, byte[]> connection = pubSub.get();
+    if (connection == null) {
+      throw new RedisException("Redis cache '" + name + "': the invalidation channel's connection supplier"
+          + " returned null");
     }
     AtomicBoolean subscribedOnce = new AtomicBoolean();
     RedisPubSubAdapter<String, byte[]> adapter = new RedisPubSubAdapter<>() {
@@ -205,7 +224,7 @@ final class InvalidationChannel<K> {
       throw new IllegalStateException("interrupted while subscribing to " + channel, e);
     } catch (ExecutionException | TimeoutException e) {
       connection.removeListener(adapter);
-      throw new IllegalStateException("cannot subscribe to " + channel + ": " + e, e);
+      throw new RedisException("cannot subscribe to " + channel + ": " + e, e);
     }
     return () -> {
       connection.removeListener(adapter);

@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -570,7 +571,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
     private TimeSource timeSource = TimeSource.system();
     private @Nullable ResiliencePolicy policy;
-    private @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
+    private @Nullable Supplier<? extends @Nullable StatefulRedisPubSubConnection<String, byte[]>> pubSub;
     private @Nullable MeterRegistry meterRegistry;
 
     private Builder(RedisClusterAsyncCommands<String, byte[]> commands, Codec<V> codec) {
@@ -712,6 +713,30 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
      * @throws IllegalStateException if already set
      */
     public Builder<K, V> invalidationChannel(StatefulRedisPubSubConnection<String, byte[]> connection) {
+      Objects.requireNonNull(connection, "connection");
+      settings.requireUnset("invalidationChannel", this.pubSub);
+      this.pubSub = () -> connection;
+      return this;
+    }
+
+    /**
+     * Gives the invalidation channel's connection as a supplier, asked at each attempt to
+     * subscribe until one succeeds: for a pub/sub connection that cannot be made yet because
+     * Redis is not up. The supplier may throw (Lettuce's {@code RedisConnectionException}) until
+     * Redis answers; a tiered cache over this cache then starts anyway and subscribes in the
+     * background (see {@link dev.layerkit.cache.Caches#tiered(CacheBuilder, RemoteCacheBuilder)}).
+     * It is called from the thread that builds the tiered cache and then from a Layerkit daemon
+     * thread, never on a hot path; the connection it returns is the caller's, as with
+     * {@link #invalidationChannel(StatefulRedisPubSubConnection)}.
+     *
+     * @param connection supplies the pub/sub connection, with Layerkit's codec; it may throw, and
+     *     should fail fast rather than block while Redis is known to be down
+     * @return this builder
+     * @throws NullPointerException if {@code connection} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder<K, V> invalidationChannel(
+        Supplier<? extends StatefulRedisPubSubConnection<String, byte[]>> connection) {
       Objects.requireNonNull(connection, "connection");
       settings.requireUnset("invalidationChannel", this.pubSub);
       this.pubSub = connection;

@@ -3,9 +3,9 @@ package dev.layerkit.events.pipeline;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A streaming job started by {@link InProcessPipelineEngine#start}: it follows its source on a
- * thread of its own until {@link #close()}, emitting each window to the sink once the stream's
- * event time has passed its end and grace, and checkpointing as it goes.
+ * A streaming job started by {@link InProcessPipelineEngine#start} (or the Flink engine's {@code
+ * start}): it follows its source until {@link #close()}, emitting each window to the sink once the
+ * stream's event time has passed its end and grace, and checkpointing as it goes.
  *
  * <p>Thread-safe: any thread may read its progress, wait for it or stop it.
  */

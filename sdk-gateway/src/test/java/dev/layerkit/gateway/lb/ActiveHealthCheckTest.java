@@ -114,6 +114,23 @@ class ActiveHealthCheckTest {
     lb.close();
   }
 
+  @Test
+  void httpCheckCountsEvery2xxAndNothingElseAsHealthy() throws IOException {
+    AtomicInteger status = new AtomicInteger(503);
+    http = server(status);
+    Endpoint endpoint = Endpoint.of("127.0.0.1", http.getAddress().getPort());
+    LoadBalancer lb = LoadBalancers.roundRobin().endpoints(List.of(endpoint)).scheduler(scheduler)
+        .activeHealthCheck(ActiveHealthCheck.http("/health").unhealthyThreshold(1).healthyThreshold(1).build())
+        .build();
+    int[][] answers = {{199, 0}, {200, 1}, {300, 0}, {299, 1}};
+    for (int[] answer : answers) {
+      status.set(answer[0]);
+      scheduler.runScheduled();
+      assertThat(lb.status(endpoint).healthy()).as("HTTP %d", answer[0]).isEqualTo(answer[1] == 1);
+    }
+    lb.close();
+  }
+
   /** An HTTP server on a free loopback port answering {@code /health} with the given status. */
   private static HttpServer server(AtomicInteger status) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

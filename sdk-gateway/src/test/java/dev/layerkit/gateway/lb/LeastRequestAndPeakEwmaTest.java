@@ -2,6 +2,7 @@ package dev.layerkit.gateway.lb;
 
 import static dev.layerkit.gateway.lb.TestEndpoints.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
@@ -125,9 +126,76 @@ class LeastRequestAndPeakEwmaTest {
     source.update(endpoints);
     Endpoint fresh = endpoints.get(1);
 
+    for (int i = 0; i < 32; i++) {  // both orders of the two choices, never a tie
+      Endpoint picked = lb.pick();
+      assertThat(picked).isEqualTo(fresh);
+      lb.onCancel(picked);
+    }
     assertThat(lb.pick()).isEqualTo(fresh);  // unknown and idle: costs nothing
     assertThat(lb.pick()).isEqualTo(endpoints.get(0));  // unknown and busy: penalised
     assertThat(lb.pick()).isEqualTo(endpoints.get(0));
+  }
+
+  @Test
+  void peakEwmaDividesCostByWeight() {
+    List<Endpoint> endpoints = TestEndpoints.weighted(1, 3);
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time).build();
+    complete(lb, endpoints.get(0), 10 * MS);
+    complete(lb, endpoints.get(1), 10 * MS);
+    Map<Endpoint, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      counts.merge(lb.pick(), 1, Integer::sum);   // held: the load builds up
+    }
+    // Equal latency: cost 10 ms x (outstanding + 1) / weight, so the weight-3 endpoint holds
+    // three times the other's load plus one (up to one pick of ties).
+    assertThat(counts.get(endpoints.get(1))).isBetween(29, 31);
+  }
+
+  @Test
+  void aLowerSamplePullsTheEstimateDownByTheTimeSinceTheLastAndIdleEstimatesDecay() {
+    List<Endpoint> endpoints = endpoints(2);
+    LoadBalancer lb = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time)
+        .latencyDecay(Duration.ofSeconds(10)).build();
+    Endpoint a = endpoints.get(0);
+    time.advance(Duration.ofSeconds(5));  // the first sample's time is remembered, not taken as zero
+    complete(lb, a, 100 * MS);
+    time.advance(Duration.ofSeconds(10));
+    assertThat(lb.status(a).latencyNanos()).as("idle for one tau").isCloseTo(100 * MS * Math.exp(-1), within(1.0));
+    complete(lb, a, 0);
+    // Weight 1 - e^-1 on the new sample: 100 ms x e^-1 + 0 x (1 - e^-1).
+    assertThat(lb.status(a).latencyNanos()).isCloseTo(100 * MS * Math.exp(-1), within(1.0));
+    time.advance(Duration.ofSeconds(10));
+    complete(lb, a, 50 * MS);
+    assertThat(lb.status(a).latencyNanos()).as("a sample above the estimate replaces it")
+        .isEqualTo(50.0 * MS);
+  }
+
+  @Test
+  void peakEwmaComparesEstimatesDecayedToTheYoungerSample() {
+    List<Endpoint> endpoints = endpoints(2);
+    Endpoint old = endpoints.get(0);
+    Endpoint recent = endpoints.get(1);
+    // Short gap: the old 100 ms estimate decays to 36.8 ms after one tau, still above 10 ms.
+    LoadBalancer shortGap = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time)
+        .latencyDecay(Duration.ofSeconds(10)).build();
+    complete(shortGap, old, 100 * MS);
+    time.advance(Duration.ofSeconds(10));
+    complete(shortGap, recent, 10 * MS);
+    // Long gap: after six taus it is 0.25 ms, below 10 ms.
+    LoadBalancer longGap = LoadBalancers.peakEwma().endpoints(endpoints).timeSource(time)
+        .latencyDecay(Duration.ofSeconds(10)).build();
+    complete(longGap, old, 100 * MS);
+    time.advance(Duration.ofSeconds(60));
+    complete(longGap, recent, 10 * MS);
+    // Each pick draws both in a random order, so both orders of the comparison are exercised.
+    for (int i = 0; i < 64; i++) {
+      Endpoint picked = shortGap.pick();
+      assertThat(picked).isEqualTo(recent);
+      shortGap.onCancel(picked);
+      picked = longGap.pick();
+      assertThat(picked).isEqualTo(old);
+      longGap.onCancel(picked);
+    }
   }
 
   /** Picks until {@code target} holds {@code count} requests, then cancels every other pick. */

@@ -132,4 +132,42 @@ class LoadBalancerBuilderTest {
     assertThat(check.timeout()).isEqualTo(Duration.ofMillis(300));
     assertThat(check.interval()).isEqualTo(ActiveHealthCheck.DEFAULT_INTERVAL);
   }
+
+  @Test
+  void everySettingGivenTwiceIsRefusedNamingIt() {
+    java.util.Map<String, java.util.function.Consumer<LoadBalancerBuilder>> settings = new java.util.LinkedHashMap<>();
+    settings.put("timeSource", b -> b.timeSource(new dev.layerkit.core.time.ManualTimeSource()));
+    settings.put("meterRegistry", b -> b.meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    settings.put("outlierDetection", b -> b.outlierDetection(OutlierDetection.ofDefaults()));
+    settings.put("activeHealthCheck", b -> b.activeHealthCheck(ActiveHealthCheck.tcp().build()));
+    settings.put("scheduler", b -> b.scheduler(dev.layerkit.gateway.lb.internal.SharedScheduler.get()));
+    settings.put("slowStart", b -> b.slowStart(Duration.ofSeconds(1)));
+    settings.put("slowStartMinWeightPercent", b -> b.slowStartMinWeightPercent(20));
+    settings.put("panicThreshold", b -> b.panicThreshold(30));
+    settings.put("latencyDecay", b -> b.latencyDecay(Duration.ofSeconds(1)));
+    settings.put("writableStackTrace", b -> b.writableStackTrace(true));
+    settings.forEach((name, setting) -> {
+      LoadBalancerBuilder b = LoadBalancers.peakEwma();
+      setting.accept(b);
+      assertThatThrownBy(() -> setting.accept(b)).as(name)
+          .isInstanceOf(IllegalStateException.class).hasMessageStartingWith(name + " was already set to ");
+    });
+  }
+
+  @Test
+  void acceptsTheBoundsOfEachRangeAndRejectsJustBeyond() {
+    LoadBalancers.random().slowStartMinWeightPercent(1);
+    LoadBalancers.random().slowStartMinWeightPercent(100);
+    assertThatThrownBy(() -> LoadBalancers.random().slowStartMinWeightPercent(101))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("slowStartMinWeightPercent must be in [1, 100] but was 101");
+    LoadBalancers.random().panicThreshold(0);
+    LoadBalancers.random().panicThreshold(100);
+    assertThatThrownBy(() -> LoadBalancers.random().panicThreshold(-0.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("panicThreshold must be in [0, 100] but was -0.5");
+    LoadBalancers.random().slowStart(Duration.ofMillis(1));
+    LoadBalancers.peakEwma().latencyDecay(Duration.ofMillis(1));
+    assertThatThrownBy(() -> LoadBalancers.peakEwma().latencyDecay(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("latencyDecay must be >= 1ms but was PT0S");
+  }
 }

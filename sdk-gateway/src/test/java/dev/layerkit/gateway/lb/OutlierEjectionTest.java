@@ -9,6 +9,7 @@ import dev.layerkit.core.time.ManualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class OutlierEjectionTest {
@@ -177,9 +178,113 @@ class OutlierEjectionTest {
     assertThat(lb.status(bad).weightPercent()).isEqualTo(LoadBalancerBuilder.DEFAULT_SLOW_START_MIN_WEIGHT_PERCENT);
   }
 
+  @Test
+  void theFailureRateEjectsAtExactlyTheThresholdAndTheMinimumAndAWindowEndsAtItsLength() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(0)
+        .failureRateThreshold(50).failureRateMinimumRequests(10).failureRateWindow(Duration.ofSeconds(10))
+        .maxEjectionPercent(50).build());
+    fail(lb, flaky, 9);
+    time.advance(Duration.ofSeconds(10));  // exactly one window later: the nine are forgotten
+    for (int i = 0; i < 5; i++) {
+      lb.onComplete(flaky, 1, true);
+    }
+    fail(lb, flaky, 4);
+    assertThat(lb.status(flaky).ejected()).as("4 of 9").isFalse();
+    fail(lb, flaky, 1);
+    assertThat(lb.status(flaky).ejected()).as("5 of 10: the threshold at the minimum").isTrue();
+  }
+
   private static void fail(LoadBalancer lb, Endpoint endpoint, int times) {
     for (int i = 0; i < times; i++) {
       lb.onComplete(endpoint, 1_000, false);
     }
+  }
+
+  @Test
+  void ofTwoEjectionsTheOneEndingFirstReturnsOnTimeWhateverTheirOrder() {
+    List<Endpoint> endpoints = endpoints(4);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder()
+        .consecutiveFailures(1).baseEjectionTime(Duration.ofSeconds(30)).maxEjectionPercent(50).build());
+    Endpoint later = endpoints.get(0);
+    Endpoint sooner = endpoints.get(1);
+    fail(lb, sooner, 1);           // back at 30 s
+    time.advance(Duration.ofSeconds(10));
+    fail(lb, later, 1);            // back at 40 s, listed first
+    time.advance(Duration.ofSeconds(20));
+    assertThat(pickAndComplete(lb, 300)).as("30 s: the first ejection is over").containsKey(sooner)
+        .doesNotContainKey(later);
+    time.advance(Duration.ofSeconds(10));
+    assertThat(pickAndComplete(lb, 400)).containsKeys(sooner, later);
+  }
+
+  @Test
+  void theFailureRateCountsOnlyTheCurrentWindow() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(0)
+        .failureRateThreshold(50).failureRateMinimumRequests(10).failureRateWindow(Duration.ofSeconds(10))
+        .maxEjectionPercent(50).build());
+    fail(lb, flaky, 9);             // too few requests to judge
+    time.advance(Duration.ofSeconds(10));
+    fail(lb, flaky, 1);             // a new window: 1 failure ...
+    for (int i = 0; i < 9; i++) {
+      lb.onComplete(flaky, 1, true); // ... of 10
+    }
+    assertThat(lb.status(flaky).ejected()).as("10% in this window; the old failures are over").isFalse();
+    fail(lb, flaky, 1);
+    assertThat(lb.status(flaky).ejected()).isFalse();
+    time.advance(Duration.ofSeconds(10));
+    fail(lb, flaky, 10);
+    assertThat(lb.status(flaky).ejected()).as("100% of 10 in a window").isTrue();
+  }
+
+  @Test
+  void failuresWhileEjectedDoNotCountOnceTheEndpointIsBack() {
+    List<Endpoint> endpoints = endpoints(2);
+    Endpoint bad = endpoints.get(0);
+    // Panic mode keeps routing to the ejected endpoint (one of two is below 60%).
+    LoadBalancer lb = LoadBalancers.roundRobin().endpoints(endpoints).timeSource(time).panicThreshold(60)
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
+            .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionPercent(50).build()).build();
+    fail(lb, bad, 3);
+    assertThat(lb.status(bad).ejected()).isTrue();
+    fail(lb, bad, 2);               // in panic, while ejected
+    time.advance(Duration.ofSeconds(30));
+    assertThat(lb.status(bad).ejected()).isFalse();
+    fail(lb, bad, 1);
+    assertThat(lb.status(bad).ejected()).as("a fresh run of failures starts at the return").isFalse();
+    fail(lb, bad, 2);
+    assertThat(lb.status(bad).ejected()).isTrue();
+  }
+
+  @Test
+  void aDegradedHealthSaysHowManyEndpointsAreUnavailable() {
+    List<Endpoint> endpoints = endpoints(4);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(1).maxEjectionPercent(50).build());
+    fail(lb, endpoints.get(0), 1);
+    assertThat(lb.healthCheck().check().details())
+        .containsEntry("reason", "1 of 4 endpoints of service 'orders' are unavailable");
+  }
+
+  @Test
+  void closingTheBalancerEndsItsSubscription() {
+    AtomicInteger closed = new AtomicInteger();
+    EndpointSource source = new EndpointSource() {
+      @Override
+      public List<Endpoint> endpoints() {
+        return TestEndpoints.endpoints(2);
+      }
+
+      @Override
+      public Subscription subscribe(java.util.function.Consumer<? super List<Endpoint>> listener) {
+        listener.accept(endpoints());
+        return closed::incrementAndGet;
+      }
+    };
+    LoadBalancer lb = LoadBalancers.roundRobin().endpointSource(source).timeSource(time).build();
+    lb.close();
+    assertThat(closed).hasValue(1);
   }
 }

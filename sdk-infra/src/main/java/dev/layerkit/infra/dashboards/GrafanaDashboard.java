@@ -310,6 +310,18 @@ public final class GrafanaDashboard {
     }
 
     /**
+     * Adds the {@code Saga} panels ({@code layerkit_saga_*}): sagas finished by status and resumed
+     * after a lapsed lease, steps and compensations by outcome, and mean step time, per saga
+     * {@code name}. The saga needs a meter registry.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already added
+     */
+    public Builder saga() {
+      return add("saga", Block.SAGA);
+    }
+
+    /**
      * Adds the cache panels ({@code layerkit_cache_*}): hit ratio, gets by outcome, loads, mean
      * load time, evictions and remote errors, per cache {@code name}.
      *
@@ -364,7 +376,7 @@ public final class GrafanaDashboard {
      * @throws IllegalStateException if a block was already added
      */
     public Builder everyBlock() {
-      return gateway().rateLimiter().loadBalancer().httpServer().serviceClient().idempotency().cache()
+      return gateway().rateLimiter().loadBalancer().httpServer().serviceClient().idempotency().saga().cache()
           .store().events().health();
     }
 

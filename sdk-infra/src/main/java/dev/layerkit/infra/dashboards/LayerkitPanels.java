@@ -36,6 +36,11 @@ final class LayerkitPanels {
   static final String SERVICE_CLIENT_ATTEMPTS = "layerkit_service_client_attempts_total";
   static final String SERVICE_CLIENT_DENIED = "layerkit_service_client_retries_denied_total";
   static final String IDEMPOTENCY_REQUESTS = "layerkit_idempotency_requests_total";
+  static final String SAGA_FINISHED = "layerkit_saga_finished_total";
+  static final String SAGA_STEPS = "layerkit_saga_steps_total";
+  static final String SAGA_STEP_DURATION = "layerkit_saga_step_duration_seconds";
+  static final String SAGA_COMPENSATIONS = "layerkit_saga_compensations_total";
+  static final String SAGA_RESUMED = "layerkit_saga_resumed_total";
   static final String CACHE_GETS = "layerkit_cache_gets_total";
   static final String CACHE_LOADS = "layerkit_cache_loads_total";
   static final String CACHE_LOAD_DURATION = "layerkit_cache_load_duration_seconds";
@@ -78,6 +83,8 @@ final class LayerkitPanels {
         return serviceClient();
       case IDEMPOTENCY:
         return idempotency();
+      case SAGA:
+        return saga();
       case CACHE:
         return cache();
       case STORE:
@@ -160,6 +167,21 @@ final class LayerkitPanels {
     return List.of(Panel.of("Idempotency keys", "Requests with an Idempotency-Key per second, by outcome: "
             + "executed, replayed, in flight (409), key reused (422), failed.", "reqps",
         target(sumRate("name, outcome", IDEMPOTENCY_REQUESTS, null), "{{name}} {{outcome}}")));
+  }
+
+  private static List<Panel> saga() {
+    return List.of(
+        Panel.of("Sagas finished per second", "Sagas that ended, by status (completed, compensated, failed), "
+                + "and sagas another instance resumed after their lease lapsed.", "ops",
+            target(sumRate("name, status", SAGA_FINISHED, null), "{{name}} {{status}}"),
+            target(sumRate("name", SAGA_RESUMED, null), "{{name}} resumed")),
+        Panel.of("Saga steps per second", "Steps run per second by outcome, and compensations run by outcome.",
+            "ops",
+            target(sumRate("name, step, outcome", SAGA_STEPS, null), "{{name}} {{step}} {{outcome}}"),
+            target(sumRate("name, step, outcome", SAGA_COMPENSATIONS, null),
+                "{{name}} undo {{step}} {{outcome}}")),
+        Panel.of("Saga step time", "The mean time of each step, its calls to other services included.", "s",
+            target(mean("name, step", SAGA_STEP_DURATION), "{{name}} {{step}}")));
   }
 
   private static List<Panel> cache() {

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -22,6 +24,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpecBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.io.PrintStream;
@@ -43,8 +47,9 @@ import tools.jackson.dataformat.yaml.YAMLWriteFeature;
 
 /**
  * Renders a {@link ServiceSpec} as Kubernetes manifests with fabric8's kubernetes-model: a
- * Deployment, a Service, a HorizontalPodAutoscaler ({@code autoscaling/v2}), a
- * PodDisruptionBudget ({@code policy/v1}) and a ConfigMap.
+ * Deployment, a Service (and, if the spec asks, a headless Service for client-side balancing), a
+ * HorizontalPodAutoscaler ({@code autoscaling/v2}; a KEDA {@code ScaledObject} instead when the
+ * spec scales on Kafka consumer lag), a PodDisruptionBudget ({@code policy/v1}) and a ConfigMap.
  *
  * <pre>{@code
  * String yaml = KubernetesManifests.toYaml(ServiceSpec.read(Path.of("order-service.yaml")));
@@ -82,6 +87,10 @@ public final class KubernetesManifests {
   public static final String ADMIN_PORT_NAME = "admin";
   /** The pod annotation holding the SHA-256 of the ConfigMap's data. */
   public static final String CONFIG_HASH_ANNOTATION = "layerkit.dev/config-hash";
+  /** What a headless Service's name adds to the spec's name. */
+  public static final String HEADLESS_SUFFIX = "-headless";
+  /** The API version of KEDA's {@code ScaledObject}. */
+  public static final String KEDA_API_VERSION = "keda.sh/v1alpha1";
 
   private static final String ENV_PREFIX = "LAYERKIT_";
   private static final YAMLMapper YAML = YAMLMapper.builder()
@@ -96,7 +105,8 @@ public final class KubernetesManifests {
 
   /**
    * Returns every resource, in the order {@code kubectl apply} should see them: ConfigMap,
-   * Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget.
+   * Deployment, Service, the headless Service if the spec has one, the HorizontalPodAutoscaler (or
+   * the KEDA {@code ScaledObject} if the spec scales on Kafka lag), PodDisruptionBudget.
    *
    * @param spec the spec
    * @return the resources
@@ -104,8 +114,16 @@ public final class KubernetesManifests {
    */
   public static List<HasMetadata> resources(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    return List.of(configMap(spec), deployment(spec), service(spec), horizontalPodAutoscaler(spec),
-        podDisruptionBudget(spec));
+    List<HasMetadata> resources = new ArrayList<>();
+    resources.add(configMap(spec));
+    resources.add(deployment(spec));
+    resources.add(service(spec));
+    if (spec.headlessService()) {
+      resources.add(headlessService(spec));
+    }
+    resources.add(spec.kafkaLagTarget() != null ? scaledObject(spec) : horizontalPodAutoscaler(spec));
+    resources.add(podDisruptionBudget(spec));
+    return List.copyOf(resources);
   }
 
   /**
@@ -116,9 +134,22 @@ public final class KubernetesManifests {
    * @throws NullPointerException if {@code spec} is null
    */
   public static String toYaml(ServiceSpec spec) {
+    return toYaml(resources(spec));
+  }
+
+  /**
+   * Renders resources as one multi-document YAML stream, as {@link #toYaml(ServiceSpec)} does,
+   * for resources made elsewhere (such as {@link PrometheusAdapterRule#configMap}).
+   *
+   * @param resources the resources
+   * @return YAML documents separated by {@code ---}
+   * @throws NullPointerException if {@code resources} or an element is null
+   */
+  public static String toYaml(List<? extends HasMetadata> resources) {
+    Objects.requireNonNull(resources, "resources");
     StringBuilder out = new StringBuilder();
-    for (HasMetadata resource : resources(spec)) {
-      out.append("---\n").append(YAML.writeValueAsString(resource));
+    for (HasMetadata resource : resources) {
+      out.append("---\n").append(YAML.writeValueAsString(Objects.requireNonNull(resource, "resources element")));
     }
     return out.toString();
   }
@@ -262,25 +293,118 @@ public final class KubernetesManifests {
   }
 
   /**
-   * Returns the HorizontalPodAutoscaler ({@code autoscaling/v2}) on CPU utilization.
+   * Returns the name of the headless Service, {@code <name>-headless}.
+   *
+   * @param spec the spec
+   * @return the headless Service's name
+   */
+  public static String headlessServiceName(ServiceSpec spec) {
+    return spec.name() + HEADLESS_SUFFIX;
+  }
+
+  /**
+   * Returns the headless Service ({@code clusterIP: None}) for the application port: cluster DNS
+   * answers its name with the address of every ready pod (not-ready pods are left out, so a pod
+   * that fails its readiness probe or drains leaves the answer), for clients that balance over the
+   * pods themselves.
+   *
+   * @param spec the spec
+   * @return the Service
+   */
+  public static Service headlessService(ServiceSpec spec) {
+    return new ServiceBuilder()
+        .withMetadata(metadata(spec, headlessServiceName(spec)))
+        .withNewSpec()
+          .withClusterIP("None")
+          .withPublishNotReadyAddresses(false)
+          .withSelector(selector(spec))
+          .addNewPort().withName(HTTP_PORT_NAME).withPort(spec.port()).withTargetPort(new IntOrString(HTTP_PORT_NAME))
+            .withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * Returns the HorizontalPodAutoscaler ({@code autoscaling/v2}) on CPU utilization and, if the
+   * spec has one, on its per-pod metric (a {@code Pods} metric with an {@code AverageValue}
+   * target); with several metrics the autoscaler takes the largest replica count any asks for.
    *
    * @param spec the spec
    * @return the autoscaler
    */
   public static HorizontalPodAutoscaler horizontalPodAutoscaler(ServiceSpec spec) {
+    List<MetricSpec> metrics = new ArrayList<>();
+    ServiceSpec.PodMetricTarget pods = spec.podMetricTarget();
+    if (pods != null) {
+      metrics.add(new MetricSpecBuilder()
+          .withType("Pods")
+          .withNewPods()
+            .withNewMetric().withName(pods.metric()).endMetric()
+            .withNewTarget().withType("AverageValue").withAverageValue(new Quantity(pods.averageValue())).endTarget()
+          .endPods()
+          .build());
+    }
+    metrics.add(new MetricSpecBuilder()
+        .withType("Resource")
+        .withNewResource().withName("cpu")
+          .withNewTarget().withType("Utilization").withAverageUtilization(spec.cpuTargetPercent()).endTarget()
+        .endResource()
+        .build());
     return new HorizontalPodAutoscalerBuilder()
         .withMetadata(metadata(spec, spec.name()))
         .withNewSpec()
           .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName(spec.name()).endScaleTargetRef()
           .withMinReplicas(spec.minReplicas())
           .withMaxReplicas(spec.maxReplicas())
-          .addNewMetric()
-            .withType("Resource")
-            .withNewResource().withName("cpu")
-              .withNewTarget().withType("Utilization").withAverageUtilization(spec.cpuTargetPercent()).endTarget()
-            .endResource()
-          .endMetric()
+          .withMetrics(metrics)
         .endSpec()
+        .build();
+  }
+
+  /**
+   * Returns KEDA's {@code ScaledObject} ({@value #KEDA_API_VERSION}) for a spec that scales on
+   * Kafka consumer lag: a {@code kafka} trigger on the consumer group and topic with the spec's
+   * lag threshold, and a {@code cpu} trigger at the spec's CPU target, within the spec's
+   * autoscaling bounds. KEDA makes and owns the HorizontalPodAutoscaler itself.
+   *
+   * @param spec the spec
+   * @return the ScaledObject, as a generic resource (KEDA's types are not in fabric8's model)
+   * @throws IllegalArgumentException if the spec has no Kafka lag target
+   */
+  public static GenericKubernetesResource scaledObject(ServiceSpec spec) {
+    ServiceSpec.KafkaLagTarget lag = spec.kafkaLagTarget();
+    if (lag == null) {
+      throw new IllegalArgumentException("spec " + spec.name() + " has no kafkaLagAutoscaling target");
+    }
+    Map<String, Object> kafkaMetadata = new LinkedHashMap<>();
+    kafkaMetadata.put("bootstrapServers", lag.bootstrapServers());
+    kafkaMetadata.put("consumerGroup", lag.consumerGroup());
+    kafkaMetadata.put("topic", lag.topic());
+    kafkaMetadata.put("lagThreshold", Long.toString(lag.lagThreshold()));
+    // A new group (no committed offsets) counts from the newest offset: no burst of replicas for
+    // history the group never meant to read.
+    kafkaMetadata.put("offsetResetPolicy", "latest");
+    Map<String, Object> kafka = new LinkedHashMap<>();
+    kafka.put("type", "kafka");
+    kafka.put("metadata", kafkaMetadata);
+    Map<String, Object> cpu = new LinkedHashMap<>();
+    cpu.put("type", "cpu");
+    cpu.put("metricType", "Utilization");
+    cpu.put("metadata", Map.of("value", Integer.toString(spec.cpuTargetPercent())));
+    Map<String, Object> target = new LinkedHashMap<>();
+    target.put("apiVersion", "apps/v1");
+    target.put("kind", "Deployment");
+    target.put("name", spec.name());
+    Map<String, Object> scaledObjectSpec = new LinkedHashMap<>();
+    scaledObjectSpec.put("scaleTargetRef", target);
+    scaledObjectSpec.put("minReplicaCount", spec.minReplicas());
+    scaledObjectSpec.put("maxReplicaCount", spec.maxReplicas());
+    scaledObjectSpec.put("triggers", List.of(kafka, cpu));
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion(KEDA_API_VERSION)
+        .withKind("ScaledObject")
+        .withMetadata(metadata(spec, spec.name()))
+        .withAdditionalProperties(Map.of("spec", scaledObjectSpec))
         .build();
   }
 

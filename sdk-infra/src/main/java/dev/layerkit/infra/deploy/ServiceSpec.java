@@ -42,7 +42,11 @@ import org.jspecify.annotations.Nullable;
  * resources: {cpuRequest: 250m, cpuLimit: "1", memoryRequest: 256Mi, memoryLimit: 512Mi}
  * env: {JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75"}
  * config: {cache.ttl: 30s}
- * autoscaling: {minReplicas: 3, maxReplicas: 10, cpuTargetPercent: 70}
+ * autoscaling: {minReplicas: 3, maxReplicas: 10, cpuTargetPercent: 70,
+ *               podMetric: {name: layerkit_http_server_requests_per_second, averageValue: "40"}}
+ *     # or, for KEDA instead of the autoscaler: kafkaLag: {bootstrapServers: "kafka:9092",
+ *     #     consumerGroup: order-events, topic: orders, lagThreshold: 500}
+ * headlessService: true       # optional, default false
  * disruptionBudget: {maxUnavailable: 1}
  * shutdown: {preStopSleep: 5s, deadline: 30s}
  * </pre>
@@ -83,6 +87,7 @@ public final class ServiceSpec {
   private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern CPU = Pattern.compile("[0-9]+(\\.[0-9]+)?m?");
+  private static final Pattern METRIC = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?");
 
   private final String name;
@@ -103,6 +108,9 @@ public final class ServiceSpec {
   private final int maxUnavailable;
   private final Duration preStopSleep;
   private final Duration shutdownDeadline;
+  private final boolean headlessService;
+  private final @Nullable PodMetricTarget podMetricTarget;
+  private final @Nullable KafkaLagTarget kafkaLagTarget;
 
   private ServiceSpec(Builder b) {
     this.name = b.name;
@@ -123,6 +131,9 @@ public final class ServiceSpec {
     this.maxUnavailable = b.maxUnavailable;
     this.preStopSleep = b.preStopSleep;
     this.shutdownDeadline = b.shutdownDeadline;
+    this.headlessService = b.headlessService;
+    this.podMetricTarget = b.podMetricTarget;
+    this.kafkaLagTarget = b.kafkaLagTarget;
   }
 
   /**
@@ -340,6 +351,97 @@ public final class ServiceSpec {
     return total.getSeconds() + (total.getNano() > 0 ? 1 : 0);
   }
 
+  /**
+   * Returns whether a headless Service ({@code clusterIP: None}) named
+   * {@link KubernetesManifests#headlessServiceName(ServiceSpec)} is rendered beside the ClusterIP
+   * one, so that clients resolving its name get every ready pod's address and balance over the
+   * pods themselves.
+   *
+   * @return whether there is a headless Service
+   */
+  public boolean headlessService() {
+    return headlessService;
+  }
+
+  /**
+   * Returns the per-pod metric the autoscaler also scales on, or null to scale on CPU alone.
+   *
+   * @return the target or null
+   */
+  public @Nullable PodMetricTarget podMetricTarget() {
+    return podMetricTarget;
+  }
+
+  /**
+   * Returns the Kafka consumer lag KEDA scales the Deployment on, or null for a
+   * HorizontalPodAutoscaler. When set, {@link KubernetesManifests} renders a KEDA {@code
+   * ScaledObject} in place of the HorizontalPodAutoscaler: KEDA makes and owns an autoscaler of
+   * its own, and two autoscalers on one Deployment would fight.
+   *
+   * @return the target or null
+   */
+  public @Nullable KafkaLagTarget kafkaLagTarget() {
+    return kafkaLagTarget;
+  }
+
+  /**
+   * A per-pod metric from the custom metrics API (for example served by the Prometheus adapter
+   * from a rule {@link PrometheusAdapterRule} renders) and the average value per pod the
+   * autoscaler aims for: an HPA metric of type {@code Pods} with an {@code AverageValue} target.
+   *
+   * @param metric the metric's name in the custom metrics API, such as {@code
+   *     layerkit_http_server_requests_per_second}
+   * @param averageValue the target per pod, a Kubernetes quantity such as {@code 40} or {@code 500m}
+   */
+  public record PodMetricTarget(String metric, String averageValue) {
+    /**
+     * Validates.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the metric is not a Prometheus metric name or the value
+     *     not a positive quantity
+     */
+    public PodMetricTarget {
+      Objects.requireNonNull(metric, "metric");
+      Objects.requireNonNull(averageValue, "averageValue");
+      if (!METRIC.matcher(metric).matches()) {
+        throw new IllegalArgumentException("metric must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) but was '"
+            + metric + "'");
+      }
+      if (!CPU.matcher(averageValue).matches() || Quantity.getAmountInBytes(new Quantity(averageValue)).signum() <= 0) {
+        throw new IllegalArgumentException("averageValue must be a positive quantity such as 40 or 500m but was '"
+            + averageValue + "'");
+      }
+    }
+  }
+
+  /**
+   * A Kafka consumer group's lag on a topic and the lag per replica KEDA's {@code kafka} scaler
+   * aims for: KEDA sets the replicas to the total lag divided by {@code lagThreshold}, never more
+   * than the topic's partitions (a consumer without a partition would idle).
+   *
+   * @param bootstrapServers the brokers KEDA asks, {@code host:port[,host:port]}
+   * @param consumerGroup the consumer group whose lag counts
+   * @param topic the topic
+   * @param lagThreshold the lag per replica, at least 1
+   */
+  public record KafkaLagTarget(String bootstrapServers, String consumerGroup, String topic, long lagThreshold) {
+    /**
+     * Validates.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a name is blank or the threshold is below 1
+     */
+    public KafkaLagTarget {
+      Arguments.notBlank(bootstrapServers, "bootstrapServers");
+      Arguments.notBlank(consumerGroup, "consumerGroup");
+      Arguments.notBlank(topic, "topic");
+      if (lagThreshold < 1) {
+        throw new IllegalArgumentException("lagThreshold must be >= 1 but was " + lagThreshold);
+      }
+    }
+  }
+
   @Override
   public String toString() {
     return "ServiceSpec{" + name + ", image=" + image + ", replicas=" + replicas + '}';
@@ -366,6 +468,9 @@ public final class ServiceSpec {
     private int maxUnavailable = DEFAULT_MAX_UNAVAILABLE;
     private Duration preStopSleep = DEFAULT_PRE_STOP_SLEEP;
     private Duration shutdownDeadline = DEFAULT_SHUTDOWN_DEADLINE;
+    private boolean headlessService;
+    private @Nullable PodMetricTarget podMetricTarget;
+    private @Nullable KafkaLagTarget kafkaLagTarget;
 
     private Builder(String name, String image) {
       Objects.requireNonNull(name, "name");
@@ -633,13 +738,74 @@ public final class ServiceSpec {
     }
 
     /**
+     * Adds a headless Service ({@code clusterIP: None}) beside the ClusterIP one: its DNS name
+     * resolves to every ready pod's address, so that a client-side balancer (a {@code
+     * DnsEndpointSource}) sees each pod, where the ClusterIP Service hides them behind one
+     * address. Off by default.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder headlessService() {
+      settings.requireUnset("headlessService", this.headlessService);
+      this.headlessService = true;
+      return this;
+    }
+
+    /**
+     * Makes the HorizontalPodAutoscaler scale on a per-pod metric as well as on CPU (the
+     * autoscaler takes the larger replica count of the two), such as the request rate the
+     * Prometheus adapter serves from the pods' {@code /metrics}.
+     *
+     * @param metric the metric's name in the custom metrics API
+     * @param averageValue the target per pod, a Kubernetes quantity such as {@code 40}
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the name or the quantity is malformed
+     * @throws IllegalStateException if already set
+     */
+    public Builder podMetricAutoscaling(String metric, String averageValue) {
+      PodMetricTarget target = new PodMetricTarget(metric, averageValue);
+      settings.requireUnset("podMetricAutoscaling", this.podMetricTarget);
+      this.podMetricTarget = target;
+      return this;
+    }
+
+    /**
+     * Scales the Deployment with KEDA on a Kafka consumer group's lag (and on CPU, as the
+     * autoscaler would): {@link KubernetesManifests} renders a {@code ScaledObject} ({@code
+     * keda.sh/v1alpha1}) in place of the HorizontalPodAutoscaler, within the autoscaling bounds.
+     *
+     * @param bootstrapServers the brokers KEDA asks
+     * @param consumerGroup the consumer group
+     * @param topic the topic
+     * @param lagThreshold the lag per replica
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a name is blank or the threshold is below 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder kafkaLagAutoscaling(String bootstrapServers, String consumerGroup, String topic, long lagThreshold) {
+      KafkaLagTarget target = new KafkaLagTarget(bootstrapServers, consumerGroup, topic, lagThreshold);
+      settings.requireUnset("kafkaLagAutoscaling", this.kafkaLagTarget);
+      this.kafkaLagTarget = target;
+      return this;
+    }
+
+    /**
      * Builds the spec.
      *
      * @return the spec
-     * @throws IllegalStateException if settings conflict: the two ports are equal, or the
-     *     replicas are outside the autoscaler's bounds
+     * @throws IllegalStateException if settings conflict: the two ports are equal, the
+     *     replicas are outside the autoscaler's bounds, or both a pod metric and a Kafka lag
+     *     target are set (KEDA's autoscaler and the HorizontalPodAutoscaler would fight)
      */
     public ServiceSpec build() {
+      if (podMetricTarget != null && kafkaLagTarget != null) {
+        throw new IllegalStateException("podMetricAutoscaling (" + podMetricTarget.metric()
+            + ") and kafkaLagAutoscaling (" + kafkaLagTarget.topic() + ") cannot both be set: KEDA's ScaledObject"
+            + " makes its own autoscaler, which would fight the HorizontalPodAutoscaler");
+      }
       if (port == adminPort) {
         throw new IllegalStateException("port and adminPort must differ but both were " + port);
       }

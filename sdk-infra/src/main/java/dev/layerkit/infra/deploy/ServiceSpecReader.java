@@ -67,7 +67,7 @@ final class ServiceSpecReader {
 
   private static ServiceSpec fromTree(JsonNode root) {
     knownFields(root, "", "name", "image", "namespace", "replicas", "port", "adminPort", "resources", "env", "config",
-        "autoscaling", "disruptionBudget", "shutdown");
+        "autoscaling", "disruptionBudget", "shutdown", "headlessService");
     ServiceSpec.Builder b = ServiceSpec.builder(requiredText(root, "name"), requiredText(root, "image"));
     if (root.has("namespace")) {
       b.namespace(root.get("namespace").asText());
@@ -96,13 +96,41 @@ final class ServiceSpecReader {
     flattenConfig("", root.path("config"), b);
     JsonNode autoscaling = root.path("autoscaling");
     if (!autoscaling.isMissingNode()) {
-      knownFields(autoscaling, "autoscaling.", "minReplicas", "maxReplicas", "cpuTargetPercent");
+      knownFields(autoscaling, "autoscaling.", "minReplicas", "maxReplicas", "cpuTargetPercent", "podMetric",
+          "kafkaLag");
       int min = autoscaling.has("minReplicas") ? integer(autoscaling, "minReplicas", "autoscaling.") : replicas;
       int max = autoscaling.has("maxReplicas") ? integer(autoscaling, "maxReplicas", "autoscaling.")
           : Math.max(DEFAULT_MAX_REPLICAS, min);
       int cpu = autoscaling.has("cpuTargetPercent") ? integer(autoscaling, "cpuTargetPercent", "autoscaling.")
           : DEFAULT_CPU_TARGET_PERCENT;
       b.autoscaling(min, max, cpu);
+      JsonNode podMetric = autoscaling.path("podMetric");
+      if (!podMetric.isMissingNode()) {
+        knownFields(podMetric, "autoscaling.podMetric.", "name", "averageValue");
+        b.podMetricAutoscaling(requiredText(podMetric, "name", "autoscaling.podMetric."),
+            requiredText(podMetric, "averageValue", "autoscaling.podMetric."));
+      }
+      JsonNode lag = autoscaling.path("kafkaLag");
+      if (!lag.isMissingNode()) {
+        String prefix = "autoscaling.kafkaLag.";
+        knownFields(lag, prefix, "bootstrapServers", "consumerGroup", "topic", "lagThreshold");
+        JsonNode threshold = lag.path("lagThreshold");
+        if (!threshold.isIntegralNumber() || !threshold.canConvertToLong()) {
+          throw new IllegalArgumentException("spec field " + prefix + "lagThreshold must be an integer but was "
+              + (threshold.isMissingNode() ? "missing" : threshold));
+        }
+        b.kafkaLagAutoscaling(requiredText(lag, "bootstrapServers", prefix), requiredText(lag, "consumerGroup", prefix),
+            requiredText(lag, "topic", prefix), threshold.longValue());
+      }
+    }
+    JsonNode headless = root.path("headlessService");
+    if (!headless.isMissingNode()) {
+      if (!headless.isBoolean()) {
+        throw new IllegalArgumentException("spec field headlessService must be true or false but was " + headless);
+      }
+      if (headless.booleanValue()) {
+        b.headlessService();
+      }
     }
     JsonNode budget = root.path("disruptionBudget");
     if (!budget.isMissingNode()) {
@@ -144,9 +172,13 @@ final class ServiceSpecReader {
   }
 
   private static String requiredText(JsonNode node, String field) {
+    return requiredText(node, field, "");
+  }
+
+  private static String requiredText(JsonNode node, String field, String prefix) {
     JsonNode value = node.get(field);
     if (value == null || !value.isValueNode() || value.asText().isBlank()) {
-      throw new IllegalArgumentException("spec field " + field + " is required");
+      throw new IllegalArgumentException("spec field " + prefix + field + " is required");
     }
     return value.asText();
   }

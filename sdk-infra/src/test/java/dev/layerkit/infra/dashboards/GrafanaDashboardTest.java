@@ -54,7 +54,7 @@ class GrafanaDashboardTest {
     assertThat(variables.get(2).get("allValue").asText()).isEqualTo(".+");
 
     List<JsonNode> panels = panels(dashboard, "timeseries");
-    assertThat(panels).hasSize(33);
+    assertThat(panels).hasSize(36);
     for (JsonNode panel : panels) {
       assertThat(panel.at("/datasource/uid").asText()).as(panel.toString()).isEqualTo("${datasource}");
       assertThat(panel.get("targets")).as(panel.get("title").asText()).isNotEmpty();
@@ -64,7 +64,8 @@ class GrafanaDashboardTest {
       }
     }
     assertThat(panels).extracting(p -> p.get("title").asText()).contains("Gateway 5xx share", "Gateway latency",
-        "Rate-limit denied share", "Cache hit ratio", "Shard latency", "Consumer lag", "Service client latency");
+        "Rate-limit denied share", "Cache hit ratio", "Shard latency", "Consumer lag", "Service client latency",
+        "Sagas finished per second", "Saga steps per second", "Saga step time");
   }
 
   @Test

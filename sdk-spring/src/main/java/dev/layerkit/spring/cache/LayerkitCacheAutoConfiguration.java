@@ -6,6 +6,7 @@ import dev.layerkit.spring.LayerkitProperties.Backend;
 import dev.layerkit.spring.redis.LayerkitRedis;
 import dev.layerkit.spring.redis.LayerkitRedisAutoConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -43,13 +44,15 @@ public class LayerkitCacheAutoConfiguration {
    * @param properties the settings
    * @param redis the Redis connections, if any
    * @param meters the meter registry, if any
+   * @param observations the observation registry (Boot's, with Actuator), if any
    * @param beanFactory whose class loader reads cached values back
    * @return the manager
    */
   @Bean
   @ConditionalOnMissingBean(CacheManager.class)
   public LayerkitCacheManager cacheManager(LayerkitProperties properties, ObjectProvider<LayerkitRedis> redis,
-      ObjectProvider<MeterRegistry> meters, ConfigurableListableBeanFactory beanFactory) {
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<ObservationRegistry> observations,
+      ConfigurableListableBeanFactory beanFactory) {
     LayerkitProperties.Cache settings = properties.getCache();
     LayerkitRedis connections = redis.getIfAvailable();
     Backend backend = settings.getBackend();
@@ -59,7 +62,7 @@ public class LayerkitCacheAutoConfiguration {
               + " define a Lettuce RedisClient bean, or set layerkit.redis.url; or choose MEMORY");
     }
     ClassLoader loader = beanFactory.getBeanClassLoader();
-    return new LayerkitCacheManager(settings, connections, meters.getIfAvailable(),
+    return new LayerkitCacheManager(settings, connections, meters.getIfAvailable(), observations.getIfAvailable(),
         loader != null ? loader : LayerkitCacheAutoConfiguration.class.getClassLoader());
   }
 }

@@ -14,6 +14,7 @@ import dev.layerkit.spring.LayerkitProperties.Backend;
 import dev.layerkit.spring.LayerkitProperties.CacheSpec;
 import dev.layerkit.spring.redis.LayerkitRedis;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,7 +34,9 @@ import org.springframework.cache.CacheManager;
  * name from {@code layerkit.cache.*}.
  *
  * <p>Each cache's backend is in memory, Redis ({@code layerkit:cache:<name>:} keys by default) or
- * tiered (a local Caffeine tier in front of Redis, invalidated across instances); with Redis,
+ * tiered (a local Caffeine tier in front of Redis, invalidated across instances; when Redis is
+ * down at start, a tiered cache starts with its local tier bypassed, so reads go to the method,
+ * subscribes to invalidations once Redis answers and clears its local tier then); with Redis,
  * misses take a Redis lease lock unless {@code layerkit.cache.distributed-lock=false}, so one
  * instance loads while the others wait for its value. Caches listed under
  * {@code layerkit.cache.caches} are made at start; others on first use when
@@ -46,6 +49,7 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
   private final LayerkitProperties.Cache settings;
   private final @Nullable LayerkitRedis redis;
   private final @Nullable MeterRegistry meters;
+  private final @Nullable ObservationRegistry observations;
   private final Codec<Object> codec;
   private final ConcurrentMap<String, LayerkitSpringCache> caches = new ConcurrentHashMap<>();
 
@@ -60,6 +64,23 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
    */
   public LayerkitCacheManager(LayerkitProperties.Cache settings, @Nullable LayerkitRedis redis,
       @Nullable MeterRegistry meters, ClassLoader classLoader) {
+    this(settings, redis, meters, null, classLoader);
+  }
+
+  /**
+   * Creates the manager and the listed caches, whose loads and waits are observed in
+   * {@code observations} ({@code layerkit.cache.load}, {@code layerkit.cache.wait}).
+   *
+   * @param settings the cache settings, validated
+   * @param redis the Redis connections, or null for in-memory caches only
+   * @param meters where meters go, or null
+   * @param observations where observations go, or null for none
+   * @param classLoader the class loader cached values are read back with
+   * @throws IllegalStateException if a cache needs Redis and there is none
+   */
+  public LayerkitCacheManager(LayerkitProperties.Cache settings, @Nullable LayerkitRedis redis,
+      @Nullable MeterRegistry meters, @Nullable ObservationRegistry observations, ClassLoader classLoader) {
+    this.observations = observations;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.redis = redis;
     this.meters = meters;
@@ -131,7 +152,9 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
         remote.meterRegistry(meters);
       }
       if (backend == Backend.TIERED) {
-        remote.invalidationChannel(connections.pubSub());
+        // A supplier: with Redis down at start the tiered cache starts without its channel (L1
+        // bypassed) and subscribes in the background once Redis answers, clearing L1 then.
+        remote.invalidationChannel(connections::pubSub);
         Duration localTtl = pick(own, defaults, CacheSpec::getLocalTtl);
         Caches.TieredBuilder<String, Object> tiered = Caches.tiered(local(name, own, defaults), remote);
         if (localTtl != null) {
@@ -165,6 +188,9 @@ public final class LayerkitCacheManager implements CacheManager, DisposableBean 
     }
     if (meters != null) {
       builder.meterRegistry(meters);
+    }
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     if (backend != Backend.MEMORY && settings.isDistributedLock() && redis != null) {
       builder.loadLock(RedisLeaseLock.create(redis.connection(), settings.getKeyPrefix() + name + ":lock:",

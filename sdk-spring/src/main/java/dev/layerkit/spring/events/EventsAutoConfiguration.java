@@ -7,6 +7,7 @@ import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.spring.LayerkitProperties;
 import dev.layerkit.spring.LayerkitProperties.EventsBackend;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Collection;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +57,7 @@ public class EventsAutoConfiguration {
    * @param properties the settings
    * @param environment where {@code spring.kafka.*} is read
    * @param meters the meter registry, if any
+   * @param observations the observation registry (Boot's, with Actuator), if any
    * @param beanFactory where Spring Boot's {@code KafkaProperties} bean is, if any
    * @return the backend, closed at shutdown
    * @throws InvalidConfigurationPropertyValueException if Kafka is asked for and not on the class
@@ -64,7 +66,8 @@ public class EventsAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   public LayerkitEvents layerkitEvents(LayerkitProperties properties, Environment environment,
-      ObjectProvider<MeterRegistry> meters, ConfigurableListableBeanFactory beanFactory) {
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<ObservationRegistry> observations,
+      ConfigurableListableBeanFactory beanFactory) {
     EventsBackend backend = properties.getEvents().getBackend();
     ClassLoader loader = beanFactory.getBeanClassLoader();
     boolean kafkaPresent = ClassUtils.isPresent("org.apache.kafka.clients.producer.KafkaProducer", loader)
@@ -75,9 +78,10 @@ public class EventsAutoConfiguration {
               + " path (spring-boot-starter-kafka brings both); or choose MEMORY");
     }
     MeterRegistry registry = meters.getIfAvailable();
+    ObservationRegistry observationRegistry = observations.getIfAvailable();
     if (backend == EventsBackend.KAFKA
         || backend == EventsBackend.AUTO && kafkaPresent && environment.containsProperty("spring.kafka.bootstrap-servers")) {
-      return KafkaBackend.create(beanFactory, environment, registry);
+      return KafkaBackend.create(beanFactory, environment, registry, observationRegistry);
     }
     LayerkitProperties.MemoryEvents memory = properties.getEvents().getMemory();
     EventBuses.InMemoryBuilder bus = EventBuses.inMemory()
@@ -85,6 +89,9 @@ public class EventsAutoConfiguration {
         .retention(memory.getRetention());
     if (registry != null) {
       bus.meterRegistry(registry);
+    }
+    if (observationRegistry != null) {
+      bus.observationRegistry(observationRegistry);
     }
     return new InMemoryLayerkitEvents(bus.build());
   }
@@ -128,12 +135,12 @@ public class EventsAutoConfiguration {
   /** Apart, so that the configuration loads without spring-boot-kafka. */
   private static final class KafkaBackend {
     static LayerkitEvents create(ListableBeanFactory beanFactory, Environment environment,
-        @Nullable MeterRegistry meters) {
+        @Nullable MeterRegistry meters, @Nullable ObservationRegistry observations) {
       KafkaProperties kafka = beanFactory.getBeanProvider(KafkaProperties.class).getIfAvailable(() ->
           Binder.get(environment).bind("spring.kafka", KafkaProperties.class).orElseGet(KafkaProperties::new));
       Map<String, Object> producer = kafka.buildProducerProperties();
       Map<String, Object> consumer = kafka.buildConsumerProperties();
-      return new KafkaLayerkitEvents(servers(kafka.getBootstrapServers()), producer, consumer, meters);
+      return new KafkaLayerkitEvents(servers(kafka.getBootstrapServers()), producer, consumer, meters, observations);
     }
 
     private static String servers(@Nullable Object value) {

@@ -7,6 +7,7 @@ import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import dev.layerkit.events.kafka.KafkaEventSubscriber;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,15 +50,17 @@ final class KafkaLayerkitEvents implements LayerkitEvents {
   private final Map<String, Object> producer;
   private final Map<String, Object> consumer;
   private final @Nullable MeterRegistry meters;
+  private final @Nullable ObservationRegistry observations;
   private final List<KafkaEventPublisher<?>> publishers = new CopyOnWriteArrayList<>();
   private final List<KafkaEventSubscriber<?>> subscribers = new CopyOnWriteArrayList<>();
 
   KafkaLayerkitEvents(String bootstrapServers, Map<String, Object> producer, Map<String, Object> consumer,
-      @Nullable MeterRegistry meters) {
+      @Nullable MeterRegistry meters, @Nullable ObservationRegistry observations) {
     this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     this.producer = Map.copyOf(producer);
     this.consumer = Map.copyOf(consumer);
     this.meters = meters;
+    this.observations = observations;
   }
 
   @Override
@@ -76,6 +79,9 @@ final class KafkaLayerkitEvents implements LayerkitEvents {
     if (meters != null) {
       builder.meterRegistry(meters);
     }
+    if (observations != null) {
+      builder.observationRegistry(observations);
+    }
     KafkaEventPublisher<T> publisher = builder.build();
     publishers.add(publisher);
     return publisher;
@@ -91,6 +97,9 @@ final class KafkaLayerkitEvents implements LayerkitEvents {
     });
     if (meters != null) {
       builder.meterRegistry(meters);
+    }
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     KafkaEventSubscriber<T> subscriber = builder.build();
     subscribers.add(subscriber);

@@ -8,6 +8,7 @@ import dev.layerkit.spring.LayerkitProperties.Backend;
 import dev.layerkit.spring.redis.LayerkitRedis;
 import dev.layerkit.spring.redis.LayerkitRedisAutoConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -49,12 +50,13 @@ public class IdempotencyAutoConfiguration {
    * @param properties the settings
    * @param redis the Redis connections, if any
    * @param meters the meter registry, if any
+   * @param observations the observation registry (Boot's, with Actuator), if any
    * @return the block
    */
   @Bean
   @ConditionalOnMissingBean
   public Idempotency layerkitIdempotency(LayerkitProperties properties, ObjectProvider<LayerkitRedis> redis,
-      ObjectProvider<MeterRegistry> meters) {
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<ObservationRegistry> observations) {
     LayerkitProperties.IdempotencySettings settings = properties.getIdempotency();
     LayerkitRedis connections = redis.getIfAvailable();
     Backend backend = settings.getBackend();
@@ -70,6 +72,10 @@ public class IdempotencyAutoConfiguration {
     MeterRegistry registry = meters.getIfAvailable();
     if (registry != null) {
       builder.meterRegistry(registry);
+    }
+    ObservationRegistry observationRegistry = observations.getIfAvailable();
+    if (observationRegistry != null) {
+      builder.observationRegistry(observationRegistry);
     }
     return builder.build();
   }

@@ -233,12 +233,23 @@ public final class LayerkitRedis implements AutoCloseable {
   }
 
   /**
-   * Returns the shared pub/sub connection, connecting on the first call.
+   * Returns the shared pub/sub connection, connecting on the first call. While the command
+   * connection is still being made in the background (Redis has not answered since start), it
+   * throws at once rather than wait for a connect that would fail: a tiered cache, which asks
+   * for it through a supplier, then starts without it and asks again later.
    *
    * @return the pub/sub connection, owned by this object
-   * @throws io.lettuce.core.RedisConnectionException if Redis cannot be reached
+   * @throws io.lettuce.core.RedisConnectionException if Redis has not answered since start, or
+   *     cannot be reached
+   * @throws IllegalStateException if this object is closed
    */
   public synchronized StatefulRedisPubSubConnection<String, byte[]> pubSub() {
+    if (closed) {
+      throw new IllegalStateException("LayerkitRedis (" + target + ") is closed");
+    }
+    if (real == null) {
+      throw notConnected();
+    }
     if (pubSub == null) {
       pubSub = RedisConnections.connectPubSub(client);
     }

@@ -8,6 +8,7 @@ import dev.layerkit.spring.LayerkitProperties;
 import dev.layerkit.spring.internal.NamedBeansRegistrar;
 import dev.layerkit.spring.internal.PropertiesValidation;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,16 +56,18 @@ public class ServiceClientAutoConfiguration {
    *
    * @param properties the settings
    * @param meters the meter registry, if any
+   * @param observations the observation registry (Boot's, with Actuator), if any
    * @param beanFactory where the application's own client beans are
    * @return the registry
    */
   @Bean
   @ConditionalOnMissingBean
   public ServiceClients layerkitServiceClients(LayerkitProperties properties, ObjectProvider<MeterRegistry> meters,
-      ConfigurableListableBeanFactory beanFactory) {
+      ObjectProvider<ObservationRegistry> observations, ConfigurableListableBeanFactory beanFactory) {
     Map<String, ServiceClient> clients = new LinkedHashMap<>();
     Set<String> owned = new HashSet<>();
     MeterRegistry registry = meters.getIfAvailable();
+    ObservationRegistry observationRegistry = observations.getIfAvailable();
     for (Map.Entry<String, LayerkitProperties.Service> entry : properties.getServices().entrySet()) {
       String name = entry.getKey();
       String bean = beanName(name);
@@ -86,6 +89,9 @@ public class ServiceClientAutoConfiguration {
       }
       if (registry != null) {
         builder.meterRegistry(registry);
+      }
+      if (observationRegistry != null) {
+        builder.observationRegistry(observationRegistry);
       }
       clients.put(name, builder.build());
       owned.add(name);

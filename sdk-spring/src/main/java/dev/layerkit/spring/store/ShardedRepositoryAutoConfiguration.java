@@ -13,6 +13,7 @@ import dev.layerkit.store.sharding.ScatterPolicy;
 import dev.layerkit.store.sharding.ShardedRepository;
 import dev.layerkit.store.sharding.ShardedRepositoryBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,7 +80,8 @@ public class ShardedRepositoryAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public ShardedRepositories layerkitShardedRepositories(LayerkitProperties properties,
-      ObjectProvider<MeterRegistry> meters, ConfigurableListableBeanFactory beanFactory) {
+      ObjectProvider<MeterRegistry> meters, ObjectProvider<ObservationRegistry> observations,
+      ConfigurableListableBeanFactory beanFactory) {
     Map<String, ShardedRepository<?, ?>> repositories = new LinkedHashMap<>();
     List<AutoCloseable> owned = new ArrayList<>();
     try {
@@ -90,7 +92,8 @@ public class ShardedRepositoryAutoConfiguration {
             && beanFactory.getBeanDefinition(bean).getAttribute(GENERATED) == null) {
           continue; // the application's own bean stands for this name
         }
-        repositories.put(name, build(name, entry.getValue(), meters.getIfAvailable(), beanFactory, owned));
+        repositories.put(name, build(name, entry.getValue(), meters.getIfAvailable(), observations.getIfAvailable(),
+            beanFactory, owned));
       }
     } catch (RuntimeException e) {
       new ShardedRepositories(repositories, owned).destroy();
@@ -101,7 +104,8 @@ public class ShardedRepositoryAutoConfiguration {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static ShardedRepository<?, ?> build(String name, RepositorySettings settings, @Nullable MeterRegistry meters,
-      ConfigurableListableBeanFactory beanFactory, List<AutoCloseable> owned) {
+      @Nullable ObservationRegistry observations, ConfigurableListableBeanFactory beanFactory,
+      List<AutoCloseable> owned) {
     String property = "layerkit.repositories." + name;
     EntityDescriptor<Object, Object> descriptor = descriptor(property, settings.getDescriptor(), beanFactory);
     String table = settings.getTable() != null ? settings.getTable() : name;
@@ -148,6 +152,9 @@ public class ShardedRepositoryAutoConfiguration {
         .unavailableFor(settings.getUnavailableFor());
     if (meters != null) {
       builder.meterRegistry(meters);
+    }
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     return builder.build();
   }

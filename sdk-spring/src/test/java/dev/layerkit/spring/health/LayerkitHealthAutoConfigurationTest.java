@@ -71,6 +71,19 @@ class LayerkitHealthAutoConfigurationTest {
   }
 
   @Test
+  void applicationContributorsOfTheNamesWin() {
+    LayerkitHealthContributor own = new LayerkitHealthContributor(java.util.List::of, name -> true);
+    LayerkitHealthContributor ownReadiness = new LayerkitHealthContributor(java.util.List::of, name -> true);
+    runner.withBean(LayerkitHealthAutoConfiguration.CONTRIBUTOR, LayerkitHealthContributor.class, () -> own)
+        .withBean(LayerkitHealthAutoConfiguration.READINESS_CONTRIBUTOR, LayerkitHealthContributor.class,
+            () -> ownReadiness)
+        .run(context -> {
+          assertThat(context.getBean(LayerkitHealthAutoConfiguration.CONTRIBUTOR)).isSameAs(own);
+          assertThat(context.getBean(LayerkitHealthAutoConfiguration.READINESS_CONTRIBUTOR)).isSameAs(ownReadiness);
+        });
+  }
+
+  @Test
   void readinessListLeavesOtherChecksOutOfReadiness() {
     runner.withPropertyValues("layerkit.health.readiness=something-else").run(context -> {
       PAYMENTS.set(Health.down("gone").build());

@@ -3,6 +3,7 @@ package dev.layerkit.spring.idempotency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.service.idempotency.Idempotency;
+import dev.layerkit.service.idempotency.IdempotencyKeyStores;
 import dev.layerkit.spring.internal.LayerkitPropertiesFailureAnalyzer;
 import jakarta.servlet.FilterChain;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +120,19 @@ class IdempotencyAutoConfigurationTest {
       filter.doFilter(post("/items", "k", "a"), new MockHttpServletResponse(), handler);
       assertThat(runs).hasValue(2);
     });
+  }
+
+  @Test
+  void anApplicationIdempotencyBeanIsTheOneTheFilterUses() {
+    Idempotency own = Idempotency.builder(IdempotencyKeyStores.inMemory().name("own").build()).name("own").build();
+    runner.withBean(Idempotency.class, () -> own).withPropertyValues("layerkit.idempotency.paths=/orders/**")
+        .run(context -> {
+          assertThat(context).hasSingleBean(Idempotency.class);
+          assertThat(context.getBean(Idempotency.class)).isSameAs(own);
+          assertThat(context).hasBean("layerkitIdempotencyFilter");
+          assertThat(org.springframework.test.util.ReflectionTestUtils.getField(filter(context), "idempotency"))
+              .isSameAs(own);
+        });
   }
 
   @Test

@@ -39,6 +39,19 @@ class LayerkitLifecycleAutoConfigurationTest {
     runner.run(context -> assertThat(context).doesNotHaveBean(LayerkitSmartLifecycle.class));
   }
 
+  @Test
+  void anApplicationSmartLifecycleBeanWins() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    runner.withBean(Events.class, () -> new Events(events)).withUserConfiguration(Components.class)
+        .withBean("ownSmartLifecycle", LayerkitSmartLifecycle.class,
+            () -> new LayerkitSmartLifecycle(Lifecycle.builder().build(), event -> { }))
+        .run(context -> {
+          assertThat(context).hasSingleBean(LayerkitSmartLifecycle.class);
+          assertThat(context).hasBean("ownSmartLifecycle").doesNotHaveBean("layerkitSmartLifecycle");
+          assertThat(events).as("the application's own bean runs, not one over its Lifecycle").isEmpty();
+        });
+  }
+
   /** Holds the list (a List parameter would be Spring's collection of String beans). */
   record Events(List<String> list) {}
 

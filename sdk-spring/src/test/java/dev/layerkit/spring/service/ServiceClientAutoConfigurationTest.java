@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.service.ServiceClient;
 import dev.layerkit.spring.internal.LayerkitPropertiesFailureAnalyzer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +72,19 @@ class ServiceClientAutoConfigurationTest {
               .contains("layerkit.services[inventory].endpoints[0] = inventory: 'inventory' is not host:port")
               .contains("layerkit.services[payments].endpoints = []: neither endpoints nor dns-host is set")
               .contains("layerkit.services[payments].deadline");
+        });
+  }
+
+  @Test
+  void anApplicationClientBeanOfTheNameWins() {
+    ServiceClient own = ServiceClient.builder("inventory")
+        .endpointSource(EndpointSource.of(List.of(Endpoint.of("127.0.0.1", server.getAddress().getPort()))))
+        .build();
+    runner.withBean("inventoryServiceClient", ServiceClient.class, () -> own)
+        .withPropertyValues("layerkit.services.inventory.endpoints=127.0.0.1:1")
+        .run(context -> {
+          assertThat(context.getBean("inventoryServiceClient")).isSameAs(own);
+          assertThat(context.getBean(ServiceClients.class).get("inventory")).isSameAs(own);
         });
   }
 

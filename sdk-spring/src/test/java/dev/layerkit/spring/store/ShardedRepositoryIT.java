@@ -9,6 +9,8 @@ import dev.layerkit.spring.health.HealthCheckSource;
 import dev.layerkit.test.servers.PostgresSchema;
 import dev.layerkit.test.servers.TestPostgres;
 import dev.layerkit.test.servers.TestServers;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -85,6 +87,15 @@ class ShardedRepositoryIT {
   void aSecondContextOnTheSameShardsSeesTheOrders() {
     runner().run(writer -> writer.getBean(Service.class).orders.save(new Order("shared-1", "c", 1, 0)));
     runner().run(reader -> assertThat(reader.getBean(Service.class).orders.findById("shared-1")).isPresent());
+  }
+
+  @Test
+  void anOperationIsObservedInTheApplicationsObservationRegistry() {
+    runner().withBean(TestObservationRegistry.class, TestObservationRegistry::create).run(context -> {
+      context.getBean(Service.class).orders.save(new Order("observed-1", "c", 1, 0));
+      TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+          .hasObservationWithNameEqualTo("layerkit.store.operation").that().hasBeenStarted().hasBeenStopped();
+    });
   }
 
   private static long rows(String schema) throws Exception {

@@ -125,8 +125,36 @@ public final class PipelineRunner {
     Objects.requireNonNull(pipeline, "pipeline");
     DeadLetters deadLetters = new DeadLetters(deadLetterPositions);
     Pipeline watched = pipeline.withDeadLetterListener(deadLetters);
+    return run(pipeline.name(), progress -> engine.apply(progress).run(watched), deadLetters);
+  }
+
+  /**
+   * Runs a job on an engine that is not a {@link PipelineEngine} (the Flink engine, which takes a
+   * factory of the pipeline), with the progress bar, and prints the report. The job is given the
+   * runner's progress callback, which it passes to its engine; the runner's {@link
+   * Builder#engine} is not used. The report counts the dead letters but cannot list their
+   * positions: they are seen in the engine's tasks.
+   *
+   * <pre>{@code
+   * int exit = PipelineRunner.builder().build().run("hourly-revenue",
+   *     progress -> FlinkPipelineEngine.builder().progress(progress).build().run(hourly));
+   * }</pre>
+   *
+   * @param pipeline the pipeline's name, for the bar and a failure's message
+   * @param job runs the job with the progress callback and returns its report
+   * @return {@link #EXIT_OK} if the job ended, {@link #EXIT_FAILED} if it failed
+   * @throws NullPointerException if an argument is null
+   */
+  public int run(String pipeline, Function<Consumer<PipelineProgress>, PipelineReport> job) {
+    Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(job, "job");
+    return run(pipeline, job, new DeadLetters(0));
+  }
+
+  private int run(String name, Function<Consumer<PipelineProgress>, PipelineReport> job,
+      DeadLetters deadLetters) {
     ProgressBar bar = progressOut == null ? null : new ProgressBarBuilder()
-        .setTaskName(pipeline.name())
+        .setTaskName(name)
         .setInitialMax(-1)
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(250)
@@ -144,12 +172,12 @@ public final class PipelineRunner {
         bar.setExtraMessage(String.format(Locale.ROOT, " windows %d, dead letters %d",
             p.windowsEmitted(), p.deadLetters()));
       };
-      report = engine.apply(progress).run(watched);
+      report = Objects.requireNonNull(job.apply(progress), "the job returned no report");
     } catch (PipelineException | IllegalArgumentException | IllegalStateException e) {
       if (bar != null) {
         bar.close();
       }
-      out.println("pipeline " + pipeline.name() + " FAILED: " + e.getMessage());
+      out.println("pipeline " + name + " FAILED: " + e.getMessage());
       if (e.getCause() != null && e.getCause().getMessage() != null) {
         out.println("  cause: " + e.getCause());
       }

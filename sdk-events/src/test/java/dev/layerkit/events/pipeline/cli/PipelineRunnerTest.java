@@ -11,6 +11,9 @@ import dev.layerkit.events.pipeline.InMemoryAnalyticsSink;
 import dev.layerkit.events.pipeline.OrderFixture;
 import dev.layerkit.events.pipeline.Pipeline;
 import dev.layerkit.events.pipeline.PipelineEngines;
+import dev.layerkit.events.pipeline.PipelineException;
+import dev.layerkit.events.pipeline.PipelineProgress;
+import dev.layerkit.events.pipeline.PipelineReport;
 import dev.layerkit.events.pipeline.SourceReader;
 import dev.layerkit.events.pipeline.SourceRecord;
 import dev.layerkit.events.pipeline.UnboundedSource;
@@ -78,6 +81,33 @@ class PipelineRunnerTest {
     assertThat(text).containsPattern("aggregated +" + String.format("%,d", aggregated));
     String drawn = bar.toString(StandardCharsets.UTF_8);
     assertThat(drawn).contains("hourly-revenue").contains("100%").contains("5000/5000");
+  }
+
+  @Test
+  void aJobOnAnotherEngineDrawsTheProgressItIsGivenAndIsReportedOrFailsWithExitOne() {
+    int exit = runner().build().run("flink-job", progress -> {
+      progress.accept(new PipelineProgress("flink-job", 400, 3, 1, 0, 600));
+      progress.accept(new PipelineProgress("flink-job", 1_000, 9, 2, 1, 0));
+      return new PipelineReport("flink-job", 1_000, 5, 2, 1, 9, 0, Duration.ofMillis(500));
+    });
+    assertThat(exit).isEqualTo(PipelineRunner.EXIT_OK);
+    assertThat(report()).startsWith("pipeline flink-job: done in 0.500 s")
+        .containsPattern("records read +1,000 +\\(2,000 records/s\\)")
+        .containsPattern("dead letters +2\\R").containsPattern("rows written +9 ");
+    assertThat(bar.toString(StandardCharsets.UTF_8)).contains("flink-job", "100%", "1000/1000");
+
+    ByteArrayOutputStream failure = new ByteArrayOutputStream();
+    int failed = PipelineRunner.builder().progressBar(null)
+        .out(new PrintStream(failure, true, StandardCharsets.UTF_8)).build()
+        .run("flink-job", progress -> {
+          throw new PipelineException("pipeline flink-job failed on Flink: disk full",
+              new IllegalStateException("disk full"));
+        });
+    assertThat(failed).isEqualTo(PipelineRunner.EXIT_FAILED);
+    assertThat(failure.toString(StandardCharsets.UTF_8))
+        .startsWith("pipeline flink-job FAILED: pipeline flink-job failed on Flink: disk full");
+    assertThatThrownBy(() -> runner().build().run("x", null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("job");
   }
 
   /** A sink whose second upsert fails, as a full disk would. */

@@ -10,6 +10,7 @@ import dev.layerkit.events.pipeline.OrderFixture;
 import dev.layerkit.events.pipeline.OrderFixture.Input;
 import dev.layerkit.events.pipeline.OrderFixture.Order;
 import dev.layerkit.events.pipeline.PipelineEngines;
+import dev.layerkit.events.pipeline.PipelineProgress;
 import dev.layerkit.events.pipeline.PipelineReport;
 import dev.layerkit.events.pipeline.PipelineSource;
 import dev.layerkit.events.pipeline.duckdb.DuckDbAnalyticsSink;
@@ -19,6 +20,7 @@ import dev.layerkit.events.stream.WindowedAggregate;
 import dev.layerkit.test.servers.PostgresSchema;
 import dev.layerkit.test.servers.TestKafka;
 import dev.layerkit.test.servers.TestServers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * catalog) run by {@link FlinkPipelineEngine} on a Flink mini cluster of two slots (the
  * aggregation at parallelism 2), read through Flink's Kafka connector, into the in-memory, DuckDB
  * and PostgreSQL sinks, gives the in-process engine's table, row for row and double for double,
- * and its report. Also in streaming mode with checkpoints. Kafka is the in-JVM KRaft cluster,
+ * and its report, and the in-process engine's final progress and meters (same names) through
+ * the progress callback and the meter registry. Also in streaming mode with checkpoints. Kafka is the in-JVM KRaft cluster,
  * PostgreSQL the real server (a schema of its own).
  */
 class FlinkPipelineContractIT {
@@ -116,12 +120,29 @@ class FlinkPipelineContractIT {
 
     SINKS.put("memory", AnalyticsSinks.inMemory("revenue_by_hour").build());
     DEAD_LETTERS.put("memory", new ConcurrentLinkedQueue<>());
-    PipelineReport memory = engine.run(() -> OrderFixture.pipeline(topicSource(),
-        SINKS.get("memory"), DEAD_LETTERS.get("memory")::add));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<PipelineProgress> progress = new CopyOnWriteArrayList<>();
+    PipelineReport memory = FlinkPipelineEngine.builder().parallelism(2)
+        .progress(progress::add).meterRegistry(registry).build()
+        .run(() -> OrderFixture.pipeline(topicSource(),
+            SINKS.get("memory"), DEAD_LETTERS.get("memory")::add));
     assertThat(SINKS.get("memory").rows()).containsExactlyElementsOf(inProcessRows);
     assertSameReport(memory);
     assertThat(DEAD_LETTERS.get("memory")).hasSize((int) inProcess.deadLetters())
         .allSatisfy(d -> assertThat(d.position()).matches("p0@\\d+"));
+    // The in-process engine's progress and meters, by the same names, from Flink's accumulators.
+    assertThat(progress).last().isEqualTo(new PipelineProgress("hourly-revenue", EVENTS,
+        inProcess.windowsEmitted(), inProcess.deadLetters(), inProcess.lateDropped(), 0));
+    assertThat(progress).allSatisfy(p -> assertThat(p.recordsRead()).isBetween(0L, (long) EVENTS));
+    assertThat(registry.get("layerkit.pipeline.records.read").tag("name", "hourly-revenue")
+        .counter().count()).isEqualTo(EVENTS);
+    assertThat(registry.get("layerkit.pipeline.windows.emitted").counter().count())
+        .isEqualTo(inProcess.windowsEmitted());
+    assertThat(registry.get("layerkit.pipeline.dead.letters").counter().count())
+        .isEqualTo(inProcess.deadLetters());
+    assertThat(registry.get("layerkit.pipeline.late.dropped").counter().count())
+        .isEqualTo(inProcess.lateDropped());
+    assertThat(registry.find("layerkit.pipeline.lag").gauge()).as("removed at the end").isNull();
 
     String file = dir.resolve("warehouse.duckdb").toString();
     PipelineReport duckdb = engine.run(() -> OrderFixture.pipeline(topicSource(),

@@ -42,6 +42,37 @@ class FlinkPipelineEngineTest {
   }
 
   @Test
+  void progressAndMeterSettingsAreValidatedNamedAndGivenOnce() {
+    assertThatThrownBy(() -> FlinkPipelineEngine.builder().progressInterval(Duration.ofMillis(9)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("progressInterval").hasMessageContaining("PT0.009S");
+    assertThatThrownBy(() -> FlinkPipelineEngine.builder().progress(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("progress");
+    assertThatThrownBy(() -> FlinkPipelineEngine.builder().meterRegistry(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("registry");
+    FlinkPipelineEngine.Builder builder = FlinkPipelineEngine.builder()
+        .progress(p -> { }).progressInterval(Duration.ofMillis(10))
+        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    assertThatThrownBy(() -> builder.progress(p -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("progress");
+    assertThatThrownBy(() -> builder.progressInterval(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("progressInterval");
+    assertThatThrownBy(() -> builder.meterRegistry(
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
+  }
+
+  @Test
+  void aSavepointIsResumedLikeACheckpointWhenItIsTheNewest(@TempDir Path dir) throws IOException {
+    complete(dir.resolve("job-a/chk-9"), Instant.parse("2026-12-06T10:00:00Z"));
+    Path savepoint = complete(dir.resolve("savepoints/savepoint-3f2a1b-0123456789ab"),
+        Instant.parse("2026-12-06T11:00:00Z"));
+    assertThat(FlinkPipelineEngine.latestCheckpoint(dir)).contains(savepoint);
+    Path newer = complete(dir.resolve("job-b/chk-1"), Instant.parse("2026-12-06T12:00:00Z"));
+    assertThat(FlinkPipelineEngine.latestCheckpoint(dir)).contains(newer);
+  }
+
+  @Test
   void aFactoryThatReturnsNullFailsBeforeAnyJobStarts() {
     FlinkPipelineEngine engine = FlinkPipelineEngine.builder().build();
     assertThatThrownBy(() -> engine.run(null))

@@ -37,6 +37,12 @@ class RedisServiceRegistryIT {
   private static final TestRedis REDIS = TestServers.redis();
   /** Notifications, not re-reads, must deliver within this: the re-read interval is an hour. */
   private static final Duration NOTIFICATION_BOUND = Duration.ofSeconds(2);
+  /**
+   * How long a periodic task (a heartbeat every 50 ms, a re-read every 100 ms) may take to show
+   * its effect: what is asserted is that it happens, not how soon, and on a loaded machine (PIT's
+   * coverage run at load 30) 2 s was not always enough for 40 heartbeat intervals.
+   */
+  private static final Duration PERIODIC_BOUND = Duration.ofSeconds(10);
 
   private static RedisClient client;
   private static StatefulRedisConnection<String, String> connection;
@@ -168,7 +174,7 @@ class RedisServiceRegistryIT {
     redis.hset(keys.get(1), "10.0.0.5:80",
         "{\"id\":\"10.0.0.5:80\",\"host\":\"10.0.0.5\",\"port\":80,\"weight\":3,\"metadata\":{}}");
 
-    await().atMost(Duration.ofSeconds(2)).untilAsserted(
+    await().atMost(PERIODIC_BOUND).untilAsserted(
         () -> assertThat(source.endpoints()).containsExactly(Endpoint.of("10.0.0.5", 80, 3)));
   }
 
@@ -183,13 +189,13 @@ class RedisServiceRegistryIT {
     List<String> keys = registry.keysOf("cart");
     double firstExpiry = redis.zscore(keys.get(0), endpoint.id());
 
-    await().atMost(Duration.ofSeconds(2))
+    await().atMost(PERIODIC_BOUND)
         .untilAsserted(() -> assertThat(redis.zscore(keys.get(0), endpoint.id())).isGreaterThan(firstExpiry));
     assertThat(redis.pttl(keys.get(0))).isBetween(1L, 30_000L);
 
     EndpointSource watcher = registry.watch("cart");
     redis.del(keys.get(0), keys.get(1));  // Redis restarted without persistence
-    await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+    await().atMost(PERIODIC_BOUND).untilAsserted(() -> {
       assertThat(redis.zscore(keys.get(0), endpoint.id())).isNotNull();
       assertThat(watcher.endpoints()).containsExactly(endpoint);
     });
@@ -235,5 +241,68 @@ class RedisServiceRegistryIT {
         .isInstanceOf(IllegalStateException.class).hasMessage("heartbeatInterval must be < ttl PT1S but was PT1S");
     assertThatThrownBy(() -> RedisServiceRegistry.builder(client).keyPrefix("{x}"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("braces");
+  }
+
+  @Test
+  void aClosedRegistryRefusesWatchAndInstancesSayingWhy() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    registry.close();
+    assertThatThrownBy(() -> registry.watch("orders"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RedisServiceRegistry is closed");
+    assertThatThrownBy(() -> registry.instances("orders"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RedisServiceRegistry is closed");
+  }
+
+  @Test
+  void aNewWatcherStartsWithTheInstancesAlreadyRegistered() {
+    RedisServiceRegistry instances = registry(Duration.ofHours(1));
+    Endpoint a = Endpoint.of("10.0.0.1", 80);
+    instances.register("pay", a);
+    // No notification comes for what was registered before, and the re-read is an hour away.
+    assertThat(registry(Duration.ofHours(1)).watch("pay").endpoints()).containsExactly(a);
+  }
+
+  @Test
+  void serviceNamesWithABraceAnywhereAreRefusedNamingThem() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    for (String service : List.of("{orders", "}orders", "or{ders", "orders}")) {
+      assertThatThrownBy(() -> registry.instances(service)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("service must be non-blank and without braces but was '" + service + "'");
+    }
+  }
+
+  @Test
+  void aServiceIsUnsubscribedOnceItsLastWatcherClosesAndClosingTheRegistryDropsEverySubscription() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    String channel = registry.keysOf("mail").get(2);
+    EndpointSource first = registry.watch("mail");
+    EndpointSource second = registry.watch("mail");
+    assertThat(subscribers(channel)).isEqualTo(1);
+    first.close();
+    assertThat(subscribers(channel)).as("still watched by the second").isEqualTo(1);
+    second.close();
+    await().atMost(NOTIFICATION_BOUND).until(() -> subscribers(channel) == 0);
+    registry.watch("mail");
+    assertThat(subscribers(channel)).isEqualTo(1);
+    registry.close();
+    await().atMost(NOTIFICATION_BOUND).until(() -> subscribers(channel) == 0);
+  }
+
+  private static long subscribers(String channel) {
+    return redis.pubsubNumsub(channel).get(channel);
+  }
+
+  @Test
+  void errorMetersAreRegisteredForEachKindOfCall() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
+        .meterRegistry(meters).build();
+    registries.add(registry);
+    for (String operation : List.of("heartbeat", "read", "deregister")) {
+      assertThat(meters.get("layerkit.lb.registry.errors").tags("operation", operation, "prefix", prefix)
+          .functionCounter().count()).as(operation).isZero();
+    }
+    assertThat(registry.errorCount()).isZero();
   }
 }

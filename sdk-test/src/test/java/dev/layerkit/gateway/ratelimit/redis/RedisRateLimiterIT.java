@@ -528,6 +528,65 @@ class RedisRateLimiterIT extends RateLimiterContract {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight must be > 0 but was 0");
   }
 
+  @Test
+  void everyBuilderSettingGivenTwiceIsRefusedNamingIt() {
+    java.util.Map<String, java.util.function.Consumer<RedisRateLimiter.Builder>> settings =
+        new java.util.LinkedHashMap<>();
+    settings.put("name", b -> b.name("n"));
+    settings.put("keyPrefix", b -> b.keyPrefix(keyPrefix));
+    settings.put("timeout", b -> b.timeout(Duration.ofSeconds(1)));
+    settings.put("failMode", b -> b.failMode(FailMode.CLOSED));
+    settings.put("failClosedRetryAfter", b -> b.failClosedRetryAfter(Duration.ofSeconds(2)));
+    settings.put("timeSource", b -> b.timeSource(time));
+    settings.put("meterRegistry", b -> b.meterRegistry(new SimpleMeterRegistry()));
+    settings.put("localBatch", b -> b.localBatch(5, Duration.ofSeconds(1)));
+    settings.put("maxInFlight", b -> b.maxInFlight(5));
+    settings.forEach((name, setting) -> {
+      RedisRateLimiter.Builder b = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(1)), connection);
+      setting.accept(b);
+      assertThatThrownBy(() -> setting.accept(b)).as(name)
+          .isInstanceOf(IllegalStateException.class).hasMessageStartingWith(name + " was already set to ");
+    });
+  }
+
+  /** Allowed, denied and locally served decisions are each counted once, and each round trip timed. */
+  @Test
+  void metersCountEachOutcomeAndTimeEachRoundTrip() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RedisRateLimiter limiter = RedisRateLimiter.builder(
+            RateLimitPolicy.of(Limit.interval(12, 12, Duration.ofHours(1))), connection)
+        .name("metered").keyPrefix(keyPrefix).timeout(Duration.ofSeconds(10))
+        .localBatch(5, Duration.ofMinutes(1)).meterRegistry(registry).build();
+    assertThat(limiter.name()).isEqualTo("metered");
+    int allowed = 0;
+    for (int i = 0; i < 14; i++) {
+      if (limiter.tryAcquire("k").allowed()) {
+        allowed++;
+      }
+    }
+    // 12 permits: Redis answers 1 + a reserve of 5 twice; the reserves serve 10 locally.
+    assertThat(allowed).isEqualTo(12);
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("name", "metered").tag("result", "allowed")
+        .counter().count()).isEqualTo(12);
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("result", "denied").counter().count()).isEqualTo(2);
+    assertThat(registry.get("layerkit.ratelimit.local.decisions").counter().count()).isEqualTo(10);
+    assertThat(registry.get("layerkit.ratelimit.redis.latency").timer().count())
+        .as("one round trip per decision Redis made").isEqualTo(4);
+    assertThat(registry.find("layerkit.ratelimit.errors").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+  }
+
+  @Test
+  void healthReportsThePingAndTheFailModeWhileRedisAnswers() {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), connection)
+        .name("checked").keyPrefix(keyPrefix).failMode(FailMode.CLOSED).build();
+    dev.layerkit.core.health.HealthCheck check = limiter.healthCheck();
+    assertThat(check.name()).isEqualTo("ratelimit-redis-checked");
+    dev.layerkit.core.health.Health health = check.check();
+    assertThat(health.status()).isEqualTo(HealthStatus.UP);
+    assertThat(health.details()).containsEntry("ping", "PONG").containsEntry("failMode", "CLOSED")
+        .containsKey("latencyMicros");
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

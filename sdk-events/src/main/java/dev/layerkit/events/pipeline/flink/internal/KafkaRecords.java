@@ -5,6 +5,9 @@ import dev.layerkit.events.pipeline.PipelineSource;
 import dev.layerkit.events.pipeline.SourceRecord;
 import dev.layerkit.events.pipeline.flink.PipelineFactory;
 import dev.layerkit.events.pipeline.kafka.KafkaTopicSource;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -12,18 +15,24 @@ import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link KafkaTopicSource} read through Flink's Kafka connector: the topic's range from its
- * earliest offsets to the end offsets at the job's start (bounded, as the in-process engine reads
- * it), records keeping their partition and offset ({@code p0@123}) for dead letters. In a loaded
- * class of its own so that the connector is needed only when a topic is read.
+ * A {@link KafkaTopicSource} read through Flink's Kafka connector from its earliest offsets:
+ * bounded, to the end offsets at the job's start (as the in-process engine's batch run reads it),
+ * or unbounded, following the topic (a streaming job); records keep their partition and offset
+ * ({@code p0@123}) for dead letters. Also counts the topic's records for the engine's lag. In a
+ * loaded class of its own so that the connector is needed only when a topic is read.
  */
 public final class KafkaRecords {
 
@@ -40,12 +49,26 @@ public final class KafkaRecords {
    * @param topicSource the pipeline's source
    * @param factory makes the pipeline in the tasks (for the codec)
    * @param jobName the group id of the connector's consumers (no offsets are committed)
+   * @param bounded whether to stop at the end offsets at the job's start, or follow the topic
    * @return the source, typed as Flink's {@link Source} so that the engine's code links without
    *     the connector on the class path
    */
   @SuppressWarnings("rawtypes")
   public static Source<SourceRecord, ?, ?> source(KafkaTopicSource<?> topicSource,
-      PipelineFactory factory, String jobName) {
+      PipelineFactory factory, String jobName, boolean bounded) {
+    KafkaSourceBuilder<SourceRecord> builder = KafkaSource.<SourceRecord>builder()
+        .setProperties(properties(topicSource))
+        .setTopics(topicSource.topic())
+        .setGroupId("layerkit-pipeline-" + jobName)
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new Records(factory));
+    if (bounded) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  private static Properties properties(KafkaTopicSource<?> topicSource) {
     Properties properties = new Properties();
     for (Map.Entry<String, Object> e : topicSource.consumerProperties().entrySet()) {
       if (!CONNECTOR_OWNED.contains(e.getKey())) {
@@ -54,14 +77,63 @@ public final class KafkaRecords {
       }
     }
     properties.setProperty("commit.offsets.on.checkpoint", "false");
-    return KafkaSource.<SourceRecord>builder()
-        .setProperties(properties)
-        .setTopics(topicSource.topic())
-        .setGroupId("layerkit-pipeline-" + jobName)
-        .setStartingOffsets(OffsetsInitializer.earliest())
-        .setBounded(OffsetsInitializer.latest())
-        .setDeserializer(new Records(factory))
-        .build();
+    return properties;
+  }
+
+  /**
+   * Returns a count of the records the topic holds now (end offsets less earliest offsets, summed
+   * over its partitions), asked of the brokers on each call through a consumer of its own, which
+   * the returned object closes; the engine's lag is that count less the records read.
+   *
+   * @param topicSource the pipeline's source
+   * @return the counter; call from one thread
+   */
+  public static RecordCount recordCount(KafkaTopicSource<?> topicSource) {
+    return new RecordCount(topicSource);
+  }
+
+  /** The records a topic holds, for the lag. Not thread-safe. */
+  public static final class RecordCount implements AutoCloseable {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+
+    RecordCount(KafkaTopicSource<?> topicSource) {
+      Map<String, Object> config = new HashMap<>(topicSource.consumerProperties());
+      config.keySet().removeAll(CONNECTOR_OWNED);
+      config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
+      this.topic = topicSource.topic();
+    }
+
+    /**
+     * Returns the records in the topic now.
+     *
+     * @return the count, or -1 if the brokers did not answer in time
+     */
+    public long records() {
+      try {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, TIMEOUT).stream()
+            .map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, TIMEOUT);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+        long records = 0;
+        for (TopicPartition tp : partitions) {
+          records += end.get(tp) - begin.get(tp);
+        }
+        return records;
+      } catch (KafkaException e) {
+        return -1;
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
   }
 
   /** Makes each Kafka record a {@link SourceRecord} decoded lazily by the source's codec. */

@@ -50,6 +50,10 @@ public final class PlanOperator extends ProcessFunction<SourceRecord, Contributi
   public static final String LATE = "layerkit.late";
   /** Records read before the checkpoint this run restored. */
   public static final String RESUMED_AT = "layerkit.resumedAt";
+  /** Dead letters before the checkpoint this run restored: the base of the engine's meter. */
+  public static final String RESUMED_DEAD_LETTERS = "layerkit.resumedDeadLetters";
+  /** Late records before the checkpoint this run restored: the base of the engine's meter. */
+  public static final String RESUMED_LATE = "layerkit.resumedLate";
 
   private final PipelineFactory factory;
 
@@ -61,6 +65,8 @@ public final class PlanOperator extends ProcessFunction<SourceRecord, Contributi
   private transient long deadLetters;
   private transient long late;
   private transient long restoredRead;
+  private transient long restoredDeadLetters;
+  private transient long restoredLate;
   private transient @Nullable Counter readMeter;
   private transient LongCounter readCount;
   private transient LongCounter filteredCount;
@@ -91,6 +97,8 @@ public final class PlanOperator extends ProcessFunction<SourceRecord, Contributi
         deadLetters = s[3];
         late = s[4];
         restoredRead = read;
+        restoredDeadLetters = deadLetters;
+        restoredLate = late;
       }
     }
   }
@@ -117,6 +125,8 @@ public final class PlanOperator extends ProcessFunction<SourceRecord, Contributi
     deadLetterCount = accumulator(DEAD_LETTERS, deadLetters);
     lateCount = accumulator(LATE, late);
     accumulator(RESUMED_AT, restoredRead);
+    accumulator(RESUMED_DEAD_LETTERS, restoredDeadLetters);
+    accumulator(RESUMED_LATE, restoredLate);
   }
 
   private LongCounter accumulator(String name, long restored) {

@@ -21,6 +21,8 @@ public final class RowCounter extends RichMapFunction<Row, Row> implements Check
 
   /** The accumulator's name. */
   public static final String EMITTED = "layerkit.emitted";
+  /** Rows emitted before the checkpoint this run restored: the base of the engine's meter. */
+  public static final String RESUMED_EMITTED = "layerkit.resumedEmitted";
 
   private transient @Nullable ListState<Long> state;
   private transient long emitted;
@@ -49,6 +51,7 @@ public final class RowCounter extends RichMapFunction<Row, Row> implements Check
   public void open(OpenContext openContext) {
     counter = new LongCounter(emitted);
     getRuntimeContext().addAccumulator(EMITTED, counter);
+    getRuntimeContext().addAccumulator(RESUMED_EMITTED, new LongCounter(emitted));
   }
 
   @Override
