@@ -146,7 +146,6 @@ public class RateLimiterBenchmark {
     return decision.allowed() ? decision.remaining() : -decision.retryAfterNanos();
   }
 
-  /** Bucket4j's local lock-free bucket with two bandwidths, {@code tryConsume(1)}. */
   /**
    * The asynchronous decision the gateway asks for: the in-memory limiter's stage is complete at
    * once, and for a cached allowed decision it is a shared one, so this should allocate what
@@ -158,6 +157,7 @@ public class RateLimiterBenchmark {
     return layerkit.tryAcquireAsync(cursor.next(keyNames));
   }
 
+  /** Bucket4j's local lock-free bucket with two bandwidths, {@code tryConsume(1)}. */
   @Benchmark
   public boolean bucket4jTwoLimits(KeyCursor cursor) {
     return bucket4jTwoLimits.computeIfAbsent(cursor.next(keyNames), newTwoLimitBucket)

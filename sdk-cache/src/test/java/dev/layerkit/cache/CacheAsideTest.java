@@ -619,10 +619,10 @@ class CacheAsideTest {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
       closes++;
       if (closeFails) {
-        throw new Exception("close failed");
+        throw new java.io.IOException("close failed");
       }
     }
   }

@@ -23,7 +23,7 @@ class MemPartitionTest {
     String[] keys = new String[distinct];
     byte[][] values = new byte[distinct][];
     @SuppressWarnings("unchecked")
-    Map<String, String>[] headers = new Map[distinct];
+    Map<String, String>[] headers = (Map<String, String>[]) new Map<?, ?>[distinct];
     for (int i = 0; i < distinct; i++) {
       keys[i] = "k" + i;
       values[i] = new byte[] {(byte) i};

@@ -190,15 +190,25 @@ public final class OrderLoadShare implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    for (AutoCloseable gateway : gateways) {
-      gateway.close();
+  public void close() throws IOException {
+    try {
+      for (AutoCloseable gateway : gateways) {
+        gateway.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IOException("closing a gateway failed", e);
+    } finally {
+      jdkUpstreams.forEach(server -> server.stop(0));
+      jdkPools.forEach(ExecutorService::shutdownNow);
+      nettyUpstreams.forEach(Channel::close);
+      nettyLoop.shutdownGracefully().syncUninterruptibly();
+      system.close();
     }
-    jdkUpstreams.forEach(server -> server.stop(0));
-    jdkPools.forEach(ExecutorService::shutdownNow);
-    nettyUpstreams.forEach(Channel::close);
-    nettyLoop.shutdownGracefully().syncUninterruptibly();
-    system.close();
   }
 
   /**
