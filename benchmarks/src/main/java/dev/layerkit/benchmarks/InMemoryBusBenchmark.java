@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * rate measured here is, past the first 1,024, the rate events are handled.
  *
  * <ul>
- *   <li>{@code *Throughput}: publish one event (ops/s).</li>
+ *   <li>{@code *Throughput}: publish one event (ops/s); {@code busForgetThroughput} publishes
+ *       with {@link EventPublisher#publishAndForget}, which makes no receipt and no future.</li>
  *   <li>{@code *RoundTrip} (sample time): publish one event and wait until the consumer has
  *       handled it; its p50 and p99 are the hand-off latency.</li>
  * </ul>
@@ -125,6 +126,16 @@ public class InMemoryBusBenchmark {
   @BenchmarkMode(Mode.Throughput)
   public Object busThroughput(KeyCursor cursor) {
     return busPublisher.publish("bench", cursor.next(KEYS), payload);
+  }
+
+  /**
+   * Publishes one event to the in-memory bus without a receipt ({@link
+   * EventPublisher#publishAndForget}): what the bus costs without the future the API returns.
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.Throughput)
+  public void busForgetThroughput(KeyCursor cursor) {
+    busPublisher.publishAndForget("bench", cursor.next(KEYS), payload);
   }
 
   /** The anchor: {@code ArrayBlockingQueue.put}. */

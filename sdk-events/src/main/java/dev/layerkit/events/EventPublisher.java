@@ -2,6 +2,7 @@ package dev.layerkit.events;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Publishes events to topics. Events with the same key go to the same partition, so that one
@@ -39,6 +40,46 @@ public interface EventPublisher<T> extends AutoCloseable {
    */
   default CompletableFuture<PublishReceipt> publish(String topic, String key, T payload) {
     return publish(topic, key, payload, Map.of());
+  }
+
+  /**
+   * Publishes an event without application headers and without a receipt: for callers that do not
+   * look at each event's outcome and would otherwise drop {@link #publish}'s future. What is
+   * stored is the same as {@link #publish(String, String, Object)} stores (the same id, time,
+   * partition and headers); only the receipt and its future are not made, which on the in-memory
+   * bus makes a publish allocate nothing beyond what the codec does, and on Kafka saves a future
+   * and a receipt per event.
+   *
+   * <p>Failure: a failure known before the call returns is thrown, as an {@link
+   * EventPublishException} (the publisher is closed, the codec failed, the in-memory partition
+   * stayed full for the publish timeout, Kafka's buffer stayed full for {@code max.block.ms});
+   * arguments fail as for {@link #publish}. A failure known only later (Kafka: the broker did not
+   * acknowledge) is counted in {@code layerkit.events.publish.failed} and reported by the
+   * backend's health check, but reaches no caller: use {@link #publish} when each event's fate
+   * matters, and {@link #flush()} to wait for everything sent so far.
+   *
+   * <p>This default publishes with {@link #publish(String, String, Object)} and throws if the
+   * future it returns has already failed; Layerkit's backends override it to skip the future.
+   *
+   * @param topic the topic, a legal topic name
+   * @param key the key that chooses the partition
+   * @param payload the payload, encoded with the publisher's codec
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code topic} is not a legal topic name
+   * @throws EventPublishException if the event is known not to be stored when the call returns
+   */
+  default void publishAndForget(String topic, String key, T payload) {
+    CompletableFuture<PublishReceipt> stored = publish(topic, key, payload);
+    if (stored.isCompletedExceptionally()) {
+      try {
+        stored.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof EventPublishException failure) {
+          throw failure;
+        }
+        throw e;
+      }
+    }
   }
 
   /**

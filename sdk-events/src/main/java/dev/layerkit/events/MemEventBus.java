@@ -33,7 +33,7 @@ final class MemEventBus implements InMemoryEventBus {
 
   private final int defaultPartitions;
   private final int retention;
-  private final Duration publishTimeout;
+  private final long publishTimeoutNanos;
   private final Duration drainTimeout;
   private final TimeSource time;
   private final EventMetrics metrics;
@@ -45,7 +45,7 @@ final class MemEventBus implements InMemoryEventBus {
       TimeSource time, @Nullable MeterRegistry meterRegistry, ObservationRegistry observations) {
     this.defaultPartitions = partitions;
     this.retention = retention;
-    this.publishTimeout = publishTimeout;
+    this.publishTimeoutNanos = publishTimeout.toNanos();
     this.drainTimeout = drainTimeout;
     this.time = time;
     this.metrics = new EventMetrics(meterRegistry, "memory", observations);
@@ -139,25 +139,51 @@ final class MemEventBus implements InMemoryEventBus {
       String topicName, String key, byte[] value, Map<String, String> headers,
       @Nullable String eventId, long timestamp) {
     MemTopic topic = topic(topicName);
+    int partition = partitionFor(topic, key);
+    long offset;
+    try {
+      offset = appendTo(topic, partition, key, value, headers, timestamp);
+    } catch (EventPublishException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(
+        new PublishReceipt(eventId, topicName, partition, offset, timestamp));
+  }
+
+  /**
+   * Appends an encoded record as {@link #append} does but makes no receipt: a failure is thrown.
+   *
+   * @throws EventPublishException if the partition stayed full or the thread was interrupted
+   */
+  void appendOrThrow(String topicName, String key, byte[] value, Map<String, String> headers,
+      long timestamp) {
+    MemTopic topic = topic(topicName);
+    appendTo(topic, partitionFor(topic, key), key, value, headers, timestamp);
+  }
+
+  private static int partitionFor(MemTopic topic, String key) {
     int count = topic.partitionCount();
     // One partition needs no hash (every key maps to 0); the key was checked for null already.
-    int partition = count == 1 ? 0 : (int) Math.floorMod(Hashing.hash(key), (long) count);
+    return count == 1 ? 0 : (int) Math.floorMod(Hashing.hash(key), (long) count);
+  }
+
+  private long appendTo(MemTopic topic, int partition, String key, byte[] value,
+      Map<String, String> headers, long timestamp) {
     long offset;
     try {
       offset = topic.partition(partition).append(key, timestamp, headers, value,
-          publishTimeout.toNanos());
+          publishTimeoutNanos);
     } catch (EventPublishException e) {
-      metrics.publishFailed(topicName);
-      return CompletableFuture.failedFuture(e);
+      metrics.publishFailed(topic.name());
+      throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      metrics.publishFailed(topicName);
-      return CompletableFuture.failedFuture(EventPublishException.interrupted(topicName, e));
+      metrics.publishFailed(topic.name());
+      throw EventPublishException.interrupted(topic.name(), e);
     }
     topic.appended(partition);
-    metrics.published(topicName);
-    return CompletableFuture.completedFuture(
-        new PublishReceipt(eventId, topicName, partition, offset, timestamp));
+    metrics.published(topic.name());
+    return offset;
   }
 
   EventMetrics metrics() {

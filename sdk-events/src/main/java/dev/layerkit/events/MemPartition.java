@@ -1,6 +1,7 @@
 package dev.layerkit.events;
 
-import dev.layerkit.events.internal.RawRecord;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -10,9 +11,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * One partition of the in-memory log: a ring of at most {@code capacity} records.
  *
  * <p>Invariants: {@code baseOffset <= nextOffset} and {@code nextOffset - baseOffset <= capacity};
- * record {@code o} sits at {@code ring[o % capacity]}. Publishers append under {@link #lock};
- * readers take no lock: they read {@link #nextOffset} (volatile, written after the slot) and check
- * that the record in a slot has the offset they asked for, since an evicted slot may be reused.
+ * record {@code o} sits in the {@link Slot} {@code ring[o % capacity]}. Publishers append under
+ * {@link #lock}; readers take no lock: they read {@link #nextOffset} (volatile, written after the
+ * slot) and {@linkplain #read copy} a slot's fields out, checking that it holds the offset they
+ * asked for, since an evicted slot is reused.
+ *
+ * <p>Slots are made once, on the first lap of the ring, and rewritten in place afterwards, so that
+ * a publish in steady state allocates nothing. A slot is a seqlock whose version is its stamp
+ * ({@code offset + 1}, 0 while it is being written): the publisher clears the stamp, writes the
+ * fields, then publishes the new stamp with release semantics; a reader reads the stamp
+ * (acquire), the fields, then the stamp again after a load fence, and keeps the fields only if
+ * both reads saw the offset it wanted. A reader can meet a slot being rewritten only when its
+ * record was evicted under it (a member joining behind the retained records), and then skips it
+ * as an evicted record, as before.
  *
  * <p>When the ring is full, the oldest record is evicted if every active group has committed past
  * it (or no group is active: plain retention); otherwise the publisher waits on {@link #notFull}
@@ -35,7 +46,7 @@ final class MemPartition {
   private final int partition;
   private final int capacity;
   private final int signalAfter;
-  private final RawRecord[] ring;
+  private final Slot[] ring;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notFull = lock.newCondition();
   private volatile int waiters;
@@ -50,7 +61,27 @@ final class MemPartition {
     this.partition = partition;
     this.capacity = capacity;
     this.signalAfter = Math.max(1, capacity / 4);
-    this.ring = new RawRecord[capacity];
+    this.ring = new Slot[capacity];
+  }
+
+  /** One place in the ring; see the class comment for how it is written and read. */
+  static final class Slot {
+    private static final VarHandle STAMP;
+
+    static {
+      try {
+        STAMP = MethodHandles.lookup().findVarHandle(Slot.class, "stamp", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    // offset + 1 of the record held, 0 while empty or being written; only through STAMP.
+    private long stamp;
+    private String key = "";
+    private long timestampMillis;
+    private Map<String, String> headers = Map.of();
+    private byte[] value = new byte[0];
   }
 
   /** Appends a record, waiting up to {@code timeoutNanos} for room; returns its offset. */
@@ -62,8 +93,20 @@ final class MemPartition {
         makeRoom(timeoutNanos);
       }
       long offset = nextOffset;
-      ring[(int) (offset % capacity)] =
-          new RawRecord(topic.name(), partition, offset, key, timestampMillis, headers, value);
+      int index = (int) (offset % capacity);
+      Slot slot = ring[index];
+      if (slot == null) {
+        slot = new Slot();
+        ring[index] = slot;
+      } else {
+        Slot.STAMP.setOpaque(slot, 0L);
+        VarHandle.storeStoreFence();
+      }
+      slot.key = key;
+      slot.timestampMillis = timestampMillis;
+      slot.headers = headers;
+      slot.value = value;
+      Slot.STAMP.setRelease(slot, offset + 1);
       nextOffset = offset + 1;
       return offset;
     } finally {
@@ -107,18 +150,30 @@ final class MemPartition {
     }
   }
 
+  // The slot keeps its fields until the append that follows reuses it, at once.
   private void evictOldest(long base) {
-    ring[(int) (base % capacity)] = null;
     baseOffset = base + 1;
   }
 
   /**
-   * Returns the record at {@code offset}, or null if it was evicted (or not yet appended). Takes
-   * no lock.
+   * Copies the record at {@code offset} into {@code into} and returns true, or returns false if it
+   * was evicted (or not yet appended). Takes no lock and allocates nothing.
    */
-  RawRecord recordAt(long offset) {
-    RawRecord record = ring[(int) (offset % capacity)];
-    return record != null && record.offset() == offset ? record : null;
+  boolean read(long offset, MemRecord into) {
+    Slot slot = ring[(int) (offset % capacity)];
+    if (slot == null || (long) Slot.STAMP.getAcquire(slot) != offset + 1) {
+      return false;
+    }
+    String key = slot.key;
+    long timestampMillis = slot.timestampMillis;
+    Map<String, String> headers = slot.headers;
+    byte[] value = slot.value;
+    VarHandle.loadLoadFence();
+    if ((long) Slot.STAMP.getOpaque(slot) != offset + 1) {
+      return false;
+    }
+    into.set(partition, offset, key, timestampMillis, headers, value);
+    return true;
   }
 
   /**

@@ -31,6 +31,13 @@ final class MemPublisher<T> extends EncodingPublisher<T> {
         timestamp);
   }
 
+  @Override
+  protected void storeAndForget(@Nullable Long timestampMillis, String topic, String key,
+      byte[] value) {
+    bus.appendOrThrow(topic, key, value, Map.of(),
+        timestampMillis != null ? timestampMillis : bus.nowMillis());
+  }
+
   /** Does nothing: every publish is stored before it returns. */
   @Override
   public void flush() {}

@@ -1,7 +1,6 @@
 package dev.layerkit.events;
 
 import dev.layerkit.events.internal.EventDispatcher;
-import dev.layerkit.events.internal.RawRecord;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -22,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The thread passes over the member's partitions; for each it takes the group's lock of the
  * partition, delivers up to {@link #BATCH} records from the group's committed offset straight
- * from the partition's ring (no copy, no lock of the log) through the {@link EventDispatcher}, and
+ * from the partition's ring (no lock of the log; each record's fields are copied into one reused
+ * {@link MemRecord}, so no record is allocated) through the {@link EventDispatcher}, and
  * commits once after the batch. A record that waits for a retry stops its
  * partition for this pass only. With nothing to do the thread parks until a publish to one of its
  * partitions unparks it (see {@link MemPartition} for why no wake-up is lost), or for 1 ms while a
@@ -51,6 +51,7 @@ final class MemSubscription<T> implements Subscription, Runnable {
   private final EventDispatcher<T> dispatcher;
   private final Duration drainTimeout;
   private final EventDispatcher.RetryState[] retryStates;
+  private final MemRecord record;
   private final Thread thread;
   private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
   private volatile int[] assigned = new int[0];
@@ -63,6 +64,7 @@ final class MemSubscription<T> implements Subscription, Runnable {
     this.group = group;
     this.dispatcher = dispatcher;
     this.drainTimeout = drainTimeout;
+    this.record = new MemRecord(topic.name());
     this.retryStates = new EventDispatcher.RetryState[topic.partitionCount()];
     for (int p = 0; p < retryStates.length; p++) {
       retryStates[p] = new EventDispatcher.RetryState();
@@ -112,8 +114,7 @@ final class MemSubscription<T> implements Subscription, Runnable {
           long offset = Math.max(group.committed(p), partition.beginningOffset());
           long stop = Math.min(end, offset + BATCH);
           while (offset < stop) {
-            RawRecord record = partition.recordAt(offset);
-            if (record == null) {
+            if (!partition.read(offset, record)) {
               // Evicted while this member joined behind the retained records: skip to the oldest.
               offset = Math.max(offset + 1, partition.beginningOffset());
               continue;

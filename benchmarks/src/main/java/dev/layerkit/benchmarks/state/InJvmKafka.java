@@ -6,9 +6,9 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * A single-broker KRaft cluster in the benchmark's JVM ({@code kafka-test-common-runtime}), or the
- * broker named by {@code -Dlayerkit.bench.kafka=host:port}. Both sides of a Kafka benchmark
- * publish to the same broker in the same run.
+ * A single-broker KRaft cluster in this JVM ({@code kafka-test-common-runtime}), or the broker
+ * named by {@code -Dlayerkit.bench.kafka=host:port}. The publish benchmarks run it in a child JVM
+ * through {@link KafkaBrokerProcess}, which calls {@link #startHere()}.
  */
 public final class InJvmKafka implements AutoCloseable {
 
@@ -31,6 +31,16 @@ public final class InJvmKafka implements AutoCloseable {
     if (external != null && !external.isBlank()) {
       return new InJvmKafka(null, external);
     }
+    return startHere();
+  }
+
+  /**
+   * Starts the broker in this JVM, whatever {@code layerkit.bench.kafka} says.
+   *
+   * @return the broker
+   * @throws Exception if it does not start
+   */
+  public static InJvmKafka startHere() throws Exception {
     Path base = Files.createTempDirectory("layerkit-bench-kafka-");
     KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
             .setBaseDirectory(base)

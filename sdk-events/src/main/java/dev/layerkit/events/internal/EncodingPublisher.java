@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * The part of a publish every backend runs the same way, so that both fail alike: check the
  * arguments, refuse after close, encode with the codec (a failure counts in {@code
  * layerkit.events.publish.failed} and fails the future, nothing is stored), then hand the bytes to
- * the backend's {@link #store}. With an observation registry, the publish is observed ({@link
+ * the backend's {@link #store} (or, for {@link #publishAndForget}, {@link #storeAndForget}). With an observation registry, the publish is observed ({@link
  * EventObservations#PUBLISH}) and its trace context stored in the event's headers.
  *
  * <p>The topic-name check runs once per change of topic, not per event: most publishers use a
@@ -68,10 +68,58 @@ public abstract class EncodingPublisher<T> implements EventPublisher<T> {
       @Nullable Long timestampMillis, String topic, String key, byte[] value,
       Map<String, String> headers);
 
+  /**
+   * Stores an encoded event without application headers or an id of its own, and makes no
+   * receipt: the path of {@link #publishAndForget}.
+   *
+   * @param timestampMillis the event time, or null for the backend's
+   * @param topic the checked topic
+   * @param key the key
+   * @param value the encoded payload
+   * @throws EventPublishException if the event is known not to be stored when this returns
+   */
+  protected abstract void storeAndForget(@Nullable Long timestampMillis, String topic, String key,
+      byte[] value);
+
   @Override
   public final CompletableFuture<PublishReceipt> publish(
       String topic, String key, T payload, Map<String, String> headers) {
     return send(null, nowMillis(), topic, key, payload, headers);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With an observation registry that is not no-op, this publishes through {@link #publish}
+   * (the observation needs the outcome) and throws if its future has already failed.
+   */
+  @Override
+  public final void publishAndForget(String topic, String key, T payload) {
+    checkTopic(topic);
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(payload, "payload");
+    if (!metrics.observations().isNoop()) {
+      EventPublisher.super.publishAndForget(topic, key, payload);
+      return;
+    }
+    if (closed) {
+      throw EventPublishException.closed(topic);
+    }
+    byte[] value;
+    try {
+      value = codec.encode(payload);
+    } catch (RuntimeException e) {
+      metrics.publishFailed(topic);
+      throw EventPublishException.encodeFailed(topic, e);
+    }
+    storeAndForget(nowMillis(), topic, key, value);
+  }
+
+  private void checkTopic(String topic) {
+    if (topic != lastCheckedTopic) {
+      TopicNames.check(topic);
+      lastCheckedTopic = topic;
+    }
   }
 
   @Override
@@ -85,10 +133,7 @@ public abstract class EncodingPublisher<T> implements EventPublisher<T> {
   private CompletableFuture<PublishReceipt> send(@Nullable String eventId,
       @Nullable Long timestampMillis, String topic, String key, T payload,
       Map<String, String> headers) {
-    if (topic != lastCheckedTopic) {
-      TopicNames.check(topic);
-      lastCheckedTopic = topic;
-    }
+    checkTopic(topic);
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
     EventHeaders.checkApplicationHeaders(Objects.requireNonNull(headers, "headers"));

@@ -37,14 +37,15 @@ public final class EventDispatcher<T> {
   public interface DeadLetterSink {
 
     /**
-     * Publishes the record's key and value to {@code deadLetterTopic} with {@code headers}.
+     * Publishes the record's key and value to {@code deadLetterTopic} with {@code headers}. The
+     * record is valid only during the call: what the dead letter needs of it is copied.
      *
      * @param deadLetterTopic the dead-letter topic
      * @param original the record
      * @param headers the original headers plus the dead-letter headers
      * @throws Exception if it was not stored
      */
-    void send(String deadLetterTopic, RawRecord original, Map<String, String> headers)
+    void send(String deadLetterTopic, EncodedRecord original, Map<String, String> headers)
         throws Exception;
   }
 
@@ -79,6 +80,8 @@ public final class EventDispatcher<T> {
   private final TimeSource time;
   private final String group;
   private final EventMetrics metrics;
+  private @Nullable Instant lastInstant;
+  private long lastInstantMillis;
 
   /**
    * Creates a dispatcher.
@@ -105,12 +108,12 @@ public final class EventDispatcher<T> {
   /**
    * Delivers a record unless it waits for a retry.
    *
-   * @param record the partition's head record
+   * @param record the partition's head record, read only during the call
    * @param state the partition's state
    * @return true if the record is done (handled or dead-lettered) and its offset may be committed;
    *     false if it waits for a later attempt
    */
-  public boolean deliver(RawRecord record, RetryState state) {
+  public boolean deliver(EncodedRecord record, RetryState state) {
     if (state.offset != record.offset()) {
       state.offset = record.offset();
       state.attempts = 0;
@@ -134,8 +137,10 @@ public final class EventDispatcher<T> {
       return sendDeadLetter(record, state,
           deadLetterHeaders(record, e, 0, DeadLetters.REASON_UNDECODABLE));
     }
-    Event<T> event = new Event<>(record.eventId(), record.topic(), record.key(),
-        Instant.ofEpochMilli(record.timestampMillis()), record.headers(), payload,
+    String ownId = record.headers().get(EventHeaders.EVENT_ID);
+    // An id that is the record's place is built only if the handler asks (Event.id()).
+    Event<T> event = new Event<>(ownId != null ? ownId : EventIds.AT_POSITION, record.topic(),
+        record.key(), instant(record.timestampMillis()), record.headers(), payload,
         record.partition(), record.offset());
     while (true) {
       // Each handler call continues the publisher's trace; its scope is open while the handler
@@ -176,6 +181,21 @@ public final class EventDispatcher<T> {
     }
   }
 
+  /**
+   * Returns the event time as an {@link Instant}, reusing the last one while the millisecond is
+   * the same: events published close together share it, and {@code Instant} is a value-based
+   * class, so sharing one is invisible to handlers.
+   */
+  private Instant instant(long millis) {
+    Instant last = lastInstant;
+    if (last == null || millis != lastInstantMillis) {
+      last = Instant.ofEpochMilli(millis);
+      lastInstant = last;
+      lastInstantMillis = millis;
+    }
+    return last;
+  }
+
   @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
   private void handleInScope(Observation observation, Event<T> event) throws Exception {
     try (Observation.Scope scope = observation.openScope()) {
@@ -183,7 +203,7 @@ public final class EventDispatcher<T> {
     }
   }
 
-  private boolean sendDeadLetter(RawRecord record, RetryState state, Map<String, String> headers) {
+  private boolean sendDeadLetter(EncodedRecord record, RetryState state, Map<String, String> headers) {
     try {
       sink.send(DeadLetters.topicFor(record.topic()), record, headers);
       metrics.deadLettered(record.topic(), group);
@@ -202,7 +222,7 @@ public final class EventDispatcher<T> {
   }
 
   private Map<String, String> deadLetterHeaders(
-      RawRecord record, Throwable error, int attempts, String reason) {
+      EncodedRecord record, Throwable error, int attempts, String reason) {
     Map<String, String> headers = new LinkedHashMap<>(record.headers());
     // The dead letter keeps the event's id, even one that was its place in the original log.
     headers.putIfAbsent(EventHeaders.EVENT_ID, record.eventId());

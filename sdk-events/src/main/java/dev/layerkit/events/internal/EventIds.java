@@ -10,6 +10,14 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class EventIds {
 
+  /**
+   * Stands, by identity, for the id of an event whose id is its place in the log: the dispatcher
+   * gives it to {@link dev.layerkit.events.Event}'s constructor, and {@code Event.id()} then builds
+   * the id from the event's topic, partition and offset when asked, so that a delivery whose
+   * handler never reads the id does not build it. Never equal by identity to a caller's string.
+   */
+  public static final String AT_POSITION = new String("<place in the log>");
+
   private EventIds() {}
 
   /**

@@ -3,7 +3,8 @@ package dev.layerkit.events.internal;
 import java.util.Map;
 
 /**
- * A stored event before decoding: what the in-memory log keeps and what a Kafka record carries.
+ * A stored event before decoding, immutable: what a Kafka record carries, and a dead letter's
+ * original.
  *
  * @param topic the topic
  * @param partition the partition
@@ -20,16 +21,4 @@ public record RawRecord(
     String key,
     long timestampMillis,
     Map<String, String> headers,
-    byte[] value) {
-
-  /**
-   * Returns the event id: the one in the headers (events published with an id of their own, and
-   * dead letters), else the record's place in the log ({@link EventIds#fromPosition}).
-   *
-   * @return the id
-   */
-  public String eventId() {
-    String id = headers.get(EventHeaders.EVENT_ID);
-    return id != null ? id : EventIds.fromPosition(topic, partition, offset);
-  }
-}
+    byte[] value) implements EncodedRecord {}

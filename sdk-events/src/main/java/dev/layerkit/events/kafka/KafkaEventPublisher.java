@@ -30,6 +30,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link EventPublisher} on Kafka's {@link KafkaProducer}: idempotent, {@code acks=all},
@@ -65,6 +67,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaEventPublisher.class);
+
   /** Default {@code linger.ms}: {@value}. */
   public static final int DEFAULT_LINGER_MS = 5;
 
@@ -85,6 +89,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final AtomicReference<@Nullable Throwable> lastFailure = new AtomicReference<>();
   private final boolean systemTime;
+  private final Callback forgotten = new Forgotten();
 
   private KafkaEventPublisher(Builder<T> builder) {
     this(builder, new EventMetrics(builder.meterRegistry, "kafka", builder.observationRegistry));
@@ -168,6 +173,46 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
           : EventPublishException.notStored(topic, e));
     }
     return future;
+  }
+
+  @Override
+  protected void storeAndForget(@Nullable Long timestampMillis, String topic, String key,
+      byte[] value) {
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(topic, null, timestampMillis, key, value, null);
+    try {
+      ensureTopic(topic);
+      producer.send(record, forgotten);
+    } catch (KafkaException | IllegalStateException e) {
+      lastFailure.set(e);
+      metrics.publishFailed(topic);
+      throw isClosed() ? EventPublishException.closed(topic)
+          : EventPublishException.notStored(topic, e);
+    }
+  }
+
+  /**
+   * The callback of every {@link #publishAndForget}: one shared object, so that such a publish
+   * adds nothing per event to the producer's record. It counts the outcome and keeps the last
+   * failure for the health check; the first failure after a success is logged.
+   */
+  private final class Forgotten implements Callback {
+    @Override
+    public void onCompletion(RecordMetadata metadata, @Nullable Exception error) {
+      String topic = metadata != null ? metadata.topic() : "*";
+      if (error != null) {
+        if (lastFailure.getAndSet(error) == null) {
+          LOG.warn("A publishAndForget to {} was not stored; later failures until a success are"
+              + " only counted", topic, error);
+        }
+        metrics.publishFailed(topic);
+      } else {
+        if (lastFailure.get() != null) {
+          lastFailure.set(null);
+        }
+        metrics.published(topic);
+      }
+    }
   }
 
   /**

@@ -10,9 +10,9 @@ import dev.layerkit.events.EventHandler;
 import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.RetryPolicy;
 import dev.layerkit.events.Subscription;
+import dev.layerkit.events.internal.EncodedRecord;
 import dev.layerkit.events.internal.EventDispatcher;
 import dev.layerkit.events.internal.EventMetrics;
-import dev.layerkit.events.internal.RawRecord;
 import dev.layerkit.events.internal.TopicNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -271,7 +271,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     return health.build();
   }
 
-  private void sendDeadLetter(String deadLetterTopic, RawRecord original,
+  private void sendDeadLetter(String deadLetterTopic, EncodedRecord original,
       Map<String, String> headers) throws Exception {
     deadLetterProducer.send(new ProducerRecord<>(deadLetterTopic, null,
             original.timestampMillis(), original.key(), original.value(),

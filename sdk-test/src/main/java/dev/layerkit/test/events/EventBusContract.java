@@ -468,6 +468,58 @@ public abstract class EventBusContract {
   }
 
   @Test
+  void publishAndForgetStoresTheEventAsPublishWouldAndThrowsWhatIsKnownAtOnce() throws Exception {
+    String topic = newTopic("forget", 2);
+    EventPublisher<String> publisher = strings();
+    List<Event<String>> received = new CopyOnWriteArrayList<>();
+    track(stringSubscriber(RetryPolicy.noRetries())
+        .subscribe(topic, group("g"), received::add));
+
+    PublishReceipt first = publisher.publish(topic, "order-1", "created")
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    publisher.publishAndForget(topic, "order-1", "paid");
+    publisher.flush();
+
+    await().atMost(WAIT).until(() -> received.size() == 2);
+    Event<String> forgotten = received.get(1);
+    assertThat(forgotten.payload()).isEqualTo("paid");
+    assertThat(forgotten.key()).isEqualTo("order-1");
+    assertThat(forgotten.partition()).as("same key, same partition").isEqualTo(first.partition());
+    assertThat(forgotten.offset()).isGreaterThan(first.offset());
+    assertThat(forgotten.id()).isNotBlank().isNotEqualTo(first.eventId());
+    assertThat(forgotten.timestamp()).isAfterOrEqualTo(first.timestamp());
+
+    assertThatThrownBy(() -> publisher.publishAndForget("bad topic", "k", "v"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("' ' at index 3");
+    assertThatThrownBy(() -> publisher.publishAndForget(topic, null, "v"))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("key");
+    Codec<String> refusing = new Codec<>() {
+      @Override
+      public byte[] encode(String value) {
+        throw CodecException.encodeFailed(typeName(), new IllegalArgumentException("no"));
+      }
+
+      @Override
+      public String decode(byte[] bytes) {
+        return Codecs.utf8().decode(bytes);
+      }
+
+      @Override
+      public String typeName() {
+        return "refusing string";
+      }
+    };
+    EventPublisher<String> refused = track(newPublisher(refusing));
+    assertThatThrownBy(() -> refused.publishAndForget(topic, "k", "v"))
+        .isInstanceOf(EventPublishException.class).hasMessageContaining("could not be encoded")
+        .hasCauseInstanceOf(CodecException.class);
+    publisher.close();
+    assertThatThrownBy(() -> publisher.publishAndForget(topic, "k", "late"))
+        .isInstanceOf(EventPublishException.class).hasMessageContaining("closed");
+    assertThat(received).hasSize(2);
+  }
+
+  @Test
   void invalidTopicNamesAreRejectedNamingTheRuleTheyBroke() {
     EventPublisher<String> publisher = strings();
     EventSubscriber<String> subscriber = stringSubscriber(RetryPolicy.noRetries());

@@ -2,6 +2,7 @@ package dev.layerkit.events.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
@@ -15,6 +16,7 @@ import dev.layerkit.events.RetryPolicy;
 import dev.layerkit.test.events.EventBusContract;
 import dev.layerkit.test.servers.TestKafka;
 import dev.layerkit.test.servers.TestServers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -86,6 +88,21 @@ class KafkaEventBusContractIT extends EventBusContract {
           .havingCause().isInstanceOf(EventPublishException.class)
           .withMessageContaining("cannot publish to 'unreachable'");
       assertThat(publisher.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+    }
+  }
+
+  @Test
+  void publishAndForgetThatTheBrokerNeverAcknowledgesIsCountedAndReportsDown() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (KafkaEventPublisher<String> publisher = KafkaEventPublisher
+        .builder("127.0.0.1:1", Codecs.utf8()).deliveryTimeout(Duration.ofSeconds(2))
+        .meterRegistry(meters).build()) {
+      publisher.publishAndForget("unreachable", "k", "v");
+
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          publisher.healthCheck().check().status() == HealthStatus.DOWN);
+      assertThat(meters.get("layerkit.events.publish.failed").tag("topic", "unreachable")
+          .counter().count()).isEqualTo(1.0);
     }
   }
 

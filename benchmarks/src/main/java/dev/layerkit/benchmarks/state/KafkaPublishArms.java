@@ -1,0 +1,133 @@
+package dev.layerkit.benchmarks.state;
+
+import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.events.PublishReceipt;
+import dev.layerkit.events.kafka.KafkaEventPublisher;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * The arms of the Kafka publish comparison, shared by {@code KafkaPublishBenchmark} and {@code
+ * KafkaPublishRatioReport} so that JMH and the paired report time exactly the same code: each arm
+ * sends {@value #EVENTS} 100-byte events over {@value #KEYS} keys, then {@code flush()}es (which
+ * waits for every acknowledgement) and checks that every send succeeded. Not thread-safe: one
+ * instance per benchmark thread.
+ */
+public final class KafkaPublishArms {
+
+  /** Events per arm call: a JMH operation and a report round. */
+  public static final int EVENTS = 50_000;
+
+  /** Distinct keys. */
+  public static final int KEYS = 1_024;
+
+  private final String topic;
+  private final String[] keys = new String[KEYS];
+  private final byte[] payload = new byte[100];
+  private final Object[] sent = new Object[EVENTS];
+  private final AtomicLong failures = new AtomicLong();
+  private final Callback countFailures = (metadata, error) -> {
+    if (error != null) {
+      failures.incrementAndGet();
+    }
+  };
+
+  /**
+   * Creates the arms for one topic.
+   *
+   * @param topic the topic, created by the caller
+   */
+  public KafkaPublishArms(String topic) {
+    this.topic = topic;
+    for (int i = 0; i < KEYS; i++) {
+      keys[i] = "customer-" + i;
+    }
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) ('a' + i % 26);
+    }
+  }
+
+  /**
+   * Raw {@code KafkaProducer.send} keeping each future, then checking them all.
+   *
+   * @param raw the producer
+   * @throws Exception if a send failed
+   */
+  public void rawSendKeepingFutures(KafkaProducer<String, byte[]> raw) throws Exception {
+    Object[] futures = sent;
+    for (int i = 0; i < EVENTS; i++) {
+      futures[i] = raw.send(new ProducerRecord<>(topic, keys[i & (KEYS - 1)], payload));
+    }
+    raw.flush();
+    for (Object future : futures) {
+      @SuppressWarnings("unchecked")
+      Future<RecordMetadata> f = (Future<RecordMetadata>) future;
+      f.get();
+    }
+    Arrays.fill(futures, null);
+  }
+
+  /**
+   * Raw {@code KafkaProducer.send} with one shared callback that counts failures, as a user who
+   * wants to learn of failures does.
+   *
+   * @param raw the producer
+   */
+  public void rawSendWithCallback(KafkaProducer<String, byte[]> raw) {
+    for (int i = 0; i < EVENTS; i++) {
+      raw.send(new ProducerRecord<>(topic, keys[i & (KEYS - 1)], payload), countFailures);
+    }
+    raw.flush();
+    checkFailures();
+  }
+
+  /**
+   * {@code EventPublisher.publish}, keeping each future, then checking them all.
+   *
+   * @param publisher the publisher
+   */
+  public void publish(KafkaEventPublisher<byte[]> publisher) {
+    Object[] futures = sent;
+    for (int i = 0; i < EVENTS; i++) {
+      futures[i] = publisher.publish(topic, keys[i & (KEYS - 1)], payload);
+    }
+    publisher.flush();
+    for (Object future : futures) {
+      @SuppressWarnings("unchecked")
+      CompletableFuture<PublishReceipt> f = (CompletableFuture<PublishReceipt>) future;
+      if (f.isCompletedExceptionally()) {
+        failures.incrementAndGet();
+      }
+    }
+    Arrays.fill(futures, null);
+    checkFailures();
+  }
+
+  /**
+   * {@code EventPublisher.publishAndForget}, then the publisher's health (DOWN after a failure).
+   *
+   * @param publisher the publisher
+   */
+  public void publishAndForget(KafkaEventPublisher<byte[]> publisher) {
+    for (int i = 0; i < EVENTS; i++) {
+      publisher.publishAndForget(topic, keys[i & (KEYS - 1)], payload);
+    }
+    publisher.flush();
+    if (publisher.healthCheck().check().status() != HealthStatus.UP) {
+      failures.incrementAndGet();
+    }
+    checkFailures();
+  }
+
+  private void checkFailures() {
+    if (failures.get() > 0) {
+      throw new IllegalStateException(failures.get() + " publishes failed");
+    }
+  }
+}
