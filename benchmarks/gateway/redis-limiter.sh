@@ -2,7 +2,8 @@
 # The Redis rate limiter inside the gateway against the in-memory limiter inside the same gateway
 # (issue 16): one GatewayBenchServer process with two routes that differ only in their limiter,
 # /memory/ (in memory) and /redis/ (RedisRateLimiter on $REDIS_URI, fail closed, limits so high
-# that nothing is denied), measured with wrk one after the other in each of $ROUNDS rounds.
+# that nothing is denied), measured with wrk one after the other in each of $ROUNDS rounds (in
+# turns: /memory/ first in odd rounds, /redis/ first in even ones).
 # Prints requests/s and p99 per route and round, the ratio redis/in-memory per round and the
 # median ratio. A limiter that blocked the event loop for its Redis round trip would show as a
 # ratio far below 1; the target is >= 0.8.
@@ -15,7 +16,10 @@
 # The anchor: each round also runs redis-benchmark's PING against the same Redis with as many
 # connections as wrk, the most round trips a second that Redis (and this machine) serve at all.
 # Where it is not far above the in-memory route's rate, the Redis route is bound by Redis, not
-# by the gateway: read the ratio with it.
+# by the gateway: read the ratio with it. The last column counts the server's EVALSHA calls per
+# request of the Redis route (INFO commandstats; other clients of a shared server add to it): 1
+# when every decision is a call of its own, below 1 when concurrent decisions for the one key
+# share calls.
 #
 # Usage: benchmarks/gateway/redis-limiter.sh   (needs nginx, wrk, curl and a Redis; the jar from
 #                                               ./mvnw -B -q package -pl benchmarks -am -DskipTests)
@@ -88,11 +92,19 @@ to_ms() { # wrk latency such as 512.00us, 1.20ms, 1.01s
     else { printf "nan" } }'
 }
 
-RPS=""; P99=""
+# EVALSHA calls the server has served (INFO commandstats): the limiter's script calls, plus those
+# of any other client of a shared server.
+evalsha_calls() {
+  redis-cli -u "$REDIS_URI" INFO commandstats | tr -d '\r' \
+    | awk -F'[:=,]' '$1 == "cmdstat_evalsha" { n = $3 } END { print n + 0 }'
+}
+
+RPS=""; P99=""; REQUESTS=""
 run_wrk() { # name url duration
   local out="$RESULTS_DIR/wrk-$1.txt" non2xx
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -H "X-API-Key: $API_KEY" "$2" > "$out"
   RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+  REQUESTS="$(awk '/requests in/ {print $1}' "$out")"
   P99="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
   [ -n "$RPS" ] || die "could not read wrk's output: $out"
   non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$out")"
@@ -140,17 +152,27 @@ fi
 ROWS=()
 RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
-  log "round $round/$ROUNDS: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on /memory/, then /redis/"
-  run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+  log "round $round/$ROUNDS: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on /memory/ and /redis/"
+  # Odd rounds measure /memory/ first, even rounds /redis/ first, so that a drift in the machine's
+  # load between the two runs of a round does not always favour the same route.
+  if [ $((round % 2)) -eq 1 ]; then
+    run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+  fi
+  evalsha_before="$(evalsha_calls)"
   run_wrk "redis-$round" "$REDIS_URL" "$DURATION"; redis_rps="$RPS"; redis_p99="$P99"
+  calls_per_request="$(awk -v c="$(( $(evalsha_calls) - evalsha_before ))" -v n="$REQUESTS" \
+      'BEGIN { printf "%.3f", c / n }')"
+  if [ $((round % 2)) -eq 0 ]; then
+    run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+  fi
   ping_rps="$(redis-benchmark -u "$REDIS_URI" --csv -n "$PING_REQUESTS" -c "$CONNECTIONS" -t ping_mbulk 2>/dev/null \
       | awk -F'"' '$2 == "PING_MBULK" {print $4}')"
   [ -n "$ping_rps" ] || die "redis-benchmark gave no result against $REDIS_URI"
   ratio="$(awk -v r="$redis_rps" -v m="$memory_rps" 'BEGIN { printf "%.2f", r / m }')"
   RATIOS+=("$ratio")
-  ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" -v p="$ping_rps" \
-      'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s | %.0f |", n, m, mp, r, rp, q, p }')")
-  log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio; Redis PING alone $ping_rps/s"
+  ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" -v p="$ping_rps" -v c="$calls_per_request" \
+      'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s | %.0f | %s |", n, m, mp, r, rp, q, p, c }')")
+  log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio; Redis PING alone $ping_rps/s; $calls_per_request EVALSHA per request"
 done
 MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
   if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
@@ -162,8 +184,8 @@ MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
   echo "Load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; other processes share these CPUs unless it is near 0"
   echo "Run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency per route and round; gateway: $GATEWAY_JAVA_OPTS $GATEWAY_ARGS"
   echo
-  echo "| round | in-memory req/s | in-memory p99 (ms) | Redis req/s | Redis p99 (ms) | Redis / in-memory | redis-benchmark PING/s |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| round | in-memory req/s | in-memory p99 (ms) | Redis req/s | Redis p99 (ms) | Redis / in-memory | redis-benchmark PING/s | EVALSHA per Redis-route request |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Median ratio Redis / in-memory over $ROUNDS rounds: $MEDIAN (target >= 0.8)"

@@ -44,6 +44,9 @@
 #                                             Netty's sampling leak detector costs about 20% here)
 #   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
 #   PROXY_WORKERS=auto UPSTREAM_WORKERS=1     nginx worker_processes
+#   UPSTREAM_POOL=CONNECTIONS (h2-tls: CONNECTIONS*MAX_STREAMS)
+#                                             idle upstream connections kept per nginx worker
+#                                             (keepalive) and per gateway event loop
 #   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
 set -euo pipefail
 
@@ -58,6 +61,15 @@ case "$PROTOCOL" in
 esac
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
+# Idle upstream connections each proxy keeps per worker (nginx `keepalive`, the gateway's
+# maxIdleConnectionsPerEndpoint per event loop): the requests in flight, so that neither closes
+# and reopens upstream connections under a steady load (with 64 and h2load's 640 streams in
+# flight, both did, thousands a second, each a TIME_WAIT socket).
+if [ "$PROTOCOL" = "h2-tls" ]; then
+  UPSTREAM_POOL="${UPSTREAM_POOL:-$((CONNECTIONS * MAX_STREAMS))}"
+else
+  UPSTREAM_POOL="${UPSTREAM_POOL:-$CONNECTIONS}"
+fi
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-5s}"
 SKIP_GATEWAY="${SKIP_GATEWAY:-0}"
@@ -126,7 +138,7 @@ render() { # template output
   sed -e "s|@PREFIX@|$RESULTS_DIR|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
       -e "s|@LISTEN_OPTIONS@|$LISTEN_OPTIONS|g" -e "s|@TLS@|$TLS_DIRECTIVES|g" \
       -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@BODY@|$BODY|g" \
-      -e "s|@PROXY_WORKERS@|$PROXY_WORKERS|g" -e "s|@UPSTREAM_WORKERS@|$UPSTREAM_WORKERS|g" \
+      -e "s|@PROXY_WORKERS@|$PROXY_WORKERS|g" -e "s|@UPSTREAM_WORKERS@|$UPSTREAM_WORKERS|g" -e "s|@KEEPALIVE@|$UPSTREAM_POOL|g" \
       "$1" > "$2"
 }
 
@@ -255,7 +267,8 @@ if [ "$SKIP_GATEWAY" != "1" ]; then
   [ "$PROTOCOL" != "h1" ] && TLS_ARGS="--tls-cert $RESULTS_DIR/tls-cert.pem --tls-key $RESULTS_DIR/tls-key.pem"
   # shellcheck disable=SC2086
   java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
-    --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" $TLS_ARGS $GATEWAY_ARGS \
+    --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
+    --max-idle "$UPSTREAM_POOL" $TLS_ARGS $GATEWAY_ARGS \
     > "$RESULTS_DIR/gateway.out" 2> "$RESULTS_DIR/gateway.err" &
   GATEWAY_PID=$!
   PIDS+=($GATEWAY_PID)
@@ -279,9 +292,9 @@ fi
   echo "Tools: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}')$( [ "$SKIP_GATEWAY" != "1" ] && echo ", $(java -version 2>&1 | head -1)")"
   echo "Load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; other processes share these CPUs unless it is near 0"
   if [ "$PROTOCOL" = "h2-tls" ]; then
-    echo "Run ($PROTOCOL): h2load -t$THREADS -c$CONNECTIONS -m$MAX_STREAMS -D $DURATION (warm-up $WARMUP each; p50 = mean, p99 = max); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS"
+    echo "Run ($PROTOCOL): h2load -t$THREADS -c$CONNECTIONS -m$MAX_STREAMS -D $DURATION (warm-up $WARMUP each; p50 = mean, p99 = max); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS; upstream pool: $UPSTREAM_POOL idle per worker"
   else
-    echo "Run ($PROTOCOL): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS"
+    echo "Run ($PROTOCOL): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each); upstream: nginx return 200, 100-byte body; proxy nginx workers: $PROXY_WORKERS; upstream pool: $UPSTREAM_POOL idle per worker"
   fi
   echo
   echo "| target | requests/s | p50 (ms) | p99 (ms) | requests/s vs nginx | p99 vs nginx |"

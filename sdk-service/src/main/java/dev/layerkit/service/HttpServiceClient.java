@@ -87,6 +87,9 @@ final class HttpServiceClient implements ServiceClient {
   /** How often deadlines are checked while calls are in flight; a call fails at most this late. */
   static final long DEADLINE_TICK_NANOS = 5_000_000L;
 
+  /** The most endpoints whose base URI is kept; past it the cache starts again. */
+  private static final int MAX_BASE_URIS = 1024;
+
   private final String name;
   private final LoadBalancer lb;
   private final boolean ownsLb;
@@ -103,6 +106,8 @@ final class HttpServiceClient implements ServiceClient {
   private final ClientMetrics metrics;
   private final ObservationRegistry observations;
   private final Set<Call<?>> active = ConcurrentHashMap.newKeySet();
+  /** Each endpoint's {@code http://host:port}, parsed once; cleared if endpoints churn past a bound. */
+  private final Map<Endpoint, URI> baseUris = new ConcurrentHashMap<>();
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> sweeper;
   private volatile boolean closed;
@@ -494,8 +499,18 @@ final class HttpServiceClient implements ServiceClient {
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri(endpoint, r.path()))
         .timeout(Duration.ofNanos(timeoutNanos))
         .header(ServerDeadline.HEADER, ServerDeadline.headerValue(remainingNanos))
-        .header("Accept", r.accept())
-        .method(r.method(), body.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body));
+        .header("Accept", r.accept());
+    // GET() and DELETE() leave the request without a body publisher; method(m, noBody()) gives it
+    // an empty one, which the JDK sends through its body path: about 9 % of a loopback GET
+    // (benchmarks/README.md).
+    String method = r.method();
+    if (body.length == 0 && method.equals("GET")) {
+      builder.GET();
+    } else if (body.length == 0 && method.equals("DELETE")) {
+      builder.DELETE();
+    } else {
+      builder.method(method, body.length == 0 ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body));
+    }
     String contentType = r.contentType();
     if (contentType != null) {
       builder.header("Content-Type", contentType);
@@ -594,6 +609,12 @@ final class HttpServiceClient implements ServiceClient {
     if (contentType == null) {
       return false;
     }
+    // The common case without allocating: the same type, with or without parameters after it.
+    int n = accept.length();
+    if (accept.indexOf(';') < 0 && contentType.regionMatches(true, 0, accept, 0, n)
+        && (contentType.length() == n || contentType.charAt(n) == ';')) {
+      return true;
+    }
     String actual = mediaType(contentType);
     String expected = mediaType(accept);
     if (actual.equals(expected)) {
@@ -619,9 +640,33 @@ final class HttpServiceClient implements ServiceClient {
         + (body.length > n ? "..." : "");
   }
 
-  private static URI uri(Endpoint endpoint, String path) {
+  /**
+   * Returns the URI of {@code path} on {@code endpoint}. The endpoint's part is parsed once per
+   * endpoint and the path resolved against it: parsing the whole URI per call (its host and port
+   * above all) was the largest single cost this client added to a call (a profile in
+   * {@code benchmarks/README.md}). A path that starts with {@code //} would resolve as another
+   * host, so it is parsed whole, as before.
+   */
+  private URI uri(Endpoint endpoint, String path) {
+    if (path.startsWith("//")) {
+      return URI.create(base(endpoint) + path);
+    }
+    URI base = baseUris.get(endpoint);
+    if (base == null) {
+      if (baseUris.size() >= MAX_BASE_URIS) {
+        baseUris.clear();
+      }
+      base = URI.create(base(endpoint));
+      baseUris.put(endpoint, base);
+    }
+    // An absolute path resolves to the base's scheme and authority with the path, query and
+    // fragment as given, not normalized: the URI that parsing base + path gives.
+    return base.resolve(URI.create(path));
+  }
+
+  private static String base(Endpoint endpoint) {
     String host = endpoint.host();
-    return URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ':' + endpoint.port() + path);
+    return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ':' + endpoint.port();
   }
 
   // ---- the end of a call ----

@@ -56,7 +56,8 @@ public final class ServiceRequest {
   private ServiceRequest(Builder b) {
     this.method = b.method;
     this.path = b.path;
-    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    // Most requests carry no headers of their own: no copy for them.
+    this.headers = b.headers.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
     this.body = b.body;
     this.contentType = b.contentType;
     this.accept = b.accept;

@@ -19,6 +19,7 @@ public class FailingRepository<ID, T> implements Repository<ID, T> {
   private final AtomicBoolean down = new AtomicBoolean();
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger deletesLeft = new AtomicInteger(Integer.MAX_VALUE);
+  private volatile Runnable beforeCall = () -> { };
 
   /**
    * Wraps a repository.
@@ -57,7 +58,18 @@ public class FailingRepository<ID, T> implements Repository<ID, T> {
     return calls.get();
   }
 
+  /**
+   * Runs {@code action} at the start of every later call, before it is forwarded (a test's clock
+   * advance, to make calls take time).
+   *
+   * @param action what to run
+   */
+  public void beforeEachCall(Runnable action) {
+    beforeCall = action;
+  }
+
   private void enter() {
+    beforeCall.run();
     calls.incrementAndGet();
     if (down.get()) {
       throw new ServerGoneException("connection refused: " + delegate.name() + " is down");

@@ -216,6 +216,30 @@ class ShardedRepositoryTest {
     assertThat(repo.findById("o-1")).as("the replica caught up").contains(saved);
   }
 
+  /**
+   * A call through a closed breaker records only what can change it: a failure, or a success
+   * slower than the breaker's slow-call threshold (Resilience4j's 60 s), which with a window of one
+   * call marks the shard down as a failure does.
+   */
+  @Test
+  void aShardCallSlowerThanTheBreakersSlowCallThresholdMarksTheShardDown() {
+    FailingRepository<String, TestOrder> shard = new FailingRepository<>(
+        InMemoryRepository.create("shard-0", TestOrder.DESCRIPTOR));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(List.of(shard)).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)));
+    repo.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    shard.beforeEachCall(() -> time.advance(Duration.ofSeconds(59)));
+    assertThat(repo.findById("o-1")).isPresent();
+    assertThat(repo.findById("o-1")).as("calls under the threshold leave the shard up").isPresent();
+    shard.beforeEachCall(() -> time.advance(Duration.ofSeconds(61)));
+    assertThat(repo.findById("o-1")).as("the slow call itself answers").isPresent();
+    shard.beforeEachCall(() -> { });
+    int calls = shard.calls();
+    assertThatThrownBy(() -> repo.findById("o-1")).isInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("marked down");
+    assertThat(shard.calls()).as("fails fast: the shard is not called").isEqualTo(calls);
+  }
+
   @Test
   void aFailingReplicaReadFallsBackToThePrimary() {
     InMemoryRepository<String, TestOrder> primary = InMemoryRepository.create("primary", TestOrder.DESCRIPTOR);

@@ -37,6 +37,10 @@ import java.util.concurrent.CountDownLatch;
  * did not make shows as a 429 rather than passing unseen), for {@code
  * benchmarks/gateway/redis-limiter.sh}.
  *
+ * <p>{@code --max-idle N} keeps up to N idle upstream connections per event loop ({@link
+ * Upstream.Builder#maxIdleConnectionsPerEndpoint}; {@value Upstream#DEFAULT_MAX_IDLE_CONNECTIONS}
+ * by default): {@code run.sh} gives it the requests in flight, as it gives nginx's {@code keepalive}.
+ *
  * <p>{@code --access-log on} turns the gateway's access log on. The benchmarks jar logs through
  * slf4j-nop, which would drop the lines unbuilt; to measure the log, put a backend in front (for
  * example slf4j-simple writing to a file, see {@code benchmarks/README.md}).
@@ -61,7 +65,7 @@ public final class GatewayBenchServer {
   /**
    * Starts the gateway.
    *
-   * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N]
+   * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]
    *     [--access-log on|off] [--redis redis://HOST:PORT] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
@@ -74,6 +78,7 @@ public final class GatewayBenchServer {
     String tlsCert = null;
     String tlsKey = null;
     String redis = null;
+    int maxIdle = -1;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -84,12 +89,13 @@ public final class GatewayBenchServer {
         case "--tls-cert" -> tlsCert = args[i + 1];
         case "--tls-key" -> tlsKey = args[i + 1];
         case "--redis" -> redis = args[i + 1];
+        case "--max-idle" -> maxIdle = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (upstream == null || apiKey == null || (tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException(
-          "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N]"
+          "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]"
               + " [--access-log on|off] [--redis redis://HOST:PORT]"
               + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
@@ -100,7 +106,8 @@ public final class GatewayBenchServer {
         .endpointSource(EndpointSource.of(endpoint)).build();
     RateLimitPolicy neverDenies = RateLimitPolicy.of(Limit.perSecond(1_000_000_000L));
     Auth auth = Auth.apiKeys().addKey("bench", apiKey).build();
-    Upstream target = Upstream.of("bench", balancer);
+    Upstream target = maxIdle < 0 ? Upstream.of("bench", balancer)
+        : Upstream.builder("bench", balancer).maxIdleConnectionsPerEndpoint(maxIdle).build();
     List<Route> routes = new ArrayList<>();
     if (redis != null) {
       RateLimiter redisLimiter = RateLimiters.redis(neverDenies,

@@ -13,7 +13,6 @@ import io.micrometer.observation.transport.ReceiverContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -107,7 +106,7 @@ final class JsonHttpServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
+    this.server = JdkHttpServers.create(host, port);
     server.setExecutor(executor);
     server.createContext("/", this::handle).getFilters().add(ServerDeadline.filter());
     server.start();

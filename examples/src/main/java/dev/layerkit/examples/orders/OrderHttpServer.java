@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -119,7 +118,7 @@ final class OrderHttpServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
+    this.server = JdkHttpServers.create(host, port);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();

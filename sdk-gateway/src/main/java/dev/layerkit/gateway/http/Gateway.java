@@ -850,6 +850,17 @@ public final class Gateway implements AutoCloseable {
      * buffer per event loop; give the logger an asynchronous appender so that writing it does
      * not wait on the disk.
      *
+     * <p>The backend decides most of the cost. Measured with {@code
+     * benchmarks/gateway/access-log-cost.sh}: Log4j 2 with the logger an {@code AsyncLogger}
+     * (LMAX Disruptor, {@code log4j2.asyncLoggerConfigWaitStrategy=Sleep} so that the event loop
+     * never wakes the writer, {@code log4j2.asyncQueueFullPolicy=Discard} so that a full buffer
+     * drops lines rather than blocking the event loop) in front of a {@code RandomAccessFile}
+     * appender ({@code immediateFlush="false"}, a large {@code bufferSize}, pattern {@code %m%n})
+     * costs well under a microsecond of CPU a line; logback's {@code AsyncAppender} ({@code
+     * neverBlock}) in front of a buffered {@code FileAppender} about seven, spent in its writer
+     * thread, which on a machine whose cores the gateway keeps busy comes out of its requests a
+     * second.
+     *
      * @param enabled true to write the lines
      * @return this builder
      * @throws IllegalStateException if already set

@@ -42,10 +42,11 @@ import org.jspecify.annotations.Nullable;
  * entry without writing it; see {@link #idleExpiry}.) The cache also holds at most
  * {@link InMemoryRateLimiterBuilder#maximumKeys(long)} keys (default
  * {@value InMemoryRateLimiterBuilder#DEFAULT_MAXIMUM_KEYS}); evicting an active key early hands it
- * a full bucket, so size the bound above the number of keys active within one refill time. A key costs 204 bytes of heap with one limit and 220 with two, plus the
+ * a full bucket, so size the bound above the number of keys active within one refill time. A key costs about 260 bytes of heap with one or two limits, plus the
  * key string ({@code RateLimiterMemoryReport} in {@code benchmarks/}), so a million keys take
- * about 200 MB besides their names. (The credits sit a cache line away from the words decisions
- * only read, so that two threads on one key do not trade that line; 56 of the bytes are the gap.)
+ * about 260 MB besides their names. (The credits have a cache line of their own, away from the
+ * words decisions only read and from the cache entry allocated after the state, so that two
+ * threads on one key trade only that line; 112 of the bytes are the padding.)
  *
  * <p>A request that races with the expiry of its key's idle state may be counted against the
  * dropped state; since that state was full, the effect is at most one full bucket's worth for that

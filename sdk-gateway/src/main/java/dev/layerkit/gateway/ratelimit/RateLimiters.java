@@ -15,7 +15,8 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
  *       allowed decisions</td><td>nothing</td></tr>
  *   <tr><td>{@link #redis(RateLimitPolicy, StatefulRedisConnection)},
  *       {@link #redis(RateLimitPolicy, StatefulRedisClusterConnection)}</td><td>shared across
- *       processes; one Redis round trip per decision, asynchronous with
+ *       processes; one Redis round trip per decision (concurrent decisions for one key share
+ *       one script call), asynchronous with
  *       {@link RateLimiter#tryAcquireAsync(String, long)}</td><td>{@code io.lettuce:lettuce-core} on
  *       the class path</td></tr>
  * </table>

@@ -84,6 +84,37 @@ class GatewayHttp2IT extends GatewayTestSupport {
     assertThat(plain.body()).isEqualTo("a");
   }
 
+  /**
+   * Streams answered in one event-loop turn share one flush of the connection: a {@code
+   * FlushConsolidationHandler} that also consolidates flushes made outside a read (an upstream's
+   * response ends a stream from the upstream connection's read) sits in front of the HTTP/2 codec.
+   */
+  @Test
+  void consolidatesTheFlushesOfStreamsAnsweredInOneEventLoopTurn() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a))
+        .build());
+    try (Http2TestClient h2 = new Http2TestClient(gateway.port())) {
+      List<CompletableFuture<FullHttpResponse>> answers = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        answers.add(h2.send(get("/id")));
+      }
+      for (CompletableFuture<FullHttpResponse> answer : answers) {
+        assertThat(body(answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))).isEqualTo("a");
+      }
+      List<String> names = gateway.clients().stream()
+          .filter(c -> c.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class) != null)
+          .findFirst().orElseThrow().pipeline().names();
+      assertThat(names).containsSubsequence("h2flush", "h2");
+      assertThat(names.indexOf("h2")).isEqualTo(names.indexOf("h2flush") + 1);
+      io.netty.handler.flush.FlushConsolidationHandler consolidation = (io.netty.handler.flush.FlushConsolidationHandler)
+          gateway.clients().stream()
+              .filter(c -> c.pipeline().get("h2flush") != null)
+              .findFirst().orElseThrow().pipeline().get("h2flush");
+      assertThat(consolidation).extracting("consolidateWhenNoReadInProgress").isEqualTo(true);
+    }
+  }
+
   @Test
   void answersGatewayErrorsAsOnHttp1() throws Exception {
     TestUpstream a = upstream("a");

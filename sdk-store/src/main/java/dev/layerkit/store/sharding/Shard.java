@@ -29,10 +29,17 @@ final class Shard<ID, T> {
   final AtomicInteger nextReplica = new AtomicInteger();
   /** The failure that last opened the breaker, for messages and health details. */
   volatile @Nullable RuntimeException lastFailure;
+  /**
+   * The breaker's slow-call threshold in nanoseconds: a successful call that took longer counts as
+   * slow (Resilience4j's default of 60 s); {@link Long#MAX_VALUE} without a breaker.
+   */
+  final long slowCallNanos;
 
   Shard(Repository<ID, T> primary, List<Repository<ID, T>> replicas, @Nullable CircuitBreaker breaker) {
     this.primary = primary;
     this.replicas = List.copyOf(replicas);
     this.breaker = breaker;
+    this.slowCallNanos = breaker == null ? Long.MAX_VALUE
+        : breaker.getCircuitBreakerConfig().getSlowCallDurationThreshold().toNanos();
   }
 }

@@ -4,6 +4,7 @@ import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.health.Health;
 import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.core.internal.CoarseTimeSource;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.store.OptimisticLockException;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@code onSuccess}, {@code onError}) rather than {@link ResiliencePolicy#execute}: the operation
  * and its argument are passed separately so that the hot {@code findById} path captures no lambda,
  * and a scatter query that gives up on a slow shard records that as the shard's failure while the
- * call itself is still running.
+ * call itself is still running. Through a closed breaker and without meters, only failures and
+ * successes slower than its slow-call threshold are recorded (the others change nothing with a
+ * window of one call), timed on the coarse clock: see {@code callClosed}.
  *
  * <p><b>Replicas.</b> A read goes to a replica only while the breaker is closed (so a half-open
  * trial always tests the primary); a failing replica read is retried on the primary and does not
@@ -62,6 +65,8 @@ final class ShardHealth<ID, T> {
 
   private final String name;
   private final TimeSource time;
+  /** Times calls through a closed breaker: the coarse clock for the system one (a lease held for life). */
+  private final TimeSource durations;
   private final long readYourWritesNanos;
   private final Duration unavailableFor;
   private final @Nullable MeterRegistry meterRegistry;
@@ -72,6 +77,8 @@ final class ShardHealth<ID, T> {
       @Nullable MeterRegistry meterRegistry) {
     this.name = name;
     this.time = time;
+    // Only to tell a slow call (a minute) from a fast one: a coarse reading does.
+    this.durations = time == TimeSource.system() ? CoarseTimeSource.acquire() : time;
     this.readYourWritesNanos = readYourWritesWindow.toNanos();
     this.unavailableFor = unavailableFor;
     this.meterRegistry = meterRegistry;
@@ -145,6 +152,9 @@ final class ShardHealth<ID, T> {
         throw shardFailure(index, shard, e);
       }
     }
+    if (meterRegistry == null && breaker.getState() == CircuitBreaker.State.CLOSED) {
+      return callClosed(index, shard, breaker, target, op, argument);
+    }
     if (!breaker.tryAcquirePermission()) {
       throw unavailable(index, shard);
     }
@@ -209,6 +219,35 @@ final class ShardHealth<ID, T> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * {@link #call} through a closed breaker without meters: what the breaker needs to know of a
+   * call, at what it costs. A closed breaker grants every permission without counting it; with a
+   * window of one call and a 100 % threshold, a recorded success changes nothing unless it was
+   * slow (over {@link Shard#slowCallNanos}), so only failures and slow successes are recorded, on
+   * the coarse clock. The general path spends two clock reads and a locked window update on every
+   * call, about 60 ns of a 400 ns in-memory lookup ({@code benchmarks/README.md}); with meters it
+   * stays, since they count every call. A breaker that another thread opens meanwhile lets this
+   * one call through, as a permission taken just before it opened would have.
+   */
+  private <A, R> R callClosed(int index, Shard<ID, T> shard, CircuitBreaker breaker, Repository<ID, T> target,
+      BiFunction<Repository<ID, T>, A, R> op, A argument) {
+    long start = durations.nanoTime();
+    try {
+      R result = op.apply(target, argument);
+      long took = durations.nanoTime() - start;
+      if (took > shard.slowCallNanos) {
+        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      }
+      return result;
+    } catch (RuntimeException | Error e) {
+      breaker.onError(Math.max(0, durations.nanoTime() - start), TimeUnit.NANOSECONDS, e);
+      if (e instanceof Error error) {
+        throw error;
+      }
+      throw shardFailure(index, shard, (RuntimeException) e);
+    }
   }
 
   ShardUnavailableException unavailable(int index, Shard<ID, T> shard) {

@@ -28,10 +28,14 @@ import java.util.List;
  *
  * <p>One {@code long[]} per key: first each limit's last refill time, in units since the
  * limiter's epoch, and a word for the caller (at {@link #touchedIndex()}); then, eight words on so
- * that they share no cache line with those whatever the array's alignment, each limit's credit.
- * Decisions read the first words on every call but write them about once per refill; they write
- * the credit on every call. With both in one line, each decision on a hot key fetched the line
- * twice, once to read and once to write ({@code benchmarks/README.md}).
+ * that they share no cache line with those whatever the array's alignment, each limit's credit;
+ * then seven unused words. Decisions read the first words on every call but write them about once
+ * per refill; they write the credit on every call. With both in one line, each decision on a hot
+ * key fetched the line twice, once to read and once to write ({@code benchmarks/README.md}). The
+ * seven words after the credits keep the next object in the heap out of their line too: that is
+ * usually the cache entry holding the state (allocated just after it), whose fields every lookup
+ * reads, so without them two threads on one key traded the credits' line once for the write and
+ * once more for the lookup, in seven array alignments out of eight.
  *
  * <h2>Concurrency</h2>
  *
@@ -50,8 +54,8 @@ public final class BucketArithmetic {
   private static final int MAX_LIMITS = 1 << (63 - LIMIT_SHIFT);
 
   /**
-   * Words from the caller's word to the first credit: two words eight apart never share a 64-byte
-   * line, wherever the array starts.
+   * Words from the caller's word to the first credit, and one more than the unused words after the
+   * last credit: two words eight apart never share a 64-byte line, wherever the array starts.
    */
   private static final int LINE_LONGS = 8;
 
@@ -127,7 +131,8 @@ public final class BucketArithmetic {
    */
   public long[] newState(long nowNanos) {
     int n = period.length;
-    long[] state = new long[credits + n];
+    // LINE_LONGS - 1 unused words after the last credit: no other object shares its line.
+    long[] state = new long[credits + n + LINE_LONGS - 1];
     for (int i = 0; i < n; i++) {
       state[i] = units(nowNanos, i);
       state[credits + i] = fullCredit[i];
@@ -208,6 +213,9 @@ public final class BucketArithmetic {
     if (n == 1) {
       return tryAcquireOne(state, nowNanos, permits);
     }
+    if (n == 2) {
+      return tryAcquireTwo(state, nowNanos, permits);
+    }
     for (int i = 0; i < n; i++) {
       refill(state, i, units(nowNanos, i));
     }
@@ -242,6 +250,32 @@ public final class BucketArithmetic {
       return DENIED;
     }
     return left / period[0];
+  }
+
+  /**
+   * {@link #tryAcquire} for a policy of two limits: the two atomic adds come one right after the
+   * other, before the divisions that turn credit into tokens, so that on a hot key the credits'
+   * line is held for both. In the general loop a division sat between them, a window in which
+   * another thread could take the line, and then the second add fetched it again.
+   */
+  private long tryAcquireTwo(long[] state, long nowNanos, long permits) {
+    refill(state, 0, units(nowNanos, 0));
+    refill(state, 1, units(nowNanos, 1));
+    long need0 = permits * period[0];
+    long need1 = permits * period[1];
+    long left0 = (long) LONGS.getAndAdd(state, credits, -need0) - need0;
+    if (left0 < 0) {
+      addCredit(state, 0, need0);
+      return DENIED;
+    }
+    long left1 = (long) LONGS.getAndAdd(state, credits + 1, -need1) - need1;
+    if (left1 < 0) {
+      giveBack(state, 1, permits);
+      return DENIED;
+    }
+    long tokens0 = left0 / period[0];
+    long tokens1 = left1 / period[1];
+    return binds(1, tokens1, 0, tokens0) ? outcome(tokens1, 1) : outcome(tokens0, 0);
   }
 
   /**

@@ -36,12 +36,14 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -67,6 +69,18 @@ import org.slf4j.LoggerFactory;
  * flushed). {@link Builder#build()} loads it and warms the connection, so the first decisions do
  * not pay for the fallback or a cold connection within their timeout.
  *
+ * <h2>Concurrent decisions for one key: one call</h2>
+ *
+ * <p>One call per key is in flight at a time. Decisions for a key that arrive while its call is
+ * in flight wait for it, and its reply sends them all, in arrival order, as the next call (up to
+ * {@link #MAX_BATCH}); the script decides them one after the other, each exactly as a call of its
+ * own made right after the one before would be (same buckets, same arithmetic, the server's
+ * {@code TIME} read once per call, or each decision's own client time). So a hot key, where every
+ * request of a gateway counts against one key, costs Redis a few calls per round trip instead of
+ * one per request, and Redis's CPU stops being what bounds the gateway, while a key that gets one
+ * decision at a time is one call per decision as before. What waiting costs: a decision that
+ * arrives just after its key's call was sent waits up to two round trips instead of one.
+ *
  * <h2>Correctness</h2>
  *
  * <ul>
@@ -84,12 +98,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Asynchronous decisions</h2>
  *
  * <p>{@link #tryAcquireAsync(String, long)} sends the script through Lettuce's asynchronous API
- * and returns at once; Redis's reply completes the stage on Lettuce's I/O thread. The timeout
- * does not need a waiting thread either: a shared timer (Netty's {@link HashedWheelTimer}, one
- * daemon thread for all limiters, ticking every {@link #TIMEOUT_TICK}) completes the stage with
- * the fail-mode decision and cancels the command: one that Lettuce still queues (while it
- * reconnects) is never sent, but one already written to the socket runs when Redis catches up and
- * takes its permits, though the fail mode decided. At most
+ * (or queues the decision behind its key's call in flight) and returns at once; Redis's reply
+ * completes the stage on Lettuce's I/O thread. The timeout, counted from the call to {@code
+ * tryAcquireAsync}, does not need a waiting thread either: a shared timer (Netty's {@link
+ * HashedWheelTimer}, one daemon thread for all limiters, ticking every {@link #TIMEOUT_TICK})
+ * completes the stage with the fail-mode decision. A decision still waiting for its key's call is
+ * then never sent; a call whose decisions all timed out is cancelled: one that Lettuce still
+ * queues (while it reconnects) is never sent, but one already written to the socket runs when
+ * Redis catches up and takes its permits, though the fail mode decided. At most
  * {@linkplain Builder#maxInFlight(int) a bounded number} of decisions wait for Redis at once;
  * beyond it the fail mode answers without asking. {@link #tryAcquire(String, long)} is the same
  * decision, awaited on the calling thread.
@@ -113,7 +129,8 @@ import org.slf4j.LoggerFactory;
  * permits per Redis call for hot keys, trading some under-admission for fewer round trips.
  *
  * <p>Thread-safe; Lettuce multiplexes concurrent decisions over the one connection, and a
- * decision never blocks the thread that asks for it asynchronously.
+ * decision never blocks the thread that asks for it asynchronously (queueing it behind its key's
+ * call takes a short lock of that key's, never a wait for Redis).
  *
  * <p>Metrics, when a registry is given, tagged {@code name=<name>}:
  * {@code layerkit.ratelimit.decisions} ({@code result=allowed|denied}),
@@ -161,11 +178,17 @@ public final class RedisRateLimiter implements RateLimiter {
    */
   public static final Duration TIMEOUT_TICK = Duration.ofMillis(5);
 
+  /**
+   * The most decisions for one key that one script call decides; more waiting go in the next call.
+   */
+  public static final int MAX_BATCH = 128;
+
   private static final long CLIENT_CLOCK_MIN_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final RedisScript<List<Object>> SCRIPT =
       RedisScript.fromResource(RedisRateLimiter.class, "token-buckets.lua", ScriptOutputType.MULTI);
   private static final byte[] SERVER_TIME = bytes("-1");
+  private static final byte[] ONE = bytes(1);
   /**
    * Fires the timeouts of every Redis limiter in the process: Netty's hashed wheel, which adds
    * and cancels a timeout without a lock, on one daemon thread started at the first decision.
@@ -208,6 +231,8 @@ public final class RedisRateLimiter implements RateLimiter {
   private final int maxInFlight;
   /** Decisions sent to Redis and not yet decided. */
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Keys with a script call in flight, each with the decisions waiting for that call to end. */
+  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
   private final @Nullable Counter overloadCounter;
   private volatile boolean failing;
 
@@ -354,19 +379,37 @@ public final class RedisRateLimiter implements RateLimiter {
       return CompletableFuture.completedFuture(refused);
     }
     long start = timeSource.nanoTime();
-    Decision decision = new Decision(key, permits, start);
-    decision.send();
+    Decision decision = new Decision(key, permits, start,
+        clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME);
+    // Armed before the decision is queued or sent, so that its timeout covers both.
+    decision.timeout = TIMEOUTS.newTimeout(decision, timeoutNanos, TimeUnit.NANOSECONDS);
+    enqueue(decision);
     return decision;
   }
 
-  private byte[][] scriptArgs(long permits) {
-    byte[][] args = new byte[4 + limitArgs.length][];
-    args[0] = bytes(permits);
-    args[1] = localBatchArg;
-    args[2] = clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME;
-    args[3] = ttlMillis;
-    System.arraycopy(limitArgs, 0, args, 4, limitArgs.length);
-    return args;
+  /**
+   * Sends the decision at once if no call for its key is in flight, else queues it behind that
+   * call: the call's completion sends every decision queued meanwhile as the next call.
+   */
+  private void enqueue(Decision decision) {
+    for (;;) {
+      Lane lane = lanes.get(decision.key);
+      if (lane == null) {
+        Lane mine = new Lane(decision.key);
+        if (lanes.putIfAbsent(decision.key, mine) == null) {
+          mine.send(new Decision[] {decision}, 1);
+          return;
+        }
+        continue;
+      }
+      synchronized (lane) {
+        if (!lane.closed) {
+          lane.waiting.add(decision);
+          return;
+        }
+      }
+      // The lane closed (its last call finished) between the lookup and the lock: a new one.
+    }
   }
 
   private void counted(RateLimitDecision decision) {
@@ -377,56 +420,110 @@ public final class RedisRateLimiter implements RateLimiter {
   }
 
   /**
-   * One decision in flight: the caller's future, completed once, by whichever comes first of
-   * Redis's reply and the timeout. The winner (a compare-and-set on {@link #settled}) releases
-   * the in-flight slot and records the metrics; the loser does nothing, so a reply that arrives
-   * after its timeout takes no local reserve.
+   * One key's script calls, one in flight at a time, and the decisions waiting for it. Exists in
+   * {@link #lanes} from the first call until a call finishes with nothing waiting; {@code closed}
+   * (under the lane's lock) tells a decision that found it in the map just then to make a new one.
    */
-  private final class Decision extends CompletableFuture<RateLimitDecision>
-      implements TimerTask, BiConsumer<List<Object>, Throwable> {
+  private final class Lane {
     private final String key;
-    private final long permits;
-    private final long start;
-    private volatile int settled;
-    private @Nullable CompletableFuture<List<Object>> reply;
-    private @Nullable Timeout timeout;
+    private final String[] keys;
+    private ArrayList<Decision> waiting = new ArrayList<>();
+    private boolean closed;
 
-    Decision(String key, long permits, long start) {
+    Lane(String key) {
       this.key = key;
-      this.permits = permits;
-      this.start = start;
+      this.keys = new String[] {stateKey(key)};
     }
 
-    void send() {
+    /** Sends one call deciding {@code count} decisions of {@code members}, in order. */
+    void send(Decision[] members, int count) {
+      Batch batch = new Batch(this, members, count);
+      byte[][] args = new byte[3 + 2 * count + limitArgs.length][];
+      args[0] = bytes(count);
+      args[1] = localBatchArg;
+      args[2] = ttlMillis;
+      for (int i = 0; i < count; i++) {
+        Decision member = members[i];
+        member.batch = batch;
+        args[3 + 2 * i] = member.permitsArg();
+        args[4 + 2 * i] = member.now;
+      }
+      System.arraycopy(limitArgs, 0, args, 3 + 2 * count, limitArgs.length);
       CompletableFuture<List<Object>> sent;
       try {
-        sent = SCRIPT.runAsync(scripting, new String[] {stateKey(key)}, scriptArgs(permits));
+        sent = SCRIPT.runAsync(scripting, keys, args);
       } catch (RuntimeException e) { // Lettuce refused it at once (a closed connection)
-        settle(null, e);
+        batch.accept(null, e);
         return;
       }
-      reply = sent;
-      // Armed before the reply is awaited, so a reply that wins the race cancels it.
-      timeout = TIMEOUTS.newTimeout(this, Math.max(0, timeoutNanos - (timeSource.nanoTime() - start)),
-          TimeUnit.NANOSECONDS);
-      sent.whenComplete(this);
-    }
-
-    /** Redis answered (or the command failed). */
-    @Override
-    public void accept(@Nullable List<Object> answer, @Nullable Throwable error) {
-      Timeout pending = timeout;
-      if (pending != null) {
-        pending.cancel();
+      batch.reply = sent;
+      if (batch.unsettled.get() == 0) { // every member timed out while this was being sent
+        sent.cancel(true);
       }
-      settle(answer, error);
+      sent.whenComplete(batch);
     }
 
-    /** The timeout passed: cancel the command, so a queued one cannot take permits later. */
-    @Override
-    public void run(Timeout expired) {
-      // Decided first, so that the cancellation's own completion of the reply finds it settled.
-      if (settle(null, new TimeoutException())) {
+    /**
+     * The call in flight finished: sends what waited meanwhile (those not already decided by
+     * their timeout, at most {@link #MAX_BATCH} per call), or closes the lane.
+     */
+    void next() {
+      for (;;) {
+        ArrayList<Decision> queued;
+        synchronized (this) {
+          if (waiting.isEmpty()) {
+            closed = true;
+            lanes.remove(key, this);
+            return;
+          }
+          queued = waiting;
+          if (queued.size() > MAX_BATCH) {
+            waiting = new ArrayList<>(queued.subList(MAX_BATCH, queued.size()));
+          } else {
+            waiting = new ArrayList<>();
+          }
+        }
+        int limit = Math.min(queued.size(), MAX_BATCH);
+        Decision[] members = new Decision[limit];
+        int count = 0;
+        for (int i = 0; i < limit; i++) {
+          Decision member = queued.get(i);
+          if (!member.isSettled()) {
+            members[count++] = member;
+          }
+        }
+        if (count > 0) {
+          send(members, count);
+          return;
+        }
+        // Every one of them timed out while it waited: none is sent, and the next batch is tried.
+      }
+    }
+  }
+
+  /**
+   * One script call for one or more decisions of a key: settles each with its part of the reply,
+   * then lets its lane send the next call. A call whose members all timed out is cancelled, so a
+   * command that Lettuce still queues (while it reconnects) is never sent.
+   */
+  private final class Batch implements BiConsumer<List<Object>, Throwable> {
+    private final Lane lane;
+    private final Decision[] members;
+    private final int count;
+    /** Members not yet decided by their timeout. */
+    private final AtomicInteger unsettled;
+    private volatile @Nullable CompletableFuture<List<Object>> reply;
+
+    Batch(Lane lane, Decision[] members, int count) {
+      this.lane = lane;
+      this.members = members;
+      this.count = count;
+      this.unsettled = new AtomicInteger(count);
+    }
+
+    /** A member's timeout decided it: the last one to go cancels the call. */
+    void memberTimedOut() {
+      if (unsettled.decrementAndGet() == 0) {
         CompletableFuture<List<Object>> sent = reply;
         if (sent != null) {
           sent.cancel(true);
@@ -434,17 +531,107 @@ public final class RedisRateLimiter implements RateLimiter {
       }
     }
 
-    /** Decides, if nothing decided before; returns whether this call did. */
-    private boolean settle(@Nullable List<Object> answer, @Nullable Throwable error) {
+    /** Redis answered (or the call failed or was cancelled). */
+    @Override
+    public void accept(@Nullable List<Object> answer, @Nullable Throwable error) {
+      try {
+        if (error == null && answer != null) {
+          settleAll(answer);
+        } else {
+          for (int i = 0; i < count; i++) {
+            members[i].settle(null, error, 0, 0);
+          }
+        }
+      } finally {
+        lane.next();
+      }
+    }
+
+    private void settleAll(List<Object> answer) {
+      long extra;
+      try {
+        extra = (Long) answer.get(0);
+        if (answer.size() != 1 + 4 * count) {
+          throw new IllegalStateException("a reply of " + answer.size() + " values to a call deciding "
+              + count);
+        }
+      } catch (RuntimeException e) { // a reply of an unexpected shape
+        for (int i = 0; i < count; i++) {
+          members[i].settle(null, e, 0, 0);
+        }
+        return;
+      }
+      // Reserved permits are kept only for a caller still waiting, as a single call's would be.
+      long held = extra > 0 && unsettled.get() > 0 ? keepExtra(lane.key, extra) : 0;
+      long heldBefore = held - extra;
+      for (int i = 0; i < count; i++) {
+        members[i].settle(answer, null, 1 + 4 * i, Math.max(0, heldBefore));
+      }
+    }
+  }
+
+  /**
+   * One decision in flight: the caller's future, completed once, by whichever comes first of
+   * Redis's reply and the timeout. The winner (a compare-and-set on {@link #settled}) releases
+   * the in-flight slot and records the metrics; the loser does nothing.
+   */
+  private final class Decision extends CompletableFuture<RateLimitDecision> implements TimerTask {
+    private final String key;
+    private final long permits;
+    private final long start;
+    /** The bucket time argument: the client's clock at arrival, or the server's TIME. */
+    private final byte[] now;
+    private volatile int settled;
+    /** The call it was sent in; null while it waits for its key's call in flight. */
+    private volatile @Nullable Batch batch;
+    private volatile @Nullable Timeout timeout;
+
+    Decision(String key, long permits, long start, byte[] now) {
+      this.key = key;
+      this.permits = permits;
+      this.start = start;
+      this.now = now;
+    }
+
+    byte[] permitsArg() {
+      return permits == 1 ? ONE : bytes(permits);
+    }
+
+    boolean isSettled() {
+      return settled != 0;
+    }
+
+    /** The timeout passed. */
+    @Override
+    public void run(Timeout expired) {
+      if (settle(null, new TimeoutException(), 0, 0)) {
+        Batch sentIn = batch;
+        if (sentIn != null) {
+          sentIn.memberTimedOut();
+        }
+        // Still queued: its lane skips it, and it is never sent.
+      }
+    }
+
+    /**
+     * Decides, if nothing decided before; returns whether this call did.
+     *
+     * @param at where this decision's four values start in {@code answer}
+     * @param held the permits this instance held for the key before the call
+     */
+    boolean settle(@Nullable List<Object> answer, @Nullable Throwable error, int at, long held) {
       if (!SETTLED.compareAndSet(this, 0, 1)) {
         return false;
+      }
+      Timeout pending = timeout;
+      if (pending != null) {
+        pending.cancel(); // a no-op when the timeout is what decides
       }
       inFlight.decrementAndGet();
       RateLimitDecision decision;
       if (error == null && answer != null) {
         try {
-          long held = keepExtra(key, (Long) answer.get(4) - permits);
-          decision = toDecision(answer, held);
+          decision = toDecision(answer, at, held);
           recovered();
         } catch (RuntimeException e) { // a reply of an unexpected shape
           decision = failed(errorCounter, e);
@@ -510,11 +697,11 @@ public final class RedisRateLimiter implements RateLimiter {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
-  private RateLimitDecision toDecision(List<Object> reply, long heldLocally) {
-    boolean allowed = ((Long) reply.get(0)) == 1L;
-    long remaining = (Long) reply.get(1) + heldLocally;
-    long limit = (Long) reply.get(2);
-    long retryMicros = (Long) reply.get(3);
+  private RateLimitDecision toDecision(List<Object> reply, int at, long heldLocally) {
+    boolean allowed = ((Long) reply.get(at)) == 1L;
+    long remaining = (Long) reply.get(at + 1) + heldLocally;
+    long limit = (Long) reply.get(at + 2);
+    long retryMicros = (Long) reply.get(at + 3);
     return allowed
         ? RateLimitDecision.allowed(remaining, limit)
         : RateLimitDecision.denied(remaining, limit, TimeUnit.MICROSECONDS.toNanos(retryMicros));

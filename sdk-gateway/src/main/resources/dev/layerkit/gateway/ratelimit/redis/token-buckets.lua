@@ -1,16 +1,22 @@
--- Layerkit token buckets for one key, every limit of the policy at once, in one atomic call.
+-- Layerkit token buckets for one key, every limit of the policy at once, in one atomic call that
+-- decides one or more requests for that key in order (the limiter coalesces concurrent decisions
+-- for one key into one call): each request is decided exactly as if it had been a call of its own,
+-- made right after the one before it.
 -- The arithmetic mirrors dev.layerkit.gateway.ratelimit.internal.BucketArithmetic line for line:
 -- credit counted in token-periods, integers that never exceed 2^53 so Lua's doubles are exact,
 -- and divisions done with math.fmod, which is exact, instead of a rounded floating quotient.
 --
 -- KEYS[1]  the key's state: a hash with fields c<i> (credit) and t<i> (last refill, in units)
--- ARGV[1]  permits asked for
--- ARGV[2]  extra permits to take as well if available (local batching; 0 when off)
--- ARGV[3]  now in microseconds, or -1 to use the server's TIME
--- ARGV[4]  state TTL in milliseconds: the full-refill time, after which a new state is equal
--- ARGV[5+5(i-1)..]  per limit: unit in microseconds, period in units, refill tokens, capacity,
---                   1 for greedy refill or 0 for interval refill
--- Returns {allowed (1|0), remaining, limit capacity, retry-after in microseconds, permits taken}.
+-- ARGV[1]  m, the number of requests decided
+-- ARGV[2]  extra permits to take as well, after the requests, if any was allowed and they are
+--          available (local batching; 0 when off)
+-- ARGV[3]  state TTL in milliseconds: the full-refill time, after which a new state is equal
+-- ARGV[4+2(j-1)], ARGV[5+2(j-1)]  per request j: permits asked for, and now in microseconds or
+--          -1 to use the server's TIME
+-- ARGV[4+2m+5(i-1)..]  per limit: unit in microseconds, period in units, refill tokens, capacity,
+--                      1 for greedy refill or 0 for interval refill
+-- Returns {extra permits taken, then per request: allowed (1|0), remaining, limit capacity,
+--          retry-after in microseconds}.
 if redis.replicate_commands then
   redis.replicate_commands()
 end
@@ -27,16 +33,12 @@ local function ceildiv(a, b)
   return q
 end
 
-local permits = tonumber(ARGV[1])
+local m = tonumber(ARGV[1])
 local extra = tonumber(ARGV[2])
-local now_micros = tonumber(ARGV[3])
-local ttl = tonumber(ARGV[4])
-if now_micros < 0 then
-  local t = redis.call('TIME')
-  now_micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+local ttl = tonumber(ARGV[3])
+local limits_at = 3 + 2 * m
 
-local n = (#ARGV - 4) / 5
+local n = (#ARGV - limits_at) / 5
 local fields = {}
 for i = 1, n do
   fields[2 * i - 1] = 'c' .. i
@@ -44,95 +46,127 @@ for i = 1, n do
 end
 local stored = redis.call('HMGET', KEYS[1], unpack(fields))
 
-local unit, period, refill, capacity, greedy, full, credit, last, now = {}, {}, {}, {}, {}, {}, {}, {}, {}
-local allowed = true
-local retry = 0
+local server_micros
+local unit, period, refill, capacity, greedy, full, credit, last = {}, {}, {}, {}, {}, {}, {}, {}
 for i = 1, n do
-  local base = 4 + 5 * (i - 1)
+  local base = limits_at + 5 * (i - 1)
   unit[i] = tonumber(ARGV[base + 1])
   period[i] = tonumber(ARGV[base + 2])
   refill[i] = tonumber(ARGV[base + 3])
   capacity[i] = tonumber(ARGV[base + 4])
   greedy[i] = ARGV[base + 5] == '1'
   full[i] = capacity[i] * period[i]
-  now[i] = div(now_micros, unit[i])
-  credit[i] = tonumber(stored[2 * i - 1]) or full[i]
-  last[i] = tonumber(stored[2 * i]) or now[i]
-
-  local elapsed = now[i] - last[i]
-  if elapsed > 0 then
-    local missing = full[i] - credit[i]
-    if greedy[i] then
-      if elapsed >= ceildiv(missing, refill[i]) then
-        credit[i] = full[i]
-      else
-        credit[i] = credit[i] + elapsed * refill[i]
-      end
-      last[i] = now[i]
-    else
-      local periods = div(elapsed, period[i])
-      if periods > 0 then
-        local missing_tokens = div(missing, period[i])
-        if periods >= ceildiv(missing_tokens, refill[i]) then
-          credit[i] = credit[i] + missing_tokens * period[i]
-        else
-          credit[i] = credit[i] + periods * refill[i] * period[i]
-        end
-        last[i] = last[i] + periods * period[i]
-      end
-    end
-  end
-
-  local need = permits * period[i]
-  if credit[i] < need then
-    allowed = false
-    local deficit = need - credit[i]
-    local wait
-    if greedy[i] then
-      wait = ceildiv(deficit, refill[i])
-    else
-      wait = last[i] + ceildiv(ceildiv(deficit, period[i]), refill[i]) * period[i] - now[i]
-    end
-    if wait * unit[i] > retry then
-      retry = wait * unit[i]
-    end
-  end
+  credit[i] = tonumber(stored[2 * i - 1])
+  last[i] = tonumber(stored[2 * i])
 end
 
-local taken = 0
-if allowed then
-  taken = permits
+local result = {0}
+local any_allowed = false
+local now = {}
+for j = 1, m do
+  local permits = tonumber(ARGV[2 + 2 * j])
+  local now_micros = tonumber(ARGV[3 + 2 * j])
+  if now_micros < 0 then
+    if not server_micros then
+      local t = redis.call('TIME')
+      server_micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    end
+    now_micros = server_micros
+  end
+
+  local allowed = true
+  local retry = 0
+  for i = 1, n do
+    now[i] = div(now_micros, unit[i])
+    if credit[i] == nil then
+      credit[i] = full[i]
+    end
+    if last[i] == nil then
+      last[i] = now[i]
+    end
+
+    local elapsed = now[i] - last[i]
+    if elapsed > 0 then
+      local missing = full[i] - credit[i]
+      if greedy[i] then
+        if elapsed >= ceildiv(missing, refill[i]) then
+          credit[i] = full[i]
+        else
+          credit[i] = credit[i] + elapsed * refill[i]
+        end
+        last[i] = now[i]
+      else
+        local periods = div(elapsed, period[i])
+        if periods > 0 then
+          local missing_tokens = div(missing, period[i])
+          if periods >= ceildiv(missing_tokens, refill[i]) then
+            credit[i] = credit[i] + missing_tokens * period[i]
+          else
+            credit[i] = credit[i] + periods * refill[i] * period[i]
+          end
+          last[i] = last[i] + periods * period[i]
+        end
+      end
+    end
+
+    local need = permits * period[i]
+    if credit[i] < need then
+      allowed = false
+      local deficit = need - credit[i]
+      local wait
+      if greedy[i] then
+        wait = ceildiv(deficit, refill[i])
+      else
+        wait = last[i] + ceildiv(ceildiv(deficit, period[i]), refill[i]) * period[i] - now[i]
+      end
+      if wait * unit[i] > retry then
+        retry = wait * unit[i]
+      end
+    end
+  end
+
+  local remaining, limit = -1, 0
+  for i = 1, n do
+    if allowed then
+      credit[i] = credit[i] - permits * period[i]
+    end
+    local tokens = div(credit[i], period[i])
+    if remaining < 0 or tokens < remaining or (tokens == remaining and capacity[i] < limit) then
+      remaining = tokens
+      limit = capacity[i]
+    end
+  end
+  if allowed then
+    any_allowed = true
+  end
+  result[#result + 1] = allowed and 1 or 0
+  result[#result + 1] = remaining
+  result[#result + 1] = limit
+  result[#result + 1] = retry
+end
+
+-- A denial changes nothing that the stored state cannot recompute, so only grants write.
+if any_allowed then
   if extra > 0 then
     for i = 1, n do
-      local spare = div(credit[i] - permits * period[i], period[i])
+      local spare = div(credit[i], period[i])
       if spare < extra then
         extra = spare
       end
     end
-    taken = permits + extra
+    for i = 1, n do
+      credit[i] = credit[i] - extra * period[i]
+    end
+    result[1] = extra
   end
-end
-
-local remaining, limit = -1, 0
-local updates = {}
-for i = 1, n do
-  if allowed then
-    credit[i] = credit[i] - taken * period[i]
+  local updates = {}
+  for i = 1, n do
+    updates[4 * i - 3] = 'c' .. i
+    updates[4 * i - 2] = string.format('%.0f', credit[i])
+    updates[4 * i - 1] = 't' .. i
+    updates[4 * i] = string.format('%.0f', last[i])
   end
-  local tokens = div(credit[i], period[i])
-  if remaining < 0 or tokens < remaining or (tokens == remaining and capacity[i] < limit) then
-    remaining = tokens
-    limit = capacity[i]
-  end
-  updates[4 * i - 3] = 'c' .. i
-  updates[4 * i - 2] = string.format('%.0f', credit[i])
-  updates[4 * i - 1] = 't' .. i
-  updates[4 * i] = string.format('%.0f', last[i])
-end
-
--- A denial changes nothing that the stored state cannot recompute, so only grants write.
-if allowed then
   redis.call('HSET', KEYS[1], unpack(updates))
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return {allowed and 1 or 0, remaining, limit, retry, taken}
+return result

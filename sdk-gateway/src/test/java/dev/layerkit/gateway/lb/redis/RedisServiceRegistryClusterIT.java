@@ -81,7 +81,7 @@ class RedisServiceRegistryClusterIT {
 
   @Test
   void registersHeartbeatsAndDeregistersOnTheMasterOfTheServiceSlot() {
-    RedisServiceRegistry registry = registry(Duration.ofMillis(50));
+    RedisServiceRegistry registry = registry(Duration.ofMillis(500));
     Endpoint endpoint = Endpoint.builder("10.0.0.1", 8080).id("orders-a").zone("z1").build();
 
     RedisServiceRegistry.Registration registration = registry.register("orders", endpoint);

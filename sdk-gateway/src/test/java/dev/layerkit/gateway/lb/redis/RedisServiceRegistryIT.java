@@ -181,7 +181,7 @@ class RedisServiceRegistryIT {
   @Test
   void heartbeatsExtendTheRegistrationAndRestoreItAfterDataLoss() {
     RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
-        .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(50)).refreshInterval(Duration.ofHours(1))
+        .ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(500)).refreshInterval(Duration.ofHours(1))
         .build();
     registries.add(registry);
     Endpoint endpoint = Endpoint.of("10.0.0.1", 80);

@@ -52,6 +52,39 @@ class BucketArithmeticTest {
         .as("the first limit still has all ten").isZero();
   }
 
+  /**
+   * The credits, which every decision writes, share a 64-byte line with no word decisions only
+   * read, in the state or in the next object in the heap (the cache entry, allocated just after
+   * the state): at least seven words on each side of them belong to the state and are not written
+   * on every decision.
+   */
+  @Test
+  void theCreditsHaveACacheLineOfTheirOwnWhateverTheArraysAlignment() {
+    for (int limits = 1; limits <= 3; limits++) {
+      RateLimitPolicy.Builder builder = RateLimitPolicy.builder();
+      for (int i = 1; i <= limits; i++) {
+        builder.limit(Limit.greedy(10L * i, i, Duration.ofSeconds(1)));
+      }
+      BucketArithmetic arithmetic = new BucketArithmetic(builder.build());
+      long[] state = arithmetic.newState(0);
+      int first = arithmetic.creditIndex(0);
+      int last = arithmetic.creditIndex(limits - 1);
+      assertThat(first - arithmetic.touchedIndex())
+          .as("words from the last read-mostly word, %d limits", limits)
+          .isGreaterThanOrEqualTo(8);
+      assertThat(state.length - 1 - last)
+          .as("unused words after the last credit, %d limits", limits)
+          .isGreaterThanOrEqualTo(7);
+      for (int i = last + 1; i < state.length; i++) {
+        assertThat(state[i]).as("word %d after the credits", i).isZero();
+      }
+      arithmetic.tryAcquire(state, 5_000_000_000L, 1);
+      for (int i = last + 1; i < state.length; i++) {
+        assertThat(state[i]).as("word %d after a decision", i).isZero();
+      }
+    }
+  }
+
   @Test
   void aPolicyOfTooManyLimitsIsRejected() {
     RateLimitPolicy.Builder builder = RateLimitPolicy.builder();
@@ -140,6 +173,30 @@ class BucketArithmeticTest {
     assertThat(admitted).isBetween(70L, 80L);
     assertThat(admitted * periodB + state[arithmetic.creditIndex(0)]).isEqualTo(3 * lastUnits);
     assertThat(admitted * periodA + state[arithmetic.creditIndex(1)]).isEqualTo(lastUnits);
+  }
+
+  /**
+   * The general path, for three limits or more (one and two limits have paths of their own): the
+   * same race as {@link #twoLimitsTakeFromBothOrNeitherUnderContention} with a third limit that
+   * never binds, and each limit's credit conserved to the unit.
+   */
+  @Test
+  void threeLimitsTakeFromAllOrNoneUnderContention() throws Exception {
+    long periodA = 10_000;
+    long periodB = 20_000;
+    long periodC = 5_000;   // 2 tokens per 5 ms: never the binding one
+    BucketArithmetic arithmetic = new BucketArithmetic(RateLimitPolicy.of(
+        Limit.greedy(1_000_000_000, 3, Duration.ofMillis(20)),
+        Limit.greedy(1_000_000_000, 1, Duration.ofMillis(10)),
+        Limit.greedy(1_000_000_000, 2, Duration.ofMillis(5))));
+    long[] state = arithmetic.newState(0);
+    AtomicLong clock = new AtomicLong();
+    long admitted = drainThenRace(arithmetic, state, clock);
+    long lastUnits = clock.get() / 1_000;
+    assertThat(admitted).isBetween(70L, 80L);
+    assertThat(admitted * periodB + state[arithmetic.creditIndex(0)]).isEqualTo(3 * lastUnits);
+    assertThat(admitted * periodA + state[arithmetic.creditIndex(1)]).isEqualTo(lastUnits);
+    assertThat(admitted * periodC + state[arithmetic.creditIndex(2)]).isEqualTo(2 * lastUnits);
   }
 
   /**

@@ -433,6 +433,95 @@ class RedisRateLimiterIT extends RateLimiterContract {
     }
   }
 
+  /**
+   * Decisions for one key that arrive while its call is in flight (held there by a paused Redis)
+   * are decided by the next calls, up to {@link RedisRateLimiter#MAX_BATCH} each, in the order
+   * they arrived and exactly as one call each would decide them.
+   */
+  @Test
+  void decisionsForAKeyWhoseCallIsInFlightAreCoalescedIntoFewCallsAndDecidedInArrivalOrder() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(
+                RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1))), paused)
+            .name("coalesced").timeout(Duration.ofSeconds(30)).meterRegistry(registry).build();
+        long before = calls(paused.sync(), "evalsha");
+        redis.pause();
+        List<CompletableFuture<RateLimitDecision>> decisions = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+          decisions.add(limiter.tryAcquireAsync("hot").toCompletableFuture());
+        }
+        assertThat(decisions).as("all wait for the paused Redis").noneMatch(CompletableFuture::isDone);
+        redis.resume();
+
+        Duration retryAfter = null;
+        for (int i = 0; i < decisions.size(); i++) {
+          RateLimitDecision decision = decisions.get(i).get(30, TimeUnit.SECONDS);
+          assertThat(decision.allowed()).as("decision %d", i).isEqualTo(i < 100);
+          assertThat(decision.remaining()).as("remaining after decision %d", i).isEqualTo(Math.max(0, 99 - i));
+          if (i >= 100 && i <= 128) { // denied in the second call, the one of decisions 1 to 128
+            retryAfter = retryAfter == null ? decision.retryAfter() : retryAfter;
+            assertThat(decision.retryAfter()).as("one server time per call").isEqualTo(retryAfter)
+                .isPositive().isLessThanOrEqualTo(Duration.ofHours(1));
+          }
+        }
+        // The first alone, then the 299 that waited for it: 128 + 128 + 43.
+        assertThat(calls(paused.sync(), "evalsha") - before).isEqualTo(4);
+        assertThat(registry.find("layerkit.ratelimit.errors").counters())
+            .allSatisfy(c -> assertThat(c.count()).isZero());
+        assertThat(limiter.tryAcquire("hot").allowed()).as("the lane ended; Redis still decides").isFalse();
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  /**
+   * Decisions waiting behind a call that Redis does not answer are decided by their own timeouts
+   * with the fail mode, like the one in flight; once Redis continues it decides again.
+   */
+  @Test
+  void decisionsWaitingBehindAStuckCallAreDecidedByTheirTimeoutsAndRedisDecidesAgainAfter() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisRateLimiter limiter = RedisRateLimiter.builder(
+                RateLimitPolicy.of(Limit.interval(50, 50, Duration.ofHours(1))), paused)
+            .name("stuck").failMode(FailMode.CLOSED).failClosedRetryAfter(Duration.ofSeconds(7))
+            .timeout(TIMEOUT).meterRegistry(registry).build();
+        redis.pause();
+        long before = System.nanoTime();
+        List<CompletableFuture<RateLimitDecision>> waiting = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          waiting.add(limiter.tryAcquireAsync("k").toCompletableFuture());
+        }
+        CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        long decidedAfterMillis = (System.nanoTime() - before) / 1_000_000;
+
+        assertThat(waiting).allSatisfy(d -> assertThat(d.join().retryAfter()).as("fail closed")
+            .isEqualTo(Duration.ofSeconds(7)));
+        assertThat(decidedAfterMillis).as("by the timeouts").isGreaterThanOrEqualTo(TIMEOUT.toMillis())
+            .isLessThan(TIMEOUT.toMillis() + 5_000);
+        assertThat(registry.get("layerkit.ratelimit.errors").tag("kind", "timeout").counter().count()).isEqualTo(10);
+
+        redis.resume();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            .until(() -> limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS).allowed());
+        RateLimitDecision exhausted;
+        do {
+          exhausted = limiter.tryAcquireAsync("k").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } while (exhausted.allowed());
+        assertThat(exhausted.retryAfter()).as("Redis's retry-after, not the fail mode's")
+            .isNotEqualTo(Duration.ofSeconds(7));
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
   @Test
   void maxInFlightMustBePositive() {
     assertThatThrownBy(() -> RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(1)), connection).maxInFlight(0))
