@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cost of the gateway's access log (issue 17): requests/s of GatewayBenchServer with
-# --access-log off and on, alternated ROUNDS times in one run against the same nginx upstream
+# --access-log off and on, alternated ROUNDS times (odd rounds off first, even rounds on first) in one run against the same nginx upstream
 # (the one run.sh uses: `return 200` with a 100-byte body), wrk with the same settings each time.
 # Prints each round's requests/s and p99, the on/off ratio per round, and their mean and spread.
 #
@@ -173,8 +173,15 @@ echo "|---|---|---|---|---|---|---|---|---|"
 RATIOS=()
 DELTAS=()
 for round in $(seq 1 "$ROUNDS"); do
-  read -r off_rps off_p99 off_cpu <<< "$(measure off "$round")"
-  read -r on_rps on_p99 on_cpu <<< "$(measure on "$round")"
+  # Odd rounds measure off first, even rounds on first, so a drift in the machine's load
+  # during a round does not favour one side.
+  if (( round % 2 )); then
+    read -r off_rps off_p99 off_cpu <<< "$(measure off "$round")"
+    read -r on_rps on_p99 on_cpu <<< "$(measure on "$round")"
+  else
+    read -r on_rps on_p99 on_cpu <<< "$(measure on "$round")"
+    read -r off_rps off_p99 off_cpu <<< "$(measure off "$round")"
+  fi
   ratio="$(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf "%.3f", a / b }')"
   delta="$(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN { printf "%.1f", a - b }')"
   RATIOS+=("$ratio")
