@@ -37,6 +37,8 @@
 #   THREADS=2 CONNECTIONS=64 DURATION=15s     wrk -t -c -d, the same for every target
 #   WARMUP=5s                                 an unrecorded wrk run before each target ("0" = none)
 #   SKIP_GATEWAY=0                            1 = direct and nginx only
+#   GATEWAY_FIRST=0                           1 = measure the gateway before nginx (alternate it
+#                                             between rounds so a load drift favours neither)
 #   BENCH_JAR=benchmarks/target/benchmarks.jar
 #   API_KEY=...                               the key the gateway is started with and wrk sends
 #   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
@@ -73,6 +75,7 @@ fi
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-5s}"
 SKIP_GATEWAY="${SKIP_GATEWAY:-0}"
+GATEWAY_FIRST="${GATEWAY_FIRST:-0}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 API_KEY="${API_KEY:-lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5}"
@@ -249,40 +252,54 @@ if [ "$PROTOCOL" = "h1" ]; then
   TARGETS+=(direct)
 fi
 
-"$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" &
-NGINX_PROXY_PID=$!
-PIDS+=($NGINX_PROXY_PID)
-wait_for_http "$SCHEME://127.0.0.1:$PROXY_PORT/"
-log "nginx: proxy_pass on 127.0.0.1:$PROXY_PORT ($PROTOCOL)"
-run_load nginx "$SCHEME://127.0.0.1:$PROXY_PORT/"
-kill "$NGINX_PROXY_PID" 2>/dev/null || true
-wait "$NGINX_PROXY_PID" 2>/dev/null || true
+run_nginx() {
+  "$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-proxy.conf" &
+  NGINX_PROXY_PID=$!
+  PIDS+=($NGINX_PROXY_PID)
+  wait_for_http "$SCHEME://127.0.0.1:$PROXY_PORT/"
+  log "nginx: proxy_pass on 127.0.0.1:$PROXY_PORT ($PROTOCOL)"
+  run_load nginx "$SCHEME://127.0.0.1:$PROXY_PORT/"
+  kill "$NGINX_PROXY_PID" 2>/dev/null || true
+  wait "$NGINX_PROXY_PID" 2>/dev/null || true
 
-TARGETS+=(nginx)
-if [ "$SKIP_GATEWAY" != "1" ]; then
-  [ -f "$BENCH_JAR" ] || die "$BENCH_JAR not found: ./mvnw -B -q package -pl benchmarks -am -DskipTests"
-  GATEWAY_PORT="$(free_port)"
-  log "gateway: GatewayBenchServer on 127.0.0.1:$GATEWAY_PORT ($PROTOCOL)"
-  TLS_ARGS=""
-  [ "$PROTOCOL" != "h1" ] && TLS_ARGS="--tls-cert $RESULTS_DIR/tls-cert.pem --tls-key $RESULTS_DIR/tls-key.pem"
-  # shellcheck disable=SC2086
-  java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
-    --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
-    --max-idle "$UPSTREAM_POOL" $TLS_ARGS $GATEWAY_ARGS \
-    > "$RESULTS_DIR/gateway.out" 2> "$RESULTS_DIR/gateway.err" &
-  GATEWAY_PID=$!
-  PIDS+=($GATEWAY_PID)
-  for i in $(seq 1 600); do
-    grep -q '^READY' "$RESULTS_DIR/gateway.out" 2>/dev/null && break
-    kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited; see $RESULTS_DIR/gateway.err"
-    sleep 0.1
-  done
-  grep -q '^READY' "$RESULTS_DIR/gateway.out" || die "the gateway did not print READY within 60 s"
-  wait_for_http "$SCHEME://127.0.0.1:$GATEWAY_PORT/" "X-API-Key: $API_KEY"
-  code="$(curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' "$SCHEME://127.0.0.1:$GATEWAY_PORT/")"
-  [ "$code" = "401" ] || log "  WARNING: the gateway answered $code, not 401, without the API key"
-  run_load gateway "$SCHEME://127.0.0.1:$GATEWAY_PORT/" "X-API-Key: $API_KEY"
-  TARGETS+=(gateway)
+  TARGETS+=(nginx)
+}
+
+run_gateway() {
+  if [ "$SKIP_GATEWAY" != "1" ]; then
+    [ -f "$BENCH_JAR" ] || die "$BENCH_JAR not found: ./mvnw -B -q package -pl benchmarks -am -DskipTests"
+    GATEWAY_PORT="$(free_port)"
+    log "gateway: GatewayBenchServer on 127.0.0.1:$GATEWAY_PORT ($PROTOCOL)"
+    TLS_ARGS=""
+    [ "$PROTOCOL" != "h1" ] && TLS_ARGS="--tls-cert $RESULTS_DIR/tls-cert.pem --tls-key $RESULTS_DIR/tls-key.pem"
+    # shellcheck disable=SC2086
+    java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
+      --port "$GATEWAY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" --api-key "$API_KEY" \
+      --max-idle "$UPSTREAM_POOL" $TLS_ARGS $GATEWAY_ARGS \
+      > "$RESULTS_DIR/gateway.out" 2> "$RESULTS_DIR/gateway.err" &
+    GATEWAY_PID=$!
+    PIDS+=($GATEWAY_PID)
+    for i in $(seq 1 600); do
+      grep -q '^READY' "$RESULTS_DIR/gateway.out" 2>/dev/null && break
+      kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited; see $RESULTS_DIR/gateway.err"
+      sleep 0.1
+    done
+    grep -q '^READY' "$RESULTS_DIR/gateway.out" || die "the gateway did not print READY within 60 s"
+    wait_for_http "$SCHEME://127.0.0.1:$GATEWAY_PORT/" "X-API-Key: $API_KEY"
+    code="$(curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' "$SCHEME://127.0.0.1:$GATEWAY_PORT/")"
+    [ "$code" = "401" ] || log "  WARNING: the gateway answered $code, not 401, without the API key"
+    run_load gateway "$SCHEME://127.0.0.1:$GATEWAY_PORT/" "X-API-Key: $API_KEY"
+    TARGETS+=(gateway)
+  fi
+
+}
+
+if [ "$GATEWAY_FIRST" = "1" ]; then
+  run_gateway
+  run_nginx
+else
+  run_nginx
+  run_gateway
 fi
 
 # --- report -------------------------------------------------------------------------------------
