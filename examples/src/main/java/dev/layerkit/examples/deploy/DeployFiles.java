@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * Generates the generated files of {@code examples/deploy/}: {@value #GATEWAY_FILE}, {@value
- * #ORDER_SERVICE_FILE}, {@value #INVENTORY_SERVICE_FILE} and {@value #PAYMENT_SERVICE_FILE}
+ * #ORDER_SERVICE_FILE}, {@value #INVENTORY_SERVICE_FILE}, {@value #PAYMENT_SERVICE_FILE} and {@value
+ * #SUBSCRIBER_FILE}
  * (Kubernetes manifests rendered by {@link KubernetesManifests} from the {@link ServiceSpec}s
  * below), {@value #PROMETHEUS_ADAPTER_FILE} (the Prometheus adapter's rule the order service's
  * autoscaler reads, from {@link PrometheusAdapterRule}), {@value #ALERTS_FILE} (one Prometheus
@@ -32,8 +33,9 @@ import java.util.Map;
  *     -Dexec.mainClass=dev.layerkit.examples.deploy.DeployFiles -Dexec.args=examples/deploy
  * }</pre>
  *
- * <p>Four Deployments run one image ({@link #IMAGE}): the gateway, the order service, and the
- * inventory and payment services the order service calls (the place-order saga). Each container
+ * <p>Five Deployments run one image ({@link #IMAGE}): the gateway, the order service, the
+ * inventory and payment services the order service calls (the place-order saga), and the
+ * order-totals subscriber, which consumes the order events (scaled by KEDA on its group's lag). Each container
  * runs the image's entry point with no arguments (the {@code Dockerfile} has no {@code CMD}), so
  * its configuration is the ConfigMap's {@code LAYERKIT_ORDERS_*} variables and the admin port and
  * shutdown deadline {@link KubernetesManifests} sets, read with the order system's one precedence
@@ -66,6 +68,8 @@ public final class DeployFiles {
   public static final String INVENTORY_SERVICE_FILE = "inventory-service.yaml";
   /** The payment service's manifests. */
   public static final String PAYMENT_SERVICE_FILE = "payment-service.yaml";
+  /** The order-totals subscriber's manifests (its KEDA {@code ScaledObject} in place of an autoscaler). */
+  public static final String SUBSCRIBER_FILE = "order-totals-subscriber.yaml";
 
   /** Where the pods find Redis, in the cluster. */
   public static final String REDIS_URL = "redis://redis:6379";
@@ -96,7 +100,44 @@ public final class DeployFiles {
    * less than the pod's 1-CPU limit: the target errs towards scaling out early.
    */
   public static final String ORDER_SERVICE_REQUESTS_PER_POD = "575";
-  /** The alert rules of the gateway and the order service. */
+  /**
+   * The order events' topic as the pods name it: the production backends' {@code
+   * <namespace>.orders} with the default namespace {@code layerkit}.
+   */
+  public static final String ORDER_TOPIC = "layerkit.orders";
+  /**
+   * The order-totals subscriber's consumer group, one for all its pods ({@code
+   * <namespace>-order-totals}), whose lag KEDA scales the subscriber on.
+   */
+  public static final String SUBSCRIBER_GROUP = "layerkit-order-totals";
+  /**
+   * The order topic's partitions: at most this many pods of one group get events, so the
+   * subscriber scales to at most this many.
+   */
+  public static final int ORDER_TOPIC_PARTITIONS = 4;
+  /**
+   * The events one subscriber pod applies per second, measured by {@code OrderTotalsThroughputIT}:
+   * one subscriber working off a backlog of 10,000 {@code OrderPlaced} events into the PostgreSQL
+   * projection (a transaction per event), in-JVM Kafka, three runs on the shared 2-core machine at
+   * load 24-31: 194, 225 and 228 events/s, median 225. As with {@link
+   * #ORDER_SERVICE_REQUESTS_PER_POD}, the loaded machine gave a pod less than its CPU limit, so the
+   * threshold derived from it errs towards scaling out early. The lag threshold below comes from it.
+   */
+  public static final int SUBSCRIBER_EVENTS_PER_SECOND = 225;
+  /** How many seconds' work one subscriber pod's lag may hold before KEDA adds a pod. */
+  public static final int SUBSCRIBER_CATCH_UP_SECONDS = 10;
+  /**
+   * KEDA's target lag per subscriber pod: what one pod works off in {@value #SUBSCRIBER_CATCH_UP_SECONDS}
+   * seconds at 70% of its measured rate ({@link #SUBSCRIBER_EVENTS_PER_SECOND}), the same headroom
+   * as the CPU targets. KEDA asks for {@code ceil(total lag / threshold)} pods (at most {@value
+   * #ORDER_TOPIC_PARTITIONS}), so a backlog is worked off within about that many seconds while
+   * pods are to be had.
+   */
+  public static final long SUBSCRIBER_LAG_THRESHOLD =
+      (long) (SUBSCRIBER_EVENTS_PER_SECOND * 0.7) * SUBSCRIBER_CATCH_UP_SECONDS;
+  /** The subscriber's shutdown deadline, as {@link #GATEWAY_SHUTDOWN_DEADLINE}. */
+  public static final Duration SUBSCRIBER_SHUTDOWN_DEADLINE = Duration.ofSeconds(15);
+  /** The alert rules of the gateway, the order service and the order-totals subscriber. */
   public static final String ALERTS_FILE = "alerts.yaml";
   /** The Grafana dashboard of the order system, for "Import dashboard" or provisioning. */
   public static final String DASHBOARD_FILE = "dashboards/layerkit-overview.json";
@@ -211,6 +252,34 @@ public final class DeployFiles {
   }
 
   /**
+   * Returns the order-totals subscriber's spec: a Deployment that only consumes the order events
+   * in one consumer group ({@link #SUBSCRIBER_GROUP}) and keeps per-customer totals in PostgreSQL,
+   * served read-only on 8080. KEDA scales it on the group's lag ({@link #SUBSCRIBER_LAG_THRESHOLD}
+   * per pod) and CPU, from one pod to one per partition; no HorizontalPodAutoscaler of its own
+   * beside the {@code ScaledObject} (KEDA makes and owns one), so two autoscalers never fight.
+   *
+   * @return the spec
+   */
+  public static ServiceSpec subscriber() {
+    return ServiceSpec.builder("order-totals-subscriber", IMAGE)
+        .replicas(1)
+        .cpu("250m", "1")
+        .memory("256Mi", "512Mi")
+        .env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
+        .config("orders.role", "subscriber")
+        .config("orders.port", "8080")
+        .config("orders.bind", "0.0.0.0")
+        .config("orders.backends", "production")
+        .config("orders.kafka", KAFKA_BOOTSTRAP)
+        .config("orders.postgres", POSTGRES_URL)
+        .autoscaling(1, ORDER_TOPIC_PARTITIONS, 70)
+        .kafkaLagAutoscaling(KAFKA_BOOTSTRAP, SUBSCRIBER_GROUP, ORDER_TOPIC, SUBSCRIBER_LAG_THRESHOLD)
+        .maxUnavailable(1)
+        .shutdown(Duration.ofSeconds(5), SUBSCRIBER_SHUTDOWN_DEADLINE)
+        .build();
+  }
+
+  /**
    * Returns the gateway's alert rules: errors, latency, rate-limit denials, readiness.
    *
    * @return the rules
@@ -237,6 +306,21 @@ public final class DeployFiles {
         .p99Latency(Duration.ofMillis(200))
         .cacheHitRatio(0.8)
         .consumerLag(10_000)
+        .readinessDown(Duration.ofMinutes(2))
+        .build();
+  }
+
+  /**
+   * Returns the order-totals subscriber's alert rules: its group's lag above what the most pods
+   * KEDA may start ({@value #ORDER_TOPIC_PARTITIONS}) work off in {@value
+   * #SUBSCRIBER_CATCH_UP_SECONDS} seconds, for 10 minutes (scaling out has not caught up), and
+   * readiness.
+   *
+   * @return the rules
+   */
+  public static PrometheusRules subscriberAlerts() {
+    return PrometheusRules.builder("order-totals-subscriber")
+        .consumerLag(ORDER_TOPIC_PARTITIONS * SUBSCRIBER_LAG_THRESHOLD)
         .readinessDown(Duration.ofMinutes(2))
         .build();
   }
@@ -272,10 +356,11 @@ public final class DeployFiles {
     files.put(ORDER_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(orderService()));
     files.put(INVENTORY_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(inventoryService()));
     files.put(PAYMENT_SERVICE_FILE, GENERATED + KubernetesManifests.toYaml(paymentService()));
+    files.put(SUBSCRIBER_FILE, GENERATED + KubernetesManifests.toYaml(subscriber()));
     files.put(PROMETHEUS_ADAPTER_FILE, GENERATED + KubernetesManifests.toYaml(List.of(
         PrometheusAdapterRule.configMap("layerkit-prometheus-adapter", null, List.of(ORDER_SERVICE_REQUESTS)))));
-    files.put(ALERTS_FILE, GENERATED + mergeGroups(gatewayAlerts().toYaml(),
-        orderServiceAlerts().toYaml()));
+    files.put(ALERTS_FILE, GENERATED + mergeGroups(mergeGroups(gatewayAlerts().toYaml(),
+        orderServiceAlerts().toYaml()), subscriberAlerts().toYaml()));
     // JSON has no comments: the dashboard's description says where it comes from.
     files.put(DASHBOARD_FILE, dashboard().toJson());
     return files;

@@ -88,6 +88,7 @@ public final class OrderSystem implements AutoCloseable {
   private final List<OrderHttpServer> services = new ArrayList<>();
   private final Downstream downstream;
   private @Nullable SupportServices support;
+  private @Nullable OrderTotalsSubscriber subscriber;
   private @Nullable PlaceOrderSaga placeOrder;
   private @Nullable AdminServer admin;
   private @Nullable Backends backends;
@@ -101,11 +102,11 @@ public final class OrderSystem implements AutoCloseable {
   private @Nullable Gateway gateway;
 
   /**
-   * Which parts one process runs: all of them, one order-service instance, the gateway, or one
-   * instance of the inventory or payment service.
+   * Which parts one process runs: all of them, one order-service instance, the gateway, one
+   * instance of the inventory or payment service, or one instance of the order-totals subscriber.
    */
   enum Role {
-    ALL, SERVICE, GATEWAY, INVENTORY, PAYMENT;
+    ALL, SERVICE, GATEWAY, INVENTORY, PAYMENT, SUBSCRIBER;
 
     /** Whether this role runs the order service and its layers (cache, store, events). */
     boolean runsOrders() {
@@ -228,6 +229,13 @@ public final class OrderSystem implements AutoCloseable {
   private void applicationLayer(RemoteServices remote) {
     if (role == Role.GATEWAY) {
       lifecycle.register(remote);
+      return;
+    }
+    if (role == Role.SUBSCRIBER) {
+      // It only consumes: the data-processing layer alone, run as a service of its own.
+      OrderTotalsSubscriber totals = new OrderTotalsSubscriber(options, namespace, health, this::meters, observations);
+      this.subscriber = totals;
+      lifecycle.register(totals, "admin");
       return;
     }
     if (role == Role.ALL && downstream.inProcess() || role.isSupport()) {
@@ -365,7 +373,9 @@ public final class OrderSystem implements AutoCloseable {
 
   /**
    * 6. Data processing: order events published, and aggregated per minute for the dashboard.
-   * Every process's dashboard sees every event: one consumer group per process. The nightly
+   * Every process's dashboard sees every event: one consumer group per process ({@link
+   * #dashboardGroup}). The order totals are the other consumer, in a process of their own with one
+   * group for all its instances ({@link OrderTotalsSubscriber}). The nightly
    * revenue report ({@link RevenueJob}) reads the orders into the warehouse, and the dashboard
    * shows it; the embedded system runs it at night itself, production runs it from the command line.
    */
@@ -385,7 +395,7 @@ public final class OrderSystem implements AutoCloseable {
         health.register(check);
       }
       dashboard = new Dashboard(health, this::cache, gatewayMeters);
-      String group = namespace + "-dashboard-" + (role == Role.SERVICE ? options.gatewayPort() : "all");
+      String group = dashboardGroup(namespace, options.instance());
       Subscription subscription = dashboard().subscribe(subscriber, backends().topic(), group,
           backends().handledEvents(group));
       subscriptions.add(subscription::close);
@@ -398,6 +408,26 @@ public final class OrderSystem implements AutoCloseable {
       }
       // After "database", whose idempotency key store adds its health check to the backends'.
     }, () -> closeAll(subscriptions), () -> closeAll(clients)), "backends", "cache", "database");
+  }
+
+  /**
+   * Returns the consumer group of a process's dashboard: one per process, since each process's
+   * dashboard is in its memory and must see every event; the instance is the pod's name in
+   * Kubernetes (every order-service pod listens on the same port, so the port cannot tell them
+   * apart), else {@code <host>-<pid>} ({@link OrderSystemOptions#instance()}).
+   *
+   * <p>A replaced pod leaves its group behind, empty: Kafka deletes an empty group's committed
+   * offsets after {@code offsets.retention.minutes} (7 days by default) and the group with them, and
+   * the group's handled-event ids in Redis expire after {@link Dashboard#HANDLED_FOR}. A pod
+   * restarted in place keeps its name, so it takes up its group's committed offsets; a new pod's
+   * group starts at the earliest offset, so its dashboard counts the topic's whole history.
+   *
+   * @param namespace the system's namespace
+   * @param instance the process's name among its peers
+   * @return {@code <namespace>-dashboard-<instance>}
+   */
+  static String dashboardGroup(String namespace, String instance) {
+    return namespace + "-dashboard-" + instance;
   }
 
   /** Closes the last opened first. */
@@ -421,8 +451,8 @@ public final class OrderSystem implements AutoCloseable {
       require(admin, "admin").close();
       health.close();
     }));
-    if (role.isSupport()) {
-      return; // the inventory and payment services open their own store
+    if (role.isSupport() || role == Role.SUBSCRIBER) {
+      return; // the inventory, payment and order-totals services open their own stores
     }
     lifecycle.register(Lifecycle.Component.of("backends",
         () -> backends = options.production() ? new ProductionBackends(options, namespace, observations)
@@ -513,6 +543,9 @@ public final class OrderSystem implements AutoCloseable {
     if (role != Role.ALL && role != Role.GATEWAY && !options.production()) {
       throw new IllegalArgumentException("--role=" + role.name().toLowerCase(java.util.Locale.ROOT)
           + " needs --backends=production: instances in separate processes share state only through real servers");
+    }
+    if (role == Role.SUBSCRIBER && (options.kafkaBootstrap() == null || options.postgresUrl() == null)) {
+      throw new IllegalArgumentException("--role=subscriber needs --kafka=host:port and --postgres=jdbc:postgresql://...");
     }
     if (role == Role.SERVICE && downstream.inProcess()) {
       throw new IllegalArgumentException("--role=service needs --inventory=host:port,... and --payment=host:port,...");
@@ -605,6 +638,10 @@ public final class OrderSystem implements AutoCloseable {
 
   SupportServices support() {
     return require(support, "inventory and payment services");
+  }
+
+  OrderTotalsSubscriber subscriber() {
+    return require(subscriber, "order-totals subscriber");
   }
 
   CacheAside<String, Order> cache() {

@@ -23,7 +23,8 @@ import java.util.List;
  * to that OTLP/HTTP endpoint, otherwise each finished trace is logged as a tree.
  * {@code --role=service --port=P --inventory=host:port --payment=host:port} runs one order-service
  * instance, {@code --role=inventory --port=P} and {@code --role=payment --port=P} one instance of
- * the services it calls, and {@code --role=gateway --services=host:port,...} the gateway alone,
+ * the services it calls, {@code --role=subscriber --port=P} one instance of the order-totals
+ * subscriber ({@link OrderTotalsSubscriber}), and {@code --role=gateway --services=host:port,...} the gateway alone,
  * for deployments that start the processes. With {@code --discovery=dns} each of {@code
  * --services}, {@code --inventory} and {@code --payment} is one {@code host:port} whose host
  * resolves to every instance (a Kubernetes headless Service), re-resolved every 5 s, so the
@@ -60,6 +61,7 @@ public final class OrderSystemMain {
         case "service" -> "order-service";
         case "inventory" -> "inventory-service";
         case "payment" -> "payment-service";
+        case "subscriber" -> "order-totals";
         default -> "order-system";
       };
       tracing = otlp.isEmpty() ? OrderTracing.logging(serviceName)
@@ -104,8 +106,12 @@ public final class OrderSystemMain {
       return;
     }
     system.lifecycle().installShutdownHook(); // SIGTERM: readiness DOWN, drain, stop, exit
-    if (role.equals("service") || role.equals("inventory") || role.equals("payment")) {
-      String name = role.equals("service") ? "order-service" : role + "-service";
+    if (role.equals("service") || role.equals("inventory") || role.equals("payment") || role.equals("subscriber")) {
+      String name = switch (role) {
+        case "service" -> "order-service";
+        case "subscriber" -> "order-totals subscriber";
+        default -> role + "-service";
+      };
       System.out.println("READY " + name + " on port " + options.gatewayPort() + ", admin " + system.adminUri());
     } else {
       System.out.printf("%nLayerkit order system (%s backends%s) is running:%n  web page   %s%n"

@@ -4,6 +4,7 @@ import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.Config;
 import dev.layerkit.infra.ConfigException;
 import dev.layerkit.infra.Lifecycle;
+import dev.layerkit.infra.deploy.KubernetesManifests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,11 +50,15 @@ import org.jspecify.annotations.Nullable;
  * @param initialStock how many of each product a new inventory starts with (1,000,000)
  * @param sagaLease how long a place-order saga whose process died waits before another instance
  *     resumes it (30s); a saga step times out after a third of it
+ * @param instance this process's name among the processes of its role, unique while it runs: what
+ *     must differ per process is named by it (the dashboard's consumer group); in a pod, the pod's
+ *     name ({@code LAYERKIT_POD_NAME}, which the generated manifests set), elsewhere {@code
+ *     <host>-<pid>}
  */
 public record OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
     String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
     @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline,
-    String bindAddress, double paymentFailureRate, long initialStock, Duration sagaLease) {
+    String bindAddress, double paymentFailureRate, long initialStock, Duration sagaLease, String instance) {
 
   /** The API key of the embedded demo; the page is pre-filled with it. */
   public static final String DEMO_API_KEY = "demo-key-change-me";
@@ -79,11 +84,12 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       .require(d -> !d.isZero(), "must be > 0").defaultValue(Lifecycle.DEFAULT_SHUTDOWN_DEADLINE);
   /**
    * What this process runs: {@code all}, one order-{@code service} instance, the {@code gateway},
-   * one {@code inventory} or one {@code payment} service instance.
+   * one {@code inventory} or one {@code payment} service instance, or one instance of the order
+   * totals' {@code subscriber} ({@link OrderTotalsSubscriber}).
    */
   static final Config.Setting<String> ROLE = Config.Setting.string("role")
-      .require(Set.of("all", "service", "gateway", "inventory", "payment")::contains,
-          "must be all, service, gateway, inventory or payment").defaultValue("all");
+      .require(Set.of("all", "service", "gateway", "inventory", "payment", "subscriber")::contains,
+          "must be all, service, gateway, inventory, payment or subscriber").defaultValue("all");
   /** For {@code --role=service}: the inventory service's instances, {@code host:port,...}. */
   static final Config.Setting<String> INVENTORY = Config.Setting.string("inventory").defaultValue("");
   /** For {@code --role=service}: the payment service's instances, {@code host:port,...}. */
@@ -101,6 +107,15 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   /** The address the order, inventory and payment services listen on. */
   static final Config.Setting<String> BIND = Config.Setting.string("bind")
       .require(a -> !a.isBlank(), "must be an address such as 127.0.0.1 or 0.0.0.0").defaultValue("127.0.0.1");
+  /**
+   * This process's name among its peers ({@link #instance()}); empty: the pod's name ({@value
+   * #POD_NAME_VARIABLE}), else {@code <host>-<pid>}.
+   */
+  static final Config.Setting<String> INSTANCE = Config.Setting.string("instance")
+      .require(n -> n.isEmpty() || n.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,120}"),
+          "must be letters, digits, '.', '_' and '-' (a pod's name)").defaultValue("");
+  /** The pod's name, as {@code KubernetesManifests} sets it from the Downward API. */
+  static final String POD_NAME_VARIABLE = KubernetesManifests.POD_NAME_VARIABLE;
   /** The config file, {@code .properties} or {@code .yaml}; found before the other settings are read. */
   static final Config.Setting<String> CONFIG = Config.Setting.string("config").defaultValue("");
   /** The environment variable naming the config file. */
@@ -143,9 +158,42 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(sagaLease, "sagaLease");
+    Objects.requireNonNull(instance, "instance");
+    if (instance.isBlank()) {
+      throw new IllegalArgumentException("instance must not be blank");
+    }
     if (!(paymentFailureRate >= 0 && paymentFailureRate <= 1)) {
       throw new IllegalArgumentException("paymentFailureRate must be 0 to 1 but was " + paymentFailureRate);
     }
+  }
+
+  /**
+   * Returns options for a process named by its host and process id ({@code <host>-<pid>}).
+   *
+   * @param backends see the record
+   * @param gatewayPort see the record
+   * @param adminPort see the record
+   * @param serviceInstances see the record
+   * @param apiKey see the record
+   * @param ratePerSecond see the record
+   * @param redisUrl see the record
+   * @param kafkaBootstrap see the record
+   * @param postgresUrl see the record
+   * @param mongoUrl see the record
+   * @param chaos see the record
+   * @param shutdownDeadline see the record
+   * @param bindAddress see the record
+   * @param paymentFailureRate see the record
+   * @param initialStock see the record
+   * @param sagaLease see the record
+   */
+  public OrderSystemOptions(String backends, int gatewayPort, int adminPort, int serviceInstances,
+      String apiKey, int ratePerSecond, @Nullable String redisUrl, @Nullable String kafkaBootstrap,
+      @Nullable String postgresUrl, @Nullable String mongoUrl, boolean chaos, Duration shutdownDeadline,
+      String bindAddress, double paymentFailureRate, long initialStock, Duration sagaLease) {
+    this(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond, redisUrl, kafkaBootstrap,
+        postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate, initialStock, sagaLease,
+        defaultInstance());
   }
 
   /**
@@ -217,7 +265,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   public OrderSystemOptions withRatePerSecond(int perSecond) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, perSecond,
         redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
-        initialStock, sagaLease);
+        initialStock, sagaLease, instance);
   }
 
   /**
@@ -230,7 +278,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   public OrderSystemOptions withPaymentFailureRate(double rate) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
         redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, rate,
-        initialStock, sagaLease);
+        initialStock, sagaLease, instance);
   }
 
   /**
@@ -242,7 +290,7 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   public OrderSystemOptions withInitialStock(long stock) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
         redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
-        stock, sagaLease);
+        stock, sagaLease, instance);
   }
 
   /**
@@ -254,7 +302,34 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
   public OrderSystemOptions withSagaLease(Duration lease) {
     return new OrderSystemOptions(backends, gatewayPort, adminPort, serviceInstances, apiKey, ratePerSecond,
         redisUrl, kafkaBootstrap, postgresUrl, mongoUrl, chaos, shutdownDeadline, bindAddress, paymentFailureRate,
-        initialStock, lease);
+        initialStock, lease, instance);
+  }
+
+  /**
+   * Returns the name of this process outside a pod: the host's name and the process id, {@code
+   * <host>-<pid>}, which no other live process shares (processes of one host differ in pid, of two
+   * hosts in host). A process started again gets a new name.
+   *
+   * @return the name
+   */
+  static String defaultInstance() {
+    return DefaultInstance.NAME;
+  }
+
+  /** Looked up once, on first use: the host's name may take a resolver round trip. */
+  private static final class DefaultInstance {
+    static final String NAME = host() + "-" + ProcessHandle.current().pid();
+
+    private static String host() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "localhost";
+      }
+      String cleaned = host.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
+      return cleaned.isEmpty() ? "localhost" : cleaned.substring(0, Math.min(cleaned.length(), 100));
+    }
   }
 
   private static boolean isRate(String text) {
@@ -282,9 +357,10 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    * @param args the command line: {@code --backends=memory|production --port=8080
    *     --admin-port=9090 --instances=3 --api-key=K --rate=200 --redis=URL --kafka=HOSTS
    *     --postgres=URL --mongo=URL --chaos --shutdown-deadline=30s
-   *     --role=all|service|gateway|inventory|payment --namespace=N --services=HOST:PORT,...
+   *     --role=all|service|gateway|inventory|payment|subscriber --namespace=N --services=HOST:PORT,...
    *     --inventory=HOST:PORT,... --payment=HOST:PORT,... --payment-failure-rate=0.1
-   *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --discovery=static|dns --single-process --otlp=URL
+   *     --initial-stock=N --saga-lease=30s --bind=ADDRESS --discovery=static|dns --instance=NAME
+   *     --single-process --otlp=URL
    *     --job=revenue --warehouse=FILE.duckdb --engine=in-process|flink --config=FILE}
    * @return the bound settings
    * @throws ConfigException naming every invalid setting, its value and its source
@@ -293,7 +369,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
     Config.Builder builder = Config.builder()
         .settings(BACKENDS, PORT, ADMIN_PORT, INSTANCES, API_KEY, RATE, REDIS, KAFKA, POSTGRES, MONGO, CHAOS,
             SHUTDOWN_DEADLINE, ROLE, NAMESPACE, SERVICES, SINGLE_PROCESS, OTLP, INVENTORY, PAYMENT,
-            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, ENGINE, DISCOVERY, CONFIG)
+            PAYMENT_FAILURE_RATE, INITIAL_STOCK, SAGA_LEASE, BIND, JOB, WAREHOUSE, ENGINE, DISCOVERY, INSTANCE,
+            CONFIG)
         .envPrefix(ENV_PREFIX).environment(variable -> lookup(environment, variable))
         .systemProperties(new Properties())
         .commandLine(args);
@@ -314,7 +391,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
    * LAYERKIT_ORDERS_} variables, the SDK's own ({@code LAYERKIT_ADMIN_PORT}, {@code
    * LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE}), which {@code KubernetesManifests} sets from the spec's
    * admin port and shutdown deadline, so the probes and the grace period always match what the
-   * process does.
+   * process does; for the instance, the pod's name ({@value #POD_NAME_VARIABLE}), which it sets
+   * from the Downward API.
    */
   private static @Nullable String lookup(Map<String, String> environment, String variable) {
     String value = environment.get(variable);
@@ -322,6 +400,8 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
       value = environment.get(AdminServer.PORT_SETTING.environmentVariable());
     } else if (value == null && variable.equals(ENV_PREFIX + "SHUTDOWN_DEADLINE")) {
       value = environment.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable());
+    } else if (value == null && variable.equals(ENV_PREFIX + "INSTANCE")) {
+      value = environment.get(POD_NAME_VARIABLE);
     }
     return value;
   }
@@ -351,10 +431,21 @@ public record OrderSystemOptions(String backends, int gatewayPort, int adminPort
         config.get(ADMIN_PORT), config.get(INSTANCES), config.get(API_KEY), config.get(RATE),
         optional(config, REDIS), optional(config, KAFKA), optional(config, POSTGRES), optional(config, MONGO),
         config.get(CHAOS), config.get(SHUTDOWN_DEADLINE), config.get(BIND),
-        Double.parseDouble(config.get(PAYMENT_FAILURE_RATE)), config.get(INITIAL_STOCK), config.get(SAGA_LEASE));
+        Double.parseDouble(config.get(PAYMENT_FAILURE_RATE)), config.get(INITIAL_STOCK), config.get(SAGA_LEASE),
+        config.get(INSTANCE).isEmpty() ? defaultInstance() : config.get(INSTANCE));
     String role = config.get(ROLE);
     List<String> problems = new ArrayList<>();
-    boolean needsServers = options.production() && !role.equals("inventory") && !role.equals("payment");
+    boolean needsServers = options.production() && !role.equals("inventory") && !role.equals("payment")
+        && !role.equals("subscriber");
+    if (options.production() && role.equals("subscriber")) {
+      // The order totals are a PostgreSQL projection of the Kafka topic: no Redis, no MongoDB.
+      if (options.kafkaBootstrap() == null) {
+        problems.add("--role=subscriber needs --kafka=host:port");
+      }
+      if (options.postgresUrl() == null) {
+        problems.add("--role=subscriber needs --postgres=jdbc:postgresql://...");
+      }
+    }
     if (needsServers) {
       if (options.redisUrl() == null) {
         problems.add("--backends=production needs --redis=redis://host:port");

@@ -68,6 +68,11 @@ final class ProductionBackends implements Backends {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProductionBackends.class);
   private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,30}");
+  /**
+   * The order topic's partitions: at most this many consumers of one group share its events, so
+   * it bounds the subscriber role's replicas (see {@code DeployFiles.subscriber()}).
+   */
+  static final int PARTITIONS = 4;
 
   private final String namespace;
   private final String kafka;
@@ -153,7 +158,7 @@ final class ProductionBackends implements Backends {
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
       admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-      KafkaTopics.create(admin, topic(), 4, (short) 1, Map.of(), Duration.ofSeconds(30));
+      KafkaTopics.create(admin, topic(), PARTITIONS, (short) 1, Map.of(), Duration.ofSeconds(30));
     } catch (Exception e) {
       throw new IllegalArgumentException("cannot reach Kafka at " + bootstrap + ": " + e.getMessage(), e);
     }

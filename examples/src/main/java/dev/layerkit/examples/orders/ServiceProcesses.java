@@ -24,7 +24,7 @@ final class ServiceProcesses implements RemoteServices {
 
   /** Options this process's command line gives that each child gets its own value of. */
   private static final Set<String> OWN_OPTIONS = Set.of("--port", "--admin-port", "--chaos", "--role", "--namespace",
-      "--services", "--single-process", "--inventory", "--payment");
+      "--services", "--single-process", "--inventory", "--payment", "--instance");
 
   private final OrderSystemOptions options;
   private final String namespace;

@@ -53,6 +53,13 @@ class DeployFilesTest {
     }
     assertThat(DeployFiles.render().get(DeployFiles.GATEWAY_FILE))
         .contains("name: order-gateway", "image: " + DeployFiles.IMAGE, "/health/ready");
+    // The subscriber is scaled by KEDA's ScaledObject alone (KEDA makes its autoscaler) and called by no one.
+    List<String> subscriber = new ArrayList<>();
+    try (var documents = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class)
+        .<JsonNode>readValues(DeployFiles.render().get(DeployFiles.SUBSCRIBER_FILE))) {
+      documents.forEachRemaining(document -> subscriber.add(document.path("kind").asText()));
+    }
+    assertThat(subscriber).containsExactly("ConfigMap", "Deployment", "Service", "ScaledObject", "PodDisruptionBudget");
   }
 
   @Test
@@ -61,7 +68,7 @@ class DeployFilesTest {
         .readTree(DeployFiles.render().get(DeployFiles.ALERTS_FILE));
     List<String> groups = new ArrayList<>();
     rules.path("groups").forEach(group -> groups.add(group.path("name").asText()));
-    assertThat(groups).containsExactly("order-gateway-slo", "order-service-slo");
+    assertThat(groups).containsExactly("order-gateway-slo", "order-service-slo", "order-totals-subscriber-slo");
     assertThat(DeployFiles.gatewayAlerts().alertNames()).contains("OrderGatewayHighErrorRatio");
   }
 

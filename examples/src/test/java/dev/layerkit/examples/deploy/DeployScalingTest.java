@@ -110,6 +110,41 @@ class DeployScalingTest {
   }
 
   @Test
+  void theSubscriberScalesOnItsGroupsLagThroughKedaAloneWithinThePartitions() throws IOException {
+    List<JsonNode> documents = documents(DeployFiles.SUBSCRIBER_FILE);
+    JsonNode scaledObject = one(documents, "ScaledObject");
+    JsonNode kafka = scaledObject.at("/spec/triggers/0");
+
+    assertThat(documents).as("no HorizontalPodAutoscaler beside KEDA's own")
+        .noneMatch(d -> d.path("kind").asText().equals("HorizontalPodAutoscaler"));
+    for (String file : List.of(DeployFiles.GATEWAY_FILE, DeployFiles.ORDER_SERVICE_FILE,
+        DeployFiles.INVENTORY_SERVICE_FILE, DeployFiles.PAYMENT_SERVICE_FILE)) {
+      assertThat(documents(file)).as("%s scales nothing of the subscriber", file)
+          .noneMatch(d -> d.at("/spec/scaleTargetRef/name").asText().equals("order-totals-subscriber"));
+    }
+    assertThat(scaledObject.path("apiVersion").asText()).isEqualTo("keda.sh/v1alpha1");
+    assertThat(scaledObject.at("/spec/scaleTargetRef/name").asText())
+        .isEqualTo(one(documents, "Deployment").at("/metadata/name").asText());
+    assertThat(kafka.path("type").asText()).isEqualTo("kafka");
+    assertThat(kafka.at("/metadata/consumerGroup").asText()).isEqualTo(DeployFiles.SUBSCRIBER_GROUP);
+    assertThat(kafka.at("/metadata/topic").asText()).isEqualTo(DeployFiles.ORDER_TOPIC);
+    assertThat(kafka.at("/metadata/lagThreshold").asText()).isEqualTo(Long.toString(DeployFiles.SUBSCRIBER_LAG_THRESHOLD));
+    assertThat(scaledObject.at("/spec/minReplicaCount").asInt()).isEqualTo(1);
+    assertThat(scaledObject.at("/spec/maxReplicaCount").asInt()).as("a pod per partition at most")
+        .isEqualTo(DeployFiles.ORDER_TOPIC_PARTITIONS);
+    assertThat(scaledObject.at("/spec/triggers/1/type").asText()).as("CPU stays as a second signal").isEqualTo("cpu");
+  }
+
+  @Test
+  void theLagThresholdIsTenSecondsOfSeventyPercentOfASubscribersMeasuredRate() {
+    // OrderTotalsThroughputIT, three runs at load 24-31: 194, 225 and 228 events/s; the median.
+    double measured = 225;
+    assertThat(DeployFiles.SUBSCRIBER_EVENTS_PER_SECOND).isEqualTo((int) measured);
+    assertThat(DeployFiles.SUBSCRIBER_LAG_THRESHOLD).as("10 s of work at 70%% of the measured rate")
+        .isLessThanOrEqualTo((long) (0.7 * measured * 10)).isGreaterThan((long) (0.65 * measured * 10));
+  }
+
+  @Test
   void theRequestTargetIsSeventyPercentOfAnInstancesMeasuredPostRate() {
     // benchmarks/README.md, "The order system under load": POST /api/orders, 2,471 requests/s over
     // three instances. The target keeps the CPU target's 70% headroom.

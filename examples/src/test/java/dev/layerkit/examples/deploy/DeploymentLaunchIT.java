@@ -77,7 +77,14 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@code postgres:5432}).
  *   <li><b>{@code LAYERKIT_ORDERS_NAMESPACE}</b> (added): a fresh name, so the tables, Redis keys
  *       and topic of this run touch nothing shared.
+ *   <li><b>The Downward API</b>: a variable whose value is a {@code fieldRef} to {@code
+ *       metadata.name} ({@code LAYERKIT_POD_NAME}) gets the podman pod's name, as the kubelet
+ *       fills in the pod's.
  * </ul>
+ *
+ * <p>Beyond readiness and the orders, it checks that each order-service pod's dashboard counts
+ * every order (each pod consumes in a consumer group of its own, named by the pod), and that the
+ * order-totals subscriber's projection, read through its API, holds the orders placed.
  *
  * <p>Needs {@code podman}, {@code runc}, {@code catatonit} (podman's local pause image),
  * {@code socat} and {@code nsenter} ({@code .ci/run} installs them) and root (networks and {@code nsenter}); without them the test fails saying so.
@@ -88,6 +95,7 @@ class DeploymentLaunchIT {
   private static final Path DEPLOY = EXAMPLES.resolve("deploy");
   private static final String VERSION = System.getProperty("layerkit.version", "0.1.0-SNAPSHOT");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration READY_WITHIN = Duration.ofMinutes(4);
   /** Pods per Deployment: one, but two order-service pods behind its headless Service. */
   private static final Map<String, Integer> PODS = Map.of(DeployFiles.ORDER_SERVICE_FILE, 2);
@@ -101,9 +109,13 @@ class DeploymentLaunchIT {
   private String network = "";
   private String prefix = "";
 
-  /** A container spec as the manifests give it. */
+  /**
+   * A container spec as the manifests give it; {@code fieldEnv} holds the variables the Downward
+   * API fills ({@code valueFrom.fieldRef}), by name, with their field paths.
+   */
   private record Spec(String deployment, String image, List<String> command, List<String> args,
-      Map<String, String> env, Map<String, Integer> ports, String readinessPath, int readinessPort) {}
+      Map<String, String> env, Map<String, String> fieldEnv, Map<String, Integer> ports, String readinessPath,
+      int readinessPort) {}
 
   /** A running pod: its container and address. */
   private record Pod(Spec spec, String container, String ip) {}
@@ -125,7 +137,7 @@ class DeploymentLaunchIT {
 
     List<Spec> specs = new ArrayList<>();
     for (String file : List.of(DeployFiles.INVENTORY_SERVICE_FILE, DeployFiles.PAYMENT_SERVICE_FILE,
-        DeployFiles.ORDER_SERVICE_FILE, DeployFiles.GATEWAY_FILE)) {
+        DeployFiles.ORDER_SERVICE_FILE, DeployFiles.GATEWAY_FILE, DeployFiles.SUBSCRIBER_FILE)) {
       Spec spec = spec(file);
       for (int i = 0; i < PODS.getOrDefault(file, 1); i++) {
         specs.add(spec);
@@ -187,6 +199,11 @@ class DeploymentLaunchIT {
       env.put("LAYERKIT_ORDERS_POSTGRES", postgresUrl);
       env.put("LAYERKIT_ORDERS_NAMESPACE", namespace);
       String name = prefix + "-" + spec.deployment() + "-" + i;
+      for (Map.Entry<String, String> field : spec.fieldEnv().entrySet()) { // what the kubelet fills in
+        assertThat(field.getValue()).as("%s: %s's Downward API field", spec.deployment(), field.getKey())
+            .isEqualTo("metadata.name");
+        env.put(field.getKey(), name);
+      }
       // A pod: an infra container holds its network namespace (address, /etc/hosts) across
       // restarts of the application container, which restarts on failure as a Deployment's would.
       List<String> pod = new ArrayList<>(List.of("podman", "--runtime", "runc", "pod", "create", "--name", name,
@@ -248,8 +265,28 @@ class DeploymentLaunchIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + pod.ip() + ":"
             + pod.spec().ports().get("admin") + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(requestCount(metrics)).as("%s served requests", pod.container()).isPositive();
+        // Each pod's dashboard has a consumer group of its own (named by the pod), so each sees
+        // every order; with one group for both, the orders' partition would go to one of them.
+        URI dashboard = URI.create("http://" + pod.ip() + ":" + pod.spec().ports().get("http") + "/dashboard");
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+            .untilAsserted(() -> assertThat(JSON.readTree(http.send(HttpRequest.newBuilder(dashboard).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).path("ordersPlaced").asLong())
+                .as("%s's dashboard counts every order", pod.container()).isEqualTo(placed.size()));
       }
     }
+    // The order-totals subscriber consumed the orders' events into its projection, which it serves.
+    Pod subscriber = pods.stream().filter(p -> p.spec().deployment().equals("order-totals-subscriber")).findFirst()
+        .orElseThrow();
+    URI totals = URI.create("http://" + subscriber.ip() + ":" + subscriber.spec().ports().get("http")
+        + "/totals/customers/c-42");
+    long expectedCents = placed.stream().mapToLong(Order::totalCents).sum();
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+        .untilAsserted(() -> {
+          JsonNode customer = JSON.readTree(http.send(HttpRequest.newBuilder(totals).build(),
+              HttpResponse.BodyHandlers.ofString()).body());
+          assertThat(customer.path("orders").asLong()).as("orders of c-42 in the projection").isEqualTo(placed.size());
+          assertThat(customer.path("totalCents").asLong()).isEqualTo(expectedCents);
+        });
   }
 
   /** Waits until a pod's readiness probe passes: the path and port its manifest gives. */
@@ -299,8 +336,13 @@ class DeploymentLaunchIT {
           .orElseThrow(() -> new AssertionError(file + ": envFrom names a ConfigMap it does not hold: " + name));
       configMap.path("data").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
     }
+    Map<String, String> fieldEnv = new LinkedHashMap<>();
     for (JsonNode variable : container.path("env")) { // env wins over envFrom, as in Kubernetes
-      env.put(variable.path("name").asText(), variable.path("value").asText());
+      if (variable.has("valueFrom")) {
+        fieldEnv.put(variable.path("name").asText(), variable.at("/valueFrom/fieldRef/fieldPath").asText());
+      } else {
+        env.put(variable.path("name").asText(), variable.path("value").asText());
+      }
     }
     Map<String, Integer> ports = new LinkedHashMap<>();
     container.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
@@ -309,7 +351,7 @@ class DeploymentLaunchIT {
     int readinessPort = port.isInt() ? port.asInt() : ports.getOrDefault(port.asText(), -1);
     assertThat(readinessPort).as("%s: the readiness probe's port %s is a container port", file, port).isPositive();
     return new Spec(deployment.at("/metadata/name").asText(), container.path("image").asText(),
-        strings(container.path("command")), strings(container.path("args")), env, ports,
+        strings(container.path("command")), strings(container.path("args")), env, fieldEnv, ports,
         probe.path("path").asText(), readinessPort);
   }
 

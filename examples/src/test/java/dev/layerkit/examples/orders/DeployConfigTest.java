@@ -38,16 +38,20 @@ class DeployConfigTest {
       Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("deploy");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** A container as it would run: its command line and environment, with the pod's facts beside them. */
+  /**
+   * A container as it would run: its command line and environment, with the pod's facts beside
+   * them; {@code fieldEnv} holds the variables the Downward API fills, with their field paths.
+   */
   private record Container(List<String> entrypoint, List<String> args, Map<String, String> env,
-      Map<String, Integer> ports, long gracePeriodSeconds, long preStopSeconds) {}
+      Map<String, String> fieldEnv, Map<String, Integer> ports, long gracePeriodSeconds, long preStopSeconds) {}
 
   @ParameterizedTest(name = "{0} runs as --role={1}")
   @CsvSource({
       "gateway.yaml, gateway",
       "order-service.yaml, service",
       "inventory-service.yaml, inventory",
-      "payment-service.yaml, payment"})
+      "payment-service.yaml, payment",
+      "order-totals-subscriber.yaml, subscriber"})
   void eachShippedContainerResolvesToAValidConfigurationForItsRole(String file, String role) throws IOException {
     Container container = container(file);
     Config config = OrderSystemOptions.config(container.env(), container.args().toArray(String[]::new));
@@ -104,6 +108,60 @@ class DeployConfigTest {
         .as("the order system's own variable wins over the SDK's").isEqualTo(9292);
   }
 
+  @Test
+  void twoOrderServicePodsOnTheSamePortGetDashboardGroupsOfTheirOwnFromTheirPodNames() throws IOException {
+    Container container = container(DeployFiles.ORDER_SERVICE_FILE);
+    assertThat(container.fieldEnv()).as("the manifest hands each pod its name")
+        .containsEntry(OrderSystemOptions.POD_NAME_VARIABLE, "metadata.name");
+    List<String> groups = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    for (String pod : List.of("order-service-7d9f8b6c5-x2kqp", "order-service-7d9f8b6c5-m8zvt")) {
+      Map<String, String> env = new HashMap<>(container.env());
+      env.put(OrderSystemOptions.POD_NAME_VARIABLE, pod); // as the kubelet fills the fieldRef in
+      OrderSystemOptions options = OrderSystemOptions.from(OrderSystemOptions.config(env));
+      assertThat(options.instance()).isEqualTo(pod);
+      groups.add(OrderSystem.dashboardGroup("layerkit", options.instance()));
+      ports.add(options.gatewayPort());
+    }
+
+    assertThat(ports).as("every pod listens on the same port").containsOnly(8080);
+    assertThat(groups).as("each pod's dashboard consumes in a group of its own").doesNotHaveDuplicates()
+        .containsExactly("layerkit-dashboard-order-service-7d9f8b6c5-x2kqp",
+            "layerkit-dashboard-order-service-7d9f8b6c5-m8zvt");
+  }
+
+  @Test
+  void outsideAPodEachProcessIsNamedByItsHostAndPidAndAnExplicitInstanceWins() {
+    OrderSystemOptions here = OrderSystemOptions.from(OrderSystemOptions.config(Map.of()));
+    assertThat(here.instance()).as("no pod name: <host>-<pid>")
+        .endsWith("-" + ProcessHandle.current().pid()).isEqualTo(OrderSystemOptions.defaultInstance());
+    Map<String, String> env = Map.of(OrderSystemOptions.POD_NAME_VARIABLE, "pod-a",
+        OrderSystemOptions.ENV_PREFIX + "INSTANCE", "explicit");
+    assertThat(OrderSystemOptions.from(OrderSystemOptions.config(env)).instance()).isEqualTo("explicit");
+    assertThat(OrderSystemOptions.from(OrderSystemOptions.config(env, "--instance=cli")).instance()).isEqualTo("cli");
+    assertThatThrownBy(() -> OrderSystemOptions.config(Map.of(), "--instance=no spaces"))
+        .hasMessageContaining("instance");
+  }
+
+  @Test
+  void theSubscribersScaledObjectWatchesTheGroupAndTopicTheRoleConsumes() throws IOException {
+    Container container = container(DeployFiles.SUBSCRIBER_FILE);
+    Config config = OrderSystemOptions.config(container.env());
+    String namespace = config.get(OrderSystemOptions.NAMESPACE);
+    JsonNode scaledObject = documents(DeployFiles.SUBSCRIBER_FILE).stream()
+        .filter(d -> d.path("kind").asText().equals("ScaledObject")).findFirst().orElseThrow();
+    JsonNode kafka = scaledObject.at("/spec/triggers/0");
+
+    assertThat(kafka.path("type").asText()).isEqualTo("kafka");
+    assertThat(kafka.at("/metadata/consumerGroup").asText()).isEqualTo(OrderTotalsSubscriber.group(namespace))
+        .isEqualTo(DeployFiles.SUBSCRIBER_GROUP);
+    assertThat(kafka.at("/metadata/topic").asText()).isEqualTo(OrderTotalsSubscriber.topic(namespace))
+        .isEqualTo(DeployFiles.ORDER_TOPIC);
+    assertThat(kafka.at("/metadata/bootstrapServers").asText()).isEqualTo(config.get(OrderSystemOptions.KAFKA));
+    assertThat(scaledObject.at("/spec/maxReplicaCount").asInt()).as("no more pods than partitions to share")
+        .isEqualTo(ProductionBackends.PARTITIONS).isEqualTo(DeployFiles.ORDER_TOPIC_PARTITIONS);
+  }
+
   /** The container of a manifest file, combined with the Dockerfile. */
   private static Container container(String file) throws IOException {
     List<JsonNode> documents = documents(file);
@@ -126,15 +184,20 @@ class DeployConfigTest {
       assertThat(configMaps).as("%s: envFrom names a ConfigMap of the file", file).containsKey(name);
       env.putAll(configMaps.get(name));
     }
+    Map<String, String> fieldEnv = new LinkedHashMap<>();
     for (JsonNode variable : container.path("env")) {
-      env.put(variable.path("name").asText(), variable.path("value").asText());
+      if (variable.has("valueFrom")) {
+        fieldEnv.put(variable.path("name").asText(), variable.at("/valueFrom/fieldRef/fieldPath").asText());
+      } else {
+        env.put(variable.path("name").asText(), variable.path("value").asText());
+      }
     }
     Map<String, Integer> ports = new HashMap<>();
     container.path("ports").forEach(port -> ports.put(port.path("name").asText(), port.path("containerPort").asInt()));
     List<String> entrypoint = container.has("command") ? strings(container.path("command")) : dockerfile("ENTRYPOINT");
     List<String> args = container.has("args") ? strings(container.path("args"))
         : container.has("command") ? List.of() : dockerfile("CMD");
-    return new Container(entrypoint, args, env, ports, pod.path("terminationGracePeriodSeconds").asLong(),
+    return new Container(entrypoint, args, env, fieldEnv, ports, pod.path("terminationGracePeriodSeconds").asLong(),
         container.path("lifecycle").path("preStop").path("sleep").path("seconds").asLong());
   }
 
@@ -142,7 +205,7 @@ class DeployConfigTest {
   private static Map<String, Integer> services() throws IOException {
     Map<String, Integer> services = new HashMap<>();
     for (String file : List.of(DeployFiles.GATEWAY_FILE, DeployFiles.ORDER_SERVICE_FILE,
-        DeployFiles.INVENTORY_SERVICE_FILE, DeployFiles.PAYMENT_SERVICE_FILE)) {
+        DeployFiles.INVENTORY_SERVICE_FILE, DeployFiles.PAYMENT_SERVICE_FILE, DeployFiles.SUBSCRIBER_FILE)) {
       for (JsonNode document : documents(file)) {
         if (document.path("kind").asText().equals("Service")) {
           services.put(document.path("metadata").path("name").asText(),

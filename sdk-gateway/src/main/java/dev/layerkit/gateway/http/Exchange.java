@@ -303,13 +303,32 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       }
       CircuitBreaker candidateBreaker = upstream.circuitBreaker(candidate);
       if (candidateBreaker != null && !candidateBreaker.tryAcquirePermission()) {
-        balancer.onCancel(candidate);
+        refused(candidate, candidateBreaker);
         continue;
       }
       breaker = candidateBreaker;
       return candidate;
     }
     return null;
+  }
+
+  /**
+   * Gives back a pick whose circuit refused it. An open circuit means the endpoint has been
+   * failing, and the balancer is told so (a failure of no duration), so that its outlier detection
+   * ejects the endpoint as it would on the failures themselves. A cancel would hide the endpoint's
+   * state from the balancer: with no requests in flight it looks idle, least-request balancing
+   * prefers it to every busy endpoint, and every pick of a request lands on it until the picks run
+   * out and the request gets a 503, although a healthy endpoint could serve it (the order system's
+   * chaos run saw ten thousand such 503s while a killed instance was down and its circuit open). A
+   * half-open circuit refuses only because its trial calls are taken, which is no failure.
+   */
+  private void refused(Endpoint candidate, CircuitBreaker candidateBreaker) {
+    CircuitBreaker.State circuit = candidateBreaker.getState();
+    if (circuit == CircuitBreaker.State.OPEN || circuit == CircuitBreaker.State.FORCED_OPEN) {
+      balancer.onComplete(candidate, 0, false);
+    } else {
+      balancer.onCancel(candidate);
+    }
   }
 
   /** Connect (or, on HTTP/2, stream open) finished. */

@@ -9,6 +9,8 @@ import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.lb.MutableEndpointSource;
+import dev.layerkit.gateway.lb.OutlierDetection;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +96,101 @@ class GatewayUpstreamFaultsIT extends GatewayTestSupport {
     await().atMost(Duration.ofSeconds(10)).until(() -> breaker.getState() == CircuitBreaker.State.CLOSED);
     assertThat(get(gateway, "/id").statusCode()).isEqualTo(200);
     assertThat(endpoint.requests.get()).isEqualTo(6);
+  }
+
+  @Test
+  void aDeadEndpointWhoseCircuitOpensBetweenEjectionsIsEjectedByItsRefusalsInsteadOfTakingEveryPick()
+      throws Exception {
+    // The order system's gateway in its chaos run: least request over two instances, outlier
+    // detection (3 failures in a row eject for 10 s, then 20 s, 30 s, ...) and each instance behind
+    // the default breaker (10 calls, 50%, 10 s open). One instance died and stayed down; the other
+    // is busy (a request in flight), so least request prefers the dead, idle one.
+    ManualTimeSource time = new ManualTimeSource();
+    TestUpstream healthy = upstream("healthy");
+    Endpoint dead;
+    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = Endpoint.builder("127.0.0.1", closed.getLocalPort()).id("dead").build();
+    }
+    MutableEndpointSource source = EndpointSource.mutable(List.of(healthy.endpoint()));
+    LoadBalancer balancer = closing(LoadBalancers.leastRequest().serviceName("svc").endpointSource(source)
+        .timeSource(time)
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
+            .baseEjectionTime(Duration.ofSeconds(10)).build())
+        .build());
+    Upstream svc = Upstream.builder("svc", balancer)
+        .circuitBreaker(e -> ResiliencePolicy.builder("svc@" + e.id()).withCircuitBreaker()
+            .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(10)).permittedNumberOfCallsInHalfOpenState(3)
+            .timeSource(time).build())
+        .build();
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").maxRetries(0).upstream(svc).build());
+    CompletableFuture<HttpResponse<String>> busy = client.sendAsync(HttpRequest.newBuilder(uri(gateway, "/slow"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(healthy::slowRequestArrived);
+    source.update(List.of(healthy.endpoint(), dead));
+    CircuitBreaker breaker = svc.circuitBreaker(dead);
+
+    // Each time its ejection ends, three requests find it refusing connections and eject it again.
+    for (Duration ejection : List.of(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(get(gateway, "/id").statusCode()).isEqualTo(502);
+      }
+      assertThat(balancer.status(dead).ejected()).isTrue();
+      assertThat(get(gateway, "/id").body()).as("meanwhile the healthy one serves").isEqualTo("healthy");
+      time.advance(ejection);
+    }
+    // Its tenth failing call opens its circuit, one failure into a run of three: open, not ejected.
+    assertThat(get(gateway, "/id").statusCode()).isEqualTo(502);
+    await().atMost(Duration.ofSeconds(10)).until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
+    assertThat(balancer.status(dead).ejected()).isFalse();
+
+    // Were its refusals only cancelled, it would still look idle, least request would pick it four
+    // times per request, and every request would get a 503 ("every endpoint ... has an open
+    // circuit") until the circuit's wait ended: the chaos run's burst. Refusals are failures for
+    // the balancer: the second ejects it, and the healthy endpoint serves.
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      statuses.add(get(gateway, "/id").statusCode());
+    }
+
+    assertThat(statuses).containsOnly(200);
+    assertThat(balancer.status(dead).ejected()).as("ejected by its refusals").isTrue();
+    assertThat(balancer.status(dead).outstanding()).as("every refused pick given back").isZero();
+    healthy.releaseSlow();
+    assertThat(busy.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aHalfOpenCircuitWhoseTrialsAreTakenRefusesWithoutCountingAFailure() throws Exception {
+    TestUpstream endpoint = upstream("recovering");
+    LoadBalancer balancer = closing(LoadBalancers.leastRequest().serviceName("svc")
+        .endpointSource(EndpointSource.of(List.of(endpoint.endpoint())))
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(1)
+            .baseEjectionTime(Duration.ofSeconds(10)).build())
+        .panicThreshold(0)
+        .build());
+    Upstream svc = Upstream.builder("svc", balancer)
+        .circuitBreaker(e -> ResiliencePolicy.builder("svc@" + e.id()).withCircuitBreaker()
+            .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50)
+            .permittedNumberOfCallsInHalfOpenState(1).build())
+        .build();
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").maxRetries(0).upstream(svc).build());
+    CircuitBreaker breaker = svc.circuitBreaker(endpoint.endpoint());
+    breaker.transitionToOpenState();
+    breaker.transitionToHalfOpenState();
+    // The one trial call, held by the endpoint.
+    CompletableFuture<HttpResponse<String>> trial = client.sendAsync(HttpRequest.newBuilder(uri(gateway, "/slow"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(endpoint::slowRequestArrived);
+
+    HttpResponse<String> refused = get(gateway, "/id");
+
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.body()).contains("has an open circuit");
+    assertThat(balancer.status(endpoint.endpoint()).ejected())
+        .as("a refusal for want of a trial slot is no failure: one failure would eject").isFalse();
+    endpoint.releaseSlow();
+    assertThat(trial.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -70,7 +71,8 @@ import tools.jackson.dataformat.yaml.YAMLWriteFeature;
  *       shutdown deadline ({@link ServiceSpec#terminationGracePeriodSeconds()}).
  *   <li>Resource requests and limits; {@code envFrom} the ConfigMap, whose keys are the
  *       {@code LAYERKIT_*} variables {@code Config} reads; the shutdown deadline and admin port as
- *       {@code LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE} and {@code LAYERKIT_ADMIN_PORT}; a pod
+ *       {@code LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE} and {@code LAYERKIT_ADMIN_PORT}; the pod's name
+ *       as {@value #POD_NAME_VARIABLE} (the Downward API), for what must differ per pod; a pod
  *       annotation with the ConfigMap's hash, so a config change rolls the pods; Prometheus scrape
  *       annotations.
  * </ul>
@@ -89,6 +91,13 @@ public final class KubernetesManifests {
   public static final String CONFIG_HASH_ANNOTATION = "layerkit.dev/config-hash";
   /** What a headless Service's name adds to the spec's name. */
   public static final String HEADLESS_SUFFIX = "-headless";
+  /**
+   * The environment variable holding the pod's name ({@code metadata.name}, through the Downward
+   * API), which every container gets: what must be unique per pod (a consumer group per process,
+   * an instance id in logs) can use it. Unlike {@code HOSTNAME}, it is the pod's name whatever the
+   * pod's {@code hostname} field says.
+   */
+  public static final String POD_NAME_VARIABLE = "LAYERKIT_POD_NAME";
   /** The API version of KEDA's {@code ScaledObject}. */
   public static final String KEDA_API_VERSION = "keda.sh/v1alpha1";
 
@@ -241,6 +250,8 @@ public final class KubernetesManifests {
     env.add(new EnvVar(AdminServer.PORT_SETTING.environmentVariable(), Integer.toString(spec.adminPort()), null));
     env.add(new EnvVar(Lifecycle.SHUTDOWN_DEADLINE_SETTING.environmentVariable(),
         Durations.format(spec.shutdownDeadline()), null));
+    env.add(new EnvVarBuilder().withName(POD_NAME_VARIABLE)
+        .withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
     spec.env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     return new ContainerBuilder()
         .withName(spec.name())

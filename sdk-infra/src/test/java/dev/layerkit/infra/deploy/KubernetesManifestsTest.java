@@ -131,7 +131,8 @@ class KubernetesManifestsTest {
     assertThat(container.getImage()).isEqualTo(spec.image());
     // The container's environment gives the application the deadline and admin port of the spec.
     Map<String, String> environment = new HashMap<>(m.configMap().getData());
-    container.getEnv().forEach(e -> environment.put(e.getName(), e.getValue()));
+    container.getEnv().stream().filter(e -> e.getValueFrom() == null)
+        .forEach(e -> environment.put(e.getName(), e.getValue()));
     Config config = Config.builder().systemProperties(new Properties()).environment(environment::get)
         .settings(Lifecycle.SHUTDOWN_DEADLINE_SETTING, AdminServer.PORT_SETTING).build();
     assertThat(config.get(Lifecycle.SHUTDOWN_DEADLINE_SETTING)).isEqualTo(spec.shutdownDeadline());
@@ -156,8 +157,10 @@ class KubernetesManifestsTest {
     assertThat(m.configMap().getData()).containsExactly(
         Map.entry("LAYERKIT_CACHE_TTL", "30s"), Map.entry("LAYERKIT_REDIS_URL", "redis://redis:6379"));
     Container container = m.deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).containsExactly(
-        "LAYERKIT_ADMIN_PORT=9090", "LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE=30s", "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75");
+    assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + (e.getValueFrom() == null ? e.getValue()
+        : "fieldRef:" + e.getValueFrom().getFieldRef().getFieldPath())).containsExactly(
+        "LAYERKIT_ADMIN_PORT=9090", "LAYERKIT_LIFECYCLE_SHUTDOWN_DEADLINE=30s",
+        KubernetesManifests.POD_NAME_VARIABLE + "=fieldRef:metadata.name", "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75");
     assertThat(m.deployment().getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(40L);
     assertThat(m.deployment().getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("prometheus.io/port", "9090").containsEntry("prometheus.io/path", "/metrics");
