@@ -392,9 +392,10 @@ public final class KubernetesManifests {
     kafkaMetadata.put("consumerGroup", lag.consumerGroup());
     kafkaMetadata.put("topic", lag.topic());
     kafkaMetadata.put("lagThreshold", Long.toString(lag.lagThreshold()));
-    // A new group (no committed offsets) counts from the newest offset: no burst of replicas for
-    // history the group never meant to read.
-    kafkaMetadata.put("offsetResetPolicy", "latest");
+    // As Layerkit's subscribers do (KafkaEventSubscriber: auto.offset.reset=earliest), a new group
+    // without committed offsets counts from the earliest offset: the history it is about to read
+    // is real lag, and KEDA scales for it from the first minute rather than after the first commit.
+    kafkaMetadata.put("offsetResetPolicy", "earliest");
     Map<String, Object> kafka = new LinkedHashMap<>();
     kafka.put("type", "kafka");
     kafka.put("metadata", kafkaMetadata);

@@ -115,6 +115,8 @@ class ScalingManifestsTest {
     assertThat(kafka.at("/metadata/bootstrapServers").asString()).isEqualTo("kafka:9092");
     assertThat(kafka.at("/metadata/consumerGroup").asString()).isEqualTo("order-events");
     assertThat(kafka.at("/metadata/topic").asString()).isEqualTo("layerkit-orders");
+    // Layerkit's subscribers start a new group at the earliest offset; KEDA must count lag alike.
+    assertThat(kafka.at("/metadata/offsetResetPolicy").asString()).isEqualTo("earliest");
     JsonNode cpu = scaledSpec.get("triggers").get(1);
     assertThat(cpu.get("type").asString()).isEqualTo("cpu");
     assertThat(cpu.at("/metadata/value").asString()).isEqualTo("80");
