@@ -21,6 +21,13 @@
 # when every decision is a call of its own, below 1 when concurrent decisions for the one key
 # share calls.
 #
+# Requests/s of a closed loop (wrk) on a shared machine move with its load; CPU time per request
+# moves far less. So each round also reports, per route, the CPU time (user + system, from /proc,
+# over the measured wrk run) per request of the gateway process and of the Redis server (when it
+# is a local process), and the machine's idle share: a route that leaves CPUs idle is bound by
+# latency, one that does not by CPU. threads-<route>-<round>.txt in RESULTS_DIR breaks the
+# gateway's CPU per request down by thread (event loops, Lettuce's I/O thread, the timeout timer).
+#
 # Usage: benchmarks/gateway/redis-limiter.sh   (needs nginx, wrk, curl and a Redis; the jar from
 #                                               ./mvnw -B -q package -pl benchmarks -am -DskipTests)
 # Settings (environment):
@@ -32,6 +39,9 @@
 #   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
 #   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
 #   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
+#   JFR=""                                    a JFR settings name (profile, default) records each
+#                                             measured wrk run of the gateway to RESULTS_DIR/<run>.jfr
+#                                             (jcmd; the recording itself costs CPU: not for the table)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,6 +54,7 @@ CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-5s}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
+JFR="${JFR:-}"
 BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 API_KEY="${API_KEY:-lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5}"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled}"
@@ -99,12 +110,61 @@ evalsha_calls() {
     | awk -F'[:=,]' '$1 == "cmdstat_evalsha" { n = $3 } END { print n + 0 }'
 }
 
-RPS=""; P99=""; REQUESTS=""
+# CPU time (user + system, in clock ticks) of a process, all its threads; 0 if unreadable.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The machine's busy and total ticks over all CPUs (/proc/stat's first line).
+machine_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+# Per-thread CPU ticks of a process, one "name ticks" line per thread (names cut at 15 characters).
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    awk '{ line = $0; sub(/^[^(]*\(/, "", line); name = line; sub(/\).*$/, "", name); sub(/^[^)]*\) /, "", line);
+           split(line, f, " "); gsub(/ /, "_", name); print name, f[12] + f[13] }' "$task/stat" 2>/dev/null || true
+  done
+}
+# Sums thread_ticks' output by thread name with digits dropped (event loop threads together).
+thread_groups() { sed -E 's/[0-9]+( [0-9]+)$/#\1/' | awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }' | sort; }
+
+# CPU ticks of the upstream nginx's workers (the master's children).
+nginx_ticks() {
+  local pid sum=0
+  for pid in $(pgrep -P "$NGINX_PID" 2>/dev/null); do sum=$((sum + $(cpu_ticks "$pid"))); done
+  echo "$sum"
+}
+per_request() { # ticks requests -> microseconds per request
+  awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
+}
+
+RPS=""; P99=""; REQUESTS=""; GW_CPU=""; REDIS_CPU=""; NGINX_CPU=""; WRK_CPU=""; IDLE=""
 run_wrk() { # name url duration
-  local out="$RESULTS_DIR/wrk-$1.txt" non2xx
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -H "X-API-Key: $API_KEY" "$2" > "$out"
+  local out="$RESULTS_DIR/wrk-$1.txt" non2xx gw_before gw_after redis_before redis_after m_before m_after
+  local nginx_before nginx_after
+  gw_before="$(cpu_ticks "$GATEWAY_PID")"; redis_before="$(cpu_ticks "$REDIS_PID")"; m_before="$(machine_ticks)"
+  nginx_before="$(nginx_ticks)"
+  thread_ticks "$GATEWAY_PID" | thread_groups > "$RESULTS_DIR/threads-$1.before"
+  if [ -n "$JFR" ] && [[ "$1" != *warmup* ]]; then
+    jcmd "$GATEWAY_PID" JFR.start name="$1" settings="$JFR" filename="$RESULTS_DIR/$1.jfr" > /dev/null
+  fi
+  /usr/bin/time -f '%U %S' -o "$RESULTS_DIR/wrk-$1.cpu" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -H "X-API-Key: $API_KEY" "$2" > "$out"
+  if [ -n "$JFR" ] && [[ "$1" != *warmup* ]]; then
+    jcmd "$GATEWAY_PID" JFR.stop name="$1" > /dev/null
+  fi
+  gw_after="$(cpu_ticks "$GATEWAY_PID")"; redis_after="$(cpu_ticks "$REDIS_PID")"; m_after="$(machine_ticks)"
+  nginx_after="$(nginx_ticks)"
+  thread_ticks "$GATEWAY_PID" | thread_groups > "$RESULTS_DIR/threads-$1.after"
   RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
   REQUESTS="$(awk '/requests in/ {print $1}' "$out")"
+  GW_CPU="$(per_request "$((gw_after - gw_before))" "$REQUESTS")"
+  REDIS_CPU="$(per_request "$((redis_after - redis_before))" "$REQUESTS")"
+  NGINX_CPU="$(per_request "$((nginx_after - nginx_before))" "$REQUESTS")"
+  WRK_CPU="$(awk -v n="$REQUESTS" '{ printf "%.1f", ($1 + $2) * 1e6 / n; exit }' "$RESULTS_DIR/wrk-$1.cpu")"
+  IDLE="$(awk -v b="$m_before" -v a="$m_after" 'BEGIN { split(b, x, " "); split(a, y, " ");
+      printf "%.0f", 100 * (1 - (y[1] - x[1]) / (y[2] - x[2])) }')"
+  # Per-thread CPU per request of the gateway, by thread group: where the gateway's time went.
+  join -a2 -e 0 -o '0,1.2,2.2' "$RESULTS_DIR/threads-$1.before" "$RESULTS_DIR/threads-$1.after" \
+    | awk -v hz="$CLK_TCK" -v n="$REQUESTS" '{ printf "%-18s %7.2f us/request\n", $1, ($3 - $2) * 1e6 / hz / n }' \
+    > "$RESULTS_DIR/threads-$1.txt"
   P99="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
   [ -n "$RPS" ] || die "could not read wrk's output: $out"
   non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$out")"
@@ -124,7 +184,8 @@ sed -e "s|@PREFIX@|$RESULTS_DIR|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s
     -e "s|@UPSTREAM_WORKERS@|$UPSTREAM_WORKERS|g" \
     "$HERE/nginx-upstream.conf.template" > "$RESULTS_DIR/nginx-upstream.conf"
 "$NGINX" -e "$RESULTS_DIR/startup-error.log" -p "$RESULTS_DIR" -c "$RESULTS_DIR/nginx-upstream.conf" &
-PIDS+=($!)
+NGINX_PID=$!
+PIDS+=($NGINX_PID)
 
 # shellcheck disable=SC2086
 java $GATEWAY_JAVA_OPTS -cp "$BENCH_JAR" dev.layerkit.benchmarks.gateway.GatewayBenchServer \
@@ -138,6 +199,10 @@ for i in $(seq 1 600); do
   sleep 0.1
 done
 grep -q '^READY' "$RESULTS_DIR/gateway.out" || die "the gateway did not print READY within 60 s"
+CLK_TCK="$(getconf CLK_TCK)"
+# The Redis server's process, when it runs on this machine and /proc shows it: its CPU per request.
+REDIS_PID="$(redis-cli -u "$REDIS_URI" INFO server 2>/dev/null | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')"
+[ -n "$REDIS_PID" ] && [ -r "/proc/$REDIS_PID/stat" ] || REDIS_PID=0
 MEMORY_URL="http://127.0.0.1:$GATEWAY_PORT/memory/"
 REDIS_URL="http://127.0.0.1:$GATEWAY_PORT/redis/"
 wait_for_http "$MEMORY_URL" "X-API-Key: $API_KEY"
@@ -150,6 +215,8 @@ if [ "$WARMUP" != "0" ]; then
 fi
 
 ROWS=()
+CPU_ROWS=()
+CPU_RATIOS=()
 RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round/$ROUNDS: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on /memory/ and /redis/"
@@ -157,13 +224,19 @@ for round in $(seq 1 "$ROUNDS"); do
   # load between the two runs of a round does not always favour the same route.
   if [ $((round % 2)) -eq 1 ]; then
     run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+    memory_cpu="$GW_CPU"; memory_redis_cpu="$REDIS_CPU"; memory_idle="$IDLE"
+    memory_total="$(awk -v a="$GW_CPU" -v b="$REDIS_CPU" -v c="$NGINX_CPU" -v d="$WRK_CPU" 'BEGIN { printf "%.1f", a + b + c + d }')"
   fi
   evalsha_before="$(evalsha_calls)"
   run_wrk "redis-$round" "$REDIS_URL" "$DURATION"; redis_rps="$RPS"; redis_p99="$P99"
+  redis_cpu="$GW_CPU"; redis_redis_cpu="$REDIS_CPU"; redis_idle="$IDLE"
+  redis_total="$(awk -v a="$GW_CPU" -v b="$REDIS_CPU" -v c="$NGINX_CPU" -v d="$WRK_CPU" 'BEGIN { printf "%.1f", a + b + c + d }')"
   calls_per_request="$(awk -v c="$(( $(evalsha_calls) - evalsha_before ))" -v n="$REQUESTS" \
       'BEGIN { printf "%.3f", c / n }')"
   if [ $((round % 2)) -eq 0 ]; then
     run_wrk "memory-$round" "$MEMORY_URL" "$DURATION"; memory_rps="$RPS"; memory_p99="$P99"
+    memory_cpu="$GW_CPU"; memory_redis_cpu="$REDIS_CPU"; memory_idle="$IDLE"
+    memory_total="$(awk -v a="$GW_CPU" -v b="$REDIS_CPU" -v c="$NGINX_CPU" -v d="$WRK_CPU" 'BEGIN { printf "%.1f", a + b + c + d }')"
   fi
   ping_rps="$(redis-benchmark -u "$REDIS_URI" --csv -n "$PING_REQUESTS" -c "$CONNECTIONS" -t ping_mbulk 2>/dev/null \
       | awk -F'"' '$2 == "PING_MBULK" {print $4}')"
@@ -172,10 +245,16 @@ for round in $(seq 1 "$ROUNDS"); do
   RATIOS+=("$ratio")
   ROWS+=("$(awk -v n="$round" -v m="$memory_rps" -v mp="$memory_p99" -v r="$redis_rps" -v rp="$redis_p99" -v q="$ratio" -v p="$ping_rps" -v c="$calls_per_request" \
       'BEGIN { printf "| %d | %.0f | %.3f | %.0f | %.3f | %s | %.0f | %s |", n, m, mp, r, rp, q, p, c }')")
+  cpu_ratio="$(awk -v m="$memory_total" -v r="$redis_total" 'BEGIN { printf "%.2f", m / r }')"
+  CPU_RATIOS+=("$cpu_ratio")
+  CPU_ROWS+=("| $round | $memory_cpu | $redis_cpu | $memory_redis_cpu | $redis_redis_cpu | $memory_total | $redis_total | $cpu_ratio | $memory_idle | $redis_idle |")
   log "  in-memory $memory_rps req/s, Redis $redis_rps req/s: ratio $ratio; Redis PING alone $ping_rps/s; $calls_per_request EVALSHA per request"
+  log "  CPU per request: gateway $memory_cpu / $redis_cpu us, redis-server $memory_redis_cpu / $redis_redis_cpu us, all four $memory_total / $redis_total us (in-memory / Redis): ratio $cpu_ratio; machine idle $memory_idle% / $redis_idle%"
 done
-MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
-  if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+median() { sort -n | awk '{ a[NR] = $1 } END {
+  if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | median)"
+CPU_MEDIAN="$(printf '%s\n' "${CPU_RATIOS[@]}" | median)"
 
 {
   echo
@@ -189,4 +268,14 @@ MEDIAN="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END {
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Median ratio Redis / in-memory over $ROUNDS rounds: $MEDIAN (target >= 0.8)"
+  echo
+  echo "CPU per request (user + system over each measured wrk run, microseconds): the gateway process (all its threads), the Redis server (0 when it is not a local process), and all four processes of the benchmark (gateway, Redis server, upstream nginx, wrk); their in-memory / Redis ratio is the requests/s ratio the route would have if the machine were the benchmark's alone and CPU-bound. Idle: the machine's idle share during the run"
+  echo
+  echo "| round | gateway in-memory | gateway Redis | redis-server in-memory | redis-server Redis | all four in-memory | all four Redis | CPU ratio in-memory / Redis | idle % in-memory | idle % Redis |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${CPU_ROWS[@]}"
+  echo
+  echo "Median CPU ratio (all four, in-memory / Redis) over $ROUNDS rounds: $CPU_MEDIAN"
+  echo
+  echo "Per-thread CPU per request of the gateway, per route and round: $RESULTS_DIR/threads-*.txt"
 } | tee "$RESULTS_DIR/table.md"

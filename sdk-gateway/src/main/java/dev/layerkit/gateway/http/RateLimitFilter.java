@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>The limiter is asked with {@link RateLimiter#tryAcquireAsync(String)}, so the event loop
  * never waits for it: a decision that is already made (an in-memory limiter, a Redis limiter's
  * local batch) goes on inline; a pending one (a Redis round trip) resumes on the connection's
- * event loop when it completes, and meanwhile the loop serves its other connections. The key is
+ * event loop when it completes, and meanwhile the loop serves its other connections. Decisions
+ * that complete together (a Redis limiter's reply decides a batch of them) resume on each loop
+ * in one task ({@link EventLoopInbox}); one completed on the connection's own loop resumes at once. The key is
  * resolved before the call, while the request's view is valid.
  */
 final class RateLimitFilter implements GatewayFilter {
@@ -55,15 +58,48 @@ final class RateLimitFilter implements GatewayFilter {
       decide(request, state, now);
       return;
     }
-    // Back on the connection's event loop, where the context's state lives.
-    answer.whenCompleteAsync((later, error) -> {
-      if (error != null || later == null) {
-        failed(request, route, error instanceof CompletionException && error.getCause() != null
-            ? error.getCause() : error);
+    // Back on the connection's event loop, where the context's state lives: through the loop's
+    // inbox, which resumes every decision completed meanwhile in one task, or at once when the
+    // thread that completes it is that loop.
+    answer.whenComplete(new Resumption(request, state, EventLoopInbox.of(request.eventLoop())));
+  }
+
+  /**
+   * A pending decision's way back to its request: takes the outcome on the thread that completes
+   * it and posts itself to the request's event loop, where it decides.
+   */
+  private static final class Resumption implements BiConsumer<RateLimitDecision, Throwable>, Runnable {
+    private final FilterContext request;
+    private final RouteState state;
+    private final EventLoopInbox inbox;
+    // Written before the post, which publishes them to the loop (the inbox's lock or its task).
+    private @Nullable RateLimitDecision decision;
+    private @Nullable Throwable error;
+
+    Resumption(FilterContext request, RouteState state, EventLoopInbox inbox) {
+      this.request = request;
+      this.state = state;
+      this.inbox = inbox;
+    }
+
+    @Override
+    public void accept(@Nullable RateLimitDecision later, @Nullable Throwable failure) {
+      this.decision = later;
+      this.error = failure;
+      inbox.post(this);
+    }
+
+    @Override
+    public void run() {
+      Throwable failure = error;
+      RateLimitDecision later = decision;
+      if (failure != null || later == null) {
+        failed(request, state.route, failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
       } else {
         decide(request, state, later);
       }
-    }, request.eventLoop());
+    }
   }
 
   private static void failed(FilterContext request, Route route, @Nullable Throwable e) {

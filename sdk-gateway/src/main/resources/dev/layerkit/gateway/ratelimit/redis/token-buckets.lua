@@ -21,13 +21,18 @@ if redis.replicate_commands then
   redis.replicate_commands()
 end
 
+-- Locals, not globals: a call decides up to a hundred requests, each with a few divisions.
+local fmod = math.fmod
+local tonumber = tonumber
+
 local function div(a, b)
-  return (a - math.fmod(a, b)) / b
+  return (a - fmod(a, b)) / b
 end
 
 local function ceildiv(a, b)
-  local q = div(a, b)
-  if math.fmod(a, b) > 0 then
+  local r = fmod(a, b)
+  local q = (a - r) / b
+  if r > 0 then
     q = q + 1
   end
   return q
@@ -61,8 +66,12 @@ for i = 1, n do
 end
 
 local result = {0}
+local results = 1
 local any_allowed = false
 local now = {}
+-- The requests of one call usually share their time (the server's TIME, read once): the time in
+-- each limit's units is then computed once.
+local now_of = nil
 for j = 1, m do
   local permits = tonumber(ARGV[2 + 2 * j])
   local now_micros = tonumber(ARGV[3 + 2 * j])
@@ -76,8 +85,12 @@ for j = 1, m do
 
   local allowed = true
   local retry = 0
+  local same_time = now_micros == now_of
+  now_of = now_micros
   for i = 1, n do
-    now[i] = div(now_micros, unit[i])
+    if not same_time then
+      now[i] = div(now_micros, unit[i])
+    end
     if credit[i] == nil then
       credit[i] = full[i]
     end
@@ -139,10 +152,11 @@ for j = 1, m do
   if allowed then
     any_allowed = true
   end
-  result[#result + 1] = allowed and 1 or 0
-  result[#result + 1] = remaining
-  result[#result + 1] = limit
-  result[#result + 1] = retry
+  result[results + 1] = allowed and 1 or 0
+  result[results + 2] = remaining
+  result[results + 3] = limit
+  result[results + 4] = retry
+  results = results + 4
 end
 
 -- A denial changes nothing that the stored state cannot recompute, so only grants write.
