@@ -214,6 +214,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case PROXYING -> {
         if (current != null) {
           current.onClientContent(content);
+          if (timeouts != null && exchange == current && current.mayReadAhead()) {
+            // The request is all read: ask for the next read now rather than when the response
+            // is done. The read stays pending, so the native transport's read interest stays
+            // registered across the request: without this, epoll clears it after this read and
+            // sets it again after the response, two epoll_ctl system calls per request. What
+            // arrives before the response is done is a pipelined request and is held, one read
+            // at most (the next read is asked for only when the held ones are replayed). Not on
+            // HTTP/2 streams (timeouts null), whose connection reads by itself.
+            ctx.read();
+          }
         } else {
           content.release();
         }
