@@ -6,7 +6,8 @@
 #
 # For each variant and round it reports requests/s, p99 and the proxy's CPU time per request:
 # user + system (also reported apart) of all its threads (for nginx, the master and its workers) from /proc over the
-# measured wrk run, divided by the requests wrk completed. On a shared machine requests/s follow
+# measured wrk run, divided by the requests wrk completed; for the gateway also its event-loop
+# threads' alone (without the JIT compiler and GC threads, whose share shrinks as the JVM warms). On a shared machine requests/s follow
 # whoever else runs; the CPU a request costs the proxy moves far less, which is why this is the
 # measure to compare changes by while the machine is loaded (run.sh's ratios need it idle).
 #
@@ -103,7 +104,16 @@ ticks_of() { # pid...: "user system" ticks of the processes, all threads
   echo "$user $system"
 }
 
-measure() { # name jar args round -> prints "rps p99 cpu-us-per-request user-us system-us"
+loop_ticks() { # pid: user + system ticks of the gateway's event-loop threads (layerkit-gw-N-M)
+  local total=0 task
+  for task in /proc/"$1"/task/*; do
+    grep -q '^layerkit-gw-[0-9]' "$task/comm" 2>/dev/null || continue
+    total=$((total + $(awk '{print $14 + $15}' "$task/stat")))
+  done
+  echo "$total"
+}
+
+measure() { # name jar args round -> prints "rps p99 cpu-us-per-request user-us system-us loop-us"
   local name="$1" jar="$2" args="$3" round="$4" port pid pids out="$RESULTS_DIR/wrk-$1-$4.txt"
   port="$(free_port)"
   if [ "$name" = "nginx" ]; then
@@ -126,16 +136,18 @@ measure() { # name jar args round -> prints "rps p99 cpu-us-per-request user-us 
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "X-API-Key: $API_KEY" "$SCHEME://127.0.0.1:$port/" > /dev/null
   pids=("$pid")
   [ "$name" = "nginx" ] && mapfile -t -O 1 pids < <(pgrep -P "$pid")
-  local user0 sys0 user1 sys1
+  local user0 sys0 user1 sys1 loop0=0 loop1=0
   read -r user0 sys0 <<< "$(ticks_of "${pids[@]}")"
+  [ "$name" = "nginx" ] || loop0="$(loop_ticks "$pid")"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "X-API-Key: $API_KEY" \
       "$SCHEME://127.0.0.1:$port/" > "$out"
   read -r user1 sys1 <<< "$(ticks_of "${pids[@]}")"
+  [ "$name" = "nginx" ] || loop1="$(loop_ticks "$pid")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   grep -q "Non-2xx" "$out" && log "WARNING: non-2xx answers in $out"
   echo "$(awk '/^Requests\/sec:/ {print $2}' "$out") $(awk '$1 == "99%" {print $2}' "$out")" \
-    "$(awk -v u="$((user1 - user0))" -v s="$((sys1 - sys0))" -v hz="$(getconf CLK_TCK)" '/requests in/ {
-        printf "%.2f %.2f %.2f", (u + s) * 1000000 / hz / $1, u * 1000000 / hz / $1, s * 1000000 / hz / $1 }' "$out")"
+    "$(awk -v u="$((user1 - user0))" -v s="$((sys1 - sys0))" -v l="$((loop1 - loop0))" -v hz="$(getconf CLK_TCK)" '/requests in/ {
+        printf "%.2f %.2f %.2f %.2f", (u + s) * 1000000 / hz / $1, u * 1000000 / hz / $1, s * 1000000 / hz / $1, l * 1000000 / hz / $1 }' "$out")"
 }
 
 IFS=';' read -r -a SPECS <<< "$VARIANTS"
@@ -151,14 +163,15 @@ done
 N=${#NAMES[@]}
 
 log "Results in $RESULTS_DIR; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| round | variant | requests/s | p99 | CPU us/request | user | system |"
-echo "|---|---|---|---|---|---|---|"
-declare -A CPU RPS
+echo "| round | variant | requests/s | p99 | CPU us/request | user | system | event loops |"
+echo "|---|---|---|---|---|---|---|---|"
+declare -A CPU RPS LOOPS
 for round in $(seq 1 "$ROUNDS"); do
   for k in $(seq 0 $((N - 1))); do
     i=$(((k + round - 1) % N))
-    read -r rps p99 cpu user system <<< "$(measure "${NAMES[$i]}" "${JARS[$i]}" "${ARGS[$i]}" "$round")"
-    echo "| $round | ${NAMES[$i]} | $rps | $p99 | $cpu | $user | $system |"
+    read -r rps p99 cpu user system loops <<< "$(measure "${NAMES[$i]}" "${JARS[$i]}" "${ARGS[$i]}" "$round")"
+    echo "| $round | ${NAMES[$i]} | $rps | $p99 | $cpu | $user | $system | $loops |"
+    LOOPS[${NAMES[$i]}]+="$loops "
     CPU[${NAMES[$i]}]+="$cpu "
     RPS[${NAMES[$i]}]+="$rps "
   done
@@ -166,10 +179,10 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END {
   printf "%.2f (%.2f-%.2f)", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2, a[1], a[NR] }'; }
 echo
-echo "| variant | CPU us/request, median (min-max) | requests/s, median (min-max) |"
-echo "|---|---|---|"
+echo "| variant | CPU us/request, median (min-max) | event loops only | requests/s, median (min-max) |"
+echo "|---|---|---|---|"
 for name in "${NAMES[@]}"; do
-  echo "| $name | $(echo "${CPU[$name]}" | median) | $(echo "${RPS[$name]}" | median) |"
+  echo "| $name | $(echo "${CPU[$name]}" | median) | $(echo "${LOOPS[$name]}" | median) | $(echo "${RPS[$name]}" | median) |"
 done
 echo
 echo "Protocol $PROTOCOL, wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP each), $ROUNDS rounds;" \

@@ -82,7 +82,8 @@ public final class GatewayBenchServer {
    * Starts the gateway.
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]
-   *     [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
+   *     [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]
+   *     [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
