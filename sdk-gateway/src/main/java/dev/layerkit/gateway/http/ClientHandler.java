@@ -492,25 +492,30 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Channel client = context.channel();
+    // The 101 is encoded now, by the codec still in place; the pipelines then switch to the relay
+    // in this same event-loop turn, not when the write completes: on io_uring a write completes a
+    // turn later, and bytes the endpoint sends right after its 101 would meanwhile reach the HTTP
+    // codec and the detached UpstreamHandler, which closes the connection. The relays go in
+    // before the codecs leave, so that bytes a codec read but did not decode are passed to them.
     context.writeAndFlush(switching).addListener(written -> {
       if (!written.isSuccess()) {
         upstream.close();
-        return;
+        client.close();
       }
-      ChannelPipeline clientPipeline = client.pipeline();
-      clientPipeline.remove(ClientTimeouts.class);
-      clientPipeline.remove("continue");
-      if (clientPipeline.get("compress") != null) {
-        clientPipeline.remove("compress");
-      }
-      clientPipeline.remove("http");
-      clientPipeline.replace(this, "relay", new RelayHandler(upstream));
-      ChannelPipeline upstreamPipeline = upstream.pipeline();
-      upstreamPipeline.remove("http");
-      upstreamPipeline.replace("upstream", "relay", new RelayHandler(client));
-      client.config().setAutoRead(true);
-      upstream.config().setAutoRead(true);
     });
+    ChannelPipeline clientPipeline = client.pipeline();
+    clientPipeline.remove(ClientTimeouts.class);
+    clientPipeline.remove("continue");
+    if (clientPipeline.get("compress") != null) {
+      clientPipeline.remove("compress");
+    }
+    clientPipeline.replace(this, "relay", new RelayHandler(upstream));
+    clientPipeline.remove("http");
+    ChannelPipeline upstreamPipeline = upstream.pipeline();
+    upstreamPipeline.replace("upstream", "relay", new RelayHandler(client));
+    upstreamPipeline.remove("http");
+    client.config().setAutoRead(true);
+    upstream.config().setAutoRead(true);
   }
 
   @Override

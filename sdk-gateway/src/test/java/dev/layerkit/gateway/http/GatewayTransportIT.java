@@ -2,8 +2,13 @@ package dev.layerkit.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +16,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,6 +57,31 @@ class GatewayTransportIT extends GatewayTestSupport {
         .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(big.statusCode()).isEqualTo(200);
     assertThat(big.body()).hasSize(TestUpstream.BIG_BODY_BYTES);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void passesWebSocketUpgradesThroughOnEveryTransport(Transport asked) throws Exception {
+    WebSocketEchoServer echo = closing(new WebSocketEchoServer());
+    Upstream ws = Upstream.of("ws", closing(LoadBalancers.roundRobin().serviceName("ws")
+        .endpointSource(EndpointSource.of(Endpoint.of("127.0.0.1", echo.port()))).build()));
+    Gateway gateway = start(Gateway.builder().transport(asked).workerThreads(1)
+        .route(Route.builder("ws").pathPrefix("/ws").upstream(ws).build()));
+
+    CompletableFuture<String> received = new CompletableFuture<>();
+    WebSocket socket = client.newWebSocketBuilder()
+        .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/ws"), new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            received.complete(data.toString());
+            return null;
+          }
+        }).get(10, TimeUnit.SECONDS);
+    socket.sendText("hello", true).get(10, TimeUnit.SECONDS);
+
+    assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello");
+    assertThat(gateway.transport()).isEqualTo(expectedFor(asked));
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
   }
 
   /**
