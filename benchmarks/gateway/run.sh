@@ -45,7 +45,7 @@
 #                                             JVM options of the gateway (production settings:
 #                                             Netty's sampling leak detector costs about 20% here)
 #   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1", or
-#                                             "--transport io_uring" (epoll by default)
+#                                             "--transport epoll" (io_uring by default, where it runs)
 #   PROXY_WORKERS=auto UPSTREAM_WORKERS=1     nginx worker_processes
 #   UPSTREAM_POOL=CONNECTIONS (h2-tls: CONNECTIONS*MAX_STREAMS)
 #                                             idle upstream connections kept per nginx worker

@@ -112,10 +112,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Performance</h2>
  *
- * <p>The event loops run on epoll where {@code netty-transport-native-epoll} is on the class path,
- * else on NIO; {@link Builder#transport} chooses io_uring ({@code
- * netty-transport-native-io_uring}), which submits every connection's reads and writes of an
- * event-loop turn in one system call where epoll makes one per read and per write.
+ * <p>The event loops run on io_uring where {@code netty-transport-native-io_uring} is on the class
+ * path and the kernel allows it, else on epoll ({@code netty-transport-native-epoll}), else on NIO
+ * ({@link Builder#transport}): io_uring submits every connection's reads and writes of an
+ * event-loop turn in one system call, where epoll makes one per read and per write.
  *
  * <p>Run a production gateway with {@code -Dio.netty.leakDetection.level=disabled}: Netty's
  * default sampling leak detector cost about a fifth of the throughput in the nginx comparison
@@ -135,13 +135,13 @@ public final class Gateway implements AutoCloseable {
   public static final Duration DEFAULT_ROUTES_FILE_WATCH_INTERVAL = Duration.ofSeconds(2);
 
   /**
-   * The transport a gateway runs on unless {@link Builder#transport} says otherwise: epoll,
-   * falling back to NIO where it cannot run. {@link Transport#IO_URING} is faster where it runs
-   * (proxying HTTP/1.1 it made 0.6 system calls per request against epoll's 4.4 and cost about a
-   * quarter less CPU per request, {@code benchmarks/gateway/cpu-per-request.sh}) but is not the
-   * default yet: WebSocket pass-through fails on it, and shutting its event loops down spins.
+   * The transport a gateway runs on unless {@link Builder#transport} says otherwise: io_uring,
+   * falling back to epoll and then NIO where it cannot run. Proxying HTTP/1.1 it made 0.6 system
+   * calls per request against epoll's 4.4 (one submission for all the connections' reads and
+   * writes of an event-loop turn) and cost about a quarter less CPU per request ({@code
+   * benchmarks/gateway/cpu-per-request.sh}).
    */
-  public static final Transport DEFAULT_TRANSPORT = Transport.EPOLL;
+  public static final Transport DEFAULT_TRANSPORT = Transport.IO_URING;
 
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
