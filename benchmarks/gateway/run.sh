@@ -44,7 +44,8 @@
 #   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
 #                                             JVM options of the gateway (production settings:
 #                                             Netty's sampling leak detector costs about 20% here)
-#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
+#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1", or
+#                                             "--transport epoll" (io_uring by default, where it runs)
 #   PROXY_WORKERS=auto UPSTREAM_WORKERS=1     nginx worker_processes
 #   UPSTREAM_POOL=CONNECTIONS (h2-tls: CONNECTIONS*MAX_STREAMS)
 #                                             idle upstream connections kept per nginx worker

@@ -5,6 +5,7 @@ import dev.layerkit.gateway.http.Gateway;
 import dev.layerkit.gateway.http.KeyResolver;
 import dev.layerkit.gateway.http.Route;
 import dev.layerkit.gateway.http.Tls;
+import dev.layerkit.gateway.http.Transport;
 import dev.layerkit.gateway.http.Upstream;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import io.lettuce.core.RedisClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -41,6 +43,10 @@ import java.util.concurrent.CountDownLatch;
  * Upstream.Builder#maxIdleConnectionsPerEndpoint}; {@value Upstream#DEFAULT_MAX_IDLE_CONNECTIONS}
  * by default): {@code run.sh} gives it the requests in flight, as it gives nginx's {@code keepalive}.
  *
+ * <p>{@code --transport io_uring|epoll|nio} chooses the network transport ({@link
+ * Gateway.Builder#transport}; {@link Gateway#DEFAULT_TRANSPORT} by default, falling back where it
+ * cannot run); the {@code READY} line names the one it runs on.
+ *
  * <p>{@code --access-log on} turns the gateway's access log on. The benchmarks jar logs through
  * slf4j-nop, which would drop the lines unbuilt; to measure the log, put a backend in front (for
  * example slf4j-simple writing to a file, see {@code benchmarks/README.md}).
@@ -54,6 +60,16 @@ public final class GatewayBenchServer {
 
   private GatewayBenchServer() {}
 
+  private static Transport parseTransport(String value) {
+    return switch (value) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      case "nio" -> Transport.NIO;
+      default -> throw new IllegalArgumentException(
+          "--transport must be io_uring, epoll or nio but was " + value);
+    };
+  }
+
   private static boolean parseSwitch(String value) {
     return switch (value) {
       case "on" -> true;
@@ -66,7 +82,8 @@ public final class GatewayBenchServer {
    * Starts the gateway.
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]
-   *     [--access-log on|off] [--redis redis://HOST:PORT] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
+   *     [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]
+   *     [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -79,6 +96,7 @@ public final class GatewayBenchServer {
     String tlsKey = null;
     String redis = null;
     int maxIdle = -1;
+    Transport transport = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -90,13 +108,14 @@ public final class GatewayBenchServer {
         case "--tls-key" -> tlsKey = args[i + 1];
         case "--redis" -> redis = args[i + 1];
         case "--max-idle" -> maxIdle = Integer.parseInt(args[i + 1]);
+        case "--transport" -> transport = parseTransport(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (upstream == null || apiKey == null || (tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException(
           "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]"
-              + " [--access-log on|off] [--redis redis://HOST:PORT]"
+              + " [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]"
               + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
     int colon = upstream.lastIndexOf(':');
@@ -120,12 +139,16 @@ public final class GatewayBenchServer {
     routes.add(route("bench", "/", auth, RateLimiters.inMemory(neverDenies).build(), target));
     Gateway.Builder builder = Gateway.builder().bindAddress("127.0.0.1").port(port)
         .workerThreads(threads).accessLog(accessLog).routes(routes);
+    if (transport != null) {
+      builder.transport(transport);
+    }
     if (tlsCert != null && tlsKey != null) {
       builder.tls(Tls.fromPemFiles(Path.of(tlsCert), Path.of(tlsKey)).build());
     }
     Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
-    System.out.println("READY port=" + gateway.port() + " epoll=" + io.netty.channel.epoll.Epoll.isAvailable()
+    System.out.println("READY port=" + gateway.port()
+        + " transport=" + gateway.transport().name().toLowerCase(Locale.ROOT)
         + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider()));
     new CountDownLatch(1).await();
   }

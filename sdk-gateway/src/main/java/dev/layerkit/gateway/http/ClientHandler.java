@@ -214,6 +214,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case PROXYING -> {
         if (current != null) {
           current.onClientContent(content);
+          if (timeouts != null && exchange == current && current.mayReadAhead()) {
+            // The request is all read: ask for the next read now rather than when the response
+            // is done. The read stays pending, so the native transport's read interest stays
+            // registered across the request: without this, epoll clears it after this read and
+            // sets it again after the response, two epoll_ctl system calls per request. What
+            // arrives before the response is done is a pipelined request and is held, one read
+            // at most (the next read is asked for only when the held ones are replayed). Not on
+            // HTTP/2 streams (timeouts null), whose connection reads by itself.
+            ctx.read();
+          }
         } else {
           content.release();
         }
@@ -482,25 +492,30 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Channel client = context.channel();
+    // The 101 is encoded now, by the codec still in place; the pipelines then switch to the relay
+    // in this same event-loop turn, not when the write completes: on io_uring a write completes a
+    // turn later, and bytes the endpoint sends right after its 101 would meanwhile reach the HTTP
+    // codec and the detached UpstreamHandler, which closes the connection. The relays go in
+    // before the codecs leave, so that bytes a codec read but did not decode are passed to them.
     context.writeAndFlush(switching).addListener(written -> {
       if (!written.isSuccess()) {
         upstream.close();
-        return;
+        client.close();
       }
-      ChannelPipeline clientPipeline = client.pipeline();
-      clientPipeline.remove(ClientTimeouts.class);
-      clientPipeline.remove("continue");
-      if (clientPipeline.get("compress") != null) {
-        clientPipeline.remove("compress");
-      }
-      clientPipeline.remove("http");
-      clientPipeline.replace(this, "relay", new RelayHandler(upstream));
-      ChannelPipeline upstreamPipeline = upstream.pipeline();
-      upstreamPipeline.remove("http");
-      upstreamPipeline.replace("upstream", "relay", new RelayHandler(client));
-      client.config().setAutoRead(true);
-      upstream.config().setAutoRead(true);
     });
+    ChannelPipeline clientPipeline = client.pipeline();
+    clientPipeline.remove(ClientTimeouts.class);
+    clientPipeline.remove("continue");
+    if (clientPipeline.get("compress") != null) {
+      clientPipeline.remove("compress");
+    }
+    clientPipeline.replace(this, "relay", new RelayHandler(upstream));
+    clientPipeline.remove("http");
+    ChannelPipeline upstreamPipeline = upstream.pipeline();
+    upstreamPipeline.replace("upstream", "relay", new RelayHandler(client));
+    upstreamPipeline.remove("http");
+    client.config().setAutoRead(true);
+    upstream.config().setAutoRead(true);
   }
 
   @Override

@@ -124,6 +124,8 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   private State state = State.CONNECTING;
   /** The client's side: whether its request's last part has arrived (in any state). */
   private boolean requestComplete;
+  /** Whether the request asks for a WebSocket upgrade, passed on to the endpoint. */
+  private boolean upgrading;
   private @Nullable ArrayDeque<HttpContent> pending;
   private long bodyBytes;
 
@@ -196,6 +198,14 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     return requestComplete;
   }
 
+  /**
+   * Whether the client connection may read on while this exchange runs: its request is all read
+   * and is not an upgrade (whose bytes after the head belong to the relay, not to HTTP).
+   */
+  boolean mayReadAhead() {
+    return requestComplete && !upgrading && state != State.DONE;
+  }
+
   String requestId() {
     return requestId;
   }
@@ -220,6 +230,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     String te = headers.get(HttpHeaderNames.TE);
     HopByHop.strip(headers);
     if (websocket && !http2) {
+      this.upgrading = true;
       headers.set(HttpHeaderNames.UPGRADE, upgrade);
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
     }

@@ -27,9 +27,11 @@ final class HopByHop {
    * by it on the next hop, and it is re-written there, not passed through.
    */
   static void strip(HttpHeaders headers) {
-    List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-    if (!connection.isEmpty()) {
-      for (String value : connection) {
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        if (namesNoHeader(value)) {
+          continue; // the usual "keep-alive" or "close": nothing to split or remove
+        }
         for (String token : value.split(",")) {
           String name = token.trim();
           if (!name.isEmpty() && !name.equalsIgnoreCase("close")
@@ -48,6 +50,11 @@ final class HopByHop {
     headers.remove(HttpHeaderNames.UPGRADE);
     headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
     headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+  }
+
+  /** Whether a {@code Connection} value is a single {@code keep-alive} or {@code close}. */
+  private static boolean namesNoHeader(String value) {
+    return value.equalsIgnoreCase("keep-alive") || value.equalsIgnoreCase("close");
   }
 
   /** Strips the headers Netty's HTTP/2 conversion adds to a message read from a stream. */

@@ -12,37 +12,86 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.concurrent.ThreadFactory;
 
-/** The Netty transport: epoll where its native library loads, NIO otherwise. */
-enum Transport {
+/**
+ * The network transport the gateway's event loops run on ({@link Gateway.Builder#transport}).
+ *
+ * <p>A native transport needs its Netty artifact with the library for the platform ({@code
+ * netty-transport-native-io_uring} or {@code netty-transport-native-epoll}, classifier {@code
+ * linux-x86_64} or {@code linux-aarch_64}) and a kernel that allows it: io_uring needs Linux 5.14
+ * or later, and is off where {@code /proc/sys/kernel/io_uring_disabled} says so or a seccomp
+ * profile (Docker's default, for one) refuses its system calls. A transport that cannot run here
+ * falls back to the next of io_uring, epoll, NIO ({@link #resolve}); {@link #isAvailable} tells
+ * beforehand, and the gateway's start-up log line names the transport it runs on.
+ */
+public enum Transport {
+  /** Linux io_uring: reads and writes are submitted to a ring shared with the kernel. */
+  IO_URING,
+  /** Linux epoll, edge-triggered (Netty's native epoll transport). */
   EPOLL,
+  /** Java NIO selectors: every platform, no native library. */
   NIO;
 
-  /** Returns epoll if wanted and available, else NIO. */
-  static Transport choose(boolean preferNative) {
-    return preferNative && epollAvailable() ? EPOLL : NIO;
-  }
-
-  private static boolean epollAvailable() {
+  /**
+   * Returns whether this transport can run in this JVM: its classes and native library load and
+   * the kernel allows it. NIO always can.
+   *
+   * @return whether {@link Gateway#start()} would use it when asked for it
+   */
+  public boolean isAvailable() {
     try {
-      return Epoll.isAvailable();
+      return switch (this) {
+        case IO_URING -> IoUring.isAvailable();
+        case EPOLL -> Epoll.isAvailable();
+        case NIO -> true;
+      };
     } catch (LinkageError e) {
-      // netty-transport-native-epoll is optional: without it the classes are missing.
+      // The native transports are optional dependencies: without them the classes are missing.
       return false;
     }
   }
 
+  /**
+   * Returns this transport if it is available, else the first available one after it in the
+   * order io_uring, epoll, NIO.
+   */
+  Transport resolve() {
+    Transport[] order = values();
+    for (int i = ordinal(); i < order.length; i++) {
+      if (order[i].isAvailable()) {
+        return order[i];
+      }
+    }
+    return NIO;
+  }
+
   EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
-    IoHandlerFactory factory = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    IoHandlerFactory factory = switch (this) {
+      case IO_URING -> IoUringIoHandler.newFactory();
+      case EPOLL -> EpollIoHandler.newFactory();
+      case NIO -> NioIoHandler.newFactory();
+    };
     return new MultiThreadIoEventLoopGroup(threads, threadFactory, factory);
   }
 
   Class<? extends ServerChannel> serverChannel() {
-    return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    return switch (this) {
+      case IO_URING -> IoUringServerSocketChannel.class;
+      case EPOLL -> EpollServerSocketChannel.class;
+      case NIO -> NioServerSocketChannel.class;
+    };
   }
 
   Class<? extends Channel> clientChannel() {
-    return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    return switch (this) {
+      case IO_URING -> IoUringSocketChannel.class;
+      case EPOLL -> EpollSocketChannel.class;
+      case NIO -> NioSocketChannel.class;
+    };
   }
 }

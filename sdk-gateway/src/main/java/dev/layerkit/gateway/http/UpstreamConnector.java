@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -48,19 +49,24 @@ final class UpstreamConnector {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel channel) {
-            // Response headers are not validated again: the endpoints are the operator's own
-            // services, and the gateway only adds known-safe values to them. Request headers
-            // from clients are validated by the server codec.
-            channel.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024)
-                .setValidateHeaders(false), false, false));
-            channel.pipeline().addLast("upstream", new UpstreamHandler());
+            initHttp1(channel.pipeline());
           }
         });
     this.http2 = new Http2Connections(new Bootstrap()
         .channel(transport.clientChannel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true));
+  }
+
+  /** Builds an HTTP/1.1 upstream connection's pipeline: the client codec, then the handler. */
+  static void initHttp1(ChannelPipeline pipeline) {
+    // Response headers are not validated again: the endpoints are the operator's own services,
+    // and the gateway only adds known-safe values to them. Request headers from clients are
+    // validated by the server codec.
+    pipeline.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024)
+        .setValidateHeaders(false), false, false));
+    pipeline.addLast("upstream", new UpstreamHandler());
   }
 
   /**

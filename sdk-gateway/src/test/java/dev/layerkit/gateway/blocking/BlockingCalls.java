@@ -77,6 +77,10 @@ public final class BlockingCalls {
             // (Resilience4j 2.4 has a LOCK_FREE window strategy; ResiliencePolicy does not offer it.)
             .allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record")
             .allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics", "record")
+            // Netty's io_uring event loop, when it shuts down, spins (Thread.onSpinWait) until the
+            // kernel has finished the ring's last operations before it unmaps the ring: the loop's
+            // own teardown, once, after it stopped serving connections.
+            .allowBlockingCallsInside("io.netty.channel.uring.IoUringIoHandler", "destroy")
             .blockingMethodCallback(BlockingCalls::record));
     installed = true;
   }

@@ -59,7 +59,7 @@ class FilterChainTest {
     ClientTimeouts timeouts = new ClientTimeouts(new ManualTimeSource(), Long.MAX_VALUE,
         Long.MAX_VALUE);
     channel = new EmbeddedChannel(new HttpServerCodec(),
-        new ClientHandler(gateway, new UpstreamConnector(Transport.choose(false),
+        new ClientHandler(gateway, new UpstreamConnector(Transport.NIO,
             new ManualTimeSource()), timeouts, List.of(filters))) {
       @Override
       protected SocketAddress remoteAddress0() {

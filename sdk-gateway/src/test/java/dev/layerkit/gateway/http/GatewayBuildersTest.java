@@ -35,6 +35,27 @@ class GatewayBuildersTest {
   }
 
   @Test
+  void transportIsGivenOnceAndANativeOneConflictsWithPreferNativeTransportFalse() {
+    Gateway.Builder builder = Gateway.builder().transport(Transport.IO_URING);
+    assertThatThrownBy(() -> builder.transport(Transport.EPOLL))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("transport was already set to IO_URING");
+    assertThatThrownBy(() -> Gateway.builder().transport(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("transport");
+    assertThatThrownBy(() -> Gateway.builder().preferNativeTransport(false)
+        .transport(Transport.EPOLL).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("transport EPOLL conflicts with preferNativeTransport(false)");
+    assertThat(Gateway.builder().preferNativeTransport(false).transport(Transport.NIO).build()
+        .settings().transport).isEqualTo(Transport.NIO);
+    assertThat(Gateway.builder().build().settings().transport).isEqualTo(Gateway.DEFAULT_TRANSPORT);
+    assertThat(Gateway.builder().preferNativeTransport(false).build().settings().transport)
+        .isEqualTo(Transport.NIO);
+    assertThatThrownBy(() -> Gateway.builder().build().transport())
+        .isInstanceOf(IllegalStateException.class).hasMessage("gateway not started");
+  }
+
+  @Test
   void routeBuilderThrowsOnASettingGivenTwiceButAddsMethodsAndHeaders() {
     Route.Builder builder = Route.builder("r").pathPrefix("/a").methods("GET").methods("POST")
         .header("X-A").header("X-B").rateLimit(LIMITER).maxBodySize(10);

@@ -1,6 +1,7 @@
 /**
- * Helpers of the HTTP gateway's filters (address parsing, header tokenizing). Not API: it may
- * change without notice.
+ * Helpers of the HTTP gateway's filters (address parsing, header tokenizing) and a way into its
+ * connection pipelines for benchmarks ({@link PipelineAccess}). Not API: it may change without
+ * notice.
  */
 @NullMarked
 package dev.layerkit.gateway.http.internal;

@@ -1,0 +1,242 @@
+package dev.layerkit.benchmarks.gateway;
+
+import dev.layerkit.gateway.http.Auth;
+import dev.layerkit.gateway.http.Gateway;
+import dev.layerkit.gateway.http.KeyResolver;
+import dev.layerkit.gateway.http.Route;
+import dev.layerkit.gateway.http.Upstream;
+import dev.layerkit.gateway.http.internal.PipelineAccess;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancers;
+import dev.layerkit.gateway.ratelimit.Limit;
+import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The gateway's HTTP/1.1 proxy path without a network (issue 23): one keep-alive request through
+ * the pipelines a running gateway builds, on Netty's {@link EmbeddedChannel}s, on one thread.
+ * Raw request bytes go into the client connection, the upstream request's bytes come out of the
+ * pooled upstream connection, the upstream's response bytes go into it and the client's response
+ * bytes come out. The request is {@code run.sh}'s (wrk's {@code GET /} with a {@code Host} and the
+ * API key), the response nginx's {@code return 200} with its 100-byte body; the gateway is {@link
+ * GatewayBenchServer}'s (API-key auth, a rate limit that never denies, round robin over one
+ * endpoint). {@code pipeline}:
+ * <ul>
+ *   <li>{@code gateway}: the gateway's pipelines, reached through {@link PipelineAccess};</li>
+ *   <li>{@code codecs}: the baseline, the least a Netty HTTP/1.1 proxy does: the same server and
+ *       client codecs and two handlers that pass every message across unchanged. The difference is
+ *       the gateway's own work (filters, header rewriting, request id, exchange, metrics).</li>
+ * </ul>
+ * No syscalls, no event-loop wake-ups, no TLS: what is left is the Java work a request costs, and
+ * with {@code -prof gc} what it allocates.
+ *
+ * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}): {@code java -jar
+ * benchmarks/target/benchmarks.jar GatewayPipelineBenchmark -prof gc -rf json -rff
+ * /tmp/gateway-pipeline.json}, then {@code python3 benchmarks/jmh_table.py
+ * /tmp/gateway-pipeline.json codecs}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+UseParallelGC",
+    "-Dio.netty.leakDetection.level=disabled"})
+@State(Scope.Thread)
+public class GatewayPipelineBenchmark {
+
+  private static final String API_KEY = "lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5";
+  private static final String BODY =
+      ("layerkit-gateway-benchmark-fixed-100-byte-body-".repeat(3)).substring(0, 100);
+  /** What wrk sends in {@code run.sh}. */
+  private static final String REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+      + "X-API-Key: " + API_KEY + "\r\n\r\n";
+  /** What nginx's {@code return 200} answers. */
+  private static final String RESPONSE = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
+      + "Date: Sun, 06 Dec 2026 20:00:00 GMT\r\nContent-Type: application/octet-stream\r\n"
+      + "Content-Length: 100\r\nConnection: keep-alive\r\n\r\n" + BODY;
+
+  /** {@code gateway} or {@code codecs} (see the class comment). */
+  @Param({"gateway", "codecs"})
+  public String pipeline;
+
+  private Gateway gateway;
+  private EmbeddedChannel client;
+  private EmbeddedChannel upstream;
+  private ByteBuf request;
+  private ByteBuf response;
+
+  /**
+   * Builds the pipelines and checks that one request goes through and is answered.
+   *
+   * @throws Exception if the client channel cannot be registered
+   */
+  @Setup
+  public void setUp() throws Exception {
+    request = direct(REQUEST);
+    response = direct(RESPONSE);
+    if (pipeline.equals("gateway")) {
+      Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has one
+      Upstream target = Upstream.of("bench", LoadBalancers.roundRobin().serviceName("bench")
+          .endpointSource(EndpointSource.of(endpoint)).build());
+      gateway = Gateway.builder().bindAddress("127.0.0.1").port(0).workerThreads(1)
+          .route(Route.builder("bench").pathPrefix("/")
+              .auth(Auth.apiKeys().addKey("bench", API_KEY).build())
+              .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L)))
+                  .build(), KeyResolver.principal())
+              .upstream(target).build())
+          .build().start();
+      PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
+      upstream = new EmbeddedChannel();
+      harness.addIdleUpstreamConnection(target, endpoint, upstream);
+      client = new ClientChannel(harness.clientInitializer());
+    } else {
+      Relay toUpstream = new Relay();
+      Relay toClient = new Relay();
+      upstream = new EmbeddedChannel(new HttpClientCodec(), toClient);
+      client = new ClientChannel(new HttpServerCodec(), toUpstream);
+      toUpstream.target = upstream;
+      toClient.target = client;
+    }
+    client.config().setAutoRead(false);
+    client.register();
+    String sent = text(upstreamRequest());
+    String answered = text(clientResponse());
+    if (!sent.startsWith("GET / HTTP/1.1\r\n") || !answered.startsWith("HTTP/1.1 200 OK\r\n")
+        || !answered.endsWith(BODY)
+        || (pipeline.equals("gateway") && !answered.toLowerCase(Locale.ROOT).contains("x-request-id: "))) {
+      throw new IllegalStateException("the " + pipeline + " pipeline did not proxy the request:\n"
+          + sent + "\n---\n" + answered);
+    }
+  }
+
+  /** Closes the channels and the gateway, and releases the buffers. */
+  @TearDown
+  public void tearDown() {
+    client.finishAndReleaseAll();
+    upstream.finishAndReleaseAll();
+    if (gateway != null) {
+      gateway.close();
+    }
+    request.release();
+    response.release();
+  }
+
+  /**
+   * One request and its response, through the client and the upstream connection.
+   *
+   * @return the bytes written to the upstream and to the client
+   */
+  @Benchmark
+  public int roundTrip() {
+    client.writeInbound(request.retainedDuplicate());
+    int bytes = drain(upstream, null);
+    upstream.writeInbound(response.retainedDuplicate());
+    return bytes + drain(client, null);
+  }
+
+  private ByteBuf upstreamRequest() {
+    client.writeInbound(request.retainedDuplicate());
+    ByteBuf out = PooledByteBufAllocator.DEFAULT.heapBuffer();
+    drain(upstream, out);
+    return out;
+  }
+
+  private ByteBuf clientResponse() {
+    upstream.writeInbound(response.retainedDuplicate());
+    ByteBuf out = PooledByteBufAllocator.DEFAULT.heapBuffer();
+    drain(client, out);
+    return out;
+  }
+
+  private static int drain(EmbeddedChannel channel, ByteBuf copy) {
+    int bytes = 0;
+    Object message;
+    while ((message = channel.readOutbound()) != null) {
+      if (message instanceof ByteBuf buffer) {
+        bytes += buffer.readableBytes();
+        if (copy != null) {
+          copy.writeBytes(buffer, buffer.readerIndex(), buffer.readableBytes());
+        }
+      }
+      ReferenceCountUtil.release(message);
+    }
+    return bytes;
+  }
+
+  private static String text(ByteBuf buffer) {
+    try {
+      return buffer.toString(StandardCharsets.US_ASCII);
+    } finally {
+      buffer.release();
+    }
+  }
+
+  private static ByteBuf direct(String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+    return PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
+  }
+
+  /** Passes every message to the other connection, flushing at the end of each message. */
+  private static final class Relay extends ChannelInboundHandlerAdapter {
+    Channel target;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof LastHttpContent) {
+        target.writeAndFlush(msg);
+      } else {
+        target.write(msg);
+      }
+    }
+  }
+
+  /** A client connection with the socket addresses the gateway reads. */
+  private static final class ClientChannel extends EmbeddedChannel {
+    private static final SocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40_000);
+    private static final SocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 8080);
+
+    ClientChannel(ChannelHandler... handlers) {
+      super(null, DefaultChannelId.newInstance(), false, false, handlers);
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+      return REMOTE;
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+      return LOCAL;
+    }
+  }
+}
