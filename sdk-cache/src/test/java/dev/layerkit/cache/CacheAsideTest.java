@@ -226,6 +226,39 @@ class CacheAsideTest {
   }
 
   @Test
+  void aLoaderErrorReachesEveryWaiterAsTheSameInstance() throws Exception {
+    CacheAside<String, String> cache = builder().build();
+    AssertionError error = new AssertionError("loader broke");
+    int threads = 32;
+    CountDownLatch allArrived = new CountDownLatch(threads);
+    pool = Executors.newFixedThreadPool(threads);
+    List<Future<Throwable>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      results.add(pool.submit(() -> {
+        allArrived.countDown();
+        try {
+          cache.get("k", key -> {
+            loads.incrementAndGet();
+            try {
+              allArrived.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            throw error;
+          });
+          return null;
+        } catch (RuntimeException | Error e) {
+          return e;
+        }
+      }));
+    }
+    for (Future<Throwable> result : results) {
+      assertThat(result.get(60, TimeUnit.SECONDS)).isSameAs(error);
+    }
+    assertThat(cache.stats().loadFailures()).isEqualTo(loads.get());
+  }
+
+  @Test
   void anEntryIsFreshForItsTtlThenLoadedAgain() {
     CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10)).build();
     cache.get("k", this::load);
@@ -541,6 +574,30 @@ class CacheAsideTest {
     assertThat(registry.get("layerkit.cache.errors").tag("name", "test").functionCounter().count()).isZero();
     assertThat(registry.get("layerkit.cache.early.refreshes").functionCounter().count()).isZero();
     assertThat(registry.get("layerkit.cache.rejected").functionCounter().count()).isZero();
+  }
+
+  @Test
+  void staleHitsEarlyRefreshesAndLoadTimeHaveTheirMetersToo() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    CacheAside<String, String> cache = builder().name("orders").meterRegistry(registry).ttl(Duration.ofSeconds(60))
+        .staleWhileRevalidate(Duration.ofSeconds(60)).earlyRefreshBeta(1.0).random(constant(0.9)).build();
+    cache.get("k", key -> {
+      time.advance(Duration.ofSeconds(1)); // a 1 s load
+      return load(key);
+    });
+    time.advance(Duration.ofMillis(58_500)); // 1.5 s left: an early refresh (see the test above)
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    time.advance(Duration.ofSeconds(10)); // stale
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    CacheStats stats = cache.stats();
+    assertThat(stats.earlyRefreshes()).isEqualTo(1);
+    assertThat(stats.staleHits()).isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.gets").tag("name", "orders").tag("result", "stale").functionCounter()
+        .count()).isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.early.refreshes").tag("name", "orders").functionCounter().count())
+        .isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.load.duration").tag("name", "orders").functionTimer()
+        .totalTime(TimeUnit.NANOSECONDS)).isEqualTo(stats.totalLoadNanos()).isEqualTo(1e9);
   }
 
   @Test
