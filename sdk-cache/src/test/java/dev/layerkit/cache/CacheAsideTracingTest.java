@@ -53,6 +53,24 @@ class CacheAsideTracingTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  void withAStaleWindowAFreshHitIsAnEventToo() {
+    try (TestTracing tracing = TestTracing.start()) {
+      CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
+          .name("products").staleWhileRevalidate(Duration.ofMinutes(1)).observationRegistry(tracing.registry())
+          .build();
+      Observation request = Observation.start("request", tracing.registry());
+      try (Observation.Scope scope = request.openScope()) {
+        cache.get("k", key -> "v");
+        assertThat(cache.get("k", key -> "unused")).isEqualTo("v");
+      }
+      request.stop();
+      assertThat(tracing.awaitSpan("request").getEvents()).extracting(EventData::getName)
+          .containsExactly("layerkit.cache.miss", "layerkit.cache.hit");
+    }
+  }
+
+  @Test
   void aCallerThatWaitsForAnotherCallersLoadHasAWaitSpan() throws Exception {
     try (TestTracing tracing = TestTracing.start()) {
       CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
