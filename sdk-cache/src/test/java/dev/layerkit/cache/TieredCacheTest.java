@@ -307,7 +307,9 @@ class TieredCacheTest {
     tiered.invalidate("a");
     assertThat(local.get("a")).isNull();
     assertThat(remote.store.get("a")).isNull();
+    local.put("c", "in L1", Duration.ofMinutes(1));
     tiered.invalidateAll();
+    assertThat(local.get("c")).as("L1 is emptied too").isNull();
     assertThat(remote.store.get("b")).isNull();
     assertThat(remote.published.subList(4, 6)).containsExactly("a", "*");
     assertThatThrownBy(() -> tiered.putAll(Map.of("k", "v"), Duration.ZERO))

@@ -275,6 +275,102 @@ class RedisCacheOwedWorkIT {
     assertThat(cache.errorCount()).isEqualTo(3);
   }
 
+  private RedisCache<String, String> cacheOwing(String key) {
+    RedisCache<String, String> cache = cache();
+    cache.put(key, "old", HOUR);
+    breaker.transitionToForcedOpenState();
+    cache.invalidate(key);
+    breaker.transitionToClosedState();
+    return cache;
+  }
+
+  @Test
+  void aWriteOfAKeyOwedADeletionReplacesTheDeletion() {
+    RedisCache<String, String> cache = cacheOwing("k");
+    assertThat(cache.put("k", "new", HOUR)).isTrue();
+    assertThat(cache.get("k")).as("the write is not undone by the owed deletion").isEqualTo("new");
+    RedisCache<String, String> batch = cacheOwing("m");
+    batch.putAll(Map.of("m", "new"), HOUR);
+    assertThat(batch.get("m")).isEqualTo("new");
+  }
+
+  @Test
+  void eachOperationThatLeavesSomethingOwedSchedulesItsOwnRetry() {
+    Map<String, RedisCache<String, String>> caches = new LinkedHashMap<>();
+    for (String scenario : List.of("invalidate", "invalidateAll", "put", "putAll", "publish", "publishAll")) {
+      StatefulRedisPubSubConnection<String, byte[]> pubSub = RedisConnections.connectPubSub(client);
+      closeables.add(pubSub);
+      RedisCache<String, String> cache = RedisCache.<String, String>builder(connection, Codecs.utf8())
+          .name(scenario).keyPrefix(keyPrefix + scenario + ":").timeout(Duration.ofSeconds(10))
+          .resiliencePolicy(policy).invalidationChannel(pubSub).build();
+      cache.put("k", "old", HOUR);
+      caches.put(scenario, cache);
+    }
+    Heard publish = new Heard();
+    Heard publishAll = new Heard();
+    closeables.add(caches.get("publish").subscribeInvalidations(publish));
+    closeables.add(caches.get("publishAll").subscribeInvalidations(publishAll));
+    breaker.transitionToForcedOpenState();
+    caches.get("invalidate").invalidate("k");
+    caches.get("invalidateAll").invalidateAll();
+    caches.get("put").put("k", "new", HOUR);
+    caches.get("putAll").putAll(Map.of("k", "new"), HOUR);
+    caches.get("publish").publishInvalidation("me", "k");
+    caches.get("publishAll").publishInvalidations("me", List.of("k"));
+    breaker.transitionToClosedState();
+    // No operation from here: each cache's own retry sends what it owes.
+    for (String scenario : List.of("invalidate", "invalidateAll", "put", "putAll")) {
+      await(scenario).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> connection.sync().exists(keyPrefix + scenario + ":{k}") == 0);
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(publish.messages).contains("me:k"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(publishAll.messages).contains("me:k"));
+  }
+
+  @Test
+  void whileTheBreakerStaysOpenTheRetryTriesAgainEverySecondUntilItCan() {
+    RedisCache<String, String> cache = cache();
+    cache.put("k", "old", HOUR);
+    breaker.transitionToForcedOpenState();
+    cache.invalidate("k");
+    long refused = breaker.getMetrics().getNumberOfNotPermittedCalls();
+    // The first retry finds the breaker open (a refusal the breaker counts) ...
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        .until(() -> breaker.getMetrics().getNumberOfNotPermittedCalls() > refused);
+    assertThat(inRedis("k")).isTrue();
+    breaker.transitionToClosedState();
+    // ... and a later one, with no operation on the cache, deletes the key.
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> !inRedis("k"));
+  }
+
+  @Test
+  void theMapsOfBulkReadsAreTheCallersToChangeWhateverHappened() {
+    RedisCache<String, String> cache = cacheOwing("owed");
+    assertThat(cache.name()).isEqualTo("owed");
+    cache.getAll(List.of()).put("x", "y");
+    cache.getAllHits(List.of()).put("x", new RemoteCache.Hit<>("y", HOUR));
+    cache.getAll(List.of("owed")).put("x", "y");
+    cache.getAllHits(List.of("owed")).put("x", new RemoteCache.Hit<>("y", HOUR));
+    breaker.transitionToForcedOpenState();
+    cache.getAll(List.of("a")).put("x", "y");
+    cache.getAllHits(List.of("a")).put("x", new RemoteCache.Hit<>("y", HOUR));
+    StatefulRedisConnection<String, byte[]> doomed = RedisSupport.connect(client);
+    RedisCache<String, String> gone = RedisCache.<String, String>builder(doomed, Codecs.utf8()).keyPrefix(keyPrefix)
+        .build();
+    doomed.close();
+    gone.getAll(List.of("a")).put("x", "y");
+    gone.getAllHits(List.of("a")).put("x", new RemoteCache.Hit<>("y", HOUR));
+  }
+
+  @Test
+  void aBatchValueOfExactlyTheMaximumSizeIsStored() {
+    RedisCache<String, String> cache = RedisCache.<String, String>builder(connection, Codecs.utf8())
+        .keyPrefix(keyPrefix).maxValueBytes(8).build();
+    cache.putAll(Map.of("exact", "12345678", "over", "123456789"), HOUR);
+    assertThat(cache.getAll(List.of("exact", "over"))).containsOnly(Map.entry("exact", "12345678"));
+    assertThat(cache.rejectedCount()).isEqualTo(1);
+  }
+
   @Test
   void upToTheBoundOwedKeysAreRememberedOneByOneAndBeyondItTheWholeNamespace() {
     RedisCache<String, String> cache = cache();
