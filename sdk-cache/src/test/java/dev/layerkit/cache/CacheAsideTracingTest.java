@@ -71,6 +71,25 @@ class CacheAsideTracingTest {
   }
 
   @Test
+  void aFailedLoadsSpanSaysErrorAndRecordsTheException() {
+    try (TestTracing tracing = TestTracing.start()) {
+      CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
+          .name("products").observationRegistry(tracing.registry()).build();
+      IllegalStateException failure = new IllegalStateException("database down");
+      try {
+        cache.get("k", key -> {
+          throw failure;
+        });
+      } catch (IllegalStateException expected) {
+        assertThat(expected).isSameAs(failure);
+      }
+      SpanData load = tracing.awaitSpan(CacheAside.LOAD_OBSERVATION);
+      assertThat(attr(load, "outcome")).isEqualTo("error");
+      assertThat(load.getEvents()).extracting(EventData::getName).contains("exception");
+    }
+  }
+
+  @Test
   void aCallerThatWaitsForAnotherCallersLoadHasAWaitSpan() throws Exception {
     try (TestTracing tracing = TestTracing.start()) {
       CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
