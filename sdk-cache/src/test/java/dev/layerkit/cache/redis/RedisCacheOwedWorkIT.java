@@ -202,6 +202,19 @@ class RedisCacheOwedWorkIT {
   }
 
   @Test
+  void anInvalidateAllThatReachesRedisSettlesWhatWasOwedAndLaterWritesAreServed() {
+    RedisCache<String, String> cache = cacheOwing("x");
+    cache.invalidateAll();
+    assertThat(inRedis("x")).isFalse();
+    // Another instance writes x; this one owes nothing for it any more.
+    connection.sync().set(keyPrefix + "{x}", "theirs".getBytes(StandardCharsets.UTF_8),
+        io.lettuce.core.SetArgs.Builder.px(60_000));
+    assertThat(cache.put("k", "v", HOUR)).isTrue();
+    assertThat(cache.get("k")).as("not deleted by an owed namespace").isEqualTo("v");
+    assertThat(cache.get("x")).isEqualTo("theirs");
+  }
+
+  @Test
   void aBatchOfWritesTheOpenBreakerRefusedIsOwedKeyByKeyAndReplayedInBatches() {
     RedisCache<String, String> cache = cache();
     Map<String, String> entries = new LinkedHashMap<>();
