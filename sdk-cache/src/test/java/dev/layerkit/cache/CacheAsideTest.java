@@ -226,6 +226,39 @@ class CacheAsideTest {
   }
 
   @Test
+  void aLoaderErrorReachesEveryWaiterAsTheSameInstance() throws Exception {
+    CacheAside<String, String> cache = builder().build();
+    AssertionError error = new AssertionError("loader broke");
+    int threads = 32;
+    CountDownLatch allArrived = new CountDownLatch(threads);
+    pool = Executors.newFixedThreadPool(threads);
+    List<Future<Throwable>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      results.add(pool.submit(() -> {
+        allArrived.countDown();
+        try {
+          cache.get("k", key -> {
+            loads.incrementAndGet();
+            try {
+              allArrived.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            throw error;
+          });
+          return null;
+        } catch (RuntimeException | Error e) {
+          return e;
+        }
+      }));
+    }
+    for (Future<Throwable> result : results) {
+      assertThat(result.get(60, TimeUnit.SECONDS)).isSameAs(error);
+    }
+    assertThat(cache.stats().loadFailures()).isEqualTo(loads.get());
+  }
+
+  @Test
   void anEntryIsFreshForItsTtlThenLoadedAgain() {
     CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10)).build();
     cache.get("k", this::load);
@@ -544,6 +577,30 @@ class CacheAsideTest {
   }
 
   @Test
+  void staleHitsEarlyRefreshesAndLoadTimeHaveTheirMetersToo() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    CacheAside<String, String> cache = builder().name("orders").meterRegistry(registry).ttl(Duration.ofSeconds(60))
+        .staleWhileRevalidate(Duration.ofSeconds(60)).earlyRefreshBeta(1.0).random(constant(0.9)).build();
+    cache.get("k", key -> {
+      time.advance(Duration.ofSeconds(1)); // a 1 s load
+      return load(key);
+    });
+    time.advance(Duration.ofMillis(58_500)); // 1.5 s left: an early refresh (see the test above)
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    time.advance(Duration.ofSeconds(10)); // stale
+    assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+    CacheStats stats = cache.stats();
+    assertThat(stats.earlyRefreshes()).isEqualTo(1);
+    assertThat(stats.staleHits()).isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.gets").tag("name", "orders").tag("result", "stale").functionCounter()
+        .count()).isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.early.refreshes").tag("name", "orders").functionCounter().count())
+        .isEqualTo(1);
+    assertThat(registry.get("layerkit.cache.load.duration").tag("name", "orders").functionTimer()
+        .totalTime(TimeUnit.NANOSECONDS)).isEqualTo(stats.totalLoadNanos()).isEqualTo(1e9);
+  }
+
+  @Test
   void rejectsNullKeysAndLoadersNamingThem() {
     CacheAside<String, String> cache = builder().build();
     assertThatThrownBy(() -> cache.get(null, this::load)).isInstanceOf(NullPointerException.class).hasMessage("key");
@@ -814,6 +871,7 @@ class CacheAsideTest {
   @Test
   void aFailedLoadsTimeIsCountedInTheLoadTime() {
     CacheAside<String, String> cache = builder().build();
+    time.advance(Duration.ofSeconds(5)); // the load starts at a clock reading other than zero
     assertThatThrownBy(() -> cache.get("k", key -> {
       time.advance(Duration.ofMillis(250));
       throw new IllegalStateException("slow failure");
@@ -859,5 +917,58 @@ class CacheAsideTest {
     runRefreshes();
     assertThat(loads).as("the other process refreshes it").hasValue(0);
     assertThat(cache.get("k", this::load)).isEqualTo("old");
+  }
+
+  @Test
+  void aBulkLoadedValueIsHeldByTheBackendForItsTtlPlusTheStaleWindowOnly() {
+    time.advance(Duration.ofDays(1)); // an epoch well past zero
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    cache.getAll(List.of("v"), keys -> Map.of("v", "value"));
+    time.advance(Duration.ofMillis(14_999));
+    assertThat(backend.get("v")).as("held through the stale window").isNotNull();
+    time.advance(Duration.ofMillis(1));
+    assertThat(backend.get("v")).as("and not a moment longer").isNull();
+  }
+
+  @Test
+  void getAllLoadsAnEntryWhoseStaleWindowEndsNow() {
+    CacheAside<String, String> cache = builder().ttl(Duration.ofSeconds(10))
+        .staleWhileRevalidate(Duration.ofSeconds(5)).build();
+    heldLonger("k", "old", time.epochMillis() + 10_000);
+    time.advance(Duration.ofMillis(15_000));
+    assertThat(cache.getAll(List.of("k"), keys -> Map.of("k", "new"))).containsOnly(Map.entry("k", "new"));
+    assertThat(cache.stats().staleHits()).isZero();
+    assertThat(refreshes).isEmpty();
+  }
+
+  @Test
+  void putOfAnEmptyOptionalCachesAbsenceLikeAnEmptyLoad() {
+    CacheAside<String, Optional<String>> cache = CacheAside.builder(Caches.<String, Optional<String>>inMemory()
+        .timeSource(time)).timeSource(time).negativeTtl(Duration.ofSeconds(30)).build();
+    assertThat(cache.put("k", Optional.empty())).isTrue();
+    assertThat(cache.get("k", key -> Optional.of("loaded"))).as("absent, from the put").isEmpty();
+    time.advance(Duration.ofSeconds(30));
+    assertThat(cache.get("k", key -> Optional.of("loaded"))).as("after the negative TTL").contains("loaded");
+    CacheAside<String, Optional<String>> noNegative = CacheAside.builder(Caches.<String, Optional<String>>inMemory()
+        .timeSource(time)).timeSource(time).negativeTtl(Duration.ZERO).build();
+    noNegative.put("k", Optional.of("v"));
+    assertThat(noNegative.put("k", Optional.empty())).as("removes the key instead").isFalse();
+    assertThat(noNegative.get("k", key -> Optional.of("loaded"))).contains("loaded");
+  }
+
+  @Test
+  void aWaitForAnotherProcessThatIsInterruptedLoadsItselfAndKeepsTheInterrupt() {
+    CacheAside<String, String> cache = builder()
+        .loadLock(HELD_ELSEWHERE, KeyCodec.strings(), Duration.ofSeconds(10), Duration.ofSeconds(1))
+        .sleeper(duration -> {
+          throw new InterruptedException("shutting down");
+        }).build();
+    try {
+      assertThat(cache.get("k", this::load)).isEqualTo("k#1");
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
   }
 }

@@ -53,6 +53,43 @@ class CacheAsideTracingTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope makes the observation current; the body need not name it
+  void withAStaleWindowAFreshHitIsAnEventToo() {
+    try (TestTracing tracing = TestTracing.start()) {
+      CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
+          .name("products").staleWhileRevalidate(Duration.ofMinutes(1)).observationRegistry(tracing.registry())
+          .build();
+      Observation request = Observation.start("request", tracing.registry());
+      try (Observation.Scope scope = request.openScope()) {
+        cache.get("k", key -> "v");
+        assertThat(cache.get("k", key -> "unused")).isEqualTo("v");
+      }
+      request.stop();
+      assertThat(tracing.awaitSpan("request").getEvents()).extracting(EventData::getName)
+          .containsExactly("layerkit.cache.miss", "layerkit.cache.hit");
+    }
+  }
+
+  @Test
+  void aFailedLoadsSpanSaysErrorAndRecordsTheException() {
+    try (TestTracing tracing = TestTracing.start()) {
+      CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
+          .name("products").observationRegistry(tracing.registry()).build();
+      IllegalStateException failure = new IllegalStateException("database down");
+      try {
+        cache.get("k", key -> {
+          throw failure;
+        });
+      } catch (IllegalStateException expected) {
+        assertThat(expected).isSameAs(failure);
+      }
+      SpanData load = tracing.awaitSpan(CacheAside.LOAD_OBSERVATION);
+      assertThat(attr(load, "outcome")).isEqualTo("error");
+      assertThat(load.getEvents()).extracting(EventData::getName).contains("exception");
+    }
+  }
+
+  @Test
   void aCallerThatWaitsForAnotherCallersLoadHasAWaitSpan() throws Exception {
     try (TestTracing tracing = TestTracing.start()) {
       CacheAside<String, String> cache = CacheAside.builder(Caches.<String, String>inMemory())
