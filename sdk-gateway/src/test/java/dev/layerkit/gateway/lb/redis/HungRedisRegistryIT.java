@@ -116,6 +116,47 @@ class HungRedisRegistryIT {
     }
   }
 
+  /**
+   * The command timeout a caller sees in the failure: by default half a short heartbeat (TTL 300
+   * ms, so a heartbeat every 100 ms and 50 ms per call), a set one whole even when it is longer
+   * than that half; each kind of failed call is counted under its own operation.
+   */
+  @Test
+  void theDefaultCommandTimeoutIsHalfAShortHeartbeatAndEachFailedCallIsCountedUnderItsOperation()
+      throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient client = RedisClient.create(redis.uri());
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (RedisServiceRegistry byDefault = RedisServiceRegistry.builder(client).keyPrefix("hung-default:")
+               .ttl(Duration.ofMillis(300)).build();
+           RedisServiceRegistry set = RedisServiceRegistry.builder(client).keyPrefix("hung-set:")
+               .ttl(Duration.ofSeconds(60)).heartbeatInterval(Duration.ofSeconds(30))
+               .commandTimeout(Duration.ofMillis(80)).meterRegistry(meters).build()) {
+        RedisServiceRegistry.Registration a = set.register("orders", Endpoint.of("10.0.0.1", 8080));
+
+        redis.pause();
+
+        assertThatThrownBy(() -> byDefault.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
+            .hasMessage("Redis did not answer within 50 ms");
+        assertThat(byDefault.errorCount()).isEqualTo(1);
+        assertThatThrownBy(() -> set.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
+            .hasMessage("Redis did not answer within 80 ms");
+        assertThatThrownBy(() -> set.register("orders", Endpoint.of("10.0.0.2", 8080)))
+            .isInstanceOf(RedisCommandTimeoutException.class);
+        a.close(); // logged, not thrown: the entry would expire after the TTL
+        for (String operation : List.of("read", "heartbeat", "deregister")) {
+          assertThat(meters.get("layerkit.lb.registry.errors").tag("operation", operation).functionCounter().count())
+              .as(operation).isEqualTo(1);
+        }
+        assertThat(set.errorCount()).isEqualTo(3);
+
+        redis.resume();
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
   @Test
   void aCommandTimeoutNotShorterThanTheHeartbeatIsRefused() {
     RedisClient client = RedisClient.create("redis://127.0.0.1:1");
