@@ -10,6 +10,8 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.test.servers.PausableRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -152,6 +154,12 @@ class HungRedisRegistryIT {
         assertThatThrownBy(() -> byDefault.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
             .hasMessage("Redis did not answer within 500 ms");
         assertThat(byDefault.errorCount() - defaultErrorsBefore).isEqualTo(1);
+        // A caller interrupted while it waits gets an error at once, its interrupt flag kept.
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> byDefault.instances("orders")).isInstanceOf(RedisException.class)
+            .hasMessage("interrupted while waiting for Redis");
+        assertThat(Thread.interrupted()).as("the interrupt flag is restored").isTrue();
+        assertThat(byDefault.errorCount() - defaultErrorsBefore).isEqualTo(2);
         assertThatThrownBy(() -> set.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
             .hasMessage("Redis did not answer within 800 ms");
         assertThatThrownBy(() -> set.register("orders", Endpoint.of("10.0.0.2", 8080)))
@@ -163,6 +171,41 @@ class HungRedisRegistryIT {
         assertThat(set.errorCount() - setErrorsBefore).isEqualTo(3);
 
         redis.resume();
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  /**
+   * A watch whose subscription times out leaves nothing behind: once Redis continues, the service's
+   * channel has no subscriber from it, while a later watch on the same connection works.
+   */
+  @Test
+  void aWatchThatFailsOnAHungRedisLeavesNoSubscriptionBehind() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient client = RedisClient.create(redis.uri());
+      try (RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix("hung-watch:")
+               .refreshInterval(Duration.ofHours(1)).commandTimeout(Duration.ofMillis(500)).build();
+           StatefulRedisConnection<String, String> inspect = client.connect()) {
+        // Opens the pub/sub connection while Redis answers (set-up, retried on a loaded machine).
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          registry.watch("warm-up");
+          return true;
+        });
+        String channel = registry.keysOf("orders").get(2);
+
+        redis.pause();
+        assertThatThrownBy(() -> registry.watch("orders")).isInstanceOf(RedisCommandTimeoutException.class);
+        redis.resume();
+
+        // The same pub/sub connection, so its earlier SUBSCRIBE and UNSUBSCRIBE have run by then.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          registry.watch("other");
+          return true;
+        });
+        assertThat(inspect.sync().pubsubNumsub(channel).get(channel)).isZero();
+        assertThat(inspect.sync().pubsubNumsub(registry.keysOf("other").get(2)).values()).containsExactly(1L);
       } finally {
         client.shutdown();
       }
