@@ -356,6 +356,19 @@ class RedisServiceRegistryIT {
     }
   }
 
+  @Test
+  void aClosedWatcherAndTheWatchersOfAClosedRegistryRefuseNewSubscribers() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    EndpointSource closedAlone = registry.watch("mail");
+    EndpointSource closedWithTheRegistry = registry.watch("pay");
+    closedAlone.close();
+    assertThatThrownBy(() -> closedAlone.subscribe(endpoints -> { })).isInstanceOf(IllegalStateException.class)
+        .hasMessage("endpoint source is closed");
+    registry.close();
+    assertThatThrownBy(() -> closedWithTheRegistry.subscribe(endpoints -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessage("endpoint source is closed");
+  }
+
   private static long subscribers(String channel) {
     return redis.pubsubNumsub(channel).get(channel);
   }
