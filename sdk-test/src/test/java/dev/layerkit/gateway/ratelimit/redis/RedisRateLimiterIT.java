@@ -197,6 +197,26 @@ class RedisRateLimiterIT extends RateLimiterContract {
     io.micrometer.core.instrument.Timer latency = registry.get("layerkit.ratelimit.redis.latency").timer();
     assertThat(latency.count()).isEqualTo(2);
     assertThat(latency.totalTime(TimeUnit.NANOSECONDS)).isZero();
+    assertThat(limiter.healthCheck().check().details()).containsEntry("latencyMicros", 0L);
+  }
+
+  /**
+   * A thread interrupted while it builds a limiter or checks its health is not held up and keeps
+   * its interrupt status; the health check then reports Redis as unreachable under the fail mode.
+   */
+  @Test
+  void anInterruptedCallerKeepsItsInterruptStatusThroughBuildAndHealthCheck() {
+    Thread.currentThread().interrupt();
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), connection)
+        .name("interrupted").keyPrefix(keyPrefix).failMode(FailMode.CLOSED).timeout(Duration.ofSeconds(10)).build();
+    assertThat(Thread.interrupted()).as("kept through build").isTrue();
+
+    Thread.currentThread().interrupt();
+    dev.layerkit.core.health.Health health = limiter.healthCheck().check();
+    assertThat(Thread.interrupted()).as("kept through the health check").isTrue();
+    assertThat(health.status()).isEqualTo(HealthStatus.DOWN);
+
+    assertThat(limiter.tryAcquire("k").allowed()).as("Redis decides afterwards").isTrue();
   }
 
   /**
