@@ -95,6 +95,14 @@ class InMemoryRateLimiterDecisionsTest {
     time.advanceNanos(1);
     assertThat(exact.tryAcquire("k")).isEqualTo(RateLimitDecision.allowed(2, 3));
     assertThat(coarse.tryAcquire("k")).isEqualTo(RateLimitDecision.allowed(2, 3));
+
+    // A key first used half a period later: its periods start then, not at the limiter's start.
+    time.advance(Duration.ofMinutes(30));
+    lagging.advance(Duration.ofMinutes(30).plusMillis(1)); // caught up with the real clock
+    for (RateLimiter limiter : List.of(exact, coarse)) {
+      assertThat(limiter.tryAcquire("late", 3)).isEqualTo(RateLimitDecision.allowed(0, 3));
+      assertThat(limiter.tryAcquire("late").retryAfter()).as("one whole period").isEqualTo(Duration.ofHours(1));
+    }
   }
 
   @Test
