@@ -14,6 +14,7 @@ import dev.layerkit.test.servers.PausableRedis;
 import dev.layerkit.test.servers.TestRedis;
 import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
@@ -367,6 +368,17 @@ class RedisServiceRegistryIT {
     registry.close();
     assertThatThrownBy(() -> closedWithTheRegistry.subscribe(endpoints -> { }))
         .isInstanceOf(IllegalStateException.class).hasMessage("endpoint source is closed");
+  }
+
+  /** Redis's own error (here a key of the wrong type) reaches the caller as Lettuce reports it, and counts. */
+  @Test
+  void anErrorFromRedisReachesTheCallerAsItIsAndCounts() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    redis.set(registry.keysOf("broken").get(0), "not a sorted set");
+
+    assertThatThrownBy(() -> registry.instances("broken")).isInstanceOf(RedisCommandExecutionException.class)
+        .hasMessageContaining("WRONGTYPE");
+    assertThat(registry.errorCount()).isEqualTo(1);
   }
 
   private static long subscribers(String channel) {
