@@ -107,6 +107,28 @@ class DnsEndpointSourceTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("resolver was already set");
   }
 
+  @Test
+  void theExtremePortsAndWeightAreAcceptedAndEachSettingOnlyOnce() throws Exception {
+    answer = List.of(ip("10.1.0.1"));
+    for (int port : new int[] {1, 65_535}) {
+      DnsEndpointSource source = EndpointSource.dns("svc", port).resolver(resolver).scheduler(scheduler)
+          .weight(Endpoint.MAX_WEIGHT).build();
+      assertThat(source.endpoints()).containsExactly(Endpoint.of("10.1.0.1", port, Endpoint.MAX_WEIGHT));
+      source.close();
+    }
+    assertThatThrownBy(() -> EndpointSource.dns("svc", 65_536)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be in [1, 65535] but was 65536");
+    assertThatThrownBy(() -> EndpointSource.dns("svc", 80).weight(Endpoint.MAX_WEIGHT + 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("weight must be <= 1000000 but was 1000001");
+    assertThatThrownBy(() -> EndpointSource.dns("svc", 80).weight(2).weight(3))
+        .isInstanceOf(IllegalStateException.class).hasMessage("weight was already set to 2");
+    assertThatThrownBy(() -> EndpointSource.dns("svc", 80).refreshInterval(java.time.Duration.ofSeconds(1))
+            .refreshInterval(java.time.Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class).hasMessage("refreshInterval was already set to PT1S");
+    assertThatThrownBy(() -> EndpointSource.dns("svc", 80).scheduler(scheduler).scheduler(scheduler))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("scheduler was already set to ");
+  }
+
   private static InetAddress ip(String literal) throws UnknownHostException {
     return InetAddress.getByName(literal);
   }

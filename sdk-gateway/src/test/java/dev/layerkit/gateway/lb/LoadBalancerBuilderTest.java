@@ -170,4 +170,60 @@ class LoadBalancerBuilderTest {
     assertThatThrownBy(() -> LoadBalancers.peakEwma().latencyDecay(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("latencyDecay must be >= 1ms but was PT0S");
   }
+
+  @Test
+  void everyOutlierAndHealthCheckSettingGivenTwiceIsRefusedNamingIt() {
+    java.util.Map<String, java.util.function.Consumer<OutlierDetection.Builder>> outlier =
+        new java.util.LinkedHashMap<>();
+    outlier.put("consecutiveFailures", b -> b.consecutiveFailures(3));
+    outlier.put("failureRateThreshold", b -> b.failureRateThreshold(50));
+    outlier.put("failureRateWindow", b -> b.failureRateWindow(Duration.ofSeconds(5)));
+    outlier.put("failureRateMinimumRequests", b -> b.failureRateMinimumRequests(10));
+    outlier.put("baseEjectionTime", b -> b.baseEjectionTime(Duration.ofSeconds(5)));
+    outlier.put("maxEjectionTime", b -> b.maxEjectionTime(Duration.ofSeconds(50)));
+    outlier.put("maxEjectionPercent", b -> b.maxEjectionPercent(20));
+    outlier.forEach((name, setting) -> {
+      OutlierDetection.Builder b = OutlierDetection.builder();
+      setting.accept(b);
+      assertThatThrownBy(() -> setting.accept(b)).as(name)
+          .isInstanceOf(IllegalStateException.class).hasMessageStartingWith(name + " was already set to ");
+    });
+    java.util.Map<String, java.util.function.Consumer<ActiveHealthCheck.Builder>> check =
+        new java.util.LinkedHashMap<>();
+    check.put("interval", b -> b.interval(Duration.ofSeconds(1)));
+    check.put("timeout", b -> b.timeout(Duration.ofMillis(500)));
+    check.put("unhealthyThreshold", b -> b.unhealthyThreshold(2));
+    check.put("healthyThreshold", b -> b.healthyThreshold(2));
+    check.forEach((name, setting) -> {
+      ActiveHealthCheck.Builder b = ActiveHealthCheck.tcp();
+      setting.accept(b);
+      assertThatThrownBy(() -> setting.accept(b)).as(name)
+          .isInstanceOf(IllegalStateException.class).hasMessageStartingWith(name + " was already set to ");
+    });
+  }
+
+  @Test
+  void outlierAndHealthCheckSettingsAcceptTheBoundsOfTheirRangesAndKeepThem() {
+    OutlierDetection od = OutlierDetection.builder().consecutiveFailures(0).failureRateThreshold(100)
+        .failureRateMinimumRequests(1).failureRateWindow(Duration.ofMillis(1)).maxEjectionPercent(100)
+        .baseEjectionTime(Duration.ofSeconds(7)).maxEjectionTime(Duration.ofSeconds(7)).build();
+    assertThat(od.consecutiveFailures()).isZero();
+    assertThat(od.failureRateThreshold()).isEqualTo(100);
+    assertThat(od.failureRateMinimumRequests()).isEqualTo(1);
+    assertThat(od.failureRateWindow()).isEqualTo(Duration.ofMillis(1));
+    assertThat(od.maxEjectionPercent()).isEqualTo(100);
+    assertThat(od.maxEjectionTime()).as("equal to the base").isEqualTo(od.baseEjectionTime());
+    assertThat(OutlierDetection.builder().maxEjectionPercent(0).build().maxEjectionPercent()).isZero();
+    assertThatThrownBy(() -> OutlierDetection.builder().failureRateThreshold(100.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("failureRateThreshold must be in (0, 100] but was 100.5");
+    assertThatThrownBy(() -> OutlierDetection.builder().failureRateMinimumRequests(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("failureRateMinimumRequests must be >= 1 but was 0");
+    assertThatThrownBy(() -> OutlierDetection.builder().maxEjectionPercent(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxEjectionPercent must be in [0, 100] but was -1");
+    ActiveHealthCheck check = ActiveHealthCheck.tcp().unhealthyThreshold(1).healthyThreshold(1).build();
+    assertThat(check.unhealthyThreshold()).isEqualTo(1);
+    assertThat(check.healthyThreshold()).isEqualTo(1);
+    assertThatThrownBy(() -> ActiveHealthCheck.tcp().healthyThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("healthyThreshold must be >= 1 but was 0");
+  }
 }

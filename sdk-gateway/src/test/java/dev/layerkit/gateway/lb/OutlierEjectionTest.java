@@ -196,6 +196,38 @@ class OutlierEjectionTest {
     assertThat(lb.status(flaky).ejected()).as("5 of 10: the threshold at the minimum").isTrue();
   }
 
+  @Test
+  void aRefusedEjectionAtTheLimitStartsTheFailureCountAfresh() {
+    List<Endpoint> endpoints = endpoints(2);
+    Endpoint a = endpoints.get(0);
+    Endpoint b = endpoints.get(1);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(2).maxEjectionPercent(50)
+        .baseEjectionTime(Duration.ofSeconds(30)).build());
+    fail(lb, a, 2);
+    assertThat(lb.status(a).ejected()).isTrue();
+    fail(lb, b, 2);
+    assertThat(lb.status(b).ejected()).as("one of two is the limit").isFalse();
+
+    time.advance(Duration.ofSeconds(30));  // a is due back: the slot is free again
+    fail(lb, b, 1);
+    assertThat(lb.status(b).ejected()).as("one failure since the refused ejection is not a run of two").isFalse();
+    fail(lb, b, 1);
+    assertThat(lb.status(b).ejected()).isTrue();
+  }
+
+  @Test
+  void withTheFailureRateOffAFailureAmongManyRequestsEjectsNothing() {
+    List<Endpoint> endpoints = endpoints(4);
+    Endpoint flaky = endpoints.get(0);
+    LoadBalancer lb = balancer(endpoints, OutlierDetection.builder().consecutiveFailures(5).maxEjectionPercent(50)
+        .build());
+    fail(lb, flaky, 1);
+    for (int i = 0; i < 40; i++) {
+      lb.onComplete(flaky, 1_000, true);
+    }
+    assertThat(lb.status(flaky).ejected()).isFalse();
+  }
+
   private static void fail(LoadBalancer lb, Endpoint endpoint, int times) {
     for (int i = 0; i < times; i++) {
       lb.onComplete(endpoint, 1_000, false);

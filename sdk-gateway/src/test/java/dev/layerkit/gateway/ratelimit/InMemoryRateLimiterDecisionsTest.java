@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.layerkit.core.time.ManualTimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,6 +65,44 @@ class InMemoryRateLimiterDecisionsTest {
     assertThat(registry.get("layerkit.ratelimit.decisions").tag("name", "api").tag("result", "denied").counter()
         .count()).isEqualTo(1);
     assertThat(registry.get("layerkit.ratelimit.keys").tag("name", "api").gauge().value()).isEqualTo(1);
+  }
+
+  /**
+   * A clock's readings are arbitrary (System.nanoTime's origin is): a limiter built on a clock that
+   * has run for a hundred days counts only what happens after, on the lagging clock and the real
+   * one alike.
+   */
+  @Test
+  void aClockThatRanLongBeforeTheLimiterWasBuiltCountsOnlyTheTimeSince() {
+    // Not a whole number of periods: an interval bucket's periods start when it was made.
+    Duration ranBefore = Duration.ofDays(100).plusMinutes(20);
+    time.advance(ranBefore);
+    ManualTimeSource lagging = new ManualTimeSource();
+    lagging.advance(ranBefore);
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.interval(3, 3, Duration.ofHours(1)));
+    RateLimiter exact = RateLimiters.inMemory(policy).timeSource(time).build();
+    RateLimiter coarse = RateLimiters.inMemory(policy).timeSource(time).staleClock(lagging).build();
+    for (RateLimiter limiter : List.of(exact, coarse)) {
+      assertThat(limiter.tryAcquire("k", 3)).isEqualTo(RateLimitDecision.allowed(0, 3));
+      RateLimitDecision denied = limiter.tryAcquire("k");
+      assertThat(denied.allowed()).isFalse();
+      assertThat(denied.retryAfter()).as("one whole period").isEqualTo(Duration.ofHours(1));
+    }
+    time.advance(Duration.ofHours(1).minusNanos(1));
+    lagging.advance(Duration.ofHours(1).minusMillis(1)); // a tick behind
+    assertThat(exact.tryAcquire("k").allowed()).as("a nanosecond early").isFalse();
+    assertThat(coarse.tryAcquire("k").allowed()).as("a nanosecond early on the real clock").isFalse();
+    time.advanceNanos(1);
+    assertThat(exact.tryAcquire("k")).isEqualTo(RateLimitDecision.allowed(2, 3));
+    assertThat(coarse.tryAcquire("k")).isEqualTo(RateLimitDecision.allowed(2, 3));
+
+    // A key first used half a period later: its periods start then, not at the limiter's start.
+    time.advance(Duration.ofMinutes(30));
+    lagging.advance(Duration.ofMinutes(30).plusMillis(1)); // caught up with the real clock
+    for (RateLimiter limiter : List.of(exact, coarse)) {
+      assertThat(limiter.tryAcquire("late", 3)).isEqualTo(RateLimitDecision.allowed(0, 3));
+      assertThat(limiter.tryAcquire("late").retryAfter()).as("one whole period").isEqualTo(Duration.ofHours(1));
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.layerkit.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.layerkit.gateway.ratelimit.internal.BucketUnit;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,5 +65,39 @@ class LimitTest {
     assertThat(policy.minCapacity()).isEqualTo(10);
     assertThat(policy.limits()).containsExactly(Limit.perMinute(100), Limit.perSecond(10));
     assertThat(Limit.perSecond(10)).hasToString("Limit{10 tokens, greedy refill 10 per PT1S}");
+  }
+
+  @Test
+  void theShortestAndLongestPeriodsAreAccepted() {
+    assertThat(Limit.of(1, Limit.MIN_PERIOD).refillPeriod()).isEqualTo(Duration.ofMillis(1));
+    assertThat(Limit.of(1, Limit.MAX_PERIOD).refillPeriod()).isEqualTo(Duration.ofDays(366));
+  }
+
+  /**
+   * A limit is counted in microseconds while capacity (or refill) times the period in microseconds
+   * stays within 2^53, else in milliseconds while that product does, else it is refused; a period
+   * that is no whole number of milliseconds can only be counted in microseconds.
+   */
+  @Test
+  void theUnitIsTheMicrosecondUpTo2To53ThenTheMillisecond() {
+    long microsPerSecond = 1_000_000;
+    long largestInMicros = BucketUnit.MAX_EXACT / microsPerSecond;
+    assertThat(BucketUnit.nanos(largestInMicros, 1, Duration.ofSeconds(1))).isEqualTo(1_000);
+    assertThat(BucketUnit.nanos(1, largestInMicros, Duration.ofSeconds(1))).isEqualTo(1_000);
+    assertThat(BucketUnit.nanos(largestInMicros + 1, 1, Duration.ofSeconds(1))).isEqualTo(1_000_000);
+    long largestInMillis = BucketUnit.MAX_EXACT / 1_000;
+    assertThat(BucketUnit.nanos(largestInMillis, 1, Duration.ofSeconds(1))).isEqualTo(1_000_000);
+    assertThatThrownBy(() -> Limit.of(largestInMillis + 1, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("capacity 9007199254741 with refill 9007199254741 per PT1S is too large to count exactly: the"
+            + " larger of capacity and refillTokens times the period in milliseconds must be at most 2^53");
+
+    Duration notWholeMillis = Duration.ofNanos(1_500_000);
+    assertThat(Limit.of(3, notWholeMillis).refillPeriod()).isEqualTo(notWholeMillis);
+    assertThat(BucketUnit.nanos(3, 3, notWholeMillis)).isEqualTo(1_000);
+    assertThatThrownBy(() -> Limit.of(BucketUnit.MAX_EXACT, notWholeMillis))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("capacity 9007199254740992 with refill 9007199254740992 per PT0.0015S is too large to count"
+            + " exactly: the larger of capacity and refillTokens times the period in microseconds must be at most 2^53");
   }
 }

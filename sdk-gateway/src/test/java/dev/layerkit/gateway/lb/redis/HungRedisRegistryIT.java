@@ -10,6 +10,8 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.test.servers.PausableRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -114,6 +116,104 @@ class HungRedisRegistryIT {
     } finally {
       scheduler.shutdownNow();
     }
+  }
+
+  /**
+   * The command timeout a caller sees in the failure: by default half a short heartbeat (TTL 3 s,
+   * so a heartbeat every second and 500 ms per call), a set one whole even when it is longer than
+   * that half; each kind of failed call is counted once under its own operation. (Set-up is
+   * retried and counts are compared with those before the pause: on a loaded machine a set-up call
+   * may time out too.)
+   */
+  @Test
+  void theDefaultCommandTimeoutIsHalfAShortHeartbeatAndEachFailedCallIsCountedUnderItsOperation()
+      throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient client = RedisClient.create(redis.uri());
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (RedisServiceRegistry byDefault = RedisServiceRegistry.builder(client).keyPrefix("hung-default:")
+               .ttl(Duration.ofSeconds(3)).build();
+           RedisServiceRegistry set = RedisServiceRegistry.builder(client).keyPrefix("hung-set:")
+               .ttl(Duration.ofSeconds(60)).heartbeatInterval(Duration.ofSeconds(50))
+               .commandTimeout(Duration.ofMillis(800)).meterRegistry(meters).build()) {
+        AtomicReference<RedisServiceRegistry.Registration> registered = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          registered.set(set.register("orders", Endpoint.of("10.0.0.1", 8080)));
+          return true;
+        });
+        List<String> operations = List.of("read", "heartbeat", "deregister");
+        double[] before = new double[operations.size()];
+        for (int i = 0; i < before.length; i++) {
+          before[i] = errors(meters, operations.get(i));
+        }
+        long setErrorsBefore = set.errorCount();
+        long defaultErrorsBefore = byDefault.errorCount();
+
+        redis.pause();
+
+        assertThatThrownBy(() -> byDefault.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
+            .hasMessage("Redis did not answer within 500 ms");
+        assertThat(byDefault.errorCount() - defaultErrorsBefore).isEqualTo(1);
+        // A caller interrupted while it waits gets an error at once, its interrupt flag kept.
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> byDefault.instances("orders")).isInstanceOf(RedisException.class)
+            .hasMessage("interrupted while waiting for Redis");
+        assertThat(Thread.interrupted()).as("the interrupt flag is restored").isTrue();
+        assertThat(byDefault.errorCount() - defaultErrorsBefore).isEqualTo(2);
+        assertThatThrownBy(() -> set.instances("orders")).isInstanceOf(RedisCommandTimeoutException.class)
+            .hasMessage("Redis did not answer within 800 ms");
+        assertThatThrownBy(() -> set.register("orders", Endpoint.of("10.0.0.2", 8080)))
+            .isInstanceOf(RedisCommandTimeoutException.class);
+        registered.get().close(); // logged, not thrown: the entry would expire after the TTL
+        for (int i = 0; i < before.length; i++) {
+          assertThat(errors(meters, operations.get(i)) - before[i]).as(operations.get(i)).isEqualTo(1);
+        }
+        assertThat(set.errorCount() - setErrorsBefore).isEqualTo(3);
+
+        redis.resume();
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  /**
+   * A watch whose subscription times out leaves nothing behind: once Redis continues, the service's
+   * channel has no subscriber from it, while a later watch on the same connection works.
+   */
+  @Test
+  void aWatchThatFailsOnAHungRedisLeavesNoSubscriptionBehind() throws Exception {
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient client = RedisClient.create(redis.uri());
+      try (RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix("hung-watch:")
+               .refreshInterval(Duration.ofHours(1)).commandTimeout(Duration.ofMillis(500)).build();
+           StatefulRedisConnection<String, String> inspect = client.connect()) {
+        // Opens the pub/sub connection while Redis answers (set-up, retried on a loaded machine).
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          registry.watch("warm-up");
+          return true;
+        });
+        String channel = registry.keysOf("orders").get(2);
+
+        redis.pause();
+        assertThatThrownBy(() -> registry.watch("orders")).isInstanceOf(RedisCommandTimeoutException.class);
+        redis.resume();
+
+        // The same pub/sub connection, so its earlier SUBSCRIBE and UNSUBSCRIBE have run by then.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+          registry.watch("other");
+          return true;
+        });
+        assertThat(inspect.sync().pubsubNumsub(channel).get(channel)).isZero();
+        assertThat(inspect.sync().pubsubNumsub(registry.keysOf("other").get(2)).values()).containsExactly(1L);
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  private static double errors(SimpleMeterRegistry meters, String operation) {
+    return meters.get("layerkit.lb.registry.errors").tag("operation", operation).functionCounter().count();
   }
 
   @Test

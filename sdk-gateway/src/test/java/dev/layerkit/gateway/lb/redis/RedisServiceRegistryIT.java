@@ -10,9 +10,11 @@ import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancer;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.NoAvailableEndpointException;
+import dev.layerkit.test.servers.PausableRedis;
 import dev.layerkit.test.servers.TestRedis;
 import dev.layerkit.test.servers.TestServers;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
@@ -21,6 +23,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -286,6 +293,92 @@ class RedisServiceRegistryIT {
     assertThat(subscribers(channel)).isEqualTo(1);
     registry.close();
     await().atMost(NOTIFICATION_BOUND).until(() -> subscribers(channel) == 0);
+  }
+
+  /**
+   * Built from a client, the registry's own two connections (commands, pub/sub) are closed with
+   * it; counted on a server of this test alone, where no other build's clients come and go.
+   */
+  @Test
+  void closingARegistryBuiltFromAClientClosesItsOwnConnections() throws Exception {
+    try (PausableRedis own = PausableRedis.start()) {
+      RedisClient ownClient = RedisClient.create(own.uri());
+      try (StatefulRedisConnection<String, String> inspect = ownClient.connect()) {
+        RedisServiceRegistry registry = RedisServiceRegistry.builder(ownClient).keyPrefix(prefix)
+            .refreshInterval(Duration.ofHours(1)).build();
+        registry.watch("orders");
+        assertThat(connectedClients(inspect)).as("this one, commands and pub/sub").isEqualTo(3);
+
+        registry.close();
+
+        await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(connectedClients(inspect)).isEqualTo(1));
+      } finally {
+        ownClient.shutdown();
+      }
+    }
+  }
+
+  private static long connectedClients(StatefulRedisConnection<String, String> connection) {
+    Matcher m = Pattern.compile("connected_clients:(\\d+)").matcher(connection.sync().info("clients"));
+    assertThat(m.find()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /**
+   * A scheduler that refuses a notification's re-read (shutting down, or saturated) does not stop
+   * the watcher: the next notification schedules one again.
+   */
+  @Test
+  void aReReadTheSchedulerRefusedIsScheduledAgainOnTheNextNotification() {
+    AtomicInteger refusals = new AtomicInteger(1);
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1) {
+      @Override
+      public void execute(Runnable command) {
+        if (refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          throw new RejectedExecutionException("refused for the test");
+        }
+        super.execute(command);
+      }
+    };
+    try {
+      RedisServiceRegistry registry = RedisServiceRegistry.builder(client).keyPrefix(prefix)
+          .refreshInterval(Duration.ofHours(1)).scheduler(scheduler).build();
+      registries.add(registry);
+      EndpointSource orders = registry.watch("orders");
+      Endpoint a = Endpoint.of("10.0.0.1", 80);
+      Endpoint b = Endpoint.of("10.0.0.2", 80);
+      registry.register("orders", a);
+      await().atMost(NOTIFICATION_BOUND).until(() -> refusals.get() == 0);
+      registry.register("orders", b);
+
+      await().atMost(NOTIFICATION_BOUND).untilAsserted(() -> assertThat(orders.endpoints()).containsExactly(a, b));
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aClosedWatcherAndTheWatchersOfAClosedRegistryRefuseNewSubscribers() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    EndpointSource closedAlone = registry.watch("mail");
+    EndpointSource closedWithTheRegistry = registry.watch("pay");
+    closedAlone.close();
+    assertThatThrownBy(() -> closedAlone.subscribe(endpoints -> { })).isInstanceOf(IllegalStateException.class)
+        .hasMessage("endpoint source is closed");
+    registry.close();
+    assertThatThrownBy(() -> closedWithTheRegistry.subscribe(endpoints -> { }))
+        .isInstanceOf(IllegalStateException.class).hasMessage("endpoint source is closed");
+  }
+
+  /** Redis's own error (here a key of the wrong type) reaches the caller as Lettuce reports it, and counts. */
+  @Test
+  void anErrorFromRedisReachesTheCallerAsItIsAndCounts() {
+    RedisServiceRegistry registry = registry(Duration.ofHours(1));
+    redis.set(registry.keysOf("broken").get(0), "not a sorted set");
+
+    assertThatThrownBy(() -> registry.instances("broken")).isInstanceOf(RedisCommandExecutionException.class)
+        .hasMessageContaining("WRONGTYPE");
+    assertThat(registry.errorCount()).isEqualTo(1);
   }
 
   private static long subscribers(String channel) {

@@ -149,6 +149,107 @@ class RedisRateLimiterIT extends RateLimiterContract {
     assertThat(sync.hgetall(stateKey)).containsKeys("c1", "t1");
   }
 
+  /**
+   * On a client clock (a test's), Redis still expires keys in its own time, so a state lives a day
+   * at least instead of the policy's full-refill time.
+   */
+  @Test
+  void onAClientClockAStateLivesADayAtLeast() {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(10)), connection)
+        .keyPrefix(keyPrefix).timeSource(time).timeout(Duration.ofSeconds(10)).build();
+    limiter.tryAcquire("user:42");
+    assertThat(inspect.sync().pttl(keyPrefix + "{user:42}")).isBetween(86_390_000L, 86_400_000L);
+  }
+
+  /**
+   * With local batching, a decision Redis makes reports Redis's remainder plus the reserve it
+   * took; one served from the reserve reports what is left of the reserve.
+   */
+  @Test
+  void withLocalBatchingRemainingIsRedisRemainderPlusTheReserveThenTheReserveAlone() {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(
+            RateLimitPolicy.of(Limit.interval(100, 100, Duration.ofHours(1))), connection)
+        .keyPrefix(keyPrefix).timeSource(time).timeout(Duration.ofSeconds(10))
+        .localBatch(10, Duration.ofMinutes(1)).build();
+    RateLimitDecision first = limiter.tryAcquire("k");
+    assertThat(first).as("Redis took 1 + 10: 89 left there, 10 held here")
+        .isEqualTo(RateLimitDecision.allowed(99, 100));
+    assertThat(limiter.tryAcquire("k")).isEqualTo(RateLimitDecision.allowed(9, 100));
+    assertThat(limiter.tryAcquire("k", 4)).isEqualTo(RateLimitDecision.allowed(5, 100));
+    assertThat(limiter.tryAcquire("k", 5)).as("the reserve exactly").isEqualTo(RateLimitDecision.allowed(0, 100));
+    assertThat(limiter.tryAcquire("k")).as("the reserve used up: Redis again, 78 left there and 10 more held here")
+        .isEqualTo(RateLimitDecision.allowed(88, 100));
+  }
+
+  /**
+   * Latency is measured on the limiter's time source: on a manual clock that does not move during
+   * the round trip, each round trip takes no time.
+   */
+  @Test
+  void theRoundTripIsTimedOnTheLimitersTimeSource() {
+    time.advance(Duration.ofDays(3));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(10)), connection)
+        .name("timed").keyPrefix(keyPrefix).timeSource(time).timeout(Duration.ofSeconds(10))
+        .meterRegistry(registry).build();
+    limiter.tryAcquire("k");
+    limiter.tryAcquire("k");
+    io.micrometer.core.instrument.Timer latency = registry.get("layerkit.ratelimit.redis.latency").timer();
+    assertThat(latency.count()).isEqualTo(2);
+    assertThat(latency.totalTime(TimeUnit.NANOSECONDS)).isZero();
+    assertThat(limiter.healthCheck().check().details()).containsEntry("latencyMicros", 0L);
+  }
+
+  /**
+   * A thread interrupted while it builds a limiter or checks its health is not held up and keeps
+   * its interrupt status; the health check then reports Redis as unreachable under the fail mode.
+   */
+  @Test
+  void anInterruptedCallerKeepsItsInterruptStatusThroughBuildAndHealthCheck() {
+    Thread.currentThread().interrupt();
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perMinute(5)), connection)
+        .name("interrupted").keyPrefix(keyPrefix).failMode(FailMode.CLOSED).timeout(Duration.ofSeconds(10)).build();
+    assertThat(Thread.interrupted()).as("kept through build").isTrue();
+
+    Thread.currentThread().interrupt();
+    dev.layerkit.core.health.Health health = limiter.healthCheck().check();
+    assertThat(Thread.interrupted()).as("kept through the health check").isTrue();
+    assertThat(health.status()).isEqualTo(HealthStatus.DOWN);
+
+    assertThat(limiter.tryAcquire("k").allowed()).as("Redis decides afterwards").isTrue();
+  }
+
+  /**
+   * A connection that was closed refuses the call at once: the fail mode answers without waiting
+   * for the timeout, and the failure counts as an error, not a timeout.
+   */
+  @Test
+  void onAClosedConnectionTheFailModeAnswersAtOnceAndCountsAnError() {
+    StatefulRedisConnection<String, byte[]> doomed = RedisConnections.connect(client);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.perMinute(3), Limit.perHour(50));
+    RedisRateLimiter open = RedisRateLimiter.builder(policy, doomed).name("open").keyPrefix(keyPrefix)
+        .timeout(Duration.ofSeconds(30)).meterRegistry(registry).build();
+    RedisRateLimiter closed = RedisRateLimiter.builder(policy, doomed).name("closed").keyPrefix(keyPrefix)
+        .failMode(FailMode.CLOSED).failClosedRetryAfter(Duration.ofSeconds(7)).timeout(Duration.ofSeconds(30))
+        .build();
+    doomed.close();
+
+    long before = System.nanoTime();
+    assertThat(open.tryAcquire("k")).as("fail open, the smallest capacity")
+        .isEqualTo(RateLimitDecision.allowed(0, 3));
+    assertThat(closed.tryAcquire("k")).as("fail closed")
+        .isEqualTo(RateLimitDecision.denied(0, 3, Duration.ofSeconds(7).toNanos()));
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).as("not by the timeout")
+        .isLessThan(Duration.ofSeconds(20));
+    assertThat(registry.get("layerkit.ratelimit.errors").tag("name", "open").tag("kind", "error").counter().count())
+        .isEqualTo(1);
+    assertThat(registry.get("layerkit.ratelimit.errors").tag("name", "open").tag("kind", "timeout").counter().count())
+        .isZero();
+    assertThat(registry.get("layerkit.ratelimit.decisions").tag("name", "open").tag("result", "allowed").counter()
+        .count()).as("a fail-open decision counts as allowed").isEqualTo(1);
+  }
+
   @Test
   void aDeniedDecisionWritesNothing() {
     RedisRateLimiter limiter = serverTimeLimiter(Limit.perMinute(1));
