@@ -1,7 +1,6 @@
 package dev.layerkit.examples.orders;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.events.Subscription;
@@ -12,7 +11,6 @@ import dev.layerkit.infra.Lifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
@@ -183,19 +181,7 @@ final class OrderTotalsSubscriber implements Lifecycle.Component {
   }
 
   private HikariDataSource connect(String url) {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    config.setMaximumPoolSize(4);
-    config.setPoolName("order-totals-" + namespace);
-    config.setInitializationFailTimeout(-1);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    try (Connection connection = dataSource.getConnection()) {
-      connection.isValid(5);
-    } catch (SQLException | RuntimeException e) {
-      dataSource.close();
-      throw new IllegalArgumentException("cannot reach PostgreSQL at " + url + ": " + e.getMessage(), e);
-    }
-    return closer.push(dataSource);
+    return closer.push(SupportServices.openPool(url, "order-totals-" + namespace, 4));
   }
 
   /** Stops consuming: the subscription commits what was applied, so the group's next member starts after it. */

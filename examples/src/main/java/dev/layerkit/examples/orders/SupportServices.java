@@ -99,10 +99,20 @@ final class SupportServices implements Lifecycle.Component {
   }
 
   private HikariDataSource connect(String url) {
+    return closer.push(openPool(url, "support-" + namespace, 8));
+  }
+
+  /**
+   * Opens a connection pool on {@code url} and checks that PostgreSQL answers, so that a server
+   * that does not fails the start with its address.
+   *
+   * @throws IllegalArgumentException naming the URL if PostgreSQL cannot be reached
+   */
+  static HikariDataSource openPool(String url, String poolName, int maximumPoolSize) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
-    config.setMaximumPoolSize(8);
-    config.setPoolName("support-" + namespace);
+    config.setMaximumPoolSize(maximumPoolSize);
+    config.setPoolName(poolName);
     config.setInitializationFailTimeout(-1);
     HikariDataSource dataSource = new HikariDataSource(config);
     try (Connection connection = dataSource.getConnection()) {
@@ -111,7 +121,7 @@ final class SupportServices implements Lifecycle.Component {
       dataSource.close();
       throw new IllegalArgumentException("cannot reach PostgreSQL at " + url + ": " + e.getMessage(), e);
     }
-    return closer.push(dataSource);
+    return dataSource;
   }
 
   @Override
