@@ -75,15 +75,7 @@ done
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+. "$HERE/processes.sh"
 wait_for_200() { # url
   for _ in $(seq 1 150); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $API_KEY" "$1" || true)" = 200 ] && return 0

@@ -107,22 +107,8 @@ install_missing
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 # -e (nginx >= 1.19.5) keeps the startup error log in $RESULTS_DIR, so that no run needs root.
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 # --- processes we start, and only those, are stopped on exit ----------------------------------
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT INT TERM
+. "$HERE/processes.sh"
 
 wait_for_http() { # url [header]
   local url="$1" header="${2:-}" i code
