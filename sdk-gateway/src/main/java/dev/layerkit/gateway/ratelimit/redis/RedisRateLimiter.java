@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -73,9 +74,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One call per key is in flight at a time. Decisions for a key that arrive while its call is
  * in flight wait for it, and its reply sends them all, in arrival order, as the next call (up to
- * {@link #MAX_BATCH}); the script decides them one after the other, each exactly as a call of its
- * own made right after the one before would be (same buckets, same arithmetic, the server's
- * {@code TIME} read once per call, or each decision's own client time). So a hot key, where every
+ * {@link #MAX_BATCH}); the script decides each exactly as a call of its own made right after the
+ * one before would be (same buckets, same arithmetic, the server's {@code TIME} read once per call,
+ * or each decision's own client time). Consecutive decisions asking for the same permits at the same
+ * time (every decision on the server's clock asking for one permit) go as one run of three
+ * arguments, which the script decides at once and answers with six values, however many requests
+ * it holds: the first ones are allowed, as many as the scarcest limit covers, the rest denied alike.
+ * So a hot key, where every
  * request of a gateway counts against one key, costs Redis a few calls per round trip instead of
  * one per request, and Redis's CPU stops being what bounds the gateway, while a key that gets one
  * decision at a time is one call per decision as before. What waiting costs: a decision that
@@ -183,6 +188,9 @@ public final class RedisRateLimiter implements RateLimiter {
    * The most decisions for one key that one script call decides; more waiting go in the next call.
    */
   public static final int MAX_BATCH = 128;
+
+  /** Values per run in the script's reply, after its first value (see token-buckets.lua). */
+  private static final int RUN_REPLY = 6;
 
   private static final long CLIENT_CLOCK_MIN_TTL_MILLIS = TimeUnit.DAYS.toMillis(1);
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
@@ -436,20 +444,38 @@ public final class RedisRateLimiter implements RateLimiter {
       this.keys = new String[] {stateKey(key)};
     }
 
-    /** Sends one call deciding {@code count} decisions of {@code members}, in order. */
+    /**
+     * Sends one call deciding {@code count} decisions of {@code members}, in order: consecutive
+     * decisions that ask for the same permits at the same time (every decision on the server's
+     * clock asking for one permit) go as one run, which the script decides at once.
+     */
     void send(Decision[] members, int count) {
-      Batch batch = new Batch(this, members, count);
-      byte[][] args = new byte[3 + 2 * count + limitArgs.length][];
-      args[0] = bytes(count);
+      int runs = 1;
+      for (int i = 1; i < count; i++) {
+        if (!members[i].sameRun(members[i - 1])) {
+          runs++;
+        }
+      }
+      Batch batch = new Batch(this, members, count, runs);
+      byte[][] args = new byte[3 + 3 * runs + limitArgs.length][];
+      args[0] = bytes(runs);
       args[1] = localBatchArg;
       args[2] = ttlMillis;
+      int run = 0;
+      int length = 0;
       for (int i = 0; i < count; i++) {
         Decision member = members[i];
         member.batch = batch;
-        args[3 + 2 * i] = member.permitsArg();
-        args[4 + 2 * i] = member.now;
+        length++;
+        if (i + 1 == count || !members[i + 1].sameRun(member)) {
+          args[3 + 3 * run] = bytes(length);
+          args[4 + 3 * run] = member.permitsArg();
+          args[5 + 3 * run] = member.now;
+          run++;
+          length = 0;
+        }
       }
-      System.arraycopy(limitArgs, 0, args, 3 + 2 * count, limitArgs.length);
+      System.arraycopy(limitArgs, 0, args, 3 + 3 * runs, limitArgs.length);
       CompletableFuture<List<Object>> sent;
       try {
         sent = SCRIPT.runAsync(scripting, keys, args);
@@ -512,14 +538,17 @@ public final class RedisRateLimiter implements RateLimiter {
     private final Lane lane;
     private final Decision[] members;
     private final int count;
+    /** The runs the members were sent as (see {@link Lane#send}). */
+    private final int runs;
     /** Members not yet decided by their timeout. */
     private final AtomicInteger unsettled;
     private volatile @Nullable CompletableFuture<List<Object>> reply;
 
-    Batch(Lane lane, Decision[] members, int count) {
+    Batch(Lane lane, Decision[] members, int count, int runs) {
       this.lane = lane;
       this.members = members;
       this.count = count;
+      this.runs = runs;
       this.unsettled = new AtomicInteger(count);
     }
 
@@ -548,7 +577,7 @@ public final class RedisRateLimiter implements RateLimiter {
           settleAll(answer);
         } else {
           for (int i = 0; i < count; i++) {
-            members[i].settle(null, error, 0, 0);
+            members[i].settle(null, error);
           }
         }
       }
@@ -558,23 +587,56 @@ public final class RedisRateLimiter implements RateLimiter {
       long extra;
       try {
         extra = (Long) answer.get(0);
-        if (answer.size() != 1 + 4 * count) {
-          throw new IllegalStateException("a reply of " + answer.size() + " values to a call deciding "
-              + count);
+        if (answer.size() != 1 + RUN_REPLY * runs) {
+          throw new IllegalStateException("a reply of " + answer.size() + " values to a call of "
+              + runs + " runs");
         }
       } catch (RuntimeException e) { // a reply of an unexpected shape
         for (int i = 0; i < count; i++) {
-          members[i].settle(null, e, 0, 0);
+          members[i].settle(null, e);
         }
         return;
       }
       // Reserved permits are kept only for a caller still waiting, as a single call's would be.
       long held = extra > 0 && unsettled.get() > 0 ? keepExtra(lane.key, extra) : 0;
-      long heldBefore = held - extra;
+      long heldBefore = Math.max(0, held - extra);
+      int at = 1;
+      int inRun = 0;
       for (int i = 0; i < count; i++) {
-        members[i].settle(answer, null, 1 + 4 * i, Math.max(0, heldBefore));
+        Decision member = members[i];
+        RateLimitDecision decided;
+        try {
+          decided = runMember(answer, at, inRun, member.permits, heldBefore);
+        } catch (RuntimeException e) { // a reply of an unexpected shape
+          decided = null;
+          member.settle(null, e);
+        }
+        if (decided != null) {
+          member.settle(decided, null);
+        }
+        inRun++;
+        if (i + 1 < count && !members[i + 1].sameRun(member)) {
+          at += RUN_REPLY;
+          inRun = 0;
+        }
       }
     }
+  }
+
+  /**
+   * The decision of the {@code index}-th (from 0) request of a run whose reply starts at {@code
+   * at}: the run's first {@code allowed} requests are allowed, the k-th of them leaving the run's
+   * remaining tokens less k times the permits; the rest are denied alike.
+   */
+  private static RateLimitDecision runMember(List<Object> reply, int at, int index, long permits,
+      long heldLocally) {
+    long allowed = (Long) reply.get(at);
+    if (index < allowed) {
+      long remaining = (Long) reply.get(at + 1) - (index + 1) * permits;
+      return RateLimitDecision.allowed(remaining + heldLocally, (Long) reply.get(at + 2));
+    }
+    return RateLimitDecision.denied((Long) reply.get(at + 3) + heldLocally, (Long) reply.get(at + 4),
+        TimeUnit.MICROSECONDS.toNanos((Long) reply.get(at + 5)));
   }
 
   /**
@@ -604,6 +666,11 @@ public final class RedisRateLimiter implements RateLimiter {
       return permits == 1 ? ONE : bytes(permits);
     }
 
+    /** Whether this decision asks for the same permits at the same time as {@code other}. */
+    boolean sameRun(Decision other) {
+      return permits == other.permits && (now == other.now || Arrays.equals(now, other.now));
+    }
+
     boolean isSettled() {
       return settled != 0;
     }
@@ -611,7 +678,7 @@ public final class RedisRateLimiter implements RateLimiter {
     /** The timeout passed. */
     @Override
     public void run(Timeout expired) {
-      if (settle(null, new TimeoutException(), 0, 0)) {
+      if (settle(null, new TimeoutException())) {
         Batch sentIn = batch;
         if (sentIn != null) {
           sentIn.memberTimedOut();
@@ -623,10 +690,9 @@ public final class RedisRateLimiter implements RateLimiter {
     /**
      * Decides, if nothing decided before; returns whether this call did.
      *
-     * @param at where this decision's four values start in {@code answer}
-     * @param held the permits this instance held for the key before the call
+     * @param decided Redis's decision, or null when {@code error} says why there is none
      */
-    boolean settle(@Nullable List<Object> answer, @Nullable Throwable error, int at, long held) {
+    boolean settle(@Nullable RateLimitDecision decided, @Nullable Throwable error) {
       if (!SETTLED.compareAndSet(this, 0, 1)) {
         return false;
       }
@@ -636,13 +702,9 @@ public final class RedisRateLimiter implements RateLimiter {
       }
       inFlight.decrementAndGet();
       RateLimitDecision decision;
-      if (error == null && answer != null) {
-        try {
-          decision = toDecision(answer, at, held);
-          recovered();
-        } catch (RuntimeException e) { // a reply of an unexpected shape
-          decision = failed(errorCounter, e);
-        }
+      if (decided != null) {
+        decision = decided;
+        recovered();
       } else {
         Throwable cause = error instanceof CompletionException && error.getCause() != null
             ? error.getCause() : error;
@@ -702,16 +764,6 @@ public final class RedisRateLimiter implements RateLimiter {
 
   private static long epochMicros(Instant instant) {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
-  }
-
-  private RateLimitDecision toDecision(List<Object> reply, int at, long heldLocally) {
-    boolean allowed = ((Long) reply.get(at)) == 1L;
-    long remaining = (Long) reply.get(at + 1) + heldLocally;
-    long limit = (Long) reply.get(at + 2);
-    long retryMicros = (Long) reply.get(at + 3);
-    return allowed
-        ? RateLimitDecision.allowed(remaining, limit)
-        : RateLimitDecision.denied(remaining, limit, TimeUnit.MICROSECONDS.toNanos(retryMicros));
   }
 
   /** The fail-mode decision; {@code cause} null when too many decisions are pending. */

@@ -7,16 +7,28 @@
 -- and divisions done with math.fmod, which is exact, instead of a rounded floating quotient.
 --
 -- KEYS[1]  the key's state: a hash with fields c<i> (credit) and t<i> (last refill, in units)
--- ARGV[1]  m, the number of requests decided
+-- ARGV[1]  r, the number of runs: a run is consecutive requests that ask for the same permits at
+--          the same time (with the server's TIME, every request of a call asking for one permit
+--          is one run), decided together in O(limits) instead of one by one
 -- ARGV[2]  extra permits to take as well, after the requests, if any was allowed and they are
 --          available (local batching; 0 when off)
 -- ARGV[3]  state TTL in milliseconds: the full-refill time, after which a new state is equal
--- ARGV[4+2(j-1)], ARGV[5+2(j-1)]  per request j: permits asked for, and now in microseconds or
---          -1 to use the server's TIME
--- ARGV[4+2m+5(i-1)..]  per limit: unit in microseconds, period in units, refill tokens, capacity,
+-- ARGV[4+3(j-1)], ARGV[5+3(j-1)], ARGV[6+3(j-1)]  per run j: its number of requests, the permits
+--          each asks for, and now in microseconds or -1 to use the server's TIME
+-- ARGV[4+3r+5(i-1)..]  per limit: unit in microseconds, period in units, refill tokens, capacity,
 --                      1 for greedy refill or 0 for interval refill
--- Returns {extra permits taken, then per request: allowed (1|0), remaining, limit capacity,
---          retry-after in microseconds}.
+-- Returns {extra permits taken, then per run: how many of its requests (the first ones) are
+--          allowed, the remaining tokens before the run and the limit capacity that bounds them
+--          (the k-th allowed request leaves remaining - k * permits), then for the run's denied
+--          requests, which all see the same state: remaining, limit capacity and retry-after in
+--          microseconds}.
+--
+-- Why a run's requests can be decided together, exactly as one by one: the first request's refill
+-- brings every limit up to the run's time, after which the others' refills add nothing (no time
+-- passes between them); each request then needs the same credit from every limit, so the allowed
+-- ones are a prefix, as many as the scarcest limit covers, each taking the same amount from every
+-- limit (so the limit with the fewest tokens stays the same one); and after the first denial
+-- nothing changes, so every later request of the run is denied the same way.
 if redis.replicate_commands then
   redis.replicate_commands()
 end
@@ -38,10 +50,10 @@ local function ceildiv(a, b)
   return q
 end
 
-local m = tonumber(ARGV[1])
+local runs = tonumber(ARGV[1])
 local extra = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
-local limits_at = 3 + 2 * m
+local limits_at = 3 + 3 * runs
 
 local n = (#ARGV - limits_at) / 5
 local fields = {}
@@ -65,16 +77,29 @@ for i = 1, n do
   last[i] = tonumber(stored[2 * i])
 end
 
+-- The fewest whole tokens over the limits, and the capacity of that limit (the smaller capacity
+-- on a tie).
+local function fewest()
+  local remaining, limit = -1, 0
+  for i = 1, n do
+    local tokens = div(credit[i], period[i])
+    if remaining < 0 or tokens < remaining or (tokens == remaining and capacity[i] < limit) then
+      remaining = tokens
+      limit = capacity[i]
+    end
+  end
+  return remaining, limit
+end
+
 local result = {0}
 local results = 1
 local any_allowed = false
 local now = {}
--- The requests of one call usually share their time (the server's TIME, read once): the time in
--- each limit's units is then computed once.
-local now_of = nil
-for j = 1, m do
-  local permits = tonumber(ARGV[2 + 2 * j])
-  local now_micros = tonumber(ARGV[3 + 2 * j])
+for j = 1, runs do
+  local base = 3 + 3 * (j - 1)
+  local count = tonumber(ARGV[base + 1])
+  local permits = tonumber(ARGV[base + 2])
+  local now_micros = tonumber(ARGV[base + 3])
   if now_micros < 0 then
     if not server_micros then
       local t = redis.call('TIME')
@@ -83,14 +108,10 @@ for j = 1, m do
     now_micros = server_micros
   end
 
-  local allowed = true
-  local retry = 0
-  local same_time = now_micros == now_of
-  now_of = now_micros
+  -- The run's first request refills every limit up to now; the others' refills add nothing.
+  local allowed = count
   for i = 1, n do
-    if not same_time then
-      now[i] = div(now_micros, unit[i])
-    end
+    now[i] = div(now_micros, unit[i])
     if credit[i] == nil then
       credit[i] = full[i]
     end
@@ -122,41 +143,48 @@ for j = 1, m do
       end
     end
 
-    local need = permits * period[i]
-    if credit[i] < need then
-      allowed = false
-      local deficit = need - credit[i]
-      local wait
-      if greedy[i] then
-        wait = ceildiv(deficit, refill[i])
-      else
-        wait = last[i] + ceildiv(ceildiv(deficit, period[i]), refill[i]) * period[i] - now[i]
-      end
-      if wait * unit[i] > retry then
-        retry = wait * unit[i]
-      end
+    local covered = div(credit[i], permits * period[i])
+    if covered < allowed then
+      allowed = covered
     end
   end
 
-  local remaining, limit = -1, 0
-  for i = 1, n do
-    if allowed then
-      credit[i] = credit[i] - permits * period[i]
-    end
-    local tokens = div(credit[i], period[i])
-    if remaining < 0 or tokens < remaining or (tokens == remaining and capacity[i] < limit) then
-      remaining = tokens
-      limit = capacity[i]
-    end
-  end
-  if allowed then
+  local remaining, limit = fewest()
+  if allowed > 0 then
     any_allowed = true
+    for i = 1, n do
+      credit[i] = credit[i] - allowed * permits * period[i]
+    end
   end
-  result[results + 1] = allowed and 1 or 0
+  result[results + 1] = allowed
   result[results + 2] = remaining
   result[results + 3] = limit
-  result[results + 4] = retry
-  results = results + 4
+
+  -- The denied rest: each sees the state the allowed ones left.
+  local denied_remaining, denied_limit, retry = 0, 0, 0
+  if allowed < count then
+    denied_remaining, denied_limit = fewest()
+    local need = permits
+    for i = 1, n do
+      local need_credit = need * period[i]
+      if credit[i] < need_credit then
+        local deficit = need_credit - credit[i]
+        local wait
+        if greedy[i] then
+          wait = ceildiv(deficit, refill[i])
+        else
+          wait = last[i] + ceildiv(ceildiv(deficit, period[i]), refill[i]) * period[i] - now[i]
+        end
+        if wait * unit[i] > retry then
+          retry = wait * unit[i]
+        end
+      end
+    end
+  end
+  result[results + 4] = denied_remaining
+  result[results + 5] = denied_limit
+  result[results + 6] = retry
+  results = results + 6
 end
 
 -- A denial changes nothing that the stored state cannot recompute, so only grants write.

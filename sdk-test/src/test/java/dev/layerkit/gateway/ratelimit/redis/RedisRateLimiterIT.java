@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.redis.RedisConnections;
+import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.RateLimiters;
 import dev.layerkit.test.Concurrently;
 import dev.layerkit.test.gateway.RateLimiterContract;
 import dev.layerkit.test.servers.TestRedis;
@@ -573,6 +575,56 @@ class RedisRateLimiterIT extends RateLimiterContract {
         assertThat(registry.find("layerkit.ratelimit.errors").counters())
             .allSatisfy(c -> assertThat(c.count()).isZero());
         assertThat(limiter.tryAcquire("hot").allowed()).as("the lane ended; Redis still decides").isFalse();
+      } finally {
+        pausedClient.shutdown();
+      }
+    }
+  }
+
+  /**
+   * Coalesced decisions go to the script as runs (consecutive decisions asking for the same
+   * permits at the same time, decided at once). Mixed permits, two limits of both refill kinds and
+   * a client clock that moves between groups make many runs of every shape (all allowed, all
+   * denied, allowed then denied); each decision must equal the in-memory limiter's, deciding the
+   * same requests one by one at the same times.
+   */
+  @Test
+  void coalescedRunsDecideExactlyAsTheInMemoryLimiterDecidingOneByOne() throws Exception {
+    RateLimitPolicy policy = RateLimitPolicy.of(Limit.greedy(20, 5, Duration.ofSeconds(1)),
+        Limit.interval(30, 10, Duration.ofSeconds(3)));
+    ManualTimeSource redisClock = new ManualTimeSource();
+    ManualTimeSource memoryClock = new ManualTimeSource();
+    RateLimiter memory = RateLimiters.inMemory(policy).timeSource(memoryClock).build();
+    long[] permits = {1, 1, 1, 2, 2, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 5, 5, 5};
+    long[] advanceMillis = {0, 0, 0, 0, 130, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 250, 0,
+        0, 0, 1700};
+    try (PausableRedis redis = PausableRedis.start()) {
+      RedisClient pausedClient = RedisClient.create(redis.uri());
+      try (StatefulRedisConnection<String, byte[]> paused = RedisConnections.connect(pausedClient)) {
+        RedisRateLimiter limiter = RedisRateLimiter.builder(policy, paused).timeSource(redisClock)
+            .timeout(Duration.ofSeconds(30)).build();
+        long before = calls(paused.sync(), "evalsha");
+        List<CompletableFuture<RateLimitDecision>> decisions = new ArrayList<>();
+        List<RateLimitDecision> expected = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+          redis.pause();
+          for (int i = 0; i < permits.length; i++) {
+            redisClock.advance(Duration.ofMillis(advanceMillis[i]));
+            memoryClock.advance(Duration.ofMillis(advanceMillis[i]));
+            decisions.add(limiter.tryAcquireAsync("mixed", permits[i]).toCompletableFuture());
+            expected.add(memory.tryAcquire("mixed", permits[i]));
+          }
+          redis.resume();
+          CompletableFuture.allOf(decisions.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < decisions.size(); i++) {
+          assertThat(decisions.get(i).join()).as("decision %d (%d permits)", i, permits[i % permits.length])
+              .isEqualTo(expected.get(i));
+        }
+        assertThat(expected).as("the sequence has both outcomes")
+            .anyMatch(RateLimitDecision::allowed).anyMatch(d -> !d.allowed());
+        assertThat(calls(paused.sync(), "evalsha") - before).as("coalesced: one call, then the rest")
+            .isEqualTo(8);
       } finally {
         pausedClient.shutdown();
       }
