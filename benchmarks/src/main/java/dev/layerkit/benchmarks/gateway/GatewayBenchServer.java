@@ -1,6 +1,7 @@
 package dev.layerkit.benchmarks.gateway;
 
 import dev.layerkit.gateway.http.Auth;
+import dev.layerkit.gateway.http.EventLoops;
 import dev.layerkit.gateway.http.Gateway;
 import dev.layerkit.gateway.http.KeyResolver;
 import dev.layerkit.gateway.http.Route;
@@ -17,6 +18,7 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.gateway.ratelimit.redis.RedisEventLoops;
 import java.nio.file.Path;
 import io.lettuce.core.RedisClient;
 import java.util.ArrayList;
@@ -38,6 +40,11 @@ import java.util.concurrent.CountDownLatch;
  * key prefix per process, the default timeout, {@link FailMode#CLOSED} so that a decision Redis
  * did not make shows as a 429 rather than passing unseen), for {@code
  * benchmarks/gateway/redis-limiter.sh}.
+ *
+ * <p>{@code --redis-shared-loops on} (with {@code --redis}) runs Lettuce on the gateway's own event
+ * loops ({@link EventLoops}, {@link RedisEventLoops}) instead of its own I/O thread. Lettuce picks
+ * epoll before io_uring for the whole JVM, so on io_uring (the default) this sets {@code
+ * io.lettuce.core.epoll=false} before Lettuce loads, as a deployment that shares the loops would.
  *
  * <p>{@code --max-idle N} keeps up to N idle upstream connections per event loop ({@link
  * Upstream.Builder#maxIdleConnectionsPerEndpoint}; {@value Upstream#DEFAULT_MAX_IDLE_CONNECTIONS}
@@ -83,7 +90,7 @@ public final class GatewayBenchServer {
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]
    *     [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]
-   *     [--tls-cert CHAIN.pem --tls-key KEY.pem]}
+   *     [--redis-shared-loops on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -97,6 +104,7 @@ public final class GatewayBenchServer {
     String redis = null;
     int maxIdle = -1;
     Transport transport = null;
+    boolean sharedLoops = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -109,6 +117,7 @@ public final class GatewayBenchServer {
         case "--redis" -> redis = args[i + 1];
         case "--max-idle" -> maxIdle = Integer.parseInt(args[i + 1]);
         case "--transport" -> transport = parseTransport(args[i + 1]);
+        case "--redis-shared-loops" -> sharedLoops = parseSwitch(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -116,7 +125,7 @@ public final class GatewayBenchServer {
       throw new IllegalArgumentException(
           "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]"
               + " [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]"
-              + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
+              + " [--redis-shared-loops on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
     int colon = upstream.lastIndexOf(':');
     Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
@@ -128,9 +137,17 @@ public final class GatewayBenchServer {
     Upstream target = maxIdle < 0 ? Upstream.of("bench", balancer)
         : Upstream.builder("bench", balancer).maxIdleConnectionsPerEndpoint(maxIdle).build();
     List<Route> routes = new ArrayList<>();
+    EventLoops loops = null;
+    if (redis != null && sharedLoops) {
+      loops = EventLoops.create(transport == null ? Gateway.DEFAULT_TRANSPORT : transport, threads);
+      if (loops.transport() == Transport.IO_URING) {
+        System.setProperty("io.lettuce.core.epoll", "false"); // before Lettuce's first use
+      }
+    }
     if (redis != null) {
-      RateLimiter redisLimiter = RateLimiters.redis(neverDenies,
-              RedisConnections.connect(RedisClient.create(redis)))
+      RedisClient redisClient = loops == null ? RedisClient.create(redis)
+          : RedisClient.create(RedisEventLoops.clientResources(loops), redis);
+      RateLimiter redisLimiter = RateLimiters.redis(neverDenies, RedisConnections.connect(redisClient))
           .name("bench").keyPrefix("layerkit:bench:" + ProcessHandle.current().pid() + ":")
           .failMode(FailMode.CLOSED).build();
       routes.add(route("memory", "/memory", auth, RateLimiters.inMemory(neverDenies).build(), target));
@@ -138,9 +155,14 @@ public final class GatewayBenchServer {
     }
     routes.add(route("bench", "/", auth, RateLimiters.inMemory(neverDenies).build(), target));
     Gateway.Builder builder = Gateway.builder().bindAddress("127.0.0.1").port(port)
-        .workerThreads(threads).accessLog(accessLog).routes(routes);
-    if (transport != null) {
-      builder.transport(transport);
+        .accessLog(accessLog).routes(routes);
+    if (loops != null) {
+      builder.eventLoops(loops);
+    } else {
+      builder.workerThreads(threads);
+      if (transport != null) {
+        builder.transport(transport);
+      }
     }
     if (tlsCert != null && tlsKey != null) {
       builder.tls(Tls.fromPemFiles(Path.of(tlsCert), Path.of(tlsKey)).build());
@@ -149,7 +171,8 @@ public final class GatewayBenchServer {
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
     System.out.println("READY port=" + gateway.port()
         + " transport=" + gateway.transport().name().toLowerCase(Locale.ROOT)
-        + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider()));
+        + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider())
+        + " redis-shared-loops=" + (loops == null ? "off" : "on"));
     new CountDownLatch(1).await();
   }
 

@@ -222,15 +222,16 @@ public final class Gateway implements AutoCloseable {
       if (state != State.NEW) {
         throw new IllegalStateException("gateway already " + state.name().toLowerCase());
       }
-      Transport transport = settings.transport.resolve();
-      if (transport != settings.transport) {
+      EventLoops shared = settings.eventLoops;
+      Transport transport = shared != null ? shared.transport() : settings.transport.resolve();
+      if (shared == null && transport != settings.transport) {
         LOG.info("gateway transport {} is not available here; using {}",
             settings.transport.name().toLowerCase(Locale.ROOT),
             transport.name().toLowerCase(Locale.ROOT));
       }
       EventLoopGroup boss = transport.newGroup(1, new DefaultThreadFactory("layerkit-gw-accept", true));
-      EventLoopGroup workers = transport.newGroup(settings.workerThreads,
-          new DefaultThreadFactory("layerkit-gw", true));
+      EventLoopGroup workers = shared != null ? shared.group()
+          : transport.newGroup(settings.workerThreads, new DefaultThreadFactory("layerkit-gw", true));
       UpstreamConnector connector = new UpstreamConnector(transport, settings.timeSource);
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(boss, workers)
@@ -247,7 +248,9 @@ public final class Gateway implements AutoCloseable {
         this.boundPort = ((InetSocketAddress) channel.localAddress()).getPort();
       } catch (RuntimeException e) {
         boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-        workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        if (shared == null) {
+          workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
         throw new GatewayStartException("cannot bind " + settings.bindAddress + ":" + settings.port
             + ": " + e.getMessage(), e);
       }
@@ -258,7 +261,9 @@ public final class Gateway implements AutoCloseable {
         } catch (RuntimeException e) {
           Objects.requireNonNull(serverChannel).close().syncUninterruptibly();
           boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-          workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+          if (shared == null) {
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+          }
           throw new GatewayStartException("cannot bind the HTTPS redirect port "
               + settings.bindAddress + ":" + plain.port() + ": " + e.getMessage(), e);
         }
@@ -484,7 +489,9 @@ public final class Gateway implements AutoCloseable {
           deadline, inFlight.get());
     }
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (settings.eventLoops == null) { // shared loops are their creator's to close
+      workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     state = State.CLOSED;
     LOG.info("gateway on port {} closed ({})", boundPort, drained ? "drained" : "deadline passed");
@@ -582,6 +589,8 @@ public final class Gateway implements AutoCloseable {
     final @Nullable Compression compression;
     final boolean cleartextHttp2;
     final Http2Limits http2Limits;
+    /** Event loops the gateway runs on but does not own, or null for its own. */
+    final @Nullable EventLoops eventLoops;
 
     Settings(Builder builder) {
       this.bindAddress = builder.bindAddress;
@@ -601,6 +610,7 @@ public final class Gateway implements AutoCloseable {
       this.compression = builder.compression;
       this.cleartextHttp2 = builder.cleartextHttp2;
       this.http2Limits = builder.http2Limits;
+      this.eventLoops = builder.eventLoops;
     }
   }
 
@@ -625,6 +635,7 @@ public final class Gateway implements AutoCloseable {
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private boolean preferNativeTransport = true;
     private @Nullable Transport transport;
+    private @Nullable EventLoops eventLoops;
     private TimeSource timeSource = TimeSource.system();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();
     private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
@@ -827,6 +838,24 @@ public final class Gateway implements AutoCloseable {
     public Builder transport(Transport transport) {
       settings.requireUnset("transport", this.transport);
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Runs the gateway's connections, client and upstream, on shared event loops instead of its
+     * own, for example to share them with Lettuce under a Redis rate limiter (see {@link
+     * EventLoops}). The gateway runs on their transport and thread count, and keeps only its
+     * accepting thread of its own; it does not close them when it shuts down.
+     *
+     * @param loops the event loops, closed by their creator after the gateway's shutdown
+     * @return this builder
+     * @throws NullPointerException if {@code loops} is null
+     * @throws IllegalStateException if already set; {@link #build} throws it if {@link #transport},
+     *     {@link #workerThreads} or {@link #preferNativeTransport} was set too (the loops decide them)
+     */
+    public Builder eventLoops(EventLoops loops) {
+      settings.requireUnset("eventLoops", this.eventLoops);
+      this.eventLoops = Objects.requireNonNull(loops, "loops");
       return this;
     }
 
@@ -1100,6 +1129,14 @@ public final class Gateway implements AutoCloseable {
      *     unreadable or invalid, or the TLS provider asked for is not available
      */
     public Gateway build() {
+      if (eventLoops != null) {
+        for (String decided : List.of("transport", "workerThreads", "preferNativeTransport")) {
+          if (settings.isSet(decided)) {
+            throw new IllegalStateException(decided + " conflicts with eventLoops(" + eventLoops
+                + "): the shared loops decide the transport and the threads");
+          }
+        }
+      }
       Transport chosen = transport;
       if (!preferNativeTransport && chosen != null && chosen != Transport.NIO) {
         throw new IllegalStateException("transport " + chosen

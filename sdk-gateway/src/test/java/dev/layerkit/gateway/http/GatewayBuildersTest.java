@@ -56,6 +56,30 @@ class GatewayBuildersTest {
   }
 
   @Test
+  void sharedEventLoopsDecideTransportAndThreadsSoSettingThoseTooIsRefused() {
+    try (EventLoops loops = EventLoops.create(Transport.NIO, 1)) {
+      assertThat(loops.transport()).isEqualTo(Transport.NIO);
+      assertThat(loops.threads()).isEqualTo(1);
+      assertThat(Gateway.builder().eventLoops(loops).build().settings().eventLoops).isSameAs(loops);
+      for (String setting : List.of("transport", "workerThreads", "preferNativeTransport")) {
+        Gateway.Builder builder = Gateway.builder().eventLoops(loops);
+        switch (setting) {
+          case "transport" -> builder.transport(Transport.NIO);
+          case "workerThreads" -> builder.workerThreads(4);
+          default -> builder.preferNativeTransport(false);
+        }
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+            .hasMessage(setting + " conflicts with eventLoops(EventLoops[nio, 1 threads]): the shared"
+                + " loops decide the transport and the threads");
+      }
+      assertThatThrownBy(() -> Gateway.builder().eventLoops(loops).eventLoops(loops))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> EventLoops.create(Transport.NIO, 0))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
+    }
+  }
+
+  @Test
   void routeBuilderThrowsOnASettingGivenTwiceButAddsMethodsAndHeaders() {
     Route.Builder builder = Route.builder("r").pathPrefix("/a").methods("GET").methods("POST")
         .header("X-A").header("X-B").rateLimit(LIMITER).maxBodySize(10);

@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.redis.RedisConnections;
 import dev.layerkit.test.servers.TestRedis;
@@ -10,12 +11,18 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.redis.RedisEventLoops;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Transports;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +78,65 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
     assertThat(Collections.frequency(tightStatuses, 200)).as("Redis admitted exactly its budget").isEqualTo(50);
     assertThat(Collections.frequency(tightStatuses, 429)).isEqualTo(150);
     assertThat(BlockingCalls.drain()).as("blocking calls on an event loop").isEmpty();
+  }
+
+  /**
+   * Lettuce on the gateway's own event loops ({@link EventLoops}, {@link RedisEventLoops}): the
+   * Redis limiter still decides every request, nothing blocks a loop, Redis replies complete the
+   * decisions on a gateway loop (no Lettuce thread), and the gateway's shutdown leaves the shared
+   * loops, and the Redis connection on them, running.
+   */
+  @Test
+  void aRedisLimiterOnTheGatewaysOwnEventLoopsDecidesWithoutBlockingOrALettuceThread(TestInfo test) throws Exception {
+    String prefix = REDIS.newKeyPrefix(test.getTestMethod().orElseThrow().getName());
+    Transport lettuces = Arrays.stream(Transport.values())
+        .filter(t -> t.isAvailable() && t.clientChannel().equals(Transports.socketChannelClass()))
+        .findFirst().orElseThrow();
+    Transport other = lettuces == Transport.NIO ? Transport.EPOLL : Transport.NIO;
+    try (EventLoops wrong = EventLoops.create(other, 1)) {
+      if (wrong.transport() != lettuces) {
+        assertThatThrownBy(() -> RedisEventLoops.clientResources(wrong))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("Lettuce connects with " + Transports.socketChannelClass().getSimpleName()
+                + ", which cannot run on the shared " + wrong);
+      }
+    }
+    EventLoops loops = EventLoops.create(lettuces, 2);
+    ClientResources resources = RedisEventLoops.clientResources(loops);
+    RedisClient sharedClient = RedisClient.create(resources, REDIS.uri());
+    try (StatefulRedisConnection<String, byte[]> shared = RedisConnections.connect(sharedClient)) {
+      RedisRateLimiter tight = RedisRateLimiter.builder(
+              RateLimitPolicy.of(Limit.interval(50, 50, Duration.ofHours(1))), shared)
+          .keyPrefix(prefix + "tight:").timeout(Duration.ofSeconds(10)).build();
+      Gateway gateway = start(Gateway.builder().eventLoops(loops).routes(List.of(
+          Route.builder("tight").pathPrefix("/tight").stripPrefix("/tight")
+              .upstream(upstreamOf("tight", upstream("a"))).rateLimit(tight, (request, principal) -> "one")
+              .build())));
+      assertThat(gateway.transport()).isEqualTo(loops.transport());
+
+      List<Integer> statuses = onThreads(200, 16, i -> get(gateway, "/tight/id").statusCode());
+
+      assertThat(Collections.frequency(statuses, 200)).as("Redis admitted exactly its budget").isEqualTo(50);
+      assertThat(Collections.frequency(statuses, 429)).isEqualTo(150);
+      assertThat(BlockingCalls.drain()).as("blocking calls on an event loop").isEmpty();
+      String caller = Thread.currentThread().getName();
+      List<String> completedOn = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        completedOn.add(tight.tryAcquireAsync("probe-" + i).thenApply(d -> Thread.currentThread().getName())
+            .toCompletableFuture().get(10, TimeUnit.SECONDS));
+      }
+      assertThat(completedOn).as("decisions complete on the gateway's loops, or at once on the caller")
+          .allMatch(name -> name.startsWith("layerkit-gw-") || name.equals(caller))
+          .anyMatch(name -> name.startsWith("layerkit-gw-"));
+
+      gateway.close();
+      assertThat(loops.group().isShuttingDown()).as("the loops are their creator's to close").isFalse();
+      assertThat(shared.sync().ping()).isEqualTo("PONG");
+    } finally {
+      sharedClient.shutdown();
+      resources.shutdown().get(10, TimeUnit.SECONDS);
+      assertThat(loops.close(Duration.ofSeconds(10))).isTrue();
+    }
   }
 
   @Test

@@ -1,0 +1,98 @@
+package dev.layerkit.gateway.ratelimit.redis;
+
+import dev.layerkit.gateway.http.EventLoops;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.lettuce.core.resource.Transports;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lettuce {@link ClientResources} whose connections run on a gateway's shared {@link EventLoops}
+ * instead of Lettuce's own I/O threads. Under a {@link RedisRateLimiter} in a gateway, a reply is
+ * then read by a loop that also serves requests, and the decisions it answers for requests of
+ * that loop resume at once, without waking another thread; the other loops get one task per reply.
+ *
+ * <pre>{@code
+ * // Lettuce's transport: epoll by default, io_uring with -Dio.lettuce.core.epoll=false
+ * EventLoops loops = EventLoops.create(Transport.EPOLL, 2);
+ * ClientResources resources = RedisEventLoops.clientResources(loops);
+ * RedisClient client = RedisClient.create(resources, "redis://redis:6379");
+ * RateLimiter limiter = RedisRateLimiter.builder(policy, RedisConnections.connect(client)).build();
+ * Gateway gateway = Gateway.builder().eventLoops(loops).route(...).build().start();
+ * // on the way out: gateway, then client.shutdown(), resources.shutdown(), loops.close()
+ * }</pre>
+ *
+ * <p>Netty runs a channel only on loops of its own transport, and Lettuce picks its channel type
+ * for the whole JVM: epoll where it can, else io_uring (with {@code -Dio.lettuce.core.epoll=false},
+ * io_uring where it can), else NIO. The loops must be of that transport; {@link #clientResources}
+ * checks it. Shutting the resources down leaves the loops running:
+ * they are their creator's to close. Lettuce never blocks its event loops, and the gateway's
+ * BlockHound-checked tests run the Redis limiter this way too.
+ */
+public final class RedisEventLoops {
+
+  private RedisEventLoops() {}
+
+  /**
+   * Returns client resources whose Redis connections run on {@code loops}. Lettuce's other
+   * threads (its computation pool, its timer) stay its own.
+   *
+   * @param loops the shared event loops
+   * @return new client resources; shut them down after the clients that use them
+   * @throws NullPointerException if {@code loops} is null
+   * @throws IllegalArgumentException if the loops are not of the transport Lettuce connects with
+   */
+  public static ClientResources clientResources(EventLoops loops) {
+    Objects.requireNonNull(loops, "loops");
+    Class<? extends Channel> lettuceChannel = Transports.socketChannelClass();
+    if (!lettuceChannel.equals(loops.socketChannelType())) {
+      throw new IllegalArgumentException("Lettuce connects with " + lettuceChannel.getSimpleName()
+          + ", which cannot run on the shared " + loops + " (" + loops.socketChannelType().getSimpleName()
+          + "): create the loops on Lettuce's transport, or choose Lettuce's with its system properties"
+          + " (Lettuce prefers epoll to io_uring; -Dio.lettuce.core.epoll=false makes it use io_uring)");
+    }
+    return ClientResources.builder().eventLoopGroupProvider(new SharedGroupProvider(loops)).build();
+  }
+
+  /** Hands Lettuce the shared loops for any group it asks for, and never shuts them down. */
+  private static final class SharedGroupProvider implements EventLoopGroupProvider {
+    private final EventLoops loops;
+
+    SharedGroupProvider(EventLoops loops) {
+      this.loops = loops;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends EventLoopGroup> T allocate(Class<T> type) {
+      EventLoopGroup group = loops.group();
+      if (!type.isInstance(group)) {
+        throw new IllegalStateException("Lettuce asked for a " + type.getName() + " but the shared "
+            + loops + " are a " + group.getClass().getName());
+      }
+      return (T) group;
+    }
+
+    @Override
+    public int threadPoolSize() {
+      return loops.threads();
+    }
+
+    @Override
+    public Future<Boolean> release(EventExecutorGroup eventLoopGroup, long quietPeriod,
+        long timeout, TimeUnit unit) {
+      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+    }
+
+    @Override
+    public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
+      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+    }
+  }
+}
