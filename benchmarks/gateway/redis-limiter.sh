@@ -37,7 +37,10 @@
 #   ROUNDS=3 THREADS=2 CONNECTIONS=64 DURATION=10s WARMUP=5s (one warm-up per route, first round)
 #   BENCH_JAR=benchmarks/target/benchmarks.jar
 #   GATEWAY_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled"
-#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1"
+#   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1", or
+#                                             "--redis-shared-loops on": Lettuce on the gateway's own
+#                                             event loops (EventLoops, RedisEventLoops) instead of
+#                                             its own I/O thread
 #   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
 #   JFR=""                                    a JFR settings name (profile, default) records each
 #                                             measured wrk run of the gateway to RESULTS_DIR/<run>.jfr
