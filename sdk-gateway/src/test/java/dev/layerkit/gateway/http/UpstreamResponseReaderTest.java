@@ -271,9 +271,14 @@ class UpstreamResponseReaderTest {
     assertThat(kinds()).doesNotContain("raw-head", "failure");
   }
 
-  /** Handed to Netty's decoder, as all responses were before, which refuses them as before. */
+  /**
+   * Handed to Netty's decoder, as all responses were before, which refuses them as before: a bad
+   * status line, bare LF line ends, Transfer-Encoding with Content-Length.
+   */
   @ParameterizedTest
   @ValueSource(strings = {
+      "GARBAGE\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
       "HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n2\r\nok\r\n0\r\n\r\n"})
   void unusualResponsesThatNettysDecoderRefusesFailAsBefore(String response) {
