@@ -28,7 +28,8 @@ final class RawResponseBytes extends DefaultByteBufHolder {
   }
 
   /** The end of a response without a body, or whose last bytes came in an earlier part. */
-  static final RawResponseBytes EMPTY_LAST = new RawResponseBytes(Part.LAST, Unpooled.EMPTY_BUFFER, 0);
+  static final RawResponseBytes EMPTY_LAST =
+      new RawResponseBytes(Part.LAST, Unpooled.EMPTY_BUFFER, 0);
 
   private final Part part;
   private final long bodyBytes;

@@ -193,7 +193,8 @@ final class ResponseHeadWriter {
         }
         if (tokenEnd - tokenStart == nameLength
             && regionEqualsIgnoreCase(bytes, tokenStart, nameStart, nameLength)
-            && !is(bytes, tokenStart, tokenEnd, CLOSE) && !is(bytes, tokenStart, tokenEnd, KEEP_ALIVE)
+            && !is(bytes, tokenStart, tokenEnd, CLOSE)
+            && !is(bytes, tokenStart, tokenEnd, KEEP_ALIVE)
             && !is(bytes, tokenStart, tokenEnd, TRANSFER_ENCODING)) {
           return true;
         }

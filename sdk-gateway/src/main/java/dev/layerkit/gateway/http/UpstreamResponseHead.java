@@ -14,7 +14,7 @@ package dev.layerkit.gateway.http;
  */
 final class UpstreamResponseHead {
 
-  /** Ints per header line in {@link #lines}: line start, name end, value start, value end, line end. */
+  /** Ints per line in {@link #lines}: line start, name end, value start, value end, line end. */
   static final int LINE_FIELDS = 5;
 
   /** The head's bytes from index 0; the reader's scratch array, longer than the head. */

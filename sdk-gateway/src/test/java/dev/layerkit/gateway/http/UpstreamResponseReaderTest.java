@@ -280,7 +280,8 @@ class UpstreamResponseReaderTest {
       "GARBAGE\r\nContent-Length: 0\r\n\r\n",
       "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
       "HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n2\r\nok\r\n0\r\n\r\n"})
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n"
+          + "2\r\nok\r\n0\r\n\r\n"})
   void unusualResponsesThatNettysDecoderRefusesFailAsBefore(String response) {
     reader(HttpMethod.GET, true);
 
@@ -346,7 +347,7 @@ class UpstreamResponseReaderTest {
     reader(HttpMethod.GET, true);
     feed("HTTP/1.1 200 " + "x".repeat(UpstreamResponseReader.MAX_STATUS_LINE));
     assertThat(kinds()).containsExactly("failure-head");
-    assertThat(failures.get(0)).isInstanceOf(UpstreamResponseReader.BadResponseException.class)
+    assertThat(failures.get(0)).isInstanceOf(BadResponseException.class)
         .hasCauseInstanceOf(TooLongHttpLineException.class);
     channel.finishAndReleaseAll();
 
