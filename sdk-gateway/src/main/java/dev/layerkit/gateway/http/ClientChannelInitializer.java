@@ -85,7 +85,8 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
   }
 
   /**
-   * Ends the pipeline with HTTP/1.1: the codec, timeouts (kept if the pipeline has them), and
+   * Ends the pipeline with HTTP/1.1: the codec ({@link GatewayServerCodec}, which also writes
+   * responses passed through as bytes), timeouts (kept if the pipeline has them), and
    * one {@link ClientHandler}. May run on a connection that is already up.
    */
   void configureHttp1(Channel channel) {
@@ -96,9 +97,8 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
       timeouts = newTimeouts(settings);
       pipeline.addLast("timeouts", timeouts);
     }
-    pipeline
-        .addLast("http", new HttpServerCodec(settings.maxInitialLineLength, settings.maxHeaderSize,
-            64 * 1024));
+    pipeline.addLast("http", new GatewayServerCodec(settings.maxInitialLineLength,
+        settings.maxHeaderSize, 64 * 1024));
     if (settings.compression != null) {
       pipeline.addLast("compress", new GatewayCompressor(settings.compression));
     }

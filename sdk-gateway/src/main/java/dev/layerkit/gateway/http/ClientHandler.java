@@ -100,6 +100,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private @Nullable String clientIp;
   private @Nullable ScheduledFuture<?> responseCheck;
   private long responseCheckAt;
+  /** Whether responses may be written as bytes ({@link #passesRawResponses}); set once begun. */
+  private boolean rawResponses;
 
   ClientHandler(Gateway gateway, UpstreamConnector connector, @Nullable ClientTimeouts timeouts,
       List<GatewayFilter> filters) {
@@ -129,6 +131,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private void begin(ChannelHandlerContext ctx) {
     if (this.ctx == null) {
       this.ctx = ctx;
+      ChannelPipeline pipeline = ctx.pipeline();
+      rawResponses = pipeline.get(GatewayServerCodec.class) != null
+          && pipeline.get(GatewayCompressor.class) == null;
       ctx.read();
     }
   }
@@ -421,6 +426,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (context != null) {
       context.read();
     }
+  }
+
+  /**
+   * Whether this connection writes a response passed through as bytes ({@link RawResponseBytes}):
+   * an HTTP/1.1 connection (its codec is the {@link GatewayServerCodec}) without a compressor,
+   * which needs the decoded response to compress it.
+   */
+  boolean passesRawResponses() {
+    return rawResponses;
   }
 
   boolean keepAliveAfter(Exchange finishing) {

@@ -110,6 +110,13 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   private final boolean http2;
   /** Whether this is a gRPC call: errors are gRPC statuses, {@code grpc-timeout} applies. */
   private final boolean grpc;
+  /**
+   * Whether a plain HTTP/1.1 response may pass to the client as bytes ({@link
+   * UpstreamResponseReader}, {@link ResponseHeadWriter}) rather than decoded and encoded again:
+   * HTTP/1.1 on both sides, no compressor on the client connection, no cache capture, no gRPC.
+   * An upgrade request is decided in {@link #send}.
+   */
+  private final boolean passThrough;
   /** The gRPC call's deadline from {@code grpc-timeout}, in time source nanos; 0 without one. */
   private final long callDeadline;
   /** The key of the connection pool of the current endpoint (HTTP/1.1). */
@@ -170,6 +177,8 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     this.filtered = filtered;
     this.http2 = upstream.protocol() == Upstream.Protocol.HTTP_2;
     this.grpc = filtered.grpc();
+    this.passThrough = !http2 && !grpc && cacheCapture == null && client.passesRawResponses()
+        && HttpVersion.HTTP_1_1.equals(request.protocolVersion());
     long timeout = grpc ? Grpc.parseTimeoutNanos(request.headers().get(Grpc.TIMEOUT)) : -1;
     // A deadline of 0 would read as "none": nudge it by a nanosecond.
     long deadline = timeout < 0 ? 0 : startNanos + timeout;
@@ -372,7 +381,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     upstreamChannel = channel;
     UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
     upstreamHandler = handler;
-    handler.attach(this);
+    handler.attach(this, request.method(), passThrough && !upgrading);
     channel.config().setAutoRead(true);
     if (callDeadline != 0) {
       long left = callDeadline - time.nanoTime();
@@ -459,7 +468,9 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   void onUpstreamMessage(Object msg) {
     switch (state) {
       case SENT -> {
-        if (msg instanceof HttpResponse response) {
+        if (msg instanceof UpstreamResponseHead head) {
+          onRawResponseHead(head);
+        } else if (msg instanceof HttpResponse response) {
           onResponseHead(response);
         } else {
           ReferenceCountUtil.release(msg); // nothing belongs before a response head
@@ -472,8 +483,15 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
         }
       }
       case RESPONDING -> {
-        if (msg instanceof HttpContent content) {
-          onResponseContent(content);
+        if (msg instanceof RawResponseBytes bytes) {
+          onRawResponseBytes(bytes);
+        } else if (msg instanceof HttpContent content) {
+          if (content.decoderResult().isFailure()) {
+            content.release();
+            responseBroken(content.decoderResult().cause());
+          } else {
+            onResponseContent(content);
+          }
         } else {
           ReferenceCountUtil.release(msg);
         }
@@ -550,6 +568,56 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       return;
     }
     clientCtx.write(response);
+  }
+
+  /**
+   * SENT -> RESPONDING for a response passed through as bytes: the client's head is written from
+   * the upstream's ({@link ResponseHeadWriter}) with the edits {@link #onResponseHead} makes to a
+   * decoded one.
+   */
+  private void onRawResponseHead(UpstreamResponseHead head) {
+    cancelResponseTimer();
+    status = head.status();
+    upstreamKeepAlive = head.keepAlive();
+    state = State.RESPONDING; // SENT -> RESPONDING
+    clientCtx.write(RawResponseBytes.head(ResponseHeadWriter.write(clientCtx.alloc(), head,
+        route.responseHeaders(), requestId, extraResponseHeaders, !client.keepAliveAfter(this))));
+  }
+
+  /** Body bytes of a response passed through; as {@link #onResponseContent}. */
+  private void onRawResponseBytes(RawResponseBytes bytes) {
+    responseBytes += bytes.bodyBytes();
+    if (bytes.isLast()) {
+      clientCtx.writeAndFlush(bytes);
+      complete();
+      return;
+    }
+    clientCtx.write(bytes);
+    Channel channel = upstreamChannel;
+    if (channel != null && !clientCtx.channel().isWritable()) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  /**
+   * RESPONDING -> DONE: the upstream's response turned out malformed after its head went to the
+   * client (a bad chunk); as when the upstream closes mid-response, closing the client connection
+   * is the only way to tell it.
+   */
+  private void responseBroken(@Nullable Throwable cause) {
+    if (grpc) {
+      attemptFailed(cause);
+      endGrpcStream(Grpc.UNAVAILABLE, "upstream '" + upstream.name() + "' sent an invalid"
+          + " response", 502);
+      return;
+    }
+    closeUpstream();
+    attemptFailed(cause);
+    routeState.timer(502).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    logAccess(status, responseBytes);
+    finish(); // RESPONDING -> DONE
+    clientCtx.flush(); // what was valid, as a connection cut off mid-body would have delivered it
+    client.abort();
   }
 
   private void account(HttpContent content) {

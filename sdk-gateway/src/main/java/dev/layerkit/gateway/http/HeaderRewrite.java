@@ -84,6 +84,21 @@ public final class HeaderRewrite {
     }
   }
 
+  /** The names removed, in order (for a rewrite applied to bytes, {@link ResponseHeadWriter}). */
+  List<String> removedNames() {
+    return removed;
+  }
+
+  /** The headers set, as {name, value}, in order. */
+  List<String[]> setHeaders() {
+    return set;
+  }
+
+  /** The headers added, as {name, value}, in order. */
+  List<String[]> addedHeaders() {
+    return added;
+  }
+
   @Override
   public String toString() {
     List<String> parts = new ArrayList<>();

@@ -58,15 +58,14 @@ final class UpstreamConnector {
         .option(ChannelOption.SO_KEEPALIVE, true));
   }
 
-  /** Builds an HTTP/1.1 upstream connection's pipeline: the client codec, then the handler. */
+  /**
+   * Builds an HTTP/1.1 upstream connection's pipeline: the request encoder and the response
+   * reader (one handler, {@link UpstreamCodec}), then the handler.
+   */
   static void initHttp1(ChannelPipeline pipeline) {
-    // Response headers are not validated again: the endpoints are the operator's own services,
-    // and the gateway only adds known-safe values to them. Request headers from clients are
-    // validated by the server codec.
-    pipeline.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-        .setMaxInitialLineLength(4096).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024)
-        .setValidateHeaders(false), false, false));
-    pipeline.addLast("upstream", new UpstreamHandler());
+    UpstreamCodec codec = new UpstreamCodec();
+    pipeline.addLast("http", codec);
+    pipeline.addLast("upstream", new UpstreamHandler(codec.reader()));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
@@ -11,12 +12,35 @@ import org.jspecify.annotations.Nullable;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
+  /** The HTTP/1.1 connection's response reader; null on an HTTP/2 stream. */
+  private final @Nullable UpstreamResponseReader reader;
   private @Nullable Exchange exchange;
   private @Nullable UpstreamConnector pool;
   private @Nullable String pooledFor;
   private long idleSinceNanos;
 
-  void attach(Exchange exchange) {
+  /** On an HTTP/2 stream, whose responses Netty's HTTP/2 codec turns into HTTP objects. */
+  UpstreamHandler() {
+    this(null);
+  }
+
+  /** On an HTTP/1.1 connection, whose responses {@code reader} reads. */
+  UpstreamHandler(@Nullable UpstreamResponseReader reader) {
+    this.reader = reader;
+  }
+
+  /**
+   * Hands the connection's responses to {@code exchange}, whose request is about to be written.
+   *
+   * @param method the request's method (a HEAD response has no body)
+   * @param passThrough whether a plain HTTP/1.1 response may come as bytes ({@link
+   *     UpstreamResponseReader})
+   */
+  void attach(Exchange exchange, HttpMethod method, boolean passThrough) {
+    UpstreamResponseReader responses = reader;
+    if (responses != null) {
+      responses.expect(method, passThrough);
+    }
     this.exchange = exchange;
     this.pool = null;
     this.pooledFor = null;
