@@ -71,15 +71,23 @@ public final class HeaderRewrite {
     return removed.isEmpty() && set.isEmpty() && added.isEmpty();
   }
 
-  /** Applies the rewrite: removes, then sets, then adds. */
+  /**
+   * Applies the rewrite: removes, then sets, then adds. Indexed loops: this runs twice per proxied
+   * request, and an empty rewrite's iterators were a measurable share of what a request allocated.
+   */
   void applyTo(HttpHeaders headers) {
-    for (String name : removed) {
-      headers.remove(name);
+    if (isEmpty()) {
+      return;
     }
-    for (String[] header : set) {
+    for (int i = 0; i < removed.size(); i++) {
+      headers.remove(removed.get(i));
+    }
+    for (int i = 0; i < set.size(); i++) {
+      String[] header = set.get(i);
       headers.set(header[0], header[1]);
     }
-    for (String[] header : added) {
+    for (int i = 0; i < added.size(); i++) {
+      String[] header = added.get(i);
       headers.add(header[0], header[1]);
     }
   }
