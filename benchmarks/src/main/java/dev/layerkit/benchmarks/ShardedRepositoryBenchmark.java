@@ -33,7 +33,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code routeOnly} is the shard lookup alone, which must not allocate.
  *
  * <p>Each invocation looks up every id once, in one shuffled order that is the same for all three
- * methods and every fork ({@link Stores#walk}); scores are per lookup
+ * methods and every fork ({@code Stores.walk}); scores are per lookup
  * ({@link OperationsPerInvocation}). Why shuffled: real lookups come in no particular order, and
  * a walk in insertion order ties each lookup's cache misses to how well the data's place in the
  * heap, which the garbage collector chooses anew in every fork, follows that order (the means of
@@ -54,7 +54,7 @@ public class ShardedRepositoryBenchmark {
 
   static final int RECORDS = 10_000;
 
-  /** The seed of {@link Stores#walk}'s shuffle: the same order in every fork and method. */
+  /** The seed of {@code Stores.walk}'s shuffle: the same order in every fork and method. */
   static final long WALK_SEED = 23;
 
   /**
@@ -65,7 +65,7 @@ public class ShardedRepositoryBenchmark {
    *
    * <p>Both are filled the same way: the same orders made in the same order, each written through
    * the repository's own {@code insertIfAbsent} (so the sharded one is warmed with writes as well
-   * as reads, as in use), then a full garbage collection ({@link #settle()}), so that the data
+   * as reads, as in use), then a full garbage collection ({@code settle}), so that the data
    * starts every fork compacted, without the filling's garbage between records.
    */
   @State(Scope.Benchmark)
