@@ -39,17 +39,11 @@ public final class StoreTimingReport {
 
     ShardedRepositoryBenchmark.Stores stores = new ShardedRepositoryBenchmark.Stores();
     stores.fill();
-    ShardedRepositoryBenchmark sharded = new ShardedRepositoryBenchmark();
     KeyCursor a = new KeyCursor();
     KeyCursor b = new KeyCursor();
-    ShardedRepositoryBenchmark.Single single = new ShardedRepositoryBenchmark.Single();
-    single.single = stores.single;
-    single.ids = stores.ids;
-    ShardedRepositoryBenchmark.Sharded four = new ShardedRepositoryBenchmark.Sharded();
-    four.sharded = stores.sharded;
-    four.ids = stores.ids;
-    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById", () -> sharded.inMemoryFindById(single, a).hashCode(),
-        "shardedFindById", () -> sharded.shardedFindById(four, b).hashCode());
+    measure(out, "in-memory, 4 shards", rounds, 2_000, "inMemoryFindById",
+        () -> stores.single.findById(a.next(stores.walk)).hashCode(),
+        "shardedFindById", () -> stores.sharded.findById(b.next(stores.walk)).hashCode());
     stores.close();
 
     StoreDriverBenchmark driver = new StoreDriverBenchmark();

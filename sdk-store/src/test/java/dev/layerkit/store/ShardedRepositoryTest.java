@@ -240,6 +240,90 @@ class ShardedRepositoryTest {
     assertThat(shard.calls()).as("fails fast: the shard is not called").isEqualTo(calls);
   }
 
+  /**
+   * {@code findById} has its own path to the shard (ShardHealth.findById, for the JIT); these pin
+   * that it treats outcomes as every other shard call does: a caller error passes unchanged and
+   * leaves the shard up, a server failure or an {@link Error} marks it down.
+   */
+  @Test
+  void aCallerErrorFromAShardsFindByIdIsThrownUnchangedAndLeavesTheShardUp() {
+    FailingRepository<String, TestOrder> shard = new FailingRepository<>(
+        InMemoryRepository.create("shard-0", TestOrder.DESCRIPTOR));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(List.of(shard)).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)));
+    repo.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    IllegalArgumentException badId = new IllegalArgumentException("bad id");
+    shard.beforeEachCall(() -> {
+      throw badId;
+    });
+    assertThatThrownBy(() -> repo.findById("o-1")).isSameAs(badId);
+    shard.beforeEachCall(() -> { });
+    assertThat(repo.findById("o-1")).as("the shard answered, so it is not marked down").isPresent();
+    assertThat(repo.healthChecks().get(0).check().status()).isEqualTo(HealthStatus.UP);
+  }
+
+  @Test
+  void anErrorFromAShardsFindByIdIsThrownUnchangedAndMarksTheShardDown() {
+    FailingRepository<String, TestOrder> shard = new FailingRepository<>(
+        InMemoryRepository.create("shard-0", TestOrder.DESCRIPTOR));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(List.of(shard)).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)));
+    repo.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    StackOverflowError error = new StackOverflowError("deep");
+    shard.beforeEachCall(() -> {
+      throw error;
+    });
+    assertThatThrownBy(() -> repo.findById("o-1")).isSameAs(error);
+    shard.beforeEachCall(() -> { });
+    int calls = shard.calls();
+    assertThatThrownBy(() -> repo.findById("o-1")).isInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("marked down");
+    assertThat(shard.calls()).as("fails fast: the shard is not called").isEqualTo(calls);
+    time.advance(Duration.ofSeconds(10).plusMillis(1));
+    assertThat(repo.findById("o-1")).as("the trial call closes the breaker").isPresent();
+  }
+
+  @Test
+  void withMetersAFailedFindByIdIsCountedAndMarksTheShardDown() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    FailingRepository<String, TestOrder> shard = new FailingRepository<>(
+        InMemoryRepository.create("shard-0", TestOrder.DESCRIPTOR));
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(List.of(shard)).name("orders")
+        .unavailableFor(Duration.ofSeconds(10)).meterRegistry(registry));
+    repo.save(TestOrder.of("o-1", "c-1", 5, "NEW"));
+    assertThat(repo.findById("o-1")).isPresent();
+    shard.down(true);
+    assertThatThrownBy(() -> repo.findById("o-1")).isInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("connection refused");
+    assertThat(registry.get("layerkit.store.shard.failures").tag("name", "orders").counter().count()).isEqualTo(1);
+    assertThat(registry.get("layerkit.resilience.circuitbreaker.state").tag("name", "orders-shard-0")
+        .tag("state", "open").gauge().value()).isEqualTo(1);
+  }
+
+  /**
+   * Reads interleaved with every kind of write, so that the shard calls of all operations go
+   * through one JVM's profile, still find each record on its shard.
+   */
+  @Test
+  void readsMixedWithSavesInsertsAndDeletesFindEachRecordOnItsShard() {
+    List<InMemoryRepository<String, TestOrder>> shards = memoryShards(4);
+    ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards));
+    for (int i = 0; i < 2_000; i++) {
+      String id = "o-" + i;
+      assertThat(repo.insertIfAbsent(TestOrder.of(id, "c-1", i, "NEW"))).isTrue();
+      TestOrder found = repo.findById(id).orElseThrow();
+      TestOrder saved = repo.save(found.withStatus("PAID"));
+      assertThat(repo.findById(id)).contains(saved);
+      int home = JumpHash.bucket(Hashing.hash(id), 4);
+      assertThat(shards.get(home).findById(id)).as(id).contains(saved);
+      if (i % 2 == 0) {
+        assertThat(repo.deleteById(id)).isTrue();
+        assertThat(repo.findById(id)).isEmpty();
+      }
+    }
+    assertThat(repo.count(Filter.all())).isEqualTo(1_000);
+  }
+
   @Test
   void aFailingReplicaReadFallsBackToThePrimary() {
     InMemoryRepository<String, TestOrder> primary = InMemoryRepository.create("primary", TestOrder.DESCRIPTOR);

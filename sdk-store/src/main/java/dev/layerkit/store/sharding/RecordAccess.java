@@ -32,11 +32,11 @@ import java.util.stream.Stream;
  *
  * <p><b>Concurrency.</b> {@link #findById} with the id as shard key takes no lock: it reads under an
  * optimistic stamp and reads again under the read lock if a rebalance switched topology meanwhile;
- * that path allocates nothing with the built-in strategies (the shard call is a non-capturing
- * method reference). Scans take no lock and see the topology of their start. Every write holds the
- * topology read lock, so a rebalance cannot switch topology under it; during a rebalance, or with a
- * field shard key, it also holds its id's stripe, which the mover takes for the batch it moves
- * ({@link Topologies}).
+ * that path allocates nothing with the built-in strategies, and calls the shard's {@code findById}
+ * directly ({@link ShardHealth#findById}). Scans take no lock and see the topology of their start.
+ * Every write holds the topology read lock, so a rebalance cannot switch topology under it; during
+ * a rebalance, or with a field shard key, it also holds its id's stripe, which the mover takes for
+ * the batch it moves ({@link Topologies}).
  *
  * @param <ID> the id type
  * @param <T> the entity type
@@ -95,7 +95,7 @@ final class RecordAccess<ID, T> {
     if (stamp != 0 && !s.isRebalancing() && router.routesById()) {
       int index = router.indexFor(s.current, idKey);
       Shard<ID, T> shard = s.current.get(index);
-      Optional<T> found = health.call(index, shard, health.readTarget(shard, consistency), Repository::findById, id);
+      Optional<T> found = health.findById(index, shard, health.readTarget(shard, consistency), id);
       if (topologies.validate(stamp)) {
         return found;
       }
@@ -108,7 +108,7 @@ final class RecordAccess<ID, T> {
       Topology<ID, T> first = s.newest();
       int index = router.indexFor(first, idKey);
       Shard<ID, T> shard = first.get(index);
-      Optional<T> found = health.call(index, shard, health.readTarget(shard, consistency), Repository::findById, id);
+      Optional<T> found = health.findById(index, shard, health.readTarget(shard, consistency), id);
       if (found.isPresent() || !s.isRebalancing()) {
         return found;
       }
@@ -117,18 +117,17 @@ final class RecordAccess<ID, T> {
       if (old == shard) {
         return found;
       }
-      found = health.call(oldIndex, old, health.readTarget(old, consistency), Repository::findById, id);
+      found = health.findById(oldIndex, old, health.readTarget(old, consistency), id);
       if (found.isPresent()) {
         return found;
       }
       // Missed in both: the record may have moved between the two reads (a move copies to the new
       // shard before it deletes the old copy), so the new shard has it now unless it was deleted.
-      return health.call(index, shard, health.readTarget(shard, consistency), Repository::findById, id);
+      return health.findById(index, shard, health.readTarget(shard, consistency), id);
     }
     for (Map.Entry<Shard<ID, T>, Integer> entry : s.distinctShards().entrySet()) {
       Shard<ID, T> shard = entry.getKey();
-      Optional<T> found = health.call(entry.getValue(), shard, health.readTarget(shard, consistency),
-          Repository::findById, id);
+      Optional<T> found = health.findById(entry.getValue(), shard, health.readTarget(shard, consistency), id);
       if (found.isPresent()) {
         return found;
       }
@@ -148,7 +147,7 @@ final class RecordAccess<ID, T> {
     int newIndex = router.indexOf(target, entity);
     Shard<ID, T> home = target.get(newIndex);
     return home == from
-        || health.call(newIndex, home, home.primary, Repository::findById, descriptor.idOf(entity)).isEmpty();
+        || health.findById(newIndex, home, home.primary, descriptor.idOf(entity)).isEmpty();
   }
 
   Stream<T> scan() {
@@ -175,7 +174,7 @@ final class RecordAccess<ID, T> {
 
   boolean insertIfAbsent(T entity) {
     return write(entity, Repository::insertIfAbsent, at -> {
-      if (at.moves() && health.call(at.oldIndex, at.old, at.old.primary, Repository::findById, at.id).isPresent()) {
+      if (at.moves() && health.findById(at.oldIndex, at.old, at.old.primary, at.id).isPresent()) {
         return false;
       }
       return writeTo(at.target, at.newIndex, Repository::insertIfAbsent, entity);
@@ -252,10 +251,10 @@ final class RecordAccess<ID, T> {
 
   /** Copies the record to its new shard if only the old one has it; returns whether it did. */
   private boolean copyToNewShard(Placement<ID, T> at) {
-    if (health.call(at.newIndex, at.home, at.home.primary, Repository::findById, at.id).isPresent()) {
+    if (health.findById(at.newIndex, at.home, at.home.primary, at.id).isPresent()) {
       return false;
     }
-    Optional<T> existing = health.call(at.oldIndex, at.old, at.old.primary, Repository::findById, at.id);
+    Optional<T> existing = health.findById(at.oldIndex, at.old, at.old.primary, at.id);
     if (existing.isEmpty()) {
       return false;
     }

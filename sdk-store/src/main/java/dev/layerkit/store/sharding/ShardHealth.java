@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * and a scatter query that gives up on a slow shard records that as the shard's failure while the
  * call itself is still running. Through a closed breaker and without meters, only failures and
  * successes slower than its slow-call threshold are recorded (the others change nothing with a
- * window of one call), timed on the coarse clock: see {@code callClosed}.
+ * window of one call), timed on the coarse clock: see {@code callClosed}. {@link #findById} is
+ * that path with the shard's {@code findById} called directly rather than through an operation
+ * argument: see its comment.
  *
  * <p><b>Replicas.</b> A read goes to a replica only while the breaker is closed (so a half-open
  * trial always tests the primary); a failing replica read is retried on the primary and does not
@@ -234,20 +237,69 @@ final class ShardHealth<ID, T> {
   private <A, R> R callClosed(int index, Shard<ID, T> shard, CircuitBreaker breaker, Repository<ID, T> target,
       BiFunction<Repository<ID, T>, A, R> op, A argument) {
     long start = durations.nanoTime();
+    R result;
     try {
-      R result = op.apply(target, argument);
-      long took = durations.nanoTime() - start;
-      if (took > shard.slowCallNanos) {
-        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-      }
-      return result;
+      result = op.apply(target, argument);
     } catch (RuntimeException | Error e) {
-      breaker.onError(Math.max(0, durations.nanoTime() - start), TimeUnit.NANOSECONDS, e);
-      if (e instanceof Error error) {
-        throw error;
-      }
-      throw shardFailure(index, shard, (RuntimeException) e);
+      throw closedCallFailed(index, shard, breaker, start, e);
     }
+    closedCallSucceeded(shard, breaker, start);
+    return result;
+  }
+
+  /**
+   * Reads an id from a shard member: {@link #call} with {@code Repository::findById}, in the same
+   * order and with the same outcomes, but calling {@code target.findById} itself on the common
+   * path (the primary through a closed breaker without meters).
+   *
+   * <p>Why a method of its own: {@link #call} takes the operation as an argument, so its one call
+   * site of {@code op.apply} sees every operation a repository runs (reads, saves, inserts,
+   * deletes, scans). Once it has seen more than two, the JIT compiles that site as a virtual call
+   * that it cannot inline through, so the shard's own {@code findById} was not inlined into the
+   * routed read; and even a benchmark that only reads had its profile polluted by the inserts
+   * that filled it (its {@code call} was compiled with {@code insertIfAbsent} and the JSON
+   * encoder inlined, too big to inline into {@code findById}, and without the shard's
+   * {@code findById}). Here the call site sees only {@code findById} of the shard backends.
+   *
+   * @throws ShardUnavailableException if the breaker is open, or the call failed (and opened it)
+   * @throws RuntimeException a caller error from the shard, unchanged
+   */
+  Optional<T> findById(int index, Shard<ID, T> shard, Repository<ID, T> target, ID id) {
+    CircuitBreaker breaker = shard.breaker;
+    if (target != shard.primary || breaker == null || meterRegistry != null
+        || breaker.getState() != CircuitBreaker.State.CLOSED) {
+      return call(index, shard, target, Repository::findById, id);
+    }
+    long start = durations.nanoTime();
+    Optional<T> found;
+    try {
+      found = target.findById(id);
+    } catch (RuntimeException | Error e) {
+      throw closedCallFailed(index, shard, breaker, start, e);
+    }
+    closedCallSucceeded(shard, breaker, start);
+    return found;
+  }
+
+  /** After a call through a closed breaker succeeded: records it only if it was slow. */
+  private void closedCallSucceeded(Shard<ID, T> shard, CircuitBreaker breaker, long start) {
+    long took = durations.nanoTime() - start;
+    if (took > shard.slowCallNanos) {
+      breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * After a call through a closed breaker failed: records the failure, then rethrows an
+   * {@link Error} or returns what to throw for an exception ({@link #shardFailure}).
+   */
+  private RuntimeException closedCallFailed(int index, Shard<ID, T> shard, CircuitBreaker breaker, long start,
+      Throwable e) {
+    breaker.onError(Math.max(0, durations.nanoTime() - start), TimeUnit.NANOSECONDS, e);
+    if (e instanceof Error error) {
+      throw error;
+    }
+    return shardFailure(index, shard, (RuntimeException) e);
   }
 
   ShardUnavailableException unavailable(int index, Shard<ID, T> shard) {
