@@ -162,7 +162,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     if (eventId != null) {
       record.headers().add(EventHeaders.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
     }
-    Delivery future = new Delivery(eventId, topic);
+    Delivery future = eventId == null ? new Delivery() : new IdentifiedDelivery(eventId);
     try {
       ensureTopic(topic);
       producer.send(record, future);
@@ -217,19 +217,21 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
 
   /**
    * The future a publish returns and the producer's callback in one object: one allocation per
-   * publish, and the least work on the producer's I/O thread, which runs {@link #onCompletion}.
+   * publish, 24 bytes (the future's two fields and this publisher; the topic comes back in the
+   * producer's {@link RecordMetadata}, and only {@link IdentifiedDelivery} carries an event id), and
+   * the least work on the producer's I/O thread, which runs {@link #onCompletion}.
    */
-  private final class Delivery extends CompletableFuture<PublishReceipt> implements Callback {
-    private final @Nullable String eventId;
-    private final String topic;
+  private class Delivery extends CompletableFuture<PublishReceipt> implements Callback {
 
-    Delivery(@Nullable String eventId, String topic) {
-      this.eventId = eventId;
-      this.topic = topic;
+    /** Returns the event's own id, or null if its id is its place in the log. */
+    @Nullable String eventId() {
+      return null;
     }
 
     @Override
-    public void onCompletion(RecordMetadata metadata, @Nullable Exception error) {
+    public final void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
+      // Kafka passes the metadata, with the topic, on failure too; "*" only guards older clients.
+      String topic = metadata != null ? metadata.topic() : "*";
       if (error != null) {
         lastFailure.set(error);
         metrics.publishFailed(topic);
@@ -239,9 +241,23 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
           lastFailure.set(null);
         }
         metrics.published(topic);
-        complete(new PublishReceipt(eventId, topic, metadata.partition(), metadata.offset(),
+        complete(new PublishReceipt(eventId(), topic, metadata.partition(), metadata.offset(),
             metadata.timestamp()));
       }
+    }
+  }
+
+  /** The {@link Delivery} of {@link #publishWithId}, which carries the caller's id. */
+  private final class IdentifiedDelivery extends Delivery {
+    private final String eventId;
+
+    IdentifiedDelivery(String eventId) {
+      this.eventId = eventId;
+    }
+
+    @Override
+    String eventId() {
+      return eventId;
     }
   }
 
