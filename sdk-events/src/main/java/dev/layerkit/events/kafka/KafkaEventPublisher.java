@@ -320,7 +320,9 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   /**
    * Builds a {@link KafkaEventPublisher}. Each setting may be given once; each {@link
    * #property(String, Object) property} once. The serializers are the publisher's (String keys,
-   * byte values: payloads go through the codec) and cannot be set. Not thread-safe.
+   * byte values: payloads go through the codec) and cannot be set, nor can {@code acks} be {@code
+   * 0}: the broker then returns no offset, and {@link PublishReceipt} promises one (and, for an
+   * event without an id of its own, takes its id from it). Not thread-safe.
    *
    * @param <T> the payload type
    */
@@ -336,12 +338,17 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     }
 
     @Override
-    @Nullable String refusal(String name) {
-      return name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
-          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)
-          ? "name must not be a serializer setting but was " + name
-              + "; payloads go through the codec"
-          : null;
+    @Nullable String refusal(String name, Object value) {
+      if (name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
+          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
+        return "name must not be a serializer setting but was " + name
+            + "; payloads go through the codec";
+      }
+      if (name.equals(ProducerConfig.ACKS_CONFIG) && "0".equals(String.valueOf(value).trim())) {
+        return "acks must not be 0 but was " + value + ": with acks=0 the broker returns no"
+            + " offset, and a publish's receipt holds one";
+      }
+      return null;
     }
 
     /**
