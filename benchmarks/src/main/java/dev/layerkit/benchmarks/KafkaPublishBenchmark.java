@@ -40,8 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * KafkaPublishRatioReport} times: {@value KafkaPublishArms#EVENTS} events, then {@code flush()},
  * which waits for every acknowledgement, and a check that every send succeeded. So the score is
  * end-to-end events/s, and the two tools measure the same thing. Each fork's broker is new, so
- * {@code @Setup} first sends it {@value #WARM_UP_CALLS} arm calls' worth of events through a
- * producer of its own, as the report's warm-up rounds do.
+ * {@code @Setup} first runs the report's warm-up ({@link KafkaPublishArms#warmUp}: every arm in
+ * turn, 1,000,000 events, on the producers that are then measured), so that a fork timing one arm
+ * has the same JIT profile as the report timing all four.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.KafkaPublishBenchmark\.'
@@ -55,9 +56,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class KafkaPublishBenchmark {
-
-  /** Arm calls that warm each fork's broker in {@code @Setup}: 1,000,000 events. */
-  static final int WARM_UP_CALLS = 20;
 
   private KafkaBrokerProcess kafka;
   private KafkaProducer<String, byte[]> raw;
@@ -77,15 +75,9 @@ public class KafkaPublishBenchmark {
     raw = new KafkaProducer<>(KafkaEventPublisher.defaultProducerConfig(kafka.bootstrapServers()),
         new StringSerializer(), new ByteArraySerializer());
     publisher = KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build();
-    // Each fork has its own broker, cold: warm it (its JIT, its log segments) with as many events
-    // as the report's warm-up rounds send, through a producer of its own, before any arm is timed.
-    try (KafkaProducer<String, byte[]> warmer = new KafkaProducer<>(
-        KafkaEventPublisher.defaultProducerConfig(kafka.bootstrapServers()),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < WARM_UP_CALLS; i++) {
-        arms.rawSendWithCallback(warmer);
-      }
-    }
+    // Each fork has its own broker, cold: warm it, both producers and the JIT exactly as the
+    // report does, every arm in turn, before any arm is timed.
+    arms.warmUp(raw, publisher);
   }
 
   /** Closes the producers and stops the broker. */

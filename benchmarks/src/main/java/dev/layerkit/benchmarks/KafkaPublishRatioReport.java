@@ -32,9 +32,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaPublishRatioReport {
 
-  private static final String[] ARMS = {
-      "raw send, futures", "raw send + callback", "publish", "publishAndForget"};
-
   private KafkaPublishRatioReport() {}
 
   /**
@@ -45,7 +42,6 @@ public final class KafkaPublishRatioReport {
    */
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    int warmup = 5;
     try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start()) {
       String topic = "bench-ratio-" + System.nanoTime();
       try (Admin admin = Admin.create(Map.<String, Object>of(
@@ -58,28 +54,22 @@ public final class KafkaPublishRatioReport {
               new StringSerializer(), new ByteArraySerializer());
           KafkaEventPublisher<byte[]> publisher =
               KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build()) {
-        double[][] rates = new double[ARMS.length][rounds];
-        for (int r = -warmup; r < rounds; r++) {
-          for (int k = 0; k < ARMS.length; k++) {
-            int arm = Math.floorMod(r + k, ARMS.length);
+        arms.warmUp(raw, publisher);
+        int armCount = KafkaPublishArms.NAMES.size();
+        double[][] rates = new double[armCount][rounds];
+        for (int r = 0; r < rounds; r++) {
+          for (int k = 0; k < armCount; k++) {
+            int arm = KafkaPublishArms.armOfRound(r, k);
             long start = System.nanoTime();
-            switch (arm) {
-              case 0 -> arms.rawSendKeepingFutures(raw);
-              case 1 -> arms.rawSendWithCallback(raw);
-              case 2 -> arms.publish(publisher);
-              default -> arms.publishAndForget(publisher);
-            }
-            double rate = KafkaPublishArms.EVENTS * 1e9 / (System.nanoTime() - start);
-            if (r >= 0) {
-              rates[arm][r] = rate;
-            }
+            arms.run(arm, raw, publisher);
+            rates[arm][r] = KafkaPublishArms.EVENTS * 1e9 / (System.nanoTime() - start);
           }
         }
         System.out.printf(Locale.ROOT, "rounds: %d x %,d events per arm (after %d warm-up)%n",
-            rounds, KafkaPublishArms.EVENTS, warmup);
-        for (int arm = 0; arm < ARMS.length; arm++) {
+            rounds, KafkaPublishArms.EVENTS, KafkaPublishArms.WARM_UP_ROUNDS);
+        for (int arm = 0; arm < armCount; arm++) {
           System.out.printf(Locale.ROOT, "%-22s median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
-              ARMS[arm], median(rates[arm]), percentile(rates[arm], 10),
+              KafkaPublishArms.NAMES.get(arm), median(rates[arm]), percentile(rates[arm], 10),
               percentile(rates[arm], 90));
         }
         ratio("publish / raw send + callback", rates[2], rates[1]);
@@ -94,8 +84,21 @@ public final class KafkaPublishRatioReport {
     for (int r = 0; r < ours.length; r++) {
       ratios[r] = ours[r] / anchor[r];
     }
-    System.out.printf(Locale.ROOT, "%-40s per round: median %.3f (p10 %.3f, p90 %.3f)%n", name,
-        median(ratios), percentile(ratios, 10), percentile(ratios, 90));
+    System.out.printf(Locale.ROOT,
+        "%-40s per round: median %.3f (p10 %.3f, p90 %.3f); over all rounds %.3f%n", name,
+        median(ratios), percentile(ratios, 10), percentile(ratios, 90),
+        overall(ours) / overall(anchor));
+  }
+
+  /**
+   * Events/s over all rounds (all events over all time), as a JMH iteration computes its score.
+   */
+  private static double overall(double[] rates) {
+    double seconds = 0;
+    for (double rate : rates) {
+      seconds += KafkaPublishArms.EVENTS / rate;
+    }
+    return rates.length * KafkaPublishArms.EVENTS / seconds;
   }
 
   private static double median(double[] values) {
