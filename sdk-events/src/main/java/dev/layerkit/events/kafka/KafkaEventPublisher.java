@@ -10,9 +10,12 @@ import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EncodingPublisher;
 import dev.layerkit.events.internal.EventHeaders;
+import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
+import dev.layerkit.events.internal.Receipts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * memory stays bounded. The future's continuations run on the producer's I/O thread: keep them
  * short or use the {@code *Async} variants. {@link #healthCheck()} reports DOWN while the last
  * publish failed.
+ *
+ * <p>Cost: a publish makes one object beyond what {@code KafkaProducer.send} makes, the returned
+ * future, which is also the producer's callback and, once stored, the {@link PublishReceipt} it
+ * completes with (so a receipt is equal only to itself: see {@link PublishReceipt}).
  *
  * <p>Thread-safe; one publisher per application is the norm, as for {@code KafkaProducer}.
  *
@@ -216,21 +223,30 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   }
 
   /**
-   * The future a publish returns and the producer's callback in one object: one allocation per
-   * publish, 24 bytes (the future's two fields and this publisher; the topic comes back in the
-   * producer's {@link RecordMetadata}, and only {@link IdentifiedDelivery} carries an event id), and
-   * the least work on the producer's I/O thread, which runs {@link #onCompletion}.
+   * The future a publish returns, the producer's callback and the receipt the future completes
+   * with, in one object: a publish makes 32 bytes (the future's two fields, this publisher and the
+   * acknowledgement), and the producer's I/O thread, which runs {@link #onCompletion}, makes
+   * nothing: the receipt reads the {@link RecordMetadata} that Kafka made for the callback. Only
+   * {@link IdentifiedDelivery} carries an event id.
+   *
+   * <p>Concurrency: {@code stored} is written once, before {@code complete(this)}; whoever gets
+   * this object as the future's value has read the future's volatile result after that write. The
+   * receipt's methods are not meant to be called on the future before it has completed normally,
+   * and throw {@link IllegalStateException} if they are. Equality is the future's, identity.
    */
-  private class Delivery extends CompletableFuture<PublishReceipt> implements Callback {
+  private class Delivery extends CompletableFuture<PublishReceipt>
+      implements Callback, PublishReceipt {
+
+    private @Nullable RecordMetadata stored;
 
     /** Returns the event's own id, or null if its id is its place in the log. */
-    @Nullable String eventId() {
+    @Nullable String ownId() {
       return null;
     }
 
     @Override
     public final void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
-      // Kafka passes the metadata, with the topic, on failure too; "*" only guards older clients.
+      // Kafka (4.x) passes the metadata, with the topic, on failure too; "*" guards older clients.
       String topic = metadata != null ? metadata.topic() : "*";
       if (error != null) {
         lastFailure.set(error);
@@ -241,9 +257,53 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
           lastFailure.set(null);
         }
         metrics.published(topic);
-        complete(new PublishReceipt(eventId(), topic, metadata.partition(), metadata.offset(),
-            metadata.timestamp()));
+        stored = metadata;
+        complete(this);
       }
+    }
+
+    private RecordMetadata stored() {
+      RecordMetadata metadata = stored;
+      if (metadata == null) {
+        throw new IllegalStateException("not stored (yet): " + super.toString());
+      }
+      return metadata;
+    }
+
+    @Override
+    public final String eventId() {
+      String id = ownId();
+      if (id != null) {
+        return id;
+      }
+      RecordMetadata metadata = stored();
+      return EventIds.fromPosition(metadata.topic(), metadata.partition(), metadata.offset());
+    }
+
+    @Override
+    public final String topic() {
+      return stored().topic();
+    }
+
+    @Override
+    public final int partition() {
+      return stored().partition();
+    }
+
+    @Override
+    public final long offset() {
+      return stored().offset();
+    }
+
+    @Override
+    public final Instant timestamp() {
+      return Instant.ofEpochMilli(stored().timestamp());
+    }
+
+    /** The receipt's text once stored, else the future's ({@code ...[Incomplete]} and so on). */
+    @Override
+    public final String toString() {
+      return stored != null ? Receipts.toString(this) : super.toString();
     }
   }
 
@@ -256,7 +316,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     }
 
     @Override
-    String eventId() {
+    String ownId() {
       return eventId;
     }
   }

@@ -25,9 +25,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a {@link KafkaEventPublisher} future completes with, read back from the log: the receipt
- * describes exactly where the broker stored the record (the topic, partition and offset come from
- * the producer's acknowledgement, not from the call), and a failure names the topic.
+ * What a {@link KafkaEventPublisher} future completes with, read back from the log: the receipt,
+ * which is the future itself, describes exactly where the broker stored the record (the topic,
+ * partition and offset come from the producer's acknowledgement, not from the call), and a failure
+ * names the topic.
  */
 class KafkaEventPublisherIT {
 
@@ -56,7 +57,12 @@ class KafkaEventPublisherIT {
     Map<TopicPartition, Map<Long, String>> log = readAll(kafka, topic, futures.size());
     for (int i = 0; i < futures.size(); i++) {
       PublishReceipt receipt = futures.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(receipt).as("the future is its own receipt: one object per publish")
+          .isSameAs(futures.get(i));
       assertThat(receipt.topic()).isEqualTo(topic);
+      assertThat(receipt).hasToString("PublishReceipt[eventId=" + receipt.eventId() + ", topic="
+          + topic + ", partition=" + receipt.partition() + ", offset=" + receipt.offset()
+          + ", timestamp=" + receipt.timestamp() + ']');
       assertThat(log.get(new TopicPartition(topic, receipt.partition())))
           .containsEntry(receipt.offset(), "key-" + i % 7 + '=' + "v" + i);
       if (i % 10 == 9) {
