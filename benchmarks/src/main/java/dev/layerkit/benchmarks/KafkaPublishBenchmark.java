@@ -44,16 +44,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * turn, 1,000,000 events, on the producers that are then measured), so that a fork timing one arm
  * has the same JIT profile as the report timing all four.
  *
+ * <p>One fork of five 2 s iterations per arm left the score's error at 20-60% even on an idle
+ * machine, wider than the difference between the arms; each fork also has a broker of its own.
+ * So the defaults are three forks of ten iterations per arm (about 5 minutes for three arms).
+ *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.KafkaPublishBenchmark\.'
- * -f 1 -wi 3 -i 5 -prof gc -rf json -rff /tmp/kafka-publish.json}, then {@code python3
+ * -prof gc -rf json -rff /tmp/kafka-publish.json}, then {@code python3
  * benchmarks/jmh_table.py /tmp/kafka-publish.json rawSendWithCallback}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Measurement(iterations = 10, time = 2)
+@Fork(3)
 @State(Scope.Benchmark)
 public class KafkaPublishBenchmark {
 
