@@ -40,24 +40,26 @@ import org.openjdk.jmh.annotations.Warmup;
  * KafkaPublishRatioReport} times: {@value KafkaPublishArms#EVENTS} events, then {@code flush()},
  * which waits for every acknowledgement, and a check that every send succeeded. So the score is
  * end-to-end events/s, and the two tools measure the same thing. Each fork's broker is new, so
- * {@code @Setup} first sends it {@value #WARM_UP_CALLS} arm calls' worth of events through a
- * producer of its own, as the report's warm-up rounds do.
+ * {@code @Setup} first runs the report's warm-up ({@link KafkaPublishArms#warmUp}: every arm in
+ * turn, 1,000,000 events, on the producers that are then measured), so that a fork timing one arm
+ * has the same JIT profile as the report timing all four.
+ *
+ * <p>One fork of five 2 s iterations per arm left the score's error at 20-60% even on an idle
+ * machine, wider than the difference between the arms; each fork also has a broker of its own.
+ * So the defaults are three forks of ten iterations per arm (about 5 minutes for three arms).
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.KafkaPublishBenchmark\.'
- * -f 1 -wi 3 -i 5 -prof gc -rf json -rff /tmp/kafka-publish.json}, then {@code python3
+ * -prof gc -rf json -rff /tmp/kafka-publish.json}, then {@code python3
  * benchmarks/jmh_table.py /tmp/kafka-publish.json rawSendWithCallback}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Measurement(iterations = 10, time = 2)
+@Fork(3)
 @State(Scope.Benchmark)
 public class KafkaPublishBenchmark {
-
-  /** Arm calls that warm each fork's broker in {@code @Setup}: 1,000,000 events. */
-  static final int WARM_UP_CALLS = 20;
 
   private KafkaBrokerProcess kafka;
   private KafkaProducer<String, byte[]> raw;
@@ -77,15 +79,9 @@ public class KafkaPublishBenchmark {
     raw = new KafkaProducer<>(KafkaEventPublisher.defaultProducerConfig(kafka.bootstrapServers()),
         new StringSerializer(), new ByteArraySerializer());
     publisher = KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build();
-    // Each fork has its own broker, cold: warm it (its JIT, its log segments) with as many events
-    // as the report's warm-up rounds send, through a producer of its own, before any arm is timed.
-    try (KafkaProducer<String, byte[]> warmer = new KafkaProducer<>(
-        KafkaEventPublisher.defaultProducerConfig(kafka.bootstrapServers()),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < WARM_UP_CALLS; i++) {
-        arms.rawSendWithCallback(warmer);
-      }
-    }
+    // Each fork has its own broker, cold: warm it, both producers and the JIT exactly as the
+    // report does, every arm in turn, before any arm is timed.
+    arms.warmUp(raw, publisher);
   }
 
   /** Closes the producers and stops the broker. */

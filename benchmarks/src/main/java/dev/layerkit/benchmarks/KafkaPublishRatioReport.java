@@ -5,6 +5,8 @@ import dev.layerkit.benchmarks.state.KafkaPublishArms;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import dev.layerkit.events.kafka.KafkaTopics;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -24,16 +26,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * KafkaEventPublisher#publish} and {@link KafkaEventPublisher#publishAndForget}, to one broker in
  * a child JVM ({@link KafkaBrokerProcess}, as in the benchmark). The arms of a round see nearly
  * the same load from the rest of the machine, so the median of the per-round ratios is steadier
- * than JMH scores taken a minute apart.
+ * than JMH scores taken a minute apart. It also prints the ratio over all rounds (all events over
+ * all time, per arm), which is what a JMH score is, so the two tools can be compared.
+ *
+ * <p>Besides time, it measures each arm's CPU time per event on the calling thread and on the
+ * producers' I/O threads ({@link ThreadMXBean}), which other work on the machine disturbs far
+ * less than it disturbs throughput: what {@code publish} adds on each thread.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}): {@code
  * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishRatioReport
- * [rounds]} (default 30 rounds after 5 warm-up rounds).
+ * [rounds]} (default {@value #DEFAULT_ROUNDS} rounds, after {@value
+ * KafkaPublishArms#WARM_UP_ROUNDS} warm-up rounds).
  */
 public final class KafkaPublishRatioReport {
 
-  private static final String[] ARMS = {
-      "raw send, futures", "raw send + callback", "publish", "publishAndForget"};
+  /** Measured rounds unless the first argument says otherwise. */
+  public static final int DEFAULT_ROUNDS = 300;
 
   private KafkaPublishRatioReport() {}
 
@@ -44,8 +52,7 @@ public final class KafkaPublishRatioReport {
    * @throws Exception if the broker or a publish fails
    */
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    int warmup = 5;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_ROUNDS;
     try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start()) {
       String topic = "bench-ratio-" + System.nanoTime();
       try (Admin admin = Admin.create(Map.<String, Object>of(
@@ -58,29 +65,39 @@ public final class KafkaPublishRatioReport {
               new StringSerializer(), new ByteArraySerializer());
           KafkaEventPublisher<byte[]> publisher =
               KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build()) {
-        double[][] rates = new double[ARMS.length][rounds];
-        for (int r = -warmup; r < rounds; r++) {
-          for (int k = 0; k < ARMS.length; k++) {
-            int arm = Math.floorMod(r + k, ARMS.length);
+        arms.warmUp(raw, publisher);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long[] ioThreads = Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("kafka-producer-network-thread"))
+            .mapToLong(Thread::getId).toArray();
+        int armCount = KafkaPublishArms.NAMES.size();
+        double[][] rates = new double[armCount][rounds];
+        long[] callerCpu = new long[armCount];
+        long[] ioCpu = new long[armCount];
+        for (int r = 0; r < rounds; r++) {
+          for (int k = 0; k < armCount; k++) {
+            int arm = KafkaPublishArms.armOfRound(r, k);
+            long caller = threads.getCurrentThreadCpuTime();
+            long io = cpuTime(threads, ioThreads);
             long start = System.nanoTime();
-            switch (arm) {
-              case 0 -> arms.rawSendKeepingFutures(raw);
-              case 1 -> arms.rawSendWithCallback(raw);
-              case 2 -> arms.publish(publisher);
-              default -> arms.publishAndForget(publisher);
-            }
-            double rate = KafkaPublishArms.EVENTS * 1e9 / (System.nanoTime() - start);
-            if (r >= 0) {
-              rates[arm][r] = rate;
-            }
+            arms.run(arm, raw, publisher);
+            rates[arm][r] = KafkaPublishArms.EVENTS * 1e9 / (System.nanoTime() - start);
+            callerCpu[arm] += threads.getCurrentThreadCpuTime() - caller;
+            ioCpu[arm] += cpuTime(threads, ioThreads) - io;
           }
         }
         System.out.printf(Locale.ROOT, "rounds: %d x %,d events per arm (after %d warm-up)%n",
-            rounds, KafkaPublishArms.EVENTS, warmup);
-        for (int arm = 0; arm < ARMS.length; arm++) {
+            rounds, KafkaPublishArms.EVENTS, KafkaPublishArms.WARM_UP_ROUNDS);
+        for (int arm = 0; arm < armCount; arm++) {
           System.out.printf(Locale.ROOT, "%-22s median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
-              ARMS[arm], median(rates[arm]), percentile(rates[arm], 10),
+              KafkaPublishArms.NAMES.get(arm), median(rates[arm]), percentile(rates[arm], 10),
               percentile(rates[arm], 90));
+        }
+        double events = (double) rounds * KafkaPublishArms.EVENTS;
+        System.out.println("CPU time per event, ns: calling thread, producer I/O thread");
+        for (int arm = 0; arm < armCount; arm++) {
+          System.out.printf(Locale.ROOT, "%-22s %7.1f %7.1f%n", KafkaPublishArms.NAMES.get(arm),
+              callerCpu[arm] / events, ioCpu[arm] / events);
         }
         ratio("publish / raw send + callback", rates[2], rates[1]);
         ratio("publish / raw send, futures", rates[2], rates[0]);
@@ -89,13 +106,34 @@ public final class KafkaPublishRatioReport {
     }
   }
 
+  private static long cpuTime(ThreadMXBean threads, long[] ids) {
+    long sum = 0;
+    for (long id : ids) {
+      sum += Math.max(0, threads.getThreadCpuTime(id));
+    }
+    return sum;
+  }
+
   private static void ratio(String name, double[] ours, double[] anchor) {
     double[] ratios = new double[ours.length];
     for (int r = 0; r < ours.length; r++) {
       ratios[r] = ours[r] / anchor[r];
     }
-    System.out.printf(Locale.ROOT, "%-40s per round: median %.3f (p10 %.3f, p90 %.3f)%n", name,
-        median(ratios), percentile(ratios, 10), percentile(ratios, 90));
+    System.out.printf(Locale.ROOT,
+        "%-40s per round: median %.3f (p10 %.3f, p90 %.3f); over all rounds %.3f%n", name,
+        median(ratios), percentile(ratios, 10), percentile(ratios, 90),
+        overall(ours) / overall(anchor));
+  }
+
+  /**
+   * Events/s over all rounds (all events over all time), as a JMH iteration computes its score.
+   */
+  private static double overall(double[] rates) {
+    double seconds = 0;
+    for (double rate : rates) {
+      seconds += KafkaPublishArms.EVENTS / rate;
+    }
+    return rates.length * KafkaPublishArms.EVENTS / seconds;
   }
 
   private static double median(double[] values) {

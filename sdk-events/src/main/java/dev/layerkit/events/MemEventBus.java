@@ -147,7 +147,7 @@ final class MemEventBus implements InMemoryEventBus {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(
-        new PublishReceipt(eventId, topicName, partition, offset, timestamp));
+        PublishReceipt.of(eventId, topicName, partition, offset, timestamp));
   }
 
   /**

@@ -24,6 +24,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Child JVM options: {@code -Dlayerkit.bench.kafka.jvmArgs="-Xmx1g ..."} (default {@code
  * -Xms512m -Xmx1g}).
+ *
+ * <p>Pinning: with {@code -Dlayerkit.bench.kafka.cpus=1} the child runs under {@code taskset -c 1}
+ * (Linux), so that the broker keeps to its CPUs; pin the benchmark to the others with {@code
+ * taskset -c 0 java ...} (JMH's forks and this child inherit the benchmark's CPUs otherwise). Off
+ * by default.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
 
@@ -51,6 +56,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
     Path log = Files.createTempFile("layerkit-bench-kafka-", ".log");
     List<String> command = new ArrayList<>();
+    String cpus = System.getProperty("layerkit.bench.kafka.cpus", "").trim();
+    if (!cpus.isEmpty()) {
+      command.add("taskset");
+      command.add("-c");
+      command.add(cpus);
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : System.getProperty("layerkit.bench.kafka.jvmArgs", "-Xms512m -Xmx1g")
         .trim().split("\\s+")) {

@@ -4,6 +4,7 @@ import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +19,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * sends {@value #EVENTS} 100-byte events over {@value #KEYS} keys, then {@code flush()}es (which
  * waits for every acknowledgement) and checks that every send succeeded. Not thread-safe: one
  * instance per benchmark thread.
+ *
+ * <p>Both tools also warm up alike, with {@link #warmUp}: {@value #WARM_UP_ROUNDS} rounds of every
+ * arm in the rotating order of {@link #armOfRound}, on the producers they then measure. So the JIT
+ * has seen every arm (every callback type at Kafka's callback call sites) before anything is timed,
+ * in a JMH fork that times one arm as in the report that times all four, and each producer's
+ * connections, buffers and metadata are warm.
  */
 public final class KafkaPublishArms {
 
@@ -26,6 +33,13 @@ public final class KafkaPublishArms {
 
   /** Distinct keys. */
   public static final int KEYS = 1_024;
+
+  /** The arms' names, in the order of {@link #run}'s {@code arm} numbers. */
+  public static final List<String> NAMES = List.of(
+      "raw send, futures", "raw send + callback", "publish", "publishAndForget");
+
+  /** Rounds of every arm in {@link #warmUp}: 1,000,000 events in all. */
+  public static final int WARM_UP_ROUNDS = 5;
 
   private final String topic;
   private final String[] keys = new String[KEYS];
@@ -50,6 +64,54 @@ public final class KafkaPublishArms {
     }
     for (int i = 0; i < payload.length; i++) {
       payload[i] = (byte) ('a' + i % 26);
+    }
+  }
+
+  /**
+   * Returns which arm runs {@code k}-th in round {@code round}: the order rotates by one arm per
+   * round, so that each arm follows each other arm equally often.
+   *
+   * @param round the round, from 0
+   * @param k the position in the round, {@code 0 <= k < NAMES.size()}
+   * @return the arm number, an index of {@link #NAMES}
+   */
+  public static int armOfRound(int round, int k) {
+    return Math.floorMod(round + k, NAMES.size());
+  }
+
+  /**
+   * Runs one arm.
+   *
+   * @param arm an index of {@link #NAMES}
+   * @param raw the raw producer
+   * @param publisher the publisher
+   * @throws Exception if a send failed
+   */
+  public void run(int arm, KafkaProducer<String, byte[]> raw,
+      KafkaEventPublisher<byte[]> publisher) throws Exception {
+    switch (arm) {
+      case 0 -> rawSendKeepingFutures(raw);
+      case 1 -> rawSendWithCallback(raw);
+      case 2 -> publish(publisher);
+      case 3 -> publishAndForget(publisher);
+      default -> throw new IllegalArgumentException("arm must be 0 to 3 but was " + arm);
+    }
+  }
+
+  /**
+   * Warms both producers, the broker and the JIT: {@value #WARM_UP_ROUNDS} rounds of every arm,
+   * the same warm-up in both tools.
+   *
+   * @param raw the raw producer that will be measured
+   * @param publisher the publisher that will be measured
+   * @throws Exception if a send failed
+   */
+  public void warmUp(KafkaProducer<String, byte[]> raw, KafkaEventPublisher<byte[]> publisher)
+      throws Exception {
+    for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+      for (int k = 0; k < NAMES.size(); k++) {
+        run(armOfRound(round, k), raw, publisher);
+      }
     }
   }
 

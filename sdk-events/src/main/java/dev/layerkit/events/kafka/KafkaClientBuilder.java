@@ -35,12 +35,13 @@ abstract class KafkaClientBuilder<T, B extends KafkaClientBuilder<T, B>> {
   }
 
   /**
-   * Returns why a property cannot be set by the user, or null if it can.
+   * Returns why a property cannot be set by the user to this value, or null if it can.
    *
    * @param name the property's name
+   * @param value the value asked for
    * @return the message of the {@link IllegalArgumentException}, naming {@code name}, or null
    */
-  abstract @Nullable String refusal(String name);
+  abstract @Nullable String refusal(String name, Object value);
 
   @SuppressWarnings("unchecked")
   private B self() {
@@ -55,14 +56,15 @@ abstract class KafkaClientBuilder<T, B extends KafkaClientBuilder<T, B>> {
    * @param value its value
    * @return this builder
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code name} is a setting the client owns
+   * @throws IllegalArgumentException if {@code name} is a setting the client owns, or a value
+   *     the client cannot work with (see the builder's class)
    * @throws IllegalStateException if this property was already set
    */
   public B property(String name, Object value) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");
     settings.requireUnset("property " + name, config.get(name));
-    String refusal = refusal(name);
+    String refusal = refusal(name, value);
     if (refusal != null) {
       throw new IllegalArgumentException(refusal);
     }

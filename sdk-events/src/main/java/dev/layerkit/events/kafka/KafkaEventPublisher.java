@@ -10,9 +10,12 @@ import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.internal.EncodingPublisher;
 import dev.layerkit.events.internal.EventHeaders;
+import dev.layerkit.events.internal.EventIds;
 import dev.layerkit.events.internal.EventMetrics;
+import dev.layerkit.events.internal.Receipts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * memory stays bounded. The future's continuations run on the producer's I/O thread: keep them
  * short or use the {@code *Async} variants. {@link #healthCheck()} reports DOWN while the last
  * publish failed.
+ *
+ * <p>Cost: a publish makes one object beyond what {@code KafkaProducer.send} makes, the returned
+ * future, which is also the producer's callback and, once stored, the {@link PublishReceipt} it
+ * completes with (so a receipt is equal only to itself: see {@link PublishReceipt}).
  *
  * <p>Thread-safe; one publisher per application is the norm, as for {@code KafkaProducer}.
  *
@@ -162,7 +169,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     if (eventId != null) {
       record.headers().add(EventHeaders.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
     }
-    Delivery future = new Delivery(eventId, topic);
+    Delivery future = eventId == null ? new Delivery() : new IdentifiedDelivery(eventId);
     try {
       ensureTopic(topic);
       producer.send(record, future);
@@ -216,20 +223,31 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   }
 
   /**
-   * The future a publish returns and the producer's callback in one object: one allocation per
-   * publish, and the least work on the producer's I/O thread, which runs {@link #onCompletion}.
+   * The future a publish returns, the producer's callback and the receipt the future completes
+   * with, in one object: a publish makes 32 bytes (the future's two fields, this publisher and the
+   * acknowledgement), and the producer's I/O thread, which runs {@link #onCompletion}, makes
+   * nothing: the receipt reads the {@link RecordMetadata} that Kafka made for the callback. Only
+   * {@link IdentifiedDelivery} carries an event id.
+   *
+   * <p>Concurrency: {@code stored} is written once, before {@code complete(this)}; whoever gets
+   * this object as the future's value has read the future's volatile result after that write. The
+   * receipt's methods are not meant to be called on the future before it has completed normally,
+   * and throw {@link IllegalStateException} if they are. Equality is the future's, identity.
    */
-  private final class Delivery extends CompletableFuture<PublishReceipt> implements Callback {
-    private final @Nullable String eventId;
-    private final String topic;
+  private class Delivery extends CompletableFuture<PublishReceipt>
+      implements Callback, PublishReceipt {
 
-    Delivery(@Nullable String eventId, String topic) {
-      this.eventId = eventId;
-      this.topic = topic;
+    private @Nullable RecordMetadata stored;
+
+    /** Returns the event's own id, or null if its id is its place in the log. */
+    @Nullable String ownId() {
+      return null;
     }
 
     @Override
-    public void onCompletion(RecordMetadata metadata, @Nullable Exception error) {
+    public final void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
+      // Kafka (4.x) passes the metadata, with the topic, on failure too; "*" guards older clients.
+      String topic = metadata != null ? metadata.topic() : "*";
       if (error != null) {
         lastFailure.set(error);
         metrics.publishFailed(topic);
@@ -239,9 +257,67 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
           lastFailure.set(null);
         }
         metrics.published(topic);
-        complete(new PublishReceipt(eventId, topic, metadata.partition(), metadata.offset(),
-            metadata.timestamp()));
+        stored = metadata;
+        complete(this);
       }
+    }
+
+    private RecordMetadata stored() {
+      RecordMetadata metadata = stored;
+      if (metadata == null) {
+        throw new IllegalStateException("not stored (yet): " + super.toString());
+      }
+      return metadata;
+    }
+
+    @Override
+    public final String eventId() {
+      String id = ownId();
+      if (id != null) {
+        return id;
+      }
+      RecordMetadata metadata = stored();
+      return EventIds.fromPosition(metadata.topic(), metadata.partition(), metadata.offset());
+    }
+
+    @Override
+    public final String topic() {
+      return stored().topic();
+    }
+
+    @Override
+    public final int partition() {
+      return stored().partition();
+    }
+
+    @Override
+    public final long offset() {
+      return stored().offset();
+    }
+
+    @Override
+    public final Instant timestamp() {
+      return Instant.ofEpochMilli(stored().timestamp());
+    }
+
+    /** The receipt's text once stored, else the future's ({@code ...[Incomplete]} and so on). */
+    @Override
+    public final String toString() {
+      return stored != null ? Receipts.toString(this) : super.toString();
+    }
+  }
+
+  /** The {@link Delivery} of {@link #publishWithId}, which carries the caller's id. */
+  private final class IdentifiedDelivery extends Delivery {
+    private final String eventId;
+
+    IdentifiedDelivery(String eventId) {
+      this.eventId = eventId;
+    }
+
+    @Override
+    String ownId() {
+      return eventId;
     }
   }
 
@@ -304,7 +380,9 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   /**
    * Builds a {@link KafkaEventPublisher}. Each setting may be given once; each {@link
    * #property(String, Object) property} once. The serializers are the publisher's (String keys,
-   * byte values: payloads go through the codec) and cannot be set. Not thread-safe.
+   * byte values: payloads go through the codec) and cannot be set, nor can {@code acks} be {@code
+   * 0}: the broker then returns no offset, and {@link PublishReceipt} promises one (and, for an
+   * event without an id of its own, takes its id from it). Not thread-safe.
    *
    * @param <T> the payload type
    */
@@ -320,12 +398,17 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     }
 
     @Override
-    @Nullable String refusal(String name) {
-      return name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
-          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)
-          ? "name must not be a serializer setting but was " + name
-              + "; payloads go through the codec"
-          : null;
+    @Nullable String refusal(String name, Object value) {
+      if (name.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG)
+          || name.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
+        return "name must not be a serializer setting but was " + name
+            + "; payloads go through the codec";
+      }
+      if (name.equals(ProducerConfig.ACKS_CONFIG) && "0".equals(String.valueOf(value).trim())) {
+        return "acks must not be 0 but was " + value + ": with acks=0 the broker returns no"
+            + " offset, and a publish's receipt holds one";
+      }
+      return null;
     }
 
     /**

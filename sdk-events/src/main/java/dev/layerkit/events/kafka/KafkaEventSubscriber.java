@@ -323,7 +323,7 @@ public final class KafkaEventSubscriber<T> implements EventSubscriber<T> {
     }
 
     @Override
-    @Nullable String refusal(String name) {
+    @Nullable String refusal(String name, Object value) {
       return name.equals(ConsumerConfig.GROUP_ID_CONFIG)
           || name.equals(ConsumerConfig.CLIENT_ID_CONFIG)
           || name.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)

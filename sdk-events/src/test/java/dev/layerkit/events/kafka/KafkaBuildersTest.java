@@ -1,5 +1,6 @@
 package dev.layerkit.events.kafka;
 
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codecs;
@@ -31,6 +32,22 @@ class KafkaBuildersTest {
         .deliveryTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("deliveryTimeout must be >= 1ms but was PT0S");
+  }
+
+  @Test
+  void aPublisherRefusesAcksZeroBecauseItsReceiptsNeedTheOffset() {
+    // With acks=0 Kafka acknowledges with offset -1: a receipt could not be made, and the future
+    // would never complete. Every spelling of 0 is refused; the other values are accepted.
+    for (Object zero : new Object[] {"0", 0, " 0 "}) {
+      assertThatThrownBy(() -> KafkaEventPublisher.builder("h:1", Codecs.utf8())
+          .property("acks", zero))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("acks must not be 0 but was " + zero + ":");
+    }
+    for (Object accepted : new Object[] {"1", "all", -1}) {
+      assertThatCode(() -> KafkaEventPublisher.builder("h:1", Codecs.utf8())
+          .property("acks", accepted)).doesNotThrowAnyException();
+    }
   }
 
   @Test
