@@ -7,15 +7,12 @@ import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -66,14 +63,14 @@ class ClientReadAheadTest {
 
   @Test
   void asksForTheNextReadAsSoonAsTheRequestIsAllReadNotAfterTheResponse() {
-    client.writeInbound(ascii("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
-    drain(upstream);
-    upstream.writeInbound(ascii(OK));
-    assertThat(drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
+    client.writeInbound(EmbeddedBytes.bytes("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
+    EmbeddedBytes.drain(upstream);
+    upstream.writeInbound(EmbeddedBytes.bytes(OK));
+    assertThat(EmbeddedBytes.drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
     int readsBefore = reads.count; // the connection is waiting for its next request
 
-    client.writeInbound(ascii("GET /b HTTP/1.1\r\nHost: h\r\n\r\n")); // a request head, all read
-    assertThat(requestLines(drain(upstream))).containsExactly("GET /b HTTP/1.1");
+    client.writeInbound(EmbeddedBytes.bytes("GET /b HTTP/1.1\r\nHost: h\r\n\r\n")); // a request head, all read
+    assertThat(requestLines(EmbeddedBytes.drain(upstream))).containsExactly("GET /b HTTP/1.1");
 
     // No response yet: the next read is already asked for.
     assertThat(reads.count).isGreaterThan(readsBefore);
@@ -81,48 +78,33 @@ class ClientReadAheadTest {
 
   @Test
   void aRequestReadWhileTheFirstIsProxiedIsHeldAndAnsweredAfterIt() {
-    client.writeInbound(ascii("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"));
-    assertThat(requestLines(drain(upstream))).containsExactly("GET /first HTTP/1.1");
+    client.writeInbound(EmbeddedBytes.bytes("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"));
+    assertThat(requestLines(EmbeddedBytes.drain(upstream))).containsExactly("GET /first HTTP/1.1");
 
     // What the read asked for early brings: the client's next request, pipelined.
-    client.writeInbound(ascii("GET /second HTTP/1.1\r\nHost: h\r\n\r\n"));
-    assertThat(drain(upstream)).as("held until the first response is done").isEmpty();
-    assertThat(drain(client)).isEmpty();
+    client.writeInbound(EmbeddedBytes.bytes("GET /second HTTP/1.1\r\nHost: h\r\n\r\n"));
+    assertThat(EmbeddedBytes.drain(upstream)).as("held until the first response is done").isEmpty();
+    assertThat(EmbeddedBytes.drain(client)).isEmpty();
 
-    upstream.writeInbound(ascii(OK));
-    String first = drain(client);
+    upstream.writeInbound(EmbeddedBytes.bytes(OK));
+    String first = EmbeddedBytes.drain(client);
     assertThat(first).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
-    assertThat(requestLines(drain(upstream))).containsExactly("GET /second HTTP/1.1");
+    assertThat(requestLines(EmbeddedBytes.drain(upstream))).containsExactly("GET /second HTTP/1.1");
 
-    upstream.writeInbound(ascii(OK));
-    assertThat(drain(client)).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
+    upstream.writeInbound(EmbeddedBytes.bytes(OK));
+    assertThat(EmbeddedBytes.drain(client)).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
   }
 
   @Test
   void twoRequestsInOneReadAreProxiedOneAfterTheOther() {
-    client.writeInbound(ascii("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"));
-    assertThat(requestLines(drain(upstream))).containsExactly("GET /1 HTTP/1.1");
+    client.writeInbound(EmbeddedBytes.bytes("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"));
+    assertThat(requestLines(EmbeddedBytes.drain(upstream))).containsExactly("GET /1 HTTP/1.1");
 
-    upstream.writeInbound(ascii(OK));
-    assertThat(drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
-    assertThat(requestLines(drain(upstream))).containsExactly("GET /2 HTTP/1.1");
-    upstream.writeInbound(ascii(OK));
-    assertThat(drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
-  }
-
-  private static ByteBuf ascii(String text) {
-    return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
-  }
-
-  private static String drain(EmbeddedChannel channel) {
-    StringBuilder text = new StringBuilder();
-    Object message;
-    while ((message = channel.readOutbound()) != null) {
-      ByteBuf buffer = (ByteBuf) message;
-      text.append(buffer.toString(StandardCharsets.US_ASCII));
-      buffer.release();
-    }
-    return text.toString();
+    upstream.writeInbound(EmbeddedBytes.bytes(OK));
+    assertThat(EmbeddedBytes.drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
+    assertThat(requestLines(EmbeddedBytes.drain(upstream))).containsExactly("GET /2 HTTP/1.1");
+    upstream.writeInbound(EmbeddedBytes.bytes(OK));
+    assertThat(EmbeddedBytes.drain(client)).startsWith("HTTP/1.1 200 OK\r\n");
   }
 
   private static java.util.List<String> requestLines(String bytes) {

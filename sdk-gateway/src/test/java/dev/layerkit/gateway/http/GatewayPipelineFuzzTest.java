@@ -120,10 +120,10 @@ class GatewayPipelineFuzzTest {
             .writeBytes(input, half, input.length - half));
       }
       channel.runPendingTasks();
-      written = drain(channel);
+      written = EmbeddedBytes.drain(channel);
       channel.checkException(); // rethrows anything that reached the pipeline's tail
       channel.finishAndReleaseAll();
-      written += drain(channel);
+      written += EmbeddedBytes.drain(channel);
     } finally {
       System.setErr(originalErr);
     }
@@ -150,18 +150,6 @@ class GatewayPipelineFuzzTest {
     }
     assertThat(allocator.unreleased()).as("buffers not released after the connection closed")
         .isEmpty();
-  }
-
-  private static String drain(EmbeddedChannel channel) {
-    StringBuilder out = new StringBuilder();
-    Object msg;
-    while ((msg = channel.readOutbound()) != null) {
-      if (msg instanceof ByteBuf bytes) {
-        out.append(bytes.toString(StandardCharsets.ISO_8859_1));
-      }
-      io.netty.util.ReferenceCountUtil.release(msg);
-    }
-    return out.toString();
   }
 
   /**

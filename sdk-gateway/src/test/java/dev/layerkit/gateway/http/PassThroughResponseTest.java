@@ -7,8 +7,6 @@ import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -77,7 +75,7 @@ class PassThroughResponseTest {
    * pipeline, behind whose codec the spy then goes.
    */
   private void request(String request) {
-    client.writeInbound(ascii(request));
+    client.writeInbound(EmbeddedBytes.bytes(request));
     if (client.pipeline().get("spy") == null) {
       client.pipeline().addAfter("http", "spy", new Spy());
     }
@@ -90,9 +88,9 @@ class PassThroughResponseTest {
   /** Sends a request, answers it with {@code response}, returns what the client got. */
   private String exchange(String request, String response) {
     request(request);
-    drain(upstream);
-    upstream.writeInbound(ascii(response));
-    return drain(client);
+    EmbeddedBytes.drain(upstream);
+    upstream.writeInbound(EmbeddedBytes.bytes(response));
+    return EmbeddedBytes.drain(client);
   }
 
   @Test
@@ -270,11 +268,11 @@ class PassThroughResponseTest {
         + new String(chunk, StandardCharsets.ISO_8859_1) + "\r\n";
 
     request("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
-    drain(upstream);
-    upstream.writeInbound(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    EmbeddedBytes.drain(upstream);
+    upstream.writeInbound(EmbeddedBytes.bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
     int sent = 0;
     while (upstream.config().isAutoRead() && sent < 64) {
-      upstream.writeInbound(ascii(chunkBytes));
+      upstream.writeInbound(EmbeddedBytes.bytes(chunkBytes));
       sent++;
     }
     assertThat(upstream.config().isAutoRead()).as("reads stopped while the client is not writable")
@@ -285,8 +283,8 @@ class PassThroughResponseTest {
     client.flush(); // the client takes what is queued: it becomes writable again
     client.runPendingTasks();
     assertThat(upstream.config().isAutoRead()).isTrue();
-    upstream.writeInbound(ascii(chunkBytes + "0\r\n\r\n"));
-    String answer = drain(client);
+    upstream.writeInbound(EmbeddedBytes.bytes(chunkBytes + "0\r\n\r\n"));
+    String answer = EmbeddedBytes.drain(client);
     assertThat(answer).endsWith("\r\n\r\n" + chunkBytes.repeat(sent + 1) + "0\r\n\r\n");
     assertThat(written).first().isEqualTo("raw HEAD");
   }
@@ -303,21 +301,6 @@ class PassThroughResponseTest {
 
   private static String body(String response) {
     return response.substring(response.indexOf("\r\n\r\n") + 4);
-  }
-
-  private static ByteBuf ascii(String text) {
-    return Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
-  }
-
-  private static String drain(EmbeddedChannel channel) {
-    StringBuilder text = new StringBuilder();
-    Object message;
-    while ((message = channel.readOutbound()) != null) {
-      ByteBuf buffer = (ByteBuf) message;
-      text.append(buffer.toString(StandardCharsets.ISO_8859_1));
-      buffer.release();
-    }
-    return text.toString();
   }
 
   /** Records what the client handler writes into the codec: raw parts, or HTTP objects. */
