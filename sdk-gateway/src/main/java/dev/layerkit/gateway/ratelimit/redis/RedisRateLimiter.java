@@ -604,15 +604,10 @@ public final class RedisRateLimiter implements RateLimiter {
       int inRun = 0;
       for (int i = 0; i < count; i++) {
         Decision member = members[i];
-        RateLimitDecision decided;
         try {
-          decided = runMember(answer, at, inRun, member.permits, heldBefore);
-        } catch (RuntimeException e) { // a reply of an unexpected shape
-          decided = null;
+          member.settle(runMember(answer, at, inRun, member.permits, heldBefore), null);
+        } catch (RuntimeException e) { // a reply of an unexpected shape (a no-op if settled)
           member.settle(null, e);
-        }
-        if (decided != null) {
-          member.settle(decided, null);
         }
         inRun++;
         if (i + 1 < count && !members[i + 1].sameRun(member)) {
