@@ -275,7 +275,9 @@ final class HttpServiceClient implements ServiceClient {
     }
     Endpoint endpoint;
     try {
-      endpoint = lb.pick(call.request.context());
+      // A retry goes to another endpoint than the last attempt's, if there is one.
+      endpoint = lb.pick(call.request.context(), call.lastEndpoint);
+      call.lastEndpoint = endpoint;
     } catch (NoAvailableEndpointException e) {
       return Outcome.failed(new ServiceUnavailableException(name, call.request.method(), call.request.path(),
           e.getMessage(), e));
@@ -378,7 +380,9 @@ final class HttpServiceClient implements ServiceClient {
       }
       Endpoint endpoint;
       try {
-        endpoint = lb.pick(call.request.context());
+        // A retry goes to another endpoint than the last attempt's, if there is one.
+        endpoint = lb.pick(call.request.context(), call.lastEndpoint);
+        call.lastEndpoint = endpoint;
       } catch (NoAvailableEndpointException e) {
         return CompletableFuture.completedFuture(Outcome.failed(new ServiceUnavailableException(name,
             call.request.method(), call.request.path(), e.getMessage(), e)));
@@ -450,12 +454,7 @@ final class HttpServiceClient implements ServiceClient {
     }
     Endpoint endpoint;
     try {
-      endpoint = lb.pick(call.request.context());
-      if (endpoint.id().equals(first.id())) {
-        Endpoint other = lb.pick(call.request.context());
-        lb.onCancel(endpoint);
-        endpoint = other;
-      }
+      endpoint = lb.pick(call.request.context(), first);
     } catch (RuntimeException e) {
       return;
     }
@@ -756,6 +755,8 @@ final class HttpServiceClient implements ServiceClient {
     final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     volatile boolean onlyConnectFailures = true;
     volatile @Nullable ServiceCallException lastFailure;
+    /** The endpoint of the latest attempt, which a retry avoids; null before the first. */
+    volatile @Nullable Endpoint lastEndpoint;
     /** The call's observation, NOOP when off; set before the first attempt. */
     Observation observation = Observation.NOOP;
     /** What the tracer injected (traceparent, tracestate): sent with every attempt. */

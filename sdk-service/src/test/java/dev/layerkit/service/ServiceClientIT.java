@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.core.time.ManualTimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -259,6 +260,29 @@ class ServiceClientIT {
     int served = upstreams[0].requests() + upstreams[1].requests() + upstreams[2].requests();
     assertThat(served - calls).as("retries the servers saw").isBetween(15, 20);
     assertThat(served).as("without the budget: 3 attempts per call = 300").isLessThanOrEqualTo(120);
+  }
+
+  @Test
+  void underLeastRequestARetryGoesToTheOtherEndpointNotBackToTheIdleOneThatFailed()
+      throws Exception {
+    Upstream failing = upstream(Upstream.answer(503, "text/plain", "overloaded"));
+    Upstream good = upstream(Upstream.answer(200, "application/json", "{\"n\":1}"));
+    LoadBalancer lb = LoadBalancers.leastRequest().serviceName("orders")
+        .endpointSource(sourceOf(failing, good)).build();
+    resources.add(lb);
+    // Two attempts and a budget that never refuses: a call fails exactly when its retry goes back
+    // to the failing endpoint, which, done at once, is as idle as the other one.
+    ServiceClient client = client(ServiceClient.builder("orders").loadBalancer(lb)
+        .resiliencePolicy(ResiliencePolicy.builder("orders").maxAttempts(2)
+            .initialBackoff(Duration.ofMillis(1)).build())
+        .retryBudget(RetryBudget.builder().percent(100).minRetriesPerSecond(100)
+            .timeSource(new ManualTimeSource()).build()));
+
+    for (int i = 0; i < 40; i++) {
+      assertThat(client.get("/orders/1", PAYLOAD)).as("call %d", i).isEqualTo(new Payload(1));
+    }
+    assertThat(good.requests()).isEqualTo(40);
+    assertThat(failing.requests()).as("first attempts that went to the failing one").isPositive();
   }
 
   @Test

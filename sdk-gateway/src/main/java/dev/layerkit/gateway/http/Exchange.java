@@ -312,14 +312,22 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
    */
   private @Nullable Endpoint pickEndpoint() {
     for (int i = 0; i <= MAX_DISTINCT_PICKS; i++) {
-      RequestContext context = i == 0 || !routing.hasKey() ? routing
-          : RequestContext.ofKeyHash(Hashing.hash(routing.keyHash() + i));
-      Endpoint candidate = balancer.pick(context);
-      // A retry avoids the endpoint that just failed, if there is another to go to.
-      if (candidate.equals(previousEndpoint) && i < MAX_DISTINCT_PICKS
-          && balancer.availableEndpoints().size() > 1) {
-        balancer.onCancel(candidate);
-        continue;
+      Endpoint candidate;
+      if (routing.hasKey()) {
+        RequestContext context = i == 0 ? routing
+            : RequestContext.ofKeyHash(Hashing.hash(routing.keyHash() + i));
+        candidate = balancer.pick(context);
+        // A retry avoids the endpoint that just failed, if there is another to go to, by the
+        // same derived keys as a refusing circuit, so that a key fails over to one endpoint.
+        if (candidate.equals(previousEndpoint) && i < MAX_DISTINCT_PICKS
+            && balancer.availableEndpoints().size() > 1) {
+          balancer.onCancel(candidate);
+          continue;
+        }
+      } else {
+        // Asked of the balancer: a strategy that prefers idle endpoints (least request) would
+        // draw the endpoint that just failed fast again and again.
+        candidate = balancer.pick(routing, previousEndpoint);
       }
       CircuitBreaker candidateBreaker = upstream.circuitBreaker(candidate);
       if (candidateBreaker != null && !candidateBreaker.tryAcquirePermission()) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -176,10 +177,44 @@ abstract class AbstractLoadBalancer<T extends @Nullable Object> implements LoadB
    */
   abstract EndpointState choose(Snapshot<T> snapshot, RequestContext context);
 
+  /**
+   * Chooses an endpoint of {@code snapshot.routable} other than {@code avoided}, which the
+   * strategy chose and which is not the only one: the strategy's next choice if one of two more
+   * differs (a random strategy's usually does), else another endpoint: one derived from the key
+   * for a request with a key (so that a key always fails over to the same endpoint, and the keys
+   * of one endpoint spread over the others), a random one otherwise. Must not allocate or lock.
+   */
+  EndpointState chooseOther(Snapshot<T> snapshot, RequestContext context,
+      EndpointState avoided) {
+    if (!context.hasKey()) {
+      for (int again = 0; again < 2; again++) {
+        EndpointState chosen = choose(snapshot, context);
+        if (chosen != avoided) {
+          return chosen;
+        }
+      }
+    }
+    EndpointState[] routable = snapshot.routable;
+    int n = routable.length;
+    int at = 0;
+    while (at < n && routable[at] != avoided) {
+      at++;
+    }
+    int step = 1 + (context.hasKey()
+        ? Math.floorMod(Long.hashCode(context.keyHash() * 0x9E3779B97F4A7C15L), n - 1)
+        : ThreadLocalRandom.current().nextInt(n - 1));
+    return routable[(at + step) % n];
+  }
+
   // ---- hot path ----
 
   @Override
   public final Endpoint pick(RequestContext context) {
+    return pick(context, null);
+  }
+
+  @Override
+  public final Endpoint pick(RequestContext context, @Nullable Endpoint avoid) {
     Objects.requireNonNull(context, "context");
     Snapshot<T> s = snapshot;
     if (s.timed && fastNanoTime() - s.nextChange >= 0) {
@@ -189,6 +224,9 @@ abstract class AbstractLoadBalancer<T extends @Nullable Object> implements LoadB
       throw unavailable(s);
     }
     EndpointState chosen = choose(s, context);
+    if (avoid != null && s.routable.length > 1 && chosen.endpoint.equals(avoid)) {
+      chosen = chooseOther(s, context, chosen);
+    }
     chosen.acquire();
     if (countPicks) {
       chosen.picks.increment();

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.lb;
 
 import dev.layerkit.core.health.HealthCheck;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Picks an endpoint of one service for each request and learns from how requests went.
@@ -67,6 +68,39 @@ public interface LoadBalancer extends AutoCloseable {
    * @throws IllegalStateException if the balancer is closed
    */
   Endpoint pick(RequestContext context);
+
+  /**
+   * Picks the endpoint for a retry: as {@link #pick(RequestContext)}, but not {@code avoid} (the
+   * endpoint the previous attempt failed on) while another endpoint may take the request. A
+   * strategy that prefers idle endpoints would otherwise send the retry straight back: under
+   * least request, an endpoint that fails fast has the fewest requests outstanding, and with two
+   * endpoints the power of two choices always draws it. {@code avoid} comes back only when it is
+   * the one endpoint that may take requests. The choice among the others is the strategy's where
+   * it can make one without {@code avoid}, else a random other endpoint; with a key in {@code
+   * context} it is the same for every request with that key, so a key fails over to one
+   * endpoint. The pick is reported like any other, with {@link #onComplete} or {@link #onCancel}.
+   *
+   * <p>The default implementation picks again, up to twice, while the pick is {@code avoid} and
+   * another endpoint is available, cancelling each pick it does not return; the balancers of
+   * {@link LoadBalancers} choose without that loop.
+   *
+   * @param context what the strategy may use, as for {@link #pick(RequestContext)}
+   * @param avoid the endpoint not to pick if there is another, or null for a plain pick
+   * @return the endpoint, one of {@link #endpoints()}
+   * @throws NullPointerException if {@code context} is null
+   * @throws IllegalArgumentException if the strategy needs a key and {@code context} has none
+   * @throws NoAvailableEndpointException if the service has no endpoint that may take the request
+   * @throws IllegalStateException if the balancer is closed
+   */
+  default Endpoint pick(RequestContext context, @Nullable Endpoint avoid) {
+    Endpoint picked = pick(context);
+    for (int again = 0; again < 2 && picked.equals(avoid)
+        && availableEndpoints().size() > 1; again++) {
+      onCancel(picked);
+      picked = pick(context);
+    }
+    return picked;
+  }
 
   /**
    * Picks the endpoint for one request that carries no context; the same as

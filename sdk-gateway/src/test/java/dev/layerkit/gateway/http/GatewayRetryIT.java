@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
@@ -14,7 +15,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +90,40 @@ class GatewayRetryIT extends GatewayTestSupport {
     assertThat(dropped).isBetween(2, 4);
     assertThat(registry.get("layerkit.gateway.retries").counter().count()).isEqualTo(dropped);
     assertThat(good.requests.get()).isEqualTo(4);
+  }
+
+  @Test
+  void underLeastRequestARetryGoesToTheBusyEndpointNotBackToTheIdleOneThatFailed()
+      throws Exception {
+    DroppingServer dropping = closing(new DroppingServer());
+    TestUpstream good = upstream("good");
+    LoadBalancer lb = closing(LoadBalancers.leastRequest().serviceName("svc")
+        .endpointSource(EndpointSource.of(List.of(dropping.endpoint(), good.endpoint()))).build());
+    Gateway gateway = start(Gateway.builder().route(Route.builder("all").pathPrefix("/")
+        .maxRetries(1).upstream(Upstream.builder("svc", lb).noCircuitBreaker().build()).build()));
+
+    // Two requests held by the good endpoint keep it the busier one; each gets there at the latest
+    // on its retry.
+    List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      held.add(client.sendAsync(HttpRequest.newBuilder(uri(gateway, "/slow")).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> good.requests.get() == 2);
+
+    // Now least request's first attempt goes to the idle endpoint, which drops it; the retry must
+    // go to the busy one, although the one that failed is idle again at once.
+    int droppedBefore = dropping.requests.get();
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> response = get(gateway, "/");
+      assertThat(response.statusCode()).as("request %d", i).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("good");
+    }
+    assertThat(dropping.requests.get() - droppedBefore).isEqualTo(10);
+    good.releaseSlow();
+    for (CompletableFuture<HttpResponse<String>> slow : held) {
+      assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
   }
 
   @Test
