@@ -128,7 +128,15 @@ final class RequestHeadScanner {
       return null;
     }
     int lineStart = i + 2;
-    int[] lines = new int[8 * ScannedRequestHeaders.LINE_FIELDS];
+    // Sized exactly: the head's LFs less the request line's and the empty line's (a request's
+    // few lines make this array a fair share of what the head costs).
+    int lineFeeds = 0;
+    for (int b = lineStart; b < bytes.length; b++) {
+      if (bytes[b] == LF) {
+        lineFeeds++;
+      }
+    }
+    int[] lines = new int[Math.max(0, lineFeeds - 1) * ScannedRequestHeaders.LINE_FIELDS];
     int lineCount = 0;
     int section = 0;
     while (true) {
@@ -170,9 +178,6 @@ final class RequestHeadScanner {
       int valueEnd = contentEnd;
       while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) {
         valueEnd--;
-      }
-      if ((lineCount + 1) * ScannedRequestHeaders.LINE_FIELDS > lines.length) {
-        lines = Arrays.copyOf(lines, lines.length * 2);
       }
       int at = lineCount * ScannedRequestHeaders.LINE_FIELDS;
       lines[at] = lineStart;
