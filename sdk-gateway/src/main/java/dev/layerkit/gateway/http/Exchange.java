@@ -123,6 +123,15 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   private @Nullable String poolKey;
   /** What the balancer picks with: the route's routing key, taken before the head is rewritten. */
   private final RequestContext routing;
+  /**
+   * The client's headers when the upstream head is written from their bytes ({@link
+   * RequestHeadWriter}) rather than encoded from the request: set by {@link #prepareHead} for a
+   * scanned, untouched request to an HTTP/1.1 upstream, without gRPC or tracing (whose headers
+   * are set on the request as it is sent).
+   */
+  private @Nullable ScannedRequestHeaders rawHead;
+  /** The rewritten target of a request whose head is written from bytes. */
+  private String rawUri = "";
   /** Response body bytes sent to the client, for the access log. */
   private long responseBytes;
   /** The endpoint of the last attempt (kept after a failure forgets {@link #endpoint}). */
@@ -231,8 +240,17 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   }
 
   private void prepareHead() {
+    String uri = route.rewrite(request.uri());
+    if (!http2 && !grpc && request.headers() instanceof ScannedRequestHeaders scanned
+        && scanned.untouched() && gateway.observations().off() && !uri.isEmpty()
+        && uri.charAt(0) == '/') {
+      // The same head as below, written from the client's bytes in send().
+      rawHead = scanned;
+      rawUri = uri;
+      return;
+    }
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
-    request.setUri(route.rewrite(request.uri()));
+    request.setUri(uri);
     HttpHeaders headers = request.headers();
     String upgrade = headers.get(HttpHeaderNames.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
@@ -400,7 +418,14 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       // The upstream gets the time left, not the client's whole timeout.
       request.headers().set(Grpc.TIMEOUT, Grpc.formatTimeout(left));
     }
-    channel.write(request);
+    ScannedRequestHeaders scanned = rawHead;
+    if (scanned != null) {
+      channel.write(new RawRequestHead(RequestHeadWriter.write(channel.alloc(), request.method(),
+          rawUri, scanned, client.clientIp(), gateway.terminatesTls() ? "https" : "http",
+          route.requestHeaders(), requestId)));
+    } else {
+      channel.write(request);
+    }
     state = State.SENT; // CONNECTING -> SENT
     ArrayDeque<HttpContent> queued = pending;
     if (queued != null) {
@@ -408,9 +433,10 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       while ((content = queued.poll()) != null) {
         channel.write(content);
       }
-    } else if (!hasBody) {
+    } else if (!hasBody && scanned == null) {
       // A body-less request ends with its head: send the end now, in the same flush, whether
-      // or not the decoder's empty last content has been read yet.
+      // or not the decoder's empty last content has been read yet. (A raw head is the whole
+      // request already.)
       channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     channel.flush();

@@ -31,6 +31,10 @@ import java.util.List;
  * knew the method already (a raw HEAD response comes without a body). HEAD, CONNECT and 1xx
  * handling of decoded responses is {@code HttpServerCodec}'s.
  *
+ * <p>On the request side, plain body-less heads are read by a {@link RequestHeadScanner} into
+ * requests over {@link ScannedRequestHeaders} (no header map), everything else by Netty's decoder
+ * as before ({@link RequestDecoder}).
+ *
  * <p>Not thread-safe: one per connection, on its event loop.
  */
 final class GatewayServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
@@ -49,7 +53,7 @@ final class GatewayServerCodec extends CombinedChannelDuplexHandler<HttpRequestD
         .setMaxInitialLineLength(maxInitialLineLength)
         .setMaxHeaderSize(maxHeaderSize)
         .setMaxChunkSize(maxChunkSize);
-    init(new RequestDecoder(config), new ResponseEncoder());
+    init(new RequestDecoder(config, maxInitialLineLength, maxHeaderSize), new ResponseEncoder());
   }
 
   private HttpMethod pollMethod() {
@@ -57,12 +61,51 @@ final class GatewayServerCodec extends CombinedChannelDuplexHandler<HttpRequestD
     return method == null ? HttpMethod.GET : method;
   }
 
+  /**
+   * Netty's request decoder, in front of which a {@link RequestHeadScanner} reads the plain
+   * body-less heads without decoding them. The scanner has its turn only between requests
+   * ({@link #scanning}): once it leaves a head to the decoder, the decoder owns that request up to
+   * its last part, with its own state, checks and errors, exactly as without the scanner.
+   */
   private final class RequestDecoder extends HttpRequestDecoder {
+    private final RequestHeadScanner scanner;
+    /**
+     * Whether the next bytes start a request the scanner may read: true between requests, false
+     * from a head the decoder took up to the successful end of that request (for good after a
+     * failure, whose input the decoder then drops).
+     */
+    private boolean scanning = true;
     /** Set once the pipeline depth is exceeded: the rest of the input is dropped. */
     private boolean discard;
 
-    RequestDecoder(HttpDecoderConfig config) {
+    RequestDecoder(HttpDecoderConfig config, int maxInitialLineLength, int maxHeaderSize) {
       super(config);
+      this.scanner = new RequestHeadScanner(maxInitialLineLength, maxHeaderSize);
+    }
+
+    /** Reads one request: scanned if plain, else by the superclass (see the class comment). */
+    private void read(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
+        throws Exception {
+      if (scanning) {
+        if (!buffer.isReadable()) {
+          return;
+        }
+        HttpRequest scanned = scanner.scan(buffer);
+        if (scanned != null) {
+          buffer.skipBytes(scanner.length());
+          out.add(scanned);
+          out.add(LastHttpContent.EMPTY_LAST_CONTENT); // as the decoder ends a body-less request
+          return;
+        }
+        scanning = false;
+      }
+      int from = out.size();
+      super.decode(ctx, buffer, out);
+      for (int i = from; i < out.size(); i++) {
+        if (out.get(i) instanceof LastHttpContent last && last.decoderResult().isSuccess()) {
+          scanning = true; // the decoder is between requests again
+        }
+      }
     }
 
     @Override
@@ -73,7 +116,7 @@ final class GatewayServerCodec extends CombinedChannelDuplexHandler<HttpRequestD
         return;
       }
       int oldSize = out.size();
-      super.decode(ctx, buffer, out);
+      read(ctx, buffer, out);
       int size = out.size();
       for (int i = oldSize; i < size; i++) {
         if (out.get(i) instanceof HttpRequest request) {
