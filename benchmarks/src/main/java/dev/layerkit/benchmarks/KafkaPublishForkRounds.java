@@ -32,15 +32,17 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <p>It prints, per arm, the mean of the fork scores (events/s) with their range and the CPU time
  * per event; per arm against the anchor ({@code rawSendWithCallback}), the median of the
- * per-round ratios and the ratio of the means, the two statistics the report prints.
+ * per-round ratios and the ratio of the means, the two statistics the report prints, and the ratio
+ * of events per CPU second of this JVM's forks and the broker together (what the throughput ratio
+ * is when every core is busy; the report prints it too, and it is far steadier under load).
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}): {@code
  * java -Djmh.ignoreLock=true -cp benchmarks/target/benchmarks.jar
  * dev.layerkit.benchmarks.KafkaPublishForkRounds
  * '\.KafkaPublishBenchmark\.(rawSendWithCallback|layerkitPublish|layerkitPublishAndForget)$'
  * -prof gc}. JMH's options apply to every fork; {@code -f} is the number of rounds (default
- * {@value #DEFAULT_ROUNDS}); with {@code -rff FILE}, each fork's result goes to {@code
- * FILE}-round-arm.
+ * {@value #DEFAULT_ROUNDS}); with {@code -rff /tmp/k.json}, each fork's result goes to {@code
+ * /tmp/k-<round>-<arm>.json}.
  */
 public final class KafkaPublishForkRounds {
 
@@ -122,7 +124,11 @@ public final class KafkaPublishForkRounds {
       }
     }
     if (command.getResult().hasValue()) {
-      options.result(command.getResult().get() + "-" + round + "-" + arm);
+      String file = command.getResult().get();
+      int dot = file.lastIndexOf('.');
+      String suffix = "-" + round + "-" + arm;
+      options.result(dot > file.lastIndexOf('/') ? file.substring(0, dot) + suffix
+          + file.substring(dot) : file + suffix);
     }
     Collection<RunResult> results = new Runner(options.build()).run();
     if (results.size() != 1) {
@@ -165,8 +171,9 @@ public final class KafkaPublishForkRounds {
       Arrays.sort(sorted);
       double median = (sorted[(rounds - 1) / 2] + sorted[rounds / 2]) / 2;
       System.out.printf(Locale.ROOT, "%-26s / %s per round: median %.3f (min %.3f, max %.3f);"
-          + " ratio of means %.3f%n", arms.get(arm), ANCHOR, median, sorted[0],
-          sorted[rounds - 1], mean(scores[arm]) / mean(scores[anchor]));
+          + " ratio of means %.3f; events per CPU second (JVM + broker) %.3f%n", arms.get(arm),
+          ANCHOR, median, sorted[0], sorted[rounds - 1], mean(scores[arm]) / mean(scores[anchor]),
+          (mean(cpu[anchor][2]) + mean(cpu[anchor][3])) / (mean(cpu[arm][2]) + mean(cpu[arm][3])));
     }
   }
 

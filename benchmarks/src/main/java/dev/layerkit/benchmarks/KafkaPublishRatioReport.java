@@ -32,7 +32,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * producers' I/O threads, in this whole JVM and in the broker's process ({@link CpuSampler}, the
  * same figures as {@code KafkaPublishBenchmark}'s {@code cpu.*} from {@link
  * dev.layerkit.benchmarks.state.ThreadCpuProfiler}), which other work on the machine disturbs far
- * less than it disturbs throughput: what {@code publish} adds on each thread.
+ * less than it disturbs throughput: what {@code publish} adds on each thread. From the JVM's and
+ * the broker's CPU time it prints the ratio of events per CPU second, publish against the anchor:
+ * the throughput ratio when every core is busy (as on a 2-core machine running producer and
+ * broker), steady under load; process CPU time has a 10 ms resolution per arm, so take it over
+ * many rounds.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}): {@code
  * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishRatioReport
@@ -105,8 +109,17 @@ public final class KafkaPublishRatioReport {
         ratio("publish / raw send + callback", rates[2], rates[1]);
         ratio("publish / raw send, futures", rates[2], rates[0]);
         ratio("publishAndForget / raw send + callback", rates[3], rates[1]);
+        // Events per CPU second of the benchmark's JVM and the broker together: what the
+        // throughput ratio is when every core is busy, far steadier under load than events/s.
+        System.out.printf(Locale.ROOT, "events per CPU second (JVM + broker), publish / raw send +"
+            + " callback %.3f, publishAndForget / raw send + callback %.3f%n",
+            cpuRatio(cpuTotals[2], cpuTotals[1]), cpuRatio(cpuTotals[3], cpuTotals[1]));
       }
     }
+  }
+
+  private static double cpuRatio(long[] ours, long[] anchor) {
+    return (double) (anchor[2] + anchor[3]) / (ours[2] + ours[3]);
   }
 
   private static void ratio(String name, double[] ours, double[] anchor) {
