@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * KafkaPublishRatioReport} times: {@value KafkaPublishArms#EVENTS} events, then {@code flush()},
  * which waits for every acknowledgement, and a check that every send succeeded. So the score is
  * end-to-end events/s, and the two tools measure the same thing. {@code @Setup} first runs the
- * report's warm-up ({@link KafkaPublishArms#warmUp}: every arm in turn, 1,000,000 events, on the
- * producers that are then measured), so that a fork timing one arm has the same JIT profile as the
+ * report's warm-up ({@link KafkaPublishArms#warmUp}: every arm in turn, on the producers that are
+ * then measured, until the JIT is quiet), so that a fork timing one arm has the same JIT profile as the
  * report timing all four.
  *
  * <p>Run it through {@link KafkaPublishForkRounds}, which starts one broker for every fork and runs
@@ -85,7 +85,9 @@ public class KafkaPublishBenchmark {
     publisher = KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build();
     // Each fork has its own broker, cold: warm it, both producers and the JIT exactly as the
     // report does, every arm in turn, before any arm is timed.
-    arms.warmUp(raw, publisher);
+    int warmUpRounds = arms.warmUp(raw, publisher);
+    System.out.println("(warm-up: " + warmUpRounds + " rounds of every arm, until the JIT was"
+        + " quiet)");
   }
 
   /** Marks the start of the iteration's CPU time for {@link ThreadCpuProfiler}. */

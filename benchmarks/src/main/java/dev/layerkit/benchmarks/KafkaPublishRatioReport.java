@@ -40,8 +40,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}): {@code
  * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishRatioReport
- * [rounds]} (default {@value #DEFAULT_ROUNDS} rounds, after {@value
- * KafkaPublishArms#WARM_UP_ROUNDS} warm-up rounds).
+ * [rounds]} (default {@value #DEFAULT_ROUNDS} rounds, after warm-up rounds until the JIT is
+ * quiet: {@link KafkaPublishArms#warmUp}).
  */
 public final class KafkaPublishRatioReport {
 
@@ -70,7 +70,7 @@ public final class KafkaPublishRatioReport {
               new StringSerializer(), new ByteArraySerializer());
           KafkaEventPublisher<byte[]> publisher =
               KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build()) {
-        arms.warmUp(raw, publisher);
+        int warmUpRounds = arms.warmUp(raw, publisher);
         CpuSampler cpu = new CpuSampler(kafka.pid()).findThreads();
         int armCount = KafkaPublishArms.NAMES.size();
         double[][] rates = new double[armCount][rounds];
@@ -91,7 +91,7 @@ public final class KafkaPublishRatioReport {
           }
         }
         System.out.printf(Locale.ROOT, "rounds: %d x %,d events per arm (after %d warm-up)%n",
-            rounds, KafkaPublishArms.EVENTS, KafkaPublishArms.WARM_UP_ROUNDS);
+            rounds, KafkaPublishArms.EVENTS, warmUpRounds);
         for (int arm = 0; arm < armCount; arm++) {
           System.out.printf(Locale.ROOT, "%-22s median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
               KafkaPublishArms.NAMES.get(arm), median(rates[arm]), percentile(rates[arm], 10),
