@@ -43,19 +43,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * which waits for every acknowledgement, and a check that every send succeeded. So the score is
  * end-to-end events/s, and the two tools measure the same thing. {@code @Setup} first runs the
  * report's warm-up ({@link KafkaPublishArms#warmUp}: every arm in turn, on the producers that are
- * then measured, until the JIT is quiet), so that a fork timing one arm has the same JIT profile as the
- * report timing all four.
+ * then measured, until the JIT is quiet), so that a fork timing one arm has the same JIT profile
+ * as the report timing all four.
  *
  * <p>Run it through {@link KafkaPublishForkRounds}, which starts one broker for every fork and runs
  * the forks of the arms interleaved, as the report runs its rounds, with CPU time per event ({@link
- * dev.layerkit.benchmarks.state.ThreadCpuProfiler}): {@code java -Djmh.ignoreLock=true -cp
- * benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishForkRounds
+ * ThreadCpuProfiler}): {@code java -Djmh.ignoreLock=true -cp benchmarks/target/benchmarks.jar
+ * dev.layerkit.benchmarks.KafkaPublishForkRounds
  * '\.KafkaPublishBenchmark\.(rawSendWithCallback|layerkitPublish|layerkitPublishAndForget)$' -prof
- * gc} (about 5 minutes: 5 rounds of 2 + 5 iterations of 2 s per arm). Plain JMH ({@code java -jar
- * benchmarks/target/benchmarks.jar '\.KafkaPublishBenchmark\.'}) still works, each fork then
- * starting a broker of its own and each arm's forks running one after the other; on the idle
- * machine that left the anchor's score with a +-23% error over three forks and the ratio 1.16
- * against the report's 0.90.
+ * gc} (about 8 minutes: 5 rounds; per fork a warm-up until the JIT is quiet, then 2 + 5 iterations
+ * of 2 s). Plain JMH ({@code java -jar benchmarks/target/benchmarks.jar
+ * '\.KafkaPublishBenchmark\.'}) still works, each fork then starting a broker of its own and each
+ * arm's forks running one after the other; on the idle machine that left the anchor's score with
+ * a +-23% error over three forks and the ratio 1.16 against the report's 0.90.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -83,8 +83,8 @@ public class KafkaPublishBenchmark {
     raw = new KafkaProducer<>(KafkaEventPublisher.defaultProducerConfig(kafka.bootstrapServers()),
         new StringSerializer(), new ByteArraySerializer());
     publisher = KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build();
-    // Each fork has its own broker, cold: warm it, both producers and the JIT exactly as the
-    // report does, every arm in turn, before any arm is timed.
+    // Warm the broker, both producers and the JIT exactly as the report does, every arm in turn,
+    // before any arm is timed.
     int warmUpRounds = arms.warmUp(raw, publisher);
     System.out.println("(warm-up: " + warmUpRounds + " rounds of every arm, until the JIT was"
         + " quiet)");

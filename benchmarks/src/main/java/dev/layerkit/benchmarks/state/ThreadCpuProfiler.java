@@ -17,8 +17,9 @@ import org.openjdk.jmh.results.ScalarResult;
 /**
  * A JMH profiler of CPU time per operation, by thread kind: the benchmark's own threads ({@code
  * cpu.caller}), Kafka producers' I/O threads ({@code cpu.producerIo}), the whole benchmark JVM
- * ({@code cpu.jvm}, with GC and JIT), the collectors' pause time ({@code gc.pause}) and, when the broker's process is known ({@value
- * #BROKER_PID}, which {@code KafkaPublishBenchmark#main} sets), the broker ({@code cpu.broker}).
+ * ({@code cpu.jvm}, with GC and JIT), the collectors' pause time ({@code gc.pause}) and, when the
+ * broker's process is known ({@value #BROKER_PID}, which {@code KafkaPublishForkRounds} sets), the
+ * broker's process ({@code cpu.broker}).
  * The same figures as {@link CpuSampler} gives {@code KafkaPublishRatioReport}, so the two tools
  * can be compared on CPU time as well as on throughput. Use: {@code -prof
  * dev.layerkit.benchmarks.state.ThreadCpuProfiler}.
@@ -51,7 +52,9 @@ public final class ThreadCpuProfiler implements InternalProfiler {
     markedStart = MARKS.findThreads().sample();
   }
 
-  /** Marks where an iteration's measured work ends; call it from {@code @TearDown(Level.Iteration)}. */
+  /**
+   * Marks where an iteration's measured work ends; call it from {@code @TearDown(Level.Iteration)}.
+   */
   public static void markIterationEnd() {
     markedEnd = MARKS.sample();
   }
