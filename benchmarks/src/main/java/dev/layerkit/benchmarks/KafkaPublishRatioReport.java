@@ -2,11 +2,10 @@ package dev.layerkit.benchmarks;
 
 import dev.layerkit.benchmarks.state.KafkaBrokerProcess;
 import dev.layerkit.benchmarks.state.KafkaPublishArms;
+import dev.layerkit.benchmarks.state.ThreadCpuProfiler.CpuSampler;
 import dev.layerkit.core.codec.Codecs;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
 import dev.layerkit.events.kafka.KafkaTopics;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -29,14 +28,20 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * than JMH scores taken a minute apart. It also prints the ratio over all rounds (all events over
  * all time, per arm), which is what a JMH score is, so the two tools can be compared.
  *
- * <p>Besides time, it measures each arm's CPU time per event on the calling thread and on the
- * producers' I/O threads ({@link ThreadMXBean}), which other work on the machine disturbs far
- * less than it disturbs throughput: what {@code publish} adds on each thread.
+ * <p>Besides time, it measures each arm's CPU time per event on the calling thread, on the
+ * producers' I/O threads, in this whole JVM and in the broker's process ({@link CpuSampler}, the
+ * same figures as {@code KafkaPublishBenchmark}'s {@code cpu.*} from {@link
+ * dev.layerkit.benchmarks.state.ThreadCpuProfiler}), which other work on the machine disturbs far
+ * less than it disturbs throughput: what {@code publish} adds on each thread. From the JVM's and
+ * the broker's CPU time it prints the ratio of events per CPU second, publish against the anchor:
+ * the throughput ratio when every core is busy (as on a 2-core machine running producer and
+ * broker), steady under load; process CPU time has a 10 ms resolution per arm, so take it over
+ * many rounds.
  *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests -DskipITs}): {@code
  * java -cp benchmarks/target/benchmarks.jar dev.layerkit.benchmarks.KafkaPublishRatioReport
- * [rounds]} (default {@value #DEFAULT_ROUNDS} rounds, after {@value
- * KafkaPublishArms#WARM_UP_ROUNDS} warm-up rounds).
+ * [rounds]} (default {@value #DEFAULT_ROUNDS} rounds, after warm-up rounds until the JIT is
+ * quiet: {@link KafkaPublishArms#warmUp}).
  */
 public final class KafkaPublishRatioReport {
 
@@ -65,53 +70,56 @@ public final class KafkaPublishRatioReport {
               new StringSerializer(), new ByteArraySerializer());
           KafkaEventPublisher<byte[]> publisher =
               KafkaEventPublisher.builder(kafka.bootstrapServers(), Codecs.bytes()).build()) {
-        arms.warmUp(raw, publisher);
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long[] ioThreads = Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().startsWith("kafka-producer-network-thread"))
-            .mapToLong(Thread::getId).toArray();
+        int warmUpRounds = arms.warmUp(raw, publisher);
+        CpuSampler cpu = new CpuSampler(kafka.pid()).findThreads();
         int armCount = KafkaPublishArms.NAMES.size();
         double[][] rates = new double[armCount][rounds];
-        long[] callerCpu = new long[armCount];
-        long[] ioCpu = new long[armCount];
+        long[][] cpuTotals = new long[armCount][5];
         for (int r = 0; r < rounds; r++) {
           for (int k = 0; k < armCount; k++) {
             int arm = KafkaPublishArms.armOfRound(r, k);
-            long caller = threads.getCurrentThreadCpuTime();
-            long io = cpuTime(threads, ioThreads);
+            CpuSampler.Sample before = cpu.sample();
             long start = System.nanoTime();
             arms.run(arm, raw, publisher);
             rates[arm][r] = KafkaPublishArms.EVENTS * 1e9 / (System.nanoTime() - start);
-            callerCpu[arm] += threads.getCurrentThreadCpuTime() - caller;
-            ioCpu[arm] += cpuTime(threads, ioThreads) - io;
+            CpuSampler.Sample after = cpu.sample();
+            cpuTotals[arm][0] += after.caller() - before.caller();
+            cpuTotals[arm][1] += after.producerIo() - before.producerIo();
+            cpuTotals[arm][2] += after.jvm() - before.jvm();
+            cpuTotals[arm][3] += after.broker() - before.broker();
+            cpuTotals[arm][4] += after.gcPause() - before.gcPause();
           }
         }
         System.out.printf(Locale.ROOT, "rounds: %d x %,d events per arm (after %d warm-up)%n",
-            rounds, KafkaPublishArms.EVENTS, KafkaPublishArms.WARM_UP_ROUNDS);
+            rounds, KafkaPublishArms.EVENTS, warmUpRounds);
         for (int arm = 0; arm < armCount; arm++) {
           System.out.printf(Locale.ROOT, "%-22s median %,.0f events/s (p10 %,.0f, p90 %,.0f)%n",
               KafkaPublishArms.NAMES.get(arm), median(rates[arm]), percentile(rates[arm], 10),
               percentile(rates[arm], 90));
         }
         double events = (double) rounds * KafkaPublishArms.EVENTS;
-        System.out.println("CPU time per event, ns: calling thread, producer I/O thread");
+        System.out.println("CPU time per event, ns (as ThreadCpuProfiler's cpu.* in JMH): calling"
+            + " thread, producer I/O threads, this JVM, broker process; and GC pause time");
         for (int arm = 0; arm < armCount; arm++) {
-          System.out.printf(Locale.ROOT, "%-22s %7.1f %7.1f%n", KafkaPublishArms.NAMES.get(arm),
-              callerCpu[arm] / events, ioCpu[arm] / events);
+          System.out.printf(Locale.ROOT, "%-22s %7.1f %7.1f %7.1f %7.1f %7.1f%n",
+              KafkaPublishArms.NAMES.get(arm), cpuTotals[arm][0] / events,
+              cpuTotals[arm][1] / events, cpuTotals[arm][2] / events, cpuTotals[arm][3] / events,
+              cpuTotals[arm][4] / events);
         }
         ratio("publish / raw send + callback", rates[2], rates[1]);
         ratio("publish / raw send, futures", rates[2], rates[0]);
         ratio("publishAndForget / raw send + callback", rates[3], rates[1]);
+        // Events per CPU second of the benchmark's JVM and the broker together: what the
+        // throughput ratio is when every core is busy, far steadier under load than events/s.
+        System.out.printf(Locale.ROOT, "events per CPU second (JVM + broker), publish / raw send +"
+            + " callback %.3f, publishAndForget / raw send + callback %.3f%n",
+            cpuRatio(cpuTotals[2], cpuTotals[1]), cpuRatio(cpuTotals[3], cpuTotals[1]));
       }
     }
   }
 
-  private static long cpuTime(ThreadMXBean threads, long[] ids) {
-    long sum = 0;
-    for (long id : ids) {
-      sum += Math.max(0, threads.getThreadCpuTime(id));
-    }
-    return sum;
+  private static double cpuRatio(long[] ours, long[] anchor) {
+    return (double) (anchor[2] + anchor[3]) / (ours[2] + ours[3]);
   }
 
   private static void ratio(String name, double[] ours, double[] anchor) {

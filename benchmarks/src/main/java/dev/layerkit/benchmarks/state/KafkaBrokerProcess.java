@@ -110,6 +110,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /**
+   * Returns the broker process's id: the child's, or for an external broker the one given by
+   * {@code -Dlayerkit.bench.kafka.pid}, else -1. {@link ThreadCpuProfiler} reads the broker's CPU
+   * time through it.
+   *
+   * @return the process id, or -1 if unknown
+   */
+  public long pid() {
+    Process child = process;
+    return child != null ? child.pid() : Long.getLong(ThreadCpuProfiler.BROKER_PID, -1);
+  }
+
   /** Stops the child (closing its input), forcibly after 60 s; nothing for an external broker. */
   @Override
   public void close() {

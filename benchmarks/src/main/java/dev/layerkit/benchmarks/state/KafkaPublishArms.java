@@ -3,6 +3,8 @@ package dev.layerkit.benchmarks.state;
 import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.events.kafka.KafkaEventPublisher;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,8 +22,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * waits for every acknowledgement) and checks that every send succeeded. Not thread-safe: one
  * instance per benchmark thread.
  *
- * <p>Both tools also warm up alike, with {@link #warmUp}: {@value #WARM_UP_ROUNDS} rounds of every
- * arm in the rotating order of {@link #armOfRound}, on the producers they then measure. So the JIT
+ * <p>Both tools also warm up alike, with {@link #warmUp}: rounds of every arm in the rotating order
+ * of {@link #armOfRound}, until the JIT is quiet, on the producers they then measure. So the JIT
  * has seen every arm (every callback type at Kafka's callback call sites) before anything is timed,
  * in a JMH fork that times one arm as in the report that times all four, and each producer's
  * connections, buffers and metadata are warm.
@@ -38,8 +40,20 @@ public final class KafkaPublishArms {
   public static final List<String> NAMES = List.of(
       "raw send, futures", "raw send + callback", "publish", "publishAndForget");
 
-  /** Rounds of every arm in {@link #warmUp}: 1,000,000 events in all. */
+  /** The fewest rounds of every arm in {@link #warmUp}: 1,000,000 events in all. */
   public static final int WARM_UP_ROUNDS = 5;
+
+  /** The most rounds of every arm in {@link #warmUp}: 60,000,000 events in all. */
+  public static final int MAX_WARM_UP_ROUNDS = 300;
+
+  /**
+   * {@link #warmUp} ends once its last {@value} rounds together made the JIT compile for less than
+   * {@value #QUIET_COMPILE_MILLIS} ms.
+   */
+  public static final int QUIET_ROUNDS = 5;
+
+  /** See {@link #QUIET_ROUNDS}. */
+  public static final long QUIET_COMPILE_MILLIS = 10;
 
   private final String topic;
   private final String[] keys = new String[KEYS];
@@ -99,20 +113,37 @@ public final class KafkaPublishArms {
   }
 
   /**
-   * Warms both producers, the broker and the JIT: {@value #WARM_UP_ROUNDS} rounds of every arm,
-   * the same warm-up in both tools.
+   * Warms both producers, the broker and the JIT, the same way in both tools: rounds of every arm,
+   * at least {@value #WARM_UP_ROUNDS}, then until the JIT is quiet (its last {@value #QUIET_ROUNDS}
+   * rounds compiled for less than {@value #QUIET_COMPILE_MILLIS} ms in all), at most {@value
+   * #MAX_WARM_UP_ROUNDS}. A fixed 1,000,000 events left C2 compiling (and deoptimising: the arms'
+   * different callbacks) for about 30 s more on a loaded 2-core machine, within every JMH fork's
+   * measured iterations but only within the report's first rounds.
    *
    * @param raw the raw producer that will be measured
    * @param publisher the publisher that will be measured
+   * @return the rounds run
    * @throws Exception if a send failed
    */
-  public void warmUp(KafkaProducer<String, byte[]> raw, KafkaEventPublisher<byte[]> publisher)
+  public int warmUp(KafkaProducer<String, byte[]> raw, KafkaEventPublisher<byte[]> publisher)
       throws Exception {
-    for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long[] compiledAt = new long[MAX_WARM_UP_ROUNDS + 1];
+    int round = 0;
+    while (round < MAX_WARM_UP_ROUNDS) {
+      compiledAt[round] = timed ? jit.getTotalCompilationTime() : 0;
+      if (round >= Math.max(WARM_UP_ROUNDS, QUIET_ROUNDS)
+          && (!timed || compiledAt[round] - compiledAt[round - QUIET_ROUNDS]
+              < QUIET_COMPILE_MILLIS)) {
+        break;
+      }
       for (int k = 0; k < NAMES.size(); k++) {
         run(armOfRound(round, k), raw, publisher);
       }
+      round++;
     }
+    return round;
   }
 
   /**
