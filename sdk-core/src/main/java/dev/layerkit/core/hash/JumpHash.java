@@ -53,6 +53,12 @@ public final class JumpHash {
    * The paper's loop in int arithmetic, as Guava's {@code consistentHash} computes it: r in (0, 1]
    * is the LCG's top 31 bits, and the next candidate is floor((b + 1) / r); a cast of a too-large
    * double saturates, ending the loop.
+   *
+   * <p>Known divergence, kept because routing must not change: when a step's top 31 bits are all
+   * set (one step in 2^31), {@code (int) (key >>> 33) + 1} overflows, r is -1 and the candidate
+   * negative. Guava stops there; this loop goes on with the negative candidate, which a first step
+   * recovers from, but which from a later step can run for about 2^31 steps and return
+   * {@code Integer.MIN_VALUE} (for example key 39393756593911234 with 4 buckets).
    */
   static int byDivision(long key, int buckets) {
     int b = 0;
