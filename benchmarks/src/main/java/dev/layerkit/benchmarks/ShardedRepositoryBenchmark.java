@@ -6,6 +6,7 @@ import dev.layerkit.core.hash.JumpHash;
 import dev.layerkit.store.Repositories;
 import dev.layerkit.store.Repository;
 import dev.layerkit.store.sharding.ShardedRepository;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -40,6 +42,16 @@ import org.openjdk.jmh.infra.Blackhole;
  * one method's forks differed by up to 1.23x in the 2026-12-06 idle run). Why one batch per
  * invocation: the walk needs no per-call cursor, and timer reads are amortised.
  *
+ * <p><b>{@code lookupIds}.</b> {@code sameInstance} looks each id up with the very String stored
+ * as the key, so the single repository's map compares it by identity and never reads its bytes,
+ * while the route hashes them: an advantage no service has, since its ids come parsed from
+ * requests. {@code equalCopy} (the realistic row) looks up an equal String with bytes of its own,
+ * made once per fork in walk order, as a service's request ids are fresh memory; both maps then
+ * compare bytes, and the route's read of them warms the compare. Both rows are reported: in
+ * thread-CPU-time probes (all arms in one JVM, interleaved) the ratio did not narrow with copies
+ * (1.07-1.13x with copies against 1.03-1.12x with the same instances, six JVMs each), so identity
+ * was not the gap.
+ *
  * <p>Run (after {@code ./mvnw -B -q package -pl benchmarks -am -DskipTests}):
  * {@code java -Djmh.ignoreLock=true -jar benchmarks/target/benchmarks.jar '\.ShardedRepositoryBenchmark\.' -f 4 -wi 5 -w 1s -i 8 -r 1s -prof gc -rf json -rff /tmp/store.json},
  * then {@code python3 benchmarks/jmh_table.py /tmp/store.json inMemoryFindById}. Four forks or
@@ -57,6 +69,12 @@ public class ShardedRepositoryBenchmark {
   /** The seed of {@code Stores.walk}'s shuffle: the same order in every fork and method. */
   static final long WALK_SEED = 23;
 
+  /** {@code lookupIds}: each lookup passes an equal String of its own, as a parsed request does. */
+  static final String EQUAL_COPY = "equalCopy";
+
+  /** {@code lookupIds}: each lookup passes the very String instance stored as the key. */
+  static final String SAME_INSTANCE = "sameInstance";
+
   /**
    * One in-memory repository and a sharded one over 4, holding the same orders. Only the
    * repository a benchmark method uses is filled ({@link Single} or {@link Sharded}), so that each
@@ -72,6 +90,12 @@ public class ShardedRepositoryBenchmark {
   public static class Stores {
     /** The ids, in insertion order. */
     String[] ids;
+    /**
+     * Which String instances the walk looks up: {@value ShardedRepositoryBenchmark#EQUAL_COPY} or
+     * {@value ShardedRepositoryBenchmark#SAME_INSTANCE} (see the class comment).
+     */
+    @Param({EQUAL_COPY, SAME_INSTANCE})
+    public String lookupIds = EQUAL_COPY;
     /** The ids in the shuffled order every invocation looks them up in. */
     String[] walk;
     Repository<String, StoreOrder> single;
@@ -117,6 +141,15 @@ public class ShardedRepositoryBenchmark {
       List<String> shuffled = new ArrayList<>(List.of(ids));
       Collections.shuffle(shuffled, new Random(WALK_SEED));
       walk = shuffled.toArray(new String[0]);
+      if (lookupIds.equals(EQUAL_COPY)) {
+        for (int i = 0; i < walk.length; i++) {
+          // new String(String) would share the stored key's bytes: a request's id has its own.
+          walk[i] = new String(walk[i].getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        }
+      } else if (!lookupIds.equals(SAME_INSTANCE)) {
+        throw new IllegalArgumentException("lookupIds must be " + EQUAL_COPY + " or " + SAME_INSTANCE
+            + " but was " + lookupIds);
+      }
       settle();
     }
 

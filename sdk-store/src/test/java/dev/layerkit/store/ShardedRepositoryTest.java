@@ -69,6 +69,42 @@ class ShardedRepositoryTest {
     assertThat(repo.shardCount()).isEqualTo(4);
   }
 
+  /**
+   * Where a record lives is stored state (a PostgreSQL shard keeps what was written to it), so the
+   * route of an id must never change between releases, whatever its implementation: these
+   * placements were computed by the release that introduced this test and are pinned here, for the
+   * default strategy (jump hash of XXH3) over 4 and 5 shards and for the other hashing strategies.
+   */
+  @Test
+  void knownIdsAreRoutedToTheShardsTheyAlwaysWereRoutedTo() {
+    String fourShards = "3002032212320300";
+    String fiveShards = "3002032212320400"; // growing to 5 moves order-13 alone, to the new shard
+    for (int count : new int[] {4, 5}) {
+      List<InMemoryRepository<String, TestOrder>> shards = memoryShards(count);
+      ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(shards));
+      StringBuilder placed = new StringBuilder();
+      for (int i = 0; i < 16; i++) {
+        repo.save(TestOrder.of("order-" + i, "c", i, "NEW"));
+        for (int shard = 0; shard < count; shard++) {
+          if (shards.get(shard).findById("order-" + i).isPresent()) {
+            placed.append(shard);
+          }
+        }
+      }
+      assertThat(placed.toString()).as("%d shards", count).isEqualTo(count == 4 ? fourShards : fiveShards);
+    }
+    String[] ids = {"order-9999", "o-42", "c-7", "a", "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b", "caf\u00e9",
+        "\u65e5\u672c\u8a9e", "customer-123456789012345678901234567890"};
+    int[] jump = {2, 3, 2, 2, 3, 2, 1, 2};
+    int[] modulo = {2, 2, 2, 3, 1, 3, 1, 3};
+    int[] ring = {2, 1, 2, 1, 0, 3, 0, 3};
+    for (int i = 0; i < ids.length; i++) {
+      assertThat(ShardingStrategies.jumpHash().shardFor(ids[i], 4)).as(ids[i]).isEqualTo(jump[i]);
+      assertThat(ShardingStrategies.modulo().shardFor(ids[i], 4)).as(ids[i]).isEqualTo(modulo[i]);
+      assertThat(ShardingStrategies.ring(160).shardFor(ids[i], 4)).as(ids[i]).isEqualTo(ring[i]);
+    }
+  }
+
   @Test
   void explainSaysWhichShardsAFilterTouches() {
     ShardedRepository<String, TestOrder> repo = open(ShardedRepository.builder(memoryShards(4)));

@@ -3,6 +3,7 @@ package dev.layerkit.core.hash;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigInteger;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +20,57 @@ class JumpHashTest {
       assertThat(JumpHash.bucket(key, buckets))
           .as("key %d, %d buckets", key, buckets)
           .isEqualTo(com.google.common.hash.Hashing.consistentHash(key, buckets));
+    }
+  }
+
+  @Test
+  void theDivisionFreePathForFewBucketsAgreesWithTheDivisionLoopAndGuavaForEveryCount() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int buckets = 1; buckets <= JumpHash.FEW_BUCKETS; buckets++) {
+      for (int i = 0; i < 200_000; i++) {
+        long key = random.nextLong();
+        int expected = com.google.common.hash.Hashing.consistentHash(key, buckets);
+        assertThat(JumpHash.fewBuckets(key, buckets)).as("key %d, %d buckets", key, buckets).isEqualTo(expected);
+        assertThat(JumpHash.byDivision(key, buckets)).as("key %d, %d buckets", key, buckets).isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
+   * A step whose LCG value has its top 31 bits set (about one step in 2^31) makes the int
+   * arithmetic of the division loop overflow into a negative r. The division-free path must not
+   * answer for such keys: it returns -1, and {@link JumpHash#bucket} gives them to the loop, so
+   * their bucket is what it always was. (On these keys the loop does not match Guava, which stops
+   * at a negative candidate: see {@code JumpHash#byDivision}.)
+   */
+  @Test
+  void keysWhoseStepOverflowsTheIntArithmeticAreLeftToTheDivisionLoop() {
+    BigInteger twoTo64 = BigInteger.ONE.shiftLeft(64);
+    long inverse = BigInteger.valueOf(2862933555777941757L).modInverse(twoTo64).longValue();
+    SplittableRandom random = new SplittableRandom(3);
+    for (int overflowingStep = 1; overflowingStep <= 3; overflowingStep++) {
+      for (int i = 0; i < 100; i++) {
+        // The LCG state after the overflowing step, then the steps undone back to the key.
+        long state = (0x7FFF_FFFFL << 33) | (random.nextLong() >>> 31);
+        for (int step = 0; step < overflowingStep; step++) {
+          state = (state - 1) * inverse;
+        }
+        long key = state;
+        long afterSteps = key;
+        for (int step = 0; step < overflowingStep; step++) {
+          afterSteps = afterSteps * 2862933555777941757L + 1;
+        }
+        assertThat((int) (afterSteps >>> 33) + 1).as("the step overflows").isNegative();
+        for (int buckets = overflowingStep + 1; buckets <= JumpHash.FEW_BUCKETS; buckets++) {
+          assertThat(JumpHash.fewBuckets(key, buckets)).as("key %d, %d buckets", key, buckets).isEqualTo(-1);
+        }
+        if (overflowingStep == 1) {
+          // The loop recovers from an overflow at its first step (at later ones it may not end).
+          for (int buckets = 2; buckets <= JumpHash.FEW_BUCKETS; buckets++) {
+            assertThat(JumpHash.bucket(key, buckets)).isEqualTo(JumpHash.byDivision(key, buckets)).isBetween(0, buckets - 1);
+          }
+        }
+      }
     }
   }
 
