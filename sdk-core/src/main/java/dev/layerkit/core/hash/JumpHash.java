@@ -54,11 +54,15 @@ public final class JumpHash {
    * is the LCG's top 31 bits, and the next candidate is floor((b + 1) / r); a cast of a too-large
    * double saturates, ending the loop.
    *
-   * <p>Known divergence, kept because routing must not change: when a step's top 31 bits are all
-   * set (one step in 2^31), {@code (int) (key >>> 33) + 1} overflows, r is -1 and the candidate
-   * negative. Guava stops there; this loop goes on with the negative candidate, which a first step
-   * recovers from, but which from a later step can run for about 2^31 steps and return
-   * {@code Integer.MIN_VALUE} (for example key 39393756593911234 with 4 buckets).
+   * <p>When a step's top 31 bits are all set (one step in 2^31), {@code (int) (key >>> 33) + 1}
+   * overflows, r is -1 and the candidate negative; Guava stops there and answers the bucket it
+   * had. So does this loop from the second step on. Until 2026-12 it went on with the negative
+   * candidate instead, which could run for about 2^31 steps and answer {@code Integer.MIN_VALUE}
+   * (key 39393756593911234 with 4 buckets, for one): seconds of CPU per call for ids chosen to hit
+   * it, and an index no caller can use, so no key can have been stored under that answer. At the
+   * first step the old loop recovered (the negative candidate -1 leads back to bucket 0 at the next
+   * step) and answers a bucket that may differ from Guava's; that stays, so that the records of
+   * such keys stay where they are.
    */
   static int byDivision(long key, int buckets) {
     int b = 0;
@@ -66,7 +70,7 @@ public final class JumpHash {
       key = key * 2862933555777941757L + 1;
       double r = ((int) (key >>> 33) + 1) * 0x1.0p-31;
       int next = (int) ((b + 1) / r);
-      if (next >= buckets) {
+      if (next >= buckets || (next < 0 && b > 0)) {
         return b;
       }
       b = next;

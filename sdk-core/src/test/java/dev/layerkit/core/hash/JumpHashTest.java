@@ -2,6 +2,7 @@ package dev.layerkit.core.hash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.math.BigInteger;
 import java.util.SplittableRandom;
@@ -64,14 +65,55 @@ class JumpHashTest {
         for (int buckets = overflowingStep + 1; buckets <= JumpHash.FEW_BUCKETS; buckets++) {
           assertThat(JumpHash.fewBuckets(key, buckets)).as("key %d, %d buckets", key, buckets).isEqualTo(-1);
         }
-        if (overflowingStep == 1) {
-          // The loop recovers from an overflow at its first step (at later ones it may not end).
-          for (int buckets = 2; buckets <= JumpHash.FEW_BUCKETS; buckets++) {
-            assertThat(JumpHash.bucket(key, buckets)).isEqualTo(JumpHash.byDivision(key, buckets)).isBetween(0, buckets - 1);
+        for (int buckets = 2; buckets <= 64; buckets++) {
+          int bucket = JumpHash.bucket(key, buckets);
+          assertThat(bucket).isEqualTo(JumpHash.byDivision(key, buckets)).isBetween(0, buckets - 1);
+          if (overflowingStep > 1) {
+            // From the second step on, the loop stops at the overflow as Guava does.
+            assertThat(bucket).as("key %d, %d buckets", key, buckets)
+                .isEqualTo(com.google.common.hash.Hashing.consistentHash(key, buckets));
           }
         }
       }
     }
+  }
+
+  /**
+   * A key whose third step overflows: the loop used to run on with a negative candidate for about
+   * 2^31 steps and answer {@code Integer.MIN_VALUE}, which made {@code ShardedRepository} throw,
+   * after seconds of CPU.
+   */
+  @Test
+  void aKeyWhoseLaterStepOverflowsGetsGuavasBucketAtOnce() {
+    assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> {
+      assertThat(JumpHash.bucket(39393756593911234L, 4)).isEqualTo(3)
+          .isEqualTo(com.google.common.hash.Hashing.consistentHash(39393756593911234L, 4));
+      assertThat(JumpHash.bucket(39393756593911234L, 1000))
+          .isEqualTo(com.google.common.hash.Hashing.consistentHash(39393756593911234L, 1000));
+    });
+  }
+
+  /** A key whose first step overflows keeps the bucket it always had, where Guava differs. */
+  @Test
+  void aKeyWhoseFirstStepOverflowsKeepsItsBucket() {
+    long inverse = BigInteger.valueOf(2862933555777941757L)
+        .modInverse(BigInteger.ONE.shiftLeft(64)).longValue();
+    long key = ((0x7FFF_FFFFL << 33) | 12_345L) - 1;
+    key *= inverse;
+    // The old loop, as it was: negative candidates carried on.
+    int buckets = 1000;
+    long state = key;
+    int b = 0;
+    while (true) {
+      state = state * 2862933555777941757L + 1;
+      double r = ((int) (state >>> 33) + 1) * 0x1.0p-31;
+      int next = (int) ((b + 1) / r);
+      if (next >= buckets) {
+        break;
+      }
+      b = next;
+    }
+    assertThat(JumpHash.bucket(key, buckets)).isEqualTo(b);
   }
 
   @ParameterizedTest
