@@ -124,10 +124,10 @@ class OrderPageBrowserIT {
     // One order: read through the gateway (twice, so the second read is a cache hit), then paid.
     openOrder(first);
     openOrder(first);
-    assertThat(browser.findElement(By.cssSelector("#detail-fields dd[data-field='served-by']"))
-        .getText()).startsWith("order-service-");
-    // The detail panel is re-rendered when the second read answers: find and click as one step,
-    // again if the button found was replaced before the click reached it.
+    // The detail panel is re-rendered when the second read answers: each check finds the element
+    // anew (textMatches, and a find and click as one step), again if the one found was replaced.
+    wait.until(ExpectedConditions.textMatches(
+        By.cssSelector("#detail-fields dd[data-field='served-by']"), Pattern.compile("^order-service-")));
     new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
       d.findElement(By.cssSelector("#detail-actions button[data-status='PAID']")).click();
       return true;
