@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -87,9 +86,9 @@ public final class KafkaPublishForkRounds {
           int arm = Math.floorMod(round + k, arms.size());
           RunResult result = runFork(command, jvmArgs, arms.get(arm), round);
           scores[arm][round] = result.getPrimaryResult().getScore();
-          Map<String, Result> secondary = result.getSecondaryResults();
+          var secondary = result.getSecondaryResults(); // JMH's map of raw Results
           for (int c = 0; c < CPU.size(); c++) {
-            Result r = secondary.get(CPU.get(c));
+            Result<?> r = secondary.get(CPU.get(c));
             cpu[arm][c][round] = r == null ? Double.NaN : r.getScore();
           }
         }

@@ -73,6 +73,7 @@ public final class ThreadCpuProfiler implements InternalProfiler {
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // InternalProfiler declares the raw Result
   public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams,
       IterationParams iterationParams, IterationResult result) {
     CpuSampler.Sample after = sampler.sample();
@@ -86,7 +87,7 @@ public final class ThreadCpuProfiler implements InternalProfiler {
     markedStart = null;
     markedEnd = null;
     long ops = result.getMetadata().getAllOps();
-    List<Result> results = new ArrayList<>();
+    List<Result<?>> results = new ArrayList<>();
     if (ops <= 0) {
       return results;
     }

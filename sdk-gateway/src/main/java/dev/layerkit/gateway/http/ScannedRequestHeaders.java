@@ -293,6 +293,7 @@ final class ScannedRequestHeaders extends HttpHeaders {
   }
 
   @Override
+  @SuppressWarnings("deprecation") // HttpHeaders declares it, deprecated: a view must still answer it
   public Iterator<Map.Entry<String, String>> iterator() {
     return decoded().iterator();
   }
