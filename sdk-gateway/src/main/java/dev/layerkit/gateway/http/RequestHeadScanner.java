@@ -171,14 +171,8 @@ final class RequestHeadScanner {
           return null; // a control byte (CR included), DEL or non-ASCII
         }
       }
-      int valueStart = colon + 1;
-      while (valueStart < contentEnd && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) {
-        valueStart++;
-      }
-      int valueEnd = contentEnd;
-      while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) {
-        valueEnd--;
-      }
+      int valueStart = HeaderBytes.skipOws(bytes, colon + 1, contentEnd);
+      int valueEnd = HeaderBytes.trimOws(bytes, valueStart, contentEnd);
       int at = lineCount * ScannedRequestHeaders.LINE_FIELDS;
       lines[at] = lineStart;
       lines[at + 1] = colon;
@@ -219,15 +213,8 @@ final class RequestHeadScanner {
       while (comma < end && bytes[comma] != ',') {
         comma++;
       }
-      int elementStart = from;
-      int elementEnd = comma;
-      while (elementStart < elementEnd && (bytes[elementStart] == ' ' || bytes[elementStart] == '\t')) {
-        elementStart++;
-      }
-      while (elementEnd > elementStart
-          && (bytes[elementEnd - 1] == ' ' || bytes[elementEnd - 1] == '\t')) {
-        elementEnd--;
-      }
+      int elementStart = HeaderBytes.skipOws(bytes, from, comma);
+      int elementEnd = HeaderBytes.trimOws(bytes, elementStart, comma);
       if (elementEnd > elementStart && !is(bytes, elementStart, elementEnd, "keep-alive")
           && !is(bytes, elementStart, elementEnd, "close")) {
         return false;

@@ -232,14 +232,8 @@ final class ResponseHeadScanner {
     if (colon == start) {
       throw new BadResponseException("header line with an empty name");
     }
-    int valueStart = colon + 1;
-    while (valueStart < contentEnd && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) {
-      valueStart++;
-    }
-    int valueEnd = contentEnd;
-    while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) {
-      valueEnd--;
-    }
+    int valueStart = HeaderBytes.skipOws(bytes, colon + 1, contentEnd);
+    int valueEnd = HeaderBytes.trimOws(bytes, valueStart, contentEnd);
     head.addLine(start, colon, valueStart, valueEnd, lineEnd);
   }
 
