@@ -52,6 +52,7 @@ final class HttpsRedirectServer implements AutoCloseable {
         .channel(transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 128)
         .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.ALLOCATOR, settings.allocator)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override

@@ -18,7 +18,8 @@ final class PipelineHarness implements PipelineAccess.Harness {
   private final ClientChannelInitializer initializer;
 
   private PipelineHarness(Gateway gateway) {
-    this.connector = new UpstreamConnector(Transport.NIO, gateway.settings().timeSource);
+    this.connector = new UpstreamConnector(Transport.NIO, gateway.settings().timeSource,
+        gateway.settings().allocator);
     this.initializer = new ClientChannelInitializer(gateway, connector);
   }
 

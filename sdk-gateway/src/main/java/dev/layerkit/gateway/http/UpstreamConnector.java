@@ -3,6 +3,7 @@ package dev.layerkit.gateway.http;
 import dev.layerkit.core.time.TimeSource;
 import dev.layerkit.gateway.lb.Endpoint;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -40,10 +41,11 @@ final class UpstreamConnector {
     }
   };
 
-  UpstreamConnector(Transport transport, TimeSource time) {
+  UpstreamConnector(Transport transport, TimeSource time, ByteBufAllocator allocator) {
     this.time = time;
     this.bootstrap = new Bootstrap()
         .channel(transport.clientChannel())
+        .option(ChannelOption.ALLOCATOR, allocator)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<Channel>() {
@@ -54,6 +56,7 @@ final class UpstreamConnector {
         });
     this.http2 = new Http2Connections(new Bootstrap()
         .channel(transport.clientChannel())
+        .option(ChannelOption.ALLOCATOR, allocator)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true));
   }

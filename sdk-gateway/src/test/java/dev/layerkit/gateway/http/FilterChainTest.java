@@ -60,7 +60,7 @@ class FilterChainTest {
         Long.MAX_VALUE);
     channel = new EmbeddedChannel(new HttpServerCodec(),
         new ClientHandler(gateway, new UpstreamConnector(Transport.NIO,
-            new ManualTimeSource()), timeouts, List.of(filters))) {
+            new ManualTimeSource(), Gateway.DEFAULT_ALLOCATOR), timeouts, List.of(filters))) {
       @Override
       protected SocketAddress remoteAddress0() {
         return new InetSocketAddress("192.0.2.1", 40_000); // the handler reads a client address

@@ -66,7 +66,7 @@ class GatewayPipelineFuzzTest {
   private static final ManualTimeSource TIME = new ManualTimeSource();
   private static final Gateway GATEWAY = startGateway();
   private static final UpstreamConnector CONNECTOR =
-      new UpstreamConnector(Transport.NIO, TIME);
+      new UpstreamConnector(Transport.NIO, TIME, Gateway.DEFAULT_ALLOCATOR);
 
   private static Gateway startGateway() {
     Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: its circuit is open

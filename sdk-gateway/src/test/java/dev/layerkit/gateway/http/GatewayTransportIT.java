@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancers;
+import io.netty.buffer.PoolArenaMetric;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -114,6 +116,28 @@ class GatewayTransportIT extends GatewayTestSupport {
             .build()));
 
     assertThat(gateway.transport()).isEqualTo(Transport.NIO);
+  }
+
+  @Test
+  void connectionsAllocateFromTheAllocatorAskedFor() throws Exception {
+    PooledByteBufAllocator own = new PooledByteBufAllocator(true);
+    Gateway gateway = start(Gateway.builder().allocator(own).workerThreads(1)
+        .route(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", upstream("a")))
+            .build()));
+
+    HttpResponse<String> echo = client.send(HttpRequest.newBuilder(uri(gateway, "/echo"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(echo.statusCode()).isEqualTo(200);
+    long allocations = own.metric().directArenas().stream()
+        .mapToLong(PoolArenaMetric::numAllocations).sum();
+    assertThat(allocations).as("direct allocations from the gateway's allocator").isPositive();
+  }
+
+  @Test
+  void theDefaultAllocatorIsNettysPooledOneUnlessTheJvmChoosesOne() {
+    assertThat(System.getProperty("io.netty.allocator.type")).isNull();
+    assertThat(Gateway.DEFAULT_ALLOCATOR).isSameAs(PooledByteBufAllocator.DEFAULT);
   }
 
   /** What the gateway must run on when asked for {@code asked}: it, or the next available. */
