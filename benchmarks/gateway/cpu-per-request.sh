@@ -18,8 +18,12 @@
 #   VARIANTS='nginx;epoll=--transport epoll;io_uring=--transport io_uring' \
 #     ROUNDS=5 benchmarks/gateway/cpu-per-request.sh
 #
-# Settings (environment): VARIANTS (default 'nginx;gateway='), ROUNDS=3, PROTOCOL=h1 (or h1-tls),
-#   THREADS=2 CONNECTIONS=64 DURATION=10s WARMUP=10s, UPSTREAM_POOL=CONNECTIONS,
+# PROTOCOL h2-tls loads with h2load (Debian's nghttp2-client) instead of wrk, MAX_STREAMS concurrent
+# streams per connection, as run.sh does; its p99 column then holds h2load's maximum request time.
+#
+# Settings (environment): VARIANTS (default 'nginx;gateway='), ROUNDS=3, PROTOCOL=h1 (or h1-tls,
+#   h2-tls), THREADS=2 CONNECTIONS=64 DURATION=10s WARMUP=10s, MAX_STREAMS=10 (h2-tls),
+#   UPSTREAM_POOL=CONNECTIONS (h2-tls: CONNECTIONS*MAX_STREAMS),
 #   GATEWAY_JAVA_OPTS (run.sh's default), PROXY_WORKERS=auto, BENCH_JAR, RESULTS_DIR=<temp dir>
 set -euo pipefail
 
@@ -32,7 +36,12 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-10s}"
-UPSTREAM_POOL="${UPSTREAM_POOL:-$CONNECTIONS}"
+MAX_STREAMS="${MAX_STREAMS:-10}"
+if [ "$PROTOCOL" = "h2-tls" ]; then
+  UPSTREAM_POOL="${UPSTREAM_POOL:-$((CONNECTIONS * MAX_STREAMS))}"
+else
+  UPSTREAM_POOL="${UPSTREAM_POOL:-$CONNECTIONS}"
+fi
 PROXY_WORKERS="${PROXY_WORKERS:-auto}"
 BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled}"
@@ -41,10 +50,11 @@ RESULTS_DIR="${RESULTS_DIR:-$(mktemp -d -t layerkit-cpu-per-request.XXXXXX)}"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "cpu-per-request.sh: $*"; exit 1; }
-case "$PROTOCOL" in h1|h1-tls) ;; *) die "PROTOCOL must be h1 or h1-tls but was $PROTOCOL" ;; esac
+case "$PROTOCOL" in h1|h1-tls|h2-tls) ;; *) die "PROTOCOL must be h1, h1-tls or h2-tls but was $PROTOCOL" ;; esac
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$NGINX" ] || die "nginx is missing (apt-get install nginx)"
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
+[ "$PROTOCOL" != "h2-tls" ] || command -v h2load >/dev/null || die "h2load is missing (apt-get install nghttp2-client)"
 
 . "$HERE/processes.sh"
 
@@ -54,13 +64,14 @@ LISTEN_OPTIONS=""
 TLS_DIRECTIVES=""
 CURL_TLS=()
 TLS_ARGS=""
-if [ "$PROTOCOL" = "h1-tls" ]; then
+if [ "$PROTOCOL" != "h1" ]; then
   SCHEME=https
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
     -keyout "$RESULTS_DIR/tls-key.pem" -out "$RESULTS_DIR/tls-cert.pem" 2>/dev/null \
     || die "openssl could not make the test certificate"
   LISTEN_OPTIONS=" ssl"
+  [ "$PROTOCOL" = "h2-tls" ] && LISTEN_OPTIONS=" ssl http2"
   TLS_DIRECTIVES="ssl_certificate $RESULTS_DIR/tls-cert.pem; ssl_certificate_key $RESULTS_DIR/tls-key.pem; ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m;"
   CURL_TLS=(--cacert "$RESULTS_DIR/tls-cert.pem")
   TLS_ARGS="--tls-cert $RESULTS_DIR/tls-cert.pem --tls-key $RESULTS_DIR/tls-key.pem"
@@ -105,6 +116,30 @@ loop_ticks() { # pid: user + system ticks of the gateway's event-loop threads (l
   echo "$total"
 }
 
+load() { # seconds url out: one measured (or, with out /dev/null, warm-up) load run
+  if [ "$PROTOCOL" = "h2-tls" ]; then
+    h2load -t"$THREADS" -c"$CONNECTIONS" -m"$MAX_STREAMS" -D "$1" -H "X-API-Key: $API_KEY" "$2" > "$3"
+  else
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1s" --latency -H "X-API-Key: $API_KEY" "$2" > "$3"
+  fi
+}
+
+seconds() { # 10s, 1m -> 10, 60
+  awk -v v="$1" 'BEGIN { if (v ~ /m$/) { sub(/m$/, "", v); print v * 60 } else { sub(/s$/, "", v); print v } }'
+}
+
+load_result() { # out -> "rps p99 requests" of a load run's output
+  if [ "$PROTOCOL" = "h2-tls" ]; then
+    grep -q "Application protocol: h2" "$1" || die "h2 was not negotiated; see $1"
+    awk '/^finished in/ {gsub(",", "", $4); rps = $4} /^time for request:/ {max = $5}
+      /^requests:/ {done = $8; failed = $10}
+      END { if (failed != 0) print "WARNING: " failed " requests failed" > "/dev/stderr"; print rps, max, done }' "$1"
+  else
+    grep -q "Non-2xx" "$1" && log "WARNING: non-2xx answers in $1"
+    awk '/^Requests\/sec:/ {rps = $2} $1 == "99%" {p99 = $2} /requests in/ {done = $1} END {print rps, p99, done}' "$1"
+  fi
+}
+
 measure() { # name jar args round -> prints "rps p99 cpu-us-per-request user-us system-us loop-us"
   local name="$1" jar="$2" args="$3" round="$4" port pid pids out="$RESULTS_DIR/wrk-$1-$4.txt"
   port="$(free_port)"
@@ -125,21 +160,21 @@ measure() { # name jar args round -> prints "rps p99 cpu-us-per-request user-us 
   fi
   PIDS+=($pid)
   wait_for_200 "$SCHEME://127.0.0.1:$port/"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "X-API-Key: $API_KEY" "$SCHEME://127.0.0.1:$port/" > /dev/null
+  load "$(seconds "$WARMUP")" "$SCHEME://127.0.0.1:$port/" /dev/null
   pids=("$pid")
   [ "$name" = "nginx" ] && mapfile -t -O 1 pids < <(pgrep -P "$pid")
   local user0 sys0 user1 sys1 loop0=0 loop1=0
   read -r user0 sys0 <<< "$(ticks_of "${pids[@]}")"
   [ "$name" = "nginx" ] || loop0="$(loop_ticks "$pid")"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "X-API-Key: $API_KEY" \
-      "$SCHEME://127.0.0.1:$port/" > "$out"
+  load "$(seconds "$DURATION")" "$SCHEME://127.0.0.1:$port/" "$out"
   read -r user1 sys1 <<< "$(ticks_of "${pids[@]}")"
   [ "$name" = "nginx" ] || loop1="$(loop_ticks "$pid")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  grep -q "Non-2xx" "$out" && log "WARNING: non-2xx answers in $out"
-  echo "$(awk '/^Requests\/sec:/ {print $2}' "$out") $(awk '$1 == "99%" {print $2}' "$out")" \
-    "$(awk -v u="$((user1 - user0))" -v s="$((sys1 - sys0))" -v l="$((loop1 - loop0))" -v hz="$(getconf CLK_TCK)" '/requests in/ {
-        printf "%.2f %.2f %.2f %.2f", (u + s) * 1000000 / hz / $1, u * 1000000 / hz / $1, s * 1000000 / hz / $1, l * 1000000 / hz / $1 }' "$out")"
+  local rps p99 done
+  read -r rps p99 done <<< "$(load_result "$out")"
+  echo "$rps $p99" \
+    "$(awk -v n="$done" -v u="$((user1 - user0))" -v s="$((sys1 - sys0))" -v l="$((loop1 - loop0))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        printf "%.2f %.2f %.2f %.2f", (u + s) * 1000000 / hz / n, u * 1000000 / hz / n, s * 1000000 / hz / n, l * 1000000 / hz / n }')"
 }
 
 IFS=';' read -r -a SPECS <<< "$VARIANTS"
@@ -177,5 +212,7 @@ for name in "${NAMES[@]}"; do
   echo "| $name | $(echo "${CPU[$name]}" | median) | $(echo "${LOOPS[$name]}" | median) | $(echo "${RPS[$name]}" | median) |"
 done
 echo
-echo "Protocol $PROTOCOL, wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP each), $ROUNDS rounds;" \
+if [ "$PROTOCOL" = "h2-tls" ]; then LOADER="h2load -t$THREADS -c$CONNECTIONS -m$MAX_STREAMS -D $DURATION (p99 = max)"
+else LOADER="wrk -t$THREADS -c$CONNECTIONS -d$DURATION"; fi
+echo "Protocol $PROTOCOL, $LOADER (warm-up $WARMUP each), $ROUNDS rounds;" \
   "$(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg)"
