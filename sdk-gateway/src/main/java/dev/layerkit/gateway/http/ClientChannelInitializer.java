@@ -128,6 +128,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
         .gracefulShutdownTimeoutMillis(settings.shutdownTimeout.toMillis())
         .validateHeaders(true)
+        .headerSensitivityDetector(NeverIndexedHeaders.INSTANCE)
         .build();
     channel.pipeline()
         // Each stream's response ends with a flush of the connection: when several streams'

@@ -247,6 +247,7 @@ final class Http2Connections {
                   .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
                       .initialWindowSize(STREAM_WINDOW))
                   .validateHeaders(false)
+                  .headerSensitivityDetector(NeverIndexedHeaders.INSTANCE)
                   .build();
               ch.pipeline().addLast("h2", frameCodec);
               ch.pipeline().addLast("multiplex", new Http2MultiplexHandler(

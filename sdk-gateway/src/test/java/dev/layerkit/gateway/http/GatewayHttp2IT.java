@@ -115,6 +115,31 @@ class GatewayHttp2IT extends GatewayTestSupport {
     }
   }
 
+  /**
+   * The request id, new on every response, is written as a never-indexed literal (0x10, then the
+   * name): indexed (0x40), each response would insert it into the connection's HPACK table and
+   * evict the entries that repeat.
+   */
+  @Test
+  void writesTheRequestIdAsANeverIndexedLiteral() throws Exception {
+    TestUpstream a = upstream("a");
+    Gateway gateway = start(Route.builder("all").pathPrefix("/").upstream(upstreamOf("svc", a))
+        .build());
+    byte[] name = "x-request-id".getBytes(StandardCharsets.US_ASCII);
+    try (RawHttp2Client h2 = new RawHttp2Client(gateway.port())) {
+      for (int stream = 1; stream <= 5; stream += 2) {
+        h2.headers(stream, RawHttp2Client.get("/id"), true);
+        assertThat(h2.await("HEADERS " + stream + " 200", TIMEOUT_SECONDS)).isNotNull();
+        byte[] block = h2.headerBlocks.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(block).isNotNull();
+        String hex = HexFormat.of().formatHex(block);
+        assertThat(hex).as("response %d's header block", stream)
+            .contains("100c" + HexFormat.of().formatHex(name))
+            .doesNotContain("400c" + HexFormat.of().formatHex(name));
+      }
+    }
+  }
+
   @Test
   void answersGatewayErrorsAsOnHttp1() throws Exception {
     TestUpstream a = upstream("a");

@@ -2,6 +2,7 @@ package dev.layerkit.gateway.http;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -12,12 +13,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Settings;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -38,6 +41,8 @@ final class RawHttp2Client implements AutoCloseable {
   /** Every event {@link #await} took from the queue, for failure messages. */
   final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
   final CompletableFuture<Void> closed = new CompletableFuture<>();
+  /** The encoded header block of every HEADERS frame read, in order, before it is decoded. */
+  final BlockingQueue<byte[]> headerBlocks = new LinkedBlockingQueue<>();
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
   private final Channel channel;
@@ -114,8 +119,24 @@ final class RawHttp2Client implements AutoCloseable {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
+  /** Netty's header decoder, keeping each block's bytes in {@link #headerBlocks} first. */
+  private final class Recording implements Http2HeadersDecoder {
+    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(true);
+
+    @Override
+    public Http2Headers decodeHeaders(int streamId, ByteBuf headerBlock) throws Http2Exception {
+      headerBlocks.add(ByteBufUtil.getBytes(headerBlock));
+      return decoder.decodeHeaders(streamId, headerBlock);
+    }
+
+    @Override
+    public Http2HeadersDecoder.Configuration configuration() {
+      return decoder.configuration();
+    }
+  }
+
   private final class FrameDecoder extends ByteToMessageDecoder {
-    private final DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader();
+    private final DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(new Recording());
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out)
