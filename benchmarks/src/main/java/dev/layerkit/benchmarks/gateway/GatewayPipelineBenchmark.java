@@ -1,32 +1,26 @@
 package dev.layerkit.benchmarks.gateway;
 
-import dev.layerkit.gateway.http.Auth;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.API_KEY;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.BODY;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.benchGateway;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.RESPONSE;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.direct;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.drain;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.drained;
+import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.text;
+
+import dev.layerkit.benchmarks.gateway.EmbeddedConnections.ClientChannel;
+import dev.layerkit.benchmarks.gateway.EmbeddedConnections.Relay;
 import dev.layerkit.gateway.http.Gateway;
-import dev.layerkit.gateway.http.KeyResolver;
-import dev.layerkit.gateway.http.Route;
 import dev.layerkit.gateway.http.Upstream;
 import dev.layerkit.gateway.http.internal.PipelineAccess;
 import dev.layerkit.gateway.lb.Endpoint;
 import dev.layerkit.gateway.lb.EndpointSource;
 import dev.layerkit.gateway.lb.LoadBalancers;
-import dev.layerkit.gateway.ratelimit.Limit;
-import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
-import dev.layerkit.gateway.ratelimit.RateLimiters;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -74,16 +68,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class GatewayPipelineBenchmark {
 
-  private static final String API_KEY = "lk_bench_7f3c9a1e5b2d4f6081a3c5e7f9b1d3e5";
-  private static final String BODY =
-      ("layerkit-gateway-benchmark-fixed-100-byte-body-".repeat(3)).substring(0, 100);
   /** What wrk sends in {@code run.sh}. */
   private static final String REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
       + "X-API-Key: " + API_KEY + "\r\n\r\n";
-  /** What nginx's {@code return 200} answers. */
-  private static final String RESPONSE = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
-      + "Date: Sun, 06 Dec 2026 20:00:00 GMT\r\nContent-Type: application/octet-stream\r\n"
-      + "Content-Length: 100\r\nConnection: keep-alive\r\n\r\n" + BODY;
 
   /** {@code gateway} or {@code codecs} (see the class comment). */
   @Param({"gateway", "codecs"})
@@ -108,13 +95,7 @@ public class GatewayPipelineBenchmark {
       Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has one
       Upstream target = Upstream.of("bench", LoadBalancers.roundRobin().serviceName("bench")
           .endpointSource(EndpointSource.of(endpoint)).build());
-      gateway = Gateway.builder().bindAddress("127.0.0.1").port(0).workerThreads(1)
-          .route(Route.builder("bench").pathPrefix("/")
-              .auth(Auth.apiKeys().addKey("bench", API_KEY).build())
-              .rateLimit(RateLimiters.inMemory(RateLimitPolicy.of(Limit.perSecond(1_000_000_000L)))
-                  .build(), KeyResolver.principal())
-              .upstream(target).build())
-          .build().start();
+      gateway = benchGateway(target);
       PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
       upstream = new EmbeddedChannel();
       harness.addIdleUpstreamConnection(target, endpoint, upstream);
@@ -166,77 +147,11 @@ public class GatewayPipelineBenchmark {
 
   private ByteBuf upstreamRequest() {
     client.writeInbound(request.retainedDuplicate());
-    ByteBuf out = PooledByteBufAllocator.DEFAULT.heapBuffer();
-    drain(upstream, out);
-    return out;
+    return drained(upstream);
   }
 
   private ByteBuf clientResponse() {
     upstream.writeInbound(response.retainedDuplicate());
-    ByteBuf out = PooledByteBufAllocator.DEFAULT.heapBuffer();
-    drain(client, out);
-    return out;
-  }
-
-  private static int drain(EmbeddedChannel channel, ByteBuf copy) {
-    int bytes = 0;
-    Object message;
-    while ((message = channel.readOutbound()) != null) {
-      if (message instanceof ByteBuf buffer) {
-        bytes += buffer.readableBytes();
-        if (copy != null) {
-          copy.writeBytes(buffer, buffer.readerIndex(), buffer.readableBytes());
-        }
-      }
-      ReferenceCountUtil.release(message);
-    }
-    return bytes;
-  }
-
-  private static String text(ByteBuf buffer) {
-    try {
-      return buffer.toString(StandardCharsets.US_ASCII);
-    } finally {
-      buffer.release();
-    }
-  }
-
-  private static ByteBuf direct(String text) {
-    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-    return PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
-  }
-
-  /** Passes every message to the other connection, flushing at the end of each message. */
-  private static final class Relay extends ChannelInboundHandlerAdapter {
-    Channel target;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof LastHttpContent) {
-        target.writeAndFlush(msg);
-      } else {
-        target.write(msg);
-      }
-    }
-  }
-
-  /** A client connection with the socket addresses the gateway reads. */
-  private static final class ClientChannel extends EmbeddedChannel {
-    private static final SocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40_000);
-    private static final SocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 8080);
-
-    ClientChannel(ChannelHandler... handlers) {
-      super(null, DefaultChannelId.newInstance(), false, false, handlers);
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-      return REMOTE;
-    }
-
-    @Override
-    protected SocketAddress localAddress0() {
-      return LOCAL;
-    }
+    return drained(client);
   }
 }

@@ -28,6 +28,9 @@ final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
 
   static final Http2RequestAdapter INSTANCE = new Http2RequestAdapter();
 
+  /** The names of Netty's {@code x-http2-*} headers, once ({@code values()} copies its array). */
+  private static final ExtensionHeaderNames[] EXTENSIONS = ExtensionHeaderNames.values();
+
   private Http2RequestAdapter() {}
 
   @Override
@@ -37,7 +40,7 @@ final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders headers = request.headers();
-    for (ExtensionHeaderNames name : ExtensionHeaderNames.values()) {
+    for (ExtensionHeaderNames name : EXTENSIONS) {
       headers.remove(name.text());
     }
     if (msg instanceof FullHttpRequest full) {
