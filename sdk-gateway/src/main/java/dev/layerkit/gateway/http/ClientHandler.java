@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -102,6 +103,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private long responseCheckAt;
   /** Whether responses may be written as bytes ({@link #passesRawResponses}); set once begun. */
   private boolean rawResponses;
+  /** Whether responses may be written as HTTP/2 frames ({@link #framesRawResponses}); set once begun. */
+  private boolean http2Responses;
 
   ClientHandler(Gateway gateway, UpstreamConnector connector, @Nullable ClientTimeouts timeouts,
       List<GatewayFilter> filters) {
@@ -132,8 +135,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (this.ctx == null) {
       this.ctx = ctx;
       ChannelPipeline pipeline = ctx.pipeline();
-      rawResponses = pipeline.get(GatewayServerCodec.class) != null
-          && pipeline.get(GatewayCompressor.class) == null;
+      boolean compressing = pipeline.get(GatewayCompressor.class) != null;
+      rawResponses = pipeline.get(GatewayServerCodec.class) != null && !compressing;
+      http2Responses = pipeline.get(Http2StreamFrameToHttpObjectCodec.class) != null
+          && !compressing;
       ctx.read();
     }
   }
@@ -435,6 +440,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    */
   boolean passesRawResponses() {
     return rawResponses;
+  }
+
+  /**
+   * Whether a response passed through as bytes may be written to this client as HTTP/2 frames: on
+   * an HTTP/2 stream (whose frames-to-objects codec lets frames pass) without a compressor.
+   */
+  boolean framesRawResponses() {
+    return http2Responses;
   }
 
   boolean keepAliveAfter(Exchange finishing) {

@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
@@ -113,10 +115,16 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   /**
    * Whether a plain HTTP/1.1 response may pass to the client as bytes ({@link
    * UpstreamResponseReader}, {@link ResponseHeadWriter}) rather than decoded and encoded again:
-   * HTTP/1.1 on both sides, no compressor on the client connection, no cache capture, no gRPC.
-   * An upgrade request is decided in {@link #send}.
+   * an HTTP/1.1 upstream, an HTTP/1.1 client or an HTTP/2 stream ({@link #framesRawResponses}), no
+   * compressor on the client connection, no cache capture, no gRPC. An upgrade request is
+   * decided in {@link #send}.
    */
   private final boolean passThrough;
+  /**
+   * Whether a response passed through goes to an HTTP/2 stream, as a HEADERS frame made from the
+   * upstream's head and DATA frames of its body (which then has a known length or none).
+   */
+  private final boolean framesRawResponses;
   /** The gRPC call's deadline from {@code grpc-timeout}, in time source nanos; 0 without one. */
   private final long callDeadline;
   /** The key of the connection pool of the current endpoint (HTTP/1.1). */
@@ -186,7 +194,9 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     this.filtered = filtered;
     this.http2 = upstream.protocol() == Upstream.Protocol.HTTP_2;
     this.grpc = filtered.grpc();
-    this.passThrough = !http2 && !grpc && cacheCapture == null && client.passesRawResponses()
+    this.framesRawResponses = client.framesRawResponses();
+    this.passThrough = !http2 && !grpc && cacheCapture == null
+        && (client.passesRawResponses() || framesRawResponses)
         && HttpVersion.HTTP_1_1.equals(request.protocolVersion());
     long timeout = grpc ? Grpc.parseTimeoutNanos(request.headers().get(Grpc.TIMEOUT)) : -1;
     // A deadline of 0 would read as "none": nudge it by a nanosecond.
@@ -407,7 +417,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     upstreamChannel = channel;
     UpstreamHandler handler = channel.pipeline().get(UpstreamHandler.class);
     upstreamHandler = handler;
-    handler.attach(this, request.method(), passThrough && !upgrading);
+    handler.attach(this, request.method(), passThrough && !upgrading, !framesRawResponses);
     channel.config().setAutoRead(true);
     if (callDeadline != 0) {
       long left = callDeadline - time.nanoTime();
@@ -614,6 +624,11 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     status = head.status();
     upstreamKeepAlive = head.keepAlive();
     state = State.RESPONDING; // SENT -> RESPONDING
+    if (framesRawResponses) {
+      clientCtx.write(new DefaultHttp2HeadersFrame(ResponseHeadWriter.http2Headers(head,
+          route.responseHeaders(), requestId, extraResponseHeaders)));
+      return;
+    }
     clientCtx.write(RawResponseBytes.head(ResponseHeadWriter.write(clientCtx.alloc(), head,
         route.responseHeaders(), requestId, extraResponseHeaders, !client.keepAliveAfter(this))));
   }
@@ -621,12 +636,14 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
   /** Body bytes of a response passed through; as {@link #onResponseContent}. */
   private void onRawResponseBytes(RawResponseBytes bytes) {
     responseBytes += bytes.bodyBytes();
+    Object out = framesRawResponses ? new DefaultHttp2DataFrame(bytes.content(), bytes.isLast())
+        : bytes;
     if (bytes.isLast()) {
-      clientCtx.writeAndFlush(bytes);
+      clientCtx.writeAndFlush(out);
       complete();
       return;
     }
-    clientCtx.write(bytes);
+    clientCtx.write(out);
     Channel channel = upstreamChannel;
     if (channel != null && !clientCtx.channel().isWritable()) {
       channel.config().setAutoRead(false);

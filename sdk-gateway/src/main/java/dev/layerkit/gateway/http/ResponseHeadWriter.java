@@ -2,6 +2,11 @@ package dev.layerkit.gateway.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,10 +43,20 @@ final class ResponseHeadWriter {
   private static final byte[] CLOSE = bytes("close");
   private static final byte[] KEEP_ALIVE = bytes("keep-alive");
   private static final byte[] TRANSFER_ENCODING = bytes("transfer-encoding");
+  /** Not a response header; Netty's HTTP/2 conversion drops it too. */
+  private static final byte[] HOST = bytes("host");
   private static final byte[] REQUEST_ID_PREFIX =
       (ErrorResponses.REQUEST_ID + ": ").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTION_CLOSE = bytes("connection: close\r\n");
   private static final short CRLF = ('\r' << 8) | '\n';
+  private static final AsciiString REQUEST_ID_NAME = AsciiString.cached("x-request-id");
+  /** Names most responses carry, lower case (their arrays hold exactly their bytes). */
+  private static final AsciiString[] COMMON_NAMES = {
+      HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.DATE,
+      HttpHeaderNames.SERVER, HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.ETAG,
+      HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.VARY, HttpHeaderNames.SET_COOKIE,
+      HttpHeaderNames.LOCATION, HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.EXPIRES,
+      HttpHeaderNames.ACCEPT_RANGES};
 
   private ResponseHeadWriter() {}
 
@@ -103,6 +118,61 @@ final class ResponseHeadWriter {
     }
     out.writeShort(CRLF);
     return out;
+  }
+
+  /**
+   * Returns the headers an HTTP/2 client gets for an upstream head: the lines {@link #write}
+   * keeps, names in lower case, less {@code Transfer-Encoding} (HTTP/2 frames the body itself;
+   * only a body of known length or none comes this way) and {@code Host}, plus what it adds, except {@code
+   * Connection: close}: the head Netty's conversion of the decoded response gives.
+   *
+   * @param head the upstream's head; the headers copy what they keep of it
+   * @param rewrite the route's response rewrite
+   * @param requestId the gateway's request id
+   * @param extra the exchange's extra response headers, possibly empty
+   * @return the headers, with {@code :status}
+   */
+  static Http2Headers http2Headers(UpstreamResponseHead head, HeaderRewrite rewrite,
+      String requestId, Map<String, String> extra) {
+    List<String> removed = null;
+    List<String[]> added = null;
+    if (!rewrite.isEmpty() || !extra.isEmpty()) {
+      removed = new ArrayList<>();
+      added = new ArrayList<>();
+      operations(rewrite, requestId, extra, false, removed, added);
+    }
+    // Names as they are (validated by the scanner, lowered here), values as the scanner took them.
+    Http2Headers headers = new DefaultHttp2Headers(false, head.lineCount + 2);
+    headers.status(HttpResponseStatus.valueOf(head.status()).codeAsText());
+    byte[] bytes = head.bytes;
+    for (int line = 0; line < head.lineCount; line++) {
+      if (dropped(head, line, removed) || head.nameIs(line, TRANSFER_ENCODING)
+          || head.nameIs(line, HOST)) {
+        continue;
+      }
+      int valueStart = head.valueStart(line);
+      headers.add(http2Name(head, line),
+          new AsciiString(bytes, valueStart, head.valueEnd(line) - valueStart, true));
+    }
+    if (added == null) {
+      headers.add(REQUEST_ID_NAME, requestId);
+    } else {
+      for (String[] header : added) {
+        headers.add(AsciiString.of(header[0]).toLowerCase(), header[1]);
+      }
+    }
+    return headers;
+  }
+
+  /** A line's name in lower case: a shared constant for the common ones, else a new string. */
+  private static AsciiString http2Name(UpstreamResponseHead head, int line) {
+    int length = head.nameEnd(line) - head.lineStart(line);
+    for (AsciiString common : COMMON_NAMES) {
+      if (common.length() == length && head.nameIs(line, common.array())) {
+        return common;
+      }
+    }
+    return new AsciiString(head.bytes, head.lineStart(line), length, true).toLowerCase();
   }
 
   /**

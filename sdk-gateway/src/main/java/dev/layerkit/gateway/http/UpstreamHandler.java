@@ -35,11 +35,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
    * @param method the request's method (a HEAD response has no body)
    * @param passThrough whether a plain HTTP/1.1 response may come as bytes ({@link
    *     UpstreamResponseReader})
+   * @param chunkedToo whether a chunked body may too, or only one of known length
    */
-  void attach(Exchange exchange, HttpMethod method, boolean passThrough) {
+  void attach(Exchange exchange, HttpMethod method, boolean passThrough, boolean chunkedToo) {
     UpstreamResponseReader responses = reader;
     if (responses != null) {
-      responses.expect(method, passThrough);
+      responses.expect(method, passThrough, chunkedToo);
     }
     this.exchange = exchange;
     this.pool = null;

@@ -90,6 +90,8 @@ final class UpstreamResponseReader extends HttpResponseDecoder {
   private State state = State.HEAD;
   private Expecting expecting = Expecting.OTHER;
   private boolean passThrough;
+  /** Whether a chunked body passes as bytes too, or only one of known length (or none). */
+  private boolean chunkedToo = true;
   /** After a 101: the superclass owns the connection's input for good. */
   private boolean upgraded;
   /** Body bytes still to pass in {@link State#FIXED_BODY}. */
@@ -114,9 +116,19 @@ final class UpstreamResponseReader extends HttpResponseDecoder {
    *     decoded into HTTP objects
    */
   void expect(HttpMethod method, boolean passThrough) {
+    expect(method, passThrough, true);
+  }
+
+  /**
+   * Says what the next response answers, as {@link #expect(HttpMethod, boolean)}, and whether a
+   * chunked body may pass as bytes: not for a client that gets the body in HTTP/2 DATA frames,
+   * which must not carry the chunk lines; such a response is decoded.
+   */
+  void expect(HttpMethod method, boolean passThrough, boolean chunkedToo) {
     this.expecting = HttpMethod.HEAD.equals(method) ? Expecting.HEAD
         : HttpMethod.CONNECT.equals(method) ? Expecting.CONNECT : Expecting.OTHER;
     this.passThrough = passThrough;
+    this.chunkedToo = chunkedToo;
   }
 
   @Override
@@ -180,7 +192,7 @@ final class UpstreamResponseReader extends HttpResponseDecoder {
       return;
     }
     scanner.reset();
-    if (framing == Framing.DECODE || !passThrough) {
+    if (framing == Framing.DECODE || !passThrough || (framing == Framing.CHUNKED && !chunkedToo)) {
       state = State.DECODED;
       decodeBySuperclass(ctx, in, out);
       return;
