@@ -52,7 +52,8 @@ public final class KafkaPublishForkRounds {
   public static final String ANCHOR = "rawSendWithCallback";
 
   private static final List<String> ARMS = List.of(
-      "rawSendKeepingFutures", ANCHOR, "layerkitPublish", "layerkitPublishAndForget");
+      "rawSendKeepingFutures", ANCHOR, "layerkitPublish", "layerkitPublishAndForget",
+      "layerkitPublishKeepingFutures");
 
   private static final List<String> CPU = List.of(
       "cpu.caller", "cpu.producerIo", "cpu.jvm", "cpu.broker");

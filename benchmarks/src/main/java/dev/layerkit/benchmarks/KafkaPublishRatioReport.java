@@ -17,13 +17,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Kafka publish throughput as rounds of four arms, for a machine shared with other work: each
+ * Kafka publish throughput as rounds of five arms, for a machine shared with other work: each
  * round runs every {@link KafkaPublishArms} arm once ({@value KafkaPublishArms#EVENTS} 100-byte
  * events, {@code flush()}, a check that every send succeeded; the same code {@link
  * KafkaPublishBenchmark} times), the arms' order rotating between rounds: a raw {@link
- * KafkaProducer} keeping the {@code send} futures, the same with a per-record callback, {@link
- * KafkaEventPublisher#publish} and {@link KafkaEventPublisher#publishAndForget}, to one broker in
- * a child JVM ({@link KafkaBrokerProcess}, as in the benchmark). The arms of a round see nearly
+ * KafkaProducer} keeping the {@code send} futures, the same with a per-record callback (the
+ * anchor), {@link KafkaEventPublisher#publish} checked as the anchor is (after {@code flush()}, by
+ * one read: the publisher's health), {@link KafkaEventPublisher#publishAndForget}, and {@code
+ * publish} keeping its futures and checking each, as the first arm does, to one broker in a child
+ * JVM ({@link KafkaBrokerProcess}, as in the benchmark). The arms of a round see nearly
  * the same load from the rest of the machine, so the median of the per-round ratios is steadier
  * than JMH scores taken a minute apart. It also prints the ratio over all rounds (all events over
  * all time, per arm), which is what a JMH score is, so the two tools can be compared.
@@ -109,11 +111,15 @@ public final class KafkaPublishRatioReport {
         ratio("publish / raw send + callback", rates[2], rates[1]);
         ratio("publish / raw send, futures", rates[2], rates[0]);
         ratio("publishAndForget / raw send + callback", rates[3], rates[1]);
+        ratio("publish, futures / raw send, futures", rates[4], rates[0]);
+        ratio("publish, futures / raw send + callback", rates[4], rates[1]);
         // Events per CPU second of the benchmark's JVM and the broker together: what the
         // throughput ratio is when every core is busy, far steadier under load than events/s.
         System.out.printf(Locale.ROOT, "events per CPU second (JVM + broker), publish / raw send +"
-            + " callback %.3f, publishAndForget / raw send + callback %.3f%n",
-            cpuRatio(cpuTotals[2], cpuTotals[1]), cpuRatio(cpuTotals[3], cpuTotals[1]));
+            + " callback %.3f, publishAndForget / raw send + callback %.3f, publish, futures / raw"
+            + " send, futures %.3f%n",
+            cpuRatio(cpuTotals[2], cpuTotals[1]), cpuRatio(cpuTotals[3], cpuTotals[1]),
+            cpuRatio(cpuTotals[4], cpuTotals[0]));
       }
     }
   }

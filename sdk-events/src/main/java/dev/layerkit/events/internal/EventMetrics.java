@@ -53,6 +53,17 @@ public final class EventMetrics {
   }
 
   /**
+   * Returns whether counts are recorded, that is whether a registry was given: a hot path can skip
+   * working out the tags of a count that does nothing, as Kafka's I/O thread does for every
+   * acknowledged publish.
+   *
+   * @return true with a registry
+   */
+  public boolean isCounting() {
+    return registry != null;
+  }
+
+  /**
    * Counts an event stored by a publisher ({@code layerkit.events.published}).
    *
    * @param topic the topic

@@ -88,6 +88,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
   private final KafkaProducer<String, byte[]> producer;
   private final TimeSource time;
   private final EventMetrics metrics;
+  private final boolean counting;
   private final @Nullable Admin admin;
   private final int topicPartitions;
   private final short topicReplication;
@@ -107,6 +108,7 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     this.time = builder.time;
     this.systemTime = builder.time == TimeSource.system();
     this.metrics = metrics;
+    this.counting = metrics.isCounting();
     this.producer = new KafkaProducer<>(builder.config, new StringSerializer(),
         new ByteArraySerializer());
     this.topicPartitions = builder.topicPartitions;
@@ -205,20 +207,17 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
    */
   private final class Forgotten implements Callback {
     @Override
-    public void onCompletion(RecordMetadata metadata, @Nullable Exception error) {
-      String topic = metadata != null ? metadata.topic() : "*";
-      if (error != null) {
-        if (lastFailure.getAndSet(error) == null) {
-          LOG.warn("A publishAndForget to {} was not stored; later failures until a success are"
-              + " only counted", topic, error);
-        }
-        metrics.publishFailed(topic);
-      } else {
-        if (lastFailure.get() != null) {
-          lastFailure.set(null);
-        }
-        metrics.published(topic);
+    public void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
+      if (error == null) {
+        acknowledged(metadata);
+        return;
       }
+      String topic = metadata != null ? metadata.topic() : "*";
+      if (lastFailure.getAndSet(error) == null) {
+        LOG.warn("A publishAndForget to {} was not stored; later failures until a success are"
+            + " only counted", topic, error);
+      }
+      metrics.publishFailed(topic);
     }
   }
 
@@ -246,20 +245,17 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
 
     @Override
     public final void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
-      // Kafka (4.x) passes the metadata, with the topic, on failure too; "*" guards older clients.
-      String topic = metadata != null ? metadata.topic() : "*";
-      if (error != null) {
-        lastFailure.set(error);
-        metrics.publishFailed(topic);
-        completeExceptionally(EventPublishException.notStored(topic, error));
-      } else {
-        if (lastFailure.get() != null) {
-          lastFailure.set(null);
-        }
-        metrics.published(topic);
+      if (error == null) {
+        acknowledged(metadata);
         stored = metadata;
         complete(this);
+        return;
       }
+      // Kafka (4.x) passes the metadata, with the topic, on failure too; "*" guards older clients.
+      String topic = metadata != null ? metadata.topic() : "*";
+      lastFailure.set(error);
+      metrics.publishFailed(topic);
+      completeExceptionally(EventPublishException.notStored(topic, error));
     }
 
     private RecordMetadata stored() {
@@ -318,6 +314,20 @@ public final class KafkaEventPublisher<T> extends EncodingPublisher<T> {
     @Override
     String ownId() {
       return eventId;
+    }
+  }
+
+  /**
+   * What every acknowledged send does on the producer's I/O thread, for both callbacks: clear the
+   * health check's failure and count the event. Without a registry the count is skipped before its
+   * topic is read, so that an acknowledgement costs the I/O thread nothing beyond the future.
+   */
+  private void acknowledged(@Nullable RecordMetadata metadata) {
+    if (lastFailure.get() != null) {
+      lastFailure.set(null);
+    }
+    if (counting) {
+      metrics.published(metadata != null ? metadata.topic() : "*");
     }
   }
 

@@ -7,6 +7,7 @@ import dev.layerkit.events.EventPublishException;
 import dev.layerkit.events.PublishReceipt;
 import dev.layerkit.test.servers.TestKafka;
 import dev.layerkit.test.servers.TestServers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,6 +89,45 @@ class KafkaEventPublisherIT {
             .withMessageContaining("'" + expected.getValue() + "'");
       }
     }
+  }
+
+  @Test
+  void withARegistryEveryAcknowledgedPublishAndPublishAndForgetIsCountedUnderItsTopic() {
+    TestKafka kafka = TestServers.kafka();
+    String topic = kafka.newTopicName("counted");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (KafkaEventPublisher<String> publisher = KafkaEventPublisher
+        .builder(kafka.bootstrapServers(), Codecs.utf8()).createTopics(2, (short) 1)
+        .meterRegistry(registry).build()) {
+      List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        futures.add(publisher.publish(topic, "key-" + i, "v" + i));
+      }
+      for (int i = 0; i < 5; i++) {
+        publisher.publishAndForget(topic, "key-" + i, "f" + i);
+      }
+      publisher.flush();
+      assertThat(futures).allSatisfy(future -> assertThat(future).isCompleted());
+    }
+
+    assertThat(registry.get("layerkit.events.published").tag("backend", "kafka")
+        .tag("topic", topic).counter().count()).isEqualTo(12.0);
+    assertThat(registry.find("layerkit.events.publish.failed").counters()).isEmpty();
+  }
+
+  @Test
+  void withARegistryAPublishTheBrokerNeverAcknowledgesIsCountedAsFailedUnderItsTopic() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (KafkaEventPublisher<String> publisher = KafkaEventPublisher
+        .builder("127.0.0.1:1", Codecs.utf8()).deliveryTimeout(Duration.ofMillis(500))
+        .meterRegistry(registry).build()) {
+      CompletableFuture<PublishReceipt> lost = publisher.publish("never-counted", "k", "v");
+      assertThat(lost).failsWithin(WAIT);
+    }
+
+    assertThat(registry.get("layerkit.events.publish.failed").tag("topic", "never-counted")
+        .counter().count()).isEqualTo(1.0);
+    assertThat(registry.find("layerkit.events.published").counters()).isEmpty();
   }
 
   private static Map<TopicPartition, Map<Long, String>> readAll(TestKafka kafka, String topic,
