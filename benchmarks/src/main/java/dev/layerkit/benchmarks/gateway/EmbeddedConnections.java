@@ -5,6 +5,10 @@ import dev.layerkit.gateway.http.Gateway;
 import dev.layerkit.gateway.http.KeyResolver;
 import dev.layerkit.gateway.http.Route;
 import dev.layerkit.gateway.http.Upstream;
+import dev.layerkit.gateway.http.internal.PipelineAccess;
+import dev.layerkit.gateway.lb.Endpoint;
+import dev.layerkit.gateway.lb.EndpointSource;
+import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
@@ -96,6 +100,38 @@ final class EmbeddedConnections {
 
   static ByteBuf direct(byte[] bytes) {
     return PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
+  }
+
+  /** The gateway's side of a pipeline benchmark: the gateway, its client pipeline, an upstream. */
+  record GatewayPipelines(Gateway gateway, ChannelHandler clientInitializer,
+      EmbeddedChannel upstream) {}
+
+  /**
+   * Starts {@link #benchGateway} with one endpoint that is never connected to: its pool holds one
+   * idle upstream connection, an {@link EmbeddedChannel}, which every request takes.
+   */
+  static GatewayPipelines gatewayPipelines() {
+    Endpoint endpoint = Endpoint.of("127.0.0.1", 9);
+    Upstream target = Upstream.of("bench", LoadBalancers.roundRobin().serviceName("bench")
+        .endpointSource(EndpointSource.of(endpoint)).build());
+    Gateway gateway = benchGateway(target);
+    PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
+    EmbeddedChannel upstream = new EmbeddedChannel();
+    harness.addIdleUpstreamConnection(target, endpoint, upstream);
+    return new GatewayPipelines(gateway, harness.clientInitializer(), upstream);
+  }
+
+  /** Closes a benchmark's connections and gateway (if any), and releases its buffers. */
+  static void close(EmbeddedChannel client, EmbeddedChannel upstream, Gateway gateway,
+      ByteBuf... buffers) {
+    client.finishAndReleaseAll();
+    upstream.finishAndReleaseAll();
+    if (gateway != null) {
+      gateway.close();
+    }
+    for (ByteBuf buffer : buffers) {
+      buffer.release();
+    }
   }
 
   /** Passes every message to another connection, flushing at the end of each message. */

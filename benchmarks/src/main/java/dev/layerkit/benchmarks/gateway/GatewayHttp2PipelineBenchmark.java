@@ -3,7 +3,6 @@ package dev.layerkit.benchmarks.gateway;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.API_KEY;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.BODY;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.RESPONSE;
-import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.benchGateway;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.direct;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.drain;
 import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.drained;
@@ -12,11 +11,7 @@ import static dev.layerkit.benchmarks.gateway.EmbeddedConnections.text;
 import dev.layerkit.benchmarks.gateway.EmbeddedConnections.ClientChannel;
 import dev.layerkit.benchmarks.gateway.EmbeddedConnections.Relay;
 import dev.layerkit.gateway.http.Gateway;
-import dev.layerkit.gateway.http.Upstream;
 import dev.layerkit.gateway.http.internal.PipelineAccess;
-import dev.layerkit.gateway.lb.Endpoint;
-import dev.layerkit.gateway.lb.EndpointSource;
-import dev.layerkit.gateway.lb.LoadBalancers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -118,14 +113,10 @@ public class GatewayHttp2PipelineBenchmark {
     refill = direct(frame(WINDOW_UPDATE, 0, 0, new byte[] {
         (byte) (REFILL >>> 24), (byte) (REFILL >>> 16), (byte) (REFILL >>> 8), (byte) REFILL}));
     if (pipeline.equals("gateway")) {
-      Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has one
-      Upstream target = Upstream.of("bench", LoadBalancers.roundRobin().serviceName("bench")
-          .endpointSource(EndpointSource.of(endpoint)).build());
-      gateway = benchGateway(target);
-      PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
-      upstream = new EmbeddedChannel();
-      harness.addIdleUpstreamConnection(target, endpoint, upstream);
-      client = new ClientChannel(harness.clientInitializer());
+      EmbeddedConnections.GatewayPipelines pipelines = EmbeddedConnections.gatewayPipelines();
+      gateway = pipelines.gateway();
+      upstream = pipelines.upstream();
+      client = new ClientChannel(pipelines.clientInitializer());
     } else {
       Relay toClient = new Relay();
       upstream = new EmbeddedChannel(new HttpClientCodec(), toClient);
@@ -165,14 +156,7 @@ public class GatewayHttp2PipelineBenchmark {
   /** Closes the channels and the gateway, and releases the buffers. */
   @TearDown
   public void tearDown() {
-    client.finishAndReleaseAll();
-    upstream.finishAndReleaseAll();
-    if (gateway != null) {
-      gateway.close();
-    }
-    request.release();
-    response.release();
-    refill.release();
+    EmbeddedConnections.close(client, upstream, gateway, request, response, refill);
   }
 
   /**

@@ -9,10 +9,7 @@ import dev.layerkit.gateway.lb.LoadBalancers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +29,7 @@ class ClientReadAheadTest {
 
   private Gateway gateway;
   private EmbeddedChannel upstream;
-  private ClientChannel client;
+  private EmbeddedClient client;
   private ReadCounter reads;
 
   @BeforeEach
@@ -48,7 +45,7 @@ class ClientReadAheadTest {
     upstream = new EmbeddedChannel();
     harness.addIdleUpstreamConnection(target, endpoint, upstream);
     reads = new ReadCounter();
-    client = new ClientChannel();
+    client = new EmbeddedClient();
     client.pipeline().addLast(reads, harness.clientInitializer());
     client.config().setAutoRead(false);
     client.register();
@@ -124,23 +121,6 @@ class ClientReadAheadTest {
     public void read(ChannelHandlerContext ctx) {
       count++;
       ctx.read();
-    }
-  }
-
-  /** A client connection with the socket addresses the gateway reads. */
-  private static final class ClientChannel extends EmbeddedChannel {
-    ClientChannel() {
-      super(null, DefaultChannelId.newInstance(), false, false);
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-      return new InetSocketAddress("192.0.2.1", 40_000);
-    }
-
-    @Override
-    protected SocketAddress localAddress0() {
-      return new InetSocketAddress("127.0.0.1", 8080);
     }
   }
 }

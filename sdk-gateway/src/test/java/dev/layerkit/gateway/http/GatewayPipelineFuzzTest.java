@@ -16,15 +16,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.ResourceLeakDetector;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +60,8 @@ class GatewayPipelineFuzzTest {
       Pattern.compile("(ClientHandler - client connection .* failed|HTTP/2 connection .* failed \\(INTERNAL_ERROR\\))");
   private static final String SECRET = "0123456789abcdef0123456789abcdef-fuzz";
   private static final ManualTimeSource TIME = new ManualTimeSource();
+  /** The clients' parent: HTTP/2's multiplexer takes a connection without a server channel for a client's. */
+  private static final Channel SERVER = new LocalServerChannel();
   private static final Gateway GATEWAY = startGateway();
   private static final UpstreamConnector CONNECTOR =
       new UpstreamConnector(Transport.NIO, TIME, Gateway.DEFAULT_ALLOCATOR);
@@ -109,7 +107,8 @@ class GatewayPipelineFuzzTest {
     String written;
     System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
     try {
-      ClientChannel channel = new ClientChannel(new ClientChannelInitializer(GATEWAY, CONNECTOR));
+      EmbeddedClient channel =
+          new EmbeddedClient(SERVER, new ClientChannelInitializer(GATEWAY, CONNECTOR));
       channel.config().setAllocator(allocator).setAutoRead(false);
       channel.register();
       // Two reads, split in the middle, so that a message cut across reads is exercised too.
@@ -157,23 +156,6 @@ class GatewayPipelineFuzzTest {
    * server channel for parent as an accepted connection has (Netty's HTTP/2 multiplexer tells a
    * server from a client by it).
    */
-  private static final class ClientChannel extends EmbeddedChannel {
-    private static final Channel SERVER = new LocalServerChannel();
-
-    ClientChannel(ChannelHandler initializer) {
-      super(SERVER, DefaultChannelId.newInstance(), false, false, initializer);
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-      return new InetSocketAddress("192.0.2.1", 40_000);
-    }
-
-    @Override
-    protected SocketAddress localAddress0() {
-      return new InetSocketAddress("127.0.0.1", 8080);
-    }
-  }
 
   /**
    * Unpooled heap buffers that are all remembered, so that a test can ask which are still

@@ -11,15 +11,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Headers;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,17 +78,7 @@ class Http2PassThroughResponseTest {
         ctx.fireChannelRead(msg);
       }
     });
-    client = new EmbeddedChannel(null, DefaultChannelId.newInstance(), false, false) {
-      @Override
-      protected SocketAddress remoteAddress0() {
-        return new InetSocketAddress("192.0.2.1", 40_000);
-      }
-
-      @Override
-      protected SocketAddress localAddress0() {
-        return new InetSocketAddress("127.0.0.1", 8080);
-      }
-    };
+    client = new EmbeddedClient();
     client.pipeline().addLast(harness.clientInitializer());
     client.config().setAutoRead(false);
     client.register();

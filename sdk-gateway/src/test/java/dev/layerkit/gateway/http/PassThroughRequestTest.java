@@ -13,11 +13,8 @@ import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObject;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,7 +62,7 @@ class PassThroughRequestTest {
     upstream = new EmbeddedChannel();
     harness.addIdleUpstreamConnection(target, endpoint, upstream);
     upstream.pipeline().addAfter("http", "spy", new Spy());
-    client = new ClientChannel();
+    client = new EmbeddedClient();
     client.pipeline().addLast(harness.clientInitializer());
     client.config().setAutoRead(false);
     client.register();
@@ -225,23 +222,6 @@ class PassThroughRequestTest {
         written.add(msg.getClass().getSimpleName());
       }
       ctx.write(msg, promise);
-    }
-  }
-
-  /** A client connection with the socket addresses the gateway reads. */
-  private static final class ClientChannel extends EmbeddedChannel {
-    ClientChannel() {
-      super(null, DefaultChannelId.newInstance(), false, false);
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-      return new InetSocketAddress("192.0.2.1", 40_000);
-    }
-
-    @Override
-    protected SocketAddress localAddress0() {
-      return new InetSocketAddress("127.0.0.1", 8080);
     }
   }
 }

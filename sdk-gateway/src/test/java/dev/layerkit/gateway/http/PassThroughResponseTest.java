@@ -11,12 +11,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObject;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -317,31 +314,17 @@ class PassThroughResponseTest {
   }
 
   /**
-   * A client connection with the socket addresses the gateway reads, whose peer can stop taking
-   * bytes ({@link #paused}): what is written then stays queued, as behind a slow reader.
+   * A client connection whose peer can stop taking bytes ({@link #paused}): what is written then
+   * stays queued, as behind a slow reader.
    */
-  private static final class ClientChannel extends EmbeddedChannel {
+  private static final class ClientChannel extends EmbeddedClient {
     boolean paused;
-
-    ClientChannel() {
-      super(null, DefaultChannelId.newInstance(), false, false);
-    }
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
       if (!paused) {
         super.doWrite(in);
       }
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-      return new InetSocketAddress("192.0.2.1", 40_000);
-    }
-
-    @Override
-    protected SocketAddress localAddress0() {
-      return new InetSocketAddress("127.0.0.1", 8080);
     }
   }
 }
