@@ -2,11 +2,6 @@ package dev.layerkit.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.layerkit.gateway.http.internal.PipelineAccess;
-import dev.layerkit.gateway.lb.Endpoint;
-import dev.layerkit.gateway.lb.EndpointSource;
-import dev.layerkit.gateway.lb.LoadBalancers;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -41,36 +36,27 @@ class Http2PassThroughResponseTest {
   private static final int HEADERS = 0x1;
   private static final int DATA = 0x0;
 
-  private Gateway gateway;
+  private EmbeddedGateway pipes;
   private EmbeddedChannel upstream;
   private EmbeddedChannel client;
   private final List<String> read = new ArrayList<>();
 
   @AfterEach
   void tearDown() {
-    if (client != null) {
-      client.finishAndReleaseAll();
-      upstream.finishAndReleaseAll();
-      gateway.close();
-      client = null;
+    if (pipes != null) {
+      pipes.close();
+      pipes = null;
     }
   }
 
   private void start(UnaryOperator<Gateway.Builder> settings) throws Exception {
-    Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has a channel
-    Upstream target = Upstream.of("svc", LoadBalancers.roundRobin().serviceName("svc")
-        .endpointSource(EndpointSource.of(endpoint)).build());
-    gateway = settings.apply(Gateway.builder().bindAddress("127.0.0.1").port(0).workerThreads(1)
-        .meterRegistry(new SimpleMeterRegistry())
-        .route(Route.builder("all").pathPrefix("/").upstream(target)
-            .responseHeaders(HeaderRewrite.builder().remove("Server").set("X-Env", "prod")
-                .add("X-Served-By", "gw").build())
-            .cors(CorsPolicy.builder().allowedOrigins("https://shop.example.com").build())
-            .build()))
-        .build().start();
-    PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
-    upstream = new EmbeddedChannel();
-    harness.addIdleUpstreamConnection(target, endpoint, upstream);
+    pipes = EmbeddedGateway.start(route -> route
+        .responseHeaders(HeaderRewrite.builder().remove("Server").set("X-Env", "prod")
+            .add("X-Served-By", "gw").build())
+        .cors(CorsPolicy.builder().allowedOrigins("https://shop.example.com").build()),
+        settings, new EmbeddedClient());
+    upstream = pipes.upstream;
+    client = pipes.client;
     upstream.pipeline().addAfter("http", "spy", new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -78,10 +64,6 @@ class Http2PassThroughResponseTest {
         ctx.fireChannelRead(msg);
       }
     });
-    client = new EmbeddedClient();
-    client.pipeline().addLast(harness.clientInitializer());
-    client.config().setAutoRead(false);
-    client.register();
     ByteBuf open = Unpooled.buffer().writeBytes(Http2CodecUtil.connectionPrefaceBuf());
     frame(open, 0x4, 0, 0, Unpooled.EMPTY_BUFFER); // SETTINGS
     frame(open, 0x4, 0x1, 0, Unpooled.EMPTY_BUFFER); // the ACK of the server's

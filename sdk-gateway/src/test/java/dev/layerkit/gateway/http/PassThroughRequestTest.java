@@ -3,10 +3,6 @@ package dev.layerkit.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.gateway.http.internal.PipelineAccess;
-import dev.layerkit.gateway.lb.Endpoint;
-import dev.layerkit.gateway.lb.EndpointSource;
-import dev.layerkit.gateway.lb.LoadBalancers;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -34,38 +30,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PassThroughRequestTest {
 
-  private Gateway gateway;
+  private EmbeddedGateway pipes;
   private EmbeddedChannel upstream;
   private EmbeddedChannel client;
   private final List<String> written = new ArrayList<>();
 
   @AfterEach
   void tearDown() {
-    if (client != null) {
-      client.finishAndReleaseAll();
-      upstream.finishAndReleaseAll();
-      gateway.close();
-      client = null;
+    if (pipes != null) {
+      pipes.close();
+      pipes = null;
     }
   }
 
   private void start(UnaryOperator<Route.Builder> route, UnaryOperator<Gateway.Builder> settings)
       throws Exception {
-    Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has a channel
-    Upstream target = Upstream.of("svc", LoadBalancers.roundRobin().serviceName("svc")
-        .endpointSource(EndpointSource.of(endpoint)).build());
-    gateway = settings.apply(Gateway.builder().bindAddress("127.0.0.1").port(0).workerThreads(1)
-        .meterRegistry(new SimpleMeterRegistry())
-        .route(route.apply(Route.builder("all").pathPrefix("/").upstream(target)).build()))
-        .build().start();
-    PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
-    upstream = new EmbeddedChannel();
-    harness.addIdleUpstreamConnection(target, endpoint, upstream);
+    pipes = EmbeddedGateway.start(route, settings, new EmbeddedClient());
+    upstream = pipes.upstream;
+    client = pipes.client;
     upstream.pipeline().addAfter("http", "spy", new Spy());
-    client = new EmbeddedClient();
-    client.pipeline().addLast(harness.clientInitializer());
-    client.config().setAutoRead(false);
-    client.register();
   }
 
   private void start() throws Exception {

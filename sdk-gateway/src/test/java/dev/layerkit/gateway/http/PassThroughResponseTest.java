@@ -3,10 +3,6 @@ package dev.layerkit.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.layerkit.gateway.http.internal.PipelineAccess;
-import dev.layerkit.gateway.lb.Endpoint;
-import dev.layerkit.gateway.lb.EndpointSource;
-import dev.layerkit.gateway.lb.LoadBalancers;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -35,36 +31,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PassThroughResponseTest {
 
-  private Gateway gateway;
+  private EmbeddedGateway pipes;
   private EmbeddedChannel upstream;
   private ClientChannel client;
   private final List<String> written = new ArrayList<>();
 
   @AfterEach
   void tearDown() {
-    if (client != null) {
-      client.finishAndReleaseAll();
-      upstream.finishAndReleaseAll();
-      gateway.close();
+    if (pipes != null) {
+      pipes.close();
+      pipes = null;
     }
   }
 
   private void start(UnaryOperator<Route.Builder> route, UnaryOperator<Gateway.Builder> settings)
       throws Exception {
-    Endpoint endpoint = Endpoint.of("127.0.0.1", 9); // never connected to: the pool has a channel
-    Upstream target = Upstream.of("svc", LoadBalancers.roundRobin().serviceName("svc")
-        .endpointSource(EndpointSource.of(endpoint)).build());
-    gateway = settings.apply(Gateway.builder().bindAddress("127.0.0.1").port(0).workerThreads(1)
-        .meterRegistry(new SimpleMeterRegistry())
-        .route(route.apply(Route.builder("all").pathPrefix("/").upstream(target)).build()))
-        .build().start();
-    PipelineAccess.Harness harness = PipelineAccess.harness(gateway);
-    upstream = new EmbeddedChannel();
-    harness.addIdleUpstreamConnection(target, endpoint, upstream);
     client = new ClientChannel();
-    client.pipeline().addLast(harness.clientInitializer());
-    client.config().setAutoRead(false);
-    client.register();
+    pipes = EmbeddedGateway.start(route, settings, client);
+    upstream = pipes.upstream;
   }
 
   /**
