@@ -31,6 +31,8 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,8 +87,11 @@ import org.slf4j.LoggerFactory;
  * request of a gateway counts against one key, costs Redis a few calls per round trip instead of
  * one per request, and Redis's CPU stops being what bounds the gateway, while a key that gets one
  * decision at a time is one call per decision as before. What waiting costs: a decision that
- * arrives just after its key's call was sent waits up to two round trips instead of one. To keep
- * that short, a reply sends the next call before it completes the decisions it answered.
+ * arrives just after its key's call was sent waits up to two round trips instead of one. A reply
+ * that arrives on an event loop (Lettuce's, or the gateway's when they are shared) sends the next
+ * call at the end of that loop's turn, after completing the decisions it answered: the requests
+ * that the same turn reads join that call rather than the one after, which about halves the calls
+ * per request under load, for the time the rest of one turn takes.
  *
  * <h2>Correctness</h2>
  *
@@ -436,6 +442,8 @@ public final class RedisRateLimiter implements RateLimiter {
   private final class Lane {
     private final String key;
     private final String[] keys;
+    /** {@link #next}, made once: the task a call's end schedules on the event loop. */
+    private final Runnable sendNext = this::next;
     private ArrayList<Decision> waiting = new ArrayList<>();
     private boolean closed;
 
@@ -491,16 +499,51 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /**
-     * The call in flight finished: sends what waited meanwhile (those not already decided by
-     * their timeout, at most {@link #MAX_BATCH} per call), or closes the lane.
+     * The call in flight finished. With nothing waiting the lane closes. Otherwise, on an event
+     * loop (Lettuce's, or the gateway's when it shares them), the next call goes out as a task at
+     * the end of the loop's current turn: the decisions that the rest of this turn's reads make
+     * for the key (requests that arrived with this reply) join it instead of waiting for another
+     * round trip, and Redis runs the script about half as often under load. Off an event loop, or
+     * when its loop is shutting down, it goes out at once.
+     */
+    void finished() {
+      EventExecutor loop = ThreadExecutorMap.currentExecutor();
+      if (loop != null && !loop.isShuttingDown()) {
+        synchronized (this) {
+          if (waiting.isEmpty()) {
+            close();
+            return;
+          }
+        }
+        try {
+          loop.execute(sendNext);
+          return;
+        } catch (RejectedExecutionException e) {
+          // the loop began shutting down just now: send at once
+        }
+      }
+      next();
+    }
+
+    /**
+     * Under this lane's lock, with no call in flight and nothing waiting: the key's next decision
+     * makes a new lane.
+     */
+    private void close() {
+      closed = true;
+      lanes.remove(key, this);
+    }
+
+    /**
+     * Sends what waited for the call that finished (those not already decided by their timeout,
+     * at most {@link #MAX_BATCH} per call), or closes the lane.
      */
     void next() {
       for (;;) {
         ArrayList<Decision> queued;
         synchronized (this) {
           if (waiting.isEmpty()) {
-            closed = true;
-            lanes.remove(key, this);
+            close();
             return;
           }
           queued = waiting;
@@ -563,15 +606,13 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /**
-     * Redis answered (or the call failed or was cancelled). The key's next call goes out first,
-     * so that its round trip overlaps with completing this call's decisions and with whatever
-     * their callers do then (on the gateway, resuming the requests): under load, requests for a
-     * hot key wait for a round trip less.
+     * Redis answered (or the call failed or was cancelled): the lane sends the key's next call
+     * (see {@link Lane#finished}), then this call's decisions are settled.
      */
     @Override
     public void accept(@Nullable List<Object> answer, @Nullable Throwable error) {
       try {
-        lane.next();
+        lane.finished();
       } finally {
         if (error == null && answer != null) {
           settleAll(answer);

@@ -21,16 +21,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * How a key's calls follow one another: when a call's reply arrives, the call of the decisions
- * that waited for it is on its way to Redis before the answered decisions complete, so that its
- * round trip overlaps with their completion. On a Redis of this test ({@link PausableRedis}), held
- * still while the decisions queue, and Lettuce's command events, which count each command as the
- * limiter hands it to the connection.
+ * How a key's calls follow one another: when a call's reply arrives on an event loop (Lettuce's
+ * here), the answered decisions complete first, and the call of the decisions that waited goes out
+ * at the end of that loop's turn, with every decision the same turn made for the key: requests
+ * that arrive with a reply join the next call instead of waiting for the one after. On a Redis of
+ * this test ({@link PausableRedis}), held still while the decisions queue, and Lettuce's command
+ * events, which count each command as the limiter hands it to the connection.
  */
 class RedisRateLimiterNextCallIT {
 
   @Test
-  void whenACallIsAnsweredTheNextCallOfItsKeyIsSentBeforeTheAnsweredDecisionsComplete() throws Exception {
+  void theNextCallOfAKeyGoesAtTheEndOfTheReplysTurnWithTheDecisionsThatTurnMade() throws Exception {
     try (PausableRedis redis = PausableRedis.start()) {
       RedisClient client = RedisClient.create(redis.uri());
       AtomicInteger evalshaSent = new AtomicInteger();
@@ -53,19 +54,26 @@ class RedisRateLimiterNextCallIT {
           waiting.add(limiter.tryAcquireAsync("hot").toCompletableFuture());
         }
         assertThat(evalshaSent).as("the first decision's call alone; the others wait for it").hasValue(1);
-        // Runs as the first decision completes, on the thread that completes it.
-        CompletableFuture<Integer> sentWhenFirstCompleted = first.thenApply(decision -> evalshaSent.get());
+        // Runs as the first decision completes, on the event loop that read the reply: a request
+        // that arrived in the same turn.
+        AtomicInteger sentWhenFirstCompleted = new AtomicInteger(-1);
+        CompletableFuture<CompletableFuture<RateLimitDecision>> madeInTheTurn = first.thenApply(decision -> {
+          sentWhenFirstCompleted.set(evalshaSent.get());
+          return limiter.tryAcquireAsync("hot").toCompletableFuture();
+        });
         redis.resume();
 
-        assertThat(sentWhenFirstCompleted.get(30, TimeUnit.SECONDS))
-            .as("calls sent when the first call's decision completed: it and the next one").isEqualTo(2);
+        waiting.add(madeInTheTurn.get(30, TimeUnit.SECONDS));
+        assertThat(sentWhenFirstCompleted)
+            .as("the first call's decisions complete before the next call goes out").hasValue(1);
         assertThat(first.get(30, TimeUnit.SECONDS).remaining()).isEqualTo(99);
         for (int i = 0; i < waiting.size(); i++) {
           RateLimitDecision decision = waiting.get(i).get(30, TimeUnit.SECONDS);
           assertThat(decision.allowed()).isTrue();
           assertThat(decision.remaining()).as("in arrival order").isEqualTo(98 - i);
         }
-        assertThat(evalshaSent).as("the five that waited went in one call").hasValue(2);
+        assertThat(evalshaSent)
+            .as("the five that waited and the one made in the reply's turn went in one call").hasValue(2);
       } finally {
         client.shutdown();
       }
