@@ -17,7 +17,17 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -53,7 +63,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code gateway}: the gateway's pipelines, reached through {@link PipelineAccess};</li>
  *   <li>{@code codecs}: the least a Netty HTTP/2-to-HTTP/1.1 proxy does: Netty's frame codec and
  *       stream multiplexer, its frames-to-HTTP-objects codec on each stream, the HTTP/1.1 client
- *       codec upstream and two handlers that pass every message across unchanged.</li>
+ *       codec upstream and two handlers that pass every message across unchanged;</li>
+ *   <li>{@code frames}: the same proxy without a child channel per stream: one handler on the
+ *       frame codec turns each HEADERS frame into an HTTP/1.1 request ({@link HttpConversionUtil})
+ *       and writes the aggregated upstream response back as a HEADERS and a DATA frame of that
+ *       stream. What {@code codecs} costs more than this is what {@link Http2MultiplexHandler}'s
+ *       child channel (its pipeline, promises and frame-to-object conversions) costs per
+ *       stream.</li>
  * </ul>
  * One stream at a time, so each operation also opens and closes a stream's child channel, as
  * every request of a real client does. The client's connection window is refilled as the
@@ -82,8 +98,8 @@ public class GatewayHttp2PipelineBenchmark {
   /** Window bytes given back to the server at once, when the responses have used as many. */
   private static final int REFILL = 64 * 1024 * 1024;
 
-  /** {@code gateway} or {@code codecs} (see the class comment). */
-  @Param({"gateway", "codecs"})
+  /** {@code gateway}, {@code codecs} or {@code frames} (see the class comment). */
+  @Param({"gateway", "codecs", "frames"})
   public String pipeline;
 
   private Gateway gateway;
@@ -117,6 +133,12 @@ public class GatewayHttp2PipelineBenchmark {
       gateway = pipelines.gateway();
       upstream = pipelines.upstream();
       client = new ClientChannel(pipelines.clientInitializer());
+    } else if (pipeline.equals("frames")) {
+      FramesToClient toClient = new FramesToClient();
+      upstream = new EmbeddedChannel(new HttpClientCodec(), new HttpObjectAggregator(BODY.length()),
+          toClient);
+      client = new ClientChannel(Http2FrameCodecBuilder.forServer().build(),
+          new FramesToUpstream(toClient, upstream));
     } else {
       Relay toClient = new Relay();
       upstream = new EmbeddedChannel(new HttpClientCodec(), toClient);
@@ -176,6 +198,47 @@ public class GatewayHttp2PipelineBenchmark {
     }
     client.runPendingTasks(); // the gateway's consolidated flush runs as a task
     return bytes + drain(client, null);
+  }
+
+  /** The {@code frames} arm's request side: each HEADERS frame as an HTTP/1.1 request upstream. */
+  private static final class FramesToUpstream extends ChannelInboundHandlerAdapter {
+    private final FramesToClient toClient;
+    private final EmbeddedChannel upstream;
+
+    FramesToUpstream(FramesToClient toClient, EmbeddedChannel upstream) {
+      this.toClient = toClient;
+      this.upstream = upstream;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (msg instanceof Http2HeadersFrame headers) {
+        toClient.stream = headers.stream();
+        toClient.client = ctx;
+        upstream.write(HttpConversionUtil.toHttpRequest(headers.stream().id(), headers.headers(),
+            true));
+        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      } else {
+        ReferenceCountUtil.release(msg); // SETTINGS and WINDOW_UPDATE: the codec acted on them
+      }
+    }
+  }
+
+  /**
+   * The {@code frames} arm's response side: the upstream's aggregated response, as the frames of
+   * the stream whose request it answers (one at a time here, as in every arm).
+   */
+  private static final class FramesToClient extends ChannelInboundHandlerAdapter {
+    private Http2FrameStream stream;
+    private ChannelHandlerContext client;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      FullHttpResponse response = (FullHttpResponse) msg;
+      Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, true);
+      client.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
+      client.writeAndFlush(new DefaultHttp2DataFrame(response.content(), true).stream(stream));
+    }
   }
 
   private ByteBuf nextRequest() {
