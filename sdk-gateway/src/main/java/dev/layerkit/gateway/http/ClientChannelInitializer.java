@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import java.util.List;
@@ -151,8 +150,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
       Gateway.Settings settings = gateway.settings();
       ChannelPipeline pipeline = stream.pipeline();
       pipeline
-          .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
-          .addLast("h2request", Http2RequestAdapter.INSTANCE);
+          .addLast("http", Http2StreamCodec.INSTANCE);
       if (settings.compression != null) {
         pipeline.addLast("compress", new GatewayCompressor(settings.compression));
       }
