@@ -141,16 +141,20 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel> {
         .addLast("h2guard", new Http2ConnectionGuard(gateway, codec));
   }
 
-  /** One HTTP/2 stream's pipeline: frames to HTTP objects, then the same handlers as HTTP/1.1. */
+  /**
+   * One HTTP/2 stream's pipeline: frames to HTTP objects, then the same handlers as HTTP/1.1. One
+   * per connection.
+   */
   private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+    private final Http2StreamCodec codec = new Http2StreamCodec();
+
     @Override
     protected void initChannel(Http2StreamChannel stream) {
       // Read only when the handler asks: the stream's window opens as its body is passed on.
       stream.config().setAutoRead(false);
       Gateway.Settings settings = gateway.settings();
       ChannelPipeline pipeline = stream.pipeline();
-      pipeline
-          .addLast("http", Http2StreamCodec.INSTANCE);
+      pipeline.addLast("http", codec);
       if (settings.compression != null) {
         pipeline.addLast("compress", new GatewayCompressor(settings.compression));
       }

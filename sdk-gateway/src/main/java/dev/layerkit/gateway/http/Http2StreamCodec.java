@@ -33,17 +33,18 @@ import java.util.List;
  * </ul>
  *
  * Everything else (DATA frames, trailers, the outbound direction) is Netty's codec unchanged.
- * Stateless and shared by every stream of every connection.
+ *
+ * <p>Shared by the streams of one connection, which run on its event loop, and not across
+ * connections: Netty's decoder writes two fields on every frame, and an instance that two event
+ * loops wrote would bounce their cache line between the cores.
  */
 @ChannelHandler.Sharable
 final class Http2StreamCodec extends Http2StreamFrameToHttpObjectCodec {
 
-  static final Http2StreamCodec INSTANCE = new Http2StreamCodec();
-
   /** The names of Netty's {@code x-http2-*} headers, once ({@code values()} copies its array). */
   private static final ExtensionHeaderNames[] EXTENSIONS = ExtensionHeaderNames.values();
 
-  private Http2StreamCodec() {
+  Http2StreamCodec() {
     super(true, true);
   }
 
