@@ -152,12 +152,6 @@ class GatewayPipelineFuzzTest {
   }
 
   /**
-   * A client connection: an embedded channel with a peer address, registered when asked, and a
-   * server channel for parent as an accepted connection has (Netty's HTTP/2 multiplexer tells a
-   * server from a client by it).
-   */
-
-  /**
    * Unpooled heap buffers that are all remembered, so that a test can ask which are still
    * referenced: a leak is then found at once, not at the next garbage collection.
    */
