@@ -5,6 +5,7 @@ import dev.layerkit.core.health.HealthCheck;
 import dev.layerkit.events.EventPublisher;
 import dev.layerkit.events.EventSubscriber;
 import dev.layerkit.events.IdempotencyStore;
+import dev.layerkit.gateway.http.EventLoops;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
@@ -14,6 +15,7 @@ import dev.layerkit.store.Repository;
 import dev.layerkit.store.sharding.ShardedRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where the order system keeps its state: embedded ({@link MemoryBackends}) or on real servers
@@ -35,6 +37,15 @@ interface Backends extends AutoCloseable {
 
   /** The gateway's per-key rate limiter. */
   RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters);
+
+  /**
+   * The event loops the gateway is to run on, once {@link #rateLimiter} has made a limiter whose
+   * remote calls run on them (so that a reply resumes its requests on the loop that reads it);
+   * empty where the gateway starts its own. The backends close them, after the gateway.
+   */
+  default Optional<EventLoops> gatewayEventLoops() {
+    return Optional.empty();
+  }
 
   /** Publishes order events. */
   EventPublisher<OrderEvent> publisher();

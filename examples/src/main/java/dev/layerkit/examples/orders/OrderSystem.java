@@ -24,6 +24,7 @@ import dev.layerkit.gateway.lb.LoadBalancers;
 import dev.layerkit.gateway.lb.OutlierDetection;
 import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
+import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.infra.AdminServer;
 import dev.layerkit.infra.HealthRegistry;
 import dev.layerkit.infra.Lifecycle;
@@ -100,6 +101,7 @@ public final class OrderSystem implements AutoCloseable {
   private @Nullable OrderService orderService;
   private @Nullable LoadBalancer balancer;
   private @Nullable Gateway gateway;
+  private @Nullable RateLimiter limiter;
 
   /**
    * Which parts one process runs: all of them, one order-service instance, the gateway, one
@@ -200,10 +202,11 @@ public final class OrderSystem implements AutoCloseable {
       // lets every idempotent one be retried elsewhere, and the cap still stops retry storms.
       Upstream upstream = Upstream.builder("order-service", balancer).retryBudget(50, 32).build();
       Auth apiKey = Auth.apiKeys().addKey("demo", options.apiKey()).build();
-      var limiter = backends().rateLimiter(RateLimitPolicy.of(
+      RateLimiter limiter = backends().rateLimiter(RateLimitPolicy.of(
           Limit.greedy(options.ratePerSecond() * 2L, options.ratePerSecond(), Duration.ofSeconds(1))), meters());
+      this.limiter = limiter;
       ResponseCache responses = ResponseCache.builder().build();
-      Gateway gateway = Gateway.builder()
+      Gateway.Builder builder = Gateway.builder()
           .port(options.gatewayPort())
           .meterRegistry(gatewayMeters)
           .observationRegistry(observations)
@@ -213,9 +216,9 @@ public final class OrderSystem implements AutoCloseable {
           .route(Route.builder("api").pathPrefix("/api").stripPrefix("/api")
               .auth(apiKey).rateLimit(limiter, KeyResolver.apiKey()).maxRetries(2)
               .upstream(upstream).build())
-          .route(page)
-          .build()
-          .start();
+          .route(page);
+      backends().gatewayEventLoops().ifPresent(builder::eventLoops); // the limiter's Redis runs on them
+      Gateway gateway = builder.build().start();
       this.gateway = gateway;
       health.register(gateway.healthCheck(), true, "ready");
       health.register(balancer.healthCheck());
@@ -604,6 +607,10 @@ public final class OrderSystem implements AutoCloseable {
 
   Gateway gateway() {
     return require(gateway, "gateway");
+  }
+
+  RateLimiter rateLimiter() {
+    return require(limiter, "limiter");
   }
 
   List<OrderHttpServer> services() {

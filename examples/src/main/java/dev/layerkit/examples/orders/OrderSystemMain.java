@@ -1,5 +1,6 @@
 package dev.layerkit.examples.orders;
 
+import dev.layerkit.gateway.http.Transport;
 import dev.layerkit.infra.Config;
 import dev.layerkit.infra.ConfigException;
 import io.micrometer.observation.ObservationRegistry;
@@ -47,6 +48,13 @@ public final class OrderSystemMain {
    * @throws InterruptedException if interrupted while running
    */
   public static void main(String[] args) throws InterruptedException {
+    // The production gateway shares its event loops with the rate limiter's Redis connection
+    // (ProductionBackends), so both run on the transport Lettuce picks, for the whole JVM, when it
+    // loads: epoll before io_uring unless told otherwise. Where io_uring runs, the gateway's
+    // default, say so before anything loads Lettuce.
+    if (System.getProperty("io.lettuce.core.epoll") == null && Transport.IO_URING.isAvailable()) {
+      System.setProperty("io.lettuce.core.epoll", "false");
+    }
     Config config;
     OrderSystemOptions options;
     RemoteServices remote = null;

@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,6 +118,18 @@ class ProductionOrderSystemIT {
         }
       }
       assertThat(limited).as("the Redis rate limiter answered 429").isTrue();
+      // Its connection runs on the gateway's event loops: a decision completes on one of them
+      // (Lettuce's own loops are named lettuce-*), or at once on the caller.
+      String caller = Thread.currentThread().getName();
+      List<String> completedOn = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        completedOn.add(system.rateLimiter().tryAcquireAsync("probe-" + i)
+            .thenApply(decision -> Thread.currentThread().getName())
+            .toCompletableFuture().get(10, TimeUnit.SECONDS));
+      }
+      assertThat(completedOn).as("the threads the limiter's decisions completed on")
+          .allMatch(name -> name.startsWith("layerkit-gw-") || name.equals(caller))
+          .anyMatch(name -> name.startsWith("layerkit-gw-"));
     }
   }
 

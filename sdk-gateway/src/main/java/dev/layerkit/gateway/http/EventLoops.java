@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * // Lettuce's transport (see RedisEventLoops): epoll, or io_uring with -Dio.lettuce.core.epoll=false
- * try (EventLoops loops = EventLoops.create(Transport.EPOLL, 2)) {
+ * try (EventLoops loops = RedisEventLoops.create(2)) {
  *   RedisClient redis = RedisClient.create(RedisEventLoops.clientResources(loops), uri);
  *   RateLimiter limiter = RedisRateLimiter.builder(policy, RedisConnections.connect(redis)).build();
  *   Gateway gateway = Gateway.builder().eventLoops(loops).route(...).build().start();
@@ -97,7 +97,7 @@ public final class EventLoops implements AutoCloseable {
    * @return the socket channel class
    */
   public Class<? extends Channel> socketChannelType() {
-    return transport.clientChannel();
+    return transport.socketChannelType();
   }
 
   /**

@@ -87,7 +87,14 @@ public enum Transport {
     };
   }
 
-  Class<? extends Channel> clientChannel() {
+  /**
+   * Returns the class of TCP client channel of this transport: Netty registers a channel only on
+   * event loops of its own transport, so a client that shares a gateway's {@link EventLoops} must
+   * connect with this class.
+   *
+   * @return the socket channel class
+   */
+  public Class<? extends Channel> socketChannelType() {
     return switch (this) {
       case IO_URING -> IoUringSocketChannel.class;
       case EPOLL -> EpollSocketChannel.class;

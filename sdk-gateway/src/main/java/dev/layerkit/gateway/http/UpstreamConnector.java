@@ -44,7 +44,7 @@ final class UpstreamConnector {
   UpstreamConnector(Transport transport, TimeSource time, ByteBufAllocator allocator) {
     this.time = time;
     this.bootstrap = new Bootstrap()
-        .channel(transport.clientChannel())
+        .channel(transport.socketChannelType())
         .option(ChannelOption.ALLOCATOR, allocator)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
@@ -55,7 +55,7 @@ final class UpstreamConnector {
           }
         });
     this.http2 = new Http2Connections(new Bootstrap()
-        .channel(transport.clientChannel())
+        .channel(transport.socketChannelType())
         .option(ChannelOption.ALLOCATOR, allocator)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true));

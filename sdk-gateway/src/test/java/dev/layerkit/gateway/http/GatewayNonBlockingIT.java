@@ -90,7 +90,7 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
   void aRedisLimiterOnTheGatewaysOwnEventLoopsDecidesWithoutBlockingOrALettuceThread(TestInfo test) throws Exception {
     String prefix = REDIS.newKeyPrefix(test.getTestMethod().orElseThrow().getName());
     Transport lettuces = Arrays.stream(Transport.values())
-        .filter(t -> t.isAvailable() && t.clientChannel().equals(Transports.socketChannelClass()))
+        .filter(t -> t.isAvailable() && t.socketChannelType().equals(Transports.socketChannelClass()))
         .findFirst().orElseThrow();
     Transport other = lettuces == Transport.NIO ? Transport.EPOLL : Transport.NIO;
     try (EventLoops wrong = EventLoops.create(other, 1)) {
@@ -101,7 +101,10 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
                 + ", which cannot run on the shared " + wrong);
       }
     }
-    EventLoops loops = EventLoops.create(lettuces, 2);
+    assertThatThrownBy(() -> RedisEventLoops.create(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("threads");
+    EventLoops loops = RedisEventLoops.create(2);
+    assertThat(loops.transport()).as("the loops Lettuce can run on").isEqualTo(lettuces);
     ClientResources resources = RedisEventLoops.clientResources(loops);
     RedisClient sharedClient = RedisClient.create(resources, REDIS.uri());
     try (StatefulRedisConnection<String, byte[]> shared = RedisConnections.connect(sharedClient)) {

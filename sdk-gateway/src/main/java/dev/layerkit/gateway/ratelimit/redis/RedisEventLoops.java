@@ -1,6 +1,7 @@
 package dev.layerkit.gateway.ratelimit.redis;
 
 import dev.layerkit.gateway.http.EventLoops;
+import dev.layerkit.gateway.http.Transport;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * // Lettuce's transport: epoll by default, io_uring with -Dio.lettuce.core.epoll=false
- * EventLoops loops = EventLoops.create(Transport.EPOLL, 2);
+ * EventLoops loops = RedisEventLoops.create(2);
  * ClientResources resources = RedisEventLoops.clientResources(loops);
  * RedisClient client = RedisClient.create(resources, "redis://redis:6379");
  * RateLimiter limiter = RedisRateLimiter.builder(policy, RedisConnections.connect(client)).build();
@@ -30,14 +31,39 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Netty runs a channel only on loops of its own transport, and Lettuce picks its channel type
  * for the whole JVM: epoll where it can, else io_uring (with {@code -Dio.lettuce.core.epoll=false},
- * io_uring where it can), else NIO. The loops must be of that transport; {@link #clientResources}
- * checks it. Shutting the resources down leaves the loops running:
+ * io_uring where it can), else NIO. The loops must be of that transport: {@link #create} starts
+ * loops on it, and {@link #clientResources} checks it. (Netty's bootstrap takes its channel type
+ * once, and Lettuce sets it from its JVM-wide choice before any hook of its runs, so the resources
+ * cannot give a connection the loops' type instead.) Shutting the resources down leaves the loops running:
  * they are their creator's to close. Lettuce never blocks its event loops, and the gateway's
  * BlockHound-checked tests run the Redis limiter this way too.
  */
 public final class RedisEventLoops {
 
   private RedisEventLoops() {}
+
+  /**
+   * Starts event loops on the transport Lettuce connects with, for a gateway ({@code
+   * Gateway.Builder#eventLoops}) and the Redis clients of {@link #clientResources} to share. On
+   * Linux that is epoll, which Lettuce prefers to the gateway's default io_uring, unless {@code
+   * -Dio.lettuce.core.epoll=false} was set before Lettuce loaded (then io_uring where it runs).
+   *
+   * @param threads at least 1; a gateway's default is the number of processors
+   * @return the running loops, their caller's to close after the gateway and the Redis clients
+   * @throws IllegalArgumentException if {@code threads} is less than 1
+   * @throws IllegalStateException if Lettuce connects with a transport the gateway cannot run on
+   *     (kqueue, with Netty's kqueue artifact on macOS)
+   */
+  public static EventLoops create(int threads) {
+    Class<? extends Channel> lettuceChannel = Transports.socketChannelClass();
+    for (Transport transport : Transport.values()) {
+      if (transport.isAvailable() && transport.socketChannelType().equals(lettuceChannel)) {
+        return EventLoops.create(transport, threads);
+      }
+    }
+    throw new IllegalStateException("Lettuce connects with " + lettuceChannel.getName()
+        + ", a transport the gateway does not run on (it runs on io_uring, epoll or NIO)");
+  }
 
   /**
    * Returns client resources whose Redis connections run on {@code loops}. Lettuce's other
