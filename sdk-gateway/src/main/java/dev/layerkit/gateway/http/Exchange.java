@@ -8,10 +8,13 @@ import dev.layerkit.gateway.lb.NoAvailableEndpointException;
 import dev.layerkit.gateway.lb.RequestContext;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.Observation;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -429,24 +432,29 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       request.headers().set(Grpc.TIMEOUT, Grpc.formatTimeout(left));
     }
     ScannedRequestHeaders scanned = rawHead;
+    ArrayDeque<HttpContent> queued = pending;
     if (scanned != null) {
       channel.write(new RawRequestHead(RequestHeadWriter.write(channel.alloc(), request.method(),
           rawUri, scanned, client.clientIp(), gateway.terminatesTls() ? "https" : "http",
           route.requestHeaders(), requestId)));
+    } else if (!hasBody && queued == null && !http2) {
+      // A body-less request ends with its head: head and end go as one message now, whether or
+      // not the decoder's empty last content has been read yet, which the HTTP/1.1 encoder
+      // writes as one buffer (a head and then an empty last content are two writes, each with
+      // its promise). The request's headers are shared, not copied.
+      channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
+          request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
     } else {
       channel.write(request);
     }
     state = State.SENT; // CONNECTING -> SENT
-    ArrayDeque<HttpContent> queued = pending;
     if (queued != null) {
       HttpContent content;
       while ((content = queued.poll()) != null) {
         channel.write(content);
       }
-    } else if (!hasBody && scanned == null) {
-      // A body-less request ends with its head: send the end now, in the same flush, whether
-      // or not the decoder's empty last content has been read yet. (A raw head is the whole
-      // request already.)
+    } else if (!hasBody && scanned == null && http2) {
+      // As above, on an HTTP/2 stream: the end follows the head in the same flush.
       channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     channel.flush();

@@ -832,12 +832,19 @@ public final class RedisRateLimiter implements RateLimiter {
   /**
    * Returns a health check that pings Redis within the timeout: {@code UP} when it answers;
    * otherwise {@code DEGRADED} under {@link FailMode#OPEN} (requests still flow, unlimited) or
-   * {@code DOWN} under {@link FailMode#CLOSED} (requests are being denied).
+   * {@code DOWN} under {@link FailMode#CLOSED} (requests are being denied). A caller interrupted
+   * before or while it waits gets the same unreachable answer at once and keeps its interrupt
+   * status.
    *
    * @return the check, named {@code ratelimit-redis-<name>}
    */
   public HealthCheck healthCheck() {
     return HealthCheck.of("ratelimit-redis-" + name, () -> {
+      if (Thread.currentThread().isInterrupted()) {
+        // Not held up, and the same answer whether or not a reply would have come in time: an
+        // already completed future's get() ignores the interrupt, so pinging would race.
+        return unreachable(new InterruptedException("interrupted before the ping"));
+      }
       long start = timeSource.nanoTime();
       try {
         String pong = base.ping().toCompletableFuture().get(Math.max(timeoutNanos, TimeUnit.MILLISECONDS.toNanos(100)),
