@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>an answer: the stage completes with {@code Outcome.ok(value)};</li>
- *   <li>a failure that must not be retried (a 4xx, an invalid response, a non-retryable request,
- *       no attempts, budget or time left): the stage <em>completes</em> with
+ *   <li>a failure that must not be retried (a 4xx, an invalid response other than a truncated
+ *       body, a non-retryable request, no attempts, budget or time left): the stage
+ *       <em>completes</em> with
  *       {@code Outcome.failed(e)}, so the policy's retry never sees it, whatever its predicate;</li>
  *   <li>a transient failure that may be retried: the stage fails with it, having taken one retry
  *       from the {@link RetryBudget}, and the policy's retry backs off and calls again.</li>

@@ -9,10 +9,14 @@ import org.jspecify.annotations.Nullable;
  * connection ended in the middle of. The message names the service, the endpoint and what was
  * wrong.
  *
- * <p>Never retried and never reported as a timeout: the service did receive the request (and
- * may have acted on it), and the same endpoint would most likely answer the same way; it is a bug
- * or a version mismatch to fix, not a blip to wait out. It does count against the endpoint for
- * outlier ejection, since an endpoint that answers garbage should get less traffic.
+ * <p>Never reported as a timeout, and not retried, with one exception: the service did receive
+ * the request (and may have acted on it), and the same endpoint would most likely answer the same
+ * way; it is a bug or a version mismatch to fix, not a blip to wait out. The exception is {@link
+ * Problem#TRUNCATED_BODY}: a connection that ends in the middle of a body is most often an instance
+ * dying mid-answer, so it is {@linkplain #isTransient() transient}, and a retryable request
+ * (idempotent, or with an {@code Idempotency-Key}) is retried as after a transport failure. It
+ * counts against the endpoint for outlier ejection either way, since an endpoint that answers
+ * garbage should get less traffic.
  */
 public final class InvalidResponseException extends ServiceCallException {
 
@@ -45,5 +49,15 @@ public final class InvalidResponseException extends ServiceCallException {
    */
   public Problem problem() {
     return problem;
+  }
+
+  /**
+   * Returns whether another attempt may help: only for a body the connection cut short.
+   *
+   * @return true for {@link Problem#TRUNCATED_BODY}
+   */
+  @Override
+  public boolean isTransient() {
+    return problem == Problem.TRUNCATED_BODY;
   }
 }

@@ -162,19 +162,31 @@ class ServiceClientIT {
     assertThat(upstream.requests()).isEqualTo(1);
   }
 
+  /**
+   * A body the connection cuts short is a truncated response, not a timeout. It is transient (an
+   * instance dying mid-answer): a GET is retried, a POST without an idempotency key is not.
+   */
   @Test
-  void bodyCutShortByTheConnectionIsATruncatedResponseNotATimeout() throws Exception {
+  void bodyCutShortByTheConnectionIsATruncatedResponseNotATimeoutRetriedOnlyIfRetryable() throws Exception {
     RawServer raw = new RawServer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"n\":");
     resources.add(raw);
     ServiceClient client = client(ServiceClient.builder("orders")
         .endpointSource(EndpointSource.of(raw.endpoint())));
 
-    assertThatThrownBy(() -> client.get("/orders/1", PAYLOAD))
-        .isInstanceOfSatisfying(InvalidResponseException.class,
-            e -> assertThat(e.problem()).isEqualTo(InvalidResponseException.Problem.TRUNCATED_BODY))
+    assertThatThrownBy(() -> client.call(ServiceRequest.post("/orders", new Payload(7), PAYLOAD).build(), PAYLOAD))
+        .isInstanceOfSatisfying(InvalidResponseException.class, e -> {
+          assertThat(e.problem()).isEqualTo(InvalidResponseException.Problem.TRUNCATED_BODY);
+          assertThat(e.isTransient()).isTrue();
+        })
         .hasMessageContaining("service 'orders' endpoint " + raw.endpoint().id())
         .hasMessageContaining("before the whole body arrived");
-    assertThat(raw.connections.get()).as("not retried").isEqualTo(1);
+    assertThat(raw.connections.get()).as("a POST is not retried").isEqualTo(1);
+
+    assertThatThrownBy(() -> client.get("/orders/1", PAYLOAD))
+        .isInstanceOfSatisfying(InvalidResponseException.class,
+            e -> assertThat(e.problem()).isEqualTo(InvalidResponseException.Problem.TRUNCATED_BODY));
+    assertThat(raw.connections.get()).as("a GET is retried, up to the attempts")
+        .isEqualTo(1 + ServiceClientBuilder.DEFAULT_MAX_ATTEMPTS);
   }
 
   @Test
