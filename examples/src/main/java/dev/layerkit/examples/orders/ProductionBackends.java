@@ -230,9 +230,10 @@ final class ProductionBackends implements Backends {
       // The limiter's connection runs on the gateway's own event loops: a reply resumes the
       // requests it decides on the loop that reads it, with no Lettuce thread to wake per call
       // (benchmarks/README.md, the Redis limiter in the gateway: about 0.7x the in-memory
-      // limiter's requests/s with Lettuce's own loops, about 0.8x on the gateway's). Closed in reverse:
-      // the connection, its client, the resources, then the loops, after the gateway.
-      // On the transport Lettuce connects with (io_uring when OrderSystemMain could choose it).
+      // limiter's requests/s with Lettuce's own loops, about 0.8x on the gateway's). The loops
+      // are on the transport Lettuce connects with (io_uring where OrderSystemMain could choose
+      // it). Closed in reverse: the connection, its client, the resources, then the loops, after
+      // the gateway.
       EventLoops loops = closeables.push(RedisEventLoops.create(Runtime.getRuntime().availableProcessors()));
       ClientResources resources = RedisEventLoops.clientResources(loops);
       closeables.push(() -> resources.shutdown(0, 5, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
