@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -147,15 +146,16 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * The buffer allocator of the gateway's connections unless {@link Builder#allocator} says
-   * otherwise: Netty's pooled allocator ({@code PooledByteBufAllocator.DEFAULT}), or Netty's
-   * default ({@code ByteBufAllocator.DEFAULT}) when the system property {@code
-   * io.netty.allocator.type} is set, so that the JVM-wide choice still wins. Netty 4.2's default,
-   * the adaptive allocator, cost about 7 % more CPU per proxied HTTP/1.1 request and 10 % more
-   * over TLS here ({@code benchmarks/README.md}); Velocity and Pekko made the same choice.
+   * otherwise: Netty's pooled allocator, with Netty's settings except a per-thread cache of 1,024
+   * small buffers of each size (Netty's default keeps 256, fewer than an event loop has in flight
+   * on io_uring under load), one instance for every gateway of the JVM. With the system property
+   * {@code io.netty.allocator.type} set it is Netty's default ({@code ByteBufAllocator.DEFAULT}),
+   * and with {@code io.netty.allocator.smallCacheSize} set {@code PooledByteBufAllocator.DEFAULT},
+   * so that a JVM-wide choice still wins. Netty 4.2's default, the adaptive allocator, cost about
+   * 7 % more CPU per proxied HTTP/1.1 request and 10 % more over TLS here ({@code
+   * benchmarks/README.md}); Velocity and Pekko made the same choice.
    */
-  public static final ByteBufAllocator DEFAULT_ALLOCATOR =
-      System.getProperty("io.netty.allocator.type") != null
-          ? ByteBufAllocator.DEFAULT : PooledByteBufAllocator.DEFAULT;
+  public static final ByteBufAllocator DEFAULT_ALLOCATOR = GatewayAllocator.create();
 
   /** Default limit of a request body. */
   public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;

@@ -134,12 +134,6 @@ class GatewayTransportIT extends GatewayTestSupport {
     assertThat(allocations).as("direct allocations from the gateway's allocator").isPositive();
   }
 
-  @Test
-  void theDefaultAllocatorIsNettysPooledOneUnlessTheJvmChoosesOne() {
-    assertThat(System.getProperty("io.netty.allocator.type")).isNull();
-    assertThat(Gateway.DEFAULT_ALLOCATOR).isSameAs(PooledByteBufAllocator.DEFAULT);
-  }
-
   /** What the gateway must run on when asked for {@code asked}: it, or the next available. */
   private static Transport expectedFor(Transport asked) {
     for (Transport candidate : Transport.values()) {
