@@ -14,9 +14,9 @@ import io.netty.buffer.PooledByteBufAllocator;
  * it has requests in flight upstream. Past 256 of one size, every allocation of that size misses
  * the thread's cache and takes the arena's lock. Measured under {@code h2load -c64 -m10} (320
  * streams per loop): about 1.6 arena allocations per request with Netty's 256, about 0.04 with
- * {@value #SMALL_CACHE_SIZE}, most of them in the warm-up ({@code benchmarks/README.md}). A cache entry is a handle to
- * memory the pool has already taken from the system, and Netty trims entries a thread stops
- * using, so the larger cache holds on only to what was in use at once.
+ * {@value #SMALL_CACHE_SIZE}, most of them in the warm-up ({@code benchmarks/README.md}). A
+ * cache entry is a handle to memory the pool has already taken from the system, and Netty trims
+ * entries a thread stops using, so the larger cache holds on only to what was in use at once.
  *
  * <p>Where the JVM chooses for itself, the choice stands: with {@code io.netty.allocator.type}
  * set the gateway uses {@code ByteBufAllocator.DEFAULT}, and with {@code
