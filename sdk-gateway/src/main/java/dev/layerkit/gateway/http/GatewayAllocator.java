@@ -38,7 +38,8 @@ final class GatewayAllocator {
       return PooledByteBufAllocator.DEFAULT;
     }
     return new PooledByteBufAllocator(PooledByteBufAllocator.defaultPreferDirect(),
-        PooledByteBufAllocator.defaultNumHeapArena(), PooledByteBufAllocator.defaultNumDirectArena(),
+        PooledByteBufAllocator.defaultNumHeapArena(),
+        PooledByteBufAllocator.defaultNumDirectArena(),
         PooledByteBufAllocator.defaultPageSize(), PooledByteBufAllocator.defaultMaxOrder(),
         SMALL_CACHE_SIZE, PooledByteBufAllocator.defaultNormalCacheSize(),
         PooledByteBufAllocator.defaultUseCacheForAllThreads());

@@ -56,7 +56,8 @@ class GatewayAllocatorTest {
 
     long missesAfterWarmUp = arenaAllocationsOfSecondRound(nettys);
 
-    assertThat(missesAfterWarmUp).isEqualTo(IN_FLIGHT - PooledByteBufAllocator.defaultSmallCacheSize());
+    assertThat(missesAfterWarmUp)
+        .isEqualTo(IN_FLIGHT - PooledByteBufAllocator.defaultSmallCacheSize());
   }
 
   /**
