@@ -4,6 +4,7 @@ import dev.layerkit.core.internal.Arguments;
 import dev.layerkit.core.internal.BuilderSettings;
 import dev.layerkit.gateway.http.internal.HttpSyntax;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why hand-written: Netty and the JDK have no API key filter, and the part that matters (the
  * constant-time lookup) is a few lines over {@link MessageDigest#isEqual}.
  *
- * <p>Immutable and thread-safe; {@link #authenticate} does not block and allocates only the
- * presented key's bytes and hash (the digest is reused per thread; results are made once). Its
- * cost is one SHA-256 of the key plus one 32-byte comparison per stored key: linear in the number
+ * <p>Immutable and thread-safe; {@link #authenticate} does not block, and for an ASCII key of up
+ * to {@value KeyHasher#BUFFERED} characters allocates nothing: the digest and the buffers for the
+ * key's bytes and its hash are reused per thread, and results are made once (a longer or
+ * non-ASCII key allocates its UTF-8 bytes). Its cost is one SHA-256 of the key plus one 32-byte comparison per stored key: linear in the number
  * of keys, by design. Built by {@link Auth#apiKeys()}:
  *
  * <pre>{@code
@@ -67,8 +69,7 @@ public final class ApiKeyAuth implements Auth {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiKeyAuth.class);
 
-  private static final ThreadLocal<MessageDigest> SHA_256 =
-      ThreadLocal.withInitial(ApiKeyAuth::newSha256);
+  private static final ThreadLocal<KeyHasher> HASHERS = ThreadLocal.withInitial(KeyHasher::new);
 
   private final String header;
   private final String realm;
@@ -131,7 +132,7 @@ public final class ApiKeyAuth implements Auth {
     if (key == null) {
       return missing;
     }
-    int index = keys.indexOf(hash(key));
+    int index = keys.indexOf(HASHERS.get().hash(key));
     if (index == ConstantTimeKeys.NO_MATCH) {
       LOG.debug("Invalid API key on request {} from {}", request.requestId(),
           request.remoteAddress());
@@ -155,9 +156,9 @@ public final class ApiKeyAuth implements Auth {
     return null;
   }
 
+  /** The SHA-256 hash of a key's UTF-8 bytes, in an array of its own. */
   private static byte[] hash(String key) {
-    MessageDigest digest = SHA_256.get();
-    return digest.digest(key.getBytes(StandardCharsets.UTF_8));
+    return HASHERS.get().hash(key).clone();
   }
 
   private static MessageDigest newSha256() {
@@ -172,6 +173,50 @@ public final class ApiKeyAuth implements Auth {
   @Override
   public String toString() {
     return "ApiKeyAuth[header=" + header + ", realm=" + realm + ", keys=" + keys.size() + "]";
+  }
+
+  /**
+   * One thread's SHA-256 of presented keys, without allocating: an ASCII key of up to {@link
+   * #BUFFERED} characters (what {@code openssl rand -hex} and most key generators make) is copied
+   * into a reused buffer, any other is encoded as UTF-8 into an array of its own; the hash lands in
+   * a reused array, valid until the thread's next call. The copy's early exit at a non-ASCII
+   * character depends on the presented key only, never on a stored one.
+   */
+  private static final class KeyHasher {
+    /** The longest key copied into the buffer (longer keys are encoded into an array each). */
+    static final int BUFFERED = 256;
+
+    private final MessageDigest digest = newSha256();
+    private final byte[] bytes = new byte[BUFFERED];
+    private final byte[] hash = new byte[ConstantTimeKeys.HASH_LENGTH];
+
+    /** Returns the hash of the key's UTF-8 bytes, in this thread's reused array. */
+    byte[] hash(String key) {
+      int length = key.length();
+      if (length > BUFFERED || !copyAscii(key, length)) {
+        digest.update(key.getBytes(StandardCharsets.UTF_8));
+      } else {
+        digest.update(bytes, 0, length);
+      }
+      try {
+        digest.digest(hash, 0, hash.length);
+      } catch (DigestException e) {
+        throw new IllegalStateException("a SHA-256 hash is " + hash.length + " bytes", e);
+      }
+      return hash;
+    }
+
+    /** Copies the key into the buffer if it is ASCII, whose UTF-8 bytes are its characters. */
+    private boolean copyAscii(String key, int length) {
+      for (int i = 0; i < length; i++) {
+        char c = key.charAt(i);
+        if (c >= 0x80) {
+          return false;
+        }
+        bytes[i] = (byte) c;
+      }
+      return true;
+    }
   }
 
   /**

@@ -612,14 +612,14 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
       }
       account(content);
       if (content instanceof LastHttpContent) {
-        clientCtx.writeAndFlush(response);
+        toClientAndFlush(response);
         complete();
       } else {
-        clientCtx.write(response);
+        toClient(response);
       }
       return;
     }
-    clientCtx.write(response);
+    toClient(response);
   }
 
   /**
@@ -633,11 +633,11 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     upstreamKeepAlive = head.keepAlive();
     state = State.RESPONDING; // SENT -> RESPONDING
     if (framesRawResponses) {
-      clientCtx.write(new DefaultHttp2HeadersFrame(ResponseHeadWriter.http2Headers(head,
+      toClient(new DefaultHttp2HeadersFrame(ResponseHeadWriter.http2Headers(head,
           route.responseHeaders(), requestId, extraResponseHeaders)));
       return;
     }
-    clientCtx.write(RawResponseBytes.head(ResponseHeadWriter.write(clientCtx.alloc(), head,
+    toClient(RawResponseBytes.head(ResponseHeadWriter.write(clientCtx.alloc(), head,
         route.responseHeaders(), requestId, extraResponseHeaders, !client.keepAliveAfter(this))));
   }
 
@@ -647,15 +647,29 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     Object out = framesRawResponses ? new DefaultHttp2DataFrame(bytes.content(), bytes.isLast())
         : bytes;
     if (bytes.isLast()) {
-      clientCtx.writeAndFlush(out);
+      toClientAndFlush(out);
       complete();
       return;
     }
-    clientCtx.write(out);
+    toClient(out);
     Channel channel = upstreamChannel;
     if (channel != null && !clientCtx.channel().isWritable()) {
       channel.config().setAutoRead(false);
     }
+  }
+
+  /**
+   * Writes to the client with the void promise: nothing here waits on a write to the client, and
+   * a promise per write would be an object per response part. A failed write reaches {@link
+   * ClientHandler#exceptionCaught}, which closes the connection (a stream, under HTTP/2).
+   */
+  private void toClient(Object message) {
+    clientCtx.write(message, clientCtx.voidPromise());
+  }
+
+  /** {@link #toClient}, then a flush. */
+  private void toClientAndFlush(Object message) {
+    clientCtx.writeAndFlush(message, clientCtx.voidPromise());
   }
 
   /**
@@ -690,11 +704,11 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     boolean last = content instanceof LastHttpContent;
     account(content);
     if (last) {
-      clientCtx.writeAndFlush(content);
+      toClientAndFlush(content);
       complete();
       return;
     }
-    clientCtx.write(content);
+    toClient(content);
     Channel channel = upstreamChannel;
     if (channel != null && !clientCtx.channel().isWritable()) {
       channel.config().setAutoRead(false);
@@ -845,7 +859,7 @@ final class Exchange implements GenericFutureListener<Future<Channel>> {
     trailers.trailingHeaders()
         .setInt(Grpc.STATUS, grpcStatus)
         .set(Grpc.MESSAGE, Grpc.encodeMessage(message));
-    clientCtx.writeAndFlush(trailers);
+    toClientAndFlush(trailers);
     routeState.timer(recordedStatus).record(time.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     logAccess(recordedStatus, responseBytes);
     client.exchangeDone(this, !requestComplete);

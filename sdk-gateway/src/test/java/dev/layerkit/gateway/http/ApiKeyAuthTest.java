@@ -3,8 +3,14 @@ package dev.layerkit.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -118,6 +124,102 @@ class ApiKeyAuthTest {
         .addKeyHash("t", "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08")
         .build();
     assertThat(byHex.authenticate(request("X-API-Key", "test")).authenticated()).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {255, 256, 257, 300})
+  void hashesKeysOfEveryLengthAndAlphabetAsTheirUtf8Bytes(int length) throws Exception {
+    String ascii = "a".repeat(length - 1) + "z";
+    String nonAscii = "clé-ключ-" + "é".repeat(length - 9);
+    ApiKeyAuth byHash = Auth.apiKeys()
+        .addKeyHash("ascii", sha256Hex(ascii))
+        .addKeyHash("non-ascii", sha256Hex(nonAscii))
+        .build();
+
+    // Alternating on one thread: a key never sees the bytes or digest state of the one before.
+    for (int i = 0; i < 3; i++) {
+      assertThat(byHash.authenticate(request("X-API-Key", nonAscii)).principal().subject())
+          .isEqualTo("non-ascii");
+      assertThat(byHash.authenticate(request("X-API-Key", ascii)).principal().subject())
+          .isEqualTo("ascii");
+      assertThat(byHash.authenticate(request("X-API-Key", ascii.substring(1))).authenticated())
+          .isFalse();
+    }
+    assertThat(ApiKeyAuth.sha256Hex(nonAscii)).isEqualTo(sha256Hex(nonAscii));
+  }
+
+  @Test
+  void authenticatingAnAsciiKeyAllocatesNothing() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    GatewayRequest request = new KeyOnlyRequest(KEY);
+    int calls = 20_000;
+    for (int i = 0; i < calls; i++) {
+      auth.authenticate(request);
+    }
+    long thread = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(thread);
+    int authenticated = 0;
+    for (int i = 0; i < calls; i++) {
+      authenticated += auth.authenticate(request).authenticated() ? 1 : 0;
+    }
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+
+    assertThat(authenticated).isEqualTo(calls);
+    // Hashing into new arrays costs about 100 bytes a call; a few stray bytes are the probe's.
+    assertThat(allocated).isLessThan(calls);
+  }
+
+  /**
+   * A request whose {@code X-API-Key} lookup allocates nothing (a gateway's header lookup makes the
+   * value's string, which is not the auth's cost).
+   */
+  private record KeyOnlyRequest(String key) implements GatewayRequest {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String uri() {
+      return "/";
+    }
+
+    @Override
+    public String path() {
+      return "/";
+    }
+
+    @Override
+    public String host() {
+      return "example.com";
+    }
+
+    @Override
+    public @Nullable String header(String name) {
+      return name.equalsIgnoreCase(ApiKeyAuth.DEFAULT_HEADER) ? key : null;
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return List.of();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      return PEER;
+    }
+
+    @Override
+    public String requestId() {
+      return "r-1";
+    }
+  }
+
+  /** SHA-256 of the key's UTF-8 bytes by the JDK directly, as 64 hex digits. */
+  private static String sha256Hex(String key) throws Exception {
+    return HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
