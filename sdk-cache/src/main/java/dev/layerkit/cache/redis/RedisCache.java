@@ -486,16 +486,23 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
 
   /**
    * Returns a health check: {@code UP} when Redis answers a {@code PING} and the breaker is
-   * closed, else {@code DEGRADED} (the cache misses and loaders answer; nothing is down).
+   * closed, else {@code DEGRADED} (the cache misses and loaders answer; nothing is down). A caller
+   * interrupted before or while it waits gets {@code DEGRADED} at once and keeps its interrupt
+   * status.
    *
    * @return the check, named {@code cache-redis-<name>}
    */
   @Override
   public HealthCheck healthCheck() {
     return HealthCheck.of("cache-redis-" + name, () -> {
-      long start = timeSource.nanoTime();
       CircuitBreaker breaker = guard.breaker();
       String state = breaker.getState().name();
+      if (Thread.currentThread().isInterrupted()) {
+        // Not held up, and the same answer whether or not a reply would have come in time: a
+        // completed future's get() ignores the interrupt, so pinging would race the reply.
+        return Health.degraded("interrupted before the ping").detail("breaker", state).build();
+      }
+      long start = timeSource.nanoTime();
       try {
         String pong = commands.ping().get(Math.max(guard.timeoutNanos(), TimeUnit.MILLISECONDS.toNanos(100)),
             TimeUnit.NANOSECONDS);
@@ -506,7 +513,7 @@ public final class RedisCache<K, V> implements RemoteCache<K, V> {
             .detail("breaker", state).build();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Health.degraded("interrupted").build();
+        return Health.degraded("interrupted while waiting for the ping").detail("breaker", state).build();
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
         return Health.degraded("Redis unreachable (" + e + "); reads go to the loader").detail("breaker", state).build();
       }

@@ -9,6 +9,8 @@ import dev.layerkit.cache.Caches;
 import dev.layerkit.core.codec.Codec;
 import dev.layerkit.core.codec.CodecException;
 import dev.layerkit.core.codec.Codecs;
+import dev.layerkit.core.health.Health;
+import dev.layerkit.core.health.HealthStatus;
 import dev.layerkit.core.resilience.ResiliencePolicy;
 import dev.layerkit.test.cache.CacheContract;
 import dev.layerkit.test.servers.TestRedis;
@@ -235,6 +237,27 @@ class RedisCacheIT extends CacheContract {
     cache.invalidateAll();
     assertThat(connection.sync().keys(keyPrefix + "*")).isEmpty();
     assertThat(connection.sync().exists(keyPrefix.substring(0, keyPrefix.length() - 1) + "-other")).isEqualTo(1);
+  }
+
+  /**
+   * A caller interrupted before the health check is not held up and keeps its interrupt status,
+   * and the answer does not depend on whether Redis's reply would have come first: {@code
+   * DEGRADED}, every time.
+   */
+  @Test
+  void anInterruptedCallerGetsDegradedAtOnceAndKeepsItsInterruptStatus() {
+    RedisCache<String, String> cache = cache();
+    assertThat(cache.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+
+    for (int i = 0; i < 50; i++) {
+      Thread.currentThread().interrupt();
+      Health health = cache.healthCheck().check();
+      assertThat(Thread.interrupted()).as("kept through the health check").isTrue();
+      assertThat(health.status()).as("check %d", i).isEqualTo(HealthStatus.DEGRADED);
+      assertThat(health.details()).containsEntry("reason", "interrupted before the ping");
+    }
+    assertThat(cache.healthCheck().check().status()).as("UP again without the interrupt")
+        .isEqualTo(HealthStatus.UP);
   }
 
   @Test
