@@ -38,10 +38,10 @@ import org.slf4j.LoggerFactory;
  * constant-time lookup) is a few lines over {@link MessageDigest#isEqual}.
  *
  * <p>Immutable and thread-safe; {@link #authenticate} does not block, and for an ASCII key of up
- * to {@value KeyHasher#BUFFERED} characters allocates nothing: the digest and the buffers for the
- * key's bytes and its hash are reused per thread, and results are made once (a longer or
- * non-ASCII key allocates its UTF-8 bytes). Its cost is one SHA-256 of the key plus one 32-byte comparison per stored key: linear in the number
- * of keys, by design. Built by {@link Auth#apiKeys()}:
+ * to 256 characters allocates nothing: the digest and the buffers for the key's bytes and its
+ * hash are reused per thread, and results are made once (a longer or non-ASCII key allocates its
+ * UTF-8 bytes). Its cost is one SHA-256 of the key plus one 32-byte comparison per stored key:
+ * linear in the number of keys, by design. Built by {@link Auth#apiKeys()}:
  *
  * <pre>{@code
  * Auth auth = Auth.apiKeys()
