@@ -12,8 +12,9 @@ import org.jspecify.annotations.Nullable;
  * <p>A backend maps keys to strings with a {@link KeyCodec} and, where it stores bytes, values
  * with a {@code dev.layerkit.core.codec.Codec}. Entries are dropped when their TTL passes, may be
  * dropped earlier (size bound, eviction, a remote outage), and are never served after their TTL
- * as the backend's clock tells it (the in-memory backend on the system time source reads a clock
- * refreshed every millisecond, so its TTLs end up to about a millisecond late).
+ * as the backend's clock tells it (the in-memory backend on the system time source, when read
+ * often, reads a clock refreshed every millisecond, so its TTLs end up to about a millisecond
+ * late).
  *
  * <p>Implementations are thread-safe. A remote backend never throws for a slow or unreachable
  * server: it bounds each call by a timeout, treats a failed read as a miss and a failed write as

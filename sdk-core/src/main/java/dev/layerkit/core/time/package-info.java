@@ -6,8 +6,10 @@
  * windows and backoffs can be tested by advancing a manual clock instead of sleeping.
  *
  * <p>Blocks that would read the clock on every call (a cache hit, a rate-limit decision, a
- * balancer's pick) read, in place of {@code TimeSource.system()} only, a clock cached every
- * millisecond by one shared thread; that is an implementation detail, not API.
+ * balancer's pick) read, in place of {@code TimeSource.system()} only, a clock that one shared
+ * thread caches every millisecond while it is read often enough for that to be cheaper than a
+ * clock read per call (about a thousand reads a millisecond), and the system clock otherwise; that
+ * is an implementation detail, not API.
  */
 @NullMarked
 package dev.layerkit.core.time;

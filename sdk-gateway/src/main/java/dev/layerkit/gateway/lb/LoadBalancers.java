@@ -101,10 +101,10 @@ public final class LoadBalancers {
    * wins, where latency is a moving average that jumps up at once on a slow response and decays
    * slowly ({@link LoadBalancerBuilder#latencyDecay}).
    *
-   * <p>Completions need a timestamp. With the system time source they read a clock cached by one
-   * daemon thread that ticks every millisecond while any such balancer is open (a clock read costs
-   * more than the rest of the pick in a virtual machine); close balancers you no longer use so the
-   * ticker can stop.
+   * <p>Completions need a timestamp. With the system time source they read a clock that one
+   * daemon thread caches every millisecond while it is read more than about a thousand times a
+   * millisecond (a clock read costs more than the rest of the pick in a virtual machine), and the
+   * clock itself otherwise; close balancers you no longer use so the thread can stop.
    *
    * @return a builder
    */
