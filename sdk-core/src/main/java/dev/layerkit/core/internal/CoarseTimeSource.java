@@ -345,7 +345,7 @@ public final class CoarseTimeSource implements TimeSource, AutoCloseable {
         advance();
         if (now - cachingUntil >= 0) { // measure again: readings go to the clocks from now on
           mode = MEASURING;
-          SAMPLES.getAndSet(0);
+          samples = 0;
           windowStart = now;
           window = WINDOW.toNanos();
         }
