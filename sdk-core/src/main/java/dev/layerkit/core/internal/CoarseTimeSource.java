@@ -122,6 +122,9 @@ public final class CoarseTimeSource implements TimeSource, AutoCloseable {
   private static final int CACHING = 2;
 
   private static final long TICK_NANOS = TICK.toNanos();
+  private static final long WINDOW_NANOS = WINDOW.toNanos();
+  private static final long IDLE_WINDOW_NANOS = IDLE_WINDOW.toNanos();
+  private static final long RECHECK_NANOS = RECHECK.toNanos();
   private static final VarHandle NANOS;
   private static final VarHandle SAMPLES;
 
@@ -330,7 +333,7 @@ public final class CoarseTimeSource implements TimeSource, AutoCloseable {
   private static void runWhileLeased() {
     Thread self = Thread.currentThread();
     long windowStart = System.nanoTime();
-    long window = WINDOW.toNanos();
+    long window = WINDOW_NANOS;
     long cachingUntil = 0;
     while (true) {
       boolean ticking = mode != MEASURING;
@@ -347,19 +350,19 @@ public final class CoarseTimeSource implements TimeSource, AutoCloseable {
           mode = MEASURING;
           samples = 0;
           windowStart = now;
-          window = WINDOW.toNanos();
+          window = WINDOW_NANOS;
         }
       } else if (now - windowStart >= window) {
         int counted = (int) SAMPLES.getAndSet(0);
         long readsPerMilli = counted * (long) SAMPLE * 1_000_000L / (now - windowStart);
         windowStart = now;
-        window = counted == 0 ? IDLE_WINDOW.toNanos() : WINDOW.toNanos();
+        window = counted == 0 ? IDLE_WINDOW_NANOS : WINDOW_NANOS;
         if (readsPerMilli >= CACHING_READS_PER_MILLI) {
           // Announced, then advanced, then cached: see nanoTime for why in this order.
           mode = SWITCHING;
           advance();
           mode = CACHING;
-          cachingUntil = now + RECHECK.toNanos();
+          cachingUntil = now + RECHECK_NANOS;
         }
       }
       releaseUnreachable();
