@@ -27,10 +27,6 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.netty.util.HashedWheelTimer;
-import io.netty.util.Timeout;
-import io.netty.util.TimerTask;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.lang.invoke.MethodHandles;
@@ -113,12 +109,14 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #tryAcquireAsync(String, long)} sends the script through Lettuce's asynchronous API
  * (or queues the decision behind its key's call in flight) and returns at once; Redis's reply
  * completes the stage on Lettuce's I/O thread. The timeout, counted from the call to {@code
- * tryAcquireAsync}, does not need a waiting thread either: a shared timer (Netty's {@link
- * HashedWheelTimer}, one daemon thread for all limiters, ticking every {@link #TIMEOUT_TICK})
- * completes the stage with the fail-mode decision. A decision still waiting for its key's call is
- * then never sent; a call whose decisions all timed out is cancelled: one that Lettuce still
- * queues (while it reconnects) is never sent, but one already written to the socket runs when
- * Redis catches up and takes its permits, though the fail mode decided. At most
+ * tryAcquireAsync}, does not need a waiting thread either: one daemon thread shared by all
+ * limiters completes the stage with the fail-mode decision. It sweeps each limiter's pending
+ * decisions in the order they came (they share one timeout) at most once every {@link
+ * #TIMEOUT_TICK} while any is pending, and sleeps without waking while none is: an idle limiter
+ * costs no CPU. A decision still waiting for its key's call is then never sent; a call whose
+ * decisions all timed out is cancelled: one that Lettuce still queues (while it reconnects) is
+ * never sent, but one already written to the socket runs when Redis catches up and takes its
+ * permits, though the fail mode decided. At most
  * {@linkplain Builder#maxInFlight(int) a bounded number} of decisions wait for Redis at once;
  * beyond it the fail mode answers without asking. {@link #tryAcquire(String, long)} is the same
  * decision, awaited on the calling thread.
@@ -186,10 +184,10 @@ public final class RedisRateLimiter implements RateLimiter {
   public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
 
   /**
-   * The tick of the timer that fires decision timeouts: a timeout fires between the configured
-   * time and this much later.
+   * The least time between two sweeps of a limiter's pending decisions for timeouts: a timeout
+   * fires between the configured time and this much later.
    */
-  public static final Duration TIMEOUT_TICK = Duration.ofMillis(5);
+  public static final Duration TIMEOUT_TICK = Duration.ofNanos(DeadlineSweeper.TICK);
 
   /**
    * The most decisions for one key that one script call decides; more waiting go in the next call.
@@ -205,13 +203,6 @@ public final class RedisRateLimiter implements RateLimiter {
       RedisScript.fromResource(RedisRateLimiter.class, "token-buckets.lua", ScriptOutputType.MULTI);
   private static final byte[] SERVER_TIME = bytes("-1");
   private static final byte[] ONE = bytes(1);
-  /**
-   * Fires the timeouts of every Redis limiter in the process: Netty's hashed wheel, which adds
-   * and cancels a timeout without a lock, on one daemon thread started at the first decision.
-   */
-  private static final HashedWheelTimer TIMEOUTS = new HashedWheelTimer(
-      new DefaultThreadFactory("layerkit-ratelimit-timeout", true),
-      TIMEOUT_TICK.toNanos(), TimeUnit.NANOSECONDS, 512);
   private static final VarHandle SETTLED;
 
   static {
@@ -249,6 +240,8 @@ public final class RedisRateLimiter implements RateLimiter {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Keys with a script call in flight, each with the decisions waiting for that call to end. */
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  /** Fires the timeouts of this limiter's decisions. */
+  private final DeadlineSweeper<Decision> timeouts;
   private final @Nullable Counter overloadCounter;
   private volatile boolean failing;
 
@@ -260,6 +253,7 @@ public final class RedisRateLimiter implements RateLimiter {
     this.base = builder.base;
     this.keyPrefix = builder.keyPrefix != null ? builder.keyPrefix : RedisKeys.defaultPrefix("ratelimit", name);
     this.timeoutNanos = builder.timeout.toNanos();
+    this.timeouts = new DeadlineSweeper<>(timeoutNanos);
     this.failMode = builder.failMode;
     this.failClosedRetryAfter = builder.failClosedRetryAfter;
     this.timeSource = builder.timeSource;
@@ -398,7 +392,7 @@ public final class RedisRateLimiter implements RateLimiter {
     Decision decision = new Decision(key, permits, start,
         clientTime ? bytes(epochMicros(timeSource.instant())) : SERVER_TIME);
     // Armed before the decision is queued or sent, so that its timeout covers both.
-    decision.timeout = TIMEOUTS.newTimeout(decision, timeoutNanos, TimeUnit.NANOSECONDS);
+    timeouts.arm(decision);
     enqueue(decision);
     return decision;
   }
@@ -681,7 +675,8 @@ public final class RedisRateLimiter implements RateLimiter {
    * Redis's reply and the timeout. The winner (a compare-and-set on {@link #settled}) releases
    * the in-flight slot and records the metrics; the loser does nothing.
    */
-  private final class Decision extends CompletableFuture<RateLimitDecision> implements TimerTask {
+  private final class Decision extends CompletableFuture<RateLimitDecision>
+      implements DeadlineSweeper.Pending {
     private final String key;
     private final long permits;
     private final long start;
@@ -690,7 +685,8 @@ public final class RedisRateLimiter implements RateLimiter {
     private volatile int settled;
     /** The call it was sent in; null while it waits for its key's call in flight. */
     private volatile @Nullable Batch batch;
-    private volatile @Nullable Timeout timeout;
+    /** When its timeout fires: written before it is armed, read by the sweeps. */
+    private volatile long deadline;
 
     Decision(String key, long permits, long start, byte[] now) {
       this.key = key;
@@ -712,9 +708,19 @@ public final class RedisRateLimiter implements RateLimiter {
       return settled != 0;
     }
 
+    @Override
+    public long deadline() {
+      return deadline;
+    }
+
+    @Override
+    public void deadline(long nanoTime) {
+      deadline = nanoTime;
+    }
+
     /** The timeout passed. */
     @Override
-    public void run(Timeout expired) {
+    public void expire() {
       if (settle(null, new TimeoutException())) {
         Batch sentIn = batch;
         if (sentIn != null) {
@@ -732,10 +738,6 @@ public final class RedisRateLimiter implements RateLimiter {
     boolean settle(@Nullable RateLimitDecision decided, @Nullable Throwable error) {
       if (!SETTLED.compareAndSet(this, 0, 1)) {
         return false;
-      }
-      Timeout pending = timeout;
-      if (pending != null) {
-        pending.cancel(); // a no-op when the timeout is what decides
       }
       inFlight.decrementAndGet();
       RateLimitDecision decision;
@@ -792,6 +794,11 @@ public final class RedisRateLimiter implements RateLimiter {
     // Re-putting the same holder restarts its hold time without losing concurrent takes.
     reserves.put(key, reserve);
     return held;
+  }
+
+  /** Whether no sweep for this limiter's timeouts is scheduled: none of its decisions is pending. */
+  boolean timeoutsIdle() {
+    return timeouts.idle();
   }
 
   /** Returns the Redis key holding the state of {@code key}: hash-tagged for Redis Cluster. */
@@ -877,6 +884,14 @@ public final class RedisRateLimiter implements RateLimiter {
    */
   public String name() {
     return name;
+  }
+
+  FailMode failMode() {
+    return failMode;
+  }
+
+  String keyPrefix() {
+    return keyPrefix;
   }
 
   @Override

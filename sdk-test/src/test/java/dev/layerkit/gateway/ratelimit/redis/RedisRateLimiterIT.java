@@ -502,6 +502,29 @@ class RedisRateLimiterIT extends RateLimiterContract {
     }
   }
 
+  /**
+   * Once no decision is pending, the thread that fires timeouts sleeps without a deadline
+   * ({@code WAITING}), so an idle process pays nothing for it; a timer that ticks would stay in
+   * {@code TIMED_WAITING}. The next decision's timeout still fires.
+   */
+  @Test
+  void onceNoDecisionIsPendingTheTimeoutThreadSleepsWithoutADeadline() throws Exception {
+    RedisRateLimiter limiter = RedisRateLimiter.builder(RateLimitPolicy.of(Limit.perSecond(1_000)), connection)
+        .keyPrefix(keyPrefix).timeout(Duration.ofMillis(50)).build();
+    for (int i = 0; i < 100; i++) {
+      assertThat(limiter.tryAcquireAsync("idle-" + (i % 7)).toCompletableFuture().get(10, TimeUnit.SECONDS)
+          .allowed()).isTrue();
+    }
+    Thread timeouts = Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("layerkit-ratelimit-timeout"))
+        .findFirst().orElseThrow(() -> new AssertionError("no timeout thread after 100 decisions"));
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(limiter.timeoutsIdle()).as("no sweep scheduled").isTrue();
+      assertThat(timeouts.getState()).as("asleep without a deadline").isEqualTo(Thread.State.WAITING);
+    });
+  }
+
   /** Beyond maxInFlight pending decisions, the fail mode answers at once, without asking Redis. */
   @Test
   void beyondMaxInFlightPendingDecisionsTheFailModeAnswersAtOnce() throws Exception {
