@@ -18,9 +18,11 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
 import dev.layerkit.gateway.ratelimit.RateLimiters;
+import dev.layerkit.gateway.ratelimit.redis.LoopConnections;
 import dev.layerkit.gateway.ratelimit.redis.RedisEventLoops;
 import java.nio.file.Path;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +47,8 @@ import java.util.concurrent.CountDownLatch;
  * loops ({@link EventLoops}, {@link RedisEventLoops}) instead of its own I/O thread. Lettuce picks
  * epoll before io_uring for the whole JVM, so on io_uring (the default) this sets {@code
  * io.lettuce.core.epoll=false} before Lettuce loads, as a deployment that shares the loops would.
+ * {@code --redis-per-loop on} (with {@code --redis}) shares the loops too, with a connection per
+ * loop ({@link LoopConnections}) instead of one for all.
  *
  * <p>{@code --max-idle N} keeps up to N idle upstream connections per event loop ({@link
  * Upstream.Builder#maxIdleConnectionsPerEndpoint}; {@value Upstream#DEFAULT_MAX_IDLE_CONNECTIONS}
@@ -77,11 +81,11 @@ public final class GatewayBenchServer {
     };
   }
 
-  private static boolean parseSwitch(String value) {
+  private static boolean parseSwitch(String option, String value) {
     return switch (value) {
       case "on" -> true;
       case "off" -> false;
-      default -> throw new IllegalArgumentException("--access-log must be on or off but was " + value);
+      default -> throw new IllegalArgumentException(option + " must be on or off but was " + value);
     };
   }
 
@@ -90,7 +94,7 @@ public final class GatewayBenchServer {
    *
    * @param args {@code --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]
    *     [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]
-   *     [--redis-shared-loops on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
+   *     [--redis-shared-loops on|off] [--redis-per-loop on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]}
    * @throws InterruptedException if interrupted while serving
    */
   public static void main(String[] args) throws InterruptedException {
@@ -105,19 +109,21 @@ public final class GatewayBenchServer {
     int maxIdle = -1;
     Transport transport = null;
     boolean sharedLoops = false;
+    boolean perLoop = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[i + 1]);
         case "--upstream" -> upstream = args[i + 1];
         case "--api-key" -> apiKey = args[i + 1];
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
-        case "--access-log" -> accessLog = parseSwitch(args[i + 1]);
+        case "--access-log" -> accessLog = parseSwitch("--access-log", args[i + 1]);
         case "--tls-cert" -> tlsCert = args[i + 1];
         case "--tls-key" -> tlsKey = args[i + 1];
         case "--redis" -> redis = args[i + 1];
         case "--max-idle" -> maxIdle = Integer.parseInt(args[i + 1]);
         case "--transport" -> transport = parseTransport(args[i + 1]);
-        case "--redis-shared-loops" -> sharedLoops = parseSwitch(args[i + 1]);
+        case "--redis-shared-loops" -> sharedLoops = parseSwitch("--redis-shared-loops", args[i + 1]);
+        case "--redis-per-loop" -> perLoop = parseSwitch("--redis-per-loop", args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -125,7 +131,8 @@ public final class GatewayBenchServer {
       throw new IllegalArgumentException(
           "usage: GatewayBenchServer --port P --upstream HOST:PORT --api-key KEY [--threads N] [--max-idle N]"
               + " [--transport io_uring|epoll|nio] [--access-log on|off] [--redis redis://HOST:PORT]"
-              + " [--redis-shared-loops on|off] [--tls-cert CHAIN.pem --tls-key KEY.pem]");
+              + " [--redis-shared-loops on|off] [--redis-per-loop on|off]"
+              + " [--tls-cert CHAIN.pem --tls-key KEY.pem]");
     }
     int colon = upstream.lastIndexOf(':');
     Endpoint endpoint = Endpoint.of(upstream.substring(0, colon),
@@ -138,6 +145,9 @@ public final class GatewayBenchServer {
         : Upstream.builder("bench", balancer).maxIdleConnectionsPerEndpoint(maxIdle).build();
     List<Route> routes = new ArrayList<>();
     EventLoops loops = null;
+    if (perLoop) {
+      sharedLoops = true;
+    }
     if (redis != null && sharedLoops) {
       loops = EventLoops.create(transport == null ? Gateway.DEFAULT_TRANSPORT : transport, threads);
       if (loops.transport() == Transport.IO_URING) {
@@ -145,11 +155,19 @@ public final class GatewayBenchServer {
       }
     }
     if (redis != null) {
-      RedisClient redisClient = loops == null ? RedisClient.create(redis)
-          : RedisClient.create(RedisEventLoops.clientResources(loops), redis);
-      RateLimiter redisLimiter = RateLimiters.redis(neverDenies, RedisConnections.connect(redisClient))
-          .name("bench").keyPrefix("layerkit:bench:" + ProcessHandle.current().pid() + ":")
-          .failMode(FailMode.CLOSED).build();
+      RateLimiter redisLimiter;
+      if (perLoop) {
+        LoopConnections connections = LoopConnections.connect(loops, RedisURI.create(redis));
+        redisLimiter = connections.rateLimiter(connection -> RateLimiters.redis(neverDenies, connection)
+            .name("bench").keyPrefix("layerkit:bench:" + ProcessHandle.current().pid() + ":")
+            .failMode(FailMode.CLOSED).build());
+      } else {
+        RedisClient redisClient = loops == null ? RedisClient.create(redis)
+            : RedisClient.create(RedisEventLoops.clientResources(loops), redis);
+        redisLimiter = RateLimiters.redis(neverDenies, RedisConnections.connect(redisClient))
+            .name("bench").keyPrefix("layerkit:bench:" + ProcessHandle.current().pid() + ":")
+            .failMode(FailMode.CLOSED).build();
+      }
       routes.add(route("memory", "/memory", auth, RateLimiters.inMemory(neverDenies).build(), target));
       routes.add(route("redis", "/redis", auth, redisLimiter, target));
     }
@@ -172,7 +190,7 @@ public final class GatewayBenchServer {
     System.out.println("READY port=" + gateway.port()
         + " transport=" + gateway.transport().name().toLowerCase(Locale.ROOT)
         + " tls=" + (gateway.tlsProvider() == null ? "off" : gateway.tlsProvider())
-        + " redis-shared-loops=" + (loops == null ? "off" : "on"));
+        + " redis-shared-loops=" + (loops == null ? "off" : "on") + " redis-per-loop=" + (perLoop ? "on" : "off"));
     new CountDownLatch(1).await();
   }
 

@@ -24,6 +24,8 @@ import dev.layerkit.gateway.http.EventLoops;
 import dev.layerkit.gateway.ratelimit.FailMode;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.gateway.ratelimit.redis.LoopConnections;
+import dev.layerkit.gateway.ratelimit.redis.LoopLocalRateLimiter;
 import dev.layerkit.gateway.ratelimit.redis.RedisEventLoops;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import dev.layerkit.service.idempotency.IdempotencyKeyStore;
@@ -40,7 +42,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
@@ -98,7 +99,7 @@ final class ProductionBackends implements Backends {
   private final ObservationRegistry observations;
   /** The gateway's event loops, made with the rate limiter's connection that runs on them. */
   private @Nullable EventLoops gatewayLoops;
-  private @Nullable StatefulRedisConnection<String, byte[]> limiterConnection;
+  private @Nullable LoopConnections limiterConnections;
 
   ProductionBackends(OrderSystemOptions options, String namespace, ObservationRegistry observations) {
     this.observations = observations;
@@ -226,24 +227,21 @@ final class ProductionBackends implements Backends {
 
   @Override
   public RateLimiter rateLimiter(RateLimitPolicy policy, MeterRegistry meters) {
-    if (limiterConnection == null) {
-      // The limiter's connection runs on the gateway's own event loops: a reply resumes the
-      // requests it decides on the loop that reads it, with no Lettuce thread to wake per call
-      // (benchmarks/README.md, the Redis limiter in the gateway: about 0.7x the in-memory
-      // limiter's requests/s with Lettuce's own loops, about 0.8x on the gateway's). The loops
-      // are on the transport Lettuce connects with (io_uring where OrderSystemMain could choose
-      // it). Closed in reverse: the connection, its client, the resources, then the loops, after
-      // the gateway.
+    if (limiterConnections == null) {
+      // The limiter's connections run on the gateway's own event loops, one per loop: a request's
+      // Redis call is written and answered on the loop that serves it, with no Lettuce thread to
+      // wake and no hand-off between loops (benchmarks/README.md, the Redis limiter in the gateway:
+      // about 0.7x the in-memory limiter's requests/s with Lettuce's own loops, 0.6-0.8x with one
+      // connection on the gateway's, host-dependent, and more with one per loop). The loops are on
+      // the transport Lettuce connects with (io_uring where OrderSystemMain could choose it).
+      // Closed in reverse: the connections, then the loops, after the gateway.
       EventLoops loops = closeables.push(RedisEventLoops.create(Runtime.getRuntime().availableProcessors()));
-      ClientResources resources = RedisEventLoops.clientResources(loops);
-      closeables.push(() -> resources.shutdown(0, 5, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
-      RedisClient client = RedisClient.create(resources, redisUri);
-      closeables.push(client::shutdown);
-      limiterConnection = closeables.push(RedisConnections.connect(client));
+      limiterConnections = closeables.push(LoopConnections.connect(loops, redisUri));
       gatewayLoops = loops;
     }
-    RedisRateLimiter limiter = RedisRateLimiter.builder(policy, limiterConnection)
-        .name(namespace + "-api").meterRegistry(meters).failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build();
+    LoopLocalRateLimiter limiter = limiterConnections.rateLimiter(connection ->
+        RedisRateLimiter.builder(policy, connection).name(namespace + "-api").meterRegistry(meters)
+            .failMode(FailMode.OPEN).timeout(Duration.ofMillis(50)).build());
     checks.add(limiter.healthCheck());
     return limiter;
   }
@@ -365,8 +363,8 @@ final class ProductionBackends implements Backends {
         + " open, the dashboard counts without its duplicate check{}", postgres == null
         ? ", orders with an Idempotency-Key fail (their keys are in Redis beside MongoDB)" : "");
     redisConnection.close();
-    if (limiterConnection != null) {
-      limiterConnection.close();
+    if (limiterConnections != null) {
+      limiterConnections.all().forEach(StatefulRedisConnection::close);
     }
   }
 

@@ -11,18 +11,25 @@ import dev.layerkit.gateway.ratelimit.Limit;
 import dev.layerkit.gateway.ratelimit.RateLimitDecision;
 import dev.layerkit.gateway.ratelimit.RateLimitPolicy;
 import dev.layerkit.gateway.ratelimit.RateLimiter;
+import dev.layerkit.core.health.HealthStatus;
+import dev.layerkit.gateway.ratelimit.redis.LoopConnections;
+import dev.layerkit.gateway.ratelimit.redis.LoopLocalRateLimiter;
 import dev.layerkit.gateway.ratelimit.redis.RedisEventLoops;
 import dev.layerkit.gateway.ratelimit.redis.RedisRateLimiter;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Transports;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +106,9 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageStartingWith("Lettuce connects with " + Transports.socketChannelClass().getSimpleName()
                 + ", which cannot run on the shared " + wrong);
+        assertThatThrownBy(() -> LoopConnections.connect(wrong, RedisURI.create(REDIS.uri())))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("Lettuce connects with " + Transports.socketChannelClass().getSimpleName());
       }
     }
     assertThatThrownBy(() -> RedisEventLoops.create(0)).isInstanceOf(IllegalArgumentException.class)
@@ -138,6 +148,60 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
     } finally {
       sharedClient.shutdown();
       resources.shutdown().get(10, TimeUnit.SECONDS);
+      assertThat(loops.close(Duration.ofSeconds(10))).isTrue();
+    }
+  }
+
+  /**
+   * One Redis connection per gateway loop ({@link LoopConnections}): a loop's decision is written
+   * and answered on that loop (with one shared connection, the other loop's would complete on the
+   * connection's loop), the limit holds exactly across the loops' connections, nothing blocks, and
+   * closing the gateway and then the connections leaves the loops running.
+   */
+  @Test
+  void aLoopLocalRedisLimiterDecidesOnTheCallingLoopAndHoldsTheLimitAcrossLoops(TestInfo test) throws Exception {
+    String prefix = REDIS.newKeyPrefix(test.getTestMethod().orElseThrow().getName());
+    RateLimitPolicy fifty = RateLimitPolicy.of(Limit.interval(50, 50, Duration.ofHours(1)));
+    EventLoops loops = RedisEventLoops.create(2);
+    try (LoopConnections redis = LoopConnections.connect(loops, RedisURI.create(REDIS.uri()))) {
+      assertThat(redis.all()).hasSize(2);
+      assertThatThrownBy(() -> RedisEventLoops.clientResources(loops, 2))
+          .isInstanceOf(IndexOutOfBoundsException.class);
+      LoopLocalRateLimiter tight = redis.rateLimiter(connection -> RedisRateLimiter.builder(fifty, connection)
+          .name("tight").keyPrefix(prefix + "tight:").timeout(Duration.ofSeconds(10)).build());
+      assertThat(tight.limiters()).hasSize(2);
+      assertThat(tight.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+
+      for (EventExecutor loop : loops.group()) {
+        String loopThread = loop.submit(() -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS);
+        CompletableFuture<String> completedOn = new CompletableFuture<>();
+        // Asked on the loop, the decision is pending until the loop itself reads the reply.
+        loop.execute(() -> tight.tryAcquireAsync("probe").whenComplete(
+            (decision, error) -> completedOn.complete(Thread.currentThread().getName())));
+        assertThat(completedOn.get(10, TimeUnit.SECONDS)).as("completed on the loop that asked")
+            .isEqualTo(loopThread);
+      }
+
+      Gateway gateway = start(Gateway.builder().eventLoops(loops).routes(List.of(
+          Route.builder("tight").pathPrefix("/tight").stripPrefix("/tight")
+              .upstream(upstreamOf("tight", upstream("a"))).rateLimit(tight, (request, principal) -> "one")
+              .build())));
+      List<Integer> statuses = onThreads(200, 16, i -> get(gateway, "/tight/id").statusCode());
+
+      assertThat(Collections.frequency(statuses, 200)).as("Redis admitted exactly its budget").isEqualTo(50);
+      assertThat(Collections.frequency(statuses, 429)).isEqualTo(150);
+      assertThat(BlockingCalls.drain()).as("blocking calls on an event loop").isEmpty();
+
+      gateway.close();
+      assertThat(loops.group().isShuttingDown()).as("the loops are their creator's to close").isFalse();
+      assertThat(redis.current().sync().ping()).isEqualTo("PONG");
+      AtomicInteger prefixes = new AtomicInteger();
+      assertThatThrownBy(() -> redis.rateLimiter(connection -> RedisRateLimiter.builder(fifty, connection)
+              .name("tight").keyPrefix(prefix + "p" + prefixes.incrementAndGet() + ":").build()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("must share one policy, name, fail mode and key prefix")
+          .hasMessageContaining("key prefix " + prefix + "p2:");
+    } finally {
       assertThat(loops.close(Duration.ofSeconds(10))).isTrue();
     }
   }

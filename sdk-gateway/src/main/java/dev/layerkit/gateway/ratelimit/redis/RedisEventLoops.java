@@ -6,7 +6,9 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -28,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  * Gateway gateway = Gateway.builder().eventLoops(loops).route(...).build().start();
  * // on the way out: gateway, then client.shutdown(), resources.shutdown(), loops.close()
  * }</pre>
+ *
+ * <p>One connection runs on one loop, so the requests of the other loops still hand their calls
+ * to it and get their replies back. {@link LoopConnections} makes a connection per loop ({@link
+ * #clientResources(EventLoops, int)}), and its {@link LoopConnections#rateLimiter limiter} asks
+ * the calling loop's: no hand-off at all, at up to one script call in flight per loop for a hot key.
  *
  * <p>Netty runs a channel only on loops of its own transport, and Lettuce picks its channel type
  * for the whole JVM: epoll where it can, else io_uring (with {@code -Dio.lettuce.core.epoll=false},
@@ -76,6 +83,43 @@ public final class RedisEventLoops {
    */
   public static ClientResources clientResources(EventLoops loops) {
     Objects.requireNonNull(loops, "loops");
+    checkTransport(loops);
+    return ClientResources.builder().eventLoopGroupProvider(new SharedGroupProvider(loops)).build();
+  }
+
+  /**
+   * Returns client resources whose Redis connections all run on one of {@code loops}: the one
+   * a connection's calls come from, as {@link LoopConnections} makes one per loop. Lettuce's other
+   * threads (its computation pool, its timer) stay its own.
+   *
+   * @param loops the shared event loops
+   * @param index which loop, from 0 to {@code loops.threads() - 1}, in the order of {@code
+   *     loops.group()}
+   * @return new client resources; shut them down after the clients that use them
+   * @throws NullPointerException if {@code loops} is null
+   * @throws IllegalArgumentException if the loops are not of the transport Lettuce connects with
+   * @throws IndexOutOfBoundsException if there is no such loop
+   */
+  public static ClientResources clientResources(EventLoops loops, int index) {
+    Objects.requireNonNull(loops, "loops");
+    checkTransport(loops);
+    Objects.checkIndex(index, loops.threads());
+    int i = 0;
+    for (EventExecutor executor : loops.group()) {
+      if (i++ == index) {
+        return clientResources((EventLoop) executor);
+      }
+    }
+    throw new IndexOutOfBoundsException("no loop " + index + " in " + loops);
+  }
+
+  /** Resources for connections on one loop, already checked to be of Lettuce's transport. */
+  static ClientResources clientResources(EventLoop loop) {
+    return ClientResources.builder().eventLoopGroupProvider(new OneLoopProvider(loop)).build();
+  }
+
+  /** Throws unless Lettuce's connections can run on the loops. */
+  static void checkTransport(EventLoops loops) {
     Class<? extends Channel> lettuceChannel = Transports.socketChannelClass();
     if (!lettuceChannel.equals(loops.socketChannelType())) {
       throw new IllegalArgumentException("Lettuce connects with " + lettuceChannel.getSimpleName()
@@ -83,7 +127,41 @@ public final class RedisEventLoops {
           + "): create the loops on Lettuce's transport, or choose Lettuce's with its system properties"
           + " (Lettuce prefers epoll to io_uring; -Dio.lettuce.core.epoll=false makes it use io_uring)");
     }
-    return ClientResources.builder().eventLoopGroupProvider(new SharedGroupProvider(loops)).build();
+  }
+
+  /**
+   * Hands Lettuce one loop for any group it asks for, and never shuts it down. A loop is a group
+   * of itself ({@link EventLoop#next()} is the loop), which Netty's bootstrap registers every
+   * channel on; Lettuce keeps what it is given without a cast to the class it asked for.
+   */
+  private static final class OneLoopProvider implements EventLoopGroupProvider {
+    private final EventLoop loop;
+
+    OneLoopProvider(EventLoop loop) {
+      this.loop = loop;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends EventLoopGroup> T allocate(Class<T> type) {
+      return (T) loop;
+    }
+
+    @Override
+    public int threadPoolSize() {
+      return 1;
+    }
+
+    @Override
+    public Future<Boolean> release(EventExecutorGroup eventLoopGroup, long quietPeriod,
+        long timeout, TimeUnit unit) {
+      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+    }
+
+    @Override
+    public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
+      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
+    }
   }
 
   /** Hands Lettuce the shared loops for any group it asks for, and never shuts them down. */

@@ -8,6 +8,11 @@
  * which may serve every other Redis backend of the application too; its state keys follow the
  * key rule and its Lua script runs through the script runner stated in
  * {@link dev.layerkit.core.redis}.
+ *
+ * <p>In a gateway, the limiter's connection can run on the gateway's own event loops ({@link
+ * dev.layerkit.gateway.ratelimit.redis.RedisEventLoops}), one connection for all of them or one per
+ * loop ({@link dev.layerkit.gateway.ratelimit.redis.LoopConnections}, with its {@link
+ * dev.layerkit.gateway.ratelimit.redis.LoopLocalRateLimiter}).
  */
 @NullMarked
 package dev.layerkit.gateway.ratelimit.redis;
