@@ -167,6 +167,10 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
       assertThat(redis.all()).hasSize(2);
       assertThatThrownBy(() -> RedisEventLoops.clientResources(loops, 2))
           .isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> loops.group().next()
+              .submit(() -> LoopConnections.connect(loops, RedisURI.create(REDIS.uri()))).get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("call it off the loops");
       LoopLocalRateLimiter tight = redis.rateLimiter(connection -> RedisRateLimiter.builder(fifty, connection)
           .name("tight").keyPrefix(prefix + "tight:").timeout(Duration.ofSeconds(10)).build());
       assertThat(tight.limiters()).hasSize(2);

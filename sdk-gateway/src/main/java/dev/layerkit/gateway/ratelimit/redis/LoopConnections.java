@@ -73,6 +73,7 @@ public final class LoopConnections implements AutoCloseable {
    * @return the connections, in the loops' order
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the loops are not of the transport Lettuce connects with
+   * @throws IllegalStateException if called on one of the loops
    * @throws io.lettuce.core.RedisConnectionException if a connection fails; those made before it
    *     are closed
    */
@@ -82,6 +83,11 @@ public final class LoopConnections implements AutoCloseable {
     RedisEventLoops.checkTransport(loops);
     List<EventLoop> each = new ArrayList<>();
     for (EventExecutor executor : loops.group()) {
+      if (executor.inEventLoop()) {
+        // Its connection would be registered on this very loop, which would then wait for it.
+        throw new IllegalStateException("LoopConnections.connect waits for its connections: call it"
+            + " off the loops, not on " + Thread.currentThread().getName());
+      }
       each.add((EventLoop) executor);
     }
     List<StatefulRedisConnection<String, byte[]>> connections = new ArrayList<>();
