@@ -40,7 +40,8 @@
 #   GATEWAY_ARGS=""                           more GatewayBenchServer options, e.g. "--threads 1", or
 #                                             "--redis-shared-loops on": Lettuce on the gateway's own
 #                                             event loops (EventLoops, RedisEventLoops) instead of
-#                                             its own I/O thread
+#                                             its own I/O thread; "--redis-per-loop on": the same
+#                                             with a connection per loop (LoopConnections)
 #   RESULTS_DIR=<temp dir>                    where configs, logs and wrk outputs go
 #   JFR=""                                    a JFR settings name (profile, default) records each
 #                                             measured wrk run of the gateway to RESULTS_DIR/<run>.jfr
