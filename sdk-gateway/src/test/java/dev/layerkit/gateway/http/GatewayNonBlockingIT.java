@@ -165,6 +165,11 @@ class GatewayNonBlockingIT extends GatewayTestSupport {
     EventLoops loops = RedisEventLoops.create(2);
     try (LoopConnections redis = LoopConnections.connect(loops, RedisURI.create(REDIS.uri()))) {
       assertThat(redis.all()).hasSize(2);
+      ClientResources first = redis.all().get(0).getResources();
+      ClientResources second = redis.all().get(1).getResources();
+      assertThat(first).as("a client per loop").isNotSameAs(second);
+      assertThat(first.timer()).as("one Lettuce timer for all").isSameAs(second.timer());
+      assertThat(first.eventExecutorGroup()).as("one computation pool").isSameAs(second.eventExecutorGroup());
       assertThatThrownBy(() -> RedisEventLoops.clientResources(loops, 2))
           .isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> loops.group().next()

@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>The connections use Layerkit's codec ({@link RedisConnections}), so any Layerkit Redis
- * backend can run on them. Each has a {@link RedisClient} and {@link ClientResources} of its own
- * ({@link RedisEventLoops#clientResources(EventLoops, int)}), which {@link #close()} shuts down; the
- * loops stay running. Thread-safe.
+ * backend can run on them. Each has a {@link RedisClient} and {@link ClientResources} of its own,
+ * pinned to its loop (as {@link RedisEventLoops#clientResources(EventLoops, int)} pins them), all
+ * sharing one Lettuce computation pool and timer; {@link #close()} shuts them down, and the loops
+ * stay running. Thread-safe.
  */
 public final class LoopConnections implements AutoCloseable {
 
@@ -93,18 +94,23 @@ public final class LoopConnections implements AutoCloseable {
     List<StatefulRedisConnection<String, byte[]>> connections = new ArrayList<>();
     List<RedisClient> clients = new ArrayList<>();
     List<ClientResources> resources = new ArrayList<>();
+    // The loops' clients share one computation pool and one timer (Lettuce's timer ticks every
+    // 100 ms once a connection's handshake has started it), owned by the last resources listed.
+    ClientResources owner = ClientResources.create();
     try {
       for (EventLoop loop : each) {
-        ClientResources pinned = RedisEventLoops.clientResources(loop); // transport checked above
+        ClientResources pinned = RedisEventLoops.clientResources(loop, owner); // transport checked above
         resources.add(pinned);
         RedisClient client = RedisClient.create(pinned, uri);
         clients.add(client);
         connections.add(RedisConnections.connect(client));
       }
     } catch (RuntimeException e) {
+      resources.add(owner);
       shutDown(connections, clients, resources);
       throw e;
     }
+    resources.add(owner);
     return new LoopConnections(loops, each.toArray(new EventLoop[0]), connections, clients, resources);
   }
 

@@ -118,6 +118,15 @@ public final class RedisEventLoops {
     return ClientResources.builder().eventLoopGroupProvider(new OneLoopProvider(loop)).build();
   }
 
+  /**
+   * Resources for connections on one loop that borrow {@code owner}'s computation pool and timer
+   * (which their shutdown leaves to {@code owner}'s), so that the loops' clients share one of each.
+   */
+  static ClientResources clientResources(EventLoop loop, ClientResources owner) {
+    return ClientResources.builder().eventLoopGroupProvider(new OneLoopProvider(loop))
+        .eventExecutorGroup(owner.eventExecutorGroup()).timer(owner.timer()).build();
+  }
+
   /** Throws unless Lettuce's connections can run on the loops. */
   static void checkTransport(EventLoops loops) {
     Class<? extends Channel> lettuceChannel = Transports.socketChannelClass();
