@@ -230,10 +230,11 @@ final class ProductionBackends implements Backends {
     if (limiterConnections == null) {
       // The limiter's connections run on the gateway's own event loops, one per loop: a request's
       // Redis call is written and answered on the loop that serves it, with no Lettuce thread to
-      // wake and no hand-off between loops (benchmarks/README.md, the Redis limiter in the gateway:
-      // about 0.7x the in-memory limiter's requests/s with Lettuce's own loops, 0.6-0.8x with one
-      // connection on the gateway's, host-dependent, and more with one per loop). The loops are on
-      // the transport Lettuce connects with (io_uring where OrderSystemMain could choose it).
+      // wake and no hand-off between loops (benchmarks/README.md, the Redis limiter in the gateway,
+      // session 18: 0.73x the in-memory limiter's requests/s against 0.66x with one connection on
+      // the gateway's loops, for about 1.7x Redis's CPU per request, which this system's Redis has
+      // to spare). The loops are on the transport Lettuce connects with (io_uring where
+      // OrderSystemMain could choose it).
       // Closed in reverse: the connections, then the loops, after the gateway.
       EventLoops loops = closeables.push(RedisEventLoops.create(Runtime.getRuntime().availableProcessors()));
       limiterConnections = closeables.push(LoopConnections.connect(loops, redisUri));
