@@ -84,7 +84,8 @@ public final class RedisEventLoops {
   public static ClientResources clientResources(EventLoops loops) {
     Objects.requireNonNull(loops, "loops");
     checkTransport(loops);
-    return ClientResources.builder().eventLoopGroupProvider(new SharedGroupProvider(loops)).build();
+    return ClientResources.builder()
+        .eventLoopGroupProvider(new FixedGroupProvider(loops.group(), loops.threads(), loops.toString())).build();
   }
 
   /**
@@ -107,15 +108,10 @@ public final class RedisEventLoops {
     int i = 0;
     for (EventExecutor executor : loops.group()) {
       if (i++ == index) {
-        return clientResources((EventLoop) executor);
+        return ClientResources.builder().eventLoopGroupProvider(oneLoop((EventLoop) executor)).build();
       }
     }
     throw new IndexOutOfBoundsException("no loop " + index + " in " + loops);
-  }
-
-  /** Resources for connections on one loop, already checked to be of Lettuce's transport. */
-  static ClientResources clientResources(EventLoop loop) {
-    return ClientResources.builder().eventLoopGroupProvider(new OneLoopProvider(loop)).build();
   }
 
   /**
@@ -123,8 +119,17 @@ public final class RedisEventLoops {
    * (which their shutdown leaves to {@code owner}'s), so that the loops' clients share one of each.
    */
   static ClientResources clientResources(EventLoop loop, ClientResources owner) {
-    return ClientResources.builder().eventLoopGroupProvider(new OneLoopProvider(loop))
+    return ClientResources.builder().eventLoopGroupProvider(oneLoop(loop))
         .eventExecutorGroup(owner.eventExecutorGroup()).timer(owner.timer()).build();
+  }
+
+  /**
+   * Hands Lettuce one loop, already checked to be of Lettuce's transport. A loop is a group of
+   * itself ({@link EventLoop#next()} is the loop), which Netty's bootstrap registers every channel
+   * on.
+   */
+  private static EventLoopGroupProvider oneLoop(EventLoop loop) {
+    return new FixedGroupProvider(loop, 1, "loop " + loop);
   }
 
   /** Throws unless Lettuce's connections can run on the loops. */
@@ -139,62 +144,35 @@ public final class RedisEventLoops {
   }
 
   /**
-   * Hands Lettuce one loop for any group it asks for, and never shuts it down. A loop is a group
-   * of itself ({@link EventLoop#next()} is the loop), which Netty's bootstrap registers every
-   * channel on; Lettuce keeps what it is given without a cast to the class it asked for.
+   * Hands Lettuce the given group (the shared loops, or one loop) for any group it asks for, and
+   * never shuts it down: the loops are their creator's.
    */
-  private static final class OneLoopProvider implements EventLoopGroupProvider {
-    private final EventLoop loop;
+  private static final class FixedGroupProvider implements EventLoopGroupProvider {
+    private final EventLoopGroup group;
+    private final int threads;
+    private final String description;
 
-    OneLoopProvider(EventLoop loop) {
-      this.loop = loop;
+    FixedGroupProvider(EventLoopGroup group, int threads, String description) {
+      this.group = group;
+      this.threads = threads;
+      this.description = description;
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <T extends EventLoopGroup> T allocate(Class<T> type) {
-      return (T) loop;
-    }
-
-    @Override
-    public int threadPoolSize() {
-      return 1;
-    }
-
-    @Override
-    public Future<Boolean> release(EventExecutorGroup eventLoopGroup, long quietPeriod,
-        long timeout, TimeUnit unit) {
-      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
-    }
-
-    @Override
-    public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
-      return ImmediateEventExecutor.INSTANCE.newSucceededFuture(true);
-    }
-  }
-
-  /** Hands Lettuce the shared loops for any group it asks for, and never shuts them down. */
-  private static final class SharedGroupProvider implements EventLoopGroupProvider {
-    private final EventLoops loops;
-
-    SharedGroupProvider(EventLoops loops) {
-      this.loops = loops;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T extends EventLoopGroup> T allocate(Class<T> type) {
-      EventLoopGroup group = loops.group();
-      if (!type.isInstance(group)) {
+      // Lettuce keeps what it is given as a plain group, so a single loop serves for any class;
+      // a group of several loops must be of the class asked for.
+      if (!(group instanceof EventLoop) && !type.isInstance(group)) {
         throw new IllegalStateException("Lettuce asked for a " + type.getName() + " but the shared "
-            + loops + " are a " + group.getClass().getName());
+            + description + " are a " + group.getClass().getName());
       }
       return (T) group;
     }
 
     @Override
     public int threadPoolSize() {
-      return loops.threads();
+      return threads;
     }
 
     @Override
