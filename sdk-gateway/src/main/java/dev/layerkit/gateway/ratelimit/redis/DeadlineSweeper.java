@@ -62,7 +62,6 @@ final class DeadlineSweeper<T extends DeadlineSweeper.Pending> implements Runnab
       throw new ExceptionInInitializerError(e);
     }
     SWEEPS = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("layerkit-ratelimit-timeout", true));
-    SWEEPS.setRemoveOnCancelPolicy(true);
   }
 
   /** A decision with a deadline, as the sweeper sees it. */
